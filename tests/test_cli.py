@@ -1,0 +1,38 @@
+"""The command line: thin, friendly, and never a traceback for user errors."""
+
+from pathlib import Path
+
+from validate.cli import main
+
+MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
+
+
+def test_model_show_prints_items_paths_and_syntax(capsys):
+    assert main(["model", "show", "--model", str(MINIMAL), "--direct-effects"]) == 0
+    out = capsys.readouterr().out
+    assert "DRV3     I rarely feel motivated.  [reverse-keyed]" in out
+    assert "H1   DRV -> ACT" in out
+    assert "OUT ~ ACT + DRV" in out
+
+
+def test_model_show_in_chinese(capsys):
+    assert main(["model", "show", "--model", str(MINIMAL), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "我很少感到有动力。" in out and "反向计分" in out
+
+
+def test_model_check_ok_and_broken(tmp_path, capsys):
+    assert main(["model", "check", str(MINIMAL)]) == 0
+    assert "OK: 1 mechanism(s), 9 items" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.read_text(encoding="utf-8").replace('"DRV -> ACT"', '"DRV -> NOPE"'), encoding="utf-8")
+    assert main(["model", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vcc: error: ")
+    assert "mechanisms.main.paths[0]: 'DRV -> NOPE' names an unknown construct 'NOPE'" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_mechanism_exits_2(capsys):
+    assert main(["model", "show", "--model", str(MINIMAL), "--mechanism", "nope"]) == 2
+    assert "there is no mechanism 'nope'; expected one of: main" in capsys.readouterr().err

@@ -1,0 +1,230 @@
+"""The ``vcc`` command line: options in, library calls, messages out.
+
+No statistics live here. Every library error a user can meet is a
+:class:`instruments.errors.VccError`; it is printed as a short message and the
+command exits with code 2. An unexpected failure prints one line asking for a
+report (``--debug`` shows the traceback) and exits with code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from instruments.errors import VccError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def _add_model(p: argparse.ArgumentParser, mechanism: bool = True) -> None:
+    p.add_argument("--model", metavar="FILE", help="model spec (YAML); default: the bundled short-video model")
+    if mechanism:
+        p.add_argument("--mechanism", metavar="M", help="only this mechanism (default: all)")
+
+
+def _add_out(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--out", metavar="DIR", required=required, help="output folder")
+    p.add_argument("--force", action="store_true", help="write into an existing, non-empty output folder")
+
+
+def _add_analysis(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"],
+                   help="ML (default), MLR (robust), or WLSMV (ordinal items)")
+    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml"],
+                   help="listwise deletion (default) or full-information ML")
+    p.add_argument("--group", metavar="COLUMN", help="compare groups of this background column, e.g. platform")
+    p.add_argument("--bootstrap", type=int, default=5000, metavar="N",
+                   help="bootstrap resamples for indirect effects (default 5000; 0 to skip)")
+    p.add_argument("--seed", type=int, default=20240601, metavar="S", help="random seed (default 20240601)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes for the bootstrap (default: all cores)")
+    p.add_argument("--direct-effects", action="store_true",
+                   help="also fit the spec's direct paths (drivers -> outcomes), to test mediation")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level for hypotheses (default .05)")
+    p.add_argument("--lang", default="en", choices=["en", "zh"], help="report language")
+    p.add_argument("--format", dest="fmt", default="auto", metavar="F",
+                   help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
+    p.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vcc",
+        description="Value co-creation survey toolkit: questionnaires, ingest, screening, CFA/SEM, reports.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p_model = sub.add_parser("model", help="show or check a model spec")
+    msub = p_model.add_subparsers(dest="model_command", metavar="ACTION")
+    msub.required = True
+    p_show = msub.add_parser("show", help="print constructs, items, paths and the lavaan syntax")
+    _add_model(p_show)
+    p_show.add_argument("--direct-effects", action="store_true", help="include the direct paths")
+    p_show.add_argument("--lang", default="en", choices=["en", "zh"])
+    p_check = msub.add_parser("check", help="validate a spec file and list every problem")
+    p_check.add_argument("file", metavar="FILE")
+
+    p_inst = sub.add_parser("instrument", help="write questionnaires (HTML, Word), codebook, XLSForm, "
+                                               "Wenjuanxing and Qualtrics import files")
+    _add_model(p_inst)
+    p_inst.add_argument("--lang", default="both", choices=["en", "zh", "both"])
+    _add_out(p_inst)
+
+    p_tpl = sub.add_parser("template", help="write the Excel response template")
+    _add_model(p_tpl)
+    _add_out(p_tpl)
+
+    p_ing = sub.add_parser("ingest", help="read and screen response files")
+    p_ing.add_argument("files", nargs="+", metavar="FILE")
+    _add_model(p_ing)
+    p_ing.add_argument("--format", dest="fmt", default="auto", metavar="F",
+                       help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
+    p_ing.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
+    p_ing.add_argument("--print-mapping", action="store_true", help="print how columns map to items and stop")
+    _add_out(p_ing, required=False)
+
+    p_val = sub.add_parser("validate", help="the whole pipeline: ingest, screening, measurement, "
+                                            "structural model, platforms, report")
+    p_val.add_argument("files", nargs="+", metavar="DATA")
+    _add_model(p_val)
+    _add_analysis(p_val)
+    _add_out(p_val)
+
+    p_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example data")
+    p_demo.add_argument("--out", metavar="DIR", default="vcc-demo", help="output folder (default vcc-demo)")
+    p_demo.add_argument("--force", action="store_true", help="write into an existing, non-empty folder")
+    p_demo.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help="bootstrap resamples (default 1000 for a quick demo)")
+    p_demo.add_argument("--seed", type=int, default=20240601, metavar="S")
+    p_demo.add_argument("--workers", type=int, default=None, metavar="N")
+    p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
+    p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
+    return parser
+
+
+def _spec(path: str | None):
+    from instruments.spec import load_spec
+
+    spec = load_spec(path)
+    for w in spec.warnings:
+        print(f"vcc: warning: {w}", file=sys.stderr)
+    return spec
+
+
+def _cmd_model(args) -> int:
+    if args.model_command == "check":
+        spec = _spec(args.file)
+        n_items = sum(len(m.items) for m in spec.mechanisms.values())
+        print(f"{args.file}: OK: {len(spec.mechanisms)} mechanism(s), {n_items} items, "
+              f"{len(spec.warnings)} warning(s)")
+        return 0
+    from instruments.describe import describe_spec
+
+    print(describe_spec(_spec(args.model), mechanism=args.mechanism, lang=args.lang,
+                        direct=args.direct_effects))
+    return 0
+
+
+def _cmd_instrument(args) -> int:
+    from instruments.generate import write_instruments
+    from instruments.outputs import prepare_out_dir
+
+    spec = _spec(args.model)
+    spec.select(args.mechanism)  # fail early on an unknown mechanism
+    out = prepare_out_dir(args.out, args.force)
+    paths = write_instruments(spec, out, mechanism=args.mechanism, lang=args.lang)
+    _print_written(paths)
+    return 0
+
+
+def _cmd_template(args) -> int:
+    from instruments.generate import write_templates
+    from instruments.outputs import prepare_out_dir
+
+    spec = _spec(args.model)
+    spec.select(args.mechanism)
+    out = prepare_out_dir(args.out, args.force)
+    _print_written(write_templates(spec, out, mechanism=args.mechanism))
+    return 0
+
+
+def _cmd_ingest(args) -> int:
+    from validate.pipeline import run_ingest
+
+    spec = _spec(args.model)
+    if not args.print_mapping and not args.out:
+        raise VccError("vcc ingest needs --out DIR (or --print-mapping to only show the column mapping)")
+    run_ingest(args.files, spec, out=args.out, fmt=args.fmt, mapping=args.mapping,
+               mechanism=args.mechanism, print_mapping=args.print_mapping, force=args.force)
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from validate.pipeline import AnalysisOptions, run_validate
+
+    spec = _spec(args.model)
+    opts = AnalysisOptions(
+        estimator=args.estimator, missing=args.missing, group=args.group, bootstrap=args.bootstrap,
+        seed=args.seed, workers=args.workers, direct_effects=args.direct_effects, alpha=args.alpha,
+        lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
+    )
+    run_validate(args.files, spec, opts, out=args.out, force=args.force)
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from validate.pipeline import run_demo
+
+    run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
+             workers=args.workers, lang=args.lang, estimator=args.estimator)
+    return 0
+
+
+def _print_written(paths) -> None:
+    paths = list(paths)
+    print(f"wrote {len(paths)} file(s):")
+    for p in paths:
+        print(f"  {p}")
+
+
+COMMANDS = {
+    "model": _cmd_model,
+    "instrument": _cmd_instrument,
+    "template": _cmd_template,
+    "ingest": _cmd_ingest,
+    "validate": _cmd_validate,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``vcc``; returns the exit code (0 ok, 1 internal error, 2 user error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except VccError as exc:
+        print(f"vcc: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("vcc: interrupted; no output was left half-written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal bug: one line, not a traceback
+        if args.debug:
+            raise
+        print(f"vcc: internal error: {type(exc).__name__}: {exc}\n"
+              "vcc: this is a bug in the toolkit; run again with --debug and report the traceback",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
