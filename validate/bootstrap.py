@@ -1,0 +1,189 @@
+"""Nonparametric bootstrap over respondents, spread over worker processes.
+
+Resample ``b`` draws its rows from a generator seeded by child ``b`` of one
+:class:`numpy.random.SeedSequence`, so the draws are the same whatever the
+number of workers, the chunking, or the machine that runs them. A resample
+whose statistic cannot be computed (no convergence, an inadmissible solution)
+is counted with its reason and left out of the intervals, never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import numpy as np
+
+__all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife"]
+
+
+class ResampleStatistic(Protocol):
+    """A picklable callable: rows of data -> (vector of statistics, failure reason or None)."""
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray | None, str | None]: ...
+
+
+@dataclass
+class BootstrapResult:
+    """Draws of a bootstrap run.
+
+    Attributes
+    ----------
+    draws : ndarray, shape (requested, k)
+        Statistic of each resample; rows of failed resamples are NaN.
+    ok : ndarray of bool
+        Which resamples gave an admissible, converged solution.
+    failures : Counter
+        Reason -> count, for the resamples that failed.
+    """
+
+    draws: np.ndarray
+    ok: np.ndarray
+    failures: Counter = field(default_factory=Counter)
+    seed: int | None = None
+
+    @property
+    def requested(self) -> int:
+        return int(self.ok.size)
+
+    @property
+    def completed(self) -> int:
+        return int(self.ok.sum())
+
+    @property
+    def failed(self) -> int:
+        return self.requested - self.completed
+
+    def good(self) -> np.ndarray:
+        return self.draws[self.ok]
+
+    def summary(self) -> dict:
+        return {"requested": self.requested, "completed": self.completed, "failed": self.failed,
+                "failure_reasons": dict(self.failures), "seed": self.seed}
+
+
+def resample_indices(seed: int, b: int, n: int) -> np.ndarray:
+    """Row indices of resample ``b`` (0-based) for a sample of ``n`` respondents."""
+    child = np.random.SeedSequence(seed, spawn_key=(b,))
+    return np.random.default_rng(child).integers(0, n, size=n)
+
+
+def _run_chunk(stat: ResampleStatistic, data: np.ndarray, seed: int, start: int, stop: int, k: int):
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn/joblib stacks
+        threadpool_limits = None
+    ctx = threadpool_limits(1) if threadpool_limits is not None else _Null()
+    out = np.full((stop - start, k), np.nan)
+    ok = np.zeros(stop - start, dtype=bool)
+    reasons: Counter = Counter()
+    n = data.shape[0]
+    with ctx:
+        for j, b in enumerate(range(start, stop)):
+            vec, why = stat(data[resample_indices(seed, b, n)])
+            if why is None and vec is not None and np.all(np.isfinite(vec)):
+                out[j] = vec
+                ok[j] = True
+            else:
+                reasons[why or "the statistic was not finite"] += 1
+    return start, out, ok, reasons
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int, *, seed: int,
+                  workers: int | None = None, progress: bool = True, desc: str = "bootstrap",
+                  chunk: int | None = None, executor: Callable | None = None) -> BootstrapResult:
+    """Run ``n_boot`` resamples of ``stat`` on the rows of ``data``.
+
+    Parameters
+    ----------
+    stat : ResampleStatistic
+        Called with the resampled rows; returns ``(vector of length k, None)`` or
+        ``(None, reason)``.
+    data : ndarray, shape (n, p)
+    n_boot : int
+    k : int
+        Length of the statistic vector.
+    seed : int
+        Root of the :class:`~numpy.random.SeedSequence`; the same seed gives the same draws.
+    workers : int, optional
+        Local worker processes (default: all cores). 1 runs in this process.
+    progress : bool
+        Show a progress bar (tqdm) on standard error.
+    executor : callable, optional
+        ``executor(fn, list_of_arg_tuples) -> iterator of results`` in any order; lets a
+        cluster run the chunks (see :mod:`validate.cluster`).
+    """
+    workers = workers or default_workers()
+    chunk = chunk or max(10, min(200, n_boot // (workers * 8) or 10))
+    bounds = [(s, min(s + chunk, n_boot)) for s in range(0, n_boot, chunk)]
+    draws = np.full((n_boot, k), np.nan)
+    ok = np.zeros(n_boot, dtype=bool)
+    failures: Counter = Counter()
+    bar = _bar(n_boot, desc, progress)
+    args = [(stat, data, seed, s, e, k) for s, e in bounds]
+    try:
+        if executor is not None:
+            results = executor(_run_chunk, args)
+        elif workers == 1 or len(bounds) == 1:
+            results = (_run_chunk(*a) for a in args)
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=workers, return_as="generator_unordered")(
+                delayed(_run_chunk)(*a) for a in args)
+        for start, out, good, reasons in results:
+            draws[start:start + len(out)] = out
+            ok[start:start + len(out)] = good
+            failures.update(reasons)
+            bar.update(len(out))
+    finally:
+        bar.close()
+    return BootstrapResult(draws, ok, failures, seed)
+
+
+def jackknife(stat: ResampleStatistic, data: np.ndarray, k: int) -> np.ndarray:
+    """Leave-one-out values of ``stat`` (rows that fail are NaN), for BCa acceleration."""
+    n = data.shape[0]
+    out = np.full((n, k), np.nan)
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        keep[i] = False
+        vec, why = stat(data[keep])
+        keep[i] = True
+        if why is None and vec is not None:
+            out[i] = vec
+    return out
+
+
+def _bar(total: int, desc: str, enabled: bool):
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+
+            return tqdm(total=total, desc=desc, unit="resample", leave=False, dynamic_ncols=True)
+        except ImportError:  # pragma: no cover
+            pass
+
+    class _NoBar:
+        def update(self, n):
+            pass
+
+        def close(self):
+            pass
+
+    return _NoBar()
