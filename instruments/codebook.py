@@ -1,0 +1,205 @@
+"""The codebook: every variable of a mechanism's questionnaire, its codes and labels.
+
+:func:`codebook` and :func:`value_labels` return tidy DataFrames; the writers
+put them in ``codebook_<mechanism>.xlsx`` (sheets ``Variables`` and
+``Values``) and in two UTF-8 CSV files (``codebook_<mechanism>.csv`` and
+``codebook_<mechanism>_values.csv``, with a byte-order mark so Excel opens the
+Chinese correctly). Rows are in questionnaire order (see
+:mod:`instruments._layout`): background questions, then items and attention
+checks as they appear in the item matrix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ._layout import layout, save_workbook, scale_label_text
+from .outputs import safe_cell, write_bytes
+from .spec import ModelSpec
+
+__all__ = [
+    "CODEBOOK_COLUMNS",
+    "VALUE_COLUMNS",
+    "add_table_sheet",
+    "codebook",
+    "value_labels",
+    "write_codebook",
+]
+
+#: Columns of :func:`codebook`, in order.
+CODEBOOK_COLUMNS = [
+    "variable", "position", "kind", "mechanism", "construct", "construct_label_en", "construct_label_zh",
+    "stage", "text_en", "text_zh", "reverse", "type", "scale_min", "scale_max", "value_labels_en",
+    "value_labels_zh", "expected", "source",
+]
+#: Columns of :func:`value_labels`, in order.
+VALUE_COLUMNS = ["mechanism", "variable", "code", "label_en", "label_zh"]
+
+
+def codebook(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
+    """One row per variable of each selected mechanism's questionnaire.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    mechanism : str, optional
+        A mechanism id; ``None`` means every mechanism (rows stacked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns:
+
+        - ``variable``: the column name in the response data (item, check or question id)
+        - ``position``: the question number in the printed questionnaire
+        - ``kind``: ``background``, ``item`` or ``attention_check``
+        - ``mechanism``: mechanism id
+        - ``construct``, ``construct_label_en``, ``construct_label_zh``, ``stage``:
+          for items (empty for other kinds)
+        - ``text_en``, ``text_zh``: the question or statement
+        - ``reverse``: ``True`` for a reverse-keyed item, ``False`` otherwise
+        - ``type``: ``likert`` for items and checks; the question type
+          (``single``, ``multiple``, ``text``, ``number``) for background questions
+        - ``scale_min``, ``scale_max``: the Likert scale (items and checks)
+        - ``value_labels_en``, ``value_labels_zh``: ``"1 = ...; 2 = ..."``
+        - ``expected``: for attention checks, the accepted codes (``"6"`` or ``"6; 7"``)
+        - ``source``: the item's (or else its construct's) source, if given
+
+        Empty cells are empty strings (``reverse`` is always a bool), so the
+        table writes identically to CSV and Excel.
+    """
+    rows = []
+    sc = spec.scale
+    likert_en, likert_zh = scale_label_text(spec, "en"), scale_label_text(spec, "zh")
+    for mech in spec.select(mechanism):
+        lay = layout(spec, mech)
+        for number, q in lay.background:
+            rows.append({
+                "variable": q.id, "position": number, "kind": "background", "mechanism": mech.id,
+                "construct": "", "construct_label_en": "", "construct_label_zh": "", "stage": "",
+                "text_en": q.text.get("en", ""), "text_zh": q.text.get("zh", ""), "reverse": False,
+                "type": q.type, "scale_min": "", "scale_max": "",
+                "value_labels_en": "; ".join(f"{c.code} = {c.label.get('en', '')}" for c in q.choices),
+                "value_labels_zh": "; ".join(f"{c.code} = {c.label.get('zh', '')}" for c in q.choices),
+                "expected": "", "source": "",
+            })
+        for block in lay.blocks:
+            c = block.construct
+            for r in block.rows:
+                is_item = r.kind == "item"
+                rows.append({
+                    "variable": r.id, "position": r.number, "kind": r.kind, "mechanism": mech.id,
+                    "construct": c.id if is_item else "",
+                    "construct_label_en": c.label.get("en", "") if is_item else "",
+                    "construct_label_zh": c.label.get("zh", "") if is_item else "",
+                    "stage": c.stage if is_item else "",
+                    "text_en": r.text.get("en", ""), "text_zh": r.text.get("zh", ""),
+                    "reverse": bool(is_item and r.item.reverse),
+                    "type": "likert", "scale_min": sc.min, "scale_max": sc.max,
+                    "value_labels_en": likert_en, "value_labels_zh": likert_zh,
+                    "expected": "" if is_item else "; ".join(str(e) for e in r.check.expected),
+                    "source": ((r.item.source or c.source or "") if is_item else ""),
+                })
+    return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
+
+
+def value_labels(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
+    """One row per (variable, code): the labels of every coded answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mechanism``, ``variable``, ``code`` (int), ``label_en``,
+        ``label_zh``. Background choices first, then the Likert scale for each
+        item and attention check.
+    """
+    rows = []
+    sc = spec.scale
+    for mech in spec.select(mechanism):
+        lay = layout(spec, mech)
+        for _, q in lay.background:
+            for ch in q.choices:
+                rows.append({"mechanism": mech.id, "variable": q.id, "code": ch.code,
+                             "label_en": ch.label.get("en", ""), "label_zh": ch.label.get("zh", "")})
+        for r in lay.rows:
+            for code in sc.codes:
+                rows.append({"mechanism": mech.id, "variable": r.id, "code": code,
+                             "label_en": sc.label(code, "en"), "label_zh": sc.label(code, "zh")})
+    return pd.DataFrame(rows, columns=VALUE_COLUMNS)
+
+
+#: Column widths (characters) for the codebook sheets; others get 14.
+_WIDTHS = {"variable": 12, "position": 9, "kind": 15, "mechanism": 12, "construct": 11,
+           "construct_label_en": 28, "construct_label_zh": 18, "stage": 12, "text_en": 60, "text_zh": 40,
+           "reverse": 9, "type": 9, "scale_min": 10, "scale_max": 10, "value_labels_en": 40,
+           "value_labels_zh": 34, "expected": 10, "source": 30, "code": 7, "label_en": 30, "label_zh": 24}
+
+
+def add_table_sheet(wb, title: str, df: pd.DataFrame):
+    """Append ``df`` to workbook ``wb`` as a sheet: bold frozen header, widths, filter, safe cells."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append([safe_cell(str(c)) for c in df.columns])
+    for rec in df.itertuples(index=False):
+        ws.append([safe_cell(_cell(v)) for v in rec])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDDDDD")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for j, col in enumerate(df.columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = _WIDTHS.get(col, 14)
+        if col in ("text_en", "text_zh", "value_labels_en", "value_labels_zh", "source"):
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = wrap
+    ws.freeze_panes = "B2"
+    if len(df):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
+    return ws
+
+
+def _cell(v):
+    """A DataFrame value as a workbook cell value (numpy scalars to Python, empty to None)."""
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if v == "" else v
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(df.columns)
+    for rec in df.itertuples(index=False):
+        w.writerow([safe_cell(v.item() if hasattr(v, "item") else v) for v in rec])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def write_codebook(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None) -> list[Path]:
+    """Write ``codebook_<mechanism>.xlsx``, ``.csv`` and ``_values.csv`` for each selected mechanism.
+
+    Text cells go through :func:`instruments.outputs.safe_cell` in both the
+    workbook and the CSV files, so no text can run as a formula. Returns the
+    paths written.
+    """
+    from openpyxl import Workbook
+
+    out_dir = Path(out_dir)
+    paths = []
+    for mech in spec.select(mechanism):
+        cb = codebook(spec, mech.id)
+        vl = value_labels(spec, mech.id)
+        wb = Workbook()
+        wb.remove(wb.active)
+        add_table_sheet(wb, "Variables", cb)
+        add_table_sheet(wb, "Values", vl)
+        paths.append(save_workbook(wb, out_dir / f"codebook_{mech.id}.xlsx"))
+        paths.append(write_bytes(out_dir / f"codebook_{mech.id}.csv", _csv_bytes(cb)))
+        paths.append(write_bytes(out_dir / f"codebook_{mech.id}_values.csv", _csv_bytes(vl)))
+    return paths
