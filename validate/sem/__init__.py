@@ -1,0 +1,27 @@
+"""Structural-equation models (CFA/SEM) that reproduce lavaan's ML and MLR results.
+
+>>> from validate.sem import fit_sem
+>>> res = fit_sem("visual =~ x1 + x2 + x3", df)      # doctest: +SKIP
+>>> res.params, res.fit["cfi"], res.modindices(top=10)  # doctest: +SKIP
+"""
+
+from .api import SemResult, fit_sem
+from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
+from .estimate import MomentFit, fit_moments
+from .model import CompiledModel, SampleStats
+from .syntax import ModelSpec, parse_model
+
+__all__ = [
+    "CompiledModel",
+    "ModelError",
+    "ModelSpec",
+    "ModelSyntaxError",
+    "MomentFit",
+    "SampleStats",
+    "SemError",
+    "SemResult",
+    "UnknownVariableError",
+    "fit_moments",
+    "fit_sem",
+    "parse_model",
+]

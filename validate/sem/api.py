@@ -1,0 +1,729 @@
+"""``fit_sem``: fit a lavaan-syntax model to a data frame and report like lavaan.
+
+Notes
+-----
+Checked against lavaan 0.6.14 (``cfa()``/``sem()`` with default options,
+``estimator = "MLR"`` and ``group``/``group.equal``) using the fixtures in
+``tests/fixtures/lavaan``; see tests/test_sem_*.py for the tolerances.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import fitmeasures as fm
+from ._threads import single_threaded_blas
+from .errors import ModelError, UnknownVariableError
+from .estimate import (
+    _chol_inv,
+    admissibility,
+    expected_information,
+    optimize_ml,
+    start_values,
+)
+from .model import CompiledModel, SampleStats
+from .syntax import ModelSpec, parse_model
+
+__all__ = ["SemResult", "fit_sem"]
+
+_Z975 = sps.norm.ppf(0.975)
+
+
+# ----------------------------------------------------------------------------
+# data
+# ----------------------------------------------------------------------------
+def _prepare_data(spec: ModelSpec, data, group, missing):
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError("data must be a pandas DataFrame")
+    ov = spec.ov_names
+    absent = [v for v in ov if v not in data.columns]
+    if absent:
+        v = absent[0]
+        raise UnknownVariableError(
+            f"variable {v!r} is neither a latent variable (left of =~) nor a column of the data"
+            + (f"; also missing: {absent[1:]}" if len(absent) > 1 else ""),
+            spec.var_lines.get(v), v)
+    if group is not None and group not in data.columns:
+        raise ModelError(f"group column {group!r} is not in the data")
+    cols = list(ov) + ([group] if group is not None else [])
+    df = data[cols].copy()
+    bad = []
+    for v in ov:
+        if not pd.api.types.is_numeric_dtype(df[v]):
+            conv = pd.to_numeric(df[v], errors="coerce")
+            if conv.notna().sum() < df[v].notna().sum():
+                bad.append(v)
+            df[v] = conv
+    if bad:
+        raise ModelError(f"non-numeric values in column(s) {bad}; recode them as numbers first")
+    if group is not None:
+        df = df[df[group].notna()]
+    n_before = len(df)
+    if missing == "listwise":
+        df = df.dropna(subset=ov)
+    else:  # FIML: only cases with every variable missing are dropped (as lavaan)
+        df = df[df[ov].notna().any(axis=1)]
+    if group is not None:
+        labels = list(pd.unique(df[group]))
+    else:
+        labels = [None]
+    Ys = []
+    for lab in labels:
+        sub = df if lab is None else df[df[group] == lab]
+        Ys.append(sub[ov].to_numpy(dtype=float))
+    return Ys, labels, n_before - len(df)
+
+
+def _check_data(spec, Ys, labels, nfree):
+    p = len(spec.ov_names)
+    ntotal = sum(len(Y) for Y in Ys)
+    for Y, lab in zip(Ys, labels):
+        where = "" if lab is None else f" in group {lab!r}"
+        if len(Y) < 2:
+            raise ModelError(f"too few rows{where}: {len(Y)} complete case(s)")
+        sd = np.nanstd(Y, axis=0)
+        zero = [spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))]
+        if zero:
+            raise ModelError(f"zero variance{where} in column(s) {zero}: every case has the same value")
+        if len(Y) < p:
+            raise ModelError(f"too few rows{where}: {len(Y)} complete cases for {p} observed variables "
+                             f"({', '.join(spec.ov_names)})")
+    if ntotal <= nfree:
+        raise ModelError(f"too few rows: {ntotal} complete cases for {nfree} free parameters")
+
+
+def _sample_stats(spec, Ys, labels):
+    covs, means = [], []
+    for Y, lab in zip(Ys, labels):
+        m = Y.mean(axis=0)
+        E = Y - m
+        S = E.T @ E / len(Y)
+        ev, evec = np.linalg.eigh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
+        if ev[0] < 1e-10:
+            v = evec[:, 0]
+            involved = [spec.ov_names[i] for i in np.flatnonzero(np.abs(v) > 0.1)]
+            where = "" if lab is None else f" in group {lab!r}"
+            raise ModelError(f"the sample covariance matrix{where} is not positive definite: "
+                             f"column(s) {involved} are (nearly) linearly dependent")
+        covs.append(S)
+        means.append(m)
+    return SampleStats(covs, means, [len(Y) for Y in Ys])
+
+
+# ----------------------------------------------------------------------------
+# result
+# ----------------------------------------------------------------------------
+@dataclass
+class SemResult:
+    """Result of :func:`fit_sem`.
+
+    Attributes
+    ----------
+    converged, admissible : bool
+    warnings : list of str
+    params : pandas.DataFrame
+        lhs, op, rhs, label, group, free, estimate, se, z, p_value, ci_lower,
+        ci_upper, std_lv, std_all (fixed parameters: se 0, z/p NaN, as lavaan).
+    fit : dict
+        Fit measures with lavaan's names (dots replaced by underscores).
+    r2 : dict
+        ``{var: R2}``; with groups ``{group label: {var: R2}}``.
+    n : int
+    nobs_per_group : list of int
+    group_labels : list
+    implied : dict
+        ``cov``/``mean`` (lists per group) and ``ov_names``.
+    sample_cov, sample_mean : list of ndarray
+    vcov : ndarray
+        Covariance matrix of the free parameters.
+    """
+
+    spec: ModelSpec
+    estimator: str
+    converged: bool
+    admissible: bool
+    warnings: list
+    params: pd.DataFrame
+    fit: dict
+    r2: dict
+    n: int
+    nobs_per_group: list
+    group_labels: list
+    implied: dict
+    sample_cov: list
+    sample_mean: list
+    theta: np.ndarray
+    vcov: np.ndarray | None
+    iterations: int
+    _cm: CompiledModel = field(repr=False, default=None)
+    _stats: SampleStats = field(repr=False, default=None)
+    _data: list = field(repr=False, default=None)
+
+    # ------------------------------------------------------------------
+    def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
+        """Modification indices for fixed-to-zero parameters, sorted by ``mi``.
+
+        Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
+        """
+        from .modindices import modification_indices
+        out = modification_indices(self)
+        out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
+        out = out.reset_index(drop=True)
+        return out.head(top) if top is not None else out
+
+    def summary(self) -> pd.DataFrame:
+        """The parameter table with rounded numbers, like lavaan's summary()."""
+        cols = ["lhs", "op", "rhs", "label", "group", "estimate", "se", "z", "p_value",
+                "ci_lower", "ci_upper", "std_lv", "std_all"]
+        if self.spec.ngroups == 1:
+            cols.remove("group")
+        return self.params[cols].round(3)
+
+    def to_dict(self) -> dict:
+        """JSON-able dictionary (NaN -> None)."""
+        def clean(x):
+            if isinstance(x, dict):
+                return {str(k): clean(v) for k, v in x.items()}
+            if isinstance(x, (list, tuple)):
+                return [clean(v) for v in x]
+            if isinstance(x, np.ndarray):
+                return clean(x.tolist())
+            if isinstance(x, (np.floating, float)):
+                return None if not math.isfinite(float(x)) else float(x)
+            if isinstance(x, (np.integer,)):
+                return int(x)
+            if isinstance(x, (np.bool_,)):
+                return bool(x)
+            return x
+        params = self.params.drop(columns=["free"]).to_dict(orient="records")
+        return clean(dict(estimator=self.estimator, converged=self.converged, admissible=self.admissible,
+                          warnings=list(self.warnings), n=self.n, nobs_per_group=self.nobs_per_group,
+                          group_labels=[None if g is None else str(g) for g in self.group_labels],
+                          parameters=params, fit=self.fit, r2=self.r2))
+
+
+# ----------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------
+def _row_values(cm: CompiledModel, pt, theta):
+    """Estimate for every (non-:=) row read from the filled matrices."""
+    est = np.full(len(pt), np.nan)
+    mats = [cm.matrices(theta, g) for g in range(cm.ngroups)]
+    for i in range(len(pt)):
+        k = cm.row_kind[i]
+        if k == 0:
+            continue
+        A, S, m = mats[cm.row_group[i]]
+        if k == 1:
+            est[i] = A[cm.row_r[i], cm.row_c[i]]
+        elif k == 2:
+            est[i] = S[cm.row_r[i], cm.row_c[i]]
+        else:
+            est[i] = m[cm.row_r[i]]
+    return est
+
+
+def _standardize(cm: CompiledModel, pt, theta, est):
+    """std.lv and std.all for each row (lavaan's definitions)."""
+    n = len(pt)
+    std_lv = np.full(n, np.nan)
+    std_all = np.full(n, np.nan)
+    lvset = set(cm.lv_names)
+    ops = pt["op"].to_numpy()
+    lhs = pt["lhs"].to_numpy()
+    rhs = pt["rhs"].to_numpy()
+    info = []
+    for g in range(cm.ngroups):
+        Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
+        info.append((np.diag(tot), np.diag(S)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i in range(n):
+            k = cm.row_kind[i]
+            if k == 0:
+                continue
+            var_tot, var_par = info[cm.row_group[i]]
+            e = est[i]
+            if ops[i] == "=~":
+                f, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
+                sf, sx = np.sqrt(var_tot[f]), np.sqrt(var_tot[x])
+                std_lv[i] = e * sf / (sx if rhs[i] in lvset else 1.0)
+                std_all[i] = e * sf / sx
+            elif ops[i] == "~":
+                y, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
+                sy, sx = np.sqrt(var_tot[y]), np.sqrt(var_tot[x])
+                std_lv[i] = e * (sx if rhs[i] in lvset else 1.0) / (sy if lhs[i] in lvset else 1.0)
+                std_all[i] = e * sx / sy
+            elif ops[i] == "~~":
+                a, b = cm.pos[lhs[i]], cm.pos[rhs[i]]
+                if a == b:
+                    std_all[i] = e / var_tot[a]
+                    std_lv[i] = e / var_tot[a] if lhs[i] in lvset else e
+                else:
+                    den = np.sqrt(var_par[a] * var_par[b])
+                    std_all[i] = e / den
+                    both_lv = lhs[i] in lvset and rhs[i] in lvset
+                    if both_lv:
+                        std_lv[i] = e / den
+                    elif lhs[i] in lvset or rhs[i] in lvset:
+                        lv_i = a if lhs[i] in lvset else b
+                        std_lv[i] = e / np.sqrt(var_par[lv_i])
+                    else:
+                        std_lv[i] = e
+            elif ops[i] == "~1":
+                a = cm.pos[lhs[i]]
+                sd = np.sqrt(var_tot[a])
+                std_all[i] = e / sd
+                std_lv[i] = e / sd if lhs[i] in lvset else e
+    return std_lv, std_all
+
+
+def _label_map(pt, values):
+    """label -> value for user labels and plabels (first occurrence)."""
+    out = {}
+    labels = pt["label"].to_numpy()
+    plabels = pt["plabel"].to_numpy()
+    for i in range(len(pt)):
+        if pt["op"].iat[i] == ":=":
+            continue
+        if labels[i] and labels[i] not in out:
+            out[labels[i]] = values[i]
+        if plabels[i] and plabels[i] not in out:
+            out[plabels[i]] = values[i]
+    return out
+
+
+def _defined_values(spec, pt, values):
+    vals = _label_map(pt, values)
+    res = []
+    for name, ex in spec.defined:
+        try:
+            v = ex.evaluate(vals)
+        except (ZeroDivisionError, OverflowError, ValueError):
+            v = float("nan")
+        vals[name] = v
+        res.append(v)
+    return np.asarray(res, dtype=float)
+
+
+def _info_inverse(info, names, warnings):
+    """Invert an information matrix, with a warning (and NaN) when singular."""
+    q = len(info)
+    if q == 0:
+        return np.zeros((0, 0))
+    d = np.sqrt(np.abs(np.diag(info)))
+    d[d == 0] = 1.0
+    R = info / np.outer(d, d)
+    ev, evec = np.linalg.eigh(R)
+    if ev[0] < 1e-10 * max(1.0, ev[-1]):
+        v = evec[:, 0]
+        involved = [names[k] for k in np.flatnonzero(np.abs(v) > 0.1)]
+        warnings.append("the information matrix is singular (smallest eigenvalue "
+                        f"{ev[0]:.2e}): the model may not be identified; standard errors could not "
+                        f"be computed. Parameters involved: {', '.join(involved)}")
+        return None
+    return np.linalg.inv(info)
+
+
+def _param_names(pt, q):
+    names = [None] * q
+    for i in range(len(pt)):
+        k = int(pt["free"].iat[i]) - 1
+        if k >= 0 and names[k] is None:
+            g = int(pt["group"].iat[i])
+            suffix = f" (group {g})" if pt["group"].max() > 1 else ""
+            names[k] = f"{pt['lhs'].iat[i]} {pt['op'].iat[i]} {pt['rhs'].iat[i]}".strip() + suffix
+    return names
+
+
+# ----------------------------------------------------------------------------
+# main entry point
+# ----------------------------------------------------------------------------
+def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str | None = None,
+            group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
+            auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
+            max_iter: int = 500) -> SemResult:
+    """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax (see :mod:`validate.sem.syntax`).
+    data : pandas.DataFrame
+    estimator : {"ML", "MLR"}
+        ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR).
+    group : str, optional
+        Column defining groups (in order of first appearance, as lavaan).
+    group_equal : sequence of str
+        e.g. ``("loadings", "intercepts")``.
+    missing : {"listwise", "fiml"}
+    kind : {"sem", "cfa"}
+    auto_cov_y, fixed_x, meanstructure
+        lavaan's options of the same name.
+    max_iter : int
+        Iteration limit of the optimiser.
+
+    Returns
+    -------
+    SemResult
+
+    Raises
+    ------
+    ModelSyntaxError, UnknownVariableError, ModelError
+    """
+    with single_threaded_blas():
+        return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
+                        missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+                        meanstructure=meanstructure, max_iter=max_iter)
+
+
+def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
+             meanstructure, max_iter):
+    estimator = str(estimator).upper()
+    if estimator not in ("ML", "MLR"):
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML' or 'MLR')")
+    if missing not in ("listwise", "fiml", "ml"):
+        raise ModelError(f"missing={missing!r} is not supported (use 'listwise' or 'fiml')")
+    if missing == "ml":
+        missing = "fiml"
+    if missing == "fiml" and estimator == "MLR":
+        raise ModelError("MLR with FIML (robust FIML) is not implemented yet; use estimator='ML'")
+    ngroups = 1
+    if group is not None:
+        if not isinstance(data, pd.DataFrame) or group not in data.columns:
+            raise ModelError(f"group column {group!r} is not in the data")
+        ngroups = int(data[group].dropna().nunique())
+        if ngroups < 1:
+            raise ModelError(f"group column {group!r} has no values")
+    spec = parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
+                       auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
+                       missing=missing)
+    Ys, labels, n_dropped = _prepare_data(spec, data, group, missing)
+    _check_data(spec, Ys, labels, spec.nfree)
+    pats = None
+    if missing == "fiml":
+        from .fiml import Patterns, em_h1
+        if spec.ov_x:
+            raise ModelError("FIML with fixed exogenous covariates is not implemented yet "
+                             f"({', '.join(spec.ov_x)}); use fixed_x=False")
+        pats = [Patterns(Y) for Y in Ys]
+        h1 = [em_h1(pt) for pt in pats]
+        stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
+        h1_logl = float(sum(h[2] for h in h1))
+    else:
+        stats = _sample_stats(spec, Ys, labels)
+    pt = spec.partable
+    core = pt[pt["op"] != ":="].reset_index(drop=True)
+    cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
+    cm.set_exo(stats)
+    warnings: list[str] = []
+    if n_dropped:
+        warnings.append(f"{n_dropped} case(s) with missing values were removed (listwise deletion)")
+
+    theta0 = start_values(cm, core, stats)
+    if pats is None:
+        opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+    else:
+        from .estimate import OptResult
+        from .fiml import fiml_fit
+        # start from the ML solution on the EM moments (close to the FIML one)
+        opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        th, Fm, conv, its = fiml_fit(cm, pats, opt0.theta if opt0.converged else theta0, max_iter=max_iter)
+        opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
+    theta = opt.theta
+    converged = bool(opt.converged)
+    if not converged:
+        warnings.append(f"the optimiser did not converge after {opt.iterations} iterations "
+                        f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
+                        "trustworthy and standard errors and fit measures are not reported")
+    q = cm.nfree
+    names = _param_names(core, q)
+    nx = len(spec.ov_x)
+    ndat = spec.ngroups * (cm.p * (cm.p + 1) // 2 + (cm.p if cm.meanstructure else 0)
+                           - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
+    if q > ndat:
+        warnings.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
+                        f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+
+    # ---- standard errors --------------------------------------------------
+    vcov = None
+    N = stats.ntotal
+    A_obs = B0 = None
+    if converged and q:
+        if pats is not None:
+            from .fiml import fiml_observed_information
+            vcov = _info_inverse(fiml_observed_information(cm, theta, pats), names, warnings)
+        elif estimator == "ML":
+            info = expected_information(cm, theta, stats)
+            inv = _info_inverse(info * N, names, warnings) if info is not None else None
+            vcov = inv
+        else:
+            from .robust import sandwich
+            try:
+                vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
+                if _info_inverse(A_obs * N, names, warnings) is None:
+                    vcov = None
+            except np.linalg.LinAlgError:
+                warnings.append("the observed information matrix is singular; robust standard errors "
+                                "could not be computed (the model may not be identified)")
+                vcov = None
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(q, np.nan)
+    if vcov is not None and np.any(np.diag(vcov) < 0):
+        bad = [names[k] for k in np.flatnonzero(np.diag(vcov) < 0)]
+        warnings.append(f"negative sampling variances for {', '.join(bad)}; their standard errors are NaN")
+        se_free = np.where(np.diag(vcov) < 0, np.nan, se_free)
+
+    # ---- parameter table ----------------------------------------------------
+    est = _row_values(cm, core, theta)
+    std_lv, std_all = _standardize(cm, core, theta, est)
+    free = core["free"].to_numpy().astype(int)
+    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
+    if not converged:
+        se = np.where(free > 0, np.nan, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free > 0, est / se, np.nan)
+    pval = 2 * sps.norm.sf(np.abs(z))
+    lo = np.where(free > 0, est - _Z975 * se, est)
+    hi = np.where(free > 0, est + _Z975 * se, est)
+    table = pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
+                              group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
+                              ci_lower=lo, ci_upper=hi, std_lv=std_lv, std_all=std_all))
+    if spec.defined:
+        dvals = _defined_values(spec, core, est)
+        dstd_lv = _defined_values(spec, core, std_lv)
+        dstd_all = _defined_values(spec, core, std_all)
+        dse = np.full(len(dvals), np.nan)
+        if vcov is not None:
+            J = np.zeros((len(dvals), q))
+            for k in range(q):
+                h = 1e-6 * max(1.0, abs(theta[k]))
+                tp, tm = theta.copy(), theta.copy()
+                tp[k] += h
+                tm[k] -= h
+                J[:, k] = (_defined_values(spec, core, _row_values(cm, core, tp))
+                           - _defined_values(spec, core, _row_values(cm, core, tm))) / (2 * h)
+            dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dz = dvals / dse
+        drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
+                                  rhs=[ex.text for _, ex in spec.defined],
+                                  label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
+                                  se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
+                                  ci_lower=dvals - _Z975 * dse, ci_upper=dvals + _Z975 * dse,
+                                  std_lv=dstd_lv, std_all=dstd_all))
+        table = pd.concat([table, drows], ignore_index=True)
+
+    # ---- admissibility --------------------------------------------------------
+    problems = admissibility(cm, theta) if converged else []
+    glab = (lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}")
+    for g, name, what in problems:
+        if name is not None:
+            kind_v = "residual variance" if name in spec.ov_names or name in cm.lv_names else "variance"
+            warnings.append(f"Heywood case: the estimated {kind_v} of {name!r}{glab(g)} is negative "
+                            f"({cm.matrices(theta, g)[1][cm.pos[name], cm.pos[name]]:.4g}); "
+                            "the solution is not admissible")
+        else:
+            warnings.append(f"the model-implied covariance matrix of the latent variables{glab(g)} is not "
+                            "positive definite; the solution is not admissible")
+    offd = (table["op"] == "~~") & (table["lhs"] != table["rhs"]) & (table["std_all"].abs() > 1)
+    for _, r in table[offd].iterrows():
+        warnings.append(f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
+                        f"absolute value ({r['std_all']:.3f}); the solution is not admissible")
+        problems.append((None, None, "corr"))
+    implied_cov, implied_mean = [], []
+    for g in range(spec.ngroups):
+        Sg, mg = cm.implied(theta, g)
+        if not cm.meanstructure:
+            mg = stats.mean[g]
+        implied_cov.append(Sg)
+        implied_mean.append(mg)
+        if converged and _chol_inv(Sg)[0] is None:
+            warnings.append(f"the model-implied covariance matrix{glab(g)} is not positive definite")
+            problems.append((g, None, "sigma"))
+    admissible = converged and not problems and vcov is not None
+
+    # ---- fit measures ---------------------------------------------------------
+    fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
+                        pats=pats, h1_logl=h1_logl if pats is not None else None)
+
+    # ---- R2 -----------------------------------------------------------------------
+    r2_groups = []
+    for g in range(spec.ngroups):
+        Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
+        endo = np.flatnonzero(np.any(A != 0, axis=1) | np.isin(np.arange(cm.nv), cm.blocks[g].A_r))
+        d = {}
+        names_all = cm.ov_names + cm.lv_names
+        for i in endo:
+            d[names_all[i]] = float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan
+        r2_groups.append(d)
+    r2 = r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
+
+    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
+                     warnings=warnings, params=table, fit=fit, r2=r2, n=N,
+                     nobs_per_group=list(stats.nobs), group_labels=labels,
+                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
+                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
+                     iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys)
+
+
+def _baseline(spec, cm, stats):
+    """Independence model: chisq, df, and a compiled baseline model + theta (for MLR)."""
+    ov_x = [v for v in spec.ov_x]
+    xi = [cm.ov_names.index(v) for v in ov_x]
+    nox = [i for i in range(cm.p) if i not in xi]
+    chisq = 0.0
+    for g in range(cm.ngroups):
+        S = stats.cov[g]
+        ld = np.sum(np.log(np.diag(S)[nox]))
+        if xi:
+            ld += np.linalg.slogdet(S[np.ix_(xi, xi)])[1]
+        chisq += stats.nobs[g] * (ld - stats.logdet[g])
+    nx = len(xi)
+    df = cm.ngroups * (cm.p * (cm.p + 1) // 2 - len(nox) - nx * (nx + 1) // 2)
+    return chisq, df
+
+
+def _baseline_model(spec, cm, stats):
+    rows = []
+    pid = 0
+    theta = []
+    for g in range(cm.ngroups):
+        for i, v in enumerate(cm.ov_names):
+            if v in spec.ov_x:
+                continue
+            pid += 1
+            rows.append(dict(lhs=v, op="~~", rhs=v, group=g + 1, free=pid, ustart=np.nan, exo=0))
+            theta.append(stats.cov[g][i, i])
+        for a in range(len(spec.ov_x)):
+            for b in range(a, len(spec.ov_x)):
+                rows.append(dict(lhs=spec.ov_x[a], op="~~", rhs=spec.ov_x[b], group=g + 1, free=0,
+                                 ustart=np.nan, exo=1))
+        if cm.meanstructure:
+            for i, v in enumerate(cm.ov_names):
+                if v in spec.ov_x:
+                    rows.append(dict(lhs=v, op="~1", rhs="", group=g + 1, free=0, ustart=np.nan, exo=1))
+                else:
+                    pid += 1
+                    rows.append(dict(lhs=v, op="~1", rhs="", group=g + 1, free=pid, ustart=np.nan, exo=0))
+                    theta.append(stats.mean[g][i])
+    bpt = pd.DataFrame(rows)
+    bcm = CompiledModel(bpt, cm.ov_names, [], cm.ngroups, cm.meanstructure)
+    bcm.set_exo(stats)
+    return bcm, np.asarray(theta)
+
+
+def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
+                  h1_logl=None):
+    N = stats.ntotal
+    G = cm.ngroups
+    q = cm.nfree
+    p = cm.p
+    nx = len(spec.ov_x)
+    ndat = G * (p * (p + 1) // 2 + (p if cm.meanstructure else 0)
+                - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
+    df = ndat - q
+    out: dict = {"npar": q}
+    nan = float("nan")
+    if not converged:
+        return dict(npar=q, df=df, chisq=nan, pvalue=nan)
+    F = 2 * opt.fmin
+    chisq = N * F
+    bchisq, bdf = _baseline(spec, cm, stats)
+    if pats is not None:
+        from .fiml import fiml_loglik
+        logl_fiml = fiml_loglik(cm, theta, pats)
+        chisq = 2 * (h1_logl - logl_fiml)
+        # independence model: each variable's available-case mean and variance
+        logl_b = 0.0
+        for pat in pats:
+            for j in range(p):
+                col = pat.Y[:, j]
+                col = col[~np.isnan(col)]
+                logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
+        bchisq = 2 * (h1_logl - logl_b)
+    logl = 0.0
+    logl_h1 = 0.0
+    srmr_g, srmr_nm_g = [], []
+    for g in range(G):
+        Sigma, mu = cm.implied(theta, g)
+        if not cm.meanstructure:
+            mu = stats.mean[g]
+        Vi, logdet = _chol_inv(Sigma)
+        d = stats.mean[g] - mu
+        ng = stats.nobs[g]
+        logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)
+        logl_h1 += -ng / 2 * (p * np.log(2 * np.pi) + stats.logdet[g] + p)
+        s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
+        srmr_g.append(s1)
+        srmr_nm_g.append(s2)
+    w = stats.weights
+    gfi_g = []
+    rr, cc = cm.rr, cm.cc
+    f = np.where(rr == cc, 1 / np.sqrt(2), np.sqrt(2))
+    for g in range(G):
+        Sg = stats.cov[g]
+        Sigma, mu = cm.implied(theta, g)
+        Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
+        Wc = 0.5 * np.outer(f, f) * (Si[np.ix_(rr, rr)] * Si[np.ix_(cc, cc)] + Si[np.ix_(rr, cc)] * Si[np.ix_(cc, rr)])
+        e = (Sg - Sigma)[rr, cc]
+        s_ = Sg[rr, cc]
+        t1, t2 = e @ Wc @ e, s_ @ Wc @ s_
+        if cm.meanstructure:
+            em = stats.mean[g] - mu
+            t1 += em @ Si @ em
+            t2 += stats.mean[g] @ Si @ stats.mean[g]
+        gfi_g.append(1 - t1 / t2)
+    out["gfi"] = float(np.sum(w * np.asarray(gfi_g)))
+    out["agfi"] = float(1 - ndat / df * (1 - out["gfi"])) if df > 0 else 1.0
+    out.update(chisq=chisq, df=df, pvalue=float(sps.chi2.sf(chisq, df)) if df > 0 else nan,
+               baseline_chisq=bchisq, baseline_df=bdf,
+               baseline_pvalue=float(sps.chi2.sf(bchisq, bdf)) if bdf > 0 else nan,
+               cfi=fm.cfi(chisq, df, bchisq, bdf), tli=fm.tli(chisq, df, bchisq, bdf),
+               nfi=(bchisq - chisq) / bchisq if df > 0 else 1.0)
+    out["cfi"] = min(max(out["cfi"], 0.0), 1.0)
+    out["rmsea"] = fm.rmsea(chisq, df, N, G)
+    out["rmsea_ci_lower"], out["rmsea_ci_upper"] = fm.rmsea_ci(chisq, df, N, G)
+    out["rmsea_pvalue"] = fm.rmsea_pvalue(chisq, df, N, G)
+    out["srmr"] = float(np.sum(w * np.asarray(srmr_g)))
+    out["srmr_nomean"] = float(np.sum(w * np.asarray(srmr_nm_g)))
+    if pats is not None:
+        logl, logl_h1 = logl_fiml, h1_logl
+    if spec.ov_x and pats is None:
+        # fixed.x: lavaan reports the likelihood conditional on the covariates
+        xi = [cm.ov_names.index(v) for v in spec.ov_x]
+        for g in range(G):
+            lx = -stats.nobs[g] / 2 * (len(xi) * np.log(2 * np.pi)
+                                       + np.linalg.slogdet(stats.cov[g][np.ix_(xi, xi)])[1] + len(xi))
+            logl -= lx
+            logl_h1 -= lx
+    out["logl"] = float(logl)
+    out["unrestricted_logl"] = float(logl_h1)
+    out["aic"] = float(-2 * logl + 2 * q)
+    out["bic"] = float(-2 * logl + np.log(N) * q)
+    out["ntotal"] = N
+    if estimator == "MLR" and A_obs is not None and df > 0:
+        from .robust import h1_trace, sandwich, yb_trace
+        tr_h1 = h1_trace(cm, Ys, stats)
+        c = (tr_h1 - yb_trace(A_obs, B0, stats)) / df
+        bcm, btheta = _baseline_model(spec, cm, stats)
+        _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
+        cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
+        ts, tbs = chisq / c, bchisq / cb
+        out.update(chisq_scaled=ts, df_scaled=df, pvalue_scaled=float(sps.chi2.sf(ts, df)),
+                   chisq_scaling_factor=c, baseline_chisq_scaled=tbs, baseline_df_scaled=bdf,
+                   baseline_pvalue_scaled=float(sps.chi2.sf(tbs, bdf)),
+                   baseline_chisq_scaling_factor=cb,
+                   cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
+                   tli_scaled=fm.tli(ts, df, tbs, bdf),
+                   rmsea_scaled=fm.rmsea(ts, df, N, G),
+                   cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+                   rmsea_robust=fm.rmsea(chisq, df, N, G, c_hat=c))
+        out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = fm.rmsea_ci(ts, df, N, G)
+        out["rmsea_pvalue_scaled"] = fm.rmsea_pvalue(ts, df, N, G)
+    return out

@@ -1,0 +1,552 @@
+"""Read a subset of lavaan model syntax and build a lavaan-like parameter table.
+
+Supported operators: ``=~`` (measured by), ``~`` (regressed on), ``~~``
+(covariance), ``~ 1`` (intercept / mean), ``:=`` (defined parameter) and
+``==`` (equality between two labels).  Modifiers: ``label*var``, ``1*var``
+(fixed), ``NA*var`` (free), ``start(0.5)*var`` and per-group vectors
+``c(a, b)*var`` / ``c(1, NA)*var``.  Comments start with ``#`` or ``!``;
+statements are separated by new lines or ``;``; a line without an operator
+continues the previous statement.
+
+Notes
+-----
+The defaults reproduce lavaan 0.6's ``sem()``/``cfa()`` (checked against the
+parameter tables lavaan 0.6.14 prints for the fixtures in
+``tests/fixtures/lavaan``): auto.fix.first, auto.var, auto.cov.lv.x,
+auto.cov.y, fixed.x (variances/covariances/means of exogenous observed
+covariates fixed at their sample values), meanstructure for multiple groups,
+and ``group.equal`` with latent means freed in groups after the first when
+intercepts are constrained.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelSyntaxError
+from .expr import Expression, parse_expression
+
+__all__ = ["GROUP_EQUAL_CHOICES", "ModelSpec", "parse_model", "parse_statements"]
+
+GROUP_EQUAL_CHOICES = (
+    "loadings", "intercepts", "means", "regressions", "residuals",
+    "residual.covariances", "lv.variances", "lv.covariances",
+)
+
+_IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_OPS = re.compile(r":=|=~|~~|~\*~|<~|==|~|<|>|\|")
+
+
+@dataclass
+class _Mod:
+    fixed: tuple | None = None      # per-group fixed values (None = free in that group)
+    label: tuple | None = None      # per-group labels
+    start: tuple | None = None
+    free: bool = False              # NA* given
+
+
+@dataclass
+class Statement:
+    """One flattened model statement (one lhs, one op, one rhs)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    line: int
+    mod: _Mod = field(default_factory=_Mod)
+
+
+def _strip_comment(line: str) -> str:
+    for ch in "#!":
+        k = line.find(ch)
+        if k >= 0:
+            line = line[:k]
+    return line
+
+
+def _split_plus(text: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "+" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
+def _split_star(text: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "*" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts]
+
+
+def _atom_value(tok: str, line: int):
+    """Return ('num', v) | ('na', None) | ('label', s)."""
+    tok = tok.strip().strip("'\"") if tok.strip()[:1] in "'\"" else tok.strip()
+    if _NUMBER.match(tok):
+        return ("num", float(tok))
+    if tok == "NA":
+        return ("na", None)
+    if _IDENT.match(tok):
+        return ("label", tok)
+    raise ModelSyntaxError("cannot read modifier", line, tok)
+
+
+def _vector(inner: str, line: int) -> list:
+    return [_atom_value(x, line) for x in inner.split(",")]
+
+
+def _parse_modifier(mod: _Mod, text: str, line: int) -> None:
+    text = text.strip()
+    if not text:
+        raise ModelSyntaxError("empty modifier before '*'", line, "*")
+    m = re.match(r"^(start|label|equal|c)\s*\((.*)\)$", text)
+    if m:
+        fun, inner = m.group(1), m.group(2)
+        if fun == "start":
+            inner2 = inner.strip()
+            m2 = re.match(r"^c\s*\((.*)\)$", inner2)
+            vals = _vector(m2.group(1) if m2 else inner2, line)
+            if any(k != "num" for k, _ in vals):
+                raise ModelSyntaxError("start() needs numbers", line, text)
+            mod.start = tuple(v for _, v in vals)
+            return
+        vals = _vector(inner, line)
+        if fun in ("label", "equal"):
+            if any(k != "label" for k, _ in vals):
+                raise ModelSyntaxError(f"{fun}() needs names", line, text)
+            mod.label = tuple(v for _, v in vals)
+            return
+        kinds = {k for k, _ in vals}
+        if kinds <= {"num", "na"}:
+            mod.fixed = tuple(v for _, v in vals)
+        elif kinds <= {"label", "na"}:
+            mod.label = tuple(v for _, v in vals)
+        else:
+            raise ModelSyntaxError("c() mixes numbers and labels", line, text)
+        return
+    kind, val = _atom_value(text, line)
+    if kind == "num":
+        mod.fixed = (val,)
+    elif kind == "na":
+        mod.free = True
+    else:
+        mod.label = (val,)
+
+
+def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, int]]]:
+    """Split model text into flat statements.
+
+    Returns
+    -------
+    statements : list of Statement
+        ``=~``, ``~``, ``~~``, ``~1`` and ``==`` statements.
+    defined : list of (name, expression text, line)
+        ``:=`` statements, in order.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise ModelSyntaxError("the model text is empty")
+    chunks: list[list] = []  # [text, line]
+    for lineno, raw in enumerate(model.splitlines(), start=1):
+        for piece in _strip_comment(raw).split(";"):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if not _OPS.search(piece) or piece.startswith("+") or (chunks and chunks[-1][0].rstrip().endswith(("+", "*"))):
+                if not chunks:
+                    raise ModelSyntaxError("statement has no operator (=~, ~, ~~, :=)", lineno, piece)
+                chunks[-1][0] = chunks[-1][0] + " " + piece
+                continue
+            chunks.append([piece, lineno])
+
+    statements: list[Statement] = []
+    defined: list[tuple[str, str, int]] = []
+    for text, lineno in chunks:
+        m = _OPS.search(text)
+        op = m.group(0)
+        lhs_txt, rhs_txt = text[: m.start()].strip(), text[m.end():].strip()
+        if op in ("~*~", "<~", "<", ">", "|"):
+            raise ModelSyntaxError(f"operator {op!r} is not supported", lineno, op)
+        if not lhs_txt:
+            raise ModelSyntaxError("missing left-hand side", lineno, op)
+        if not rhs_txt:
+            raise ModelSyntaxError("missing right-hand side", lineno, op)
+        if op == ":=":
+            if not _IDENT.match(lhs_txt):
+                raise ModelSyntaxError("bad name for a defined parameter", lineno, lhs_txt)
+            defined.append((lhs_txt, rhs_txt.replace(" ", ""), lineno))
+            continue
+        if op == "==":
+            for side in (lhs_txt, rhs_txt):
+                if not _IDENT.match(side):
+                    raise ModelSyntaxError("'==' needs two parameter labels", lineno, side)
+            statements.append(Statement(lhs_txt, "==", rhs_txt, lineno))
+            continue
+        if _OPS.search(rhs_txt):
+            raise ModelSyntaxError("more than one operator in a statement", lineno, _OPS.search(rhs_txt).group(0))
+        lhs_list = _split_plus(lhs_txt)
+        for lv in lhs_list:
+            if not _IDENT.match(lv):
+                raise ModelSyntaxError("bad variable name", lineno, lv)
+        for term in _split_plus(rhs_txt):
+            if not term:
+                raise ModelSyntaxError("empty term (two '+' in a row or trailing '+')", lineno, rhs_txt)
+            pieces = _split_star(term)
+            var = pieces[-1]
+            mod = _Mod()
+            for p in pieces[:-1]:
+                _parse_modifier(mod, p, lineno)
+            if var == "1" and op == "~":
+                for lv in lhs_list:
+                    statements.append(Statement(lv, "~1", "", lineno, mod))
+                continue
+            if not _IDENT.match(var):
+                raise ModelSyntaxError("bad variable name", lineno, var)
+            for lv in lhs_list:
+                statements.append(Statement(lv, op, var, lineno, mod))
+    return statements, defined
+
+
+def _uniq(seq: Iterable[str]) -> list[str]:
+    out, seen = [], set()
+    for s in seq:
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+@dataclass
+class ModelSpec:
+    """A parsed model: the parameter table plus variable lists.
+
+    Attributes
+    ----------
+    partable : pandas.DataFrame
+        One row per parameter: id, lhs, op, rhs, user, group, free (1-based
+        index into the free-parameter vector; 0 = fixed; rows sharing a value
+        share the index), ustart, start, label, plabel, exo, line.
+    ov_names, lv_names : list of str
+        Observed and latent variables in lavaan's order.
+    ov_x : list of str
+        Exogenous observed covariates whose moments are fixed at sample values
+        (``fixed_x=True``).
+    ngroups : int
+    meanstructure : bool
+    defined : list of (name, Expression)
+    nfree : int
+    """
+
+    partable: pd.DataFrame
+    ov_names: list
+    lv_names: list
+    ov_x: list
+    ngroups: int
+    meanstructure: bool
+    defined: list
+    nfree: int
+    var_lines: dict
+    group_equal: tuple = ()
+
+    @property
+    def ov_nox(self) -> list:
+        return [v for v in self.ov_names if v not in self.ov_x]
+
+
+def _modval(tup, g):
+    if tup is None:
+        return None
+    if len(tup) == 1:
+        return tup[0]
+    if g >= len(tup):
+        raise ModelSyntaxError(f"modifier vector has {len(tup)} elements but there are more groups")
+    return tup[g]
+
+
+def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
+                kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
+                fixed_x: bool = True, missing: str = "listwise") -> ModelSpec:
+    """Parse lavaan syntax and apply ``sem()``/``cfa()`` defaults.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    ngroups : int
+        Number of groups (blocks).
+    group_equal : sequence of str
+        Any of ``GROUP_EQUAL_CHOICES``; parameters of these kinds are held
+        equal across groups (by sharing a free-parameter index).
+    kind : {"sem", "cfa"}
+        Both apply the same defaults here (as in lavaan).
+    auto_cov_y : bool
+        Let residuals of purely dependent variables covary (lavaan default).
+    meanstructure : bool or None
+        ``None`` = lavaan's default (True with several groups, FIML, or
+        intercepts in the syntax).
+    fixed_x : bool
+        Treat exogenous observed covariates as fixed (lavaan default).
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    ModelSyntaxError
+        With the line number and the offending token.
+    """
+    if kind not in ("sem", "cfa"):
+        raise ValueError("kind must be 'sem' or 'cfa'")
+    group_equal = tuple(group_equal or ())
+    for ge in group_equal:
+        if ge not in GROUP_EQUAL_CHOICES:
+            raise ModelSyntaxError(f"unknown group_equal entry {ge!r}; choose from {GROUP_EQUAL_CHOICES}")
+    stmts, defined_raw = parse_statements(model)
+    eq_stmts = [s for s in stmts if s.op == "=="]
+    stmts = [s for s in stmts if s.op != "=="]
+
+    var_lines: dict[str, int] = {}
+    for s in stmts:
+        var_lines.setdefault(s.lhs, s.line)
+        if s.rhs:
+            var_lines.setdefault(s.rhs, s.line)
+
+    lv_names = _uniq(s.lhs for s in stmts if s.op == "=~")
+    lv_set = set(lv_names)
+    v_ind = _uniq(s.rhs for s in stmts if s.op == "=~")
+    eqs_y = _uniq(s.lhs for s in stmts if s.op == "~")
+    eqs_x = _uniq(s.rhs for s in stmts if s.op == "~")
+    ov_ind = [v for v in v_ind if v not in lv_set]
+    ov_y_dep = [v for v in eqs_y if v not in lv_set and v not in ov_ind]
+    ov_x = [v for v in eqs_x if v not in lv_set and v not in ov_ind and v not in ov_y_dep]
+    ov_cov = []
+    for s in stmts:
+        if s.op == "~~":
+            for v in (s.lhs, s.rhs):
+                if v not in lv_set:
+                    ov_cov.append(v)
+    ov_int = [s.lhs for s in stmts if s.op == "~1" and s.lhs not in lv_set]
+    ov_tmp = _uniq(ov_ind + ov_y_dep + ov_x)
+    ov_names = ov_tmp + [v for v in _uniq(ov_cov + ov_int) if v not in ov_tmp]
+    if fixed_x:
+        mentioned = {s.lhs for s in stmts if s.op in ("~~", "~1")} | {s.rhs for s in stmts if s.op == "~~"}
+        ov_x = [v for v in ov_x if v not in mentioned]
+    else:
+        ov_x = []
+    ov_nox = [v for v in ov_names if v not in ov_x]
+    lv_x = [v for v in lv_names if v not in v_ind and v not in eqs_y]
+    lv_y = [v for v in lv_names if v in eqs_y and v not in v_ind and v not in eqs_x]
+    ov_y = [v for v in ov_names if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv_set]
+    lvov_y = lv_y + ov_y
+    for s in stmts:
+        if s.op == "=~" and s.lhs == s.rhs:
+            raise ModelSyntaxError("a latent variable cannot be its own indicator", s.line, s.lhs)
+        if s.op == "~" and s.lhs == s.rhs:
+            raise ModelSyntaxError("a variable cannot be regressed on itself", s.line, s.lhs)
+
+    if meanstructure is None:
+        meanstructure = ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts)
+
+    # ---- template rows (one block) -------------------------------------------
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
+
+    def key_of(lhs, op, rhs):
+        if op == "~~":
+            return (op,) + tuple(sorted((lhs, rhs)))
+        return (lhs, op, rhs)
+
+    first_ind: dict[str, str] = {}
+    for s in stmts:
+        if s.op == "=~":
+            first_ind.setdefault(s.lhs, s.rhs)
+    for s in stmts:
+        k = key_of(s.lhs, s.op, s.rhs)
+        if k in seen:
+            raise ModelSyntaxError("parameter specified twice", s.line, f"{s.lhs} {s.op} {s.rhs}".strip())
+        seen[k] = len(rows)
+        mod = s.mod
+        auto_fix = (s.op == "=~" and first_ind[s.lhs] == s.rhs and mod.fixed is None and not mod.free)
+        rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, mod=mod, auto_fix=auto_fix,
+                         exo=0, line=s.line, default_fixed=None))
+
+    def add_default(lhs, op, rhs, fixed_value=None, exo=0):
+        k = key_of(lhs, op, rhs)
+        if k in seen:
+            return
+        seen[k] = len(rows)
+        rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, mod=_Mod(), auto_fix=False,
+                         exo=exo, line=None, default_fixed=fixed_value))
+
+    for v in ov_nox + lv_names:
+        add_default(v, "~~", v)
+    if len(lv_x) > 1:
+        for i in range(len(lv_x)):
+            for j in range(i + 1, len(lv_x)):
+                add_default(lv_x[i], "~~", lv_x[j])
+    if auto_cov_y and len(lvov_y) > 1:
+        for i in range(len(lvov_y)):
+            for j in range(i + 1, len(lvov_y)):
+                add_default(lvov_y[i], "~~", lvov_y[j])
+    for j in range(len(ov_x)):
+        for i in range(j, len(ov_x)):
+            add_default(ov_x[j], "~~", ov_x[i], fixed_value=np.nan, exo=1)
+    if meanstructure:
+        for v in ov_names:
+            if v in ov_x:
+                add_default(v, "~1", "", fixed_value=np.nan, exo=1)
+            else:
+                add_default(v, "~1", "")
+        for v in lv_names:
+            add_default(v, "~1", "", fixed_value=0.0)
+
+    # ---- replicate over groups, decide free/fixed ------------------------------
+    def category(r):
+        op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+        if op == "=~":
+            return "loadings"
+        if op == "~":
+            return "regressions"
+        if op == "~1":
+            return "means" if lhs in lv_set else "intercepts"
+        if op == "~~":
+            both_lv = lhs in lv_set and rhs in lv_set
+            if lhs == rhs:
+                return "lv.variances" if lhs in lv_set else "residuals"
+            if both_lv:
+                return "lv.covariances"
+            if lhs not in lv_set and rhs not in lv_set:
+                return "residual.covariances"
+        return None
+
+    out = []
+    nrow = len(rows)
+    for g in range(ngroups):
+        for r in rows:
+            mod: _Mod = r["mod"]
+            fixed = _modval(mod.fixed, g)
+            label = _modval(mod.label, g) or ""
+            start = _modval(mod.start, g)
+            if fixed is not None:
+                free, ustart = False, fixed
+            elif mod.free:
+                free, ustart = True, np.nan
+            elif r["auto_fix"]:
+                free, ustart = False, 1.0
+            elif r["default_fixed"] is not None:
+                free, ustart = False, r["default_fixed"]
+            else:
+                free, ustart = True, np.nan
+            # lavaan frees latent means in later groups when intercepts are equal
+            if (r["op"] == "~1" and r["lhs"] in lv_set and r["user"] == 0 and g > 0
+                    and "intercepts" in group_equal and "means" not in group_equal):
+                free, ustart = True, np.nan
+            out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], user=r["user"], group=g + 1,
+                            is_free=free, ustart=ustart, start=np.nan if start is None else start,
+                            label=label, exo=r["exo"], line=r["line"], cat=category(r)))
+    for i, r in enumerate(out):
+        r["id"] = i + 1
+        r["plabel"] = f".p{i + 1}."
+
+    # ---- assign free-parameter indices (labels, group_equal, ==) ---------------
+    parent = list(range(len(out)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i, j):
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    by_label: dict[str, list[int]] = {}
+    for i, r in enumerate(out):
+        if r["label"]:
+            by_label.setdefault(r["label"], []).append(i)
+    for lab, idx in by_label.items():
+        frees = [i for i in idx if out[i]["is_free"]]
+        fixeds = [i for i in idx if not out[i]["is_free"]]
+        if frees and fixeds:
+            # a label shared by a fixed and a free cell: fix them all to the fixed value
+            val = out[fixeds[0]]["ustart"]
+            for i in frees:
+                out[i]["is_free"], out[i]["ustart"] = False, val
+            frees = []
+        for i in frees[1:]:
+            union(frees[0], i)
+    if ngroups > 1 and group_equal:
+        for g in range(1, ngroups):
+            for t in range(nrow):
+                r1, rg = out[t], out[g * nrow + t]
+                if rg["cat"] in group_equal and r1["is_free"] and rg["is_free"] and not rg["label"]:
+                    union(t, g * nrow + t)
+                    rg["label"] = r1["label"] or r1["plabel"]
+                    if not r1["label"]:
+                        r1["label"] = r1["plabel"]
+    for s in eq_stmts:
+        for side in (s.lhs, s.rhs):
+            if side not in by_label:
+                raise ModelSyntaxError("unknown label in '==' constraint", s.line, side)
+        a, b = by_label[s.lhs][0], by_label[s.rhs][0]
+        if not (out[a]["is_free"] and out[b]["is_free"]):
+            raise ModelSyntaxError("'==' constraint involves a fixed parameter", s.line, f"{s.lhs} == {s.rhs}")
+        union(a, b)
+    free_idx: dict[int, int] = {}
+    for i, r in enumerate(out):
+        if r["is_free"]:
+            root = find(i)
+            if root not in free_idx:
+                free_idx[root] = len(free_idx) + 1
+            r["free"] = free_idx[root]
+        else:
+            r["free"] = 0
+    nfree = len(free_idx)
+
+    # ---- defined parameters ------------------------------------------------------
+    defined: list[tuple[str, Expression]] = []
+    known = set(by_label) | {r["plabel"] for r in out}
+    for name, text, line in defined_raw:
+        ex = parse_expression(text, line)
+        missing_names = [n for n in ex.names if n not in known]
+        if missing_names:
+            raise ModelSyntaxError("unknown label in defined parameter", line, missing_names[0])
+        if name in known:
+            raise ModelSyntaxError("defined parameter name is already a label", line, name)
+        known.add(name)
+        defined.append((name, ex))
+        out.append(dict(id=len(out) + 1, lhs=name, op=":=", rhs=text, user=1, group=0, is_free=False,
+                        ustart=np.nan, start=np.nan, label=name, exo=0, line=line, cat=None,
+                        plabel="", free=0))
+
+    pt = pd.DataFrame(out)
+    pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo",
+             "label", "plabel", "line"]]
+    return ModelSpec(partable=pt, ov_names=ov_names, lv_names=lv_names, ov_x=ov_x, ngroups=ngroups,
+                     meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
+                     var_lines=var_lines, group_equal=group_equal)
