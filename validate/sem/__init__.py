@@ -7,6 +7,7 @@
 
 from .api import SemResult, fit_sem
 from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
+from .effects import latent_structure
 from .estimate import MomentFit, fit_moments
 from .model import CompiledModel, SampleStats
 from .syntax import ModelSpec, parse_model
@@ -23,5 +24,6 @@ __all__ = [
     "UnknownVariableError",
     "fit_moments",
     "fit_sem",
+    "latent_structure",
     "parse_model",
 ]

@@ -95,7 +95,9 @@ def _check_data(spec, Ys, labels, nfree):
             raise ModelError(f"too few rows{where}: {len(Y)} complete cases for {p} observed variables "
                              f"({', '.join(spec.ov_names)})")
     if ntotal <= nfree:
-        raise ModelError(f"too few rows: {ntotal} complete cases for {nfree} free parameters")
+        return [f"only {ntotal} cases for {nfree} free parameters; estimates and standard errors of a model "
+                "this size are unstable at this sample size (a common rule asks for 5-10 cases per parameter)"]
+    return []
 
 
 def _sample_stats(spec, Ys, labels):
@@ -404,7 +406,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                        auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
                        missing=missing)
     Ys, labels, n_dropped = _prepare_data(spec, data, group, missing)
-    _check_data(spec, Ys, labels, spec.nfree)
+    size_warnings = _check_data(spec, Ys, labels, spec.nfree)
     pats = None
     if missing == "fiml":
         from .fiml import Patterns, em_h1
@@ -421,7 +423,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     core = pt[pt["op"] != ":="].reset_index(drop=True)
     cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
     cm.set_exo(stats)
-    warnings: list[str] = []
+    warnings: list[str] = list(size_warnings)
     if n_dropped:
         warnings.append(f"{n_dropped} case(s) with missing values were removed (listwise deletion)")
 

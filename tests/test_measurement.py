@@ -1,0 +1,128 @@
+"""The measurement section of a run: each number is lavaan's, semTools' or psych's on the same data."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from instruments.spec import load_spec
+from validate.measurement import analyse_measurement
+from validate.pipeline import AnalysisOptions
+
+FIX = Path(__file__).parent / "fixtures"
+REF = json.loads((FIX / "lavaan" / "holzinger_cfa_ml.json").read_text())
+REF_MLR = json.loads((FIX / "lavaan" / "holzinger_cfa_mlr.json").read_text())
+
+
+def close(a, b, tol=1e-3):
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+@pytest.fixture(scope="module")
+def hs():
+    spec = load_spec(FIX / "specs" / "holzinger.yaml")
+    df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
+    return spec, spec.mechanism("hs"), df
+
+
+@pytest.fixture(scope="module")
+def ml(hs):
+    spec, mech, df = hs
+    return analyse_measurement(df, mech, spec, AnalysisOptions(bootstrap=0))
+
+
+def test_fit_measures_match_lavaan(ml):
+    fit = ml["measurement"]["fit"]
+    for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+                "rmsea_pvalue", "srmr", "aic", "bic", "logl"):
+        assert close(fit[key], REF["fit"][key]), (key, fit[key], REF["fit"][key])
+
+
+def test_loadings_match_lavaan(ml):
+    ref = {(p["lhs"], p["rhs"]): p for p in REF["parameters"] if p["op"] == "=~"}
+    assert len(ml["measurement"]["loadings"]) == 9
+    for row in ml["measurement"]["loadings"]:
+        r = ref[(row["construct"], row["item"])]
+        assert close(row["estimate"], r["est"]) and close(row["se"], r["se"]) and close(row["std"], r["std_all"])
+
+
+def test_reliability_and_htmt_match_semtools(ml):
+    rel = ml["measurement"]["reliability"]
+    for c, r in REF["reliability"].items():
+        assert close(rel[c]["alpha"], r["alpha"])
+        assert close(rel[c]["omega"], r["omega"])
+        assert close(rel[c]["cr"], r["omega"])
+        assert close(rel[c]["ave"], r["avevar"])
+    for row in REF["htmt"]:
+        for c, v in row.items():
+            if c != "_row":
+                assert close(ml["measurement"]["htmt"][row["_row"]][c], v)
+
+
+def test_psych_alpha_and_item_statistics(ml):
+    rel = ml["measurement"]["reliability"]
+    items = {r["item"]: r for r in ml["measurement"]["item_total"]}
+    for c, r in REF["alpha_psych"].items():
+        assert close(rel[c]["alpha_std"], r["std_alpha"])
+        for item, v in r["r_drop"].items():
+            assert close(items[item]["r_drop"], v)
+            assert close(items[item]["alpha_if_deleted"], r["alpha_if_deleted"][item])
+
+
+def test_modification_indices_match_lavaan(ml):
+    mi = ml["measurement"]["modindices"]
+    assert len(mi) == 10
+    for ours, ref in zip(mi, REF["modindices_top10"]):
+        assert (ours["lhs"], ours["op"], ours["rhs"]) == (ref["lhs"], ref["op"], ref["rhs"])
+        assert close(ours["mi"], ref["mi"]) and close(ours["epc"], ref["epc"])
+
+
+def test_factor_correlations_and_fornell_larcker(ml):
+    std = {(p["lhs"], p["rhs"]): p["std_all"] for p in REF["parameters"] if p["op"] == "~~"}
+    fc = ml["measurement"]["factor_correlations"]
+    assert close(fc["visual"]["textual"], std[("visual", "textual")])
+    fl = ml["measurement"]["fornell_larcker"]
+    assert fl, "Fornell-Larcker table is missing"
+
+
+def test_single_factor_cfa_is_compared(ml):
+    one = ml["measurement"]["single_factor_cfa"]
+    assert one["df_diff"] == 3 and one["chisq_diff"] > 0 and one["p_value"] < 1e-6
+    assert ml["measurement"]["harman"][0]["share"] == pytest.approx(0.357372, abs=1e-5)
+
+
+def test_mlr_scaled_fit_reaches_the_results(hs):
+    spec, mech, df = hs
+    out = analyse_measurement(df, mech, spec, AnalysisOptions(estimator="MLR", bootstrap=0))
+    fit = out["measurement"]["fit"]
+    for key in ("chisq_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled",
+                "cfi_robust", "tli_robust", "rmsea_robust"):
+        assert close(fit[key], REF_MLR["fit"][key]), key
+
+
+def test_descriptives_and_exploratory_checks(ml):
+    d = {r["item"]: r for r in ml["descriptives"]}
+    df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
+    assert d["x1"]["mean"] == pytest.approx(df["x1"].mean())
+    assert d["x1"]["construct"] == "visual"
+    assert ml["measurement"]["bartlett"]["statistic"] == pytest.approx(904.097051, rel=1e-6)
+    assert len(ml["measurement"]["efa"]["loadings"]) == 27
+    assert {r["test"] for r in ml["mardia"]} >= {"skewness", "kurtosis"}
+
+
+def test_inadmissible_cfa_reports_no_reliability(hs):
+    spec, mech, df = hs
+    d = df.copy()
+    rng = np.random.default_rng(1)
+    # x3 becomes a near-copy of x1 and x2 pure noise: the visual factor gets a Heywood case
+    d["x3"] = d["x1"] + rng.normal(scale=0.01, size=len(d))
+    d["x2"] = rng.normal(size=len(d))
+    out = analyse_measurement(d, mech, spec, AnalysisOptions(bootstrap=0))
+    meas = out["measurement"]
+    if meas["admissible"]:
+        pytest.fail("expected an inadmissible solution on this data")
+    assert meas["reliability"]["visual"]["ave"] is None
+    assert any("inadmissible" in w for w in meas["warnings"])
+    assert any("Heywood" in w or "negative" in w for w in meas["warnings"])

@@ -1,0 +1,171 @@
+"""The structural section: paths, effects and intervals against lavaan; recovery of known paths."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from instruments.errors import InputError
+from instruments.spec import load_spec
+from validate.pipeline import AnalysisOptions
+from validate.simulate import simulate_mechanism, simulate_study
+from validate.structural import analyse_structural, chisq_difference, invariance
+
+FIX = Path(__file__).parent / "fixtures"
+REF = json.loads((FIX / "structural" / "minimal_sem.json").read_text())
+BOOT = json.loads((FIX / "structural" / "minimal_sem_boot.json").read_text())
+SPEC = load_spec(FIX / "specs" / "minimal.yaml")
+MECH = SPEC.mechanism("main")
+DATA = pd.read_csv(FIX / "structural" / "minimal_sem.csv")
+
+
+def close(a, b, tol=1e-3):
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def ref_param(ref, lhs, op, rhs):
+    return next(p for p in ref["parameters"] if (p["lhs"], p["op"], p["rhs"]) == (lhs, op, rhs))
+
+
+@pytest.fixture(scope="module")
+def boot_run():
+    opts = AnalysisOptions(bootstrap=2000, seed=3, workers=1, direct_effects=True, progress=False)
+    return analyse_structural(DATA, MECH, SPEC, opts)["structural"]
+
+
+def test_paths_match_lavaan(boot_run):
+    assert [p["hypothesis"] for p in boot_run["paths"]] == ["H1", "H2", "H3"]
+    for p in boot_run["paths"]:
+        r = ref_param(REF, p["to"], "~", p["from"])
+        assert close(p["estimate"], r["est"]) and close(p["se"], r["se"]) and close(p["std"], r["std_all"])
+        assert close(p["p_value"], r["pvalue"])
+        assert p["supported"] == (r["pvalue"] < 0.05)
+    for c in ("ACT", "OUT"):
+        assert close(boot_run["r2"][c], REF["r2"][c])
+    for key in ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
+        assert close(boot_run["fit"][key], REF["fit"][key]), key
+
+
+def test_indirect_and_total_effects_match_lavaan(boot_run):
+    ind = next(r for r in boot_run["indirect"] if r["key"] == "DRV->ACT->OUT")
+    assert close(ind["estimate"], ref_param(REF, "ind", ":=", "a*b")["est"])
+    eff = next(r for r in boot_run["effects"] if (r["from"], r["to"]) == ("DRV", "OUT"))
+    assert close(eff["total"], ref_param(REF, "total", ":=", "c+a*b")["est"])
+    assert close(eff["direct"], ref_param(REF, "OUT", "~", "DRV")["est"])
+    # the standardised indirect effect is the product of the std.all paths
+    std = ref_param(REF, "ACT", "~", "DRV")["std_all"] * ref_param(REF, "OUT", "~", "ACT")["std_all"]
+    assert close(ind["std"], std)
+
+
+def _quantile_band(draws, p, z=3.5):
+    """Range of the p-quantile another independent run of the same size may give.
+
+    The rank of an empirical p-quantile is binomial, so two independent runs of B draws
+    differ in rank by about sqrt(2 B p (1 - p)); z such standard deviations either side.
+    """
+    d = np.sort(draws)
+    B = d.size
+    half = z * np.sqrt(2 * B * p * (1 - p))
+    lo = int(max(0, np.floor(p * B - half)))
+    hi = int(min(B - 1, np.ceil(p * B + half)))
+    return d[lo], d[hi]
+
+
+def test_percentile_intervals_agree_with_lavaan_within_monte_carlo_error(boot_run):
+    ind = next(r for r in boot_run["indirect"] if r["key"] == "DRV->ACT->OUT")
+    ref = ref_param(BOOT, "ind", ":=", "a*b")
+    draws = np.array(boot_run["bootstrap"]["draws"]["DRV->ACT->OUT"])
+    assert boot_run["bootstrap"]["requested"] == 2000
+    lo_band = _quantile_band(draws, 0.025)
+    hi_band = _quantile_band(draws, 0.975)
+    assert lo_band[0] <= ref["ci_lower"] <= lo_band[1], (ref["ci_lower"], lo_band)
+    assert hi_band[0] <= ref["ci_upper"] <= hi_band[1], (ref["ci_upper"], hi_band)
+    # bootstrap SE: the SE of an SD estimate from B draws is about SD / sqrt(2B); two runs, 4 SDs
+    bound = 4 * np.sqrt(2) * ref["se"] / np.sqrt(2 * 2000)
+    assert abs(ind["se"] - ref["se"]) < bound
+    assert ind["bca_lower"] is not None and ind["bca_lower"] < ind["estimate"] < ind["bca_upper"]
+    assert ind["std_ci_lower"] < ind["std"] < ind["std_ci_upper"]
+    assert ind["mediation"] in ("indirect-only", "complementary")
+
+
+def test_same_seed_same_intervals():
+    opts = AnalysisOptions(bootstrap=200, seed=9, workers=1, progress=False)
+    a = analyse_structural(DATA, MECH, SPEC, opts)["structural"]["indirect"]
+    opts2 = AnalysisOptions(bootstrap=200, seed=9, workers=2, progress=False)
+    b = analyse_structural(DATA, MECH, SPEC, opts2)["structural"]["indirect"]
+    assert a == b
+
+
+def test_chisq_difference_with_measurement_model():
+    opts = AnalysisOptions(bootstrap=0, progress=False)
+    cfa_fit = {"chisq": 20.0, "df": 24.0}
+    out = analyse_structural(DATA, MECH, SPEC, opts, cfa_fit=cfa_fit)["structural"]
+    assert out["chisq_diff"]["df_diff"] == out["fit"]["df"] - 24
+    assert chisq_difference({"chisq": 10.0, "df": 5}, {"chisq": 4.0, "df": 3})["p_value"] == pytest.approx(
+        np.exp(-3.0), rel=1e-9)  # chi2(2) survival of 6 is exp(-3)
+
+
+def test_parameter_recovery_on_simulated_data():
+    paths = {"DRV -> ACT": 0.5, "ACT -> OUT": 0.4, "DRV -> OUT": 0.0}
+    df = simulate_mechanism(MECH, SPEC.scale, 4000, loadings=0.8, paths=paths, seed=21, continuous=True)
+    df["DRV3"] = -df["DRV3"]  # continuous scores of a reverse-keyed item are generated reversed
+    out = analyse_structural(df, MECH, SPEC, AnalysisOptions(bootstrap=0, direct_effects=True))["structural"]
+    got = {(p["from"], p["to"]): p for p in out["paths"]}
+    for key, value in paths.items():
+        a, b = key.split(" -> ")
+        p = got[(a, b)]
+        # within 4 standard errors of the population value (the SE of a std path is close to that of the raw one
+        # here, since the latent variables have unit variance in the population)
+        assert abs(p["std"] - value) < 4 * p["se"], (key, p["std"], p["se"])
+    assert not got[("DRV", "OUT")]["supported"] or got[("DRV", "OUT")]["p_value"] > 0.001
+
+
+def test_platform_difference_is_found():
+    study = simulate_study(SPEC, {1: 700, 2: 700}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
+                           path_differences={2: {"ACT -> OUT": 0.0}}, seed=5)
+    df = study.data["main"]
+    df = df.assign(**{c: df[c].astype("float64") for c in MECH.item_ids + ["platform"]})
+    for it in MECH.items:
+        if it.reverse:
+            df[it.id] = SPEC.scale.reverse(df[it.id])
+    opts = AnalysisOptions(bootstrap=0, group="platform", progress=False)
+    out = analyse_structural(df, MECH, SPEC, opts)
+    tests = {(t["from"], t["to"]): t for t in out["multigroup"]["equality_tests"]}
+    assert tests[("ACT", "OUT")]["p_value"] < 0.001 and tests[("ACT", "OUT")]["differs"]
+    per = {(r["from"], r["to"], r["group"]): r for r in out["multigroup"]["paths"]}
+    assert abs(per[("ACT", "OUT", "1")]["std"] - 0.4) < 0.1
+    assert abs(per[("ACT", "OUT", "2")]["std"]) < 0.1
+    inv = out["invariance"]
+    assert [t["model"] for t in inv["tests"]] == ["metric", "scalar"]
+
+
+def test_invariance_matches_lavaan_by_school():
+    ref = json.loads((FIX / "lavaan" / "holzinger_invariance_school.json").read_text())
+    spec = load_spec(FIX / "specs" / "holzinger.yaml")
+    df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
+    out = invariance(df, spec.mechanism("hs"), "school", AnalysisOptions(bootstrap=0))
+    for name in ("configural", "metric", "scalar"):
+        for key in ("chisq", "df", "cfi", "rmsea"):
+            assert close(out[name][key], ref[name][key]), (name, key)
+    lrt = {r["model"]: r for r in ref["lrt"]}
+    for t in out["tests"]:
+        assert close(t["chisq_diff"], lrt[t["model"]]["chisq_diff"])
+        assert t["df_diff"] == lrt[t["model"]]["df_diff"]
+        assert close(t["p_value"], lrt[t["model"]]["p"])
+    assert out["tests"][0]["verdict"] == "supported"      # dCFI = -.002, dRMSEA = -.004
+    assert out["tests"][1]["verdict"] == "not supported"  # dCFI = -.038
+
+
+def test_group_errors_name_the_group():
+    opts = AnalysisOptions(bootstrap=0, group="nope", progress=False)
+    with pytest.raises(InputError, match="--group nope: there is no column 'nope'"):
+        analyse_structural(DATA, MECH, SPEC, opts)
+    df = DATA.copy()
+    df["platform"] = [1] * 299 + [2]
+    with pytest.raises(InputError, match="group level\\(s\\) '2' \\(1 respondent\\) have a single respondent"):
+        analyse_structural(df, MECH, SPEC, AnalysisOptions(bootstrap=0, group="platform", progress=False))
+    df["platform"] = [1] * 295 + [2] * 5
+    with pytest.raises(InputError, match="group\\(s\\) '2' \\(5 respondents\\) have too few respondents for a 9-item"):
+        analyse_structural(df, MECH, SPEC, AnalysisOptions(bootstrap=0, group="platform", progress=False))

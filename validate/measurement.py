@@ -1,0 +1,245 @@
+"""The measurement model of one mechanism: descriptives, reliability, validity and the CFA.
+
+:func:`analyse_measurement` runs every check a thesis reports on the cleaned
+data of a mechanism and returns the ``measurement`` (and ``descriptives``)
+sections of the results dict. Each statistic comes from the module that owns
+it (:mod:`validate.descriptives`, :mod:`validate.reliability`,
+:mod:`validate.validity`, :mod:`validate.efa`, :mod:`validate.sem`); this
+module only wires them together and turns a statistic that cannot be computed
+into ``None`` with the reason in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from instruments.errors import InputError
+from instruments.spec import Mechanism, ModelSpec
+
+__all__ = ["analyse_measurement", "fit_cfa", "cfa_matrices", "FIT_KEYS"]
+
+#: Fit measures carried into results.json, lavaan's names with underscores.
+FIT_KEYS = (
+    "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
+    "rmsea_pvalue", "srmr", "aic", "bic", "logl", "baseline_chisq", "baseline_df",
+    "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter",
+    "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
+    "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
+)
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-able float, or None for NaN/inf/None."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def fit_dict(fit: dict) -> dict:
+    return {k: _num(fit[k]) for k in FIT_KEYS if k in fit}
+
+
+def _guard(warnings: list[str], what: str, fn: Callable, *args, **kwargs):
+    """Run one statistic; a user-data problem becomes a warning and None, never a crash."""
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        warnings.append(f"{what} could not be computed: {exc}")
+        return None
+
+
+def fit_cfa(df: pd.DataFrame, mechanism: Mechanism, opts, *, single_factor: bool = False):
+    """Fit the CFA of a mechanism (correlated factors) or the one-factor model (Harman's CFA)."""
+    from validate.sem import fit_sem
+
+    if single_factor:
+        syntax = "CMV =~ " + " + ".join(mechanism.item_ids)
+    else:
+        syntax = mechanism.lavaan_syntax(structural=False)
+    return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa")
+
+
+def cfa_matrices(params: pd.DataFrame, items: list[str], factors: list[str]):
+    """Loadings (items x factors), residual covariance (items x items) and factor covariance.
+
+    Built from a lavaan-style parameter table (``lhs``, ``op``, ``rhs``, ``estimate``).
+    """
+    lam = pd.DataFrame(0.0, index=items, columns=factors)
+    theta = pd.DataFrame(0.0, index=items, columns=items)
+    psi = pd.DataFrame(0.0, index=factors, columns=factors)
+    for r in params.itertuples(index=False):
+        if r.op == "=~" and r.lhs in factors and r.rhs in items:
+            lam.loc[r.rhs, r.lhs] = r.estimate
+        elif r.op == "~~":
+            if r.lhs in items and r.rhs in items:
+                theta.loc[r.lhs, r.rhs] = theta.loc[r.rhs, r.lhs] = r.estimate
+            elif r.lhs in factors and r.rhs in factors:
+                psi.loc[r.lhs, r.rhs] = psi.loc[r.rhs, r.lhs] = r.estimate
+    return lam, theta, psi
+
+
+def _records(df: pd.DataFrame | None) -> list[dict]:
+    if df is None:
+        return []
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({k: (_num(v) if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool)
+                        else v) for k, v in rec.items()})
+    return out
+
+
+def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:
+    """All measurement statistics of one mechanism.
+
+    Returns
+    -------
+    dict
+        ``{"descriptives": [...], "mardia": {...}, "measurement": {...}}`` in the
+        shape of ``results.json`` (see :mod:`validate.report`).
+    """
+    from validate import descriptives, reliability, validity
+
+    warnings: list[str] = []
+    items = mechanism.item_ids
+    constructs = {c.id: c.item_ids for c in mechanism.constructs.values()}
+    missing_cols = [i for i in items if i not in df.columns]
+    if missing_cols:
+        raise InputError(f"mechanism {mechanism.id}: the responses have no column for item(s) "
+                         f"{', '.join(missing_cols)}; expected one column per item of the spec")
+    X = df[items].astype(float)
+    complete = X.dropna()
+    out: dict = {}
+
+    desc = _guard(warnings, "item descriptives", descriptives.item_descriptives, X, items,
+                  scale_min=spec.scale.min, scale_max=spec.scale.max)
+    if desc is not None:
+        item_construct = {i: c for c, its in constructs.items() for i in its}
+        desc = desc.copy()
+        desc.insert(1, "construct", desc["item"].map(item_construct))
+    out["descriptives"] = _records(desc)
+    mard = _guard(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
+    out["mardia"] = _records(mard)
+
+    meas: dict = {"warnings": warnings, "n_complete": int(len(complete))}
+    alpha = _guard(warnings, "Cronbach's alpha", reliability.cronbach_alpha, X, constructs)
+    itot = _guard(warnings, "item-total correlations", reliability.item_total, X, constructs)
+    meas["item_total"] = _records(itot)
+
+    # ---- CFA
+    cfa = _guard(warnings, "the CFA", fit_cfa, df, mechanism, opts)
+    rel_tab = None
+    fcorr = None
+    if cfa is not None:
+        warnings.extend(f"CFA: {w}" for w in cfa.warnings)
+        meas["converged"] = bool(cfa.converged)
+        meas["admissible"] = bool(cfa.admissible)
+        usable = cfa.converged
+        meas["fit"] = fit_dict(cfa.fit) if usable else None
+        pt = cfa.params
+        load = pt[(pt.op == "=~")]
+        meas["loadings"] = [
+            {"construct": r.lhs, "item": r.rhs, "estimate": _num(r.estimate), "se": _num(r.se),
+             "z": _num(r.z), "p_value": _num(r.p_value), "std": _num(r.std_all)}
+            for r in load.itertuples(index=False)
+        ] if usable else []
+        factors = list(constructs)
+        lam, theta, psi = cfa_matrices(pt, items, factors)
+        sd = np.sqrt(np.clip(np.diag(psi.to_numpy()), 0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fc = psi.to_numpy() / np.outer(sd, sd)
+        fcorr = pd.DataFrame(fc, index=factors, columns=factors)
+        if usable and cfa.admissible:
+            meas["factor_correlations"] = _square_dict(fcorr)
+            rel_tab = _guard(warnings, "CR and AVE", reliability.reliability_from_cfa, lam, theta, psi,
+                             reliability.sample_covariance(complete, items))
+        else:
+            meas["factor_correlations"] = None
+            warnings.append("factor correlations, omega, CR and AVE are not reported because the CFA "
+                            + ("did not converge" if not cfa.converged else "solution is inadmissible"))
+        mi = _guard(warnings, "modification indices", cfa.modindices, 10) if usable else None
+        meas["modindices"] = _records(mi)
+    else:
+        meas["fit"] = None
+        meas["loadings"] = []
+    meas["reliability"] = _reliability(constructs, alpha, rel_tab)
+
+    # ---- discriminant validity
+    ht = _guard(warnings, "HTMT", validity.htmt, X, constructs) if len(constructs) > 1 else None
+    if ht is not None:
+        meas["htmt"] = _square_dict(validity.htmt_matrix(ht))
+    else:
+        meas["htmt"] = None
+    if rel_tab is not None and fcorr is not None and len(constructs) > 1:
+        ave = rel_tab.set_index("construct")["ave"]
+        fl = _guard(warnings, "the Fornell-Larcker criterion", validity.fornell_larcker, ave, fcorr)
+        meas["fornell_larcker"] = _records(fl)
+    cl = _guard(warnings, "cross-loadings", validity.cross_loadings, X, constructs)
+    meas["cross_loadings"] = _records(cl)
+
+    # ---- exploratory checks and common method bias
+    meas.update(_exploratory(complete, items, len(constructs), opts, warnings))
+    harm = _guard(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
+    meas["harman"] = _records(harm)
+    if len(constructs) > 1 and cfa is not None and cfa.converged:
+        one = _guard(warnings, "the single-factor CFA", fit_cfa, df, mechanism, opts, single_factor=True)
+        if one is not None and one.converged:
+            f1, fk = one.fit, cfa.fit
+            d_chi = f1["chisq"] - fk["chisq"]
+            d_df = f1["df"] - fk["df"]
+            from scipy import stats
+
+            meas["single_factor_cfa"] = {
+                "fit": fit_dict(f1), "chisq_diff": _num(d_chi), "df_diff": _num(d_df),
+                "p_value": _num(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
+            }
+        elif one is not None:
+            warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
+    out["measurement"] = meas
+    return out
+
+
+def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None) -> dict:
+    out = {}
+    a = alpha.set_index("construct") if alpha is not None else None
+    r = rel.set_index("construct") if rel is not None else None
+    for c in constructs:
+        row = {"alpha": None, "alpha_std": None, "omega": None, "cr": None, "ave": None}
+        if a is not None and c in a.index:
+            row["alpha"] = _num(a.loc[c, "raw_alpha"])
+            row["alpha_std"] = _num(a.loc[c, "std_alpha"])
+        if r is not None and c in r.index:
+            row["omega"] = _num(r.loc[c, "omega"])
+            row["cr"] = _num(r.loc[c, "omega"])  # semTools' omega is the composite reliability
+            row["ave"] = _num(r.loc[c, "ave"])
+        out[c] = row
+    return out
+
+
+def _square_dict(m: pd.DataFrame) -> dict:
+    return {str(i): {str(j): _num(m.loc[i, j]) for j in m.columns} for i in m.index}
+
+
+def _exploratory(complete: pd.DataFrame, items: list[str], n_factors: int, opts, warnings: list[str]) -> dict:
+    """KMO, Bartlett's test, parallel analysis and an oblimin EFA with one factor per construct."""
+    from validate import efa
+
+    out: dict = {}
+    out["kmo"] = _records(_guard(warnings, "KMO", efa.kmo, complete[items]))
+    bart = _records(_guard(warnings, "Bartlett's test of sphericity", efa.bartlett_sphericity, complete[items]))
+    out["bartlett"] = bart[0] if bart else None
+    pa = _guard(warnings, "parallel analysis", efa.parallel_analysis, complete[items], n_iter=100, seed=opts.seed)
+    out["parallel_analysis"] = _records(pa)
+    fit = _guard(warnings, "the exploratory factor analysis", efa.efa, complete[items], n_factors)
+    if fit is not None:
+        out["efa"] = {"n_factors": n_factors, "rotation": "oblimin", "method": "minres",
+                      "loadings": _records(fit.loadings), "communalities": _records(fit.communalities),
+                      "factor_correlations": _records(fit.factor_correlations)}
+    return out

@@ -1,0 +1,441 @@
+"""The structural model of a mechanism: hypotheses, effect sizes, mediation, platform comparison.
+
+:func:`analyse_structural` fits the SEM that the spec's paths define (lavaan's
+``sem()`` defaults: first loading fixed to 1, exogenous constructs correlate,
+``auto.cov.y``), tests every path as a hypothesis, enumerates and bootstraps
+every indirect effect, and, with a group column, tests measurement invariance
+and the equality of each path across groups.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from instruments.errors import InputError
+from instruments.spec import Mechanism, ModelSpec
+
+from .bootstrap import jackknife, run_bootstrap
+from .measurement import _guard, _num, fit_dict
+from .mediation import (
+    Chain,
+    bca_ci,
+    classify_mediation,
+    effect_of_chain,
+    enumerate_chains,
+    percentile_ci,
+    total_effects,
+    vaf,
+)
+
+__all__ = [
+    "analyse_structural",
+    "fit_structural",
+    "latent_matrices",
+    "f_squared",
+    "invariance",
+    "multigroup_paths",
+    "SemBootstrapStatistic",
+    "chisq_difference",
+]
+
+
+def fit_structural(df: pd.DataFrame, mechanism: Mechanism, opts, **kw):
+    """Fit the mechanism's SEM with the chosen estimator and missing-data handling."""
+    from validate.sem import fit_sem
+
+    syntax = kw.pop("syntax", None) or mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+    return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem",
+                   auto_cov_y=opts.auto_cov_y, **kw)
+
+
+def latent_matrices(params: pd.DataFrame, factors: list[str]):
+    """Structural coefficients ``B[to, from]``, residual covariance ``Psi`` and total latent covariance."""
+    k = len(factors)
+    ix = {f: i for i, f in enumerate(factors)}
+    B = np.zeros((k, k))
+    Psi = np.zeros((k, k))
+    for r in params.itertuples(index=False):
+        if r.op == "~" and r.lhs in ix and r.rhs in ix:
+            B[ix[r.lhs], ix[r.rhs]] = r.estimate
+        elif r.op == "~~" and r.lhs in ix and r.rhs in ix:
+            Psi[ix[r.lhs], ix[r.rhs]] = Psi[ix[r.rhs], ix[r.lhs]] = r.estimate
+    T = np.linalg.inv(np.eye(k) - B)
+    return B, Psi, T @ Psi @ T.T
+
+
+def _r2_from_cov(cov: np.ndarray, y: int, xs: list[int]) -> float:
+    if not xs:
+        return 0.0
+    C = cov[np.ix_(xs, xs)]
+    c = cov[xs, y]
+    return float(c @ np.linalg.solve(C, c) / cov[y, y])
+
+
+def f_squared(cov: np.ndarray, ix: dict[str, int], target: str, predictors: list[str], drop: str) -> float:
+    """Cohen's f² of ``drop -> target``: ``(R²_in - R²_out) / (1 - R²_in)``.
+
+    Notes
+    -----
+    Both R² values come from the model-implied covariance of the latent
+    variables, as the regression of ``target`` on its predictors with and
+    without ``drop``. This is Cohen's (1988) f² of a path, as SmartPLS reports
+    it, without refitting the model for every path.
+    """
+    y = ix[target]
+    xs = [ix[p] for p in predictors]
+    r_in = _r2_from_cov(cov, y, xs)
+    r_out = _r2_from_cov(cov, y, [ix[p] for p in predictors if p != drop])
+    return (r_in - r_out) / (1 - r_in) if r_in < 1 else float("nan")
+
+
+def chisq_difference(restricted: dict, free: dict, estimator: str = "ML") -> dict:
+    """Chi-square difference test of nested models (restricted has more df).
+
+    For MLR the Satorra-Bentler (2001) scaled difference is used:
+    ``cd = (df0 c0 - df1 c1) / (df0 - df1)``, ``T = (T0 - T1) / cd`` with the
+    unscaled statistics ``T`` and scaling factors ``c``, as lavaan's
+    ``lavTestLRT(method = "satorra.bentler.2001")``.
+    """
+    t0, t1 = restricted.get("chisq"), free.get("chisq")
+    d0, d1 = restricted.get("df"), free.get("df")
+    if None in (t0, t1, d0, d1) or d0 <= d1:
+        return {"chisq_diff": None, "df_diff": None, "p_value": None}
+    ddf = d0 - d1
+    diff = t0 - t1
+    if estimator == "MLR":
+        c0, c1 = restricted.get("chisq_scaling_factor"), free.get("chisq_scaling_factor")
+        if c0 is None or c1 is None:
+            return {"chisq_diff": None, "df_diff": ddf, "p_value": None}
+        cd = (d0 * c0 - d1 * c1) / ddf
+        if cd <= 0:
+            return {"chisq_diff": None, "df_diff": ddf, "p_value": None,
+                    "warning": "the scaled chi-square difference is not defined (negative scaling); "
+                               "report the unscaled difference with care"}
+        diff = diff / cd
+    diff = max(diff, 0.0)
+    return {"chisq_diff": _num(diff), "df_diff": _num(ddf), "p_value": _num(stats.chi2.sf(diff, ddf))}
+
+
+# ----------------------------------------------------------------------------- bootstrap
+
+
+class SemBootstrapStatistic:
+    """Indirect effects (raw and standardised) of one resample, refitted from its moments.
+
+    Starts every refit at the full-sample estimates and fits from the resample's
+    covariance matrix (and means) only, with the estimator core's Fisher scoring.
+    """
+
+    def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
+                 chains: list[Chain], pairs: list[tuple[str, str]]):
+        self.model = model
+        self.theta0 = np.asarray(theta0, float)
+        self.ov_names = ov_names
+        self.factors = factors
+        self.chains = chains
+        self.pairs = pairs
+
+    @property
+    def k(self) -> int:
+        return 2 * len(self.chains) + 2 * len(self.pairs)
+
+    def effects(self, theta: np.ndarray) -> np.ndarray:
+        from validate.sem import latent_structure
+
+        B, cov = latent_structure(self.model, theta, self.factors)
+        return _effect_vector(B, cov, self.factors, self.chains, self.pairs)
+
+    def __call__(self, rows: np.ndarray):
+        from validate.sem import fit_moments
+
+        n = rows.shape[0]
+        mean = rows.mean(axis=0)
+        S = np.cov(rows, rowvar=False, bias=True)
+        try:
+            fit = fit_moments(self.model, [S], [mean], [n], start=self.theta0)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            return None, f"the model could not be fitted ({type(exc).__name__})"
+        if not fit.converged:
+            return None, "did not converge"
+        if not fit.admissible:
+            return None, "inadmissible solution (" + (fit.warnings[0] if fit.warnings else "Heywood case") + ")"
+        return self.effects(fit.theta), None
+
+
+def _effect_vector(B, cov, factors, chains, pairs) -> np.ndarray:
+    ix = {f: i for i, f in enumerate(factors)}
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    tot = total_effects(B)
+    out = []
+    for c in chains:
+        e = effect_of_chain(B, ix, c)
+        out += [e, e * sd[ix[c.source]] / sd[ix[c.target]]]
+    for x, y in pairs:
+        t = tot[ix[y], ix[x]]
+        ind = t - B[ix[y], ix[x]]
+        out += [t, ind]
+    return np.array(out)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts,
+                       cfa_fit: dict | None = None) -> dict:
+    """Structural results of one mechanism in the shape of ``results.json``."""
+    warnings: list[str] = []
+    out: dict = {"warnings": warnings}
+    res = _guard(warnings, "the structural model", fit_structural, df, mechanism, opts)
+    if res is None:
+        return {"structural": out}
+    warnings.extend(res.warnings)
+    out["converged"] = bool(res.converged)
+    out["admissible"] = bool(res.admissible)
+    if not res.converged:
+        warnings.append("the structural model did not converge; no path estimates are reported")
+        return {"structural": out}
+    out["fit"] = fit_dict(res.fit)
+    if cfa_fit:
+        out["chisq_diff"] = chisq_difference(out["fit"], cfa_fit, opts.estimator)
+        out["measurement_fit"] = cfa_fit
+
+    factors = list(mechanism.constructs)
+    pt = res.params
+    B, Psi, cov = latent_matrices(pt, factors)
+    ix = {f: i for i, f in enumerate(factors)}
+    active = mechanism.active_paths(opts.direct_effects)
+    preds: dict[str, list[str]] = {}
+    for p in active:
+        preds.setdefault(p.target, []).append(p.source)
+    rows = []
+    for p in active:
+        r = pt[(pt.op == "~") & (pt.lhs == p.target) & (pt.rhs == p.source)].iloc[0]
+        pval = _num(r.p_value)
+        rows.append({
+            "hypothesis": p.hypothesis, "from": p.source, "to": p.target, "direct": p.direct,
+            "estimate": _num(r.estimate), "se": _num(r.se), "z": _num(r.z), "p_value": pval,
+            "ci_lower": _num(r.ci_lower), "ci_upper": _num(r.ci_upper), "std": _num(r.std_all),
+            "f2": _num(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
+            "supported": bool(pval is not None and pval < opts.alpha),
+        })
+    out["paths"] = rows
+    r2 = res.r2 if isinstance(res.r2, dict) else {}
+    out["r2"] = {c: _num(r2.get(c)) for c in factors if c in preds}
+    out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
+    result = {"structural": out}
+    if opts.group:
+        result.update(_platforms(df, mechanism, spec, opts))
+    return result
+
+
+def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warnings) -> dict:
+    chains = enumerate_chains([(p.source, p.target) for p in active])
+    if not chains:
+        return {"indirect": [], "effects": []}
+    pairs = sorted({(c.source, c.target) for c in chains},
+                   key=lambda t: (factors.index(t[0]), factors.index(t[1])))
+    point = _effect_vector(B, cov, factors, chains, pairs)
+    boot = None
+    if opts.bootstrap and res.admissible:
+        if opts.missing == "fiml" or opts.estimator == "WLSMV":
+            warnings.append(f"bootstrap intervals are not available with --missing {opts.missing} / "
+                            f"--estimator {opts.estimator} yet; indirect effects are reported without them")
+        else:
+            items = list(res.spec.ov_names)  # the model's variable order
+            data = df[items].dropna().to_numpy(float)
+            stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs)
+            boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
+                                 progress=opts.progress, desc=f"{mechanism.id} bootstrap")
+            jk = jackknife(stat, data, stat.k)
+            if boot.failed:
+                warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
+                                f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+    direct = {(p["from"], p["to"]): p for p in path_rows}
+    ind_rows = []
+    draws_out = {}
+    for i, c in enumerate(chains):
+        est, std = point[2 * i], point[2 * i + 1]
+        row = {"chain": list(c.nodes), "key": c.key, "estimate": _num(est), "std": _num(std),
+               "se": None, "ci_lower": None, "ci_upper": None, "bca_lower": None, "bca_upper": None,
+               "std_ci_lower": None, "std_ci_upper": None}
+        if boot is not None and boot.completed > 1:
+            d = boot.good()[:, 2 * i]
+            ds = boot.good()[:, 2 * i + 1]
+            row["se"] = _num(np.std(d, ddof=1))
+            row["ci_lower"], row["ci_upper"] = map(_num, percentile_ci(d))
+            row["bca_lower"], row["bca_upper"] = map(_num, bca_ci(d, est, jk[:, 2 * i]))
+            row["std_ci_lower"], row["std_ci_upper"] = map(_num, percentile_ci(ds))
+            draws_out[c.key] = [float(x) for x in d[:1000]]
+        dr = direct.get((c.source, c.target))
+        lo, hi = row["ci_lower"], row["ci_upper"]
+        row["mediation"] = classify_mediation(
+            est, lo if lo is not None else math.nan, hi if hi is not None else math.nan,
+            dr["estimate"] if dr else None, dr["p_value"] if dr else None, opts.alpha)
+        ind_rows.append(row)
+    eff_rows = []
+    base = 2 * len(chains)
+    for j, (x, y) in enumerate(pairs):
+        tot, ind = point[base + 2 * j], point[base + 2 * j + 1]
+        row = {"from": x, "to": y, "total": _num(tot), "direct": _num(tot - ind), "total_indirect": _num(ind),
+               "vaf": _num(vaf(ind, tot)), "total_ci_lower": None, "total_ci_upper": None,
+               "indirect_ci_lower": None, "indirect_ci_upper": None}
+        if boot is not None and boot.completed > 1:
+            row["total_ci_lower"], row["total_ci_upper"] = map(_num, percentile_ci(boot.good()[:, base + 2 * j]))
+            row["indirect_ci_lower"], row["indirect_ci_upper"] = map(
+                _num, percentile_ci(boot.good()[:, base + 2 * j + 1]))
+        eff_rows.append(row)
+    out = {"indirect": ind_rows, "effects": eff_rows}
+    if boot is not None:
+        out["bootstrap"] = {**boot.summary(), "draws": draws_out, "ci": "percentile and BCa, 95%"}
+    return out
+
+
+# ----------------------------------------------------------------------------- groups
+
+
+def _group_labels(spec: ModelSpec, column: str, levels: list, lang: str) -> dict:
+    q = next((b for b in spec.background if b.id == column), None)
+    out = {}
+    for lv in levels:
+        name = str(lv)
+        if q is not None:
+            for ch in q.choices:
+                if str(ch.code) == str(lv) or (isinstance(lv, float) and lv == ch.code):
+                    name = ch.label.get(lang, name)
+        out[lv] = name
+    return out
+
+
+def _check_groups(df: pd.DataFrame, column: str, n_items: int) -> pd.DataFrame:
+    if column not in df.columns:
+        raise InputError(f"--group {column}: there is no column '{column}' in the responses")
+    d = df[df[column].notna()].copy()
+    col = d[column]
+    if pd.api.types.is_numeric_dtype(col) and np.all(np.mod(col.astype(float), 1) == 0):
+        d[column] = col.astype("int64")  # codes 1.0, 2.0 -> 1, 2, so groups are named as answered
+    counts = d[column].value_counts()
+    tiny = counts[counts < 2]
+    if len(tiny):
+        raise InputError(f"--group {column}: group level(s) "
+                         + ", ".join(f"'{k}' ({v} respondent)" for k, v in tiny.items())
+                         + " have a single respondent; expected at least "
+                           f"{n_items + 1} per group; merge or drop these levels")
+    small = counts[counts <= n_items]
+    if len(small):
+        raise InputError(f"--group {column}: group(s) "
+                         + ", ".join(f"'{k}' ({v} respondents)" for k, v in small.items())
+                         + f" have too few respondents for a {n_items}-item model; expected more than {n_items} "
+                           "per group")
+    return d
+
+
+def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dict:
+    """Configural, metric and scalar invariance of the mechanism's CFA across groups.
+
+    Verdicts follow Cheung & Rensvold (2002; ΔCFI ≥ -.010) and Chen (2007;
+    ΔRMSEA ≤ .015); the chi-square difference is reported beside them.
+    """
+    from validate.sem import fit_sem
+
+    syntax = mechanism.lavaan_syntax(structural=False)
+    fits = {}
+    for name, eq in (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
+        r = fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa",
+                    group=column, group_equal=eq)
+        fits[name] = (fit_dict(r.fit) if r.converged else None, r)
+    tests = []
+    for a, b in (("configural", "metric"), ("metric", "scalar")):
+        fa, fb = fits[a][0], fits[b][0]
+        if fa is None or fb is None:
+            tests.append({"model": b, "against": a, "verdict": "not computed (a model did not converge)"})
+            continue
+        d = chisq_difference(fb, fa, opts.estimator)
+        key = "cfi_robust" if opts.estimator == "MLR" and fa.get("cfi_robust") is not None else "cfi"
+        rkey = "rmsea_robust" if opts.estimator == "MLR" and fa.get("rmsea_robust") is not None else "rmsea"
+        dcfi = fb[key] - fa[key]
+        drmsea = fb[rkey] - fa[rkey]
+        ok = dcfi >= -0.010 and drmsea <= 0.015
+        tests.append({"model": b, "against": a, **d, "delta_cfi": _num(dcfi), "delta_rmsea": _num(drmsea),
+                      "verdict": "supported" if ok else "not supported"})
+    first = fits["configural"][1]
+    return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
+            "configural": fits["configural"][0], "metric": fits["metric"][0], "scalar": fits["scalar"][0],
+            "tests": tests,
+            "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007)"}
+
+
+def _mg_syntax(mechanism: Mechanism, direct: bool, ngroups: int, equal: tuple[str, str] | None) -> str:
+    lines = [f"{c.id} =~ " + " + ".join(c.item_ids) for c in mechanism.constructs.values()]
+    by_target: dict[str, list[str]] = {}
+    for p in mechanism.active_paths(direct):
+        term = p.source
+        if equal == (p.source, p.target):
+            lab = f"eq_{p.source}_{p.target}"
+            term = "c(" + ",".join([lab] * ngroups) + f")*{p.source}"
+        by_target.setdefault(p.target, []).append(term)
+    lines += [f"{t} ~ " + " + ".join(s) for t, s in by_target.items()]
+    return "\n".join(lines)
+
+
+def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels: dict) -> dict:
+    """Per-group paths under equal loadings, and a chi-square difference test per path."""
+    from validate.sem import fit_sem
+
+    ngroups = df[column].nunique()
+    free = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
+                   missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
+                   auto_cov_y=opts.auto_cov_y)
+    if not free.converged:
+        return {"warnings": ["the multi-group structural model did not converge"]}
+    pt = free.params
+    glabels = list(getattr(free, "group_labels", range(1, ngroups + 1)))
+    rows = []
+    for p in mechanism.active_paths(opts.direct_effects):
+        sel = pt[(pt.op == "~") & (pt.lhs == p.target) & (pt.rhs == p.source)]
+        for r in sel.itertuples(index=False):
+            g = glabels[int(r.group) - 1] if 0 < int(r.group) <= len(glabels) else r.group
+            rows.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, "group": str(g),
+                         "group_label": labels.get(g, str(g)), "estimate": _num(r.estimate), "se": _num(r.se),
+                         "std": _num(r.std_all), "p_value": _num(r.p_value)})
+    ffit = fit_dict(free.fit)
+    tests = []
+    for p in mechanism.active_paths(opts.direct_effects):
+        con = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)), df,
+                      estimator=opts.estimator, missing=opts.missing, kind="sem", group=column,
+                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y)
+        if not con.converged:
+            tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
+                          "chisq_diff": None, "df_diff": None, "p_value": None,
+                          "note": "the constrained model did not converge"})
+            continue
+        d = chisq_difference(fit_dict(con.fit), ffit, opts.estimator)
+        tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, **d,
+                      "differs": bool(d["p_value"] is not None and d["p_value"] < opts.alpha)})
+    return {"group": column, "fit": ffit, "paths": rows, "equality_tests": tests,
+            "note": "loadings constrained equal across groups (metric invariance) in every model"}
+
+
+def _platforms(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:
+    warnings: list[str] = []
+    d = _check_groups(df, opts.group, len(mechanism.item_ids))
+    levels = sorted(d[opts.group].unique(), key=lambda v: (str(type(v)), v))
+    labels = _group_labels(spec, opts.group, levels, opts.lang)
+    inv = _guard(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
+    out = {}
+    if inv is not None:
+        inv["level_labels"] = {str(k): v for k, v in labels.items()}
+        inv["warnings"] = warnings
+        out["invariance"] = inv
+    if mechanism.paths:
+        mg = _guard(warnings, "the multi-group structural model", multigroup_paths, d, mechanism, opts.group,
+                    opts, labels)
+        if mg is not None:
+            out["multigroup"] = mg
+    if "invariance" not in out:
+        out["invariance"] = {"group": opts.group, "configural": None, "metric": None, "scalar": None,
+                             "warnings": warnings}
+    return out
