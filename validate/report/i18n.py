@@ -1,0 +1,377 @@
+"""Report strings in English and Simplified Chinese.
+
+:func:`t` looks a key up in :data:`STRINGS`; :func:`text` picks a language from
+a bilingual ``{"en": ..., "zh": ...}`` mapping taken from the spec or the results.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from instruments.errors import InputError
+
+__all__ = ["LANGS", "STRINGS", "t", "text", "check_lang"]
+
+LANGS = ("en", "zh")
+
+STRINGS: dict[str, dict[str, str]] = {
+    # ---- document
+    "report_title": {"en": "Validation report", "zh": "验证报告"},
+    "generated": {"en": "Generated {created} by {toolkit} {version}",
+                  "zh": "由 {toolkit} {version} 于 {created} 生成"},
+    "contents": {"en": "Contents", "zh": "目录"},
+    "overview": {"en": "Overview", "zh": "概览"},
+    "mechanism": {"en": "Mechanism", "zh": "机制"},
+    "warnings": {"en": "Warnings", "zh": "警告"},
+    "no_warnings": {"en": "No warnings.", "zh": "无警告。"},
+    "not_available": {"en": "Not available", "zh": "不可用"},
+    "not_run": {"en": "This analysis was not run or produced no results.",
+                "zh": "该分析未运行或没有结果。"},
+    "note": {"en": "Note", "zh": "注"},
+    "note_lead": {"en": "Note.", "zh": "注："},
+    "colon": {"en": ": ", "zh": "："},
+    "table": {"en": "Table", "zh": "表"},
+    "figure": {"en": "Figure", "zh": "图"},
+    "reason": {"en": "reason", "zh": "原因"},
+    "missing_reason": {"en": "\u2014 = could not be computed", "zh": "\u2014 = 无法计算"},
+    "more_rows": {"en": "{shown} of {total} rows shown; all rows are in results.xlsx.",
+                  "zh": "显示 {total} 行中的 {shown} 行；完整内容见 results.xlsx。"},
+    # ---- sections
+    "sec_sample": {"en": "Sample and screening", "zh": "样本与数据筛查"},
+    "sec_descriptives": {"en": "Item descriptives", "zh": "题项描述统计"},
+    "sec_measurement": {"en": "Measurement model", "zh": "测量模型"},
+    "sec_structural": {"en": "Structural model", "zh": "结构模型"},
+    "sec_diagram": {"en": "Path diagram", "zh": "路径图"},
+    "sec_hypotheses": {"en": "Hypotheses", "zh": "研究假设检验"},
+    "sec_indirect": {"en": "Indirect effects", "zh": "间接效应"},
+    "sec_groups": {"en": "Platform comparison", "zh": "平台比较"},
+    "sec_likert": {"en": "Answers per construct", "zh": "各构念的回答分布"},
+    "sec_method": {"en": "Method", "zh": "方法说明"},
+    "sec_cmb": {"en": "Common method bias", "zh": "共同方法偏差"},
+    # ---- sample
+    "n_raw": {"en": "Responses received", "zh": "收到的答卷"},
+    "n_used": {"en": "Responses analysed", "zh": "纳入分析的答卷"},
+    "n_dropped": {"en": "Responses removed", "zh": "剔除的答卷"},
+    "spec": {"en": "Model spec", "zh": "模型设定"},
+    # ---- tables
+    "t_screening_summary": {"en": "Screening rules", "zh": "筛查规则"},
+    "t_screening_log": {"en": "Screening log", "zh": "筛查记录"},
+    "t_descriptives": {"en": "Item descriptive statistics", "zh": "题项描述统计"},
+    "t_mardia": {"en": "Multivariate normality (Mardia)", "zh": "多元正态性检验（Mardia）"},
+    "t_fit": {"en": "Model fit", "zh": "模型拟合"},
+    "xl_index": {"en": "Tables", "zh": "表格目录"},
+    "xl_sheet": {"en": "Sheet", "zh": "工作表"},
+    "xl_title": {"en": "Title", "zh": "标题"},
+    "xl_draws": {"en": "Bootstrap draws of the indirect effects", "zh": "间接效应的 Bootstrap 抽样值"},
+    "lower": {"en": "lower", "zh": "下限"},
+    "upper": {"en": "upper", "zh": "上限"},
+    "t_fit_robust": {"en": "Model fit: scaled and robust indices", "zh": "模型拟合：校正与稳健指标"},
+    "note_fit_robust": {"en": "Scaled: Satorra-Bentler/Yuan-Bentler corrected statistics; robust: the robust CFI, TLI and "
+                              "RMSEA of Brosseau-Liard, Savalei & Li (2012) and Brosseau-Liard & Savalei (2014).",
+                        "zh": "校正：Satorra-Bentler/Yuan-Bentler 校正统计量；稳健：Brosseau-Liard, Savalei & Li (2012) 与 "
+                              "Brosseau-Liard & Savalei (2014) 的稳健 CFI、TLI 和 RMSEA。"},
+    "c_cfi_scaled": {"en": "CFI (scaled)", "zh": "CFI（校正）"},
+    "c_tli_scaled": {"en": "TLI (scaled)", "zh": "TLI（校正）"},
+    "c_rmsea_scaled": {"en": "RMSEA (scaled)", "zh": "RMSEA（校正）"},
+    "c_n_supported": {"en": "Hypotheses supported", "zh": "得到支持的假设"},
+    "c_label": {"en": "Label", "zh": "名称"},
+    "t_fit_criteria": {"en": "Fit indices against cut-offs", "zh": "拟合指标与判断标准"},
+    "t_loadings": {"en": "Factor loadings", "zh": "因子载荷"},
+    "t_reliability": {"en": "Reliability and convergent validity", "zh": "信度与聚合效度"},
+    "t_htmt": {"en": "Discriminant validity: HTMT ratios", "zh": "区分效度：HTMT 比率"},
+    "t_fornell": {"en": "Discriminant validity: Fornell-Larcker criterion", "zh": "区分效度：Fornell-Larcker 准则"},
+    "t_item_total": {"en": "Corrected item-total correlations", "zh": "校正的题项-总分相关"},
+    "t_kmo": {"en": "Sampling adequacy and common method bias", "zh": "抽样适切性与共同方法偏差"},
+    "t_modindices": {"en": "Largest modification indices", "zh": "最大的修正指数"},
+    "t_paths": {"en": "Hypothesis tests (structural paths)", "zh": "假设检验（结构路径）"},
+    "t_r2": {"en": "Explained variance", "zh": "解释方差"},
+    "t_chisq_diff": {"en": "Model comparison: with and without direct paths", "zh": "模型比较：有无直接路径"},
+    "t_indirect": {"en": "Indirect effects", "zh": "间接效应"},
+    "t_bootstrap": {"en": "Bootstrap", "zh": "Bootstrap 抽样"},
+    "t_invariance": {"en": "Measurement invariance across groups", "zh": "跨组测量不变性"},
+    "t_mg_paths": {"en": "Structural paths by group", "zh": "分组结构路径"},
+    "t_mg_tests": {"en": "Equality of paths across groups", "zh": "路径跨组相等性检验"},
+    "t_summary": {"en": "Summary", "zh": "摘要"},
+    "t_method": {"en": "Method", "zh": "方法"},
+    "t_warnings": {"en": "Warnings", "zh": "警告"},
+    "t_likert": {"en": "Answer distribution", "zh": "回答分布"},
+    # ---- column headers
+    "c_rule": {"en": "Rule", "zh": "规则"},
+    "c_flagged": {"en": "Flagged", "zh": "标记数"},
+    "c_dropped": {"en": "Removed", "zh": "剔除数"},
+    "c_resp_id": {"en": "Respondent", "zh": "答卷编号"},
+    "c_detail": {"en": "Detail", "zh": "详情"},
+    "c_action": {"en": "Action", "zh": "处理"},
+    "c_item": {"en": "Item", "zh": "题项"},
+    "c_item_text": {"en": "Item text", "zh": "题项内容"},
+    "c_construct": {"en": "Construct", "zh": "构念"},
+    "c_n": {"en": "n", "zh": "n"},
+    "c_mean": {"en": "M", "zh": "均值 M"},
+    "c_sd": {"en": "SD", "zh": "标准差 SD"},
+    "c_skew": {"en": "Skewness", "zh": "偏度"},
+    "c_kurtosis": {"en": "Kurtosis", "zh": "峰度"},
+    "c_floor": {"en": "Floor %", "zh": "地板效应 %"},
+    "c_ceiling": {"en": "Ceiling %", "zh": "天花板效应 %"},
+    "c_statistic": {"en": "Statistic", "zh": "统计量"},
+    "c_value": {"en": "Value", "zh": "值"},
+    "c_p": {"en": "p", "zh": "p"},
+    "c_model": {"en": "Model", "zh": "模型"},
+    "c_chisq": {"en": "\u03c7\u00b2", "zh": "\u03c7\u00b2"},
+    "c_df": {"en": "df", "zh": "df"},
+    "c_chisq_df": {"en": "\u03c7\u00b2/df", "zh": "\u03c7\u00b2/df"},
+    "c_cfi": {"en": "CFI", "zh": "CFI"},
+    "c_tli": {"en": "TLI", "zh": "TLI"},
+    "c_rmsea": {"en": "RMSEA", "zh": "RMSEA"},
+    "c_rmsea_ci": {"en": "RMSEA 90% CI", "zh": "RMSEA 90% 置信区间"},
+    "c_srmr": {"en": "SRMR", "zh": "SRMR"},
+    "c_aic": {"en": "AIC", "zh": "AIC"},
+    "c_bic": {"en": "BIC", "zh": "BIC"},
+    "c_chisq_scaled": {"en": "\u03c7\u00b2 (scaled)", "zh": "\u03c7\u00b2（校正）"},
+    "c_cfi_robust": {"en": "CFI (robust)", "zh": "CFI（稳健）"},
+    "c_tli_robust": {"en": "TLI (robust)", "zh": "TLI（稳健）"},
+    "c_rmsea_robust": {"en": "RMSEA (robust)", "zh": "RMSEA（稳健）"},
+    "c_index": {"en": "Index", "zh": "指标"},
+    "c_criterion": {"en": "Criterion", "zh": "标准"},
+    "c_verdict": {"en": "Verdict", "zh": "判断"},
+    "c_source": {"en": "Source", "zh": "文献"},
+    "c_estimate": {"en": "B", "zh": "非标准化系数 B"},
+    "c_se": {"en": "SE", "zh": "标准误 SE"},
+    "c_z": {"en": "z", "zh": "z"},
+    "c_std_loading": {"en": "\u03bb (std.)", "zh": "标准化载荷 \u03bb"},
+    "c_alpha": {"en": "Cronbach's \u03b1", "zh": "Cronbach's \u03b1"},
+    "c_alpha_std": {"en": "Std. \u03b1", "zh": "标准化 \u03b1"},
+    "c_omega": {"en": "McDonald's \u03c9", "zh": "McDonald's \u03c9"},
+    "c_cr": {"en": "CR", "zh": "组合信度 CR"},
+    "c_ave": {"en": "AVE", "zh": "平均方差抽取量 AVE"},
+    "c_cr_ok": {"en": "CR > .70", "zh": "CR > .70"},
+    "c_ave_ok": {"en": "AVE > .50", "zh": "AVE > .50"},
+    "c_r_drop": {"en": "Corrected item-total r", "zh": "校正题项-总分相关 r"},
+    "c_alpha_if_deleted": {"en": "\u03b1 if item deleted", "zh": "删除该题后的 \u03b1"},
+    "c_lhs": {"en": "Left", "zh": "左侧"},
+    "c_op": {"en": "Op", "zh": "算子"},
+    "c_rhs": {"en": "Right", "zh": "右侧"},
+    "c_mi": {"en": "MI", "zh": "修正指数 MI"},
+    "c_epc": {"en": "EPC", "zh": "EPC"},
+    "c_sepc_all": {"en": "Std. EPC", "zh": "标准化 EPC"},
+    "c_hypothesis": {"en": "Hypothesis", "zh": "假设"},
+    "c_path": {"en": "Path", "zh": "路径"},
+    "c_beta": {"en": "\u03b2", "zh": "标准化系数 \u03b2"},
+    "c_f2": {"en": "f\u00b2", "zh": "f\u00b2"},
+    "c_supported": {"en": "Result", "zh": "结果"},
+    "c_r2": {"en": "R\u00b2", "zh": "R\u00b2"},
+    "c_chain": {"en": "Indirect path", "zh": "间接路径"},
+    "c_ci": {"en": "95% CI (percentile)", "zh": "95% 置信区间（百分位）"},
+    "c_ci_lower": {"en": "CI lower", "zh": "置信区间下限"},
+    "c_ci_upper": {"en": "CI upper", "zh": "置信区间上限"},
+    "c_bca": {"en": "95% CI (BCa)", "zh": "95% 置信区间（BCa）"},
+    "c_bca_lower": {"en": "BCa lower", "zh": "BCa 下限"},
+    "c_bca_upper": {"en": "BCa upper", "zh": "BCa 上限"},
+    "c_std_ci": {"en": "95% CI of \u03b2", "zh": "\u03b2 的 95% 置信区间"},
+    "c_std_ci_lower": {"en": "\u03b2 CI lower", "zh": "\u03b2 置信区间下限"},
+    "c_std_ci_upper": {"en": "\u03b2 CI upper", "zh": "\u03b2 置信区间上限"},
+    "c_mediation": {"en": "Mediation", "zh": "中介类型"},
+    "c_vaf": {"en": "VAF", "zh": "VAF"},
+    "c_group": {"en": "Group", "zh": "组别"},
+    "c_chisq_diff": {"en": "\u0394\u03c7\u00b2", "zh": "\u0394\u03c7\u00b2"},
+    "c_df_diff": {"en": "\u0394df", "zh": "\u0394df"},
+    "c_delta_cfi": {"en": "\u0394CFI", "zh": "\u0394CFI"},
+    "c_delta_rmsea": {"en": "\u0394RMSEA", "zh": "\u0394RMSEA"},
+    "c_key": {"en": "Item", "zh": "项目"},
+    "c_section": {"en": "Section", "zh": "部分"},
+    "c_message": {"en": "Message", "zh": "信息"},
+    "c_mechanism": {"en": "Mechanism", "zh": "机制"},
+    # ---- model names
+    "m_measurement": {"en": "Measurement model (CFA)", "zh": "测量模型（CFA）"},
+    "m_single": {"en": "Single-factor CFA (Harman)", "zh": "单因子 CFA（Harman）"},
+    "m_structural": {"en": "Structural model", "zh": "结构模型"},
+    "m_configural": {"en": "Configural", "zh": "形态不变"},
+    "m_metric": {"en": "Metric", "zh": "弱不变（载荷等同）"},
+    "m_scalar": {"en": "Scalar", "zh": "强不变（截距等同）"},
+    # ---- verdicts
+    "v_meets": {"en": "meets", "zh": "达标"},
+    "v_fails": {"en": "does not meet", "zh": "未达标"},
+    "v_supported": {"en": "supported", "zh": "支持"},
+    "v_not_supported": {"en": "not supported", "zh": "不支持"},
+    "v_yes": {"en": "yes", "zh": "是"},
+    "v_no": {"en": "no", "zh": "否"},
+    # ---- statistics names
+    "s_kmo": {"en": "Kaiser-Meyer-Olkin (KMO)", "zh": "KMO 抽样适切性"},
+    "s_bartlett": {"en": "Bartlett's test of sphericity \u03c7\u00b2", "zh": "Bartlett 球形检验 \u03c7\u00b2"},
+    "s_harman": {"en": "Harman: variance of the first unrotated factor", "zh": "Harman 单因子：首个未旋转因子的方差解释率"},
+    "s_mardia_skew": {"en": "Mardia's multivariate skewness", "zh": "Mardia 多元偏度"},
+    "s_mardia_kurt": {"en": "Mardia's multivariate kurtosis", "zh": "Mardia 多元峰度"},
+    "s_requested": {"en": "Bootstrap draws requested", "zh": "请求的 Bootstrap 次数"},
+    "s_completed": {"en": "Bootstrap draws completed", "zh": "完成的 Bootstrap 次数"},
+    "s_failed": {"en": "Bootstrap draws failed", "zh": "失败的 Bootstrap 次数"},
+    # ---- notes (thresholds with citations)
+    "note_fit": {"en": "Cut-offs: CFI \u2265 .95, TLI \u2265 .95, RMSEA \u2264 .06, SRMR \u2264 .08 (Hu & Bentler, 1999); "
+                       "\u03c7\u00b2/df \u2264 3 (Kline, 2016).",
+                 "zh": "判断标准：CFI \u2265 .95，TLI \u2265 .95，RMSEA \u2264 .06，SRMR \u2264 .08（Hu & Bentler, 1999）；"
+                       "\u03c7\u00b2/df \u2264 3（Kline, 2016）。"},
+    "note_reliability": {"en": "Cut-offs: CR > .70 and AVE > .50 (Fornell & Larcker, 1981; Hair et al., 2019); "
+                               "Cronbach's \u03b1 and \u03c9 \u2265 .70 (Nunnally & Bernstein, 1994).",
+                         "zh": "判断标准：CR > .70，AVE > .50（Fornell & Larcker, 1981; Hair et al., 2019）；"
+                               "Cronbach's \u03b1 与 \u03c9 \u2265 .70（Nunnally & Bernstein, 1994）。"},
+    "note_htmt": {"en": "Cut-offs: HTMT < .85 (strict) or < .90 (liberal) (Henseler, Ringle & Sarstedt, 2015). "
+                        "\u2020 HTMT \u2265 .85; \u2021 HTMT \u2265 .90.",
+                  "zh": "判断标准：HTMT < .85（严格）或 < .90（宽松）（Henseler, Ringle & Sarstedt, 2015）。"
+                        "\u2020 HTMT \u2265 .85；\u2021 HTMT \u2265 .90。"},
+    "note_fornell": {"en": "Diagonal: square root of AVE; below the diagonal: factor correlations. Discriminant validity "
+                           "holds when each diagonal value exceeds the correlations in its row and column "
+                           "(Fornell & Larcker, 1981). \u2020 a correlation larger than a square root of AVE it meets.",
+                     "zh": "对角线为 AVE 的平方根，对角线以下为因子相关系数。每个对角线值大于其所在行和列的相关系数时，"
+                           "区分效度成立（Fornell & Larcker, 1981）。\u2020 相关系数大于对应的 AVE 平方根。"},
+    "note_loadings": {"en": "B = unstandardised loading; the first loading of each construct is fixed to 1 (no SE). "
+                            "Standardised loadings \u2265 .70 are desirable, \u2265 .50 acceptable (Hair et al., 2019).",
+                      "zh": "B 为非标准化载荷；每个构念的第一个载荷固定为 1（无标准误）。标准化载荷 \u2265 .70 为佳，"
+                            "\u2265 .50 可接受（Hair et al., 2019）。"},
+    "note_paths": {"en": "\u03b2 = standardised coefficient. * p < .05, ** p < .01, *** p < .001. "
+                         "f\u00b2: .02 small, .15 medium, .35 large (Cohen, 1988).",
+                   "zh": "\u03b2 为标准化系数。* p < .05，** p < .01，*** p < .001。"
+                         "f\u00b2：.02 小，.15 中，.35 大（Cohen, 1988）。"},
+    "note_r2": {"en": "R\u00b2 of .02, .13 and .26 are small, medium and large (Cohen, 1988).",
+                "zh": "R\u00b2 为 .02、.13、.26 分别代表小、中、大效应（Cohen, 1988）。"},
+    "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws (percentile and bias-corrected "
+                            "and accelerated, BCa); an indirect effect is significant when its interval excludes 0 "
+                            "(Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010). VAF = indirect / total effect "
+                            "(Hair et al., 2017).",
+                      "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（百分位法与偏差校正加速法 BCa）；区间不含 0 "
+                            "时间接效应显著（Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010）。VAF = 间接效应 / 总效应"
+                            "（Hair et al., 2017）。"},
+    "note_invariance": {"en": "Invariance holds when \u0394CFI \u2265 \u2212.010 (Cheung & Rensvold, 2002) and "
+                              "\u0394RMSEA \u2264 .015 (Chen, 2007).",
+                        "zh": "当 \u0394CFI \u2265 \u2212.010（Cheung & Rensvold, 2002）且 \u0394RMSEA \u2264 .015"
+                              "（Chen, 2007）时，测量不变性成立。"},
+    "note_kmo": {"en": "KMO \u2265 .60 is adequate, \u2265 .80 good (Kaiser, 1974). Harman's single-factor test: a first "
+                       "factor explaining 50% or more of the variance suggests common method bias "
+                       "(Podsakoff et al., 2003).",
+                 "zh": "KMO \u2265 .60 为可接受，\u2265 .80 为良好（Kaiser, 1974）。Harman 单因子检验：首个因子解释 50% "
+                       "及以上方差时提示存在共同方法偏差（Podsakoff et al., 2003）。"},
+    "note_mardia": {"en": "Significant Mardia statistics indicate multivariate non-normality; a robust (MLR) "
+                          "estimator is then advisable (Mardia, 1970).",
+                    "zh": "Mardia 统计量显著表示数据不服从多元正态分布，此时建议使用稳健估计（MLR）（Mardia, 1970）。"},
+    "note_modindices": {"en": "Free a parameter only with a theoretical reason (MacCallum, Roznowski & Necowitz, 1992).",
+                        "zh": "仅在有理论依据时才释放参数（MacCallum, Roznowski & Necowitz, 1992）。"},
+    "note_descriptives": {"en": "Floor/ceiling %: share of answers at the lowest/highest scale point; above 15% "
+                                "suggests a floor or ceiling effect (Terwee et al., 2007).",
+                          "zh": "地板/天花板 %：选择量表最低/最高点的比例；超过 15% 提示存在地板或天花板效应"
+                                "（Terwee et al., 2007）。"},
+    "note_item_total": {"en": "Corrected item-total correlations below .30 flag weak items (Nunnally & Bernstein, 1994).",
+                        "zh": "校正的题项-总分相关低于 .30 提示题项较弱（Nunnally & Bernstein, 1994）。"},
+    "note_likert": {"en": "Bars are centred on the neutral point; the neutral answers are split evenly on both "
+                          "sides. Percentages of the answers given (missing answers excluded). (R) reverse-keyed item.",
+                    "zh": "条形以中立点为中心；中立回答平均分布在两侧。百分比以有效回答为基数（不含缺失）。(R) 为反向计分题。"},
+    "note_diagram": {"en": "Standardised coefficients. Solid: p < .05; dashed grey: not significant. "
+                           "* p < .05, ** p < .01, *** p < .001. R\u00b2 under each endogenous construct.",
+                     "zh": "标准化系数。实线：p < .05；灰色虚线：不显著。* p < .05，** p < .01，*** p < .001。"
+                           "内生构念下方为 R\u00b2。"},
+    "note_diagram_english": {"en": "No font with Chinese glyphs was found on the machine that made this file, so the "
+                                   "diagram uses English labels.",
+                             "zh": "生成本文件的计算机上没有中文字体，因此路径图使用英文标签。"},
+    "note_histogram": {"en": "Bootstrap distribution of the indirect effect; shaded: 95% percentile interval; "
+                             "line: 0.",
+                       "zh": "间接效应的 Bootstrap 分布；阴影为 95% 百分位区间；竖线为 0。"},
+    "note_mg_paths": {"en": "\u03b2 = standardised coefficient within each group; grey: p \u2265 .05.",
+                      "zh": "\u03b2 为各组内的标准化系数；灰色：p \u2265 .05。"},
+    "note_mg": {"en": "Equality tests compare a model with the path constrained equal across groups against the "
+                      "free model (\u0394\u03c7\u00b2 test).",
+                "zh": "相等性检验比较将该路径跨组约束相等的模型与自由估计模型（\u0394\u03c7\u00b2 检验）。"},
+    # ---- method
+    "method_intro": {"en": "Analyses were run with {toolkit} {version}.", "zh": "分析使用 {toolkit} {version} 完成。"},
+    "meth_estimator": {"en": "Estimator", "zh": "估计方法"},
+    "meth_missing": {"en": "Missing data", "zh": "缺失数据处理"},
+    "meth_group": {"en": "Group variable", "zh": "分组变量"},
+    "meth_bootstrap": {"en": "Bootstrap draws", "zh": "Bootstrap 次数"},
+    "meth_seed": {"en": "Random seed", "zh": "随机种子"},
+    "meth_alpha": {"en": "Significance level", "zh": "显著性水平"},
+    "meth_direct": {"en": "Direct paths estimated", "zh": "是否估计直接路径"},
+    "meth_spec": {"en": "Model spec", "zh": "模型设定文件"},
+    "meth_sha": {"en": "Spec SHA-256", "zh": "模型设定 SHA-256"},
+    "meth_software": {"en": "Software", "zh": "软件版本"},
+    "meth_created": {"en": "Created", "zh": "生成时间"},
+    "meth_lang": {"en": "Report language", "zh": "报告语言"},
+    "meth_conventions": {"en": "Model conventions (as in lavaan's sem() and cfa())", "zh": "模型约定（与 lavaan 的 sem() 和 cfa() 一致）"},
+    "conv_marker": {"en": "Each latent construct is scaled by fixing its first loading to 1 (marker variable).",
+                    "zh": "每个潜变量的尺度通过将其第一个载荷固定为 1 来设定（标记变量法）。"},
+    "conv_exo": {"en": "Exogenous constructs are free to correlate.", "zh": "外生构念之间允许自由相关。"},
+    "conv_auto_cov_y": {"en": "Residuals of endogenous constructs are free to correlate when neither predicts the other "
+                              "(auto.cov.y).",
+                        "zh": "互不预测的内生构念的残差允许自由相关（auto.cov.y）。"},
+    "conv_std": {"en": "Standardised estimates are completely standardised (std.all).",
+                 "zh": "标准化估计为完全标准化解（std.all）。"},
+    "missing_listwise": {"en": "listwise deletion", "zh": "成列删除"},
+    "missing_fiml": {"en": "full-information maximum likelihood (FIML)", "zh": "全信息最大似然（FIML）"},
+    "missing_pairwise": {"en": "pairwise deletion", "zh": "成对删除"},
+    "references": {"en": "References", "zh": "参考文献"},
+    # ---- mediation types (Zhao, Lynch & Chen, 2010)
+    "med_full": {"en": "full", "zh": "完全中介"},
+    "med_partial": {"en": "partial", "zh": "部分中介"},
+    "med_none": {"en": "none", "zh": "无中介"},
+    "med_indirect_only": {"en": "indirect-only (full)", "zh": "仅间接（完全中介）"},
+    "med_complementary": {"en": "complementary (partial)", "zh": "互补型（部分中介）"},
+    "med_competitive": {"en": "competitive", "zh": "竞争型"},
+    "med_direct_only": {"en": "direct-only (no mediation)", "zh": "仅直接（无中介）"},
+    "med_no_effect": {"en": "no effect", "zh": "无效应"},
+}
+
+REFERENCES = [
+    "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance. "
+    "Structural Equation Modeling, 14(3), 464\u2013504.",
+    "Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing measurement "
+    "invariance. Structural Equation Modeling, 9(2), 233\u2013255.",
+    "Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.",
+    "Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables "
+    "and measurement error. Journal of Marketing Research, 18(1), 39\u201350.",
+    "Hair, J. F., Black, W. C., Babin, B. J., & Anderson, R. E. (2019). Multivariate data analysis (8th ed.). "
+    "Cengage.",
+    "Hair, J. F., Hult, G. T. M., Ringle, C. M., & Sarstedt, M. (2017). A primer on partial least squares "
+    "structural equation modeling (PLS-SEM) (2nd ed.). Sage.",
+    "Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing discriminant validity in "
+    "variance-based structural equation modeling. Journal of the Academy of Marketing Science, 43(1), 115\u2013135.",
+    "Hu, L., & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure analysis: "
+    "Conventional criteria versus new alternatives. Structural Equation Modeling, 6(1), 1\u201355.",
+    "Kaiser, H. F. (1974). An index of factorial simplicity. Psychometrika, 39(1), 31\u201336.",
+    "Kline, R. B. (2016). Principles and practice of structural equation modeling (4th ed.). Guilford.",
+    "MacCallum, R. C., Roznowski, M., & Necowitz, L. B. (1992). Model modifications in covariance structure "
+    "analysis: The problem of capitalization on chance. Psychological Bulletin, 111(3), 490\u2013504.",
+    "Mardia, K. V. (1970). Measures of multivariate skewness and kurtosis with applications. Biometrika, "
+    "57(3), 519\u2013530.",
+    "Nunnally, J. C., & Bernstein, I. H. (1994). Psychometric theory (3rd ed.). McGraw-Hill.",
+    "Podsakoff, P. M., MacKenzie, S. B., Lee, J.-Y., & Podsakoff, N. P. (2003). Common method biases in "
+    "behavioral research. Journal of Applied Psychology, 88(5), 879\u2013903.",
+    "Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling strategies for assessing and comparing "
+    "indirect effects in multiple mediator models. Behavior Research Methods, 40(3), 879\u2013891.",
+    "Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical "
+    "Software, 48(2), 1\u201336.",
+    "Terwee, C. B., et al. (2007). Quality criteria were proposed for measurement properties of health status "
+    "questionnaires. Journal of Clinical Epidemiology, 60(1), 34\u201342.",
+    "Zhao, X., Lynch, J. G., & Chen, Q. (2010). Reconsidering Baron and Kenny: Myths and truths about mediation "
+    "analysis. Journal of Consumer Research, 37(2), 197\u2013206.",
+]
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a report language; raise :class:`InputError` naming the choices otherwise."""
+    if lang not in LANGS:
+        raise InputError(f"report language {lang!r} is not supported; expected one of: {', '.join(LANGS)}")
+    return lang
+
+
+def t(key: str, lang: str = "en", **fmt: Any) -> str:
+    """The string ``key`` in ``lang`` (English when a translation is missing), formatted with ``fmt``."""
+    entry = STRINGS[key]
+    s = entry.get(lang) or entry["en"]
+    return s.format(**fmt) if fmt else s
+
+
+def text(value: Any, lang: str = "en", default: str = "") -> str:
+    """Pick ``lang`` from a bilingual mapping; a plain string is returned as is; ``None`` gives ``default``."""
+    if value is None:
+        return default
+    if isinstance(value, Mapping):
+        for key in (lang, "en", "zh"):
+            v = value.get(key)
+            if v:
+                return str(v)
+        return default
+    return str(value)

@@ -1,0 +1,666 @@
+"""The report's tables, built once from a results dict and rendered by every writer.
+
+A :class:`Table` holds raw values (numbers stay numbers, ``None`` where a
+statistic could not be computed) and a :class:`Column` list saying how each
+column is formatted. :mod:`.html` and :mod:`.word` format the values with
+:mod:`.apa`; :mod:`.excel` writes the numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from instruments.spec import Mechanism, ModelSpec
+
+from . import apa
+from .i18n import STRINGS, t, text
+
+__all__ = ["Column", "Table", "mechanism_tables", "summary_table", "method_table", "warnings_table",
+           "construct_label", "path_label", "fit_verdicts", "FIT_CUTOFFS"]
+
+#: Column kinds: how a value is shown.
+#: text, int, num2 (2 decimals), num3, bounded2/bounded3 (no leading zero), p, pct (1 decimal), verdict.
+#: ci3/ci_b3 hold a (lower, upper) pair shown as "[a, b]" (ci_b3 without leading zeros); the
+#: workbook writes the two bounds in two numeric columns.
+KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "verdict", "ci3", "ci_b3")
+
+#: Fit cut-offs: (key, comparison, value, source).
+FIT_CUTOFFS = (
+    ("cfi", ">=", 0.95, "Hu & Bentler (1999)"),
+    ("tli", ">=", 0.95, "Hu & Bentler (1999)"),
+    ("rmsea", "<=", 0.06, "Hu & Bentler (1999)"),
+    ("srmr", "<=", 0.08, "Hu & Bentler (1999)"),
+    ("chisq_df", "<=", 3.0, "Kline (2016)"),
+)
+
+
+@dataclass
+class Column:
+    key: str
+    header: str
+    kind: str = "text"
+
+
+@dataclass
+class Table:
+    """One table: ``rows`` are dicts keyed by :attr:`Column.key`."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    notes: list[str] = field(default_factory=list)
+    mechanism: str | None = None
+    #: cells to mark (row index, column key) -> "ok"/"warn"/"fail"/"ns", used to colour verdicts
+    marks: dict[tuple[int, str], str] = field(default_factory=dict)
+    #: per-cell format overriding the column's kind: (row index, column key) -> kind
+    cell_kinds: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def kind(self, i: int, col: Column) -> str:
+        return self.cell_kinds.get((i, col.key), col.kind)
+
+    def format(self, i: int, col: Column) -> str:
+        return format_value(self.rows[i].get(col.key), self.kind(i, col))
+
+
+def format_value(v: Any, kind: str) -> str:
+    """Text of a value in a column of ``kind`` (APA style)."""
+    if isinstance(v, str) and v == "":
+        return ""
+    if kind in ("text", "verdict"):
+        if v is None:
+            return apa.MISSING
+        if isinstance(v, float) and not math.isfinite(v):
+            return apa.MISSING
+        return str(v)
+    if kind == "int":
+        return apa.fmt_int(v)
+    if kind == "num2":
+        return apa.fmt_num(v, 2)
+    if kind == "num3":
+        return apa.fmt_num(v, 3)
+    if kind == "bounded2":
+        return apa.fmt_num(v, 2, leading_zero=False)
+    if kind == "bounded3":
+        return apa.fmt_num(v, 3, leading_zero=False)
+    if kind == "p":
+        return apa.fmt_p(v)
+    if kind == "pct":
+        return apa.fmt_num(v, 1)
+    if kind in ("ci3", "ci_b3"):
+        lo, hi = v if isinstance(v, (tuple, list)) and len(v) == 2 else (None, None)
+        return apa.fmt_ci(lo, hi, 3, leading_zero=kind == "ci3")
+    raise ValueError(f"unknown column kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _d(x: Any) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: Any) -> list:
+    return x if isinstance(x, list) else []
+
+
+def construct_label(mech: Mechanism | None, cid: str, lang: str, with_id: bool = False) -> str:
+    """The construct's label in ``lang`` (its id when the spec does not know it)."""
+    c = mech.constructs.get(cid) if mech is not None else None
+    if c is None:
+        return str(cid)
+    lab = text(c.label, lang, str(cid))
+    return f"{lab} ({cid})" if with_id else lab
+
+
+def path_label(src: str, dst: str, mech: Mechanism | None = None, lang: str = "en") -> str:
+    return f"{src} \u2192 {dst}"
+
+
+def _warn_notes(*lists: Any) -> list[str]:
+    out = []
+    for w in lists:
+        for s in _l(w):
+            if s:
+                out.append(str(s))
+    return out
+
+
+def _verdict(lang: str, ok: bool | None) -> str | None:
+    if ok is None:
+        return None
+    return t("v_meets" if ok else "v_fails", lang)
+
+
+def _cmp(v: Any, op: str, cut: float) -> bool | None:
+    f = apa.as_float(v)
+    if f is None:
+        return None
+    return {">=": f >= cut, "<=": f <= cut, ">": f > cut, "<": f < cut}[op]
+
+
+def _chisq_df(fitd: dict) -> float | None:
+    c, d = apa.as_float(fitd.get("chisq")), apa.as_float(fitd.get("df"))
+    if c is None or d is None or d <= 0:
+        return None
+    return c / d
+
+
+_OPS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<"}
+
+
+def fit_verdicts(fitd: dict) -> dict[str, bool | None]:
+    """``{index: meets cut-off}`` for CFI, TLI, RMSEA, SRMR and chi2/df (``None`` when missing)."""
+    vals = dict(fitd)
+    vals["chisq_df"] = _chisq_df(fitd)
+    return {k: _cmp(vals.get(k), op, cut) for k, op, cut, _ in FIT_CUTOFFS}
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    struct = _d(mres.get("structural"))
+    models = [("m_measurement", _d(meas.get("fit"))), ("m_single", _d(meas.get("single_factor_cfa"))),
+              ("m_structural", _d(struct.get("fit")))]
+    models = [(k, f) for k, f in models if f]
+    if not models:
+        return None
+    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"), Column("pvalue", t("c_p", lang), "p"),
+            Column("chisq_df", t("c_chisq_df", lang), "num2"),
+            Column("cfi", t("c_cfi", lang), "bounded3"), Column("tli", t("c_tli", lang), "bounded3"),
+            Column("rmsea", t("c_rmsea", lang), "bounded3"),
+            Column("rmsea_ci", t("c_rmsea_ci", lang), "ci_b3"),
+            Column("srmr", t("c_srmr", lang), "bounded3"),
+            Column("aic", t("c_aic", lang), "num2"), Column("bic", t("c_bic", lang), "num2")]
+    rows, marks = [], {}
+    for i, (k, f) in enumerate(models):
+        row = {c.key: f.get(c.key) for c in cols}
+        row["model"] = t(k, lang)
+        row["chisq_df"] = _chisq_df(f)
+        row["rmsea_ci"] = (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
+        rows.append(row)
+        if k != "m_single":
+            for idx, ok in fit_verdicts(f).items():
+                if ok is not None:
+                    marks[(i, idx)] = "ok" if ok else "fail"
+    return Table("fit", t("t_fit", lang), cols, rows, [t("note_fit", lang)], mid, marks)
+
+
+def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    struct = _d(mres.get("structural"))
+    keys = ("chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
+    models = [("m_measurement", _d(meas.get("fit"))), ("m_single", _d(meas.get("single_factor_cfa"))),
+              ("m_structural", _d(struct.get("fit")))]
+    models = [(k, f) for k, f in models if any(f.get(x) is not None for x in keys)]
+    if not models:
+        return None
+    cols = [Column("model", t("c_model", lang)), Column("chisq_scaled", t("c_chisq_scaled", lang), "num2"),
+            Column("cfi_scaled", t("c_cfi_scaled", lang), "bounded3"),
+            Column("tli_scaled", t("c_tli_scaled", lang), "bounded3"),
+            Column("rmsea_scaled", t("c_rmsea_scaled", lang), "bounded3"),
+            Column("cfi_robust", t("c_cfi_robust", lang), "bounded3"),
+            Column("tli_robust", t("c_tli_robust", lang), "bounded3"),
+            Column("rmsea_robust", t("c_rmsea_robust", lang), "bounded3")]
+    rows = [{"model": t(k, lang), **{x: f.get(x) for x in keys}} for k, f in models]
+    return Table("fit_robust", t("t_fit_robust", lang), cols, rows, [t("note_fit_robust", lang)], mid)
+
+
+def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    struct = _d(mres.get("structural"))
+    models = [("m_measurement", _d(meas.get("fit"))), ("m_structural", _d(struct.get("fit")))]
+    models = [(k, f) for k, f in models if f]
+    if not models:
+        return None
+    cols = [Column("model", t("c_model", lang)), Column("index", t("c_index", lang)),
+            Column("value", t("c_value", lang), "num3"), Column("criterion", t("c_criterion", lang)),
+            Column("verdict", t("c_verdict", lang), "verdict"), Column("source", t("c_source", lang))]
+    names = {"cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR", "chisq_df": "\u03c7\u00b2/df"}
+    rows, marks = [], {}
+    for k, f in models:
+        ver = fit_verdicts(f)
+        for idx, op, cut, src in FIT_CUTOFFS:
+            val = _chisq_df(f) if idx == "chisq_df" else apa.as_float(f.get(idx))
+            cut_s = apa.fmt_num(cut, 2, leading_zero=idx == "chisq_df")
+            rows.append({"model": t(k, lang), "index": names[idx], "value": val,
+                         "criterion": _OPS[op] + " " + cut_s,
+                         "verdict": _verdict(lang, ver[idx]), "source": src})
+            if ver[idx] is not None:
+                marks[(len(rows) - 1, "verdict")] = "ok" if ver[idx] else "fail"
+    kinds = {(i, "value"): ("num2" if r["index"] == names["chisq_df"] else "bounded3") for i, r in enumerate(rows)}
+    return Table("fit_criteria", t("t_fit_criteria", lang), cols, rows, [t("note_fit", lang)], mid, marks, kinds)
+
+
+def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    rel = _d(meas.get("reliability"))
+    if not rel:
+        return None
+    cols = [Column("construct", t("c_construct", lang)), Column("label", ""),
+            Column("alpha", t("c_alpha", lang), "bounded3"), Column("alpha_std", t("c_alpha_std", lang), "bounded3"),
+            Column("omega", t("c_omega", lang), "bounded3"), Column("cr", t("c_cr", lang), "bounded3"),
+            Column("ave", t("c_ave", lang), "bounded3"), Column("cr_ok", t("c_cr_ok", lang), "verdict"),
+            Column("ave_ok", t("c_ave_ok", lang), "verdict")]
+    cols[1].header = t("c_label", lang)
+    rows, marks = [], {}
+    for cid, v in rel.items():
+        v = _d(v)
+        cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave"), ">", 0.50)
+        rows.append({"construct": cid, "label": construct_label(mech, cid, lang),
+                     "alpha": v.get("alpha"), "alpha_std": v.get("alpha_std"), "omega": v.get("omega"),
+                     "cr": v.get("cr"), "ave": v.get("ave"),
+                     "cr_ok": _verdict(lang, cr_ok), "ave_ok": _verdict(lang, ave_ok)})
+        for key, ok in (("cr_ok", cr_ok), ("ave_ok", ave_ok), ("cr", cr_ok), ("ave", ave_ok)):
+            if ok is not None:
+                marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
+        for key in ("alpha", "omega"):
+            ok = _cmp(v.get(key), ">=", 0.70)
+            if ok is not None:
+                marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
+    return Table("reliability", t("t_reliability", lang), cols, rows,
+                 [t("note_reliability", lang)] + _warn_notes(meas.get("warnings")), mid, marks)
+
+
+def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, kind: str,
+                  diag: dict | None = None) -> Table | None:
+    mat = _d(mat)
+    if not mat:
+        return None
+    order = list(mat)
+    cols = [Column("construct", t("c_construct", lang))] + [Column(c, c, kind) for c in order]
+    rows = []
+    for i, a in enumerate(order):
+        row: dict[str, Any] = {"construct": f"{construct_label(mech, a, lang)} ({a})", "_id": a}
+        for j, b in enumerate(order):
+            if j < i:
+                row[b] = apa.as_float(_d(mat.get(a)).get(b))
+                if row[b] is None:
+                    row[b] = apa.as_float(_d(mat.get(b)).get(a))
+            elif j == i and diag is not None:
+                row[b] = diag.get(a)
+            else:
+                row[b] = ""
+        rows.append(row)
+    return Table(key, title, cols, rows, [], mid)
+
+
+def _htmt_table(mres, mech, mid, lang) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    tab = _matrix_table("htmt", t("t_htmt", lang), meas.get("htmt"), mech, mid, lang, "bounded3")
+    if tab is None:
+        return None
+    tab.notes.append(t("note_htmt", lang))
+    for i, row in enumerate(tab.rows):
+        for c in tab.columns[1:]:
+            v = row.get(c.key)
+            if isinstance(v, float):
+                tab.marks[(i, c.key)] = "fail" if v >= 0.90 else ("warn" if v >= 0.85 else "ok")
+    return tab
+
+
+def _fornell_table(mres, mech, mid, lang) -> Table | None:
+    meas = _d(mres.get("measurement"))
+    fc = _d(meas.get("factor_correlations"))
+    rel = _d(meas.get("reliability"))
+    if not fc:
+        return None
+    diag = {}
+    for c in fc:
+        ave = apa.as_float(_d(rel.get(c)).get("ave"))
+        diag[c] = math.sqrt(ave) if ave is not None and ave >= 0 else None
+    tab = _matrix_table("fornell_larcker", t("t_fornell", lang), fc, mech, mid, lang, "bounded3", diag)
+    if tab is None:
+        return None
+    tab.notes.append(t("note_fornell", lang))
+    order = list(fc)
+    for i, a in enumerate(order):
+        for j, b in enumerate(order[:i]):
+            v = tab.rows[i].get(b)
+            if isinstance(v, float):
+                lim = [x for x in (diag.get(a), diag.get(b)) if x is not None]
+                if lim:
+                    tab.marks[(i, b)] = "fail" if abs(v) >= min(lim) else "ok"
+    return tab
+
+
+def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Table | None:
+    records = [r for r in _l(records) if isinstance(r, dict)]
+    if not records:
+        return None
+    rows = [{c.key: r.get(c.key) for c in cols} for r in records]
+    if limit is not None:
+        rows = rows[:limit]
+    return Table(key, title, cols, rows, list(notes), mid)
+
+
+def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
+    """Every table of one mechanism, keyed by table key, in report order (absent tables left out)."""
+    mres = _d(_d(results.get("mechanisms")).get(mid))
+    mech = spec.mechanisms.get(mid) if spec is not None else None
+    T: dict[str, Table | None] = {}
+    scr = _d(mres.get("screening"))
+    T["screening_summary"] = _records_table(
+        "screening_summary", t("t_screening_summary", lang), scr.get("summary"),
+        [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
+         Column("dropped", t("c_dropped", lang), "int")], mid)
+    T["screening_log"] = _records_table(
+        "screening_log", t("t_screening_log", lang), scr.get("log"),
+        [Column("resp_id", t("c_resp_id", lang)), Column("rule", t("c_rule", lang)),
+         Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid)
+    T["descriptives"] = _records_table(
+        "descriptives", t("t_descriptives", lang), mres.get("descriptives"),
+        [Column("item", t("c_item", lang)), Column("construct", t("c_construct", lang)),
+         Column("n", t("c_n", lang), "int"), Column("mean", t("c_mean", lang), "num2"),
+         Column("sd", t("c_sd", lang), "num2"), Column("skew", t("c_skew", lang), "num2"),
+         Column("kurtosis", t("c_kurtosis", lang), "num2"), Column("floor_pct", t("c_floor", lang), "pct"),
+         Column("ceiling_pct", t("c_ceiling", lang), "pct")], mid, [t("note_descriptives", lang)])
+    if T["descriptives"] is not None and mech is not None:
+        items = {it.id: it for it in mech.items}
+        T["descriptives"].columns.insert(1, Column("text", t("c_item_text", lang)))
+        for row in T["descriptives"].rows:
+            it = items.get(str(row.get("item")))
+            row["text"] = (text(it.text, lang) + (" (R)" if it.reverse else "")) if it is not None else None
+    mar = _d(mres.get("mardia"))
+    if mar:
+        T["mardia"] = Table("mardia", t("t_mardia", lang),
+                            [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
+                             Column("p_value", t("c_p", lang), "p")],
+                            [{"statistic": t("s_mardia_skew", lang), "value": mar.get("skew"), "p_value": mar.get("skew_p")},
+                             {"statistic": t("s_mardia_kurt", lang), "value": mar.get("kurtosis"),
+                              "p_value": mar.get("kurtosis_p")}],
+                            [t("note_mardia", lang)], mid)
+    meas = _d(mres.get("measurement"))
+    T["fit"] = _fit_table(mres, mid, lang)
+    T["fit_robust"] = _robust_fit_table(mres, mid, lang)
+    T["fit_criteria"] = _fit_criteria_table(mres, mid, lang)
+    load = _records_table(
+        "loadings", t("t_loadings", lang), meas.get("loadings"),
+        [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
+         Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+         Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+         Column("std", t("c_std_loading", lang), "bounded3")], mid, [t("note_loadings", lang)])
+    if load is not None:
+        for i, row in enumerate(load.rows):
+            s = apa.as_float(row.get("std"))
+            if s is not None:
+                load.marks[(i, "std")] = "ok" if abs(s) >= 0.70 else ("warn" if abs(s) >= 0.50 else "fail")
+    T["loadings"] = load
+    T["reliability"] = _reliability_table(mres, mech, mid, lang)
+    T["htmt"] = _htmt_table(mres, mech, mid, lang)
+    T["fornell_larcker"] = _fornell_table(mres, mech, mid, lang)
+    T["item_total"] = _records_table(
+        "item_total", t("t_item_total", lang), meas.get("item_total"),
+        [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
+         Column("r_drop", t("c_r_drop", lang), "bounded3"),
+         Column("alpha_if_deleted", t("c_alpha_if_deleted", lang), "bounded3")], mid, [t("note_item_total", lang)])
+    kmo, bart, har = _d(meas.get("kmo")), _d(meas.get("bartlett")), _d(meas.get("harman"))
+    if kmo or bart or har:
+        rows = []
+        if kmo:
+            rows.append({"statistic": t("s_kmo", lang), "value": kmo.get("overall"), "df": None, "p_value": None})
+        if bart:
+            rows.append({"statistic": t("s_bartlett", lang), "value": bart.get("chisq"), "df": bart.get("df"),
+                         "p_value": bart.get("p_value")})
+        if har:
+            rows.append({"statistic": t("s_harman", lang), "value": har.get("first_factor_share"), "df": None,
+                         "p_value": None})
+        T["kmo"] = Table("kmo", t("t_kmo", lang),
+                         [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
+                          Column("df", t("c_df", lang), "int"), Column("p_value", t("c_p", lang), "p")],
+                         rows, [t("note_kmo", lang)], mid)
+        for i, row in enumerate(rows):
+            if row["statistic"] != t("s_bartlett", lang):
+                T["kmo"].cell_kinds[(i, "value")] = "bounded3"
+    T["modindices"] = _records_table(
+        "modindices", t("t_modindices", lang),
+        sorted([m for m in _l(meas.get("modindices")) if isinstance(m, dict)],
+               key=lambda m: -(apa.as_float(m.get("mi")) or 0)),
+        [Column("lhs", t("c_lhs", lang)), Column("op", t("c_op", lang)), Column("rhs", t("c_rhs", lang)),
+         Column("mi", t("c_mi", lang), "num2"), Column("epc", t("c_epc", lang), "num3"),
+         Column("sepc_all", t("c_sepc_all", lang), "num3")], mid, [t("note_modindices", lang)], limit=20)
+    struct = _d(mres.get("structural"))
+    paths = [p for p in _l(struct.get("paths")) if isinstance(p, dict)]
+    if paths:
+        rows = []
+        for p in paths:
+            sup = p.get("supported")
+            rows.append({"hypothesis": p.get("hypothesis") or "", "path": path_label(p.get("from"), p.get("to")),
+                         "estimate": p.get("estimate"), "se": p.get("se"), "z": p.get("z"),
+                         "p_value": p.get("p_value"), "std": p.get("std"), "stars": apa.stars(p.get("p_value")),
+                         "f2": p.get("f2"),
+                         "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
+        tab = Table("paths", t("t_paths", lang),
+                    [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
+                     Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+                     Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                     Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
+                     Column("f2", t("c_f2", lang), "num3"),
+                     Column("supported", t("c_supported", lang), "verdict")],
+                    rows, [t("note_paths", lang)], mid)
+        for i, p in enumerate(paths):
+            if p.get("supported") is not None:
+                tab.marks[(i, "supported")] = "ok" if p.get("supported") else "fail"
+        T["paths"] = tab
+    r2 = _d(struct.get("r2"))
+    if r2:
+        T["r2"] = Table("r2", t("t_r2", lang),
+                        [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
+                         Column("r2", t("c_r2", lang), "bounded3")],
+                        [{"construct": c, "label": construct_label(mech, c, lang), "r2": v} for c, v in r2.items()],
+                        [t("note_r2", lang)], mid)
+    cd = _d(struct.get("chisq_diff"))
+    if cd:
+        T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
+                                [Column("chisq", t("c_chisq_diff", lang), "num2"),
+                                 Column("df", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
+                                [dict(chisq=cd.get("chisq"), df=cd.get("df"), p_value=cd.get("p_value"))], [], mid)
+    ind = [p for p in _l(struct.get("indirect")) if isinstance(p, dict)]
+    if ind:
+        boot = _d(struct.get("bootstrap"))
+        rows = [{"chain": " \u2192 ".join(str(c) for c in _l(p.get("chain"))),
+                 "estimate": p.get("estimate"), "std": p.get("std"), "se": p.get("se"),
+                 "ci": (p.get("ci_lower"), p.get("ci_upper")), "bca": (p.get("bca_lower"), p.get("bca_upper")),
+                 "std_ci": (p.get("std_ci_lower"), p.get("std_ci_upper")), "vaf": p.get("vaf"),
+                 "mediation": mediation_name(p.get("mediation"), lang)} for p in ind]
+        completed = boot.get("completed")
+        T["indirect"] = Table(
+            "indirect", t("t_indirect", lang),
+            [Column("chain", t("c_chain", lang)), Column("estimate", t("c_estimate", lang), "num3"),
+             Column("se", t("c_se", lang), "num3"), Column("ci", t("c_ci", lang), "ci3"),
+             Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
+             Column("std_ci", t("c_std_ci", lang), "ci_b3"),
+             Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "bounded3")],
+            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _warn_notes(struct.get("warnings")),
+            mid)
+        for i, p in enumerate(ind):
+            lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))
+            if lo is not None and hi is not None:
+                T["indirect"].marks[(i, "chain")] = "ok" if (lo > 0 or hi < 0) else "ns"
+        if boot:
+            T["bootstrap"] = Table("bootstrap", t("t_bootstrap", lang),
+                                   [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "int")],
+                                   [{"statistic": t("s_requested", lang), "value": boot.get("requested")},
+                                    {"statistic": t("s_completed", lang), "value": boot.get("completed")},
+                                    {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
+    inv = _d(mres.get("invariance"))
+    if inv:
+        tests = {str(x.get("model")): x for x in _l(inv.get("tests")) if isinstance(x, dict)}
+        rows = []
+        for m in ("configural", "metric", "scalar"):
+            f = _d(inv.get(m))
+            if not f and m not in tests:
+                continue
+            tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
+                                                    "verdict")} if m == "configural" else {})
+            rows.append({"model": t(f"m_{m}", lang), "chisq": f.get("chisq"), "df": f.get("df"),
+                         "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
+                         "chisq_diff": tt.get("chisq_diff"), "df_diff": tt.get("df_diff"),
+                         "p_value": tt.get("p_value"), "delta_cfi": tt.get("delta_cfi"),
+                         "delta_rmsea": tt.get("delta_rmsea"), "verdict": tt.get("verdict")})
+        tab = Table("invariance", t("t_invariance", lang),
+                    [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+                     Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+                     Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("srmr", t("c_srmr", lang), "bounded3"),
+                     Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
+                     Column("p_value", t("c_p", lang), "p"), Column("delta_cfi", t("c_delta_cfi", lang), "bounded3"),
+                     Column("delta_rmsea", t("c_delta_rmsea", lang), "bounded3"),
+                     Column("verdict", t("c_verdict", lang), "verdict")],
+                    rows, [t("note_invariance", lang)] + _warn_notes(inv.get("warnings")), mid)
+        for i, row in enumerate(rows):
+            v = str(row.get("verdict") or "").lower()
+            if v:
+                tab.marks[(i, "verdict")] = "fail" if ("not" in v or "fail" in v or "否" in v) else "ok"
+        T["invariance"] = tab
+    mg = _d(mres.get("multigroup"))
+    if mg:
+        T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang)
+        T["mg_tests"] = _records_table(
+            "mg_tests", t("t_mg_tests", lang),
+            [{**p, "path": path_label(p.get("from"), p.get("to"))} for p in _l(mg.get("equality_tests"))
+             if isinstance(p, dict)],
+            [Column("path", t("c_path", lang)), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+             Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
+            mid, [t("note_mg", lang)])
+    return {k: v for k, v in T.items() if v is not None}
+
+
+def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str) -> Table | None:
+    """Paths by group, one row per path and a coefficient and p value column per group."""
+    recs = [p for p in _l(mg.get("paths")) if isinstance(p, dict)]
+    if not recs:
+        return None
+    groups: list[str] = []
+    order: list[tuple[str, str]] = []
+    cell: dict[tuple[str, str, str], dict] = {}
+    for p in recs:
+        g = str(p.get("group"))
+        key = (str(p.get("from")), str(p.get("to")))
+        if g not in groups:
+            groups.append(g)
+        if key not in order:
+            order.append(key)
+        cell[(key[0], key[1], g)] = p
+    cols = [Column("path", t("c_path", lang))]
+    for i, g in enumerate(groups):
+        name = group_label(spec, g, lang)
+        cols += [Column(f"b{i}", f"{name} \u03b2", "bounded3"), Column(f"p{i}", f"{name} p", "p")]
+    rows, marks = [], {}
+    for r, (a, b) in enumerate(order):
+        row: dict[str, Any] = {"path": path_label(a, b)}
+        for i, g in enumerate(groups):
+            p = cell.get((a, b, g), {})
+            row[f"b{i}"] = p.get("std")
+            row[f"p{i}"] = p.get("p_value")
+            pv = apa.as_float(p.get("p_value"))
+            if pv is not None and pv >= 0.05:
+                marks[(r, f"b{i}")] = "ns"
+        rows.append(row)
+    return Table("mg_paths", t("t_mg_paths", lang), cols, rows,
+                 [t("note_mg_paths", lang)] + _warn_notes(mg.get("warnings")), mid, marks)
+
+
+def mediation_name(v: Any, lang: str) -> str | None:
+    """Translated mediation type (Zhao, Lynch & Chen 2010 names and full/partial/none); other text as is."""
+    if v is None:
+        return None
+    key = "med_" + str(v).strip().lower().replace("-", "_").replace(" ", "_")
+    return t(key, lang) if key in STRINGS else str(v)
+
+
+def group_label(spec: ModelSpec | None, code: Any, lang: str) -> str:
+    """Label of a group (platform) code from the spec's group question; the code itself otherwise."""
+    q = spec.group_question if spec is not None else None
+    if q is not None:
+        for ch in q.choices:
+            if str(ch.code) == str(code):
+                return text(ch.label, lang, str(code))
+    return str(code)
+
+
+def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
+    cols = [Column("mechanism", t("c_mechanism", lang)), Column("label", t("c_label", lang)),
+            Column("n_raw", t("n_raw", lang), "int"), Column("n_used", t("n_used", lang), "int"),
+            Column("n_dropped", t("n_dropped", lang), "int"),
+            Column("cfi", "CFI", "bounded3"), Column("rmsea", "RMSEA", "bounded3"), Column("srmr", "SRMR", "bounded3"),
+            Column("supported", t("c_n_supported", lang), "text")]
+    rows = []
+    for mid, m in _d(results.get("mechanisms")).items():
+        m = _d(m)
+        mech = spec.mechanisms.get(mid) if spec is not None else None
+        f = _d(_d(m.get("structural")).get("fit")) or _d(_d(m.get("measurement")).get("fit"))
+        paths = [p for p in _l(_d(m.get("structural")).get("paths")) if isinstance(p, dict)]
+        nsup = sum(1 for p in paths if p.get("supported") is True)
+        nr, nu = m.get("n_raw"), m.get("n_used")
+        rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
+                     "n_raw": nr, "n_used": nu,
+                     "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
+                     "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
+                     "supported": f"{nsup} / {len(paths)}" if paths else None})
+    return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang)])
+
+
+def _missing_name(v: Any, lang: str) -> str:
+    key = {"listwise": "missing_listwise", "fiml": "missing_fiml", "ml": "missing_fiml",
+           "pairwise": "missing_pairwise"}.get(str(v).lower())
+    return t(key, lang) if key else ("" if v is None else str(v))
+
+
+def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
+    """(label, value) pairs describing how the analysis was run."""
+    o = _d(results.get("options"))
+    sw = _d(results.get("software"))
+    sp = _d(results.get("spec"))
+    yesno = lambda v: None if v is None else t("v_yes" if v else "v_no", lang)  # noqa: E731
+    rows = [
+        (t("meth_estimator", lang), o.get("estimator")),
+        (t("meth_missing", lang), _missing_name(o.get("missing"), lang) if o.get("missing") else None),
+        (t("meth_group", lang), o.get("group")),
+        (t("meth_bootstrap", lang), o.get("bootstrap")),
+        (t("meth_seed", lang), o.get("seed")),
+        (t("meth_alpha", lang), o.get("alpha")),
+        (t("meth_direct", lang), yesno(o.get("direct_effects"))),
+        (t("meth_spec", lang), f"{sp.get('name') or ''} ({sp.get('path') or ''})".strip()),
+        (t("meth_sha", lang), sp.get("sha256")),
+        (t("meth_software", lang), ", ".join(f"{k} {v}" for k, v in sw.items() if v is not None) or None),
+        (t("meth_created", lang), results.get("created")),
+    ]
+    return [(k, apa.MISSING if v is None or v == "" else str(v)) for k, v in rows]
+
+
+def method_table(results: dict, lang: str) -> Table:
+    rows = [{"key": k, "value": v} for k, v in method_rows(results, lang)]
+    for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std"):
+        rows.append({"key": t("meth_conventions", lang), "value": t(k, lang)})
+    return Table("method", t("t_method", lang), [Column("key", t("c_key", lang)), Column("value", t("c_value", lang))],
+                 rows)
+
+
+def all_warnings(results: dict) -> list[tuple[str, str]]:
+    """(where, message) for every warning in the results, top level first."""
+    out = [("", str(w)) for w in _l(results.get("warnings"))]
+    for mid, m in _d(results.get("mechanisms")).items():
+        m = _d(m)
+        out += [(mid, str(w)) for w in _l(m.get("warnings"))]
+        for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
+            out += [(f"{mid} / {sec}", str(w)) for w in _l(_d(m.get(sec)).get("warnings"))]
+    return out
+
+
+def warnings_table(results: dict, lang: str) -> Table:
+    return Table("warnings", t("t_warnings", lang),
+                 [Column("section", t("c_section", lang)), Column("message", t("c_message", lang))],
+                 [{"section": w, "message": m} for w, m in all_warnings(results)])
+
+
+def iter_tables(results: dict, spec: ModelSpec | None, lang: str) -> Iterable[Table]:
+    yield summary_table(results, spec, lang)
+    for mid in _d(results.get("mechanisms")):
+        yield from mechanism_tables(results, spec, mid, lang).values()
+    yield method_table(results, lang)
+    yield warnings_table(results, lang)
