@@ -122,7 +122,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
                   scale_min=spec.scale.min, scale_max=spec.scale.max)
     if desc is not None:
         item_construct = {i: c for c, its in constructs.items() for i in its}
-        desc = desc.copy()
+        desc = desc.rename(columns={"skewness": "skew"})
         desc.insert(1, "construct", desc["item"].map(item_construct))
     out["descriptives"] = _records(desc)
     mard = _guard(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)

@@ -188,7 +188,7 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
             continue
         sr = screen(df, spec.mechanism(mid), spec)
         cleaned[mid] = sr.data
-        screening[mid] = {"n_raw": len(df), "report": sr.to_dict()}
+        screening[mid] = {"n_raw": len(df), "report": _screening_report(sr)}
     if not cleaned:
         raise InputError("no responses of any mechanism were found in " + ", ".join(map(str, files)))
     if opts.group:
@@ -203,6 +203,18 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
         written = write_report(results, spec, stage, lang=opts.lang, data=cleaned)
     _summary(results, out, written)
     return results
+
+
+def _screening_report(sr) -> dict:
+    """The screening result in the shape of results.json: one summary row per rule and the log."""
+    rep = sr.to_dict()
+    rep["summary"] = [{"rule": s["rule"], "setting": s.get("setting"), "action": s.get("action"),
+                       "flagged": s.get("n_flagged"), "dropped": s.get("n_dropped"), "note": s.get("note")}
+                      for s in rep.get("summary", [])]
+    log = sr.log
+    rep["log"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                  for r in log.astype(object).to_dict(orient="records")] if log is not None else []
+    return rep
 
 
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",

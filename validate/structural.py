@@ -192,7 +192,8 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     res = _guard(warnings, "the structural model", fit_structural, df, mechanism, opts)
     if res is None:
         return {"structural": out}
-    warnings.extend(res.warnings)
+    # the measurement section already reports how many cases listwise deletion removed
+    warnings.extend(w for w in res.warnings if "listwise deletion" not in w)
     out["converged"] = bool(res.converged)
     out["admissible"] = bool(res.admissible)
     if not res.converged:
