@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from validate.cli import main
 
 MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
@@ -36,3 +38,25 @@ def test_model_check_ok_and_broken(tmp_path, capsys):
 def test_unknown_mechanism_exits_2(capsys):
     assert main(["model", "show", "--model", str(MINIMAL), "--mechanism", "nope"]) == 2
     assert "there is no mechanism 'nope'; expected one of: main" in capsys.readouterr().err
+
+
+def test_screening_options_are_parsed_and_checked():
+    from instruments.errors import InputError
+    from validate.cli import _screening_options
+
+    opts = _screening_options(["attention=drop", "speed_ratio=0.4", "reverse=no"])
+    assert opts.attention == "drop" and opts.speed_ratio == 0.4 and opts.reverse is False
+    with pytest.raises(InputError, match="--screen color=red: expected RULE=VALUE with RULE one of"):
+        _screening_options(["color=red"])
+    with pytest.raises(InputError, match="--screen outlier_p=abc: 'abc' is not a number"):
+        _screening_options(["outlier_p=abc"])
+    with pytest.raises(InputError, match="attention: 'sometimes' is not an action; expected one of flag, drop, off"):
+        _screening_options(["attention=sometimes"])
+
+
+def test_ingest_with_screening_option(tmp_path, capsys):
+    data = Path(__file__).parent / "fixtures" / "structural" / "minimal_sem.csv"
+    rc = main(["ingest", str(data), "--model", str(MINIMAL), "--screen", "outlier=drop", "--out", str(tmp_path / "o")])
+    assert rc == 0
+    summary = (tmp_path / "o" / "screening_summary_main.csv").read_text(encoding="utf-8-sig")
+    assert "outlier,Mahalanobis p < 0.001,drop," in summary

@@ -31,6 +31,47 @@ def _add_out(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--force", action="store_true", help="write into an existing, non-empty output folder")
 
 
+def _add_screening(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--screen", action="append", default=[], metavar="RULE=VALUE",
+                   help="screening setting, repeatable: a rule (missing, zero_variance, longstring, attention, "
+                        "speeder, outlier) = flag|drop|off, or max_missing, longstring_share, speed_ratio, "
+                        "outlier_p = a number, or reverse = yes|no. Defaults: flag only, except respondents "
+                        "with more than half the items missing or identical answers to every item are dropped")
+
+
+def _screening_options(pairs: list[str]):
+    """``["attention=drop", "speed_ratio=0.4"]`` -> ScreeningOptions, or an InputError naming the pair."""
+    from dataclasses import fields
+
+    from instruments.errors import InputError
+    from validate.screening import ScreeningOptions
+
+    known = {f.name: f.type for f in fields(ScreeningOptions)}
+    kw: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in known:
+            raise InputError(f"--screen {pair}: expected RULE=VALUE with RULE one of {', '.join(known)}")
+        value = value.strip()
+        if key == "reverse":
+            if value.lower() not in ("yes", "no", "true", "false"):
+                raise InputError(f"--screen {pair}: expected reverse=yes or reverse=no")
+            kw[key] = value.lower() in ("yes", "true")
+        elif key in ("max_missing", "longstring_share", "speed_ratio", "outlier_p"):
+            try:
+                kw[key] = float(value)
+            except ValueError:
+                raise InputError(f"--screen {pair}: {value!r} is not a number") from None
+        elif key == "min_answered_for_variance":
+            if not value.isdigit():
+                raise InputError(f"--screen {pair}: {value!r} is not a whole number")
+            kw[key] = int(value)
+        else:
+            kw[key] = value.lower()
+    return ScreeningOptions(**kw)
+
+
 def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"],
                    help="ML (default), MLR (robust), or WLSMV (ordinal items)")
@@ -87,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
     p_ing.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
     p_ing.add_argument("--print-mapping", action="store_true", help="print how columns map to items and stop")
+    _add_screening(p_ing)
     _add_out(p_ing, required=False)
 
     p_val = sub.add_parser("validate", help="the whole pipeline: ingest, screening, measurement, "
@@ -94,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.add_argument("files", nargs="+", metavar="DATA")
     _add_model(p_val)
     _add_analysis(p_val)
+    _add_screening(p_val)
     _add_out(p_val)
 
     p_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example data")
@@ -161,7 +204,8 @@ def _cmd_ingest(args) -> int:
     if not args.print_mapping and not args.out:
         raise VccError("vcc ingest needs --out DIR (or --print-mapping to only show the column mapping)")
     run_ingest(args.files, spec, out=args.out, fmt=args.fmt, mapping=args.mapping,
-               mechanism=args.mechanism, print_mapping=args.print_mapping, force=args.force)
+               mechanism=args.mechanism, print_mapping=args.print_mapping, force=args.force,
+               screening=_screening_options(args.screen))
     return 0
 
 
@@ -173,6 +217,7 @@ def _cmd_validate(args) -> int:
         estimator=args.estimator, missing=args.missing, group=args.group, bootstrap=args.bootstrap,
         seed=args.seed, workers=args.workers, direct_effects=args.direct_effects, alpha=args.alpha,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
+        screening=_screening_options(args.screen),
     )
     run_validate(args.files, spec, opts, out=args.out, force=args.force)
     return 0

@@ -45,6 +45,7 @@ class AnalysisOptions:
     mechanism: str | None = None
     auto_cov_y: bool = True
     progress: bool = True
+    screening: object = None  # validate.screening.ScreeningOptions; None means the documented defaults
 
     def check(self) -> None:
         if self.estimator not in ("ML", "MLR", "WLSMV"):
@@ -100,13 +101,18 @@ class _Staging:
 
 
 def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, mechanism=None,
-               print_mapping=False, force=False) -> dict:
+               print_mapping=False, force=False, screening=None) -> dict:
     """``vcc ingest``: read, map and screen responses; write the cleaned data and the logs."""
     from validate.ingest import ingest, render_mapping
     from validate.screening import screen
 
     _check_files(files)
-    res = ingest(files, spec, fmt=fmt, mapping=mapping, mechanism=mechanism)
+    try:
+        res = ingest(files, spec, fmt=fmt, mapping=mapping, mechanism=mechanism)
+    except InputError as exc:
+        if print_mapping and getattr(exc, "mapping", None) is not None:
+            print(render_mapping(exc.mapping))  # show what did match, then the problems
+        raise
     if print_mapping:
         print(render_mapping(res))
         return {}
@@ -115,7 +121,7 @@ def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, me
     with _Staging(out) as stage:
         res.write(stage)
         for mid, df in res.data.items():
-            sr = screen(df, spec.mechanism(mid), spec)
+            sr = screen(df, spec.mechanism(mid), spec, options=screening)
             sr.write(stage, mid)
             summary[mid] = sr
     _print_ingest_summary(res, summary, out)
@@ -147,7 +153,8 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     results: dict = {
         "toolkit": {"name": "vcc", "version": _version()},
         "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": spec.title},
-        "options": {k: v for k, v in asdict(opts).items() if k not in ("progress",)},
+        "options": {**{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
+                    "screening": opts.screening.to_dict() if opts.screening is not None else "defaults"},
         "software": _software(),
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "warnings": list(spec.warnings),
@@ -186,7 +193,7 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
     for mid, df in res.data.items():
         if opts.mechanism and mid != opts.mechanism:
             continue
-        sr = screen(df, spec.mechanism(mid), spec)
+        sr = screen(df, spec.mechanism(mid), spec, options=opts.screening)
         cleaned[mid] = sr.data
         screening[mid] = {"n_raw": len(df), "report": _screening_report(sr)}
     if not cleaned:
