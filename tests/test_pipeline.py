@@ -70,9 +70,10 @@ def test_same_seed_same_numbers(run, study_file, tmp_path):
     b = json.loads((out2 / "results.json").read_text(encoding="utf-8"))
     a.pop("created"), b.pop("created")
     a["options"].pop("workers"), b["options"].pop("workers")
-    # Every number agrees to 1e-9 relative. Not bit for bit: each refit stops at a gradient tolerance,
+    # Every number agrees to 1e-7 relative. Not bit for bit: each refit stops at a gradient tolerance,
     # and BLAS rounding in the last bit (array alignment differs between processes) can move the
-    # stopping point by about 1e-11; every printed digit of the report is the same.
+    # stopping point by about 1e-11, which the interpolated BCa quantiles magnify to about 1e-9;
+    # every printed digit of the report is the same.
     _assert_same(a, b)
 
 
@@ -86,7 +87,7 @@ def _assert_same(a, b, path="results"):
         for i, (x, y) in enumerate(zip(a, b)):
             _assert_same(x, y, f"{path}[{i}]")
     elif isinstance(a, float) and isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-9, abs=1e-12), path
+        assert a == pytest.approx(b, rel=1e-7, abs=1e-12), path
     else:
         assert a == b, path
 
