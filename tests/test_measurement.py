@@ -90,7 +90,7 @@ def test_factor_correlations_and_fornell_larcker(ml):
 def test_single_factor_cfa_is_compared(ml):
     one = ml["measurement"]["single_factor_cfa"]
     assert one["df_diff"] == 3 and one["chisq_diff"] > 0 and one["p_value"] < 1e-6
-    assert ml["measurement"]["harman"][0]["share"] == pytest.approx(0.357372, abs=1e-5)
+    assert ml["measurement"]["harman"]["first_factor_share"] == pytest.approx(0.357372, abs=1e-5)
 
 
 def test_mlr_scaled_fit_reaches_the_results(hs):
@@ -107,7 +107,9 @@ def test_descriptives_and_exploratory_checks(ml):
     df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
     assert d["x1"]["mean"] == pytest.approx(df["x1"].mean())
     assert d["x1"]["construct"] == "visual"
-    assert ml["measurement"]["bartlett"]["statistic"] == pytest.approx(904.097051, rel=1e-6)
+    assert ml["measurement"]["bartlett"]["chisq"] == pytest.approx(904.097051, rel=1e-6)
+    assert ml["measurement"]["kmo"]["overall"] == pytest.approx(0.752245, abs=1e-6)
+    assert ml["measurement"]["kmo"]["items"]["x7"] == pytest.approx(0.593047, abs=1e-6)
     assert len(ml["measurement"]["efa"]["loadings"]) == 27
     assert {r["test"] for r in ml["mardia"]} >= {"skewness", "kurtosis"}
 

@@ -187,7 +187,12 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     # ---- exploratory checks and common method bias
     meas.update(_exploratory(complete, items, len(constructs), opts, warnings))
     harm = _guard(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
-    meas["harman"] = _records(harm)
+    if harm is not None and len(harm):
+        rows = _records(harm)
+        first = next((r for r in rows if r["method"] == "pca"), rows[0])
+        meas["harman"] = {"first_factor_share": first["share"], "method": first["method"], "rows": rows}
+    else:
+        meas["harman"] = None
     if len(constructs) > 1 and cfa is not None and cfa.converged:
         one = _guard(warnings, "the single-factor CFA", fit_cfa, df, mechanism, opts, single_factor=True)
         if one is not None and one.converged:
@@ -232,9 +237,16 @@ def _exploratory(complete: pd.DataFrame, items: list[str], n_factors: int, opts,
     from validate import efa
 
     out: dict = {}
-    out["kmo"] = _records(_guard(warnings, "KMO", efa.kmo, complete[items]))
+    kmo = _guard(warnings, "KMO", efa.kmo, complete[items])
+    if kmo is not None:
+        overall = kmo[kmo["scope"] == "overall"]
+        per = kmo[kmo["scope"] == "item"]
+        out["kmo"] = {"overall": _num(overall["msa"].iloc[0]) if len(overall) else None,
+                      "label": overall["label"].iloc[0] if len(overall) else None,
+                      "items": {r.item: _num(r.msa) for r in per.itertuples(index=False)}}
     bart = _records(_guard(warnings, "Bartlett's test of sphericity", efa.bartlett_sphericity, complete[items]))
-    out["bartlett"] = bart[0] if bart else None
+    out["bartlett"] = ({"chisq": bart[0]["statistic"], "df": bart[0]["df"], "p_value": bart[0]["p_value"]}
+                       if bart else None)
     pa = _guard(warnings, "parallel analysis", efa.parallel_analysis, complete[items], n_iter=100, seed=opts.seed)
     out["parallel_analysis"] = _records(pa)
     fit = _guard(warnings, "the exploratory factor analysis", efa.efa, complete[items], n_factors)
