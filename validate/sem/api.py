@@ -144,6 +144,11 @@ class SemResult:
     sample_cov, sample_mean : list of ndarray
     vcov : ndarray
         Covariance matrix of the free parameters.
+    notes : list of str
+        Remarks on statistics that do not exist for the estimator (e.g. no AIC/BIC for WLSMV).
+    ordinal : validate.ordinal.OrdinalMoments or None
+        WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
+        (``sample_cov`` then holds the polychoric correlations).
     """
 
     spec: ModelSpec
@@ -166,6 +171,8 @@ class SemResult:
     _cm: CompiledModel = field(repr=False, default=None)
     _stats: SampleStats = field(repr=False, default=None)
     _data: list = field(repr=False, default=None)
+    notes: list = field(default_factory=list)
+    ordinal: object = field(repr=False, default=None)
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -173,6 +180,8 @@ class SemResult:
 
         Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
         """
+        if self.estimator == "WLSMV":
+            raise ModelError("modification indices are not implemented for WLSMV yet")
         from .modindices import modification_indices
         out = modification_indices(self)
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
@@ -205,7 +214,8 @@ class SemResult:
             return x
         params = self.params.drop(columns=["free"]).to_dict(orient="records")
         return clean(dict(estimator=self.estimator, converged=self.converged, admissible=self.admissible,
-                          warnings=list(self.warnings), n=self.n, nobs_per_group=self.nobs_per_group,
+                          warnings=list(self.warnings), notes=list(self.notes), n=self.n,
+                          nobs_per_group=self.nobs_per_group,
                           group_labels=[None if g is None else str(g) for g in self.group_labels],
                           parameters=params, fit=self.fit, r2=self.r2))
 
@@ -349,7 +359,7 @@ def _param_names(pt, q):
 def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str | None = None,
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
-            max_iter: int = 500) -> SemResult:
+            max_iter: int = 500, ordered: bool | Sequence[str] | None = None) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -357,8 +367,11 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     model : str
         lavaan model syntax (see :mod:`validate.sem.syntax`).
     data : pandas.DataFrame
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}
         ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR).
+        ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs and
+        the scaled-shifted test (lavaan's WLSMV; one group, listwise deletion; see
+        :mod:`validate.sem.wlsmv`).
     group : str, optional
         Column defining groups (in order of first appearance, as lavaan).
     group_equal : sequence of str
@@ -369,6 +382,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         lavaan's options of the same name.
     max_iter : int
         Iteration limit of the optimiser.
+    ordered : True or sequence of str, optional
+        Ordered items (WLSMV only). With ``estimator="WLSMV"`` and ``ordered=None`` every
+        observed variable of the model is treated as ordered.
 
     Returns
     -------
@@ -381,14 +397,21 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                        meanstructure=meanstructure, max_iter=max_iter)
+                        meanstructure=meanstructure, max_iter=max_iter, ordered=ordered)
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter):
+             meanstructure, max_iter, ordered=None):
     estimator = str(estimator).upper()
-    if estimator not in ("ML", "MLR"):
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML' or 'MLR')")
+    if estimator not in ("ML", "MLR", "WLSMV"):
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV')")
+    if estimator == "WLSMV":
+        from .wlsmv import fit_wlsmv
+        return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
+                         auto_cov_y=auto_cov_y, fixed_x=fixed_x, max_iter=max_iter)
+    if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
+        raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
+                         f"here estimator={estimator!r} was asked for)")
     if missing not in ("listwise", "fiml", "ml"):
         raise ModelError(f"missing={missing!r} is not supported (use 'listwise' or 'fiml')")
     if missing == "ml":

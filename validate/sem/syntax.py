@@ -1,8 +1,9 @@
 """Read a subset of lavaan model syntax and build a lavaan-like parameter table.
 
 Supported operators: ``=~`` (measured by), ``~`` (regressed on), ``~~``
-(covariance), ``~ 1`` (intercept / mean), ``:=`` (defined parameter) and
-``==`` (equality between two labels).  Modifiers: ``label*var``, ``1*var``
+(covariance), ``~ 1`` (intercept / mean), ``|`` (thresholds of an ordered
+item, ``x1 | t1 + t2``; only with ``ordered=``), ``:=`` (defined parameter)
+and ``==`` (equality between two labels).  Modifiers: ``label*var``, ``1*var``
 (fixed), ``NA*var`` (free), ``start(0.5)*var`` and per-group vectors
 ``c(a, b)*var`` / ``c(1, NA)*var``.  Comments start with ``#`` or ``!``;
 statements are separated by new lines or ``;``; a line without an operator
@@ -17,12 +18,19 @@ auto.cov.y, fixed.x (variances/covariances/means of exogenous observed
 covariates fixed at their sample values), meanstructure for multiple groups,
 and ``group.equal`` with latent means freed in groups after the first when
 intercepts are constrained.
+
+With ``ordered=`` (WLSMV) the defaults are lavaan's for ordered indicators in
+the delta parameterisation: free thresholds ``x | t1``, ``t2``, ...; scale
+factors ``x ~*~ x`` fixed at 1; intercepts fixed at 0; a mean structure; and
+residual variances that are not free parameters but follow from the others
+(``1 - explained variance``; their ``ustart`` is NaN, filled in by
+:mod:`validate.sem.wlsmv`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -187,7 +195,7 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         m = _OPS.search(text)
         op = m.group(0)
         lhs_txt, rhs_txt = text[: m.start()].strip(), text[m.end():].strip()
-        if op in ("~*~", "<~", "<", ">", "|"):
+        if op in ("~*~", "<~", "<", ">"):
             raise ModelSyntaxError(f"operator {op!r} is not supported", lineno, op)
         if not lhs_txt:
             raise ModelSyntaxError("missing left-hand side", lineno, op)
@@ -275,6 +283,33 @@ class ModelSpec:
         return [v for v in self.ov_names if v not in self.ov_x]
 
 
+def _check_ordered(stmts, ordered, ov_names):
+    """Threshold statements and user rows that the delta parameterisation does not allow."""
+    for s in stmts:
+        if s.op == "|":
+            if s.lhs not in ov_names:
+                raise ModelSyntaxError("thresholds ('|') given for a variable that is not an observed "
+                                       "variable of the model", s.line, s.lhs)
+            if s.lhs not in ordered:
+                raise ModelSyntaxError(f"thresholds ('|') need {s.lhs!r} to be an ordered item "
+                                       "(estimator='WLSMV' with ordered=...)", s.line, f"{s.lhs} | {s.rhs}")
+            n = ordered[s.lhs]
+            m = re.match(r"^t(\d+)$", s.rhs)
+            if n is None and m and int(m.group(1)) >= 1:
+                continue
+            if not m or n is None or not 1 <= int(m.group(1)) <= n:
+                if n is None:
+                    raise ModelSyntaxError("thresholds are named t1, t2, ...", s.line, f"{s.lhs} | {s.rhs}")
+                raise ModelSyntaxError(f"{s.lhs!r} has {n + 1} observed answer categories, so its thresholds "
+                                       f"are t1 to t{n}", s.line, f"{s.lhs} | {s.rhs}")
+        elif s.lhs in ordered and ((s.op == "~~" and s.rhs == s.lhs) or s.op == "~1"):
+            what = "residual variance" if s.op == "~~" else "intercept"
+            raise ModelSyntaxError(f"the {what} of the ordered item {s.lhs!r} is not a free parameter with "
+                                   "WLSMV (delta parameterisation: intercepts are 0 and residual variances "
+                                   "are 1 minus the explained variance); remove this statement",
+                                   s.line, f"{s.lhs} {s.op} {s.rhs}".strip())
+
+
 def _modval(tup, g):
     if tup is None:
         return None
@@ -287,7 +322,8 @@ def _modval(tup, g):
 
 def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
                 kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
-                fixed_x: bool = True, missing: str = "listwise") -> ModelSpec:
+                fixed_x: bool = True, missing: str = "listwise",
+                ordered: Mapping[str, int] | None = None) -> ModelSpec:
     """Parse lavaan syntax and apply ``sem()``/``cfa()`` defaults.
 
     Parameters
@@ -308,6 +344,14 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         intercepts in the syntax).
     fixed_x : bool
         Treat exogenous observed covariates as fixed (lavaan default).
+    missing : str
+        Only used for the meanstructure default.
+    ordered : mapping of str to int, optional
+        Ordered (ordinal) observed variables and their number of thresholds
+        (answer categories - 1), for WLSMV; ``None`` as a count means "not known
+        yet" (no default thresholds, any ``t<k>`` accepted). Adds lavaan's delta-parameterisation
+        defaults for them (see the module notes) and allows ``|`` statements.
+        Keys that are not observed variables of the model are ignored.
 
     Returns
     -------
@@ -331,7 +375,7 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     var_lines: dict[str, int] = {}
     for s in stmts:
         var_lines.setdefault(s.lhs, s.line)
-        if s.rhs:
+        if s.rhs and s.op != "|":
             var_lines.setdefault(s.rhs, s.line)
 
     lv_names = _uniq(s.lhs for s in stmts if s.op == "=~")
@@ -367,8 +411,10 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         if s.op == "~" and s.lhs == s.rhs:
             raise ModelSyntaxError("a variable cannot be regressed on itself", s.line, s.lhs)
 
-    if meanstructure is None:
-        meanstructure = ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts)
+    ordered = {v: (None if k is None else int(k)) for v, k in (ordered or {}).items() if v in ov_names}
+    _check_ordered(stmts, ordered, ov_names)
+    if meanstructure is None or ordered:  # lavaan: categorical data always have a mean structure
+        meanstructure = ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
 
     # ---- template rows (one block) -------------------------------------------
     rows: list[dict] = []
@@ -401,8 +447,12 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, mod=_Mod(), auto_fix=False,
                          exo=exo, line=None, default_fixed=fixed_value))
 
+    for v in ov_names:
+        for k in range(ordered.get(v) or 0):
+            add_default(v, "|", f"t{k + 1}")
     for v in ov_nox + lv_names:
-        add_default(v, "~~", v)
+        # residual variances of ordered items follow from the other parameters (delta)
+        add_default(v, "~~", v, fixed_value=np.nan if v in ordered else None)
     if len(lv_x) > 1:
         for i in range(len(lv_x)):
             for j in range(i + 1, len(lv_x)):
@@ -414,12 +464,15 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     for j in range(len(ov_x)):
         for i in range(j, len(ov_x)):
             add_default(ov_x[j], "~~", ov_x[i], fixed_value=np.nan, exo=1)
+    for v in ov_names:
+        if v in ordered:
+            add_default(v, "~*~", v, fixed_value=1.0)
     if meanstructure:
         for v in ov_names:
             if v in ov_x:
                 add_default(v, "~1", "", fixed_value=np.nan, exo=1)
             else:
-                add_default(v, "~1", "")
+                add_default(v, "~1", "", fixed_value=0.0 if v in ordered else None)
         for v in lv_names:
             add_default(v, "~1", "", fixed_value=0.0)
 
@@ -428,6 +481,8 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
         if op == "=~":
             return "loadings"
+        if op == "|":
+            return "thresholds"
         if op == "~":
             return "regressions"
         if op == "~1":
