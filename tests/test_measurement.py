@@ -128,3 +128,19 @@ def test_inadmissible_cfa_reports_no_reliability(hs):
     assert meas["reliability"]["visual"]["ave"] is None
     assert any("inadmissible" in w for w in meas["warnings"])
     assert any("Heywood" in w or "negative" in w for w in meas["warnings"])
+
+
+def test_wlsmv_cfa_reaches_the_results_as_lavaan_gives_it():
+    ref = json.loads((FIX / "structural" / "minimal_cfa_wlsmv.json").read_text())
+    spec = load_spec(FIX / "specs" / "minimal.yaml")
+    df = pd.read_csv(FIX / "structural" / "minimal_sem.csv")
+    out = analyse_measurement(df, spec.mechanism("main"), spec, AnalysisOptions(estimator="WLSMV", bootstrap=0))
+    fit = out["measurement"]["fit"]
+    for key in ("chisq", "chisq_scaled", "df", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"):
+        assert close(fit[key], ref["fit"][key]), key
+    assert fit.get("aic") is None  # no likelihood under WLSMV, as in lavaan
+    lav = {(p["lhs"], p["rhs"]): p for p in ref["parameters"] if p["op"] == "=~"}
+    for row in out["measurement"]["loadings"]:
+        r = lav[(row["construct"], row["item"])]
+        assert close(row["estimate"], r["est"]) and close(row["se"], r["se"]) and close(row["std"], r["std_all"])
+    assert "latent-response scale" in out["measurement"]["notes"][0]

@@ -160,6 +160,11 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             meas["factor_correlations"] = _square_dict(fcorr)
             rel_tab = _guard(warnings, "CR and AVE", reliability.reliability_from_cfa, lam, theta, psi,
                              reliability.sample_covariance(complete, items))
+            if opts.estimator == "WLSMV":
+                meas["notes"] = ["With WLSMV, omega (CR) and AVE are computed on the latent-response scale "
+                                 "of the polychoric correlations (delta parameterisation); semTools' categorical "
+                                 "omega (Green & Yang, 2009) is on the scale of the observed sum score and differs. "
+                                 "Alpha uses Pearson covariances, as psych::alpha does."]
         else:
             meas["factor_correlations"] = None
             warnings.append("factor correlations, omega, CR and AVE are not reported because the CFA "

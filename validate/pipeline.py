@@ -242,9 +242,11 @@ def _summary(results: dict, out: Path, written) -> None:
     for mid, m in results["mechanisms"].items():
         fit = (m.get("structural") or m.get("measurement") or {}).get("fit") or {}
         line = f"{mid}: n = {m['n_used']}"
-        if fit.get("cfi") is not None:
-            line += (f", chi2({fit.get('df'):.0f}) = {fit.get('chisq'):.2f}, CFI = {fit.get('cfi'):.3f}, "
-                     f"RMSEA = {fit.get('rmsea'):.3f}, SRMR = {fit.get('srmr'):.3f}")
+        sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""  # MLR and WLSMV report the scaled test
+        if fit.get("cfi" + sfx) is not None:
+            line += (f", chi2{'(scaled)' if sfx else ''}({fit.get('df'):.0f}) = {fit.get('chisq' + sfx):.2f}, "
+                     f"CFI = {fit.get('cfi' + sfx):.3f}, RMSEA = {fit.get('rmsea' + sfx):.3f}, "
+                     f"SRMR = {fit.get('srmr'):.3f}")
         paths = (m.get("structural") or {}).get("paths") or []
         if paths:
             sup = sum(bool(p.get("supported")) for p in paths)
