@@ -348,10 +348,12 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
 
     syntax = mechanism.lavaan_syntax(structural=False)
     fits = {}
+    prev = None
     for name, eq in (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
         r = fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa",
-                    group=column, group_equal=eq)
+                    group=column, group_equal=eq, start=prev)
         fits[name] = (fit_dict(r.fit) if r.converged else None, r)
+        prev = r if r.converged else prev
     tests = []
     for a, b in (("configural", "metric"), ("metric", "scalar")):
         fa, fb = fits[a][0], fits[b][0]
@@ -411,7 +413,7 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     for p in mechanism.active_paths(opts.direct_effects):
         con = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)), df,
                       estimator=opts.estimator, missing=opts.missing, kind="sem", group=column,
-                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y)
+                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=free)
         if not con.converged:
             tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
                           "chisq_diff": None, "df_diff": None, "p_value": None,
