@@ -103,6 +103,7 @@ class PathSpec:
     target: str
     hypothesis: str = ""
     direct: bool = False
+    expected_std: float | None = None  # the standardised effect a power analysis assumes
 
     def __str__(self) -> str:
         return f"{self.source} -> {self.target}"
@@ -492,8 +493,11 @@ class _Builder:
             paths = self.paths(m.get("paths"), f"{key}.paths", constructs)
             direct = self.paths(m.get("direct_paths"), f"{key}.direct_paths", constructs, direct=True)
             self.acyclic(paths + direct, key)
-            paths = [PathSpec(p.source, p.target, f"H{i + 1}") for i, p in enumerate(paths)]
-            direct = [PathSpec(p.source, p.target, f"H{len(paths) + i + 1}", True) for i, p in enumerate(direct)]
+            expected = self.expected(m.get("expected_std"), f"{key}.expected_std", paths + direct)
+            paths = [PathSpec(p.source, p.target, f"H{i + 1}", False, expected(p))
+                     for i, p in enumerate(paths)]
+            direct = [PathSpec(p.source, p.target, f"H{len(paths) + i + 1}", True, expected(p, explicit=True))
+                      for i, p in enumerate(direct)]
             out[str(mid)] = Mechanism(
                 str(mid),
                 self.text(m.get("label"), f"{key}.label"),
@@ -535,6 +539,34 @@ class _Builder:
             if not bad:
                 out.append(PathSpec(a, b, direct=direct))
         return out
+
+    def expected(self, node: Any, key: str, paths: list[PathSpec]):
+        """``expected_std: {default: 0.2, "A -> B": 0.3}`` -> a function path -> value or None.
+
+        ``default`` applies to the paths; a direct path has an expected effect only when named
+        (full mediation, a direct effect of 0, is the assumption otherwise).
+        """
+        if node is None:
+            return lambda p, explicit=False: None
+        if not isinstance(node, dict):
+            self.err(key, 'expected a mapping like {default: 0.2, "A -> B": 0.3}')
+            return lambda p, explicit=False: None
+        known = {(p.source, p.target) for p in paths}
+        values: dict = {}
+        for k, v in node.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1 < v < 1:
+                self.err(f"{key}.{k}", f"{v!r} is not a standardised effect; expected a number between -1 and 1")
+                continue
+            if k == "default":
+                values["default"] = float(v)
+                continue
+            m = _PATH.match(str(k))
+            if not m or (m.group(1), m.group(2)) not in known:
+                self.err(f"{key}.{k}", f"'{k}' is not one of this mechanism's paths or direct_paths")
+                continue
+            values[(m.group(1), m.group(2))] = float(v)
+        return lambda p, explicit=False: values.get((p.source, p.target),
+                                                    None if explicit else values.get("default"))
 
     def acyclic(self, paths: list[PathSpec], key: str) -> None:
         graph: dict[str, list[str]] = {}

@@ -60,3 +60,18 @@ def test_ingest_with_screening_option(tmp_path, capsys):
     assert rc == 0
     summary = (tmp_path / "o" / "screening_summary_main.csv").read_text(encoding="utf-8-sig")
     assert "outlier,Mahalanobis p < 0.001,drop," in summary
+
+
+def test_power_command_writes_its_outputs(tmp_path, capsys):
+    out = tmp_path / "pw"
+    assert main(["power", "--model", str(MINIMAL), "--assume-std", "0.3", "--n", "100,200", "--replications", "20",
+                 "--workers", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "DRV -> ACT -> OUT" in text and "n=200" in text
+    for name in ("power.json", "power.xlsx", "power.html", "power_curve.svg"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_power_bad_sample_sizes(tmp_path, capsys):
+    assert main(["power", "--model", str(MINIMAL), "--n", "100,abc", "--out", str(tmp_path / "p")]) == 2
+    assert "--n 100,abc: 'abc' is not a positive whole number" in capsys.readouterr().err

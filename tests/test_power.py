@@ -188,8 +188,18 @@ def test_loading_of_one_names_the_item(spec):
         power_study(spec, "main", ns=[100], replications=2, loadings={"DRV2": 1.0}, workers=1, progress=False)
 
 
-def test_negative_residual_variance_names_construct_and_largest_value():
-    bundled = load_spec()
+def test_negative_residual_variance_names_construct_and_largest_value(tmp_path):
+    # the bundled model without its declared effects falls back to the conventional .30 on every path
+    import yaml
+
+    from instruments.spec import default_spec_path
+
+    raw = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    for m in raw["mechanisms"].values():
+        m.pop("expected_std", None)
+    path = tmp_path / "no_effects.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    bundled = load_spec(path)
     with pytest.raises(InputError) as exc:
         power_study(bundled, "producer", ns=[300], replications=2, workers=1, progress=False)
     msg = str(exc.value)
@@ -333,3 +343,8 @@ def test_summary_is_power_by_n(small_study):
     assert list(s.columns) == ["effect", "n=100", "n=200"]
     t = small_study.table
     assert s.loc[0, "n=200"] == t[(t.n == 200) & (t.effect == "DRV -> ACT")]["power"].iloc[0]
+
+
+def test_bundled_model_declares_effects_power_can_use():
+    res = power_study(load_spec(), "producer", ns=[300], replications=2, workers=1, progress=False, seed=1)
+    assert any("0.2" in a for a in res.assumptions)

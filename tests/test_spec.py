@@ -188,3 +188,15 @@ def test_bad_ids_and_scale(tmp_path):
     _, msg = _problems(tmp_path, raw)
     assert "scale.max: 'seven' is not a whole number" in msg
     assert "mechanisms.main.constructs.DRV.items[0].id: '1DRV' is not a valid id" in msg
+
+
+def test_expected_std_for_power_analysis(tmp_path):
+    raw = _raw()
+    raw["mechanisms"]["main"]["expected_std"] = {"default": 0.2, "ACT -> OUT": 0.35}
+    m = load_spec(_write(tmp_path, raw)).mechanism("main")
+    assert [p.expected_std for p in m.paths] == [0.2, 0.35]
+    assert m.direct_paths[0].expected_std is None  # direct paths: only when named
+    raw["mechanisms"]["main"]["expected_std"] = {"ACT -> DRV": 0.2, "default": 1.5}
+    _, msg = _problems(tmp_path, raw)
+    assert "mechanisms.main.expected_std.ACT -> DRV: 'ACT -> DRV' is not one of this mechanism's paths" in msg
+    assert "mechanisms.main.expected_std.default: 1.5 is not a standardised effect" in msg

@@ -83,6 +83,8 @@ def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=20240601, metavar="S", help="random seed (default 20240601)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes for the bootstrap (default: all cores)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the bootstrap on this Dask cluster (needs: pip install '.[cluster]')")
     p.add_argument("--direct-effects", action="store_true",
                    help="also fit the spec's direct paths (drivers -> outcomes), to test mediation")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level for hypotheses (default .05)")
@@ -138,6 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_analysis(p_val)
     _add_screening(p_val)
     _add_out(p_val)
+
+    p_pow = sub.add_parser("power", help="Monte Carlo power analysis: the sample size each path needs")
+    _add_model(p_pow)
+    eff = p_pow.add_mutually_exclusive_group()
+    eff.add_argument("--effects", metavar="FILE", help="expected standardised effects (YAML or JSON)")
+    eff.add_argument("--assume-std", nargs="+", metavar="PATH=VALUE",
+                     help='e.g. "PID -> PAP=0.3" or 0.2 for every other path')
+    p_pow.add_argument("--n", default="200,300,500,800", metavar="N1,N2,...", help="sample sizes to simulate")
+    p_pow.add_argument("--replications", type=int, default=1000, metavar="R")
+    p_pow.add_argument("--seed", type=int, default=20240601, metavar="S")
+    p_pow.add_argument("--workers", type=int, default=None, metavar="N")
+    p_pow.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster")
+    p_pow.add_argument("--direct-effects", action="store_true", help="also fit the spec's direct paths")
+    p_pow.add_argument("--alpha", type=float, default=0.05)
+    p_pow.add_argument("--target", type=float, default=0.8, help="target power (default .80)")
+    _add_out(p_pow)
 
     p_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example data")
     p_demo.add_argument("--out", metavar="DIR", default="vcc-demo", help="output folder (default vcc-demo)")
@@ -215,11 +233,39 @@ def _cmd_validate(args) -> int:
     spec = _spec(args.model)
     opts = AnalysisOptions(
         estimator=args.estimator, missing=args.missing, group=args.group, bootstrap=args.bootstrap,
-        seed=args.seed, workers=args.workers, direct_effects=args.direct_effects, alpha=args.alpha,
+        seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
+        alpha=args.alpha,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
         screening=_screening_options(args.screen),
     )
     run_validate(args.files, spec, opts, out=args.out, force=args.force)
+    return 0
+
+
+def _cmd_power(args) -> int:
+    from instruments.errors import InputError
+    from instruments.outputs import prepare_out_dir
+    from validate.power import load_effects, parse_assume_std, power_study
+
+    ns = []
+    for tok in args.n.split(","):
+        tok = tok.strip()
+        if not tok.isdigit() or int(tok) < 1:
+            raise InputError(f"--n {args.n}: {tok!r} is not a positive whole number; expected e.g. 200,300,500,800")
+        ns.append(int(tok))
+    spec = _spec(args.model)
+    eff = load_effects(args.effects) if args.effects else None
+    effects, common = parse_assume_std(args.assume_std or [])
+    out = prepare_out_dir(args.out, args.force)
+    res = power_study(spec, args.mechanism, ns=ns, replications=args.replications,
+                      effects=eff["effects"] if eff else (effects or None), assume_std=common,
+                      loadings=eff["loadings"] if eff else None,
+                      exogenous_corr=eff["exogenous_corr"] if eff else None,
+                      direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
+                      scheduler=args.scheduler, alpha=args.alpha, target=args.target)
+    print("power by sample size:")
+    print(res.summary().to_string(float_format=lambda v: f"{v:.2f}"))
+    _print_written(res.write(out))
     return 0
 
 
@@ -244,6 +290,7 @@ COMMANDS = {
     "template": _cmd_template,
     "ingest": _cmd_ingest,
     "validate": _cmd_validate,
+    "power": _cmd_power,
     "demo": _cmd_demo,
 }
 

@@ -37,6 +37,7 @@ class AnalysisOptions:
     bootstrap: int = 5000
     seed: int = 20240601
     workers: int | None = None
+    scheduler: str | None = None
     direct_effects: bool = False
     alpha: float = 0.05
     lang: str = "en"

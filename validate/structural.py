@@ -253,8 +253,15 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             items = list(res.spec.ov_names)  # the model's variable order
             data = df[items].dropna().to_numpy(float)
             stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs)
-            boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
-                                 progress=opts.progress, desc=f"{mechanism.id} bootstrap")
+            if getattr(opts, "scheduler", None):
+                from validate.cluster import make_executor
+
+                with make_executor(opts.scheduler) as ex:
+                    boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed,
+                                         progress=opts.progress, desc=f"{mechanism.id} bootstrap", executor=ex)
+            else:
+                boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
+                                     progress=opts.progress, desc=f"{mechanism.id} bootstrap")
             jk = jackknife(stat, data, stat.k)
             if boot.failed:
                 warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
