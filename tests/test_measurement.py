@@ -144,3 +144,16 @@ def test_wlsmv_cfa_reaches_the_results_as_lavaan_gives_it():
         r = lav[(row["construct"], row["item"])]
         assert close(row["estimate"], r["est"]) and close(row["se"], r["se"]) and close(row["std"], r["std_all"])
     assert "latent-response scale" in out["measurement"]["notes"][0]
+
+
+def test_zero_variance_item_is_named_and_nothing_crashes(hs):
+    spec, mech, df = hs
+    d = df.copy()
+    d["x5"] = 3.0
+    out = analyse_measurement(d, mech, spec, AnalysisOptions(bootstrap=0))
+    meas = out["measurement"]
+    assert meas["fit"] is None and meas["loadings"] == []
+    text = " ".join(meas["warnings"])
+    assert "the CFA could not be computed" in text and "x5" in text
+    assert meas["reliability"]["textual"]["ave"] is None
+    assert meas["reliability"]["visual"]["alpha"] is not None  # other constructs still reported

@@ -129,8 +129,8 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     out["mardia"] = _records(mard)
 
     meas: dict = {"warnings": warnings, "n_complete": int(len(complete))}
-    alpha = _guard(warnings, "Cronbach's alpha", reliability.cronbach_alpha, X, constructs)
-    itot = _guard(warnings, "item-total correlations", reliability.item_total, X, constructs)
+    alpha = _per_construct(warnings, "Cronbach's alpha", reliability.cronbach_alpha, X, constructs)
+    itot = _per_construct(warnings, "item-total correlations", reliability.item_total, X, constructs)
     meas["item_total"] = _records(itot)
 
     # ---- CFA
@@ -214,6 +214,13 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
     out["measurement"] = meas
     return out
+
+
+def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame, constructs: dict):
+    """Run a per-construct statistic construct by construct, so one bad construct spoils no other."""
+    parts = [_guard(warnings, f"{what} of {c}", fn, X, {c: items}) for c, items in constructs.items()]
+    parts = [p for p in parts if p is not None]
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None) -> dict:
