@@ -169,3 +169,19 @@ def test_group_errors_name_the_group():
     df["platform"] = [1] * 295 + [2] * 5
     with pytest.raises(InputError, match="group\\(s\\) '2' \\(5 respondents\\) have too few respondents for a 9-item"):
         analyse_structural(df, MECH, SPEC, AnalysisOptions(bootstrap=0, group="platform", progress=False))
+
+
+def test_fiml_and_wlsmv_bootstrap_refit_from_raw_rows():
+    df = DATA.copy()
+    rng = np.random.default_rng(1)
+    items = MECH.item_ids
+    df[items] = df[items].mask(rng.random((len(df), len(items))) < 0.03)
+    for est, miss in (("ML", "fiml"), ("WLSMV", "listwise")):
+        opts = AnalysisOptions(bootstrap=40, estimator=est, missing=miss, workers=1, progress=False, seed=2)
+        out = analyse_structural(df, MECH, SPEC, opts)["structural"]
+        ind = out["indirect"][0]
+        assert out["bootstrap"]["requested"] == 40
+        assert out["bootstrap"]["completed"] + out["bootstrap"]["failed"] == 40
+        assert ind["ci_lower"] < ind["estimate"] < ind["ci_upper"]
+        assert ind["bca_lower"] is None
+        assert any("refitted from its raw rows" in w for w in out["warnings"])

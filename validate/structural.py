@@ -10,6 +10,7 @@ and the equality of each path across groups.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -166,8 +167,63 @@ class SemBootstrapStatistic:
         if not fit.converged:
             return None, "did not converge"
         if not fit.admissible:
-            return None, "inadmissible solution (" + (fit.warnings[0] if fit.warnings else "Heywood case") + ")"
+            return None, _inadmissible_reason(fit.warnings)
         return self.effects(fit.theta), None
+
+
+def _inadmissible_reason(warnings: list[str]) -> str:
+    """A short, countable reason: the same kind of failure gives the same text."""
+    text = " ".join(warnings).lower()
+    if "heywood" in text or "negative variance" in text or "negative" in text:
+        return "inadmissible solution (a negative variance: Heywood case)"
+    if "positive definite" in text:
+        return "inadmissible solution (a latent covariance matrix is not positive definite)"
+    return "inadmissible solution"
+
+
+class RefitBootstrapStatistic:
+    """Indirect effects of one resample, refitted from the raw rows with :func:`validate.sem.fit_sem`.
+
+    The general path for the estimators the moment-based refit cannot serve: FIML (rows with
+    missing answers are kept) and WLSMV (thresholds and polychoric correlations are recomputed
+    for each resample). Slower than :class:`SemBootstrapStatistic`, with the same output.
+    """
+
+    def __init__(self, syntax: str, columns: list[str], fit_kw: dict, start_params: pd.DataFrame,
+                 factors: list[str], chains: list[Chain], pairs: list[tuple[str, str]]):
+        self.syntax = syntax
+        self.columns = columns
+        self.fit_kw = fit_kw
+        self.start = _Start(start_params[["lhs", "op", "rhs", "group", "estimate"]].copy())
+        self.factors = factors
+        self.chains = chains
+        self.pairs = pairs
+
+    @property
+    def k(self) -> int:
+        return 2 * len(self.chains) + 2 * len(self.pairs)
+
+    def __call__(self, rows: np.ndarray):
+        from validate.sem import fit_sem
+
+        df = pd.DataFrame(rows, columns=self.columns)
+        try:
+            r = fit_sem(self.syntax, df, start=self.start, **self.fit_kw)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            return None, f"the model could not be fitted ({type(exc).__name__})"
+        if not r.converged:
+            return None, "did not converge"
+        if not r.admissible:
+            return None, _inadmissible_reason(r.warnings)
+        B, _, cov = latent_matrices(r.params, self.factors)
+        return _effect_vector(B, cov, self.factors, self.chains, self.pairs), None
+
+
+@dataclass
+class _Start:
+    """The part of a fit that ``fit_sem(start=...)`` reads, small enough to send to workers."""
+
+    params: pd.DataFrame
 
 
 def _effect_vector(B, cov, factors, chains, pairs) -> np.ndarray:
@@ -245,27 +301,36 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
                    key=lambda t: (factors.index(t[0]), factors.index(t[1])))
     point = _effect_vector(B, cov, factors, chains, pairs)
     boot = None
+    jk = None
     if opts.bootstrap and res.admissible:
+        items = list(res.spec.ov_names)  # the model's variable order
         if opts.missing == "fiml" or opts.estimator == "WLSMV":
-            warnings.append(f"bootstrap intervals are not available with --missing {opts.missing} / "
-                            f"--estimator {opts.estimator} yet; indirect effects are reported without them")
+            # FIML keeps the rows with missing answers; WLSMV recomputes the polychorics per resample.
+            data = (df[items] if opts.missing == "fiml" else df[items].dropna()).to_numpy(float)
+            syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+            fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
+                      "auto_cov_y": opts.auto_cov_y}
+            stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs)
+            warnings.append(f"with --missing {opts.missing} / --estimator {opts.estimator} each bootstrap "
+                            "resample is refitted from its raw rows; BCa intervals, which would need a "
+                            "jackknife refit per respondent, are not computed (percentile intervals are)")
         else:
-            items = list(res.spec.ov_names)  # the model's variable order
             data = df[items].dropna().to_numpy(float)
             stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs)
-            if getattr(opts, "scheduler", None):
-                from validate.cluster import make_executor
+        if getattr(opts, "scheduler", None):
+            from validate.cluster import make_executor
 
-                with make_executor(opts.scheduler) as ex:
-                    boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed,
-                                         progress=opts.progress, desc=f"{mechanism.id} bootstrap", executor=ex)
-            else:
-                boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
-                                     progress=opts.progress, desc=f"{mechanism.id} bootstrap")
+            with make_executor(opts.scheduler) as ex:
+                boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed,
+                                     progress=opts.progress, desc=f"{mechanism.id} bootstrap", executor=ex)
+        else:
+            boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
+                                 progress=opts.progress, desc=f"{mechanism.id} bootstrap")
+        if isinstance(stat, SemBootstrapStatistic):
             jk = jackknife(stat, data, stat.k)
-            if boot.failed:
-                warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
-                                f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+        if boot.failed:
+            warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
+                            f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
     direct = {(p["from"], p["to"]): p for p in path_rows}
     ind_rows = []
     draws_out = {}
@@ -279,7 +344,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             ds = boot.good()[:, 2 * i + 1]
             row["se"] = _num(np.std(d, ddof=1))
             row["ci_lower"], row["ci_upper"] = map(_num, percentile_ci(d))
-            row["bca_lower"], row["bca_upper"] = map(_num, bca_ci(d, est, jk[:, 2 * i]))
+            if jk is not None:
+                row["bca_lower"], row["bca_upper"] = map(_num, bca_ci(d, est, jk[:, 2 * i]))
             row["std_ci_lower"], row["std_ci_upper"] = map(_num, percentile_ci(ds))
             draws_out[c.key] = [float(x) for x in d[:1000]]
         dr = direct.get((c.source, c.target))
