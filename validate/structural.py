@@ -137,29 +137,31 @@ class SemBootstrapStatistic:
 
     def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
                  chains: list[Chain], pairs: list[tuple[str, str]]):
+        from validate.sem.effects import EffectVector
+
         self.model = model
         self.theta0 = np.asarray(theta0, float)
         self.ov_names = ov_names
         self.factors = factors
         self.chains = chains
         self.pairs = pairs
+        self._effects = EffectVector(model, factors, chains, pairs)
 
     @property
     def k(self) -> int:
         return 2 * len(self.chains) + 2 * len(self.pairs)
 
     def effects(self, theta: np.ndarray) -> np.ndarray:
-        from validate.sem import latent_structure
-
-        B, cov = latent_structure(self.model, theta, self.factors)
-        return _effect_vector(B, cov, self.factors, self.chains, self.pairs)
+        """Per chain [effect, standardised effect], then per pair [total, total indirect]."""
+        return self._effects(theta)
 
     def __call__(self, rows: np.ndarray):
         from validate.sem import fit_moments
 
         n = rows.shape[0]
         mean = rows.mean(axis=0)
-        S = np.cov(rows, rowvar=False, bias=True)
+        Xc = rows - mean
+        S = (Xc.T @ Xc) / n  # divisor N, as lavaan's sample covariance
         try:
             fit = fit_moments(self.model, [S], [mean], [n], start=self.theta0)
         except (ValueError, np.linalg.LinAlgError) as exc:

@@ -10,7 +10,12 @@ import numpy as np
 
 from .estimate import _compiled
 
-__all__ = ["latent_structure"]
+__all__ = ["EffectVector", "latent_structure"]
+
+
+def _factor_index(cm, factors) -> np.ndarray:
+    names = list(cm.ov_names) + list(cm.lv_names)
+    return np.asarray([names.index(f) for f in factors], dtype=np.intp)
 
 
 def latent_structure(spec, theta: np.ndarray, factors: list[str], group: int = 0):
@@ -22,8 +27,69 @@ def latent_structure(spec, theta: np.ndarray, factors: list[str], group: int = 0
     """
     cm = _compiled(spec)
     A, S, _ = cm.matrices(np.asarray(theta, float), group)
-    names = list(cm.ov_names) + list(cm.lv_names)
-    idx = [names.index(f) for f in factors]
-    T = np.linalg.inv(np.eye(A.shape[0]) - A)
-    tot = T @ S @ T.T
-    return A[np.ix_(idx, idx)], tot[np.ix_(idx, idx)]
+    idx = _factor_index(cm, factors)
+    Tf = cm.inverse_i_minus_a(A)[idx]      # rows of (I - A)^-1 for the factors
+    return A[np.ix_(idx, idx)], Tf @ S @ Tf.T
+
+
+class EffectVector:
+    """Indirect, standardised indirect, total and total indirect effects from ``theta``.
+
+    The same vector as ``validate.structural._effect_vector(*latent_structure(...), ...)``
+    -- per chain ``[effect, standardised effect]``, then per (source, target)
+    pair ``[total effect, total indirect effect]`` -- with the index work done
+    once, for the bootstrap's per-resample call.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+        The fitted model (``SemResult.spec``).
+    factors : list of str
+        The latent variables, in the order of the mechanism.
+    chains : list of Chain
+        Each with ``nodes`` (source, mediators..., target).
+    pairs : list of (str, str)
+    group : int
+    """
+
+    def __init__(self, spec, factors, chains, pairs, group: int = 0):
+        self.spec = spec
+        self.group = group
+        cm = _compiled(spec)
+        self.idx = _factor_index(cm, factors)
+        k = len(factors)
+        self.k = k
+        ix = {f: i for i, f in enumerate(factors)}
+        longest = max((len(c.nodes) - 1 for c in chains), default=1)
+        pad = k * k  # index of an appended 1.0
+        steps = np.full((len(chains), longest), pad, dtype=np.intp)
+        for r, c in enumerate(chains):
+            for s, (a, b) in enumerate(zip(c.nodes[:-1], c.nodes[1:])):
+                steps[r, s] = ix[b] * k + ix[a]   # B[to, from]
+        self.steps = steps
+        self.src = np.asarray([ix[c.source] for c in chains], dtype=np.intp)
+        self.tgt = np.asarray([ix[c.target] for c in chains], dtype=np.intp)
+        self.pair_cell = np.asarray([ix[y] * k + ix[x] for x, y in pairs], dtype=np.intp)
+        self.nchains, self.npairs = len(chains), len(pairs)
+        self.eye = np.eye(k)
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        B, cov = self._structure(theta)
+        Bx = np.append(B.ravel(), 1.0)
+        eff = Bx[self.steps].prod(axis=1)
+        sd = np.sqrt(np.clip(cov.diagonal(), 1e-300, None))
+        out = np.empty(2 * self.nchains + 2 * self.npairs)
+        out[0:2 * self.nchains:2] = eff
+        out[1:2 * self.nchains:2] = eff * sd[self.src] / sd[self.tgt]
+        if self.npairs:
+            tot = (np.linalg.solve(self.eye - B, self.eye) - self.eye).ravel()[self.pair_cell]
+            base = 2 * self.nchains
+            out[base::2] = tot
+            out[base + 1::2] = tot - B.ravel()[self.pair_cell]
+        return out
+
+    def _structure(self, theta):
+        cm = _compiled(self.spec)
+        A, S, _ = cm.matrices(np.asarray(theta, float), self.group)
+        Tf = cm.inverse_i_minus_a(A)[self.idx]
+        return A[np.ix_(self.idx, self.idx)], Tf @ S @ Tf.T

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg, optimize
+from scipy.linalg import lapack
 
 from ._threads import single_threaded_blas
 from .model import CompiledModel, SampleStats
@@ -35,6 +36,7 @@ __all__ = [
     "gradient_and_information",
     "objective",
     "optimize_ml",
+    "refit_newton",
     "start_values",
 ]
 
@@ -51,12 +53,13 @@ class OptResult:
 
 def _chol_inv(Sigma):
     """Cholesky-based inverse and log-determinant; None when not positive definite."""
-    try:
-        L = linalg.cholesky(Sigma, lower=True, check_finite=False)
-    except (linalg.LinAlgError, ValueError):
+    L, info = lapack.dpotrf(Sigma, lower=1, clean=1)
+    if info != 0:
         return None, None
-    logdet = 2.0 * np.sum(np.log(np.diag(L)))
-    Li = linalg.solve_triangular(L, np.eye(len(Sigma)), lower=True, check_finite=False)
+    logdet = 2.0 * np.sum(np.log(L.diagonal()))
+    Li, info = lapack.dtrtri(L, lower=1)
+    if info != 0:
+        return None, None
     return Li.T @ Li, logdet
 
 
@@ -72,7 +75,7 @@ def objective(cm: CompiledModel, theta, stats: SampleStats) -> float:
         if Vi is None:
             return np.inf
         S = stats.cov[g]
-        f = logdet + np.sum(S * Vi) - stats.logdet[g] - cm.p
+        f = logdet + np.vdot(S, Vi) - stats.logdet[g] - cm.p
         if cm.meanstructure:
             d = stats.mean[g] - mu
             f += d @ Vi @ d
@@ -80,43 +83,53 @@ def objective(cm: CompiledModel, theta, stats: SampleStats) -> float:
     return float(total) if np.isfinite(total) else np.inf
 
 
-def _exact_extra(cm: CompiledModel, theta, g, Vi, W, SS, Sigma, U, V):
-    """Exact-minus-expected Hessian of F_g on the cells (covariance part).
+def _cov_hessian(st, Vi, W, ZW, Z, exact):
+    """Expected (or exact) Hessian of the covariance part of F_g on the cells.
 
-    ``d2F = E[d2F] + 2 tr(M dS_k Vi dS_l) + tr(W d2Sigma_kl)`` with
-    ``M = Vi (S - Sigma) Vi``; second derivatives of Sigma only involve
-    A-cells (A x A and A x S).
+    Every cell's ``dSigma = u v' + v u'`` has ``u``, ``v`` among the rows of
+    ``Z`` (:meth:`_State.basis`), so all the ``u_k' M v_l`` products are
+    gathered from ``Z M Z'`` (2 nv + 1 square) instead of a product of the
+    stacked ``[U; V]`` (2 ncells square).  With ``Q = Z Vi Z'`` the expected
+    part is ``2 (Puu Pvv + Puv Puv')``; the exact Hessian adds
+    ``2 tr(M dS_k Vi dS_l)`` with ``M = Vi (S - Sigma) Vi = -W`` and
+    ``tr(W d2Sigma_kl)``, whose second derivatives only involve A-cells
+    (A x A and A x S).
     """
-    b = cm.blocks[g]
-    M = Vi @ (SS - Sigma) @ Vi
-    UV, VV = U @ Vi, V @ Vi
-    UM, VM = U @ M, V @ M
-    Quu, Qvv, Quv, Qvu = UV @ U.T, VV @ V.T, UV @ V.T, VV @ U.T
-    Muu, Mvv, Muv, Mvu = UM @ U.T, VM @ V.T, UM @ V.T, VM @ U.T
-    T2 = Qvu * Mvu.T + Qvv * Muu.T + Quu * Mvv.T + Quv * Muv.T
-    extra = 2.0 * T2
+    b = st.b
+    Q = (Z @ Vi) @ Z.T
+    Quu, Qvv, Quv = Q.take(b.z_uu), Q.take(b.z_vv), Q.take(b.z_uv)
+    Hc = Quu * Qvv
+    Hc += Quv * Quv.T
+    if exact:
+        QW = ZW @ Z.T                     # Z W Z' = -Z M Z'
+        Ruv = QW.take(b.z_uv)
+        Hc -= Quv.T * Ruv
+        Hc -= Qvv * QW.take(b.z_uu)
+        Hc -= Quu * QW.take(b.z_vv)
+        Hc -= Quv * Ruv.T
+    Hc *= b.z_s2
+    Hc *= 2.0
     nA, nS = b.nA, b.nS
-    if nA:
-        A, S, m = cm.matrices(theta, g)
-        T = np.linalg.inv(cm.eye - A)
-        G = T[: cm.p]
-        K = G.T @ W @ G
-        C = T @ S @ G.T
-        L = C @ W @ G
-        Tot = T @ S @ T.T
-        i, j = b.A_r, b.A_c
-        Tt, Lt = T.T, L.T
+    if exact and nA:
+        nv = st.cm.nv
+        T = st.T
+        K = QW[:nv, :nv]                  # G' W G
+        L = QW[nv:2 * nv, :nv]            # T S G' W G
+        Tot = st.total()
         # A x A: 2 [T[b,i] L[j,a] + T[j,a] L[b,i] + Tot[j,b] K[a,i]]
-        aa = 2.0 * (Tt[np.ix_(i, j)] * L[np.ix_(j, i)] + T[np.ix_(j, i)] * Lt[np.ix_(i, j)]
-                    + Tot[np.ix_(j, j)] * K[np.ix_(i, i)])
-        extra[:nA, :nA] += aa
+        t1 = T.take(b.h_ji)
+        z = t1 * L.take(b.h_ji).T
+        aa = z + z.T
+        aa += Tot.take(b.h_jj) * K.take(b.h_ii)
+        aa *= 2.0
+        Hc[:nA, :nA] += aa
         if nS:
-            a_, b_ = b.S_r, b.S_c
-            sc = np.where(a_ == b_, 0.5, 1.0)
-            as_ = 2.0 * (T[np.ix_(j, a_)] * K[np.ix_(i, b_)] + T[np.ix_(j, b_)] * K[np.ix_(i, a_)]) * sc[None, :]
-            extra[:nA, nA:nA + nS] += as_
-            extra[nA:nA + nS, :nA] += as_.T
-    return extra
+            as_ = T.take(b.h_ja) * K.take(b.h_ib)
+            as_ += T.take(b.h_jb) * K.take(b.h_ia)
+            as_ *= 2.0 * b.h_ssc[None, :]
+            Hc[:nA, nA:nA + nS] += as_
+            Hc[nA:nA + nS, :nA] += as_.T
+    return Hc
 
 
 def gradient_and_information(cm: CompiledModel, theta, stats: SampleStats, hessian=True, exact=False):
@@ -140,38 +153,61 @@ def gradient_and_information(cm: CompiledModel, theta, stats: SampleStats, hessi
     H = np.zeros((q, q)) if hessian else None
     for g in range(cm.ngroups):
         b = cm.blocks[g]
-        Sigma, mu, U, V, dmu = cm.cells(theta, g)
-        Vi, logdet = _chol_inv(Sigma)
+        try:
+            st = cm.state(theta, g)
+        except np.linalg.LinAlgError:
+            return np.inf, None, None
+        Vi, logdet = _chol_inv(st.Sigma)
         if Vi is None:
             return np.inf, None, None
         w = stats.weights[g]
         S = stats.cov[g]
-        f = logdet + np.sum(S * Vi) - stats.logdet[g] - cm.p
+        f = logdet + np.vdot(S, Vi) - stats.logdet[g] - cm.p
         SS = S
         if cm.meanstructure:
-            d = stats.mean[g] - mu
+            d = stats.mean[g] - st.mu
             Vd = Vi @ d
             f += d @ Vd
             SS = S + np.outer(d, d)
         W = Vi - Vi @ SS @ Vi
-        gc = 2.0 * np.einsum("ij,ij->i", U @ W, V)
+        Z = st.basis()
+        ZW = Z @ W
+        # dF/dcell = tr(W dSigma) = 2 u' W v
+        gc = np.einsum("ij,ij->i", ZW.take(b.z_u, axis=0), Z.take(b.z_v, axis=0))
+        gc *= 2.0 * b.z_su
         if cm.meanstructure:
+            dmu = st.dmu()
             gc -= 2.0 * (dmu @ Vd)
         F += w * f
-        grad += w * (b.agg @ gc)
+        if b.cell_inv is not None:
+            grad += w * gc.take(b.cell_inv)
+        else:
+            grad += w * (b.agg @ gc)
         if hessian:
-            UV = U @ Vi
-            VV = V @ Vi
-            Puu = UV @ U.T
-            Pvv = VV @ V.T
-            Puv = UV @ V.T
-            Hc = 2.0 * (Puu * Pvv + Puv * Puv.T)
+            Hc = _cov_hessian(st, Vi, W, ZW, Z, exact)
             if cm.meanstructure:
-                Hc += 2.0 * (dmu @ Vi @ dmu.T)
-            if exact:
-                Hc += _exact_extra(cm, theta, g, Vi, W, SS, Sigma, U, V)
-            H += w * (b.agg @ Hc @ b.agg.T)
+                Hc += 2.0 * ((dmu @ Vi) @ dmu.T)
+            if b.cell_inv is not None:
+                H += w * Hc.take(b.cell_inv2).reshape(q, q)
+            else:
+                H += w * (b.agg @ Hc @ b.agg.T)
     return F, grad, H
+
+
+def _factor_solve(H, g):
+    """``(cholesky_factor, x)`` with ``H x = g``; ``(None, None)`` when ``H`` is not positive definite."""
+    c, x, info = lapack.dposv(H, g, lower=1)
+    if info != 0 or not np.all(np.isfinite(x)):
+        return None, None
+    return c, x
+
+
+def _solve_pd(H, g):
+    """Solve ``H x = g`` by Cholesky; None when ``H`` is not positive definite."""
+    _, x, info = lapack.dposv(H, g, lower=1)
+    if info != 0 or not np.all(np.isfinite(x)):
+        return None
+    return x
 
 
 def expected_information(cm: CompiledModel, theta, stats: SampleStats):
@@ -207,15 +243,11 @@ def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int 
         if gmax < tol * max(1.0, abs(F)):
             converged, msg = True, "converged"
             break
-        step = None
-        if exact:
-            try:
-                cf = linalg.cho_factor(H, check_finite=False)
-                step = linalg.cho_solve(cf, g, check_finite=False)
-            except (linalg.LinAlgError, ValueError):
-                step = None
-                _, _, H = gradient_and_information(cm, theta, stats)  # back to expected
-                exact = False
+        step = _solve_pd(H, g)
+        if step is None and exact:
+            _, _, H = gradient_and_information(cm, theta, stats)  # back to expected
+            exact = False
+            step = _solve_pd(H, g)
         try:
             if step is None:
                 with warnings.catch_warnings():
@@ -277,6 +309,134 @@ def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int 
                     return OptResult(sub.theta, sub.fmin, True, it + res.nit + sub.iterations, msg, sub.max_grad)
     gmax = float(np.max(np.abs(g))) if g is not None else np.inf
     return OptResult(theta, F / 2, converged, it, msg, gmax)
+
+
+def refit_newton(cm: CompiledModel, stats: SampleStats, theta0, *, tol: float = 1e-9,
+                 step_tol: float = 1e-5, chord_tol: float = 1e-7, lazy: float = 1e-3,
+                 max_iter: int = 15) -> OptResult:
+    """Newton's method with the exact Hessian, for refits from a start near the optimum.
+
+    Meant for refits from the full-sample estimates (the bootstrap), where
+    :func:`optimize_ml`'s scoring phase and line searches are wasted work:
+
+    * positive variances are stepped on the log scale (``v = exp(phi)``),
+      where the ML discrepancy is far closer to quadratic (a Newton step in
+      ``v`` overshoots by tens of percent one standard error away); a
+      variance that a step would shrink by more than 40% goes back to the
+      linear scale (its optimum may be zero or negative);
+    * the first step uses the expected information at ``theta0`` (it does not
+      depend on the data, so it is computed once per start vector and cached);
+    * once a step is below ``lazy`` in every parameter, the Hessian is no
+      longer recomputed (chord steps; the Hessian is then accurate to about
+      the step size, so each chord step gains about three digits).
+
+    Stops when the gradient meets :func:`optimize_ml`'s criterion or, after
+    taking it, when a Newton step is below ``step_tol`` (error of the order
+    of ``step_tol**2``) or a chord step below ``chord_tol`` in every
+    parameter; ``fmin`` is then the quadratic model's prediction.  Gives up
+    (``converged=False``, ``theta`` = the last accepted point, from which
+    :func:`optimize_ml` can take over) when a step is not a clear descent
+    step, no positive-definite matrix is at hand, or more than ``max_iter``
+    steps are needed.  A full step that does not decrease the discrepancy
+    enough is halved (Armijo), and where the exact Hessian is indefinite the
+    expected information gives the step.
+    """
+    theta = np.array(theta0, dtype=float)
+    q = cm.nfree
+
+    def give_up(why, F=np.inf):
+        return OptResult(theta, F / 2, False, it, f"Newton refit gave up: {why}", np.inf)
+
+    it = 0
+    if q == 0:
+        return give_up("no free parameters")
+    logv = cm.variance_mask & (theta > 0)
+    H0 = _start_information(cm, theta, stats)
+    F, g, H = gradient_and_information(cm, theta, stats, hessian=H0 is None, exact=True)
+    if not np.isfinite(F):
+        return give_up("the start is not admissible")
+    if H0 is not None:
+        H = H0
+    fresh = H0 is None
+    factor = None  # Cholesky factor of the current (log-scale) Hessian, reused by chord steps
+    dstride = slice(None, None, q + 1)
+    while it < max_iter:
+        gmax = np.max(np.abs(g))
+        small_grad = gmax < tol * max(1.0, abs(F))
+        J = np.where(logv, theta, 1.0)
+        gp = g * J
+        step = None
+        if factor is not None:  # chord step: the Hessian (and its scaling) of an earlier point
+            step, info = lapack.dpotrs(factor, gp, lower=1)
+            if info != 0 or not np.all(np.isfinite(step)):
+                step = None
+        if step is None:
+            Hp = H * np.outer(J, J)
+            if logv.any():
+                Hl = Hp.copy()
+                Hl.ravel()[dstride] += gp * logv
+                factor, step = _factor_solve(Hl, gp)
+            if step is None:
+                factor, step = _factor_solve(Hp, gp)
+        if step is None and not fresh:
+            _, _, H = gradient_and_information(cm, theta, stats, exact=True)
+            fresh, factor = True, None
+            continue
+        if step is None:  # the exact Hessian is indefinite here: one scoring step
+            _, _, HE = gradient_and_information(cm, theta, stats)
+            factor, step = _factor_solve(HE * np.outer(J, J), gp)
+            factor = None
+        slope = -1.0 if step is None else gp @ step
+        if not slope > 0:
+            if small_grad:
+                return OptResult(theta, F / 2, True, it, "converged", float(gmax))
+            return give_up("no descent direction", F)
+        shrink = logv & (step > 0.5)
+        if shrink.any():  # a variance heading for zero: back to the linear scale
+            logv &= ~shrink
+            factor = None
+            continue
+        it += 1
+        smax = np.max(np.abs(step))
+        trial = np.where(logv, theta * np.exp(-step), theta - step)
+        if small_grad or smax < (step_tol if fresh else chord_tol):
+            # the last (tiny) step is taken without evaluating F again
+            return OptResult(trial, (F - 0.5 * slope) / 2, True, it, "converged (Newton step)", float(gmax))
+        need_h = smax >= lazy
+        Fn, gn, Hn = gradient_and_information(cm, trial, stats, hessian=need_h, exact=True)
+        # Armijo, with room for rounding in F once the steps are tiny
+        slack = 1e-14 * max(1.0, abs(F))
+        if not (np.isfinite(Fn) and Fn <= F - 1e-4 * slope + slack):
+            alpha = 0.5
+            for _ in range(20):  # back-tracking on the objective alone
+                trial = np.where(logv, theta * np.exp(-alpha * step), theta - alpha * step)
+                if objective(cm, trial, stats) <= F - 1e-4 * alpha * slope + slack:
+                    break
+                alpha *= 0.5
+            else:
+                return give_up("no step decreased the discrepancy", F)
+            need_h = True
+            Fn, gn, Hn = gradient_and_information(cm, trial, stats, exact=True)
+        theta, F, g = trial, Fn, gn
+        if need_h:
+            H, factor = Hn, None
+        fresh = need_h
+    return give_up("iteration limit", F)
+
+
+def _start_information(cm: CompiledModel, theta0, stats: SampleStats):
+    """Expected Hessian at ``theta0`` (data-free), cached per start vector; None with fixed.x."""
+    if cm.has_exo:
+        return None
+    key = (theta0.tobytes(), stats.weights.tobytes())
+    cache = getattr(cm, "_start_info", None)
+    if cache is not None and cache[0] == key:
+        return cache[1]
+    _, _, H = gradient_and_information(cm, theta0, stats)
+    if H is None:
+        return None
+    cm._start_info = (key, H)
+    return H
 
 
 def start_values(cm: CompiledModel, partable, stats: SampleStats) -> np.ndarray:
@@ -426,10 +586,11 @@ def admissibility(cm: CompiledModel, theta):
         names = cm.ov_names + cm.lv_names
         for i in np.flatnonzero(d < 0):
             problems.append((g, names[i], "negative variance"))
-        lv = slice(cm.p, cm.nv)
         if cm.nlv:
-            T = np.linalg.inv(cm.eye - A)
-            tot = (T @ S @ T.T)[lv, lv]
+            Tl = cm.inverse_i_minus_a(A)[cm.p:]
+            tot = Tl @ S @ Tl.T
+            if lapack.dpotrf(tot, lower=1)[1] == 0:  # positive definite: the common case
+                continue
             if np.min(np.linalg.eigvalsh(tot)) < -1e-10 * max(1.0, np.max(np.abs(tot))):
                 problems.append((g, None, "latent covariance matrix not positive definite"))
     return problems
@@ -448,7 +609,11 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
         Covariance matrices with divisor N (ordered as ``spec.ov_names``),
         mean vectors and sample sizes.
     start : ndarray, optional
-        Starting values (e.g. the full-sample estimates).
+        Starting values (e.g. the full-sample estimates).  With a start the
+        fit is :func:`refit_newton` (Newton steps from the start; about five
+        for a bootstrap resample), falling back to :func:`optimize_ml` from
+        where it stopped if it gives up; without one, moment-based start
+        values and :func:`optimize_ml`.
     compute_se : bool
         Also return expected-information standard errors.
     max_iter, tol
@@ -471,12 +636,22 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
     cm = _compiled(spec_or_partable)
     stats = SampleStats(list(S_list), list(mean_list), list(n_list))
     cm.set_exo(stats)
+    from_start = True
     if start is None:
         pt = getattr(spec_or_partable, "partable", None)
         if pt is None:
             raise ValueError("start values are required when passing a CompiledModel")
         start = start_values(cm, pt, stats)
-    res = optimize_ml(cm, stats, start, max_iter=max_iter, tol=tol)
+        from_start = False
+    res = None
+    if from_start:
+        res = refit_newton(cm, stats, start, tol=tol)
+        if not res.converged:
+            it0 = res.iterations
+            res = optimize_ml(cm, stats, res.theta if np.isfinite(res.fmin) else start, max_iter=max_iter, tol=tol)
+            res.iterations += it0
+    else:
+        res = optimize_ml(cm, stats, start, max_iter=max_iter, tol=tol)
     warn = []
     problems = admissibility(cm, res.theta) if res.converged else []
     for g, name, what in problems:
