@@ -185,3 +185,37 @@ def test_fiml_and_wlsmv_bootstrap_refit_from_raw_rows():
         assert ind["ci_lower"] < ind["estimate"] < ind["ci_upper"]
         assert ind["bca_lower"] is None
         assert any("refitted from its raw rows" in w for w in out["warnings"])
+
+
+def test_mechanisms_side_by_side_matched_by_role(tmp_path):
+    import yaml
+
+    from validate.report.tables import comparison_tables
+    from validate.structural import compare_mechanisms
+
+    raw = yaml.safe_load((FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8"))
+    second = json.loads(json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR").replace("ACT", "XAC")
+                        .replace("OUT", "XOU"))
+    raw["mechanisms"]["other"] = second
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    spec = load_spec(path)
+
+    def mres(prefix, b1, b2):
+        return {"structural": {
+            "paths": [{"from": f"{prefix[0]}", "to": f"{prefix[1]}", "std": b1, "p_value": 0.01, "supported": True},
+                      {"from": f"{prefix[1]}", "to": f"{prefix[2]}", "std": b2, "p_value": 0.20, "supported": False}],
+            "indirect": [{"chain": list(prefix), "std": b1 * b2, "ci_lower": 0.01, "ci_upper": 0.2}]}}
+
+    results = {"mechanisms": {"main": mres(("DRV", "ACT", "OUT"), 0.5, 0.1),
+                              "other": mres(("XDR", "XAC", "XOU"), 0.3, 0.4)}}
+    comp = compare_mechanisms(results, spec)
+    assert comp["mechanisms"] == ["main", "other"]
+    first = comp["paths"][0]
+    assert first["role"] == "DRV -> ACT" and first["main"] == "DRV -> ACT" and first["other"] == "XDR -> XAC"
+    assert first["main_std"] == 0.5 and first["other_std"] == 0.3
+    ind = comp["indirect"][0]
+    assert ind["other"] == "XDR -> XAC -> XOU" and ind["other_supported"] is True
+    tabs = comparison_tables({"comparison": comp}, "en")
+    assert [t.key for t in tabs] == ["compare_paths", "compare_indirect"]
+    assert compare_mechanisms({"mechanisms": {"main": results["mechanisms"]["main"]}}, spec) is None

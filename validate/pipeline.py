@@ -174,8 +174,14 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
         entry.update(analyse_measurement(df, m, spec, opts))
         if m.paths:
             _progress(f"[{m.id}] structural model ...", opts.progress)
-            entry.update(analyse_structural(df, m, spec, opts))
+            cfa_fit = (entry.get("measurement") or {}).get("fit")
+            entry.update(analyse_structural(df, m, spec, opts, cfa_fit=cfa_fit))
         results["mechanisms"][m.id] = entry
+    from validate.structural import compare_mechanisms
+
+    comparison = compare_mechanisms(results, spec)
+    if comparison is not None:
+        results["comparison"] = comparison
     return results
 
 

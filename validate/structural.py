@@ -41,6 +41,7 @@ __all__ = [
     "multigroup_paths",
     "SemBootstrapStatistic",
     "chisq_difference",
+    "compare_mechanisms",
 ]
 
 
@@ -163,7 +164,8 @@ class SemBootstrapStatistic:
         Xc = rows - mean
         S = (Xc.T @ Xc) / n  # divisor N, as lavaan's sample covariance
         try:
-            fit = fit_moments(self.model, [S], [mean], [n], start=self.theta0)
+            with np.errstate(all="ignore"):  # a degenerate resample is caught below, not printed
+                fit = fit_moments(self.model, [S], [mean], [n], start=self.theta0)
         except (ValueError, np.linalg.LinAlgError) as exc:
             return None, f"the model could not be fitted ({type(exc).__name__})"
         if not fit.converged:
@@ -210,7 +212,8 @@ class RefitBootstrapStatistic:
 
         df = pd.DataFrame(rows, columns=self.columns)
         try:
-            r = fit_sem(self.syntax, df, start=self.start, **self.fit_kw)
+            with np.errstate(all="ignore"):
+                r = fit_sem(self.syntax, df, start=self.start, **self.fit_kw)
         except (ValueError, np.linalg.LinAlgError) as exc:
             return None, f"the model could not be fitted ({type(exc).__name__})"
         if not r.converged:
@@ -521,3 +524,67 @@ def _platforms(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) ->
         out["invariance"] = {"group": opts.group, "configural": None, "metric": None, "scalar": None,
                              "warnings": warnings}
     return out
+
+
+# ----------------------------------------------------------------------------- mechanisms side by side
+
+
+def _roles(mechanism: Mechanism) -> dict[str, tuple[str, int]]:
+    """Each construct's role: its stage and its position within the stage (1, 2, ...)."""
+    seen: dict[str, int] = {}
+    out = {}
+    for c in mechanism.constructs.values():
+        seen[c.stage] = seen.get(c.stage, 0) + 1
+        out[c.id] = (c.stage, seen[c.stage])
+    return out
+
+
+def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
+    """Paths and indirect effects of every mechanism side by side, matched by construct role.
+
+    Constructs of two mechanisms correspond when they hold the same place in the same stage
+    (the first driver of the producer logic and the first driver of the consumer logic, say),
+    so a spec for any theory is compared without a mapping. Returns ``None`` with fewer than
+    two mechanisms that have paths.
+
+    Returns
+    -------
+    dict
+        ``mechanisms`` (ids), ``paths`` and ``indirect``: rows with ``role`` (the constructs
+        of the first mechanism, as the row's name) and, per mechanism ``m``, ``m`` (its own
+        path or chain), ``m_std``, ``m_p`` (paths) or ``m_ci_lower``, ``m_ci_upper``
+        (indirect effects) and ``m_supported``.
+    """
+    mids = [mid for mid, m in results.get("mechanisms", {}).items()
+            if (m.get("structural") or {}).get("paths") and mid in spec.mechanisms]
+    if len(mids) < 2:
+        return None
+    roles = {mid: _roles(spec.mechanisms[mid]) for mid in mids}
+    by_role = {mid: {v: k for k, v in roles[mid].items()} for mid in mids}
+    first = mids[0]
+
+    def key(mid, nodes):
+        return tuple(roles[mid][n] for n in nodes)
+
+    path_rows: dict[tuple, dict] = {}
+    ind_rows: dict[tuple, dict] = {}
+    for mid in mids:
+        st = results["mechanisms"][mid]["structural"]
+        for p in st.get("paths") or []:
+            k = key(mid, (p["from"], p["to"]))
+            row = path_rows.setdefault(k, {"role": _role_name(k, by_role[first])})
+            row.update({mid: f"{p['from']} -> {p['to']}", f"{mid}_std": p.get("std"),
+                        f"{mid}_p": p.get("p_value"), f"{mid}_supported": p.get("supported")})
+        for ind in st.get("indirect") or []:
+            k = key(mid, ind["chain"])
+            row = ind_rows.setdefault(k, {"role": _role_name(k, by_role[first])})
+            lo, hi = ind.get("ci_lower"), ind.get("ci_upper")
+            row.update({mid: " -> ".join(ind["chain"]), f"{mid}_std": ind.get("std"),
+                        f"{mid}_ci_lower": lo, f"{mid}_ci_upper": hi,
+                        f"{mid}_supported": None if lo is None or hi is None else bool(lo > 0 or hi < 0)})
+    return {"mechanisms": mids, "paths": list(path_rows.values()), "indirect": list(ind_rows.values()),
+            "matched_by": "construct stage and position within the stage"}
+
+
+def _role_name(k: tuple, names: dict) -> str:
+    return " -> ".join(names.get(r, f"{r[0]} {r[1]}") for r in k)

@@ -17,7 +17,7 @@ from . import apa
 from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
 from .i18n import REFERENCES, t, text
 from .tables import (Table, _d, _l, all_warnings, construct_label, mechanism_tables, method_rows,
-                     summary_table)
+                     summary_table, comparison_tables)
 
 __all__ = ["render_html"]
 
@@ -119,6 +119,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="overview">
 <h2>{{ S.overview }}</h2>
 {{ tbl(summary) }}
+{% for c in comparison %}{{ tbl(c) }}{% endfor %}
 {{ warnbox(global_warnings) }}
 </section>
 
@@ -276,6 +277,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
     generated = t("generated", lang, created=results.get("created") or apa.MISSING,
                   toolkit=tk.get("name") or "vcc", version=tk.get("version") or "")
     summary = _view_table(summary_table(results, spec, lang), counter, "overview", lang)
+    comparison = [_view_table(tb, counter, "overview", lang) for tb in comparison_tables(results, lang)]
     mechs = []
     for mid, mres in _d(results.get("mechanisms")).items():
         mres = _d(mres)
@@ -328,7 +330,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         })
     html = _TEMPLATE.render(
         html_lang="zh-CN" if lang == "zh" else "en", generator=f"{tk.get('name') or 'vcc'} {tk.get('version') or ''}",
-        css=Markup(CSS), doc_title=doc_title, generated=generated, S=S, mechs=mechs, summary=summary,
+        css=Markup(CSS), doc_title=doc_title, generated=generated, S=S, mechs=mechs, summary=summary, comparison=comparison,
         global_warnings=[str(w) for w in _l(results.get("warnings"))],
         method_intro=t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""),
         method=method_rows(results, lang),

@@ -17,7 +17,8 @@ from instruments.spec import Mechanism, ModelSpec
 from . import apa
 from .i18n import STRINGS, t, text
 
-__all__ = ["Column", "Table", "mechanism_tables", "summary_table", "method_table", "warnings_table",
+__all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
+           "warnings_table",
            "construct_label", "path_label", "fit_verdicts", "FIT_CUTOFFS"]
 
 #: Column kinds: how a value is shown.
@@ -605,6 +606,36 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
     return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang)])
 
 
+def comparison_tables(results: dict, lang: str) -> list[Table]:
+    """The mechanisms' paths and indirect effects side by side (``results["comparison"]``)."""
+    comp = _d(results.get("comparison"))
+    mids = [str(m) for m in _l(comp.get("mechanisms"))]
+    if len(mids) < 2:
+        return []
+    out = []
+    role = Column("role", t("c_role", lang, first=mids[0]))
+    cols = [role]
+    for m in mids:
+        cols += [Column(m, m), Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
+    rows = [dict(r) for r in _l(comp.get("paths")) if isinstance(r, dict)]
+    if rows:
+        out.append(Table("compare_paths", t("t_compare_paths", lang), cols, rows, [t("note_compare", lang)]))
+    cols = [role]
+    for m in mids:
+        cols += [Column(m, m), Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_ci", f"{m} 95% CI", "ci3")]
+    rows = []
+    for r in _l(comp.get("indirect")):
+        if isinstance(r, dict):
+            r = dict(r)
+            for m in mids:
+                lo, hi = r.get(f"{m}_ci_lower"), r.get(f"{m}_ci_upper")
+                r[f"{m}_ci"] = (lo, hi) if lo is not None and hi is not None else None
+            rows.append(r)
+    if rows:
+        out.append(Table("compare_indirect", t("t_compare_indirect", lang), cols, rows, [t("note_compare", lang)]))
+    return out
+
+
 def _missing_name(v: Any, lang: str) -> str:
     key = {"listwise": "missing_listwise", "fiml": "missing_fiml", "ml": "missing_fiml",
            "pairwise": "missing_pairwise"}.get(str(v).lower())
@@ -660,6 +691,7 @@ def warnings_table(results: dict, lang: str) -> Table:
 
 def iter_tables(results: dict, spec: ModelSpec | None, lang: str) -> Iterable[Table]:
     yield summary_table(results, spec, lang)
+    yield from comparison_tables(results, lang)
     for mid in _d(results.get("mechanisms")):
         yield from mechanism_tables(results, spec, mid, lang).values()
     yield method_table(results, lang)

@@ -29,7 +29,7 @@ from instruments.spec import ModelSpec
 from . import apa
 from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
-from .tables import Table, _d, _l, all_warnings, mechanism_tables, method_rows, summary_table
+from .tables import Table, _d, _l, all_warnings, comparison_tables, mechanism_tables, method_rows, summary_table
 
 __all__ = ["build_document", "write_docx", "DOCX_TABLES"]
 
@@ -272,6 +272,9 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     n_tab, n_fig = 0, 0
     n_tab += 1
     add_apa_table(doc, summary_table(results, spec, lang), n_tab, lang)
+    for tab in comparison_tables(results, lang):
+        n_tab += 1
+        add_apa_table(doc, tab, n_tab, lang)
     for mid, mres in _d(results.get("mechanisms")).items():
         mres = _d(mres)
         mech = spec.mechanisms.get(mid) if spec is not None else None
