@@ -205,7 +205,7 @@ def test_mechanisms_side_by_side_matched_by_role(tmp_path):
         return {"structural": {
             "paths": [{"from": f"{prefix[0]}", "to": f"{prefix[1]}", "std": b1, "p_value": 0.01, "supported": True},
                       {"from": f"{prefix[1]}", "to": f"{prefix[2]}", "std": b2, "p_value": 0.20, "supported": False}],
-            "indirect": [{"chain": list(prefix), "std": b1 * b2, "ci_lower": 0.01, "ci_upper": 0.2}]}}
+            "indirect": [{"chain": list(prefix), "std": b1 * b2, "std_ci_lower": 0.01, "std_ci_upper": 0.2}]}}
 
     results = {"mechanisms": {"main": mres(("DRV", "ACT", "OUT"), 0.5, 0.1),
                               "other": mres(("XDR", "XAC", "XOU"), 0.3, 0.4)}}
@@ -214,8 +214,10 @@ def test_mechanisms_side_by_side_matched_by_role(tmp_path):
     first = comp["paths"][0]
     assert first["role"] == "DRV -> ACT" and first["main"] == "DRV -> ACT" and first["other"] == "XDR -> XAC"
     assert first["main_std"] == 0.5 and first["other_std"] == 0.3
+    assert first["role_label"] == {"en": "Driver -> Activity", "zh": "驱动 -> 活动"}
     ind = comp["indirect"][0]
     assert ind["other"] == "XDR -> XAC -> XOU" and ind["other_supported"] is True
     tabs = comparison_tables({"comparison": comp}, "en")
     assert [t.key for t in tabs] == ["compare_paths", "compare_indirect"]
+    assert tabs[0].rows[0]["role"] == "Driver -> Activity"
     assert compare_mechanisms({"mechanisms": {"main": results["mechanisms"]["main"]}}, spec) is None

@@ -551,9 +551,10 @@ def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
     -------
     dict
         ``mechanisms`` (ids), ``paths`` and ``indirect``: rows with ``role`` (the constructs
-        of the first mechanism, as the row's name) and, per mechanism ``m``, ``m`` (its own
-        path or chain), ``m_std``, ``m_p`` (paths) or ``m_ci_lower``, ``m_ci_upper``
-        (indirect effects) and ``m_supported``.
+        of the first mechanism, as the row's name), ``role_label`` (their labels, en and zh)
+        and, per mechanism ``m``, ``m`` (its own path or chain), ``m_std``, ``m_p`` (paths)
+        or ``m_ci_lower``, ``m_ci_upper`` (the percentile interval of the standardised
+        indirect effect) and ``m_supported``.
     """
     mids = [mid for mid, m in results.get("mechanisms", {}).items()
             if (m.get("structural") or {}).get("paths") and mid in spec.mechanisms]
@@ -568,17 +569,25 @@ def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
 
     path_rows: dict[tuple, dict] = {}
     ind_rows: dict[tuple, dict] = {}
+    names = spec.mechanisms[first].constructs
+
+    def new_row(k):
+        ids = [by_role[first].get(r) for r in k]
+        label = {lang: " -> ".join(names[i].label[lang] if i else f"{r[0]} {r[1]}" for i, r in zip(ids, k))
+                 for lang in ("en", "zh")}
+        return {"role": _role_name(k, by_role[first]), "role_label": label}
+
     for mid in mids:
         st = results["mechanisms"][mid]["structural"]
         for p in st.get("paths") or []:
             k = key(mid, (p["from"], p["to"]))
-            row = path_rows.setdefault(k, {"role": _role_name(k, by_role[first])})
+            row = path_rows.setdefault(k, new_row(k))
             row.update({mid: f"{p['from']} -> {p['to']}", f"{mid}_std": p.get("std"),
                         f"{mid}_p": p.get("p_value"), f"{mid}_supported": p.get("supported")})
         for ind in st.get("indirect") or []:
             k = key(mid, ind["chain"])
-            row = ind_rows.setdefault(k, {"role": _role_name(k, by_role[first])})
-            lo, hi = ind.get("ci_lower"), ind.get("ci_upper")
+            row = ind_rows.setdefault(k, new_row(k))
+            lo, hi = ind.get("std_ci_lower"), ind.get("std_ci_upper")  # beside the standardised effect
             row.update({mid: " -> ".join(ind["chain"]), f"{mid}_std": ind.get("std"),
                         f"{mid}_ci_lower": lo, f"{mid}_ci_upper": hi,
                         f"{mid}_supported": None if lo is None or hi is None else bool(lo > 0 or hi < 0)})

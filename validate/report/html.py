@@ -24,7 +24,7 @@ __all__ = ["render_html"]
 #: Rows of a long table shown in the page (the workbook has them all).
 MAX_ROWS = {"screening_log": 200, "descriptives": None, "mg_paths": 300}
 #: Long tables shown folded (a <details> element, no script needed).
-COLLAPSED = {"screening_log", "item_total"}
+COLLAPSED = {"screening_log", "item_total", "compare_indirect"}
 
 CSS = """
 :root { --ink:#1f2937; --muted:#6b7280; --line:#d1d5db; --ok:#166534; --okbg:#dcfce7; --fail:#991b1b;

@@ -94,11 +94,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "t_summary": {"en": "Summary", "zh": "摘要"},
     "t_compare_paths": {"en": "Paths of the mechanisms side by side", "zh": "各机制路径对比"},
     "t_compare_indirect": {"en": "Indirect effects of the mechanisms side by side", "zh": "各机制间接效应对比"},
-    "c_role": {"en": "Role (constructs of {first})", "zh": "角色（{first} 的构念）"},
+    "c_role": {"en": "Role", "zh": "角色"},
     "c_sig": {"en": "Sig.", "zh": "显著"},
-    "note_compare": {"en": "Constructs are matched by stage and position within the stage. β: standardised "
-                           "coefficient (std.all); 95% CI: percentile bootstrap interval.",
-                     "zh": "构念按阶段及其在阶段内的位置对应。β：标准化系数（std.all）；95% CI：百分位 Bootstrap 区间。"},
+    "note_compare": {"en": "Constructs are matched by stage and position within the stage; the role is named by "
+                           "the first mechanism's constructs. β: standardised coefficient (std.all); 95% CI: "
+                           "percentile bootstrap interval of the standardised indirect effect.",
+                     "zh": "构念按阶段及其在阶段内的位置对应，角色以第一个机制的构念命名。β：标准化系数（std.all）；"
+                           "95% CI：标准化间接效应的百分位 Bootstrap 区间。"},
     "sec_compare": {"en": "Mechanisms compared", "zh": "机制对比"},
     "t_method": {"en": "Method", "zh": "方法"},
     "t_warnings": {"en": "Warnings", "zh": "警告"},

@@ -613,11 +613,16 @@ def comparison_tables(results: dict, lang: str) -> list[Table]:
     if len(mids) < 2:
         return []
     out = []
-    role = Column("role", t("c_role", lang, first=mids[0]))
+    role = Column("role", t("c_role", lang))
     cols = [role]
     for m in mids:
         cols += [Column(m, m), Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
-    rows = [dict(r) for r in _l(comp.get("paths")) if isinstance(r, dict)]
+    def named(r: dict) -> dict:
+        r = dict(r)
+        r["role"] = text(r.get("role_label"), lang) or r.get("role")
+        return r
+
+    rows = [named(r) for r in _l(comp.get("paths")) if isinstance(r, dict)]
     if rows:
         out.append(Table("compare_paths", t("t_compare_paths", lang), cols, rows, [t("note_compare", lang)]))
     cols = [role]
@@ -626,7 +631,7 @@ def comparison_tables(results: dict, lang: str) -> list[Table]:
     rows = []
     for r in _l(comp.get("indirect")):
         if isinstance(r, dict):
-            r = dict(r)
+            r = named(r)
             for m in mids:
                 lo, hi = r.get(f"{m}_ci_lower"), r.get(f"{m}_ci_upper")
                 r[f"{m}_ci"] = (lo, hi) if lo is not None and hi is not None else None
