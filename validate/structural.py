@@ -163,16 +163,22 @@ class SemBootstrapStatistic:
         mean = rows.mean(axis=0)
         Xc = rows - mean
         S = (Xc.T @ Xc) / n  # divisor N, as lavaan's sample covariance
-        try:
-            with np.errstate(all="ignore"):  # a degenerate resample is caught below, not printed
-                fit = fit_moments(self.model, [S], [mean], [n], start=self.theta0)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            return None, f"the model could not be fitted ({type(exc).__name__})"
-        if not fit.converged:
-            return None, "did not converge"
-        if not fit.admissible:
-            return None, _inadmissible_reason(fit.warnings)
-        return self.effects(fit.theta), None
+        fit, why = _refit(fit_moments, self.model, [S], [mean], [n], start=self.theta0)
+        return (None, why) if why else (self.effects(fit.theta), None)
+
+
+def _refit(fit, *args, **kwargs):
+    """Run one resample's fit; returns ``(result, None)`` or ``(None, reason it cannot be used)``."""
+    try:
+        with np.errstate(all="ignore"):  # a degenerate resample is caught below, not printed
+            r = fit(*args, **kwargs)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return None, f"the model could not be fitted ({type(exc).__name__})"
+    if not r.converged:
+        return None, "did not converge"
+    if not r.admissible:
+        return None, _inadmissible_reason(r.warnings)
+    return r, None
 
 
 def _inadmissible_reason(warnings: list[str]) -> str:
@@ -211,15 +217,9 @@ class RefitBootstrapStatistic:
         from validate.sem import fit_sem
 
         df = pd.DataFrame(rows, columns=self.columns)
-        try:
-            with np.errstate(all="ignore"):
-                r = fit_sem(self.syntax, df, start=self.start, **self.fit_kw)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            return None, f"the model could not be fitted ({type(exc).__name__})"
-        if not r.converged:
-            return None, "did not converge"
-        if not r.admissible:
-            return None, _inadmissible_reason(r.warnings)
+        r, why = _refit(fit_sem, self.syntax, df, start=self.start, **self.fit_kw)
+        if why:
+            return None, why
         B, _, cov = latent_matrices(r.params, self.factors)
         return _effect_vector(B, cov, self.factors, self.chains, self.pairs), None
 

@@ -80,6 +80,27 @@ def _prepare_data(spec: ModelSpec, data, group, missing):
     return Ys, labels, n_before - len(df)
 
 
+def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_all) -> pd.DataFrame:
+    """The parameter table: estimates with SE, z, two-sided p and the 95% Wald interval.
+
+    Fixed parameters get SE 0, z NaN and the estimate as both bounds, as lavaan prints them;
+    every SE is NaN when the optimiser did not converge.
+    """
+    free = core["free"].to_numpy().astype(int)
+    q = len(se_free) if se_free is not None else 0
+    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
+    if not converged:
+        se = np.where(free > 0, np.nan, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(free > 0, est / se, np.nan)
+    pval = 2 * sps.norm.sf(np.abs(z))
+    return pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
+                             group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
+                             ci_lower=np.where(free > 0, est - _Z975 * se, est),
+                             ci_upper=np.where(free > 0, est + _Z975 * se, est),
+                             std_lv=std_lv, std_all=std_all))
+
+
 def _start_from(theta0, core, prev: pd.DataFrame):
     """Starting values taken from a previous fit's parameter table, matched by lhs, op, rhs and group."""
     theta = np.array(theta0, dtype=float)
@@ -527,18 +548,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     # ---- parameter table ----------------------------------------------------
     est = _row_values(cm, core, theta)
     std_lv, std_all = _standardize(cm, core, theta, est)
-    free = core["free"].to_numpy().astype(int)
-    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
-    if not converged:
-        se = np.where(free > 0, np.nan, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est / se, np.nan)
-    pval = 2 * sps.norm.sf(np.abs(z))
-    lo = np.where(free > 0, est - _Z975 * se, est)
-    hi = np.where(free > 0, est + _Z975 * se, est)
-    table = pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
-                              group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
-                              ci_lower=lo, ci_upper=hi, std_lv=std_lv, std_all=std_all))
+    table = wald_table(core, est, se_free, converged, std_lv, std_all)
     if spec.defined:
         dvals = _defined_values(spec, core, est)
         dstd_lv = _defined_values(spec, core, std_lv)

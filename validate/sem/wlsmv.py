@@ -80,6 +80,7 @@ from .api import (
     _param_names,
     _prepare_data,
     _standardize,
+    wald_table,
 )
 from .errors import ModelError
 from .estimate import start_values
@@ -402,18 +403,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
 
     est = row_estimates(theta)
     std_lv, std_all = _std(dm, core, ext_theta, est)
-    free = core["free"].to_numpy().astype(int)
-    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
-    if not converged:
-        se = np.where(free > 0, np.nan, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est / se, np.nan)
-    pval = 2 * sps.norm.sf(np.abs(z))
-    table = pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
-                              group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
-                              ci_lower=np.where(free > 0, est - _Z975 * se, est),
-                              ci_upper=np.where(free > 0, est + _Z975 * se, est),
-                              std_lv=std_lv, std_all=std_all))
+    table = wald_table(core, est, se_free, converged, std_lv, std_all)
     if spec.defined:
         table = pd.concat([table, _defined_rows(spec, core, theta, est, std_lv, std_all, vcov,
                                                 row_estimates)], ignore_index=True)
