@@ -75,3 +75,10 @@ def test_power_command_writes_its_outputs(tmp_path, capsys):
 def test_power_bad_sample_sizes(tmp_path, capsys):
     assert main(["power", "--model", str(MINIMAL), "--n", "100,abc", "--out", str(tmp_path / "p")]) == 2
     assert "--n 100,abc: 'abc' is not a positive whole number" in capsys.readouterr().err
+
+
+def test_public_api_exports_what_it_lists():
+    from validate import api
+
+    assert all(hasattr(api, name) for name in api.__all__)
+    assert "fit_sem" in api.__all__ and "ingest" in api.__all__

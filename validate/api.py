@@ -1,0 +1,78 @@
+"""The public library interface of ``validate``, in one place (as ``statsmodels.api``).
+
+>>> from validate import api as vcc
+>>> spec = vcc.load_spec()                                    # doctest: +SKIP
+>>> res = vcc.ingest(["responses.xlsx"], spec)                # doctest: +SKIP
+>>> fit = vcc.fit_sem("F =~ x1 + x2 + x3", data)              # doctest: +SKIP
+
+Importing this module loads every statistical module; the ``vcc`` command
+imports only what each subcommand needs.
+"""
+
+from instruments.spec import load_spec
+from validate.bootstrap import BootstrapResult, run_bootstrap
+from validate.descriptives import item_descriptives, mardia
+from validate.efa import bartlett_sphericity, efa, kmo, parallel_analysis
+from validate.ingest import IngestResult, ingest, render_mapping
+from validate.measurement import analyse_measurement
+from validate.mediation import bca_ci, classify_mediation, enumerate_chains, percentile_ci
+from validate.ordinal import ordinal_moments, polychoric
+from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
+from validate.power import PowerResult, power_study
+from validate.reliability import cronbach_alpha, item_total, reliability_from_cfa
+from validate.report import write_report
+from validate.screening import ScreeningOptions, ScreeningResult, screen
+from validate.sem import SemResult, fit_moments, fit_sem, parse_model
+from validate.simulate import population_model, simulate_mechanism, simulate_study
+from validate.structural import analyse_structural, compare_mechanisms, invariance, multigroup_paths
+from validate.validity import cross_loadings, fornell_larcker, harman_single_factor, htmt
+
+__all__ = [
+    "AnalysisOptions",
+    "BootstrapResult",
+    "IngestResult",
+    "PowerResult",
+    "ScreeningOptions",
+    "ScreeningResult",
+    "SemResult",
+    "analyse",
+    "analyse_measurement",
+    "analyse_structural",
+    "bartlett_sphericity",
+    "bca_ci",
+    "classify_mediation",
+    "compare_mechanisms",
+    "cronbach_alpha",
+    "cross_loadings",
+    "efa",
+    "enumerate_chains",
+    "fit_moments",
+    "fit_sem",
+    "fornell_larcker",
+    "harman_single_factor",
+    "htmt",
+    "ingest",
+    "invariance",
+    "item_descriptives",
+    "item_total",
+    "kmo",
+    "load_spec",
+    "mardia",
+    "multigroup_paths",
+    "ordinal_moments",
+    "parallel_analysis",
+    "parse_model",
+    "percentile_ci",
+    "polychoric",
+    "population_model",
+    "power_study",
+    "reliability_from_cfa",
+    "render_mapping",
+    "run_bootstrap",
+    "run_demo",
+    "run_validate",
+    "screen",
+    "simulate_mechanism",
+    "simulate_study",
+    "write_report",
+]
