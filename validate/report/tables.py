@@ -606,8 +606,12 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
     return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang)])
 
 
-def comparison_tables(results: dict, lang: str) -> list[Table]:
-    """The mechanisms' paths and indirect effects side by side (``results["comparison"]``)."""
+def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[Table]:
+    """The mechanisms' paths and indirect effects side by side (``results["comparison"]``).
+
+    ``compact`` leaves out each mechanism's own construct ids (the role names the row), so the
+    tables fit a portrait Word page.
+    """
     comp = _d(results.get("comparison"))
     mids = [str(m) for m in _l(comp.get("mechanisms"))]
     if len(mids) < 2:
@@ -616,7 +620,8 @@ def comparison_tables(results: dict, lang: str) -> list[Table]:
     role = Column("role", t("c_role", lang))
     cols = [role]
     for m in mids:
-        cols += [Column(m, m), Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
+        cols += [] if compact else [Column(m, m)]
+        cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
     def named(r: dict) -> dict:
         r = dict(r)
         r["role"] = text(r.get("role_label"), lang) or r.get("role")
@@ -627,7 +632,8 @@ def comparison_tables(results: dict, lang: str) -> list[Table]:
         out.append(Table("compare_paths", t("t_compare_paths", lang), cols, rows, [t("note_compare", lang)]))
     cols = [role]
     for m in mids:
-        cols += [Column(m, m), Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_ci", f"{m} 95% CI", "ci3")]
+        cols += [] if compact else [Column(m, m)]
+        cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_ci", f"{m} 95% CI", "ci3")]
     rows = []
     for r in _l(comp.get("indirect")):
         if isinstance(r, dict):

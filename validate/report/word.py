@@ -272,7 +272,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     n_tab, n_fig = 0, 0
     n_tab += 1
     add_apa_table(doc, summary_table(results, spec, lang), n_tab, lang)
-    for tab in comparison_tables(results, lang):
+    for tab in comparison_tables(results, lang, compact=True):
         n_tab += 1
         add_apa_table(doc, tab, n_tab, lang)
     for mid, mres in _d(results.get("mechanisms")).items():
