@@ -105,6 +105,27 @@ def test_listwise_deletion_warning(hs):
     assert any("2 case(s)" in w for w in res.warnings)
 
 
-def test_robust_fiml_not_yet(hs):
-    with pytest.raises(ModelError, match="FIML"):
-        fit_sem(HS, hs, missing="fiml", estimator="MLR")
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_fiml_with_fixed_x_covariates_not_yet(hs, estimator):
+    with pytest.raises(ModelError) as ei:
+        fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, missing="fiml", estimator=estimator)
+    assert str(ei.value).startswith("FIML with fixed exogenous covariates is not implemented yet "
+                                    "(ageyr); use fixed_x=False")
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_fiml_unidentified_model_flagged_and_robust_measures_explained(estimator):
+    """A factor with free loadings and free variance under FIML: no SEs, and the robust/scaled
+    statistics that need the information matrix are NaN with a note saying why."""
+    df = pd.read_csv(FIX / "lavaan" / "holzinger_missing.csv")
+    res = fit_sem("f =~ NA*x1 + x2 + x3\nf ~~ NA*f\ng =~ x4 + x5 + x6", df, kind="cfa",
+                  missing="fiml", estimator=estimator)
+    assert res.converged and not res.admissible and res.vcov is None
+    assert any(w.startswith("the information matrix is singular") and "f ~~ f" in w for w in res.warnings)
+    assert ("the information matrix of the model is singular, so the FIML-corrected robust "
+            "CFI/TLI/RMSEA could not be computed (NaN)") in res.notes
+    assert np.isnan(res.fit["cfi_robust"]) and np.isfinite(res.fit["chisq"])
+    if estimator == "MLR":
+        assert ("the observed information matrix is singular, so the scaled (Yuan-Bentler) test and "
+                "the scaled CFI/TLI/RMSEA could not be computed (NaN)") in res.notes
+        assert np.isnan(res.fit["chisq_scaled"])

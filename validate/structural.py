@@ -314,7 +314,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             data = (df[items] if opts.missing == "fiml" else df[items].dropna()).to_numpy(float)
             syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
-                      "auto_cov_y": opts.auto_cov_y}
+                      "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
             stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs)
             warnings.append(f"with --missing {opts.missing} / --estimator {opts.estimator} each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "

@@ -2,7 +2,8 @@
 
 Notes
 -----
-Checked against lavaan 0.6.14 (``cfa()``/``sem()`` with default options,
+Checked against lavaan 0.6.14 (``cfa()``/``sem()`` with default options, ``missing = "ml"``
+with ``estimator = "ML"`` or ``"MLR"``,
 ``estimator = "MLR"`` and ``group``/``group.equal``) using the fixtures in
 ``tests/fixtures/lavaan``; see tests/test_sem_*.py for the tolerances.
 """
@@ -28,7 +29,7 @@ from .estimate import (
     start_values,
 )
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec, parse_model
+from .syntax import ModelSpec, parse_model_cached
 
 __all__ = ["SemResult", "fit_sem"]
 
@@ -101,15 +102,23 @@ def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_al
                              std_lv=std_lv, std_all=std_all))
 
 
+def _row_keys(pt: pd.DataFrame):
+    return zip(pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy(),
+               pt["group"].to_numpy().astype(int).tolist())
+
+
+def _start_estimates(prev: pd.DataFrame) -> dict:
+    est = prev["estimate"].to_numpy(dtype=float)
+    return {k: v for k, v in zip(_row_keys(prev), est.tolist()) if np.isfinite(v)}
+
+
 def _start_from(theta0, core, prev: pd.DataFrame):
     """Starting values taken from a previous fit's parameter table, matched by lhs, op, rhs and group."""
     theta = np.array(theta0, dtype=float)
-    est = {(r.lhs, r.op, r.rhs, int(r.group)): r.estimate for r in prev.itertuples(index=False)
-           if np.isfinite(r.estimate)}
-    for r in core.itertuples(index=False):
-        k = int(r.free)
+    est = _start_estimates(prev)
+    for key, k in zip(_row_keys(core), core["free"].to_numpy().astype(int).tolist()):
         if k > 0:
-            v = est.get((r.lhs, r.op, r.rhs, int(r.group)))
+            v = est.get(key)
             if v is not None:
                 theta[k - 1] = v
     return theta
@@ -181,6 +190,9 @@ class SemResult:
         Covariance matrix of the free parameters.
     notes : list of str
         Remarks on statistics that do not exist for the estimator (e.g. no AIC/BIC for WLSMV).
+    estimates_only : bool
+        Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
+    missing : {"listwise", "fiml"}
     ordinal : validate.ordinal.OrdinalMoments or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
         (``sample_cov`` then holds the polychoric correlations).
@@ -208,6 +220,8 @@ class SemResult:
     _data: list = field(repr=False, default=None)
     notes: list = field(default_factory=list)
     ordinal: object = field(repr=False, default=None)
+    estimates_only: bool = False
+    missing: str = "listwise"
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -217,6 +231,9 @@ class SemResult:
         """
         if self.estimator == "WLSMV":
             raise ModelError("modification indices are not implemented for WLSMV yet")
+        if self.estimates_only:
+            raise ModelError("modification indices need a full fit; this result was fitted with "
+                             "estimates_only=True")
         from .modindices import modification_indices
         out = modification_indices(self)
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
@@ -379,13 +396,42 @@ def _info_inverse(info, names, warnings):
 
 def _param_names(pt, q):
     names = [None] * q
+    free = pt["free"].to_numpy().astype(int)
+    grp = pt["group"].to_numpy().astype(int)
+    lhs, op, rhs = pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy()
+    multi = len(grp) and grp.max() > 1
     for i in range(len(pt)):
-        k = int(pt["free"].iat[i]) - 1
+        k = free[i] - 1
         if k >= 0 and names[k] is None:
-            g = int(pt["group"].iat[i])
-            suffix = f" (group {g})" if pt["group"].max() > 1 else ""
-            names[k] = f"{pt['lhs'].iat[i]} {pt['op'].iat[i]} {pt['rhs'].iat[i]}".strip() + suffix
+            suffix = f" (group {grp[i]})" if multi else ""
+            names[k] = f"{lhs[i]} {op[i]} {rhs[i]}".strip() + suffix
     return names
+
+
+def _start_covers(core, prev: pd.DataFrame) -> bool:
+    """Does ``prev`` give a finite value for every free parameter of ``core``?"""
+    est = _start_estimates(prev)
+    free = core["free"].to_numpy().astype(int)
+    q = int(free.max()) if len(free) else 0
+    got = np.zeros(q + 1, dtype=bool)
+    for key, k in zip(_row_keys(core), free.tolist()):
+        if k > 0 and key in est:
+            got[k] = True
+    return bool(got[1:].all())
+
+
+def _available_case_stats(pats):
+    """Cheap moments for starting values: available-case means, pairwise covariances."""
+    covs, means = [], []
+    for pat in pats:
+        Y = pat.Y
+        m = np.nanmean(Y, axis=0)
+        M = (~np.isnan(Y)).astype(float)
+        E = np.where(M > 0, Y - m, 0.0)
+        cnt = np.maximum(M.T @ M, 1.0)
+        covs.append((E.T @ E) / cnt)
+        means.append(m)
+    return SampleStats(covs, means, [pat.n for pat in pats])
 
 
 # ----------------------------------------------------------------------------
@@ -395,7 +441,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: "SemResult | None" = None) -> SemResult:
+            start: "SemResult | None" = None, estimates_only: bool = False) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -404,7 +450,10 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         lavaan model syntax (see :mod:`validate.sem.syntax`).
     data : pandas.DataFrame
     estimator : {"ML", "MLR", "WLSMV"}
-        ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR).
+        ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR); with
+        ``missing="fiml"`` the sandwich and the test use the missing-data likelihood (observed
+        information, casewise scores, the saturated model's EM estimates) and the robust
+        CFI/TLI/RMSEA are lavaan's FIML-corrected ones (see :mod:`validate.sem.robust_fiml`).
         ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs and
         the scaled-shifted test (lavaan's WLSMV; one group, listwise deletion; see
         :mod:`validate.sem.wlsmv`).
@@ -413,6 +462,8 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     group_equal : sequence of str
         e.g. ``("loadings", "intercepts")``.
     missing : {"listwise", "fiml"}
+        ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
+        the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
     kind : {"sem", "cfa"}
     auto_cov_y, fixed_x, meanstructure
         lavaan's options of the same name.
@@ -425,6 +476,17 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     ordered : True or sequence of str, optional
         Ordered items (WLSMV only). With ``estimator="WLSMV"`` and ``ordered=None`` every
         observed variable of the model is treated as ordered.
+    estimates_only : bool
+        Compute the estimates and nothing that only inference needs: no standard errors or
+        ``vcov`` (``se``, ``z``, ``p_value`` and the intervals of free parameters are NaN), no
+        fit measures (``fit`` holds ``npar`` and ``ntotal`` only), no baseline model, no
+        saturated (h1) EM fit for FIML when ``start`` gives every free parameter, and for
+        WLSMV no robust sandwich or scaled-shifted test. ``converged``, ``admissible`` (the same
+        checks, without the one on the information matrix), ``warnings``, ``params`` (estimate,
+        std_lv, std_all) and ``r2`` are as in a full fit, and the estimates are the same.
+        Meant for bootstrap refits (with ``start`` = the full-sample fit); modification indices
+        are not available on such a result, and for such an FIML refit ``sample_cov`` and
+        ``sample_mean`` hold available-case (pairwise) moments instead of the EM estimates.
 
     Returns
     -------
@@ -437,18 +499,24 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                        meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start)
+                        meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
+                        estimates_only=bool(estimates_only))
+
+
+ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
+                       "measures were not computed")
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter, ordered=None, start=None):
+             meanstructure, max_iter, ordered=None, start=None, estimates_only=False):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
         raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV')")
     if estimator == "WLSMV":
         from .wlsmv import fit_wlsmv
         return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
-                         auto_cov_y=auto_cov_y, fixed_x=fixed_x, max_iter=max_iter)
+                         auto_cov_y=auto_cov_y, fixed_x=fixed_x, max_iter=max_iter, start=start,
+                         estimates_only=estimates_only)
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
@@ -456,8 +524,6 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         raise ModelError(f"missing={missing!r} is not supported (use 'listwise' or 'fiml')")
     if missing == "ml":
         missing = "fiml"
-    if missing == "fiml" and estimator == "MLR":
-        raise ModelError("MLR with FIML (robust FIML) is not implemented yet; use estimator='ML'")
     ngroups = 1
     if group is not None:
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
@@ -465,25 +531,32 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         ngroups = int(data[group].dropna().nunique())
         if ngroups < 1:
             raise ModelError(f"group column {group!r} has no values")
-    spec = parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
+    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
                        auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
                        missing=missing)
     Ys, labels, n_dropped = _prepare_data(spec, data, group, missing)
     size_warnings = _check_data(spec, Ys, labels, spec.nfree)
     pats = None
+    h1_logl = None
+    pt = spec.partable
+    core = pt[pt["op"] != ":="].reset_index(drop=True)
+    # a start that gives every free parameter: no preliminary fit (and, for estimates only,
+    # no saturated EM fit) is needed
+    covered = start is not None and _start_covers(core, start.params)
     if missing == "fiml":
         from .fiml import Patterns, em_h1
         if spec.ov_x:
             raise ModelError("FIML with fixed exogenous covariates is not implemented yet "
                              f"({', '.join(spec.ov_x)}); use fixed_x=False")
         pats = [Patterns(Y) for Y in Ys]
-        h1 = [em_h1(pt) for pt in pats]
-        stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
-        h1_logl = float(sum(h[2] for h in h1))
+        if estimates_only and covered:
+            stats = _available_case_stats(pats)
+        else:
+            h1 = [em_h1(pt) for pt in pats]
+            stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
+            h1_logl = float(sum(h[2] for h in h1))
     else:
         stats = _sample_stats(spec, Ys, labels)
-    pt = spec.partable
-    core = pt[pt["op"] != ":="].reset_index(drop=True)
     cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
     cm.set_exo(stats)
     warnings: list[str] = list(size_warnings)
@@ -498,9 +571,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     else:
         from .estimate import OptResult
         from .fiml import fiml_fit
-        # start from the ML solution on the EM moments (close to the FIML one)
-        opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
-        th, Fm, conv, its = fiml_fit(cm, pats, opt0.theta if opt0.converged else theta0, max_iter=max_iter)
+        if not covered:
+            # start from the ML solution on the EM moments (close to the FIML one)
+            opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+            if opt0.converged:
+                theta0 = opt0.theta
+        th, Fm, conv, its = fiml_fit(cm, pats, theta0, max_iter=max_iter)
         opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
     theta = opt.theta
     converged = bool(opt.converged)
@@ -521,10 +597,21 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     vcov = None
     N = stats.ntotal
     A_obs = B0 = None
-    if converged and q:
+    if converged and q and not estimates_only:
         if pats is not None:
             from .fiml import fiml_observed_information
-            vcov = _info_inverse(fiml_observed_information(cm, theta, pats), names, warnings)
+            # identification: the analytic expected information (the numerical observed one
+            # hides an exact singularity under differencing noise)
+            E_exp = sum(cm.delta(theta, g).T @ pat.expected_information(cm.implied(theta, g)[0], cm.rr, cm.cc)
+                        @ cm.delta(theta, g) for g, pat in enumerate(pats))
+            A_obs = fiml_observed_information(cm, theta, pats)  # total observed information
+            vcov = None
+            if _info_inverse(E_exp, names, warnings) is not None:
+                vcov = _info_inverse(A_obs, names, warnings)
+            if estimator == "MLR" and vcov is not None:
+                from .robust_fiml import fiml_casewise_scores, fiml_sandwich
+                B0 = fiml_casewise_scores(cm, theta, pats)
+                vcov, _ = fiml_sandwich(A_obs, B0)
         elif estimator == "ML":
             info = expected_information(cm, theta, stats)
             inv = _info_inverse(info * N, names, warnings) if info is not None else None
@@ -601,11 +688,16 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         if converged and _chol_inv(Sg)[0] is None:
             warnings.append(f"the model-implied covariance matrix{glab(g)} is not positive definite")
             problems.append((g, None, "sigma"))
-    admissible = converged and not problems and vcov is not None
+    admissible = converged and not problems and (vcov is not None or (estimates_only and q > 0))
 
     # ---- fit measures ---------------------------------------------------------
-    fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
-                        pats=pats, h1_logl=h1_logl if pats is not None else None)
+    notes = []
+    if estimates_only:
+        fit = {"npar": q, "ntotal": N}
+        notes.append(ESTIMATES_ONLY_NOTE)
+    else:
+        fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
+                            pats=pats, h1_logl=h1_logl, notes=notes)
 
     # ---- R2 -----------------------------------------------------------------------
     r2_groups = []
@@ -624,7 +716,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                      nobs_per_group=list(stats.nobs), group_labels=labels,
                      implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
                      sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
-                     iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys)
+                     iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys, notes=notes,
+                     estimates_only=estimates_only, missing=missing)
 
 
 def _baseline(spec, cm, stats):
@@ -674,7 +767,7 @@ def _baseline_model(spec, cm, stats):
 
 
 def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
-                  h1_logl=None):
+                  h1_logl=None, notes=None):
     N = stats.ntotal
     G = cm.ngroups
     q = cm.nfree
@@ -762,24 +855,75 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["aic"] = float(-2 * logl + 2 * q)
     out["bic"] = float(-2 * logl + np.log(N) * q)
     out["ntotal"] = N
-    if estimator == "MLR" and A_obs is not None and df > 0:
+    if estimator == "MLR" and A_obs is not None and df > 0 and pats is None:
         from .robust import h1_trace, sandwich, yb_trace
         tr_h1 = h1_trace(cm, Ys, stats)
         c = (tr_h1 - yb_trace(A_obs, B0, stats)) / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
-        ts, tbs = chisq / c, bchisq / cb
-        out.update(chisq_scaled=ts, df_scaled=df, pvalue_scaled=float(sps.chi2.sf(ts, df)),
-                   chisq_scaling_factor=c, baseline_chisq_scaled=tbs, baseline_df_scaled=bdf,
-                   baseline_pvalue_scaled=float(sps.chi2.sf(tbs, bdf)),
-                   baseline_chisq_scaling_factor=cb,
-                   cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
-                   tli_scaled=fm.tli(ts, df, tbs, bdf),
-                   rmsea_scaled=fm.rmsea(ts, df, N, G),
-                   cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
+        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
                    tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
                    rmsea_robust=fm.rmsea(chisq, df, N, G, c_hat=c))
-        out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = fm.rmsea_ci(ts, df, N, G)
-        out["rmsea_pvalue_scaled"] = fm.rmsea_pvalue(ts, df, N, G)
+    if pats is not None and df > 0:
+        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
+                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+    return out
+
+
+def _scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G):
+    """Scaled test, baseline and CFI/TLI/RMSEA from the scaling factors ``c`` (model), ``cb`` (baseline)."""
+    ts, tbs = chisq / c, bchisq / cb
+    out = dict(chisq_scaled=ts, df_scaled=df, pvalue_scaled=float(sps.chi2.sf(ts, df)),
+               chisq_scaling_factor=c, baseline_chisq_scaled=tbs, baseline_df_scaled=bdf,
+               baseline_pvalue_scaled=float(sps.chi2.sf(tbs, bdf)),
+               baseline_chisq_scaling_factor=cb,
+               cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
+               tli_scaled=fm.tli(ts, df, tbs, bdf),
+               rmsea_scaled=fm.rmsea(ts, df, N, G))
+    out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = fm.rmsea_ci(ts, df, N, G)
+    out["rmsea_pvalue_scaled"] = fm.rmsea_pvalue(ts, df, N, G)
+    return out
+
+
+def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, df, bchisq, bdf, N, G,
+                          notes):
+    """FIML: the Yuan-Bentler scaled test (MLR) and the FIML-corrected robust CFI/TLI/RMSEA (ML, MLR).
+
+    What cannot be computed (a singular information matrix) is NaN with a line in ``notes``.
+    """
+    from .robust_fiml import fiml_corrected, fiml_yb_factors, h1_pieces
+    nan = float("nan")
+    out = dict(cfi_robust=nan, tli_robust=nan, rmsea_robust=nan)
+    scaled_keys = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
+                   "cfi_scaled", "tli_scaled", "rmsea_scaled")
+    if estimator == "MLR":
+        out.update(dict.fromkeys(scaled_keys, nan))
+    try:
+        h1 = h1_pieces(cm, pats, stats.cov, stats.mean)
+    except np.linalg.LinAlgError:
+        notes.append("the information matrix of the saturated (h1) FIML model is singular, so the "
+                     "robust CFI/TLI/RMSEA" + (" and the scaled test" if estimator == "MLR" else "")
+                     + " could not be computed (NaN)")
+        return out
+    if estimator == "MLR":
+        try:
+            if A_obs is None or B0 is None:
+                raise np.linalg.LinAlgError
+            tr, trb = fiml_yb_factors(h1, B0, A_obs, pats)
+            out.update(_scaled_measures(chisq, df, bchisq, bdf, tr / df, trb / bdf, N, G))
+        except np.linalg.LinAlgError:
+            notes.append("the observed information matrix is singular, so the scaled (Yuan-Bentler) "
+                         "test and the scaled CFI/TLI/RMSEA could not be computed (NaN)")
+    try:
+        XX3, c3, XX3n, c3n = fiml_corrected(cm, theta, pats, h1, stats.cov, stats.mean, df, bdf,
+                                            "V3" if estimator == "MLR" else "V6")
+    except np.linalg.LinAlgError:
+        notes.append("the information matrix of the model is singular, so the FIML-corrected robust "
+                     "CFI/TLI/RMSEA could not be computed (NaN)")
+        return out
+    out.update(cfi_robust=min(max(fm.cfi(XX3, df, XX3n, bdf, c3, c3n), 0.0), 1.0),
+               tli_robust=fm.tli(XX3, df, XX3n, bdf, c3, c3n),
+               rmsea_robust=fm.rmsea(XX3, df, N, G, c_hat=c3))
     return out

@@ -29,6 +29,8 @@ residual variances that are not free parameters but follow from the others
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -605,3 +607,35 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     return ModelSpec(partable=pt, ov_names=ov_names, lv_names=lv_names, ov_x=ov_x, ngroups=ngroups,
                      meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
                      var_lines=var_lines, group_equal=group_equal)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(model, ngroups, group_equal, kind, auto_cov_y, meanstructure, fixed_x, missing, ordered):
+    return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
+                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing,
+                       ordered=None if ordered is None else dict(ordered))
+
+
+def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
+                       kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
+                       fixed_x: bool = True, missing: str = "listwise",
+                       ordered: Mapping[str, int] | None = None) -> ModelSpec:
+    """:func:`parse_model` with a cache: repeated fits of one model (bootstrap refits) parse it once.
+
+    Returns a fresh :class:`ModelSpec` each call (own copies of the parameter table and the
+    lists), so a caller that changes one cannot change the next. Errors are not cached.
+    """
+    if isinstance(model, str) and (ordered is None or isinstance(ordered, Mapping)):
+        try:
+            key_ordered = None if ordered is None else tuple(ordered.items())
+            spec = _parse_cached(model, int(ngroups), tuple(group_equal), kind, bool(auto_cov_y),
+                                 meanstructure, bool(fixed_x), missing, key_ordered)
+        except TypeError:  # unhashable argument: parse without the cache
+            spec = None
+        if spec is not None:
+            return dataclasses.replace(
+                spec, partable=spec.partable.copy(), ov_names=list(spec.ov_names),
+                lv_names=list(spec.lv_names), ov_x=list(spec.ov_x), defined=list(spec.defined),
+                var_lines=dict(spec.var_lines))
+    return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
+                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing, ordered=ordered)

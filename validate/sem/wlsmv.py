@@ -73,6 +73,7 @@ from ..ordinal import (
 )
 from . import fitmeasures as fm
 from .api import (
+    ESTIMATES_ONLY_NOTE,
     SemResult,
     _check_data,
     _defined_values,
@@ -80,12 +81,13 @@ from .api import (
     _param_names,
     _prepare_data,
     _standardize,
+    _start_from,
     wald_table,
 )
 from .errors import ModelError
 from .estimate import start_values
 from .model import CompiledModel, SampleStats
-from .syntax import parse_model
+from .syntax import parse_model_cached
 
 __all__ = ["fit_wlsmv"]
 
@@ -110,11 +112,13 @@ class _DeltaModel:
         ext = core[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]].copy()
         free = ext["free"].to_numpy().copy()
         self.res_rows = np.zeros(p, dtype=np.intp)
+        e_op, e_lhs, e_rhs = ext["op"].to_numpy(), ext["lhs"].to_numpy(), ext["rhs"].to_numpy()
+        var_row = {}
+        for i in np.flatnonzero((e_op == "~~") & (e_lhs == e_rhs)):
+            var_row.setdefault(e_lhs[i], i)
         for j, v in enumerate(self.ov):
-            hit = np.flatnonzero((ext["op"] == "~~").to_numpy() & (ext["lhs"] == v).to_numpy()
-                                 & (ext["rhs"] == v).to_numpy())
-            self.res_rows[j] = hit[0]
-            free[hit[0]] = q + 1 + j  # residual variances: extra "parameters", set from theta
+            self.res_rows[j] = var_row[v]
+            free[var_row[v]] = q + 1 + j  # residual variances: extra "parameters", set from theta
         ext["free"] = free
         self.cm = CompiledModel(ext, self.ov, spec.lv_names, 1, False)
         # is an observed variable a cause of anything (y ~ x with an item x)? Then its residual
@@ -287,7 +291,8 @@ def _ordered_items(ordered, data, ov_names):
 
 def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] | None = None,
               group: str | None = None, missing: str = "listwise", kind: str = "sem",
-              auto_cov_y: bool = True, fixed_x: bool = True, max_iter: int = 500):
+              auto_cov_y: bool = True, fixed_x: bool = True, max_iter: int = 500,
+              start: SemResult | None = None, estimates_only: bool = False):
     """Fit a model to ordered items by WLSMV, like lavaan's ``sem(..., ordered = TRUE, estimator = "WLSMV")``.
 
     Usually called through :func:`validate.sem.fit_sem` with ``estimator="WLSMV"``.
@@ -306,8 +311,12 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         Several groups are not implemented yet (a :class:`ModelError` says so).
     missing : {"listwise"}
         Respondents with a missing answer on any model item are left out (lavaan's default).
-    kind, auto_cov_y, fixed_x, max_iter
-        As :func:`validate.sem.fit_sem`.
+    kind, auto_cov_y, fixed_x, max_iter, start
+        As :func:`validate.sem.fit_sem` (``start`` also gives thresholds).
+    estimates_only : bool
+        Only the estimates (as :func:`validate.sem.fit_sem`): the polychoric correlations and
+        the DWLS weights are computed, the robust standard errors, the scaled-shifted test,
+        the baseline model and the fit measures are not.
 
     Returns
     -------
@@ -339,7 +348,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         raise ModelError("data must be a pandas DataFrame")
     cand = data.columns if ordered is None or ordered is True or ordered is False else (
         [ordered] if isinstance(ordered, str) else list(ordered))
-    spec0 = parse_model(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+    spec0 = parse_model_cached(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                         ordered={v: None for v in cand if isinstance(v, str)})
     if spec0.ov_x:
         raise ModelError("WLSMV with exogenous observed covariates is not implemented yet "
@@ -351,7 +360,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         _warnings.simplefilter("ignore", OrdinalWarning)  # kept in mom.warnings
         mom = ordinal_moments(data.loc[:, items], missing="listwise")
     nth = mom.thresholds.groupby("item", sort=False).size().to_dict()
-    spec = parse_model(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x, ordered=nth)
+    spec = parse_model_cached(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x, ordered=nth)
     warn: list[str] = list(mom.warnings)
     n_free_th = int(((spec.partable["op"] == "|") & (spec.partable["free"] > 0)).sum())
     warn += _check_data(spec, Ys, labels, spec.nfree - n_free_th)  # cases per structural parameter
@@ -372,6 +381,8 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         f = dm.th_free[k]
         if f >= 0 and not np.isfinite(st[dm.th_row[k]]):
             theta0[f] = obs[k]
+    if start is not None:
+        theta0 = _start_from(theta0, core, start.params)
     theta, F, converged, its, msg, gmax = _optimize(dm, theta0, obs, w, n, max_iter)
     names = _param_names(core, q)
     if not converged:
@@ -385,11 +396,11 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                     f"degrees of freedom ({df}): it is not identified")
     mom_hat, Sigma, s = dm.implied(theta)
     ext_theta = dm.ext(theta, s)
-    D = dm.jacobian(theta, s)
+    D = None if estimates_only else dm.jacobian(theta, s)
 
     # ---- standard errors ---------------------------------------------------------------
     vcov = None
-    if converged and q:
+    if converged and q and not estimates_only:
         info = D.T @ (w[:, None] * D)
         if _info_inverse(info, names, warn) is not None:
             vcov = dwls_robust_vcov(D, w, gamma, n)
@@ -435,10 +446,15 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
             warn.append(f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
                         f"absolute value ({r['std_all']:.3f}); the solution is not admissible")
             problems.append("corr")
-    admissible = converged and not problems and vcov is not None
+    admissible = converged and not problems and (vcov is not None or estimates_only)
 
     # ---- fit measures ----------------------------------------------------------------------
-    fit = _fit_measures(dm, mom, theta, F, D, Sigma, R, df, converged)
+    notes = [WLSMV_NOTE]
+    if estimates_only:
+        fit = {"npar": dm.q, "ntotal": n, "fmin": F}
+        notes.append(ESTIMATES_ONLY_NOTE)
+    else:
+        fit = _fit_measures(dm, mom, theta, F, D, Sigma, R, df, converged)
 
     # ---- R2 --------------------------------------------------------------------------------
     _, _, tot, _, A, S, _, _ = dm.cm.implied(ext_theta, 0, full=True)
@@ -453,8 +469,8 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                      implied=dict(cov=[Sigma], mean=[np.zeros(p)], ov_names=list(spec.ov_names),
                                   thresholds=[mom_hat[:dm.nth]]),
                      sample_cov=[R], sample_mean=[np.zeros(p)], theta=theta, vcov=vcov,
-                     iterations=its, _cm=dm.cm, _stats=stats, _data=Ys, notes=[WLSMV_NOTE],
-                     ordinal=mom)
+                     iterations=its, _cm=dm.cm, _stats=stats, _data=Ys, notes=notes,
+                     ordinal=mom, estimates_only=estimates_only)
 
 
 def _row_values(dm, core, theta, ext_theta):
