@@ -221,3 +221,18 @@ def test_mechanisms_side_by_side_matched_by_role(tmp_path):
     assert [t.key for t in tabs] == ["compare_paths", "compare_indirect"]
     assert tabs[0].rows[0]["role"] == "Driver -> Activity"
     assert compare_mechanisms({"mechanisms": {"main": results["mechanisms"]["main"]}}, spec) is None
+
+
+def test_inadmissible_solution_gives_no_verdicts():
+    df = DATA.copy()
+    rng = np.random.default_rng(4)
+    # OUT3 becomes a near copy of OUT1 and OUT2 noise: a negative residual variance in the OUT block
+    df["OUT3"] = df["OUT1"] + rng.normal(scale=0.01, size=len(df))
+    df["OUT2"] = rng.normal(size=len(df))
+    out = analyse_structural(df, MECH, SPEC, AnalysisOptions(bootstrap=100, progress=False))["structural"]
+    if out["admissible"]:
+        pytest.fail("expected an inadmissible solution on this data")
+    assert all(p["supported"] is None for p in out["paths"])
+    assert all(v is None for v in out["r2"].values())
+    assert "bootstrap" not in out
+    assert any("the solution is inadmissible" in w for w in out["warnings"])

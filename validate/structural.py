@@ -286,11 +286,15 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
             "estimate": _num(r.estimate), "se": _num(r.se), "z": _num(r.z), "p_value": pval,
             "ci_lower": _num(r.ci_lower), "ci_upper": _num(r.ci_upper), "std": _num(r.std_all),
             "f2": _num(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
-            "supported": bool(pval is not None and pval < opts.alpha),
+            "supported": bool(pval is not None and pval < opts.alpha) if res.admissible else None,
         })
     out["paths"] = rows
     r2 = res.r2 if isinstance(res.r2, dict) else {}
-    out["r2"] = {c: _num(r2.get(c)) for c in factors if c in preds}
+    out["r2"] = {c: (_num(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
+    if not res.admissible:
+        warnings.append("the solution is inadmissible, so no hypothesis is judged supported or not, and R², f² "
+                        "and bootstrap intervals are not reported; the estimates are shown only to help find the "
+                        "problem (see the warnings above)")
     out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
     result = {"structural": out}
     if opts.group:
