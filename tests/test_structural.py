@@ -54,6 +54,7 @@ def test_indirect_and_total_effects_match_lavaan(boot_run):
     eff = next(r for r in boot_run["effects"] if (r["from"], r["to"]) == ("DRV", "OUT"))
     assert close(eff["total"], ref_param(REF, "total", ":=", "c+a*b")["est"])
     assert close(eff["direct"], ref_param(REF, "OUT", "~", "DRV")["est"])
+    assert ind["vaf"] == pytest.approx(ind["estimate"] / eff["total"])
     # the standardised indirect effect is the product of the std.all paths
     std = ref_param(REF, "ACT", "~", "DRV")["std_all"] * ref_param(REF, "OUT", "~", "ACT")["std_all"]
     assert close(ind["std"], std)

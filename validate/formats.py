@@ -48,6 +48,9 @@ __all__ = [
     "scan_xlsx_structure",
     "detect_platform",
     "meta_role",
+    "qualtrics_status",
+    "qualtrics_finished",
+    "QUALTRICS_STATUS",
     "fold",
     "MAX_UNCOMPRESSED",
     "MAX_RATIO",
@@ -417,7 +420,8 @@ def scan_xlsx_structure(path: str | Path, sheets: list[str], max_cells: int = 10
 
 # --------------------------------------------------------------------------- platforms
 
-# fold(header) -> role, per platform. Roles: resp_id, duration, start, end, meta (ignored).
+# fold(header) -> role, per platform. Roles: resp_id, duration, start, end, meta (ignored),
+# and for Qualtrics status, progress, finished (used to leave out previews, spam and unfinished responses).
 _META: dict[str, dict[str, str]] = {
     "template": {"resp_id": "resp_id", "duration_sec": "duration", "start_time": "start",
                  "end_time": "end", "submitted": "meta", "note": "meta", "notes": "meta"},
@@ -426,7 +430,7 @@ _META: dict[str, dict[str, str]] = {
             "答题序号": "meta", "填写者": "meta", "用户id": "meta", "微信昵称": "meta", "自定义字段": "meta"},
     "qualtrics": {"responseid": "resp_id", "response id": "resp_id", "_recordid": "resp_id",
                   "duration (in seconds)": "duration", "startdate": "start", "enddate": "end",
-                  "status": "meta", "ipaddress": "meta", "progress": "meta", "finished": "meta",
+                  "status": "status", "ipaddress": "meta", "progress": "progress", "finished": "finished",
                   "recordeddate": "meta", "recipientlastname": "meta", "recipientfirstname": "meta",
                   "recipientemail": "meta", "externalreference": "meta", "externaldatareference": "meta",
                   "locationlatitude": "meta", "locationlongitude": "meta", "distributionchannel": "meta",
@@ -444,12 +448,81 @@ _META: dict[str, dict[str, str]] = {
 
 
 def meta_role(platform: str, header) -> str | None:
-    """Role of a metadata column of ``platform`` (resp_id, duration, start, end, meta) or None."""
+    """Role of a metadata column of ``platform`` or None.
+
+    Roles: ``resp_id``, ``duration``, ``start``, ``end``, ``meta`` (not used),
+    and for Qualtrics ``status`` (Response Type), ``progress`` and ``finished``,
+    which :func:`validate.ingest.ingest` uses to leave out survey previews,
+    spam and unfinished responses.
+    """
     key = fold(header)
     role = _META.get(platform, {}).get(key)
     if role is None and platform == "qualtrics" and key.startswith("q_"):
         return "meta"
     return role
+
+
+#: Qualtrics ``Status`` (Response Type) codes of a numeric-values export and their text.
+QUALTRICS_STATUS = {0: "IP Address", 1: "Survey Preview", 2: "Survey Test", 4: "Imported", 8: "Spam",
+                    9: "Survey Preview Spam", 12: "Imported Spam", 16: "Offline", 17: "Offline Survey Preview"}
+
+
+def qualtrics_status(value) -> tuple[str | None, str]:
+    """Whether a Qualtrics ``Status`` cell marks a response to leave out.
+
+    Parameters
+    ----------
+    value
+        The cell: text (``Survey Preview``) or the numeric code of a
+        numeric-values export (``1``), see :data:`QUALTRICS_STATUS`.
+
+    Returns
+    -------
+    (kind, text)
+        ``kind`` is ``survey-preview`` (also offline previews), ``spam``,
+        ``survey-test`` (generated test responses) or None for a response to
+        keep (``IP Address``, ``Imported``, ``Offline``, ``Email``, empty or
+        unknown values); ``text`` is the status as Qualtrics names it.
+
+    Examples
+    --------
+    >>> qualtrics_status(1)
+    ('survey-preview', 'Survey Preview')
+    >>> qualtrics_status("IP Address")
+    (None, 'IP Address')
+    """
+    if not _nonempty(value) or isinstance(value, bool):
+        return None, ""
+    text = str(value).strip()
+    try:
+        x = float(text)
+    except ValueError:
+        pass
+    else:
+        if x.is_integer() and int(x) in QUALTRICS_STATUS:
+            text = QUALTRICS_STATUS[int(x)]
+    key = fold(text)
+    if "preview" in key:
+        return "survey-preview", text
+    if "spam" in key:
+        return "spam", text
+    if key in ("survey test", "test"):
+        return "survey-test", text
+    return None, text
+
+
+def qualtrics_finished(value) -> bool | None:
+    """A Qualtrics ``Finished`` cell as True/False (``True``, ``1``, ``FALSE``, ``0`` ...); None if unreadable."""
+    if isinstance(value, bool):
+        return value
+    if not _nonempty(value):
+        return None
+    key = fold(value)
+    if key in ("true", "1", "1.0", "yes", "是"):
+        return True
+    if key in ("false", "0", "0.0", "no", "否"):
+        return False
+    return None
 
 
 def detect_platform(rows: list[list]) -> tuple[str, int]:

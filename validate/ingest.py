@@ -68,6 +68,8 @@ from .formats import (
     detect_platform,
     fold,
     meta_role,
+    qualtrics_finished,
+    qualtrics_status,
     read_file,
     scan_xlsx_structure,
 )
@@ -81,11 +83,15 @@ __all__ = [
     "write_table_xlsx",
     "MAPPING_COLUMNS",
     "PROBLEM_COLUMNS",
+    "LEFT_OUT_COLUMNS",
 ]
 
 MAPPING_COLUMNS = ["file", "sheet", "column", "header", "mapped_to", "how"]
 PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "resp_id", "value", "problem", "expected"]
 SOURCE_COLUMNS = ["file", "sheet", "format", "variant", "mechanism", "header_rows", "n_responses"]
+LEFT_OUT_COLUMNS = ["file", "sheet", "row", "resp_id", "reason", "value"]
+#: How many respondent ids a warning names before "... and N more".
+_MAX_IDS_SHOWN = 20
 
 #: Cell texts read as "no answer" in every format (compared case-folded).
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "(跳过)", "跳过", "(空)", "--"})
@@ -98,6 +104,8 @@ META_TARGETS = {"resp_id": "resp_id", "duration_sec": "duration"}
 _MULTI_SPLIT = re.compile(r"[┋|;,，；、]")
 _LEADING_NUMBER = re.compile(r"^\s*(?:q|第)?\s*\d+(?:[._]\d+)*\s*(?:[、.:)\]]|题|\s)\s*", re.I)
 _MAX_HEADER_SCAN = 10
+#: Wenjuanxing "按序号" option column of a multiple-choice question: ``7、(搞笑)`` or ``7、您常看...？(搞笑)``.
+_OPTION_HEADER = re.compile(r"^\s*(\d+)\s*[、.]?\s*(.*?)\s*\(([^()]+)\)\s*$")
 #: Sheets that are never responses (the template's own codebook and instructions).
 IGNORED_SHEETS = frozenset({"codebook", "instructions", "readme", "about", "notes", "编码表", "说明", "填写说明",
                             "变量说明", "codebook 编码表", "instructions 说明"})
@@ -210,7 +218,11 @@ class IngestResult:
     mapping : DataFrame
         Columns ``file, sheet, column, header, mapped_to, how``: ``column`` is
         the spreadsheet letter, ``how`` one of ``id``, ``text``, ``mapping``
-        (the user's mapping file), ``metadata`` or ``""`` (not used).
+        (the user's mapping file), ``metadata``, ``filter`` (Qualtrics
+        ``Status``, ``Finished``, ``Progress``: used to leave rows out, not
+        read; ``Finished``/``Progress`` are ``""`` with ``keep_unfinished``),
+        ``choice`` (a Wenjuanxing 0/1 option column of a multiple-choice
+        question, ``mapped_to`` ``question=code``) or ``""`` (not used).
     problems : DataFrame
         Cell problems, columns ``file, sheet, cell, column, resp_id, value,
         problem, expected``. Each listed cell was read as missing.
@@ -221,7 +233,16 @@ class IngestResult:
         One row per sheet read: ``file, sheet, format, variant, mechanism,
         header_rows, n_responses`` (``variant`` is ``codes`` or ``text``).
     warnings : list of str
-        Things worth knowing that did not stop the run.
+        Things worth knowing that did not stop the run, among them one line
+        per sheet naming the Qualtrics responses left out (survey previews,
+        spam, test responses, unfinished responses) or kept
+        (``keep_unfinished=True``), with their counts and respondent ids.
+    left_out : DataFrame
+        The rows left out, columns ``file, sheet, row, resp_id, reason,
+        value``: ``row`` is the spreadsheet row, ``reason`` one of
+        ``survey-preview``, ``spam``, ``survey-test``, ``unfinished``, and
+        ``value`` what decided it (``Status = Survey Preview``,
+        ``Finished = False, Progress = 40``).
     """
 
     data: dict[str, pd.DataFrame]
@@ -230,6 +251,7 @@ class IngestResult:
     format: str
     sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SOURCE_COLUMNS))
     warnings: list[str] = field(default_factory=list)
+    left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
 
     def summary(self) -> pd.DataFrame:
         """Per mechanism: ``mechanism, n_responses, n_items, n_missing_cells, n_problems``."""
@@ -308,9 +330,13 @@ def render_mapping(result: IngestResult | pd.DataFrame) -> str:
         used = int((g["mapped_to"] != "").sum())
         lines.append(f"{f}{', sheet ' + s if s else ''}: {used} of {len(g)} columns used / 已使用 {used} 列")
         heads = [_clip(str(h), 60) for h in g["header"]]
+        used += int((g["how"] == "filter").sum())
         width = max((_width(h) for h in heads), default=10)
         for r, header in zip(g.itertuples(index=False), heads):
-            target = f"-> {r.mapped_to} ({r.how})" if r.mapped_to else "(not used / 未使用)"
+            if r.how == "filter":
+                target = "(filter: leaves out previews, spam, unfinished / 筛选列)"
+            else:
+                target = f"-> {r.mapped_to} ({r.how})" if r.mapped_to else "(not used / 未使用)"
             pad = " " * (width - _width(header))
             lines.append(f"  {r.column:>3}  {header}{pad}  {target}")
     return "\n".join(lines) + "\n"
@@ -416,6 +442,7 @@ class _Column:
     how: str = ""
     role: str = ""  # item | background | attention | resp_id | duration | start | end | meta | ""
     candidates: list[_Target] = field(default_factory=list)
+    part_of: tuple[str, int] | None = None  # (question id, choice code): one 0/1 column of a multiple choice
 
 
 @dataclass
@@ -430,8 +457,11 @@ class _Block:
 
 
 class _Run:
-    def __init__(self, spec: ModelSpec, fmt: str, mapping: dict[str, str] | None, mechanism: str | None):
+    def __init__(self, spec: ModelSpec, fmt: str, mapping: dict[str, str] | None, mechanism: str | None,
+                 keep_unfinished: bool = False):
         self.spec = spec
+        self.keep_unfinished = keep_unfinished
+        self.left_out: list[dict] = []
         self.fmt = fmt
         self.mapping = {text_key(k): v for k, v in (mapping or {}).items()}
         self.mapping_used: set[str] = set()
@@ -473,20 +503,36 @@ class _Run:
                 f"({', '.join(f'{m}: {n}' for m, n in mid)}); name one with --mechanism")
             return "error"
         self._resolve(cols, mid)
+        self._multiple_parts(cols)
         for c in cols:
+            mapped, how = (c.target, c.how) if c.role != "meta" else ("", "")
+            if c.role in ("status", "finished", "progress"):
+                # used to leave rows out, not read into the data
+                used = c.role == "status" or not self.keep_unfinished
+                mapped, how = "", "filter" if used else ""
+            elif c.part_of is not None:
+                mapped = f"{c.part_of[0]}={c.part_of[1]}"
             self.mapping_rows.append({"file": raw.path.name, "sheet": raw.sheet, "column": column_letter(c.j),
-                                      "header": c.header, "mapped_to": c.target if c.role != "meta" else "",
-                                      "how": c.how if c.role != "meta" else ""})
+                                      "header": c.header, "mapped_to": mapped, "how": how})
         n_err = len(self.errors)
         self._structure(raw, cols, mid)
         first = header_rows[-1] + 1
         data = grid.iloc[first:]
         keep = _row_filled(data)
         data = data[keep]
+        n_rows = len(data)
+        if n_rows:
+            data = self._leave_out(raw, cols, data)
         rows = data.index.to_numpy()  # 0-based grid rows -> spreadsheet row = +1
-        if len(data) == 0:
+        if n_rows == 0:
             self.errors.append(f"{raw.where}: has a header row but no responses below it (row {first + 1} on "
                                "is empty); expected one row per respondent")
+        elif len(data) == 0:
+            hint = "" if self.keep_unfinished else \
+                " (unfinished ones can be kept with keep_unfinished=True / --keep-unfinished)"
+            self.errors.append(f"{raw.where}: all {n_rows} responses were left out as survey previews, spam, "
+                               f"test or unfinished responses (see the warnings); expected at least one real, "
+                               f"finished response{hint}")
         if len(self.errors) > n_err:
             return "error"
         frame, generated, id_cells, variant = self._code(raw, cols, data, rows, mid, platform)
@@ -495,7 +541,105 @@ class _Run:
         return _Block(mid, frame, generated, id_cells, raw.where, raw.path,
                       sequential_ids=platform in ("wjx", "msforms"))
 
-    def _best_header_row(self, top: list[list], platform: str) -> int:
+    def _leave_out(self, raw: RawSheet, cols: list[_Column], data: pd.DataFrame) -> pd.DataFrame:
+        """Drop Qualtrics survey previews, spam, test and (unless kept) unfinished responses; warn with their ids."""
+        status = next((c for c in cols if c.role == "status"), None)
+        finished = next((c for c in cols if c.role == "finished"), None)
+        progress = next((c for c in cols if c.role == "progress"), None)
+        if status is None and finished is None and progress is None:
+            return data
+        id_col = next((c for c in cols if c.role == "resp_id"), None)
+        rows = data.index.to_numpy()
+        ids = [(_id_text(v) if id_col is not None else "") or f"row{r + 1}"
+               for v, r in zip(data.iloc[:, id_col.j] if id_col is not None else [None] * len(rows), rows)]
+        drop = np.zeros(len(data), dtype=bool)
+        groups: dict[str, list[int]] = {}  # reason -> positions
+        values: dict[int, str] = {}
+        if status is not None:
+            for k, v in enumerate(data.iloc[:, status.j]):
+                kind, text = qualtrics_status(v)
+                if kind is not None:
+                    drop[k] = True
+                    groups.setdefault(kind, []).append(k)
+                    values[k] = f"Status = {text}"
+        unfinished: list[int] = []
+        why: set[str] = set()
+        fin = data.iloc[:, finished.j].tolist() if finished is not None else [None] * len(data)
+        prog = data.iloc[:, progress.j].tolist() if progress is not None else [None] * len(data)
+        for k, (f, g) in enumerate(zip(fin, prog)):
+            if drop[k]:
+                continue
+            done = qualtrics_finished(f)
+            pct = float(g) if _is_number(g) else None
+            if done is False:
+                unfinished.append(k)
+                why.add("Finished = False")
+                values[k] = "Finished = False" + (f", Progress = {_num(pct)}" if pct is not None else "")
+            elif done is None and pct is not None and pct < 100:
+                unfinished.append(k)
+                why.add("Progress < 100")
+                values[k] = f"Progress = {_num(pct)}"
+        if unfinished and not self.keep_unfinished:
+            drop[unfinished] = True
+        parts = []
+        names = {"survey-preview": "survey-preview", "spam": "spam", "survey-test": "survey-test"}
+        zh = {"survey-preview": "预览", "spam": "垃圾", "survey-test": "测试"}
+        for kind in ("survey-preview", "spam", "survey-test"):
+            ks = groups.get(kind, [])
+            if ks:
+                texts = sorted({values[k].split(" = ", 1)[1] for k in ks})
+                parts.append(f"{len(ks)} {names[kind]} response(s) left out / 已剔除{zh[kind]}作答 {len(ks)} 份 "
+                             f"(Status = {' / '.join(texts)}): {_id_list([ids[k] for k in ks])}")
+        if unfinished:
+            reason = " or ".join(sorted(why))
+            if self.keep_unfinished:
+                parts.append(f"{len(unfinished)} unfinished response(s) kept (keep_unfinished=True) / "
+                             f"保留未完成作答 {len(unfinished)} 份 ({reason}): "
+                             f"{_id_list([ids[k] for k in unfinished])}")
+            else:
+                parts.append(f"{len(unfinished)} unfinished response(s) left out / 已剔除未完成作答 "
+                             f"{len(unfinished)} 份 ({reason}): {_id_list([ids[k] for k in unfinished])}")
+        if parts:
+            self.warnings.append(f"{raw.where}: " + "; ".join(parts))
+        for k in np.flatnonzero(drop):
+            reason = next((kind for kind, ks in groups.items() if k in ks), "unfinished")
+            self.left_out.append({"file": raw.path.name, "sheet": raw.sheet, "row": int(rows[k]) + 1,
+                                  "resp_id": ids[k], "reason": reason, "value": values[k]})
+        return data[~drop]
+
+    def _multiple_parts(self, cols: list[_Column]) -> None:
+        """Wenjuanxing "按序号": one 0/1 column per option (``7、(搞笑)``) of a multiple-choice background question."""
+        multiple = [q for q in self.spec.background if q.type == "multiple" and q.choices]
+        if not multiple:
+            return
+        taken = {c.target for c in cols if c.target}
+        groups: dict[str, list[tuple[_Column, str, str]]] = {}
+        for c in cols:
+            if c.role or c.candidates or c.how:
+                continue
+            for cell in c.cells:
+                m = _OPTION_HEADER.match(unicodedata.normalize("NFKC", str(cell))) if _filled(cell) else None
+                if m:
+                    groups.setdefault(m.group(1), []).append((c, m.group(2).strip(), m.group(3).strip()))
+                    break
+        for number, parts in groups.items():
+            stems = {text_key(stem) for _, stem, _ in parts if text_key(stem)}
+            found = []
+            for q in multiple:
+                if q.id in taken:
+                    continue
+                if stems and not stems <= {text_key(t) for t in q.text.values()}:
+                    continue
+                codes = [q.code_for(label) for _, _, label in parts]
+                if all(code is not None for code in codes) and len(set(codes)) == len(codes):
+                    found.append((q, codes))
+            if len(found) != 1:
+                continue  # no question, or several: leave the columns unmapped
+            q, codes = found[0]
+            taken.add(q.id)
+            for (c, _, _), code in zip(parts, codes):
+                c.part_of, c.role, c.how = (q.id, int(code)), "choice", "choice"
+
         best, best_n = -1, 0
         for r, row in enumerate(top):
             n = 0
@@ -675,6 +819,10 @@ class _Run:
             c = next((c for c in cols if c.target == q.id), None)
             if c is not None:
                 out[q.id] = self._code_background(fname, sheet, c, data, rows, ids, q, skip)
+                continue
+            parts = [c for c in cols if c.part_of is not None and c.part_of[0] == q.id]
+            if parts:
+                out[q.id] = self._code_choice_columns(fname, sheet, parts, data, rows, ids, skip)
         dur = next((c for c in cols if c.role == "duration"), None)
         start = next((c for c in cols if c.role == "start"), None)
         end = next((c for c in cols if c.role == "end"), None)
@@ -756,6 +904,26 @@ class _Run:
             for pos in np.flatnonzero(codes == k):
                 self._problem(f, sheet, rows[pos], c.j, c.header, ids[pos], _show(uniq[k]), problem, exp)
         return out
+
+    def _code_choice_columns(self, f, sheet, parts: list[_Column], data, rows, ids, skip):
+        """0/1 option columns -> ``;``-joined sorted codes of the chosen options (None when nothing is chosen)."""
+        chosen: list[list[int]] = [[] for _ in range(len(data))]
+        for c in sorted(parts, key=lambda c: c.part_of[1]):
+            code = c.part_of[1]
+            for k, v in enumerate(data.iloc[:, c.j]):
+                if not _filled(v) or (isinstance(v, str) and unicodedata.normalize("NFKC", v).strip().casefold()
+                                      in MISSING_TOKENS):
+                    continue
+                x = float(unicodedata.normalize("NFKC", str(v)).strip()) if _is_number(v) else None
+                if x is not None and x in skip:
+                    continue
+                if x == 1:
+                    chosen[k].append(code)
+                elif x != 0:
+                    self._problem(f, sheet, rows[k], c.j, c.header, ids[k], _show(v),
+                                  f"'{_show(v)}' is not 0 or 1 in an option column of question {c.part_of[0]}",
+                                  "1 (chosen) or 0 (not chosen)")
+        return np.array([";".join(str(x) for x in sorted(set(ch))) if ch else None for ch in chosen], dtype=object)
 
     def _code_duration(self, f, sheet, c: _Column, data, rows, ids):
         col = data.iloc[:, c.j]
@@ -873,6 +1041,11 @@ def _parse_duration(v) -> float | None:
     return None
 
 
+def _id_list(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_MAX_IDS_SHOWN])
+    return shown + (f", ... and {len(ids) - _MAX_IDS_SHOWN} more" if len(ids) > _MAX_IDS_SHOWN else "")
+
+
 def _filled(c) -> bool:
     if c is None:
         return False
@@ -944,6 +1117,7 @@ def ingest(
     fmt: str = "auto",
     mapping: str | Path | Mapping[str, str] | None = None,
     mechanism: str | None = None,
+    keep_unfinished: bool = False,
 ) -> IngestResult:
     """Read response files and return one tidy DataFrame per mechanism.
 
@@ -964,6 +1138,13 @@ def ingest(
     mechanism : str, optional
         Read only columns of this mechanism (needed when a file matches several
         mechanisms equally).
+    keep_unfinished : bool
+        Keep Qualtrics responses with ``Finished`` = False/0 (or, without a
+        ``Finished`` column, ``Progress`` < 100). By default they are left
+        out. Survey previews, spam and generated test responses (``Status``
+        ``Survey Preview``/1, ``Spam``/8, ``Survey Test``/2 ...) are always
+        left out. Either way a warning names them with their counts and ids,
+        and :attr:`IngestResult.left_out` lists the rows left out.
 
     Returns
     -------
@@ -998,7 +1179,7 @@ def ingest(
         raise InputError("no response files given; expected at least one .xlsx, .xls or .csv file")
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping, spec)
-    run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism)
+    run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism, keep_unfinished=keep_unfinished)
     blocks: list[_Block] = []
     for p in paths:
         try:
@@ -1043,7 +1224,8 @@ def ingest(
     problems = pd.DataFrame(ordered, columns=PROBLEM_COLUMNS)
     return IngestResult(data=data, mapping=mp, problems=problems,
                         format=formats[0] if len(formats) == 1 else "mixed",
-                        sources=pd.DataFrame(run.sources, columns=SOURCE_COLUMNS), warnings=run.warnings)
+                        sources=pd.DataFrame(run.sources, columns=SOURCE_COLUMNS), warnings=run.warnings,
+                        left_out=pd.DataFrame(run.left_out, columns=LEFT_OUT_COLUMNS))
 
 
 def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:

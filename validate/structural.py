@@ -341,6 +341,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
                             f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
     direct = {(p["from"], p["to"]): p for p in path_rows}
+    base = 2 * len(chains)
+    total_of = {pair: point[base + 2 * j] for j, pair in enumerate(pairs)}
     ind_rows = []
     draws_out = {}
     for i, c in enumerate(chains):
@@ -357,6 +359,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
                 row["bca_lower"], row["bca_upper"] = map(_num, bca_ci(d, est, jk[:, 2 * i]))
             row["std_ci_lower"], row["std_ci_upper"] = map(_num, percentile_ci(ds))
             draws_out[c.key] = [float(x) for x in d[:1000]]
+        row["vaf"] = _num(vaf(est, total_of[(c.source, c.target)]))  # this chain's share of the total effect
         dr = direct.get((c.source, c.target))
         lo, hi = row["ci_lower"], row["ci_upper"]
         row["mediation"] = classify_mediation(
@@ -364,7 +367,6 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             dr["estimate"] if dr else None, dr["p_value"] if dr else None, opts.alpha)
         ind_rows.append(row)
     eff_rows = []
-    base = 2 * len(chains)
     for j, (x, y) in enumerate(pairs):
         tot, ind = point[base + 2 * j], point[base + 2 * j + 1]
         row = {"from": x, "to": y, "total": _num(tot), "direct": _num(tot - ind), "total_indirect": _num(ind),

@@ -31,7 +31,10 @@ from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
 from .tables import Table, _d, _l, all_warnings, comparison_tables, mechanism_tables, method_rows, summary_table
 
-__all__ = ["build_document", "write_docx", "DOCX_TABLES"]
+__all__ = ["build_document", "write_docx", "DOCX_TABLES", "WIDE_TABLES"]
+
+#: Tables with too many columns for a portrait page; they get a landscape section of their own.
+WIDE_TABLES = ("indirect", "mg_paths")
 
 #: Tables put in the Word report, in order (the long ones stay in the workbook).
 DOCX_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
@@ -310,7 +313,12 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                       lang=lang)
             for k in present:
                 n_tab += 1
+                wide = k in WIDE_TABLES
+                if wide:
+                    _orient(doc, landscape=True)  # nine columns fit a landscape page, not a portrait one
                 add_apa_table(doc, tabs[k], n_tab, lang)
+                if wide:
+                    _orient(doc, landscape=False)
     _heading(doc, t("sec_method", lang), 1, lang)
     _para(doc, t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""), lang=lang)
     for k, v in method_rows(results, lang):

@@ -18,7 +18,18 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
-__all__ = ["cfi", "pchisq", "rmsea", "rmsea_ci", "rmsea_pvalue", "srmr_bentler", "tli"]
+__all__ = [
+    "cfi",
+    "pchisq",
+    "rmsea",
+    "rmsea_ci",
+    "rmsea_notclose_pvalue",
+    "rmsea_pvalue",
+    "rmsea_robust_measures",
+    "rmsea_scaled_measures",
+    "srmr_bentler",
+    "tli",
+]
 
 
 def pchisq(x, df, ncp=0.0):
@@ -66,6 +77,132 @@ def rmsea_pvalue(x2, df, n, g=1, c_hat=1.0, h0=0.05):
         return np.nan
     ncp = n * df / c_hat * h0 ** 2 / g
     return float(1 - pchisq(x2, df, ncp))
+
+
+def rmsea_notclose_pvalue(x2, df, n, g=1, c_hat=1.0, h0=0.08):
+    """lavaan's ``rmsea.notclose.pvalue``: ``P(chi2(df, ncp) <= x2)`` under H0 RMSEA >= ``h0``."""
+    if df <= 0 or not np.isfinite(x2):
+        return np.nan
+    ncp = n * df / c_hat * h0 ** 2 / g
+    return float(pchisq(x2, df, ncp))
+
+
+def _finite(*values):
+    return all(v is not None and np.isfinite(v) for v in values)
+
+
+def rmsea_scaled_measures(chisq, df, n, g=1, *, scaling_factor, chisq_scaled=None,
+                          test="yuan.bentler.mplus", level=0.90, close_h0=0.05, notclose_h0=0.08):
+    """lavaan's ``rmsea.scaled`` with its interval and p-values (``lav_fit_rmsea_lavobject``).
+
+    Parameters
+    ----------
+    chisq : float
+        The unscaled test statistic (lavaan's ``chisq``).
+    df : float
+        Its degrees of freedom.
+    n : float
+        Sample size lavaan uses for the RMSEA (``ntotal``; ``ntotal - 1`` for (D)WLS).
+    g : int
+        Number of groups.
+    scaling_factor : float
+        ``chisq.scaling.factor``.
+    chisq_scaled : float, optional
+        ``chisq.scaled``; needed for ``test = "scaled.shifted"`` only.
+    test : {"yuan.bentler.mplus", "yuan.bentler", "satorra.bentler", "scaled.shifted", ...}
+        lavaan's name of the scaled test.
+    level, close_h0, notclose_h0 : float
+        Confidence level, H0 of the close-fit and of the not-close-fit test.
+
+    Returns
+    -------
+    dict
+        ``rmsea_scaled``, ``rmsea_ci_lower_scaled``, ``rmsea_ci_upper_scaled``,
+        ``rmsea_pvalue_scaled``, ``rmsea_notclose_pvalue_scaled``; NaN where lavaan gives NA.
+
+    Notes
+    -----
+    For a mean-scaled test lavaan keeps the *unscaled* statistic and multiplies the degrees of
+    freedom by the scaling factor (``df2 = sum(trace.UGamma) = c * df``), so the interval
+    comes from the non-central chi-square on ``c * df`` degrees of freedom -- not from
+    ``chisq_scaled`` on ``df``, which gives the same point estimate but another interval. For
+    the scaled-shifted test (WLSMV) it uses ``chisq_scaled`` on ``df``.
+    """
+    if test == "scaled.shifted":
+        x2, df2 = chisq_scaled, df
+    else:
+        x2 = chisq
+        df2 = scaling_factor * df if _finite(scaling_factor, df) else np.nan
+        if not np.isfinite(df2) or df2 == 0:
+            df2 = np.nan
+    nan = float("nan")
+    if not _finite(x2, df2, n):
+        return dict(rmsea_scaled=nan, rmsea_ci_lower_scaled=nan, rmsea_ci_upper_scaled=nan,
+                    rmsea_pvalue_scaled=nan, rmsea_notclose_pvalue_scaled=nan)
+    lo, hi = rmsea_ci(x2, df2, n, g, level=level)
+    return dict(rmsea_scaled=rmsea(x2, df2, n, g), rmsea_ci_lower_scaled=lo, rmsea_ci_upper_scaled=hi,
+                rmsea_pvalue_scaled=rmsea_pvalue(x2, df2, n, g, h0=close_h0),
+                rmsea_notclose_pvalue_scaled=rmsea_notclose_pvalue(x2, df2, n, g, h0=notclose_h0))
+
+
+def rmsea_robust_measures(xx3, df3, n, g=1, *, c_hat3, c_hat=None, xx3_scaled=None,
+                          level=0.90, close_h0=0.05, notclose_h0=0.08):
+    """lavaan's ``rmsea.robust`` with its interval and p-values (``lav_fit_rmsea_lavobject``).
+
+    Parameters
+    ----------
+    xx3 : float
+        The statistic of the robust RMSEA: the unscaled ``chisq`` for complete data; the
+        FIML-corrected ``XX3`` (:func:`validate.sem.robust_fiml.fiml_corrected`) with
+        missing data; ``XX3`` of lavaan's ``lav_fit_catml_dwls`` for categorical data.
+    df3 : float
+        Its degrees of freedom.
+    n : float
+        Sample size lavaan uses for the RMSEA.
+    g : int
+        Number of groups.
+    c_hat3 : float
+        The scaling factor of the point estimate (``c`` for a mean-scaled test;
+        ``a (df - b) / df`` for a scaled-shifted one; ``c.hat3`` of the FIML correction).
+    c_hat : float, optional
+        The scaling factor of the interval and p-values; defaults to ``c_hat3``. lavaan uses
+        the test's ``scaling.factor`` here for a complete-data continuous fit (so it differs
+        from ``c_hat3`` for a scaled-shifted test) and ``c.hat3`` otherwise.
+    xx3_scaled : float, optional
+        The scaled statistic the interval inverts; defaults to ``xx3 / c_hat3`` (lavaan's
+        ``XX3.scaled`` for FIML and categorical data, ``chisq.scaled`` for a mean-scaled test).
+    level, close_h0, notclose_h0 : float
+        Confidence level, H0 of the close-fit and of the not-close-fit test.
+
+    Returns
+    -------
+    dict
+        ``rmsea_robust``, ``rmsea_ci_lower_robust``, ``rmsea_ci_upper_robust``,
+        ``rmsea_pvalue_robust``, ``rmsea_notclose_pvalue_robust``; NaN where lavaan gives NA.
+
+    Notes
+    -----
+    Brosseau-Liard, Savalei & Li (2012) and, with missing data, Savalei (2018) / Zhang &
+    Savalei (2023): the interval inverts the non-central chi-square of ``XX3.scaled`` on
+    ``df3`` degrees of freedom and rescales the non-centrality by ``c_hat``:
+    ``sqrt(c_hat * lambda / (n * df3)) * sqrt(g)``.
+    """
+    if c_hat is None:
+        c_hat = c_hat3
+    if xx3_scaled is None and _finite(xx3, c_hat3) and c_hat3 != 0:
+        xx3_scaled = xx3 / c_hat3
+    nan = float("nan")
+    out = dict(rmsea_robust=nan, rmsea_ci_lower_robust=nan, rmsea_ci_upper_robust=nan,
+               rmsea_pvalue_robust=nan, rmsea_notclose_pvalue_robust=nan)
+    if _finite(xx3, df3, n, c_hat3):
+        out["rmsea_robust"] = rmsea(xx3, df3, n, g, c_hat=c_hat3)
+    if _finite(xx3_scaled, df3, n, c_hat):
+        lo, hi = rmsea_ci(xx3_scaled, df3, n, g, c_hat=c_hat, level=level)
+        out.update(rmsea_ci_lower_robust=lo, rmsea_ci_upper_robust=hi,
+                   rmsea_pvalue_robust=rmsea_pvalue(xx3_scaled, df3, n, g, c_hat=c_hat, h0=close_h0),
+                   rmsea_notclose_pvalue_robust=rmsea_notclose_pvalue(xx3_scaled, df3, n, g,
+                                                                       c_hat=c_hat, h0=notclose_h0))
+    return out
 
 
 def cfi(x2, df, x2b, dfb, c_hat=None, c_hat_b=None):
