@@ -82,3 +82,14 @@ def test_public_api_exports_what_it_lists():
 
     assert all(hasattr(api, name) for name in api.__all__)
     assert "fit_sem" in api.__all__ and "ingest" in api.__all__
+
+
+def test_keep_unfinished_reaches_ingest(tmp_path, capsys):
+    exports = Path(__file__).parent / "fixtures" / "exports"
+    data = exports / "qualtrics_numeric.csv"
+    rc = main(["ingest", str(data), "--model", str(MINIMAL), "--out", str(tmp_path / "a")])
+    assert rc == 0
+    assert "unfinished response(s) left out" in capsys.readouterr().err
+    rc = main(["ingest", str(data), "--model", str(MINIMAL), "--keep-unfinished", "--out", str(tmp_path / "b")])
+    assert rc == 0
+    assert "unfinished response(s) kept" in capsys.readouterr().err

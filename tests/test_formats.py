@@ -224,3 +224,28 @@ def test_unreadable_workbook_says_how_to_fix(tmp_path):
     with pytest.raises(InputError, match=r"odd.xlsx: cannot be read as an Excel workbook \(.*\); "
                                          "open it in Excel and save it as .xlsx"):
         read_file(f)
+
+
+def test_qualtrics_status_and_finished_cells():
+    from validate.formats import qualtrics_finished, qualtrics_status
+
+    assert meta_role("qualtrics", "Status") == "status"
+    assert meta_role("qualtrics", "Finished") == "finished"
+    assert meta_role("qualtrics", "Progress") == "progress"
+    assert meta_role("wjx", "Status") is None
+    # numeric-values export codes and choice-text export text
+    assert qualtrics_status(1) == ("survey-preview", "Survey Preview")
+    assert qualtrics_status("1") == ("survey-preview", "Survey Preview")
+    assert qualtrics_status(8.0) == ("spam", "Spam")
+    assert qualtrics_status(2) == ("survey-test", "Survey Test")
+    assert qualtrics_status(17) == ("survey-preview", "Offline Survey Preview")
+    assert qualtrics_status("Survey Preview") == ("survey-preview", "Survey Preview")
+    assert qualtrics_status(" spam ") == ("spam", "spam")
+    assert qualtrics_status(0) == (None, "IP Address")
+    assert qualtrics_status("IP Address") == (None, "IP Address")
+    assert qualtrics_status(4) == (None, "Imported")
+    assert qualtrics_status("") == (None, "")
+    assert qualtrics_status(None) == (None, "")
+    assert [qualtrics_finished(v) for v in (True, "True", "TRUE", 1, "1", 1.0)] == [True] * 6
+    assert [qualtrics_finished(v) for v in (False, "False", "FALSE", 0, "0", 0.0)] == [False] * 6
+    assert qualtrics_finished("") is None and qualtrics_finished("maybe") is None

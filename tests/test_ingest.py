@@ -586,3 +586,142 @@ def test_generic_file_with_common_id_and_duration_headers(tmp_path):
     res = ingest(f, SPEC)
     assert res.format == "generic"
     assert res.data["main"][["resp_id", "duration_sec"]].iloc[0].tolist() == ["A7", 185.0]
+
+
+# --------------------------------------------------------------------------- Qualtrics previews, spam, unfinished
+
+Q_ITEMS_HEAD = ["StartDate", "Status", "Progress", "ResponseId", "Q1", "Q2"] + ITEMS + ["Q4"]
+
+
+def qualtrics_csv(path: Path, rows: list[tuple], with_finished: bool = True) -> Path:
+    """rows: (resp id, status, progress, finished); answers are all 3."""
+    head = list(Q_ITEMS_HEAD) + (["Finished"] if with_finished else [])
+    lines = [",".join(head)]
+    for rid, status, progress, finished in rows:
+        cells = ["2024-05-12 10:00:00", str(status), str(progress), rid, "1", "2"] + ["3"] * 9 + ["4"]
+        lines.append(",".join(cells + ([str(finished)] if with_finished else [])))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_qualtrics_previews_spam_and_unfinished_are_left_out():
+    res = ingest(EXPORTS / "qualtrics_numeric.csv", SPEC)
+    df = res.data["main"]
+    assert len(df) == 8 and not df["resp_id"].isin(["R_PreviewXyZ01", "R_SpamXyZ0001", "R_UnfinXyZ001"]).any()
+    assert res.warnings == [
+        "qualtrics_numeric.csv: 1 survey-preview response(s) left out / 已剔除预览作答 1 份 "
+        "(Status = Survey Preview): R_PreviewXyZ01; 1 spam response(s) left out / 已剔除垃圾作答 1 份 "
+        "(Status = Spam): R_SpamXyZ0001; 1 unfinished response(s) left out / 已剔除未完成作答 1 份 "
+        "(Finished = False): R_UnfinXyZ001"]
+    assert res.left_out.values.tolist() == [
+        ["qualtrics_numeric.csv", "", 12, "R_PreviewXyZ01", "survey-preview", "Status = Survey Preview"],
+        ["qualtrics_numeric.csv", "", 13, "R_SpamXyZ0001", "spam", "Status = Spam"],
+        ["qualtrics_numeric.csv", "", 14, "R_UnfinXyZ001", "unfinished", "Finished = False, Progress = 40"]]
+    assert res.sources["n_responses"].tolist() == [8]
+    mp = res.mapping.set_index("header")
+    for h in ("Status | Response Type", "Finished", "Progress"):
+        assert (mp.loc[h, "mapped_to"], mp.loc[h, "how"]) == ("", "filter")
+    assert "C  Status | Response Type" in render_mapping(res) and "(filter: leaves out previews" in render_mapping(res)
+    # the choice-text export says "Survey Preview" and "False"
+    txt = ingest(EXPORTS / "qualtrics_text.xlsx", SPEC)
+    assert txt.left_out["reason"].tolist() == ["survey-preview", "unfinished"]
+    assert txt.warnings[0].startswith("qualtrics_text.xlsx, sheet Sheet0: 1 survey-preview response(s) left out")
+
+
+def test_keep_unfinished_keeps_them_and_says_so():
+    res = ingest(EXPORTS / "qualtrics_numeric.csv", SPEC, keep_unfinished=True)
+    df = res.data["main"]
+    assert len(df) == 9 and df["resp_id"].iloc[-1] == "R_UnfinXyZ001"
+    last = df.iloc[-1]
+    assert last[["platform", "DRV1", "ACT1"]].tolist() == [3.0, 4.0, 4.0]
+    assert last[["ACT2", "OUT3", "ATT1"]].isna().all()  # not reached: missing, not a problem
+    assert res.problems.empty
+    assert res.left_out["resp_id"].tolist() == ["R_PreviewXyZ01", "R_SpamXyZ0001"]  # previews and spam still go
+    assert res.warnings[0].endswith("1 unfinished response(s) kept (keep_unfinished=True) / 保留未完成作答 1 份 "
+                                    "(Finished = False): R_UnfinXyZ001")
+    mp = res.mapping.set_index("header")
+    assert mp.loc["Finished", "how"] == "" and mp.loc["Progress", "how"] == ""
+    assert mp.loc["Status | Response Type", "how"] == "filter"
+
+
+def test_progress_decides_when_there_is_no_finished_column(tmp_path):
+    f = qualtrics_csv(tmp_path / "q.csv", [("R_a", 0, 100, ""), ("R_b", 0, 55, ""), ("R_c", "IP Address", 99.5, "")],
+                      with_finished=False)
+    res = ingest(f, SPEC)
+    assert res.data["main"]["resp_id"].tolist() == ["R_a"]
+    assert res.warnings == ["q.csv: 2 unfinished response(s) left out / 已剔除未完成作答 2 份 (Progress < 100): "
+                            "R_b, R_c"]
+    assert res.left_out["value"].tolist() == ["Progress = 55", "Progress = 99.5"]
+
+
+def test_finished_wins_over_progress_and_many_ids_are_shortened(tmp_path):
+    rows = [("R_ok", 0, 40, 1)] + [(f"R_p{i:02d}", 1, 100, 1) for i in range(23)]
+    res = ingest(qualtrics_csv(tmp_path / "q.csv", rows), SPEC)
+    assert res.data["main"]["resp_id"].tolist() == ["R_ok"]  # Finished = 1 although Progress is 40
+    shown = ", ".join(f"R_p{i:02d}" for i in range(20))
+    assert res.warnings == [f"q.csv: 23 survey-preview response(s) left out / 已剔除预览作答 23 份 "
+                            f"(Status = Survey Preview): {shown}, ... and 3 more"]
+
+
+def test_every_response_left_out_is_an_error(tmp_path):
+    f = qualtrics_csv(tmp_path / "q.csv", [("R_a", 1, 100, 1), ("R_b", 0, 20, 0)])
+    with pytest.raises(InputError) as e:
+        ingest(f, SPEC)
+    assert e.value.problems == [
+        "q.csv: all 2 responses were left out as survey previews, spam, test or unfinished responses (see the "
+        "warnings); expected at least one real, finished response (unfinished ones can be kept with "
+        "keep_unfinished=True / --keep-unfinished)"]
+    res = ingest(f, SPEC, keep_unfinished=True)
+    assert res.data["main"]["resp_id"].tolist() == ["R_b"]
+
+
+# --------------------------------------------------------------------------- Wenjuanxing multiple choice in 0/1 columns
+
+
+def spec_with_video(tmp_path: Path):
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "fixtures" / "specs" / "minimal.yaml").read_text(encoding="utf-8"))
+    raw["background"].append({
+        "id": "video", "type": "multiple",
+        "text": {"en": "Which kinds of short videos do you watch?", "zh": "您常看哪些类型的短视频？"},
+        "choices": [{"code": 1, "label": {"en": "Comedy", "zh": "搞笑"}},
+                    {"code": 2, "label": {"en": "Food", "zh": "美食"}},
+                    {"code": 3, "label": {"en": "Knowledge", "zh": "知识"}}]})
+    p = tmp_path / "video.yaml"
+    p.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return load_spec(p)
+
+
+def test_wjx_option_columns_become_one_multiple_choice_column(tmp_path):
+    spec = spec_with_video(tmp_path)
+    codes = ingest(EXPORTS / "wjx_codes.xlsx", spec)
+    text = ingest(EXPORTS / "wjx_text.xlsx", spec)
+    want = ["1;2", "2", "3", "1;3", "1", "2;3", "1", "3"]  # ANSWERS in make_exports.py
+    assert codes.data["main"]["video"].tolist() == want
+    assert text.data["main"]["video"].tolist() == want  # the "按文本" export (┋-joined) agrees
+    assert codes.problems.empty
+    mp = codes.mapping.set_index("header")
+    assert mp.loc[["7、(搞笑)", "7、(美食)", "7、(知识)"], "mapped_to"].tolist() == ["video=1", "video=2", "video=3"]
+    assert set(mp.loc[["7、(搞笑)", "7、(知识)"], "how"]) == {"choice"}
+    assert list(codes.data["main"].columns[:4]) == ["resp_id", "platform", "gender", "video"]
+
+
+def test_wjx_option_columns_with_stem_skip_codes_and_bad_values(tmp_path):
+    spec = spec_with_video(tmp_path)
+    head = ["序号", "所用时间", *ITEMS, "7、您常看哪些类型的短视频？(知识)", "7、您常看哪些类型的短视频？(搞笑)",
+            "8、(Sports)", "9、别的问题(搞笑)"]
+    rows = [head,
+            [1, "100秒", *[3] * 9, 1, 1, 0, 1],
+            [2, "100秒", *[3] * 9, 0, 0, 1, 0],  # nothing chosen: missing
+            [3, "100秒", *[3] * 9, -3, -3, 0, 0],  # skipped by logic: missing
+            [4, "100秒", *[3] * 9, 2, 1, 0, 0]]
+    f = write_xlsx(tmp_path / "wjx.xlsx", rows, sheet="Sheet1")
+    res = ingest(f, spec)
+    vals = res.data["main"]["video"].tolist()
+    assert vals[0] == "1;3" and pd.isna(vals[1]) and pd.isna(vals[2]) and vals[3] == "1"
+    assert res.problems[["cell", "value", "problem", "expected"]].values.tolist() == [
+        ["L5", "2", "'2' is not 0 or 1 in an option column of question video", "1 (chosen) or 0 (not chosen)"]]
+    mp = res.mapping.set_index("header")
+    # a label that is not a choice, or a stem of another question: left unmapped
+    assert mp.loc["8、(Sports)", "mapped_to"] == "" and mp.loc["9、别的问题(搞笑)", "mapped_to"] == ""

@@ -75,7 +75,8 @@ def test_bca_undefined_when_estimate_outside_draws():
     (0.2, 0.1, 0.3, 0.01, 0.60, "indirect-only"),
     (0.0, -0.1, 0.1, 0.3, 0.01, "direct-only"),
     (0.0, -0.1, 0.1, 0.0, 0.90, "no-effect"),
-    (0.2, 0.1, 0.3, None, None, "indirect (direct path not estimated)"),
+    (0.2, 0.1, 0.3, None, None, "indirect-no-direct-path"),
+    (0.0, -0.1, 0.1, None, None, "no-indirect-no-direct-path"),
     (0.2, np.nan, np.nan, 0.3, 0.01, "undetermined"),
 ])
 def test_zhao_lynch_chen_classification(ind, lo, hi, direct, p, expected):

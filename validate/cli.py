@@ -31,6 +31,9 @@ def _add_out(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def _add_screening(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep-unfinished", action="store_true",
+                   help="keep responses a platform marks unfinished (Qualtrics Finished = False); "
+                        "previews and spam are always left out")
     p.add_argument("--screen", action="append", default=[], metavar="RULE=VALUE",
                    help="screening setting, repeatable: a rule (missing, zero_variance, longstring, attention, "
                         "speeder, outlier) = flag|drop|off, or max_missing, longstring_share, speed_ratio, "
@@ -222,7 +225,7 @@ def _cmd_ingest(args) -> int:
         raise VccError("vcc ingest needs --out DIR (or --print-mapping to only show the column mapping)")
     run_ingest(args.files, spec, out=args.out, fmt=args.fmt, mapping=args.mapping,
                mechanism=args.mechanism, print_mapping=args.print_mapping, force=args.force,
-               screening=_screening_options(args.screen))
+               screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished)
     return 0
 
 
@@ -235,7 +238,7 @@ def _cmd_validate(args) -> int:
         seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
         alpha=args.alpha,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
-        screening=_screening_options(args.screen),
+        screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished,
     )
     run_validate(args.files, spec, opts, out=args.out, force=args.force)
     return 0

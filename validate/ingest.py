@@ -39,6 +39,19 @@ numbered 1, 2, 3. When several files are stacked, numbered ids (Google,
 Wenjuanxing, Microsoft Forms: each survey counts from 1) are prefixed with the
 file name (``wave2:17``); other ids must be unique across the files.
 
+Rows that are not real responses: Qualtrics survey previews, spam and generated
+test responses (``Status`` ``Survey Preview``/1, ``Spam``/8, ``Survey Test``/2,
+...) are always left out, and unfinished responses (``Finished`` False/0, or
+``Progress`` < 100 without a ``Finished`` column) unless
+``keep_unfinished=True``; a warning names them (count and response ids) and
+:attr:`IngestResult.left_out` lists them.
+
+Wenjuanxing "按序号" exports a multiple-choice question as one 0/1 column per
+option (``7、(搞笑)``, ``7、(美食)``); when every option label is a choice of
+one ``type: multiple`` background question (and the stem, if the header has
+one, is its text), the columns become that question's column of ``;``-joined
+chosen codes, as in the "按文本" export.
+
 Missing values that are not problems: an empty cell, ``NA``/``N/A``,
 Wenjuanxing ``(跳过)`` and its codes ``-2`` and ``-3`` (skipped; skipped by
 logic), Qualtrics ``-99`` (seen but unanswered).
@@ -640,6 +653,7 @@ class _Run:
             for (c, _, _), code in zip(parts, codes):
                 c.part_of, c.role, c.how = (q.id, int(code)), "choice", "choice"
 
+    def _best_header_row(self, top: list[list], platform: str) -> int:
         best, best_n = -1, 0
         for r, row in enumerate(top):
             n = 0

@@ -171,9 +171,9 @@ def classify_mediation(indirect: float, ind_lo: float, ind_hi: float, direct: fl
     """Zhao, Lynch & Chen (2010) type of a mediation.
 
     Returns one of ``complementary`` (partial), ``competitive`` (partial),
-    ``indirect-only`` (full), ``direct-only`` (no mediation), ``no-effect``,
-    ``indirect (direct path not estimated)`` when the model has no direct path,
-    or ``undetermined`` when the interval could not be computed.
+    ``indirect-only`` (full), ``direct-only`` (no mediation), ``no-effect``; when the model
+    has no direct path, ``indirect-no-direct-path`` or ``no-indirect-no-direct-path`` (Zhao et
+    al.'s types need the direct effect); ``undetermined`` when the interval could not be computed.
 
     References
     ----------
@@ -184,7 +184,7 @@ def classify_mediation(indirect: float, ind_lo: float, ind_hi: float, direct: fl
     if sig_ind is None:
         return "undetermined"
     if direct is None or direct_p is None or not np.isfinite(direct_p):
-        return "indirect (direct path not estimated)" if sig_ind else "no indirect effect (direct path not estimated)"
+        return "indirect-no-direct-path" if sig_ind else "no-indirect-no-direct-path"
     sig_dir = direct_p < alpha
     if sig_ind and sig_dir:
         return "complementary" if np.sign(indirect) == np.sign(direct) else "competitive"

@@ -47,6 +47,7 @@ class AnalysisOptions:
     auto_cov_y: bool = True
     progress: bool = True
     screening: object = None  # validate.screening.ScreeningOptions; None means the documented defaults
+    keep_unfinished: bool = False
 
     def check(self) -> None:
         if self.estimator not in ("ML", "MLR", "WLSMV"):
@@ -102,14 +103,14 @@ class _Staging:
 
 
 def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, mechanism=None,
-               print_mapping=False, force=False, screening=None) -> dict:
+               print_mapping=False, force=False, screening=None, keep_unfinished=False) -> dict:
     """``vcc ingest``: read, map and screen responses; write the cleaned data and the logs."""
     from validate.ingest import ingest, render_mapping
     from validate.screening import screen
 
     _check_files(files)
     try:
-        res = ingest(files, spec, fmt=fmt, mapping=mapping, mechanism=mechanism)
+        res = ingest(files, spec, fmt=fmt, mapping=mapping, mechanism=mechanism, keep_unfinished=keep_unfinished)
     except InputError as exc:
         if print_mapping and getattr(exc, "mapping", None) is not None:
             print(render_mapping(exc.mapping))  # show what did match, then the problems
@@ -130,6 +131,8 @@ def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, me
 
 
 def _print_ingest_summary(res, screened, out) -> None:
+    for w in getattr(res, "warnings", []):
+        print(f"vcc: warning: {w}", file=sys.stderr)
     n_problems = len(res.problems)
     for mid, sr in screened.items():
         print(f"{mid}: {len(res.data[mid])} responses read, {len(sr.data)} kept after screening")
@@ -195,7 +198,8 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
     _check_files(files)
     out = prepare_out_dir(out, force, inputs=files)
     _progress("reading responses ...", opts.progress)
-    res = ingest(files, spec, fmt=opts.fmt, mapping=opts.mapping, mechanism=opts.mechanism)
+    res = ingest(files, spec, fmt=opts.fmt, mapping=opts.mapping, mechanism=opts.mechanism,
+                 keep_unfinished=opts.keep_unfinished)
     cleaned, screening = {}, {}
     for mid, df in res.data.items():
         if opts.mechanism and mid != opts.mechanism:
@@ -212,6 +216,7 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
                                  f"mechanism {mid}; expected one of: {', '.join(map(str, df.columns[:12]))}")
     results = analyse(cleaned, spec, opts, screening)
     results["inputs"] = [str(f) for f in files]
+    results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out
     with _Staging(out) as stage:
         res.write(stage)
         written = write_report(results, spec, stage, lang=opts.lang, data=cleaned)

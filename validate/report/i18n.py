@@ -322,6 +322,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "med_competitive": {"en": "competitive", "zh": "竞争型"},
     "med_direct_only": {"en": "direct-only (no mediation)", "zh": "仅直接（无中介）"},
     "med_no_effect": {"en": "no effect", "zh": "无效应"},
+    "med_indirect_no_direct_path": {"en": "indirect (no direct path in model)", "zh": "有间接效应（模型无直接路径）"},
+    "med_no_indirect_no_direct_path": {"en": "no indirect effect", "zh": "无间接效应"},
+    "med_undetermined": {"en": "undetermined", "zh": "无法判断"},
 }
 
 REFERENCES = [

@@ -476,7 +476,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("se", t("c_se", lang), "num3"), Column("ci", t("c_ci", lang), "ci3"),
              Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
              Column("std_ci", t("c_std_ci", lang), "ci_b3"),
-             Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "bounded3")],
+             Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
             rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _warn_notes(struct.get("warnings")),
             mid)
         for i, p in enumerate(ind):

@@ -194,8 +194,11 @@ def _table_style(doc, lang: str):
         return st
 
 
-def add_apa_table(doc, tab: Table, number: int, lang: str) -> Any:
-    """Add ``tab`` as an APA table (caption, three rules, note); returns the python-docx table."""
+def add_apa_table(doc, tab: Table, number: int, lang: str, width_cm: float = 17.0) -> Any:
+    """Add ``tab`` as an APA table (caption, three rules, note); returns the python-docx table.
+
+    ``width_cm`` is the text width the table may take: 17 cm on portrait A4, 25.7 on landscape.
+    """
     drop = DOCX_DROP.get(tab.key, set())
     cols = [c for c in tab.columns if c.key not in drop]
     _caption(doc, "table", number, tab.title, lang)
@@ -230,7 +233,7 @@ def add_apa_table(doc, tab: Table, number: int, lang: str) -> Any:
                 WD_ALIGN_PARAGRAPH.LEFT if (j == 0 or text_like) else WD_ALIGN_PARAGRAPH.CENTER)
             line.append(s)
         texts.append(line)
-    _set_widths(table, cols, texts, grid)
+    _set_widths(table, cols, texts, grid, total_cm=width_cm)
     _apa_rules(table, grid[:ncol])
     notes = list(tab.notes)
     if missing:
@@ -316,7 +319,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                 wide = k in WIDE_TABLES
                 if wide:
                     _orient(doc, landscape=True)  # nine columns fit a landscape page, not a portrait one
-                add_apa_table(doc, tabs[k], n_tab, lang)
+                add_apa_table(doc, tabs[k], n_tab, lang, width_cm=25.7 if wide else 17.0)
                 if wide:
                     _orient(doc, landscape=False)
     _heading(doc, t("sec_method", lang), 1, lang)
