@@ -21,6 +21,8 @@ __all__ = [
     "write_text",
     "write_bytes",
     "safe_cell",
+    "safe_frame",
+    "write_csv",
     "prepare_out_dir",
 ]
 
@@ -37,6 +39,20 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def safe_frame(df):
+    """A copy of ``df`` whose text cells pass through :func:`safe_cell` (numbers untouched)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype == object or str(out[c].dtype) in ("string", "str"):
+            out[c] = out[c].map(safe_cell)
+    return out
+
+
+def write_csv(path: str | Path, df) -> Path:
+    """Write ``df`` as UTF-8 CSV with a BOM (so Chinese Excel opens it), formula-safe, atomically."""
+    return atomic_write(path, lambda p: safe_frame(df).to_csv(p, index=False, encoding="utf-8-sig"))
 
 
 @contextlib.contextmanager

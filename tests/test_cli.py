@@ -93,3 +93,13 @@ def test_keep_unfinished_reaches_ingest(tmp_path, capsys):
     rc = main(["ingest", str(data), "--model", str(MINIMAL), "--keep-unfinished", "--out", str(tmp_path / "b")])
     assert rc == 0
     assert "unfinished response(s) kept" in capsys.readouterr().err
+
+
+def test_csv_outputs_are_formula_safe(tmp_path):
+    import pandas as pd
+
+    from instruments.outputs import write_csv
+
+    path = write_csv(tmp_path / "x.csv", pd.DataFrame({"resp_id": ["=1+1", "@SUM(A1)", "ok"], "v": [-2.0, 1.0, 3.0]}))
+    text = path.read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and "'@SUM(A1)" in text and "-2.0" in text and "'-2" not in text

@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from instruments.errors import InputError
-from instruments.outputs import atomic_write, safe_cell
+from instruments.outputs import atomic_write, safe_cell, write_csv
 from instruments.spec import ModelSpec
 
 from .formats import (
@@ -278,7 +278,8 @@ class IngestResult:
                                            "n_problems"])
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write ``mapping.csv``, ``problems.csv``, ``problems.xlsx`` and ``responses_<mechanism>.csv``.
+        """Write ``mapping.csv``, ``problems.csv``, ``problems.xlsx``, ``responses_<mechanism>.csv``
+        and, when the platform marked responses as previews, spam or unfinished, ``left_out.csv``.
 
         CSV files are UTF-8 with a BOM so that Excel (also Chinese Excel) opens
         them correctly. Every file is written atomically.
@@ -289,13 +290,15 @@ class IngestResult:
             _write_csv(out / "problems.csv", self.problems),
             write_table_xlsx(out / "problems.xlsx", {"problems": self.problems}),
         ]
+        if len(getattr(self, "left_out", [])):
+            paths.append(_write_csv(out / "left_out.csv", self.left_out))
         for mid, df in self.data.items():
             paths.append(_write_csv(out / f"responses_{mid}.csv", df))
         return paths
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> Path:
-    return atomic_write(path, lambda p: df.to_csv(p, index=False, encoding="utf-8-sig"))
+    return write_csv(path, df)
 
 
 def write_table_xlsx(path: str | Path, frames: Mapping[str, pd.DataFrame]) -> Path:

@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import stats
 
 from instruments.errors import InputError
-from instruments.outputs import atomic_write
+from instruments.outputs import atomic_write, write_csv
 from instruments.spec import Mechanism, ModelSpec, Scale
 
 __all__ = [
@@ -199,14 +199,11 @@ class ScreeningResult:
         out = Path(out_dir)
         m = mechanism or self.mechanism
         paths = [
-            atomic_write(out / f"cleaned_{m}.csv",
-                         lambda p: self.cleaned.to_csv(p, index=False, encoding="utf-8-sig")),
+            write_csv(out / f"cleaned_{m}.csv", self.cleaned),
             write_table_xlsx(out / f"cleaned_{m}.xlsx", {"cleaned": self.cleaned, "screening_log": self.log,
                                                          "summary": self.summary}),
-            atomic_write(out / f"screening_log_{m}.csv",
-                         lambda p: self.log.to_csv(p, index=False, encoding="utf-8-sig")),
-            atomic_write(out / f"screening_summary_{m}.csv",
-                         lambda p: self.summary.to_csv(p, index=False, encoding="utf-8-sig")),
+            write_csv(out / f"screening_log_{m}.csv", self.log),
+            write_csv(out / f"screening_summary_{m}.csv", self.summary),
         ]
         if parquet:
             paths.append(atomic_write(out / f"cleaned_{m}.parquet",
