@@ -865,7 +865,7 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
         out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
                    tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-                   rmsea_robust=fm.rmsea(chisq, df, N, G, c_hat=c))
+                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
     if pats is not None and df > 0:
         out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
                                          chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
@@ -881,9 +881,7 @@ def _scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G):
                baseline_chisq_scaling_factor=cb,
                cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
                tli_scaled=fm.tli(ts, df, tbs, bdf),
-               rmsea_scaled=fm.rmsea(ts, df, N, G))
-    out["rmsea_ci_lower_scaled"], out["rmsea_ci_upper_scaled"] = fm.rmsea_ci(ts, df, N, G)
-    out["rmsea_pvalue_scaled"] = fm.rmsea_pvalue(ts, df, N, G)
+               **fm.rmsea_scaled_measures(chisq, df, N, G, scaling_factor=c))
     return out
 
 
@@ -895,9 +893,9 @@ def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, d
     """
     from .robust_fiml import fiml_corrected, fiml_yb_factors, h1_pieces
     nan = float("nan")
-    out = dict(cfi_robust=nan, tli_robust=nan, rmsea_robust=nan)
+    out = dict(cfi_robust=nan, tli_robust=nan, **fm.rmsea_robust_measures(nan, df, N, G, c_hat3=nan))
     scaled_keys = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
-                   "cfi_scaled", "tli_scaled", "rmsea_scaled")
+                   "cfi_scaled", "tli_scaled", *fm.rmsea_scaled_measures(nan, df, N, G, scaling_factor=nan))
     if estimator == "MLR":
         out.update(dict.fromkeys(scaled_keys, nan))
     try:
@@ -925,5 +923,5 @@ def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, d
         return out
     out.update(cfi_robust=min(max(fm.cfi(XX3, df, XX3n, bdf, c3, c3n), 0.0), 1.0),
                tli_robust=fm.tli(XX3, df, XX3n, bdf, c3, c3n),
-               rmsea_robust=fm.rmsea(XX3, df, N, G, c_hat=c3))
+               **fm.rmsea_robust_measures(XX3, df, N, G, c_hat3=c3))
     return out

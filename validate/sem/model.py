@@ -353,7 +353,7 @@ def _precompute(b: _Block, nv: int, q: int) -> None:
     # u = Z[z_u] * z_su, v = Z[z_v]; m-cells point at the zero row
     nz = 2 * nv + 1
     zero = 2 * nv
-    nA, nS, nM = b.nA, b.nS, b.nM
+    nA, nM = b.nA, b.nM
     b.z_u = np.concatenate([b.A_r, b.S_r, np.full(nM, zero, dtype=np.intp)]).astype(np.intp)
     b.z_v = np.concatenate([nv + b.A_c, b.S_c, np.full(nM, zero, dtype=np.intp)]).astype(np.intp)
     b.z_su = np.concatenate([np.ones(nA), np.where(b.S_r == b.S_c, 0.5, 1.0), np.zeros(nM)])
