@@ -80,36 +80,29 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def _split_plus(text: str) -> list[str]:
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split ``text`` on ``sep`` outside parentheses (so ``c(a, b)*x + y`` splits on the ``+`` only)."""
     parts, depth, cur = [], 0, []
     for ch in text:
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        if ch == "+" and depth == 0:
+        if ch == sep and depth == 0:
             parts.append("".join(cur))
             cur = []
         else:
             cur.append(ch)
     parts.append("".join(cur))
     return [p.strip() for p in parts]
+
+
+def _split_plus(text: str) -> list[str]:
+    return _split_top(text, "+")
 
 
 def _split_star(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "*" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip() for p in parts]
+    return _split_top(text, "*")
 
 
 def _atom_value(tok: str, line: int):
