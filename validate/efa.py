@@ -195,7 +195,8 @@ def bartlett_sphericity(df: pd.DataFrame, items: Sequence[str] | None = None) ->
 # --------------------------------------------------------------------------------------
 def _smc(r: np.ndarray) -> np.ndarray:
     try:
-        return 1 - 1 / np.diag(np.linalg.inv(r))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a singular R is reported by the caller
+            return 1 - 1 / np.diag(np.linalg.inv(r))
     except np.linalg.LinAlgError:  # pragma: no cover - singular R
         return np.max(np.abs(r - np.eye(len(r))), axis=0)
 

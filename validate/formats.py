@@ -165,6 +165,9 @@ def sniff_file(path: str | Path) -> str:
         if "<html" in text_head or "<table" in text_head:
             return "html"
         raise InputError(f"{p.name}: is an XML file, not a spreadsheet; expected .xlsx, .xls or .csv")
+    if head.startswith((b"$FL2", b"$FL3")):
+        raise InputError(f"{p.name}: is an SPSS data file (.sav), which the toolkit does not read; in SPSS use "
+                         "File > Export > Excel (or CSV) with 'Save value labels' off, and give that file")
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf")):
         raise InputError(f"{p.name}: is not a spreadsheet (it looks like a {_magic_name(head)} file); "
                          "expected .xlsx, .xls or .csv")

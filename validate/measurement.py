@@ -117,15 +117,29 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     X = df[items].astype(float)
     complete = X.dropna()
     out: dict = {}
+    if len(complete) == 0 and len(X):
+        # Every complete-case statistic would otherwise blame the first item; name the real cause once.
+        empty = [i for i in items if X[i].isna().all()]
+        cause = (f"item(s) {', '.join(empty)} have no answers at all (all {len(X)} responses are empty)"
+                 if empty else f"none of the {len(X)} respondents answered every item")
+        warnings.append(f"mechanism {mechanism.id}: {cause}; statistics that need complete responses "
+                        "(Mardia's test, KMO, Bartlett's test, parallel analysis, EFA, Harman's test and, with "
+                        "listwise deletion, the CFA and SEM) cannot be computed; check the export or mapping "
+                        "of these columns")
 
-    desc = _guard(warnings, "item descriptives", descriptives.item_descriptives, X, items,
-                  scale_min=spec.scale.min, scale_max=spec.scale.max)
+    answered = [i for i in items if X[i].notna().any()]  # an item nobody answered spoils no other's row
+    if len(answered) < len(items):
+        warnings.append("item descriptives of " + ", ".join(i for i in items if i not in answered)
+                        + " could not be computed: the item has no observed values (all missing)")
+    desc = (_guard(warnings, "item descriptives", descriptives.item_descriptives, X, answered,
+                   scale_min=spec.scale.min, scale_max=spec.scale.max) if answered else None)
     if desc is not None:
         item_construct = {i: c for c, its in constructs.items() for i in its}
         desc = desc.rename(columns={"skewness": "skew"})
         desc.insert(1, "construct", desc["item"].map(item_construct))
     out["descriptives"] = _records(desc)
-    mard = _guard(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
+    mard = (_guard(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
+            if len(complete) else None)
     out["mardia"] = _records(mard)
 
     meas: dict = {"warnings": warnings, "n_complete": int(len(complete))}
@@ -190,8 +204,9 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     meas["cross_loadings"] = _records(cl)
 
     # ---- exploratory checks and common method bias
-    meas.update(_exploratory(complete, items, len(constructs), opts, warnings))
-    harm = _guard(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
+    meas.update(_exploratory(complete, items, len(constructs), opts, warnings) if len(complete) else {})
+    harm = (_guard(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
+            if len(complete) else None)
     if harm is not None and len(harm):
         rows = _records(harm)
         first = next((r for r in rows if r["method"] == "pca"), rows[0])

@@ -145,6 +145,13 @@ def _check_files(files) -> None:
     missing = [f for f in files if not Path(f).exists()]
     if missing:
         raise InputError("input file(s) not found: " + ", ".join(str(m) for m in missing))
+    seen: dict = {}
+    for f in files:
+        key = Path(f).resolve()
+        if key in seen:
+            raise InputError(f"{f}: the same response file is given twice (also as {seen[key]}); "
+                             "expected each file once")
+        seen[key] = f
 
 
 def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOptions,
@@ -179,6 +186,11 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             _progress(f"[{m.id}] structural model ...", opts.progress)
             cfa_fit = (entry.get("measurement") or {}).get("fit")
             entry.update(analyse_structural(df, m, spec, opts, cfa_fit=cfa_fit))
+        elif opts.group:
+            from validate.structural import _platforms
+
+            _progress(f"[{m.id}] groups ...", opts.progress)
+            entry.update(_platforms(df, m, spec, opts))  # measurement invariance needs no paths
         results["mechanisms"][m.id] = entry
     from validate.structural import compare_mechanisms
 
@@ -214,6 +226,9 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
             if opts.group not in df.columns:
                 raise InputError(f"--group {opts.group}: there is no column '{opts.group}' in the responses of "
                                  f"mechanism {mid}; expected one of: {', '.join(map(str, df.columns[:12]))}")
+            from validate.structural import _check_groups
+
+            _check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
     results = analyse(cleaned, spec, opts, screening)
     results["inputs"] = [str(f) for f in files]
     results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out
@@ -264,7 +279,11 @@ def _summary(results: dict, out: Path, written) -> None:
             sup = sum(bool(p.get("supported")) for p in paths)
             line += f"; {sup} of {len(paths)} hypotheses supported"
         print(line)
-    n_warn = len(results.get("warnings", [])) + sum(len(m.get("warnings", [])) for m in results["mechanisms"].values())
+    n_warn = len(results.get("warnings", []))
+    for m in results["mechanisms"].values():  # the warnings of each statistic, where the report shows them
+        n_warn += len(m.get("warnings", []))
+        for part in ("measurement", "structural", "invariance", "multigroup"):
+            n_warn += len((m.get(part) or {}).get("warnings") or [])
     if n_warn:
         print(f"{n_warn} warning(s); see the report")
     print(f"wrote to {out}:")

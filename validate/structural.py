@@ -409,14 +409,17 @@ def _check_groups(df: pd.DataFrame, column: str, n_items: int) -> pd.DataFrame:
     counts = d[column].value_counts()
     tiny = counts[counts < 2]
     if len(tiny):
-        raise InputError(f"--group {column}: group level(s) "
-                         + ", ".join(f"'{k}' ({v} respondent)" for k, v in tiny.items())
-                         + " have a single respondent; expected at least "
-                           f"{n_items + 1} per group; merge or drop these levels")
+        shown = ", ".join(f"'{k}' ({v} respondent)" for k, v in tiny.head(5).items())
+        more = f" and {len(tiny) - 5} more" if len(tiny) > 5 else ""
+        hint = (f"; '{column}' has {len(counts)} different values: is it really a grouping question "
+                "(e.g. platform)?" if len(counts) > 10 else "")
+        raise InputError(f"--group {column}: group level(s) {shown}{more} have a single respondent; expected at "
+                         f"least {n_items + 1} per group; merge or drop these levels{hint}")
     small = counts[counts <= n_items]
     if len(small):
         raise InputError(f"--group {column}: group(s) "
-                         + ", ".join(f"'{k}' ({v} respondents)" for k, v in small.items())
+                         + ", ".join(f"'{k}' ({v} respondents)" for k, v in small.head(5).items())
+                         + (f" and {len(small) - 5} more" if len(small) > 5 else "")
                          + f" have too few respondents for a {n_items}-item model; expected more than {n_items} "
                            "per group")
     return d
@@ -514,6 +517,13 @@ def _platforms(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) ->
     warnings: list[str] = []
     d = _check_groups(df, opts.group, len(mechanism.item_ids))
     levels = sorted(d[opts.group].unique(), key=lambda v: (str(type(v)), v))
+    if len(levels) < 2:
+        found = (f"every answered response is in group '{levels[0]}'" if levels
+                 else f"the column '{opts.group}' has no answers")
+        warnings.append(f"--group {opts.group}: groups cannot be compared because {found}; expected at least "
+                        "two groups, so measurement invariance and the multi-group model are not reported")
+        return {"invariance": {"group": opts.group, "configural": None, "metric": None, "scalar": None,
+                               "warnings": warnings}}
     labels = _group_labels(spec, opts.group, levels, opts.lang)
     inv = _guard(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
     out = {}

@@ -131,6 +131,9 @@ def _check_data(spec, Ys, labels, nfree):
         where = "" if lab is None else f" in group {lab!r}"
         if len(Y) < 2:
             raise ModelError(f"too few rows{where}: {len(Y)} complete case(s)")
+        empty = [spec.ov_names[i] for i in np.flatnonzero(np.isnan(Y).all(axis=0))]
+        if empty:  # possible with FIML; nanstd would warn and call the column constant
+            raise ModelError(f"no observed values{where} in column(s) {empty}: every case is missing")
         sd = np.nanstd(Y, axis=0)
         zero = [spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))]
         if zero:
