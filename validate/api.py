@@ -15,7 +15,12 @@ from validate.descriptives import item_descriptives, mardia
 from validate.efa import bartlett_sphericity, efa, kmo, parallel_analysis
 from validate.ingest import IngestResult, ingest, render_mapping
 from validate.measurement import analyse_measurement
-from validate.mediation import bca_ci, classify_mediation, enumerate_chains, percentile_ci
+from validate.mediation import (
+    bca_ci,
+    classify_mediation,
+    enumerate_chains,
+    percentile_ci,
+)
 from validate.ordinal import ordinal_moments, polychoric
 from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
 from validate.power import PowerResult, power_study
@@ -24,8 +29,18 @@ from validate.report import write_report
 from validate.screening import ScreeningOptions, ScreeningResult, screen
 from validate.sem import SemResult, fit_moments, fit_sem, parse_model
 from validate.simulate import population_model, simulate_mechanism, simulate_study
-from validate.structural import analyse_structural, compare_mechanisms, invariance, multigroup_paths
-from validate.validity import cross_loadings, fornell_larcker, harman_single_factor, htmt
+from validate.structural import (
+    analyse_structural,
+    compare_mechanisms,
+    invariance,
+    multigroup_paths,
+)
+from validate.validity import (
+    cross_loadings,
+    fornell_larcker,
+    harman_single_factor,
+    htmt,
+)
 
 __all__ = [
     "AnalysisOptions",

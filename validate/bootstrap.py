@@ -17,6 +17,8 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from .blas import single_threaded_blas
+
 __all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife"]
 
 
@@ -72,16 +74,11 @@ def resample_indices(seed: int, b: int, n: int) -> np.ndarray:
 
 
 def _run_chunk(stat: ResampleStatistic, data: np.ndarray, seed: int, start: int, stop: int, k: int):
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn/joblib stacks
-        threadpool_limits = None
-    ctx = threadpool_limits(1) if threadpool_limits is not None else _Null()
     out = np.full((stop - start, k), np.nan)
     ok = np.zeros(stop - start, dtype=bool)
     reasons: Counter = Counter()
     n = data.shape[0]
-    with ctx:
+    with single_threaded_blas():
         for j, b in enumerate(range(start, stop)):
             vec, why = stat(data[resample_indices(seed, b, n)])
             if why is None and vec is not None and np.all(np.isfinite(vec)):
@@ -90,14 +87,6 @@ def _run_chunk(stat: ResampleStatistic, data: np.ndarray, seed: int, start: int,
             else:
                 reasons[why or "the statistic was not finite"] += 1
     return start, out, ok, reasons
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
 
 
 def default_workers() -> int:
@@ -171,19 +160,7 @@ def jackknife(stat: ResampleStatistic, data: np.ndarray, k: int) -> np.ndarray:
 
 
 def _bar(total: int, desc: str, enabled: bool):
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
+    """A tqdm progress bar on standard error; disabled (a no-op) when ``enabled`` is false."""
+    from tqdm.auto import tqdm
 
-            return tqdm(total=total, desc=desc, unit="resample", leave=False, dynamic_ncols=True)
-        except ImportError:  # pragma: no cover
-            pass
-
-    class _NoBar:
-        def update(self, n):
-            pass
-
-        def close(self):
-            pass
-
-    return _NoBar()
+    return tqdm(total=total, desc=desc, unit="resample", leave=False, dynamic_ncols=True, disable=not enabled)

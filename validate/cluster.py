@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from instruments.errors import InputError
+from validate.blas import single_threaded_blas
 
 __all__ = ["ClusterError", "DaskExecutor", "LocalExecutor", "make_executor", "toolkit_fingerprint"]
 
@@ -85,20 +86,9 @@ def _worker_fingerprint() -> str:  # runs on each Dask worker
     return toolkit_fingerprint()
 
 
-def _blas_one_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with joblib/scikit stacks
-        return None
-    return threadpool_limits(1)
-
-
 def _pinned_call(fn: Callable, args: tuple) -> Any:
     """Run ``fn(*args)`` with BLAS limited to one thread (one task per core, no oversubscription)."""
-    ctx = _blas_one_thread()
-    if ctx is None:  # pragma: no cover
-        return fn(*args)
-    with ctx:
+    with single_threaded_blas():
         return fn(*args)
 
 

@@ -14,13 +14,13 @@ random state is touched.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from validate.blas import single_threaded_blas
 from validate.descriptives import (
     ItemDataError,
     TooFewItemsError,
@@ -34,20 +34,6 @@ __all__ = ["EFAResult", "FactorAnalysisError", "bartlett_sphericity", "efa", "km
 
 class FactorAnalysisError(ValueError):
     """A factor model cannot be estimated for the given data and settings."""
-
-
-def _one_blas_thread():
-    """Context manager limiting BLAS to one thread, restoring the previous limit on exit.
-
-    The optimisers work on p x p matrices with p ~ 10-50, where multi-threaded OpenBLAS calls
-    inside scipy's L-BFGS-B are up to 50 times slower on a busy machine. Uses threadpoolctl
-    when it is installed (optional); otherwise does nothing.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional dependency
-        return nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _cor_pairwise(x: pd.DataFrame, what: str) -> np.ndarray:
@@ -470,7 +456,7 @@ def efa(
     if x.isna().any().any():
         reasons.append("pairwise-complete correlations used (missing values present)")
     fit = _minres_fit if method == "minres" else _ml_fit
-    with _one_blas_thread():
+    with single_threaded_blas():
         load, psi, info = fit(r, n_factors)
     if not info["converged"]:
         reasons.append(f"extraction did not converge: {info['message']}")
@@ -634,7 +620,7 @@ def parallel_analysis(
     obs_pc = np.linalg.eigvalsh(r)[::-1]
     sim_pc = np.empty((n_iter, p))
     sim_fa = np.full((n_iter, p), np.nan)
-    with _one_blas_thread():
+    with single_threaded_blas():
         obs_fa = _fa_values(r) if fa else np.full(p, np.nan)
         for i in range(n_iter):
             c = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)

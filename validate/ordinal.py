@@ -906,6 +906,19 @@ def dwls_fit_function(obs, implied, weight_diag, n, jacobian=None):
     return f, -c * (jac.T @ (w * d))
 
 
+def _sandwich_parts(what: str, Delta, W, Gamma):
+    """``Delta``, ``W`` (a vector is its diagonal) and ``Gamma`` as float arrays whose shapes fit."""
+    delta = np.asarray(Delta, dtype=float)
+    gamma = np.asarray(Gamma, dtype=float)
+    w = np.asarray(W, dtype=float)
+    if w.ndim == 1:
+        w = np.diag(w)
+    q = gamma.shape[0]
+    if gamma.shape != (q, q) or w.shape != (q, q) or delta.ndim != 2 or delta.shape[0] != q:
+        raise ValueError(f"{what}: Gamma {gamma.shape}, W {w.shape} and Delta {delta.shape} do not fit together")
+    return delta, w, gamma
+
+
 def dwls_robust_vcov(Delta, W, Gamma, n) -> np.ndarray:
     """Robust (sandwich) covariance matrix of DWLS estimates, lavaan's ``se = "robust.sem"``.
 
@@ -927,16 +940,7 @@ def dwls_robust_vcov(Delta, W, Gamma, n) -> np.ndarray:
         divides by ``n - 1``, matching its ``(n - 1) / n`` scaled DWLS objective. Matches
         lavaan 0.6.14's WLSMV standard errors on the Holzinger-Swineford ordinal CFA to 1e-8.
     """
-    delta = np.asarray(Delta, dtype=float)
-    gamma = np.asarray(Gamma, dtype=float)
-    w = np.asarray(W, dtype=float)
-    if w.ndim == 1:
-        w = np.diag(w)
-    q = gamma.shape[0]
-    if gamma.shape != (q, q) or w.shape != (q, q) or delta.ndim != 2 or delta.shape[0] != q:
-        raise ValueError(
-            f"dwls_robust_vcov: Gamma {gamma.shape}, W {w.shape} and Delta {delta.shape} do not fit together"
-        )
+    delta, w, gamma = _sandwich_parts("dwls_robust_vcov", Delta, W, Gamma)
     wd = w @ delta
     bread = np.linalg.inv(delta.T @ wd)
     meat = wd.T @ gamma @ wd
@@ -1002,16 +1006,7 @@ def scaled_shifted_test(T, Delta, W, Gamma, df) -> ScaledShiftedTest:
     """
     from scipy.stats import chi2
 
-    delta = np.asarray(Delta, dtype=float)
-    gamma = np.asarray(Gamma, dtype=float)
-    w = np.asarray(W, dtype=float)
-    if w.ndim == 1:
-        w = np.diag(w)
-    q = gamma.shape[0]
-    if gamma.shape != (q, q) or w.shape != (q, q) or delta.ndim != 2 or delta.shape[0] != q:
-        raise ValueError(
-            f"scaled_shifted_test: Gamma {gamma.shape}, W {w.shape} and Delta {delta.shape} do not fit together"
-        )
+    delta, w, gamma = _sandwich_parts("scaled_shifted_test", Delta, W, Gamma)
     wd = w @ delta
     info = delta.T @ wd
     u = w - wd @ np.linalg.solve(info, wd.T)

@@ -443,15 +443,13 @@ def _replicate(ctx: _Context, seed: int, n_index: int, n: int, r: int):
 
 def _power_chunk(job: _Job, n_index: int, n: int, r0: int, r1: int):
     """Replications ``r0 .. r1-1`` at the ``n_index``-th sample size (runs on a worker)."""
-    from contextlib import nullcontext
-
-    from .cluster import _blas_one_thread
+    from .blas import single_threaded_blas
 
     ctx = _context(job)
     values = np.full((r1 - r0, len(job.effects), 4), np.nan)
     status = np.zeros(r1 - r0, dtype=np.int8)
     reasons: Counter = Counter()
-    with _blas_one_thread() or nullcontext():
+    with single_threaded_blas():
         for j, r in enumerate(range(r0, r1)):
             st, why, vals = _replicate(ctx, job.seed, n_index, n, r)
             values[j] = vals

@@ -463,10 +463,8 @@ def harman_single_factor(df: pd.DataFrame, items: Sequence[str] | None = None, t
     biases in behavioral research: A critical review of the literature and recommended
     remedies. *Journal of Applied Psychology, 88*(5), 879-903.
     """
-    from validate.efa import (  # local import: efa imports nothing from here
-        _minres_fit,
-        _one_blas_thread,
-    )
+    from validate.blas import single_threaded_blas
+    from validate.efa import _minres_fit  # local import: efa imports nothing from here
 
     x = _item_frame(df, items, min_items=3, what="Harman's single-factor test")
     complete = x.dropna()
@@ -479,7 +477,7 @@ def harman_single_factor(df: pd.DataFrame, items: Sequence[str] | None = None, t
     note = f"{len(x) - n} rows with missing values dropped (listwise)" if len(x) > n else ""
     fa_reasons = [note]
     try:
-        with _one_blas_thread():
+        with single_threaded_blas():
             loadings, _, _ = _minres_fit(r, 1)
         ss = float(np.sum(loadings**2))
     except (ItemDataError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive

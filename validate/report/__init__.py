@@ -26,6 +26,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from instruments.outputs import write_text
 from instruments.spec import ModelSpec
 
@@ -73,32 +76,22 @@ def to_jsonable(obj: Any) -> Any:
         return str(obj)
     if isinstance(obj, (_dt.datetime, _dt.date)):
         return obj.isoformat()
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.bool_):
-            return bool(obj)
-        if isinstance(obj, np.integer):
-            return int(obj)
-        if isinstance(obj, np.floating):
-            return to_jsonable(float(obj))
-        if isinstance(obj, np.ndarray):
-            return to_jsonable(obj.tolist())
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
-    try:
-        import pandas as pd
-
-        if isinstance(obj, pd.DataFrame):
-            return to_jsonable(obj.to_dict(orient="records"))
-        if isinstance(obj, pd.Series):
-            return to_jsonable(obj.tolist())
-        if isinstance(obj, pd.Timestamp):
-            return None if pd.isna(obj) else obj.isoformat()
-        if obj is pd.NA or obj is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return to_jsonable(float(obj))
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, pd.DataFrame):
+        return to_jsonable(obj.to_dict(orient="records"))
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, pd.Timestamp):
+        return None if pd.isna(obj) else obj.isoformat()
+    if obj is pd.NA or obj is pd.NaT:
+        return None
     if hasattr(obj, "to_dict"):
         return to_jsonable(obj.to_dict())
     if hasattr(obj, "item"):

@@ -7,7 +7,6 @@ spec or the data is shown, never run. The figures are SVG strings built by
 
 from __future__ import annotations
 
-
 import jinja2
 from markupsafe import Markup
 
@@ -16,8 +15,17 @@ from instruments.spec import ModelSpec
 from . import apa
 from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
 from .i18n import REFERENCES, t, text
-from .tables import (Table, _d, _l, all_warnings, construct_label, mechanism_tables, method_rows,
-                     summary_table, comparison_tables)
+from .tables import (
+    Table,
+    _d,
+    _l,
+    all_warnings,
+    comparison_tables,
+    construct_label,
+    mechanism_tables,
+    method_rows,
+    summary_table,
+)
 
 __all__ = ["render_html"]
 

@@ -29,7 +29,16 @@ from instruments.spec import ModelSpec
 from . import apa
 from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
-from .tables import Table, _d, _l, all_warnings, comparison_tables, mechanism_tables, method_rows, summary_table
+from .tables import (
+    Table,
+    _d,
+    _l,
+    all_warnings,
+    comparison_tables,
+    mechanism_tables,
+    method_rows,
+    summary_table,
+)
 
 __all__ = ["build_document", "write_docx", "DOCX_TABLES", "WIDE_TABLES"]
 

@@ -6,8 +6,8 @@
 """
 
 from .api import SemResult, fit_sem
-from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
 from .effects import latent_structure
+from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
 from .estimate import MomentFit, fit_moments
 from .model import CompiledModel, SampleStats
 from .syntax import ModelSpec, parse_model

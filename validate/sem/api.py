@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ..blas import single_threaded_blas
 from . import fitmeasures as fm
-from ._threads import single_threaded_blas
 from .errors import ModelError, UnknownVariableError
 from .estimate import (
     _chol_inv,

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import linalg, optimize
 from scipy.linalg import lapack
 
-from ._threads import single_threaded_blas
+from ..blas import single_threaded_blas
 from .model import CompiledModel, SampleStats
 
 __all__ = [
