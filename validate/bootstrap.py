@@ -123,7 +123,7 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
     draws = np.full((n_boot, k), np.nan)
     ok = np.zeros(n_boot, dtype=bool)
     failures: Counter = Counter()
-    bar = _bar(n_boot, desc, progress)
+    bar = progress_bar(n_boot, desc, progress)
     args = [(stat, data, seed, s, e, k) for s, e in bounds]
     try:
         if executor is not None:
@@ -159,8 +159,8 @@ def jackknife(stat: ResampleStatistic, data: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _bar(total: int, desc: str, enabled: bool):
+def progress_bar(total: int, desc: str, enabled: bool, unit: str = "resample"):
     """A tqdm progress bar on standard error; disabled (a no-op) when ``enabled`` is false."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="resample", leave=False, dynamic_ncols=True, disable=not enabled)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True, disable=not enabled)

@@ -58,6 +58,7 @@ from scipy import stats as sps
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec, Scale
 
+from .bootstrap import progress_bar
 from .mediation import enumerate_chains
 from .simulate import DEFAULT_EXOGENOUS_CORR, default_thresholds, population_model
 
@@ -1076,7 +1077,7 @@ def power_study(
 
         executor = own = make_executor(scheduler, workers=workers)
     where = executor.describe() if hasattr(executor, "describe") else "a custom executor"
-    bar = _bar(len(ns) * replications, f"{mech.id} power", progress)
+    bar = progress_bar(len(ns) * replications, f"{mech.id} power", progress, unit="replication")
     try:
         for i, r0, vals, st, why in executor(_power_chunk, args):
             k = len(st)
@@ -1107,23 +1108,6 @@ def power_study(
                   "run": {"executor": where, "elapsed_seconds": round(time.time() - started, 3),
                           "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started))}},
     )
-
-
-def _bar(total: int, desc: str, enabled: bool):
-    class _NoBar:
-        def update(self, n):
-            pass
-
-        def close(self):
-            pass
-
-    if not enabled:
-        return _NoBar()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="replication", leave=False, dynamic_ncols=True)
 
 
 # --------------------------------------------------------------------------- outputs
