@@ -92,6 +92,16 @@ PATH_DIFFERENCES = {
 }
 
 
+
+def _fixed(x: float, digits: int) -> str:
+    """``x`` to ``digits`` decimals, the same on every machine.
+
+    Population values such as R^2 = 0.3215 sit on a rounding tie; the last bit of the float
+    differs between BLAS builds, so the value is first rounded to 9 decimals (far below any
+    printed digit) to land on one float before it is formatted.
+    """
+    return f"{round(float(x), 9):.{digits}f}"
+
 def paths_for(prefix: str) -> dict[str, float]:
     """The common path coefficients of one mechanism (prefix P or C)."""
     out = {}
@@ -241,7 +251,7 @@ def _readme(spec, study: SimulatedStudy) -> str:
                          "by platform": differs})
         out += [_md_table(pd.DataFrame(rows)), ""]
         r2 = {g: study.population[(mid, g)].r_squared for g in N_PER_PLATFORM}
-        rows = [{"construct": c, **{f"R^2 {platforms[g]}": f"{r2[g][c]:.3f}" for g in N_PER_PLATFORM}}
+        rows = [{"construct": c, **{f"R^2 {platforms[g]}": _fixed(r2[g][c], 3) for g in N_PER_PLATFORM}}
                 for c in base.r_squared]
         out += ["Explained variance of the endogenous constructs:", "", _md_table(pd.DataFrame(rows)), ""]
     out += ["### Platform difference", ""]
