@@ -25,7 +25,7 @@ statistic drops them. None are dropped for bench_28; for PoliticalDemocracy
 (n = 75, where about 40% of the draws have a negative residual variance) our
 statistic keeps them too here, so that both sides summarise the same draws.
 Ours is also timed with ``SuggestedStatistic`` (the changes suggested for
-``validate/structural.py``; same draws to ~1e-15); ``--no-suggested`` skips it.
+``validate/structural/analysis.py``; same draws to ~1e-15); ``--no-suggested`` skips it.
 
 Point estimates: lavaan's default optimiser (nlminb, ``rel.tol = 1e-10`` on the
 discrepancy) stops about 1e-5 from the optimum, so the estimates are compared
@@ -66,11 +66,11 @@ sys.path.insert(0, str(ROOT))
 
 from instruments.outputs import write_text  # noqa: E402
 from instruments.spec import load_spec  # noqa: E402
-from validate.bootstrap import run_bootstrap  # noqa: E402
-from validate.mediation import enumerate_chains, percentile_ci  # noqa: E402
+from validate.structural.bootstrap import run_bootstrap  # noqa: E402
+from validate.structural.mediation import enumerate_chains, percentile_ci  # noqa: E402
 from validate.sem import fit_sem  # noqa: E402
-from validate.simulate import simulate_mechanism  # noqa: E402
-from validate.structural import SemBootstrapStatistic  # noqa: E402
+from validate.power.simulate import simulate_mechanism  # noqa: E402
+from validate.structural.analysis import SemBootstrapStatistic  # noqa: E402
 
 SPEC = ROOT / "bench" / "specs" / "bench_28.yaml"
 LAVAAN_R = ROOT / "tests" / "fixtures" / "lavaan" / "lavaan_reference.R"
@@ -448,7 +448,7 @@ def main(argv=None):
     ap.add_argument("--no-lavaan", action="store_true")
     ap.add_argument("--skip-pd", action="store_true")
     ap.add_argument("--no-suggested", action="store_true",
-                    help="do not time the statistic with the changes suggested for validate/structural.py")
+                    help="do not time the statistic with the changes suggested for validate/structural/analysis.py")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bootstrap.json"))
     args = ap.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]

@@ -1,4 +1,4 @@
-"""Time ``validate.ingest.ingest`` on a 20,000 x 100 workbook (target: under 3 s).
+"""Time ``validate.ingest.responses.ingest`` on a 20,000 x 100 workbook (target: under 3 s).
 
 Run from the repository root::
 
@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from instruments.spec import load_spec  # noqa: E402
-from validate.ingest import ingest  # noqa: E402
+from validate.ingest.responses import ingest  # noqa: E402
 from validate.screening import screen  # noqa: E402
 
 

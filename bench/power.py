@@ -1,4 +1,4 @@
-"""Replications per second of ``validate.power.power_study``: 1 and 2 local workers, and a 2-worker Dask cluster.
+"""Replications per second of ``validate.power.study.power_study``: 1 and 2 local workers, and a 2-worker Dask cluster.
 
 Run from the repository root::
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from instruments.outputs import write_text  # noqa: E402
 from instruments.spec import load_spec  # noqa: E402
-from validate.cluster import make_executor  # noqa: E402
-from validate.power import power_study  # noqa: E402
+from validate.executors import make_executor  # noqa: E402
+from validate.power.study import power_study  # noqa: E402
 
 
 def _cpu_local() -> float:

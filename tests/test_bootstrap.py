@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from validate.bootstrap import jackknife, resample_indices, run_bootstrap
+from validate.structural.bootstrap import jackknife, resample_indices, run_bootstrap
 
 
 class MeanStat:

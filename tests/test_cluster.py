@@ -1,4 +1,4 @@
-"""Running bootstrap and power work on a real Dask cluster (validate.cluster).
+"""Running bootstrap and power work on a real Dask cluster (validate.executors).
 
 A ``distributed.LocalCluster`` with two worker processes stands in for a
 cluster of machines: same scheduler, same protocol, same failure handling.
@@ -20,9 +20,9 @@ import pytest
 
 from instruments.errors import InputError
 from instruments.spec import load_spec
-from validate.bootstrap import run_bootstrap
-from validate.cluster import ClusterError, DaskExecutor, LocalExecutor, make_executor
-from validate.power import power_study
+from validate.structural.bootstrap import run_bootstrap
+from validate.executors import ClusterError, DaskExecutor, LocalExecutor, make_executor
+from validate.power.study import power_study
 
 MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 
@@ -105,7 +105,7 @@ def spec():
 
 @pytest.fixture(scope="module")
 def data():
-    from validate.simulate import simulate_mechanism
+    from validate.power.simulate import simulate_mechanism
 
     spec = load_spec(MINIMAL)
     df = simulate_mechanism(spec.mechanisms["main"], spec.scale, 150, paths=0.3, seed=7)
@@ -157,10 +157,10 @@ def test_power_study_connects_by_address(cluster, spec):
 
 def test_structural_bootstrap_statistic_on_cluster_equals_local(executor, spec):
     """The analysis' own SEM bootstrap statistic (indirect effects refitted from moments) on the cluster."""
-    from validate.mediation import enumerate_chains
+    from validate.structural.mediation import enumerate_chains
     from validate.sem import fit_sem
-    from validate.simulate import simulate_mechanism
-    from validate.structural import SemBootstrapStatistic
+    from validate.power.simulate import simulate_mechanism
+    from validate.structural.analysis import SemBootstrapStatistic
 
     mech = spec.mechanisms["main"]
     df = simulate_mechanism(mech, spec.scale, 200, paths=0.4, seed=12)
@@ -256,7 +256,7 @@ def test_scheduler_without_workers():
 
 
 def test_workers_with_another_toolkit_version_are_refused(cluster, monkeypatch):
-    import validate.cluster as vc
+    import validate.executors as vc
 
     monkeypatch.setattr(vc, "toolkit_fingerprint", lambda: "0000000000000000")  # only here, not on the workers
     with pytest.raises(ClusterError, match=r"2 worker\(s\) of the Dask cluster at .* run a different version"):

@@ -1,4 +1,4 @@
-"""validate.descriptives against psych 2.2.9 (tests/fixtures/psych/psych_reference.json)."""
+"""validate.measurement.descriptives against psych 2.2.9 (tests/fixtures/psych/psych_reference.json)."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     MissingItemError,
     NonNumericItemError,

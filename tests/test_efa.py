@@ -1,4 +1,4 @@
-"""validate.efa against psych 2.2.9 (KMO, cortest.bartlett, fa.parallel, fa) and GPArotation."""
+"""validate.measurement.efa against psych 2.2.9 (KMO, cortest.bartlett, fa.parallel, fa) and GPArotation."""
 
 import itertools
 import json
@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     NonNumericItemError,
     TooFewItemsError,
     ZeroVarianceError,
 )
-from validate.efa import (
+from validate.measurement.efa import (
     FactorAnalysisError,
     bartlett_sphericity,
     efa,

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from instruments.errors import InputError
-from validate import formats
-from validate.formats import (
+from validate.ingest import formats
+from validate.ingest.formats import (
     cell_name,
     column_letter,
     detect_platform,
@@ -227,7 +227,7 @@ def test_unreadable_workbook_says_how_to_fix(tmp_path):
 
 
 def test_qualtrics_status_and_finished_cells():
-    from validate.formats import qualtrics_finished, qualtrics_status
+    from validate.ingest.formats import qualtrics_finished, qualtrics_status
 
     assert meta_role("qualtrics", "Status") == "status"
     assert meta_role("qualtrics", "Finished") == "finished"

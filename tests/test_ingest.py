@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from instruments.errors import InputError
 from instruments.spec import load_spec
-from validate.ingest import (
+from validate.ingest.responses import (
     MAPPING_COLUMNS,
     PROBLEM_COLUMNS,
     ingest,
@@ -571,11 +571,11 @@ def test_encrypted_workbook_named_xls(tmp_path):
 def test_docstring_examples_run(monkeypatch):
     import doctest
 
-    import validate.ingest
+    import validate.ingest.responses
     import validate.screening
 
     monkeypatch.chdir(ROOT.parent)
-    for mod in (validate.ingest, validate.screening):
+    for mod in (validate.ingest.responses, validate.screening):
         res = doctest.testmod(mod)
         assert res.attempted > 0 and res.failed == 0, mod.__name__
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from instruments.spec import load_spec
-from validate.measurement import analyse_measurement
+from validate.measurement.analysis import analyse_measurement
 from validate.pipeline import AnalysisOptions
 
 FIX = Path(__file__).parent / "fixtures"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from validate.mediation import (
+from validate.structural.mediation import (
     Chain,
     bca_ci,
     classify_mediation,

@@ -1,4 +1,4 @@
-"""validate.ordinal: thresholds, polychoric correlations, Gamma (NACOV) and the WLSMV test.
+"""validate.sem.ordinal: thresholds, polychoric correlations, Gamma (NACOV) and the WLSMV test.
 
 Reference numbers: tests/fixtures/ordinal/*.json, made by make_reference.R there with lavaan
 0.6.14. Tolerances are explicit in each test; the figures achieved when this was written are
@@ -19,9 +19,9 @@ import pytest
 from scipy import integrate
 from scipy.stats import norm
 
-import validate.ordinal as ordinal_module
+import validate.sem.ordinal as ordinal_module
 from instruments.errors import InputError
-from validate.ordinal import (
+from validate.sem.ordinal import (
     OrdinalWarning,
     baseline_test,
     bvn_cdf,

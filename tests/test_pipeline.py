@@ -8,7 +8,7 @@ import pytest
 from instruments.spec import load_spec
 from validate.cli import main
 from validate.pipeline import AnalysisOptions, run_validate
-from validate.simulate import simulate_study
+from validate.power.simulate import simulate_study
 
 FIX = Path(__file__).parent / "fixtures"
 SPEC_PATH = FIX / "specs" / "minimal.yaml"

@@ -1,4 +1,4 @@
-"""Monte Carlo power analysis (validate.power): reference values, sanity, reproducibility, errors, outputs."""
+"""Monte Carlo power analysis (validate.power.study): reference values, sanity, reproducibility, errors, outputs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from instruments.errors import InputError
 from instruments.spec import load_spec
-from validate.power import (
+from validate.power.study import (
     CONVENTIONAL_PATH,
     _context,
     _draw_codes,
@@ -26,7 +26,7 @@ from validate.power import (
     power_study,
     required_n,
 )
-from validate.simulate import default_thresholds
+from validate.power.simulate import default_thresholds
 
 MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 FIX = Path(__file__).parent / "fixtures" / "power"
@@ -72,7 +72,7 @@ def test_replication_matches_lavaan(spec):
 
 def test_draws_are_the_simulators(spec):
     """A replication's data are simulate_mechanism's codes (same generator) with reverse-keyed items recoded."""
-    from validate.simulate import simulate_mechanism
+    from validate.power.simulate import simulate_mechanism
 
     mech = load_spec().mechanisms["consumer"]
     scale = load_spec().scale

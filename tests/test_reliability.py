@@ -1,4 +1,4 @@
-"""validate.reliability against psych::alpha 2.2.9 and semTools::reliability 0.5.6."""
+"""validate.measurement.reliability against psych::alpha 2.2.9 and semTools::reliability 0.5.6."""
 
 import json
 from pathlib import Path
@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     NonNumericItemError,
     TooFewItemsError,
     ZeroVarianceError,
 )
-from validate.reliability import (
+from validate.measurement.reliability import (
     CFAInputError,
     average_variance_extracted,
     composite_reliability,

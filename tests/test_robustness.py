@@ -11,7 +11,7 @@ import pytest
 
 from instruments.spec import load_spec
 from validate.cli import main
-from validate.simulate import simulate_study
+from validate.power.simulate import simulate_study
 
 SPEC = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 

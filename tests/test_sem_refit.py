@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.mediation import enumerate_chains
+from validate.structural.mediation import enumerate_chains
 from validate.sem import fit_moments, fit_sem, latent_structure
 from validate.sem.effects import EffectVector
-from validate.sem.estimate import _compiled, admissibility, optimize_ml, refit_newton
+from validate.sem.estimate import compiled_model, admissibility, optimize_ml, refit_newton
 from validate.sem.model import SampleStats
-from validate.structural import _effect_vector
+from validate.structural.analysis import effect_vector
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -55,7 +55,7 @@ def _tight(cm, S, m, n, start):
 
 def test_refit_agrees_with_a_tight_fit(hs_fit):
     res, Y = hs_fit
-    cm = _compiled(res.spec)
+    cm = compiled_model(res.spec)
     rng = np.random.default_rng(11)
     n = len(Y)
     for _ in range(15):
@@ -71,7 +71,7 @@ def test_refit_agrees_with_a_tight_fit(hs_fit):
 def test_refit_small_sample_and_heywood_cases(pd_fit):
     """PoliticalDemocracy (n = 75): resamples far from the start, some with negative variances."""
     res, Y = pd_fit
-    cm = _compiled(res.spec)
+    cm = compiled_model(res.spec)
     rng = np.random.default_rng(3)
     n = len(Y)
     inadmissible = 0
@@ -87,7 +87,7 @@ def test_refit_small_sample_and_heywood_cases(pd_fit):
 
 def test_refit_gives_up_cleanly_and_fit_moments_falls_back(pd_fit):
     res, Y = pd_fit
-    cm = _compiled(res.spec)
+    cm = compiled_model(res.spec)
     S, m = _moments(Y)
     bad = res.theta.copy()
     bad[cm.variance_mask] = -5.0  # implied covariance matrix not positive definite
@@ -119,7 +119,7 @@ def test_refit_multigroup():
     df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
     model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
     res = fit_sem(model, df, kind="cfa", group="school", group_equal=("loadings",))
-    cm = _compiled(res.spec)
+    cm = compiled_model(res.spec)
     rng = np.random.default_rng(5)
     groups = [df[df["school"] == g][list(res.spec.ov_names)].to_numpy(float) for g in sorted(df["school"].unique())]
     for _ in range(5):
@@ -142,7 +142,7 @@ def test_effect_vector_matches_latent_structure(pd_fit):
     pairs = sorted({(c.source, c.target) for c in chains})
     ev = EffectVector(res.spec, factors, chains, pairs)
     B, cov = latent_structure(res.spec, res.theta, factors)
-    want = _effect_vector(B, cov, factors, chains, pairs)
+    want = effect_vector(B, cov, factors, chains, pairs)
     got = ev(res.theta)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
     # indirect ind60 -> dem60 -> dem65 = a * b (lavaan: 1.24178280736893)

@@ -117,7 +117,7 @@ def test_cfa_implied_moments_and_delta_match_lavaan(cfa):
     np.testing.assert_allclose(Sigma, ref["implied"]["cov"]["values"], atol=1e-6)
     np.testing.assert_allclose(res.implied["thresholds"][0], ref["implied"]["thresholds"]["values"], atol=1e-6)
     D = dm.jacobian(res.theta)
-    ours = [n.replace(" ", "") for n in _param_names(res)]
+    ours = [n.replace(" ", "") for n in param_names(res)]
     cols = [ours.index(n) for n in ref["delta"]["names"]]
     np.testing.assert_allclose(D[:, cols], np.array(ref["delta"]["values"]), atol=1e-6)
     # and the analytic Jacobian is the derivative of the implied moments
@@ -130,8 +130,8 @@ def test_cfa_implied_moments_and_delta_match_lavaan(cfa):
     np.testing.assert_allclose(D[:, k], num, atol=1e-8)
 
 
-def _param_names(res):
-    from validate.sem.api import _param_names as names
+def param_names(res):
+    from validate.sem.api import param_names as names
     core = res.spec.partable[res.spec.partable["op"] != ":="]
     return names(core.reset_index(drop=True), len(res.theta))
 

@@ -1,4 +1,4 @@
-"""validate.simulate: population model, item codes, and whole simulated studies."""
+"""validate.power.simulate: population model, item codes, and whole simulated studies."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal, norm
 
-import validate.simulate as simulate_module
+import validate.power.simulate as simulate_module
 from instruments.errors import InputError, SpecError
 from instruments.spec import load_spec
-from validate.simulate import (
+from validate.power.simulate import (
     Careless,
     default_thresholds,
     population_model,

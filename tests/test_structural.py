@@ -10,8 +10,8 @@ import pytest
 from instruments.errors import InputError
 from instruments.spec import load_spec
 from validate.pipeline import AnalysisOptions
-from validate.simulate import simulate_mechanism, simulate_study
-from validate.structural import analyse_structural, chisq_difference, invariance
+from validate.power.simulate import simulate_mechanism, simulate_study
+from validate.structural.analysis import analyse_structural, chisq_difference, invariance
 
 FIX = Path(__file__).parent / "fixtures"
 REF = json.loads((FIX / "structural" / "minimal_sem.json").read_text())
@@ -192,7 +192,7 @@ def test_mechanisms_side_by_side_matched_by_role(tmp_path):
     import yaml
 
     from validate.report.tables import comparison_tables
-    from validate.structural import compare_mechanisms
+    from validate.structural.analysis import compare_mechanisms
 
     raw = yaml.safe_load((FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8"))
     second = json.loads(json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR").replace("ACT", "XAC")

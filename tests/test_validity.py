@@ -1,4 +1,4 @@
-"""validate.validity against semTools::htmt 0.5.6 and psych 2.2.9."""
+"""validate.measurement.validity against semTools::htmt 0.5.6 and psych 2.2.9."""
 
 import json
 from pathlib import Path
@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     NonNumericItemError,
     TooFewItemsError,
     ZeroVarianceError,
 )
-from validate.reliability import reliability_from_cfa
-from validate.validity import (
+from validate.measurement.reliability import reliability_from_cfa
+from validate.measurement.validity import (
     convergent_validity,
     cross_loadings,
     fornell_larcker,

@@ -10,32 +10,32 @@ imports only what each subcommand needs.
 """
 
 from instruments.spec import load_spec
-from validate.bootstrap import BootstrapResult, run_bootstrap
-from validate.descriptives import item_descriptives, mardia
-from validate.efa import bartlett_sphericity, efa, kmo, parallel_analysis
-from validate.ingest import IngestResult, ingest, render_mapping
-from validate.measurement import analyse_measurement
-from validate.mediation import (
+from validate.structural.bootstrap import BootstrapResult, run_bootstrap
+from validate.measurement.descriptives import item_descriptives, mardia
+from validate.measurement.efa import bartlett_sphericity, efa, kmo, parallel_analysis
+from validate.ingest.responses import IngestResult, ingest, render_mapping
+from validate.measurement.analysis import analyse_measurement
+from validate.structural.mediation import (
     bca_ci,
     classify_mediation,
     enumerate_chains,
     percentile_ci,
 )
-from validate.ordinal import ordinal_moments, polychoric
+from validate.sem.ordinal import ordinal_moments, polychoric
 from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
-from validate.power import PowerResult, power_study
-from validate.reliability import cronbach_alpha, item_total, reliability_from_cfa
+from validate.power.study import PowerResult, power_study
+from validate.measurement.reliability import cronbach_alpha, item_total, reliability_from_cfa
 from validate.report import write_report
 from validate.screening import ScreeningOptions, ScreeningResult, screen
 from validate.sem import SemResult, fit_moments, fit_sem, parse_model
-from validate.simulate import population_model, simulate_mechanism, simulate_study
-from validate.structural import (
+from validate.power.simulate import population_model, simulate_mechanism, simulate_study
+from validate.structural.analysis import (
     analyse_structural,
     compare_mechanisms,
     invariance,
     multigroup_paths,
 )
-from validate.validity import (
+from validate.measurement.validity import (
     cross_loadings,
     fornell_larcker,
     harman_single_factor,

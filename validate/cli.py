@@ -247,7 +247,7 @@ def _cmd_validate(args) -> int:
 def _cmd_power(args) -> int:
     from instruments.errors import InputError
     from instruments.outputs import prepare_out_dir
-    from validate.power import load_effects, parse_assume_std, power_study
+    from validate.power.study import load_effects, parse_assume_std, power_study
 
     ns = []
     for tok in args.n.split(","):

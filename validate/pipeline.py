@@ -105,7 +105,7 @@ class _Staging:
 def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, mechanism=None,
                print_mapping=False, force=False, screening=None, keep_unfinished=False) -> dict:
     """``vcc ingest``: read, map and screen responses; write the cleaned data and the logs."""
-    from validate.ingest import ingest, render_mapping
+    from validate.ingest.responses import ingest, render_mapping
     from validate.screening import screen
 
     _check_files(files)
@@ -157,8 +157,8 @@ def _check_files(files) -> None:
 def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOptions,
             screening: dict | None = None) -> dict:
     """Measurement and structural analysis of each mechanism; returns the results dict."""
-    from validate.measurement import analyse_measurement
-    from validate.structural import analyse_structural
+    from validate.measurement.analysis import analyse_measurement
+    from validate.structural.analysis import analyse_structural
 
     opts.check()
     results: dict = {
@@ -187,12 +187,12 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             cfa_fit = (entry.get("measurement") or {}).get("fit")
             entry.update(analyse_structural(df, m, spec, opts, cfa_fit=cfa_fit))
         elif opts.group:
-            from validate.structural import _platforms
+            from validate.structural.analysis import platform_comparison
 
             _progress(f"[{m.id}] groups ...", opts.progress)
-            entry.update(_platforms(df, m, spec, opts))  # measurement invariance needs no paths
+            entry.update(platform_comparison(df, m, spec, opts))  # measurement invariance needs no paths
         results["mechanisms"][m.id] = entry
-    from validate.structural import compare_mechanisms
+    from validate.structural.analysis import compare_mechanisms
 
     comparison = compare_mechanisms(results, spec)
     if comparison is not None:
@@ -202,7 +202,7 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
 
 def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=False) -> dict:
     """``vcc validate``: the whole pipeline, from response files to the report."""
-    from validate.ingest import ingest
+    from validate.ingest.responses import ingest
     from validate.report import write_report
     from validate.screening import screen
 
@@ -226,9 +226,9 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
             if opts.group not in df.columns:
                 raise InputError(f"--group {opts.group}: there is no column '{opts.group}' in the responses of "
                                  f"mechanism {mid}; expected one of: {', '.join(map(str, df.columns[:12]))}")
-            from validate.structural import _check_groups
+            from validate.structural.analysis import check_groups
 
-            _check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
+            check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
     results = analyse(cleaned, spec, opts, screening)
     results["inputs"] = [str(f) for f in files]
     results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out

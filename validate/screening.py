@@ -194,7 +194,7 @@ class ScreeningResult:
 
         ``mechanism`` overrides the name used in the file names (default: the mechanism screened).
         """
-        from .ingest import write_table_xlsx
+        from validate.ingest.responses import write_table_xlsx
 
         out = Path(out_dir)
         m = mechanism or self.mechanism
@@ -367,7 +367,7 @@ def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
     Parameters
     ----------
     df : DataFrame
-        One mechanism's data from :func:`validate.ingest.ingest` (``resp_id``,
+        One mechanism's data from :func:`validate.ingest.responses.ingest` (``resp_id``,
         item ids, optional ``duration_sec`` and attention-check ids).
     mechanism : Mechanism or str
     spec : ModelSpec
@@ -383,7 +383,7 @@ def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
     Examples
     --------
     >>> from instruments.spec import load_spec
-    >>> from validate.ingest import ingest
+    >>> from validate.ingest.responses import ingest
     >>> spec = load_spec("tests/fixtures/specs/minimal.yaml")
     >>> data = ingest("tests/fixtures/exports/template.xlsx", spec).data["main"]
     >>> res = screen(data, "main", spec)

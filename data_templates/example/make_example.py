@@ -5,7 +5,7 @@ Run from the repository root::
     python data_templates/example/make_example.py
 
 It simulates both mechanisms of the bundled short-video value co-creation
-model with :func:`validate.simulate.simulate_study` (seed :data:`SEED`) and
+model with :func:`validate.power.simulate.simulate_study` (seed :data:`SEED`) and
 writes, into this folder:
 
 * ``example_responses.xlsx`` -- one sheet per mechanism (``producer``,
@@ -37,7 +37,7 @@ from openpyxl import Workbook
 from instruments._layout import save_workbook
 from instruments.outputs import safe_cell, write_text
 from instruments.spec import load_spec
-from validate.simulate import (
+from validate.power.simulate import (
     Careless,
     SimulatedStudy,
     default_thresholds,
@@ -183,7 +183,7 @@ def _readme(spec, study: SimulatedStudy) -> str:
         "python data_templates/example/make_example.py",
         "```",
         "",
-        f"Seed: `{SEED}` (`validate.simulate.simulate_study(..., seed={SEED})`; every setting is in",
+        f"Seed: `{SEED}` (`validate.power.simulate.simulate_study(..., seed={SEED})`; every setting is in",
         "`make_example.py`).",
         "",
         "## Files",

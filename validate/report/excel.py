@@ -22,7 +22,7 @@ from instruments.spec import ModelSpec
 
 from . import apa
 from .i18n import t
-from .tables import Table, _d, _l, iter_tables
+from .tables import Table, as_dict, as_list, iter_tables
 
 __all__ = ["write_xlsx", "build_workbook", "SHEET_NAMES"]
 
@@ -144,9 +144,9 @@ def build_workbook(results: dict, spec: ModelSpec | None, lang: str = "en") -> W
         index_rows.append([safe_cell(name), safe_cell(tab.mechanism or ""), safe_cell(tab.title),
                            safe_cell(" ".join(tab.notes)) if tab.notes else None])
     # bootstrap draws: one column per indirect path
-    for mid, m in _d(results.get("mechanisms")).items():
-        draws = _d(_d(_d(m).get("structural")).get("bootstrap")).get("draws")
-        draws = {k: _l(v) for k, v in _d(draws).items()}
+    for mid, m in as_dict(results.get("mechanisms")).items():
+        draws = as_dict(as_dict(as_dict(m).get("structural")).get("bootstrap")).get("draws")
+        draws = {k: as_list(v) for k, v in as_dict(draws).items()}
         if not draws:
             continue
         name = _sheet_name(f"{mid}-bootstrap_draws", used)

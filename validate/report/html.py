@@ -17,8 +17,8 @@ from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
 from .i18n import REFERENCES, t, text
 from .tables import (
     Table,
-    _d,
-    _l,
+    as_dict,
+    as_list,
     all_warnings,
     comparison_tables,
     construct_label,
@@ -278,8 +278,8 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references")})
     counter = [0]
     fig = [0]
-    sp = _d(results.get("spec"))
-    tk = _d(results.get("toolkit"))
+    sp = as_dict(results.get("spec"))
+    tk = as_dict(results.get("toolkit"))
     title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "") or t("report_title", lang)
     doc_title = f"{title} \u2014 {t('report_title', lang)}"
     generated = t("generated", lang, created=results.get("created") or apa.MISSING,
@@ -287,8 +287,8 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
     summary = _view_table(summary_table(results, spec, lang), counter, "overview", lang)
     comparison = [_view_table(tb, counter, "overview", lang) for tb in comparison_tables(results, lang)]
     mechs = []
-    for mid, mres in _d(results.get("mechanisms")).items():
-        mres = _d(mres)
+    for mid, mres in as_dict(results.get("mechanisms")).items():
+        mres = as_dict(mres)
         mech = spec.mechanisms.get(mid) if spec is not None else None
         anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
         tabs = mechanism_tables(results, spec, mid, lang)
@@ -296,23 +296,23 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
                  "reliability", "htmt", "fornell_larcker", "item_total", "kmo", "modindices", "paths", "r2",
                  "chisq_diff", "indirect", "bootstrap", "invariance", "mg_tests", "mg_paths"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
-        struct = _d(mres.get("structural"))
+        struct = as_dict(mres.get("structural"))
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))
         fig[0] += 1
-        diagram = path_diagram_svg(mech, _l(struct.get("paths")), lang, _d(struct.get("r2")),
+        diagram = path_diagram_svg(mech, as_list(struct.get("paths")), lang, as_dict(struct.get("r2")),
                                    id_prefix=f"pd-{anchor}", title=f"{t('sec_diagram', lang)}: {mtitle}")
         fig_number = fig[0]
         hists = []
-        boot = _d(struct.get("bootstrap"))
-        draws = _d(boot.get("draws"))
-        for ind in _l(struct.get("indirect")):
+        boot = as_dict(struct.get("bootstrap"))
+        draws = as_dict(boot.get("draws"))
+        for ind in as_list(struct.get("indirect")):
             if not isinstance(ind, dict):
                 continue
-            chain = [str(c) for c in _l(ind.get("chain"))]
+            chain = [str(c) for c in as_list(ind.get("chain"))]
             key = "->".join(chain)
             if key in draws:
                 hists.append({"chain": key, "svg": Markup(histogram_svg(
-                    _l(draws[key]), (ind.get("ci_lower"), ind.get("ci_upper")), title=" \u2192 ".join(chain)))})
+                    as_list(draws[key]), (ind.get("ci_lower"), ind.get("ci_upper")), title=" \u2192 ".join(chain)))})
         hist_number = None
         if hists:
             fig[0] += 1
@@ -324,22 +324,22 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
                 likert.append({"construct": c.id, "svg": Markup(likert_svg(
                     df, c.items, spec.scale, lang, title=f"{construct_label(mech, c.id, lang)} ({c.id})"))})
         nr, nu = mres.get("n_raw"), mres.get("n_used")
-        mw = [str(w) for w in _l(mres.get("warnings"))]
+        mw = [str(w) for w in as_list(mres.get("warnings"))]
         for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
-            mw += [str(w) for w in _l(_d(mres.get(sec)).get("warnings"))]
+            mw += [str(w) for w in as_list(as_dict(mres.get(sec)).get("warnings"))]
         mechs.append({
             "id": mid, "anchor": anchor, "title": mtitle, "t": _Strings(views),
             "n_raw": apa.fmt_int(nr), "n_used": apa.fmt_int(nu),
             "n_dropped": apa.fmt_int(nr - nu) if isinstance(nr, (int, float)) and isinstance(nu, (int, float)) else apa.MISSING,
             "warnings": mw, "diagram": Markup(diagram), "fig_number": fig_number, "hists": hists,
             "hist_number": hist_number, "likert": likert,
-            "has_measurement": bool(_d(mres.get("measurement"))),
-            "has_structural": bool(_l(struct.get("paths"))),
+            "has_measurement": bool(as_dict(mres.get("measurement"))),
+            "has_structural": bool(as_list(struct.get("paths"))),
         })
     html = _TEMPLATE.render(
         html_lang="zh-CN" if lang == "zh" else "en", generator=f"{tk.get('name') or 'vcc'} {tk.get('version') or ''}",
         css=Markup(CSS), doc_title=doc_title, generated=generated, S=S, mechs=mechs, summary=summary, comparison=comparison,
-        global_warnings=[str(w) for w in _l(results.get("warnings"))],
+        global_warnings=[str(w) for w in as_list(results.get("warnings"))],
         method_intro=t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""),
         method=method_rows(results, lang),
         conventions=[t(k, lang) for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std")],

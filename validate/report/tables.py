@@ -99,11 +99,11 @@ def format_value(v: Any, kind: str) -> str:
 # --------------------------------------------------------------------------- helpers
 
 
-def _d(x: Any) -> dict:
+def as_dict(x: Any) -> dict:
     return x if isinstance(x, dict) else {}
 
 
-def _l(x: Any) -> list:
+def as_list(x: Any) -> list:
     return x if isinstance(x, list) else []
 
 
@@ -123,7 +123,7 @@ def path_label(src: str, dst: str, mech: Mechanism | None = None, lang: str = "e
 def _warn_notes(*lists: Any) -> list[str]:
     out = []
     for w in lists:
-        for s in _l(w):
+        for s in as_list(w):
             if s:
                 out.append(str(s))
     return out
@@ -163,10 +163,10 @@ def fit_verdicts(fitd: dict) -> dict[str, bool | None]:
 
 
 def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
-    meas = _d(mres.get("measurement"))
-    struct = _d(mres.get("structural"))
-    models = [("m_measurement", _d(meas.get("fit"))), ("m_single", _d(meas.get("single_factor_cfa"))),
-              ("m_structural", _d(struct.get("fit")))]
+    meas = as_dict(mres.get("measurement"))
+    struct = as_dict(mres.get("structural"))
+    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_single", as_dict(meas.get("single_factor_cfa"))),
+              ("m_structural", as_dict(struct.get("fit")))]
     models = [(k, f) for k, f in models if f]
     if not models:
         return None
@@ -193,11 +193,11 @@ def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
 
 
 def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
-    meas = _d(mres.get("measurement"))
-    struct = _d(mres.get("structural"))
+    meas = as_dict(mres.get("measurement"))
+    struct = as_dict(mres.get("structural"))
     keys = ("chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
-    models = [("m_measurement", _d(meas.get("fit"))), ("m_single", _d(meas.get("single_factor_cfa"))),
-              ("m_structural", _d(struct.get("fit")))]
+    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_single", as_dict(meas.get("single_factor_cfa"))),
+              ("m_structural", as_dict(struct.get("fit")))]
     models = [(k, f) for k, f in models if any(f.get(x) is not None for x in keys)]
     if not models:
         return None
@@ -213,9 +213,9 @@ def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
 
 
 def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
-    meas = _d(mres.get("measurement"))
-    struct = _d(mres.get("structural"))
-    models = [("m_measurement", _d(meas.get("fit"))), ("m_structural", _d(struct.get("fit")))]
+    meas = as_dict(mres.get("measurement"))
+    struct = as_dict(mres.get("structural"))
+    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_structural", as_dict(struct.get("fit")))]
     models = [(k, f) for k, f in models if f]
     if not models:
         return None
@@ -239,8 +239,8 @@ def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
 
 
 def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    meas = _d(mres.get("measurement"))
-    rel = _d(meas.get("reliability"))
+    meas = as_dict(mres.get("measurement"))
+    rel = as_dict(meas.get("reliability"))
     if not rel:
         return None
     cols = [Column("construct", t("c_construct", lang)), Column("label", ""),
@@ -251,7 +251,7 @@ def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) 
     cols[1].header = t("c_label", lang)
     rows, marks = [], {}
     for cid, v in rel.items():
-        v = _d(v)
+        v = as_dict(v)
         cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave"), ">", 0.50)
         rows.append({"construct": cid, "label": construct_label(mech, cid, lang),
                      "alpha": v.get("alpha"), "alpha_std": v.get("alpha_std"), "omega": v.get("omega"),
@@ -270,7 +270,7 @@ def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) 
 
 def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, kind: str,
                   diag: dict | None = None) -> Table | None:
-    mat = _d(mat)
+    mat = as_dict(mat)
     if not mat:
         return None
     order = list(mat)
@@ -280,9 +280,9 @@ def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, ki
         row: dict[str, Any] = {"construct": f"{construct_label(mech, a, lang)} ({a})", "_id": a}
         for j, b in enumerate(order):
             if j < i:
-                row[b] = apa.as_float(_d(mat.get(a)).get(b))
+                row[b] = apa.as_float(as_dict(mat.get(a)).get(b))
                 if row[b] is None:
-                    row[b] = apa.as_float(_d(mat.get(b)).get(a))
+                    row[b] = apa.as_float(as_dict(mat.get(b)).get(a))
             elif j == i and diag is not None:
                 row[b] = diag.get(a)
             else:
@@ -292,7 +292,7 @@ def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, ki
 
 
 def _htmt_table(mres, mech, mid, lang) -> Table | None:
-    meas = _d(mres.get("measurement"))
+    meas = as_dict(mres.get("measurement"))
     tab = _matrix_table("htmt", t("t_htmt", lang), meas.get("htmt"), mech, mid, lang, "bounded3")
     if tab is None:
         return None
@@ -306,14 +306,14 @@ def _htmt_table(mres, mech, mid, lang) -> Table | None:
 
 
 def _fornell_table(mres, mech, mid, lang) -> Table | None:
-    meas = _d(mres.get("measurement"))
-    fc = _d(meas.get("factor_correlations"))
-    rel = _d(meas.get("reliability"))
+    meas = as_dict(mres.get("measurement"))
+    fc = as_dict(meas.get("factor_correlations"))
+    rel = as_dict(meas.get("reliability"))
     if not fc:
         return None
     diag = {}
     for c in fc:
-        ave = apa.as_float(_d(rel.get(c)).get("ave"))
+        ave = apa.as_float(as_dict(rel.get(c)).get("ave"))
         diag[c] = math.sqrt(ave) if ave is not None and ave >= 0 else None
     tab = _matrix_table("fornell_larcker", t("t_fornell", lang), fc, mech, mid, lang, "bounded3", diag)
     if tab is None:
@@ -331,7 +331,7 @@ def _fornell_table(mres, mech, mid, lang) -> Table | None:
 
 
 def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Table | None:
-    records = [r for r in _l(records) if isinstance(r, dict)]
+    records = [r for r in as_list(records) if isinstance(r, dict)]
     if not records:
         return None
     rows = [{c.key: r.get(c.key) for c in cols} for r in records]
@@ -342,10 +342,10 @@ def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Tabl
 
 def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
     """Every table of one mechanism, keyed by table key, in report order (absent tables left out)."""
-    mres = _d(_d(results.get("mechanisms")).get(mid))
+    mres = as_dict(as_dict(results.get("mechanisms")).get(mid))
     mech = spec.mechanisms.get(mid) if spec is not None else None
     T: dict[str, Table | None] = {}
-    scr = _d(mres.get("screening"))
+    scr = as_dict(mres.get("screening"))
     T["screening_summary"] = _records_table(
         "screening_summary", t("t_screening_summary", lang), scr.get("summary"),
         [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
@@ -367,7 +367,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
         for row in T["descriptives"].rows:
             it = items.get(str(row.get("item")))
             row["text"] = (text(it.text, lang) + (" (R)" if it.reverse else "")) if it is not None else None
-    mar = _d(mres.get("mardia"))
+    mar = as_dict(mres.get("mardia"))
     if mar:
         T["mardia"] = Table("mardia", t("t_mardia", lang),
                             [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
@@ -376,7 +376,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                              {"statistic": t("s_mardia_kurt", lang), "value": mar.get("kurtosis"),
                               "p_value": mar.get("kurtosis_p")}],
                             [t("note_mardia", lang)], mid)
-    meas = _d(mres.get("measurement"))
+    meas = as_dict(mres.get("measurement"))
     T["fit"] = _fit_table(mres, mid, lang)
     T["fit_robust"] = _robust_fit_table(mres, mid, lang)
     T["fit_criteria"] = _fit_criteria_table(mres, mid, lang)
@@ -400,7 +400,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
         [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
          Column("r_drop", t("c_r_drop", lang), "bounded3"),
          Column("alpha_if_deleted", t("c_alpha_if_deleted", lang), "bounded3")], mid, [t("note_item_total", lang)])
-    kmo, bart, har = _d(meas.get("kmo")), _d(meas.get("bartlett")), _d(meas.get("harman"))
+    kmo, bart, har = as_dict(meas.get("kmo")), as_dict(meas.get("bartlett")), as_dict(meas.get("harman"))
     if kmo or bart or har:
         rows = []
         if kmo:
@@ -420,13 +420,13 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                 T["kmo"].cell_kinds[(i, "value")] = "bounded3"
     T["modindices"] = _records_table(
         "modindices", t("t_modindices", lang),
-        sorted([m for m in _l(meas.get("modindices")) if isinstance(m, dict)],
+        sorted([m for m in as_list(meas.get("modindices")) if isinstance(m, dict)],
                key=lambda m: -(apa.as_float(m.get("mi")) or 0)),
         [Column("lhs", t("c_lhs", lang)), Column("op", t("c_op", lang)), Column("rhs", t("c_rhs", lang)),
          Column("mi", t("c_mi", lang), "num2"), Column("epc", t("c_epc", lang), "num3"),
          Column("sepc_all", t("c_sepc_all", lang), "num3")], mid, [t("note_modindices", lang)], limit=20)
-    struct = _d(mres.get("structural"))
-    paths = [p for p in _l(struct.get("paths")) if isinstance(p, dict)]
+    struct = as_dict(mres.get("structural"))
+    paths = [p for p in as_list(struct.get("paths")) if isinstance(p, dict)]
     if paths:
         rows = []
         for p in paths:
@@ -448,23 +448,23 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if p.get("supported") is not None:
                 tab.marks[(i, "supported")] = "ok" if p.get("supported") else "fail"
         T["paths"] = tab
-    r2 = _d(struct.get("r2"))
+    r2 = as_dict(struct.get("r2"))
     if r2:
         T["r2"] = Table("r2", t("t_r2", lang),
                         [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
                          Column("r2", t("c_r2", lang), "bounded3")],
                         [{"construct": c, "label": construct_label(mech, c, lang), "r2": v} for c, v in r2.items()],
                         [t("note_r2", lang)], mid)
-    cd = _d(struct.get("chisq_diff"))
+    cd = as_dict(struct.get("chisq_diff"))
     if cd:
         T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
                                 [Column("chisq", t("c_chisq_diff", lang), "num2"),
                                  Column("df", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
                                 [dict(chisq=cd.get("chisq"), df=cd.get("df"), p_value=cd.get("p_value"))], [], mid)
-    ind = [p for p in _l(struct.get("indirect")) if isinstance(p, dict)]
+    ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
     if ind:
-        boot = _d(struct.get("bootstrap"))
-        rows = [{"chain": " \u2192 ".join(str(c) for c in _l(p.get("chain"))),
+        boot = as_dict(struct.get("bootstrap"))
+        rows = [{"chain": " \u2192 ".join(str(c) for c in as_list(p.get("chain"))),
                  "estimate": p.get("estimate"), "std": p.get("std"), "se": p.get("se"),
                  "ci": (p.get("ci_lower"), p.get("ci_upper")), "bca": (p.get("bca_lower"), p.get("bca_upper")),
                  "std_ci": (p.get("std_ci_lower"), p.get("std_ci_upper")), "vaf": p.get("vaf"),
@@ -489,12 +489,12 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                    [{"statistic": t("s_requested", lang), "value": boot.get("requested")},
                                     {"statistic": t("s_completed", lang), "value": boot.get("completed")},
                                     {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
-    inv = _d(mres.get("invariance"))
+    inv = as_dict(mres.get("invariance"))
     if inv:
-        tests = {str(x.get("model")): x for x in _l(inv.get("tests")) if isinstance(x, dict)}
+        tests = {str(x.get("model")): x for x in as_list(inv.get("tests")) if isinstance(x, dict)}
         rows = []
         for m in ("configural", "metric", "scalar"):
-            f = _d(inv.get(m))
+            f = as_dict(inv.get(m))
             if not f and m not in tests:
                 continue
             tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
@@ -518,12 +518,12 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if v:
                 tab.marks[(i, "verdict")] = "fail" if ("not" in v or "fail" in v or "否" in v) else "ok"
         T["invariance"] = tab
-    mg = _d(mres.get("multigroup"))
+    mg = as_dict(mres.get("multigroup"))
     if mg:
         T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang)
         T["mg_tests"] = _records_table(
             "mg_tests", t("t_mg_tests", lang),
-            [{**p, "path": path_label(p.get("from"), p.get("to"))} for p in _l(mg.get("equality_tests"))
+            [{**p, "path": path_label(p.get("from"), p.get("to"))} for p in as_list(mg.get("equality_tests"))
              if isinstance(p, dict)],
             [Column("path", t("c_path", lang)), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
              Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
@@ -533,7 +533,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
 
 def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str) -> Table | None:
     """Paths by group, one row per path and a coefficient and p value column per group."""
-    recs = [p for p in _l(mg.get("paths")) if isinstance(p, dict)]
+    recs = [p for p in as_list(mg.get("paths")) if isinstance(p, dict)]
     if not recs:
         return None
     groups: list[str] = []
@@ -591,11 +591,11 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
             Column("cfi", "CFI", "bounded3"), Column("rmsea", "RMSEA", "bounded3"), Column("srmr", "SRMR", "bounded3"),
             Column("supported", t("c_n_supported", lang), "text")]
     rows = []
-    for mid, m in _d(results.get("mechanisms")).items():
-        m = _d(m)
+    for mid, m in as_dict(results.get("mechanisms")).items():
+        m = as_dict(m)
         mech = spec.mechanisms.get(mid) if spec is not None else None
-        f = _d(_d(m.get("structural")).get("fit")) or _d(_d(m.get("measurement")).get("fit"))
-        paths = [p for p in _l(_d(m.get("structural")).get("paths")) if isinstance(p, dict)]
+        f = as_dict(as_dict(m.get("structural")).get("fit")) or as_dict(as_dict(m.get("measurement")).get("fit"))
+        paths = [p for p in as_list(as_dict(m.get("structural")).get("paths")) if isinstance(p, dict)]
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
         rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
@@ -612,8 +612,8 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
     ``compact`` leaves out each mechanism's own construct ids (the role names the row), so the
     tables fit a portrait Word page.
     """
-    comp = _d(results.get("comparison"))
-    mids = [str(m) for m in _l(comp.get("mechanisms"))]
+    comp = as_dict(results.get("comparison"))
+    mids = [str(m) for m in as_list(comp.get("mechanisms"))]
     if len(mids) < 2:
         return []
     out = []
@@ -627,7 +627,7 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
         r["role"] = text(r.get("role_label"), lang) or r.get("role")
         return r
 
-    rows = [named(r) for r in _l(comp.get("paths")) if isinstance(r, dict)]
+    rows = [named(r) for r in as_list(comp.get("paths")) if isinstance(r, dict)]
     if rows:
         out.append(Table("compare_paths", t("t_compare_paths", lang), cols, rows, [t("note_compare", lang)]))
     cols = [role]
@@ -635,7 +635,7 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
         cols += [] if compact else [Column(m, m)]
         cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_ci", f"{m} 95% CI", "ci3")]
     rows = []
-    for r in _l(comp.get("indirect")):
+    for r in as_list(comp.get("indirect")):
         if isinstance(r, dict):
             r = named(r)
             for m in mids:
@@ -655,9 +655,9 @@ def _missing_name(v: Any, lang: str) -> str:
 
 def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
     """(label, value) pairs describing how the analysis was run."""
-    o = _d(results.get("options"))
-    sw = _d(results.get("software"))
-    sp = _d(results.get("spec"))
+    o = as_dict(results.get("options"))
+    sw = as_dict(results.get("software"))
+    sp = as_dict(results.get("spec"))
     yesno = lambda v: None if v is None else t("v_yes" if v else "v_no", lang)  # noqa: E731
     rows = [
         (t("meth_estimator", lang), o.get("estimator")),
@@ -685,12 +685,12 @@ def method_table(results: dict, lang: str) -> Table:
 
 def all_warnings(results: dict) -> list[tuple[str, str]]:
     """(where, message) for every warning in the results, top level first."""
-    out = [("", str(w)) for w in _l(results.get("warnings"))]
-    for mid, m in _d(results.get("mechanisms")).items():
-        m = _d(m)
-        out += [(mid, str(w)) for w in _l(m.get("warnings"))]
+    out = [("", str(w)) for w in as_list(results.get("warnings"))]
+    for mid, m in as_dict(results.get("mechanisms")).items():
+        m = as_dict(m)
+        out += [(mid, str(w)) for w in as_list(m.get("warnings"))]
         for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
-            out += [(f"{mid} / {sec}", str(w)) for w in _l(_d(m.get(sec)).get("warnings"))]
+            out += [(f"{mid} / {sec}", str(w)) for w in as_list(as_dict(m.get(sec)).get("warnings"))]
     return out
 
 
@@ -703,7 +703,7 @@ def warnings_table(results: dict, lang: str) -> Table:
 def iter_tables(results: dict, spec: ModelSpec | None, lang: str) -> Iterable[Table]:
     yield summary_table(results, spec, lang)
     yield from comparison_tables(results, lang)
-    for mid in _d(results.get("mechanisms")):
+    for mid in as_dict(results.get("mechanisms")):
         yield from mechanism_tables(results, spec, mid, lang).values()
     yield method_table(results, lang)
     yield warnings_table(results, lang)

@@ -31,8 +31,8 @@ from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
 from .tables import (
     Table,
-    _d,
-    _l,
+    as_dict,
+    as_list,
     all_warnings,
     comparison_tables,
     mechanism_tables,
@@ -278,10 +278,10 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
             _set_fonts(doc.styles[name], lang)
         except KeyError:  # pragma: no cover - the default template has them
             pass
-    sp = _d(results.get("spec"))
+    sp = as_dict(results.get("spec"))
     title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "")
     _heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
-    tk = _d(results.get("toolkit"))
+    tk = as_dict(results.get("toolkit"))
     _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
                  version=tk.get("version") or ""), lang=lang)
     n_tab, n_fig = 0, 0
@@ -290,8 +290,8 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     for tab in comparison_tables(results, lang, compact=True):
         n_tab += 1
         add_apa_table(doc, tab, n_tab, lang)
-    for mid, mres in _d(results.get("mechanisms")).items():
-        mres = _d(mres)
+    for mid, mres in as_dict(results.get("mechanisms")).items():
+        mres = as_dict(mres)
         mech = spec.mechanisms.get(mid) if spec is not None else None
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))
         _heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
@@ -303,10 +303,10 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                     ("sec_groups", ("invariance", "mg_tests", "mg_paths"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
-            struct = _d(mres.get("structural"))
+            struct = as_dict(mres.get("structural"))
             if head == "sec_structural" and (present or mech is not None):
                 _heading(doc, t(head, lang), 2, lang)
-                png, used = path_diagram_png(mech, _l(struct.get("paths")), lang, _d(struct.get("r2")))
+                png, used = path_diagram_png(mech, as_list(struct.get("paths")), lang, as_dict(struct.get("r2")))
                 n_fig += 1
                 _orient(doc, landscape=True)  # the diagram is wide: a landscape page keeps its text legible
                 _caption(doc, "figure", n_fig, f"{t('sec_diagram', lang)}{t('colon', lang)}{mtitle}", lang)

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..blas import single_threaded_blas
+from validate.blas import single_threaded_blas
 from . import fitmeasures as fm
 from .errors import ModelError, UnknownVariableError
 from .estimate import (
-    _chol_inv,
+    chol_inv,
     admissibility,
     expected_information,
     optimize_ml,
@@ -39,7 +39,7 @@ _Z975 = sps.norm.ppf(0.975)
 # ----------------------------------------------------------------------------
 # data
 # ----------------------------------------------------------------------------
-def _prepare_data(spec: ModelSpec, data, group, missing):
+def prepare_data(spec: ModelSpec, data, group, missing):
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     ov = spec.ov_names
@@ -112,7 +112,7 @@ def _start_estimates(prev: pd.DataFrame) -> dict:
     return {k: v for k, v in zip(_row_keys(prev), est.tolist()) if np.isfinite(v)}
 
 
-def _start_from(theta0, core, prev: pd.DataFrame):
+def start_from(theta0, core, prev: pd.DataFrame):
     """Starting values taken from a previous fit's parameter table, matched by lhs, op, rhs and group."""
     theta = np.array(theta0, dtype=float)
     est = _start_estimates(prev)
@@ -124,7 +124,7 @@ def _start_from(theta0, core, prev: pd.DataFrame):
     return theta
 
 
-def _check_data(spec, Ys, labels, nfree):
+def check_data(spec, Ys, labels, nfree):
     p = len(spec.ov_names)
     ntotal = sum(len(Y) for Y in Ys)
     for Y, lab in zip(Ys, labels):
@@ -196,7 +196,7 @@ class SemResult:
     estimates_only : bool
         Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
     missing : {"listwise", "fiml"}
-    ordinal : validate.ordinal.OrdinalMoments or None
+    ordinal : validate.sem.ordinal.OrdinalMoments or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
         (``sample_cov`` then holds the polychoric correlations).
     """
@@ -296,7 +296,7 @@ def _row_values(cm: CompiledModel, pt, theta):
     return est
 
 
-def _standardize(cm: CompiledModel, pt, theta, est):
+def standardize(cm: CompiledModel, pt, theta, est):
     """std.lv and std.all for each row (lavaan's definitions)."""
     n = len(pt)
     std_lv = np.full(n, np.nan)
@@ -365,7 +365,7 @@ def _label_map(pt, values):
     return out
 
 
-def _defined_values(spec, pt, values):
+def defined_values(spec, pt, values):
     vals = _label_map(pt, values)
     res = []
     for name, ex in spec.defined:
@@ -378,7 +378,7 @@ def _defined_values(spec, pt, values):
     return np.asarray(res, dtype=float)
 
 
-def _info_inverse(info, names, warnings):
+def info_inverse(info, names, warnings):
     """Invert an information matrix, with a warning (and NaN) when singular."""
     q = len(info)
     if q == 0:
@@ -397,7 +397,7 @@ def _info_inverse(info, names, warnings):
     return np.linalg.inv(info)
 
 
-def _param_names(pt, q):
+def param_names(pt, q):
     names = [None] * q
     free = pt["free"].to_numpy().astype(int)
     grp = pt["group"].to_numpy().astype(int)
@@ -537,8 +537,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
                        auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
                        missing=missing)
-    Ys, labels, n_dropped = _prepare_data(spec, data, group, missing)
-    size_warnings = _check_data(spec, Ys, labels, spec.nfree)
+    Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
+    size_warnings = check_data(spec, Ys, labels, spec.nfree)
     pats = None
     h1_logl = None
     pt = spec.partable
@@ -568,7 +568,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
 
     theta0 = start_values(cm, core, stats)
     if start is not None:
-        theta0 = _start_from(theta0, core, start.params)
+        theta0 = start_from(theta0, core, start.params)
     if pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
     else:
@@ -588,7 +588,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                         f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
                         "trustworthy and standard errors and fit measures are not reported")
     q = cm.nfree
-    names = _param_names(core, q)
+    names = param_names(core, q)
     nx = len(spec.ov_x)
     ndat = spec.ngroups * (cm.p * (cm.p + 1) // 2 + (cm.p if cm.meanstructure else 0)
                            - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
@@ -609,21 +609,21 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                         @ cm.delta(theta, g) for g, pat in enumerate(pats))
             A_obs = fiml_observed_information(cm, theta, pats)  # total observed information
             vcov = None
-            if _info_inverse(E_exp, names, warnings) is not None:
-                vcov = _info_inverse(A_obs, names, warnings)
+            if info_inverse(E_exp, names, warnings) is not None:
+                vcov = info_inverse(A_obs, names, warnings)
             if estimator == "MLR" and vcov is not None:
                 from .robust_fiml import fiml_casewise_scores, fiml_sandwich
                 B0 = fiml_casewise_scores(cm, theta, pats)
                 vcov, _ = fiml_sandwich(A_obs, B0)
         elif estimator == "ML":
             info = expected_information(cm, theta, stats)
-            inv = _info_inverse(info * N, names, warnings) if info is not None else None
+            inv = info_inverse(info * N, names, warnings) if info is not None else None
             vcov = inv
         else:
             from .robust import sandwich
             try:
                 vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
-                if _info_inverse(A_obs * N, names, warnings) is None:
+                if info_inverse(A_obs * N, names, warnings) is None:
                     vcov = None
             except np.linalg.LinAlgError:
                 warnings.append("the observed information matrix is singular; robust standard errors "
@@ -637,12 +637,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
 
     # ---- parameter table ----------------------------------------------------
     est = _row_values(cm, core, theta)
-    std_lv, std_all = _standardize(cm, core, theta, est)
+    std_lv, std_all = standardize(cm, core, theta, est)
     table = wald_table(core, est, se_free, converged, std_lv, std_all)
     if spec.defined:
-        dvals = _defined_values(spec, core, est)
-        dstd_lv = _defined_values(spec, core, std_lv)
-        dstd_all = _defined_values(spec, core, std_all)
+        dvals = defined_values(spec, core, est)
+        dstd_lv = defined_values(spec, core, std_lv)
+        dstd_all = defined_values(spec, core, std_all)
         dse = np.full(len(dvals), np.nan)
         if vcov is not None:
             J = np.zeros((len(dvals), q))
@@ -651,8 +651,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 tp, tm = theta.copy(), theta.copy()
                 tp[k] += h
                 tm[k] -= h
-                J[:, k] = (_defined_values(spec, core, _row_values(cm, core, tp))
-                           - _defined_values(spec, core, _row_values(cm, core, tm))) / (2 * h)
+                J[:, k] = (defined_values(spec, core, _row_values(cm, core, tp))
+                           - defined_values(spec, core, _row_values(cm, core, tm))) / (2 * h)
             dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             dz = dvals / dse
@@ -688,7 +688,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
             mg = stats.mean[g]
         implied_cov.append(Sg)
         implied_mean.append(mg)
-        if converged and _chol_inv(Sg)[0] is None:
+        if converged and chol_inv(Sg)[0] is None:
             warnings.append(f"the model-implied covariance matrix{glab(g)} is not positive definite")
             problems.append((g, None, "sigma"))
     admissible = converged and not problems and (vcov is not None or (estimates_only and q > 0))
@@ -805,7 +805,7 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         Sigma, mu = cm.implied(theta, g)
         if not cm.meanstructure:
             mu = stats.mean[g]
-        Vi, logdet = _chol_inv(Sigma)
+        Vi, logdet = chol_inv(Sigma)
         d = stats.mean[g] - mu
         ng = stats.nobs[g]
         logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)

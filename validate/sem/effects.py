@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .estimate import _compiled
+from .estimate import compiled_model
 
 __all__ = ["EffectVector", "latent_structure"]
 
@@ -25,7 +25,7 @@ def latent_structure(spec, theta: np.ndarray, factors: list[str], group: int = 0
     ``cov`` the model-implied (total) covariance matrix of the latent variables,
     ``(I - A)^-1 S (I - A)^-T`` restricted to ``factors``.
     """
-    cm = _compiled(spec)
+    cm = compiled_model(spec)
     A, S, _ = cm.matrices(np.asarray(theta, float), group)
     idx = _factor_index(cm, factors)
     Tf = cm.inverse_i_minus_a(A)[idx]      # rows of (I - A)^-1 for the factors
@@ -35,7 +35,7 @@ def latent_structure(spec, theta: np.ndarray, factors: list[str], group: int = 0
 class EffectVector:
     """Indirect, standardised indirect, total and total indirect effects from ``theta``.
 
-    The same vector as ``validate.structural._effect_vector(*latent_structure(...), ...)``
+    The same vector as ``validate.structural.analysis._effect_vector(*latent_structure(...), ...)``
     -- per chain ``[effect, standardised effect]``, then per (source, target)
     pair ``[total effect, total indirect effect]`` -- with the index work done
     once, for the bootstrap's per-resample call.
@@ -55,7 +55,7 @@ class EffectVector:
     def __init__(self, spec, factors, chains, pairs, group: int = 0):
         self.spec = spec
         self.group = group
-        cm = _compiled(spec)
+        cm = compiled_model(spec)
         self.idx = _factor_index(cm, factors)
         k = len(factors)
         self.k = k
@@ -89,7 +89,7 @@ class EffectVector:
         return out
 
     def _structure(self, theta):
-        cm = _compiled(self.spec)
+        cm = compiled_model(self.spec)
         A, S, _ = cm.matrices(np.asarray(theta, float), self.group)
         Tf = cm.inverse_i_minus_a(A)[self.idx]
         return A[np.ix_(self.idx, self.idx)], Tf @ S @ Tf.T

@@ -24,7 +24,7 @@ import numpy as np
 from scipy import linalg, optimize
 from scipy.linalg import lapack
 
-from ..blas import single_threaded_blas
+from validate.blas import single_threaded_blas
 from .model import CompiledModel, SampleStats
 
 __all__ = [
@@ -51,7 +51,7 @@ class OptResult:
     max_grad: float
 
 
-def _chol_inv(Sigma):
+def chol_inv(Sigma):
     """Cholesky-based inverse and log-determinant; None when not positive definite."""
     L, info = lapack.dpotrf(Sigma, lower=1, clean=1)
     if info != 0:
@@ -71,7 +71,7 @@ def objective(cm: CompiledModel, theta, stats: SampleStats) -> float:
             Sigma, mu = cm.implied(theta, g)
         except np.linalg.LinAlgError:
             return np.inf
-        Vi, logdet = _chol_inv(Sigma)
+        Vi, logdet = chol_inv(Sigma)
         if Vi is None:
             return np.inf
         S = stats.cov[g]
@@ -157,7 +157,7 @@ def gradient_and_information(cm: CompiledModel, theta, stats: SampleStats, hessi
             st = cm.state(theta, g)
         except np.linalg.LinAlgError:
             return np.inf, None, None
-        Vi, logdet = _chol_inv(st.Sigma)
+        Vi, logdet = chol_inv(st.Sigma)
         if Vi is None:
             return np.inf, None, None
         w = stats.weights[g]
@@ -537,7 +537,7 @@ def casewise_scores(cm: CompiledModel, theta, data_list, stats: SampleStats):
         Sigma, mu = cm.implied(theta, g)
         if not cm.meanstructure:
             mu = stats.mean[g]
-        Vi, _ = _chol_inv(Sigma)
+        Vi, _ = chol_inv(Sigma)
         Dt = cm.delta(theta, g)  # (pstar[+p], q)
         E = Y - mu
         Uc = E @ Vi  # (n, p) rows = Vi e_i
@@ -564,7 +564,7 @@ class MomentFit:
     warnings: list = field(default_factory=list)
 
 
-def _compiled(spec):
+def compiled_model(spec):
     if isinstance(spec, CompiledModel):
         return spec
     cm = getattr(spec, "_compiled_model", None)
@@ -633,7 +633,7 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
         with single_threaded_blas():
             return fit_moments(spec_or_partable, S_list, mean_list, n_list, start, compute_se,
                                max_iter, tol, blas_threads_1=False)
-    cm = _compiled(spec_or_partable)
+    cm = compiled_model(spec_or_partable)
     stats = SampleStats(list(S_list), list(mean_list), list(n_list))
     cm.set_exo(stats)
     from_start = True

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from .estimate import _chol_inv
+from .estimate import chol_inv
 from .model import CompiledModel
 
 __all__ = ["Patterns", "em_h1", "fiml_fit", "fiml_loglik"]
@@ -79,10 +79,10 @@ class Patterns:
         for pt in self.patterns:
             o = pt.obs
             if pt.complete:
-                Vi, logdet = _chol_inv(Sigma)
+                Vi, logdet = chol_inv(Sigma)
                 d = pt.mean - mu
             else:
-                Vi, logdet = _chol_inv(Sigma[pt.ixo])
+                Vi, logdet = chol_inv(Sigma[pt.ixo])
                 d = pt.mean - mu[o]
             if Vi is None:
                 return -np.inf, None, None
@@ -118,7 +118,7 @@ class Patterns:
         out = np.zeros((self.n, len(rr) + p))
         for pt in self.patterns:
             o = pt.obs
-            Vi, _ = _chol_inv(Sigma[pt.ixo])
+            Vi, _ = chol_inv(Sigma[pt.ixo])
             if Vi is None:
                 raise np.linalg.LinAlgError("implied covariance matrix not positive definite")
             U = np.zeros((len(pt.rows), p))
@@ -137,7 +137,7 @@ class Patterns:
         """Per pattern: n, Sigma_oo^-1 zero-padded to p x p, and (with ``mu``) the padded d, C."""
         p = self.p
         for pt in self.patterns:
-            Vi, _ = _chol_inv(Sigma[pt.ixo])
+            Vi, _ = chol_inv(Sigma[pt.ixo])
             if Vi is None:
                 raise np.linalg.LinAlgError("implied covariance matrix not positive definite")
             Vf = np.zeros((p, p))
@@ -302,7 +302,7 @@ def fiml_grad(cm: CompiledModel, theta, pats, hessian=True):
         gc = -2.0 / N * (2.0 * np.einsum("ij,ij->i", U @ GS, V) + dmu @ gm)
         grad += b.agg @ gc
         if hessian:
-            Vi, _ = _chol_inv(Sigma)
+            Vi, _ = chol_inv(Sigma)
             UV, VV = U @ Vi, V @ Vi
             Hc = 2.0 * ((UV @ U.T) * (VV @ V.T) + (UV @ V.T) * (UV @ V.T).T) + 2.0 * (dmu @ Vi @ dmu.T)
             H += pat.n / N * (b.agg @ Hc @ b.agg.T)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .estimate import _chol_inv, casewise_scores, gradient_and_information
+from .estimate import chol_inv, casewise_scores, gradient_and_information
 from .model import CompiledModel, SampleStats
 
 __all__ = ["h1_trace", "observed_information", "sandwich", "yb_trace"]
@@ -59,7 +59,7 @@ def h1_trace(cm: CompiledModel, data_list, stats: SampleStats):
     total = 0.0
     for g in range(cm.ngroups):
         S = stats.cov[g]
-        Si, _ = _chol_inv(S)
+        Si, _ = chol_inv(S)
         f = np.where(rr == cc, 1 / np.sqrt(2), np.sqrt(2))
         Gam = np.outer(f, f) * (Si[np.ix_(rr, rr)] * Si[np.ix_(cc, cc)] + Si[np.ix_(rr, cc)] * Si[np.ix_(cc, rr)])
         A1 = 0.5 * Gam

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .estimate import _chol_inv
+from .estimate import chol_inv
 from .model import CompiledModel
 
 __all__ = ["fiml_casewise_scores", "fiml_corrected", "fiml_sandwich", "fiml_yb_factors"]
@@ -70,7 +70,7 @@ def fiml_sandwich(A_total, scores):
 
 def _complete_h1_information(Sigma, rr, cc):
     """Per-case information of the saturated complete-data model at (Sigma, .), lavaan's parameters."""
-    Vi, _ = _chol_inv(Sigma)
+    Vi, _ = chol_inv(Sigma)
     s = np.where(rr == cc, 0.5, 1.0)
     # tr(E_ab Vi E_cd Vi) / 2 with dSigma/dsigma_ab = E_ab = s (e_a e_b' + e_b e_a')
     H = (Vi[np.ix_(rr, rr)] * Vi[np.ix_(cc, cc)] + Vi[np.ix_(rr, cc)] * Vi[np.ix_(cc, rr)]) * np.outer(s, s)
@@ -142,7 +142,7 @@ def fiml_yb_factors(h1, scores, A_total, ind_pats):
 
 def _ml_chisq(Sigma, mu, S, m, n):
     """``n * F_ML`` of implied (Sigma, mu) against complete-data moments (S, m)."""
-    Vi, logdet = _chol_inv(Sigma)
+    Vi, logdet = chol_inv(Sigma)
     d = m - mu
     p = len(S)
     ldS = np.linalg.slogdet(S)[1]

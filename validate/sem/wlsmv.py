@@ -16,7 +16,7 @@ solve a small linear system so that the variances are exactly 1 (lavaan keeps th
 formula there, which leaves ``var(y2*) != 1``, and failed to converge on the one such model
 tried).  The model-implied
 moments are the thresholds themselves and the off-diagonal elements of the implied
-correlation matrix, in the order of :attr:`validate.ordinal.OrdinalMoments.wls_obs`.
+correlation matrix, in the order of :attr:`validate.sem.ordinal.OrdinalMoments.wls_obs`.
 
 Estimation
 ----------
@@ -28,7 +28,7 @@ derivative of the covariances with the residual variances as extra parameters, c
 
 Inference: robust ("sandwich") standard errors ``(D'WD)^-1 D'W Gamma W D (D'WD)^-1 / (n - 1)``
 (lavaan's ``se = "robust.sem"``), the mean-and-variance adjusted ("scaled-shifted") test and
-scaled CFI/TLI/RMSEA (:mod:`validate.ordinal`), SRMR on the correlation residuals.
+scaled CFI/TLI/RMSEA (:mod:`validate.sem.ordinal`), SRMR on the correlation residuals.
 
 Notes
 -----
@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import linalg
 from scipy import stats as sps
 
-from ..ordinal import (
+from validate.sem.ordinal import (
     OrdinalWarning,
     baseline_test,
     dwls_robust_vcov,
@@ -75,13 +75,13 @@ from . import fitmeasures as fm
 from .api import (
     ESTIMATES_ONLY_NOTE,
     SemResult,
-    _check_data,
-    _defined_values,
-    _info_inverse,
-    _param_names,
-    _prepare_data,
-    _standardize,
-    _start_from,
+    check_data,
+    defined_values,
+    info_inverse,
+    param_names,
+    prepare_data,
+    standardize,
+    start_from,
     wald_table,
 )
 from .errors import ModelError
@@ -328,7 +328,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         chisq_scaling_factor, chisq_shift_parameter, baseline_* , cfi, tli, rmsea (+ CI), their
         ``_scaled`` versions, srmr; logl/aic/bic are NaN (see ``notes``). ``r2`` are the
         R-squares of the latent responses. ``ordinal`` holds the
-        :class:`~validate.ordinal.OrdinalMoments`.
+        :class:`~validate.sem.ordinal.OrdinalMoments`.
 
     Raises
     ------
@@ -336,7 +336,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         Unusable model, options or data.
     instruments.errors.InputError
         Answer codes that are not whole numbers, an item with one answer category, ...
-        (from :func:`validate.ordinal.ordinal_moments`).
+        (from :func:`validate.sem.ordinal.ordinal_moments`).
     """
     if group is not None:
         raise ModelError("multi-group WLSMV (group=...) is not implemented yet; fit each group separately "
@@ -354,7 +354,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         raise ModelError("WLSMV with exogenous observed covariates is not implemented yet "
                          f"({', '.join(spec0.ov_x)}); model them as single-indicator latent variables "
                          "or use fixed_x=False to treat them as ordered items too")
-    Ys, labels, _ = _prepare_data(spec0, data, None, "listwise")  # unknown / non-numeric columns
+    Ys, labels, _ = prepare_data(spec0, data, None, "listwise")  # unknown / non-numeric columns
     items = _ordered_items(ordered, data, spec0.ov_names)
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", OrdinalWarning)  # kept in mom.warnings
@@ -363,7 +363,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     spec = parse_model_cached(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x, ordered=nth)
     warn: list[str] = list(mom.warnings)
     n_free_th = int(((spec.partable["op"] == "|") & (spec.partable["free"] > 0)).sum())
-    warn += _check_data(spec, Ys, labels, spec.nfree - n_free_th)  # cases per structural parameter
+    warn += check_data(spec, Ys, labels, spec.nfree - n_free_th)  # cases per structural parameter
     n = mom.n
     p = len(spec.ov_names)
     R = mom.corr.to_numpy()
@@ -382,9 +382,9 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         if f >= 0 and not np.isfinite(st[dm.th_row[k]]):
             theta0[f] = obs[k]
     if start is not None:
-        theta0 = _start_from(theta0, core, start.params)
+        theta0 = start_from(theta0, core, start.params)
     theta, F, converged, its, msg, gmax = _optimize(dm, theta0, obs, w, n, max_iter)
-    names = _param_names(core, q)
+    names = param_names(core, q)
     if not converged:
         warn.append(f"the optimiser did not converge after {its} iterations ({msg}; largest gradient "
                     f"{gmax:.2e}); estimates are not trustworthy and standard errors and fit measures "
@@ -402,7 +402,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     vcov = None
     if converged and q and not estimates_only:
         info = D.T @ (w[:, None] * D)
-        if _info_inverse(info, names, warn) is not None:
+        if info_inverse(info, names, warn) is not None:
             vcov = dwls_robust_vcov(D, w, gamma, n)
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(q, np.nan)
 
@@ -496,7 +496,7 @@ def _row_values(dm, core, theta, ext_theta):
 
 def _std(dm, core, ext_theta, est):
     """std.lv / std.all: lavaan's rules, with the latent responses' total variances (1)."""
-    std_lv, std_all = _standardize(dm.cm, core, ext_theta, est)
+    std_lv, std_all = standardize(dm.cm, core, ext_theta, est)
     tot = np.diag(dm.cm.implied(ext_theta, 0, full=True)[2])
     ops = core["op"].to_numpy()
     lhs = core["lhs"].to_numpy()
@@ -507,7 +507,7 @@ def _std(dm, core, ext_theta, est):
 
 
 def _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates):
-    dvals = _defined_values(spec, core, est)
+    dvals = defined_values(spec, core, est)
     dse = np.full(len(dvals), np.nan)
     if vcov is not None:
         q = len(theta)
@@ -517,8 +517,8 @@ def _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates):
             tp, tm = theta.copy(), theta.copy()
             tp[k] += h
             tm[k] -= h
-            J[:, k] = (_defined_values(spec, core, row_estimates(tp))
-                       - _defined_values(spec, core, row_estimates(tm))) / (2 * h)
+            J[:, k] = (defined_values(spec, core, row_estimates(tp))
+                       - defined_values(spec, core, row_estimates(tm))) / (2 * h)
         dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         dz = dvals / dse
@@ -527,8 +527,8 @@ def _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates):
                              label=[nm for nm, _ in spec.defined], group=0, free=0, estimate=dvals,
                              se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
                              ci_lower=dvals - _Z975 * dse, ci_upper=dvals + _Z975 * dse,
-                             std_lv=_defined_values(spec, core, std_lv),
-                             std_all=_defined_values(spec, core, std_all)))
+                             std_lv=defined_values(spec, core, std_lv),
+                             std_all=defined_values(spec, core, std_all)))
 
 
 def _fit_measures(dm, mom, theta, F, D, Sigma, R, df, converged):

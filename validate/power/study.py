@@ -5,10 +5,10 @@ Sample-size planning as simsem, semPower's simulation mode and Mplus'
 model to each, and count how often each hypothesis is detected.
 
 Population
-    The mechanism's standardised population (:func:`validate.simulate.population_model`):
+    The mechanism's standardised population (:func:`validate.power.simulate.population_model`):
     latent variables with variance 1, standardised loadings and paths, items
     with variance 1 cut into the spec's scale points at the simulator's default
-    thresholds (:func:`validate.simulate.default_thresholds`). The values are
+    thresholds (:func:`validate.power.simulate.default_thresholds`). The values are
     the ones the user states; where none are stated, values the spec declares
     (a path attribute ``expected_std``; no spec declares any today) or
     conventional ones (:data:`CONVENTIONAL_LOADING` .70,
@@ -18,7 +18,7 @@ Replication
     Replication ``r`` at the ``i``-th sample size draws its data from a
     generator seeded by ``SeedSequence(seed, spawn_key=(i, r))`` and nothing
     else, so the same seed gives identical results on one process, many local
-    processes, or a Dask cluster (:mod:`validate.cluster`). Reverse-keyed items
+    processes, or a Dask cluster (:mod:`validate.executors`). Reverse-keyed items
     are analysed recoded (as the validation pipeline does), the model is the
     mechanism's lavaan syntax (first loading fixed to 1) fitted by ML from the
     sample moments (:func:`validate.sem.fit_moments`, lavaan's ``sem()``
@@ -39,9 +39,6 @@ parse_assume_std
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import math
 import time
@@ -58,9 +55,9 @@ from scipy import stats as sps
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec, Scale
 
-from .bootstrap import progress_bar
-from .mediation import enumerate_chains
-from .simulate import DEFAULT_EXOGENOUS_CORR, default_thresholds, population_model
+from validate.structural.bootstrap import progress_bar
+from validate.structural.mediation import enumerate_chains
+from validate.power.simulate import DEFAULT_EXOGENOUS_CORR, default_thresholds, population_model
 
 __all__ = [
     "CONVENTIONAL_LOADING",
@@ -382,7 +379,7 @@ def _context(job: _Job) -> _Context:
 def _draw_codes(ctx: _Context, seed: int, n_index: int, n: int, r: int) -> np.ndarray:
     """Item codes of replication ``r`` at the ``n_index``-th sample size, reverse-keyed items recoded.
 
-    Equal to :func:`validate.simulate.simulate_mechanism` with the same
+    Equal to :func:`validate.power.simulate.simulate_mechanism` with the same
     generator followed by recoding reverse-keyed items (``min + max - code``).
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(n_index, r)))
@@ -444,7 +441,7 @@ def _replicate(ctx: _Context, seed: int, n_index: int, n: int, r: int):
 
 def _power_chunk(job: _Job, n_index: int, n: int, r0: int, r1: int):
     """Replications ``r0 .. r1-1`` at the ``n_index``-th sample size (runs on a worker)."""
-    from .blas import single_threaded_blas
+    from validate.blas import single_threaded_blas
 
     ctx = _context(job)
     values = np.full((r1 - r0, len(job.effects), 4), np.nan)
@@ -510,13 +507,13 @@ def required_n(ns: Sequence[int], power: Sequence[float], target: float = 0.8) -
     return None, "not_reached", f"> {ns[-1]} (power {last:.3f} at the largest n)"
 
 
-def _clean(x):
+def json_clean(x):
     if isinstance(x, Mapping):
-        return {str(k): _clean(v) for k, v in x.items()}
+        return {str(k): json_clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [json_clean(v) for v in x]
     if isinstance(x, np.ndarray):
-        return _clean(x.tolist())
+        return json_clean(x.tolist())
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, (int, np.integer)):
@@ -561,7 +558,7 @@ class PowerResult:
         or converged to an inadmissible solution.
     population : pandas.DataFrame
         The population values (lavaan notation, from
-        :meth:`validate.simulate.PopulationModel.parameters`).
+        :meth:`validate.power.simulate.PopulationModel.parameters`).
     settings : dict
         Model syntax, thresholds, methods; ``run`` holds the executor and timing.
     """
@@ -591,7 +588,7 @@ class PowerResult:
 
     def to_dict(self) -> dict:
         """JSON-able dictionary (NaN -> None) of everything in the result."""
-        return _clean({
+        return json_clean({
             "mechanism": self.mechanism, "ns": self.ns, "replications": self.replications, "seed": self.seed,
             "alpha": self.alpha, "target": self.target,
             "assumptions": {"en": self.assumptions, "zh": self.assumptions_zh},
@@ -607,7 +604,9 @@ class PowerResult:
     # ----------------------------------------------------------------- outputs
     def plot(self, fmt: str = "svg") -> bytes:
         """The power curves (power against n per effect, a dashed line at the target) as SVG or PNG bytes."""
-        return _plot(self, fmt)
+        from validate.report.power import plot_power
+
+        return plot_power(self, fmt)
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write ``power.json``, ``power.xlsx``, ``power_curve.svg``, ``power_curve.png`` and ``power.html``.
@@ -617,6 +616,7 @@ class PowerResult:
         text in the HTML page is escaped.
         """
         from instruments.outputs import atomic_write, write_bytes, write_text
+        from validate.report.power import power_html, write_power_xlsx
 
         out = Path(out_dir)
         svg = self.plot("svg")
@@ -624,10 +624,10 @@ class PowerResult:
         paths = [
             write_text(out / "power.json", json.dumps(self.to_dict(), ensure_ascii=False, indent=2,
                                                       allow_nan=False) + "\n"),
-            atomic_write(out / "power.xlsx", lambda p: _write_xlsx(self, p)),
+            atomic_write(out / "power.xlsx", lambda p: write_power_xlsx(self, p)),
             write_bytes(out / "power_curve.svg", svg),
             write_bytes(out / "power_curve.png", png),
-            write_text(out / "power.html", _html(self, svg)),
+            write_text(out / "power.html", power_html(self, svg)),
         ]
         return paths
 
@@ -904,7 +904,7 @@ def power_study(
         between 5 and 50). Does not change the results.
     executor : callable, optional
         ``executor(fn, list_of_arg_tuples) -> iterator of results``; overrides
-        ``workers``/``scheduler`` (see :mod:`validate.cluster`).
+        ``workers``/``scheduler`` (see :mod:`validate.executors`).
 
     Returns
     -------
@@ -925,7 +925,7 @@ def power_study(
     *Tests.* A path is significant when ``|est / se| > z(1 - alpha/2)`` for the
     unstandardised ML estimate and its expected-information standard error
     (lavaan's default z test). An indirect effect (a chain ``A -> M -> B``,
-    :func:`validate.mediation.enumerate_chains`) is significant by the
+    :func:`validate.structural.mediation.enumerate_chains`) is significant by the
     delta-method (first-order Sobel) z of the product of its paths, computed
     with the full covariance matrix of the estimates; ``power_joint``
     reports the joint-significance test (every path of the chain significant)
@@ -1073,7 +1073,7 @@ def power_study(
 
     own = None
     if executor is None:
-        from .cluster import make_executor
+        from validate.executors import make_executor
 
         executor = own = make_executor(scheduler, workers=workers)
     where = executor.describe() if hasattr(executor, "describe") else "a custom executor"
@@ -1108,166 +1108,3 @@ def power_study(
                   "run": {"executor": where, "elapsed_seconds": round(time.time() - started, 3),
                           "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started))}},
     )
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-def _plot(res: PowerResult, fmt: str) -> bytes:
-    import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-
-    try:
-        from .report.figures import cjk_font_path
-
-        font = cjk_font_path()
-    except Exception:  # pragma: no cover - report package unavailable
-        font = None
-    fp = FontProperties(fname=font) if font else None
-    zh = fp is not None
-    kinds = [("path", "Paths", "路径"), ("direct", "Direct paths", "直接路径"),
-             ("indirect", "Indirect effects", "间接效应")]
-    present = [k for k in kinds if (res.table["kind"] == k[0]).any()]
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "vcc-power", "font.size": 9}):
-        fig = Figure(figsize=(5.2 * len(present), 4.4), layout="constrained")
-        axes = fig.subplots(1, len(present), squeeze=False)[0]
-        for ax, (kind, en, zh_t) in zip(axes, present):
-            sub = res.table[res.table["kind"] == kind]
-            keys = list(dict.fromkeys(sub["effect"]))
-            for key in keys:
-                s = sub[sub["effect"] == key].sort_values("n")
-                ax.plot(s["n"], s["power"], marker="o", ms=3, lw=1.2, label=key)
-            ax.axhline(res.target, ls="--", color="#444444", lw=1)
-            ax.set_ylim(-0.02, 1.02)
-            ax.set_xticks(res.ns)
-            ax.grid(alpha=0.3)
-            title = f"{en} / {zh_t}" if zh else en
-            ax.set_title(title, fontproperties=fp)
-            ax.set_xlabel("Sample size n / 样本量" if zh else "Sample size n", fontproperties=fp)
-            ax.set_ylabel(f"Power (alpha = {res.alpha:g}) / 检验力" if zh else f"Power (alpha = {res.alpha:g})",
-                          fontproperties=fp)
-            if len(keys) <= 16:
-                ax.legend(fontsize=7, loc="lower right", frameon=False)
-            else:
-                ax.text(0.02, 0.02, f"{len(keys)} effects; see the table", transform=ax.transAxes, fontsize=7)
-        buf = io.BytesIO()
-        meta = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(buf, format=fmt, dpi=150, metadata=meta)
-    return buf.getvalue()
-
-
-def _write_xlsx(res: PowerResult, path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from instruments.outputs import safe_cell
-
-    wb = Workbook()
-    bold = Font(bold=True)
-
-    def sheet(ws, df: pd.DataFrame):
-        ws.append([safe_cell(str(c)) for c in df.columns])
-        for cell in ws[1]:
-            cell.font = bold
-        for row in df.itertuples(index=False):
-            ws.append([safe_cell(_clean(v)) for v in row])
-
-    ws = wb.active
-    ws.title = "power"
-    sheet(ws, res.table)
-    sheet(wb.create_sheet("required_n"), res.required.astype(object).where(res.required.notna(), None))
-    sheet(wb.create_sheet("power_by_n"), res.summary())
-    sheet(wb.create_sheet("assumptions"), pd.DataFrame({"en": res.assumptions, "zh": res.assumptions_zh}))
-    sheet(wb.create_sheet("columns"), pd.DataFrame([(k, v[0], v[1]) for k, v in COLUMNS.items()],
-                                                   columns=["column", "meaning_en", "meaning_zh"]))
-    sheet(wb.create_sheet("population"), res.population)
-    settings = [("mechanism", res.mechanism), ("ns", ", ".join(map(str, res.ns))),
-                ("replications", res.replications), ("seed", res.seed), ("alpha", res.alpha),
-                ("target", res.target), ("n_all_paths", res.overall.get("n_all_paths")),
-                ("n_all_paths_note", res.overall.get("note"))]
-    settings += [(k, json.dumps(_clean(v), ensure_ascii=False) if isinstance(v, (dict, list)) else _clean(v))
-                 for k, v in res.settings.items()]
-    sheet(wb.create_sheet("settings"), pd.DataFrame(settings, columns=["setting", "value"]))
-    wb.save(path)
-
-
-def _fmt(v, digits: int = 3) -> str:
-    v = _clean(v)
-    if v is None:
-        return "\u2014"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return str(v)
-
-
-def _html_table(df: pd.DataFrame, headers: dict[str, str] | None = None) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(headers.get(c, c) if headers else str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{e(_fmt(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-_STATUS = {
-    "interpolated": "interpolated / 插值",
-    "at_or_below_min": "reached at the smallest n / 最小样本量即已达到",
-    "not_reached": "not reached / 未达到",
-    "zero_effect": "zero effect / 零效应",
-    "unknown": "unknown / 未知",
-}
-
-
-def _html(res: PowerResult, svg: bytes) -> str:
-    e = html.escape
-    from .report.figures import FONT_STACK
-
-    img = base64.b64encode(svg).decode("ascii")
-    req = res.required.copy()
-    req["n_required"] = [None if pd.isna(v) else str(int(v)) for v in req["n_required"]]
-    req["status"] = [_STATUS.get(v, v) for v in req["status"]]
-    heads = {"kind": "kind / 类型", "effect": "effect / 效应", "population_std": "population std / 总体标准化值",
-             "n_required": f"n for power {res.target:g} / 所需样本量", "status": "status / 状态", "note": "note / 说明"}
-    detail_cols = ["n", "kind", "effect", "population_std", "converged_share", "admissible_share", "power",
-                   "power_mcse", "power_joint", "mean_std_estimate", "bias", "relative_bias", "coverage"]
-    legend = "".join(f"<li><code>{e(c)}</code>: {e(COLUMNS[c][0])}<br>{e(COLUMNS[c][1])}</li>" for c in detail_cols)
-    assumptions = "".join(f"<li>{e(a)}<br><span lang='zh-CN'>{e(b)}</span></li>"
-                          for a, b in zip(res.assumptions, res.assumptions_zh))
-    fails = "".join(f"<li>n = {e(str(n))}: " + e("; ".join(f"{v} {k}" for k, v in c.items())) + "</li>"
-                    for n, c in res.failures.items() if c) or "<li>none / 无</li>"
-    overall = res.overall.get("note", "")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{e(f"Power analysis / 检验力分析: {res.mechanism}")}</title>
-<style>
-body {{ font-family: {FONT_STACK}; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1f2937; }}
-table {{ border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1.5rem; }}
-th, td {{ border-bottom: 1px solid #d1d5db; padding: 0.25rem 0.5rem; text-align: left; }}
-th {{ background: #f3f4f6; }}
-img {{ max-width: 100%; }}
-.small {{ font-size: 0.85rem; color: #4b5563; }}
-</style></head><body>
-<h1>{e(f"Monte Carlo power analysis / 蒙特卡洛检验力分析: {res.mechanism}")}</h1>
-<p>{e(f"{res.replications} replications at each n = {', '.join(map(str, res.ns))}; seed {res.seed}; "
-      f"alpha {res.alpha:g}; target power {res.target:g}.")}<br>
-<span lang="zh-CN">{e(f"每个样本量 {', '.join(map(str, res.ns))} 重复 {res.replications} 次；随机种子 {res.seed}；"
-                     f"alpha {res.alpha:g}；目标检验力 {res.target:g}。")}</span></p>
-<h2>Sample size needed / 所需样本量</h2>
-<p><strong>{e(overall)}</strong></p>
-{_html_table(req, heads)}
-<h2>Power curves / 检验力曲线</h2>
-<img alt="power against sample size" src="data:image/svg+xml;base64,{img}">
-<h2>Power by n / 各样本量下的检验力</h2>
-{_html_table(res.summary())}
-<h2>Assumptions / 假设</h2>
-<ul>{assumptions}</ul>
-<h2>Details / 详细结果</h2>
-{_html_table(res.table[detail_cols])}
-<ul class="small">{legend}</ul>
-<h2>Replications that failed or were inadmissible / 未收敛或不可接受的重复</h2>
-<ul>{fails}</ul>
-<p class="small">{e("Every number comes from power.json; the full table with all columns is in power.xlsx.")}<br>
-{e("所有数字来自 power.json；包含全部列的完整表格见 power.xlsx。")}</p>
-</body></html>
-"""

@@ -2,8 +2,8 @@
 
 An *executor* is a callable ``executor(fn, list_of_arg_tuples) -> iterator of
 results`` that runs ``fn(*args)`` for every tuple and yields the results in
-any order, as they finish. :func:`validate.bootstrap.run_bootstrap` and
-:func:`validate.power.power_study` take one through their ``executor=``
+any order, as they finish. :func:`validate.structural.bootstrap.run_bootstrap` and
+:func:`validate.power.study.power_study` take one through their ``executor=``
 argument. Every task seeds its own random numbers from a
 :class:`numpy.random.SeedSequence` keyed by the task's replication numbers,
 never from worker state, so the same seed gives the same results whichever
@@ -222,7 +222,7 @@ class DaskExecutor:
 
 def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: int | None = None,
                   retries: int = 3):
-    """An executor for :func:`~validate.bootstrap.run_bootstrap` and :func:`~validate.power.power_study`.
+    """An executor for :func:`~validate.structural.bootstrap.run_bootstrap` and :func:`~validate.power.study.power_study`.
 
     Parameters
     ----------

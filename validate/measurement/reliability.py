@@ -19,13 +19,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     TooFewItemsError,
-    _check_variance,
-    _constructs_arg,
-    _item_frame,
-    _join,
+    check_variance,
+    constructs_arg,
+    item_frame,
+    join_reasons,
 )
 
 __all__ = [
@@ -50,7 +50,7 @@ def _scales(df: pd.DataFrame, constructs, what: str) -> dict[str, list[str]]:
         return {"scale": list(df.columns)}
     if isinstance(constructs, (list, tuple, pd.Index)):
         return {"scale": list(constructs)}
-    return _constructs_arg(constructs)
+    return constructs_arg(constructs)
 
 
 def _alpha_from_cov(c: np.ndarray) -> float:
@@ -118,8 +118,8 @@ def cronbach_alpha(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | S
     """
     rows = []
     for name, items in _scales(df, constructs, "Cronbach's alpha").items():
-        x = _item_frame(df, items, min_items=2, what="Cronbach's alpha", construct=name)
-        _check_variance(x, what="alpha", construct=name)
+        x = item_frame(df, items, min_items=2, what="Cronbach's alpha", construct=name)
+        check_variance(x, what="alpha", construct=name)
         c = _cov_pairwise(x, name, "alpha")
         sd = np.sqrt(np.diag(c))
         r = c / np.outer(sd, sd)
@@ -143,7 +143,7 @@ def cronbach_alpha(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | S
                 "raw_alpha": raw,
                 "std_alpha": std,
                 "average_r": float((r.sum() - k) / (k * (k - 1))),
-                "warnings": _join(reasons),
+                "warnings": join_reasons(reasons),
             }
         )
     return pd.DataFrame(rows, columns=["construct", "n_items", "n_obs", "raw_alpha", "std_alpha", "average_r", "warnings"])
@@ -188,8 +188,8 @@ def item_total(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Seque
     """
     rows = []
     for name, items in _scales(df, constructs, "item-total statistics").items():
-        x = _item_frame(df, items, min_items=2, what="item-total statistics", construct=name)
-        _check_variance(x, what="item-total statistics", construct=name)
+        x = item_frame(df, items, min_items=2, what="item-total statistics", construct=name)
+        check_variance(x, what="item-total statistics", construct=name)
         c = _cov_pairwise(x, name, "item-total statistics")
         k = len(items)
         for i, item in enumerate(items):
@@ -206,7 +206,7 @@ def item_total(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Seque
             if r_drop < 0:
                 reasons.append(f"item {item} correlates negatively with the rest of construct {name}; reverse-keyed?")
             rows.append(
-                {"construct": name, "item": item, "r_drop": r_drop, "alpha_if_deleted": a_del, "warnings": _join(reasons)}
+                {"construct": name, "item": item, "r_drop": r_drop, "alpha_if_deleted": a_del, "warnings": join_reasons(reasons)}
             )
     return pd.DataFrame(rows, columns=["construct", "item", "r_drop", "alpha_if_deleted", "warnings"])
 
@@ -322,7 +322,7 @@ def sample_covariance(df: pd.DataFrame, items: Sequence[str] | None = None) -> p
     which divide by n, not n-1; pass this matrix as ``sample_cov`` to
     :func:`reliability_from_cfa` to reproduce it for a complete-data (listwise) ML fit.
     """
-    x = _item_frame(df, items, min_items=1, what="the sample covariance").dropna()
+    x = item_frame(df, items, min_items=1, what="the sample covariance").dropna()
     if len(x) < 2:
         raise TooFewItemsError(f"the sample covariance needs at least 2 complete rows, got {len(x)}")
     return x.cov(ddof=0)
@@ -432,7 +432,7 @@ def reliability_from_cfa(
     covariance (x2 ~~ x3): all values within 1e-9 relative
     (``tests/fixtures/psych/make_reference.R``). Categorical indicators (semTools' ordinal
     omega) are not covered. Thresholds: omega/CR >= .70, AVE >= .50 (Fornell & Larcker, 1981;
-    Hair et al., 2019); see :func:`validate.validity.convergent_validity`.
+    Hair et al., 2019); see :func:`validate.measurement.validity.convergent_validity`.
 
     References
     ----------
@@ -473,7 +473,7 @@ def reliability_from_cfa(
             reasons.append(
                 f"factor {f} has {len(idx)} indicator{'s' if len(idx) != 1 else ''}; reliability needs at least 2"
             )
-            row["warnings"] = _join(reasons)
+            row["warnings"] = join_reasons(reasons)
             rows.append(row)
             continue
         ix = np.ix_(idx, idx)
@@ -503,6 +503,6 @@ def reliability_from_cfa(
         if (np.diag(T)[idx] < 0).any():
             neg = [items[i] for i in idx if T[i, i] < 0]
             reasons.append(f"negative residual variance (Heywood case) for {', '.join(neg)}")
-        row["warnings"] = _join(reasons)
+        row["warnings"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows, columns=["construct", "n_items", "alpha", "omega", "omega2", "omega3", "ave", "warnings"])

@@ -3,7 +3,7 @@
 The functions here are pure: they take the structural coefficients of a fitted
 model (a matrix ``B`` with ``B[to, from]`` the path from ``from`` to ``to``)
 and bootstrap draws, and return tidy tables. Fitting lives in
-:mod:`validate.structural`.
+:mod:`validate.structural.analysis`.
 """
 
 from __future__ import annotations

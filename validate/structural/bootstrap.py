@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .blas import single_threaded_blas
+from validate.blas import single_threaded_blas
 
 __all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife"]
 
@@ -115,7 +115,7 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
         Show a progress bar (tqdm) on standard error.
     executor : callable, optional
         ``executor(fn, list_of_arg_tuples) -> iterator of results`` in any order; lets a
-        cluster run the chunks (see :mod:`validate.cluster`).
+        cluster run the chunks (see :mod:`validate.executors`).
     """
     workers = workers or default_workers()
     chunk = chunk or max(10, min(200, n_boot // (workers * 8) or 10))

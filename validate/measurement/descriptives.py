@@ -5,8 +5,8 @@ respondent, one column per item) and returns a tidy :class:`pandas.DataFrame` wh
 names are fixed (they never depend on an argument). Statistics that cannot be computed are
 ``NaN`` and the reason is written to the ``warnings`` column of the same row.
 
-The input checks used by the sibling modules (:mod:`validate.reliability`,
-:mod:`validate.validity`, :mod:`validate.efa`) live here as well, so that every module
+The input checks used by the sibling modules (:mod:`validate.measurement.reliability`,
+:mod:`validate.measurement.validity`, :mod:`validate.measurement.efa`) live here as well, so that every module
 rejects bad input with the same messages.
 """
 
@@ -61,7 +61,7 @@ def _fmt_value(v: object) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
-def _item_frame(
+def item_frame(
     df: pd.DataFrame,
     items: Sequence[str] | None = None,
     *,
@@ -131,7 +131,7 @@ def _item_frame(
     return pd.DataFrame(out, index=df.index)
 
 
-def _check_variance(x: pd.DataFrame, *, what: str, construct: str | None = None) -> None:
+def check_variance(x: pd.DataFrame, *, what: str, construct: str | None = None) -> None:
     """Raise :class:`ZeroVarianceError` naming the first item without variance."""
     for item in x.columns:
         obs = x[item].dropna()
@@ -144,7 +144,7 @@ def _check_variance(x: pd.DataFrame, *, what: str, construct: str | None = None)
             )
 
 
-def _constructs_arg(constructs: dict[str, Iterable[str]], *, min_constructs: int = 1) -> dict[str, list[str]]:
+def constructs_arg(constructs: dict[str, Iterable[str]], *, min_constructs: int = 1) -> dict[str, list[str]]:
     if not isinstance(constructs, dict) or not constructs:
         raise ItemDataError(
             "constructs must be a non-empty dict mapping a construct name to its list of items, "
@@ -167,7 +167,7 @@ def _constructs_arg(constructs: dict[str, Iterable[str]], *, min_constructs: int
     return out
 
 
-def _join(reasons: Iterable[str]) -> str:
+def join_reasons(reasons: Iterable[str]) -> str:
     return "; ".join(r for r in reasons if r)
 
 
@@ -267,7 +267,7 @@ def item_descriptives(
     """
     if skew_type not in _SKEW_TYPES:
         raise ValueError(f"skew_type must be 1, 2 or 3, got {skew_type!r}")
-    x = _item_frame(df, items, what="item descriptives")
+    x = item_frame(df, items, what="item descriptives")
     for name, v in (("scale_min", scale_min), ("scale_max", scale_max)):
         if v is not None and not (isinstance(v, (int, float, np.integer, np.floating)) and np.isfinite(v)):
             raise ValueError(f"{name} must be a finite number, got {v!r}")
@@ -324,7 +324,7 @@ def item_descriptives(
                 "kurtosis": kurt,
                 "floor_pct": floor,
                 "ceiling_pct": ceil,
-                "warnings": _join(reasons),
+                "warnings": join_reasons(reasons),
             }
         )
     return pd.DataFrame(rows, columns=_DESCRIPTIVE_COLUMNS)
@@ -388,7 +388,7 @@ def mardia(df: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame
     Mardia, K. V. (1974). Applications of some measures of multivariate skewness and kurtosis
     in testing normality and robustness studies. *Sankhya B, 36*(2), 115-128.
     """
-    x = _item_frame(df, items, min_items=2, what="Mardia's test")
+    x = item_frame(df, items, min_items=2, what="Mardia's test")
     complete = x.dropna()
     n, p = complete.shape
     n_dropped = len(x) - n
@@ -397,7 +397,7 @@ def mardia(df: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame
             f"Mardia's test needs more complete rows than items: {n} complete rows for {p} items"
             + (f" ({n_dropped} rows with missing values dropped)" if n_dropped else "")
         )
-    _check_variance(complete, what="Mardia's test")
+    check_variance(complete, what="Mardia's test")
     xc = complete.to_numpy() - complete.to_numpy().mean(axis=0)
     s = xc.T @ xc / (n - 1)
     if np.linalg.cond(s) > 1e12:

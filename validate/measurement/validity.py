@@ -18,13 +18,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     TooFewItemsError,
-    _check_variance,
-    _constructs_arg,
-    _item_frame,
-    _join,
+    check_variance,
+    constructs_arg,
+    item_frame,
+    join_reasons,
 )
 
 __all__ = [
@@ -41,8 +41,8 @@ __all__ = [
 # HTMT
 # --------------------------------------------------------------------------------------
 def _construct_data(df, constructs, what, min_constructs=1):
-    cons = _constructs_arg(constructs, min_constructs=min_constructs)
-    frames = [_item_frame(df, items, min_items=1, what=what, construct=name) for name, items in cons.items()]
+    cons = constructs_arg(constructs, min_constructs=min_constructs)
+    frames = [item_frame(df, items, min_items=1, what=what, construct=name) for name, items in cons.items()]
     return cons, pd.concat(frames, axis=1)
 
 
@@ -117,7 +117,7 @@ def htmt(
     if n < 3:
         raise TooFewItemsError(f"HTMT needs at least 3 complete rows, got {n} after listwise deletion")
     for name, items in cons.items():
-        _check_variance(complete[items], what="HTMT", construct=name)
+        check_variance(complete[items], what="HTMT", construct=name)
     r = np.corrcoef(complete.to_numpy(), rowvar=False)
     if absolute:
         r = np.abs(r)
@@ -162,7 +162,7 @@ def htmt(
                     "below_085": bool(est < 0.85) if np.isfinite(est) else False,
                     "below_090": bool(est < 0.90) if np.isfinite(est) else False,
                     "n_obs": n,
-                    "warnings": _join(reasons),
+                    "warnings": join_reasons(reasons),
                 }
             )
     return pd.DataFrame(
@@ -190,7 +190,7 @@ def fornell_larcker(ave: pd.Series, factor_corr: pd.DataFrame) -> pd.DataFrame:
     ----------
     ave : Series
         AVE per construct (index = construct names), e.g. the ``ave`` column of
-        :func:`validate.reliability.reliability_from_cfa` indexed by ``construct``.
+        :func:`validate.measurement.reliability.reliability_from_cfa` indexed by ``construct``.
     factor_corr : DataFrame
         Correlations between the constructs (standardised factor covariances from the CFA,
         lavaan's ``lavInspect(fit, "cor.lv")``), labelled rows and columns.
@@ -273,7 +273,7 @@ def fornell_larcker(ave: pd.Series, factor_corr: pd.DataFrame) -> pd.DataFrame:
                 "max_abs_corr": float(off.max()),
                 "max_corr_with": others[j],
                 "passes": bool(np.isfinite(sq) and sq > off.max()),
-                "warnings": _join(reasons),
+                "warnings": join_reasons(reasons),
             }
         )
     return pd.DataFrame(rows, columns=["construct", "ave", "sqrt_ave", "max_abs_corr", "max_corr_with", "passes", "warnings"])
@@ -287,7 +287,7 @@ def convergent_validity(
     Parameters
     ----------
     reliability : DataFrame
-        Output of :func:`validate.reliability.reliability_from_cfa` (needs ``construct``,
+        Output of :func:`validate.measurement.reliability.reliability_from_cfa` (needs ``construct``,
         ``ave`` and ``cr_column``).
     ave_threshold : float, default .50
         AVE cut-off (Fornell & Larcker, 1981; Hair et al., 2019).
@@ -332,7 +332,7 @@ def convergent_validity(
                 "cr": cr,
                 "ave_ok": bool(np.isfinite(ave) and ave > ave_threshold),
                 "cr_ok": bool(np.isfinite(cr) and cr > cr_threshold),
-                "warnings": _join(reasons),
+                "warnings": join_reasons(reasons),
             }
         )
     return pd.DataFrame(rows, columns=["construct", "ave", "cr", "ave_ok", "cr_ok", "warnings"])
@@ -380,7 +380,7 @@ def cross_loadings(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) ->
     """
     cons, x = _construct_data(df, constructs, "cross-loadings", min_constructs=1)
     for name, items in cons.items():
-        _check_variance(x[items], what="cross-loadings", construct=name)
+        check_variance(x[items], what="cross-loadings", construct=name)
     scores = pd.DataFrame({name: x[items].mean(axis=1, skipna=True) for name, items in cons.items()})
     rows = []
     for own, items in cons.items():
@@ -411,7 +411,7 @@ def cross_loadings(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) ->
                         "own": name == own,
                         "highest_is_own": highest,
                         "n_obs": ns[name],
-                        "warnings": _join(reasons),
+                        "warnings": join_reasons(reasons),
                     }
                 )
     return pd.DataFrame(
@@ -464,28 +464,28 @@ def harman_single_factor(df: pd.DataFrame, items: Sequence[str] | None = None, t
     remedies. *Journal of Applied Psychology, 88*(5), 879-903.
     """
     from validate.blas import single_threaded_blas
-    from validate.efa import _minres_fit  # local import: efa imports nothing from here
+    from validate.measurement.efa import minres_fit  # local import: efa imports nothing from here
 
-    x = _item_frame(df, items, min_items=3, what="Harman's single-factor test")
+    x = item_frame(df, items, min_items=3, what="Harman's single-factor test")
     complete = x.dropna()
     n, p = complete.shape
     if n < 3:
         raise TooFewItemsError(f"Harman's test needs at least 3 complete rows, got {n}")
-    _check_variance(complete, what="Harman's single-factor test")
+    check_variance(complete, what="Harman's single-factor test")
     r = np.corrcoef(complete.to_numpy(), rowvar=False)
     ev = np.linalg.eigvalsh(r)[::-1]
     note = f"{len(x) - n} rows with missing values dropped (listwise)" if len(x) > n else ""
     fa_reasons = [note]
     try:
         with single_threaded_blas():
-            loadings, _, _ = _minres_fit(r, 1)
+            loadings, _, _ = minres_fit(r, 1)
         ss = float(np.sum(loadings**2))
     except (ItemDataError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
         ss = np.nan
         fa_reasons.append(f"one-factor minres did not converge: {exc}")
     rows = [
         {"method": "pca", "variance_explained": float(ev[0]), "share": float(ev[0] / p), "warnings": note},
-        {"method": "minres_1factor", "variance_explained": ss, "share": ss / p, "warnings": _join(fa_reasons)},
+        {"method": "minres_1factor", "variance_explained": ss, "share": ss / p, "warnings": join_reasons(fa_reasons)},
     ]
     out = pd.DataFrame(rows)
     out["exceeds_threshold"] = out["share"] > threshold

@@ -19,9 +19,9 @@ from scipy import stats
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec
 
-from .bootstrap import jackknife, run_bootstrap
-from .measurement import _guard, _num, fit_dict
-from .mediation import (
+from validate.structural.bootstrap import jackknife, run_bootstrap
+from validate.measurement.analysis import guarded, json_float, fit_dict
+from validate.structural.mediation import (
     Chain,
     bca_ci,
     classify_mediation,
@@ -123,7 +123,7 @@ def chisq_difference(restricted: dict, free: dict, estimator: str = "ML") -> dic
                                "report the unscaled difference with care"}
         diff = diff / cd
     diff = max(diff, 0.0)
-    return {"chisq_diff": _num(diff), "df_diff": _num(ddf), "p_value": _num(stats.chi2.sf(diff, ddf))}
+    return {"chisq_diff": json_float(diff), "df_diff": json_float(ddf), "p_value": json_float(stats.chi2.sf(diff, ddf))}
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -221,7 +221,7 @@ class RefitBootstrapStatistic:
         if why:
             return None, why
         B, _, cov = latent_matrices(r.params, self.factors)
-        return _effect_vector(B, cov, self.factors, self.chains, self.pairs), None
+        return effect_vector(B, cov, self.factors, self.chains, self.pairs), None
 
 
 @dataclass
@@ -231,7 +231,7 @@ class _Start:
     params: pd.DataFrame
 
 
-def _effect_vector(B, cov, factors, chains, pairs) -> np.ndarray:
+def effect_vector(B, cov, factors, chains, pairs) -> np.ndarray:
     ix = {f: i for i, f in enumerate(factors)}
     sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
     tot = total_effects(B)
@@ -254,7 +254,7 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     """Structural results of one mechanism in the shape of ``results.json``."""
     warnings: list[str] = []
     out: dict = {"warnings": warnings}
-    res = _guard(warnings, "the structural model", fit_structural, df, mechanism, opts)
+    res = guarded(warnings, "the structural model", fit_structural, df, mechanism, opts)
     if res is None:
         return {"structural": out}
     # the measurement section already reports how many cases listwise deletion removed
@@ -280,17 +280,17 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     rows = []
     for p in active:
         r = pt[(pt.op == "~") & (pt.lhs == p.target) & (pt.rhs == p.source)].iloc[0]
-        pval = _num(r.p_value)
+        pval = json_float(r.p_value)
         rows.append({
             "hypothesis": p.hypothesis, "from": p.source, "to": p.target, "direct": p.direct,
-            "estimate": _num(r.estimate), "se": _num(r.se), "z": _num(r.z), "p_value": pval,
-            "ci_lower": _num(r.ci_lower), "ci_upper": _num(r.ci_upper), "std": _num(r.std_all),
-            "f2": _num(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
+            "estimate": json_float(r.estimate), "se": json_float(r.se), "z": json_float(r.z), "p_value": pval,
+            "ci_lower": json_float(r.ci_lower), "ci_upper": json_float(r.ci_upper), "std": json_float(r.std_all),
+            "f2": json_float(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
             "supported": bool(pval is not None and pval < opts.alpha) if res.admissible else None,
         })
     out["paths"] = rows
     r2 = res.r2 if isinstance(res.r2, dict) else {}
-    out["r2"] = {c: (_num(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
+    out["r2"] = {c: (json_float(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
     if not res.admissible:
         warnings.append("the solution is inadmissible, so no hypothesis is judged supported or not, and R², f² "
                         "and bootstrap intervals are not reported; the estimates are shown only to help find the "
@@ -298,7 +298,7 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
     result = {"structural": out}
     if opts.group:
-        result.update(_platforms(df, mechanism, spec, opts))
+        result.update(platform_comparison(df, mechanism, spec, opts))
     return result
 
 
@@ -308,7 +308,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
         return {"indirect": [], "effects": []}
     pairs = sorted({(c.source, c.target) for c in chains},
                    key=lambda t: (factors.index(t[0]), factors.index(t[1])))
-    point = _effect_vector(B, cov, factors, chains, pairs)
+    point = effect_vector(B, cov, factors, chains, pairs)
     boot = None
     jk = None
     if opts.bootstrap and res.admissible:
@@ -327,7 +327,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             data = df[items].dropna().to_numpy(float)
             stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs)
         if getattr(opts, "scheduler", None):
-            from validate.cluster import make_executor
+            from validate.executors import make_executor
 
             with make_executor(opts.scheduler) as ex:
                 boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed,
@@ -347,19 +347,19 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     draws_out = {}
     for i, c in enumerate(chains):
         est, std = point[2 * i], point[2 * i + 1]
-        row = {"chain": list(c.nodes), "key": c.key, "estimate": _num(est), "std": _num(std),
+        row = {"chain": list(c.nodes), "key": c.key, "estimate": json_float(est), "std": json_float(std),
                "se": None, "ci_lower": None, "ci_upper": None, "bca_lower": None, "bca_upper": None,
                "std_ci_lower": None, "std_ci_upper": None}
         if boot is not None and boot.completed > 1:
             d = boot.good()[:, 2 * i]
             ds = boot.good()[:, 2 * i + 1]
-            row["se"] = _num(np.std(d, ddof=1))
-            row["ci_lower"], row["ci_upper"] = map(_num, percentile_ci(d))
+            row["se"] = json_float(np.std(d, ddof=1))
+            row["ci_lower"], row["ci_upper"] = map(json_float, percentile_ci(d))
             if jk is not None:
-                row["bca_lower"], row["bca_upper"] = map(_num, bca_ci(d, est, jk[:, 2 * i]))
-            row["std_ci_lower"], row["std_ci_upper"] = map(_num, percentile_ci(ds))
+                row["bca_lower"], row["bca_upper"] = map(json_float, bca_ci(d, est, jk[:, 2 * i]))
+            row["std_ci_lower"], row["std_ci_upper"] = map(json_float, percentile_ci(ds))
             draws_out[c.key] = [float(x) for x in d[:1000]]
-        row["vaf"] = _num(vaf(est, total_of[(c.source, c.target)]))  # this chain's share of the total effect
+        row["vaf"] = json_float(vaf(est, total_of[(c.source, c.target)]))  # this chain's share of the total effect
         dr = direct.get((c.source, c.target))
         lo, hi = row["ci_lower"], row["ci_upper"]
         row["mediation"] = classify_mediation(
@@ -369,13 +369,13 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     eff_rows = []
     for j, (x, y) in enumerate(pairs):
         tot, ind = point[base + 2 * j], point[base + 2 * j + 1]
-        row = {"from": x, "to": y, "total": _num(tot), "direct": _num(tot - ind), "total_indirect": _num(ind),
-               "vaf": _num(vaf(ind, tot)), "total_ci_lower": None, "total_ci_upper": None,
+        row = {"from": x, "to": y, "total": json_float(tot), "direct": json_float(tot - ind), "total_indirect": json_float(ind),
+               "vaf": json_float(vaf(ind, tot)), "total_ci_lower": None, "total_ci_upper": None,
                "indirect_ci_lower": None, "indirect_ci_upper": None}
         if boot is not None and boot.completed > 1:
-            row["total_ci_lower"], row["total_ci_upper"] = map(_num, percentile_ci(boot.good()[:, base + 2 * j]))
+            row["total_ci_lower"], row["total_ci_upper"] = map(json_float, percentile_ci(boot.good()[:, base + 2 * j]))
             row["indirect_ci_lower"], row["indirect_ci_upper"] = map(
-                _num, percentile_ci(boot.good()[:, base + 2 * j + 1]))
+                json_float, percentile_ci(boot.good()[:, base + 2 * j + 1]))
         eff_rows.append(row)
     out = {"indirect": ind_rows, "effects": eff_rows}
     if boot is not None:
@@ -399,7 +399,7 @@ def _group_labels(spec: ModelSpec, column: str, levels: list, lang: str) -> dict
     return out
 
 
-def _check_groups(df: pd.DataFrame, column: str, n_items: int) -> pd.DataFrame:
+def check_groups(df: pd.DataFrame, column: str, n_items: int) -> pd.DataFrame:
     if column not in df.columns:
         raise InputError(f"--group {column}: there is no column '{column}' in the responses")
     d = df[df[column].notna()].copy()
@@ -453,7 +453,7 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
         dcfi = fb[key] - fa[key]
         drmsea = fb[rkey] - fa[rkey]
         ok = dcfi >= -0.010 and drmsea <= 0.015
-        tests.append({"model": b, "against": a, **d, "delta_cfi": _num(dcfi), "delta_rmsea": _num(drmsea),
+        tests.append({"model": b, "against": a, **d, "delta_cfi": json_float(dcfi), "delta_rmsea": json_float(drmsea),
                       "verdict": "supported" if ok else "not supported"})
     first = fits["configural"][1]
     return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
@@ -493,8 +493,8 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
         for r in sel.itertuples(index=False):
             g = glabels[int(r.group) - 1] if 0 < int(r.group) <= len(glabels) else r.group
             rows.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, "group": str(g),
-                         "group_label": labels.get(g, str(g)), "estimate": _num(r.estimate), "se": _num(r.se),
-                         "std": _num(r.std_all), "p_value": _num(r.p_value)})
+                         "group_label": labels.get(g, str(g)), "estimate": json_float(r.estimate), "se": json_float(r.se),
+                         "std": json_float(r.std_all), "p_value": json_float(r.p_value)})
     ffit = fit_dict(free.fit)
     tests = []
     for p in mechanism.active_paths(opts.direct_effects):
@@ -513,9 +513,9 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
             "note": "loadings constrained equal across groups (metric invariance) in every model"}
 
 
-def _platforms(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:
+def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:
     warnings: list[str] = []
-    d = _check_groups(df, opts.group, len(mechanism.item_ids))
+    d = check_groups(df, opts.group, len(mechanism.item_ids))
     levels = sorted(d[opts.group].unique(), key=lambda v: (str(type(v)), v))
     if len(levels) < 2:
         found = (f"every answered response is in group '{levels[0]}'" if levels
@@ -525,14 +525,14 @@ def _platforms(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) ->
         return {"invariance": {"group": opts.group, "configural": None, "metric": None, "scalar": None,
                                "warnings": warnings}}
     labels = _group_labels(spec, opts.group, levels, opts.lang)
-    inv = _guard(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
+    inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
     out = {}
     if inv is not None:
         inv["level_labels"] = {str(k): v for k, v in labels.items()}
         inv["warnings"] = warnings
         out["invariance"] = inv
     if mechanism.paths:
-        mg = _guard(warnings, "the multi-group structural model", multigroup_paths, d, mechanism, opts.group,
+        mg = guarded(warnings, "the multi-group structural model", multigroup_paths, d, mechanism, opts.group,
                     opts, labels)
         if mg is not None:
             out["multigroup"] = mg

@@ -73,7 +73,7 @@ from instruments.errors import InputError
 from instruments.outputs import atomic_write, safe_cell, write_csv
 from instruments.spec import ModelSpec
 
-from .formats import (
+from validate.ingest.formats import (
     FORMATS,
     RawSheet,
     cell_name,

@@ -21,12 +21,12 @@ import pandas as pd
 from scipy import optimize, stats
 
 from validate.blas import single_threaded_blas
-from validate.descriptives import (
+from validate.measurement.descriptives import (
     ItemDataError,
     TooFewItemsError,
-    _check_variance,
-    _item_frame,
-    _join,
+    check_variance,
+    item_frame,
+    join_reasons,
 )
 
 __all__ = ["EFAResult", "FactorAnalysisError", "bartlett_sphericity", "efa", "kmo", "parallel_analysis"]
@@ -46,8 +46,8 @@ def _cor_pairwise(x: pd.DataFrame, what: str) -> np.ndarray:
 
 
 def _checked(df, items, what, min_items):
-    x = _item_frame(df, items, min_items=min_items, what=what)
-    _check_variance(x, what=what)
+    x = item_frame(df, items, min_items=min_items, what=what)
+    check_variance(x, what=what)
     return x
 
 
@@ -118,12 +118,12 @@ def kmo(df: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:
         per = (r0**2).sum(0) / ((r0**2).sum(0) + (q**2).sum(0))
     if x.isna().any().any():
         reasons.append("pairwise-complete correlations used (missing values present)")
-    rows = [{"scope": "overall", "item": "", "msa": overall, "label": _kaiser_label(overall), "warnings": _join(reasons)}]
+    rows = [{"scope": "overall", "item": "", "msa": overall, "label": _kaiser_label(overall), "warnings": join_reasons(reasons)}]
     for n, v in zip(names, per):
         w = list(reasons)
         if np.isfinite(v) and v < 0.5:
             w.append(f"item {n} has MSA {v:.2f} < .50 (unacceptable; consider removing it)")
-        rows.append({"scope": "item", "item": n, "msa": float(v), "label": _kaiser_label(v), "warnings": _join(w)})
+        rows.append({"scope": "item", "item": n, "msa": float(v), "label": _kaiser_label(v), "warnings": join_reasons(w)})
     return pd.DataFrame(rows, columns=["scope", "item", "msa", "label", "warnings"])
 
 
@@ -171,7 +171,7 @@ def bartlett_sphericity(df: pd.DataFrame, items: Sequence[str] | None = None) ->
     if x.isna().any().any():
         reasons.append("pairwise correlations with missing values; n_obs counts all rows (as psych)")
     return pd.DataFrame(
-        [{"statistic": stat, "df": p * (p - 1) / 2, "p_value": pval, "n_obs": n, "n_vars": p, "warnings": _join(reasons)}],
+        [{"statistic": stat, "df": p * (p - 1) / 2, "p_value": pval, "n_obs": n, "n_vars": p, "warnings": join_reasons(reasons)}],
         columns=["statistic", "df", "p_value", "n_obs", "n_vars", "warnings"],
     )
 
@@ -192,7 +192,7 @@ def _top_eig(m: np.ndarray, nf: int):
     return w[::-1], v[:, ::-1]
 
 
-def _minres_fit(r: np.ndarray, nf: int, tol: float = 1e-12):
+def minres_fit(r: np.ndarray, nf: int, tol: float = 1e-12):
     """Minimum-residual (ULS) factor extraction as ``psych::fa(fm = "minres")``.
 
     Minimises :math:`\\sum_{k>nf} e_k(R - \\Psi)^2` over uniquenesses :math:`\\Psi` in
@@ -455,7 +455,7 @@ def efa(
     reasons: list[str] = []
     if x.isna().any().any():
         reasons.append("pairwise-complete correlations used (missing values present)")
-    fit = _minres_fit if method == "minres" else _ml_fit
+    fit = minres_fit if method == "minres" else _ml_fit
     with single_threaded_blas():
         load, psi, info = fit(r, n_factors)
     if not info["converged"]:
@@ -530,7 +530,7 @@ def efa(
             "n_obs": len(x),
             "converged": info["converged"],
             "rotation_converged": rot_converged,
-            "warnings": _join(reasons),
+            "warnings": join_reasons(reasons),
         },
     )
 
@@ -539,7 +539,7 @@ def efa(
 # parallel analysis
 # --------------------------------------------------------------------------------------
 def _fa_values(r: np.ndarray) -> np.ndarray:
-    load, _, _ = _minres_fit(r, 1, tol=2.2e-9)  # R optim's default factr = 1e7 (psych)
+    load, _, _ = minres_fit(r, 1, tol=2.2e-9)  # R optim's default factr = 1e7 (psych)
     rr = r.copy()
     np.fill_diagonal(rr, np.sum(load**2, axis=1))
     return np.linalg.eigvalsh(rr)[::-1]
@@ -655,7 +655,7 @@ def parallel_analysis(
             "simulated_fa_mean": sim_fa.mean(axis=0) if fa else np.full(p, np.nan),
             "simulated_fa_quantile": q_fa,
             "retain_fa": retain_fa,
-            "warnings": _join(reasons),
+            "warnings": join_reasons(reasons),
         }
     )
     out.attrs["n_components"] = ncomp

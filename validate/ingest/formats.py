@@ -455,7 +455,7 @@ def meta_role(platform: str, header) -> str | None:
 
     Roles: ``resp_id``, ``duration``, ``start``, ``end``, ``meta`` (not used),
     and for Qualtrics ``status`` (Response Type), ``progress`` and ``finished``,
-    which :func:`validate.ingest.ingest` uses to leave out survey previews,
+    which :func:`validate.ingest.responses.ingest` uses to leave out survey previews,
     spam and unfinished responses.
     """
     key = fold(header)

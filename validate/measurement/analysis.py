@@ -3,8 +3,8 @@
 :func:`analyse_measurement` runs every check a thesis reports on the cleaned
 data of a mechanism and returns the ``measurement`` (and ``descriptives``)
 sections of the results dict. Each statistic comes from the module that owns
-it (:mod:`validate.descriptives`, :mod:`validate.reliability`,
-:mod:`validate.validity`, :mod:`validate.efa`, :mod:`validate.sem`); this
+it (:mod:`validate.measurement.descriptives`, :mod:`validate.measurement.reliability`,
+:mod:`validate.measurement.validity`, :mod:`validate.measurement.efa`, :mod:`validate.sem`); this
 module only wires them together and turns a statistic that cannot be computed
 into ``None`` with the reason in ``warnings``.
 """
@@ -32,7 +32,7 @@ FIT_KEYS = (
 )
 
 
-def _num(x: Any) -> float | None:
+def json_float(x: Any) -> float | None:
     """A JSON-able float, or None for NaN/inf/None."""
     if x is None:
         return None
@@ -44,10 +44,10 @@ def _num(x: Any) -> float | None:
 
 
 def fit_dict(fit: dict) -> dict:
-    return {k: _num(fit[k]) for k in FIT_KEYS if k in fit}
+    return {k: json_float(fit[k]) for k in FIT_KEYS if k in fit}
 
 
-def _guard(warnings: list[str], what: str, fn: Callable, *args, **kwargs):
+def guarded(warnings: list[str], what: str, fn: Callable, *args, **kwargs):
     """Run one statistic; a user-data problem becomes a warning and None, never a crash."""
     try:
         return fn(*args, **kwargs)
@@ -91,7 +91,7 @@ def _records(df: pd.DataFrame | None) -> list[dict]:
         return []
     out = []
     for rec in df.to_dict(orient="records"):
-        out.append({k: (_num(v) if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool)
+        out.append({k: (json_float(v) if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool)
                         else v) for k, v in rec.items()})
     return out
 
@@ -105,7 +105,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         ``{"descriptives": [...], "mardia": {...}, "measurement": {...}}`` in the
         shape of ``results.json`` (see :mod:`validate.report`).
     """
-    from validate import descriptives, reliability, validity
+    from validate.measurement import descriptives, reliability, validity
 
     warnings: list[str] = []
     items = mechanism.item_ids
@@ -131,14 +131,14 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     if len(answered) < len(items):
         warnings.append("item descriptives of " + ", ".join(i for i in items if i not in answered)
                         + " could not be computed: the item has no observed values (all missing)")
-    desc = (_guard(warnings, "item descriptives", descriptives.item_descriptives, X, answered,
+    desc = (guarded(warnings, "item descriptives", descriptives.item_descriptives, X, answered,
                    scale_min=spec.scale.min, scale_max=spec.scale.max) if answered else None)
     if desc is not None:
         item_construct = {i: c for c, its in constructs.items() for i in its}
         desc = desc.rename(columns={"skewness": "skew"})
         desc.insert(1, "construct", desc["item"].map(item_construct))
     out["descriptives"] = _records(desc)
-    mard = (_guard(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
+    mard = (guarded(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
             if len(complete) else None)
     out["mardia"] = _records(mard)
 
@@ -148,7 +148,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     meas["item_total"] = _records(itot)
 
     # ---- CFA
-    cfa = _guard(warnings, "the CFA", fit_cfa, df, mechanism, opts)
+    cfa = guarded(warnings, "the CFA", fit_cfa, df, mechanism, opts)
     rel_tab = None
     fcorr = None
     if cfa is not None:
@@ -160,8 +160,8 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         pt = cfa.params
         load = pt[(pt.op == "=~")]
         meas["loadings"] = [
-            {"construct": r.lhs, "item": r.rhs, "estimate": _num(r.estimate), "se": _num(r.se),
-             "z": _num(r.z), "p_value": _num(r.p_value), "std": _num(r.std_all)}
+            {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
+             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all)}
             for r in load.itertuples(index=False)
         ] if usable else []
         factors = list(constructs)
@@ -172,7 +172,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         fcorr = pd.DataFrame(fc, index=factors, columns=factors)
         if usable and cfa.admissible:
             meas["factor_correlations"] = _square_dict(fcorr)
-            rel_tab = _guard(warnings, "CR and AVE", reliability.reliability_from_cfa, lam, theta, psi,
+            rel_tab = guarded(warnings, "CR and AVE", reliability.reliability_from_cfa, lam, theta, psi,
                              reliability.sample_covariance(complete, items))
             if opts.estimator == "WLSMV":
                 meas["notes"] = ["With WLSMV, omega (CR) and AVE are computed on the latent-response scale "
@@ -183,7 +183,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             meas["factor_correlations"] = None
             warnings.append("factor correlations, omega, CR and AVE are not reported because the CFA "
                             + ("did not converge" if not cfa.converged else "solution is inadmissible"))
-        mi = _guard(warnings, "modification indices", cfa.modindices, 10) if usable else None
+        mi = guarded(warnings, "modification indices", cfa.modindices, 10) if usable else None
         meas["modindices"] = _records(mi)
     else:
         meas["fit"] = None
@@ -191,21 +191,21 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     meas["reliability"] = _reliability(constructs, alpha, rel_tab)
 
     # ---- discriminant validity
-    ht = _guard(warnings, "HTMT", validity.htmt, X, constructs) if len(constructs) > 1 else None
+    ht = guarded(warnings, "HTMT", validity.htmt, X, constructs) if len(constructs) > 1 else None
     if ht is not None:
         meas["htmt"] = _square_dict(validity.htmt_matrix(ht))
     else:
         meas["htmt"] = None
     if rel_tab is not None and fcorr is not None and len(constructs) > 1:
         ave = rel_tab.set_index("construct")["ave"]
-        fl = _guard(warnings, "the Fornell-Larcker criterion", validity.fornell_larcker, ave, fcorr)
+        fl = guarded(warnings, "the Fornell-Larcker criterion", validity.fornell_larcker, ave, fcorr)
         meas["fornell_larcker"] = _records(fl)
-    cl = _guard(warnings, "cross-loadings", validity.cross_loadings, X, constructs)
+    cl = guarded(warnings, "cross-loadings", validity.cross_loadings, X, constructs)
     meas["cross_loadings"] = _records(cl)
 
     # ---- exploratory checks and common method bias
     meas.update(_exploratory(complete, items, len(constructs), opts, warnings) if len(complete) else {})
-    harm = (_guard(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
+    harm = (guarded(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
             if len(complete) else None)
     if harm is not None and len(harm):
         rows = _records(harm)
@@ -214,7 +214,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     else:
         meas["harman"] = None
     if len(constructs) > 1 and cfa is not None and cfa.converged:
-        one = _guard(warnings, "the single-factor CFA", fit_cfa, df, mechanism, opts, single_factor=True)
+        one = guarded(warnings, "the single-factor CFA", fit_cfa, df, mechanism, opts, single_factor=True)
         if one is not None and one.converged:
             f1, fk = one.fit, cfa.fit
             d_chi = f1["chisq"] - fk["chisq"]
@@ -222,8 +222,8 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             from scipy import stats
 
             meas["single_factor_cfa"] = {
-                "fit": fit_dict(f1), "chisq_diff": _num(d_chi), "df_diff": _num(d_df),
-                "p_value": _num(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
+                "fit": fit_dict(f1), "chisq_diff": json_float(d_chi), "df_diff": json_float(d_df),
+                "p_value": json_float(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
             }
         elif one is not None:
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
@@ -233,7 +233,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
 
 def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame, constructs: dict):
     """Run a per-construct statistic construct by construct, so one bad construct spoils no other."""
-    parts = [_guard(warnings, f"{what} of {c}", fn, X, {c: items}) for c, items in constructs.items()]
+    parts = [guarded(warnings, f"{what} of {c}", fn, X, {c: items}) for c, items in constructs.items()]
     parts = [p for p in parts if p is not None]
     return pd.concat(parts, ignore_index=True) if parts else None
 
@@ -245,38 +245,38 @@ def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame
     for c in constructs:
         row = {"alpha": None, "alpha_std": None, "omega": None, "cr": None, "ave": None}
         if a is not None and c in a.index:
-            row["alpha"] = _num(a.loc[c, "raw_alpha"])
-            row["alpha_std"] = _num(a.loc[c, "std_alpha"])
+            row["alpha"] = json_float(a.loc[c, "raw_alpha"])
+            row["alpha_std"] = json_float(a.loc[c, "std_alpha"])
         if r is not None and c in r.index:
-            row["omega"] = _num(r.loc[c, "omega"])
-            row["cr"] = _num(r.loc[c, "omega"])  # semTools' omega is the composite reliability
-            row["ave"] = _num(r.loc[c, "ave"])
+            row["omega"] = json_float(r.loc[c, "omega"])
+            row["cr"] = json_float(r.loc[c, "omega"])  # semTools' omega is the composite reliability
+            row["ave"] = json_float(r.loc[c, "ave"])
         out[c] = row
     return out
 
 
 def _square_dict(m: pd.DataFrame) -> dict:
-    return {str(i): {str(j): _num(m.loc[i, j]) for j in m.columns} for i in m.index}
+    return {str(i): {str(j): json_float(m.loc[i, j]) for j in m.columns} for i in m.index}
 
 
 def _exploratory(complete: pd.DataFrame, items: list[str], n_factors: int, opts, warnings: list[str]) -> dict:
     """KMO, Bartlett's test, parallel analysis and an oblimin EFA with one factor per construct."""
-    from validate import efa
+    from validate.measurement import efa
 
     out: dict = {}
-    kmo = _guard(warnings, "KMO", efa.kmo, complete[items])
+    kmo = guarded(warnings, "KMO", efa.kmo, complete[items])
     if kmo is not None:
         overall = kmo[kmo["scope"] == "overall"]
         per = kmo[kmo["scope"] == "item"]
-        out["kmo"] = {"overall": _num(overall["msa"].iloc[0]) if len(overall) else None,
+        out["kmo"] = {"overall": json_float(overall["msa"].iloc[0]) if len(overall) else None,
                       "label": overall["label"].iloc[0] if len(overall) else None,
-                      "items": {r.item: _num(r.msa) for r in per.itertuples(index=False)}}
-    bart = _records(_guard(warnings, "Bartlett's test of sphericity", efa.bartlett_sphericity, complete[items]))
+                      "items": {r.item: json_float(r.msa) for r in per.itertuples(index=False)}}
+    bart = _records(guarded(warnings, "Bartlett's test of sphericity", efa.bartlett_sphericity, complete[items]))
     out["bartlett"] = ({"chisq": bart[0]["statistic"], "df": bart[0]["df"], "p_value": bart[0]["p_value"]}
                        if bart else None)
-    pa = _guard(warnings, "parallel analysis", efa.parallel_analysis, complete[items], n_iter=100, seed=opts.seed)
+    pa = guarded(warnings, "parallel analysis", efa.parallel_analysis, complete[items], n_iter=100, seed=opts.seed)
     out["parallel_analysis"] = _records(pa)
-    fit = _guard(warnings, "the exploratory factor analysis", efa.efa, complete[items], n_factors)
+    fit = guarded(warnings, "the exploratory factor analysis", efa.efa, complete[items], n_factors)
     if fit is not None:
         out["efa"] = {"n_factors": n_factors, "rotation": "oblimin", "method": "minres",
                       "loadings": _records(fit.loadings), "communalities": _records(fit.communalities),
