@@ -66,11 +66,11 @@ sys.path.insert(0, str(ROOT))
 
 from instruments.outputs import write_text  # noqa: E402
 from instruments.spec import load_spec  # noqa: E402
+from validate.power.simulate import simulate_mechanism  # noqa: E402
+from validate.sem import fit_sem  # noqa: E402
+from validate.structural.analysis import SemBootstrapStatistic  # noqa: E402
 from validate.structural.bootstrap import run_bootstrap  # noqa: E402
 from validate.structural.mediation import enumerate_chains, percentile_ci  # noqa: E402
-from validate.sem import fit_sem  # noqa: E402
-from validate.power.simulate import simulate_mechanism  # noqa: E402
-from validate.structural.analysis import SemBootstrapStatistic  # noqa: E402
 
 SPEC = ROOT / "bench" / "specs" / "bench_28.yaml"
 LAVAAN_R = ROOT / "tests" / "fixtures" / "lavaan" / "lavaan_reference.R"
@@ -363,7 +363,7 @@ def compare(res, stat, boot, ref, m, B_lav, lav_grad=None):
         targets = targets[:1]
     else:
         lav_rows = {}
-        for t, (col, name) in enumerate(targets):
+        for t, (_col, name) in enumerate(targets):
             lab = f"ind{t + 1}" if t < nchain else "tind_" + name.split(" ")[-1].replace("->", "_")
             lav_rows[t] = defined[defined.lhs == lab].iloc[0]
     for t, (col, name) in enumerate(targets):

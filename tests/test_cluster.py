@@ -20,9 +20,9 @@ import pytest
 
 from instruments.errors import InputError
 from instruments.spec import load_spec
-from validate.structural.bootstrap import run_bootstrap
 from validate.executors import ClusterError, DaskExecutor, LocalExecutor, make_executor
 from validate.power.study import power_study
+from validate.structural.bootstrap import run_bootstrap
 
 MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 
@@ -157,10 +157,10 @@ def test_power_study_connects_by_address(cluster, spec):
 
 def test_structural_bootstrap_statistic_on_cluster_equals_local(executor, spec):
     """The analysis' own SEM bootstrap statistic (indirect effects refitted from moments) on the cluster."""
-    from validate.structural.mediation import enumerate_chains
-    from validate.sem import fit_sem
     from validate.power.simulate import simulate_mechanism
+    from validate.sem import fit_sem
     from validate.structural.analysis import SemBootstrapStatistic
+    from validate.structural.mediation import enumerate_chains
 
     mech = spec.mechanisms["main"]
     df = simulate_mechanism(mech, spec.scale, 200, paths=0.4, seed=12)

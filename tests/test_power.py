@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from instruments.errors import InputError
 from instruments.spec import load_spec
+from validate.power.simulate import default_thresholds
 from validate.power.study import (
     CONVENTIONAL_PATH,
     _context,
@@ -26,7 +27,6 @@ from validate.power.study import (
     power_study,
     required_n,
 )
-from validate.power.simulate import default_thresholds
 
 MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 FIX = Path(__file__).parent / "fixtures" / "power"

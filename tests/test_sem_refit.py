@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from validate.structural.mediation import enumerate_chains
 from validate.sem import fit_moments, fit_sem, latent_structure
 from validate.sem.effects import EffectVector
-from validate.sem.estimate import compiled_model, admissibility, optimize_ml, refit_newton
+from validate.sem.estimate import admissibility, compiled_model, optimize_ml, refit_newton
 from validate.sem.model import SampleStats
 from validate.structural.analysis import effect_vector
+from validate.structural.mediation import enumerate_chains
 
 FIX = Path(__file__).parent / "fixtures"
 

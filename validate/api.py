@@ -10,36 +10,36 @@ imports only what each subcommand needs.
 """
 
 from instruments.spec import load_spec
-from validate.structural.bootstrap import BootstrapResult, run_bootstrap
-from validate.measurement.descriptives import item_descriptives, mardia
-from validate.measurement.efa import bartlett_sphericity, efa, kmo, parallel_analysis
 from validate.ingest.responses import IngestResult, ingest, render_mapping
 from validate.measurement.analysis import analyse_measurement
-from validate.structural.mediation import (
-    bca_ci,
-    classify_mediation,
-    enumerate_chains,
-    percentile_ci,
-)
-from validate.sem.ordinal import ordinal_moments, polychoric
-from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
-from validate.power.study import PowerResult, power_study
+from validate.measurement.descriptives import item_descriptives, mardia
+from validate.measurement.efa import bartlett_sphericity, efa, kmo, parallel_analysis
 from validate.measurement.reliability import cronbach_alpha, item_total, reliability_from_cfa
+from validate.measurement.validity import (
+    cross_loadings,
+    fornell_larcker,
+    harman_single_factor,
+    htmt,
+)
+from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
+from validate.power.simulate import population_model, simulate_mechanism, simulate_study
+from validate.power.study import PowerResult, power_study
 from validate.report import write_report
 from validate.screening import ScreeningOptions, ScreeningResult, screen
 from validate.sem import SemResult, fit_moments, fit_sem, parse_model
-from validate.power.simulate import population_model, simulate_mechanism, simulate_study
+from validate.sem.ordinal import ordinal_moments, polychoric
 from validate.structural.analysis import (
     analyse_structural,
     compare_mechanisms,
     invariance,
     multigroup_paths,
 )
-from validate.measurement.validity import (
-    cross_loadings,
-    fornell_larcker,
-    harman_single_factor,
-    htmt,
+from validate.structural.bootstrap import BootstrapResult, run_bootstrap
+from validate.structural.mediation import (
+    bca_ci,
+    classify_mediation,
+    enumerate_chains,
+    percentile_ci,
 )
 
 __all__ = [

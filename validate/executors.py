@@ -39,9 +39,10 @@ import asyncio
 import hashlib
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from instruments.errors import InputError
 from validate.blas import single_threaded_blas

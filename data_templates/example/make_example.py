@@ -31,6 +31,7 @@ try:  # runnable from a checkout without installing the package
 except ImportError:  # pragma: no cover
     sys.path.insert(0, str(HERE.parents[1]))
 
+# ruff: noqa: E402 - the repository root goes on sys.path before the toolkit is imported
 import pandas as pd
 from openpyxl import Workbook
 

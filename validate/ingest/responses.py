@@ -62,9 +62,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,6 @@ import pandas as pd
 from instruments.errors import InputError
 from instruments.outputs import atomic_write, safe_cell, write_csv
 from instruments.spec import ModelSpec
-
 from validate.ingest.formats import (
     FORMATS,
     RawSheet,
@@ -638,7 +638,7 @@ class _Run:
                 if m:
                     groups.setdefault(m.group(1), []).append((c, m.group(2).strip(), m.group(3).strip()))
                     break
-        for number, parts in groups.items():
+        for _number, parts in groups.items():
             stems = {text_key(stem) for _, stem, _ in parts if text_key(stem)}
             found = []
             for q in multiple:

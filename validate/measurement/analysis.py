@@ -12,7 +12,8 @@ into ``None`` with the reason in ``warnings``.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -43,10 +43,10 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,10 +54,9 @@ from scipy import stats as sps
 
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec, Scale
-
+from validate.power.simulate import DEFAULT_EXOGENOUS_CORR, default_thresholds, population_model
 from validate.structural.bootstrap import progress_bar
 from validate.structural.mediation import enumerate_chains
-from validate.power.simulate import DEFAULT_EXOGENOUS_CORR, default_thresholds, population_model
 
 __all__ = [
     "CONVENTIONAL_LOADING",

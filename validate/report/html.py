@@ -17,9 +17,9 @@ from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
 from .i18n import REFERENCES, t, text
 from .tables import (
     Table,
+    all_warnings,
     as_dict,
     as_list,
-    all_warnings,
     comparison_tables,
     construct_label,
     mechanism_tables,

@@ -6,7 +6,8 @@ a bilingual ``{"en": ..., "zh": ...}`` mapping taken from the spec or the result
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from instruments.errors import InputError
 

@@ -9,8 +9,9 @@ column is formatted. :mod:`.html` and :mod:`.word` format the values with
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from instruments.spec import Mechanism, ModelSpec
 
@@ -321,7 +322,7 @@ def _fornell_table(mres, mech, mid, lang) -> Table | None:
     tab.notes.append(t("note_fornell", lang))
     order = list(fc)
     for i, a in enumerate(order):
-        for j, b in enumerate(order[:i]):
+        for _j, b in enumerate(order[:i]):
             v = tab.rows[i].get(b)
             if isinstance(v, float):
                 lim = [x for x in (diag.get(a), diag.get(b)) if x is not None]

@@ -31,9 +31,9 @@ from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
 from .tables import (
     Table,
+    all_warnings,
     as_dict,
     as_list,
-    all_warnings,
     comparison_tables,
     mechanism_tables,
     method_rows,

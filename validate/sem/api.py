@@ -19,11 +19,12 @@ import pandas as pd
 from scipy import stats as sps
 
 from validate.blas import single_threaded_blas
+
 from . import fitmeasures as fm
 from .errors import ModelError, UnknownVariableError
 from .estimate import (
-    chol_inv,
     admissibility,
+    chol_inv,
     expected_information,
     optimize_ml,
     start_values,
@@ -444,7 +445,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: "SemResult | None" = None, estimates_only: bool = False) -> SemResult:
+            start: SemResult | None = None, estimates_only: bool = False) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -667,7 +668,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     # ---- admissibility --------------------------------------------------------
     problems = admissibility(cm, theta) if converged else []
     glab = (lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}")
-    for g, name, what in problems:
+    for g, name, _what in problems:
         if name is not None:
             kind_v = "residual variance" if name in spec.ov_names or name in cm.lv_names else "variance"
             warnings.append(f"Heywood case: the estimated {kind_v} of {name!r}{glab(g)} is negative "

@@ -25,6 +25,7 @@ from scipy import linalg, optimize
 from scipy.linalg import lapack
 
 from validate.blas import single_threaded_blas
+
 from .model import CompiledModel, SampleStats
 
 __all__ = [
@@ -580,7 +581,7 @@ def compiled_model(spec):
 def admissibility(cm: CompiledModel, theta):
     """List of problems: negative variances, non-PD latent covariance matrices."""
     problems = []
-    for g, b in enumerate(cm.blocks):
+    for g, _b in enumerate(cm.blocks):
         A, S, m = cm.matrices(theta, g)
         d = np.diag(S)
         names = cm.ov_names + cm.lv_names

@@ -162,7 +162,7 @@ class Patterns:
         vecs = np.zeros((P, p * p))
         ns = np.zeros(P)
         Vsum = np.zeros((p, p))
-        for k, (pt, Vi, Vf) in enumerate(self._padded(Sigma)):
+        for k, (pt, _Vi, Vf) in enumerate(self._padded(Sigma)):
             vecs[k] = Vf.ravel()
             ns[k] = pt.n
             Vsum += pt.n * Vf

@@ -175,19 +175,24 @@ class CompiledModel:
                 val = ustart[i]
                 if kind == 1:
                     if k >= 0:
-                        Ar.append(r); Ac.append(c); Ak.append(k)
+                        Ar.append(r)
+                        Ac.append(c)
+                        Ak.append(k)
                     else:
                         b.A0[r, c] = val
                 elif kind == 2:
                     if k >= 0:
-                        Sr.append(r); Sc.append(c); Sk.append(k)
+                        Sr.append(r)
+                        Sc.append(c)
+                        Sk.append(k)
                     elif exo[i]:
                         exo_S.append((r, c))
                     else:
                         b.S0[r, c] = b.S0[c, r] = val
                 else:
                     if k >= 0:
-                        mr.append(r); mk.append(k)
+                        mr.append(r)
+                        mk.append(k)
                     elif exo[i]:
                         exo_m.append(r)
                     else:

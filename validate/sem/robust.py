@@ -6,8 +6,10 @@ Follows lavaan 0.6's ``estimator = "MLR"`` for complete data:
 
 * bread = observed information of the structured model (Hessian of
   ``fmin = F/2``, numerically differentiated analytic gradient, as lavaan
-  does), meat = outer products of casewise scores;
-  ``vcov = A^-1 B A^-1`` on the total-sample scale;
+  does), meat = outer products of casewise scores
+
+  ``vcov = A^-1 B A^-1`` on the total-sample scale
+
 * test = "yuan.bentler.mplus": ``c = (tr_h1 - tr_h0) / df`` with
   ``tr_h1 = sum_g tr(B1_g A1_g^-1)`` (unstructured model at the sample
   moments) and ``tr_h0 = sum_g (N_g/N) tr(B0_g E^-1)``.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .estimate import chol_inv, casewise_scores, gradient_and_information
+from .estimate import casewise_scores, chol_inv, gradient_and_information
 from .model import CompiledModel, SampleStats
 
 __all__ = ["h1_trace", "observed_information", "sandwich", "yb_trace"]
@@ -31,8 +33,10 @@ def observed_information(cm: CompiledModel, theta, stats: SampleStats):
     H = np.zeros((q, q))
     for k in range(q):
         h = 1e-5 * max(1.0, abs(theta[k]))
-        tp = theta.copy(); tp[k] += h
-        tm = theta.copy(); tm[k] -= h
+        tp = theta.copy()
+        tp[k] += h
+        tm = theta.copy()
+        tm[k] -= h
         _, gp, _ = gradient_and_information(cm, tp, stats, hessian=False)
         _, gm, _ = gradient_and_information(cm, tm, stats, hessian=False)
         H[:, k] = (gp - gm) / (2 * h)

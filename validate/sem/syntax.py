@@ -539,7 +539,7 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     for i, r in enumerate(out):
         if r["label"]:
             by_label.setdefault(r["label"], []).append(i)
-    for lab, idx in by_label.items():
+    for _lab, idx in by_label.items():
         frees = [i for i in idx if out[i]["is_free"]]
         fixeds = [i for i in idx if not out[i]["is_free"]]
         if frees and fixeds:

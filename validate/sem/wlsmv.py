@@ -71,6 +71,7 @@ from validate.sem.ordinal import (
     scaled_shifted_test,
     wlsmv_fit_indices,
 )
+
 from . import fitmeasures as fm
 from .api import (
     ESTIMATES_ONLY_NOTE,

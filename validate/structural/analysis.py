@@ -18,9 +18,8 @@ from scipy import stats
 
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec
-
+from validate.measurement.analysis import fit_dict, guarded, json_float
 from validate.structural.bootstrap import jackknife, run_bootstrap
-from validate.measurement.analysis import guarded, json_float, fit_dict
 from validate.structural.mediation import (
     Chain,
     bca_ci,
