@@ -96,11 +96,26 @@ def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
 
 
+def toolkit_version() -> str:
+    """The installed package's version (its metadata), or the source tree's when it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from validate import __version__
+
+    try:
+        installed = version("vcc-toolkit")
+    except PackageNotFoundError:
+        return __version__
+    # An editable or stale install may lag the source tree that is running: say so rather than guess.
+    return installed if installed == __version__ else f"{__version__} (installed metadata: {installed})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vcc",
         description="Value co-creation survey toolkit: questionnaires, ingest, screening, CFA/SEM, reports.",
     )
+    parser.add_argument("--version", action="version", version=f"vcc {toolkit_version()}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
