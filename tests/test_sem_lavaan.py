@@ -11,11 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_ref
 
 from validate.sem import fit_sem
 
 FIX = Path(__file__).parent / "fixtures"
-TOL = 1e-3
+# Achieved: 4.6e-6 (invariance, PoliticalDemocracy: lavaan's own stopping rule; our gradient is ~1e-15),
+# 2.8e-5 for the two-group MLR with FIML (lavaan stops earlier there; chisq agrees to 1e-9; that test
+# also asserts its own 5e-5 bound). Asserted at about 100x the typical 5e-6.
+TOL = 5e-4
 
 
 def _load(name):
@@ -26,9 +30,9 @@ def _data(name):
     return pd.read_csv(FIX / "data" / name)
 
 
-def _close(mine, ref, what):
+def _close(mine, ref, what, tol=TOL):
     assert mine is not None and np.isfinite(mine), f"{what}: got {mine}, lavaan {ref}"
-    assert abs(mine - ref) <= TOL * max(1.0, abs(ref)), f"{what}: got {mine}, lavaan {ref}"
+    assert_ref(mine, ref, tol, what)
 
 
 def _row(params, ref, group=None):
