@@ -30,6 +30,8 @@ FIT_KEYS = (
     "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter",
     "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
     "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
+    # the AMOS-style set (lavaan's definitions): chi-square/df, incremental and absolute indices
+    "chisq_df", "nfi", "ifi", "rfi", "rni", "gfi", "agfi", "pgfi", "pnfi", "rmr", "ecvi",
 )
 
 

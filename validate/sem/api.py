@@ -801,7 +801,7 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         bchisq = 2 * (h1_logl - logl_b)
     logl = 0.0
     logl_h1 = 0.0
-    srmr_g, srmr_nm_g = [], []
+    srmr_g, srmr_nm_g, rmr_g = [], [], []
     for g in range(G):
         Sigma, mu = cm.implied(theta, g)
         if not cm.meanstructure:
@@ -814,36 +814,50 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
         srmr_g.append(s1)
         srmr_nm_g.append(s2)
+        rmr_g.append(fm.rmr(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure))
     w = stats.weights
+    # GFI weights the residuals by lavaan's WLS.V, the h1 expected information at the implied
+    # moments: pattern by pattern under FIML; the fixed-x block is left out (lav_fit_gfi).
     gfi_g = []
-    rr, cc = cm.rr, cm.cc
-    f = np.where(rr == cc, 1 / np.sqrt(2), np.sqrt(2))
+    x_idx = [cm.ov_names.index(v) for v in spec.ov_x] if spec.ov_x else []
     for g in range(G):
-        Sg = stats.cov[g]
         Sigma, mu = cm.implied(theta, g)
-        Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
-        Wc = 0.5 * np.outer(f, f) * (Si[np.ix_(rr, rr)] * Si[np.ix_(cc, cc)] + Si[np.ix_(rr, cc)] * Si[np.ix_(cc, rr)])
-        e = (Sg - Sigma)[rr, cc]
-        s_ = Sg[rr, cc]
-        t1, t2 = e @ Wc @ e, s_ @ Wc @ s_
-        if cm.meanstructure:
-            em = stats.mean[g] - mu
-            t1 += em @ Si @ em
-            t2 += stats.mean[g] @ Si @ stats.mean[g]
-        gfi_g.append(1 - t1 / t2)
+        S_g, m_g = stats.cov[g], stats.mean[g]
+        if pats is not None:
+            W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
+            with_means = True
+            # lavaan's WLS.obs under missing = "ml": pairwise covariances rescaled by (n-1)/n and
+            # available-case means, not the EM estimates
+            Yg = pd.DataFrame(pats[g].Y)
+            n_g = len(Yg)
+            S_g = Yg.cov().to_numpy() * (n_g - 1) / n_g
+            m_g = Yg.mean().to_numpy()
+        else:
+            W = fm.normal_weight(np.linalg.inv(Sigma), cm.rr, cm.cc, cm.meanstructure)
+            with_means = cm.meanstructure
+            if not cm.meanstructure:
+                mu = stats.mean[g]
+        gfi_g.append(fm.gfi_group(S_g, m_g, Sigma, mu, W, cm.rr, cm.cc, with_means, x_idx))
     out["gfi"] = float(np.sum(w * np.asarray(gfi_g)))
-    out["agfi"] = float(1 - ndat / df * (1 - out["gfi"])) if df > 0 else 1.0
+    # nel: the modelled sample statistics, lavaan's length(unlist(WLS.obs)) (fixed-x ones included)
+    nel = G * (p * (p + 1) // 2 + (p if (cm.meanstructure or pats is not None) else 0))
+    out["agfi"] = float(1 - nel / df * (1 - out["gfi"])) if df > 0 else 1.0
     out.update(chisq=chisq, df=df, pvalue=float(sps.chi2.sf(chisq, df)) if df > 0 else nan,
                baseline_chisq=bchisq, baseline_df=bdf,
                baseline_pvalue=float(sps.chi2.sf(bchisq, bdf)) if bdf > 0 else nan,
                cfi=fm.cfi(chisq, df, bchisq, bdf), tli=fm.tli(chisq, df, bchisq, bdf),
-               nfi=(bchisq - chisq) / bchisq if df > 0 else 1.0)
+               **fm.incremental_indices(chisq, df, bchisq, bdf))
+    out["pgfi"] = fm.pgfi(out["gfi"], nel, df)
+    out["chisq_df"] = chisq / df if df > 0 else nan
     out["cfi"] = min(max(out["cfi"], 0.0), 1.0)
     out["rmsea"] = fm.rmsea(chisq, df, N, G)
     out["rmsea_ci_lower"], out["rmsea_ci_upper"] = fm.rmsea_ci(chisq, df, N, G)
     out["rmsea_pvalue"] = fm.rmsea_pvalue(chisq, df, N, G)
     out["srmr"] = float(np.sum(w * np.asarray(srmr_g)))
     out["srmr_nomean"] = float(np.sum(w * np.asarray(srmr_nm_g)))
+    out["rmr"] = float(np.sum(w * np.asarray([r[0] for r in rmr_g])))
+    out["rmr_nomean"] = float(np.sum(w * np.asarray([r[1] for r in rmr_g])))
+    out["ecvi"] = fm.ecvi(chisq, q, N)
     if pats is not None:
         logl, logl_h1 = logl_fiml, h1_logl
     if spec.ov_x and pats is None:
