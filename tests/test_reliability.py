@@ -191,3 +191,19 @@ def test_reliability_without_sample_cov_and_bad_input():
         composite_reliability([0.7, 0.7, 0.7], [0.5, 0.5])
     single = reliability_from_cfa({"f": pd.Series({"x1": 1.0}), "g": lam["speed"]}, theta, psi.rename(index={"visual": "f"}, columns={"visual": "f"}).rename(index={"speed": "g"}, columns={"speed": "g"}))
     assert np.isnan(single.loc[0, "omega"]) and "factor f has 1 indicator" in single.loc[0, "warnings"]
+
+
+def test_convergent_discriminant_summary_formulas_and_heywood():
+    from validate.measurement.reliability import convergent_discriminant_summary
+
+    std = pd.DataFrame({"construct": ["A"] * 3 + ["B"] * 3, "item": list("abcdef"),
+                        "std": [0.7, 0.8, 0.6, 0.9, 1.02, 0.5]})
+    fc = pd.DataFrame([[1.0, 0.4], [0.4, 1.0]], index=["A", "B"], columns=["A", "B"])
+    out = convergent_discriminant_summary(std, fc).set_index("construct")
+    lam = np.array([0.7, 0.8, 0.6])
+    assert close(out.loc["A", "cr_std"], lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum()))
+    assert close(out.loc["A", "ave_std"], np.mean(lam ** 2))
+    assert close(out.loc["A", "maxrh"], 1 / (1 + 1 / np.sum(lam ** 2 / (1 - lam ** 2))))
+    assert close(out.loc["A", "msv"], 0.16) and close(out.loc["A", "asv"], 0.16)
+    # a standardised loading above 1 leaves CR, AVE and H undefined, with the reason
+    assert np.isnan(out.loc["B", "cr_std"]) and "Heywood" in out.loc["B", "warnings"]

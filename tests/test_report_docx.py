@@ -86,7 +86,7 @@ def test_leading_zeros_and_p_values(doc_en):
     assert "AIC" not in head  # left for the workbook
     rel = _find_table(doc_en, "Reliability and convergent validity")
     head = [c.text for c in rel.rows[0].cells]
-    for col in ("CR", "AVE", "Cronbach's \u03b1"):
+    for col in ("CR (standardised)", "AVE", "Cronbach's \u03b1"):
         j = head.index(col)
         assert all(r.cells[j].text.startswith(".") for r in rel.rows[1:])
     paths = _find_table(doc_en, "Hypothesis tests (structural paths)")
@@ -116,7 +116,7 @@ def test_chinese_document_sets_east_asian_font(doc_zh):
     assert "表 1" in texts and "结构模型" in texts
     runs = [r for p in doc_zh.paragraphs for r in p.runs if "结构模型" in r.text]
     assert runs and runs[0].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "SimSun"
-    rel = next(t for t in doc_zh.tables if t.rows[0].cells[0].text == "构念" and "组合信度 CR" in
+    rel = next(t for t in doc_zh.tables if t.rows[0].cells[0].text == "构念" and "组合信度 CR（标准化）" in
                [c.text for c in t.rows[0].cells])
     row = next(r for r in rel.rows if r.cells[0].text == "ACT")
     assert row.cells[4].text == apa.MISSING  # omega not computed

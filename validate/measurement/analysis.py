@@ -191,7 +191,12 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     else:
         meas["fit"] = None
         meas["loadings"] = []
-    meas["reliability"] = _reliability(constructs, alpha, rel_tab)
+    summary = None
+    if rel_tab is not None and meas.get("loadings"):
+        std = pd.DataFrame(meas["loadings"])[["construct", "item", "std"]].astype({"std": float})
+        summary = guarded(warnings, "CR, MSV, ASV and MaxR(H)", reliability.convergent_discriminant_summary,
+                          std, fcorr)
+    meas["reliability"] = _reliability(constructs, alpha, rel_tab, summary)
 
     # ---- discriminant validity
     ht = guarded(warnings, "HTMT", validity.htmt, X, constructs) if len(constructs) > 1 else None
@@ -241,19 +246,31 @@ def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None) -> dict:
+def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None,
+                 summary: pd.DataFrame | None = None) -> dict:
+    """Per construct: alpha, semTools' omega and AVE, and the AMOS-style CR, AVE, MSV, ASV and MaxR(H).
+
+    ``cr`` is the composite reliability on the standardised solution (Fornell & Larcker 1981, as
+    AMOS users report it); ``omega`` is semTools' ``reliability()`` omega on the unstandardised
+    estimates. ``ave`` is semTools' ``avevar``; ``ave_std`` the mean squared standardised loading.
+    """
     out = {}
     a = alpha.set_index("construct") if alpha is not None else None
     r = rel.set_index("construct") if rel is not None else None
+    v = summary.set_index("construct") if summary is not None else None
     for c in constructs:
-        row = {"alpha": None, "alpha_std": None, "omega": None, "cr": None, "ave": None}
+        row = {"alpha": None, "alpha_std": None, "omega": None, "cr": None, "ave": None,
+               "ave_std": None, "msv": None, "asv": None, "maxrh": None}
         if a is not None and c in a.index:
             row["alpha"] = json_float(a.loc[c, "raw_alpha"])
             row["alpha_std"] = json_float(a.loc[c, "std_alpha"])
         if r is not None and c in r.index:
             row["omega"] = json_float(r.loc[c, "omega"])
-            row["cr"] = json_float(r.loc[c, "omega"])  # semTools' omega is the composite reliability
             row["ave"] = json_float(r.loc[c, "ave"])
+        if v is not None and c in v.index:
+            row["cr"] = json_float(v.loc[c, "cr_std"])
+            for k in ("ave_std", "msv", "asv", "maxrh"):
+                row[k] = json_float(v.loc[c, k])
         out[c] = row
     return out
 

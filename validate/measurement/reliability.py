@@ -32,6 +32,7 @@ __all__ = [
     "CFAInputError",
     "average_variance_extracted",
     "composite_reliability",
+    "convergent_discriminant_summary",
     "cronbach_alpha",
     "item_total",
     "reliability_from_cfa",
@@ -506,3 +507,86 @@ def reliability_from_cfa(
         row["warnings"] = join_reasons(reasons)
         rows.append(row)
     return pd.DataFrame(rows, columns=["construct", "n_items", "alpha", "omega", "omega2", "omega3", "ave", "warnings"])
+
+
+def convergent_discriminant_summary(std_loadings: pd.DataFrame, factor_correlations: pd.DataFrame) -> pd.DataFrame:
+    r"""Per construct: CR and AVE on the standardised solution, MSV, ASV and maximal reliability H.
+
+    The table AMOS users know from Gaskin's validity master (Hair et al., 2019), computed from the
+    CFA's standardised loadings and factor correlations.
+
+    Parameters
+    ----------
+    std_loadings : pandas.DataFrame
+        Columns ``construct``, ``item``, ``std`` (completely standardised loadings, lavaan's
+        ``std.all``); one row per loading of an item on its construct.
+    factor_correlations : pandas.DataFrame
+        The constructs' correlation matrix, indexed and labelled by construct.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per construct: ``construct``, ``n_items``, ``cr_std`` (composite reliability),
+        ``ave_std``, ``msv``, ``asv``, ``maxrh``, ``warnings``.
+
+    Notes
+    -----
+    With standardised loadings :math:`l_i` and :math:`\theta_i = 1 - l_i^2`:
+
+    - ``cr_std`` :math:`= (\sum l_i)^2 / ((\sum l_i)^2 + \sum \theta_i)` (Fornell & Larcker,
+      1981; what AMOS users report as CR). It differs slightly from semTools' ``omega``, which
+      uses the unstandardised estimates (and residual covariances, if any).
+    - ``ave_std`` :math:`= \sum l_i^2 / k`.
+    - ``msv``, ``asv``: the largest and the mean squared correlation of the construct with the
+      others (discriminant validity when MSV < AVE).
+    - ``maxrh`` :math:`= 1 / (1 + 1 / \sum (l_i^2 / (1 - l_i^2)))`, Hancock & Mueller's (2001)
+      maximal reliability H.
+
+    A loading of magnitude 1 or more (a Heywood case) leaves CR, AVE and H undefined: they are
+    NaN with the reason in ``warnings``. Checked against the same formulas applied in R to
+    lavaan 0.6.14's ``std.all`` (tests/fixtures/lavaan/validity_reference.R).
+
+    References
+    ----------
+    Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable
+    variables and measurement error. *Journal of Marketing Research, 18*(1), 39-50.
+
+    Hancock, G. R., & Mueller, R. O. (2001). Rethinking construct reliability within latent variable
+    systems. In R. Cudeck, S. du Toit, & D. Sörbom (Eds.), *Structural equation modeling: Present
+    and future* (pp. 195-216). Scientific Software International.
+
+    Hair, J. F., Black, W. C., Babin, B. J., & Anderson, R. E. (2019). *Multivariate data analysis*
+    (8th ed.). Cengage.
+    """
+    need = {"construct", "item", "std"}
+    if not need <= set(std_loadings.columns):
+        raise CFAInputError(f"std_loadings needs the columns {sorted(need)}, got {list(std_loadings.columns)}")
+    fc = factor_correlations
+    rows = []
+    for c, grp in std_loadings.groupby("construct", sort=False):
+        lam = grp["std"].to_numpy(dtype=float)
+        warn = []
+        row = {"construct": c, "n_items": int(len(lam))}
+        if not np.all(np.isfinite(lam)):
+            warn.append("a standardised loading is missing")
+        if np.any(np.abs(lam) >= 1):
+            warn.append("a standardised loading is 1 or more in magnitude (Heywood case)")
+        if warn:
+            row.update(cr_std=np.nan, ave_std=np.nan, maxrh=np.nan)
+        else:
+            th = 1 - lam ** 2
+            row["cr_std"] = float(lam.sum() ** 2 / (lam.sum() ** 2 + th.sum()))
+            row["ave_std"] = float(np.mean(lam ** 2))
+            ratio = float(np.sum(lam ** 2 / th))
+            row["maxrh"] = float(1 / (1 + 1 / ratio)) if ratio > 0 else np.nan
+        others = [o for o in fc.columns if o != c] if c in fc.index else []
+        r2 = np.array([float(fc.loc[c, o]) ** 2 for o in others])
+        if len(r2) and np.all(np.isfinite(r2)):
+            row["msv"], row["asv"] = float(r2.max()), float(r2.mean())
+        else:
+            row["msv"] = row["asv"] = np.nan
+            if not len(r2):
+                warn.append("no other construct to correlate with")
+        row["warnings"] = "; ".join(warn)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["construct", "n_items", "cr_std", "ave_std", "msv", "asv", "maxrh", "warnings"])

@@ -152,7 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "c_alpha": {"en": "Cronbach's \u03b1", "zh": "Cronbach's \u03b1"},
     "c_alpha_std": {"en": "Std. \u03b1", "zh": "标准化 \u03b1"},
     "c_omega": {"en": "McDonald's \u03c9", "zh": "McDonald's \u03c9"},
-    "c_cr": {"en": "CR", "zh": "组合信度 CR"},
+    "c_cr": {"en": "CR (standardised)", "zh": "组合信度 CR（标准化）"},
     "c_ave": {"en": "AVE", "zh": "平均方差抽取量 AVE"},
     "c_cr_ok": {"en": "CR > .70", "zh": "CR > .70"},
     "c_ave_ok": {"en": "AVE > .50", "zh": "AVE > .50"},
