@@ -235,8 +235,26 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             }
         elif one is not None:
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
+        meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings))
     out["measurement"] = meas
     return out
+
+
+def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings) -> dict:
+    """ULMC (``common_method.ulmc``) and the competing-model table, fitted as the CFA was."""
+    from validate.measurement import method_bias
+
+    kwargs = {"estimator": opts.estimator, "missing": opts.missing}
+    reason = "the CFA solution is inadmissible" if not cfa.admissible else None
+    if reason:
+        return {"common_method": {"ulmc": None, "reason": reason}, "competing_models": None}
+    ul = guarded(warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, **kwargs)
+    if ul is not None and ul.get("reason"):
+        warnings.append(f"common method (ULMC): {ul['reason']}")
+    one_fit = one.fit if one is not None and one.converged else None
+    comp = guarded(warnings, "the competing-model CFAs", method_bias.competing_models, df, constructs, cfa.fit,
+                   fcorr, one_factor_fit=one_fit, **kwargs)
+    return {"common_method": {"ulmc": ul}, "competing_models": comp}
 
 
 def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame, constructs: dict):
