@@ -198,6 +198,8 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
                           std, fcorr)
     meas["reliability"] = _reliability(constructs, alpha, rel_tab, summary)
 
+    out["group_differences"] = _group_differences(df, X, constructs, spec, opts, warnings)
+
     # ---- discriminant validity
     ht = guarded(warnings, "HTMT", validity.htmt, X, constructs) if len(constructs) > 1 else None
     if ht is not None:
@@ -238,6 +240,26 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings))
     out["measurement"] = meas
     return out
+
+
+def _group_differences(df, X, constructs, spec, opts, warnings) -> list[dict]:
+    """Welch tests of the construct scores by each single-choice background question and by --group."""
+    from validate.measurement import group_differences as gd
+
+    lang = getattr(opts, "lang", "en") or "en"
+    by, labels = {}, {}
+    for q in spec.background:
+        if q.type == "single" and q.choices and q.id in df.columns:
+            by[q.id] = df[q.id]
+            labels[q.id] = {c.code: c.label.get(lang) or c.label.get("en") for c in q.choices}
+    group = getattr(opts, "group", None)
+    if group and group in df.columns and group not in by:
+        by[group] = df[group]
+    if not by:
+        return []
+    scores = gd.construct_scores(X, constructs)
+    return _records(guarded(warnings, "group differences in construct scores", gd.group_differences, scores, by,
+                            labels=labels))
 
 
 def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings) -> dict:
