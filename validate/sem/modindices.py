@@ -33,7 +33,7 @@ import pandas as pd
 from .estimate import gradient_and_information
 from .model import CompiledModel
 
-__all__ = ["modification_indices"]
+__all__ = ["fiml_information_score", "modification_indices"]
 
 
 def _candidates(spec, pt):
@@ -67,7 +67,7 @@ def _candidates(spec, pt):
     return rows
 
 
-def _fiml_information_score(cm: CompiledModel, theta, data):
+def fiml_information_score(cm: CompiledModel, theta, data):
     """FIML: per-case expected information of the missing-data likelihood and score ``dlogl/dtheta / N``."""
     from .fiml import Patterns, fiml_grad
     pats = [Patterns(Y) for Y in data]
@@ -98,7 +98,7 @@ def modification_indices(res) -> pd.DataFrame:
     cm.set_exo(res._stats)
     theta = np.concatenate([res.theta, np.zeros(len(cands))])
     if getattr(res, "missing", "listwise") == "fiml":
-        info, score = _fiml_information_score(cm, theta, res._data)
+        info, score = fiml_information_score(cm, theta, res._data)
     else:
         _, grad, H = gradient_and_information(cm, theta, res._stats)
         info = 0.5 * H
