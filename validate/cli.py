@@ -77,9 +77,15 @@ def _screening_options(pairs: list[str]):
 def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"],
                    help="ML (default), MLR (robust), or WLSMV (ordinal items)")
-    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml"],
-                   help="listwise deletion (default) or full-information ML")
-    p.add_argument("--group", metavar="COLUMN", help="compare groups of this background column, e.g. platform")
+    p.add_argument("--missing", default="auto", choices=["auto", "fiml", "listwise", "pairwise"],
+                   help="missing answers: auto (default: full-information ML when an item cell is empty, "
+                        "pairwise deletion with WLSMV), fiml, listwise, or pairwise (WLSMV)")
+    p.add_argument("--invalid", default="stop", choices=["stop", "missing"],
+                   help="invalid cells (9 on a 1-7 scale, text): stop (default) lists every one and exits; "
+                        "missing analyses them as missing answers and the report says where")
+    p.add_argument("--group", metavar="COLUMN",
+                   help="compare groups of any column of the data file (its header, or a Wenjuanxing question "
+                        "title), e.g. platform")
     p.add_argument("--bootstrap", type=int, default=5000, metavar="N",
                    help="bootstrap resamples for indirect effects (default 5000; 0 to skip)")
     p.add_argument("--seed", type=int, default=20240601, metavar="S", help="random seed (default 20240601)")
@@ -234,7 +240,8 @@ def _cmd_validate(args) -> int:
 
     spec = _spec(args.model)
     opts = AnalysisOptions(
-        estimator=args.estimator, missing=args.missing, group=args.group, bootstrap=args.bootstrap,
+        estimator=args.estimator, missing=args.missing, invalid=args.invalid, group=args.group,
+        bootstrap=args.bootstrap,
         seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
         alpha=args.alpha,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
