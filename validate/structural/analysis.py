@@ -547,7 +547,7 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     if cpp is not None and cpp < MIN_CASES_PER_PARAMETER:
         small = min(n_by_group, key=n_by_group.get)
         why.append(f"group '{small}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
-                   f"({cpp:.1f} per parameter; at least {MIN_CASES_PER_PARAMETER:g} are needed)")
+                   f"({cpp:.2f} per parameter; at least {MIN_CASES_PER_PARAMETER:g} are needed)")
     return {**out, "established": not why, "reason": "; ".join(why) if why else None}
 
 
