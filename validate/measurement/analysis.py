@@ -165,7 +165,9 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         load = pt[(pt.op == "=~")]
         meas["loadings"] = [
             {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
-             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all)}
+             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all),
+             **({"fixed": True, "reason": "fixed at 1 to set the factor's scale (marker item), so it has no z or p"}
+                if int(r.free) == 0 else {"fixed": False})}
             for r in load.itertuples(index=False)
         ] if usable else []
         factors = list(constructs)

@@ -594,7 +594,10 @@ def _vaf_notes(ind: list[dict], lang: str) -> list[str]:
     for p in ind:
         if p.get("vaf") is None and p.get("vaf_reason"):
             by.setdefault(str(p["vaf_reason"]), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
-    return [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
+    out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
+    why = sorted({str(p["reason"]) for p in ind if p.get("reason")} | {str(p["bca_reason"]) for p in ind
+                                                                          if p.get("bca_reason")})
+    return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
 
 
 def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str, names: dict | None = None) -> Table | None:

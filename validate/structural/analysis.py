@@ -354,6 +354,9 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
         if boot.failed:
             warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
                             f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+    no_boot = ("no bootstrap was run (--bootstrap 0), so there is no SE or interval" if not opts.bootstrap else
+               "the solution is inadmissible, so no bootstrap was run" if not res.admissible else
+               "too few bootstrap resamples succeeded for an SE or interval")
     direct = {(p["from"], p["to"]): p for p in path_rows}
     base = 2 * len(chains)
     total_of = {pair: point[base + 2 * j] for j, pair in enumerate(pairs)}
@@ -373,6 +376,11 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
                 row["bca_lower"], row["bca_upper"] = map(json_float, bca_ci(d, est, jk[:, 2 * i]))
             row["std_ci_lower"], row["std_ci_upper"] = map(json_float, percentile_ci(ds))
             draws_out[c.key] = [float(x) for x in d[:1000]]
+            if jk is None:
+                row["bca_reason"] = ("BCa needs a jackknife refit per respondent, which is not done when each "
+                                     "resample is refitted from its raw rows")
+        else:
+            row["reason"] = no_boot
         dr = direct.get((c.source, c.target))
         lo, hi = row["ci_lower"], row["ci_upper"]
         row["mediation"] = classify_mediation(
@@ -390,6 +398,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             row["total_ci_lower"], row["total_ci_upper"] = map(json_float, percentile_ci(boot.good()[:, base + 2 * j]))
             row["indirect_ci_lower"], row["indirect_ci_upper"] = map(
                 json_float, percentile_ci(boot.good()[:, base + 2 * j + 1]))
+        else:
+            row["reason"] = no_boot
         row["vaf"], row["vaf_reason"] = vaf_if_meaningful(ind, tot, direct.get((x, y)), row["indirect_ci_lower"],
                                                            row["indirect_ci_upper"])
         eff_rows.append(row)
