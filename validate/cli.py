@@ -265,17 +265,34 @@ def _cmd_power(args) -> int:
     spec = _spec(args.model)
     eff = load_effects(args.effects) if args.effects else None
     effects, common = parse_assume_std(args.assume_std or [])
+    mids = [m.id for m in spec.select(args.mechanism)]  # default: every mechanism, as the help says
     out = prepare_out_dir(args.out, args.force)
-    res = power_study(spec, args.mechanism, ns=ns, replications=args.replications,
-                      effects=eff["effects"] if eff else (effects or None), assume_std=common,
-                      loadings=eff["loadings"] if eff else None,
-                      exogenous_corr=eff["exogenous_corr"] if eff else None,
-                      direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
-                      scheduler=args.scheduler, alpha=args.alpha, target=args.target)
-    print("power by sample size:")
-    print(res.summary().to_string(float_format=lambda v: f"{v:.2f}"))
-    _print_written(res.write(out))
+    written = []
+    for mid in mids:
+        res = power_study(spec, mid, ns=ns, replications=args.replications,
+                          effects=eff["effects"] if eff else (effects or None), assume_std=common,
+                          loadings=eff["loadings"] if eff else None,
+                          exogenous_corr=eff["exogenous_corr"] if eff else None,
+                          direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
+                          scheduler=args.scheduler, alpha=args.alpha, target=args.target)
+        _print_power(res, args.replications)
+        written += res.write(out / mid if len(mids) > 1 else out)
+    _print_written(written)
     return 0
+
+
+def _print_power(res, replications: int) -> None:
+    """A readable console table: assumed effects, power with its Monte Carlo interval, the n for the target."""
+    print(f"\nmechanism {res.mechanism}: power by sample size ({replications} replications per n; "
+          f"two-sided alpha = {res.alpha:g}; [ ] = Monte Carlo 95% interval)")
+    table = res.console_table()
+    if not table.empty:
+        print(table.to_string(index=False))
+    overall = res.overall or {}
+    if overall.get("note"):
+        print(f"all hypothesised paths: {overall['note']}")
+    for a in res.assumptions:
+        print(f"  assumed: {a}")
 
 
 def _cmd_demo(args) -> int:
