@@ -212,3 +212,23 @@ def test_same_file_twice_is_named(tmp_path, study, capsys):
     err = capsys.readouterr().err
     assert f"{data}: the same response file is given twice" in err
     assert "appears twice" not in err  # before: 180 duplicate-respondent problems, each naming the same cell
+
+
+def test_wlsmv_auto_with_holes_says_what_to_do_and_rows_are_respondents(tmp_path, study, capsys):
+    from validate.missing import wlsmv_supports
+
+    df = study.copy()
+    df.loc[[3, 10], "ACT2"] = np.nan
+    if not wlsmv_supports("pairwise"):
+        code, _ = _run(tmp_path, df, "--estimator", "WLSMV")
+        assert code == 2  # auto would mean pairwise deletion, which the engine cannot do yet: said, not skipped
+        err = capsys.readouterr().err
+        assert "--missing auto with --estimator WLSMV: 2 respondent(s) have 2 empty item cell(s)" in err
+        assert "use --missing listwise" in err
+    code, out = _run(tmp_path, df, "--estimator", "WLSMV", "--missing", "listwise")
+    assert code == 0
+    m = _results(out)["mechanisms"]["main"]
+    assert m["missing"] == "listwise" and m["measurement"]["n_obs"] == m["n_used"] - 2
+    ids = df["resp_id"].iloc[[3, 10]].tolist()
+    # the rows a user sees (the respondent ids), not 0-based positions 3 and 10
+    assert any(f"rows '{ids[0]}', '{ids[1]}'" in w for w in _all_warnings(m)), _all_warnings(m)

@@ -197,7 +197,7 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
         if m.id not in data:
             results["warnings"].append(f"no responses for mechanism {m.id}; skipped")
             continue
-        df = data[m.id]
+        df = _user_index(data[m.id])
         how = chosen[m.id]
         mopts = replace(opts, missing=how["method"])  # the method this mechanism's models are fitted with
         entry: dict = {"label": m.label, "n_raw": int((screening or {}).get(m.id, {}).get("n_raw", len(df))),
@@ -227,6 +227,16 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     if comparison is not None:
         results["comparison"] = comparison
     return results
+
+
+def _user_index(df: pd.DataFrame) -> pd.DataFrame:
+    """The responses indexed by respondent id (序号, the file's id column), so that a statistic naming a
+    row names the respondent the user sees, never a 0-based position."""
+    if "resp_id" not in df.columns or df["resp_id"].isna().any() or df["resp_id"].duplicated().any():
+        return df
+    out = df.copy()
+    out.index = pd.Index(df["resp_id"].astype(str), name="respondent")
+    return out
 
 
 def _missing_words(method: str) -> str:
