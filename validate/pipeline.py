@@ -181,7 +181,7 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     opts.check()
     results: dict = {
         "toolkit": {"name": "vcc", "version": _version()},
-        "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": spec.title},
+        "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": _declared_title(spec)},
         "options": {**{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
                     "screening": opts.screening.to_dict() if opts.screening is not None else "defaults"},
         "software": _software(),
@@ -227,6 +227,12 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     if comparison is not None:
         results["comparison"] = comparison
     return results
+
+
+def _declared_title(spec: ModelSpec) -> dict | None:
+    """The spec's title, or None when the spec declares none (the loader then stands in its name or file stem)."""
+    stand_ins = [{"en": str(spec.name)}, {"en": Path(str(spec.path)).stem}]
+    return None if not spec.title or spec.title in stand_ins else spec.title
 
 
 def _user_index(df: pd.DataFrame) -> pd.DataFrame:

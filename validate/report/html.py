@@ -210,6 +210,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h3>{{ S.meth_conventions }}</h3>
 <ul>{% for c in conventions %}<li>{{ c }}</li>{% endfor %}</ul>
 <h3>{{ S.warnings }}</h3>
+{% if all_warnings and S.warnings_original %}<p class="notes">{{ S.warnings_original }}</p>{% endif %}
 {% if all_warnings %}<ul>{% for where, w in all_warnings %}<li>{% if where %}<strong>{{ where }}</strong>{{ S.colon }}{% endif %}{{ w }}</li>{% endfor %}</ul>
 {% else %}<p>{{ S.no_warnings }}</p>{% endif %}
 <h3>{{ S.references }}</h3>
@@ -289,14 +290,15 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         "contents", "overview", "mechanism", "warnings", "note_lead", "colon", "no_warnings", "not_run", "note", "table", "figure",
         "sec_sample", "sec_descriptives", "sec_measurement", "sec_structural", "sec_diagram", "sec_hypotheses",
         "sec_indirect", "sec_groups", "sec_likert", "sec_method", "n_raw", "n_used", "n_dropped", "spec",
-        "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references", "c_n_model")})
+        "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references", "c_n_model",
+        "warnings_original")})
     counter = [0, 0]
     fig = [0]
     fig_s = [0]
     sp = as_dict(results.get("spec"))
     tk = as_dict(results.get("toolkit"))
-    title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "") or t("report_title", lang)
-    doc_title = f"{title} \u2014 {t('report_title', lang)}"
+    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
+    doc_title = f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang)
     generated = t("generated", lang, created=results.get("created") or apa.MISSING,
                   toolkit=tk.get("name") or "vcc", version=tk.get("version") or "")
     summary = _view_table(summary_table(results, spec, lang), counter, "overview", lang)

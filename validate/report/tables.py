@@ -367,11 +367,15 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T: dict[str, Table | None] = {}
     scr = as_dict(mres.get("screening"))
     T["screening_summary"] = _records_table(
-        "screening_summary", t("t_screening_summary", lang), scr.get("summary"),
+        "screening_summary", t("t_screening_summary", lang),
+        [{**r, "rule": coded_name("rule", r.get("rule"), lang)} for r in as_list(scr.get("summary"))
+         if isinstance(r, dict)],
         [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
          Column("dropped", t("c_dropped", lang), "int")], mid)
     T["screening_log"] = _records_table(
-        "screening_log", t("t_screening_log", lang), scr.get("log"),
+        "screening_log", t("t_screening_log", lang),
+        [{**r, "rule": coded_name("rule", r.get("rule"), lang), "action": coded_name("action", r.get("action"), lang)}
+         for r in as_list(scr.get("log")) if isinstance(r, dict)],
         [Column("resp_id", t("c_resp_id", lang)), Column("rule", t("c_rule", lang)),
          Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid)
     T["descriptives"] = _records_table(
@@ -636,6 +640,12 @@ def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str, names
         rows.append(row)
     return Table("mg_paths", t("t_mg_paths", lang), cols, rows,
                  [t("note_mg_paths", lang)] + _warn_notes(mg.get("warnings")), mid, marks)
+
+
+def coded_name(kind: str, v: Any, lang: str) -> Any:
+    """A code of results.json (a screening rule, an action) in words of ``lang``; unknown codes as they are."""
+    key = f"{kind}_{v}"
+    return t(key, lang) if isinstance(v, str) and key in STRINGS else v
 
 
 def mediation_name(v: Any, lang: str) -> str | None:

@@ -279,7 +279,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         except KeyError:  # pragma: no cover - the default template has them
             pass
     sp = as_dict(results.get("spec"))
-    title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "")
+    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
     _heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
     tk = as_dict(results.get("toolkit"))
     _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
@@ -347,6 +347,8 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     ws = all_warnings(results)
     if ws:
         _heading(doc, t("warnings", lang), 1, lang)
+        if t("warnings_original", lang):
+            _para(doc, t("warnings_original", lang), lang=lang)
         for where, w in ws:
             _set_fonts(doc.add_paragraph(style="List Bullet").add_run(f"{where}: {w}" if where else w), lang)
     _heading(doc, t("references", lang), 1, lang)
