@@ -72,6 +72,38 @@ def test_power_command_writes_its_outputs(tmp_path, capsys):
         assert (out / name).stat().st_size > 0
 
 
+def test_power_runs_every_mechanism_by_default_with_intervals(tmp_path, capsys):
+    import json
+
+    import yaml
+
+    raw = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    raw["mechanisms"]["second"] = json.loads(json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR")
+                                             .replace("ACT", "XAC").replace("OUT", "XOU"))
+    spec = tmp_path / "two.yaml"
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "pw"
+    # before: "choose one of main, second (--mechanism M)" although the help says "default: all"
+    assert main(["power", "--model", str(spec), "--n", "100,200", "--replications", "40", "--workers", "1",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    for mid in ("main", "second"):
+        assert f"mechanism {mid}: power by sample size (40 replications per n" in text
+        assert (out / mid / "power.json").stat().st_size > 0
+    head = next(line for line in text.splitlines() if "assumed β" in line)
+    assert head.split() == ["effect", "assumed", "β", "n=100", "n=200", "n", "for", "power", "0.8"]
+    row = next(line for line in text.splitlines() if line.strip().startswith("DRV -> ACT "))
+    assert " 0.30 " in row  # the effect it assumed
+    # power and its Monte Carlo interval, e.g. "0.57 [0.47, 0.66]"; the n for .80 with its interval
+    import re
+
+    cells = re.findall(r"(\d\.\d\d) \[(\d\.\d\d), (\d\.\d\d)\]", row)
+    assert len(cells) == 2 and all(float(lo) <= float(p) <= float(hi) and float(hi) - float(lo) > 0.1
+                                   for p, lo, hi in cells)
+    assert re.search(r"(\d+|> 200) \[(\d+|> 200), (\d+|> 200)\]\s*$", row)
+    assert "assumed: No effect size was stated" in text
+
+
 def test_power_bad_sample_sizes(tmp_path, capsys):
     assert main(["power", "--model", str(MINIMAL), "--n", "100,abc", "--out", str(tmp_path / "p")]) == 2
     assert "--n 100,abc: 'abc' is not a positive whole number" in capsys.readouterr().err

@@ -118,9 +118,12 @@ def test_bad_options_and_files_exit_2(study_file, tmp_path, capsys):
     assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "50",
                  "--out", str(tmp_path / "o2")]) == 2
     assert "--bootstrap 50: too few resamples" in capsys.readouterr().err
-    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--group", "nope", "--bootstrap", "0",
+    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--group", "platfrom", "--bootstrap", "0",
                  "--out", str(tmp_path / "o3")]) == 2
-    assert "--group nope: there is no column 'nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # the file's real headers, and the closest one with its column letter
+    assert ("sheet main: --group platfrom: there is no column headed 'platfrom'; the closest header is 'platform' "
+            "(column B); expected one of the file's headers: 'resp_id', 'platform'") in err
 
 
 def test_inputs_are_never_written(study_file, tmp_path):

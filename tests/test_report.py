@@ -405,3 +405,31 @@ def test_xlsx_keeps_minimal_formula_like_text_as_text(tmp_path):
     assert [r[0] for r in rows] == ["<script>alert(1)</script>", "'=1+1", "'@SUM(A1)", 17]
     assert rows[2][2] == "'=HYPERLINK(\"http://x\")"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_xlsx_p_below_001_reads_as_such(rendered):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(rendered[1]["en"]["xlsx"])
+    ws = wb["producer-loadings"]
+    head = [c.value for c in ws[1]]
+    col = head.index("p") + 1
+    cells = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
+    tiny = [c for c in cells if isinstance(c.value, (int, float)) and c.value < 0.001]
+    assert tiny, "the example has loadings with p < .001"
+    # the number stays a number; its format shows "<.001", never 0.000
+    assert all(c.number_format == '[<0.001]"<.001";0.000' for c in tiny)
+
+
+def test_zh_report_names_screening_rules_in_chinese_and_keeps_no_file_name_title(tmp_path):
+    res = json.loads(json.dumps(EXAMPLE))
+    res["spec"]["title"] = None  # a spec without a title
+    res["mechanisms"]["producer"]["screening"]["summary"] = [  # the rule names screening writes
+        {"rule": "missing", "flagged": 0, "dropped": 0}, {"rule": "zero_variance", "flagged": 2, "dropped": 2}]
+    html = render_html(res, example_spec(), "zh")
+    page = parse(html)
+    assert "缺失题项过多" in page.all_text and "所有题项答案相同" in page.all_text
+    rows = [r for r in res["mechanisms"]["producer"]["screening"]["summary"]]
+    assert not any(f">{r['rule']}<" in html for r in rows if r["rule"] in ("missing", "zero_variance"))
+    assert "<title>验证报告</title>" in html  # not the spec's file name
+    assert "<title>Validation report</title>" in render_html(res, example_spec(), "en")

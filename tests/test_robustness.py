@@ -88,11 +88,17 @@ def test_tiny_group_is_rejected_before_the_analysis(tmp_path, study, capsys):
     assert "[main] measurement model" not in err  # rejected before any model was fitted
 
 
-def test_multigroup_wlsmv_is_a_warning(tmp_path, study):
+def test_multigroup_wlsmv_stops_and_says_why(tmp_path, study, capsys):
+    from validate.missing import wlsmv_supports
+
+    if wlsmv_supports("group"):
+        pytest.skip("the engine fits multi-group WLSMV; the comparison runs instead")
     code, out = _run(tmp_path, study, "--group", "platform", "--estimator", "WLSMV")
-    assert code == 0
-    ws = _all_warnings(_results(out)["mechanisms"]["main"])
-    assert any("multi-group WLSMV" in w and "not implemented" in w for w in ws)
+    assert code == 2  # before: exit 0 and the group comparison silently skipped
+    err = capsys.readouterr().err
+    assert "--group platform with --estimator WLSMV: the multi-group WLSMV model" in err
+    assert "is not available in this version of the engine yet; use --estimator MLR with --group" in err
+    assert not out.exists() or not list(out.iterdir())
 
 
 def test_fiml_with_wlsmv_is_rejected(tmp_path, study, capsys):
@@ -122,20 +128,45 @@ def test_constant_and_collinear_items_are_warnings(tmp_path, study):
     assert m["measurement"]["fit"] is None and m["structural"].get("paths") is None
 
 
-def test_bad_codes_and_text_are_logged_by_cell(tmp_path, study):
+def _bad_cells(study):
     df = study.copy().astype(object)
     df.loc[0, "ACT1"] = 0
     df.loc[1, "OUT1"] = 9
     df.loc[2, "DRV1"] = "—"
     df.loc[3, "OUT3"] = "不适用"
-    df.loc[4, "ACT3"] = "N/A"
-    code, out = _run(tmp_path, df, name="bad.csv")
+    return df
+
+
+def test_bad_cells_stop_the_run_and_are_named(tmp_path, study, capsys):
+    code, out = _run(tmp_path, _bad_cells(study), name="bad.csv")
+    assert code == 2  # before: exit 0, and nothing on the console or in the report
+    err = capsys.readouterr().err
+    assert "invalid cell(s) in the responses; nothing was analysed" in err
+    assert "--invalid missing" in err
+    # every cell: file, sheet, cell as the spreadsheet names it, value, what was expected
+    assert "  - bad.csv, cell H2 (column 'ACT1', respondent M0001): '0': 0 is outside the scale 1-5; expected" in err
+    for cell, value in (("H2", "'0'"), ("L3", "'9'"), ("E4", "'—'")):
+        line = next(x for x in err.splitlines() if f"cell {cell} " in x)
+        assert value in line and "expected a whole number 1-5" in line, line
+    assert not (out / "results.json").exists()
+
+
+def test_bad_cells_as_missing_are_reported(tmp_path, study, capsys):
+    code, out = _run(tmp_path, _bad_cells(study), "--invalid", "missing", name="bad.csv")
     assert code == 0
     probs = pd.read_csv(out / "problems.csv", encoding="utf-8-sig")
     got = {(r.cell, r.column) for r in probs.itertuples()}
-    assert {("H2", "ACT1"), ("L3", "OUT1"), ("E4", "DRV1"), ("N5", "OUT3")} <= got
+    assert {("H2", "ACT1"), ("L3", "OUT1"), ("E4", "DRV1")} <= got
     assert any("0 is outside the scale 1-5" in p for p in probs["problem"])
-    assert _results(out)["mechanisms"]["main"]["n_used"] == 180
+    res = _results(out)
+    assert res["invalid_cells"]["n"] == len(probs)
+    assert {c["cell"] for c in res["invalid_cells"]["cells"]} == set(probs["cell"])
+    assert res["warnings"][0].startswith(f"{len(probs)} invalid cell(s) were set to missing (--invalid missing): ")
+    assert "cell H2 ('0')" in res["warnings"][0]
+    assert f"{len(probs)} invalid cell(s) were analysed as missing answers" in capsys.readouterr().out
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "cell H2 (&#39;0&#39;)" in html
+    assert res["mechanisms"]["main"]["n_used"] == 180
 
 
 def test_five_respondents_gives_warnings_not_a_crash(tmp_path, study):
@@ -181,3 +212,23 @@ def test_same_file_twice_is_named(tmp_path, study, capsys):
     err = capsys.readouterr().err
     assert f"{data}: the same response file is given twice" in err
     assert "appears twice" not in err  # before: 180 duplicate-respondent problems, each naming the same cell
+
+
+def test_wlsmv_auto_with_holes_says_what_to_do_and_rows_are_respondents(tmp_path, study, capsys):
+    from validate.missing import wlsmv_supports
+
+    df = study.copy()
+    df.loc[[3, 10], "ACT2"] = np.nan
+    if not wlsmv_supports("pairwise"):
+        code, _ = _run(tmp_path, df, "--estimator", "WLSMV")
+        assert code == 2  # auto would mean pairwise deletion, which the engine cannot do yet: said, not skipped
+        err = capsys.readouterr().err
+        assert "--missing auto with --estimator WLSMV: 2 respondent(s) have 2 empty item cell(s)" in err
+        assert "use --missing listwise" in err
+    code, out = _run(tmp_path, df, "--estimator", "WLSMV", "--missing", "listwise")
+    assert code == 0
+    m = _results(out)["mechanisms"]["main"]
+    assert m["missing"] == "listwise" and m["measurement"]["n_obs"] == m["n_used"] - 2
+    ids = df["resp_id"].iloc[[3, 10]].tolist()
+    # the rows a user sees (the respondent ids), not 0-based positions 3 and 10
+    assert any(f"rows '{ids[0]}', '{ids[1]}'" in w for w in _all_warnings(m)), _all_warnings(m)

@@ -145,6 +145,12 @@ def test_platform_difference_is_found():
     assert abs(per[("ACT", "OUT", "2")]["std"]) < 0.1
     inv = out["invariance"]
     assert [t["model"] for t in inv["tests"]] == ["metric", "scalar"]
+    # 700 per group and a well-fitting configural model: the verdicts are judged
+    assert inv["configural_check"]["established"] is True and inv["configural_check"]["reason"] is None
+    assert inv["tests"][0]["verdict"] == "supported"
+    assert out["multigroup"]["n_obs_by_group"] == {"1": 700, "2": 700} and out["multigroup"]["n_obs"] == 1400
+    assert all(t["constrained"].startswith("loadings equal across groups, and this path")
+               for t in out["multigroup"]["equality_tests"])
 
 
 def test_invariance_matches_lavaan_by_school():
@@ -160,8 +166,17 @@ def test_invariance_matches_lavaan_by_school():
         assert close(t["chisq_diff"], lrt[t["model"]]["chisq_diff"])
         assert t["df_diff"] == lrt[t["model"]]["df_diff"]
         assert close(t["p_value"], lrt[t["model"]]["p"])
-    assert out["tests"][0]["verdict"] == "supported"      # dCFI = -.002, dRMSEA = -.004
-    assert out["tests"][1]["verdict"] == "not supported"  # dCFI = -.038
+    assert close(out["tests"][0]["delta_cfi"], ref["metric"]["cfi"] - ref["configural"]["cfi"])
+    # The configural model itself misfits (RMSEA = .097 > .08) and each school has under 5 respondents per
+    # free parameter, so no step is called supported although dCFI = -.002 (before: "supported").
+    chk = out["configural_check"]
+    assert chk["established"] is False
+    assert "the configural model fits badly (RMSEA = 0.097 > .08)" in chk["reason"]
+    assert "respondents for 30 free parameters per group" in chk["reason"]
+    assert [t["verdict"] for t in out["tests"]] == ["not established", "not established"]
+    assert all(t["reason"] == chk["reason"] for t in out["tests"])
+    assert out["configural"]["n_obs"] == 301 and out["configural"]["n_obs_by_group"] == {"Pasteur": 156,
+                                                                                         "Grant-White": 145}
 
 
 def test_group_errors_name_the_group():
@@ -242,3 +257,53 @@ def test_inadmissible_solution_gives_no_verdicts():
     assert all(v is None for v in out["r2"].values())
     assert "bootstrap" not in out
     assert any("the solution is inadmissible" in w for w in out["warnings"])
+
+
+MG = json.loads((FIX / "structural" / "multigroup_free.json").read_text())
+
+
+def _mg_check(paths: list[dict]) -> None:
+    got = {(r["to"], r["from"], r["group"]): r for r in paths}
+    assert len(got) == len(MG["paths"]) == 6
+    for ref in MG["paths"]:
+        r = got[(ref["lhs"], ref["rhs"], ref["group_label"])]
+        # the engine agrees with lavaan to about 1e-6; 1e-4 is 100 times that
+        assert close(r["estimate"], ref["est"], 1e-4), (ref, r)
+        assert close(r["se"], ref["se"], 1e-4), (ref, r)
+        assert close(r["std"], ref["std.all"], 1e-4), (ref, r)
+
+
+def test_per_group_paths_are_lavaans_free_multigroup_model():
+    from validate.structural.analysis import multigroup_paths
+
+    df = pd.read_csv(FIX / "structural" / "multigroup_free.csv")
+    out = multigroup_paths(df, MECH, "platform", AnalysisOptions(bootstrap=0, progress=False), {})
+    _mg_check(out["paths"])  # before: the paths came from a model with equal loadings
+    assert close(out["fit"]["chisq"], MG["fit"]["chisq"], 1e-4) and out["fit"]["df"] == MG["fit"]["df"]
+    assert out["n_obs"] == MG["ntotal"] and out["n_obs_by_group"] == {k: v for k, v in MG["nobs"].items()}
+    assert out["tests_baseline"]["constraints"] == "loadings equal across groups"
+    assert out["tests_baseline"]["fit"]["df"] == MG["fit"]["df"] + 2 * 6  # six loadings, equal in three groups
+
+
+@pytest.mark.slow
+def test_group_on_an_undeclared_column_matches_lavaan(tmp_path):
+    from validate.cli import main
+
+    df = pd.read_csv(FIX / "structural" / "multigroup_free.csv")
+    df = df.rename(columns={"platform": "主要使用平台"})  # a column the spec does not declare
+    df["主要使用平台"] = df["主要使用平台"].map({1: "抖音", 2: "快手", 3: "小红书"})
+    data = tmp_path / "export.csv"
+    df.to_csv(data, index=False)
+    spec = tmp_path / "spec.yaml"  # the minimal spec without DRV3's reverse keying: the data are not reversed
+    spec.write_text((FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8")
+                    .replace(", reverse: true}", "}"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["validate", str(data), "--model", str(spec), "--group", "主要使用平台", "--bootstrap", "0",
+                 "--screen", "missing=off", "--screen", "longstring=off", "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    m = res["mechanisms"]["main"]
+    assert m["missing"] == "fiml" and m["n_used"] == MG["ntotal"]
+    names = {"1": "抖音", "2": "快手", "3": "小红书"}
+    _mg_check([{**r, "group": {v: k for k, v in names.items()}[r["group"]]} for r in m["multigroup"]["paths"]])
+    assert m["multigroup"]["n_obs_by_group"] == {names[k]: v for k, v in MG["nobs"].items()}
+    assert m["structural"]["n_obs"] == MG["ntotal"] and m["measurement"]["n_obs"] == MG["ntotal"]

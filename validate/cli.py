@@ -77,9 +77,15 @@ def _screening_options(pairs: list[str]):
 def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"],
                    help="ML (default), MLR (robust), or WLSMV (ordinal items)")
-    p.add_argument("--missing", default="listwise", choices=["listwise", "fiml"],
-                   help="listwise deletion (default) or full-information ML")
-    p.add_argument("--group", metavar="COLUMN", help="compare groups of this background column, e.g. platform")
+    p.add_argument("--missing", default="auto", choices=["auto", "fiml", "listwise", "pairwise"],
+                   help="missing answers: auto (default: full-information ML when an item cell is empty, "
+                        "pairwise deletion with WLSMV), fiml, listwise, or pairwise (WLSMV)")
+    p.add_argument("--invalid", default="stop", choices=["stop", "missing"],
+                   help="invalid cells (9 on a 1-7 scale, text): stop (default) lists every one and exits; "
+                        "missing analyses them as missing answers and the report says where")
+    p.add_argument("--group", metavar="COLUMN",
+                   help="compare groups of any column of the data file (its header, or a Wenjuanxing question "
+                        "title), e.g. platform")
     p.add_argument("--bootstrap", type=int, default=5000, metavar="N",
                    help="bootstrap resamples for indirect effects (default 5000; 0 to skip)")
     p.add_argument("--seed", type=int, default=20240601, metavar="S", help="random seed (default 20240601)")
@@ -249,7 +255,8 @@ def _cmd_validate(args) -> int:
 
     spec = _spec(args.model)
     opts = AnalysisOptions(
-        estimator=args.estimator, missing=args.missing, group=args.group, bootstrap=args.bootstrap,
+        estimator=args.estimator, missing=args.missing, invalid=args.invalid, group=args.group,
+        bootstrap=args.bootstrap,
         seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
         alpha=args.alpha,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
@@ -273,17 +280,34 @@ def _cmd_power(args) -> int:
     spec = _spec(args.model)
     eff = load_effects(args.effects) if args.effects else None
     effects, common = parse_assume_std(args.assume_std or [])
+    mids = [m.id for m in spec.select(args.mechanism)]  # default: every mechanism, as the help says
     out = prepare_out_dir(args.out, args.force)
-    res = power_study(spec, args.mechanism, ns=ns, replications=args.replications,
-                      effects=eff["effects"] if eff else (effects or None), assume_std=common,
-                      loadings=eff["loadings"] if eff else None,
-                      exogenous_corr=eff["exogenous_corr"] if eff else None,
-                      direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
-                      scheduler=args.scheduler, alpha=args.alpha, target=args.target)
-    print("power by sample size:")
-    print(res.summary().to_string(float_format=lambda v: f"{v:.2f}"))
-    _print_written(res.write(out))
+    written = []
+    for mid in mids:
+        res = power_study(spec, mid, ns=ns, replications=args.replications,
+                          effects=eff["effects"] if eff else (effects or None), assume_std=common,
+                          loadings=eff["loadings"] if eff else None,
+                          exogenous_corr=eff["exogenous_corr"] if eff else None,
+                          direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
+                          scheduler=args.scheduler, alpha=args.alpha, target=args.target)
+        _print_power(res, args.replications)
+        written += res.write(out / mid if len(mids) > 1 else out)
+    _print_written(written)
     return 0
+
+
+def _print_power(res, replications: int) -> None:
+    """A readable console table: assumed effects, power with its Monte Carlo interval, the n for the target."""
+    print(f"\nmechanism {res.mechanism}: power by sample size ({replications} replications per n; "
+          f"two-sided alpha = {res.alpha:g}; [ ] = Monte Carlo 95% interval)")
+    table = res.console_table()
+    if not table.empty:
+        print(table.to_string(index=False))
+    overall = res.overall or {}
+    if overall.get("note"):
+        print(f"all hypothesised paths: {overall['note']}")
+    for a in res.assumptions:
+        print(f"  assumed: {a}")
 
 
 def _cmd_demo(args) -> int:

@@ -10,11 +10,12 @@ run that fails half-way leaves no half-written report under the final names.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import platform as _platform
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +24,19 @@ import pandas as pd
 from instruments.errors import InputError
 from instruments.outputs import prepare_out_dir
 from instruments.spec import ModelSpec, load_spec
+from validate.missing import MISSING_CHOICES, choose_missing, wlsmv_supports
 
-__all__ = ["AnalysisOptions", "run_ingest", "run_validate", "run_demo", "analyse", "example_data_path"]
-
+__all__ = ["AnalysisOptions", "run_ingest", "run_validate", "run_demo", "analyse", "example_data_path",
+           "choose_missing", "MISSING_CHOICES"]
 
 @dataclass
 class AnalysisOptions:
     """Options of ``vcc validate``; the defaults follow lavaan's ``sem()``."""
 
     estimator: str = "ML"
-    missing: str = "listwise"
+    missing: str = "auto"
     group: str | None = None
+    invalid: str = "stop"
     bootstrap: int = 5000
     seed: int = 20240601
     workers: int | None = None
@@ -52,11 +55,25 @@ class AnalysisOptions:
     def check(self) -> None:
         if self.estimator not in ("ML", "MLR", "WLSMV"):
             raise InputError(f"--estimator {self.estimator}: expected ML, MLR or WLSMV")
-        if self.missing not in ("listwise", "fiml"):
-            raise InputError(f"--missing {self.missing}: expected listwise or fiml")
+        if self.missing not in MISSING_CHOICES:
+            raise InputError(f"--missing {self.missing}: expected one of {', '.join(MISSING_CHOICES)}")
+        if self.invalid not in ("stop", "missing"):
+            raise InputError(f"--invalid {self.invalid}: expected stop (the default) or missing")
         if self.estimator == "WLSMV" and self.missing == "fiml":
             raise InputError("--missing fiml cannot be combined with --estimator WLSMV "
-                             "(lavaan's WLSMV uses pairwise or listwise data); use --missing listwise")
+                             "(lavaan's WLSMV uses pairwise or listwise data); use --missing pairwise or listwise")
+        if self.missing == "pairwise" and self.estimator != "WLSMV":
+            raise InputError(f"--missing pairwise goes with --estimator WLSMV (lavaan's pairwise deletion of the "
+                             f"polychoric correlations); with {self.estimator} use --missing fiml or listwise")
+        if self.missing == "pairwise" and not wlsmv_supports("pairwise"):
+            raise InputError("--missing pairwise: pairwise deletion with WLSMV is not available in this version "
+                             "of the engine yet; use --missing listwise (respondents with an empty item cell are "
+                             "left out)")
+        if self.group and self.estimator == "WLSMV" and not wlsmv_supports("group"):
+            raise InputError(f"--group {self.group} with --estimator WLSMV: the multi-group WLSMV model (needed for "
+                             "measurement invariance and the group comparison of paths) is not available in this "
+                             "version of the engine yet; use --estimator MLR with --group, or run WLSMV without "
+                             "--group")
         if self.bootstrap < 0:
             raise InputError(f"--bootstrap {self.bootstrap}: expected 0 (no bootstrap) or a positive number")
         if 0 < self.bootstrap < 100:
@@ -66,6 +83,7 @@ class AnalysisOptions:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
         if self.workers is not None and self.workers < 1:
             raise InputError(f"--workers {self.workers}: expected 1 or more")
+
 
 
 def example_data_path() -> Path:
@@ -163,7 +181,7 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     opts.check()
     results: dict = {
         "toolkit": {"name": "vcc", "version": _version()},
-        "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": spec.title},
+        "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": _declared_title(spec)},
         "options": {**{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
                     "screening": opts.screening.to_dict() if opts.screening is not None else "defaults"},
         "software": _software(),
@@ -171,26 +189,37 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
         "warnings": list(spec.warnings),
         "mechanisms": {},
     }
+    chosen = {}
+    for m in spec.select(opts.mechanism):  # every mechanism's method first: a refusal comes before any fit
+        if m.id in data:
+            chosen[m.id] = choose_missing(data[m.id], m.item_ids, opts.estimator, opts.missing)
     for m in spec.select(opts.mechanism):
         if m.id not in data:
             results["warnings"].append(f"no responses for mechanism {m.id}; skipped")
             continue
-        df = data[m.id]
+        df = _user_index(data[m.id])
+        how = chosen[m.id]
+        mopts = replace(opts, missing=how["method"])  # the method this mechanism's models are fitted with
         entry: dict = {"label": m.label, "n_raw": int((screening or {}).get(m.id, {}).get("n_raw", len(df))),
-                       "n_used": int(len(df)), "warnings": []}
+                       "n_used": int(len(df)), "missing": how["method"], "missing_detail": how, "warnings": []}
         if screening and m.id in screening:
             entry["screening"] = screening[m.id].get("report")
-        _progress(f"[{m.id}] measurement model ...", opts.progress)
-        entry.update(analyse_measurement(df, m, spec, opts))
+            invalid = screening[m.id].get("invalid_cells")
+            if invalid:
+                entry["invalid_cells"] = invalid
+        _progress(f"[{m.id}] measurement model ({_missing_words(how['method'])}) ...", opts.progress)
+        entry.update(analyse_measurement(df, m, spec, mopts))
+        _stamp_n(entry.get("measurement"), how["method"], len(df))
         if m.paths:
             _progress(f"[{m.id}] structural model ...", opts.progress)
             cfa_fit = (entry.get("measurement") or {}).get("fit")
-            entry.update(analyse_structural(df, m, spec, opts, cfa_fit=cfa_fit))
+            entry.update(analyse_structural(df, m, spec, mopts, cfa_fit=cfa_fit))
+            _stamp_n(entry.get("structural"), how["method"], len(df))
         elif opts.group:
             from validate.structural.analysis import platform_comparison
 
             _progress(f"[{m.id}] groups ...", opts.progress)
-            entry.update(platform_comparison(df, m, spec, opts))  # measurement invariance needs no paths
+            entry.update(platform_comparison(df, m, spec, mopts))  # measurement invariance needs no paths
         results["mechanisms"][m.id] = entry
     from validate.structural.analysis import compare_mechanisms
 
@@ -198,6 +227,34 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     if comparison is not None:
         results["comparison"] = comparison
     return results
+
+
+def _declared_title(spec: ModelSpec) -> dict | None:
+    """The spec's title, or None when the spec declares none (the loader then stands in its name or file stem)."""
+    stand_ins = [{"en": str(spec.name)}, {"en": Path(str(spec.path)).stem}]
+    return None if not spec.title or spec.title in stand_ins else spec.title
+
+
+def _user_index(df: pd.DataFrame) -> pd.DataFrame:
+    """The responses indexed by respondent id (序号, the file's id column), so that a statistic naming a
+    row names the respondent the user sees, never a 0-based position."""
+    if "resp_id" not in df.columns or df["resp_id"].isna().any() or df["resp_id"].duplicated().any():
+        return df
+    out = df.copy()
+    out.index = pd.Index(df["resp_id"].astype(str), name="respondent")
+    return out
+
+
+def _missing_words(method: str) -> str:
+    return {"fiml": "full-information ML", "listwise": "listwise deletion",
+            "pairwise": "pairwise deletion"}.get(method, method)
+
+
+def _stamp_n(section: dict | None, method: str, n_total: int) -> None:
+    """Add ``missing`` and ``n_total`` (the M of lavaan's "used N of M") beside a section's ``n_obs``."""
+    if isinstance(section, dict):
+        section["missing"] = method
+        section["n_total"] = int(n_total)
 
 
 def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=False) -> dict:
@@ -210,33 +267,102 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
     _check_files(files)
     out = prepare_out_dir(out, force, inputs=files)
     _progress("reading responses ...", opts.progress)
+    group = group_column(spec, opts.group)
+    if group != opts.group:
+        opts = replace(opts, group=group)
+    known = {q.id for q in spec.background} | {"resp_id", "duration_sec"} | {a.id for a in spec.attention_checks} \
+        | {i for m in spec.mechanisms.values() for i in m.item_ids}
+    extra = {group: "--group"} if group and group not in known else None  # an undeclared column, carried as is
     res = ingest(files, spec, fmt=opts.fmt, mapping=opts.mapping, mechanism=opts.mechanism,
-                 keep_unfinished=opts.keep_unfinished)
+                 keep_unfinished=opts.keep_unfinished, extra_columns=extra)
+    invalid = _invalid_cells(res, opts.invalid)
     cleaned, screening = {}, {}
     for mid, df in res.data.items():
         if opts.mechanism and mid != opts.mechanism:
             continue
         sr = screen(df, spec.mechanism(mid), spec, options=opts.screening)
         cleaned[mid] = sr.data
-        screening[mid] = {"n_raw": len(df), "report": _screening_report(sr)}
+        screening[mid] = {"n_raw": len(df), "report": _screening_report(sr),
+                          "invalid_cells": _cells_of(invalid, df)}
     if not cleaned:
         raise InputError("no responses of any mechanism were found in " + ", ".join(map(str, files)))
     if opts.group:
         for mid, df in cleaned.items():
             if opts.group not in df.columns:
+                heads = [str(h) for h in res.mapping["header"].tolist() if str(h).strip()]
+                close = difflib.get_close_matches(opts.group, heads, n=1, cutoff=0.0)
                 raise InputError(f"--group {opts.group}: there is no column '{opts.group}' in the responses of "
-                                 f"mechanism {mid}; expected one of: {', '.join(map(str, df.columns[:12]))}")
+                                 f"mechanism {mid}" + (f"; the closest header is '{close[0]}'" if close else "")
+                                 + f"; expected one of the file's headers: {', '.join(repr(h) for h in heads[:40])}")
             from validate.structural.analysis import check_groups
 
             check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
     results = analyse(cleaned, spec, opts, screening)
     results["inputs"] = [str(f) for f in files]
     results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out
+    if invalid is not None and len(invalid):
+        results["invalid_cells"] = {"n": int(len(invalid)), "action": "set to missing (--invalid missing)",
+                                    "cells": _cell_records(invalid)}
+        results["warnings"].insert(0, f"{len(invalid)} invalid cell(s) were set to missing (--invalid missing): "
+                                      + _cell_list(invalid, 20) + "; all of them are in problems.csv")
     with _Staging(out) as stage:
         res.write(stage)
         written = write_report(results, spec, stage, lang=opts.lang, data=cleaned)
     _summary(results, out, written)
     return results
+
+
+def group_column(spec: ModelSpec, name: str | None) -> str | None:
+    """The data column ``--group NAME`` means: a background question's id, found by id or by its text
+    (English or Chinese, as a question title), else ``NAME`` itself, an undeclared column of the file."""
+    if not name:
+        return name
+    from validate.ingest.responses import text_key
+
+    ids = {q.id for q in spec.background}
+    if name in ids:
+        return name
+    key = text_key(name)
+    for q in spec.background:
+        if key and (key == text_key(q.id) or key in {text_key(v) for v in (q.text or {}).values()}):
+            return q.id
+    return name
+
+
+def _invalid_cells(res, action: str) -> pd.DataFrame | None:
+    """The cells ingest could not use; stop (exit 2) listing every one, unless ``--invalid missing``."""
+    prob = res.problems
+    if prob is None or not len(prob):
+        return None
+    if action == "missing":
+        return prob
+    raise InputError(
+        f"{len(prob)} invalid cell(s) in the responses; nothing was analysed. Correct them in the file, or pass "
+        "--invalid missing to analyse them as missing answers (the report then says where)",
+        [f"{_where(r)}, cell {r.cell} (column '{r.column}', respondent {r.resp_id}): "
+         f"{r.value!r}: {r.problem}; expected {r.expected}" for r in prob.itertuples(index=False)])
+
+
+def _where(r) -> str:
+    return f"{r.file}, sheet {r.sheet}" if isinstance(r.sheet, str) and r.sheet else str(r.file)
+
+
+def _cells_of(invalid: pd.DataFrame | None, df: pd.DataFrame) -> list[dict]:
+    if invalid is None or not len(invalid) or "resp_id" not in df.columns:
+        return []
+    return _cell_records(invalid[invalid["resp_id"].astype(str).isin(df["resp_id"].astype(str))])
+
+
+def _cell_records(invalid: pd.DataFrame) -> list[dict]:
+    cols = ["file", "sheet", "cell", "column", "resp_id", "value", "problem", "expected"]
+    return [{k: (None if v is None or (isinstance(v, float) and v != v) else str(v)) for k, v in r.items()}
+            for r in invalid[cols].to_dict(orient="records")]
+
+
+def _cell_list(invalid: pd.DataFrame, limit: int) -> str:
+    where = [f"{_where(r)}, cell {r.cell} ({r.value!r})" for r in invalid.head(limit).itertuples()]
+    more = f" and {len(invalid) - limit} more" if len(invalid) > limit else ""
+    return "; ".join(where) + more
 
 
 def _screening_report(sr) -> dict:
@@ -266,19 +392,12 @@ def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, work
 
 def _summary(results: dict, out: Path, written) -> None:
     print()
+    if results.get("invalid_cells"):
+        print(f"{results['invalid_cells']['n']} invalid cell(s) were analysed as missing answers (--invalid missing); "
+              f"see problems.csv")
     for mid, m in results["mechanisms"].items():
-        fit = (m.get("structural") or m.get("measurement") or {}).get("fit") or {}
-        line = f"{mid}: n = {m['n_used']}"
-        sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""  # MLR and WLSMV report the scaled test
-        if fit.get("cfi" + sfx) is not None:
-            line += (f", chi2{'(scaled)' if sfx else ''}({fit.get('df'):.0f}) = {fit.get('chisq' + sfx):.2f}, "
-                     f"CFI = {fit.get('cfi' + sfx):.3f}, RMSEA = {fit.get('rmsea' + sfx):.3f}, "
-                     f"SRMR = {fit.get('srmr'):.3f}")
-        paths = (m.get("structural") or {}).get("paths") or []
-        if paths:
-            sup = sum(bool(p.get("supported")) for p in paths)
-            line += f"; {sup} of {len(paths)} hypotheses supported"
-        print(line)
+        for line in summary_lines(mid, m):
+            print(line)
     n_warn = len(results.get("warnings", []))
     for m in results["mechanisms"].values():  # the warnings of each statistic, where the report shows them
         n_warn += len(m.get("warnings", []))
@@ -289,6 +408,41 @@ def _summary(results: dict, out: Path, written) -> None:
     print(f"wrote to {out}:")
     for name in (written or {}):
         print(f"  {Path(out) / Path(written[name]).name}")
+
+
+def summary_lines(mid: str, m: dict) -> list[str]:
+    """The console lines of one mechanism: the n each model used (lavaan's "used N of M"), its fit, groups."""
+    part = m.get("structural") if (m.get("structural") or {}).get("fit") else m.get("measurement")
+    part = part or {}
+    fit = part.get("fit") or {}
+    what = "SEM" if part is m.get("structural") else "CFA"
+    n_obs, n_total = part.get("n_obs"), part.get("n_total", m.get("n_used"))
+    line = f"{mid}: {m.get('n_used')} of {m.get('n_raw')} responses kept after screening"
+    if n_obs is not None:
+        line += f"; {what} used {n_obs} of {n_total} ({_missing_words(m.get('missing') or part.get('missing'))})"
+    sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""  # MLR and WLSMV report the scaled test
+    if fit.get("cfi" + sfx) is not None:
+        line += (f", chi2{'(scaled)' if sfx else ''}({fit.get('df'):.0f}) = {fit.get('chisq' + sfx):.2f}, "
+                 f"CFI = {fit.get('cfi' + sfx):.3f}, RMSEA = {fit.get('rmsea' + sfx):.3f}, "
+                 f"SRMR = {fit.get('srmr'):.3f}")
+    paths = (m.get("structural") or {}).get("paths") or []
+    if paths:
+        sup = sum(bool(p.get("supported")) for p in paths)
+        line += f"; {sup} of {len(paths)} hypotheses supported"
+    lines = [line]
+    inv = m.get("invariance") or {}
+    mg = m.get("multigroup") or {}
+    by = mg.get("n_obs_by_group") or (inv.get("configural") or {}).get("n_obs_by_group")
+    if by:
+        names = inv.get("level_labels") or {}
+        lines.append(f"  groups of {inv.get('group') or mg.get('group')}: "
+                     + ", ".join(f"{names.get(g, g)} n = {n}" for g, n in by.items()))
+        verdicts = [f"{x.get('model')}: {x.get('verdict')}" for x in inv.get("tests") or []]
+        if verdicts:
+            lines.append("  measurement invariance: " + "; ".join(verdicts)
+                         + (f" ({inv['configural_check']['reason']})"
+                            if (inv.get("configural_check") or {}).get("reason") else ""))
+    return lines
 
 
 def _version() -> str:

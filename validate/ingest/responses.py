@@ -60,6 +60,7 @@ logic), Qualtrics ``-99`` (seen but unanswered).
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -474,8 +475,9 @@ class _Block:
 
 class _Run:
     def __init__(self, spec: ModelSpec, fmt: str, mapping: dict[str, str] | None, mechanism: str | None,
-                 keep_unfinished: bool = False):
+                 keep_unfinished: bool = False, extra_columns: Mapping[str, str] | None = None):
         self.spec = spec
+        self.extra_columns = dict(extra_columns or {})
         self.keep_unfinished = keep_unfinished
         self.left_out: list[dict] = []
         self.fmt = fmt
@@ -551,11 +553,35 @@ class _Run:
                                f"finished response{hint}")
         if len(self.errors) > n_err:
             return "error"
+        extra = self._extra(raw, cols)
+        if len(self.errors) > n_err:
+            return "error"
         frame, generated, id_cells, variant = self._code(raw, cols, data, rows, mid, platform)
+        for name, c in extra.items():
+            frame[name] = [_extra_value(v) for v in data.iloc[:, c.j]]
         self.sources.append({"file": raw.path.name, "sheet": raw.sheet, "format": platform, "variant": variant,
                              "mechanism": mid, "header_rows": len(header_rows), "n_responses": len(frame)})
         return _Block(mid, frame, generated, id_cells, raw.where, raw.path,
                       sequential_ids=platform in ("wjx", "msforms"))
+
+    def _extra(self, raw: RawSheet, cols: list[_Column]) -> dict[str, _Column]:
+        """The columns asked for by name (``extra_columns``): by header, or by question title without its number."""
+        found: dict[str, _Column] = {}
+        for name, option in self.extra_columns.items():
+            key = text_key(name)
+            hit = [c for c in cols if key and key in (text_key(c.header), text_key(_strip_number(c.header)))]
+            if hit:
+                found[name] = hit[0]
+                continue
+            headers = [str(c.header) for c in cols if str(c.header).strip()]
+            close = difflib.get_close_matches(str(name), headers, n=1, cutoff=0.0)
+            self.errors.append(
+                f"{raw.where}: {option} {name}: there is no column headed '{name}'"
+                + (f"; the closest header is '{_short(close[0], 60)}' (column {column_letter(next(c.j for c in cols if str(c.header) == close[0]))})"
+                   if close else "")
+                + f"; expected one of the file's headers: {', '.join(repr(_short(h, 40)) for h in headers[:40])}"
+                + (f" and {len(headers) - 40} more" if len(headers) > 40 else ""))
+        return found
 
     def _leave_out(self, raw: RawSheet, cols: list[_Column], data: pd.DataFrame) -> pd.DataFrame:
         """Drop Qualtrics survey previews, spam, test and (unless kept) unfinished responses; warn with their ids."""
@@ -1104,6 +1130,16 @@ def _is_number(v) -> bool:
         return False
 
 
+def _extra_value(v) -> Any:
+    """A cell of a column carried as it is (``extra_columns``): numbers as numbers, text trimmed, blanks None."""
+    if not _filled(v):
+        return None
+    if _is_number(v):
+        x = float(unicodedata.normalize("NFKC", str(v)).strip()) if isinstance(v, str) else float(v)
+        return int(x) if x.is_integer() else x
+    return unicodedata.normalize("NFKC", str(v)).strip()
+
+
 def _num(x: float) -> str:
     return str(int(x)) if np.isfinite(x) and float(x).is_integer() else f"{x:g}"
 
@@ -1135,6 +1171,7 @@ def ingest(
     mapping: str | Path | Mapping[str, str] | None = None,
     mechanism: str | None = None,
     keep_unfinished: bool = False,
+    extra_columns: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """Read response files and return one tidy DataFrame per mechanism.
 
@@ -1162,6 +1199,11 @@ def ingest(
         ``Survey Preview``/1, ``Spam``/8, ``Survey Test``/2 ...) are always
         left out. Either way a warning names them with their counts and ids,
         and :attr:`IngestResult.left_out` lists the rows left out.
+    extra_columns : dict of str to str, optional
+        Columns the spec does not declare to carry into the data as they are, by column header or
+        question title (a Wenjuanxing title without its number): ``{name: option}``, where ``option``
+        is the command-line option that asked for it (``"--group"``) and starts the message when a
+        file has no such column. The data gets a column called ``name``.
 
     Returns
     -------
@@ -1196,7 +1238,8 @@ def ingest(
         raise InputError("no response files given; expected at least one .xlsx, .xls or .csv file")
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping, spec)
-    run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism, keep_unfinished=keep_unfinished)
+    run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism, keep_unfinished=keep_unfinished,
+               extra_columns=extra_columns)
     blocks: list[_Block] = []
     for p in paths:
         try:
@@ -1274,8 +1317,8 @@ def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:
             if len(dups) > 50:
                 run.errors.append(f"... and {len(dups) - 50} more duplicate respondent ids")
         mech = run.spec.mechanism(mid)
-        cols = ["resp_id"] + [q.id for q in run.spec.background] + ["duration_sec"] + mech.item_ids \
-            + [a.id for a in run.spec.attention_checks_for(mid)]
+        cols = ["resp_id"] + [q.id for q in run.spec.background] + list(run.extra_columns) + ["duration_sec"] \
+            + mech.item_ids + [a.id for a in run.spec.attention_checks_for(mid)]
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         data[mid] = df[[c for c in cols if c in df.columns]].reset_index(drop=True)
     return data

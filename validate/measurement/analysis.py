@@ -109,7 +109,9 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         shape of ``results.json`` (see :mod:`validate.report`).
     """
     from validate.measurement import descriptives, reliability, validity
+    from validate.missing import resolve_options
 
+    opts = resolve_options(opts, df, [i for i in mechanism.item_ids if i in df.columns])
     warnings: list[str] = []
     items = mechanism.item_ids
     constructs = {c.id: c.item_ids for c in mechanism.constructs.values()}
@@ -157,6 +159,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     if cfa is not None:
         warnings.extend(f"CFA: {w}" for w in cfa.warnings)
         meas["converged"] = bool(cfa.converged)
+        meas["n_obs"] = int(cfa.n)  # the respondents the CFA used (lavaan's "used N")
         meas["admissible"] = bool(cfa.admissible)
         usable = cfa.converged
         meas["fit"] = fit_dict(cfa.fit) if usable else None
@@ -164,7 +167,9 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         load = pt[(pt.op == "=~")]
         meas["loadings"] = [
             {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
-             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all)}
+             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all),
+             **({"fixed": True, "reason": "fixed at 1 to set the factor's scale (marker item), so it has no z or p"}
+                if int(r.free) == 0 else {"fixed": False})}
             for r in load.itertuples(index=False)
         ] if usable else []
         factors = list(constructs)
@@ -190,6 +195,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         meas["modindices"] = _records(mi)
     else:
         meas["fit"] = None
+        meas["n_obs"] = None  # the CFA could not be fitted; the reason is in the warnings
         meas["loadings"] = []
     summary = None
     if rel_tab is not None and meas.get("loadings"):
@@ -232,7 +238,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             from scipy import stats
 
             meas["single_factor_cfa"] = {
-                "fit": fit_dict(f1), "chisq_diff": json_float(d_chi), "df_diff": json_float(d_df),
+                "fit": fit_dict(f1), "n_obs": int(one.n), "chisq_diff": json_float(d_chi), "df_diff": json_float(d_df),
                 "p_value": json_float(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
             }
         elif one is not None:

@@ -37,6 +37,9 @@ __all__ = [
     "histogram_svg",
     "likert_svg",
     "cjk_font_path",
+    "font_families",
+    "figure_rc",
+    "has_cjk_font",
 ]
 
 #: CSS font-family stack that finds a Simplified Chinese font on Linux, Windows and macOS.
@@ -445,20 +448,48 @@ def path_diagram_svg(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
 # --------------------------------------------------------------------------- path diagram: PNG
 
 
-def cjk_font_path() -> str | None:
-    """A font file with Simplified Chinese glyphs known to matplotlib, or ``None``."""
+#: Families with Latin letters, digits and Greek, tried first for every glyph.
+LATIN_FAMILIES = ("DejaVu Sans",)
+#: Families with Simplified Chinese glyphs, in order of preference; matplotlib falls back to them glyph by
+#: glyph. Droid Sans Fallback has no Latin letters, so it may never be the only font of a text.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC",
+                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Noto Sans CJK JP", "Droid Sans Fallback")
+
+
+def _installed() -> dict[str, str]:
     from matplotlib import font_manager
 
-    prefer = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-              "WenQuanYi Micro Hei", "SimHei", "Droid Sans Fallback", "Noto Sans CJK JP")
-    fonts = {f.name: f.fname for f in font_manager.fontManager.ttflist}
-    for name in prefer:
-        if name in fonts:
-            return fonts[name]
-    for f in font_manager.fontManager.ttflist:
-        if re.search(r"CJK|Han Sans|YaHei|WenQuanYi|SimHei|SimSun|Fallback", f.name):
-            return f.fname
+    return {f.name: f.fname for f in font_manager.fontManager.ttflist}
+
+
+def font_families() -> list[str]:
+    """The font family list of every figure: a Latin family first, then each installed CJK family.
+
+    Matplotlib (3.6 or later) takes each glyph from the first family of the list that has it, so Latin
+    letters and digits come from DejaVu Sans and Chinese characters from the CJK font, whatever that is.
+    """
+    have = _installed()
+    fams = [f for f in LATIN_FAMILIES if f in have] or ["DejaVu Sans"]
+    return fams + [f for f in CJK_FAMILIES if f in have]
+
+
+def has_cjk_font() -> bool:
+    """Whether a font with Simplified Chinese glyphs is installed (matplotlib's font list)."""
+    return cjk_font_path() is not None
+
+
+def cjk_font_path() -> str | None:
+    """A font file with Simplified Chinese glyphs known to matplotlib, or ``None``."""
+    have = _installed()
+    for name in CJK_FAMILIES:
+        if name in have:
+            return have[name]
     return None
+
+
+def figure_rc() -> dict:
+    """Matplotlib settings for one figure (used in ``rc_context``, never set globally)."""
+    return {"font.family": font_families(), "axes.unicode_minus": True}
 
 
 def path_diagram_png(mech: Mechanism | None, paths: Sequence[dict] | None, lang: str = "en",
@@ -473,19 +504,17 @@ def path_diagram_png(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
     """
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
-    from matplotlib import font_manager
+    if lang == "zh" and cjk_font_path() is None:
+        lang = "en"
+    with matplotlib.rc_context(figure_rc()):
+        return _diagram_png(mech, paths, lang, r2, dpi, font_size, compact), lang
+
+
+def _diagram_png(mech, paths, lang, r2, dpi, font_size, compact) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse, FancyArrowPatch
     from matplotlib.path import Path as MPath
 
-    font = None
-    if lang == "zh":
-        fp = cjk_font_path()
-        if fp is None:
-            lang = "en"
-        else:
-            font = font_manager.FontProperties(fname=fp)
     lay = diagram_layout(mech, paths, lang, r2, font_size=font_size, compact=compact)
     scale = 1 / 96  # px -> inch
     fig = Figure(figsize=(lay.width * scale, lay.height * scale), dpi=dpi)
@@ -496,10 +525,7 @@ def path_diagram_png(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
     pt = 72 / 96  # px font size -> pt
 
     def txt(x, y, s, size, **kw):
-        if font is None:
-            ax.text(x, y, s, fontsize=size * pt, ha="center", va="center", **kw)
-        else:
-            ax.text(x, y, s, fontproperties=_sized(font, size * pt), ha="center", va="center", **kw)
+        ax.text(x, y, s, fontsize=size * pt, ha="center", va="center", **kw)
 
     for x, name in lay.headers:
         txt(x, 18, name, lay.font_size, color="#4b5563", fontweight="bold")
@@ -530,13 +556,7 @@ def path_diagram_png(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
             txt(n.x, n.y + n.ry + 11, n.r2, lay.font_size - 2, color=ACCENT, zorder=4)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    return buf.getvalue(), lang
-
-
-def _sized(font, size):
-    f = font.copy()
-    f.set_size(size)
-    return f
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- bootstrap histogram

@@ -16,6 +16,7 @@ from . import apa
 from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
 from .i18n import REFERENCES, t, text
 from .tables import (
+    NUMBERED_TABLES,
     Table,
     all_warnings,
     as_dict,
@@ -23,7 +24,10 @@ from .tables import (
     comparison_tables,
     construct_label,
     mechanism_tables,
+    method_paragraphs,
     method_rows,
+    missing_name,
+    model_section,
     summary_table,
 )
 
@@ -142,6 +146,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <div class="kpi"><div class="v">{{ m.n_raw }}</div><div class="k">{{ S.n_raw }}</div></div>
 <div class="kpi"><div class="v">{{ m.n_dropped }}</div><div class="k">{{ S.n_dropped }}</div></div>
 <div class="kpi"><div class="v">{{ m.n_used }}</div><div class="k">{{ S.n_used }}</div></div>
+<div class="kpi"><div class="v">{{ m.n_obs }}</div><div class="k">{{ S.c_n_model }} ({{ m.missing }})</div></div>
 </div>
 {{ tbl(m.t.screening_summary) }}
 {{ tbl(m.t.screening_log) }}
@@ -198,12 +203,14 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="method" data-section="method">
 <h2>{{ S.sec_method }}</h2>
 <p>{{ method_intro }}</p>
-<dl class="method">
+{% for p in method_text %}<p class="method-n">{{ p }}</p>
+{% endfor %}<dl class="method">
 {% for k, v in method %}<dt>{{ k }}</dt><dd>{{ v }}</dd>
 {% endfor %}</dl>
 <h3>{{ S.meth_conventions }}</h3>
 <ul>{% for c in conventions %}<li>{{ c }}</li>{% endfor %}</ul>
 <h3>{{ S.warnings }}</h3>
+{% if all_warnings and S.warnings_original %}<p class="notes">{{ S.warnings_original }}</p>{% endif %}
 {% if all_warnings %}<ul>{% for where, w in all_warnings %}<li>{% if where %}<strong>{{ where }}</strong>{{ S.colon }}{% endif %}{{ w }}</li>{% endfor %}</ul>
 {% else %}<p>{{ S.no_warnings }}</p>{% endif %}
 <h3>{{ S.references }}</h3>
@@ -226,9 +233,17 @@ class _Strings(dict):
 
 
 def _view_table(tb: Table | None, counter: list[int], anchor: str, lang: str) -> dict | None:
+    """The table as the template shows it. ``counter`` is [tables, supplementary tables] so far: a table in
+    :data:`NUMBERED_TABLES` (or a summary or comparison table) takes the next number, as in the Word report;
+    a table only the page shows takes the next S number."""
     if tb is None:
         return None
-    counter[0] += 1
+    if tb.mechanism is None or tb.key in NUMBERED_TABLES:
+        counter[0] += 1
+        number = str(counter[0])
+    else:
+        counter[1] += 1
+        number = f"S{counter[1]}"
     limit = MAX_ROWS.get(tb.key)
     rows = []
     for i in range(len(tb.rows) if limit is None else min(limit, len(tb.rows))):
@@ -252,7 +267,7 @@ def _view_table(tb: Table | None, counter: list[int], anchor: str, lang: str) ->
         notes.append(t("more_rows", lang, shown=limit, total=len(tb.rows)))
     if any(c["text"] == apa.MISSING for r in rows for c in r):
         notes.append(t("missing_reason", lang))
-    return {"key": tb.key, "title": tb.title, "number": counter[0], "anchor": f"{anchor}-{tb.key}",
+    return {"key": tb.key, "title": tb.title, "number": number, "anchor": f"{anchor}-t-{tb.key}",
             "collapse": tb.key in COLLAPSED and len(tb.rows) > 12, "n": len(tb.rows),
             "headers": [c.header for c in tb.columns], "rows": rows, "notes": notes}
 
@@ -275,13 +290,15 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         "contents", "overview", "mechanism", "warnings", "note_lead", "colon", "no_warnings", "not_run", "note", "table", "figure",
         "sec_sample", "sec_descriptives", "sec_measurement", "sec_structural", "sec_diagram", "sec_hypotheses",
         "sec_indirect", "sec_groups", "sec_likert", "sec_method", "n_raw", "n_used", "n_dropped", "spec",
-        "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references")})
-    counter = [0]
+        "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references", "c_n_model",
+        "warnings_original")})
+    counter = [0, 0]
     fig = [0]
+    fig_s = [0]
     sp = as_dict(results.get("spec"))
     tk = as_dict(results.get("toolkit"))
-    title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "") or t("report_title", lang)
-    doc_title = f"{title} \u2014 {t('report_title', lang)}"
+    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
+    doc_title = f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang)
     generated = t("generated", lang, created=results.get("created") or apa.MISSING,
                   toolkit=tk.get("name") or "vcc", version=tk.get("version") or "")
     summary = _view_table(summary_table(results, spec, lang), counter, "overview", lang)
@@ -314,9 +331,9 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
                 hists.append({"chain": key, "svg": Markup(histogram_svg(
                     as_list(draws[key]), (ind.get("ci_lower"), ind.get("ci_upper")), title=" \u2192 ".join(chain)))})
         hist_number = None
-        if hists:
-            fig[0] += 1
-            hist_number = fig[0]
+        if hists:  # only the page shows the histograms: a supplementary number keeps Figure n as in Word
+            fig_s[0] += 1
+            hist_number = f"S{fig_s[0]}"
         likert = []
         df = (data or {}).get(mid)
         if df is not None and mech is not None and spec is not None:
@@ -330,6 +347,8 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         mechs.append({
             "id": mid, "anchor": anchor, "title": mtitle, "t": _Strings(views),
             "n_raw": apa.fmt_int(nr), "n_used": apa.fmt_int(nu),
+            "n_obs": apa.fmt_int(model_section(mres)[1].get("n_obs")),
+            "missing": missing_name(mres.get("missing"), lang) or apa.MISSING,
             "n_dropped": apa.fmt_int(nr - nu) if isinstance(nr, (int, float)) and isinstance(nu, (int, float)) else apa.MISSING,
             "warnings": mw, "diagram": Markup(diagram), "fig_number": fig_number, "hists": hists,
             "hist_number": hist_number, "likert": likert,
@@ -341,7 +360,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         css=Markup(CSS), doc_title=doc_title, generated=generated, S=S, mechs=mechs, summary=summary, comparison=comparison,
         global_warnings=[str(w) for w in as_list(results.get("warnings"))],
         method_intro=t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""),
-        method=method_rows(results, lang),
+        method=method_rows(results, lang), method_text=method_paragraphs(results, lang),
         conventions=[t(k, lang) for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std")],
         all_warnings=all_warnings(results), references=REFERENCES,
         spec_name=sp.get("name") or apa.MISSING, spec_sha=sp.get("sha256") or apa.MISSING,

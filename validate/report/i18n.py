@@ -86,7 +86,77 @@ STRINGS: dict[str, dict[str, str]] = {
     "t_modindices": {"en": "Largest modification indices", "zh": "最大的修正指数"},
     "t_paths": {"en": "Hypothesis tests (structural paths)", "zh": "假设检验（结构路径）"},
     "t_r2": {"en": "Explained variance", "zh": "解释方差"},
-    "t_chisq_diff": {"en": "Model comparison: with and without direct paths", "zh": "模型比较：有无直接路径"},
+    "t_chisq_diff": {"en": "Model comparison: structural model against the measurement model (CFA)",
+                     "zh": "模型比较：结构模型与测量模型（CFA）"},
+    "c_models": {"en": "Models compared", "zh": "比较的模型"},
+    "m_struct_vs_cfa": {"en": "Structural model vs. CFA", "zh": "结构模型 vs. CFA"},
+    "note_chisq_diff": {"en": "The structural model restricts the CFA's factor covariances to the hypothesised paths; a "
+                              "significant \u0394\u03c7\u00b2 means these restrictions do not hold (Anderson & "
+                              "Gerbing, 1988). It is not a test of direct paths.",
+                        "zh": "结构模型将 CFA 中自由估计的因子协方差限定为假设路径；\u0394\u03c7\u00b2 显著表示这些限定不成立"
+                              "（Anderson & Gerbing, 1988）。这不是对直接路径的检验。"},
+    "c_n_obs": {"en": "N used", "zh": "使用样本数"},
+    "c_n_total": {"en": "of N", "zh": "总样本数"},
+    "c_n_model": {"en": "N in the model", "zh": "模型样本数"},
+    "c_n_groups": {"en": "Respondents per group (configural model)", "zh": "各组样本数（形态模型）"},
+    "c_differs": {"en": "Differs", "zh": "存在差异"},
+    "note_n_obs": {"en": "N used of N: the respondents each model was fitted to, of the responses analysed "
+                         "(lavaan's \"used N of M\"); missing answers: {method}.",
+                   "zh": "使用样本数/总样本数：每个模型实际使用的答卷数与纳入分析的答卷数（lavaan 的 \"used N of M\"）；"
+                         "缺失数据处理：{method}。"},
+    "note_summary_n": {"en": "N in the model: respondents the structural model (or, without paths, the CFA) used; "
+                             "fit indices are those of that model.",
+                       "zh": "模型样本数：结构模型（无路径时为 CFA）实际使用的答卷数；拟合指标为该模型的指标。"},
+    "note_vaf_missing": {"en": "VAF is not reported for {chains}: {reason}.",
+                         "zh": "{chains} 未报告 VAF：{reason}。"},
+    "note_configural": {"en": "A step is judged only when the configural model is established: configural CFI \u2265 "
+                              ".90 and RMSEA \u2264 .08, and at least 5 respondents per free parameter in every group "
+                              "(Bentler & Chou, 1987; Putnick & Bornstein, 2016).",
+                        "zh": "仅当形态模型成立时才判断各步骤：形态模型 CFI \u2265 .90 且 RMSEA \u2264 .08，且每组每个自由参数"
+                              "至少 5 个样本（Bentler & Chou, 1987; Putnick & Bornstein, 2016）。"},
+    "note_not_established": {"en": "Invariance is not established: {reason}.",
+                             "zh": "测量不变性无法确立：{reason}。"},
+    "inv_supported": {"en": "supported", "zh": "成立"},
+    "inv_not_supported": {"en": "not supported", "zh": "不成立"},
+    "inv_not_established": {"en": "not established", "zh": "无法确立"},
+    "meth_missing_option": {"en": "--missing", "zh": "--missing 选项"},
+    "meth_invalid": {"en": "Invalid cells", "zh": "无效单元格"},
+    "invalid_stop": {"en": "stop and list them (none were found)", "zh": "停止并列出（未发现）"},
+    "invalid_missing": {"en": "analysed as missing answers (--invalid missing)", "zh": "按缺失处理（--invalid missing）"},
+    "list_sep": {"en": "; ", "zh": "；"},
+    "rule_missing": {"en": "Too many items missing", "zh": "缺失题项过多"},
+    "rule_zero_variance": {"en": "Identical answers to every item", "zh": "所有题项答案相同"},
+    "rule_longstring": {"en": "Long run of identical answers (longstring)", "zh": "连续相同答案（长串）"},
+    "rule_attention": {"en": "Attention check failed", "zh": "注意力检测未通过"},
+    "rule_speeder": {"en": "Too fast (speeder)", "zh": "作答过快"},
+    "rule_outlier": {"en": "Multivariate outlier (Mahalanobis)", "zh": "多元离群值（马氏距离）"},
+    "rule_reverse_coded": {"en": "Reverse-keyed items recoded", "zh": "反向题重新计分"},
+    "action_dropped": {"en": "dropped", "zh": "剔除"},
+    "action_flagged": {"en": "flagged", "zh": "标记"},
+    "warnings_original": {"en": "", "zh": "以下警告由程序生成，保留英文原文，以便与 results.json 及日志对照。"},
+    "meth_sample": {"en": "{mechanism}: {n_raw} responses were received and {n_used} analysed after screening.",
+                    "zh": "{mechanism}：共收到 {n_raw} 份答卷，筛查后纳入分析 {n_used} 份。"},
+    "meth_models": {"en": "Of them, {parts}, with {method}.", "zh": "{parts}，缺失数据处理采用{method}。"},
+    "meth_used_n": {"en": "the {model} used {n} of {total}", "zh": "{model}使用 {total} 份中的 {n} 份"},
+    "meth_why_auto_fiml": {"en": "FIML was chosen automatically (--missing auto) because {n_incomplete} respondents "
+                                 "left {n_cells} item cells empty; it keeps every respondent with at least one answer "
+                                 "(Enders & Bandalos, 2001).",
+                           "zh": "由于 {n_incomplete} 名受访者留有 {n_cells} 个空白题项，系统自动（--missing auto）采用 FIML，"
+                                 "保留至少回答了一题的所有受访者（Enders & Bandalos, 2001）。"},
+    "meth_why_auto_listwise": {"en": "No item cell was empty, so every respondent was used (--missing auto).",
+                               "zh": "没有空白题项，因此使用了全部受访者（--missing auto）。"},
+    "meth_why_auto_pairwise": {"en": "Pairwise deletion was chosen automatically with WLSMV (--missing auto) because "
+                                     "{n_incomplete} respondents left {n_cells} item cells empty.",
+                               "zh": "由于 {n_incomplete} 名受访者留有 {n_cells} 个空白题项，WLSMV 自动（--missing auto）"
+                                     "采用成对删除。"},
+    "meth_why_explicit": {"en": "The method was chosen with --missing; {n_incomplete} respondents left {n_cells} item "
+                                "cells empty.",
+                          "zh": "缺失数据处理方法由 --missing 指定；{n_incomplete} 名受访者留有 {n_cells} 个空白题项。"},
+    "meth_groups": {"en": "Groups of {group}: {sizes}.", "zh": "{group} 分组：{sizes}。"},
+    "meth_invalid_cells": {"en": "{n} invalid cells (outside the scale or not a scale answer) were analysed as missing "
+                                 "answers (--invalid missing); problems.csv lists each one.",
+                           "zh": "{n} 个无效单元格（超出量表范围或不是量表答案）按缺失处理（--invalid missing）；"
+                                 "problems.csv 逐一列出。"},
     "t_indirect": {"en": "Indirect effects", "zh": "间接效应"},
     "t_bootstrap": {"en": "Bootstrap", "zh": "Bootstrap 抽样"},
     "t_invariance": {"en": "Measurement invariance across groups", "zh": "跨组测量不变性"},
@@ -245,10 +315,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws (percentile and bias-corrected "
                             "and accelerated, BCa); an indirect effect is significant when its interval excludes 0 "
                             "(Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010). VAF = indirect / total effect "
-                            "(Hair et al., 2017).",
+                            "(Hair et al., 2017), shown only where a direct effect is estimated, the indirect effect "
+                            "is significant and both have the same sign.",
                       "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（百分位法与偏差校正加速法 BCa）；区间不含 0 "
                             "时间接效应显著（Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010）。VAF = 间接效应 / 总效应"
-                            "（Hair et al., 2017）。"},
+                            "（Hair et al., 2017），仅在估计了直接效应、间接效应显著且二者同号时报告。"},
     "note_invariance": {"en": "Invariance holds when \u0394CFI \u2265 \u2212.010 (Cheung & Rensvold, 2002) and "
                               "\u0394RMSEA \u2264 .015 (Chen, 2007).",
                         "zh": "当 \u0394CFI \u2265 \u2212.010（Cheung & Rensvold, 2002）且 \u0394RMSEA \u2264 .015"
@@ -282,11 +353,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_histogram": {"en": "Bootstrap distribution of the indirect effect; shaded: 95% percentile interval; "
                              "line: 0.",
                        "zh": "间接效应的 Bootstrap 分布；阴影为 95% 百分位区间；竖线为 0。"},
-    "note_mg_paths": {"en": "\u03b2 = standardised coefficient within each group; grey: p \u2265 .05.",
-                      "zh": "\u03b2 为各组内的标准化系数；灰色：p \u2265 .05。"},
-    "note_mg": {"en": "Equality tests compare a model with the path constrained equal across groups against the "
-                      "free model (\u0394\u03c7\u00b2 test).",
-                "zh": "相等性检验比较将该路径跨组约束相等的模型与自由估计模型（\u0394\u03c7\u00b2 检验）。"},
+    "note_mg_paths": {"en": "Free multi-group model (no parameter constrained equal across groups). \u03b2 = "
+                            "standardised coefficient within each group; grey: p \u2265 .05.",
+                      "zh": "自由多组模型（无跨组等同约束）。\u03b2 为各组内的标准化系数；灰色：p \u2265 .05。"},
+    "note_mg": {"en": "Each test compares a constrained model (loadings and the tested path equal across groups) "
+                      "against a model with equal loadings only (\u0394\u03c7\u00b2 test); both are constrained "
+                      "models, not the free model of the per-group paths.",
+                "zh": "每项检验比较约束模型（因子载荷与该路径跨组相等）与仅约束载荷相等的模型（\u0394\u03c7\u00b2 检验）；"
+                      "二者均为约束模型，而非分组路径所用的自由模型。"},
     # ---- method
     "method_intro": {"en": "Analyses were run with {toolkit} {version}.", "zh": "分析使用 {toolkit} {version} 完成。"},
     "meth_estimator": {"en": "Estimator", "zh": "估计方法"},
@@ -329,11 +403,17 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 REFERENCES = [
+    "Anderson, J. C., & Gerbing, D. W. (1988). Structural equation modeling in practice: A review and recommended "
+    "two-step approach. Psychological Bulletin, 103(3), 411\u2013423.",
+    "Bentler, P. M., & Chou, C.-P. (1987). Practical issues in structural modeling. Sociological Methods & "
+    "Research, 16(1), 78\u2013117.",
     "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement invariance. "
     "Structural Equation Modeling, 14(3), 464\u2013504.",
     "Cheung, G. W., & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing measurement "
     "invariance. Structural Equation Modeling, 9(2), 233\u2013255.",
     "Cohen, J. (1988). Statistical power analysis for the behavioral sciences (2nd ed.). Erlbaum.",
+    "Enders, C. K., & Bandalos, D. L. (2001). The relative performance of full information maximum likelihood "
+    "estimation for missing data in structural equation models. Structural Equation Modeling, 8(3), 430\u2013457.",
     "Fornell, C., & Larcker, D. F. (1981). Evaluating structural equation models with unobservable variables "
     "and measurement error. Journal of Marketing Research, 18(1), 39\u201350.",
     "Hair, J. F., Black, W. C., Babin, B. J., & Anderson, R. E. (2019). Multivariate data analysis (8th ed.). "
@@ -355,6 +435,8 @@ REFERENCES = [
     "behavioral research. Journal of Applied Psychology, 88(5), 879\u2013903.",
     "Preacher, K. J., & Hayes, A. F. (2008). Asymptotic and resampling strategies for assessing and comparing "
     "indirect effects in multiple mediator models. Behavior Research Methods, 40(3), 879\u2013891.",
+    "Putnick, D. L., & Bornstein, M. H. (2016). Measurement invariance conventions and reporting: The state of "
+    "the art and future directions for psychological research. Developmental Review, 41, 71\u201390.",
     "Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of Statistical "
     "Software, 48(2), 1\u201336.",
     "Terwee, C. B., et al. (2007). Quality criteria were proposed for measurement properties of health status "

@@ -21,23 +21,25 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_power", "power_html", "write_power_xlsx"]
 
-def plot_power(res: PowerResult, fmt: str) -> bytes:
+
+def plot_power(res: PowerResult, fmt: str, lang: str | None = None) -> bytes:
+    """The power curves (one panel per kind of effect) as PNG or SVG bytes.
+
+    ``lang`` ``"en"`` labels in English, ``"zh"`` in both languages; by default both when a CJK font is
+    installed. Text uses :func:`validate.report.figures.figure_rc`: DejaVu Sans for Latin glyphs with the
+    installed CJK fonts as fallbacks, so no glyph is drawn as an empty box.
+    """
     import matplotlib
     from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
 
-    try:
-        from validate.report.figures import cjk_font_path
+    from validate.report.figures import figure_rc, has_cjk_font
 
-        font = cjk_font_path()
-    except Exception:  # pragma: no cover - report package unavailable
-        font = None
-    fp = FontProperties(fname=font) if font else None
-    zh = fp is not None
+    zh = has_cjk_font() if lang is None else (lang == "zh" and has_cjk_font())
     kinds = [("path", "Paths", "路径"), ("direct", "Direct paths", "直接路径"),
              ("indirect", "Indirect effects", "间接效应")]
     present = [k for k in kinds if (res.table["kind"] == k[0]).any()]
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "vcc-power", "font.size": 9}):
+    rc = {**figure_rc(), "svg.fonttype": "path", "svg.hashsalt": "vcc-power", "font.size": 9}
+    with matplotlib.rc_context(rc):
         fig = Figure(figsize=(5.2 * len(present), 4.4), layout="constrained")
         axes = fig.subplots(1, len(present), squeeze=False)[0]
         for ax, (kind, en, zh_t) in zip(axes, present):
@@ -51,10 +53,9 @@ def plot_power(res: PowerResult, fmt: str) -> bytes:
             ax.set_xticks(res.ns)
             ax.grid(alpha=0.3)
             title = f"{en} / {zh_t}" if zh else en
-            ax.set_title(title, fontproperties=fp)
-            ax.set_xlabel("Sample size n / 样本量" if zh else "Sample size n", fontproperties=fp)
-            ax.set_ylabel(f"Power (alpha = {res.alpha:g}) / 检验力" if zh else f"Power (alpha = {res.alpha:g})",
-                          fontproperties=fp)
+            ax.set_title(title)
+            ax.set_xlabel("Sample size n / 样本量" if zh else "Sample size n")
+            ax.set_ylabel(f"Power (alpha = {res.alpha:g}) / 检验力" if zh else f"Power (alpha = {res.alpha:g})")
             if len(keys) <= 16:
                 ax.legend(fontsize=7, loc="lower right", frameon=False)
             else:

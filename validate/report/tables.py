@@ -19,6 +19,7 @@ from . import apa
 from .i18n import STRINGS, t, text
 
 __all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
+           "method_paragraphs", "fit_models", "verdict_name", "NUMBERED_TABLES",
            "warnings_table",
            "construct_label", "path_label", "fit_verdicts", "FIT_CUTOFFS"]
 
@@ -27,6 +28,13 @@ __all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_t
 #: ci3/ci_b3 hold a (lower, upper) pair shown as "[a, b]" (ci_b3 without leading zeros); the
 #: workbook writes the two bounds in two numeric columns.
 KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "verdict", "ci3", "ci_b3")
+
+#: Tables numbered "Table n" in every writer, in report order. HTML and Word number the same tables in
+#: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
+#: the bootstrap counts) are numbered S1, S2 ... there.
+NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
+                   "reliability", "htmt", "fornell_larcker", "item_total", "kmo", "modindices", "paths", "r2",
+                   "chisq_diff", "indirect", "invariance", "mg_tests", "mg_paths")
 
 #: Fit cut-offs: (key, comparison, value, source).
 FIT_CUTOFFS = (
@@ -163,15 +171,31 @@ def fit_verdicts(fitd: dict) -> dict[str, bool | None]:
 # --------------------------------------------------------------------------- tables
 
 
-def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+def fit_models(mres: dict) -> list[tuple[str, dict, dict]]:
+    """The fitted models of a mechanism: (label key, fit dict, the section holding ``n_obs``), fitted ones only.
+
+    Harman's single-factor CFA keeps its fit under ``measurement.single_factor_cfa.fit``.
+    """
     meas = as_dict(mres.get("measurement"))
     struct = as_dict(mres.get("structural"))
-    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_single", as_dict(meas.get("single_factor_cfa"))),
-              ("m_structural", as_dict(struct.get("fit")))]
-    models = [(k, f) for k, f in models if f]
+    single = as_dict(meas.get("single_factor_cfa"))
+    models = [("m_measurement", as_dict(meas.get("fit")), meas), ("m_single", as_dict(single.get("fit")), single),
+              ("m_structural", as_dict(struct.get("fit")), struct)]
+    return [(k, f, sec) for k, f, sec in models if f]
+
+
+def _n_total(mres: dict, sec: dict) -> Any:
+    """The M of "used N of M": the rows given to the model (the screened responses)."""
+    meas = as_dict(mres.get("measurement"))
+    return sec.get("n_total", meas.get("n_total", mres.get("n_used")))
+
+
+def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+    models = fit_models(mres)
     if not models:
         return None
-    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+    cols = [Column("model", t("c_model", lang)), Column("n_obs", t("c_n_obs", lang), "int"),
+            Column("n_total", t("c_n_total", lang), "int"), Column("chisq", t("c_chisq", lang), "num2"),
             Column("df", t("c_df", lang), "int"), Column("pvalue", t("c_p", lang), "p"),
             Column("chisq_df", t("c_chisq_df", lang), "num2"),
             Column("cfi", t("c_cfi", lang), "bounded3"), Column("tli", t("c_tli", lang), "bounded3"),
@@ -180,9 +204,10 @@ def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
             Column("srmr", t("c_srmr", lang), "bounded3"),
             Column("aic", t("c_aic", lang), "num2"), Column("bic", t("c_bic", lang), "num2")]
     rows, marks = [], {}
-    for i, (k, f) in enumerate(models):
+    for i, (k, f, sec) in enumerate(models):
         row = {c.key: f.get(c.key) for c in cols}
         row["model"] = t(k, lang)
+        row["n_obs"], row["n_total"] = sec.get("n_obs"), _n_total(mres, sec)
         row["chisq_df"] = _chisq_df(f)
         row["rmsea_ci"] = (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
         rows.append(row)
@@ -190,16 +215,13 @@ def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
             for idx, ok in fit_verdicts(f).items():
                 if ok is not None:
                     marks[(i, idx)] = "ok" if ok else "fail"
-    return Table("fit", t("t_fit", lang), cols, rows, [t("note_fit", lang)], mid, marks)
+    notes = [t("note_fit", lang), t("note_n_obs", lang, method=missing_name(mres.get("missing"), lang))]
+    return Table("fit", t("t_fit", lang), cols, rows, notes, mid, marks)
 
 
 def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
-    struct = as_dict(mres.get("structural"))
     keys = ("chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
-    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_single", as_dict(meas.get("single_factor_cfa"))),
-              ("m_structural", as_dict(struct.get("fit")))]
-    models = [(k, f) for k, f in models if any(f.get(x) is not None for x in keys)]
+    models = [(k, f) for k, f, _ in fit_models(mres) if any(f.get(x) is not None for x in keys)]
     if not models:
         return None
     cols = [Column("model", t("c_model", lang)), Column("chisq_scaled", t("c_chisq_scaled", lang), "num2"),
@@ -214,10 +236,7 @@ def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
 
 
 def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
-    struct = as_dict(mres.get("structural"))
-    models = [("m_measurement", as_dict(meas.get("fit"))), ("m_structural", as_dict(struct.get("fit")))]
-    models = [(k, f) for k, f in models if f]
+    models = [(k, f) for k, f, _ in fit_models(mres) if k != "m_single"]
     if not models:
         return None
     cols = [Column("model", t("c_model", lang)), Column("index", t("c_index", lang)),
@@ -348,11 +367,15 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T: dict[str, Table | None] = {}
     scr = as_dict(mres.get("screening"))
     T["screening_summary"] = _records_table(
-        "screening_summary", t("t_screening_summary", lang), scr.get("summary"),
+        "screening_summary", t("t_screening_summary", lang),
+        [{**r, "rule": coded_name("rule", r.get("rule"), lang)} for r in as_list(scr.get("summary"))
+         if isinstance(r, dict)],
         [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
          Column("dropped", t("c_dropped", lang), "int")], mid)
     T["screening_log"] = _records_table(
-        "screening_log", t("t_screening_log", lang), scr.get("log"),
+        "screening_log", t("t_screening_log", lang),
+        [{**r, "rule": coded_name("rule", r.get("rule"), lang), "action": coded_name("action", r.get("action"), lang)}
+         for r in as_list(scr.get("log")) if isinstance(r, dict)],
         [Column("resp_id", t("c_resp_id", lang)), Column("rule", t("c_rule", lang)),
          Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid)
     T["descriptives"] = _records_table(
@@ -458,10 +481,16 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                         [t("note_r2", lang)], mid)
     cd = as_dict(struct.get("chisq_diff"))
     if cd:
+        notes = [t("note_chisq_diff", lang)]
+        if cd.get("reason"):
+            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{cd['reason']}")
         T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
-                                [Column("chisq", t("c_chisq_diff", lang), "num2"),
-                                 Column("df", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
-                                [dict(chisq=cd.get("chisq"), df=cd.get("df"), p_value=cd.get("p_value"))], [], mid)
+                                [Column("models", t("c_models", lang)),
+                                 Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+                                 Column("df_diff", t("c_df_diff", lang), "int"),
+                                 Column("p_value", t("c_p", lang), "p")],
+                                [dict(models=t("m_struct_vs_cfa", lang), chisq_diff=cd.get("chisq_diff"),
+                                      df_diff=cd.get("df_diff"), p_value=cd.get("p_value"))], notes, mid)
     ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
     if ind:
         boot = as_dict(struct.get("bootstrap"))
@@ -478,8 +507,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
              Column("std_ci", t("c_std_ci", lang), "ci_b3"),
              Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
-            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _warn_notes(struct.get("warnings")),
-            mid)
+            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _vaf_notes(ind, lang)
+            + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))
             if lo is not None and hi is not None:
@@ -492,48 +521,91 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                     {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
     inv = as_dict(mres.get("invariance"))
     if inv:
-        tests = {str(x.get("model")): x for x in as_list(inv.get("tests")) if isinstance(x, dict)}
-        rows = []
-        for m in ("configural", "metric", "scalar"):
-            f = as_dict(inv.get(m))
-            if not f and m not in tests:
-                continue
-            tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
-                                                    "verdict")} if m == "configural" else {})
-            rows.append({"model": t(f"m_{m}", lang), "chisq": f.get("chisq"), "df": f.get("df"),
-                         "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
-                         "chisq_diff": tt.get("chisq_diff"), "df_diff": tt.get("df_diff"),
-                         "p_value": tt.get("p_value"), "delta_cfi": tt.get("delta_cfi"),
-                         "delta_rmsea": tt.get("delta_rmsea"), "verdict": tt.get("verdict")})
-        tab = Table("invariance", t("t_invariance", lang),
-                    [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
-                     Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-                     Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("srmr", t("c_srmr", lang), "bounded3"),
-                     Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
-                     Column("p_value", t("c_p", lang), "p"), Column("delta_cfi", t("c_delta_cfi", lang), "bounded3"),
-                     Column("delta_rmsea", t("c_delta_rmsea", lang), "bounded3"),
-                     Column("verdict", t("c_verdict", lang), "verdict")],
-                    rows, [t("note_invariance", lang)] + _warn_notes(inv.get("warnings")), mid)
-        for i, row in enumerate(rows):
-            v = str(row.get("verdict") or "").lower()
-            if v:
-                tab.marks[(i, "verdict")] = "fail" if ("not" in v or "fail" in v or "否" in v) else "ok"
-        T["invariance"] = tab
+        T["invariance"] = _invariance_table(inv, mid, lang)
     mg = as_dict(mres.get("multigroup"))
     if mg:
-        T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang)
+        T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang, as_dict(inv.get("level_labels")))
+        tests = [{**p, "path": path_label(p.get("from"), p.get("to")),
+                  "differs": None if p.get("differs") is None else t("v_yes" if p.get("differs") else "v_no", lang)}
+                 for p in as_list(mg.get("equality_tests")) if isinstance(p, dict)]
         T["mg_tests"] = _records_table(
-            "mg_tests", t("t_mg_tests", lang),
-            [{**p, "path": path_label(p.get("from"), p.get("to"))} for p in as_list(mg.get("equality_tests"))
-             if isinstance(p, dict)],
-            [Column("path", t("c_path", lang)), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
-             Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
-            mid, [t("note_mg", lang)])
+            "mg_tests", t("t_mg_tests", lang), tests,
+            [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
+             Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+             Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
+             Column("differs", t("c_differs", lang), "verdict")],
+            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{p['reason']}" for p in tests
+                                         if p.get("reason")])
     return {k: v for k, v in T.items() if v is not None}
 
 
-def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str) -> Table | None:
-    """Paths by group, one row per path and a coefficient and p value column per group."""
+def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
+    """Configural, metric and scalar models with their n, fit, differences and verdicts."""
+    tests = {str(x.get("model")): x for x in as_list(inv.get("tests")) if isinstance(x, dict)}
+    rows = []
+    for m in ("configural", "metric", "scalar"):
+        f = as_dict(inv.get(m))
+        if not f and m not in tests:
+            continue
+        tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
+                                                "verdict")} if m == "configural" else {})
+        v = tt.get("verdict")
+        rows.append({"model": t(f"m_{m}", lang), "n_obs": f.get("n_obs"), "chisq": f.get("chisq"), "df": f.get("df"),
+                     "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
+                     "chisq_diff": tt.get("chisq_diff"), "df_diff": tt.get("df_diff"),
+                     "p_value": tt.get("p_value"), "delta_cfi": tt.get("delta_cfi"),
+                     "delta_rmsea": tt.get("delta_rmsea"), "verdict": verdict_name(v, lang) if v else v,
+                     "_verdict": v})
+    chk = as_dict(inv.get("configural_check"))
+    notes = [t("note_invariance", lang)]
+    if chk:
+        notes.append(t("note_configural", lang))
+        if chk.get("reason"):
+            notes.append(t("note_not_established", lang, reason=chk["reason"]))
+    by = as_dict(as_dict(inv.get("configural")).get("n_obs_by_group"))
+    if by:
+        names = as_dict(inv.get("level_labels"))
+        notes.append(t("c_n_groups", lang) + t("colon", lang)
+                     + ", ".join(f"{names.get(g, g)} {apa.fmt_int(n)}" for g, n in by.items()))
+    tab = Table("invariance", t("t_invariance", lang),
+                [Column("model", t("c_model", lang)), Column("n_obs", t("c_n_obs", lang), "int"),
+                 Column("chisq", t("c_chisq", lang), "num2"),
+                 Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+                 Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("srmr", t("c_srmr", lang), "bounded3"),
+                 Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
+                 Column("p_value", t("c_p", lang), "p"), Column("delta_cfi", t("c_delta_cfi", lang), "bounded3"),
+                 Column("delta_rmsea", t("c_delta_rmsea", lang), "bounded3"),
+                 Column("verdict", t("c_verdict", lang), "verdict")],
+                rows, notes + _warn_notes(inv.get("warnings")), mid)
+    for i, row in enumerate(rows):
+        v = row.pop("_verdict", None)
+        if v:
+            tab.marks[(i, "verdict")] = {"supported": "ok", "not supported": "fail"}.get(str(v), "warn")
+    return tab
+
+
+def verdict_name(v: Any, lang: str) -> str | None:
+    """An invariance verdict of results.json (``supported``, ``not supported``, ``not established``) in ``lang``."""
+    if v is None:
+        return None
+    key = "inv_" + str(v).strip().lower().replace(" ", "_")
+    return t(key, lang) if key in STRINGS else str(v)
+
+
+def _vaf_notes(ind: list[dict], lang: str) -> list[str]:
+    """Why VAF is "—" for a chain: one note per reason, naming the chains."""
+    by: dict[str, list[str]] = {}
+    for p in ind:
+        if p.get("vaf") is None and p.get("vaf_reason"):
+            by.setdefault(str(p["vaf_reason"]), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
+    out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
+    why = sorted({str(p["reason"]) for p in ind if p.get("reason")} | {str(p["bca_reason"]) for p in ind
+                                                                          if p.get("bca_reason")})
+    return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
+
+
+def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str, names: dict | None = None) -> Table | None:
+    """Paths by group of the free multi-group model, one row per path and a β and p column per group."""
     recs = [p for p in as_list(mg.get("paths")) if isinstance(p, dict)]
     if not recs:
         return None
@@ -549,9 +621,12 @@ def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str) -> Ta
             order.append(key)
         cell[(key[0], key[1], g)] = p
     cols = [Column("path", t("c_path", lang))]
+    by = as_dict(mg.get("n_obs_by_group"))
     for i, g in enumerate(groups):
-        name = group_label(spec, g, lang)
-        cols += [Column(f"b{i}", f"{name} \u03b2", "bounded3"), Column(f"p{i}", f"{name} p", "p")]
+        first = next((p for p in recs if str(p.get("group")) == g), {})
+        name = (names or {}).get(g) or first.get("group_label") or group_label(spec, g, lang)
+        n = f" (n = {apa.fmt_int(by[g])})" if g in by else ""
+        cols += [Column(f"b{i}", f"{name}{n} \u03b2", "bounded3"), Column(f"p{i}", f"{name} p", "p")]
     rows, marks = [], {}
     for r, (a, b) in enumerate(order):
         row: dict[str, Any] = {"path": path_label(a, b)}
@@ -565,6 +640,12 @@ def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str) -> Ta
         rows.append(row)
     return Table("mg_paths", t("t_mg_paths", lang), cols, rows,
                  [t("note_mg_paths", lang)] + _warn_notes(mg.get("warnings")), mid, marks)
+
+
+def coded_name(kind: str, v: Any, lang: str) -> Any:
+    """A code of results.json (a screening rule, an action) in words of ``lang``; unknown codes as they are."""
+    key = f"{kind}_{v}"
+    return t(key, lang) if isinstance(v, str) and key in STRINGS else v
 
 
 def mediation_name(v: Any, lang: str) -> str | None:
@@ -585,26 +666,35 @@ def group_label(spec: ModelSpec | None, code: Any, lang: str) -> str:
     return str(code)
 
 
+def model_section(m: dict) -> tuple[str, dict]:
+    """The model a mechanism's summary reports: the SEM when it was fitted, else the CFA."""
+    struct, meas = as_dict(m.get("structural")), as_dict(m.get("measurement"))
+    return ("m_structural", struct) if as_dict(struct.get("fit")) else ("m_measurement", meas)
+
+
 def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
     cols = [Column("mechanism", t("c_mechanism", lang)), Column("label", t("c_label", lang)),
             Column("n_raw", t("n_raw", lang), "int"), Column("n_used", t("n_used", lang), "int"),
-            Column("n_dropped", t("n_dropped", lang), "int"),
+            Column("n_dropped", t("n_dropped", lang), "int"), Column("n_obs", t("c_n_model", lang), "int"),
+            Column("missing", t("meth_missing", lang)),
             Column("cfi", "CFI", "bounded3"), Column("rmsea", "RMSEA", "bounded3"), Column("srmr", "SRMR", "bounded3"),
             Column("supported", t("c_n_supported", lang), "text")]
     rows = []
     for mid, m in as_dict(results.get("mechanisms")).items():
         m = as_dict(m)
         mech = spec.mechanisms.get(mid) if spec is not None else None
-        f = as_dict(as_dict(m.get("structural")).get("fit")) or as_dict(as_dict(m.get("measurement")).get("fit"))
+        which, sec = model_section(m)
+        f = as_dict(sec.get("fit"))
         paths = [p for p in as_list(as_dict(m.get("structural")).get("paths")) if isinstance(p, dict)]
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
         rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
                      "n_raw": nr, "n_used": nu,
                      "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
+                     "n_obs": sec.get("n_obs"), "missing": missing_name(m.get("missing"), lang) or None,
                      "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
                      "supported": f"{nsup} / {len(paths)}" if paths else None})
-    return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang)])
+    return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang), t("note_summary_n", lang)])
 
 
 def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[Table]:
@@ -648,7 +738,7 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
     return out
 
 
-def _missing_name(v: Any, lang: str) -> str:
+def missing_name(v: Any, lang: str) -> str:
     key = {"listwise": "missing_listwise", "fiml": "missing_fiml", "ml": "missing_fiml",
            "pairwise": "missing_pairwise"}.get(str(v).lower())
     return t(key, lang) if key else ("" if v is None else str(v))
@@ -662,7 +752,15 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
     yesno = lambda v: None if v is None else t("v_yes" if v else "v_no", lang)  # noqa: E731
     rows = [
         (t("meth_estimator", lang), o.get("estimator")),
-        (t("meth_missing", lang), _missing_name(o.get("missing"), lang) if o.get("missing") else None),
+        (t("meth_missing_option", lang), o.get("missing")),
+    ]
+    for mid, m in as_dict(results.get("mechanisms")).items():
+        m = as_dict(m)
+        if m.get("missing"):
+            rows.append((f"{t('meth_missing', lang)} ({mid})", missing_name(m.get("missing"), lang)))
+    rows += [
+        (t("meth_invalid", lang), t("invalid_" + str(o.get("invalid") or "stop"), lang)
+         if str(o.get("invalid") or "stop") in ("stop", "missing") else o.get("invalid")),
         (t("meth_group", lang), o.get("group")),
         (t("meth_bootstrap", lang), o.get("bootstrap")),
         (t("meth_seed", lang), o.get("seed")),
@@ -674,6 +772,45 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
         (t("meth_created", lang), results.get("created")),
     ]
     return [(k, apa.MISSING if v is None or v == "" else str(v)) for k, v in rows]
+
+
+def method_paragraphs(results: dict, lang: str) -> list[str]:
+    """The Method text: for each mechanism, the n each model used of how many, the missing-data method and why."""
+    out = []
+    for mid, m in as_dict(results.get("mechanisms")).items():
+        m = as_dict(m)
+        meas, struct = as_dict(m.get("measurement")), as_dict(m.get("structural"))
+        detail = as_dict(m.get("missing_detail"))
+        parts = []
+        for key, sec in (("m_measurement", meas), ("m_structural", struct)):
+            if sec.get("n_obs") is not None:
+                name = t(key, lang)
+                name = name[:1].lower() + name[1:] if lang == "en" else name
+                parts.append(t("meth_used_n", lang, model=name, n=apa.fmt_int(sec.get("n_obs")),
+                               total=apa.fmt_int(_n_total(m, sec))))
+        if not parts and not m.get("missing"):
+            continue
+        s = t("meth_sample", lang, mechanism=text(m.get("label"), lang) or mid, n_raw=apa.fmt_int(m.get("n_raw")),
+              n_used=apa.fmt_int(m.get("n_used")))
+        if parts:
+            s += " " + t("meth_models", lang, parts=t("list_sep", lang).join(parts),
+                         method=missing_name(m.get("missing"), lang))
+        if detail.get("n_incomplete") is not None:
+            auto = detail.get("requested") == "auto" and m.get("missing") in ("fiml", "listwise", "pairwise")
+            s += " " + t(f"meth_why_auto_{m.get('missing')}" if auto else "meth_why_explicit", lang,
+                         n_incomplete=apa.fmt_int(detail.get("n_incomplete")),
+                         n_cells=apa.fmt_int(detail.get("n_empty_cells")))
+        by = as_dict(as_dict(m.get("multigroup")).get("n_obs_by_group")) or \
+            as_dict(as_dict(as_dict(m.get("invariance")).get("configural")).get("n_obs_by_group"))
+        if by:
+            names = as_dict(as_dict(m.get("invariance")).get("level_labels"))
+            s += " " + t("meth_groups", lang, group=as_dict(m.get("invariance")).get("group") or "",
+                         sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()))
+        out.append(s)
+    inv = as_dict(results.get("invalid_cells"))
+    if inv.get("n"):
+        out.append(t("meth_invalid_cells", lang, n=apa.fmt_int(inv.get("n"))))
+    return out
 
 
 def method_table(results: dict, lang: str) -> Table:

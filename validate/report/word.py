@@ -30,12 +30,14 @@ from . import apa
 from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
 from .tables import (
+    NUMBERED_TABLES,
     Table,
     all_warnings,
     as_dict,
     as_list,
     comparison_tables,
     mechanism_tables,
+    method_paragraphs,
     method_rows,
     summary_table,
 )
@@ -46,9 +48,7 @@ __all__ = ["build_document", "write_docx", "DOCX_TABLES", "WIDE_TABLES"]
 WIDE_TABLES = ("indirect", "mg_paths")
 
 #: Tables put in the Word report, in order (the long ones stay in the workbook).
-DOCX_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-               "reliability", "htmt", "fornell_larcker", "item_total", "kmo", "modindices", "paths", "r2",
-               "chisq_diff", "indirect", "invariance", "mg_tests", "mg_paths")
+DOCX_TABLES = NUMBERED_TABLES
 #: Columns left out of the Word tables (too wide for a page).
 DOCX_DROP = {"descriptives": {"text"}, "fit": {"aic", "bic"}}
 
@@ -279,7 +279,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         except KeyError:  # pragma: no cover - the default template has them
             pass
     sp = as_dict(results.get("spec"))
-    title = text(sp.get("title"), lang) or (text(spec.title, lang) if spec is not None else "")
+    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
     _heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
     tk = as_dict(results.get("toolkit"))
     _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
@@ -333,6 +333,8 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                     _orient(doc, landscape=False)
     _heading(doc, t("sec_method", lang), 1, lang)
     _para(doc, t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""), lang=lang)
+    for par in method_paragraphs(results, lang):  # the n of each model, the missing-data method and why
+        _para(doc, par, lang=lang)
     for k, v in method_rows(results, lang):
         p = doc.add_paragraph(style="List Bullet")
         r = p.add_run(f"{k}{t('colon', lang)}")
@@ -345,6 +347,8 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     ws = all_warnings(results)
     if ws:
         _heading(doc, t("warnings", lang), 1, lang)
+        if t("warnings_original", lang):
+            _para(doc, t("warnings_original", lang), lang=lang)
         for where, w in ws:
             _set_fonts(doc.add_paragraph(style="List Bullet").add_run(f"{where}: {w}" if where else w), lang)
     _heading(doc, t("references", lang), 1, lang)

@@ -1,0 +1,305 @@
+"""The report cannot contradict results.json.
+
+Two runs of ``vcc validate`` (one with FIML, direct paths and bootstrap intervals; one grouped on a
+column the spec does not declare) are rendered, and every numeric cell of every table of report.html
+is read back and compared with the results.json key its column names, to the digits shown. The map
+from column header to key is written out here, independently of :mod:`validate.report.tables`, so a
+table that reads the wrong key (as Harman's fit row once did) fails. An em dash is allowed only where
+results.json has ``null`` and says why (a reason beside the value, or a warning of its section). The
+Word tables must show the same text as the page's table of the same number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pytest
+
+from instruments.spec import load_spec
+from validate.cli import main
+from validate.power.simulate import simulate_study
+from validate.report.i18n import t
+
+FIX = Path(__file__).parent / "fixtures"
+SPEC = FIX / "specs" / "minimal.yaml"
+DASH = "\u2014"
+#: A shown value: a number, an interval, "< .001" or the em dash.
+NUMERIC = re.compile(r"\u2014|<\s?\.\d+|\[?[\u2212\-]?[\d,]*\.?\d+(,\s[\u2212\-]?[\d,]*\.?\d+\])?")
+
+
+# --------------------------------------------------------------------------- the two runs
+
+
+@pytest.fixture(scope="module")
+def fiml_run(tmp_path_factory):
+    spec = load_spec(SPEC)
+    study = simulate_study(spec, {1: 150, 2: 150, 3: 150}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
+                           missing_rate=0.02, seed=3)
+    path = tmp_path_factory.mktemp("data") / "responses.xlsx"
+    study.data["main"].to_excel(path, sheet_name="main", index=False)
+    out = tmp_path_factory.mktemp("fiml") / "out"
+    assert main(["validate", str(path), "--model", str(SPEC), "--bootstrap", "200", "--workers", "1",
+                 "--direct-effects", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def grouped_run(tmp_path_factory):
+    df = pd.read_csv(FIX / "structural" / "multigroup_free.csv").rename(columns={"platform": "usage platform"})
+    path = tmp_path_factory.mktemp("data") / "export.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path_factory.mktemp("grouped") / "out"
+    assert main(["validate", str(path), "--model", str(SPEC), "--bootstrap", "0", "--missing", "listwise",
+                 "--group", "usage platform", "--out", str(out)]) == 0
+    return out
+
+
+# --------------------------------------------------------------------------- reading the page back
+
+
+class _Tables(HTMLParser):
+    """Every ``<figure data-table>``: number, key, mechanism, headers, rows of cell texts."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[dict] = []
+        self.mech = None
+        self.cur = None
+        self.cell = None
+        self.in_num = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and "data-mechanism" in a:
+            self.mech = a["data-mechanism"]
+        if tag == "figure" and "data-table" in a:
+            self.cur = {"key": a["data-table"], "mechanism": self.mech, "number": "", "headers": [], "rows": []}
+        elif self.cur is not None:
+            if tag == "span" and a.get("class") == "num":
+                self.in_num = True
+            elif tag == "tr":
+                self.cur["rows"].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+    def handle_endtag(self, tag):
+        if self.cur is None:
+            return
+        if tag == "span":
+            self.in_num = False
+        elif tag in ("td", "th") and self.cell is not None:
+            self.cur["rows"][-1].append(self.cell)
+            self.cell = None
+        elif tag == "figure":
+            self.cur["headers"] = self.cur["rows"].pop(0)
+            self.cur["number"] = self.cur["number"].split()[-1]
+            self.tables.append(self.cur)
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cur is None:
+            return
+        if self.in_num:
+            self.cur["number"] += data
+        elif self.cell is not None:
+            self.cell += data
+
+
+def page_tables(out: Path) -> list[dict]:
+    p = _Tables()
+    p.feed((out / "report.html").read_text(encoding="utf-8"))
+    return p.tables
+
+
+def _num(s: str) -> tuple[float, int]:
+    """A shown number and its decimals: '.123' -> (0.123, 3); '−0.50' -> (-0.5, 2); '1,234' -> (1234, 0)."""
+    s = s.replace("\u2212", "-").replace(",", "").strip()
+    dec = len(s.split(".")[1]) if "." in s else 0
+    return float(s), dec
+
+
+def check_cell(shown: str, value, why: str | None, where: str) -> None:
+    """``shown`` is ``value`` to the digits shown; an em dash only for ``None`` with a reason."""
+    if shown == DASH:
+        assert value is None, f"{where}: '—' shown but results.json has {value!r}"
+        assert why, f"{where}: '—' shown and results.json gives no reason"
+        return
+    assert value is not None, f"{where}: {shown!r} shown but results.json has null"
+    if isinstance(value, (list, tuple)):
+        lo, hi = [x.strip() for x in shown.strip("[]").split(",")]
+        check_cell(lo, value[0], why, where + " (lower)")
+        check_cell(hi, value[1], why, where + " (upper)")
+        return
+    if shown.startswith("<"):
+        assert value < float(shown.lstrip("< ")), (where, shown, value)
+        return
+    got, dec = _num(shown)
+    assert math.isclose(got, value, abs_tol=0.5 * 10 ** -dec + 1e-9), f"{where}: shows {shown}, results.json {value}"
+
+
+def check_table(tab: dict, rows: list[dict], columns: dict[str, str], warnings: list, skip=()) -> int:
+    """Compare each mapped column of each row; returns how many cells were compared."""
+    assert len(tab["rows"]) == len(rows), (tab["key"], len(tab["rows"]), len(rows))
+    n = 0
+    for i, (cells, src) in enumerate(zip(tab["rows"], rows)):
+        for h, key in columns.items():
+            if h not in tab["headers"] or (i, key) in skip:
+                continue
+            shown = cells[tab["headers"].index(h)]
+            val = src.get(key) if not isinstance(key, tuple) else [src.get(k) for k in key]
+            if isinstance(val, list) and all(v is None for v in val):
+                val = None
+            why = src.get("reason") or src.get(f"{key}_reason") or (warnings and "; ".join(map(str, warnings)))
+            check_cell(shown, val, why, f"{tab['key']} row {i + 1} column {h!r} ({key})")
+            n += 1
+    return n
+
+
+FIT = {t("c_n_obs"): "n_obs", t("c_n_total"): "n_total", t("c_chisq"): "chisq", t("c_df"): "df",
+       t("c_p"): "pvalue", t("c_cfi"): "cfi", t("c_tli"): "tli", t("c_rmsea"): "rmsea", t("c_srmr"): "srmr",
+       t("c_aic"): "aic", t("c_bic"): "bic", t("c_rmsea_ci"): ("rmsea_ci_lower", "rmsea_ci_upper")}
+
+
+def check_report(out: Path) -> int:
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    tables = page_tables(out)
+    n = 0
+    for tab in tables:
+        mid = tab["mechanism"]
+        m = res["mechanisms"].get(mid) if mid else None
+        key = tab["key"]
+        if key == "summary":
+            rows = []
+            for mm in res["mechanisms"].values():
+                sec = mm["structural"] if (mm.get("structural") or {}).get("fit") else mm["measurement"]
+                rows.append({**sec["fit"], "n_obs": sec["n_obs"], "n_raw": mm["n_raw"], "n_used": mm["n_used"]})
+            n += check_table(tab, rows, {t("n_raw"): "n_raw", t("n_used"): "n_used", t("c_n_model"): "n_obs",
+                                         "CFI": "cfi", "RMSEA": "rmsea", "SRMR": "srmr"}, [])
+            continue
+        if m is None:
+            continue
+        meas, struct = m.get("measurement") or {}, m.get("structural") or {}
+        if key == "fit":
+            secs = [s for s in (meas, meas.get("single_factor_cfa") or {}, struct) if s.get("fit")]
+            rows = [{**s["fit"], "n_obs": s.get("n_obs"), "n_total": meas["n_total"]} for s in secs]
+            n += check_table(tab, rows, FIT, meas.get("warnings"))
+        elif key == "loadings":
+            n += check_table(tab, meas["loadings"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
+                                                     t("c_p"): "p_value", t("c_std_loading"): "std"},
+                             meas.get("warnings"))
+        elif key == "reliability":
+            n += check_table(tab, list(meas["reliability"].values()),
+                             {t("c_alpha"): "alpha", t("c_alpha_std"): "alpha_std", t("c_omega"): "omega",
+                              t("c_cr"): "cr", t("c_ave"): "ave"}, meas.get("warnings"))
+        elif key == "kmo":
+            rows = [{"v": meas["kmo"]["overall"]},
+                    {"v": meas["bartlett"]["chisq"], "df": meas["bartlett"]["df"], "p": meas["bartlett"]["p_value"]},
+                    {"v": meas["harman"]["first_factor_share"]}]
+            # KMO and Harman's share have no df or p: the dash is the table's, not a missing statistic
+            n += check_table(tab, rows, {t("c_value"): "v", t("c_df"): "df", t("c_p"): "p"},
+                             ["KMO and Harman's share have no df or p value"])
+        elif key == "descriptives":
+            n += check_table(tab, m["descriptives"], {t("c_n"): "n", t("c_mean"): "mean", t("c_sd"): "sd",
+                                                      t("c_skew"): "skew", t("c_kurtosis"): "kurtosis"},
+                             meas.get("warnings"))
+        elif key == "paths":
+            n += check_table(tab, struct["paths"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
+                                                    t("c_p"): "p_value", t("c_beta"): "std", t("c_f2"): "f2"},
+                             struct.get("warnings"))
+        elif key == "r2":
+            n += check_table(tab, [{"r2": v} for v in struct["r2"].values()], {t("c_r2"): "r2"}, [])
+        elif key == "chisq_diff":
+            n += check_table(tab, [struct["chisq_diff"]], {t("c_chisq_diff"): "chisq_diff",
+                                                           t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])
+        elif key == "indirect":
+            n += check_table(tab, struct["indirect"], {
+                t("c_estimate"): "estimate", t("c_se"): "se", t("c_beta"): "std", t("c_vaf"): "vaf",
+                t("c_ci"): ("ci_lower", "ci_upper"), t("c_bca"): ("bca_lower", "bca_upper"),
+                t("c_std_ci"): ("std_ci_lower", "std_ci_upper")}, struct.get("warnings"))
+        elif key == "invariance":
+            inv = m["invariance"]
+            tests = {x["model"]: x for x in inv["tests"]}
+            rows = [{**inv[lv], **tests.get(lv, {})} for lv in ("configural", "metric", "scalar")]
+            cols = {t("c_n_obs"): "n_obs", t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
+                    t("c_rmsea"): "rmsea", t("c_srmr"): "srmr", t("c_chisq_diff"): "chisq_diff",
+                    t("c_df_diff"): "df_diff", t("c_p"): "p_value", t("c_delta_cfi"): "delta_cfi",
+                    t("c_delta_rmsea"): "delta_rmsea"}
+            skip = {(0, k) for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea")}
+            n += check_table(tab, rows, cols, inv.get("warnings"), skip)
+            for i, lv in enumerate(("metric", "scalar"), start=1):  # the verdict is the one in results.json
+                assert tab["rows"][i][tab["headers"].index(t("c_verdict"))] == tests[lv]["verdict"]
+        elif key == "mg_tests":
+            n += check_table(tab, m["multigroup"]["equality_tests"], {
+                t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])
+        elif key == "mg_paths":
+            mg = m["multigroup"]
+            names = (m.get("invariance") or {}).get("level_labels") or {}
+            for g, size in mg["n_obs_by_group"].items():
+                head = f"{names.get(g, g)} (n = {size}) \u03b2"
+                assert head in tab["headers"], (head, tab["headers"])
+                rows = [next(p for p in mg["paths"] if p["group"] == g and (p["from"], p["to"]) == (a, b))
+                        for a, b in [(p["from"], p["to"]) for p in mg["paths"] if p["group"] == g]]
+                n += check_table(tab, rows, {head: "std", f"{names.get(g, g)} p": "p_value"}, mg.get("warnings"))
+    return n
+
+
+def check_word_matches_page(out: Path) -> int:
+    """Each Word table shows the text of the page's table with the same number, column by column."""
+    page = {tb["number"]: tb for tb in page_tables(out)}
+    doc = docx.Document(str(out / "results.docx"))
+    captions = [p.text for p in doc.paragraphs if re.fullmatch(r"Table \d+", p.text)]
+    assert len(captions) == len(doc.tables)
+    n = 0
+    for cap, table in zip(captions, doc.tables):
+        tb = page[cap.split()[1]]
+        grid = [[c.text for c in r.cells] for r in table.rows]
+        heads = grid[0]
+        assert len(grid) - 1 == len(tb["rows"]), (cap, tb["key"])
+        for h in heads:
+            if h in tb["headers"]:
+                j, k = heads.index(h), tb["headers"].index(h)
+                for r_word, r_page in zip(grid[1:], tb["rows"]):
+                    if not NUMERIC.fullmatch(r_page[k]):
+                        continue  # labels may be shorter in Word (construct ids); the values may not differ
+                    assert r_word[j] == r_page[k], (cap, tb["key"], h, r_word[j], r_page[k])
+                    n += 1
+    return n
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+@pytest.mark.slow
+def test_fiml_report_cells_are_the_json_values(fiml_run):
+    res = json.loads((fiml_run / "results.json").read_text(encoding="utf-8"))
+    assert res["mechanisms"]["main"]["missing"] == "fiml"
+    keys = {tb["key"] for tb in page_tables(fiml_run)}
+    assert {"summary", "fit", "loadings", "reliability", "kmo", "paths", "r2", "chisq_diff", "indirect"} <= keys
+    assert check_report(fiml_run) > 150
+    assert check_word_matches_page(fiml_run) > 150
+
+
+@pytest.mark.slow
+def test_grouped_report_cells_are_the_json_values(grouped_run):
+    res = json.loads((grouped_run / "results.json").read_text(encoding="utf-8"))
+    m = res["mechanisms"]["main"]
+    assert m["missing"] == "listwise" and m["measurement"]["n_obs"] < m["n_used"]  # listwise left some out
+    keys = {tb["key"] for tb in page_tables(grouped_run)}
+    assert {"invariance", "mg_tests", "mg_paths"} <= keys
+    assert check_report(grouped_run) > 150
+    assert check_word_matches_page(grouped_run) > 100
+
+
+def test_check_cell_can_fail():
+    """The comparison itself: a wrong digit, a dash beside a value, a dash without a reason all fail."""
+    check_cell(".123", 0.1234, None, "x")
+    check_cell("[0.10, 0.20]", [0.1, 0.2], None, "x")
+    for shown, value, why in ((".124", 0.1234, None), (DASH, 0.5, "r"), (DASH, None, None), ("0.50", None, "r")):
+        with pytest.raises(AssertionError):
+            check_cell(shown, value, why, "x")
