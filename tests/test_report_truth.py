@@ -189,6 +189,38 @@ def check_report(out: Path) -> int:
             secs = [s for s in (meas, meas.get("single_factor_cfa") or {}, struct) if s.get("fit")]
             rows = [{**s["fit"], "n_obs": s.get("n_obs"), "n_total": meas["n_total"]} for s in secs]
             n += check_table(tab, rows, FIT, meas.get("warnings"))
+        elif key == "fit_amos":
+            secs = [s for s in (meas, meas.get("single_factor_cfa") or {}, struct)
+                    if s.get("fit") and (s["fit"].get("nfi") is not None or s["fit"].get("gfi") is not None)]
+            cols = {t("c_chisq"): "chisq", t("c_df"): "df", t("c_chisq_df"): "chisq_df",
+                    **{k.upper(): k for k in ("gfi", "agfi", "nfi", "ifi", "tli", "cfi", "rfi", "pgfi", "pnfi", "rmr",
+                                              "srmr", "rmsea", "ecvi")}}
+            n += check_table(tab, [s["fit"] for s in secs], cols, meas.get("warnings"))
+        elif key == "validity_amos":
+            n += check_table(tab, list(meas["reliability"].values()),
+                             {t("c_cr"): "cr", t("c_ave_std"): "ave_std", t("c_msv"): "msv", t("c_asv"): "asv",
+                              t("c_maxrh"): "maxrh"}, meas.get("warnings"))
+        elif key == "common_method":
+            one, ul = meas.get("single_factor_cfa") or {}, (meas.get("common_method") or {}).get("ulmc") or {}
+            rows = [meas["fit"]] + ([{**one["fit"], **one}] if one else []) + ([{**(ul.get("fit") or {}), **ul}] if ul else [])
+            diffs = ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea", "method_variance")
+            skip = {(0, k) for k in diffs} | ({(1, k) for k in diffs[3:]} if one else set())
+            n += check_table(tab, rows, {t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
+                                         t("c_rmsea"): "rmsea", t("c_chisq_diff"): "chisq_diff",
+                                         t("c_df_diff"): "df_diff", t("c_p"): "p_value",
+                                         t("c_delta_cfi"): "delta_cfi", t("c_delta_rmsea"): "delta_rmsea",
+                                         t("c_method_variance"): "method_variance"}, meas.get("warnings"), skip)
+        elif key == "competing_models":
+            skip = {(0, k) for k in ("chisq_diff", "df_diff", "p_value")}
+            n += check_table(tab, meas["competing_models"], {
+                t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi", t("c_tli"): "tli", t("c_rmsea"): "rmsea",
+                t("c_srmr"): "srmr", t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff",
+                t("c_p"): "p_value"}, meas.get("warnings"), skip)
+        elif key == "group_differences":
+            recs = m["group_differences"]
+            skip = {(i, "df2") for i, r in enumerate(recs) if r["test"] == "welch_t"}
+            n += check_table(tab, recs, {t("c_statistic"): "statistic", t("c_df"): "df", t("c_df2"): "df2",
+                                         t("c_p"): "p_value", t("c_effect"): "effect_size"}, [], skip)
         elif key == "loadings":
             n += check_table(tab, meas["loadings"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
                                                      t("c_p"): "p_value", t("c_std_loading"): "std"},
@@ -280,7 +312,8 @@ def test_fiml_report_cells_are_the_json_values(fiml_run):
     res = json.loads((fiml_run / "results.json").read_text(encoding="utf-8"))
     assert res["mechanisms"]["main"]["missing"] == "fiml"
     keys = {tb["key"] for tb in page_tables(fiml_run)}
-    assert {"summary", "fit", "loadings", "reliability", "kmo", "paths", "r2", "chisq_diff", "indirect"} <= keys
+    assert {"summary", "fit", "loadings", "reliability", "kmo", "paths", "r2", "chisq_diff", "indirect",
+            "fit_amos", "validity_amos", "common_method", "competing_models"} <= keys
     assert check_report(fiml_run) > 150
     assert check_word_matches_page(fiml_run) > 150
 
@@ -291,7 +324,7 @@ def test_grouped_report_cells_are_the_json_values(grouped_run):
     m = res["mechanisms"]["main"]
     assert m["missing"] == "listwise" and m["measurement"]["n_obs"] < m["n_used"]  # listwise left some out
     keys = {tb["key"] for tb in page_tables(grouped_run)}
-    assert {"invariance", "mg_tests", "mg_paths"} <= keys
+    assert {"invariance", "mg_tests", "mg_paths", "group_differences"} <= keys
     assert check_report(grouped_run) > 150
     assert check_word_matches_page(grouped_run) > 100
 

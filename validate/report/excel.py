@@ -34,7 +34,9 @@ SHEET_NAMES = {
     "fornell_larcker": "fornell_larcker", "item_total": "item_total", "kmo": "kmo_cmb",
     "modindices": "modindices", "paths": "paths", "r2": "r2", "chisq_diff": "chisq_diff",
     "indirect": "indirect", "bootstrap": "bootstrap", "invariance": "invariance", "mg_paths": "mg_paths",
-    "mg_tests": "mg_tests", "method": "method", "warnings": "warnings",
+    "mg_tests": "mg_tests", "method": "method", "warnings": "warnings", "fit_amos": "fit_amos",
+    "validity_amos": "validity_amos", "common_method": "common_method", "competing_models": "competing",
+    "group_differences": "group_diff",
 }
 
 NUMBER_FORMATS = {"int": "0", "num2": "0.00", "num3": "0.000", "bounded2": "0.00", "bounded3": "0.000",

@@ -36,7 +36,7 @@ __all__ = ["render_html"]
 #: Rows of a long table shown in the page (the workbook has them all).
 MAX_ROWS = {"screening_log": 200, "descriptives": None, "mg_paths": 300}
 #: Long tables shown folded (a <details> element, no script needed).
-COLLAPSED = {"screening_log", "item_total", "compare_indirect"}
+COLLAPSED = {"screening_log", "item_total", "compare_indirect", "fit_amos", "group_differences"}
 
 CSS = """
 :root { --ink:#1f2937; --muted:#6b7280; --line:#d1d5db; --ok:#166534; --okbg:#dcfce7; --fail:#991b1b;
@@ -160,8 +160,10 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="m-{{ m.anchor }}-measurement" data-section="measurement">
 <h3>{{ S.sec_measurement }}</h3>
 {% if m.has_measurement %}
-{{ tbl(m.t.fit) }}{{ tbl(m.t.fit_robust) }}{{ tbl(m.t.fit_criteria) }}{{ tbl(m.t.loadings) }}{{ tbl(m.t.reliability) }}
-{{ tbl(m.t.htmt) }}{{ tbl(m.t.fornell_larcker) }}{{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.modindices) }}
+{{ tbl(m.t.fit) }}{{ tbl(m.t.fit_robust) }}{{ tbl(m.t.fit_criteria) }}{{ tbl(m.t.fit_amos) }}{{ tbl(m.t.loadings) }}
+{{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.fornell_larcker) }}
+{{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.common_method) }}{{ tbl(m.t.competing_models) }}
+{{ tbl(m.t.modindices) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 </section>
 
@@ -186,8 +188,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 
 <section id="m-{{ m.anchor }}-groups" data-section="groups">
 <h3>{{ S.sec_groups }}</h3>
-{% if m.t.invariance or m.t.mg_paths or m.t.mg_tests %}
-{{ tbl(m.t.invariance) }}{{ tbl(m.t.mg_tests) }}{{ tbl(m.t.mg_paths) }}
+{% if m.t.invariance or m.t.mg_paths or m.t.mg_tests or m.t.group_differences %}
+{{ tbl(m.t.invariance) }}{{ tbl(m.t.mg_tests) }}{{ tbl(m.t.mg_paths) }}{{ tbl(m.t.group_differences) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 </section>
 
@@ -309,9 +311,10 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         mech = spec.mechanisms.get(mid) if spec is not None else None
         anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
         tabs = mechanism_tables(results, spec, mid, lang)
-        order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                 "reliability", "htmt", "fornell_larcker", "item_total", "kmo", "modindices", "paths", "r2",
-                 "chisq_diff", "indirect", "bootstrap", "invariance", "mg_tests", "mg_paths"]
+        order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
+                 "fit_amos", "loadings", "reliability", "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo",
+                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect",
+                 "bootstrap", "invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = as_dict(mres.get("structural"))
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))

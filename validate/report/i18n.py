@@ -400,6 +400,66 @@ STRINGS: dict[str, dict[str, str]] = {
     "med_indirect_no_direct_path": {"en": "indirect (no direct path in model)", "zh": "有间接效应（模型无直接路径）"},
     "med_no_indirect_no_direct_path": {"en": "no indirect effect", "zh": "无间接效应"},
     "med_undetermined": {"en": "undetermined", "zh": "无法判断"},
+    # ---- the reviewer's toolbox: AMOS-style fit, validity, common method, competing models, groups
+    "t_fit_amos": {"en": "Model fit: the full AMOS-style set", "zh": "模型拟合：AMOS 全部指标"},
+    "note_fit_amos": {"en": "Definitions as lavaan's fitMeasures(): NFI, IFI, RFI, RNI and PNFI against the independence "
+                             "model; GFI/AGFI/PGFI weighted by the normal-theory information; RMR on the covariance "
+                             "scale; ECVI = χ²/N + 2q/N. Usual readings: GFI, AGFI, NFI, IFI, TLI, CFI ≥ .90 "
+                             "(≥ .95 good), PGFI and PNFI ≥ .50, RMSEA ≤ .08, SRMR ≤ .08, χ²/df ≤ 3.",
+                      "zh": "定义同 lavaan 的 fitMeasures()：NFI、IFI、RFI、RNI、PNFI 以独立模型为基准；GFI/AGFI/PGFI "
+                            "按正态理论信息矩阵加权；RMR 为协方差尺度的残差均方根；ECVI = χ²/N + 2q/N。常用标准："
+                            "GFI、AGFI、NFI、IFI、TLI、CFI ≥ .90（≥ .95 为好），PGFI、PNFI ≥ .50，RMSEA ≤ .08，"
+                            "SRMR ≤ .08，χ²/df ≤ 3。"},
+    "t_validity_amos": {"en": "Convergent and discriminant validity (standardised solution)",
+                        "zh": "收敛效度与区分效度（标准化解）"},
+    "c_ave_std": {"en": "AVE (standardised)", "zh": "平均方差抽取量 AVE（标准化）"},
+    "c_msv": {"en": "MSV", "zh": "最大共享方差 MSV"},
+    "c_asv": {"en": "ASV", "zh": "平均共享方差 ASV"},
+    "c_maxrh": {"en": "MaxR(H)", "zh": "最大信度 MaxR(H)"},
+    "c_msv_ok": {"en": "MSV < AVE", "zh": "MSV < AVE"},
+    "note_validity_amos": {"en": "CR = (Σλ)² / ((Σλ)² + Σ(1 − λ²)) and AVE = mean λ² "
+                                  "from the standardised loadings (Fornell & Larcker, 1981); MSV and ASV are the largest "
+                                  "and the mean squared correlation with the other constructs; MaxR(H) is Hancock & "
+                                  "Mueller's (2001) maximal reliability. Convergent validity: CR > .70, AVE > .50; "
+                                  "discriminant validity: MSV < AVE (Hair et al., 2019).",
+                           "zh": "CR = (Σλ)² / ((Σλ)² + Σ(1 − λ²))，AVE = 标准化载荷平方的均值"
+                                 "（Fornell & Larcker, 1981）；MSV、ASV 为与其他构念相关系数平方的最大值与均值；MaxR(H) 为 "
+                                 "Hancock & Mueller（2001）的最大信度。收敛效度：CR > .70、AVE > .50；区分效度：MSV < AVE"
+                                 "（Hair et al., 2019）。"},
+    "t_common_method": {"en": "Common method bias: single-factor and method-factor (ULMC) models",
+                        "zh": "共同方法偏差：单因子模型与方法因子（ULMC）模型"},
+    "m_cfa": {"en": "CFA", "zh": "CFA"},
+    "m_ulmc": {"en": "CFA + method factor (ULMC)", "zh": "CFA + 方法因子（ULMC）"},
+    "c_method_variance": {"en": "Method variance", "zh": "方法变异"},
+    "note_common_method": {"en": "ULMC: every item also loads, with one shared loading, on a method factor uncorrelated "
+                                  "with the constructs (Podsakoff et al., 2003; Williams et al., 2010); Δ is the "
+                                  "model minus the CFA. Method variance is the mean squared standardised method loading. "
+                                  "ΔCFI > .01 or a method variance above .25 suggests a method factor worth reporting.",
+                           "zh": "ULMC：所有题项以同一载荷额外负荷于一个与各构念不相关的方法因子（Podsakoff et al., 2003；"
+                                 "Williams et al., 2010）；Δ 为该模型减去 CFA。方法变异为标准化方法载荷平方的均值。"
+                                 "ΔCFI > .01 或方法变异高于 .25 提示存在值得报告的方法因子。"},
+    "t_competing": {"en": "Competing measurement models", "zh": "竞争测量模型比较"},
+    "m_full": {"en": "Full CFA ({k} factors)", "zh": "完整 CFA（{k} 个因子）"},
+    "m_merged": {"en": "{a} and {b} merged", "zh": "合并 {a} 与 {b}"},
+    "m_one_factor": {"en": "One factor", "zh": "单因子"},
+    "note_competing": {"en": "Δχ² tests against the full CFA; the merged model joins the two most correlated "
+                              "constructs. A significantly worse fit of each alternative supports the constructs' "
+                              "discriminant validity.",
+                       "zh": "Δχ² 均与完整 CFA 比较；合并模型合并相关最高的两个构念。各备择模型拟合显著变差支持构念的区分效度。"},
+    "t_group_diff": {"en": "Differences in construct scores between groups", "zh": "构念得分的组间差异"},
+    "c_by": {"en": "Grouped by", "zh": "分组变量"},
+    "c_test": {"en": "Test", "zh": "检验"},
+    "c_df2": {"en": "df₂", "zh": "df₂"},
+    "c_effect": {"en": "Effect size", "zh": "效应量"},
+    "c_groups_means": {"en": "Group means (n)", "zh": "各组均值（n）"},
+    "s_welch_t": {"en": "Welch t (Hedges' g)", "zh": "Welch t（Hedges' g）"},
+    "s_welch_anova": {"en": "Welch F (ω²)", "zh": "Welch F（ω²）"},
+    "note_group_diff": {"en": "Construct scores are the means of each construct's items. Two groups: Welch's t test with "
+                               "Hedges' g; more: Welch's ANOVA with ω² and Games-Howell comparisons (in the "
+                               "workbook). Computed with pingouin; groups with fewer than two respondents are left out.",
+                        "zh": "构念得分为各构念题项的均值。两组：Welch t 检验与 Hedges' g；多组：Welch 方差分析与 ω²，"
+                              "Games-Howell 事后比较见工作簿。由 pingouin 计算；不足两人的组不参与检验。"},
+
 }
 
 REFERENCES = [

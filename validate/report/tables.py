@@ -33,8 +33,9 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                   "reliability", "htmt", "fornell_larcker", "item_total", "kmo", "modindices", "paths", "r2",
-                   "chisq_diff", "indirect", "invariance", "mg_tests", "mg_paths")
+                   "reliability", "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo", "common_method",
+                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance", "mg_tests",
+                   "mg_paths", "group_differences")
 
 #: Fit cut-offs: (key, comparison, value, source).
 FIT_CUTOFFS = (
@@ -417,6 +418,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                 load.marks[(i, "std")] = "ok" if abs(s) >= 0.70 else ("warn" if abs(s) >= 0.50 else "fail")
     T["loadings"] = load
     T["reliability"] = _reliability_table(mres, mech, mid, lang)
+    T["validity_amos"] = _validity_amos_table(mres, mech, mid, lang)
+    T["fit_amos"] = _fit_amos_table(mres, mid, lang)
     T["htmt"] = _htmt_table(mres, mech, mid, lang)
     T["fornell_larcker"] = _fornell_table(mres, mech, mid, lang)
     T["item_total"] = _records_table(
@@ -442,6 +445,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
         for i, row in enumerate(rows):
             if row["statistic"] != t("s_bartlett", lang):
                 T["kmo"].cell_kinds[(i, "value")] = "bounded3"
+    T["common_method"] = _common_method_table(meas, mid, lang)
+    T["competing_models"] = _competing_table(meas, mech, mid, lang)
     T["modindices"] = _records_table(
         "modindices", t("t_modindices", lang),
         sorted([m for m in as_list(meas.get("modindices")) if isinstance(m, dict)],
@@ -536,7 +541,140 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("differs", t("c_differs", lang), "verdict")],
             mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{p['reason']}" for p in tests
                                          if p.get("reason")])
+    T["group_differences"] = _group_diff_table(mres, spec, mech, mid, lang)
     return {k: v for k, v in T.items() if v is not None}
+
+
+#: The AMOS-style fit set: (key, header or i18n key, kind).
+AMOS_FIT = (("chisq", "c_chisq", "num2"), ("df", "c_df", "int"), ("chisq_df", "c_chisq_df", "num2"),
+            ("gfi", "GFI", "bounded3"), ("agfi", "AGFI", "bounded3"), ("nfi", "NFI", "bounded3"),
+            ("ifi", "IFI", "bounded3"), ("tli", "TLI", "bounded3"), ("cfi", "CFI", "bounded3"),
+            ("rfi", "RFI", "bounded3"), ("pgfi", "PGFI", "bounded3"), ("pnfi", "PNFI", "bounded3"),
+            ("rmr", "RMR", "num3"), ("srmr", "SRMR", "bounded3"), ("rmsea", "RMSEA", "bounded3"),
+            ("ecvi", "ECVI", "num3"))
+
+
+def _fit_amos_table(mres: dict, mid: str, lang: str) -> Table | None:
+    models = [(k, f) for k, f, _ in fit_models(mres) if f.get("nfi") is not None or f.get("gfi") is not None]
+    if not models:
+        return None
+    cols = [Column("model", t("c_model", lang))] + [
+        Column(key, t(head, lang) if head.startswith("c_") else head, kind) for key, head, kind in AMOS_FIT]
+    rows = [{"model": t(k, lang), **{key: f.get(key) for key, _, _ in AMOS_FIT}} for k, f in models]
+    return Table("fit_amos", t("t_fit_amos", lang), cols, rows, [t("note_fit_amos", lang)], mid)
+
+
+def _validity_amos_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    meas = as_dict(mres.get("measurement"))
+    rel = {c: as_dict(v) for c, v in as_dict(meas.get("reliability")).items()}
+    if not any(v.get("cr") is not None for v in rel.values()):
+        return None
+    cols = [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
+            Column("cr", t("c_cr", lang), "bounded3"), Column("ave_std", t("c_ave_std", lang), "bounded3"),
+            Column("msv", t("c_msv", lang), "bounded3"), Column("asv", t("c_asv", lang), "bounded3"),
+            Column("maxrh", t("c_maxrh", lang), "bounded3"), Column("msv_ok", t("c_msv_ok", lang), "verdict")]
+    rows, marks = [], {}
+    for cid, v in rel.items():
+        cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave_std"), ">", 0.50)
+        msv, ave = apa.as_float(v.get("msv")), apa.as_float(v.get("ave_std"))
+        msv_ok = None if msv is None or ave is None else msv < ave
+        rows.append({"construct": cid, "label": construct_label(mech, cid, lang), "cr": v.get("cr"),
+                     "ave_std": v.get("ave_std"), "msv": v.get("msv"), "asv": v.get("asv"), "maxrh": v.get("maxrh"),
+                     "msv_ok": _verdict(lang, msv_ok)})
+        for key, ok in (("cr", cr_ok), ("ave_std", ave_ok), ("msv_ok", msv_ok)):
+            if ok is not None:
+                marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
+    return Table("validity_amos", t("t_validity_amos", lang), cols, rows, [t("note_validity_amos", lang)], mid, marks)
+
+
+def _common_method_table(meas: dict, mid: str, lang: str) -> Table | None:
+    cm = as_dict(meas.get("common_method"))
+    ul = as_dict(cm.get("ulmc"))
+    one = as_dict(meas.get("single_factor_cfa"))
+    fit = as_dict(meas.get("fit"))
+    if not fit or not (ul or one):
+        return None
+    keys = ("chisq", "df", "cfi", "rmsea")
+    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+            Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+            Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
+            Column("delta_cfi", t("c_delta_cfi", lang), "num3"),
+            Column("delta_rmsea", t("c_delta_rmsea", lang), "num3"),
+            Column("method_variance", t("c_method_variance", lang), "bounded3")]
+    na = dict(chisq_diff="", df_diff="", p_value="", delta_cfi="", delta_rmsea="", method_variance="")
+    rows = [{"model": t("m_cfa", lang), **{k: fit.get(k) for k in keys}, **na}]
+    notes = [t("note_common_method", lang)]
+    if one:
+        f1 = as_dict(one.get("fit"))
+        rows.append({"model": t("m_single", lang), **{k: f1.get(k) for k in keys}, **na,
+                     "chisq_diff": one.get("chisq_diff"), "df_diff": one.get("df_diff"), "p_value": one.get("p_value")})
+    if ul:
+        fu = as_dict(ul.get("fit"))
+        rows.append({"model": t("m_ulmc", lang), **{k: fu.get(k) for k in keys},
+                     **{k: ul.get(k) for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
+                                               "method_variance")}})
+        if ul.get("reason"):
+            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{ul['reason']}")
+    elif cm.get("reason"):
+        notes.append(f"ULMC{t('colon', lang)}{cm['reason']}")
+    return Table("common_method", t("t_common_method", lang), cols, rows, notes, mid)
+
+
+def _competing_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    models = [m for m in as_list(meas.get("competing_models")) if isinstance(m, dict)]
+    if len(models) < 2:
+        return None
+    k = len(as_dict(meas.get("reliability")))
+    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+            Column("tli", t("c_tli", lang), "bounded3"), Column("rmsea", t("c_rmsea", lang), "bounded3"),
+            Column("srmr", t("c_srmr", lang), "bounded3"), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+            Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")]
+    rows, notes = [], [t("note_competing", lang)]
+    for m in models:
+        name = m.get("name")
+        if name == "full":
+            label = t("m_full", lang, k=k)
+        elif name == "merged":
+            a, b = (as_list(m.get("constructs_merged")) + [None, None])[:2]
+            label = t("m_merged", lang, a=construct_label(mech, str(a), lang), b=construct_label(mech, str(b), lang))
+        else:
+            label = t("m_one_factor", lang)
+        row = {"model": label, **{c.key: m.get(c.key) for c in cols[1:]}}
+        if name == "full":
+            row.update(chisq_diff="", df_diff="", p_value="")
+        rows.append(row)
+        if m.get("reason"):
+            notes.append(f"{label}{t('colon', lang)}{m['reason']}")
+    return Table("competing_models", t("t_competing", lang), cols, rows, notes, mid)
+
+
+def _group_diff_table(mres: dict, spec: ModelSpec | None, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    recs = [r for r in as_list(mres.get("group_differences")) if isinstance(r, dict)]
+    if not recs:
+        return None
+    questions = {q.id: q for q in spec.background} if spec is not None else {}
+    cols = [Column("construct", t("c_construct", lang)), Column("by", t("c_by", lang)),
+            Column("test", t("c_test", lang)), Column("groups", t("c_groups_means", lang)),
+            Column("statistic", t("c_statistic", lang), "num2"), Column("df", t("c_df", lang), "num2"),
+            Column("df2", t("c_df2", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+            Column("effect_size", t("c_effect", lang), "num3")]
+    rows, notes = [], [t("note_group_diff", lang)]
+    for r in recs:
+        q = questions.get(r.get("by"))
+        by = text(q.text, lang) if q is not None else str(r.get("by"))
+        groups = "; ".join(f"{g.get('label')} {apa.fmt_num(g.get('mean'), 2)} ({g.get('n')})"
+                           for g in as_list(r.get("groups")) if isinstance(g, dict))
+        test = {"welch_t": t("s_welch_t", lang), "welch_anova": t("s_welch_anova", lang)}.get(r.get("test"), "")
+        row = {"construct": construct_label(mech, str(r.get("construct")), lang), "by": by, "test": test,
+               "groups": groups, **{k: r.get(k) for k in ("statistic", "df", "df2", "p_value", "effect_size")}}
+        if r.get("test") == "welch_t":
+            row["df2"] = ""
+        rows.append(row)
+        if r.get("reason"):
+            notes.append(f"{row['construct']} × {by}{t('colon', lang)}{r['reason']}")
+    return Table("group_differences", t("t_group_diff", lang), cols, rows, notes, mid)
 
 
 def _invariance_table(inv: dict, mid: str, lang: str) -> Table:

@@ -297,10 +297,11 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         _heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
         tabs = mechanism_tables(results, spec, mid, lang)
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
-                    ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability", "htmt",
-                                         "fornell_larcker", "item_total", "kmo", "modindices")),
+                    ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
+                                         "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo",
+                                         "common_method", "competing_models", "modindices")),
                     ("sec_structural", ("paths", "r2", "chisq_diff", "indirect")),
-                    ("sec_groups", ("invariance", "mg_tests", "mg_paths"))]
+                    ("sec_groups", ("invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
             struct = as_dict(mres.get("structural"))
