@@ -44,6 +44,7 @@ def prepare_data(spec: ModelSpec, data, group, missing):
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     ov = spec.ov_names
+    data = _with_interactions(data, ov)
     absent = [v for v in ov if v not in data.columns]
     if absent:
         v = absent[0]
@@ -80,6 +81,29 @@ def prepare_data(spec: ModelSpec, data, group, missing):
         sub = df if lab is None else df[df[group] == lab]
         Ys.append(sub[ov].to_numpy(dtype=float))
     return Ys, labels, n_before - len(df)
+
+
+def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
+    """Add the product column of every observed interaction term (``x7:x8``) the model names.
+
+    As lavaan: the product of the raw (uncentred) columns, made before listwise deletion; a column
+    of the data that already has the name is used as it is.
+    """
+    inter = [v for v in ov if ":" in v and v not in data.columns]
+    if not inter:
+        return data
+    extra = {}
+    for v in inter:
+        parts = v.split(":")
+        absent = [c for c in parts if c not in data.columns]
+        if absent:
+            continue  # reported as an unknown variable below
+        prod = None
+        for c in parts:
+            col = pd.to_numeric(data[c], errors="coerce")
+            prod = col if prod is None else prod * col
+        extra[v] = prod
+    return data.assign(**extra) if extra else data
 
 
 def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_all) -> pd.DataFrame:
@@ -445,7 +469,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: SemResult | None = None, estimates_only: bool = False) -> SemResult:
+            start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
+            orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
+            **unknown) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -468,9 +494,16 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     missing : {"listwise", "fiml"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
         the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
-    kind : {"sem", "cfa"}
-    auto_cov_y, fixed_x, meanstructure
-        lavaan's options of the same name.
+    kind : {"sem", "cfa", "growth"}
+        ``"growth"`` is lavaan's ``growth()`` (observed intercepts fixed at 0, latent means free).
+    auto_cov_y, fixed_x, meanstructure, std_lv, orthogonal, group_partial
+        lavaan's options of the same name (``auto.cov.y``, ``fixed.x``, ``std.lv``,
+        ``group.partial``, ...). With ``fixed_x=False`` the variances, covariances (and means) of
+        exogenous observed covariates are free parameters, as in lavaan.
+    se : {"standard"}
+        Standard errors from the (expected, or observed for FIML) information matrix, robust for
+        MLR. Other choices are refused with the supported way (bootstrap intervals of effects are
+        made by the structural analysis, see :mod:`validate.structural.bootstrap`).
     max_iter : int
         Iteration limit of the optimiser.
     start : SemResult, optional
@@ -500,11 +533,72 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     ------
     ModelSyntaxError, UnknownVariableError, ModelError
     """
+    _check_options(unknown, se=se, estimator=estimator)
+    extra = dict(std_lv=bool(std_lv), orthogonal=bool(orthogonal), group_partial=group_partial)
+    if any(extra.values()) and str(estimator).upper() == "WLSMV":
+        raise ModelError("std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
+                         "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
+                         "'f1 ~~ 0*f2')")
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
-                        estimates_only=bool(estimates_only))
+                        estimates_only=bool(estimates_only), **{k: v for k, v in extra.items() if v})
+
+
+#: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
+_FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
+                    "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
+                    "orthogonal", "se")
+_REFUSED_OPTIONS = {
+    "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
+            "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
+    "bootstrap": "bootstrap intervals of indirect and total effects are made by the structural "
+                 "analysis (validate.structural.bootstrap; the 'bootstrap' setting of `vcc run`)",
+    "parameterization": "WLSMV uses the delta parameterisation only; the theta parameterisation is "
+                        "not implemented",
+    "int_ov_free": "use kind='growth' (observed intercepts fixed at 0, latent means free) or write "
+                   "the intercepts in the syntax ('x1 ~ 0*1')",
+    "int_lv_free": "use kind='growth' or write the latent means in the syntax ('f ~ 1')",
+    "auto_fix_first": "write the scaling in the syntax ('f =~ NA*x1 + x2; f ~~ 1*f') or use std_lv=True",
+    "conditional_x": "fixed_x=True fits the model conditional on the covariates' sample moments",
+    "likelihood": "the normal likelihood with divisor N (lavaan's default, likelihood='normal') is used",
+    "information": "the expected information is used for complete data (observed for FIML), as lavaan",
+    "sampling_weights": "sampling weights are not supported",
+    "cluster": "cluster-robust standard errors are not supported",
+    "orthogonal_x": "use orthogonal=True, or fix the covariances in the syntax ('f1 ~~ 0*f2')",
+    "orthogonal_y": "use orthogonal=True, or fix the covariances in the syntax ('f1 ~~ 0*f2')",
+    "std_ov": "standardise the columns of the data before fitting",
+}
+
+
+def _check_options(unknown: dict, *, se, estimator) -> None:
+    """Refuse lavaan options that fit_sem does not have, naming the supported way (never ignore one)."""
+    from instruments.errors import InputError
+    for key in unknown:
+        name = str(key).replace(".", "_")
+        if name in _FIT_SEM_OPTIONS:
+            raise InputError(f"fit_sem: option {key!r} is written {name!r} in Python (lavaan's dots become "
+                             "underscores)")
+        if name in _REFUSED_OPTIONS:
+            raise InputError(f"fit_sem: lavaan's option {key!r} is not supported: {_REFUSED_OPTIONS[name]}")
+        raise InputError(f"fit_sem: unknown option {key!r}; the options are {', '.join(_FIT_SEM_OPTIONS)}")
+    se_name = "standard" if se is None else str(se).lower()
+    if se_name in ("standard", "default"):
+        return
+    if se_name in ("robust", "robust.huber.white", "robust.sem"):
+        want = "estimator='MLR'" if se_name != "robust.sem" else "estimator='WLSMV' (ordered items)"
+        raise InputError(f"fit_sem: se={se!r} is chosen through the estimator here: use {want} "
+                         f"(estimator={estimator!r} was given)")
+    if se_name == "bootstrap":
+        raise InputError("fit_sem: se='bootstrap' is not supported; " + _REFUSED_OPTIONS["bootstrap"]
+                         + ". Standard errors here come from the information matrix (robust with "
+                         "estimator='MLR')")
+    if se_name == "none":
+        raise InputError("fit_sem: se='none' is written estimates_only=True here (no standard errors, "
+                         "no fit measures)")
+    raise InputError(f"fit_sem: se={se!r} is not supported; the choice is se='standard' "
+                     "(with estimator='MLR' for robust standard errors)")
 
 
 ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
@@ -512,10 +606,20 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter, ordered=None, start=None, estimates_only=False):
+             meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
+             orthogonal=False, group_partial=()):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV')")
+        hint = ""
+        if estimator.startswith("MLM"):
+            hint = ("; the nearest is 'MLR' (robust standard errors and the Yuan-Bentler scaled test, "
+                    "asymptotically equivalent to the Satorra-Bentler test of 'MLM' with complete data "
+                    "but not equal to it)")
+        elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
+            hint = "; for ordered (Likert) items use 'WLSMV'"
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint}")
+    if kind == "growth" and estimator == "WLSMV":
+        raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
         from .wlsmv import fit_wlsmv
         return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
@@ -536,8 +640,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         if ngroups < 1:
             raise ModelError(f"group column {group!r} has no values")
     spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
-                       auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
-                       missing=missing)
+                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
+                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
+                              group_partial=group_partial)
     Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
     size_warnings = check_data(spec, Ys, labels, spec.nfree)
     pats = None
