@@ -643,6 +643,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                               auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
                               missing=missing, std_lv=std_lv, orthogonal=orthogonal,
                               group_partial=group_partial)
+    if spec.constraints:
+        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
+                         + ") are not implemented yet; equality between two labels ('a == b') is")
     Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
     size_warnings = check_data(spec, Ys, labels, spec.nfree)
     pats = None
@@ -830,8 +833,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
 
 
 def _baseline(spec, cm, stats):
-    """Independence model: chisq, df, and a compiled baseline model + theta (for MLR)."""
-    ov_x = [v for v in spec.ov_x]
+    """Independence model: chisq, df, and a compiled baseline model + theta (for MLR).
+
+    As lavaan, the covariances among exogenous covariates stay in the baseline model, fixed at
+    their sample values (``fixed_x=True``) or free (``fixed_x=False``, the same chi-square).
+    """
+    ov_x = list(spec.ov_x) + list(getattr(spec, "ov_x_random", []))
     xi = [cm.ov_names.index(v) for v in ov_x]
     nox = [i for i in range(cm.p) if i not in xi]
     chisq = 0.0
@@ -861,6 +868,14 @@ def _baseline_model(spec, cm, stats):
             for b in range(a, len(spec.ov_x)):
                 rows.append(dict(lhs=spec.ov_x[a], op="~~", rhs=spec.ov_x[b], group=g + 1, free=0,
                                  ustart=np.nan, exo=1))
+        # fixed_x=False: the covariances among the covariates are free in the baseline too
+        xr = [cm.ov_names.index(v) for v in getattr(spec, "ov_x_random", [])]
+        for a in range(len(xr)):
+            for b in range(a + 1, len(xr)):
+                pid += 1
+                rows.append(dict(lhs=cm.ov_names[xr[a]], op="~~", rhs=cm.ov_names[xr[b]], group=g + 1,
+                                 free=pid, ustart=np.nan, exo=0))
+                theta.append(stats.cov[g][xr[a], xr[b]])
         if cm.meanstructure:
             for i, v in enumerate(cm.ov_names):
                 if v in spec.ov_x:

@@ -51,6 +51,8 @@ GROUP_EQUAL_CHOICES = (
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _INTERACTION = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*(:[A-Za-z_.][A-Za-z0-9_.]*)+$")
+_EQUAL_REF = "__equal__:"
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _EFA = re.compile(r"\befa\s*\(")
 _OPS = re.compile(r":=|=~|~~|~\*~|<~|==|~|<|>|\|")
 
@@ -138,6 +140,11 @@ def _parse_modifier(mod: _Mod, text: str, line: int) -> None:
                 raise ModelSyntaxError("start() needs numbers", line, text)
             mod.start = tuple(v for _, v in vals)
             return
+        if fun == "equal" and _OPS.search(inner):
+            # equal("textual=~x5"): the same value as another parameter, named by lhs op rhs
+            target = inner.strip().strip("'\"").replace(" ", "")
+            mod.label = (_EQUAL_REF + target,)
+            return
         vals = _vector(inner, line)
         if fun in ("label", "equal"):
             if any(k != "label" for k, _ in vals):
@@ -224,8 +231,9 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         if op in ("==", "<", ">"):
             statements.append(Statement(lhs_txt.replace(" ", ""), op, rhs_txt.replace(" ", ""), lineno))
             continue
-        if _OPS.search(rhs_txt):
-            raise ModelSyntaxError("more than one operator in a statement", lineno, _OPS.search(rhs_txt).group(0))
+        if _OPS.search(_QUOTED.sub("", rhs_txt)):
+            raise ModelSyntaxError("more than one operator in a statement", lineno,
+                                   _OPS.search(_QUOTED.sub("", rhs_txt)).group(0))
         lhs_list = _split_plus(lhs_txt)
         for lv in lhs_list:
             if not _IDENT.match(lv):
@@ -279,6 +287,9 @@ class ModelSpec:
     ov_x : list of str
         Exogenous observed covariates whose moments are fixed at sample values
         (``fixed_x=True``).
+    ov_x_random : list of str
+        Exogenous observed covariates with free moments (``fixed_x=False``); lavaan's baseline
+        model keeps their covariances.
     ngroups : int
     meanstructure : bool
     defined : list of (name, Expression)
@@ -299,6 +310,7 @@ class ModelSpec:
     var_lines: dict
     group_equal: tuple = ()
     constraints: list = field(default_factory=list)
+    ov_x_random: list = field(default_factory=list)
 
     @property
     def ov_nox(self) -> list:
@@ -611,6 +623,22 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
+    equal_refs = []  # equal("lhs op rhs"): (row, referenced row)
+    row_of = {(r["group"], _partial_key(r["lhs"], r["op"], r["rhs"])): i for i, r in enumerate(out)}
+    for i, r in enumerate(out):
+        if r["label"].startswith(_EQUAL_REF):
+            ref_txt = r["label"][len(_EQUAL_REF):]
+            r["label"] = ""
+            m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.:]*)(=~|~~|~)(.+)$", ref_txt)
+            key = None
+            if m:
+                lhs_, op_, rhs_ = m.groups()
+                key = (lhs_, "~1", "") if (op_ == "~" and rhs_ == "1") else _partial_key(lhs_, op_, rhs_)
+            j = row_of.get((r["group"], key))
+            if j is None:
+                raise ModelSyntaxError("equal() names a parameter that is not in the model", r["line"],
+                                       ref_txt)
+            equal_refs.append((i, j))
     by_label: dict[str, list[int]] = {}
     for i, r in enumerate(out):
         if r["label"]:
@@ -636,6 +664,11 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
                     rg["label"] = r1["label"] or r1["plabel"]
                     if not r1["label"]:
                         r1["label"] = r1["plabel"]
+    for i, j in equal_refs:
+        if out[i]["is_free"] and out[j]["is_free"]:
+            union(i, j)
+        elif out[i]["is_free"]:
+            out[i]["is_free"], out[i]["ustart"] = False, out[j]["ustart"]
     for s in eq_stmts:
         for side in (s.lhs, s.rhs):
             if side not in by_label:
@@ -687,7 +720,8 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
              "label", "plabel", "line"]]
     return ModelSpec(partable=pt, ov_names=ov_names, lv_names=lv_names, ov_x=ov_x, ngroups=ngroups,
                      meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
-                     var_lines=var_lines, group_equal=group_equal, constraints=constraints)
+                     var_lines=var_lines, group_equal=group_equal, constraints=constraints,
+                     ov_x_random=list(ov_x_random))
 
 
 def _partial_key(lhs: str, op: str, rhs: str) -> tuple:
@@ -774,7 +808,8 @@ def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[st
             return dataclasses.replace(
                 spec, partable=spec.partable.copy(), ov_names=list(spec.ov_names),
                 lv_names=list(spec.lv_names), ov_x=list(spec.ov_x), defined=list(spec.defined),
-                var_lines=dict(spec.var_lines), constraints=list(spec.constraints))
+                var_lines=dict(spec.var_lines), constraints=list(spec.constraints),
+                ov_x_random=list(spec.ov_x_random))
     return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
                        meanstructure=meanstructure, fixed_x=fixed_x, missing=missing, ordered=ordered,
                        std_lv=std_lv, orthogonal=orthogonal, group_partial=group_partial)
