@@ -221,6 +221,11 @@ class SemResult:
     estimates_only : bool
         Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
     missing : {"listwise", "fiml"}
+    start_retry : dict or None
+        Set when the first fit did not converge or stopped at a negative variance and the model
+        was refitted from other starting values (:mod:`validate.sem.retry`): ``first_converged``,
+        ``first_admissible``, ``first_chisq``, ``chisq`` (of the kept solution), ``kept`` (which
+        start gave it), ``refits``, ``changed`` (did the retry change the solution).
     ordinal : validate.sem.ordinal.OrdinalMoments or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
         (``sample_cov`` then holds the polychoric correlations).
@@ -250,6 +255,7 @@ class SemResult:
     ordinal: object = field(repr=False, default=None)
     estimates_only: bool = False
     missing: str = "listwise"
+    start_retry: dict | None = None
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -297,7 +303,7 @@ class SemResult:
                           warnings=list(self.warnings), notes=list(self.notes), n=self.n,
                           nobs_per_group=self.nobs_per_group,
                           group_labels=[None if g is None else str(g) for g in self.group_labels],
-                          parameters=params, fit=self.fit, r2=self.r2))
+                          parameters=params, fit=self.fit, r2=self.r2, start_retry=self.start_retry))
 
 
 # ----------------------------------------------------------------------------
@@ -678,14 +684,19 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     theta0 = start_values(cm, core, stats)
     if start is not None:
         theta0 = start_from(theta0, core, start.params)
+    retry_note = None
     if pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        if start is None:
+            opt, retry_note = _retry_if_doubtful(cm, core, stats, opt, max_iter)
     else:
         from .estimate import OptResult
         from .fiml import fiml_fit
         if not covered:
             # start from the ML solution on the EM moments (close to the FIML one)
             opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+            if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
+                opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
             if opt0.converged:
                 theta0 = opt0.theta
         th, Fm, conv, its = fiml_fit(cm, pats, theta0, max_iter=max_iter)
@@ -823,13 +834,32 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         r2_groups.append(d)
     r2 = r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
 
+    if retry_note is not None:
+        notes.append(retry_note.message())
     return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
                      warnings=warnings, params=table, fit=fit, r2=r2, n=N,
                      nobs_per_group=list(stats.nobs), group_labels=labels,
                      implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
                      sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
                      iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys, notes=notes,
-                     estimates_only=estimates_only, missing=missing)
+                     estimates_only=estimates_only, missing=missing,
+                     start_retry=None if retry_note is None else dict(
+                         first_converged=retry_note.first_converged,
+                         first_admissible=retry_note.first_admissible,
+                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
+                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _retry_if_doubtful(cm, core, stats, opt, max_iter):
+    """Refit from other starting values when the first fit did not converge or has a negative variance.
+
+    Returns the kept optimiser result and a :class:`validate.sem.retry.RetryReport` (None when the
+    first fit was not doubtful).
+    """
+    from .retry import needs_retry, retry_ml
+    if cm.nfree == 0 or not needs_retry(cm, opt):
+        return opt, None
+    return retry_ml(cm, core, stats, opt, max_iter=max_iter)
 
 
 def _baseline(spec, cm, stats):
