@@ -54,10 +54,7 @@ KNOWN_GAPS: dict[str, tuple[set, str]] = {
                          "WLSMV does not report lavaan's robust CFI/TLI/RMSEA yet (validate/sem/wlsmv.py)"),
 }
 #: models that do not agree yet (xfail, strict: the test fails once they do)
-NOT_YET: dict[str, str] = dict.fromkeys(
-    ["hs_constraint_sum", "hs_constraint_inequality_active", "hs_constraint_ratio", "hs_constraint_inequality_inactive",
-     "tutorial_constraint_nonlinear", "tutorial_constraint_both"],
-    "general (nonlinear, inequality) constraints are not applied yet")
+NOT_YET: dict[str, str] = {}
 
 
 @cache

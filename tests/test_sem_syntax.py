@@ -176,3 +176,16 @@ def test_unknown_and_unsupported_options_are_refused():
     for kwargs, message in cases:
         with pytest.raises(VccError, match=message):
             fit_sem("f =~ x1 + x2 + x3", df, **kwargs)
+
+
+def test_general_constraints_with_fiml_are_refused():
+    import numpy as np
+    import pandas as pd
+
+    from validate.sem import ModelError, fit_sem
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["x1", "x2", "x3"])
+    df.iloc[0, 0] = np.nan
+    with pytest.raises(ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with "
+                                         "missing='fiml'"):
+        fit_sem("f =~ x1 + a*x2 + b*x3\na + b == 2", df, missing="fiml")

@@ -649,9 +649,10 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                               auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
                               missing=missing, std_lv=std_lv, orthogonal=orthogonal,
                               group_partial=group_partial)
-    if spec.constraints:
+    if spec.constraints and missing == "fiml":
         raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
-                         + ") are not implemented yet; equality between two labels ('a == b') is")
+                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
+                         "write equality between two labels by giving them the same label")
     Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
     size_warnings = check_data(spec, Ys, labels, spec.nfree)
     pats = None
@@ -685,10 +686,13 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     if start is not None:
         theta0 = start_from(theta0, core, start.params)
     retry_note = None
+    cons = cons_active = None
     if pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
         if start is None:
             opt, retry_note = _retry_if_doubtful(cm, core, stats, opt, max_iter)
+        if spec.constraints:
+            opt, cons, cons_active = _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter)
     else:
         from .estimate import OptResult
         from .fiml import fiml_fit
@@ -735,6 +739,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 from .robust_fiml import fiml_casewise_scores, fiml_sandwich
                 B0 = fiml_casewise_scores(cm, theta, pats)
                 vcov, _ = fiml_sandwich(A_obs, B0)
+        elif cons is not None:
+            vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
+                                                names, warnings)
         elif estimator == "ML":
             info = expected_information(cm, theta, stats)
             inv = info_inverse(info * N, names, warnings) if info is not None else None
@@ -820,6 +827,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         notes.append(ESTIMATES_ONLY_NOTE)
     else:
         fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
+                            n_eq=0 if cons is None else cons.n_eq,
+                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
+                                A_obs, cons, theta, cons_active),
                             pats=pats, h1_logl=h1_logl, notes=notes)
 
     # ---- R2 -----------------------------------------------------------------------
@@ -848,6 +858,68 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                          first_admissible=retry_note.first_admissible,
                          first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
                          kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
+    """Refit under the general (``==``, ``<``, ``>``) constraints from the unconstrained solution.
+
+    Returns the optimiser result, the :class:`validate.sem.constraints.ConstraintSet` and the
+    indices of the active constraints.
+    """
+    from .constraints import ConstraintSet, constrained_ml
+    cons = ConstraintSet(spec, core)
+    start_theta = opt.theta if opt.converged else theta0
+    res, active = constrained_ml(cm, stats, cons, start_theta, max_iter=max_iter)
+    if not res.converged and opt.converged:  # try once more from the default start
+        res2, active2 = constrained_ml(cm, stats, cons, theta0, max_iter=max_iter)
+        if res2.converged:
+            res, active = res2, active2
+    return res, cons, active
+
+
+def _constrained_a_inv(A_obs, cons, theta, active):
+    from .constraints import projected_inverse
+    try:
+        return projected_inverse(A_obs, cons.jacobian(theta)[active])
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _constrained_vcov(cm, theta, stats, Ys, cons, active, estimator, names, warnings):
+    """lavaan's constrained covariance matrix of the estimates (see :mod:`validate.sem.constraints`).
+
+    Returns (vcov, A_obs, B0); A_obs and B0 only for MLR.
+    """
+    from .constraints import projected_inverse
+    N = stats.ntotal
+    J = cons.jacobian(theta)[active]
+    info = expected_information(cm, theta, stats)
+    if info is None:
+        return None, None, None
+    # identification: the information in the directions the constraints leave free
+    Pinfo = _null_info(info, J)
+    if info_inverse(Pinfo * N, [f"constrained direction {k + 1}" for k in range(len(Pinfo))],
+                    warnings) is None:
+        return None, None, None
+    try:
+        if estimator == "ML":
+            return projected_inverse(info, J) / N, None, None
+        from .robust import sandwich
+        _, A_obs, B0 = sandwich(cm, theta, stats, Ys)
+        Ai = projected_inverse(A_obs, J)
+        B = sum(w * b for w, b in zip(stats.weights, B0))
+        return Ai @ B @ Ai / N, A_obs, B0
+    except np.linalg.LinAlgError:
+        warnings.append("the information matrix restricted by the constraints is singular; standard "
+                        "errors could not be computed (the model may not be identified)")
+        return None, None, None
+
+
+def _null_info(info, J):
+    """The information in the directions the constraints leave free (for the identification check)."""
+    from scipy import linalg
+    P = linalg.null_space(J) if len(J) else np.eye(len(info))
+    return P.T @ info @ P
 
 
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):
@@ -921,10 +993,13 @@ def _baseline_model(spec, cm, stats):
 
 
 def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
-                  h1_logl=None, notes=None):
+                  h1_logl=None, notes=None, n_eq=0, a_inv=None):
+    """Fit measures; ``n_eq`` general equality constraints count as parameters fewer (lavaan's
+    npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``) replaces ``A_obs^-1`` in
+    the Yuan-Bentler trace."""
     N = stats.ntotal
     G = cm.ngroups
-    q = cm.nfree
+    q = cm.nfree - n_eq
     p = cm.p
     nx = len(spec.ov_x)
     ndat = G * (p * (p + 1) // 2 + (p if cm.meanstructure else 0)
@@ -1012,7 +1087,9 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     if estimator == "MLR" and A_obs is not None and df > 0 and pats is None:
         from .robust import h1_trace, sandwich, yb_trace
         tr_h1 = h1_trace(cm, Ys, stats)
-        c = (tr_h1 - yb_trace(A_obs, B0, stats)) / df
+        tr_h0 = (yb_trace(A_obs, B0, stats) if a_inv is None else
+                 float(sum(w * np.sum(b * a_inv.T) for w, b in zip(stats.weights, B0))))
+        c = (tr_h1 - tr_h0) / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
