@@ -74,3 +74,118 @@ def test_syntax_errors_name_line_and_token(text, line, token):
     assert ei.value.token == token
     assert f"line {line}" in str(ei.value) and token in str(ei.value)
     assert isinstance(ei.value, ValueError)
+
+
+# ---- lavaan options and syntax a researcher writes (issue 19) ---------------------------------
+def _row(pt, lhs, op, rhs, group=1):
+    sel = pt[(pt.lhs == lhs) & (pt.op == op) & (pt.rhs == rhs) & (pt.group == group)]
+    assert len(sel) == 1, (lhs, op, rhs, group)
+    return sel.iloc[0]
+
+
+def test_fixed_x_false_frees_covariances_among_covariates():
+    spec = parse_model("visual =~ x1 + x2 + x3\nvisual ~ sex + ageyr", fixed_x=False)
+    pt = spec.partable
+    assert spec.ov_x == [] and spec.ov_x_random == ["sex", "ageyr"]
+    for lhs, rhs in (("sex", "sex"), ("sex", "ageyr"), ("ageyr", "ageyr")):
+        assert _row(pt, lhs, "~~", rhs)["free"] > 0
+    fixed = parse_model("visual =~ x1 + x2 + x3\nvisual ~ sex + ageyr")
+    assert _row(fixed.partable, "sex", "~~", "ageyr")["free"] == 0 and fixed.ov_x == ["sex", "ageyr"]
+    assert spec.nfree == fixed.nfree + 3
+
+
+def test_std_lv_orthogonal_and_single_indicator():
+    pt = parse_model(HS, std_lv=True).partable
+    assert (pt[pt.op == "=~"]["free"] > 0).all()
+    assert (pt[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(["visual", "textual", "speed"])]["ustart"] == 1).all()
+    pt = parse_model(HS, orthogonal=True).partable
+    assert _row(pt, "visual", "~~", "textual")["free"] == 0
+    pt = parse_model(HS + "\nvisual ~~ speed", orthogonal=True).partable
+    assert _row(pt, "visual", "~~", "speed")["free"] > 0  # written in the syntax: stays free
+    pt = parse_model("visual =~ x1 + x2 + x3\nf9 =~ x9\nf9 ~ visual").partable
+    assert _row(pt, "x9", "~~", "x9")["free"] == 0 and _row(pt, "x9", "~~", "x9")["ustart"] == 0
+
+
+def test_std_lv_with_equal_loadings_frees_later_group_variances():
+    pt = parse_model(HS, ngroups=2, group_equal=["loadings"], std_lv=True).partable
+    assert _row(pt, "visual", "~~", "visual", 1)["free"] == 0
+    assert _row(pt, "visual", "~~", "visual", 2)["free"] > 0
+
+
+def test_group_partial_exempts_parameters():
+    spec = parse_model(HS, ngroups=2, group_equal=["loadings", "intercepts"],
+                       group_partial=["visual=~x2", "x7 ~ 1"])
+    pt = spec.partable
+    assert _row(pt, "visual", "=~", "x2", 1)["free"] != _row(pt, "visual", "=~", "x2", 2)["free"]
+    assert _row(pt, "x7", "~1", "", 1)["free"] != _row(pt, "x7", "~1", "", 2)["free"]
+    assert _row(pt, "visual", "=~", "x3", 1)["free"] == _row(pt, "visual", "=~", "x3", 2)["free"]
+    with pytest.raises(ModelSyntaxError, match="cannot read the group_partial entry 'visual'"):
+        parse_model(HS, ngroups=2, group_equal=["loadings"], group_partial=["visual"])
+
+
+def test_growth_defaults():
+    spec = parse_model("i =~ 1*t1 + 1*t2 + 1*t3\ns =~ 0*t1 + 1*t2 + 2*t3", kind="growth")
+    pt = spec.partable
+    assert spec.meanstructure
+    assert _row(pt, "t1", "~1", "")["free"] == 0 and _row(pt, "i", "~1", "")["free"] > 0
+
+
+def test_equal_modifier_and_interaction_term():
+    pt = parse_model('visual =~ x1 + x2 + equal("visual=~x2")*x3').partable
+    assert _row(pt, "visual", "=~", "x2")["free"] == _row(pt, "visual", "=~", "x3")["free"] > 0
+    spec = parse_model("x9 ~ x7 + x8 + x7:x8")
+    assert spec.ov_x == ["x7", "x8", "x7:x8"]
+    with pytest.raises(ModelSyntaxError, match="can only be a predictor in a regression"):
+        parse_model("f =~ x1 + x7:x8")
+
+
+def test_general_constraints_are_parsed():
+    spec = parse_model("visual =~ x1 + a*x2 + b*x3\na + b == 2\nb1 := a*b\na < 0.5\nb > exp(a - 1)")
+    assert [c.op for c in spec.constraints] == ["==", "<", ">"]
+    assert spec.constraints[1].value({"a": 0.4}) == pytest.approx(0.1)  # holds when >= 0
+    with pytest.raises(ModelSyntaxError, match="unknown label in '==' constraint"):
+        parse_model("visual =~ x1 + a*x2 + b*x3\na + c == 2")
+
+
+@pytest.mark.parametrize("model, message", [
+    ("f <~ x1 + x2 + x3\ny ~ f", "formative composites \\('<~'\\) are not supported"),
+    ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
+    ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
+    ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),
+])
+def test_unsupported_syntax_is_refused_by_name(model, message):
+    with pytest.raises(ModelSyntaxError, match=message):
+        parse_model(model)
+
+
+def test_unknown_and_unsupported_options_are_refused():
+    import pandas as pd
+
+    from instruments.errors import VccError
+    from validate.sem import fit_sem
+    df = pd.DataFrame({"x1": [1.0, 2, 3, 4], "x2": [2.0, 1, 4, 3], "x3": [1.0, 3, 2, 5]})
+    cases = [
+        ({"std.lv": True}, "option 'std.lv' is written 'std_lv' in Python"),
+        ({"se": "bootstrap"}, "se='bootstrap' is not supported; bootstrap intervals"),
+        ({"se": "robust"}, "use estimator='MLR'"),
+        ({"test": "satorra.bentler"}, "lavaan's option 'test' is not supported"),
+        ({"parameterization": "theta"}, "the theta parameterisation is not implemented"),
+        ({"wibble": 1}, "unknown option 'wibble'; the options are estimator, group"),
+        ({"estimator": "MLM"}, "estimator 'MLM' is not supported .* the nearest is 'MLR'"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(VccError, match=message):
+            fit_sem("f =~ x1 + x2 + x3", df, **kwargs)
+
+
+def test_general_constraints_with_fiml_are_refused():
+    import numpy as np
+    import pandas as pd
+
+    from validate.sem import ModelError, fit_sem
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["x1", "x2", "x3"])
+    df.iloc[0, 0] = np.nan
+    with pytest.raises(ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with "
+                                         "missing='fiml'"):
+        fit_sem("f =~ x1 + a*x2 + b*x3\na + b == 2", df, missing="fiml")

@@ -44,6 +44,7 @@ def prepare_data(spec: ModelSpec, data, group, missing):
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     ov = spec.ov_names
+    data = _with_interactions(data, ov)
     absent = [v for v in ov if v not in data.columns]
     if absent:
         v = absent[0]
@@ -80,6 +81,29 @@ def prepare_data(spec: ModelSpec, data, group, missing):
         sub = df if lab is None else df[df[group] == lab]
         Ys.append(sub[ov].to_numpy(dtype=float))
     return Ys, labels, n_before - len(df)
+
+
+def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
+    """Add the product column of every observed interaction term (``x7:x8``) the model names.
+
+    As lavaan: the product of the raw (uncentred) columns, made before listwise deletion; a column
+    of the data that already has the name is used as it is.
+    """
+    inter = [v for v in ov if ":" in v and v not in data.columns]
+    if not inter:
+        return data
+    extra = {}
+    for v in inter:
+        parts = v.split(":")
+        absent = [c for c in parts if c not in data.columns]
+        if absent:
+            continue  # reported as an unknown variable below
+        prod = None
+        for c in parts:
+            col = pd.to_numeric(data[c], errors="coerce")
+            prod = col if prod is None else prod * col
+        extra[v] = prod
+    return data.assign(**extra) if extra else data
 
 
 def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_all) -> pd.DataFrame:
@@ -197,6 +221,11 @@ class SemResult:
     estimates_only : bool
         Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
     missing : {"listwise", "fiml"}
+    start_retry : dict or None
+        Set when the first fit did not converge or stopped at a negative variance and the model
+        was refitted from other starting values (:mod:`validate.sem.retry`): ``first_converged``,
+        ``first_admissible``, ``first_chisq``, ``chisq`` (of the kept solution), ``kept`` (which
+        start gave it), ``refits``, ``changed`` (did the retry change the solution).
     ordinal : validate.sem.ordinal.OrdinalMoments or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
         (``sample_cov`` then holds the polychoric correlations).
@@ -226,6 +255,7 @@ class SemResult:
     ordinal: object = field(repr=False, default=None)
     estimates_only: bool = False
     missing: str = "listwise"
+    start_retry: dict | None = None
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -273,7 +303,7 @@ class SemResult:
                           warnings=list(self.warnings), notes=list(self.notes), n=self.n,
                           nobs_per_group=self.nobs_per_group,
                           group_labels=[None if g is None else str(g) for g in self.group_labels],
-                          parameters=params, fit=self.fit, r2=self.r2))
+                          parameters=params, fit=self.fit, r2=self.r2, start_retry=self.start_retry))
 
 
 # ----------------------------------------------------------------------------
@@ -445,7 +475,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: SemResult | None = None, estimates_only: bool = False) -> SemResult:
+            start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
+            orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
+            **unknown) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -468,9 +500,16 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     missing : {"listwise", "fiml"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
         the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
-    kind : {"sem", "cfa"}
-    auto_cov_y, fixed_x, meanstructure
-        lavaan's options of the same name.
+    kind : {"sem", "cfa", "growth"}
+        ``"growth"`` is lavaan's ``growth()`` (observed intercepts fixed at 0, latent means free).
+    auto_cov_y, fixed_x, meanstructure, std_lv, orthogonal, group_partial
+        lavaan's options of the same name (``auto.cov.y``, ``fixed.x``, ``std.lv``,
+        ``group.partial``, ...). With ``fixed_x=False`` the variances, covariances (and means) of
+        exogenous observed covariates are free parameters, as in lavaan.
+    se : {"standard"}
+        Standard errors from the (expected, or observed for FIML) information matrix, robust for
+        MLR. Other choices are refused with the supported way (bootstrap intervals of effects are
+        made by the structural analysis, see :mod:`validate.structural.bootstrap`).
     max_iter : int
         Iteration limit of the optimiser.
     start : SemResult, optional
@@ -500,11 +539,72 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     ------
     ModelSyntaxError, UnknownVariableError, ModelError
     """
+    _check_options(unknown, se=se, estimator=estimator)
+    extra = dict(std_lv=bool(std_lv), orthogonal=bool(orthogonal), group_partial=group_partial)
+    if any(extra.values()) and str(estimator).upper() == "WLSMV":
+        raise ModelError("std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
+                         "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
+                         "'f1 ~~ 0*f2')")
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
-                        estimates_only=bool(estimates_only))
+                        estimates_only=bool(estimates_only), **{k: v for k, v in extra.items() if v})
+
+
+#: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
+_FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
+                    "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
+                    "orthogonal", "se")
+_REFUSED_OPTIONS = {
+    "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
+            "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
+    "bootstrap": "bootstrap intervals of indirect and total effects are made by the structural "
+                 "analysis (validate.structural.bootstrap; the 'bootstrap' setting of `vcc run`)",
+    "parameterization": "WLSMV uses the delta parameterisation only; the theta parameterisation is "
+                        "not implemented",
+    "int_ov_free": "use kind='growth' (observed intercepts fixed at 0, latent means free) or write "
+                   "the intercepts in the syntax ('x1 ~ 0*1')",
+    "int_lv_free": "use kind='growth' or write the latent means in the syntax ('f ~ 1')",
+    "auto_fix_first": "write the scaling in the syntax ('f =~ NA*x1 + x2; f ~~ 1*f') or use std_lv=True",
+    "conditional_x": "fixed_x=True fits the model conditional on the covariates' sample moments",
+    "likelihood": "the normal likelihood with divisor N (lavaan's default, likelihood='normal') is used",
+    "information": "the expected information is used for complete data (observed for FIML), as lavaan",
+    "sampling_weights": "sampling weights are not supported",
+    "cluster": "cluster-robust standard errors are not supported",
+    "orthogonal_x": "use orthogonal=True, or fix the covariances in the syntax ('f1 ~~ 0*f2')",
+    "orthogonal_y": "use orthogonal=True, or fix the covariances in the syntax ('f1 ~~ 0*f2')",
+    "std_ov": "standardise the columns of the data before fitting",
+}
+
+
+def _check_options(unknown: dict, *, se, estimator) -> None:
+    """Refuse lavaan options that fit_sem does not have, naming the supported way (never ignore one)."""
+    from instruments.errors import InputError
+    for key in unknown:
+        name = str(key).replace(".", "_")
+        if name in _FIT_SEM_OPTIONS:
+            raise InputError(f"fit_sem: option {key!r} is written {name!r} in Python (lavaan's dots become "
+                             "underscores)")
+        if name in _REFUSED_OPTIONS:
+            raise InputError(f"fit_sem: lavaan's option {key!r} is not supported: {_REFUSED_OPTIONS[name]}")
+        raise InputError(f"fit_sem: unknown option {key!r}; the options are {', '.join(_FIT_SEM_OPTIONS)}")
+    se_name = "standard" if se is None else str(se).lower()
+    if se_name in ("standard", "default"):
+        return
+    if se_name in ("robust", "robust.huber.white", "robust.sem"):
+        want = "estimator='MLR'" if se_name != "robust.sem" else "estimator='WLSMV' (ordered items)"
+        raise InputError(f"fit_sem: se={se!r} is chosen through the estimator here: use {want} "
+                         f"(estimator={estimator!r} was given)")
+    if se_name == "bootstrap":
+        raise InputError("fit_sem: se='bootstrap' is not supported; " + _REFUSED_OPTIONS["bootstrap"]
+                         + ". Standard errors here come from the information matrix (robust with "
+                         "estimator='MLR')")
+    if se_name == "none":
+        raise InputError("fit_sem: se='none' is written estimates_only=True here (no standard errors, "
+                         "no fit measures)")
+    raise InputError(f"fit_sem: se={se!r} is not supported; the choice is se='standard' "
+                     "(with estimator='MLR' for robust standard errors)")
 
 
 ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
@@ -512,10 +612,20 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter, ordered=None, start=None, estimates_only=False):
+             meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
+             orthogonal=False, group_partial=()):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV')")
+        hint = ""
+        if estimator.startswith("MLM"):
+            hint = ("; the nearest is 'MLR' (robust standard errors and the Yuan-Bentler scaled test, "
+                    "asymptotically equivalent to the Satorra-Bentler test of 'MLM' with complete data "
+                    "but not equal to it)")
+        elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
+            hint = "; for ordered (Likert) items use 'WLSMV'"
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint}")
+    if kind == "growth" and estimator == "WLSMV":
+        raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
         from .wlsmv import fit_wlsmv
         return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
@@ -536,8 +646,13 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         if ngroups < 1:
             raise ModelError(f"group column {group!r} has no values")
     spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
-                       auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
-                       missing=missing)
+                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
+                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
+                              group_partial=group_partial)
+    if spec.constraints and missing == "fiml":
+        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
+                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
+                         "write equality between two labels by giving them the same label")
     Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
     size_warnings = check_data(spec, Ys, labels, spec.nfree)
     pats = None
@@ -570,14 +685,22 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     theta0 = start_values(cm, core, stats)
     if start is not None:
         theta0 = start_from(theta0, core, start.params)
+    retry_note = None
+    cons = cons_active = None
     if pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        if start is None:
+            opt, retry_note = _retry_if_doubtful(cm, core, stats, opt, max_iter)
+        if spec.constraints:
+            opt, cons, cons_active = _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter)
     else:
         from .estimate import OptResult
         from .fiml import fiml_fit
         if not covered:
             # start from the ML solution on the EM moments (close to the FIML one)
             opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+            if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
+                opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
             if opt0.converged:
                 theta0 = opt0.theta
         th, Fm, conv, its = fiml_fit(cm, pats, theta0, max_iter=max_iter)
@@ -616,6 +739,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 from .robust_fiml import fiml_casewise_scores, fiml_sandwich
                 B0 = fiml_casewise_scores(cm, theta, pats)
                 vcov, _ = fiml_sandwich(A_obs, B0)
+        elif cons is not None:
+            vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
+                                                names, warnings)
         elif estimator == "ML":
             info = expected_information(cm, theta, stats)
             inv = info_inverse(info * N, names, warnings) if info is not None else None
@@ -701,6 +827,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         notes.append(ESTIMATES_ONLY_NOTE)
     else:
         fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
+                            n_eq=0 if cons is None else cons.n_eq,
+                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
+                                A_obs, cons, theta, cons_active),
                             pats=pats, h1_logl=h1_logl, notes=notes)
 
     # ---- R2 -----------------------------------------------------------------------
@@ -715,18 +844,103 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         r2_groups.append(d)
     r2 = r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
 
+    if retry_note is not None:
+        notes.append(retry_note.message())
     return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
                      warnings=warnings, params=table, fit=fit, r2=r2, n=N,
                      nobs_per_group=list(stats.nobs), group_labels=labels,
                      implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
                      sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
                      iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys, notes=notes,
-                     estimates_only=estimates_only, missing=missing)
+                     estimates_only=estimates_only, missing=missing,
+                     start_retry=None if retry_note is None else dict(
+                         first_converged=retry_note.first_converged,
+                         first_admissible=retry_note.first_admissible,
+                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
+                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
+    """Refit under the general (``==``, ``<``, ``>``) constraints from the unconstrained solution.
+
+    Returns the optimiser result, the :class:`validate.sem.constraints.ConstraintSet` and the
+    indices of the active constraints.
+    """
+    from .constraints import ConstraintSet, constrained_ml
+    cons = ConstraintSet(spec, core)
+    start_theta = opt.theta if opt.converged else theta0
+    res, active = constrained_ml(cm, stats, cons, start_theta, max_iter=max_iter)
+    if not res.converged and opt.converged:  # try once more from the default start
+        res2, active2 = constrained_ml(cm, stats, cons, theta0, max_iter=max_iter)
+        if res2.converged:
+            res, active = res2, active2
+    return res, cons, active
+
+
+def _constrained_a_inv(A_obs, cons, theta, active):
+    from .constraints import projected_inverse
+    try:
+        return projected_inverse(A_obs, cons.jacobian(theta)[active])
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _constrained_vcov(cm, theta, stats, Ys, cons, active, estimator, names, warnings):
+    """lavaan's constrained covariance matrix of the estimates (see :mod:`validate.sem.constraints`).
+
+    Returns (vcov, A_obs, B0); A_obs and B0 only for MLR.
+    """
+    from .constraints import projected_inverse
+    N = stats.ntotal
+    J = cons.jacobian(theta)[active]
+    info = expected_information(cm, theta, stats)
+    if info is None:
+        return None, None, None
+    # identification: the information in the directions the constraints leave free
+    Pinfo = _null_info(info, J)
+    if info_inverse(Pinfo * N, [f"constrained direction {k + 1}" for k in range(len(Pinfo))],
+                    warnings) is None:
+        return None, None, None
+    try:
+        if estimator == "ML":
+            return projected_inverse(info, J) / N, None, None
+        from .robust import sandwich
+        _, A_obs, B0 = sandwich(cm, theta, stats, Ys)
+        Ai = projected_inverse(A_obs, J)
+        B = sum(w * b for w, b in zip(stats.weights, B0))
+        return Ai @ B @ Ai / N, A_obs, B0
+    except np.linalg.LinAlgError:
+        warnings.append("the information matrix restricted by the constraints is singular; standard "
+                        "errors could not be computed (the model may not be identified)")
+        return None, None, None
+
+
+def _null_info(info, J):
+    """The information in the directions the constraints leave free (for the identification check)."""
+    from scipy import linalg
+    P = linalg.null_space(J) if len(J) else np.eye(len(info))
+    return P.T @ info @ P
+
+
+def _retry_if_doubtful(cm, core, stats, opt, max_iter):
+    """Refit from other starting values when the first fit did not converge or has a negative variance.
+
+    Returns the kept optimiser result and a :class:`validate.sem.retry.RetryReport` (None when the
+    first fit was not doubtful).
+    """
+    from .retry import needs_retry, retry_ml
+    if cm.nfree == 0 or not needs_retry(cm, opt):
+        return opt, None
+    return retry_ml(cm, core, stats, opt, max_iter=max_iter)
 
 
 def _baseline(spec, cm, stats):
-    """Independence model: chisq, df, and a compiled baseline model + theta (for MLR)."""
-    ov_x = [v for v in spec.ov_x]
+    """Independence model: chisq, df, and a compiled baseline model + theta (for MLR).
+
+    As lavaan, the covariances among exogenous covariates stay in the baseline model, fixed at
+    their sample values (``fixed_x=True``) or free (``fixed_x=False``, the same chi-square).
+    """
+    ov_x = list(spec.ov_x) + list(getattr(spec, "ov_x_random", []))
     xi = [cm.ov_names.index(v) for v in ov_x]
     nox = [i for i in range(cm.p) if i not in xi]
     chisq = 0.0
@@ -756,6 +970,14 @@ def _baseline_model(spec, cm, stats):
             for b in range(a, len(spec.ov_x)):
                 rows.append(dict(lhs=spec.ov_x[a], op="~~", rhs=spec.ov_x[b], group=g + 1, free=0,
                                  ustart=np.nan, exo=1))
+        # fixed_x=False: the covariances among the covariates are free in the baseline too
+        xr = [cm.ov_names.index(v) for v in getattr(spec, "ov_x_random", [])]
+        for a in range(len(xr)):
+            for b in range(a + 1, len(xr)):
+                pid += 1
+                rows.append(dict(lhs=cm.ov_names[xr[a]], op="~~", rhs=cm.ov_names[xr[b]], group=g + 1,
+                                 free=pid, ustart=np.nan, exo=0))
+                theta.append(stats.cov[g][xr[a], xr[b]])
         if cm.meanstructure:
             for i, v in enumerate(cm.ov_names):
                 if v in spec.ov_x:
@@ -771,10 +993,13 @@ def _baseline_model(spec, cm, stats):
 
 
 def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
-                  h1_logl=None, notes=None):
+                  h1_logl=None, notes=None, n_eq=0, a_inv=None):
+    """Fit measures; ``n_eq`` general equality constraints count as parameters fewer (lavaan's
+    npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``) replaces ``A_obs^-1`` in
+    the Yuan-Bentler trace."""
     N = stats.ntotal
     G = cm.ngroups
-    q = cm.nfree
+    q = cm.nfree - n_eq
     p = cm.p
     nx = len(spec.ov_x)
     ndat = G * (p * (p + 1) // 2 + (p if cm.meanstructure else 0)
@@ -876,7 +1101,9 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     if estimator == "MLR" and A_obs is not None and df > 0 and pats is None:
         from .robust import h1_trace, sandwich, yb_trace
         tr_h1 = h1_trace(cm, Ys, stats)
-        c = (tr_h1 - yb_trace(A_obs, B0, stats)) / df
+        tr_h0 = (yb_trace(A_obs, B0, stats) if a_inv is None else
+                 float(sum(w * np.sum(b * a_inv.T) for w, b in zip(stats.weights, B0))))
+        c = (tr_h1 - tr_h0) / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf

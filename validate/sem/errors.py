@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from instruments.errors import InputError
+
 __all__ = ["ModelError", "ModelSyntaxError", "SemError", "UnknownVariableError"]
 
 
-class SemError(ValueError):
-    """Base class of every error raised by :mod:`validate.sem`."""
+class SemError(InputError):
+    """Base class of every error raised by :mod:`validate.sem`.
+
+    An :class:`instruments.errors.InputError` (so a ``ValueError`` and a ``VccError``): the model,
+    data or option is the user's to fix, and the command line reports it with exit code 2.
+    """
 
 
 class ModelSyntaxError(SemError):

@@ -41,7 +41,7 @@ import pandas as pd
 from .errors import ModelSyntaxError
 from .expr import Expression, parse_expression
 
-__all__ = ["GROUP_EQUAL_CHOICES", "ModelSpec", "parse_model", "parse_statements"]
+__all__ = ["GROUP_EQUAL_CHOICES", "Constraint", "ModelSpec", "parse_model", "parse_statements"]
 
 GROUP_EQUAL_CHOICES = (
     "loadings", "intercepts", "means", "regressions", "residuals",
@@ -50,6 +50,10 @@ GROUP_EQUAL_CHOICES = (
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_INTERACTION = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*(:[A-Za-z_.][A-Za-z0-9_.]*)+$")
+_EQUAL_REF = "__equal__:"
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
+_EFA = re.compile(r"\befa\s*\(")
 _OPS = re.compile(r":=|=~|~~|~\*~|<~|==|~|<|>|\|")
 
 
@@ -136,6 +140,11 @@ def _parse_modifier(mod: _Mod, text: str, line: int) -> None:
                 raise ModelSyntaxError("start() needs numbers", line, text)
             mod.start = tuple(v for _, v in vals)
             return
+        if fun == "equal" and _OPS.search(inner):
+            # equal("textual=~x5"): the same value as another parameter, named by lhs op rhs
+            target = inner.strip().strip("'\"").replace(" ", "")
+            mod.label = (_EQUAL_REF + target,)
+            return
         vals = _vector(inner, line)
         if fun in ("label", "equal"):
             if any(k != "label" for k, _ in vals):
@@ -173,6 +182,18 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         raise ModelSyntaxError("the model text is empty")
     chunks: list[list] = []  # [text, line]
     for lineno, raw in enumerate(model.splitlines(), start=1):
+        if _EFA.search(_strip_comment(raw)):
+            raise ModelSyntaxError(
+                "exploratory SEM blocks (efa(\"...\")* modifiers) are not supported; run an "
+                "exploratory factor analysis (validate.measurement.efa) to choose the items, then "
+                "write the confirmatory model with '=~'", lineno, _EFA.search(raw).group(0))
+        for kw, what in (("rv(", "random-variance modifiers rv()"), ("prior(", "Bayesian priors prior()"),
+                         ("lower(", "bounds lower()"), ("upper(", "bounds upper()")):
+            if re.search(r"(^|[^A-Za-z0-9_.])" + re.escape(kw), _strip_comment(raw)):
+                raise ModelSyntaxError(f"{what} are not supported; write an inequality constraint "
+                                       "instead (label the parameter, then e.g. 'a > 0')"
+                                       if kw in ("lower(", "upper(") else f"{what} are not supported",
+                                       lineno, kw[:-1])
         for piece in _strip_comment(raw).split(";"):
             piece = piece.strip()
             if not piece:
@@ -190,8 +211,14 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         m = _OPS.search(text)
         op = m.group(0)
         lhs_txt, rhs_txt = text[: m.start()].strip(), text[m.end():].strip()
-        if op in ("~*~", "<~", "<", ">"):
-            raise ModelSyntaxError(f"operator {op!r} is not supported", lineno, op)
+        if op == "~*~":
+            raise ModelSyntaxError("operator '~*~' (scale factors) is not supported; scale factors of "
+                                   "ordered items are fixed at 1 (delta parameterisation)", lineno, op)
+        if op == "<~":
+            raise ModelSyntaxError(
+                "formative composites ('<~') are not supported; write the composite as a latent "
+                "variable with zero residual variance instead (f =~ 0; f ~ 1*x1 + x2 + x3; "
+                "f ~~ 0*f), or use the PLS-SEM path of the toolkit", lineno, op)
         if not lhs_txt:
             raise ModelSyntaxError("missing left-hand side", lineno, op)
         if not rhs_txt:
@@ -201,14 +228,12 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
                 raise ModelSyntaxError("bad name for a defined parameter", lineno, lhs_txt)
             defined.append((lhs_txt, rhs_txt.replace(" ", ""), lineno))
             continue
-        if op == "==":
-            for side in (lhs_txt, rhs_txt):
-                if not _IDENT.match(side):
-                    raise ModelSyntaxError("'==' needs two parameter labels", lineno, side)
-            statements.append(Statement(lhs_txt, "==", rhs_txt, lineno))
+        if op in ("==", "<", ">"):
+            statements.append(Statement(lhs_txt.replace(" ", ""), op, rhs_txt.replace(" ", ""), lineno))
             continue
-        if _OPS.search(rhs_txt):
-            raise ModelSyntaxError("more than one operator in a statement", lineno, _OPS.search(rhs_txt).group(0))
+        if _OPS.search(_QUOTED.sub("", rhs_txt)):
+            raise ModelSyntaxError("more than one operator in a statement", lineno,
+                                   _OPS.search(_QUOTED.sub("", rhs_txt)).group(0))
         lhs_list = _split_plus(lhs_txt)
         for lv in lhs_list:
             if not _IDENT.match(lv):
@@ -225,7 +250,13 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
                 for lv in lhs_list:
                     statements.append(Statement(lv, "~1", "", lineno, mod))
                 continue
-            if not _IDENT.match(var):
+            if op == "~" and _INTERACTION.match(var):
+                pass  # observed interaction term: the product column is made from the data
+            elif ":" in var and _INTERACTION.match(var):
+                raise ModelSyntaxError(
+                    f"an interaction term ({var}) can only be a predictor in a regression ('~'); "
+                    "for a latent interaction, build product indicators first", lineno, var)
+            elif not _IDENT.match(var):
                 raise ModelSyntaxError("bad variable name", lineno, var)
             for lv in lhs_list:
                 statements.append(Statement(lv, op, var, lineno, mod))
@@ -256,10 +287,16 @@ class ModelSpec:
     ov_x : list of str
         Exogenous observed covariates whose moments are fixed at sample values
         (``fixed_x=True``).
+    ov_x_random : list of str
+        Exogenous observed covariates with free moments (``fixed_x=False``); lavaan's baseline
+        model keeps their covariances.
     ngroups : int
     meanstructure : bool
     defined : list of (name, Expression)
     nfree : int
+    constraints : list of Constraint
+        General ``==``/``<``/``>`` constraints (an ``==`` between two plain labels is applied by
+        sharing the parameter instead and is not listed).
     """
 
     partable: pd.DataFrame
@@ -272,6 +309,8 @@ class ModelSpec:
     nfree: int
     var_lines: dict
     group_equal: tuple = ()
+    constraints: list = field(default_factory=list)
+    ov_x_random: list = field(default_factory=list)
 
     @property
     def ov_nox(self) -> list:
@@ -318,7 +357,8 @@ def _modval(tup, g):
 def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
                 kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
                 fixed_x: bool = True, missing: str = "listwise",
-                ordered: Mapping[str, int] | None = None) -> ModelSpec:
+                ordered: Mapping[str, int] | None = None, std_lv: bool = False,
+                orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ModelSpec:
     """Parse lavaan syntax and apply ``sem()``/``cfa()`` defaults.
 
     Parameters
@@ -330,8 +370,9 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     group_equal : sequence of str
         Any of ``GROUP_EQUAL_CHOICES``; parameters of these kinds are held
         equal across groups (by sharing a free-parameter index).
-    kind : {"sem", "cfa"}
-        Both apply the same defaults here (as in lavaan).
+    kind : {"sem", "cfa", "growth"}
+        ``"sem"`` and ``"cfa"`` apply the same defaults (as in lavaan); ``"growth"`` is lavaan's
+        ``growth()``: a mean structure, observed intercepts fixed at 0 and latent means free.
     auto_cov_y : bool
         Let residuals of purely dependent variables covary (lavaan default).
     meanstructure : bool or None
@@ -347,6 +388,16 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         yet" (no default thresholds, any ``t<k>`` accepted). Adds lavaan's delta-parameterisation
         defaults for them (see the module notes) and allows ``|`` statements.
         Keys that are not observed variables of the model are ignored.
+    std_lv : bool
+        lavaan's ``std.lv``: latent variances (residual variances of endogenous latent
+        variables) fixed at 1 and every loading free, instead of the first loading fixed at 1.
+        With groups and equal loadings the latent variances of later groups are free.
+    orthogonal : bool
+        lavaan's ``orthogonal``: the default covariances between latent variables are fixed at
+        0 (covariances written in the syntax stay free).
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal``, written as lavaan does (``"visual=~x2"``,
+        ``"x7~1"``, ``"x1~~x1"``).
 
     Returns
     -------
@@ -357,15 +408,19 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     ModelSyntaxError
         With the line number and the offending token.
     """
-    if kind not in ("sem", "cfa"):
-        raise ValueError("kind must be 'sem' or 'cfa'")
+    if kind not in ("sem", "cfa", "growth"):
+        raise ModelSyntaxError(f"kind must be 'sem', 'cfa' or 'growth', not {kind!r}")
     group_equal = tuple(group_equal or ())
     for ge in group_equal:
         if ge not in GROUP_EQUAL_CHOICES:
             raise ModelSyntaxError(f"unknown group_equal entry {ge!r}; choose from {GROUP_EQUAL_CHOICES}")
+    partial = _parse_group_partial(group_partial)
+    growth = kind == "growth"
     stmts, defined_raw = parse_statements(model)
-    eq_stmts = [s for s in stmts if s.op == "=="]
-    stmts = [s for s in stmts if s.op != "=="]
+    con_stmts = [s for s in stmts if s.op in ("==", "<", ">")]
+    stmts = [s for s in stmts if s.op not in ("==", "<", ">")]
+    eq_stmts = [s for s in con_stmts if s.op == "==" and _IDENT.match(s.lhs) and _IDENT.match(s.rhs)]
+    con_stmts = [s for s in con_stmts if s not in eq_stmts]
 
     var_lines: dict[str, int] = {}
     for s in stmts:
@@ -390,12 +445,15 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     ov_int = [s.lhs for s in stmts if s.op == "~1" and s.lhs not in lv_set]
     ov_tmp = _uniq(ov_ind + ov_y_dep + ov_x)
     ov_names = ov_tmp + [v for v in _uniq(ov_cov + ov_int) if v not in ov_tmp]
-    if fixed_x:
-        mentioned = {s.lhs for s in stmts if s.op in ("~~", "~1")} | {s.rhs for s in stmts if s.op == "~~"}
-        ov_x = [v for v in ov_x if v not in mentioned]
-    else:
-        ov_x = []
+    # lavaan: a covariate with a user-written (co)variance or intercept is not exogenous
+    mentioned = {s.lhs for s in stmts if s.op in ("~~", "~1")} | {s.rhs for s in stmts if s.op == "~~"}
+    ov_x = [v for v in ov_x if v not in mentioned]
     ov_nox = [v for v in ov_names if v not in ov_x]
+    # fixed.x = FALSE: the covariates keep their own block of (now free) variances, covariances
+    # and means, in lavaan's order; only the fixed ones are 'ov_x' of the spec
+    ov_x_random = [] if fixed_x else ov_x
+    if not fixed_x:
+        ov_x = []
     lv_x = [v for v in lv_names if v not in v_ind and v not in eqs_y]
     lv_y = [v for v in lv_names if v in eqs_y and v not in v_ind and v not in eqs_x]
     ov_y = [v for v in ov_names if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv_set]
@@ -408,8 +466,21 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
 
     ordered = {v: (None if k is None else int(k)) for v, k in (ordered or {}).items() if v in ov_names}
     _check_ordered(stmts, ordered, ov_names)
-    if meanstructure is None or ordered:  # lavaan: categorical data always have a mean structure
-        meanstructure = ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
+    if meanstructure is None or ordered or growth:  # lavaan: categorical data always have a mean structure
+        meanstructure = (ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
+                         or growth)
+    # lavaan's auto.fix.single: the residual variance of the only indicator of a latent variable
+    # (an indicator of nothing else) is fixed at 0
+    n_ind: dict[str, int] = {}
+    for s_ in stmts:
+        if s_.op == "=~":
+            n_ind[s_.lhs] = n_ind.get(s_.lhs, 0) + 1
+    ind_count: dict[str, int] = {}
+    for s_ in stmts:
+        if s_.op == "=~":
+            ind_count[s_.rhs] = ind_count.get(s_.rhs, 0) + 1
+    single_ind = {s_.rhs for s_ in stmts if s_.op == "=~" and n_ind[s_.lhs] == 1 and s_.lhs != s_.rhs
+                  and ind_count[s_.rhs] == 1 and s_.rhs not in lv_set}
 
     # ---- template rows (one block) -------------------------------------------
     rows: list[dict] = []
@@ -430,9 +501,11 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             raise ModelSyntaxError("parameter specified twice", s.line, f"{s.lhs} {s.op} {s.rhs}".strip())
         seen[k] = len(rows)
         mod = s.mod
-        auto_fix = (s.op == "=~" and first_ind[s.lhs] == s.rhs and mod.fixed is None and not mod.free)
+        auto_fix = (s.op == "=~" and first_ind[s.lhs] == s.rhs and mod.fixed is None and not mod.free
+                    and not std_lv)
+        std_var = 1.0 if (std_lv and s.op == "~~" and s.lhs == s.rhs and s.lhs in lv_set) else None
         rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, mod=mod, auto_fix=auto_fix,
-                         exo=0, line=s.line, default_fixed=None))
+                         exo=0, line=s.line, default_fixed=std_var))
 
     def add_default(lhs, op, rhs, fixed_value=None, exo=0):
         k = key_of(lhs, op, rhs)
@@ -446,19 +519,29 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         for k in range(ordered.get(v) or 0):
             add_default(v, "|", f"t{k + 1}")
     for v in ov_nox + lv_names:
+        if v in ov_x_random:
+            continue
         # residual variances of ordered items follow from the other parameters (delta)
-        add_default(v, "~~", v, fixed_value=np.nan if v in ordered else None)
+        fixed_var = np.nan if v in ordered else (0.0 if v in single_ind else None)
+        if std_lv and v in lv_set:
+            fixed_var = 1.0
+        add_default(v, "~~", v, fixed_value=fixed_var)
+    lv_cov_fixed = 0.0 if orthogonal else None
     if len(lv_x) > 1:
         for i in range(len(lv_x)):
             for j in range(i + 1, len(lv_x)):
-                add_default(lv_x[i], "~~", lv_x[j])
+                add_default(lv_x[i], "~~", lv_x[j], fixed_value=lv_cov_fixed)
     if auto_cov_y and len(lvov_y) > 1:
         for i in range(len(lvov_y)):
             for j in range(i + 1, len(lvov_y)):
-                add_default(lvov_y[i], "~~", lvov_y[j])
+                both_lv = lvov_y[i] in lv_set and lvov_y[j] in lv_set
+                add_default(lvov_y[i], "~~", lvov_y[j], fixed_value=lv_cov_fixed if both_lv else None)
     for j in range(len(ov_x)):
         for i in range(j, len(ov_x)):
             add_default(ov_x[j], "~~", ov_x[i], fixed_value=np.nan, exo=1)
+    for j in range(len(ov_x_random)):
+        for i in range(j, len(ov_x_random)):
+            add_default(ov_x_random[j], "~~", ov_x_random[i])
     for v in ov_names:
         if v in ordered:
             add_default(v, "~*~", v, fixed_value=1.0)
@@ -467,9 +550,9 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             if v in ov_x:
                 add_default(v, "~1", "", fixed_value=np.nan, exo=1)
             else:
-                add_default(v, "~1", "", fixed_value=0.0 if v in ordered else None)
+                add_default(v, "~1", "", fixed_value=0.0 if (v in ordered or growth) else None)
         for v in lv_names:
-            add_default(v, "~1", "", fixed_value=0.0)
+            add_default(v, "~1", "", fixed_value=None if growth else 0.0)
 
     # ---- replicate over groups, decide free/fixed ------------------------------
     def category(r):
@@ -514,6 +597,11 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             if (r["op"] == "~1" and r["lhs"] in lv_set and r["user"] == 0 and g > 0
                     and "intercepts" in group_equal and "means" not in group_equal):
                 free, ustart = True, np.nan
+            # ... and, with std.lv, latent variances in later groups when loadings are equal
+            if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv_set
+                    and r["user"] == 0 and g > 0 and "loadings" in group_equal
+                    and "lv.variances" not in group_equal):
+                free, ustart = True, np.nan
             out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], user=r["user"], group=g + 1,
                             is_free=free, ustart=ustart, start=np.nan if start is None else start,
                             label=label, exo=r["exo"], line=r["line"], cat=category(r)))
@@ -535,6 +623,22 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
 
+    equal_refs = []  # equal("lhs op rhs"): (row, referenced row)
+    row_of = {(r["group"], _partial_key(r["lhs"], r["op"], r["rhs"])): i for i, r in enumerate(out)}
+    for i, r in enumerate(out):
+        if r["label"].startswith(_EQUAL_REF):
+            ref_txt = r["label"][len(_EQUAL_REF):]
+            r["label"] = ""
+            m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.:]*)(=~|~~|~)(.+)$", ref_txt)
+            key = None
+            if m:
+                lhs_, op_, rhs_ = m.groups()
+                key = (lhs_, "~1", "") if (op_ == "~" and rhs_ == "1") else _partial_key(lhs_, op_, rhs_)
+            j = row_of.get((r["group"], key))
+            if j is None:
+                raise ModelSyntaxError("equal() names a parameter that is not in the model", r["line"],
+                                       ref_txt)
+            equal_refs.append((i, j))
     by_label: dict[str, list[int]] = {}
     for i, r in enumerate(out):
         if r["label"]:
@@ -554,11 +658,17 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         for g in range(1, ngroups):
             for t in range(nrow):
                 r1, rg = out[t], out[g * nrow + t]
-                if rg["cat"] in group_equal and r1["is_free"] and rg["is_free"] and not rg["label"]:
+                if (rg["cat"] in group_equal and r1["is_free"] and rg["is_free"] and not rg["label"]
+                        and _partial_key(rg["lhs"], rg["op"], rg["rhs"]) not in partial):
                     union(t, g * nrow + t)
                     rg["label"] = r1["label"] or r1["plabel"]
                     if not r1["label"]:
                         r1["label"] = r1["plabel"]
+    for i, j in equal_refs:
+        if out[i]["is_free"] and out[j]["is_free"]:
+            union(i, j)
+        elif out[i]["is_free"]:
+            out[i]["is_free"], out[i]["ustart"] = False, out[j]["ustart"]
     for s in eq_stmts:
         for side in (s.lhs, s.rhs):
             if side not in by_label:
@@ -594,25 +704,90 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
                         ustart=np.nan, start=np.nan, label=name, exo=0, line=line, cat=None,
                         plabel="", free=0))
 
+    # ---- general (nonlinear) equality and inequality constraints -----------------
+    constraints = []
+    for s_ in con_stmts:
+        lhs_ex, rhs_ex = parse_expression(s_.lhs, s_.line), parse_expression(s_.rhs, s_.line)
+        for nm in sorted(lhs_ex.names | rhs_ex.names):
+            if nm not in known:
+                raise ModelSyntaxError(f"unknown label in '{s_.op}' constraint", s_.line, nm)
+            if nm in by_label and not any(out[i]["is_free"] for i in by_label[nm]):
+                raise ModelSyntaxError(f"'{s_.op}' constraint involves a fixed parameter", s_.line, nm)
+        constraints.append(Constraint(lhs_ex, s_.op, rhs_ex, s_.line))
+
     pt = pd.DataFrame(out)
     pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo",
              "label", "plabel", "line"]]
     return ModelSpec(partable=pt, ov_names=ov_names, lv_names=lv_names, ov_x=ov_x, ngroups=ngroups,
                      meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
-                     var_lines=var_lines, group_equal=group_equal)
+                     var_lines=var_lines, group_equal=group_equal, constraints=constraints,
+                     ov_x_random=list(ov_x_random))
+
+
+def _partial_key(lhs: str, op: str, rhs: str) -> tuple:
+    if op == "~~":
+        return (op,) + tuple(sorted((lhs, rhs)))
+    return (lhs, op, rhs)
+
+
+def _parse_group_partial(group_partial) -> set:
+    """``("visual=~x2", "x7~1")`` -> a set of parameter keys (``~~`` in either order)."""
+    if isinstance(group_partial, str):
+        group_partial = [group_partial]
+    keys = set()
+    for item in group_partial or ():
+        text = str(item).replace(" ", "")
+        m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.:]*)(=~|~~|~|\|)(.+)$", text)
+        if not m:
+            raise ModelSyntaxError(f"cannot read the group_partial entry {item!r}; write it like "
+                                   "'visual=~x2', 'x7~1' or 'x1~~x1'")
+        lhs, op, rhs = m.groups()
+        if op == "~" and rhs == "1":
+            keys.add((lhs, "~1", ""))
+        else:
+            keys.add(_partial_key(lhs, op, rhs))
+    return keys
+
+
+@dataclass
+class Constraint:
+    """A general constraint ``lhs op rhs`` on labelled parameters (``op`` is ``==``, ``<`` or ``>``).
+
+    ``value(labels)`` is ``lhs - rhs`` for ``==`` and ``>`` and ``rhs - lhs`` for ``<``, so the
+    constraint holds when it is 0 (``==``) or >= 0 (``<``, ``>``), lavaan's convention.
+    """
+
+    lhs: Expression
+    op: str
+    rhs: Expression
+    line: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.lhs.text} {self.op} {self.rhs.text}"
+
+    @property
+    def names(self) -> set:
+        return self.lhs.names | self.rhs.names
+
+    def value(self, labels) -> float:
+        d = self.lhs.evaluate(labels) - self.rhs.evaluate(labels)
+        return -d if self.op == "<" else d
 
 
 @functools.lru_cache(maxsize=64)
-def _parse_cached(model, ngroups, group_equal, kind, auto_cov_y, meanstructure, fixed_x, missing, ordered):
+def _parse_cached(model, ngroups, group_equal, kind, auto_cov_y, meanstructure, fixed_x, missing, ordered,
+                  extra=()):
     return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
                        meanstructure=meanstructure, fixed_x=fixed_x, missing=missing,
-                       ordered=None if ordered is None else dict(ordered))
+                       ordered=None if ordered is None else dict(ordered), **dict(extra))
 
 
 def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
                        kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
                        fixed_x: bool = True, missing: str = "listwise",
-                       ordered: Mapping[str, int] | None = None) -> ModelSpec:
+                       ordered: Mapping[str, int] | None = None, std_lv: bool = False,
+                       orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ModelSpec:
     """:func:`parse_model` with a cache: repeated fits of one model (bootstrap refits) parse it once.
 
     Returns a fresh :class:`ModelSpec` each call (own copies of the parameter table and the
@@ -621,14 +796,20 @@ def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[st
     if isinstance(model, str) and (ordered is None or isinstance(ordered, Mapping)):
         try:
             key_ordered = None if ordered is None else tuple(ordered.items())
+            extra = tuple((k, v) for k, v in (("std_lv", bool(std_lv)), ("orthogonal", bool(orthogonal)),
+                                                ("group_partial", tuple([group_partial] if isinstance(
+                                                    group_partial, str) else group_partial or ())))
+                          if v)
             spec = _parse_cached(model, int(ngroups), tuple(group_equal), kind, bool(auto_cov_y),
-                                 meanstructure, bool(fixed_x), missing, key_ordered)
+                                 meanstructure, bool(fixed_x), missing, key_ordered, extra)
         except TypeError:  # unhashable argument: parse without the cache
             spec = None
         if spec is not None:
             return dataclasses.replace(
                 spec, partable=spec.partable.copy(), ov_names=list(spec.ov_names),
                 lv_names=list(spec.lv_names), ov_x=list(spec.ov_x), defined=list(spec.defined),
-                var_lines=dict(spec.var_lines))
+                var_lines=dict(spec.var_lines), constraints=list(spec.constraints),
+                ov_x_random=list(spec.ov_x_random))
     return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
-                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing, ordered=ordered)
+                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing, ordered=ordered,
+                       std_lv=std_lv, orthogonal=orthogonal, group_partial=group_partial)
