@@ -47,3 +47,33 @@ def test_search_that_cannot_establish_invariance_says_why():
     # a criterion no model can meet: the search releases every significant intercept, then stops
     out = partial_invariance("scalar", scalar, scalar(), metric, delta_cfi=-1.0)
     assert not out["established"] and "no remaining intercept constraint" in out["reason"]
+
+
+def test_platform_comparison_searches_partial_invariance_when_a_level_fails():
+    """Through the pipeline's invariance step, on two simulated groups of 500 whose intercepts of x3
+    (+0.6) and x7 (-0.4) differ: metric invariance holds, scalar fails, and the search releases exactly
+    those two intercepts, after which partial scalar invariance holds."""
+    import numpy as np
+
+    from instruments.spec import load_spec
+    from validate.pipeline import AnalysisOptions
+    from validate.structural.analysis import invariance
+
+    rng = np.random.default_rng(5)
+    parts = []
+    for g in ("A", "B"):
+        F = rng.multivariate_normal([0, 0, 0], [[1, .4, .3], [.4, 1, .35], [.3, .35, 1]], 500)
+        X = 5 + 0.8 * F[:, np.arange(9) // 3] + rng.normal(0, 0.6, (500, 9))
+        if g == "B":
+            X[:, 2] += 0.6
+            X[:, 6] -= 0.4
+        parts.append(pd.DataFrame(X, columns=[f"x{i}" for i in range(1, 10)]).assign(school=g))
+    spec = load_spec(FIX / "specs" / "holzinger.yaml")
+    out = invariance(pd.concat(parts, ignore_index=True), spec.mechanism("hs"), "school",
+                     AnalysisOptions(missing="listwise"))
+    verdicts = {t["model"]: t["verdict"] for t in out["tests"]}
+    assert out["configural_check"]["established"] and verdicts == {"metric": "supported", "scalar": "not supported"}
+    part = out["partial"]["scalar"]
+    assert [r["parameter"] for r in part["released"]] == ["x3~1", "x7~1"]
+    assert part["established"] and part["reason"] is None and part["fit"]["df"] == out["scalar"]["df"] - 2
+    assert "metric" not in out["partial"]  # a level that held is not searched

@@ -266,6 +266,11 @@ def check_report(out: Path) -> int:
             n += check_table(tab, rows, cols, inv.get("warnings"), skip)
             for i, lv in enumerate(("metric", "scalar"), start=1):  # the verdict is the one in results.json
                 assert tab["rows"][i][tab["headers"].index(t("c_verdict"))] == tests[lv]["verdict"]
+        elif key == "partial_invariance":
+            part = m["invariance"]["partial"]
+            rows = [r for lv in ("metric", "scalar") for r in (part.get(lv) or {}).get("released", [])]
+            n += check_table(tab, rows, {t("c_score_x2"): "x2", t("c_p"): "p_value", t("c_chisq"): "chisq",
+                                         t("c_df"): "df", t("c_cfi"): "cfi", t("c_rmsea"): "rmsea"}, [])
         elif key == "mg_tests":
             n += check_table(tab, m["multigroup"]["equality_tests"], {
                 t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])

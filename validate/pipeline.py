@@ -442,6 +442,11 @@ def summary_lines(mid: str, m: dict) -> list[str]:
             lines.append("  measurement invariance: " + "; ".join(verdicts)
                          + (f" ({inv['configural_check']['reason']})"
                             if (inv.get("configural_check") or {}).get("reason") else ""))
+        for lv, part in (inv.get("partial") or {}).items():
+            if isinstance(part, dict) and "released" in part:
+                rel = ", ".join(r["parameter"] for r in part["released"]) or "nothing"
+                lines.append(f"  partial {lv} invariance: {'established' if part.get('established') else 'not established'}"
+                             f" (released {rel})")
     return lines
 
 

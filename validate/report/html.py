@@ -189,7 +189,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 <section id="m-{{ m.anchor }}-groups" data-section="groups">
 <h3>{{ S.sec_groups }}</h3>
 {% if m.t.invariance or m.t.mg_paths or m.t.mg_tests or m.t.group_differences %}
-{{ tbl(m.t.invariance) }}{{ tbl(m.t.mg_tests) }}{{ tbl(m.t.mg_paths) }}{{ tbl(m.t.group_differences) }}
+{{ tbl(m.t.invariance) }}{{ tbl(m.t.partial_invariance) }}{{ tbl(m.t.mg_tests) }}{{ tbl(m.t.mg_paths) }}
+{{ tbl(m.t.group_differences) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 </section>
 
@@ -314,7 +315,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
                  "fit_amos", "loadings", "reliability", "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo",
                  "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect",
-                 "bootstrap", "invariance", "mg_tests", "mg_paths", "group_differences"]
+                 "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = as_dict(mres.get("structural"))
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))

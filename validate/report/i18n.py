@@ -460,6 +460,21 @@ STRINGS: dict[str, dict[str, str]] = {
                         "zh": "构念得分为各构念题项的均值。两组：Welch t 检验与 Hedges' g；多组：Welch 方差分析与 ω²，"
                               "Games-Howell 事后比较见工作簿。由 pingouin 计算；不足两人的组不参与检验。"},
 
+    "t_partial": {"en": "Partial invariance: constraints released by score test", "zh": "部分不变性：按得分检验释放的约束"},
+    "c_level": {"en": "Level", "zh": "层级"},
+    "c_parameter": {"en": "Released parameter", "zh": "释放的参数"},
+    "c_score_x2": {"en": "Score χ²", "zh": "得分检验 χ²"},
+    "c_largest_in": {"en": "Largest in group", "zh": "最大值所在组"},
+    "note_partial": {"en": "When a level fails its criteria, the constraint with the largest univariate score test "
+                            "(lavaan's lavTestScore) is released in every group (group.partial) and the model refitted, "
+                            "until the criteria hold or no constraint is significant (p < .05); each row is the model "
+                            "after that release (Byrne, Shavelson & Muthén, 1989).",
+                     "zh": "某一层级未达标准时，释放单变量得分检验（lavaan 的 lavTestScore）最大的约束（各组同时释放，"
+                           "即 group.partial）并重新拟合，直至达到标准或没有显著（p < .05）的约束；每行为该次释放后的模型"
+                           "（Byrne, Shavelson & Muthén, 1989）。"},
+    "s_partial_ok": {"en": "Partial {level} invariance established", "zh": "部分不变性（{level}）成立"},
+    "s_partial_not": {"en": "Partial {level} invariance not established", "zh": "部分不变性（{level}）不成立"},
+
 }
 
 REFERENCES = [

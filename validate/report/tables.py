@@ -34,8 +34,8 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
                    "reliability", "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance", "mg_tests",
-                   "mg_paths", "group_differences")
+                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance",
+                   "partial_invariance", "mg_tests", "mg_paths", "group_differences")
 
 #: Fit cut-offs: (key, comparison, value, source).
 FIT_CUTOFFS = (
@@ -527,6 +527,11 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     inv = as_dict(mres.get("invariance"))
     if inv:
         T["invariance"] = _invariance_table(inv, mid, lang)
+    part = _partial_table(as_dict(inv.get("partial")), mid, lang, as_dict(inv.get("level_labels")))
+    if part is not None and not part.rows and T.get("invariance") is not None:
+        T["invariance"].notes.extend(part.notes[1:])  # nothing was released: the verdicts go with the levels
+        part = None
+    T["partial_invariance"] = part
     mg = as_dict(mres.get("multigroup"))
     if mg:
         T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang, as_dict(inv.get("level_labels")))
@@ -552,6 +557,27 @@ AMOS_FIT = (("chisq", "c_chisq", "num2"), ("df", "c_df", "int"), ("chisq_df", "c
             ("rfi", "RFI", "bounded3"), ("pgfi", "PGFI", "bounded3"), ("pnfi", "PNFI", "bounded3"),
             ("rmr", "RMR", "num3"), ("srmr", "SRMR", "bounded3"), ("rmsea", "RMSEA", "bounded3"),
             ("ecvi", "ECVI", "num3"))
+
+
+def _partial_table(part: dict, mid: str, lang: str, names: dict | None = None) -> Table | None:
+    levels = [(lv, as_dict(part.get(lv))) for lv in ("metric", "scalar") if as_dict(part.get(lv))]
+    if not levels:
+        return None
+    cols = [Column("level", t("c_level", lang)), Column("parameter", t("c_parameter", lang)),
+            Column("group_label", t("c_largest_in", lang)), Column("x2", t("c_score_x2", lang), "num2"),
+            Column("p_value", t("c_p", lang), "p"), Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+            Column("rmsea", t("c_rmsea", lang), "bounded3")]
+    rows, notes = [], [t("note_partial", lang)]
+    for lv, res in levels:
+        name = t(f"m_{lv}", lang)
+        for r in as_list(res.get("released")):
+            row = {"level": name, **{c.key: r.get(c.key) for c in cols[1:]}}
+            row["group_label"] = (names or {}).get(str(r.get("group_label")), r.get("group_label"))
+            rows.append(row)
+        verdict = t("s_partial_ok" if res.get("established") else "s_partial_not", lang, level=name)
+        notes.append(verdict + (f"{t('colon', lang)}{res['reason']}" if res.get("reason") else ""))
+    return Table("partial_invariance", t("t_partial", lang), cols, rows, notes, mid)
 
 
 def _fit_amos_table(mres: dict, mid: str, lang: str) -> Table | None:

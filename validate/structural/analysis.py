@@ -618,11 +618,59 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
             verdict, reason = ("supported" if ok else "not supported"), None
         tests.append({"model": b, "against": a, **d, "delta_cfi": json_float(dcfi),
                       "delta_rmsea": json_float(drmsea), "verdict": verdict, "reason": reason})
+    partial = _partial_invariance(df, syntax, column, opts, fits, tests, check)
     return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
             "configural": fits["configural"][0], "metric": fits["metric"][0], "scalar": fits["scalar"][0],
-            "tests": tests, "configural_check": check,
+            "tests": tests, "configural_check": check, "partial": partial,
             "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
                         + check["criteria"]}
+
+
+def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | None:
+    """Partial metric and scalar invariance for the levels that were not supported (see
+    :func:`validate.structural.partial.partial_invariance`); None when every level held or was not judged."""
+    from validate.sem import SemError, fit_sem
+    from validate.structural.partial import partial_invariance
+
+    verdicts = {t["model"]: t["verdict"] for t in tests}
+    if not check["established"] or "not supported" not in verdicts.values():
+        return None
+    if opts.estimator == "WLSMV":
+        return {"reason": "the partial invariance search uses score tests, which are not available with WLSMV"}
+    out: dict = {}
+    released_metric: list[str] = []
+    metric_ok = verdicts.get("metric") == "supported"
+    metric_fit = fits["metric"][1]
+    for level, eq in (("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
+        if level == "scalar" and not metric_ok:
+            out[level] = {"level": level, "established": False, "released": [],
+                          "reason": "scalar invariance is not searched because metric invariance, full or "
+                                    "partial, was not established"}
+            continue
+        if verdicts.get(level) != "not supported":
+            continue
+        base_release = released_metric if level == "scalar" else []
+
+        def fit_level(released, eq=eq, base_release=base_release):
+            return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa", group=column,
+                           group_equal=eq, group_partial=list(base_release) + list(released))
+
+        start = fit_level([]) if base_release else fits[level][1]
+        previous = fits["configural"][1] if level == "metric" else metric_fit
+        try:
+            res = partial_invariance(level, fit_level, start, previous)
+        except (SemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:  # reported, never fatal
+            out[level] = {"level": level, "established": False, "released": [],
+                          "reason": f"the partial invariance search failed: {exc}"}
+            continue
+        final = res.pop("result")
+        res["fit"] = {**fit_dict(final.fit), "n_obs": int(final.n)}
+        out[level] = res
+        if level == "metric":
+            metric_ok = res["established"]
+            released_metric = [r["parameter"] for r in res["released"]]
+            metric_fit = final
+    return out or None
 
 
 def _mg_syntax(mechanism: Mechanism, direct: bool, ngroups: int, equal: tuple[str, str] | None) -> str:
