@@ -242,7 +242,8 @@ def check_report(out: Path) -> int:
                              meas.get("warnings"))
         elif key == "paths":
             n += check_table(tab, struct["paths"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
-                                                    t("c_p"): "p_value", t("c_beta"): "std", t("c_f2"): "f2"},
+                                                    t("c_p"): "p_value", t("c_p_holm"): "p_holm",
+                                                    t("c_p_fdr_bh"): "p_fdr_bh", t("c_beta"): "std", t("c_f2"): "f2"},
                              struct.get("warnings"))
         elif key == "r2":
             n += check_table(tab, [{"r2": v} for v in struct["r2"].values()], {t("c_r2"): "r2"}, [])

@@ -29,6 +29,10 @@ from validate.missing import MISSING_CHOICES, choose_missing, wlsmv_supports
 __all__ = ["AnalysisOptions", "run_ingest", "run_validate", "run_demo", "analyse", "example_data_path",
            "choose_missing", "MISSING_CHOICES"]
 
+#: ``--adjust``: the p-value that judges each hypothesis (unadjusted, Holm, or Benjamini-Hochberg).
+ADJUST_CHOICES = ("none", "holm", "fdr_bh")
+
+
 @dataclass
 class AnalysisOptions:
     """Options of ``vcc validate``; the defaults follow lavaan's ``sem()``."""
@@ -43,6 +47,7 @@ class AnalysisOptions:
     scheduler: str | None = None
     direct_effects: bool = False
     alpha: float = 0.05
+    adjust: str = "none"  # none | holm | fdr_bh: which p-value judges each hypothesis
     lang: str = "en"
     fmt: str = "auto"
     mapping: str | None = None
@@ -57,6 +62,8 @@ class AnalysisOptions:
             raise InputError(f"--estimator {self.estimator}: expected ML, MLR or WLSMV")
         if self.missing not in MISSING_CHOICES:
             raise InputError(f"--missing {self.missing}: expected one of {', '.join(MISSING_CHOICES)}")
+        if self.adjust not in ADJUST_CHOICES:
+            raise InputError(f"--adjust {self.adjust}: expected one of {', '.join(ADJUST_CHOICES)}")
         if self.invalid not in ("stop", "missing"):
             raise InputError(f"--invalid {self.invalid}: expected stop (the default) or missing")
         if self.estimator == "WLSMV" and self.missing == "fiml":

@@ -475,6 +475,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "s_partial_ok": {"en": "Partial {level} invariance established", "zh": "部分不变性（{level}）成立"},
     "s_partial_not": {"en": "Partial {level} invariance not established", "zh": "部分不变性（{level}）不成立"},
 
+    "c_p_holm": {"en": "p (Holm)", "zh": "p（Holm 校正）"},
+    "c_p_fdr_bh": {"en": "p (BH)", "zh": "p（BH 校正）"},
+    "note_adjust_none": {"en": "Support is judged by the unadjusted p; Holm and Benjamini-Hochberg (BH) adjusted p-values "
+                                "over the family of {k} paths are shown beside it (--adjust chooses).",
+                         "zh": "假设是否支持按未校正的 p 判断；旁列为 {k} 条路径族的 Holm 与 Benjamini-Hochberg（BH）校正 p 值"
+                               "（可用 --adjust 选择）。"},
+    "note_adjust_holm": {"en": "Support is judged by the Holm-adjusted p over the family of {k} paths (Holm, 1979).",
+                         "zh": "假设是否支持按 {k} 条路径族的 Holm 校正 p 值判断（Holm, 1979）。"},
+    "note_adjust_fdr_bh": {"en": "Support is judged by the Benjamini-Hochberg (false discovery rate) adjusted p over the "
+                                  "family of {k} paths (Benjamini & Hochberg, 1995).",
+                           "zh": "假设是否支持按 {k} 条路径族的 Benjamini-Hochberg（错误发现率）校正 p 值判断"
+                                 "（Benjamini & Hochberg, 1995）。"},
+
 }
 
 REFERENCES = [

@@ -462,17 +462,23 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             sup = p.get("supported")
             rows.append({"hypothesis": p.get("hypothesis") or "", "path": path_label(p.get("from"), p.get("to")),
                          "estimate": p.get("estimate"), "se": p.get("se"), "z": p.get("z"),
-                         "p_value": p.get("p_value"), "std": p.get("std"), "stars": apa.stars(p.get("p_value")),
+                         "p_value": p.get("p_value"), "p_holm": p.get("p_holm"), "p_fdr_bh": p.get("p_fdr_bh"),
+                         "std": p.get("std"), "stars": apa.stars(p.get("p_value")),
                          "f2": p.get("f2"),
                          "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
         tab = Table("paths", t("t_paths", lang),
                     [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
                      Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
                      Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                     *([Column("p_holm", t("c_p_holm", lang), "p"), Column("p_fdr_bh", t("c_p_fdr_bh", lang), "p")]
+                       if any("p_holm" in p for p in paths) else []),
                      Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
                      Column("f2", t("c_f2", lang), "num3"),
                      Column("supported", t("c_supported", lang), "verdict")],
-                    rows, [t("note_paths", lang)], mid)
+                    rows, [t("note_paths", lang)] + ([
+                        t("note_adjust_" + str(as_dict(struct.get("adjust")).get("method") or "none"), lang,
+                          k=as_dict(struct.get("adjust")).get("family_size") or len(paths))]
+                        if struct.get("adjust") else []), mid)
         for i, p in enumerate(paths):
             if p.get("supported") is not None:
                 tab.marks[(i, "supported")] = "ok" if p.get("supported") else "fail"

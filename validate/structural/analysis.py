@@ -302,6 +302,7 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
             "f2": json_float(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
             "supported": bool(pval is not None and pval < opts.alpha) if res.admissible else None,
         })
+    out["adjust"] = _adjust_p(rows, opts, res.admissible)
     out["paths"] = rows
     r2 = res.r2 if isinstance(res.r2, dict) else {}
     out["r2"] = {c: (json_float(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
@@ -624,6 +625,33 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
             "tests": tests, "configural_check": check, "partial": partial,
             "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
                         + check["criteria"]}
+
+
+def _adjust_p(rows: list[dict], opts, admissible: bool) -> dict:
+    """Holm and Benjamini-Hochberg p-values over the family of hypothesised paths (``p_holm``,
+    ``p_fdr_bh`` in each row); ``supported`` is judged by the one ``opts.adjust`` names.
+
+    The family is every path of the model that has a p-value (direct paths included when fitted), as
+    ``statsmodels.stats.multitest.multipletests`` computes them (Holm, 1979; Benjamini & Hochberg, 1995).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    method = getattr(opts, "adjust", "none") or "none"
+    idx = [i for i, r in enumerate(rows) if r.get("p_value") is not None]
+    for r in rows:
+        r["p_holm"] = r["p_fdr_bh"] = None
+    if idx:
+        p = np.array([rows[i]["p_value"] for i in idx], dtype=float)
+        for key, m in (("p_holm", "holm"), ("p_fdr_bh", "fdr_bh")):
+            adj = multipletests(p, method=m)[1]
+            for i, v in zip(idx, adj):
+                rows[i][key] = json_float(v)
+    if method != "none" and admissible:
+        key = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}[method]
+        for r in rows:
+            r["supported"] = bool(r[key] is not None and r[key] < opts.alpha)
+    return {"method": method, "family_size": len(idx),
+            "judged_by": {"none": "p_value", "holm": "p_holm", "fdr_bh": "p_fdr_bh"}[method]}
 
 
 def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | None:
