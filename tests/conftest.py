@@ -10,6 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+#: The scripts beside the fixtures make reference files (some run R when imported): the doctest
+#: collection (``--doctest-modules``) must never import, let alone run, them.
+collect_ignore_glob = ["fixtures/*"]
+
 #: The default tolerance of :func:`assert_ref`: about 100x the 1e-6 the engine achieves.
 REF_TOL = 1e-4
 
