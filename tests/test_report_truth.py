@@ -210,6 +210,9 @@ def check_report(out: Path) -> int:
                                          t("c_df_diff"): "df_diff", t("c_p"): "p_value",
                                          t("c_delta_cfi"): "delta_cfi", t("c_delta_rmsea"): "delta_rmsea",
                                          t("c_method_variance"): "method_variance"}, meas.get("warnings"), skip)
+        elif key == "htmt_ci":
+            n += check_table(tab, meas["htmt_ci"], {t("c_htmt"): "estimate", t("c_ci"): ("ci_lower", "ci_upper")},
+                             meas.get("warnings"))
         elif key == "competing_models":
             skip = {(0, k) for k in ("chisq_diff", "df_diff", "p_value")}
             n += check_table(tab, meas["competing_models"], {
@@ -319,7 +322,7 @@ def test_fiml_report_cells_are_the_json_values(fiml_run):
     assert res["mechanisms"]["main"]["missing"] == "fiml"
     keys = {tb["key"] for tb in page_tables(fiml_run)}
     assert {"summary", "fit", "loadings", "reliability", "kmo", "paths", "r2", "chisq_diff", "indirect",
-            "fit_amos", "validity_amos", "common_method", "competing_models"} <= keys
+            "fit_amos", "validity_amos", "common_method", "competing_models", "htmt_ci"} <= keys
     assert check_report(fiml_run) > 150
     assert check_word_matches_page(fiml_run) > 150
 

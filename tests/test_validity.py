@@ -159,3 +159,41 @@ def test_harman_single_factor_matches_psych():
     assert not out["exceeds_threshold"].any()
     with pytest.raises(TooFewItemsError, match="Harman's single-factor test needs at least 3 items, got 2"):
         harman_single_factor(HS, ["x1", "x2"])
+
+
+def test_htmt_bootstrap_intervals_within_monte_carlo_error_of_semtools():
+    """Percentile intervals of HTMT2 from 2,000 resamples against a percentile bootstrap of semTools::htmt
+    (htmt_bootstrap_reference.R, 2,000 other resamples): each bound differs by less than 4 combined Monte
+    Carlo SDs, the SD of one run's quantile read off R's draws as half the distance between the
+    quantiles at p -/+ sqrt(p(1-p)/B) (the order-statistic band)."""
+    from validate.measurement.validity import htmt_bootstrap
+
+    ref = json.loads((FIX / "lavaan" / "htmt_bootstrap_reference.json").read_text())
+    hs = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
+    cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    out = htmt_bootstrap(hs, cons, ref["B"], seed=20240601)
+    assert [[r.construct_a, r.construct_b] for r in out.itertuples()] == ref["pairs"]
+    for r, est, q in zip(out.itertuples(), ref["estimate"], ref["quantiles"]):
+        assert abs(r.estimate - est) < 1e-12  # the point estimate is semTools' exactly
+        for got, (lo, mid, hi) in ((r.ci_lower, q[0:3]), (r.ci_upper, q[3:6])):
+            sd = (hi - lo) / 2
+            assert abs(got - mid) < 4 * np.sqrt(2) * sd, (r.construct_a, r.construct_b, got, mid, sd)
+        assert r.resamples == ref["B"] and r.upper_below_085
+
+
+def test_htmt_bootstrap_uses_the_structural_resamples():
+    """Resample b takes the rows resample_indices(seed, b, n) gives the indirect effects' bootstrap."""
+    from validate.measurement.validity import _htmt_vector, htmt_bootstrap
+    from validate.structural.bootstrap import resample_indices
+
+    hs = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
+    cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    one = htmt_bootstrap(hs, cons, 1, seed=7)
+    x = hs[["x1", "x2", "x3", "x4", "x5", "x6"]].to_numpy(float)
+    v = [_htmt_vector(x[resample_indices(7, b, len(hs))], [np.array([0, 1, 2]), np.array([3, 4, 5])], [(0, 1)])[0]
+         for b in (0, 1)]
+    assert one.loc[0, "resamples"] == 1 and np.isnan(one.loc[0, "ci_lower"])  # one resample: no interval
+    two = htmt_bootstrap(hs, cons, 2, seed=7)
+    lo, hi = min(v), max(v)  # R's type-7 quantiles of two draws
+    assert two.loc[0, "ci_lower"] == pytest.approx(lo + 0.025 * (hi - lo), abs=1e-14)
+    assert two.loc[0, "ci_upper"] == pytest.approx(lo + 0.975 * (hi - lo), abs=1e-14)

@@ -212,6 +212,13 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         meas["htmt"] = _square_dict(validity.htmt_matrix(ht))
     else:
         meas["htmt"] = None
+    meas["htmt_ci"] = None
+    if ht is not None and getattr(opts, "bootstrap", 0):
+        # the rows the structural bootstrap resamples, in its order: resample b is the same respondents
+        rows = X if opts.missing in ("fiml", "pairwise") else X.dropna()
+        hb = guarded(warnings, "bootstrap intervals of HTMT", validity.htmt_bootstrap, rows, constructs,
+                     opts.bootstrap, opts.seed)
+        meas["htmt_ci"] = _records(hb)
     if rel_tab is not None and fcorr is not None and len(constructs) > 1:
         ave = rel_tab.set_index("construct")["ave"]
         fl = guarded(warnings, "the Fornell-Larcker criterion", validity.fornell_larcker, ave, fcorr)

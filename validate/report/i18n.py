@@ -488,6 +488,17 @@ STRINGS: dict[str, dict[str, str]] = {
                            "zh": "假设是否支持按 {k} 条路径族的 Benjamini-Hochberg（错误发现率）校正 p 值判断"
                                  "（Benjamini & Hochberg, 1995）。"},
 
+    "t_htmt_ci": {"en": "HTMT with percentile bootstrap intervals", "zh": "HTMT 及其百分位 Bootstrap 置信区间"},
+    "c_pair": {"en": "Constructs", "zh": "构念对"},
+    "c_htmt": {"en": "HTMT", "zh": "HTMT"},
+    "c_upper_085": {"en": "Upper bound < .85", "zh": "上限 < .85"},
+    "c_upper_090": {"en": "Upper bound < .90", "zh": "上限 < .90"},
+    "note_htmt_ci": {"en": "95% percentile intervals from the resamples of the structural bootstrap ({b} resamples). "
+                            "Discriminant validity is established when the upper bound is below .85 (conceptually "
+                            "distinct constructs) or .90 (similar ones; Franke & Sarstedt, 2019).",
+                     "zh": "95% 百分位区间，来自结构模型 Bootstrap 的同一批重抽样（{b} 次）。上限低于 .85（概念上不同的构念）"
+                           "或 .90（相近的构念）即可认为区分效度成立（Franke & Sarstedt, 2019）。"},
+
 }
 
 REFERENCES = [

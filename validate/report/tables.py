@@ -33,7 +33,7 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                   "reliability", "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo", "common_method",
+                   "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
                    "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences")
 
@@ -421,6 +421,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T["validity_amos"] = _validity_amos_table(mres, mech, mid, lang)
     T["fit_amos"] = _fit_amos_table(mres, mid, lang)
     T["htmt"] = _htmt_table(mres, mech, mid, lang)
+    T["htmt_ci"] = _htmt_ci_table(meas, mech, mid, lang)
     T["fornell_larcker"] = _fornell_table(mres, mech, mid, lang)
     T["item_total"] = _records_table(
         "item_total", t("t_item_total", lang), meas.get("item_total"),
@@ -584,6 +585,27 @@ def _partial_table(part: dict, mid: str, lang: str, names: dict | None = None) -
         verdict = t("s_partial_ok" if res.get("established") else "s_partial_not", lang, level=name)
         notes.append(verdict + (f"{t('colon', lang)}{res['reason']}" if res.get("reason") else ""))
     return Table("partial_invariance", t("t_partial", lang), cols, rows, notes, mid)
+
+
+def _htmt_ci_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    recs = [r for r in as_list(meas.get("htmt_ci")) if isinstance(r, dict)]
+    if not recs:
+        return None
+    cols = [Column("pair", t("c_pair", lang)), Column("estimate", t("c_htmt", lang), "bounded3"),
+            Column("ci", t("c_ci", lang), "ci_b3"), Column("ok85", t("c_upper_085", lang), "verdict"),
+            Column("ok90", t("c_upper_090", lang), "verdict")]
+    rows, marks, notes = [], {}, [t("note_htmt_ci", lang, b=apa.fmt_int(max(r.get("resamples") or 0 for r in recs)))]
+    for r in recs:
+        a, b = str(r.get("construct_a")), str(r.get("construct_b"))
+        rows.append({"pair": f"{construct_label(mech, a, lang)} – {construct_label(mech, b, lang)}",
+                     "estimate": r.get("estimate"), "ci": (r.get("ci_lower"), r.get("ci_upper")),
+                     "ok85": _verdict(lang, r.get("upper_below_085")), "ok90": _verdict(lang, r.get("upper_below_090"))})
+        for key, ok in (("ok85", r.get("upper_below_085")), ("ok90", r.get("upper_below_090"))):
+            if ok is not None:
+                marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
+        if r.get("warnings"):
+            notes.append(f"{rows[-1]['pair']}{t('colon', lang)}{r['warnings']}")
+    return Table("htmt_ci", t("t_htmt_ci", lang), cols, rows, notes, mid, marks)
 
 
 def _fit_amos_table(mres: dict, mid: str, lang: str) -> Table | None:

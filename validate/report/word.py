@@ -298,7 +298,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         tabs = mechanism_tables(results, spec, mid, lang)
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
                     ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
-                                         "validity_amos", "htmt", "fornell_larcker", "item_total", "kmo",
+                                         "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
                                          "common_method", "competing_models", "modindices")),
                     ("sec_structural", ("paths", "r2", "chisq_diff", "indirect")),
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
