@@ -197,9 +197,11 @@ class SemResult:
     estimates_only : bool
         Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
     missing : {"listwise", "fiml"}
-    ordinal : validate.sem.ordinal.OrdinalMoments or None
+    ordinal : validate.sem.ordinal.OrdinalMoments, list of them, or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
-        (``sample_cov`` then holds the polychoric correlations).
+        (``sample_cov`` then holds the polychoric correlations); one per group with groups.
+    wlsmv : object or None
+        WLSMV only: what :func:`validate.sem.wlsmv.difftest` needs (internal).
     """
 
     spec: ModelSpec
@@ -226,6 +228,7 @@ class SemResult:
     ordinal: object = field(repr=False, default=None)
     estimates_only: bool = False
     missing: str = "listwise"
+    wlsmv: object = field(repr=False, default=None)
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -445,7 +448,8 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
             auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: SemResult | None = None, estimates_only: bool = False) -> SemResult:
+            start: SemResult | None = None, estimates_only: bool = False,
+            collapse_empty: bool = False) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -491,6 +495,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         Meant for bootstrap refits (with ``start`` = the full-sample fit); modification indices
         are not available on such a result, and for such an FIML refit ``sample_cov`` and
         ``sample_mean`` hold available-case (pairwise) moments instead of the EM estimates.
+    collapse_empty : bool
+        WLSMV with ``group``: merge an answer category nobody chose within a group into its
+        neighbour (see :func:`validate.sem.wlsmv.fit_wlsmv`).
 
     Returns
     -------
@@ -504,7 +511,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
-                        estimates_only=bool(estimates_only))
+                        estimates_only=bool(estimates_only), collapse_empty=bool(collapse_empty))
 
 
 ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
@@ -512,15 +519,17 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter, ordered=None, start=None, estimates_only=False):
+             meanstructure, max_iter, ordered=None, start=None, estimates_only=False,
+             collapse_empty=False):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
         raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV')")
     if estimator == "WLSMV":
         from .wlsmv import fit_wlsmv
-        return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
-                         auto_cov_y=auto_cov_y, fixed_x=fixed_x, max_iter=max_iter, start=start,
-                         estimates_only=estimates_only)
+        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+                         max_iter=max_iter, start=start, estimates_only=estimates_only,
+                         collapse_empty=collapse_empty)
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
