@@ -220,7 +220,7 @@ def test_option_errors(hs_data, cfa):
     cases = [
         (dict(estimator="WLSMV", group="x1"), "group column 'x1' is also an observed variable of the model"),
         (dict(estimator="WLSMV", missing="fiml"),
-         "missing='fiml' is not available with WLSMV; it uses listwise deletion"),
+         "missing='fiml' is not available with WLSMV; use 'listwise' (lavaan's default) or 'pairwise'"),
         (dict(estimator="ML", ordered=True), "ordered items need estimator='WLSMV'"),
         (dict(estimator="WLSMV", ordered=["x1", "x2"]),
          "WLSMV with continuous (not ordered) observed variables is not implemented yet: x3, x4"),

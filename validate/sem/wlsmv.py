@@ -488,8 +488,11 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         loadings: scalar invariance; the scale factors ``y ~*~ y`` and the latent means are then
         free in every group but the first, lavaan's delta-parameterisation defaults), and the
         other kinds of :data:`validate.sem.syntax.GROUP_EQUAL_CHOICES`.
-    missing : {"listwise"}
-        Respondents with a missing answer on any model item are left out (lavaan's default).
+    missing : {"listwise", "pairwise"}
+        ``"listwise"``: respondents with a missing answer on any model item are left out
+        (lavaan's default). ``"pairwise"``: every answer is used, thresholds from each item's
+        answers, polychoric correlations and NACOV from each pair's complete answers (lavaan's
+        ``missing = "pairwise"``).
     kind, auto_cov_y, fixed_x, max_iter, start
         As :func:`validate.sem.fit_sem` (``start`` also gives thresholds).
     estimates_only : bool
@@ -525,9 +528,9 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         Answer codes that are not whole numbers, an item with one answer category, a category
         empty within a group, ... (from :func:`validate.sem.ordinal.ordinal_moments`).
     """
-    if missing != "listwise":
-        raise ModelError(f"missing={missing!r} is not available with WLSMV; it uses listwise deletion "
-                         "(lavaan's default for WLSMV): use missing='listwise'")
+    if missing not in ("listwise", "pairwise"):
+        raise ModelError(f"missing={missing!r} is not available with WLSMV; use 'listwise' (lavaan's default) "
+                         "or 'pairwise' (pairwise polychoric correlations)")
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     if group is not None and group not in data.columns:
@@ -545,7 +548,10 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                          "choose a grouping column that is not an item")
     prepare_data(spec0, data, group, "listwise")  # unknown / non-numeric columns
     items = _ordered_items(ordered, data, spec0.ov_names)
-    used = data.dropna(subset=items)
+    if missing == "listwise":
+        used = data.dropna(subset=items)
+    else:  # pairwise: only respondents without a single answer are left out
+        used = data[data[items].notna().any(axis=1)]
     labels, parts, collapse_notes = _group_data(used, items, group, missing, collapse_empty)
     G = len(labels)
     if group is not None and G < 2:
@@ -556,7 +562,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         _warnings.simplefilter("ignore", OrdinalWarning)  # kept in mom.warnings
         for lab, part in zip(labels, parts):
             try:
-                moms.append(ordinal_moments(part.loc[:, items], missing="listwise"))
+                moms.append(ordinal_moments(part.loc[:, items], missing=missing))
             except InputError as exc:
                 if lab is None:
                     raise
@@ -571,7 +577,8 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         warn += [pre + w for w in mom.warnings]
     if n_dropped > 0:
         base = data if group is None else data[data[group].notna()]
-        rows = [_code(v) for v in base.index[base[items].isna().any(axis=1)]]
+        gone = base[items].isna().any(axis=1) if missing == "listwise" else base[items].isna().all(axis=1)
+        rows = [_code(v) for v in base.index[gone]]
         shown = ", ".join(repr(r) for r in rows[:10])
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
         warn.insert(0, f"{len(rows)} respondent(s) with missing answers left out: rows {shown}{more}")
@@ -673,6 +680,10 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
 
     # ---- fit measures ----------------------------------------------------------------------
     notes = [WLSMV_NOTE] + collapse_notes
+    holes = int(used[items].isna().any(axis=1).sum())
+    if missing == "pairwise" and holes:
+        notes.append(f"{holes} respondent(s) with missing answers kept: thresholds from each item's answers and "
+                     "polychoric correlations from each pair's complete answers (lavaan's missing = 'pairwise')")
     state = None
     if estimates_only:
         fit = {"npar": dm.q, "ntotal": N, "fmin": F}
@@ -701,7 +712,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                      sample_cov=Rs, sample_mean=[np.zeros(p)] * G, theta=theta, vcov=vcov,
                      iterations=its, _cm=dm.cm, _stats=stats, _data=Ys, notes=notes,
                      ordinal=moms[0] if G == 1 else moms, estimates_only=estimates_only,
-                     wlsmv=state)
+                     wlsmv=state, missing=missing)
 
 
 @dataclass
