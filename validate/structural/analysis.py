@@ -40,6 +40,7 @@ __all__ = [
     "multigroup_paths",
     "SemBootstrapStatistic",
     "chisq_difference",
+    "wlsmv_difftest",
     "compare_mechanisms",
 ]
 
@@ -123,6 +124,21 @@ def chisq_difference(restricted: dict, free: dict, estimator: str = "ML") -> dic
         diff = diff / cd
     diff = max(diff, 0.0)
     return {"chisq_diff": json_float(diff), "df_diff": json_float(ddf), "p_value": json_float(stats.chi2.sf(diff, ddf))}
+
+
+def wlsmv_difftest(restricted, free) -> dict:
+    """DIFFTEST of two nested WLSMV fits (:func:`validate.sem.wlsmv.difftest`) in the shape of
+    :func:`chisq_difference`, with ``test`` naming it."""
+    from validate.sem import ModelError
+    from validate.sem.wlsmv import difftest
+
+    try:
+        d = difftest(restricted, free)
+    except ModelError as exc:
+        return {"chisq_diff": None, "df_diff": None, "p_value": None, "warning": str(exc)}
+    return {"chisq_diff": json_float(d["chisq_diff"]), "df_diff": json_float(d["df_diff"]),
+            "p_value": json_float(d["p_value"]),
+            "test": "DIFFTEST: scaled-shifted chi-square difference (lavaan's lavTestLRT, satorra.2000)"}
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -313,8 +329,9 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     if opts.bootstrap and res.admissible:
         items = list(res.spec.ov_names)  # the model's variable order
         if opts.missing == "fiml" or opts.estimator == "WLSMV":
-            # FIML keeps the rows with missing answers; WLSMV recomputes the polychorics per resample.
-            data = (df[items] if opts.missing == "fiml" else df[items].dropna()).to_numpy(float)
+            # FIML and pairwise WLSMV keep the rows with missing answers; WLSMV recomputes the
+            # polychorics per resample.
+            data = (df[items] if opts.missing in ("fiml", "pairwise") else df[items].dropna()).to_numpy(float)
             syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
                       "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
@@ -428,16 +445,23 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
     """Configural, metric and scalar invariance of the mechanism's CFA across groups.
 
     Verdicts follow Cheung & Rensvold (2002; ΔCFI ≥ -.010) and Chen (2007;
-    ΔRMSEA ≤ .015); the chi-square difference is reported beside them.
+    ΔRMSEA ≤ .015); the chi-square difference is reported beside them. With WLSMV the scalar
+    level holds loadings and thresholds equal (lavaan's delta parameterisation), the difference
+    test is DIFFTEST and ΔCFI/ΔRMSEA use the scaled indices (lavaan gives no robust ones once
+    thresholds are equal); ``collapsed_categories`` lists the answer categories merged with
+    ``opts.collapse_empty``.
     """
     from validate.sem import fit_sem
 
+    wlsmv = opts.estimator == "WLSMV"
+    extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
     syntax = mechanism.lavaan_syntax(structural=False)
     fits = {}
     prev = None
-    for name, eq in (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
+    for name, eq in (("configural", ()), ("metric", ("loadings",)),
+                     ("scalar", ("loadings", "thresholds" if wlsmv else "intercepts"))):
         r = fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa",
-                    group=column, group_equal=eq, start=prev)
+                    group=column, group_equal=eq, start=prev, **extra)
         fits[name] = (fit_dict(r.fit) if r.converged else None, r)
         prev = r if r.converged else prev
     tests = []
@@ -446,16 +470,24 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
         if fa is None or fb is None:
             tests.append({"model": b, "against": a, "verdict": "not computed (a model did not converge)"})
             continue
-        d = chisq_difference(fb, fa, opts.estimator)
+        d = wlsmv_difftest(fits[b][1], fits[a][1]) if wlsmv else chisq_difference(fb, fa, opts.estimator)
         key = "cfi_robust" if opts.estimator == "MLR" and fa.get("cfi_robust") is not None else "cfi"
         rkey = "rmsea_robust" if opts.estimator == "MLR" and fa.get("rmsea_robust") is not None else "rmsea"
+        if wlsmv:
+            key, rkey = "cfi_scaled", "rmsea_scaled"
+        if fb.get(key) is None or fa.get(key) is None or fb.get(rkey) is None or fa.get(rkey) is None:
+            tests.append({"model": b, "against": a, **d, "delta_cfi": None, "delta_rmsea": None,
+                          "verdict": f"not computed ({key} or {rkey} is missing)"})
+            continue
         dcfi = fb[key] - fa[key]
         drmsea = fb[rkey] - fa[rkey]
         ok = dcfi >= -0.010 and drmsea <= 0.015
         tests.append({"model": b, "against": a, **d, "delta_cfi": json_float(dcfi), "delta_rmsea": json_float(drmsea),
+                      "delta_basis": key.replace("cfi", "").strip("_") or "standard",
                       "verdict": "supported" if ok else "not supported"})
     first = fits["configural"][1]
     return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
+            "collapsed_categories": [n for n in first.notes if "merged into" in n],
             "configural": fits["configural"][0], "metric": fits["metric"][0], "scalar": fits["scalar"][0],
             "tests": tests,
             "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007)"}
@@ -479,9 +511,11 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     from validate.sem import fit_sem
 
     ngroups = df[column].nunique()
+    wlsmv = opts.estimator == "WLSMV"
+    extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
     free = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
                    missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
-                   auto_cov_y=opts.auto_cov_y)
+                   auto_cov_y=opts.auto_cov_y, **extra)
     if not free.converged:
         return {"warnings": ["the multi-group structural model did not converge"]}
     pt = free.params
@@ -499,13 +533,13 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     for p in mechanism.active_paths(opts.direct_effects):
         con = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)), df,
                       estimator=opts.estimator, missing=opts.missing, kind="sem", group=column,
-                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=free)
+                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=free, **extra)
         if not con.converged:
             tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
                           "chisq_diff": None, "df_diff": None, "p_value": None,
                           "note": "the constrained model did not converge"})
             continue
-        d = chisq_difference(fit_dict(con.fit), ffit, opts.estimator)
+        d = wlsmv_difftest(con, free) if wlsmv else chisq_difference(fit_dict(con.fit), ffit, opts.estimator)
         tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, **d,
                       "differs": bool(d["p_value"] is not None and d["p_value"] < opts.alpha)})
     return {"group": column, "fit": ffit, "paths": rows, "equality_tests": tests,
