@@ -234,9 +234,6 @@ def test_option_errors(hs_data, cfa):
         assert message in str(err.value), kwargs
     with pytest.raises(ModelError, match="WLSMV with exogenous observed covariates is not implemented yet \\(x9\\)"):
         fit_sem("visual =~ x1 + x2 + x3\nvisual ~ x9", hs_data, estimator="WLSMV")
-    res, _ = cfa
-    with pytest.raises(ModelError, match="modification indices are not implemented for WLSMV yet"):
-        res.modindices()
 
 
 def test_bad_answer_codes_are_reported(hs_data):

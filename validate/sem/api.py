@@ -236,12 +236,13 @@ class SemResult:
 
         Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
         """
-        if self.estimator == "WLSMV":
-            raise ModelError("modification indices are not implemented for WLSMV yet")
         if self.estimates_only:
             raise ModelError("modification indices need a full fit; this result was fitted with "
                              "estimates_only=True")
-        from .modindices import modification_indices
+        if self.estimator == "WLSMV":
+            from .wlsmv import wlsmv_modindices as modification_indices
+        else:
+            from .modindices import modification_indices
         out = modification_indices(self)
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
         out = out.reset_index(drop=True)
