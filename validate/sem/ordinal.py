@@ -69,6 +69,7 @@ __all__ = [
     "wlsmv_fit_indices",
     "catml_robust_test",
     "CatMLTest",
+    "mixed_moments",
 ]
 
 _TWOPI = 2.0 * np.pi
@@ -511,6 +512,14 @@ def _corr_matrix(p: int, fit: _PairFit) -> np.ndarray:
 
 def _nacov(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit) -> np.ndarray:
     n = coded.y.shape[0]
+    g = np.hstack(_influence(coded, thresholds, fit))
+    out = n * (g.T @ g)
+    return (out + out.T) / 2.0
+
+
+def _influence(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit):
+    """Casewise influence functions of the thresholds and of the polychoric correlations."""
+    n = coded.y.shape[0]
     nth = np.array([t.size for t in thresholds])
     th_start = np.concatenate([[0], np.cumsum(nth)[:-1]])
     nth_total = int(nth.sum())
@@ -529,7 +538,7 @@ def _nacov(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit) -> np.nda
             (yi >= 0)[:, None], (score @ np.linalg.inv(a11))[np.maximum(yi, 0)], 0.0)
     m = fit.rho.size
     if m == 0:
-        return n * (if_th.T @ if_th)
+        return if_th, np.zeros((n, 0))
     kmax = max(lev.size for lev in coded.levels)
     u = _bounds(thresholds, kmax)
     rows, cols, rho = fit.first, fit.second, fit.rho
@@ -569,9 +578,7 @@ def _nacov(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit) -> np.nda
     sc_cor = s_rho.reshape(m, kmax * kmax)[np.arange(m)[None, :], np.where(both, y1 * kmax + y2, 0)]
     sc_cor = np.where(both, sc_cor, 0.0)
     if_cor = (sc_cor - if_th @ a21.T) / a22
-    g = np.hstack([if_th, if_cor])
-    out = n * (g.T @ g)
-    return (out + out.T) / 2.0
+    return if_th, if_cor
 
 
 # ----------------------------------------------------------------------------------------
@@ -628,6 +635,15 @@ class OrdinalMoments:
     categories: dict
     dropped_rows: tuple = ()
     warnings: tuple = field(default=())
+    numeric: tuple = ()
+    univariate: np.ndarray | None = None
+    univariate_labels: tuple = ()
+
+    @property
+    def univariate_vector(self) -> np.ndarray:
+        """lavaan's univariate part of ``WLS.obs``: thresholds (and, with continuous items, their
+        means in the items' order, then their variances)."""
+        return self.threshold_vector if self.univariate is None else self.univariate
 
     @property
     def corr_vector(self) -> np.ndarray:
@@ -637,12 +653,13 @@ class OrdinalMoments:
     @property
     def wls_obs(self) -> np.ndarray:
         """lavaan's ``WLS.obs``: thresholds then vech correlations (``lavInspect(fit, "wls.obs")``)."""
-        return np.concatenate([self.threshold_vector, self.corr_vector])
+        return np.concatenate([self.univariate_vector, self.corr_vector])
 
     @property
     def labels(self) -> list[str]:
-        """lavaan's names of :attr:`wls_obs`: ``x1|t1``, ..., ``x1~~x2``, ..."""
-        th = [f"{i}|{t}" for i, t in zip(self.thresholds["item"], self.thresholds["threshold"])]
+        """lavaan's names of :attr:`wls_obs`: ``x1|t1``, ..., (``x7~1``, ``x7~~x7``), ``x1~~x2``, ..."""
+        th = list(self.univariate_labels) or [
+            f"{i}|{t}" for i, t in zip(self.thresholds["item"], self.thresholds["threshold"])]
         return th + [f"{a}~~{b}" for a, b in zip(self.pairs["item_a"], self.pairs["item_b"])]
 
     def summary(self) -> pd.DataFrame:
@@ -652,7 +669,9 @@ class OrdinalMoments:
         return pd.DataFrame(
             {
                 "statistic": self.labels,
-                "kind": ["threshold"] * self.threshold_vector.size + ["polychoric"] * len(self.pairs),
+                "kind": ([("mean" if lab.endswith("~1") else "variance" if "~~" in lab else "threshold")
+                          for lab in self.labels[: self.univariate_vector.size]]
+                         + ["polychoric"] * len(self.pairs)),
                 "estimate": est,
                 "se": np.sqrt(np.diag(self.nacov) / self.n),
                 "wls_weight": self.wls_weight_diag,
@@ -1071,7 +1090,7 @@ def baseline_test(moments) -> ScaledShiftedTest:
     ntot = sum(m.n for m in moms)
     stat, ws, gammas, blocks = 0.0, [], [], []
     for m in moms:
-        nth = m.threshold_vector.size
+        nth = m.univariate_vector.size  # thresholds (and means, variances of continuous items) stay free
         q = m.wls_obs.size
         if q == nth:
             raise ValueError("baseline_test: needs at least 2 items")
@@ -1245,3 +1264,218 @@ def wlsmv_fit_indices(model: ScaledShiftedTest, baseline: ScaledShiftedTest, n: 
         "tli_scaled": tli_s,
         "rmsea_scaled": rmsea_s,
     }
+
+
+# ----------------------------------------------------------------------------------------
+# Ordered and continuous items together
+# ----------------------------------------------------------------------------------------
+
+
+def _polyserial(z, y, tau):
+    """Two-step polyserial correlation of standardised ``z`` with categories ``y`` (0-based),
+    thresholds ``tau`` fixed; returns (rho, casewise rho scores)."""
+    up = np.concatenate([tau, [np.inf]])[y]
+    lo = np.concatenate([[-np.inf], tau])[y]
+
+    def parts(rho):
+        r = np.sqrt(1.0 - rho * rho)
+        bu, bl = (up - rho * z) / r, (lo - rho * z) / r
+        P = np.maximum(ndtr(bu) - ndtr(bl), _SQRT_EPS)
+        fu = np.where(np.isfinite(bu), np.exp(-0.5 * np.where(np.isfinite(bu), bu, 0.0) ** 2), 0.0) / np.sqrt(_TWOPI)
+        fl = np.where(np.isfinite(bl), np.exp(-0.5 * np.where(np.isfinite(bl), bl, 0.0) ** 2), 0.0) / np.sqrt(_TWOPI)
+        du = np.where(np.isfinite(up), (np.where(np.isfinite(up), up, 0.0) * rho - z) / r**3, 0.0)
+        dl = np.where(np.isfinite(lo), (np.where(np.isfinite(lo), lo, 0.0) * rho - z) / r**3, 0.0)
+        return P, fu, fl, du, dl, r, bu, bl
+
+    def score(rho):
+        P, fu, fl, du, dl, *_ = parts(rho)
+        return (fu * du - fl * dl) / P
+
+    from scipy.optimize import brentq
+
+    g = lambda rho: float(np.sum(score(rho)))  # noqa: E731
+    a, b = -_RHO_BOUND, _RHO_BOUND
+    if g(a) <= 0:
+        rho = a
+    elif g(b) >= 0:
+        rho = b
+    else:
+        rho = brentq(g, a, b, xtol=1e-13)
+    return rho, parts(rho)
+
+
+def mixed_moments(df: pd.DataFrame, items: Sequence[str], ordered: Sequence[str]) -> OrdinalMoments:
+    """Sample statistics of ordered and continuous items together, as lavaan's WLSMV (``muthen1984``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Complete answers (no missing values).
+    items : sequence of str
+        All items, in the model's order.
+    ordered : sequence of str
+        The ordered ones; the others are continuous.
+
+    Returns
+    -------
+    OrdinalMoments
+        ``univariate`` is lavaan's univariate part of ``WLS.obs``: per item in order its
+        thresholds (ordered) or mean (continuous), then the continuous items' variances (ML,
+        divisor n); ``corr`` and ``pairs`` hold lavaan's ``cov``: polychoric correlations
+        between ordered items, polyserial correlation times the standard deviation between an
+        ordered and a continuous item, covariances between continuous ones; ``nacov`` is
+        lavaan's NACOV of all of these, ``numeric`` the continuous items.
+
+    Notes
+    -----
+    Two-step estimators (Olsson, Drasgow & Dorans 1982 for the polyserial correlation: the
+    continuous item's ML mean and variance and the ordered item's thresholds fixed) and the
+    sandwich of Muthen (1984) over the casewise scores, with the cross-derivatives of the
+    bivariate log-likelihoods taken as outer products of casewise scores as lavaan does, then
+    the delta method from correlations to covariances (lavaan's ``H``). Checked against lavaan
+    0.6.14 on ``tests/fixtures/ordinal/hs_mixed.csv``.
+
+    References
+    ----------
+    Olsson, U., Drasgow, F., & Dorans, N. J. (1982). The polyserial correlation coefficient.
+    Psychometrika, 47, 337-347.
+    Muthen, B. (1984). A general structural equation model with dichotomous, ordered
+    categorical, and continuous latent variable indicators. Psychometrika, 49, 115-132.
+    """
+    items = list(items)
+    ordset = set(ordered)
+    oi = [v for v in items if v in ordset]
+    ni = [v for v in items if v not in ordset]
+    coded = _code_items(df, oi, "error") if oi else None
+    n = len(df)
+    th = _univariate(coded) if oi else []
+    pf = _pairs(coded, th) if len(oi) > 1 else None
+    if oi:
+        if pf is None:
+            if_th = _influence(coded, th, _PairFit(np.zeros(0, int), np.zeros(0, int), np.zeros(0),
+                                                   np.zeros((0, 1, 1)), np.zeros(0, int), []))[0]
+            if_oo = np.zeros((n, 0))
+        else:
+            if_th, if_oo = _influence(coded, th, pf)
+    X = {v: pd.to_numeric(df[v], errors="coerce").to_numpy(dtype=float) for v in ni}
+    bad = [v for v in ni if np.isnan(X[v]).any()]
+    if bad:
+        raise InputError(f"continuous item(s) {', '.join(bad)} have missing or non-numeric values")
+    mean = {v: float(X[v].mean()) for v in ni}
+    var = {v: float(X[v].var()) for v in ni}
+    # univariate influence functions of (mean, variance) of each continuous item
+    if_num = {}
+    for v in ni:
+        e = X[v] - mean[v]
+        sc = np.column_stack([e / var[v], -0.5 / var[v] + 0.5 * e * e / var[v] ** 2])
+        if_num[v] = sc @ np.linalg.inv(sc.T @ sc)
+    # univariate layout: thresholds / means in item order, then variances
+    th_start, k0 = {}, 0
+    for j, v in enumerate(oi):
+        th_start[v] = k0
+        k0 += th[j].size
+    uni_cols, uni_vals, uni_labels, uni_pos = [], [], [], {}
+    for v in items:
+        if v in ordset:
+            j = oi.index(v)
+            for k in range(th[j].size):
+                uni_pos[(v, "th", k)] = len(uni_vals)
+                uni_cols.append(if_th[:, th_start[v] + k])
+                uni_vals.append(float(th[j][k]))
+                uni_labels.append(f"{v}|t{k + 1}")
+        else:
+            uni_pos[(v, "mean")] = len(uni_vals)
+            uni_cols.append(if_num[v][:, 0])
+            uni_vals.append(-mean[v])  # lavaan keeps a continuous item's mean as a "threshold": -mean
+            uni_labels.append(f"{v}~1")
+    for v in ni:
+        uni_pos[(v, "var")] = len(uni_vals)
+        uni_cols.append(if_num[v][:, 1])
+        uni_vals.append(var[v])
+        uni_labels.append(f"{v}~~{v}")
+    IFU = np.column_stack(uni_cols)
+    p = len(items)
+    cols, rows = np.triu_indices(p, 1)
+    order = np.lexsort((rows, cols))
+    rows, cols = rows[order], cols[order]
+    cor = np.eye(p)
+    cov_vals, cov_if = [], []
+    oo_index = {}
+    if pf is not None:
+        for k in range(pf.rho.size):
+            oo_index[(oi[pf.first[k]], oi[pf.second[k]])] = k
+    sd = {v: np.sqrt(var[v]) for v in ni}
+    z = {v: (X[v] - mean[v]) / sd[v] for v in ni}
+    for i, j in zip(rows, cols):
+        a, b = items[i], items[j]  # a: the later item (lavaan's y1 = row), b the earlier
+        if a in ordset and b in ordset:
+            k = oo_index[(a, b)]
+            r = float(pf.rho[k])
+            ifr = if_oo[:, k]
+            cv, ifc = r, ifr
+        elif a not in ordset and b not in ordset:
+            r = float(np.mean(z[a] * z[b]))
+            za, zb = z[a], z[b]
+            r2 = 1 - r * r
+            s_r = (r * r2 + (1 + r * r) * za * zb - r * (za * za + zb * zb)) / r2**2
+            dmu_a = (za - r * zb) / (r2 * sd[a])
+            dmu_b = (zb - r * za) / (r2 * sd[b])
+            dv_a = (za - r * zb) / r2 * za / (2 * var[a]) - 1 / (2 * var[a])
+            dv_b = (zb - r * za) / r2 * zb / (2 * var[b]) - 1 / (2 * var[b])
+            a21 = [(uni_pos[(a, "mean")], s_r @ dmu_a), (uni_pos[(b, "mean")], s_r @ dmu_b),
+                   (uni_pos[(a, "var")], s_r @ dv_a), (uni_pos[(b, "var")], s_r @ dv_b)]
+            ifr = (s_r - sum(c * IFU[:, pos] for pos, c in a21)) / float(s_r @ s_r)
+            cv = r * sd[a] * sd[b]
+            ifc = sd[a] * sd[b] * ifr + r * sd[b] / (2 * sd[a]) * IFU[:, uni_pos[(a, "var")]] \
+                + r * sd[a] / (2 * sd[b]) * IFU[:, uni_pos[(b, "var")]]
+        else:
+            xn, on = (a, b) if a not in ordset else (b, a)
+            jo = oi.index(on)
+            tau = th[jo]
+            yk = coded.y[:, jo]
+            r, (P, fu, fl, du, dl, R, bu, bl) = _polyserial(z[xn], yk, tau)
+            s_r = (fu * du - fl * dl) / P
+            dz = (-r / R) * (fu - fl) / P - z[xn]  # d loglik / d z
+            dmu = -dz / sd[xn]
+            dv = dz * (-z[xn] / (2 * var[xn])) - 1 / (2 * var[xn])
+            a21 = [(uni_pos[(xn, "mean")], s_r @ dmu), (uni_pos[(xn, "var")], s_r @ dv)]
+            K = tau.size
+            for m in range(K):
+                dth = (np.where(yk == m, fu, 0.0) - np.where(yk == m + 1, fl, 0.0)) / (R * P)
+                a21.append((uni_pos[(on, "th", m)], s_r @ dth))
+            ifr = (s_r - sum(c * IFU[:, pos] for pos, c in a21)) / float(s_r @ s_r)
+            cv = r * sd[xn]
+            ifc = sd[xn] * ifr + r / (2 * sd[xn]) * IFU[:, uni_pos[(xn, "var")]]
+        cor[i, j] = cor[j, i] = r
+        cov_vals.append(cv)
+        cov_if.append(ifc)
+    G = np.hstack([IFU, np.column_stack(cov_if)]) if cov_if else IFU.copy()
+    for v in ni:
+        G[:, uni_pos[(v, "mean")]] *= -1.0  # the statistic is -mean
+    nacov = n * (G.T @ G)
+    nacov = (nacov + nacov.T) / 2
+    cov = cor.copy()
+    for i, v in enumerate(items):
+        if v not in ordset:
+            cov[i, :] *= sd[v]
+            cov[:, i] *= sd[v]
+    diag = np.diag(nacov)
+    thr_rows = []
+    for j, v in enumerate(oi):
+        lev = coded.levels[j]
+        for k in range(th[j].size):
+            thr_rows.append((v, f"t{k + 1}", int(lev[k]), int(lev[k + 1]), float(th[j][k])))
+    thr = pd.DataFrame(thr_rows, columns=["item", "threshold", "code_below", "code_above", "estimate"])
+    thr["se"] = [float(np.sqrt(diag[uni_pos[(v, "th", int(t[1:]) - 1)]] / n))
+                 for v, t in zip(thr["item"], thr["threshold"])]
+    nu = len(uni_vals)
+    pairs = pd.DataFrame({"item_a": [items[j] for j in cols], "item_b": [items[i] for i in rows],
+                          "estimate": cov_vals, "se": np.sqrt(diag[nu:] / n), "empty_cells": 0})
+    return OrdinalMoments(
+        items=tuple(items), n=n, thresholds=thr, threshold_vector=thr["estimate"].to_numpy(),
+        threshold_item=np.repeat(np.arange(len(oi)), [t.size for t in th]) if oi else np.zeros(0, int),
+        corr=pd.DataFrame(cov, index=items, columns=items), pairs=pairs, nacov=nacov,
+        wls_weight_diag=1.0 / diag,
+        categories={v: tuple(int(c) for c in lev) for v, lev in zip(oi, coded.levels)} if oi else {},
+        warnings=tuple(pf.warnings) if pf is not None else (), numeric=tuple(ni),
+        univariate=np.asarray(uni_vals), univariate_labels=tuple(uni_labels))

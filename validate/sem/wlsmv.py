@@ -86,6 +86,7 @@ from validate.sem.ordinal import (
     OrdinalWarning,
     baseline_test,
     catml_robust_test,
+    mixed_moments,
     ordinal_moments,
     scaled_shifted_test,
     wlsmv_fit_indices,
@@ -145,12 +146,16 @@ class _DeltaModel:
         e_grp = ext["group"].to_numpy().astype(int) - 1
         fr, us = core["free"].to_numpy().astype(int), core["ustart"].to_numpy(dtype=float)
         ovpos = {v: j for j, v in enumerate(self.ov)}
+        numeric = set(getattr(moments[0], "numeric", ()) or ())
+        self.ordmask = np.array([v not in numeric for v in self.ov])
+        self.oidx = np.flatnonzero(self.ordmask)
+        self.nidx = np.flatnonzero(~self.ordmask)
         self.res_rows = np.full((G, p), -1, dtype=np.intp)
         self.sc_fixed = np.ones((G, p))
         self.sc_free = np.full((G, p), -1, dtype=np.intp)
         for i in range(len(ext)):
             g = e_grp[i]
-            if e_op[i] == "~~" and e_lhs[i] == e_rhs[i] and e_lhs[i] in ovpos:
+            if e_op[i] == "~~" and e_lhs[i] == e_rhs[i] and e_lhs[i] in ovpos and e_lhs[i] not in numeric:
                 j = ovpos[e_lhs[i]]
                 if self.res_rows[g, j] < 0:
                     self.res_rows[g, j] = i
@@ -171,10 +176,25 @@ class _DeltaModel:
         # thresholds per group: moment position -> free index / fixed value / item
         self.th_fixed, self.th_free, self.th_row, self.th_item = [], [], [], []
         ops, lhs, rhs, grp = core["op"].to_numpy(), core["lhs"].to_numpy(), core["rhs"].to_numpy(), e_grp
+        self.th_pos, self.mean_pos, self.var_pos, self.nuni_g = [], [], [], []
         for g, mom in enumerate(moments):
             th = mom.thresholds
             pos = {(it, t): k for k, (it, t) in enumerate(zip(th["item"], th["threshold"]))}
             nth = len(th)
+            labels = list(getattr(mom, "univariate_labels", ()) or ())
+            if labels:
+                lpos = {lab: k for k, lab in enumerate(labels)}
+                self.th_pos.append(np.array([lpos[f"{it}|{t}"] for it, t in zip(th["item"], th["threshold"])],
+                                            dtype=np.intp))
+                self.mean_pos.append(np.array([lpos[f"{self.ov[j]}~1"] for j in self.nidx], dtype=np.intp))
+                self.var_pos.append(np.array([lpos[f"{self.ov[j]}~~{self.ov[j]}"] for j in self.nidx],
+                                             dtype=np.intp))
+                self.nuni_g.append(len(labels))
+            else:
+                self.th_pos.append(np.arange(nth, dtype=np.intp))
+                self.mean_pos.append(np.zeros(0, dtype=np.intp))
+                self.var_pos.append(np.zeros(0, dtype=np.intp))
+                self.nuni_g.append(nth)
             tf, tfree, trow = np.zeros(nth), np.full(nth, -1, dtype=np.intp), np.zeros(nth, dtype=np.intp)
             for i in np.flatnonzero((ops == "|") & (grp == g)):
                 k = pos[(lhs[i], rhs[i])]
@@ -188,7 +208,7 @@ class _DeltaModel:
             self.th_row.append(trow)
             self.th_item.append(np.array([ovpos[it] for it in th["item"]], dtype=np.intp))
         self.nth_g = [len(t) for t in self.th_fixed]
-        self.nmom_g = [k + len(self.off_rows) for k in self.nth_g]
+        self.nmom_g = [k + len(self.off_rows) for k in self.nuni_g]
         self.offsets = np.concatenate([[0], np.cumsum(self.nmom_g)]).astype(int)
         self.nmom = int(self.offsets[-1])
         # single-group names kept for callers
@@ -214,17 +234,18 @@ class _DeltaModel:
         p = len(self.ov)
         e0 = self.ext(theta, np.zeros(self.G * p))
         out = np.zeros((self.G, p))
+        o = self.oidx
         for g in range(self.G):
             Sigma0, _, _, _, _, _, _, T = self.cm.implied(e0, g, full=True)
-            rhs = 1.0 / self.scales(theta, g) ** 2 - np.diag(Sigma0)
+            rhs = (1.0 / self.scales(theta, g) ** 2 - np.diag(Sigma0))[o]
             if self.chain[g]:
-                M = T[:p, :p] ** 2
+                M = (T[:p, :p] ** 2)[np.ix_(o, o)]
                 try:
-                    out[g] = np.linalg.solve(M, rhs)
+                    out[g, o] = np.linalg.solve(M, rhs)
                 except np.linalg.LinAlgError:
-                    out[g] = np.linalg.lstsq(M, rhs, rcond=None)[0]
+                    out[g, o] = np.linalg.lstsq(M, rhs, rcond=None)[0]
             else:
-                out[g] = rhs
+                out[g, o] = rhs
         return out
 
     def thresholds(self, theta, g=0):
@@ -246,7 +267,11 @@ class _DeltaModel:
             R = sc[:, None] * Sig * sc[None, :]
             it = self.th_item[g]
             th = (self.thresholds(theta, g) - mu[it]) * sc[it]
-            out.append((np.concatenate([th, R[rr[self.off_rows], cc[self.off_rows]]]), R, th))
+            uni = np.zeros(self.nuni_g[g])
+            uni[self.th_pos[g]] = th
+            uni[self.mean_pos[g]] = -mu[self.nidx]  # lavaan: a continuous item's "threshold" is -mean
+            uni[self.var_pos[g]] = R[self.nidx, self.nidx]
+            out.append((np.concatenate([uni, R[rr[self.off_rows], cc[self.off_rows]]]), R, th))
         return out, s
 
     def implied(self, theta):
@@ -268,16 +293,20 @@ class _DeltaModel:
         out = []
         for g in range(self.G):
             D1 = self.cm.delta(e, g)
+            if D1.shape[1] < e.size:  # continuous items' slots of the extra parameters are unused
+                D1 = np.hstack([D1, np.zeros((D1.shape[0], e.size - D1.shape[1]))])
             Sig, mu = self.cm.implied(e, g)
             sc = self.scales(theta, g)
             dsc = np.zeros((p, q))
             m = self.sc_free[g] >= 0
             dsc[np.flatnonzero(m), self.sc_free[g][m]] = 1.0
             rc = slice(q + g * p, q + (g + 1) * p)
-            Js = D1[self.diag_rows, rc]
-            Jt = D1[self.diag_rows, :q]
-            target = -2.0 * sc[:, None] ** -3 * dsc - Jt  # implicit function theorem
-            ds = np.linalg.lstsq(Js, target, rcond=None)[0] if self.chain[g] else target
+            o = self.oidx
+            Js = D1[self.diag_rows[o]][:, q + g * p + o]
+            Jt = D1[self.diag_rows[o], :q]
+            target = -2.0 * sc[o, None] ** -3 * dsc[o] - Jt  # implicit function theorem
+            ds = np.zeros((p, q))
+            ds[o] = np.linalg.lstsq(Js, target, rcond=None)[0] if self.chain[g] else target
             dS = D1[self.off_rows, :q] + D1[self.off_rows, rc] @ ds
             dR = (sc[ro] * sc[co])[:, None] * dS + (Sig[ro, co])[:, None] * (
                 sc[co][:, None] * dsc[ro] + sc[ro][:, None] * dsc[co])
@@ -288,7 +317,13 @@ class _DeltaModel:
             mt = self.th_free[g] >= 0
             dtau[np.flatnonzero(mt), self.th_free[g][mt]] = 1.0
             dth = (dtau - dmu[it]) * sc[it][:, None] + (tau - mu[it])[:, None] * dsc[it]
-            out.append(np.vstack([dth, dR]))
+            duni = np.zeros((self.nuni_g[g], q))
+            duni[self.th_pos[g]] = dth
+            if self.nidx.size:
+                nd = self.diag_rows[self.nidx]
+                duni[self.mean_pos[g]] = -dmu[self.nidx]
+                duni[self.var_pos[g]] = D1[nd, :q] + D1[nd, rc] @ ds
+            out.append(np.vstack([duni, dR]))
         return out
 
 
@@ -376,12 +411,11 @@ def _ordered_items(ordered, data, ov_names):
     unknown = [str(v) for v in items if v not in data.columns]
     if unknown:
         raise ModelError(f"ordered item(s) {', '.join(unknown)} are not columns of the data")
-    cont = [v for v in ov_names if v not in items]
-    if cont:
-        raise ModelError("WLSMV with continuous (not ordered) observed variables is not implemented yet: "
-                         f"{', '.join(cont)}; add them to ordered=, or leave ordered=None to treat every "
-                         "observed variable as ordered")
-    return [v for v in ov_names if v in items]
+    ords = [v for v in ov_names if v in items]
+    if not ords:
+        raise ModelError("estimator='WLSMV' needs at least one ordered item of the model in ordered= "
+                         f"(got {', '.join(map(str, items))}); use estimator='ML' or 'MLR' for continuous items")
+    return ords
 
 
 def _code(v):
@@ -565,8 +599,12 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                          "choose a grouping column that is not an item")
     prepare_data(spec0, data, group, "listwise")  # unknown / non-numeric columns
     items = _ordered_items(ordered, data, spec0.ov_names)
+    continuous = [v for v in spec0.ov_names if v not in items]
+    if continuous and missing == "pairwise":
+        raise ModelError("missing='pairwise' with continuous items mixed with ordered ones is not implemented; "
+                         "use missing='listwise'")
     if missing == "listwise":
-        used = data.dropna(subset=items)
+        used = data.dropna(subset=list(spec0.ov_names))
     else:  # pairwise: only respondents without a single answer are left out
         used = data[data[items].notna().any(axis=1)]
     labels, parts, collapse_notes = _group_data(used, items, group, missing, collapse_empty)
@@ -579,7 +617,10 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         _warnings.simplefilter("ignore", OrdinalWarning)  # kept in mom.warnings
         for lab, part in zip(labels, parts):
             try:
-                moms.append(ordinal_moments(part.loc[:, items], missing=missing))
+                if continuous:
+                    moms.append(mixed_moments(part, list(spec0.ov_names), items))
+                else:
+                    moms.append(ordinal_moments(part.loc[:, items], missing=missing))
             except InputError as exc:
                 if lab is None:
                     raise
@@ -606,8 +647,13 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     N = int(sum(nobs))
     p = len(spec.ov_names)
     Rs = [m.corr.to_numpy() for m in moms]
-    stats = SampleStats(Rs, [np.zeros(p)] * G, nobs)
     dm = _DeltaModel(spec, moms)
+    means = []
+    for g, m in enumerate(moms):
+        mv = np.zeros(p)
+        mv[dm.nidx] = -m.univariate_vector[dm.mean_pos[g]]
+        means.append(mv)
+    stats = SampleStats(Rs, means, nobs)
     core, q = dm.core, dm.q
     obs = np.concatenate([m.wls_obs for m in moms])
     wg = [m.wls_weight_diag for m in moms]
@@ -620,7 +666,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         for k in range(dm.nth_g[g]):
             f = dm.th_free[g][k]
             if f >= 0 and not np.isfinite(st[dm.th_row[g][k]]):
-                theta0[f] = moms[g].wls_obs[k]
+                theta0[f] = moms[g].wls_obs[dm.th_pos[g][k]]
         for f in dm.sc_free[g][dm.sc_free[g] >= 0]:
             theta0[f] = 1.0
     if start is not None:
@@ -675,6 +721,11 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                             "of its variance; the solution is not admissible")
                 problems.append(dm.ov[j])
             A, S, _ = dm.cm.matrices(ext_theta, g)
+            for j in dm.nidx:
+                if S[j, j] < 0:
+                    warn.append(f"Heywood case: the estimated residual variance of {dm.ov[j]!r}{glab(g)} is "
+                                f"negative ({S[j, j]:.4g}); the solution is not admissible")
+                    problems.append(dm.ov[j])
             for i in range(dm.cm.p, dm.cm.nv):
                 if S[i, i] < 0:
                     nm = dm.cm.lv_names[i - dm.cm.p]
@@ -827,9 +878,10 @@ def _fit_measures(dm, moms, theta, F, Dg, groups_hat, df, converged, E, notes):
     base = baseline_test(moms)
     srmr = 0.0
     for f, m, (_, Rh, _) in zip(fg, moms, groups_hat):
-        R = m.corr.to_numpy()
-        il = np.tril_indices(len(R), -1)
-        srmr += f * float(np.sqrt(np.sum((R - Rh)[il] ** 2) / (len(R) * (len(R) + 1) / 2)))
+        R = m.corr.to_numpy()  # lavaan's srmr_bentler_nomean: residuals over the sample SDs
+        sd = np.sqrt(np.diag(R))
+        il = np.tril_indices(len(R))
+        srmr += f * float(np.sqrt(np.sum(((R - Rh) / np.outer(sd, sd))[il] ** 2) / (len(R) * (len(R) + 1) / 2)))
     nr = N - G  # lavaan's N for the RMSEA of (D)WLS
     if df > 0:
         test = scaled_shifted_test(T, D, V, gamma_all, df)
@@ -866,6 +918,10 @@ def _robust_measures(dm, moms, Dg, groups_hat, df, E, base, notes):
     nan = float("nan")
     out = dict(cfi_robust=nan, tli_robust=nan, **fm.rmsea_robust_measures(nan, df, N - G, G, c_hat3=nan))
     if df <= 0 or E is None:
+        return out
+    if any(m.numeric for m in moms):
+        notes.append("the robust CFI/TLI/RMSEA are not reported (NaN): with continuous items among the "
+                     "ordered ones lavaan 0.6.14 gives NA too; compare the scaled CFI/TLI/RMSEA instead")
         return out
     core = dm.core
     th_rows = core["op"].isin(["|", "~1"]).to_numpy()
