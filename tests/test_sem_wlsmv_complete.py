@@ -245,3 +245,14 @@ def test_held_out_bfi_by_gender_and_pairwise():
     assert pw.n == 800
     _check_params(pw, ref["pairwise"])
     _check_fit(pw, ref["pairwise"])
+
+
+def test_missing_group_and_answers_are_counted(school):
+    d = school.copy()
+    d.loc[[0, 1], "school"] = np.nan
+    d.loc[5, "x1"] = np.nan
+    res = fit_sem(CFA, d, estimator="WLSMV", kind="cfa", group="school")
+    assert res.n == 298 and res.nobs_per_group == [153, 145]
+    assert res.warnings[0] == "1 respondent(s) with missing answers left out: rows 5"
+    with pytest.raises(ModelError, match="group column 'nope' is not in the data"):
+        fit_sem(CFA, d, estimator="WLSMV", group="nope")

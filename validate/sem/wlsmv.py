@@ -607,6 +607,8 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         used = data.dropna(subset=list(spec0.ov_names))
     else:  # pairwise: only respondents without a single answer are left out
         used = data[data[items].notna().any(axis=1)]
+    if group is not None:
+        used = used[used[group].notna()]
     labels, parts, collapse_notes = _group_data(used, items, group, missing, collapse_empty)
     G = len(labels)
     if group is not None and G < 2:
