@@ -463,16 +463,20 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         ``missing="fiml"`` the sandwich and the test use the missing-data likelihood (observed
         information, casewise scores, the saturated model's EM estimates) and the robust
         CFI/TLI/RMSEA are lavaan's FIML-corrected ones (see :mod:`validate.sem.robust_fiml`).
-        ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs and
-        the scaled-shifted test (lavaan's WLSMV; one group, listwise deletion; see
-        :mod:`validate.sem.wlsmv`).
+        ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs,
+        the scaled-shifted test and robust CFI/TLI/RMSEA (lavaan's WLSMV; groups with
+        ``group_equal`` including ``"thresholds"``, continuous items beside ordered ones,
+        ``missing="pairwise"``; see :mod:`validate.sem.wlsmv`, and
+        :func:`validate.sem.wlsmv.difftest` for nested fits).
     group : str, optional
         Column defining groups (in order of first appearance, as lavaan).
     group_equal : sequence of str
         e.g. ``("loadings", "intercepts")``.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
         the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
+        ``"pairwise"``: WLSMV only (pairwise polychoric correlations, lavaan's
+        ``missing = "pairwise"``).
     kind : {"sem", "cfa"}
     auto_cov_y, fixed_x, meanstructure
         lavaan's options of the same name.
