@@ -188,7 +188,7 @@ def test_pairwise_missing_matches_lavaan():
 
 
 def test_modification_indices_match_lavaan(levels):
-    """modindices() of the one-group ordinal CFA (achieved: mi 3e-6, epc and sepc.all 4e-7)."""
+    """modindices() of the ordinal CFA (one group: mi 3e-6, epc and sepc.all 4e-7; two groups: 8e-6)."""
     ref = pd.DataFrame(REF["modindices"]["mi"])
     res = fit_sem(REF["modindices"]["model"], pd.read_csv(FIX / "hs_ordinal5.csv"), estimator="WLSMV", kind="cfa")
     mi = res.modindices()
@@ -199,8 +199,14 @@ def test_modification_indices_match_lavaan(levels):
     assert_ref(m["epc"], m["epc_ref"], 1e-4, "epc")
     assert_ref(m["sepc_all"], m["sepc.all"], 1e-4, "sepc.all")
     assert mi.iloc[0][["lhs", "op", "rhs"]].tolist() == ["x7", "~~", "x8"]  # sorted by mi
-    with pytest.raises(ModelError, match="multi-group WLSMV fit are not implemented yet"):
-        levels["metric"].modindices()
+    # two groups, loadings equal: marker loadings and scale factors become releasable (achieved 8e-6)
+    ref = pd.DataFrame(REF["modindices_metric"]["mi"])
+    mi = levels["metric"].modindices()
+    m = ref.merge(mi, on=["lhs", "op", "rhs", "group"], how="outer", suffixes=("_ref", ""))
+    assert len(m) == len(ref) == len(mi) == 132
+    assert set(mi["op"]) == {"=~", "~~", "~*~"}
+    assert_ref(m["mi"], m["mi_ref"], 1e-3, "mi (groups)")
+    assert_ref(m["epc"], m["epc_ref"], 1e-3, "epc (groups)")
 
 
 def test_mixed_ordered_and_continuous_items_match_lavaan():

@@ -39,7 +39,7 @@ Inference: robust ("sandwich") standard errors ``E^-1 B E^-1 / (N - G)`` with
 standard, scaled and robust CFI/TLI/RMSEA (:mod:`validate.sem.ordinal`; the robust ones are
 lavaan's ``lav_fit_catml_dwls``, Savalei 2021), SRMR on the correlation residuals,
 :func:`difftest` (DIFFTEST) between nested fits and modification indices
-(:func:`wlsmv_modindices`, one group).
+(:func:`wlsmv_modindices`).
 
 Notes
 -----
@@ -52,10 +52,11 @@ indices and tests agree to 4e-7 relative or better, estimates and standard error
 (lavaan's optimiser stops earlier than ours) (see ``tests/test_sem_wlsmv.py`` and
 ``tests/test_sem_wlsmv_complete.py``).
 
-Missing answers: listwise deletion (lavaan's default for WLSMV) or ``missing="pairwise"``.
-Not implemented: exogenous observed covariates (lavaan's ``conditional.x``), continuous
-indicators mixed with ordered ones, the theta parameterisation, modification indices of a
-multi-group fit.
+Missing answers: listwise deletion (lavaan's default for WLSMV) or ``missing="pairwise"``
+(ordered items only). Continuous items beside ordered ones (``ordered=`` a subset): their
+means, variances, polyserial correlations and covariances as lavaan (:func:`validate.sem.ordinal.mixed_moments`).
+Not implemented: exogenous observed covariates (lavaan's ``conditional.x``), the theta
+parameterisation.
 
 References
 ----------
@@ -1060,69 +1061,90 @@ def difftest(restricted: SemResult, free: SemResult) -> dict:
 # modification indices
 # ----------------------------------------------------------------------------------------
 def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
-    """Modification indices of a one-group WLSMV fit, as lavaan's ``modindices()``.
+    """Modification indices of a WLSMV fit, as lavaan's ``modindices()``.
 
     Parameters
     ----------
     res : SemResult
-        A converged one-group WLSMV fit (not ``estimates_only``).
+        A converged WLSMV fit (not ``estimates_only``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``lhs``, ``op``, ``rhs``, ``mi``, ``epc``, ``sepc_lv``, ``sepc_all``: one row
-        per cross-loading and residual covariance of the items and per covariance and
-        regression among latent variables that the model fixes at zero.
+        Columns ``lhs``, ``op``, ``rhs`` (``group`` with groups), ``mi``, ``epc``, ``sepc_lv``,
+        ``sepc_all``: one row per parameter the model leaves out (cross-loadings, residual
+        covariances of the items, covariances and regressions among latent variables) and per
+        fixed parameter (marker loadings, scale factors ``~*~``, latent means) whose release
+        is identified; the others (information below ``eps^(1/3)``) are left out, as lavaan does.
 
     Raises
     ------
     ModelError
-        Several groups (lavaan also frees equality constraints and scale factors there; not
-        implemented), or a fit without standard errors.
+        A fit that is not full and converged.
 
     Notes
     -----
     The DWLS score test (lavaan ``modindices()`` with ``information = "expected"``): with the
-    model extended by the candidates (at 0), ``Delta`` its Jacobian, ``d = s - sigma`` and
-    ``W`` the DWLS weights, the score is ``g = -(N - 1) / N Delta' W d`` and the information
-    ``I = Delta' W Delta``; ``mi = N g_j^2 / V_j`` and ``epc = -g_j / V_j`` with
-    ``V_j = I_jj - I_j1 I_11^-1 I_1j``. ``sepc_all`` standardises the EPC with the latent
-    responses' total variances (residual variances for residual covariances). Matches lavaan
-    0.6.14 on the ordinal Holzinger-Swineford CFA to 1e-6 (``wlsmv_complete.json``).
+    model extended by the candidates (at their current values), ``Delta_g`` its Jacobian,
+    ``d_g = s_g - sigma_g``, ``W_g`` the DWLS weights and ``f_g = n_g / N``, the score is
+    ``g = -sum_g f_g (n_g - 1) / n_g Delta_g' W_g d_g`` and the information
+    ``I = sum_g f_g Delta_g' W_g Delta_g``; ``mi = N g_j^2 / V_j`` and ``epc = -g_j / V_j`` with
+    ``V_j = I_jj - I_j1 I_11^-1 I_1j`` (equality constraints: shared parameters). ``sepc_all``
+    standardises the EPC with the latent responses' total variances (residual variances for
+    residual covariances). Matches lavaan 0.6.14 on the ordinal Holzinger-Swineford CFA (one
+    group) and its metric model by school to 1e-5 (``wlsmv_complete.json``).
     """
     from types import SimpleNamespace
 
     from .modindices import _candidates
 
-    if res.spec.ngroups > 1:
-        raise ModelError("modification indices for a multi-group WLSMV fit are not implemented yet; fit "
-                         "each group on its own to look for misfit")
     if res.estimates_only or res.wlsmv is None or not res.converged:
         raise ModelError("modification indices need a full, converged WLSMV fit")
     spec = res.spec
+    G = spec.ngroups
     pt = spec.partable
     core = pt[pt["op"] != ":="].reset_index(drop=True)
-    cols = ["lhs", "op", "rhs", "mi", "epc", "sepc_lv", "sepc_all"]
-    cands = [c for c in _candidates(spec, core)]
+    cols = ["lhs", "op", "rhs"] + (["group"] if G > 1 else []) + ["mi", "epc", "sepc_lv", "sepc_all"]
+    moms = res.ordinal if isinstance(res.ordinal, list) else [res.ordinal]
+    numeric = set(moms[0].numeric)
+    q = spec.nfree
+    base = core[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]].copy()
+    fr = base["free"].to_numpy().copy()
+    ops, lhs, rhs = base["op"].to_numpy(), base["lhs"].to_numpy(), base["rhs"].to_numpy()
+    ovset = set(spec.ov_names)
+    cands, start = [], []
+    for i in range(len(base)):
+        if fr[i] != 0 or base["exo"].iat[i]:
+            continue
+        ordered_var = ops[i] == "~~" and lhs[i] == rhs[i] and lhs[i] in ovset and lhs[i] not in numeric
+        if ops[i] in ("=~", "~*~", "~1", "~~", "~") and not ordered_var:
+            fr[i] = q + len(cands) + 1  # a fixed parameter released at its value
+            cands.append((lhs[i], ops[i], rhs[i], int(base["group"].iat[i])))
+            start.append(float(base["ustart"].iat[i]))
+    base["free"] = fr
+    for a, o, b, g in _candidates(spec, core):
+        cands.append((a, o, b, g))
+        start.append(0.0)
     if not cands:
         return pd.DataFrame(columns=cols)
-    q = spec.nfree
     K = len(cands)
-    extra = pd.DataFrame([dict(lhs=a, op=o, rhs=b, group=g, free=q + k + 1, ustart=np.nan, exo=0)
-                          for k, (a, o, b, g) in enumerate(cands)])
-    aug = pd.concat([core[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]], extra], ignore_index=True)
-    moms = [res.ordinal]
-    ns = SimpleNamespace(partable=aug, nfree=q + K, ov_names=spec.ov_names, lv_names=spec.lv_names,
-                         ngroups=1)
+    nfix = K - len(_candidates(spec, core))
+    extra = pd.DataFrame([dict(lhs=a, op=o, rhs=b, group=g, free=q + nfix + k + 1, ustart=np.nan, exo=0)
+                          for k, (a, o, b, g) in enumerate(cands[nfix:])])
+    aug = pd.concat([base, extra], ignore_index=True) if len(extra) else base
+    ns = SimpleNamespace(partable=aug, nfree=q + K, ov_names=spec.ov_names, lv_names=spec.lv_names, ngroups=G)
     dma = _DeltaModel(ns, moms)
-    th = np.concatenate([res.theta, np.zeros(K)])
-    D = dma.jacobian(th)
-    mom, _, _ = dma.implied(th)
-    w = moms[0].wls_weight_diag
-    d = moms[0].wls_obs - mom
+    th = np.concatenate([res.theta, np.asarray(start, dtype=float)])
+    Dg = dma.jacobian_groups(th)
+    groups_hat, _ = dma.implied_groups(th)
     N = res.n
-    score = -(N - 1) / N * (D.T @ (w * d))  # lavaan's gradient of the (n - 1) / n scaled objective
-    info = D.T @ (w[:, None] * D)
+    nobs = [m.n for m in moms]
+    score = np.zeros(q + K)
+    info = np.zeros((q + K, q + K))
+    for D, m, (mom, _, _), n in zip(Dg, moms, groups_hat, nobs):
+        w, fg = m.wls_weight_diag, n / N
+        score -= fg * (n - 1) / n * (D.T @ (w * (m.wls_obs - mom)))  # lavaan's (n - 1) / n objective
+        info += fg * D.T @ (w[:, None] * D)
     I11, I12 = info[:q, :q], info[:q, q:]
     V = np.diag(info)[q:] - np.einsum("ij,ij->j", I12, np.linalg.solve(I11, I12))
     s = score[q:]
@@ -1132,24 +1154,35 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
         epc = -s / V
     dm = _DeltaModel(spec, moms)
     ext = dm.ext(res.theta, dm.residuals(res.theta))
-    _, _, T_tot, _, _, S, _, _ = dm.cm.implied(ext, 0, full=True)
-    vt, vp = np.diag(T_tot), np.diag(S)
+    vt, vp = [], []
+    for g in range(G):
+        _, _, T_tot, _, _, S, _, _ = dm.cm.implied(ext, g, full=True)
+        vt.append(np.diag(T_tot))
+        vp.append(np.diag(S))
     pos = dm.cm.pos
     lvset = set(spec.lv_names)
     sepc_all = np.full(K, np.nan)
     sepc_lv = np.full(K, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for k, (a_, o, b_, _) in enumerate(cands):
-            a, b = pos[a_], pos[b_]
+        for k, (a_, o, b_, g) in enumerate(cands):
+            t_, p_ = vt[g - 1], vp[g - 1]
+            a = pos[a_]
+            b = pos.get(b_, a)
             if o == "=~":
-                sepc_all[k] = epc[k] * np.sqrt(vt[a]) / np.sqrt(vt[b])
-                sepc_lv[k] = epc[k] * np.sqrt(vt[a])
+                sepc_all[k] = epc[k] * np.sqrt(t_[a]) / np.sqrt(t_[b])
+                sepc_lv[k] = epc[k] * np.sqrt(t_[a])
             elif o == "~":
-                sepc_all[k] = epc[k] * np.sqrt(vt[b]) / np.sqrt(vt[a])
+                sepc_all[k] = epc[k] * np.sqrt(t_[b]) / np.sqrt(t_[a])
                 sepc_lv[k] = sepc_all[k]
-            else:
-                sepc_all[k] = epc[k] / np.sqrt(vp[a] * vp[b])
+            elif o == "~~":
+                sepc_all[k] = epc[k] / np.sqrt(p_[a] * p_[b])
                 sepc_lv[k] = sepc_all[k] if (a_ in lvset and b_ in lvset) else epc[k]
+            elif o == "~1":
+                sepc_all[k] = epc[k] / np.sqrt(t_[a])
+                sepc_lv[k] = sepc_all[k] if a_ in lvset else epc[k]
+            else:  # ~*~
+                sepc_all[k] = sepc_lv[k] = epc[k]
     out = pd.DataFrame(dict(lhs=[c[0] for c in cands], op=[c[1] for c in cands], rhs=[c[2] for c in cands],
-                            mi=mi, epc=epc, sepc_lv=sepc_lv, sepc_all=sepc_all))
-    return out[np.isfinite(out["mi"])].reset_index(drop=True)
+                            group=[c[3] for c in cands], mi=mi, epc=epc, sepc_lv=sepc_lv, sepc_all=sepc_all))
+    out = out[np.isfinite(out["mi"])].reset_index(drop=True)
+    return out[cols]
