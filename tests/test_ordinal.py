@@ -431,7 +431,7 @@ def test_unknown_and_duplicate_items_and_options():
     assert _error(d, items=["a", "z"]) == "item column(s) z not found in the data; the columns are a, b"
     assert _error(d, items=["a", "a"]) == "item(s) a listed more than once"
     assert _error(d, items=[]) == "no items given: polychoric correlations need at least 2 ordinal items"
-    assert _error(d, missing="pairwise") == "missing='pairwise' is not an option; expected 'error' or 'listwise'"
+    assert _error(d, missing="ml") == "missing='ml' is not an option; expected 'error', 'listwise' or 'pairwise'"
     assert _error(d.iloc[:1]) == "polychoric correlations need at least 2 complete respondents; found 1"
     wide = pd.DataFrame({"a": np.arange(30) % 5, "age": np.arange(18, 48)})
     assert _error(wide) == (

@@ -28,6 +28,7 @@ from validate.report import write_report
 from validate.screening import ScreeningOptions, ScreeningResult, screen
 from validate.sem import SemResult, fit_moments, fit_sem, parse_model
 from validate.sem.ordinal import ordinal_moments, polychoric
+from validate.sem.wlsmv import difftest
 from validate.structural.analysis import (
     analyse_structural,
     compare_mechanisms,
@@ -59,6 +60,7 @@ __all__ = [
     "compare_mechanisms",
     "cronbach_alpha",
     "cross_loadings",
+    "difftest",
     "efa",
     "enumerate_chains",
     "fit_moments",

@@ -99,6 +99,9 @@ def _add_analysis(p: argparse.ArgumentParser) -> None:
     p.add_argument("--adjust", default="none", choices=["none", "holm", "fdr_bh"],
                    help="judge hypotheses by Holm- or Benjamini-Hochberg-adjusted p-values (default: none; "
                         "both adjusted columns are reported either way)")
+    p.add_argument("--collapse-empty", action="store_true",
+                   help="WLSMV with --group: merge an answer category nobody chose within a group into its "
+                        "neighbour (named in the Method section), instead of stopping")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="report language")
     p.add_argument("--format", dest="fmt", default="auto", metavar="F",
                    help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
@@ -261,7 +264,7 @@ def _cmd_validate(args) -> int:
         estimator=args.estimator, missing=args.missing, invalid=args.invalid, group=args.group,
         bootstrap=args.bootstrap,
         seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
-        alpha=args.alpha, adjust=args.adjust,
+        alpha=args.alpha, adjust=args.adjust, collapse_empty=args.collapse_empty,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
         screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished,
     )

@@ -48,6 +48,7 @@ class AnalysisOptions:
     direct_effects: bool = False
     alpha: float = 0.05
     adjust: str = "none"  # none | holm | fdr_bh: which p-value judges each hypothesis
+    collapse_empty: bool = False  # WLSMV with groups: merge answer categories nobody chose in a group
     lang: str = "en"
     fmt: str = "auto"
     mapping: str | None = None

@@ -226,9 +226,11 @@ class SemResult:
         was refitted from other starting values (:mod:`validate.sem.retry`): ``first_converged``,
         ``first_admissible``, ``first_chisq``, ``chisq`` (of the kept solution), ``kept`` (which
         start gave it), ``refits``, ``changed`` (did the retry change the solution).
-    ordinal : validate.sem.ordinal.OrdinalMoments or None
+    ordinal : validate.sem.ordinal.OrdinalMoments, list of them, or None
         WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
-        (``sample_cov`` then holds the polychoric correlations).
+        (``sample_cov`` then holds the polychoric correlations); one per group with groups.
+    wlsmv : object or None
+        WLSMV only: what :func:`validate.sem.wlsmv.difftest` needs (internal).
     """
 
     spec: ModelSpec
@@ -256,6 +258,7 @@ class SemResult:
     estimates_only: bool = False
     missing: str = "listwise"
     start_retry: dict | None = None
+    wlsmv: object = field(repr=False, default=None)
 
     # ------------------------------------------------------------------
     def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
@@ -263,12 +266,13 @@ class SemResult:
 
         Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
         """
-        if self.estimator == "WLSMV":
-            raise ModelError("modification indices are not implemented for WLSMV yet")
         if self.estimates_only:
             raise ModelError("modification indices need a full fit; this result was fitted with "
                              "estimates_only=True")
-        from .modindices import modification_indices
+        if self.estimator == "WLSMV":
+            from .wlsmv import wlsmv_modindices as modification_indices
+        else:
+            from .modindices import modification_indices
         out = modification_indices(self)
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
         out = out.reset_index(drop=True)
@@ -477,7 +481,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
             start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
             orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
-            **unknown) -> SemResult:
+            collapse_empty: bool = False, **unknown) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -490,16 +494,20 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         ``missing="fiml"`` the sandwich and the test use the missing-data likelihood (observed
         information, casewise scores, the saturated model's EM estimates) and the robust
         CFI/TLI/RMSEA are lavaan's FIML-corrected ones (see :mod:`validate.sem.robust_fiml`).
-        ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs and
-        the scaled-shifted test (lavaan's WLSMV; one group, listwise deletion; see
-        :mod:`validate.sem.wlsmv`).
+        ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs,
+        the scaled-shifted test and robust CFI/TLI/RMSEA (lavaan's WLSMV; groups with
+        ``group_equal`` including ``"thresholds"``, continuous items beside ordered ones,
+        ``missing="pairwise"``; see :mod:`validate.sem.wlsmv`, and
+        :func:`validate.sem.wlsmv.difftest` for nested fits).
     group : str, optional
         Column defining groups (in order of first appearance, as lavaan).
     group_equal : sequence of str
         e.g. ``("loadings", "intercepts")``.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "pairwise"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
         the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
+        ``"pairwise"``: WLSMV only (pairwise polychoric correlations, lavaan's
+        ``missing = "pairwise"``).
     kind : {"sem", "cfa", "growth"}
         ``"growth"`` is lavaan's ``growth()`` (observed intercepts fixed at 0, latent means free).
     auto_cov_y, fixed_x, meanstructure, std_lv, orthogonal, group_partial
@@ -530,6 +538,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         Meant for bootstrap refits (with ``start`` = the full-sample fit); modification indices
         are not available on such a result, and for such an FIML refit ``sample_cov`` and
         ``sample_mean`` hold available-case (pairwise) moments instead of the EM estimates.
+    collapse_empty : bool
+        WLSMV with ``group``: merge an answer category nobody chose within a group into its
+        neighbour (see :func:`validate.sem.wlsmv.fit_wlsmv`).
 
     Returns
     -------
@@ -549,13 +560,14 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
-                        estimates_only=bool(estimates_only), **{k: v for k, v in extra.items() if v})
+                        estimates_only=bool(estimates_only), collapse_empty=bool(collapse_empty),
+                        **{k: v for k, v in extra.items() if v})
 
 
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
 _FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
                     "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
-                    "orthogonal", "se")
+                    "orthogonal", "se", "collapse_empty")
 _REFUSED_OPTIONS = {
     "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
             "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
@@ -613,7 +625,7 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
-             orthogonal=False, group_partial=()):
+             orthogonal=False, group_partial=(), collapse_empty=False):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
         hint = ""
@@ -628,9 +640,10 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
         from .wlsmv import fit_wlsmv
-        return fit_wlsmv(model, data, ordered=ordered, group=group, missing=missing, kind=kind,
-                         auto_cov_y=auto_cov_y, fixed_x=fixed_x, max_iter=max_iter, start=start,
-                         estimates_only=estimates_only)
+        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+                         max_iter=max_iter, start=start, estimates_only=estimates_only,
+                         collapse_empty=collapse_empty)
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")

@@ -45,7 +45,7 @@ __all__ = ["GROUP_EQUAL_CHOICES", "Constraint", "ModelSpec", "parse_model", "par
 
 GROUP_EQUAL_CHOICES = (
     "loadings", "intercepts", "means", "regressions", "residuals",
-    "residual.covariances", "lv.variances", "lv.covariances",
+    "residual.covariances", "lv.variances", "lv.covariances", "thresholds",
 )
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
@@ -593,9 +593,13 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
                 free, ustart = False, r["default_fixed"]
             else:
                 free, ustart = True, np.nan
-            # lavaan frees latent means in later groups when intercepts are equal
+            # lavaan frees latent means in later groups when intercepts (or thresholds) are equal
             if (r["op"] == "~1" and r["lhs"] in lv_set and r["user"] == 0 and g > 0
-                    and "intercepts" in group_equal and "means" not in group_equal):
+                    and ("intercepts" in group_equal or "thresholds" in group_equal)
+                    and "means" not in group_equal):
+                free, ustart = True, np.nan
+            # ... and, delta parameterisation, the scale factors when thresholds are equal
+            if r["op"] == "~*~" and r["user"] == 0 and g > 0 and "thresholds" in group_equal:
                 free, ustart = True, np.nan
             # ... and, with std.lv, latent variances in later groups when loadings are equal
             if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv_set

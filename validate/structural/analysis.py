@@ -40,6 +40,7 @@ __all__ = [
     "multigroup_paths",
     "SemBootstrapStatistic",
     "chisq_difference",
+    "wlsmv_difftest",
     "compare_mechanisms",
 ]
 
@@ -131,6 +132,21 @@ def chisq_difference(restricted: dict, free: dict, estimator: str = "ML") -> dic
     diff = max(diff, 0.0)
     return {"chisq_diff": json_float(diff), "df_diff": json_float(ddf), "p_value": json_float(stats.chi2.sf(diff, ddf)),
             "method": "Satorra-Bentler (2001) scaled difference" if estimator == "MLR" else "likelihood-ratio test"}
+
+
+def wlsmv_difftest(restricted, free) -> dict:
+    """DIFFTEST of two nested WLSMV fits (:func:`validate.sem.wlsmv.difftest`) in the shape of
+    :func:`chisq_difference`, with ``test`` naming it."""
+    from validate.sem import ModelError
+    from validate.sem.wlsmv import difftest
+
+    try:
+        d = difftest(restricted, free)
+    except ModelError as exc:
+        return {"chisq_diff": None, "df_diff": None, "p_value": None, "warning": str(exc)}
+    return {"chisq_diff": json_float(d["chisq_diff"]), "df_diff": json_float(d["df_diff"]),
+            "p_value": json_float(d["p_value"]),
+            "test": "DIFFTEST: scaled-shifted chi-square difference (lavaan's lavTestLRT, satorra.2000)"}
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -329,7 +345,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     if opts.bootstrap and res.admissible:
         items = list(res.spec.ov_names)  # the model's variable order
         if opts.missing in ("fiml", "pairwise") or opts.estimator == "WLSMV":
-            # FIML keeps the rows with missing answers; WLSMV recomputes the polychorics per resample.
+            # FIML and pairwise WLSMV keep the rows with missing answers; WLSMV recomputes the
+            # polychorics per resample.
             data = (df[items] if opts.missing in ("fiml", "pairwise") else df[items].dropna()).to_numpy(float)
             syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
@@ -578,18 +595,24 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
     A step is ``supported`` when ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007),
     and only when the configural model itself is established (:func:`configural_check`); otherwise the
     verdict is ``not established`` with the reason. The chi-square difference is reported beside them.
+    With WLSMV the scalar level holds loadings and thresholds equal (lavaan's delta parameterisation),
+    the difference test is DIFFTEST and ΔCFI/ΔRMSEA use the scaled indices (lavaan gives no robust ones
+    once thresholds are equal); ``collapsed_categories`` lists the answer categories merged with
+    ``opts.collapse_empty``.
     """
     from validate.missing import resolve_options
     from validate.sem import fit_sem
 
     opts = resolve_options(opts, df, mechanism.item_ids)
-
+    wlsmv = opts.estimator == "WLSMV"
+    extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
     syntax = mechanism.lavaan_syntax(structural=False)
     fits = {}
     prev = None
-    for name, eq in (("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
+    for name, eq in (("configural", ()), ("metric", ("loadings",)),
+                     ("scalar", ("loadings", "thresholds" if wlsmv else "intercepts"))):
         r = fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa",
-                    group=column, group_equal=eq, start=prev)
+                    group=column, group_equal=eq, start=prev, **extra)
         f = None
         if r.converged:
             f = {**fit_dict(r.fit), "n_obs": int(r.n), "n_obs_by_group": _by_group(r)}
@@ -605,7 +628,7 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
                           "delta_cfi": None, "delta_rmsea": None, "verdict": "not established",
                           "reason": "a model did not converge"})
             continue
-        d = chisq_difference(fb, fa, opts.estimator)
+        d = wlsmv_difftest(fits[b][1], fits[a][1]) if wlsmv else chisq_difference(fb, fa, opts.estimator)
         key = _index_key(fa, "cfi", opts.estimator)
         rkey = _index_key(fa, "rmsea", opts.estimator)
         dcfi = fb[key] - fa[key] if fb.get(key) is not None and fa.get(key) is not None else None
@@ -613,14 +636,16 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
         if not check["established"]:
             verdict, reason = "not established", check["reason"]
         elif dcfi is None or drmsea is None:
-            verdict, reason = "not established", "ΔCFI or ΔRMSEA is not available"
+            verdict, reason = "not established", f"{key} or {rkey} is not available"
         else:
             ok = dcfi >= -0.010 and drmsea <= 0.015
             verdict, reason = ("supported" if ok else "not supported"), None
         tests.append({"model": b, "against": a, **d, "delta_cfi": json_float(dcfi),
-                      "delta_rmsea": json_float(drmsea), "verdict": verdict, "reason": reason})
+                      "delta_rmsea": json_float(drmsea), "delta_basis": key.replace("cfi", "").strip("_") or "standard",
+                      "verdict": verdict, "reason": reason})
     partial = _partial_invariance(df, syntax, column, opts, fits, tests, check)
     return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
+            "collapsed_categories": [n for n in first.notes if "merged into" in n],
             "configural": fits["configural"][0], "metric": fits["metric"][0], "scalar": fits["scalar"][0],
             "tests": tests, "configural_check": check, "partial": partial,
             "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
@@ -739,8 +764,10 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     opts = resolve_options(opts, df, mechanism.item_ids)
 
     ngroups = df[column].nunique()
+    wlsmv = opts.estimator == "WLSMV"
+    extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
     free = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
-                   missing=opts.missing, kind="sem", group=column, auto_cov_y=opts.auto_cov_y)
+                   missing=opts.missing, kind="sem", group=column, auto_cov_y=opts.auto_cov_y, **extra)
     if not free.converged:
         return {"warnings": ["the free multi-group structural model did not converge"]}
     pt = free.params
@@ -758,7 +785,7 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
                                        if "listwise deletion" not in w]}
     base = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
                    missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
-                   auto_cov_y=opts.auto_cov_y, start=free)
+                   auto_cov_y=opts.auto_cov_y, start=free, **extra)
     constrained = "loadings equal across groups, and this path equal across groups"
     if not base.converged:
         out["warnings"].append("the multi-group model with equal loadings did not converge, so the paths are "
@@ -771,13 +798,13 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     for p in mechanism.active_paths(opts.direct_effects):
         con = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)), df,
                       estimator=opts.estimator, missing=opts.missing, kind="sem", group=column,
-                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=base)
+                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=base, **extra)
         if not con.converged:
             tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
                           "chisq_diff": None, "df_diff": None, "p_value": None, "differs": None,
                           "constrained": constrained, "reason": "the constrained model did not converge"})
             continue
-        d = chisq_difference(fit_dict(con.fit), bfit, opts.estimator)
+        d = wlsmv_difftest(con, base) if wlsmv else chisq_difference(fit_dict(con.fit), bfit, opts.estimator)
         tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, **d,
                       "differs": bool(d["p_value"] < opts.alpha) if d["p_value"] is not None else None,
                       "constrained": constrained})
