@@ -63,22 +63,32 @@ class Layout:
         return list(self.slices().values())[-1].stop
 
 
+def _flat(pairs, J: int) -> np.ndarray:
+    return np.array([i * J + j for i, j in pairs], dtype=int)
+
+
 def statistic_vector(est: Estimate, S: np.ndarray, st: Structure, lay: Layout) -> np.ndarray:
     """The statistics of one fit laid out as :class:`Layout` says."""
-    W, B = est.W, est.B
+    J = len(st.names)
+    plan = lay.__dict__.get("_plan")
+    if plan is None:  # index arrays built once per layout
+        L = max((len(c) for c in lay.chains), default=2)
+        edges = np.full((len(lay.chains), L - 1), J * (J + 1) + J, dtype=int)  # padding: a 1 in B_ext
+        for k, c in enumerate(lay.chains):
+            edges[k, :len(c) - 1] = [c[m] * (J + 1) + c[m + 1] for m in range(len(c) - 1)]
+        plan = lay._plan = (np.array([i for i, _ in lay.item_construct], dtype=int),
+                            np.array([j for _, j in lay.item_construct], dtype=int),
+                            _flat(lay.paths, J), _flat(lay.total, J), edges, _flat(lay.pairs, J),
+                            np.array(lay.endogenous, dtype=int))
+    wi, wj, paths, total, edges, pairs, endo = plan
+    B = est.B
     T = total_effects(B)
-    H, H2 = htmt(S, st), htmt(S, st, "htmt2")
-    parts = [
-        [W[i, j] for i, j in lay.item_construct],
-        est.loadings,
-        [B[i, j] for i, j in lay.paths],
-        [T[i, j] for i, j in lay.total],
-        [float(np.prod([B[c[m], c[m + 1]] for m in range(len(c) - 1)])) for c in lay.chains],
-        [H[i, j] for i, j in lay.pairs],
-        [H2[i, j] for i, j in lay.pairs],
-        [est.r2[j] for j in lay.endogenous],
-    ]
-    return np.concatenate([np.asarray(p, dtype=float).ravel() for p in parts])
+    B_ext = np.zeros((J + 1, J + 1))
+    B_ext[:J, :J] = B
+    B_ext[J, J] = 1.0
+    chains = np.prod(B_ext.ravel()[edges], axis=1) if len(lay.chains) else np.zeros(0)
+    return np.concatenate([est.W[wi, wj], est.loadings, B.ravel()[paths], T.ravel()[total], chains,
+                           htmt(S, st).ravel()[pairs], htmt(S, st, "htmt2").ravel()[pairs], est.r2[endo]])
 
 
 class PLSStatistic:

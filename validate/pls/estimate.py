@@ -49,6 +49,42 @@ class Structure:
     preds: list[np.ndarray]       # predecessor indices of each construct (empty for exogenous)
     order: list[int]              # a topological order (exogenous first)
 
+    def __post_init__(self):
+        # index work done once, so that an iteration is a handful of array operations
+        p, J = sum(b.size for b in self.blocks), len(self.names)
+        self.mask = np.zeros((p, J))
+        for j, b in enumerate(self.blocks):
+            self.mask[b, j] = 1.0
+        self.item_of = np.concatenate(self.blocks)
+        self.construct_of = np.concatenate([np.full(b.size, j) for j, b in enumerate(self.blocks)])
+        self.mode_b_multi = [j for j in range(J) if self.mode_b[j] and self.blocks[j].size > 1]
+        self.plain = ~(self.mode_b | self.single)
+        # the regressions of the path scheme and of the structural model, batched: system k solves
+        # R[P, P] b = R[P, j] for endogenous j, padded to the largest P with identity rows
+        endo = [j for j in range(J) if self.preds[j].size]
+        m = max((self.preds[j].size for j in endo), default=0)
+        self.endo = np.array(endo, dtype=int)
+        K = len(endo)
+        self.sys_a = np.zeros((K, m, m), dtype=int)     # flat indices into R (J*J) of each system matrix
+        self.sys_b = np.zeros((K, m), dtype=int)
+        self.sys_used = np.zeros((K, m), dtype=bool)
+        for k, j in enumerate(endo):
+            P = self.preds[j]
+            q = P.size
+            self.sys_a[k, :q, :q] = P[:, None] * J + P[None, :]
+            self.sys_b[k, :q] = P * J + j
+            self.sys_used[k, :q] = True
+        self.sys_pad = ~(self.sys_used[:, :, None] & self.sys_used[:, None, :])
+        self.sys_eye = np.broadcast_to(np.eye(m, dtype=bool), (K, m, m)) & self.sys_pad
+        # where each solution goes: B[P, j]
+        dest = np.zeros((K, m), dtype=int)
+        for k, j in enumerate(endo):
+            P = self.preds[j]
+            dest[k, :P.size] = P * J + j
+        self.sys_dest = dest
+        self.succ_mask = self.adj.T.copy()  # E[i, j] = corr for i a successor of j
+        self.adj_sym = self.adj + self.adj.T
+
     @classmethod
     def of(cls, model: PLSModel) -> Structure:
         names = model.names
@@ -118,25 +154,26 @@ class Estimate:
     consistent: bool
 
 
-def _scale(W: np.ndarray, S: np.ndarray) -> np.ndarray:
-    var = np.einsum("ij,ik,kj->j", W, S, W)
-    return W / np.sqrt(var)
+def _solve_systems(R: np.ndarray, st: Structure) -> np.ndarray:
+    """Solve every endogenous construct's ``R[P, P] b = R[P, j]`` in one batched call; shape (K, m)."""
+    flat = R.ravel()
+    A = np.where(st.sys_pad, 0.0, flat[st.sys_a])
+    A[st.sys_eye] = 1.0
+    rhs = np.where(st.sys_used, flat[st.sys_b], 0.0)
+    return np.linalg.solve(A, rhs[..., None])[..., 0]
 
 
 def inner_weights(R: np.ndarray, st: Structure, scheme: str) -> np.ndarray:
     """Inner weights ``E[i, j]``: weight of construct ``i`` in the inner proxy of ``j``."""
-    A = st.adj
     if scheme == "path":
-        E = R * A.T  # successors k of j (j -> k): corr(j, k)
-        for j in st.endogenous:
-            P = st.preds[j]
-            E[P, j] = np.linalg.solve(R[np.ix_(P, P)], R[P, j])
+        E = R * st.succ_mask  # successors k of j (j -> k): corr(j, k)
+        if st.endo.size:
+            E.ravel()[st.sys_dest[st.sys_used]] = _solve_systems(R, st)[st.sys_used]
         return E
-    adj = A + A.T
     if scheme == "factorial":
-        return R * adj
+        return R * st.adj_sym
     if scheme == "centroid":
-        return np.sign(R) * adj
+        return np.sign(R) * st.adj_sym
     raise ValueError(f"unknown inner weighting scheme {scheme!r}")
 
 
@@ -144,19 +181,14 @@ def rho_a(W: np.ndarray, S: np.ndarray, st: Structure) -> np.ndarray:
     """Dijkstra-Henseler ρA of each construct from its weights.
 
     ``rho_A = (w'w)^2 * w'(S - diag S)w / w'(ww' - diag(ww'))w`` (Dijkstra & Henseler 2015,
-    eq. 9), 1 for Mode B and single-item constructs (as seminr).
+    eq. 9), 1 for Mode B and single-item constructs (as seminr). ``S`` has a unit diagonal.
     """
-    out = np.ones(len(st.names))
-    for j, b in enumerate(st.blocks):
-        if st.mode_b[j] or st.single[j]:
-            continue
-        w = W[b, j]
-        Sj = S[np.ix_(b, b)]
-        wtw = w @ w
-        num = w @ Sj @ w - np.sum(w * w * np.diag(Sj))
-        den = wtw * wtw - np.sum(w**4)
-        out[j] = wtw * wtw * num / den
-    return out
+    wtw = np.sum(W * W, axis=0)
+    num = np.sum(W * (S @ W), axis=0) - wtw  # w'Sw minus the diagonal part w'w
+    den = wtw * wtw - np.sum(W**4, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = wtw * wtw * num / den
+    return np.where(st.plain, rho, 1.0)
 
 
 def structural(Rc: np.ndarray, st: Structure) -> tuple[np.ndarray, np.ndarray]:
@@ -164,11 +196,11 @@ def structural(Rc: np.ndarray, st: Structure) -> tuple[np.ndarray, np.ndarray]:
     J = len(st.names)
     B = np.zeros((J, J))
     r2 = np.full(J, np.nan)
-    for j in st.endogenous:
-        P = st.preds[j]
-        b = np.linalg.solve(Rc[np.ix_(P, P)], Rc[P, j])
-        B[P, j] = b
-        r2[j] = b @ Rc[P, j]
+    if st.endo.size:
+        b = _solve_systems(Rc, st)
+        B.ravel()[st.sys_dest[st.sys_used]] = b[st.sys_used]
+        rhs = np.where(st.sys_used, Rc.ravel()[st.sys_b], 0.0)
+        r2[st.endo] = np.sum(b * rhs, axis=1)
     return B, r2
 
 
@@ -197,45 +229,43 @@ def estimate(S: np.ndarray, st: Structure, scheme: str = "path", consistent: boo
     numpy.linalg.LinAlgError
         A singular correlation matrix (a Mode B block or a set of predictors with collinear scores).
     """
-    p, J = S.shape[0], len(st.names)
-    W = np.zeros((p, J))
-    for j, b in enumerate(st.blocks):
-        W[b, j] = 1.0
-    prev = W.copy()
-    W = _scale(W, S)
+    mask = st.mask
+    prev = mask
+    SW = S @ mask
+    W = mask / np.sqrt(np.sum(mask * SW, axis=0))
+    SW = SW / np.sqrt(np.sum(mask * SW, axis=0))
     diff, it, converged = np.inf, 0, False
     while it < max_iter:
-        R = W.T @ S @ W
+        R = W.T @ SW
         E = inner_weights(R, st, scheme)
-        C = S @ (W @ E)
-        new = np.zeros_like(W)
-        for j, b in enumerate(st.blocks):
-            if st.mode_b[j] and b.size > 1:
-                new[b, j] = np.linalg.solve(S[np.ix_(b, b)], C[b, j])
-            else:
-                new[b, j] = C[b, j]
-        new = _scale(new, S)
+        new = (SW @ E) * mask  # Mode A: covariance of each item with its construct's inner proxy
+        for j in st.mode_b_multi:  # Mode B: the regression of the inner proxy on the block
+            b = st.blocks[j]
+            new[b, j] = np.linalg.solve(S[np.ix_(b, b)], new[b, j])
+        SW = S @ new
+        scale = 1.0 / np.sqrt(np.sum(new * SW, axis=0))
+        new *= scale
+        SW *= scale
         it += 1
         diff = float(np.abs(new - prev).sum())
         prev = W = new
         if diff < tol:
             converged = True
             break
-    R = W.T @ S @ W
+    R = W.T @ SW
     np.fill_diagonal(R, 1.0)
-    cross = S @ W
-    loadings = np.array([cross[i, j] for j, b in enumerate(st.blocks) for i in b])
+    cross = SW
+    loadings = cross[st.item_of, st.construct_of]
     rho = rho_a(W, S, st)
     Rc = R
     if consistent:
-        corr = np.where(st.mode_b | st.single, 1.0, rho)
+        corr = np.where(st.plain, rho, 1.0)
         Rc = R / np.sqrt(np.outer(corr, corr))
         np.fill_diagonal(Rc, 1.0)
-        k = 0
-        for j, b in enumerate(st.blocks):
-            w = W[b, j]
-            if not (st.mode_b[j] or st.single[j]):
-                loadings[k:k + b.size] = w * np.sqrt(rho[j]) / (w @ w)
-            k += b.size
+        wtw = np.sum(W * W, axis=0)
+        with np.errstate(invalid="ignore"):  # a negative ρA gives NaN loadings, never a silent number
+            factor = np.where(st.plain, np.sqrt(rho) / wtw, np.nan)[st.construct_of]
+        w = W[st.item_of, st.construct_of]
+        loadings = np.where(st.plain[st.construct_of], w * factor, loadings)
     B, r2 = structural(Rc, st)
     return Estimate(W, loadings, cross, R, Rc, B, r2, rho, it, converged, diff, consistent)
