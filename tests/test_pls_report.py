@@ -100,3 +100,22 @@ def test_tables_in_every_writer(results, lang):
 def test_every_string_has_both_languages():
     for key, v in STRINGS.items():
         assert set(v) == {"en", "zh"} and all(v.values()), key
+
+
+def test_command_line_options():
+    import argparse
+
+    from validate.pls.cli import add_pls_arguments, check_method, parse_modes, pls_fields
+
+    p = argparse.ArgumentParser()
+    add_pls_arguments(p)
+    args = p.parse_args(["--method", "both", "--scheme", "centroid", "--consistent", "--pls-mode", "PID=formative",
+                         "--pls-mode", "PAC=A"])
+    assert pls_fields(args) == {"method": "both", "pls_scheme": "centroid", "pls_consistent": True,
+                                "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"}}
+    with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
+        parse_modes(["PID"])
+    with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):
+        parse_modes(["PID=Q"])
+    with pytest.raises(InputError, match="--method sem"):
+        check_method("sem")
