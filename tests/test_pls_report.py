@@ -119,3 +119,12 @@ def test_command_line_options():
         parse_modes(["PID=Q"])
     with pytest.raises(InputError, match="--method sem"):
         check_method("sem")
+
+
+def test_cli_options_module_is_light():
+    import subprocess
+    import sys
+
+    code = "import sys, validate.pls.cli; print('pandas' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]  # building vcc's parser loads no numerical library

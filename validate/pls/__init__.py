@@ -9,7 +9,17 @@ al. 2015; Hair et al. 2022) and checked against seminr, the Python port of the R
 - :func:`validate.pls.pipeline.run_pls`, one mechanism of a spec in the shape of ``results.json``.
 """
 
-from validate.pls.fit import PLSResults, fit_pls
-from validate.pls.model import PLSModel
-
 __all__ = ["PLSModel", "PLSResults", "fit_pls"]
+
+
+def __getattr__(name: str):
+    # loaded on first use, so that ``vcc --help`` (which imports validate.pls.cli) stays fast
+    if name in ("PLSResults", "fit_pls"):
+        from validate.pls import fit
+
+        return getattr(fit, name)
+    if name == "PLSModel":
+        from validate.pls.model import PLSModel
+
+        return PLSModel
+    raise AttributeError(f"module 'validate.pls' has no attribute {name!r}")

@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 
 from instruments.errors import InputError
-from validate.pls.model import MISSING, SCHEMES, normalise_mode
+
+# kept here (not imported from validate.pls.model) so that building the parser loads no numpy/pandas
+SCHEMES = ("path", "factorial", "centroid")
+MISSING = ("mean", "listwise")
 
 __all__ = ["METHODS", "add_pls_arguments", "pls_fields", "parse_modes", "check_method"]
 
@@ -35,6 +38,8 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
 
 def parse_modes(pairs: list[str]) -> dict[str, str]:
     """``["PID=B", "PAC=reflective"]`` -> ``{"PID": "B", "PAC": "A"}``; InputError naming a bad pair."""
+    from validate.pls.model import normalise_mode
+
     out: dict[str, str] = {}
     for pair in pairs or []:
         if "=" not in pair:
