@@ -323,6 +323,13 @@ def test_fit_measures():
         assert f.loc[m, "d_uls"] == pytest.approx(f.loc[m, "srmr"] ** 2 * p * (p + 1) / 2)
         assert f.loc[m, "d_g"] > 0
     assert f.loc["estimated", "srmr"] > f.loc["saturated", "srmr"] > 0
+    # by hand: in A -> B -> C the estimated model implies corr(A, C) = b_AB b_BC, and keeps corr(A, B)
+    from validate.pls.assess import implied_constructs
+
+    Phi = implied_constructs(res.est, res.st)
+    B, R = res.est.B, res.est.R
+    assert Phi[0, 2] == pytest.approx(B[0, 1] * B[1, 2], abs=1e-14) and Phi[0, 1] == pytest.approx(R[0, 1])
+    assert Phi[0, 2] != pytest.approx(R[0, 2], abs=1e-3)  # the saturated model keeps the observed one
     # a model whose constructs are single items reproduces the correlations: fit is exact
     one = fit_pls(df, {"A": ["a1"], "B": ["b1"]}, [("A", "B")]).fit()
     assert one.srmr.max() < 1e-12 and one.d_g.max() < 1e-12
@@ -406,3 +413,21 @@ def test_bad_data_and_options():
         fit_pls(df, C, P, bootstrap=-1)
     with pytest.raises(InputError, match="complete row"):
         fit_pls(df.assign(a1=[np.nan, np.nan, 1, np.nan]), C, P, missing="listwise")
+
+
+def test_htmt2_by_hand():
+    """HTMT2 (Roemer et al. 2021): geometric means of the absolute correlations, checked on a 2 x 3 block."""
+    from validate.pls.assess import htmt
+    from validate.pls.estimate import Structure
+
+    rng = np.random.default_rng(12)
+    f = rng.normal(size=(300, 1))
+    X = np.hstack([f + rng.normal(size=(300, 2)), 0.5 * f + rng.normal(size=(300, 3))])
+    S = np.corrcoef(X, rowvar=False)
+    st = Structure.of(PLSModel({"A": ["a1", "a2"], "B": ["b1", "b2", "b3"]}, [("A", "B")]))
+    gm = lambda v: float(np.exp(np.mean(np.log(np.abs(v)))))  # noqa: E731
+    het = gm(S[:2, 2:].ravel())
+    mono_a, mono_b = abs(S[0, 1]), gm([S[2, 3], S[2, 4], S[3, 4]])
+    assert htmt(S, st, "htmt2")[0, 1] == pytest.approx(het / np.sqrt(mono_a * mono_b), rel=1e-12)
+    am = np.mean(np.abs(S[:2, 2:])) / np.sqrt(abs(S[0, 1]) * np.mean(np.abs([S[2, 3], S[2, 4], S[3, 4]])))
+    assert htmt(S, st)[0, 1] == pytest.approx(am, rel=1e-12)

@@ -123,23 +123,34 @@ def total_effects(B: np.ndarray) -> np.ndarray:
 
 
 def implied_constructs(est: Estimate, st: Structure) -> np.ndarray:
-    """Construct correlations implied by the structural model (estimated model).
+    """Construct correlations implied by the structural model (the estimated model).
 
-    Exogenous constructs keep their (PLSc: corrected) correlations; each endogenous construct, in
-    causal order, gets ``cov(η_j, η_k) = b_j' Φ[P_j, k]`` with every construct before it, and variance 1
-    (the structural disturbances are uncorrelated with the predecessors and with each other).
+    Notes
+    -----
+    In Bollen's (1989) notation, with exogenous constructs ``ξ`` (their correlations ``Φ`` taken
+    from the fit, disattenuated under PLSc), ``η = B η + Γ ξ + ζ`` and the structural disturbances
+    uncorrelated with ``ξ`` and with each other, ``Var(ζ_j) = 1 - R²_j``:
+    ``Cov(ξ, η) = Φ Γ' (I - B)^-T`` and ``Cov(η) = (I - B)^-1 (Γ Φ Γ' + Ψ) (I - B)^-T``, its
+    diagonal then set to 1. This is the construct matrix of cSEM's ``fit()`` (Schuberth, Henseler).
     """
-    Phi = est.Rc.copy()
-    done: list[int] = []
-    for j in st.order:
-        P = st.preds[j]
-        if P.size:
-            b = est.B[P, j]
-            for k in done:
-                Phi[j, k] = Phi[k, j] = b @ Phi[P, k]
-        Phi[j, j] = 1.0
-        done.append(j)
-    return Phi
+    J = len(st.names)
+    endo = st.endo
+    exo = np.array([j for j in range(J) if not st.preds[j].size], dtype=int)
+    P = est.B.T  # P[j, i]: effect of i on j
+    Bee = P[np.ix_(endo, endo)]
+    Gam = P[np.ix_(endo, exo)]
+    Phi = est.Rc[np.ix_(exo, exo)]
+    C = np.linalg.inv(np.eye(endo.size) - Bee)
+    psi = np.diag(1.0 - np.nan_to_num(est.r2[endo]))
+    exo_endo = Phi @ Gam.T @ C.T
+    endo_endo = C @ (Gam @ Phi @ Gam.T + psi) @ C.T
+    np.fill_diagonal(endo_endo, 1.0)
+    out = np.eye(J)
+    out[np.ix_(exo, exo)] = Phi
+    out[np.ix_(exo, endo)] = exo_endo
+    out[np.ix_(endo, exo)] = exo_endo.T
+    out[np.ix_(endo, endo)] = endo_endo
+    return out
 
 
 def implied_correlations(est: Estimate, S: np.ndarray, st: Structure, saturated: bool) -> np.ndarray:
@@ -151,8 +162,8 @@ def implied_correlations(est: Estimate, S: np.ndarray, st: Structure, saturated:
     those implied by the structural paths (estimated model). Within a composite block (Mode A or B
     without PLSc) the observed correlations are kept (a composite does not restrict them); within a
     common-factor block (PLSc, Mode A) ``λλ'`` with a unit diagonal. This is the composite/common-factor
-    model of Dijkstra & Henseler (2015) and Henseler et al. (2014), as in the R package cSEM; SmartPLS's
-    own computation is not published in full and may differ for Mode A composites.
+    model of Dijkstra & Henseler (2015) and Henseler et al. (2014), as the R package cSEM's ``fit()``;
+    SmartPLS's own computation is not published in full and may differ for Mode A composites.
     """
     Phi = est.Rc if saturated else implied_constructs(est, st)
     p = S.shape[0]
