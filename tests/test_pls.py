@@ -352,6 +352,7 @@ def test_bootstrap_same_seed_same_numbers_and_executor():
     assert d["bootstrap"]["requested"] == 120 and d["bootstrap"]["completed"] == 120
     row = d["paths"][0]
     assert row["ci_lower"] < row["estimate"] < row["ci_upper"] and row["se"] > 0 and row["p_value"] < 0.05
+    assert row["bca_lower"] < row["estimate"] < row["bca_upper"]
 
 
 # ---------------------------------------------------------------------------------------------- results.json
@@ -373,6 +374,9 @@ def test_to_dict_has_the_contract_keys():
     assert d["paths"][0]["se"] is None  # no bootstrap: null, never a number
     assert d["reliability"]["Y"]["alpha"] is None and d["modes"]["Y"] == "B"
     assert d["indirect"][0]["chain"] == "X -> M -> Y"
+    eff = {(e["from"], e["to"]): e for e in d["effects"]}
+    assert eff[("X", "Y")]["total_indirect"] == pytest.approx(d["indirect"][0]["estimate"], abs=1e-14)
+    assert eff[("X", "M")]["total_indirect"] == 0 and eff[("X", "M")]["indirect_se"] is None
     assert set(d["fit"]) >= {"srmr", "d_uls", "d_g", "saturated", "estimated"}
     import json
 

@@ -28,8 +28,8 @@ class Layout:
     """Which statistic sits where in the vector a resample returns.
 
     Blocks, in order: ``weights`` and ``loadings`` (one per item), ``paths`` (one per path),
-    ``total`` (one per pair connected by a directed chain), ``indirect`` (one per specific
-    indirect chain of two or more paths), ``htmt`` and ``htmt2`` (one per pair of constructs),
+    ``total`` (one per pair connected by a path or a directed chain), ``indirect`` (one per specific
+    indirect chain of two or more paths), ``total_indirect`` (total minus direct, one per ``total`` pair), ``htmt`` and ``htmt2`` (one per pair of constructs),
     ``r2`` (one per endogenous construct).
     """
 
@@ -51,6 +51,7 @@ class Layout:
     def slices(self) -> dict[str, slice]:
         sizes = [("weights", len(self.item_construct)), ("loadings", len(self.item_construct)),
                  ("paths", len(self.paths)), ("total", len(self.total)), ("indirect", len(self.chains)),
+                 ("total_indirect", len(self.total)),
                  ("htmt", len(self.pairs)), ("htmt2", len(self.pairs)), ("r2", len(self.endogenous))]
         out, k = {}, 0
         for name, m in sizes:
@@ -88,6 +89,7 @@ def statistic_vector(est: Estimate, S: np.ndarray, st: Structure, lay: Layout) -
     B_ext[J, J] = 1.0
     chains = np.prod(B_ext.ravel()[edges], axis=1) if len(lay.chains) else np.zeros(0)
     return np.concatenate([est.W[wi, wj], est.loadings, B.ravel()[paths], T.ravel()[total], chains,
+                           (T - B).ravel()[total],
                            htmt(S, st).ravel()[pairs], htmt(S, st, "htmt2").ravel()[pairs], est.r2[endo]])
 
 

@@ -217,14 +217,20 @@ class PLSResults:
         return self.paths()[["from", "to", "f2"]].copy()
 
     def effects(self) -> pd.DataFrame:
-        """Total effects of each pair linked by a path or chain: ``from, to, total, direct, total_indirect,
-        se, ci_lower, ci_upper`` (the inference is of the total effect)."""
+        """Total effects of each pair linked by a path or chain: ``from, to, total, direct, total_indirect``,
+        the inference of the total effect (``se, t, p_value, ci_lower, ci_upper, bca_lower, bca_upper``) and
+        of the total indirect effect (``indirect_se, indirect_t, indirect_p_value, indirect_ci_lower,
+        indirect_ci_upper, indirect_bca_lower, indirect_bca_upper``; NaN for a pair with no indirect chain)."""
         n = self.st.names
         df = self._rows("total", [{"from": n[i], "to": n[j]} for i, j in self.lay.total])
         df = df.rename(columns={"estimate": "total"})
         B = self.est.B
         df.insert(3, "direct", [float(B[i, j]) for i, j in self.lay.total])
-        df.insert(4, "total_indirect", df["total"] - df["direct"])
+        ind = self._rows("total_indirect", [{} for _ in self.lay.total])
+        df.insert(4, "total_indirect", ind["estimate"].to_numpy())
+        has_chain = np.array([any(c[0] == i and c[-1] == j for c in self.lay.chains) for i, j in self.lay.total])
+        for key in ("se", "t", "p_value", "ci_lower", "ci_upper", "bca_lower", "bca_upper"):
+            df[f"indirect_{key}"] = np.where(has_chain, ind[key].to_numpy(), np.nan)
         return df
 
     def indirect(self) -> pd.DataFrame:
@@ -310,8 +316,10 @@ class PLSResults:
             "r2_inference": recs(r2, ["construct", "se", "ci_lower", "ci_upper"]),
             "f2": recs(self.f2(), ["from", "to", "f2"]),
             "f2_method": "the model re-estimated without the path (as seminr's fSquared and SmartPLS)",
-            "effects": recs(self.effects(), ["from", "to", "total", "direct", "total_indirect", "se", "ci_lower",
-                                             "ci_upper", "bca_lower", "bca_upper"]),
+            "effects": recs(self.effects(), ["from", "to", "total", "direct", "total_indirect", "se", "t", "p_value",
+                                             "ci_lower", "ci_upper", "bca_lower", "bca_upper", "indirect_se",
+                                             "indirect_t", "indirect_p_value", "indirect_ci_lower",
+                                             "indirect_ci_upper", "indirect_bca_lower", "indirect_bca_upper"]),
             "indirect": recs(self.indirect(), ["chain", "from", "to", "estimate", "se", "t", "p_value", "ci_lower",
                                                "ci_upper", "bca_lower", "bca_upper"]),
             "fit": {**(fit.get("estimated") or {}), "saturated": fit.get("saturated"), "estimated": fit.get("estimated")},
