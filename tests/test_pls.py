@@ -435,3 +435,22 @@ def test_htmt2_by_hand():
     assert htmt(S, st, "htmt2")[0, 1] == pytest.approx(het / np.sqrt(mono_a * mono_b), rel=1e-12)
     am = np.mean(np.abs(S[:2, 2:])) / np.sqrt(abs(S[0, 1]) * np.mean(np.abs([S[2, 3], S[2, 4], S[3, 4]])))
     assert htmt(S, st)[0, 1] == pytest.approx(am, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_bootstrap_on_a_dask_cluster_gives_the_local_numbers():
+    distributed = pytest.importorskip("distributed")
+    from validate.executors import make_executor
+
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(150, 1))
+    df = pd.DataFrame(np.hstack([x + rng.normal(size=(150, 3)) * 0.6, 0.4 * x + rng.normal(size=(150, 3))]),
+                      columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    kw = dict(constructs={"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]}, paths=[("X", "Y")], bootstrap=200,
+              seed=3, bca=False)
+    local = fit_pls(df, **kw, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, make_executor(cluster.scheduler_address) as ex:
+        remote = fit_pls(df, **kw, executor=ex)
+    pd.testing.assert_frame_equal(local.paths(), remote.paths())
+    pd.testing.assert_frame_equal(local.htmt(), remote.htmt())
