@@ -128,3 +128,11 @@ def test_cli_options_module_is_light():
     code = "import sys, validate.pls.cli; print('pandas' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]  # building vcc's parser loads no numerical library
+
+
+def test_method_row():
+    from validate.pls.report import method_row
+
+    assert method_row({}, "en") == ("Method", "CB-SEM (covariance-based, lavaan-compatible)")
+    assert method_row({"method": "pls"}, "zh")[1].startswith("PLS-SEM")
+    assert method_row({"method": "both"}, "en")[1] == "CB-SEM and PLS-SEM, side by side"

@@ -18,7 +18,7 @@ from validate.report import apa
 from validate.report.i18n import check_lang
 from validate.report.tables import Column, Table, as_dict, as_list, construct_label
 
-__all__ = ["STRINGS", "tp", "pls_tables", "render_pls_html", "add_pls_sheets", "add_pls_docx", "HTML_TABLES",
+__all__ = ["STRINGS", "tp", "method_row", "pls_tables", "render_pls_html", "add_pls_sheets", "add_pls_docx", "HTML_TABLES",
            "DOCX_TABLES"]
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -142,6 +142,13 @@ STRINGS: dict[str, dict[str, str]] = {
                            "应关注是否一致支持假设。"},
     "meas_short_composite": {"en": "composites", "zh": "合成变量"},
     "meas_short_plsc": {"en": "PLSc common factors", "zh": "PLSc 共同因子"},
+    "meth_method": {"en": "Method", "zh": "方法"},
+    "method_cb": {"en": "CB-SEM (covariance-based, lavaan-compatible)", "zh": "CB-SEM（基于协方差，与 lavaan 一致）"},
+    "method_pls": {"en": "PLS-SEM (the CB-SEM options estimator and missing do not apply)",
+                   "zh": "PLS-SEM（CB-SEM 的估计方法与缺失值选项不适用）"},
+    "method_both": {"en": "CB-SEM and PLS-SEM, side by side", "zh": "CB-SEM 与 PLS-SEM 并列"},
+    "group_not_pls": {"en": "--group compares groups with CB-SEM only; it was not run because --method pls skips CB-SEM",
+                      "zh": "--group 仅用 CB-SEM 比较组别；--method pls 不运行 CB-SEM，因此未进行组别比较"},
 }
 
 
@@ -150,6 +157,12 @@ def tp(key: str, lang: str = "en", **fmt: Any) -> str:
     check_lang(lang)
     s = STRINGS[key][lang]
     return s.format(**fmt) if fmt else s
+
+
+def method_row(options: dict, lang: str = "en") -> tuple[str, str]:
+    """The ("Method", value) row of the report's method section for ``options["method"]`` (cb by default)."""
+    m = (options or {}).get("method") or "cb"
+    return tp("meth_method", lang), tp(f"method_{m}", lang) if f"method_{m}" in STRINGS else str(m)
 
 
 def _pair(lo, hi):
