@@ -529,6 +529,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             [Column("path", t("c_path", lang)), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
              Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")],
             mid, [t("note_mg", lang)])
+    from validate.pls.report import pls_tables
+
+    T.update(pls_tables(results, spec, mid, lang))
     return {k: v for k, v in T.items() if v is not None}
 
 
@@ -597,13 +600,14 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
         mech = spec.mechanisms.get(mid) if spec is not None else None
         f = as_dict(as_dict(m.get("structural")).get("fit")) or as_dict(as_dict(m.get("measurement")).get("fit"))
         paths = [p for p in as_list(as_dict(m.get("structural")).get("paths")) if isinstance(p, dict)]
+        paths = paths or [p for p in as_list(as_dict(m.get("pls")).get("paths")) if isinstance(p, dict)]  # --method pls
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
         rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
                      "n_raw": nr, "n_used": nu,
                      "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
                      "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
-                     "supported": f"{nsup} / {len(paths)}" if paths else None})
+                     "supported": f"{nsup} / {len(paths)}" if any(p.get("supported") is not None for p in paths) else None})
     return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang)])
 
 
@@ -673,6 +677,11 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
         (t("meth_software", lang), ", ".join(f"{k} {v}" for k, v in sw.items() if v is not None) or None),
         (t("meth_created", lang), results.get("created")),
     ]
+    from validate.pls.report import method_row
+
+    if o.get("method") == "pls":  # the CB-SEM estimator and missing-value options were not used
+        rows = [r for r in rows if r[0] not in (t("meth_estimator", lang), t("meth_missing", lang))]
+    rows.insert(0, method_row(o, lang))
     return [(k, apa.MISSING if v is None or v == "" else str(v)) for k, v in rows]
 
 
@@ -690,7 +699,7 @@ def all_warnings(results: dict) -> list[tuple[str, str]]:
     for mid, m in as_dict(results.get("mechanisms")).items():
         m = as_dict(m)
         out += [(mid, str(w)) for w in as_list(m.get("warnings"))]
-        for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
+        for sec in ("screening", "measurement", "structural", "invariance", "multigroup", "pls"):
             out += [(f"{mid} / {sec}", str(w)) for w in as_list(as_dict(m.get(sec)).get("warnings"))]
     return out
 
