@@ -22,6 +22,8 @@ from validate.measurement.validity import (
     htmt,
 )
 from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
+from validate.pls import PLSModel, PLSResults, fit_pls
+from validate.pls.pipeline import run_pls
 from validate.power.simulate import population_model, simulate_mechanism, simulate_study
 from validate.power.study import PowerResult, power_study
 from validate.report import write_report
@@ -47,6 +49,8 @@ __all__ = [
     "AnalysisOptions",
     "BootstrapResult",
     "IngestResult",
+    "PLSModel",
+    "PLSResults",
     "PowerResult",
     "ScreeningOptions",
     "ScreeningResult",
@@ -64,6 +68,7 @@ __all__ = [
     "efa",
     "enumerate_chains",
     "fit_moments",
+    "fit_pls",
     "fit_sem",
     "fornell_larcker",
     "harman_single_factor",
@@ -87,6 +92,7 @@ __all__ = [
     "render_mapping",
     "run_bootstrap",
     "run_demo",
+    "run_pls",
     "run_validate",
     "screen",
     "simulate_mechanism",

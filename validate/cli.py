@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.add_argument("files", nargs="+", metavar="DATA")
     _add_model(p_val)
     _add_analysis(p_val)
+    from validate.pls.cli import add_pls_arguments
+
+    add_pls_arguments(p_val)  # --method cb|pls|both and the PLS options
     _add_screening(p_val)
     _add_out(p_val)
 
@@ -258,6 +261,7 @@ def _cmd_ingest(args) -> int:
 
 def _cmd_validate(args) -> int:
     from validate.pipeline import AnalysisOptions, run_validate
+    from validate.pls.cli import pls_fields
 
     spec = _spec(args.model)
     opts = AnalysisOptions(
@@ -266,7 +270,7 @@ def _cmd_validate(args) -> int:
         seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
         alpha=args.alpha, adjust=args.adjust, collapse_empty=args.collapse_empty,
         lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
-        screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished,
+        screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished, **pls_fields(args),
     )
     run_validate(args.files, spec, opts, out=args.out, force=args.force)
     return 0

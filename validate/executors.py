@@ -65,12 +65,12 @@ class ClusterError(InputError):
 def toolkit_fingerprint() -> str:
     """SHA-256 (first 16 hex digits) of the toolkit's statistical source files.
 
-    Covers ``validate/*.py`` and ``validate/sem/*.py``: two machines with the
+    Covers ``validate/*.py``, ``validate/sem/*.py`` and ``validate/pls/*.py``: two machines with the
     same fingerprint compute the same numbers from the same seed.
     """
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(list(root.glob("*.py")) + list(root.glob("sem/*.py"))):
+    for path in sorted(list(root.glob("*.py")) + list(root.glob("sem/*.py")) + list(root.glob("pls/*.py"))):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(b"\0")
         h.update(path.read_bytes())

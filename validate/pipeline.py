@@ -57,8 +57,16 @@ class AnalysisOptions:
     progress: bool = True
     screening: object = None  # validate.screening.ScreeningOptions; None means the documented defaults
     keep_unfinished: bool = False
+    method: str = "cb"  # cb | pls | both (validate.pls)
+    pls_scheme: str = "path"
+    pls_consistent: bool = False
+    pls_missing: str = "mean"
+    pls_modes: dict | None = None
 
     def check(self) -> None:
+        from validate.pls.cli import check_method
+
+        check_method(self.method)
         if self.estimator not in ("ML", "MLR", "WLSMV"):
             raise InputError(f"--estimator {self.estimator}: expected ML, MLR or WLSMV")
         if self.missing not in MISSING_CHOICES:
@@ -215,6 +223,18 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             invalid = screening[m.id].get("invalid_cells")
             if invalid:
                 entry["invalid_cells"] = invalid
+        if opts.method in ("pls", "both") and m.paths:
+            from validate.pls.pipeline import run_pls
+
+            _progress(f"[{m.id}] PLS-SEM ...", opts.progress)
+            entry.update(run_pls(df, m, opts))
+        if opts.method == "pls":
+            if opts.group:
+                from validate.pls.report import tp
+
+                entry["warnings"].append(tp("group_not_pls", opts.lang))
+            results["mechanisms"][m.id] = entry
+            continue
         _progress(f"[{m.id}] measurement model ({_missing_words(how['method'])}) ...", opts.progress)
         entry.update(analyse_measurement(df, m, spec, mopts))
         _stamp_n(entry.get("measurement"), how["method"], len(df))
@@ -406,10 +426,13 @@ def _summary(results: dict, out: Path, written) -> None:
     for mid, m in results["mechanisms"].items():
         for line in summary_lines(mid, m):
             print(line)
+        pls = (m.get("pls") or {}).get("paths") or []
+        if pls:
+            print(f"  PLS-SEM: {sum(bool(p.get('supported')) for p in pls)} of {len(pls)} hypotheses supported")
     n_warn = len(results.get("warnings", []))
     for m in results["mechanisms"].values():  # the warnings of each statistic, where the report shows them
         n_warn += len(m.get("warnings", []))
-        for part in ("measurement", "structural", "invariance", "multigroup"):
+        for part in ("measurement", "structural", "invariance", "multigroup", "pls"):
             n_warn += len((m.get(part) or {}).get("warnings") or [])
     if n_warn:
         print(f"{n_warn} warning(s); see the report")

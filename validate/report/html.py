@@ -200,6 +200,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% endfor %}<div class="notes"><p><span class="lead">{{ S.note_lead }}</span> {{ S.note_likert }}</p></div>
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 </section>
+{{ m.pls_html }}
 </section>
 {% endfor %}
 
@@ -344,6 +345,9 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
             for c in mech.constructs.values():
                 likert.append({"construct": c.id, "svg": Markup(likert_svg(
                     df, c.items, spec.scale, lang, title=f"{construct_label(mech, c.id, lang)} ({c.id})"))})
+        from validate.pls.report import render_pls_html
+
+        pls_html = Markup(render_pls_html(results, spec, mid, lang, counter))
         nr, nu = mres.get("n_raw"), mres.get("n_used")
         mw = [str(w) for w in as_list(mres.get("warnings"))]
         for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
@@ -355,7 +359,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
             "missing": missing_name(mres.get("missing"), lang) or apa.MISSING,
             "n_dropped": apa.fmt_int(nr - nu) if isinstance(nr, (int, float)) and isinstance(nu, (int, float)) else apa.MISSING,
             "warnings": mw, "diagram": Markup(diagram), "fig_number": fig_number, "hists": hists,
-            "hist_number": hist_number, "likert": likert,
+            "hist_number": hist_number, "likert": likert, "pls_html": pls_html,
             "has_measurement": bool(as_dict(mres.get("measurement"))),
             "has_structural": bool(as_list(struct.get("paths"))),
         })

@@ -35,7 +35,10 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
                    "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
                    "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance",
-                   "partial_invariance", "mg_tests", "mg_paths", "group_differences")
+                   "partial_invariance", "mg_tests", "mg_paths", "group_differences",
+                   # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
+                   "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
+                   "pls_paths", "pls_r2", "pls_indirect", "pls_fit")
 
 #: Fit cut-offs: (key, comparison, value, source).
 FIT_CUTOFFS = (
@@ -554,6 +557,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{p['reason']}" for p in tests
                                          if p.get("reason")])
     T["group_differences"] = _group_diff_table(mres, spec, mech, mid, lang)
+    from validate.pls.report import pls_tables
+
+    T.update(pls_tables(results, spec, mid, lang))
     return {k: v for k, v in T.items() if v is not None}
 
 
@@ -878,6 +884,7 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
         which, sec = model_section(m)
         f = as_dict(sec.get("fit"))
         paths = [p for p in as_list(as_dict(m.get("structural")).get("paths")) if isinstance(p, dict)]
+        paths = paths or [p for p in as_list(as_dict(m.get("pls")).get("paths")) if isinstance(p, dict)]  # --method pls
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
         rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
@@ -885,7 +892,7 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
                      "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
                      "n_obs": sec.get("n_obs"), "missing": missing_name(m.get("missing"), lang) or None,
                      "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
-                     "supported": f"{nsup} / {len(paths)}" if paths else None})
+                     "supported": f"{nsup} / {len(paths)}" if any(p.get("supported") is not None for p in paths) else None})
     return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang), t("note_summary_n", lang)])
 
 
@@ -963,6 +970,11 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
         (t("meth_software", lang), ", ".join(f"{k} {v}" for k, v in sw.items() if v is not None) or None),
         (t("meth_created", lang), results.get("created")),
     ]
+    from validate.pls.report import method_row
+
+    if o.get("method") == "pls":  # the CB-SEM estimator and missing-value options were not used
+        rows = [r for r in rows if r[0] not in (t("meth_estimator", lang), t("meth_missing", lang))]
+    rows.insert(0, method_row(o, lang))
     return [(k, apa.MISSING if v is None or v == "" else str(v)) for k, v in rows]
 
 
@@ -1019,7 +1031,7 @@ def all_warnings(results: dict) -> list[tuple[str, str]]:
     for mid, m in as_dict(results.get("mechanisms")).items():
         m = as_dict(m)
         out += [(mid, str(w)) for w in as_list(m.get("warnings"))]
-        for sec in ("screening", "measurement", "structural", "invariance", "multigroup"):
+        for sec in ("screening", "measurement", "structural", "invariance", "multigroup", "pls"):
             out += [(f"{mid} / {sec}", str(w)) for w in as_list(as_dict(m.get(sec)).get("warnings"))]
     return out
 

