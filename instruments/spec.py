@@ -596,7 +596,7 @@ class _Builder:
         agree = (self.text(node["agree"], "consent.agree") if node.get("agree") is not None else
                  {"en": "Yes, I am 18 or older and agree to take part", "zh": "是，我已年满18周岁并同意参与"})
         decline = (self.text(node["decline"], "consent.decline") if node.get("decline") is not None else
-                   {"en": "No, I do not agree (the survey ends here)", "zh": "否，我不同意（问卷到此结束）"})
+                   {"en": "No, I do not agree", "zh": "否，我不同意"})
         q = BackgroundQuestion(qid, question, "single", (Choice(1, agree), Choice(2, decline)),
                                section="consent", continue_if={m: (1,) for m in mids})
         return Consent(text, q)
