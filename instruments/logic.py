@@ -109,7 +109,7 @@ def logic_rules(spec: ModelSpec, mechanism: str) -> pd.DataFrame:
                 f"第{block.section}部分（第{first}-{block.rows[-1].number}题）：矩阵各行随机排序。")
         if block.has_na:
             mixed = "" if all(r.na for r in block.rows) else (
-                " Only rows " + ", ".join(r.id for r in block.rows if r.na) + " offer it.")
+                " Only these rows offer it: " + ", ".join(r.id for r in block.rows if r.na) + ".")
             add("not_applicable", var, first, var,
                 f"Section {block.section}: the column “{na.label['en']}” is scored {na.code} (not a scale "
                 f"point; read as missing and counted).{mixed}",
