@@ -191,7 +191,7 @@ def test_two_attention_checks_expect_opposite_extremes(spec):
 
 
 def test_every_item_states_its_adaptation(spec):
-    for _, c, it in _items(spec):
+    for *_, it in _items(spec):
         assert it.adaptation in ADAPTATIONS, it.id
         if it.adaptation != "self-developed":
             assert it.source and it.original, it.id
