@@ -10,6 +10,39 @@ SEM and the report -- is driven by the :class:`ModelSpec` loaded here.
 
 Loading validates the whole file and reports every problem at once, each with
 the file name and the key path (``mechanisms.producer.constructs.PID.items[1].text.zh``).
+
+The questionnaire keys (all optional; a spec without them keeps its meaning)::
+
+    scale: {min: 1, max: 7, kind: agreement, labels: {en: [...], zh: [...]}}
+    scales:                      # further scales with the same codes, other labels
+      frequency: {kind: frequency, min: 1, max: 7, labels: {en: [Never, ..., Always], zh: [从不, ..., 总是]}}
+    not_applicable: {code: 8, label: {en: Not applicable, zh: 不适用}}   # default code: max + 1
+    consent: {text: {en, zh}, question?: {en, zh}, agree?: {en, zh}, decline?: {en, zh}, id?: consent}
+    screeners:                   # shared; a mechanism may add its own under mechanisms.<m>.screeners
+      - {id, text, choices, continue_if: [1]}                 # any other answer ends the survey
+      - {id: role, ..., continue_if: {producer: [1, 3], consumer: [2]}}   # routing
+    background:                  # shared; mechanisms.<m>.background adds a mechanism's own
+      - id: platform
+        role: group
+        position: start          # or end (demographics last)
+        text: {en, zh}
+        text_by_mechanism: {producer: {en, zh}}               # the same question worded per mechanism
+        choices: [{code: 7, label: {en, zh}, specify: true}]  # "other, please specify"
+        ask_if: {question: earns, answers: [1]}               # asked only after those answers
+        type: number, min: 0, max: 1440, hint: {en, zh}       # bounds of a number question
+    attention_checks: [{id, text, expected: 1}]               # also mechanisms.<m>.attention_checks
+    mechanisms:
+      producer:
+        constructs:
+          PAP:
+            scale: frequency                                  # a key of scales (default: scale)
+            period: {en: the past 3 months, zh: 过去3个月}     # required on a frequency scale
+            not_applicable: true                              # every item offers N/A
+            randomize: items                                  # platforms that can shuffle the rows
+            mode: reflective                                  # or formative (PLS Mode B)
+            items:
+              - {id, text, source, adaptation: adopted | adapted | self-developed, original: "...",
+                 not_applicable: true}
 """
 
 from __future__ import annotations
@@ -586,6 +619,8 @@ class _Builder:
             return None
         node = self.mapping(node, "consent")
         if not node:
+            if isinstance(self.raw.get("consent"), dict):
+                self.err("consent.text", "is missing; expected the information text {en: ..., zh: ...}")
             return None
         self.known_keys(node, "consent", {"id", "text", "question", "agree", "decline"})
         qid = self.ident(node.get("id", "consent"), "consent.id") or "consent"
