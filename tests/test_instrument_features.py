@@ -273,3 +273,21 @@ def test_ingest_reads_not_applicable_as_missing_and_counts_it(spec, tmp_path):
     assert res.problems["column"].tolist() == ["INT1"] and "outside the scale 1-5" in res.problems["problem"].iloc[0]
     names = [p.name for p in res.write(tmp_path / "out")]
     assert "not_applicable.csv" in names
+
+
+@pytest.mark.slow
+def test_validate_reports_the_not_applicable_counts(spec, tmp_path):
+    """results.json: mechanisms.<m>.not_applicable lists each item offering N/A with its count."""
+    from validate.pipeline import AnalysisOptions, run_validate
+    from validate.power.simulate import simulate_study
+
+    st = simulate_study(spec, {1: 90, 2: 90}, mechanisms=["creator"], seed=3, not_applicable_rate=0.05)
+    df = st.data["creator"]
+    path = tmp_path / "creator.csv"
+    df.to_csv(path, index=False)
+    res = run_validate([path], spec, AnalysisOptions(bootstrap=0, progress=False, missing="fiml"),
+                       out=tmp_path / "out")
+    got = {d["item"]: d["n_not_applicable"] for d in res["mechanisms"]["creator"]["not_applicable"]}
+    expected = {i: int(df[i].eq(spec.not_applicable.code).fillna(False).sum())
+                for i in spec.not_applicable_items("creator")}
+    assert got == expected and sum(got.values()) == int(st.missing["n_not_applicable"].sum()) > 0
