@@ -291,3 +291,20 @@ def test_validate_reports_the_not_applicable_counts(spec, tmp_path):
     expected = {i: int(df[i].eq(spec.not_applicable.code).fillna(False).sum())
                 for i in spec.not_applicable_items("creator")}
     assert got == expected and sum(got.values()) == int(st.missing["n_not_applicable"].sum()) > 0
+
+
+@pytest.mark.slow
+def test_bundled_xlsform_passes_odk_validate(tmp_path):
+    """ODK Validate (JavaRosa, shipped with pyxform) accepts the bundled spec's forms: routing and constraints parse."""
+    import shutil
+
+    from pyxform.xls2xform import convert
+
+    if shutil.which("java") is None:
+        pytest.skip("ODK Validate needs Java")
+    s = load_spec()
+    path = write_instruments(s, tmp_path, mechanism="consumer", lang="en")
+    xlsform = next(p for p in path if p.name == "xlsform_consumer.xlsx")
+    result = convert(xlsform=str(xlsform), validate=True)
+    assert result.warnings == []
+    assert "relevant=" in result.xform and "constraint=" in result.xform
