@@ -260,7 +260,7 @@ _GUIDE = {
             ]),
             ("3. What to check with vcc validate", [
                 "Run: vcc validate pilot.xlsx --model SPEC.yaml --out pilot_report",
-                "Completion time (speeders), the two attention checks' pass rate, straight-lining.",
+                "Completion time (speeders), the attention checks' pass rate, straight-lining.",
                 "Per item: missing answers and 'Not applicable' answers (more than 10-15 % means many cannot "
                 "answer it: reword, add a filter or drop it), floor or ceiling effects (more than 15 % at an end "
                 "of the scale), the standard deviation.",
@@ -298,7 +298,7 @@ _GUIDE = {
             ]),
             ("3. 用 vcc validate 检查什么", [
                 "运行：vcc validate pilot.xlsx --model SPEC.yaml --out pilot_report",
-                "作答时间（过快作答）、两道注意力检测题的通过率、直线作答。",
+                "作答时间（过快作答）、注意力检测题的通过率、直线作答。",
                 "逐题：缺失与“不适用”的比例（超过 10-15% 说明许多人无法回答：应改写、加过滤题或删除）、"
                 "地板或天花板效应（量表一端超过 15%）、标准差。",
                 "逐构念：校正的题项-总分相关（低于 .30 偏弱）、Cronbach's α 与组合信度 CR（至少 .70）、"
