@@ -308,3 +308,20 @@ def test_bundled_xlsform_passes_odk_validate(tmp_path):
     result = convert(xlsform=str(xlsform), validate=True)
     assert result.warnings == []
     assert "relevant=" in result.xform and "constraint=" in result.xform
+
+
+def test_ingest_matches_a_mechanism_specific_wording_and_frequency_labels(spec, tmp_path):
+    """A header with the creators' wording of the platform question, and answers given as frequency labels."""
+    from validate.ingest.responses import ingest
+
+    lay = layout(spec, "creator")
+    items = [r.id for r in lay.rows]
+    head = ["序号", "Where do you publish most?"] + items
+    rows = [[1, "Kuaishou"] + ["Often" if i.startswith("INT") else 3 for i in items],
+            [2, "抖音"] + ["总是" if i.startswith("INT") else 4 for i in items]]
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows, columns=head).to_csv(path, index=False)
+    res = ingest([path], spec, mechanism="creator")
+    df = res.data["creator"]
+    assert df["platform"].tolist() == [2, 1]
+    assert df["INT1"].tolist() == [4, 5] and res.problems.empty
