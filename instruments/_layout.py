@@ -7,17 +7,27 @@ template always agree.
 
 The layout rules:
 
-* Background questions come **first** (section 1), in spec order. The platform
-  question (``role: group``) frames every later answer, so it is asked before
-  the statements.
-* The Likert items follow, one block (one matrix table) per construct. Blocks
+* The consent text and question come first (when the spec has ``consent``),
+  then the screeners (shared, then the mechanism's own), then the background
+  questions with ``position: start`` (shared, then the mechanism's own): all
+  in section 1. A consent or screener answer outside ``continue_if`` ends the
+  survey; a question with ``ask_if`` is asked only after the answers named.
+  The platform question (``role: group``) frames every later answer, so it is
+  asked before the statements.
+* The items follow, one block (one matrix table) per construct. Blocks
   are grouped by stage in the order of :data:`instruments.spec.STAGES`
   (driver, proposition, activity, outcome); within a stage, and within a
-  block, the spec's order is kept. Nothing is shuffled.
-* The attention checks of the mechanism are spread evenly through the item
-  matrix: with ``n`` checks and ``N`` items, check ``k`` comes right after item
+  block, the spec's order is kept. Printed questionnaires are never shuffled;
+  a block with ``randomize: items`` is shuffled by the platforms that can.
+* The attention checks of the mechanism are spread evenly through the items
+  of the blocks on the spec's own scale (a check names a label of that scale):
+  with ``n`` checks and ``N`` such items, check ``k`` comes right after item
   ``max(1, floor(k * N / (n + 1)))`` (for one check: after item ``N // 2``, in
   the middle), as a row of the block that item belongs to.
+* Background questions with ``position: end`` (demographics) come last, in a
+  section after the item blocks.
+* An "other, please specify" choice adds a text variable right after its
+  question (:func:`instruments.spec.specify_id`).
 * Respondents never see construct names, stages or reverse flags: blocks are
   headed "Section 2", "Section 3", ... only.
 * Questions are numbered 1, 2, ... through the whole questionnaire
@@ -41,6 +51,8 @@ from .spec import (
     Item,
     Mechanism,
     ModelSpec,
+    Scale,
+    specify_id,
 )
 
 __all__ = [
@@ -50,8 +62,10 @@ __all__ = [
     "Block",
     "Layout",
     "Row",
+    "block_prompt",
     "languages",
     "layout",
+    "question_columns",
     "save_docx",
     "save_workbook",
     "scale_label_text",
@@ -82,6 +96,27 @@ UI: dict[str, dict[str, str]] = {
         "en": "How much do you agree with each statement? Choose one answer per row.",
         "zh": "您在多大程度上同意以下各项陈述？每行选择一个答案。",
     },
+    "matrix_prompt_period": {
+        "en": "Thinking of {period}, how much do you agree with each statement? Choose one answer per row.",
+        "zh": "请回想{period}的情况，您在多大程度上同意以下各项陈述？每行选择一个答案。",
+    },
+    "frequency_prompt": {
+        "en": "In {period}, how often did you do each of the following? Choose one answer per row.",
+        "zh": "在{period}里，您做以下各项的频率如何？每行选择一个答案。",
+    },
+    "other_prompt": {"en": "Choose one answer per row.", "zh": "每行选择一个答案。"},
+    "consent": {"en": "Information and consent", "zh": "知情同意"},
+    "screening": {"en": "Screening questions", "zh": "筛选题"},
+    "closing": {"en": "About you", "zh": "个人信息"},
+    "ends": {"en": "the survey ends", "zh": "问卷结束"},
+    "ask_if": {"en": "Answer only if you chose {answers} in question {n}.",
+               "zh": "仅当第{n}题选择了{answers}时作答。"},
+    "specify": {"en": "please specify", "zh": "请注明"},
+    "specify_q": {"en": "{label}: please specify", "zh": "{label}：请注明"},
+    "na_note": {"en": "\"{label}\" is offered only where it is shown.",
+                "zh": "仅在列出“{label}”的题目中可选择该项。"},
+    "screened_out": {"en": "Thank you. This survey is for other respondents, so it ends here.",
+                     "zh": "感谢您的参与。本问卷面向其他受访者，问卷到此结束。"},
     "paper_matrix": {
         "en": "Circle one number in each row.",
         "zh": "请在每一行圈选一个数字。",
@@ -122,6 +157,7 @@ class Row:
     kind: str  # "item" | "attention_check"
     item: Item | None = None
     check: AttentionCheck | None = None
+    na: bool = False  # the row offers "not applicable"
 
 
 @dataclass(frozen=True)
@@ -131,6 +167,11 @@ class Block:
     section: int  # the respondent-facing section number (background is section 1)
     construct: Construct
     rows: tuple[Row, ...]
+    scale: Scale | None = None  # the scale the rows are answered on
+
+    @property
+    def has_na(self) -> bool:
+        return any(r.na for r in self.rows)
 
 
 @dataclass(frozen=True)
@@ -139,17 +180,36 @@ class Layout:
 
     spec: ModelSpec
     mechanism: Mechanism
-    background: tuple[tuple[int, BackgroundQuestion], ...]
+    background: tuple[tuple[int, BackgroundQuestion], ...]  # section 1: consent, screeners, start questions
     blocks: tuple[Block, ...]
+    closing: tuple[tuple[int, BackgroundQuestion], ...] = ()  # background questions with position: end
 
     @property
     def rows(self) -> list[Row]:
         return [r for b in self.blocks for r in b.rows]
 
     @property
+    def questions(self) -> list[tuple[int, BackgroundQuestion]]:
+        """Every coded question outside the item matrix (section 1 and the closing section)."""
+        return list(self.background) + list(self.closing)
+
+    @property
+    def closing_section(self) -> int:
+        return (self.blocks[-1].section if self.blocks else 1) + 1
+
+    @property
+    def number_of(self) -> dict[str, int]:
+        """Question number of each question id."""
+        return {q.id: n for n, q in self.questions}
+
+    @property
     def columns(self) -> list[str]:
-        """Variable names in questionnaire order: background ids, then items and checks."""
-        return [q.id for _, q in self.background] + [r.id for r in self.rows]
+        """Variable names in questionnaire order: section 1, then items and checks, then closing questions.
+
+        An "other, please specify" text variable follows its question.
+        """
+        return (question_columns(q for _, q in self.background) + [r.id for r in self.rows]
+                + question_columns(q for _, q in self.closing))
 
     def title(self, lang: str) -> str:
         return self.spec.title.get(lang) or self.spec.title.get("en", self.spec.name)
@@ -182,10 +242,13 @@ def layout(spec: ModelSpec, mechanism: Mechanism | str) -> Layout:
     """
     mech = spec.mechanism(mechanism) if isinstance(mechanism, str) else mechanism
     constructs = sorted(mech.constructs.values(), key=lambda c: _stage_rank(c.stage))  # stable
-    background = tuple((i + 1, q) for i, q in enumerate(spec.background))
+    asked = spec.questions_for(mech.id)
+    first = [q for q in asked if q.section != "background" or q.position == "start"]
+    last = [q for q in asked if q.section == "background" and q.position == "end"]
+    background = tuple((i + 1, q) for i, q in enumerate(first))
     checks = spec.attention_checks_for(mech.id)
-    n_items = sum(len(c.items) for c in constructs)
-    # after which item (1-based position in the item sequence) each check goes
+    n_items = sum(len(c.items) for c in constructs if c.scale is None)
+    # after which item (1-based position among the items on the spec's own scale) each check goes
     after = {}
     for k, chk in enumerate(checks, start=1):
         pos = max(1, k * n_items // (len(checks) + 1)) if n_items else 0
@@ -197,19 +260,49 @@ def layout(spec: ModelSpec, mechanism: Mechanism | str) -> Layout:
         rows = []
         for it in c.items:
             number += 1
+            rows.append(Row(it.id, it.text, number, "item", item=it, na=it.not_applicable))
+            if c.scale is not None:
+                continue
             seen += 1
-            rows.append(Row(it.id, it.text, number, "item", item=it))
             for chk in after.get(seen, []):
                 number += 1
                 rows.append(Row(chk.id, chk.text, number, "attention_check", check=chk))
-        blocks.append(Block(s, c, tuple(rows)))
-    return Layout(spec, mech, background, tuple(blocks))
+        blocks.append(Block(s, c, tuple(rows), spec.scale_of(c)))
+    closing = tuple((number + i + 1, q) for i, q in enumerate(last))
+    return Layout(spec, mech, background, tuple(blocks), closing)
 
 
-def scale_label_text(spec: ModelSpec, lang: str) -> str:
-    """``1 = Strongly disagree; 2 = Disagree; ...`` in one language."""
-    sc = spec.scale
-    return "; ".join(f"{c} = {sc.label(c, lang)}" for c in sc.codes)
+def question_columns(questions) -> list[str]:
+    """Variables of coded questions: each id, then its "please specify" text variables."""
+    out = []
+    for q in questions:
+        out.append(q.id)
+        out += [specify_id(q, ch) for ch in q.specify_choices]
+    return out
+
+
+def block_prompt(block: Block, lang: str) -> str:
+    """The question above a block's matrix: the scale's prompt, with the construct's reference period."""
+    sc = block.scale
+    period = block.construct.period
+    if sc is not None and sc.prompt:
+        text = sc.prompt.get(lang, sc.prompt.get("en", ""))
+        return text.format(period=period.get(lang, "")) if period and "{period}" in text else text
+    kind = sc.kind if sc is not None else "agreement"
+    if kind == "frequency":
+        return ui("frequency_prompt", lang, period=period[lang] if period else "")
+    if kind == "agreement":
+        return ui("matrix_prompt_period", lang, period=period[lang]) if period else ui("matrix_prompt", lang)
+    return ui("other_prompt", lang)
+
+
+def scale_label_text(spec: ModelSpec, lang: str, scale: Scale | None = None, na: bool = False) -> str:
+    """``1 = Strongly disagree; 2 = Disagree; ...`` in one language (``na``: the N/A code appended)."""
+    sc = scale or spec.scale
+    out = "; ".join(f"{c} = {sc.label(c, lang)}" for c in sc.codes)
+    if na and spec.not_applicable is not None:
+        out += f"; {spec.not_applicable.code} = {spec.not_applicable.label.get(lang, '')}"
+    return out
 
 
 # --------------------------------------------------------------------------- files
@@ -268,3 +361,47 @@ def save_docx(doc, path: str | Path) -> Path:
     buf = io.BytesIO()
     doc.save(buf)
     return atomic_write(path, lambda p: p.write_bytes(_fixed_zip(buf.getvalue())))
+
+
+# --------------------------------------------------------------------------- question notes
+
+
+def ask_if_text(lay: Layout, q: BackgroundQuestion, lang: str) -> str | None:
+    """"Answer only if you chose "A" or "B" in question 3." for a question with ``ask_if``."""
+    if q.ask_if is None:
+        return None
+    src = next((x for _, x in lay.questions if x.id == q.ask_if.question), None)
+    if src is None:
+        return None
+    labels = [f"“{ch.label.get(lang, '')}”" for ch in src.choices if ch.code in q.ask_if.answers]
+    answers = (" or " if lang == "en" else "或").join(labels)
+    return ui("ask_if", lang, answers=answers, n=lay.number_of[src.id])
+
+
+def choice_note(lay: Layout, q: BackgroundQuestion, code: int, lang: str) -> str:
+    """What follows a choice on paper: "(the survey ends)", "(please specify)"."""
+    ch = next(c for c in q.choices if c.code == code)
+    parts = []
+    if ch.specify:
+        parts.append(ui("specify", lang))
+    if code in q.ends_for(lay.mechanism.id):
+        parts.append(ui("ends", lang))
+    if not parts:
+        return ""
+    return (" (" + "; ".join(parts) + ")") if lang == "en" else ("（" + "；".join(parts) + "）")
+
+
+def question_text(lay: Layout, q: BackgroundQuestion) -> dict[str, str]:
+    """The question's text as this mechanism's respondents see it."""
+    return q.text_for(lay.mechanism.id)
+
+
+def range_text(q: BackgroundQuestion, lang: str) -> str | None:
+    """"(0 to 1440)" for a number question with bounds."""
+    if q.min is None and q.max is None:
+        return None
+    lo = "" if q.min is None else f"{q.min:g}"
+    hi = "" if q.max is None else f"{q.max:g}"
+    if lang == "en":
+        return f"{lo} to {hi}" if lo and hi else (f"at least {lo}" if lo else f"at most {hi}")
+    return f"{lo}–{hi}" if lo and hi else (f"不小于{lo}" if lo else f"不大于{hi}")

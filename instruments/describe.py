@@ -9,10 +9,10 @@ __all__ = ["describe_spec"]
 _HEAD = {
     "en": {"scale": "Scale", "constructs": "Constructs", "paths": "Paths (hypotheses)", "direct": "Direct paths",
            "none": "(none: a measurement-only mechanism)", "syntax": "lavaan syntax fitted",
-           "reverse": "reverse-keyed", "items": "items", "stage": "stage", "off": "off; --direct-effects turns them on"},
+           "reverse": "reverse-keyed", "items": "items", "stage": "stage", "scale_of": "scale", "na": "N/A offered", "off": "off; --direct-effects turns them on"},
     "zh": {"scale": "量表", "constructs": "构念", "paths": "路径（假设）", "direct": "直接路径",
            "none": "（无：仅测量模型）", "syntax": "拟合的 lavaan 语法",
-           "reverse": "反向计分", "items": "个题项", "stage": "阶段", "off": "未启用；使用 --direct-effects 启用"},
+           "reverse": "反向计分", "items": "个题项", "stage": "阶段", "scale_of": "量表", "na": "可选不适用", "off": "未启用；使用 --direct-effects 启用"},
 }
 
 
@@ -26,9 +26,17 @@ def describe_spec(spec: ModelSpec, mechanism: str | None = None, lang: str = "en
         out += ["", f"== {m.id}: {m.label[lang]} ==", f"{h['constructs']}:"]
         order = sorted(m.constructs.values(), key=lambda c: STAGES.index(c.stage))
         for c in order:
-            out.append(f"  {c.id:<8} {c.label[lang]}  ({h['stage']}: {c.stage}, {len(c.items)} {h['items']})")
+            extra = ""
+            if c.scale is not None:
+                extra += f", {h['scale_of']} {c.scale.name}"
+            if c.period:
+                extra += f", {c.period[lang]}"
+            if c.mode != "reflective":
+                extra += f", {c.mode}"
+            out.append(f"  {c.id:<8} {c.label[lang]}  ({h['stage']}: {c.stage}, {len(c.items)} {h['items']}{extra})")
             for it in c.items:
                 flag = f"  [{h['reverse']}]" if it.reverse else ""
+                flag += f"  [{h['na']}]" if it.not_applicable else ""
                 out.append(f"      {it.id:<8} {it.text[lang]}{flag}")
         out.append(f"{h['paths']}:")
         if not m.paths:

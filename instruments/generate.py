@@ -12,6 +12,11 @@ Files written into ``out_dir`` for each selected mechanism ``<m>``:
 ``xlsform_<m>.xlsx``                   XLSForm (ODK / Kobo / SurveyCTO), both languages
 ``wenjuanxing_<m>_<lang>.txt``         问卷星 text import, per language
 ``qualtrics_<m>_<lang>.txt``           Qualtrics Advanced Format TXT, per language
+``survey_logic_<m>_<lang>.txt``        the logic to set after the Wenjuanxing / Qualtrics
+                                       import (end of survey, display logic, randomisation)
+``item_adaptation_<m>.xlsx`` / .docx   item sources: adopted / adapted / self-developed
+``translation_record_<m>.xlsx`` / .docx  English, Chinese and a back-translation column
+``pilot_guide_<lang>.docx``            one page: cognitive interviews, pilot, checks
 =====================================  ==================================================
 
 The codebook and the XLSForm are bilingual and always written; the other
@@ -29,8 +34,10 @@ from pathlib import Path
 
 from ._layout import languages
 from .codebook import write_codebook
+from .logic import write_logic
 from .qualtrics import write_qualtrics
 from .questionnaire import write_questionnaire_docx, write_questionnaire_html
+from .review import write_review
 from .spec import ModelSpec, load_spec
 from .templates import write_templates
 from .wenjuanxing import write_wenjuanxing
@@ -77,6 +84,8 @@ def write_instruments(spec: ModelSpec, out_dir: str | Path, mechanism: str | Non
     paths += write_xlsform(spec, out_dir, mechanism)
     paths += write_wenjuanxing(spec, out_dir, mechanism, lang)
     paths += write_qualtrics(spec, out_dir, mechanism, lang)
+    paths += write_logic(spec, out_dir, mechanism, lang)
+    paths += write_review(spec, out_dir, mechanism, lang)
     return paths
 
 

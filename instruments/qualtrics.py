@@ -18,7 +18,18 @@ surveys). Layout (the same blocks as the printed questionnaire, see
   scale points under ``[[AdvancedAnswers]]`` as ``[[Answer:<code>]]``.
 
 Qualtrics exports a matrix row as column ``section_n_<row>``; the codebook's
-order within each block maps rows to item ids. Question text in Qualtrics is
+order within each block maps rows to item ids.
+
+The consent text opens the consent question (``[[ID:consent]]``); screeners and
+the closing background questions are multiple-choice questions like the
+others; an "other, please specify" choice is followed by a ``TE:SingleLine``
+question ``<question>_other``; a block on another scale (frequency) has that
+scale's answers and its reference period in the question text; a block with
+"not applicable" has one more answer ``[[Answer:<N/A code>]]``. The Advanced
+Format has no logic, so ending the survey (Survey Flow: Branch -> End of
+Survey), display logic, the specify boxes' display logic and "Randomize the
+order of statements" are listed in ``survey_logic_<mechanism>_<lang>.txt``
+(:mod:`instruments.logic`): set them after the import. Question text in Qualtrics is
 HTML, so spec texts are HTML-escaped, ``[`` is written as ``&#91;`` (a text
 can never open a ``[[tag]]``) and line breaks become ``<br>``.
 """
@@ -29,10 +40,10 @@ import html
 import re
 from pathlib import Path
 
-from ._layout import languages, layout, ui
+from ._layout import block_prompt, languages, layout, question_text, ui
 from .errors import InputError
 from .outputs import write_text
-from .spec import ModelSpec
+from .spec import ModelSpec, specify_id
 
 __all__ = ["qualtrics_text", "write_qualtrics"]
 
@@ -48,7 +59,6 @@ def qualtrics_text(spec: ModelSpec, mechanism: str, lang: str = "en") -> str:
         languages(lang)  # an unknown value: InputError
         raise InputError(f"lang={lang!r}: a Qualtrics TXT file holds one language; expected en or zh")
     lay = layout(spec, mechanism)
-    sc = spec.scale
 
     def t(text: dict[str, str]) -> str:
         return _q(text.get(lang, text.get("en", "")))
@@ -56,23 +66,42 @@ def qualtrics_text(spec: ModelSpec, mechanism: str, lang: str = "en") -> str:
     out = ["[[AdvancedFormat]]", ""]
     out += ["[[Block:Background]]", "", "[[Question:DB]]", "[[ID:intro]]",
             f"<b>{_q(lay.title(lang))}</b><br><br>{_q(lay.instructions(lang))}", ""]
-    for _, q in lay.background:
+
+    def question(q) -> None:
+        nonlocal out
         kind = {"single": "MC:SingleAnswer:Vertical", "multiple": "MC:MultipleAnswer:Vertical"}.get(
             q.type, "TE:SingleLine")
-        out += [f"[[Question:{kind}]]", f"[[ID:{q.id}]]", t(q.text)]
+        stem = t(question_text(lay, q))
+        if q.section == "consent":
+            stem = t(spec.consent.text) + "<br><br>" + stem
+        out += [f"[[Question:{kind}]]", f"[[ID:{q.id}]]", stem]
         if q.choices:
             out.append("[[AdvancedChoices]]")
             for ch in q.choices:
                 out += [f"[[Choice:{ch.code}]]", t(ch.label)]
         out.append("")
+        for ch in q.specify_choices:
+            out += ["[[Question:TE:SingleLine]]", f"[[ID:{specify_id(q, ch)}]]",
+                    _q(ui("specify_q", lang, label=ch.label.get(lang, ""))), ""]
+
+    for _, q in lay.background:
+        question(q)
+    na = spec.not_applicable
     for block in lay.blocks:
+        bsc = block.scale or spec.scale
         out += ["[[PageBreak]]", "", f"[[Block:Section {block.section}]]", "", "[[Question:Matrix]]",
-                f"[[ID:section_{block.section}]]", _q(ui("matrix_prompt", lang)), "[[Choices]]"]
+                f"[[ID:section_{block.section}]]", _q(block_prompt(block, lang)), "[[Choices]]"]
         out += [t(r.text) for r in block.rows]
         out.append("[[AdvancedAnswers]]")
-        for code in sc.codes:
-            out += [f"[[Answer:{code}]]", _q(sc.label(code, lang))]
+        for code in bsc.codes:
+            out += [f"[[Answer:{code}]]", _q(bsc.label(code, lang))]
+        if block.has_na:
+            out += [f"[[Answer:{na.code}]]", t(na.label)]
         out.append("")
+    if lay.closing:
+        out += ["[[PageBreak]]", "", "[[Block:Closing]]", ""]
+        for _, q in lay.closing:
+            question(q)
     return "\n".join(out)
 
 

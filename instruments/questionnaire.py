@@ -4,9 +4,16 @@ Both are written from :func:`instruments._layout.layout`, so the question
 numbers match the codebook's ``position`` column and the response template's
 column order:
 
-* background questions first (section 1), then one matrix table per construct,
-  grouped by stage (driver, proposition, activity, outcome), items in spec
-  order, the attention check(s) in the middle of the item matrix;
+* the consent text and question, the screeners and the background questions
+  first (section 1), then one matrix table per construct, grouped by stage
+  (driver, proposition, activity, outcome), items in spec order, the
+  attention check(s) spread through the blocks on the spec's scale, then the
+  background questions placed at the end;
+* an answer that ends the survey is marked "(the survey ends)", a question
+  asked only after some answers says so, "other, please specify" has a line
+  to write on, a block on another scale (frequency) shows that scale and its
+  reference period, and a block with "not applicable" has that column (a
+  dash where a row does not offer it);
 * respondents see neither construct names nor reverse-keying;
 * ``lang="en"`` or ``"zh"`` writes that language; ``lang="both"`` writes the
   English and the Chinese versions *and* a bilingual version (Chinese first,
@@ -28,7 +35,18 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ._layout import Layout, languages, layout, save_docx, ui
+from ._layout import (
+    Layout,
+    ask_if_text,
+    block_prompt,
+    choice_note,
+    languages,
+    layout,
+    question_text,
+    range_text,
+    save_docx,
+    ui,
+)
 from .outputs import write_text
 from .spec import ModelSpec
 
@@ -67,6 +85,8 @@ table.matrix td.no { width: 9mm; text-align: center; }
 table.matrix td.code { width: 13mm; text-align: center; }
 table.matrix tr { page-break-inside: avoid; break-inside: avoid; }
 .thanks { text-align: center; margin-top: 8mm; font-weight: bold; }
+.consent { border: 1px solid #000; padding: 2mm 3mm; margin: 0 0 4mm; }
+table.matrix td.nacell { background: #eee; }
 @media print { body { padding: 0; } th { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
 """.strip()
 
@@ -132,37 +152,68 @@ def questionnaire_html(spec: ModelSpec, mechanism: str, lang: str = "en") -> str
     ins = {lg: lay.instructions(lg) for lg in ("en", "zh")}
     out.append(f'<p class="instructions">{_h(ins, lang)}</p>')
 
-    if lay.background:
-        out.append(f"<h2>{_h_ui('section', lang, n=1)} · {_h_ui('background', lang)}</h2>")
-        for number, q in lay.background:
-            out.append('<div class="question">')
-            out.append(f'<p><span class="text">{number}. {_h(q.text, lang)}</span>')
-            hint = {"single": "paper_single", "multiple": "paper_multiple"}.get(q.type, "paper_text")
-            out.append(f' <span class="hint">({_h_ui(hint, lang)})</span></p>')
-            if q.type in ("single", "multiple"):
-                out.append('<ul class="choices">')
-                for ch in q.choices:
-                    out.append(f'<li><span class="box"></span>{_h(ch.label, lang)}</li>')
-                out.append("</ul>")
-            else:
-                out.append('<p><span class="line"></span></p>')
-            out.append("</div>")
+    na = spec.not_applicable
+
+    def question(number, q) -> None:
+        out.append('<div class="question">')
+        out.append(f'<p><span class="text">{number}. {_h(question_text(lay, q), lang)}</span>')
+        hint = {"single": "paper_single", "multiple": "paper_multiple"}.get(q.type, "paper_text")
+        hints = {lg: ui(hint, lg) for lg in ("en", "zh")}
+        if q.hint:
+            hints = {lg: f"{q.hint.get(lg, '')} {hints[lg]}" for lg in hints}
+        if range_text(q, "en"):
+            hints = {lg: f"{hints[lg]} {range_text(q, lg)}" for lg in hints}
+        out.append(f' <span class="hint">({_h(hints, lang)})</span></p>')
+        cond = {lg: ask_if_text(lay, q, lg) for lg in ("en", "zh")}
+        if cond["en"]:
+            out.append(f'<p class="hint">{_h(cond, lang)}</p>')
+        if q.type in ("single", "multiple"):
+            out.append('<ul class="choices">')
+            for ch in q.choices:
+                label = {lg: ch.label.get(lg, "") + choice_note(lay, q, ch.code, lg) for lg in ("en", "zh")}
+                line = ' <span class="line" style="width:40mm"></span>' if ch.specify else ""
+                out.append(f'<li><span class="box"></span>{_h(label, lang)}{line}</li>')
+            out.append("</ul>")
+        else:
+            out.append('<p><span class="line"></span></p>')
+        out.append("</div>")
+
+    section_open = False
+    for number, q in lay.background:
+        if q.section == "consent":
+            out.append(f"<h2>{_h_ui('consent', lang)}</h2>")
+            out.append(f'<div class="consent"><p>{_h(spec.consent.text, lang)}</p></div>')
+        elif not section_open:
+            out.append(f"<h2>{_h_ui('section', lang, n=1)} · {_h_ui('background', lang)}</h2>")
+            section_open = True
+        question(number, q)
 
     for block in lay.blocks:
+        bsc = block.scale or sc
         out.append(f"<h2>{_h_ui('section', lang, n=block.section)}</h2>")
-        out.append(f"<p>{_h_ui('matrix_prompt', lang)} {_h_ui('paper_matrix', lang)}</p>")
+        prompt = {lg: f"{block_prompt(block, lg)} {ui('paper_matrix', lg)}" for lg in ("en", "zh")}
+        out.append(f"<p>{_h(prompt, lang)}</p>")
         out.append('<table class="matrix">')
         out.append("<thead><tr>")
         out.append(f'<th scope="col">{_h_ui("no", lang)}</th><th scope="col">{_h_ui("statement", lang)}</th>')
-        for code in sc.codes:
-            labels = {lg: sc.label(code, lg) for lg in ("en", "zh") if lg in sc.labels}
+        for code in bsc.codes:
+            labels = {lg: bsc.label(code, lg) for lg in ("en", "zh") if lg in bsc.labels}
             out.append(f'<th scope="col">{code}<br>{_h(labels, lang)}</th>')
+        if block.has_na:
+            out.append(f'<th scope="col">{na.code}<br>{_h(na.label, lang)}</th>')
         out.append("</tr></thead>")
         out.append("<tbody>")
         for row in block.rows:
-            cells = "".join(f'<td class="code">{code}</td>' for code in sc.codes)
+            cells = "".join(f'<td class="code">{code}</td>' for code in bsc.codes)
+            if block.has_na:
+                cells += (f'<td class="code">{na.code}</td>' if row.na else '<td class="code nacell">—</td>')
             out.append(f'<tr><td class="no">{row.number}</td><td>{_h(row.text, lang)}</td>{cells}</tr>')
         out.append("</tbody></table>")
+
+    if lay.closing:
+        out.append(f"<h2>{_h_ui('section', lang, n=lay.closing_section)} · {_h_ui('closing', lang)}</h2>")
+        for number, q in lay.closing:
+            question(number, q)
     out.append(f'<p class="thanks">{_h_ui("thanks", lang)}</p>')
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
@@ -334,31 +385,53 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
         hp.paragraph_format.keep_with_next = True
         _write(hp, text, lang, size=12, bold=True)
 
-    if lay.background:
-        heading({lg: f"{ui('section', lg, n=1)} · {ui('background', lg)}" for lg in ("en", "zh")})
-        for number, q in lay.background:
-            qp = doc.add_paragraph()
-            qp.paragraph_format.keep_with_next = True
-            _write(qp, q.text, lang, bold=True, prefix=f"{number}. ")
-            hint = {"single": "paper_single", "multiple": "paper_multiple"}.get(q.type, "paper_text")
-            hp = doc.add_paragraph()
-            _write(hp, {lg: f"({ui(hint, lg)})" for lg in ("en", "zh")}, lang, size=9)
-            if q.type in ("single", "multiple"):
-                for ch in q.choices:
-                    cp = doc.add_paragraph()
-                    cp.paragraph_format.left_indent = Cm(0.8)
-                    _write(cp, {lg: f"□ {t}" for lg, t in ch.label.items()}, lang)
-            else:
-                lp = doc.add_paragraph()
-                lp.add_run("_" * 40)
+    na = spec.not_applicable
 
-    n_codes = len(sc.codes)
-    code_w = Cm(1.45 if lang != "both" else 1.6)
+    def question(number, q) -> None:
+        qp = doc.add_paragraph()
+        qp.paragraph_format.keep_with_next = True
+        _write(qp, question_text(lay, q), lang, bold=True, prefix=f"{number}. ")
+        hint = {"single": "paper_single", "multiple": "paper_multiple"}.get(q.type, "paper_text")
+        hints = {lg: ui(hint, lg) for lg in ("en", "zh")}
+        if q.hint:
+            hints = {lg: f"{q.hint.get(lg, '')} {hints[lg]}" for lg in hints}
+        if range_text(q, "en"):
+            hints = {lg: f"{hints[lg]} {range_text(q, lg)}" for lg in hints}
+        hp = doc.add_paragraph()
+        hp.paragraph_format.keep_with_next = True
+        _write(hp, {lg: f"({hints[lg]})" for lg in ("en", "zh")}, lang, size=9)
+        cond = {lg: ask_if_text(lay, q, lg) for lg in ("en", "zh")}
+        if cond["en"]:
+            _write(doc.add_paragraph(), cond, lang, size=9)
+        if q.type in ("single", "multiple"):
+            for ch in q.choices:
+                cp = doc.add_paragraph()
+                cp.paragraph_format.left_indent = Cm(0.8)
+                line = " ________" if ch.specify else ""
+                _write(cp, {lg: f"□ {ch.label.get(lg, '')}{choice_note(lay, q, ch.code, lg)}{line}"
+                            for lg in ("en", "zh")}, lang)
+        else:
+            lp = doc.add_paragraph()
+            lp.add_run("_" * 40)
+
+    section_open = False
+    for number, q in lay.background:
+        if q.section == "consent":
+            heading(_uitext("consent"))
+            _write(doc.add_paragraph(), spec.consent.text, lang)
+        elif not section_open:
+            heading({lg: f"{ui('section', lg, n=1)} · {ui('background', lg)}" for lg in ("en", "zh")})
+            section_open = True
+        question(number, q)
+
     no_w = Cm(1.1)
-    text_w = Cm(21.0 - 3.6) - no_w - code_w * n_codes
     for block in lay.blocks:
+        bsc = block.scale or sc
+        n_codes = len(bsc.codes) + (1 if block.has_na else 0)
+        code_w = Cm(1.45 if lang != "both" else 1.6) if n_codes <= 8 else Cm(1.3)
+        text_w = Cm(21.0 - 3.6) - no_w - code_w * n_codes
         heading(_uitext("section", n=block.section))
-        _write(doc.add_paragraph(), {lg: f"{ui('matrix_prompt', lg)} {ui('paper_matrix', lg)}"
+        _write(doc.add_paragraph(), {lg: f"{block_prompt(block, lg)} {ui('paper_matrix', lg)}"
                                      for lg in ("en", "zh")}, lang, size=9.5)
         table = doc.add_table(rows=1 + len(block.rows), cols=2 + n_codes)
         table.style = "Table Grid"
@@ -374,8 +447,10 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
         th.set(qn("w:val"), "true")
         trpr.append(th)
         heads = [_uitext("no"), _uitext("statement")] + [
-            {lg: f"{code} {sc.label(code, lg)}" for lg in ("en", "zh") if lg in sc.labels} for code in sc.codes
+            {lg: f"{code} {bsc.label(code, lg)}" for lg in ("en", "zh") if lg in bsc.labels} for code in bsc.codes
         ]
+        if block.has_na:
+            heads.append({lg: f"{na.code} {na.label.get(lg, '')}" for lg in ("en", "zh")})
         hdr_cells = hdr.cells
         for j, text in enumerate(heads):
             cell = hdr_cells[j]
@@ -386,7 +461,9 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
         for r, row in zip(list(table.rows)[1:], block.rows):
             cant = OxmlElement("w:cantSplit")
             r._tr.get_or_add_trPr().append(cant)
-            vals = [str(row.number), row.text] + [str(c) for c in sc.codes]
+            vals = [str(row.number), row.text] + [str(c) for c in bsc.codes]
+            if block.has_na:
+                vals.append(str(na.code) if row.na else "—")
             cells = r.cells
             for j, v in enumerate(vals):
                 cell = cells[j]
@@ -395,6 +472,11 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
                 if j != 1:
                     cp.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 _write(cp, v, lang, size=10)
+
+    if lay.closing:
+        heading({lg: f"{ui('section', lg, n=lay.closing_section)} · {ui('closing', lg)}" for lg in ("en", "zh")})
+        for number, q in lay.closing:
+            question(number, q)
     tp = doc.add_paragraph()
     tp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _write(tp, _uitext("thanks"), lang, bold=True)

@@ -1,13 +1,48 @@
 """The model spec: a theory written as data.
 
-A spec (YAML) declares a response scale, background questions, attention
+A spec (YAML) declares a response scale (and further named scales with the
+same codes), a consent text, screeners, background questions, attention
 checks and one or more *mechanisms*. Each mechanism has constructs (with items
-in English and Simplified Chinese, a stage, optional sources) and paths between
-constructs. Everything downstream -- questionnaires, templates, ingest, CFA,
+in English and Simplified Chinese, a stage, a scale, optional sources) and
+paths between constructs; a mechanism may add its own screeners, background
+questions and attention checks. Everything downstream -- questionnaires, templates, ingest, CFA,
 SEM and the report -- is driven by the :class:`ModelSpec` loaded here.
 
 Loading validates the whole file and reports every problem at once, each with
 the file name and the key path (``mechanisms.producer.constructs.PID.items[1].text.zh``).
+
+The questionnaire keys (all optional; a spec without them keeps its meaning)::
+
+    scale: {min: 1, max: 7, kind: agreement, labels: {en: [...], zh: [...]}}
+    scales:                      # further scales with the same codes, other labels
+      frequency: {kind: frequency, min: 1, max: 7, labels: {en: [Never, ..., Always], zh: [从不, ..., 总是]}}
+    not_applicable: {code: 8, label: {en: Not applicable, zh: 不适用}}   # default code: max + 1
+    consent: {text: {en, zh}, question?: {en, zh}, agree?: {en, zh}, decline?: {en, zh}, id?: consent}
+    screeners:                   # shared; a mechanism may add its own under mechanisms.<m>.screeners
+      - {id, text, choices, continue_if: [1]}                 # any other answer ends the survey
+      - {id: role, ..., continue_if: {producer: [1, 3], consumer: [2]}}   # routing
+    background:                  # shared; mechanisms.<m>.background adds a mechanism's own
+      - id: platform
+        role: group
+        position: start          # or end (demographics last)
+        text: {en, zh}
+        text_by_mechanism: {producer: {en, zh}}               # the same question worded per mechanism
+        choices: [{code: 7, label: {en, zh}, specify: true}]  # "other, please specify"
+        ask_if: {question: earns, answers: [1]}               # asked only after those answers
+        type: number, min: 0, max: 1440, hint: {en, zh}       # bounds of a number question
+    attention_checks: [{id, text, expected: 1}]               # also mechanisms.<m>.attention_checks
+    mechanisms:
+      producer:
+        constructs:
+          PAP:
+            scale: frequency                                  # a key of scales (default: scale)
+            period: {en: the past 3 months, zh: 过去3个月}     # required on a frequency scale
+            not_applicable: true                              # every item offers N/A
+            randomize: items                                  # platforms that can shuffle the rows
+            mode: reflective                                  # or formative (PLS Mode B)
+            items:
+              - {id, text, source, adaptation: adopted | adapted | self-developed, original: "...",
+                 not_applicable: true}
 """
 
 from __future__ import annotations
@@ -26,7 +61,12 @@ from .errors import SpecError
 __all__ = [
     "LANGUAGES",
     "STAGES",
+    "ADAPTATIONS",
+    "MODES",
+    "SCALE_KINDS",
     "Scale",
+    "NotApplicable",
+    "Consent",
     "Item",
     "Construct",
     "PathSpec",
@@ -37,12 +77,20 @@ __all__ = [
     "ModelSpec",
     "load_spec",
     "default_spec_path",
+    "specify_id",
 ]
 
 LANGUAGES = ("en", "zh")
 #: Stages in the order a path diagram draws them, left to right.
 STAGES = ("driver", "proposition", "activity", "outcome")
 QUESTION_TYPES = ("single", "multiple", "text", "number")
+#: How an item relates to its source: taken word for word, reworded, or written for this study.
+ADAPTATIONS = ("adopted", "adapted", "self-developed")
+#: Measurement model of a construct (PLS: Mode A / Mode B; CB-SEM fits every construct as reflective).
+MODES = ("reflective", "formative")
+SCALE_KINDS = ("agreement", "frequency", "other")
+POSITIONS = ("start", "end")
+SECTIONS = ("consent", "screener", "background")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PATH = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*->\s*([A-Za-z][A-Za-z0-9_]*)\s*$")
 
@@ -59,6 +107,9 @@ class Scale:
     min: int
     max: int
     labels: dict[str, list[str]]
+    name: str = "default"
+    kind: str = "agreement"  # agreement | frequency | other
+    prompt: dict[str, str] | None = None  # the matrix question; None: the wording for ``kind``
 
     @property
     def codes(self) -> list[int]:
@@ -79,6 +130,9 @@ class Item:
     construct: str
     reverse: bool = False
     source: str | None = None
+    adaptation: str | None = None  # adopted | adapted | self-developed
+    original: str | None = None  # where the original wording is found (scale, dimension, item)
+    not_applicable: bool = False  # the item (or its construct) offers a "not applicable" answer
 
 
 @dataclass(frozen=True)
@@ -89,6 +143,11 @@ class Construct:
     items: tuple[Item, ...]
     source: str | None = None
     definition: dict[str, str] | None = None
+    scale: Scale | None = None  # None: the spec's default scale
+    period: dict[str, str] | None = None  # reference period ("the past 3 months")
+    not_applicable: bool = False  # every item offers "not applicable"
+    randomize: bool = False  # show the items in random order where the platform can
+    mode: str = "reflective"  # reflective | formative
 
     @property
     def item_ids(self) -> list[str]:
@@ -113,15 +172,69 @@ class PathSpec:
 class Choice:
     code: int
     label: dict[str, str]
+    specify: bool = False  # "other, please specify": a text box follows when chosen
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """The "not applicable" answer offered by items or constructs with ``not_applicable: true``.
+
+    Ingest reads it as missing and counts it; it is never a scale point.
+    """
+
+    code: int
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``question`` answered with one of ``answers`` (for ``ask_if``)."""
+
+    question: str
+    answers: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class BackgroundQuestion:
+    """A coded question outside the item matrix: the consent question, a screener or a background question.
+
+    ``section`` says which; ``continue_if`` (consent, screeners) maps each
+    mechanism id to the answers that go on to the survey (any other answer
+    ends it); ``mechanisms`` is empty for a question every mechanism asks.
+    """
+
     id: str
     text: dict[str, str]
     type: str = "single"
     choices: tuple[Choice, ...] = ()
     role: str | None = None  # e.g. "group" for the platform question
+    section: str = "background"  # consent | screener | background
+    position: str = "start"  # start | end (background questions)
+    mechanisms: tuple[str, ...] = ()  # () = every mechanism
+    continue_if: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    ask_if: Condition | None = None
+    text_by_mechanism: dict[str, dict[str, str]] = field(default_factory=dict)
+    min: float | None = None  # number questions: the smallest allowed answer
+    max: float | None = None
+    hint: dict[str, str] | None = None
+
+    def text_for(self, mid: str | None) -> dict[str, str]:
+        """The question text as the respondents of mechanism ``mid`` see it."""
+        return self.text_by_mechanism.get(mid, self.text) if mid else self.text
+
+    def ends_for(self, mid: str) -> tuple[int, ...]:
+        """Answer codes that end the survey of mechanism ``mid`` (empty: none do)."""
+        if mid not in self.continue_if:
+            return ()
+        keep = set(self.continue_if[mid])
+        return tuple(c.code for c in self.choices if c.code not in keep)
+
+    @property
+    def specify_choices(self) -> tuple[Choice, ...]:
+        return tuple(c for c in self.choices if c.specify)
+
+    def asked_in(self, mid: str) -> bool:
+        return not self.mechanisms or mid in self.mechanisms
 
     def code_for(self, answer: str) -> int | None:
         """Code of a choice given its label in any language (case- and width-insensitive)."""
@@ -140,6 +253,14 @@ class AttentionCheck:
     text: dict[str, str]
     expected: tuple[int, ...]
     mechanisms: tuple[str, ...] = ()  # empty: every mechanism
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The information text shown first and the agree/decline question (decline ends the survey)."""
+
+    text: dict[str, str]
+    question: BackgroundQuestion
 
 
 @dataclass(frozen=True)
@@ -193,6 +314,9 @@ class ModelSpec:
     mechanisms: dict[str, Mechanism]
     background: tuple[BackgroundQuestion, ...] = ()
     attention_checks: tuple[AttentionCheck, ...] = ()
+    scales: dict[str, Scale] = field(default_factory=dict)
+    not_applicable: NotApplicable | None = None
+    consent: Consent | None = None
     path: Path | None = None
     sha256: str = ""
     warnings: tuple[str, ...] = ()
@@ -212,6 +336,31 @@ class ModelSpec:
 
     def attention_checks_for(self, mid: str) -> list[AttentionCheck]:
         return [a for a in self.attention_checks if not a.mechanisms or mid in a.mechanisms]
+
+    def questions_for(self, mid: str, section: str | None = None) -> list[BackgroundQuestion]:
+        """The coded questions mechanism ``mid`` asks (consent, screeners, background), in spec order.
+
+        ``background`` holds every such question of the spec; this keeps those
+        asked in ``mid`` and, given ``section``, only that section.
+        """
+        return [q for q in self.background if q.asked_in(mid) and (section is None or q.section == section)]
+
+    def scale_of(self, construct: Construct) -> Scale:
+        """The scale a construct's items are answered on (the default scale unless it names another)."""
+        return construct.scale or self.scale
+
+    def item_scale(self, item_id: str) -> Scale:
+        """The scale of an item, by id (the default scale for an attention check or an unknown id)."""
+        for m in self.mechanisms.values():
+            for c in m.constructs.values():
+                if item_id in c.item_ids:
+                    return self.scale_of(c)
+        return self.scale
+
+    def not_applicable_items(self, mid: str | None = None) -> list[str]:
+        """Ids of the items that offer a "not applicable" answer (of one mechanism, or all)."""
+        return [it.id for m in self.select(mid) for c in m.constructs.values() for it in c.items
+                if it.not_applicable]
 
     @property
     def group_question(self) -> BackgroundQuestion | None:
@@ -281,6 +430,7 @@ class _Builder:
         self.sha = sha
         self.errors: list[str] = []
         self.warnings: list[str] = []
+        self._qkeys: dict[int, str] = {}
 
     # -- helpers
     def err(self, key: str, msg: str) -> None:
@@ -329,6 +479,13 @@ class _Builder:
             return None
         return value
 
+    def known_keys(self, node: dict, key: str, known: set[str]) -> None:
+        """Warn about keys this version does not read (a typo would otherwise be ignored silently)."""
+        for k in node:
+            if k not in known:
+                self.warn(f"{key}.{k}" if key else str(k),
+                          f"unknown key (known: {', '.join(sorted(known))}); ignored")
+
     # -- sections
     def build(self) -> ModelSpec:
         raw = self.raw
@@ -337,16 +494,28 @@ class _Builder:
         if not isinstance(raw, dict):
             raise SpecError(f"{self.path}: expected a mapping with keys scale and mechanisms at the top, "
                             f"found {type(raw).__name__}")
-        known = {"name", "title", "version", "description", "scale", "background",
-                 "attention_checks", "mechanisms", "references", "notes"}
+        known = {"name", "title", "version", "description", "scale", "scales", "not_applicable", "consent",
+                 "screeners", "background", "attention_checks", "mechanisms", "references", "notes"}
         for k in raw:
             if k not in known:
                 self.warn(str(k), f"unknown top-level key (known: {', '.join(sorted(known))}); ignored")
         scale = self.scale(raw.get("scale"))
-        background = self.background(raw.get("background"))
-        mechanisms = self.mechanisms(raw.get("mechanisms"), scale)
-        checks = self.attention(raw.get("attention_checks"), scale, mechanisms)
-        self.unique_ids(mechanisms, background, checks)
+        scales = self.named_scales(raw.get("scales"), scale)
+        na = self.not_applicable(raw.get("not_applicable"), scale)
+        mids = [m for m in (raw.get("mechanisms") or {})] if isinstance(raw.get("mechanisms"), dict) else []
+        questions: list[BackgroundQuestion] = []
+        consent = self.consent(raw.get("consent"), mids)
+        if consent is not None:
+            questions.append(consent.question)
+        questions += self.questions(raw.get("screeners"), "screeners", "screener", (), mids)
+        questions += self.questions(raw.get("background"), "background", "background", (), mids)
+        mechanisms, extra_q, extra_checks = self.mechanisms(raw.get("mechanisms"), scale, scales, mids)
+        questions += extra_q
+        checks = self.attention(raw.get("attention_checks"), scale, mechanisms, "attention_checks")
+        checks += extra_checks
+        self.check_questions(questions, mechanisms)
+        self.check_attention(checks, mechanisms, scale)
+        self.unique_ids(mechanisms, questions, checks)
         title = raw.get("title")
         title = self.text(title, "title") if title is not None else {"en": str(raw.get("name", self.path.stem))}
         if self.errors:
@@ -360,87 +529,289 @@ class _Builder:
             title=title,
             scale=scale,
             mechanisms=mechanisms,
-            background=tuple(background),
+            background=tuple(_ordered(questions)),
             attention_checks=tuple(checks),
+            scales=scales,
+            not_applicable=na,
+            consent=consent,
             path=self.path,
             sha256=self.sha,
             warnings=tuple(self.warnings),
             raw=raw,
         )
 
-    def scale(self, node: Any) -> Scale:
-        node = self.mapping(node, "scale")
+    def scale(self, node: Any, key: str = "scale", name: str = "default",
+              default: Scale | None = None) -> Scale:
+        node = self.mapping(node, key)
+        if node:
+            self.known_keys(node, key, {"min", "max", "labels", "kind", "prompt"})
         lo, hi = node.get("min"), node.get("max")
         ok = True
         for k, v in (("min", lo), ("max", hi)):
             if isinstance(v, bool) or not isinstance(v, int):
                 if node:
-                    self.err(f"scale.{k}", f"{v!r} is not a whole number; expected e.g. 1 and 7")
+                    self.err(f"{key}.{k}", f"{v!r} is not a whole number; expected e.g. 1 and 7")
                 ok = False
         if ok and hi <= lo:
-            self.err("scale", f"max ({hi}) must be greater than min ({lo})")
+            self.err(key, f"max ({hi}) must be greater than min ({lo})")
             ok = False
+        if ok and default is not None and (lo, hi) != (default.min, default.max):
+            self.err(key, f"has the codes {lo}-{hi}; expected the codes of the spec's scale "
+                     f"({default.min}-{default.max}): every scale shares the codes, only the labels differ")
         labels: dict[str, list[str]] = {}
-        lab = self.mapping(node.get("labels"), "scale.labels") if node else {}
+        lab = self.mapping(node.get("labels"), f"{key}.labels") if node else {}
         for lang in LANGUAGES if lab else ():
             vals = lab.get(lang)
             if not isinstance(vals, list):
-                self.err(f"scale.labels.{lang}", "is missing; expected a list with one label per scale point")
+                self.err(f"{key}.labels.{lang}", "is missing; expected a list with one label per scale point")
                 continue
             if ok and len(vals) != hi - lo + 1:
-                self.err(f"scale.labels.{lang}", f"has {len(vals)} labels; expected {hi - lo + 1} "
+                self.err(f"{key}.labels.{lang}", f"has {len(vals)} labels; expected {hi - lo + 1} "
                          f"for the scale {lo}-{hi}")
             labels[lang] = [str(v) for v in vals]
+        kind = node.get("kind", "agreement" if name == "default" else "other")
+        if kind not in SCALE_KINDS:
+            self.err(f"{key}.kind", f"unknown kind {kind!r}; expected one of {', '.join(SCALE_KINDS)}")
+            kind = "other"
+        prompt = self.text(node["prompt"], f"{key}.prompt") if node.get("prompt") is not None else None
         if not ok:
             lo, hi = 1, 7
-        return Scale(int(lo), int(hi), labels)
+        return Scale(int(lo), int(hi), labels, name, str(kind), prompt)
 
-    def background(self, node: Any) -> list[BackgroundQuestion]:
+    def named_scales(self, node: Any, default: Scale) -> dict[str, Scale]:
+        """``scales: {frequency: {kind: frequency, min: 1, max: 7, labels: ...}}``."""
+        if node is None:
+            return {}
+        if not isinstance(node, dict):
+            self.err("scales", "expected a mapping of scale names to scales, e.g. {frequency: {min: 1, ...}}")
+            return {}
+        out = {}
+        for name, sc in node.items():
+            key = f"scales.{name}"
+            if self.ident(name, key) is None:
+                continue
+            if name == "default":
+                self.err(key, "'default' names the spec's own scale (the key scale); choose another name")
+                continue
+            out[str(name)] = self.scale(sc, key, str(name), default)
+        return out
+
+    def not_applicable(self, node: Any, scale: Scale) -> NotApplicable:
+        """``not_applicable: {code: 8, label: {en: ..., zh: ...}}``; the defaults: max + 1, "Not applicable"."""
+        default_label = {"en": "Not applicable", "zh": "不适用"}
+        if node is None:
+            return NotApplicable(scale.max + 1, default_label)
+        node = self.mapping(node, "not_applicable")
+        self.known_keys(node, "not_applicable", {"code", "label"})
+        code = node.get("code", scale.max + 1)
+        if isinstance(code, bool) or not isinstance(code, int):
+            self.err("not_applicable.code", f"{code!r} is not a whole number; expected e.g. {scale.max + 1}")
+            code = scale.max + 1
+        elif scale.min <= code <= scale.max:
+            self.err("not_applicable.code", f"{code} is a code of the scale {scale.min}-{scale.max}; expected a "
+                     f"code outside it (e.g. {scale.max + 1}), so 'not applicable' is never read as an answer")
+        label = self.text(node["label"], "not_applicable.label") if node.get("label") is not None else default_label
+        return NotApplicable(int(code), label)
+
+    def consent(self, node: Any, mids: list[str]) -> Consent | None:
+        """``consent: {text: {en, zh}, question?: {en, zh}, agree?: {en, zh}, decline?: {en, zh}, id?: consent}``."""
+        if node is None:
+            return None
+        node = self.mapping(node, "consent")
+        if not node:
+            if isinstance(self.raw.get("consent"), dict):
+                self.err("consent.text", "is missing; expected the information text {en: ..., zh: ...}")
+            return None
+        self.known_keys(node, "consent", {"id", "text", "question", "agree", "decline"})
+        qid = self.ident(node.get("id", "consent"), "consent.id") or "consent"
+        text = self.text(node.get("text"), "consent.text")
+        question = (self.text(node["question"], "consent.question") if node.get("question") is not None else
+                    {"en": "Having read the information above, do you agree to take part in this survey?",
+                     "zh": "阅读以上说明后，您是否同意参与本次调查？"})
+        agree = (self.text(node["agree"], "consent.agree") if node.get("agree") is not None else
+                 {"en": "Yes, I am 18 or older and agree to take part", "zh": "是，我已年满18周岁并同意参与"})
+        decline = (self.text(node["decline"], "consent.decline") if node.get("decline") is not None else
+                   {"en": "No, I do not agree", "zh": "否，我不同意"})
+        q = BackgroundQuestion(qid, question, "single", (Choice(1, agree), Choice(2, decline)),
+                               section="consent", continue_if={m: (1,) for m in mids})
+        return Consent(text, q)
+
+    def questions(self, node: Any, key: str, section: str, mechanisms: tuple[str, ...],
+                  mids: list[str]) -> list[BackgroundQuestion]:
+        """Screeners or background questions (a list), shared (``mechanisms=()``) or of one mechanism."""
         if node is None:
             return []
         if not isinstance(node, list):
-            self.err("background", "expected a list of questions")
+            self.err(key, "expected a list of questions")
             return []
         out = []
+        known = {"id", "text", "type", "choices", "role", "position", "ask_if", "text_by_mechanism", "min",
+                 "max", "hint"} | ({"continue_if"} if section == "screener" else set())
         for i, q in enumerate(node):
-            key = f"background[{i}]"
-            q = self.mapping(q, key)
+            qkey = f"{key}[{i}]"
+            q = self.mapping(q, qkey)
             if not q:
                 continue
-            qid = self.ident(q.get("id"), f"{key}.id")
-            key = f"background.{qid}" if qid else key
+            qid = self.ident(q.get("id"), f"{qkey}.id")
+            qkey = f"{key}.{qid}" if qid else qkey
+            self.known_keys(q, qkey, known)
             qtype = q.get("type", "single")
             if qtype not in QUESTION_TYPES:
-                self.err(f"{key}.type", f"unknown type {qtype!r}; expected one of {', '.join(QUESTION_TYPES)}")
+                self.err(f"{qkey}.type", f"unknown type {qtype!r}; expected one of {', '.join(QUESTION_TYPES)}")
             choices = []
             raw_choices = q.get("choices") or []
             if qtype in ("single", "multiple") and not raw_choices:
-                self.err(f"{key}.choices", "a single- or multiple-choice question needs choices")
+                self.err(f"{qkey}.choices", "a single- or multiple-choice question needs choices")
+            if not isinstance(raw_choices, list):
+                self.err(f"{qkey}.choices", "expected a list of choices")
+                raw_choices = []
             for j, ch in enumerate(raw_choices):
-                ck = f"{key}.choices[{j}]"
+                ck = f"{qkey}.choices[{j}]"
                 ch = self.mapping(ch, ck)
+                self.known_keys(ch, ck, {"code", "label", "specify"})
                 code = ch.get("code", j + 1)
                 if isinstance(code, bool) or not isinstance(code, int):
                     self.err(f"{ck}.code", f"{code!r} is not a whole number")
                     code = j + 1
-                choices.append(Choice(code, self.text(ch.get("label"), f"{ck}.label")))
+                spec_ = ch.get("specify", False)
+                if not isinstance(spec_, bool):
+                    self.err(f"{ck}.specify", f"{spec_!r} is not true or false")
+                    spec_ = False
+                choices.append(Choice(code, self.text(ch.get("label"), f"{ck}.label"), spec_))
             codes = [c.code for c in choices]
             if len(set(codes)) != len(codes):
-                self.err(f"{key}.choices", f"duplicate choice codes {sorted(codes)}")
+                self.err(f"{qkey}.choices", f"duplicate choice codes {sorted(codes)}")
             role = q.get("role")
             if role not in (None, "group"):
-                self.err(f"{key}.role", f"unknown role {role!r}; expected 'group' or nothing")
-            out.append(BackgroundQuestion(qid or f"Q{i + 1}", self.text(q.get("text"), f"{key}.text"),
-                                          qtype, tuple(choices), role))
-        if sum(q.role == "group" for q in out) > 1:
-            self.err("background", "more than one question has role: group; expected at most one")
+                self.err(f"{qkey}.role", f"unknown role {role!r}; expected 'group' or nothing")
+            position = q.get("position", "start")
+            if position not in POSITIONS:
+                self.err(f"{qkey}.position", f"unknown position {position!r}; expected start or end")
+                position = "start"
+            if section == "screener" and "position" in q and position != "start":
+                self.err(f"{qkey}.position", "screeners come before the survey; expected start or nothing")
+            cont: dict[str, tuple[int, ...]] = {}
+            if section == "screener":
+                cont = self.continue_if(q.get("continue_if"), f"{qkey}.continue_if", codes, mechanisms or
+                                        tuple(mids), qtype)
+            ask = None
+            if q.get("ask_if") is not None:
+                a = self.mapping(q["ask_if"], f"{qkey}.ask_if")
+                self.known_keys(a, f"{qkey}.ask_if", {"question", "answers"})
+                ans = a.get("answers")
+                ans = ans if isinstance(ans, list) else [ans]
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in ans) or not ans:
+                    self.err(f"{qkey}.ask_if.answers", f"{a.get('answers')!r}: expected a list of answer codes")
+                    ans = []
+                ask = Condition(str(a.get("question")), tuple(ans))
+            by_mech = {}
+            tbm = q.get("text_by_mechanism")
+            if tbm is not None:
+                tbm = self.mapping(tbm, f"{qkey}.text_by_mechanism")
+                for mm, t in tbm.items():
+                    if mm not in mids:
+                        self.err(f"{qkey}.text_by_mechanism.{mm}",
+                                 f"unknown mechanism '{mm}'; expected one of {', '.join(mids)}")
+                    by_mech[str(mm)] = self.text(t, f"{qkey}.text_by_mechanism.{mm}")
+            bounds = []
+            for b in ("min", "max"):
+                v = q.get(b)
+                if v is not None and qtype != "number":
+                    self.err(f"{qkey}.{b}", f"only a number question has {b}; this one is {qtype}")
+                    v = None
+                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                    self.err(f"{qkey}.{b}", f"{v!r} is not a number")
+                    v = None
+                bounds.append(None if v is None else float(v))
+            if None not in bounds and bounds[0] >= bounds[1]:
+                self.err(f"{qkey}.max", f"max ({bounds[1]:g}) must be greater than min ({bounds[0]:g})")
+            hint = self.text(q["hint"], f"{qkey}.hint") if q.get("hint") is not None else None
+            out.append(BackgroundQuestion(
+                qid or f"Q{i + 1}", self.text(q.get("text"), f"{qkey}.text"), str(qtype), tuple(choices), role,
+                section, str(position), mechanisms, cont, ask, by_mech, bounds[0], bounds[1], hint))
+            self._qkeys[id(out[-1])] = qkey
         return out
 
-    def mechanisms(self, node: Any, scale: Scale) -> dict[str, Mechanism]:
+    def continue_if(self, node: Any, key: str, codes: list[int], mechs: tuple[str, ...],
+                    qtype: str) -> dict[str, tuple[int, ...]]:
+        """``continue_if: [1]`` (every mechanism) or ``{producer: [1, 3], consumer: [2]}`` (routing)."""
+        if node is None:
+            self.err(key, "is missing; a screener names the answers that go on to the survey, e.g. "
+                     "continue_if: [1] (or per mechanism: {producer: [1, 3], consumer: [2]})")
+            return {}
+        if qtype != "single":
+            self.err(key, f"only a single-choice screener can end the survey; this one is {qtype}")
+            return {}
+
+        def codes_of(v, k):
+            v = v if isinstance(v, list) else [v]
+            good = []
+            for x in v:
+                if isinstance(x, bool) or not isinstance(x, int) or x not in codes:
+                    self.err(k, f"{x!r} is not a choice code of this question; expected one of "
+                             f"{', '.join(map(str, codes))}")
+                else:
+                    good.append(x)
+            if not good and v:
+                return ()
+            if set(good) >= set(codes):
+                self.warn(k, "every answer continues, so this screener screens nobody out")
+            return tuple(good)
+
+        if isinstance(node, dict):
+            out = {}
+            for m, v in node.items():
+                if m not in mechs:
+                    self.err(f"{key}.{m}", f"unknown mechanism '{m}'; expected one of {', '.join(mechs)}")
+                    continue
+                out[str(m)] = codes_of(v, f"{key}.{m}")
+            for m in mechs:
+                if m not in out and m not in node:
+                    self.err(key, f"names no answers for mechanism '{m}'; routing lists every mechanism that "
+                             "asks the screener (add '" + m + ": [...]')")
+            return out
+        return {m: codes_of(node, key) for m in mechs}
+
+    def check_questions(self, questions: list[BackgroundQuestion], mechanisms: dict[str, Mechanism]) -> None:
+        """``ask_if`` names an earlier single- or multiple-choice question asked wherever this one is."""
+        seen: dict[str, BackgroundQuestion] = {}
+        for q in _ordered(questions):
+            key = self._qkeys.get(id(q), f"background.{q.id}")
+            if q.ask_if is not None:
+                k = f"{key}.ask_if.question"
+                src = seen.get(q.ask_if.question)
+                if src is None:
+                    self.err(k, f"'{q.ask_if.question}' is not a question asked before {q.id}; expected the id "
+                             "of an earlier screener or background question")
+                else:
+                    if src.type not in ("single", "multiple"):
+                        self.err(k, f"'{src.id}' is a {src.type} question; expected a single- or "
+                                 "multiple-choice question")
+                    if src.mechanisms and not (q.mechanisms and set(q.mechanisms) <= set(src.mechanisms)):
+                        self.err(k, f"'{src.id}' is asked only in {', '.join(src.mechanisms)}, "
+                                 f"but {q.id} is asked in every mechanism")
+                    bad = [a for a in q.ask_if.answers if a not in [c.code for c in src.choices]]
+                    if bad:
+                        self.err(f"{key}.ask_if.answers", f"{', '.join(map(str, bad))} is not a choice code of "
+                                 f"'{src.id}'; expected one of {', '.join(str(c.code) for c in src.choices)}")
+            seen[q.id] = q
+        groups = [q for q in questions if q.role == "group"]
+        if len(groups) > 1:
+            self.err("background", "more than one question has role: group; expected at most one")
+        for q in groups:
+            if q.mechanisms or q.ask_if is not None:
+                self.err(f"{self._qkeys.get(id(q), q.id)}.role",
+                         "the group question must be asked of everyone in every mechanism "
+                         "(shared, without ask_if)")
+
+    def mechanisms(self, node: Any, scale: Scale, scales: dict[str, Scale], mids: list[str]):
+        """The mechanisms, plus the screeners, background questions and attention checks they add."""
         node = self.mapping(node, "mechanisms")
         if isinstance(self.raw.get("mechanisms"), dict) and not node:
             self.err("mechanisms", "is empty; expected at least one mechanism")
         out = {}
+        questions: list[BackgroundQuestion] = []
+        checks: list[tuple[Any, str]] = []
         for mid, m in node.items():
             key = f"mechanisms.{mid}"
             if self.ident(mid, key) is None:
@@ -448,6 +819,12 @@ class _Builder:
             m = self.mapping(m, key)
             if not m:
                 continue
+            self.known_keys(m, key, {"label", "respondent", "instructions", "constructs", "paths", "direct_paths",
+                                     "expected_std", "screeners", "background", "attention_checks"})
+            questions += self.questions(m.get("screeners"), f"{key}.screeners", "screener", (str(mid),), mids)
+            questions += self.questions(m.get("background"), f"{key}.background", "background", (str(mid),), mids)
+            if m.get("attention_checks") is not None:
+                checks.append((m.get("attention_checks"), str(mid)))
             constructs: dict[str, Construct] = {}
             cnode = self.mapping(m.get("constructs"), f"{key}.constructs")
             if m.get("constructs") is not None and not cnode and isinstance(m.get("constructs"), dict):
@@ -459,9 +836,30 @@ class _Builder:
                 c = self.mapping(c, ckey)
                 if not c:
                     continue
+                self.known_keys(c, ckey, {"label", "stage", "items", "source", "definition", "scale", "period",
+                                          "not_applicable", "randomize", "mode"})
                 stage = c.get("stage")
                 if stage not in STAGES:
                     self.err(f"{ckey}.stage", f"unknown stage {stage!r}; expected one of {' | '.join(STAGES)}")
+                cscale = None
+                if c.get("scale") is not None and c.get("scale") != "default":
+                    cscale = scales.get(str(c.get("scale")))
+                    if cscale is None:
+                        self.err(f"{ckey}.scale", f"unknown scale {c.get('scale')!r}; expected default"
+                                 + (" or one of the scales: " + ", ".join(scales) if scales else
+                                    " (declare other scales under the top-level key scales)"))
+                period = self.text(c["period"], f"{ckey}.period") if c.get("period") is not None else None
+                if cscale is not None and cscale.kind == "frequency" and period is None:
+                    self.err(f"{ckey}.period", f"a construct on the frequency scale '{cscale.name}' needs a "
+                             'reference period, e.g. period: {en: "the past 3 months", zh: "过去3个月"}')
+                c_na = self.flag(c, "not_applicable", ckey)
+                randomize = c.get("randomize")
+                if randomize not in (None, "items", False, "none"):
+                    self.err(f"{ckey}.randomize", f"{randomize!r} is not supported; expected items (or none)")
+                mode = c.get("mode", "reflective")
+                if mode not in MODES:
+                    self.err(f"{ckey}.mode", f"unknown mode {mode!r}; expected reflective or formative")
+                    mode = "reflective"
                 items = []
                 inode = c.get("items")
                 if not isinstance(inode, list):
@@ -472,13 +870,21 @@ class _Builder:
                     it = self.mapping(it, ikey)
                     if not it:
                         continue
+                    self.known_keys(it, ikey, {"id", "text", "reverse", "source", "adaptation", "original",
+                                               "not_applicable"})
                     iid = self.ident(it.get("id"), f"{ikey}.id")
-                    rev = it.get("reverse", False)
-                    if not isinstance(rev, bool):
-                        self.err(f"{ikey}.reverse", f"{rev!r} is not true or false")
-                        rev = False
+                    rev = self.flag(it, "reverse", ikey)
+                    adaptation = it.get("adaptation")
+                    if adaptation is not None and adaptation not in ADAPTATIONS:
+                        self.err(f"{ikey}.adaptation", f"{adaptation!r}; expected one of {', '.join(ADAPTATIONS)}")
+                        adaptation = None
+                    src = _opt_str(it.get("source"))
+                    if adaptation in ("adopted", "adapted") and not (src or c.get("source")):
+                        self.warn(f"{ikey}.source", f"the item is {adaptation} but names no source (on the item "
+                                  "or its construct); name the work whose item it takes")
+                    na = self.flag(it, "not_applicable", ikey) or c_na
                     items.append(Item(iid or f"?{j}", self.text(it.get("text"), f"{ikey}.text"),
-                                      str(cid), rev, _opt_str(it.get("source"))))
+                                      str(cid), rev, src, adaptation, _opt_str(it.get("original")), na))
                 if len(inode) < 2:
                     self.err(f"{ckey}.items", f"has {len(inode)} item{'s' if len(inode) != 1 else ''}; "
                              "a construct needs at least 2 (3 or more recommended)")
@@ -489,6 +895,7 @@ class _Builder:
                     str(cid), self.text(c.get("label"), f"{ckey}.label"), str(stage), tuple(items),
                     _opt_str(c.get("source")),
                     self.text(c["definition"], f"{ckey}.definition") if c.get("definition") else None,
+                    cscale, period, c_na, randomize == "items", str(mode),
                 )
             paths = self.paths(m.get("paths"), f"{key}.paths", constructs)
             direct = self.paths(m.get("direct_paths"), f"{key}.direct_paths", constructs, direct=True)
@@ -507,7 +914,17 @@ class _Builder:
                 self.text(m["respondent"], f"{key}.respondent") if m.get("respondent") else None,
                 self.text(m["instructions"], f"{key}.instructions") if m.get("instructions") else None,
             )
-        return out
+        extra = []
+        for node_, mid in checks:
+            extra += self.attention(node_, scale, out, f"mechanisms.{mid}.attention_checks", mid)
+        return out, questions, extra
+
+    def flag(self, node: dict, name: str, key: str) -> bool:
+        v = node.get(name, False)
+        if not isinstance(v, bool):
+            self.err(f"{key}.{name}", f"{v!r} is not true or false")
+            return False
+        return v
 
     def paths(self, node: Any, key: str, constructs: dict[str, Construct], direct: bool = False) -> list[PathSpec]:
         if node is None:
@@ -595,18 +1012,20 @@ class _Builder:
                              + "; expected a recursive model (no feedback loops)")
                     return
 
-    def attention(self, node: Any, scale: Scale, mechanisms: dict[str, Mechanism]) -> list[AttentionCheck]:
+    def attention(self, node: Any, scale: Scale, mechanisms: dict[str, Mechanism], where: str = "attention_checks",
+                  mid: str | None = None) -> list[AttentionCheck]:
         if node is None:
             return []
         if not isinstance(node, list):
-            self.err("attention_checks", "expected a list")
+            self.err(where, "expected a list")
             return []
         out = []
         for i, a in enumerate(node):
-            key = f"attention_checks[{i}]"
+            key = f"{where}[{i}]"
             a = self.mapping(a, key)
             if not a:
                 continue
+            self.known_keys(a, key, {"id", "text", "expected"} | ({"mechanisms"} if mid is None else set()))
             aid = self.ident(a.get("id"), f"{key}.id")
             exp = a.get("expected")
             exp = exp if isinstance(exp, list) else [exp]
@@ -622,9 +1041,30 @@ class _Builder:
             for mm in mechs:
                 if mm not in mechanisms:
                     self.err(f"{key}.mechanisms", f"unknown mechanism '{mm}'; expected one of {', '.join(mechanisms)}")
+            if mid is not None:
+                mechs = [mid]
             out.append(AttentionCheck(aid or f"ATT{i + 1}", self.text(a.get("text"), f"{key}.text"),
                                       tuple(good), tuple(mechs)))
+            self._qkeys[id(out[-1])] = key
         return out
+
+    def check_attention(self, checks: list[AttentionCheck], mechanisms: dict[str, Mechanism], scale: Scale) -> None:
+        """An attention check sits in a block on the spec's own scale; warn when a straight line passes them all."""
+        for m in mechanisms.values():
+            mine = [a for a in checks if not a.mechanisms or m.id in a.mechanisms]
+            if not mine:
+                continue
+            if not any(c.scale is None for c in m.constructs.values()):
+                self.err(f"mechanisms.{m.id}", "has attention checks but no construct on the spec's scale; the "
+                         "checks are answered on that scale and sit in its item blocks")
+            common = set(scale.codes)
+            for a in mine:
+                common &= set(a.expected)
+            if common and all(a.expected for a in mine):
+                ids = ", ".join(a.id for a in mine)
+                self.warn(f"mechanisms.{m.id}", f"its attention check(s) {ids} are all passed by answering "
+                          f"{min(common)} to every statement (a straight line); use two checks that expect "
+                          f"different extreme answers, e.g. {scale.min} and {scale.max}")
 
     def unique_ids(self, mechanisms, background, checks) -> None:
         # Item ids must be unique within the file: a column maps to one item.
@@ -641,9 +1081,11 @@ class _Builder:
                 for j, it in enumerate(c.items):
                     claim(it.id, f"mechanisms.{m.id}.constructs.{c.id}.items[{j}].id")
         for q in background:
-            claim(q.id, f"background.{q.id}.id")
+            claim(q.id, f"{self._qkeys.get(id(q), 'background.' + q.id)}.id")
+            for ch in q.specify_choices:
+                claim(specify_id(q, ch), f"{self._qkeys.get(id(q), 'background.' + q.id)}.choices (specify)")
         for i, a in enumerate(checks):
-            claim(a.id, f"attention_checks[{i}].id")
+            claim(a.id, f"{self._qkeys.get(id(a), f'attention_checks[{i}]')}.id")
         for m in mechanisms.values():
             for cid in m.constructs:
                 if cid in seen:
@@ -653,3 +1095,15 @@ class _Builder:
 
 def _opt_str(v: Any) -> str | None:
     return None if v is None else str(v)
+
+
+def _ordered(questions: list[BackgroundQuestion]) -> list[BackgroundQuestion]:
+    """Consent, screeners, then background questions, each in spec order (shared before a mechanism's own)."""
+    rank = {s: i for i, s in enumerate(SECTIONS)}
+    return sorted(questions, key=lambda q: (rank[q.section], q.position == "end"))  # stable
+
+
+def specify_id(q: BackgroundQuestion, choice: Choice) -> str:
+    """Variable of the text box of an "other, please specify" choice: ``<question>_other`` (``_<code>`` if several)."""
+    many = len(q.specify_choices) > 1
+    return f"{q.id}_other{choice.code}" if many else f"{q.id}_other"

@@ -61,7 +61,7 @@ def _check_sheet_name(spec: ModelSpec, mid: str) -> None:
 def _instructions(spec: ModelSpec, lays: list[Layout]) -> list[tuple[str, str]]:
     sc = spec.scale
     mechs = ", ".join(lay.mechanism.id for lay in lays)
-    multiple = any(q.type == "multiple" for q in spec.background)
+    multiple = any(q.type == "multiple" for lay in lays for _, q in lay.questions)
     rows = [
         (f"{spec.title.get('en', spec.name)}: response template",
          f"{spec.title.get('zh', spec.title.get('en', spec.name))}：数据录入模板"),
@@ -74,6 +74,21 @@ def _instructions(spec: ModelSpec, lays: list[Layout]) -> list[tuple[str, str]]:
          "请录入每个答案的代码（数字），而不是文字标签。下拉列表显示允许的代码。"),
         (f"Statements are answered on the scale {sc.min}-{sc.max}: {scale_label_text(spec, 'en')}.",
          f"陈述题采用 {sc.min}-{sc.max} 量表：{scale_label_text(spec, 'zh')}。"),
+    ]
+    used = {spec.scale_of(c).name for lay in lays for c in lay.mechanism.constructs.values()}
+    for name, other in spec.scales.items():
+        if name in used:
+            rows.append((f"Statements on the {name} scale (Codebook column scale = {name}) use the same codes: "
+                         f"{scale_label_text(spec, 'en', other)}.",
+                         f"{name} 量表的题目（Codebook 中 scale = {name}）使用相同的代码："
+                         f"{scale_label_text(spec, 'zh', other)}。"))
+    na = spec.not_applicable
+    if any(r.na for lay in lays for r in lay.rows):
+        rows.append((f"Statements that offer “{na.label['en']}” (Codebook column not_applicable_code): enter {na.code} "
+                     "for that answer. It is read as missing and counted, never as a scale point.",
+                     f"可选“{na.label['zh']}”的题目（Codebook 中 not_applicable_code 列）：该答案录入 {na.code}。"
+                     "工具将其视为缺失并计数，不作为量表分值。"))
+    rows += [
         (("Reverse-worded statements: enter the answer exactly as the respondent gave it; "
           "the toolkit reverse-codes them itself."),
          "反向题：请按受访者的原始作答录入，不要自行反向计分；工具会自动处理。"),
@@ -159,8 +174,8 @@ def response_template(spec: ModelSpec, mechanism: str | None = None):
         letters = {c: get_column_letter(j) for j, c in enumerate(cols, start=1)}
         for c in cols[1:]:
             ws.column_dimensions[letters[c]].width = max(8, len(c) + 3)
-        # background questions: one validation each
-        for _, q in lay.background:
+        # coded questions: one validation each
+        for _, q in lay.questions:
             col = letters[q.id]
             if q.type == "single":
                 qcodes = ",".join(str(ch.code) for ch in q.choices)
@@ -175,19 +190,39 @@ def response_template(spec: ModelSpec, mechanism: str | None = None):
             dv.showErrorMessage = True
             dv.add(f"{col}2:{col}{last}")
             ws.add_data_validation(dv)
-        # items and checks: one shared validation over every item column
-        if lay.rows:
-            dv = DataValidation(type="list", formula1=f'"{codes}"', allow_blank=True)
-            dv.error = (f"Enter a code {sc.min}-{sc.max} (blank = missing) / "
-                        f"请输入 {sc.min}-{sc.max} 的代码（空白表示缺失）")
+        # items and checks: one validation for the scale codes, one for the scale codes and the N/A code
+        na = spec.not_applicable
+        for with_na in (False, True):
+            cols_ = [r.id for r in lay.rows if r.na == with_na]
+            if not cols_:
+                continue
+            allowed = codes + (f",{na.code}" if with_na else "")
+            dv = DataValidation(type="list", formula1=f'"{allowed}"', allow_blank=True)
+            if with_na:
+                dv.error = (f"Enter a code {sc.min}-{sc.max}, or {na.code} for {na.label['en']} (blank = missing) / "
+                            f"请输入 {sc.min}-{sc.max} 的代码，或 {na.code} 表示{na.label['zh']}（空白表示缺失）")
+            else:
+                dv.error = (f"Enter a code {sc.min}-{sc.max} (blank = missing) / "
+                            f"请输入 {sc.min}-{sc.max} 的代码（空白表示缺失）")
             dv.errorTitle = "Scale / 量表"
             dv.showErrorMessage = True
-            first_col, last_col = letters[lay.rows[0].id], letters[lay.rows[-1].id]  # contiguous
-            dv.add(f"{first_col}2:{last_col}{last}")
+            for a, b in _runs([cols.index(c) + 1 for c in cols_]):  # contiguous columns as one range
+                dv.add(f"{get_column_letter(a)}2:{get_column_letter(b)}{last}")
             ws.add_data_validation(dv)
     add_table_sheet(wb, "Codebook", codebook(spec, mechanism))
     wb.active = 0
     return wb
+
+
+def _runs(idx: list[int]) -> list[tuple[int, int]]:
+    """Sorted column numbers as (first, last) runs of consecutive numbers."""
+    out: list[tuple[int, int]] = []
+    for j in sorted(idx):
+        if out and j == out[-1][1] + 1:
+            out[-1] = (out[-1][0], j)
+        else:
+            out.append((j, j))
+    return out
 
 
 def write_templates(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None) -> list[Path]:

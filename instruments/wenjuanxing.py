@@ -31,6 +31,18 @@ Decisions and caveats (check after import):
   to item ids in row order with the codebook.
 * Square brackets in spec texts become full-width ``［］`` and line breaks become
   spaces, so a text can never be read as a type tag or a new question.
+* The consent text opens the consent question's stem; an "other, please
+  specify" choice is followed by a ``[填空题]`` question for the text.
+* A block on another scale (frequency) has that scale's labels as its columns
+  and the reference period in its stem; a block with "not applicable" has one
+  more column with that label (Wenjuanxing scores it ``k + 1``, which is the
+  spec's N/A code by default).
+* The text format carries no logic: ending the survey on a consent or screener
+  answer (跳题逻辑 -> 结束作答), asking a question only after some answers
+  (显示逻辑), the specify boxes, row randomisation (行随机) and the N/A score
+  are listed, by this file's question numbers, in
+  ``survey_logic_<mechanism>_<lang>.txt`` (:mod:`instruments.logic`): set them
+  after the import.
 """
 
 from __future__ import annotations
@@ -38,12 +50,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._layout import languages, layout, ui
+from ._layout import block_prompt, languages, layout, question_text, ui
 from .errors import InputError
 from .outputs import write_text
-from .spec import ModelSpec
+from .spec import ModelSpec, specify_id
 
-__all__ = ["wenjuanxing_text", "write_wenjuanxing"]
+__all__ = ["wenjuanxing_numbers", "wenjuanxing_text", "write_wenjuanxing"]
 
 
 def _clean(s: str) -> str:
@@ -56,29 +68,58 @@ def wenjuanxing_text(spec: ModelSpec, mechanism: str, lang: str = "zh") -> str:
     if lang not in ("en", "zh"):
         languages(lang)  # an unknown value: InputError
         raise InputError(f"lang={lang!r}: the Wenjuanxing text holds one language; expected en or zh")
+    return _build(spec, mechanism, lang)[0]
+
+
+def wenjuanxing_numbers(spec: ModelSpec, mechanism: str) -> dict[str, int]:
+    """Wenjuanxing question number of each question id, specify box and block (``section_<n>``)."""
+    return _build(spec, mechanism, "zh")[1]
+
+
+def _build(spec: ModelSpec, mechanism: str, lang: str) -> tuple[str, dict[str, int]]:
     lay = layout(spec, mechanism)
-    sc = spec.scale
     lines = [_clean(lay.title(lang)), _clean(lay.instructions(lang)), ""]
+    numbers: dict[str, int] = {}
     n = 0
-    for _, q in lay.background:
+
+    def question(q) -> None:
+        nonlocal n
         n += 1
+        numbers[q.id] = n
         tag = {"single": "[单选题]", "multiple": "[多选题]"}.get(q.type, "[填空题]")
-        lines.append(f"{n}. {_clean(q.text.get(lang, q.text.get('en', '')))}{tag}")
+        stem = _clean(question_text(lay, q).get(lang, q.text.get("en", "")))
+        if q.section == "consent":
+            stem = _clean(spec.consent.text.get(lang, "")) + " " + stem
+        lines.append(f"{n}. {stem}{tag}")
         for ch in q.choices:
             lines.append(_clean(ch.label.get(lang, ch.label.get("en", ""))))
         lines.append("")
-    labels = [re.sub(r"\s+", "-", _clean(sc.label(c, lang))) for c in sc.codes]
+        for ch in q.specify_choices:
+            n += 1
+            numbers[specify_id(q, ch)] = n
+            lines.append(f"{n}. {_clean(ui('specify_q', lang, label=ch.label.get(lang, '')))}[填空题]")
+            lines.append("")
+
+    for _, q in lay.background:
+        question(q)
+    na = spec.not_applicable
     for block in lay.blocks:
         n += 1
-        stem = f"{ui('section', lang, n=block.section)}: {ui('matrix_prompt', lang)}"
-        if lang == "zh":
-            stem = f"{ui('section', lang, n=block.section)}：{ui('matrix_prompt', lang)}"
+        numbers[f"section_{block.section}"] = n
+        sep = "：" if lang == "zh" else ": "
+        stem = f"{ui('section', lang, n=block.section)}{sep}{block_prompt(block, lang)}"
         lines.append(f"{n}. {_clean(stem)}[矩阵量表题]")
+        bsc = block.scale or spec.scale
+        labels = [re.sub(r"\s+", "-", _clean(bsc.label(c, lang))) for c in bsc.codes]
+        if block.has_na:
+            labels.append(re.sub(r"\s+", "-", _clean(na.label.get(lang, ""))))
         lines.append(" ".join(labels))
         for r in block.rows:
             lines.append(_clean(r.text.get(lang, r.text.get("en", ""))))
         lines.append("")
-    return "\n".join(lines)
+    for _, q in lay.closing:
+        question(q)
+    return "\n".join(lines), numbers
 
 
 def write_wenjuanxing(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,

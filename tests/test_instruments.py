@@ -386,16 +386,20 @@ def test_qualtrics_escapes_html_and_tags(tmp_path):
 
 def test_write_instruments_lang_options(spec, tmp_path):
     names = {p.name for p in write_instruments(spec, tmp_path / "en", lang="en")}
+    review = {"item_adaptation_main.xlsx", "item_adaptation_main.docx", "translation_record_main.xlsx",
+              "translation_record_main.docx"}
     assert names == {"questionnaire_main_en.html", "questionnaire_main_en.docx", "codebook_main.xlsx",
                      "codebook_main.csv", "codebook_main_values.csv", "xlsform_main.xlsx",
-                     "wenjuanxing_main_en.txt", "qualtrics_main_en.txt"}
+                     "wenjuanxing_main_en.txt", "qualtrics_main_en.txt", "survey_logic_main_en.txt",
+                     "pilot_guide_en.docx"} | review
     assert {p.name for p in (tmp_path / "en").iterdir()} == names
     zh = {p.name for p in write_instruments(spec, tmp_path / "zh", lang="zh")}
     assert {n for n in zh if "_zh" in n} == {"questionnaire_main_zh.html", "questionnaire_main_zh.docx",
-                                            "wenjuanxing_main_zh.txt", "qualtrics_main_zh.txt"}
+                                            "wenjuanxing_main_zh.txt", "qualtrics_main_zh.txt",
+                                            "survey_logic_main_zh.txt", "pilot_guide_zh.docx"}
     assert not any("_en" in n for n in zh)
     both = {p.name for p in write_instruments(spec, tmp_path / "both")}
-    assert len(both) == 14
+    assert len(both) == 14 + 4 + 4
     assert {"questionnaire_main_both.html", "questionnaire_main_both.docx"} <= both
     with pytest.raises(InputError, match=r"lang='EN' is not supported; expected one of en, zh, both"):
         write_instruments(spec, tmp_path / "bad", lang="EN")

@@ -74,8 +74,8 @@ def test_draws_are_the_simulators(spec):
     """A replication's data are simulate_mechanism's codes (same generator) with reverse-keyed items recoded."""
     from validate.power.simulate import simulate_mechanism
 
-    mech = load_spec().mechanisms["consumer"]
-    scale = load_spec().scale
+    mech = spec.mechanisms["main"]  # the minimal spec has a reverse-keyed item (the bundled one has none)
+    scale = spec.scale
     beta = {(p.source, p.target): 0.15 for p in mech.paths}
     eff = tuple(_Effect("path", (p.source, p.target), 0.15) for p in mech.paths)
     job = _Job(mech, scale, 0.7, beta, 0.3, tuple(default_thresholds(scale)), mech.lavaan_syntax(), eff, 42)
@@ -83,7 +83,7 @@ def test_draws_are_the_simulators(spec):
     rng = np.random.default_rng(np.random.SeedSequence(42, spawn_key=(2, 31)))
     df = simulate_mechanism(mech, scale, 90, loadings=0.7, paths=beta, exogenous_corr=0.3, seed=rng)
     rev = [it.id for it in mech.items if it.reverse]
-    assert rev  # the consumer mechanism has reverse-keyed items
+    assert rev
     df[rev] = scale.min + scale.max - df[rev]
     np.testing.assert_array_equal(_draw_codes(ctx, 42, 2, 90, 31), df[ctx.model.ov_names].to_numpy())
 

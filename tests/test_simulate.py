@@ -11,8 +11,9 @@ import pytest
 from scipy.stats import multivariate_normal, norm
 
 import validate.power.simulate as simulate_module
+from instruments._layout import layout, question_columns
 from instruments.errors import InputError, SpecError
-from instruments.spec import load_spec
+from instruments.spec import load_spec, specify_id
 from validate.power.simulate import (
     Careless,
     default_thresholds,
@@ -121,16 +122,21 @@ def test_marginal_shares_follow_thresholds(spec):
     assert df["CVC1"].skew() < 0
 
 
-def test_codes_in_range_and_reverse_items(spec):
+def test_codes_in_range_and_reverse_items(spec, mini):
     mech = spec.mechanisms["producer"]
     df = simulate_mechanism(mech, spec.scale, 3000, seed=2)
     assert list(df.columns) == mech.item_ids
     assert all(str(dt) == "int64" for dt in df.dtypes)
     assert df.min().min() >= 1 and df.max().max() <= 7
     assert set(np.unique(df.to_numpy())) == set(range(1, 8))
-    assert df["PID4"].corr(df["PID1"]) < -0.2
-    assert spec.scale.reverse(df["PID4"]).corr(df["PID1"]) > 0.2
-    assert df["PID4"].mean() < 4 < df["PID1"].mean()
+    # the bundled spec has no reverse-keyed item; the minimal spec's DRV3 is one
+    assert not any(it.reverse for it in mech.items)
+    rev = next(it for it in mini.mechanisms["main"].items if it.reverse)
+    first = mini.mechanisms["main"].constructs[rev.construct].items[0]
+    dm = simulate_mechanism(mini.mechanisms["main"], mini.scale, 3000, seed=2)
+    assert dm[rev.id].corr(dm[first.id]) < -0.2
+    assert mini.scale.reverse(dm[rev.id]).corr(dm[first.id]) > 0.2
+    assert dm[rev.id].mean() < 3 < dm[first.id].mean()
 
 
 def test_seed_reproducibility(mini, spec):
@@ -237,19 +243,35 @@ def test_study_layout_and_groups(spec):
                         path_differences={3: {"CAC -> COE": 0.55}}, group_effects={2: {"CID": 0.5}})
     for m, df in st.data.items():
         mech = spec.mechanisms[m]
-        bg = [q.id for q in spec.background]
-        assert list(df.columns[: len(bg) + 2]) == ["resp_id", *bg, "duration_sec"]
-        rest = list(df.columns[len(bg) + 2:])
-        assert sorted(rest) == sorted(mech.item_ids + ["ATT1"])
-        assert rest.index("ATT1") == len(mech.item_ids) // 2  # in the middle, as the questionnaire
+        lay = layout(spec, m)
+        first, last = question_columns(q for _, q in lay.background), question_columns(q for _, q in lay.closing)
+        assert list(df.columns) == ["resp_id", *first, "duration_sec", *[r.id for r in lay.rows], *last]
+        rows = [r.id for r in lay.rows]
+        assert sorted(rows) == sorted(mech.item_ids + [a.id for a in spec.attention_checks_for(m)])
         assert len(df) == 150 and df["resp_id"].is_unique
         assert df["resp_id"].iloc[0] == ("P0001" if m == "producer" else "C0001")
         assert df["platform"].value_counts().to_dict() == {1: 60, 2: 50, 3: 40}
-        assert (df["ATT1"] == 6).all()  # no careless respondents asked for
-        assert not df.isna().any().any()
-        for q in spec.background:
-            assert set(df[q.id].dropna()) <= {c.code for c in q.choices}, q.id
-    assert set(st.data["producer"]["role"]) <= {1, 3} and set(st.data["consumer"]["role"]) <= {2, 3}
+        for a in spec.attention_checks_for(m):
+            assert (df[a.id] == a.expected[0]).all()  # no careless respondents asked for
+        items = df[mech.item_ids]
+        assert not items.isna().any().any() and items.isin(spec.scale.codes).all().all()
+        for _, q in lay.questions:
+            if q.choices and q.type == "single":
+                assert set(df[q.id].dropna()) <= {c.code for c in q.choices}, q.id
+                # nobody simulated gave an answer that ends the survey
+                assert not set(df[q.id].dropna()) & set(q.ends_for(m)), q.id
+            if q.ask_if is None and q.type != "text":
+                assert not df[q.id].isna().any(), q.id
+            for ch in q.specify_choices:
+                assert (df[specify_id(q, ch)] == "").all()
+        assert (df["consent"] == 1).all()
+    # routing: creators and people who both create and watch answer the producer survey, viewers the consumer one
+    assert set(st.data["producer"]["role"]) == {1, 3} and set(st.data["consumer"]["role"]) == {2}
+    prod = st.data["producer"]
+    assert prod.loc[prod["earns"] == 2, "monetisation"].isna().all()  # asked only of those who earn
+    assert prod.loc[prod["earns"] == 1, "monetisation"].notna().all()
+    mins = st.data["consumer"]["daily_minutes"]
+    assert mins.between(0, 1440).all() and 20 < mins.median() < 180
     assert st.population[("consumer", 3)].paths[("CAC", "COE")] == 0.55
     assert st.population[("consumer", 1)].paths[("CAC", "COE")] == 0.2
     assert st.population[("producer", 3)].paths == st.population[("producer", 1)].paths
@@ -262,11 +284,15 @@ def test_study_layout_and_groups(spec):
 def test_study_careless_and_missing(spec):
     st = simulate_study(spec, {1: 120, 2: 120, 3: 120}, seed=4,
                         careless=Careless(straightliners=3, speeders=2, attention_failures=2, outliers=2),
-                        missing_rate=0.02)
+                        missing_rate=0.02, not_applicable_rate=0.05)
     car = st.careless
+    na = spec.not_applicable.code
     assert len(car) == 2 * 9
     for m, df in st.data.items():
         items = spec.mechanisms[m].item_ids
+        checks = spec.attention_checks_for(m)
+        assert len({a.expected[0] for a in checks}) == 2  # two checks expecting different answers
+        na_items = spec.not_applicable_items(m)
         c = car[car.mechanism == m]
         assert c["kind"].value_counts().to_dict() == {"straightliner": 3, "speeder": 2,
                                                       "attention_failure": 2, "outlier": 2}
@@ -275,24 +301,36 @@ def test_study_careless_and_missing(spec):
         for rid, kind in zip(c["resp_id"], c["kind"]):
             answers = rows.loc[rid, items].to_numpy()
             assert not pd.isna(answers).any()  # careless rows are complete
+            assert na not in set(answers)  # and never "not applicable"
+            passed = [rows.loc[rid, a.id] in a.expected for a in checks]
             if kind == "straightliner":
-                assert len(set(answers)) == 1 and rows.loc[rid, "ATT1"] == answers[0]
+                assert len(set(answers)) == 1
+                assert all(rows.loc[rid, a.id] == answers[0] for a in checks)
+                assert not all(passed)  # a straight line cannot pass checks expecting 1 and 7
             elif kind == "speeder":
                 assert rows.loc[rid, "duration_sec"] < median / 3
             elif kind == "attention_failure":
-                assert rows.loc[rid, "ATT1"] != 6
+                assert not any(passed)
             else:
                 assert set(answers) == {1, 7}
         ordinary = df[~df["resp_id"].isin(c["resp_id"])]
-        assert (ordinary["ATT1"] == 6).all()
+        for a in checks:
+            assert (ordinary[a.id] == a.expected[0]).all()
         assert ordinary["duration_sec"].min() > median / 3
         share = ordinary[items].isna().to_numpy().mean()
-        # 351 x ~47 cells: SE of the share about 0.001
+        # 351 x 60 cells: SE of the share about 0.001
         assert share == pytest.approx(0.02, abs=0.005)
         miss = st.missing.set_index("mechanism").loc[m]
         assert miss["n_missing"] == ordinary[items].isna().to_numpy().sum()
         assert miss["n_cells"] == ordinary[items].size
-        assert not df[["resp_id", "platform", "duration_sec", "ATT1"]].isna().any().any()
+        # "not applicable" (code 8) only on the items that offer it, about 5 % of their answered cells
+        other = [i for i in items if i not in na_items]
+        assert not (df[other] == na).any().any()
+        n_na = int(ordinary[na_items].eq(na).fillna(False).to_numpy().sum())
+        assert miss["n_not_applicable"] == n_na
+        # 351 x 7 cells at 0.05: SE about 0.0044
+        assert n_na / ordinary[na_items].notna().to_numpy().sum() == pytest.approx(0.05, abs=0.02)
+        assert not df[["resp_id", "platform", "duration_sec", *[a.id for a in checks]]].isna().any().any()
 
 
 def test_study_single_group(mini):
@@ -320,6 +358,8 @@ def test_study_bad_input(spec, mini):
         simulate_study(spec, {1: 10}, careless=Careless(straightliners=12))
     with pytest.raises(InputError, match=r"missing_rate: 0.9 is not a share between 0 and 0.5"):
         simulate_study(spec, {1: 10}, missing_rate=0.9)
+    with pytest.raises(InputError, match=r"not_applicable_rate: -0.1 is not a share between 0 and 0.5"):
+        simulate_study(spec, {1: 10}, not_applicable_rate=-0.1)
     with pytest.raises(InputError, match=r"loadings: ZZZ1 is not an item of producer"):
         simulate_study(spec, {1: 10}, mechanisms=["producer"], loadings={"ZZZ1": 0.5})
     with pytest.raises(InputError, match=r"group_effects\[1\]: 'CID' is not a construct of producer"):
@@ -388,11 +428,17 @@ def test_bundled_example_content(spec):
         items = spec.mechanisms[mid].item_ids
         share = df[items].isna().to_numpy().mean()
         assert 0.005 < share < 0.015
+        na_items = spec.not_applicable_items(mid)
+        n_na = int((df[na_items] == spec.not_applicable.code).to_numpy().sum())
+        assert 0.01 < n_na / df[na_items].notna().to_numpy().sum() < 0.04  # 2 % "not applicable"
         kinds = careless.loc[careless.mechanism == mid, "kind"].value_counts().to_dict()
         assert kinds == {"straightliner": 3, "speeder": 2, "attention_failure": 3, "outlier": 2}
-        failed = df.loc[df["ATT1"] != 6, "resp_id"]
+        ok = np.ones(len(df), dtype=bool)
+        for a in spec.attention_checks_for(mid):
+            ok &= df[a.id].isin(a.expected).to_numpy()
+        failed = df.loc[~ok, "resp_id"]
         assert set(failed) <= set(careless.loc[careless.mechanism == mid, "resp_id"])
-        assert len(failed) >= 3
+        assert len(failed) >= 3 + 3  # the attention failures and every straight line
     pop = pd.read_csv(EXAMPLE / "population_parameters.csv")
     row = pop[(pop.mechanism == "producer") & (pop.lhs == "POE") & (pop.op == "~") & (pop.rhs == "PAC")]
     assert dict(zip(row["group"], row["value"])) == {1: 0.3, 2: 0.3, 3: 0.55}

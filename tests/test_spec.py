@@ -46,7 +46,9 @@ def test_minimal_loads():
     assert spec.group_question.code_for("小红书") == 3
     assert spec.group_question.code_for("ＫＵＡＩＳＨＯＵ") == 2  # full-width, any case
     assert spec.attention_checks_for("main")[0].expected == (4,)
-    assert len(spec.sha256) == 64 and spec.warnings == ()
+    assert len(spec.sha256) == 64
+    # one check expecting 'Agree' is passed by a straight line of 4s: the only warning
+    assert len(spec.warnings) == 1 and "passed by answering 4 to every statement" in spec.warnings[0]
 
 
 def test_lavaan_syntax_with_and_without_direct_paths():
@@ -103,8 +105,9 @@ def test_construct_with_two_items_is_a_warning(tmp_path):
     raw = _raw()
     raw["mechanisms"]["main"]["constructs"]["ACT"]["items"] = raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][:2]
     spec = load_spec(_write(tmp_path, raw))
-    assert len(spec.warnings) == 1
-    assert "mechanisms.main.constructs.ACT.items: has only 2 items; 3 or more are recommended" in spec.warnings[0]
+    new = [w for w in spec.warnings if "straight line" not in w]  # the fixture's one-check warning aside
+    assert len(new) == 1
+    assert "mechanisms.main.constructs.ACT.items: has only 2 items; 3 or more are recommended" in new[0]
 
 
 def test_missing_translation(tmp_path):
@@ -200,3 +203,100 @@ def test_expected_std_for_power_analysis(tmp_path):
     _, msg = _problems(tmp_path, raw)
     assert "mechanisms.main.expected_std.ACT -> DRV: 'ACT -> DRV' is not one of this mechanism's paths" in msg
     assert "mechanisms.main.expected_std.default: 1.5 is not a standardised effect" in msg
+
+
+# --------------------------------------------------------------------------- questionnaire features
+
+FEATURES = Path(__file__).parent / "fixtures" / "specs" / "features.yaml"
+
+
+def _features():
+    return yaml.safe_load(FEATURES.read_text(encoding="utf-8"))
+
+
+def test_features_spec_loads_and_old_specs_stay_valid():
+    spec = load_spec(FEATURES)
+    assert spec.warnings == ()
+    old = load_spec(MINIMAL)  # no consent, screeners, scales or N/A: all defaults
+    assert old.consent is None and old.scales == {} and old.not_applicable.code == 6
+    assert all(q.section == "background" and q.position == "start" for q in old.background)
+    c = old.mechanism("main").constructs["DRV"]
+    assert (c.scale, c.period, c.not_applicable, c.randomize, c.mode) == (None, None, False, False, "reflective")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].update(scale="freq"),
+     "mechanisms.creator.constructs.INT.scale: unknown scale 'freq'; expected default or one of the scales: "
+     "frequency"),
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].pop("period"),
+     "mechanisms.creator.constructs.INT.period: a construct on the frequency scale 'frequency' needs a "
+     "reference period"),
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(randomize="rows"),
+     "mechanisms.creator.constructs.MOT.randomize: 'rows' is not supported; expected items (or none)"),
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(mode="formativ"),
+     "mechanisms.creator.constructs.MOT.mode: unknown mode 'formativ'; expected reflective or formative"),
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"]["items"][0].update(adaptation="adopt"),
+     "mechanisms.creator.constructs.MOT.items[0].adaptation: 'adopt'; expected one of adopted, adapted, "
+     "self-developed"),
+    (lambda r: r["mechanisms"]["creator"]["constructs"]["INC"].update(not_applicable="yes"),
+     "mechanisms.creator.constructs.INC.not_applicable: 'yes' is not true or false"),
+    (lambda r: r["not_applicable"].update(code=3),
+     "not_applicable.code: 3 is a code of the scale 1-5; expected a code outside it"),
+    (lambda r: r["scales"]["frequency"].update(max=7, labels={"en": list("abcdefg"), "zh": list("甲乙丙丁戊己庚")}),
+     "scales.frequency: has the codes 1-7; expected the codes of the spec's scale (1-5)"),
+    (lambda r: r["scales"]["frequency"].update(kind="often"),
+     "scales.frequency.kind: unknown kind 'often'; expected one of agreement, frequency, other"),
+    (lambda r: r["consent"].pop("text"), "consent.text: is missing"),
+    (lambda r: r["screeners"][0].pop("continue_if"),
+     "screeners.role.continue_if: is missing; a screener names the answers that go on to the survey"),
+    (lambda r: r["screeners"][0].update(continue_if=[9]),
+     "screeners.role.continue_if: 9 is not a choice code of this question; expected one of 1, 2, 3"),
+    (lambda r: r["screeners"][0].update(continue_if={"creator": [1]}),
+     "screeners.role.continue_if: names no answers for mechanism 'viewer'"),
+    (lambda r: r["screeners"][0].update(continue_if={"creator": [1], "viewer": [2], "editor": [3]}),
+     "screeners.role.continue_if.editor: unknown mechanism 'editor'; expected one of creator, viewer"),
+    (lambda r: r["background"][1].update(position="middle"),
+     "background.gender.position: unknown position 'middle'; expected start or end"),
+    (lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "income", "answers": [1]}),
+     "mechanisms.creator.background.income_source.ask_if.question: 'income' is not a question asked before "
+     "income_source"),
+    (lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "earns", "answers": [7]}),
+     "mechanisms.creator.background.income_source.ask_if.answers: 7 is not a choice code of 'earns'"),
+    (lambda r: r["background"][0]["text_by_mechanism"].update(editor={"en": "x", "zh": "某"}),
+     "background.platform.text_by_mechanism.editor: unknown mechanism 'editor'"),
+    (lambda r: r["background"][1].update(min=0),
+     "background.gender.min: only a number question has min; this one is single"),
+    (lambda r: r["mechanisms"]["creator"]["background"][2].update(min=30),
+     "mechanisms.creator.background.hours.max: max (24) must be greater than min (30)"),
+    (lambda r: r["background"][0]["choices"][2].update(specify="yes"),
+     "background.platform.choices[2].specify: 'yes' is not true or false"),
+    (lambda r: r["background"].append({"id": "platform_other", "type": "text", "text": {"en": "x", "zh": "某"}}),
+     "duplicate id 'platform_other'"),
+])
+def test_feature_problems_name_the_key(tmp_path, edit, message):
+    raw = _features()
+    edit(raw)
+    _, msg = _problems(tmp_path, raw)
+    assert message in msg
+
+
+def test_feature_warnings(tmp_path):
+    raw = _features()
+    raw["mechanisms"]["creator"]["constructs"]["MOT"]["randomise"] = "items"  # a typo of randomize
+    raw["mechanisms"]["creator"]["constructs"]["MOT"]["items"][2].update(adaptation="adapted")  # no source
+    raw["attention_checks"][1]["expected"] = 1  # both checks now expect 1
+    spec = load_spec(_write(tmp_path, raw))
+    text = "\n".join(spec.warnings)
+    assert "mechanisms.creator.constructs.MOT.randomise: unknown key" in text
+    assert "mechanisms.creator.constructs.MOT.items[2].source: the item is adapted but names no source" in text
+    assert ("mechanisms.creator: its attention check(s) ATT1, ATT2 are all passed by answering 1 to every "
+            "statement (a straight line)") in text
+    assert len(spec.warnings) == 4  # the straight-line warning for each mechanism
+
+
+def test_attention_checks_need_a_block_on_the_spec_scale(tmp_path):
+    raw = _features()
+    for c in raw["mechanisms"]["creator"]["constructs"].values():
+        c["scale"], c["period"] = "frequency", {"en": "the past month", "zh": "过去1个月"}
+    _, msg = _problems(tmp_path, raw)
+    assert "mechanisms.creator: has attention checks but no construct on the spec's scale" in msg

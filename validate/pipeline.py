@@ -326,6 +326,11 @@ def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=Fa
 
             check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
     results = analyse(cleaned, spec, opts, screening)
+    na = getattr(res, "not_applicable", None)
+    for mid, entry in results["mechanisms"].items():  # "not applicable" answers: read as missing, counted here
+        if na is not None and (na["mechanism"] == mid).any():
+            entry["not_applicable"] = [{"item": str(r.variable), "n_not_applicable": int(r.n_not_applicable)}
+                                       for r in na[na["mechanism"] == mid].itertuples(index=False)]
     results["inputs"] = [str(f) for f in files]
     results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out
     if invalid is not None and len(invalid):

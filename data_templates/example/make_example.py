@@ -50,23 +50,25 @@ SEED = 20240601
 N_PER_PLATFORM = {1: 135, 2: 120, 3: 130}
 EXOGENOUS_CORR = 0.3
 MISSING_RATE = 0.01
+#: Share of the answers to items that offer "not applicable" given that answer (code 8).
+NOT_APPLICABLE_RATE = 0.02
 CARELESS = Careless(straightliners=3, speeders=2, attention_failures=3, outliers=2)
 
-# Standardised loadings per construct, in item order. Reverse-keyed items (PID4, PAC4, CID4,
-# CAC4) load a little lower, as negatively worded items usually do.
+# Standardised loadings per construct, in item order (five items each; the spec has no
+# reverse-keyed items). A weak item or two per mechanism, as a pilot usually finds.
 _LOADINGS = {
-    "PID": (0.78, 0.74, 0.72, 0.58), "PED": (0.72, 0.76, 0.70, 0.66),
-    "PPO": (0.75, 0.80, 0.73, 0.70), "PVC": (0.70, 0.74, 0.78, 0.72),
-    "PAP": (0.76, 0.72, 0.68, 0.74), "PAC": (0.80, 0.76, 0.72, 0.60),
-    "PAA": (0.82, 0.78, 0.74, 0.70), "PAR": (0.70, 0.74, 0.66, 0.72),
-    "POC": (0.74, 0.78, 0.70, 0.66), "POR": (0.84, 0.80, 0.76, 0.72),
-    "POE": (0.78, 0.74, 0.72, 0.80), "POK": (0.76, 0.70, 0.78, 0.74),
-    "CID": (0.78, 0.72, 0.70, 0.56), "CED": (0.70, 0.74, 0.66, 0.72),
-    "CPO": (0.74, 0.78, 0.76, 0.70), "CVC": (0.76, 0.74, 0.72, 0.78),
-    "CAP": (0.72, 0.74, 0.70, 0.68), "CAC": (0.80, 0.74, 0.76, 0.60),
-    "CAA": (0.76, 0.80, 0.72, 0.70), "CAR": (0.68, 0.72, 0.74, 0.70),
-    "COC": (0.78, 0.74, 0.76), "COR": (0.80, 0.70, 0.76),
-    "COE": (0.78, 0.76, 0.72, 0.80), "COK": (0.74, 0.76, 0.72, 0.70),
+    "PID": (0.80, 0.78, 0.74, 0.76, 0.62), "PED": (0.72, 0.66, 0.74, 0.70, 0.60),
+    "PPO": (0.76, 0.80, 0.74, 0.70, 0.66), "PVC": (0.72, 0.70, 0.74, 0.76, 0.68),
+    "PAP": (0.70, 0.74, 0.68, 0.58, 0.66), "PAC": (0.80, 0.74, 0.72, 0.70, 0.66),
+    "PAA": (0.82, 0.78, 0.72, 0.74, 0.70), "PAR": (0.68, 0.62, 0.72, 0.74, 0.64),
+    "POC": (0.74, 0.76, 0.66, 0.70, 0.68), "POR": (0.84, 0.80, 0.76, 0.72, 0.78),
+    "POE": (0.78, 0.74, 0.72, 0.70, 0.80), "POK": (0.76, 0.70, 0.78, 0.72, 0.74),
+    "CID": (0.80, 0.78, 0.74, 0.72, 0.60), "CED": (0.74, 0.76, 0.72, 0.64, 0.66),
+    "CPO": (0.76, 0.78, 0.72, 0.70, 0.68), "CVC": (0.74, 0.70, 0.72, 0.66, 0.78),
+    "CAP": (0.68, 0.72, 0.66, 0.70, 0.58), "CAC": (0.80, 0.78, 0.74, 0.66, 0.70),
+    "CAA": (0.72, 0.76, 0.80, 0.70, 0.68), "CAR": (0.70, 0.72, 0.66, 0.68, 0.62),
+    "COC": (0.76, 0.74, 0.72, 0.70, 0.68), "COR": (0.80, 0.74, 0.70, 0.66, 0.78),
+    "COE": (0.76, 0.72, 0.74, 0.70, 0.80), "COK": (0.74, 0.76, 0.72, 0.70, 0.66),
 }
 
 # Path coefficients, common to all platforms. Rows: predictors; columns: targets in the order
@@ -102,6 +104,11 @@ def _fixed(x: float, digits: int) -> str:
     printed digit) to land on one float before it is formatted.
     """
     return f"{round(float(x), 9):.{digits}f}"
+
+def _and(ids: list) -> str:
+    names = [f"`{a.id}`" for a in ids]
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+
 
 def paths_for(prefix: str) -> dict[str, float]:
     """The common path coefficients of one mechanism (prefix P or C)."""
@@ -140,6 +147,7 @@ def simulate(spec=None) -> SimulatedStudy:
         path_differences=PATH_DIFFERENCES,
         careless=CARELESS,
         missing_rate=MISSING_RATE,
+        not_applicable_rate=NOT_APPLICABLE_RATE,
         seed=SEED,
     )
 
@@ -171,6 +179,9 @@ def _md_table(df: pd.DataFrame) -> str:
 def _readme(spec, study: SimulatedStudy) -> str:
     platforms = {c.code: c.label["en"] for c in spec.group_question.choices}
     t = default_thresholds(spec.scale)
+    sc, na = spec.scale, spec.not_applicable
+    checks = spec.attention_checks_for("producer")
+    expected = ", ".join(f"`{a.id}` = {a.expected[0]} ({sc.label(a.expected[0], 'en')})" for a in checks)
     out = [
         "# Example responses (simulated)",
         "",
@@ -197,14 +208,18 @@ def _readme(spec, study: SimulatedStudy) -> str:
          "(`mechanism, group, lhs, op, rhs, value`, lavaan notation) |"),
         "| `careless_respondents.csv` | the careless respondents injected (`mechanism, resp_id, kind, group, detail`) |",
         "",
-        "Columns: `resp_id`, the background questions (`"
-        + "`, `".join(q.id for q in spec.background)
-        + "`), `duration_sec`, then the items in questionnaire order with the attention check `ATT1`",
-        "in the middle. Answers are integer codes: items 1-7 (1 = Strongly disagree / 非常不同意 ...",
-        "7 = Strongly agree / 非常同意); background questions use the codes of the spec.",
-        "Reverse-keyed items (" + ", ".join(f"`{it.id}`" for m in spec.mechanisms.values()
-                                         for it in m.items if it.reverse)
-        + ") are stored as answered, so recode them (`8 - x`) before analysis.",
+        "Columns, in questionnaire order (`instruments._layout`): `resp_id`, the consent, screener",
+        "and background questions of section 1 (a `..._other` text column follows an \"other, please",
+        "specify\" question and is left empty), `duration_sec`, the items with the attention checks",
+        f"{_and(checks)} among them, then the closing background questions. Answers are integer codes:",
+        f"items {sc.min}-{sc.max} on their construct's scale (agreement: 1 = {sc.labels['en'][0]} / "
+        f"{sc.labels['zh'][0]} ... {sc.max} = {sc.labels['en'][-1]} / {sc.labels['zh'][-1]}; "
+        + "; ".join(f"{name}: 1 = {o.labels['en'][0]} / {o.labels['zh'][0]} ... {o.max} = {o.labels['en'][-1]} / "
+                    f"{o.labels['zh'][-1]}" for name, o in spec.scales.items())
+        + f"), and {na.code} = {na.label['en']} / {na.label['zh']} on the items that offer it",
+        f"({', '.join(f'`{i}`' for i in spec.not_applicable_items())}); the toolkit reads {na.code} there as "
+        "missing and counts it. Background questions use the codes of the spec. Only respondents who",
+        "gave consent and passed the screeners are simulated (no answer that ends the survey appears).",
         "",
         "## Sample",
         "",
@@ -228,8 +243,9 @@ def _readme(spec, study: SimulatedStudy) -> str:
         "  variance makes its total variance 1 (its residual variance is 1 - R^2 below).",
         "* Each item is `loading * construct + sqrt(1 - loading^2) * error`, cut into codes 1-7 at the",
         "  thresholds " + ", ".join(f"{v:.2f}" for v in t) + " (standard-normal scale), which gives the",
-        "  agreement-leaning distribution usual for such scales (expected shares of codes 1-7 for an",
-        "  item with mean 0: about 2, 5, 13, 22, 25, 19, 14 %). Latent means are equal across platforms.",
+        "  upper-leaning distribution usual for such scales (expected shares of codes 1-7 for an item",
+        "  with mean 0: about 2, 5, 13, 22, 25, 19, 14 %); the same thresholds serve the frequency items.",
+        "  Latent means are equal across platforms.",
         "",
     ]
     for mid, mech in spec.mechanisms.items():
@@ -238,9 +254,11 @@ def _readme(spec, study: SimulatedStudy) -> str:
         rows = []
         for c in mech.constructs.values():
             rows.append({"construct": c.id, "label": c.label["en"],
+                         "scale": spec.scale_of(c).name,
                          "items (loading)": ", ".join(f"{i.id}{' (R)' if i.reverse else ''} {base.loadings[i.id]:.2f}"
                                                       for i in c.items)})
-        out += [_md_table(pd.DataFrame(rows)), "", "(R) = reverse-keyed.", "", "Paths (standardised coefficients; all platforms unless stated):", ""]
+        legend = ["(R) = reverse-keyed.", ""] if any(i.reverse for i in mech.items) else []
+        out += [_md_table(pd.DataFrame(rows)), "", *legend, "Paths (standardised coefficients; all platforms unless stated):", ""]
         rows = []
         for p in list(mech.paths) + list(mech.direct_paths):
             vals = {g: study.population[(mid, g)].paths.get((p.source, p.target), 0.0) for g in N_PER_PLATFORM}
@@ -268,15 +286,17 @@ def _readme(spec, study: SimulatedStudy) -> str:
     out += [_md_table(study.careless.assign(group=study.careless["group"].map(platforms))
                       .rename(columns={"group": "platform"})), ""]
     out += [
-        "* straightliner: one code for every item and the attention check (so a straight line on 6",
-        "  passes the attention check);",
+        "* straightliner: one code for every item and every attention check (the checks expect different",
+        "  answers, so a straight line fails at least one);",
         ("* speeder: random answers in about 1.5 s per question (ordinary median about "
          f"{int(study.data['producer']['duration_sec'].median())} s);"),
-        "* attention_failure: ordinary answers but a wrong code for `ATT1` (expected 6 = Agree);",
-        "* outlier: every item 1 or 7 at random (a multivariate outlier, not a straight line).",
+        f"* attention_failure: ordinary answers but a wrong code for every attention check (expected {expected});",
+        f"* outlier: every item {sc.min} or {sc.max} at random (a multivariate outlier, not a straight line).",
         "",
-        "Every other respondent answers `ATT1` = 6. Missing answers: item answers of the ordinary",
-        f"respondents blanked completely at random with probability {MISSING_RATE}:",
+        f"Every other respondent answers the attention checks as expected ({expected}). Missing answers: item",
+        f"answers of the ordinary respondents blanked completely at random with probability {MISSING_RATE};",
+        f"\"{na.label['en']}\" ({na.code}) given completely at random with probability {NOT_APPLICABLE_RATE} on the",
+        "items that offer it:",
         "",
         _md_table(study.missing),
         "",

@@ -104,6 +104,7 @@ MAPPING_COLUMNS = ["file", "sheet", "column", "header", "mapped_to", "how"]
 PROBLEM_COLUMNS = ["file", "sheet", "cell", "column", "resp_id", "value", "problem", "expected"]
 SOURCE_COLUMNS = ["file", "sheet", "format", "variant", "mechanism", "header_rows", "n_responses"]
 LEFT_OUT_COLUMNS = ["file", "sheet", "row", "resp_id", "reason", "value"]
+NA_COLUMNS = ["mechanism", "variable", "n_not_applicable"]
 #: How many respondent ids a warning names before "... and N more".
 _MAX_IDS_SHOWN = 20
 
@@ -176,6 +177,7 @@ class _Matcher:
             t = _Target(q.id, "background", ())
             self.targets[q.id] = t
             texts += [(x, t) for x in q.text.values()]
+            texts += [(x, t) for v in q.text_by_mechanism.values() for x in v.values()]
         for a in spec.attention_checks:
             mechs = tuple(a.mechanisms) or tuple(spec.mechanisms)
             t = _Target(a.id, "attention", mechs)
@@ -251,6 +253,11 @@ class IngestResult:
         per sheet naming the Qualtrics responses left out (survey previews,
         spam, test responses, unfinished responses) or kept
         (``keep_unfinished=True``), with their counts and respondent ids.
+    not_applicable : DataFrame
+        Columns ``mechanism, variable, n_not_applicable``: one row per item
+        that offers "not applicable" (``not_applicable: true`` in the spec),
+        with the number of respondents who chose it. Those answers are
+        missing in ``data`` (never a scale point) and are not cell problems.
     left_out : DataFrame
         The rows left out, columns ``file, sheet, row, resp_id, reason,
         value``: ``row`` is the spreadsheet row, ``reason`` one of
@@ -266,6 +273,7 @@ class IngestResult:
     sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SOURCE_COLUMNS))
     warnings: list[str] = field(default_factory=list)
     left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
+    not_applicable: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NA_COLUMNS))
 
     def summary(self) -> pd.DataFrame:
         """Per mechanism: ``mechanism, n_responses, n_items, n_missing_cells, n_problems``."""
@@ -293,6 +301,8 @@ class IngestResult:
         ]
         if len(getattr(self, "left_out", [])):
             paths.append(_write_csv(out / "left_out.csv", self.left_out))
+        if len(self.not_applicable):
+            paths.append(_write_csv(out / "not_applicable.csv", self.not_applicable))
         for mid, df in self.data.items():
             paths.append(_write_csv(out / f"responses_{mid}.csv", df))
         return paths
@@ -491,6 +501,7 @@ class _Run:
         self.sources: list[dict] = []
         self.warnings: list[str] = []
         self.labels = _scale_lookup(spec)
+        self.na_counts: dict[tuple[str, str], int] = {}
         s = spec.scale
         self.scale_expected = (f"a whole number {s.min}-{s.max} or a scale label "
                                f"({' / '.join(s.labels.get('en', []))}; {' / '.join(s.labels.get('zh', []))})")
@@ -877,6 +888,7 @@ class _Run:
             out["duration_sec"] = (t1 - t0).dt.total_seconds().to_numpy(dtype=float)
         mech = self.spec.mechanism(mid)
         n_text = n_num = 0
+        data = self._not_applicable(mid, cols, data)
         for it in mech.items:
             c = next(c for c in cols if c.target == it.id)
             vals, nt, nn = self._code_scale(fname, sheet, c, data, rows, ids, skip)
@@ -891,6 +903,41 @@ class _Run:
         frame["resp_id"] = frame["resp_id"].astype(object)
         variant = "text" if n_text > n_num else "codes"
         return frame, generated, id_cells, variant
+
+    def _not_applicable(self, mid: str, cols: list[_Column], data: pd.DataFrame) -> pd.DataFrame:
+        """Blank the "not applicable" answers of the items that offer it, and count them.
+
+        A cell is "not applicable" when it holds the spec's N/A code (``8`` by
+        default) or its label in either language ("Not applicable", "不适用").
+        Items that do not offer it are left alone (there the code is outside
+        the scale, a cell problem).
+        """
+        na = self.spec.not_applicable
+        items = [it for it in self.spec.mechanism(mid).items if it.not_applicable]
+        if na is None or not items:
+            return data
+        keys = {text_key(v) for v in na.label.values()}
+
+        def is_na(v) -> bool:
+            if not _filled(v) or isinstance(v, (bool, np.bool_)):
+                return False
+            if isinstance(v, (int, float, np.integer, np.floating)):
+                return float(v) == na.code
+            t = unicodedata.normalize("NFKC", str(v)).strip()
+            try:
+                return float(t) == na.code
+            except ValueError:
+                return text_key(t) in keys
+
+        out = data.copy()
+        for it in items:
+            c = next(c for c in cols if c.target == it.id)
+            mask = np.array([is_na(v) for v in out.iloc[:, c.j]], dtype=bool)
+            key = (mid, it.id)
+            self.na_counts[key] = self.na_counts.get(key, 0) + int(mask.sum())
+            if mask.any():
+                out.iloc[np.flatnonzero(mask), c.j] = None
+        return out
 
     def _problem(self, f, sheet, row0, j, header, resp_id, value, problem, expected) -> None:
         self.problems.append({"file": f, "sheet": sheet, "cell": cell_name(row0, j), "column": header,
@@ -984,11 +1031,12 @@ class _Run:
 
 
 def _scale_lookup(spec: ModelSpec) -> dict[str, int]:
+    """Scale label -> code, for the spec's scale and its named scales (they share the codes)."""
     out = {}
-    s = spec.scale
-    for labels in s.labels.values():
-        for i, lab in enumerate(labels):
-            out[text_key(lab)] = s.min + i
+    for s in [spec.scale, *spec.scales.values()]:
+        for labels in s.labels.values():
+            for i, lab in enumerate(labels):
+                out.setdefault(text_key(lab), s.min + i)
     return out
 
 
@@ -1285,7 +1333,9 @@ def ingest(
     return IngestResult(data=data, mapping=mp, problems=problems,
                         format=formats[0] if len(formats) == 1 else "mixed",
                         sources=pd.DataFrame(run.sources, columns=SOURCE_COLUMNS), warnings=run.warnings,
-                        left_out=pd.DataFrame(run.left_out, columns=LEFT_OUT_COLUMNS))
+                        left_out=pd.DataFrame(run.left_out, columns=LEFT_OUT_COLUMNS),
+                        not_applicable=pd.DataFrame([{"mechanism": m, "variable": v, "n_not_applicable": n}
+                                                     for (m, v), n in run.na_counts.items()], columns=NA_COLUMNS))
 
 
 def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:

@@ -493,7 +493,7 @@ def simulate_mechanism(
     >>> spec = load_spec()
     >>> df = simulate_mechanism(spec.mechanisms["producer"], spec.scale, 5, seed=1)
     >>> df.shape
-    (5, 48)
+    (5, 60)
     """
     n = _check_n(n, "n")
     rng = _rng(seed)
@@ -552,8 +552,10 @@ class SimulatedStudy:
     ----------
     data : dict
         mechanism id -> pandas.DataFrame with columns ``resp_id``, the
-        background question ids, ``duration_sec``, then the items and
-        attention checks in questionnaire order. Answers are integer codes
+        questions of section 1 (consent, screeners, background; a "please
+        specify" text column after its question), ``duration_sec``, the
+        items and attention checks in questionnaire order, then the closing
+        background questions. Answers are integer codes
         (nullable ``Int64``; missing answers are ``<NA>``).
     population : dict
         (mechanism id, group code) -> :class:`PopulationModel`.
@@ -561,8 +563,9 @@ class SimulatedStudy:
         Columns ``mechanism``, ``resp_id``, ``kind`` (straightliner, speeder,
         attention_failure, outlier), ``group``, ``detail``.
     missing : pandas.DataFrame
-        Columns ``mechanism``, ``n_cells``, ``n_missing``: the item answers
-        blanked at random.
+        Columns ``mechanism``, ``n_cells``, ``n_missing``,
+        ``n_not_applicable``: the item answers blanked at random, and those
+        given the "not applicable" code.
     seed : int or None
     """
 
@@ -587,21 +590,42 @@ class SimulatedStudy:
 _BACKGROUND_WEIGHTS: dict[tuple[str, int], list[float]] = {
     ("frequency", 4): [0.45, 0.30, 0.18, 0.07],
     ("tenure", 4): [0.12, 0.30, 0.35, 0.23],
+    ("tenure", 5): [0.10, 0.18, 0.22, 0.30, 0.20],
+    ("years_creating", 5): [0.25, 0.25, 0.20, 0.20, 0.10],
+    ("followers", 5): [0.35, 0.30, 0.22, 0.10, 0.03],
+    ("earns", 2): [0.55, 0.45],
+    ("mcn", 3): [0.15, 0.75, 0.10],
+    ("shopping", 4): [0.30, 0.20, 0.35, 0.15],
     ("gender", 3): [0.44, 0.53, 0.03],
     ("gender", 2): [0.46, 0.54],
     ("age", 5): [0.34, 0.30, 0.22, 0.10, 0.04],
     ("education", 4): [0.15, 0.25, 0.45, 0.15],
+    ("income", 6): [0.25, 0.28, 0.22, 0.12, 0.05, 0.08],
+    ("region", 6): [0.18, 0.22, 0.25, 0.22, 0.12, 0.01],
 }
 _ROLE_WEIGHTS = {"producer": [0.60, 0.0, 0.40, 0.0, 0.0], "consumer": [0.0, 0.80, 0.20, 0.0, 0.0]}
 
 
 def _background_answers(q, mid: str, n: int, rng: np.random.Generator):
+    """Answers of ``n`` respondents who completed the survey of ``mid``.
+
+    A consent or screener answer that would end the survey is never drawn
+    (the respondents simulated are the ones who answered the items); an
+    "other" choice is drawn like any other, its "please specify" text left
+    empty.
+    """
     codes = [c.code for c in q.choices]
     if q.type == "single":
         w = _BACKGROUND_WEIGHTS.get((q.id, len(codes)))
         if q.id == "role" and len(codes) == 5 and mid in _ROLE_WEIGHTS:
             w = _ROLE_WEIGHTS[mid]
-        p = None if w is None else np.asarray(w) / np.sum(w)
+        w = np.ones(len(codes)) if w is None else np.asarray(w, dtype=float)
+        ends = q.ends_for(mid)
+        if ends:
+            w = np.where(np.isin(codes, ends), 0.0, w)
+            if w.sum() == 0:  # the weights named only answers that end the survey
+                w = np.where(np.isin(codes, ends), 0.0, 1.0)
+        p = w / np.sum(w)
         return pd.array(rng.choice(codes, size=n, p=p), dtype="Int64")
     if q.type == "multiple":
         out = []
@@ -610,8 +634,44 @@ def _background_answers(q, mid: str, n: int, rng: np.random.Generator):
             out.append(";".join(str(c) for c in sorted(rng.choice(codes, size=k, replace=False))))
         return out
     if q.type == "number":
+        if q.min is not None or q.max is not None:  # a bounded count (minutes a day): log-normal, median 60
+            x = np.round(np.exp(np.log(60) + 0.7 * rng.standard_normal(n)))
+            x = np.clip(x, q.min if q.min is not None else -np.inf, q.max if q.max is not None else np.inf)
+            return pd.array(x.astype(np.int64), dtype="Int64")
         return pd.array(rng.integers(18, 61, size=n), dtype="Int64")
     return [""] * n  # free text left empty
+
+
+def _question_columns(spec, lay, mid: str, n: int, rng: np.random.Generator, group, single: bool) -> dict:
+    """Answers to the questions of one section (``lay.background`` or ``lay.closing``), with specify columns."""
+    from instruments.spec import specify_id
+
+    gq = spec.group_question
+    cols: dict[str, object] = {}
+    for _, q in lay:
+        if q is gq and not single:
+            cols[q.id] = pd.array(group, dtype="Int64")
+        else:
+            cols[q.id] = _background_answers(q, mid, n, rng)
+        if q.ask_if is not None and q.ask_if.question in cols:
+            src = cols[q.ask_if.question]
+            asked = np.array([_answered_with(v, q.ask_if.answers) for v in src], dtype=bool)
+            v = cols[q.id]
+            if isinstance(v, list):
+                cols[q.id] = [x if a else None for x, a in zip(v, asked)]
+            else:
+                cols[q.id] = pd.array([x if a else pd.NA for x, a in zip(v, asked)], dtype=v.dtype)
+        for ch in q.specify_choices:
+            cols[specify_id(q, ch)] = [""] * n
+    return cols
+
+
+def _answered_with(v, answers) -> bool:
+    if v is None or v is pd.NA:
+        return False
+    if isinstance(v, str):
+        return any(str(a) in v.split(";") for a in answers)
+    return int(v) in answers
 
 
 def simulate_study(
@@ -627,6 +687,7 @@ def simulate_study(
     thresholds=None,
     careless: Careless | None = None,
     missing_rate: float = 0.0,
+    not_applicable_rate: float = 0.0,
     seed: int | None = None,
 ) -> SimulatedStudy:
     """Simulate a multi-group survey study, one table per mechanism.
@@ -660,6 +721,11 @@ def simulate_study(
     missing_rate : float, default 0
         Share of item answers (not background, not attention checks, not
         the careless respondents' answers) blanked completely at random.
+    not_applicable_rate : float, default 0
+        Share of the answers to items that offer "not applicable" (the
+        ordinary respondents') given that answer, completely at random: the
+        cell holds the spec's N/A code (8 by default), as a survey platform
+        would export it, and ingest reads it as missing and counts it.
     seed : int, optional
         The same seed gives identical output. Each mechanism draws from its
         own stream (``numpy.random.SeedSequence(seed).spawn``), so dropping
@@ -715,6 +781,9 @@ def simulate_study(
                                  f"{', '.join(map(str, groups))}")
     if isinstance(missing_rate, bool) or not isinstance(missing_rate, (int, float)) or not 0 <= missing_rate <= 0.5:
         raise InputError(f"missing_rate: {missing_rate!r} is not a share between 0 and 0.5")
+    if (isinstance(not_applicable_rate, bool) or not isinstance(not_applicable_rate, (int, float))
+            or not 0 <= not_applicable_rate <= 0.5):
+        raise InputError(f"not_applicable_rate: {not_applicable_rate!r} is not a share between 0 and 0.5")
     careless = careless or Careless()
     for kind, k in careless.counts().items():
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
@@ -786,7 +855,7 @@ def simulate_study(
         n_all = len(df)
         att = {a.id: np.full(n_all, a.expected[0] if a.expected else spec.scale.min, dtype=np.int64)
                for a in checks.values()}
-        n_q = len(spec.background) + len(item_cols)
+        n_q = len(lay.questions) + len(item_cols)
         duration = np.round(np.exp(np.log(30 + 7 * n_q) + 0.3 * rng.standard_normal(n_all))).astype(np.int64)
 
         # careless respondents
@@ -838,24 +907,30 @@ def simulate_study(
             sub = values[ordinary]
             sub[mask] = np.nan
             values[ordinary] = sub
-        missing_rows.append((m, len(ordinary) * len(items_only), n_missing))
+        # "not applicable" answers (ordinary respondents, items that offer it, answers not already missing)
+        n_na = 0
+        na_items = [j for j, i in enumerate(items_only) if i in set(spec.not_applicable_items(m))]
+        if not_applicable_rate > 0 and na_items:
+            sub = values[np.ix_(ordinary, na_items)]
+            mask = (rng.random(sub.shape) < not_applicable_rate) & ~np.isnan(sub)
+            n_na = int(mask.sum())
+            sub[mask] = spec.not_applicable.code
+            values[np.ix_(ordinary, na_items)] = sub
+        missing_rows.append((m, len(ordinary) * len(items_only), n_missing, n_na))
 
-        # ids, background, column order
+        # ids, questions, column order
         initial = m[0].upper()
         resp_id = [f"{initial}{i + 1:04d}" for i in range(n_all)]
         for r, (kind, detail) in sorted(kinds.items()):
             careless_rows.append((m, resp_id[r], kind, int(group[r]), detail))
         cols: dict[str, object] = {"resp_id": resp_id}
-        for q in spec.background:
-            if q is gq and not single:
-                cols[q.id] = pd.array(group, dtype="Int64")
-            else:
-                cols[q.id] = _background_answers(q, m, n_all, rng)
+        cols.update(_question_columns(spec, lay.background, m, n_all, rng, group, single))
         cols["duration_sec"] = pd.array(duration, dtype="Int64")
         pos = {i: j for j, i in enumerate(items_only)}
         for c in item_cols:
             v = att[c] if c in att else values[:, pos[c]]
             cols[c] = pd.array(v, dtype="Float64").astype("Int64") if c not in att else pd.array(v, dtype="Int64")
+        cols.update(_question_columns(spec, lay.closing, m, n_all, rng, group, single))
         data[m] = pd.DataFrame(cols)
 
     careless_df = pd.DataFrame(careless_rows, columns=["mechanism", "resp_id", "kind", "group", "detail"])
@@ -864,5 +939,5 @@ def simulate_study(
         careless_df = (careless_df.sort_values(["mechanism", "kind", "resp_id"],
                                                key=lambda s: s.map(rank) if s.name != "resp_id" else s)
                        .reset_index(drop=True))
-    missing_df = pd.DataFrame(missing_rows, columns=["mechanism", "n_cells", "n_missing"])
+    missing_df = pd.DataFrame(missing_rows, columns=["mechanism", "n_cells", "n_missing", "n_not_applicable"])
     return SimulatedStudy(data, population, careless_df, missing_df, seed)
