@@ -497,9 +497,14 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         Column defining groups (in order of first appearance, as lavaan).
     group_equal : sequence of str
         e.g. ``("loadings", "intercepts")``.
-    missing : {"listwise", "fiml"}
+    missing : {"listwise", "fiml", "ml.x"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
-        the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
+        the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``. With fixed
+        observed covariates (``fixed_x=True``) the cases with a missing covariate are removed
+        (with a warning) and the likelihood is conditional on the covariates, as lavaan's
+        ``missing = "ml"``; ``"ml.x"`` keeps those cases, with the covariates' moments fixed at
+        their saturated (EM) estimates, as lavaan's ``missing = "ml.x"``. With fixed covariates
+        the scaled test and the robust CFI/TLI/RMSEA are not computed yet (NaN, with a note).
     kind : {"sem", "cfa", "growth"}
         ``"growth"`` is lavaan's ``growth()`` (observed intercepts fixed at 0, latent means free).
     auto_cov_y, fixed_x, meanstructure, std_lv, orthogonal, group_partial
@@ -634,9 +639,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
-    if missing not in ("listwise", "fiml", "ml"):
-        raise ModelError(f"missing={missing!r} is not supported (use 'listwise' or 'fiml')")
-    if missing == "ml":
+    if missing not in ("listwise", "fiml", "ml", "ml.x"):
+        raise ModelError(f"missing={missing!r} is not supported (use 'listwise', 'fiml' or 'ml.x')")
+    # lavaan's ml.x: the covariates' moments fixed at their saturated (EM) estimates, and the cases
+    # with a missing covariate kept (missing='ml' drops them)
+    ml_x = missing == "ml.x" and bool(fixed_x)
+    if missing in ("ml", "ml.x"):
         missing = "fiml"
     ngroups = 1
     if group is not None:
@@ -664,9 +672,13 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     covered = start is not None and _start_covers(core, start.params)
     if missing == "fiml":
         from .fiml import Patterns, em_h1
-        if spec.ov_x:
-            raise ModelError("FIML with fixed exogenous covariates is not implemented yet "
-                             f"({', '.join(spec.ov_x)}); use fixed_x=False")
+        if spec.ov_x and not ml_x:
+            Ys, n_x_dropped = _drop_missing_x(spec, Ys, labels)
+            if n_x_dropped:
+                size_warnings.append(
+                    f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
+                    f"{', '.join(spec.ov_x)} were removed (fixed_x=True conditions on the covariates, "
+                    "as lavaan's missing='ml'); missing='ml.x' keeps them")
         pats = [Patterns(Y) for Y in Ys]
         if estimates_only and covered:
             stats = _available_case_stats(pats)
@@ -846,6 +858,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
 
     if retry_note is not None:
         notes.append(retry_note.message())
+    if pats is not None and spec.ov_x and not estimates_only:
+        _fiml_fixed_x_gaps(fit, notes)
     return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
                      warnings=warnings, params=table, fit=fit, r2=r2, n=N,
                      nobs_per_group=list(stats.nobs), group_labels=labels,
@@ -920,6 +934,43 @@ def _null_info(info, J):
     from scipy import linalg
     P = linalg.null_space(J) if len(J) else np.eye(len(info))
     return P.T @ info @ P
+
+
+_FIML_FIXED_X_GAPS = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
+                      "baseline_pvalue_scaled", "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled",
+                      "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled",
+                      "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+                      "rmsea_ci_upper_robust", "rmsea_pvalue_robust")
+
+
+def _fiml_fixed_x_gaps(fit, notes):
+    """FIML with fixed covariates: the scaled test and the FIML-corrected robust fit measures are
+    not computed as lavaan computes them yet, so they are NaN with a note (never a wrong number)."""
+    gone = [k for k in _FIML_FIXED_X_GAPS if k in fit]
+    for k in gone:
+        fit[k] = float("nan")
+    if gone:
+        notes.append("with missing='fiml' and fixed covariates, the scaled test and the robust CFI/TLI/RMSEA "
+                     "are not computed yet (NaN); the estimates, standard errors and the ML test are")
+
+
+def _drop_missing_x(spec, Ys, labels):
+    """FIML with fixed covariates: drop the cases with a missing covariate (lavaan's missing='ml').
+
+    Returns the data per group and the number of cases dropped; refuses when a group is left
+    without cases.
+    """
+    xi = [spec.ov_names.index(v) for v in spec.ov_x]
+    out, dropped = [], 0
+    for Y, lab in zip(Ys, labels):
+        keep = ~np.isnan(Y[:, xi]).any(axis=1)
+        dropped += int((~keep).sum())
+        if not keep.any():
+            where = "" if lab is None else f" in group {lab!r}"
+            raise ModelError(f"every case{where} has a missing value on the covariate(s) "
+                             f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False")
+        out.append(Y[keep])
+    return out, dropped
 
 
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):
@@ -1018,11 +1069,22 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         chisq = 2 * (h1_logl - logl_fiml)
         # independence model: each variable's available-case mean and variance
         logl_b = 0.0
+        # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
+        # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
+        xi = [cm.ov_names.index(v) for v in spec.ov_x]
+        if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
+            xi = []
         for pat in pats:
             for j in range(p):
+                if j in xi:
+                    continue
                 col = pat.Y[:, j]
                 col = col[~np.isnan(col)]
                 logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
+            if xi:
+                X = pat.Y[:, xi]
+                Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+                logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
         bchisq = 2 * (h1_logl - logl_b)
     logl = 0.0
     logl_h1 = 0.0
@@ -1071,8 +1133,10 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["srmr_nomean"] = float(np.sum(w * np.asarray(srmr_nm_g)))
     if pats is not None:
         logl, logl_h1 = logl_fiml, h1_logl
-    if spec.ov_x and pats is None:
-        # fixed.x: lavaan reports the likelihood conditional on the covariates
+    if spec.ov_x:
+        # fixed.x: lavaan reports the likelihood conditional on the covariates, less their
+        # complete-data log-likelihood at their fixed moments (with FIML: the EM estimates, and
+        # every case counted, also under missing='ml.x' where covariates can be missing)
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         for g in range(G):
             lx = -stats.nobs[g] / 2 * (len(xi) * np.log(2 * np.pi)
