@@ -102,6 +102,10 @@ def _kwargs(m):
 
 
 def _fit(m):
+    if m.get("sample_cov"):  # lavaan's sample.cov / sample.nobs input
+        mc = m["sample_cov"]
+        cov = pd.DataFrame(mc["cov"], index=mc["names"], columns=mc["names"])
+        return fit_sem(m["model"], None, sample_cov=cov, sample_nobs=int(mc["nobs"]), **_kwargs(m))
     return fit_sem(m["model"], _data(m["data"]), **_kwargs(m))
 
 

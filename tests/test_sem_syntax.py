@@ -152,6 +152,7 @@ def test_general_constraints_are_parsed():
     ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
     ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
     ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),
+    ("level: 1\nf =~ x1 + x2 + x3\nlevel: 2\nf =~ x1 + x2 + x3", "multilevel or block syntax"),
 ])
 def test_unsupported_syntax_is_refused_by_name(model, message):
     with pytest.raises(ModelSyntaxError, match=message):
@@ -189,3 +190,26 @@ def test_general_constraints_with_fiml_are_refused():
     with pytest.raises(ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with "
                                          "missing='fiml'"):
         fit_sem("f =~ x1 + a*x2 + b*x3\na + b == 2", df, missing="fiml")
+
+
+def test_summary_statistics_input_is_checked():
+    import pandas as pd
+
+    from instruments.errors import VccError
+    from validate.sem import fit_sem
+    cov = pd.DataFrame([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]], index=list("abc"), columns=list("abc"))
+    model = "f =~ a + b + c"
+    res = fit_sem(model, None, sample_cov=cov, sample_nobs=100)
+    assert res.converged and res.n == 100 and res.fit["df"] == 0
+    cases = [
+        (dict(sample_cov=cov), "needs both sample_cov and sample_nobs"),
+        (dict(sample_cov=cov, sample_nobs=100, estimator="MLR"), "only estimator='ML' without missing data"),
+        (dict(sample_cov=cov.to_numpy(), sample_nobs=100), "must be a DataFrame whose index and columns"),
+        (dict(sample_cov=cov, sample_nobs=100, meanstructure=True), "a mean structure needs sample_mean"),
+        (dict(**{"sample.cov": cov}), "option 'sample.cov' is written 'sample_cov'"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(VccError, match=message):
+            fit_sem(model, None, **kwargs)
+    with pytest.raises(VccError, match="variable 'd' is neither a latent variable"):
+        fit_sem("f =~ a + b + d", None, sample_cov=cov, sample_nobs=100)

@@ -477,7 +477,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
             start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
             orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
-            **unknown) -> SemResult:
+            sample_cov=None, sample_mean=None, sample_nobs=None, **unknown) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -511,6 +511,13 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         lavaan's options of the same name (``auto.cov.y``, ``fixed.x``, ``std.lv``,
         ``group.partial``, ...). With ``fixed_x=False`` the variances, covariances (and means) of
         exogenous observed covariates are free parameters, as in lavaan.
+    sample_cov, sample_mean, sample_nobs : optional
+        Fit to summary statistics instead of raw data, as lavaan's ``sample.cov``,
+        ``sample.mean`` and ``sample.nobs`` (``data`` must then be None): a covariance matrix as a
+        DataFrame whose index and columns name the variables (a list of them for groups, with
+        ``sample_nobs`` a list of sizes), unbiased (divisor N - 1; rescaled to N as lavaan does),
+        and optionally the means (Series or list of Series; needed with a mean structure).
+        Estimator ML only, without missing data.
     se : {"standard"}
         Standard errors from the (expected, or observed for FIML) information matrix, robust for
         MLR. Other choices are refused with the supported way (bootstrap intervals of effects are
@@ -550,6 +557,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         raise ModelError("std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
                          "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
                          "'f1 ~~ 0*f2')")
+    if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
+        extra["moments"] = _moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
+                                         missing=missing, group=group, ordered=ordered)
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
@@ -557,10 +567,67 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                         estimates_only=bool(estimates_only), **{k: v for k, v in extra.items() if v})
 
 
+def _moment_input(data, sample_cov, sample_mean, sample_nobs, *, estimator, missing, group, ordered):
+    """Check lavaan-style summary-statistics input; returns (covs, means or None, nobs) per group."""
+    from instruments.errors import InputError
+    if data is not None:
+        raise InputError("fit_sem: give either data or sample_cov/sample_nobs, not both")
+    if sample_cov is None or sample_nobs is None:
+        raise InputError("fit_sem: summary-statistics input needs both sample_cov and sample_nobs")
+    if str(estimator).upper() != "ML" or missing not in ("listwise", None) or group is not None or ordered:
+        raise InputError("fit_sem: with sample_cov only estimator='ML' without missing data is possible "
+                         "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)")
+    covs = list(sample_cov) if isinstance(sample_cov, (list, tuple)) else [sample_cov]
+    nobs = list(sample_nobs) if isinstance(sample_nobs, (list, tuple)) else [sample_nobs]
+    means = None
+    if sample_mean is not None:
+        means = list(sample_mean) if isinstance(sample_mean, (list, tuple)) else [sample_mean]
+    if len(nobs) != len(covs) or (means is not None and len(means) != len(covs)):
+        raise InputError(f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
+                         + ("" if means is None else f" and {len(means)} mean vectors"))
+    for k, C in enumerate(covs):
+        if not isinstance(C, pd.DataFrame) or list(C.index) != list(C.columns):
+            raise InputError(f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the "
+                             "same variable names")
+        if means is not None and not isinstance(means[k], pd.Series):
+            raise InputError(f"fit_sem: sample_mean[{k}] must be a Series indexed by variable name")
+        if not (isinstance(nobs[k], (int, np.integer)) and nobs[k] > 1):
+            raise InputError(f"fit_sem: sample_nobs[{k}] must be a whole number above 1, not {nobs[k]!r}")
+    return covs, means, [int(n) for n in nobs]
+
+
+def _moment_stats(spec, moments):
+    """SampleStats from lavaan-style summary statistics (covariances rescaled by (N - 1) / N)."""
+    covs, means, nobs = moments
+    ov = spec.ov_names
+    S_list, m_list = [], []
+    for k, (C, n) in enumerate(zip(covs, nobs)):
+        absent = [v for v in ov if v not in C.columns]
+        if absent:
+            v = absent[0]
+            raise UnknownVariableError(f"variable {v!r} is neither a latent variable (left of =~) nor a "
+                                       f"variable of sample_cov", spec.var_lines.get(v), v)
+        S = C.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
+        if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12) or np.linalg.eigvalsh(S)[0] <= 0:
+            raise ModelError(f"sample_cov[{k}] is not a symmetric positive definite matrix")
+        if means is not None:
+            miss = [v for v in ov if v not in means[k].index]
+            if miss:
+                raise ModelError(f"sample_mean[{k}] has no value for {miss}")
+            m = means[k].loc[ov].to_numpy(dtype=float)
+        elif spec.meanstructure:
+            raise ModelError("a mean structure needs sample_mean as well as sample_cov")
+        else:
+            m = np.zeros(len(ov))
+        S_list.append(S)
+        m_list.append(m)
+    return SampleStats(S_list, m_list, nobs)
+
+
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
 _FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
                     "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
-                    "orthogonal", "se")
+                    "orthogonal", "se", "sample_cov", "sample_mean", "sample_nobs")
 _REFUSED_OPTIONS = {
     "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
             "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
@@ -618,7 +685,7 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
-             orthogonal=False, group_partial=()):
+             orthogonal=False, group_partial=(), moments=None):
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "WLSMV"):
         hint = ""
@@ -646,7 +713,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     ml_x = missing == "ml.x" and bool(fixed_x)
     if missing in ("ml", "ml.x"):
         missing = "fiml"
-    ngroups = 1
+    ngroups = 1 if moments is None else len(moments[0])
     if group is not None:
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
             raise ModelError(f"group column {group!r} is not in the data")
@@ -661,8 +728,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
                          + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
                          "write equality between two labels by giving them the same label")
-    Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
-    size_warnings = check_data(spec, Ys, labels, spec.nfree)
+    if moments is None:
+        Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
+        size_warnings = check_data(spec, Ys, labels, spec.nfree)
+    else:
+        Ys, n_dropped, size_warnings = None, 0, []
+        labels = [None] if ngroups == 1 else list(range(1, ngroups + 1))
     pats = None
     h1_logl = None
     pt = spec.partable
@@ -686,6 +757,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
             h1 = [em_h1(pt) for pt in pats]
             stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
             h1_logl = float(sum(h[2] for h in h1))
+    elif moments is not None:
+        stats = _moment_stats(spec, moments)
     else:
         stats = _sample_stats(spec, Ys, labels)
     cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)

@@ -182,6 +182,11 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         raise ModelSyntaxError("the model text is empty")
     chunks: list[list] = []  # [text, line]
     for lineno, raw in enumerate(model.splitlines(), start=1):
+        if re.match(r"^\s*(level|group|block)\s*:", _strip_comment(raw)):
+            raise ModelSyntaxError(
+                "multilevel or block syntax ('level: 1', 'group: a') is not supported; for groups "
+                "use the group= option with group_equal/group_partial, or c(...) modifier vectors",
+                lineno, _strip_comment(raw).strip())
         if _EFA.search(_strip_comment(raw)):
             raise ModelSyntaxError(
                 "exploratory SEM blocks (efa(\"...\")* modifiers) are not supported; run an "
