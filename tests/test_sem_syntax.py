@@ -62,7 +62,7 @@ def test_group_equal_shares_parameters():
     ("visual =~ x1 + x2 +\n", 1, "x1 + x2 +"),
     ("visual =~ x1 + x2\ntextual =~ x4 + x5@", 2, "x5@"),
     ("f =~ x1 + x2\nf ~~ ", 2, "~~"),
-    ("f =~ x1 + x2\ng <~ x3", 2, "<~"),
+    ("f =~ x1 + x2\nx1 ~*~ x1", 2, "~*~"),
     ("f =~ x1 + x2\nf =~ x1", 2, "f =~ x1"),
     ("f =~ a*x1 + x2\nd := a * zz", 2, "zz"),
     ("just words", 1, "just words"),
@@ -139,6 +139,14 @@ def test_equal_modifier_and_interaction_term():
         parse_model("f =~ x1 + x7:x8")
 
 
+def test_formative_composite_defaults():
+    spec = parse_model("f <~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ f")
+    pt = spec.partable
+    assert spec.lv_names == ["f", "textual"] and spec.ov_x == ["x1", "x2", "x3"]
+    assert _row(pt, "f", "~~", "f")["free"] == 0 and _row(pt, "f", "~~", "f")["ustart"] == 0
+    assert _row(pt, "f", "<~", "x1")["free"] == 0 and _row(pt, "f", "<~", "x2")["free"] > 0
+
+
 def test_general_constraints_are_parsed():
     spec = parse_model("visual =~ x1 + a*x2 + b*x3\na + b == 2\nb1 := a*b\na < 0.5\nb > exp(a - 1)")
     assert [c.op for c in spec.constraints] == ["==", "<", ">"]
@@ -148,7 +156,7 @@ def test_general_constraints_are_parsed():
 
 
 @pytest.mark.parametrize("model, message", [
-    ("f <~ x1 + x2 + x3\ny ~ f", "formative composites \\('<~'\\) are not supported"),
+    ("f =~ x1 + x2\ng <~ f + x3", "a formative composite \\('<~'\\) is formed from observed variables"),
     ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
     ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
     ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),

@@ -352,7 +352,7 @@ def standardize(cm: CompiledModel, pt, theta, est):
                 sf, sx = np.sqrt(var_tot[f]), np.sqrt(var_tot[x])
                 std_lv[i] = e * sf / (sx if rhs[i] in lvset else 1.0)
                 std_all[i] = e * sf / sx
-            elif ops[i] == "~":
+            elif ops[i] in ("~", "<~"):
                 y, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
                 sy, sx = np.sqrt(var_tot[y]), np.sqrt(var_tot[x])
                 std_lv[i] = e * (sx if rhs[i] in lvset else 1.0) / (sy if lhs[i] in lvset else 1.0)
