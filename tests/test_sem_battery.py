@@ -74,6 +74,9 @@ def _battery():
 
 @cache
 def _data(name):
+    if name == "demo_growth_g":  # battery.R: two groups of Demo.growth by the sign of x1
+        d = pd.read_csv(DATA["demo_growth"])
+        return d.assign(g=np.where(d["x1"] > 0, "high", "low"))
     return pd.read_csv(DATA[name])
 
 
