@@ -180,7 +180,7 @@ def test_unknown_and_unsupported_options_are_refused():
         ({"test": "satorra.bentler"}, "lavaan's option 'test' is not supported"),
         ({"parameterization": "theta"}, "the theta parameterisation is not implemented"),
         ({"wibble": 1}, "unknown option 'wibble'; the options are estimator, group"),
-        ({"estimator": "MLM"}, "estimator 'MLM' is not supported .* the nearest is 'MLR'"),
+        ({"estimator": "MLMV"}, "estimator 'MLMV' is not supported .* the nearest is 'MLM'"),
     ]
     for kwargs, message in cases:
         with pytest.raises(VccError, match=message):

@@ -485,11 +485,13 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     model : str
         lavaan model syntax (see :mod:`validate.sem.syntax`).
     data : pandas.DataFrame
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV"}
         ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR); with
         ``missing="fiml"`` the sandwich and the test use the missing-data likelihood (observed
         information, casewise scores, the saturated model's EM estimates) and the robust
         CFI/TLI/RMSEA are lavaan's FIML-corrected ones (see :mod:`validate.sem.robust_fiml`).
+        ``"MLM"`` (complete data): Satorra-Bentler robust SEs and scaled test, the scaled and
+        robust CFI/TLI/RMSEA (see :mod:`validate.sem.mlm`).
         ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs and
         the scaled-shifted test (lavaan's WLSMV; one group, listwise deletion; see
         :mod:`validate.sem.wlsmv`).
@@ -687,15 +689,17 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
              orthogonal=False, group_partial=(), moments=None):
     estimator = str(estimator).upper()
-    if estimator not in ("ML", "MLR", "WLSMV"):
+    if estimator not in ("ML", "MLR", "MLM", "WLSMV"):
         hint = ""
         if estimator.startswith("MLM"):
-            hint = ("; the nearest is 'MLR' (robust standard errors and the Yuan-Bentler scaled test, "
-                    "asymptotically equivalent to the Satorra-Bentler test of 'MLM' with complete data "
-                    "but not equal to it)")
+            hint = ("; the nearest is 'MLM' (Satorra-Bentler robust standard errors and scaled test; "
+                    "the scaled-and-shifted test of 'MLMV' is not implemented)")
         elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
             hint = "; for ordered (Likert) items use 'WLSMV'"
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint}")
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'; 'MLM' with complete data){hint}")
+    if estimator == "MLM" and missing not in ("listwise", None):
+        raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use "
+                         "estimator='MLR'")
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
@@ -824,6 +828,10 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 from .robust_fiml import fiml_casewise_scores, fiml_sandwich
                 B0 = fiml_casewise_scores(cm, theta, pats)
                 vcov, _ = fiml_sandwich(A_obs, B0)
+        elif estimator == "MLM":
+            if cons is not None:
+                raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
+            vcov = _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x)
         elif cons is not None:
             vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
                                                 names, warnings)
@@ -945,6 +953,15 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                          first_admissible=retry_note.first_admissible,
                          first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
                          kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec_ov_x=()):
+    """Satorra-Bentler robust covariance matrix of the estimates (lavaan's MLM, se='robust.sem')."""
+    from .mlm import satorra_bentler
+    info = expected_information(cm, theta, stats)
+    if info is None or info_inverse(info * stats.ntotal, names, warnings) is None:
+        return None
+    return satorra_bentler(cm, theta, stats, Ys, x_idx=[cm.ov_names.index(v) for v in spec_ov_x])[0]
 
 
 def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
@@ -1230,6 +1247,16 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
+        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
+        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
+    if estimator == "MLM" and df > 0 and pats is None:
+        from .mlm import satorra_bentler
+        xi = [cm.ov_names.index(v) for v in spec.ov_x]
+        c = satorra_bentler(cm, theta, stats, Ys, x_idx=xi)[1] / df
+        bcm, btheta = _baseline_model(spec, cm, stats)
+        cb = satorra_bentler(bcm, btheta, stats, Ys, x_idx=xi)[1] / bdf
         out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
         out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
                    tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
