@@ -696,7 +696,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                     "the scaled-and-shifted test of 'MLMV' is not implemented)")
         elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
             hint = "; for ordered (Likert) items use 'WLSMV'"
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'; 'MLM' with complete data){hint}")
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint or "; 'MLM' is available for complete data"}")
     if estimator == "MLM" and missing not in ("listwise", None):
         raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use "
                          "estimator='MLR'")
