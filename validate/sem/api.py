@@ -685,6 +685,9 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
                        "measures were not computed")
 
 
+_MLM_HINT = "; 'MLM' is available for complete data"
+
+
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
              orthogonal=False, group_partial=(), moments=None):
@@ -696,7 +699,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                     "the scaled-and-shifted test of 'MLMV' is not implemented)")
         elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
             hint = "; for ordered (Likert) items use 'WLSMV'"
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint or "; 'MLM' is available for complete data"}")
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint or _MLM_HINT}")
     if estimator == "MLM" and missing not in ("listwise", None):
         raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use "
                          "estimator='MLR'")
