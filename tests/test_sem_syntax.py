@@ -221,3 +221,16 @@ def test_summary_statistics_input_is_checked():
             fit_sem(model, None, **kwargs)
     with pytest.raises(VccError, match="variable 'd' is neither a latent variable"):
         fit_sem("f =~ a + b + d", None, sample_cov=cov, sample_nobs=100)
+
+
+def test_modindices_refused_with_general_constraints():
+    from pathlib import Path
+
+    import pandas as pd
+
+    from validate.sem import ModelError, fit_sem
+    hs = pd.read_csv(Path(__file__).parent / "fixtures" / "data" / "holzinger_swineford_1939.csv")
+    res = fit_sem(HS.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "\na + b == 2", hs)
+    assert res.converged and res.fit["df"] == 25 and res.fit["npar"] == 20
+    with pytest.raises(ModelError, match="modification indices of a model with general constraints"):
+        res.modindices()

@@ -268,6 +268,9 @@ class SemResult:
         if self.estimates_only:
             raise ModelError("modification indices need a full fit; this result was fitted with "
                              "estimates_only=True")
+        if self.spec.constraints:
+            raise ModelError("modification indices of a model with general constraints ("
+                             + "; ".join(c.text for c in self.spec.constraints) + ") are not implemented")
         from .modindices import modification_indices
         out = modification_indices(self)
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
