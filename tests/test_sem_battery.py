@@ -188,6 +188,7 @@ def test_doubtful_first_fit_is_refitted_and_reported():
     assert res.start_retry["changed"] and not res.start_retry["first_converged"]
     assert abs(res.fit["chisq"] - m["fit"]["chisq"]) < TOL * m["fit"]["chisq"]
     assert any("a refit from other starting values" in n and "842.0368" in n for n in res.notes)
+    assert any("a refit from other starting values" in w for w in res.warnings)  # reaches the reports
     assert res.to_dict()["start_retry"]["kept"] == res.start_retry["kept"]
 
 

@@ -802,6 +802,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
     theta = opt.theta
     converged = bool(opt.converged)
+    if retry_note is not None and retry_note.changed:  # the reports show warnings: say it there
+        warnings.append(retry_note.message())
     if not converged:
         warnings.append(f"the optimiser did not converge after {opt.iterations} iterations "
                         f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
