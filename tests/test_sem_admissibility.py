@@ -106,11 +106,19 @@ def test_listwise_deletion_warning(hs):
 
 
 @pytest.mark.parametrize("estimator", ["ML", "MLR"])
-def test_fiml_with_fixed_x_covariates_not_yet(hs, estimator):
-    with pytest.raises(ModelError) as ei:
-        fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", hs, missing="fiml", estimator=estimator)
-    assert str(ei.value).startswith("FIML with fixed exogenous covariates is not implemented yet "
-                                    "(ageyr); use fixed_x=False")
+def test_fiml_with_fixed_x_covariates(hs, estimator):
+    # agreement with lavaan: tests/test_sem_battery.py (hs_fiml_fixed_x, hs_fiml_ml_x); here what
+    # the result says about the cases with a missing covariate and the statistics not computed
+    d = hs.copy()
+    d.loc[[0, 3, 7], "ageyr"] = np.nan
+    d.loc[[1, 2], "x1"] = np.nan
+    res = fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", d, missing="fiml", estimator=estimator)
+    assert res.n == len(hs) - 3 and res.converged
+    assert any(w.startswith("3 case(s) with missing values on the exogenous covariate(s) ageyr were "
+                            "removed") for w in res.warnings)
+    assert np.isnan(res.fit["cfi_robust"]) and any("not computed yet (NaN)" in n for n in res.notes)
+    kept = fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", d, missing="ml.x", estimator=estimator)
+    assert kept.n == len(hs)
 
 
 @pytest.mark.parametrize("estimator", ["ML", "MLR"])

@@ -7,10 +7,12 @@ inequality constraints, FIML, MLR, growth(), WLSMV on ordered items).  Every fre
 parameter (estimate, SE, std.all) and the fit measures are compared as
 ``|ours - lavaan| / max(1, |lavaan|)``.
 
-Tolerance: ``TOL`` = 1e-4, about 100x the largest error achieved over the battery (printed by
-``python tests/test_sem_battery.py``; see the per-model figures in the fixture's README).  lavaan
-stops its own optimiser at a relative change of about 1e-6 (nlminb's default ``rel.tol`` 1e-10 on
-the discrepancy), so agreement beyond ~1e-6 is not meaningful.
+Tolerance: ``TOL`` = 1e-4.  Achieved over the 77 models (``python tests/test_sem_battery.py``
+prints the largest error per model): median 1.9e-6, 90th percentile 9.2e-6, so TOL is about 100x
+the typical error and 10x the 90th percentile.  The few models above 1e-5 (largest 8.5e-5,
+pd_sem_labels; 6.8e-5, hs_groups_equal_intercepts_metric) are lavaan stopping early: its gradient
+at its own estimates is 7e-6 and 8e-6 there, and fit_sem's chi-square is lower (by 4e-8 and
+5e-7), so those differences are lavaan's optimisation error, not ours.
 """
 
 from __future__ import annotations
@@ -50,6 +52,16 @@ KNOWN_GAPS: dict[str, tuple[set, str]] = {
     "hs_fiml_random_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
                          "FIML-corrected robust CFI/TLI/RMSEA with free covariate moments differ by ~1e-3 "
                          "(validate/sem/robust_fiml.py)"),
+    "hs_fiml_fixed_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
+                        "FIML with fixed covariates: robust CFI/TLI/RMSEA not computed yet (NaN, with a note)"),
+    "hs_fiml_fixed_x_mlr": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust", "fit chisq_scaled",
+                             "fit chisq_scaling_factor", "fit cfi_scaled", "fit tli_scaled", "fit rmsea_scaled"},
+                            "FIML with fixed covariates: scaled test and robust CFI/TLI/RMSEA not computed yet "
+                            "(NaN, with a note)"),
+    "hs_fiml_ml_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust", "fit unrestricted_logl"},
+                     "missing='ml.x': robust CFI/TLI/RMSEA not computed yet (NaN, with a note); lavaan's "
+                     "unrestricted logl differs from 2 logl + chisq there (its own inconsistency), ours is "
+                     "logl + chisq / 2"),
     "hs_ordinal_wlsmv": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
                          "WLSMV does not report lavaan's robust CFI/TLI/RMSEA yet (validate/sem/wlsmv.py)"),
 }
@@ -64,6 +76,9 @@ def _battery():
 
 @cache
 def _data(name):
+    if name == "demo_growth_g":  # battery.R: two groups of Demo.growth by the sign of x1
+        d = pd.read_csv(DATA["demo_growth"])
+        return d.assign(g=np.where(d["x1"] > 0, "high", "low"))
     return pd.read_csv(DATA[name])
 
 
@@ -82,6 +97,8 @@ def _kwargs(m):
             kw[p] = [v] if isinstance(v, str) else list(v)
     if o.get("missing") == "ml":
         kw["missing"] = "fiml"
+    elif o.get("missing") == "ml.x":
+        kw["missing"] = "ml.x"
     for r, p in (("fixed.x", "fixed_x"), ("std.lv", "std_lv"), ("orthogonal", "orthogonal"),
                  ("meanstructure", "meanstructure")):
         if r in o:
@@ -90,6 +107,10 @@ def _kwargs(m):
 
 
 def _fit(m):
+    if m.get("sample_cov"):  # lavaan's sample.cov / sample.nobs input
+        mc = m["sample_cov"]
+        cov = pd.DataFrame(mc["cov"], index=mc["names"], columns=mc["names"])
+        return fit_sem(m["model"], None, sample_cov=cov, sample_nobs=int(mc["nobs"]), **_kwargs(m))
     return fit_sem(m["model"], _data(m["data"]), **_kwargs(m))
 
 
@@ -167,6 +188,7 @@ def test_doubtful_first_fit_is_refitted_and_reported():
     assert res.start_retry["changed"] and not res.start_retry["first_converged"]
     assert abs(res.fit["chisq"] - m["fit"]["chisq"]) < TOL * m["fit"]["chisq"]
     assert any("a refit from other starting values" in n and "842.0368" in n for n in res.notes)
+    assert any("a refit from other starting values" in w for w in res.warnings)  # reaches the reports
     assert res.to_dict()["start_retry"]["kept"] == res.start_retry["kept"]
 
 

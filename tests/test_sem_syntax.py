@@ -62,7 +62,7 @@ def test_group_equal_shares_parameters():
     ("visual =~ x1 + x2 +\n", 1, "x1 + x2 +"),
     ("visual =~ x1 + x2\ntextual =~ x4 + x5@", 2, "x5@"),
     ("f =~ x1 + x2\nf ~~ ", 2, "~~"),
-    ("f =~ x1 + x2\ng <~ x3", 2, "<~"),
+    ("f =~ x1 + x2\nx1 ~*~ x1", 2, "~*~"),
     ("f =~ x1 + x2\nf =~ x1", 2, "f =~ x1"),
     ("f =~ a*x1 + x2\nd := a * zz", 2, "zz"),
     ("just words", 1, "just words"),
@@ -139,6 +139,14 @@ def test_equal_modifier_and_interaction_term():
         parse_model("f =~ x1 + x7:x8")
 
 
+def test_formative_composite_defaults():
+    spec = parse_model("f <~ 1*x1 + x2 + x3\ntextual =~ x4 + x5 + x6\ntextual ~ f")
+    pt = spec.partable
+    assert spec.lv_names == ["f", "textual"] and spec.ov_x == ["x1", "x2", "x3"]
+    assert _row(pt, "f", "~~", "f")["free"] == 0 and _row(pt, "f", "~~", "f")["ustart"] == 0
+    assert _row(pt, "f", "<~", "x1")["free"] == 0 and _row(pt, "f", "<~", "x2")["free"] > 0
+
+
 def test_general_constraints_are_parsed():
     spec = parse_model("visual =~ x1 + a*x2 + b*x3\na + b == 2\nb1 := a*b\na < 0.5\nb > exp(a - 1)")
     assert [c.op for c in spec.constraints] == ["==", "<", ">"]
@@ -148,10 +156,11 @@ def test_general_constraints_are_parsed():
 
 
 @pytest.mark.parametrize("model, message", [
-    ("f <~ x1 + x2 + x3\ny ~ f", "formative composites \\('<~'\\) are not supported"),
+    ("f =~ x1 + x2\ng <~ f + x3", "a formative composite \\('<~'\\) is formed from observed variables"),
     ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
     ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
     ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),
+    ("level: 1\nf =~ x1 + x2 + x3\nlevel: 2\nf =~ x1 + x2 + x3", "multilevel or block syntax"),
 ])
 def test_unsupported_syntax_is_refused_by_name(model, message):
     with pytest.raises(ModelSyntaxError, match=message):
@@ -171,7 +180,7 @@ def test_unknown_and_unsupported_options_are_refused():
         ({"test": "satorra.bentler"}, "lavaan's option 'test' is not supported"),
         ({"parameterization": "theta"}, "the theta parameterisation is not implemented"),
         ({"wibble": 1}, "unknown option 'wibble'; the options are estimator, group"),
-        ({"estimator": "MLM"}, "estimator 'MLM' is not supported .* the nearest is 'MLR'"),
+        ({"estimator": "MLMV"}, "estimator 'MLMV' is not supported .* the nearest is 'MLM'"),
     ]
     for kwargs, message in cases:
         with pytest.raises(VccError, match=message):
@@ -189,3 +198,39 @@ def test_general_constraints_with_fiml_are_refused():
     with pytest.raises(ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with "
                                          "missing='fiml'"):
         fit_sem("f =~ x1 + a*x2 + b*x3\na + b == 2", df, missing="fiml")
+
+
+def test_summary_statistics_input_is_checked():
+    import pandas as pd
+
+    from instruments.errors import VccError
+    from validate.sem import fit_sem
+    cov = pd.DataFrame([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]], index=list("abc"), columns=list("abc"))
+    model = "f =~ a + b + c"
+    res = fit_sem(model, None, sample_cov=cov, sample_nobs=100)
+    assert res.converged and res.n == 100 and res.fit["df"] == 0
+    cases = [
+        (dict(sample_cov=cov), "needs both sample_cov and sample_nobs"),
+        (dict(sample_cov=cov, sample_nobs=100, estimator="MLR"), "only estimator='ML' without missing data"),
+        (dict(sample_cov=cov.to_numpy(), sample_nobs=100), "must be a DataFrame whose index and columns"),
+        (dict(sample_cov=cov, sample_nobs=100, meanstructure=True), "a mean structure needs sample_mean"),
+        (dict(**{"sample.cov": cov}), "option 'sample.cov' is written 'sample_cov'"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(VccError, match=message):
+            fit_sem(model, None, **kwargs)
+    with pytest.raises(VccError, match="variable 'd' is neither a latent variable"):
+        fit_sem("f =~ a + b + d", None, sample_cov=cov, sample_nobs=100)
+
+
+def test_modindices_refused_with_general_constraints():
+    from pathlib import Path
+
+    import pandas as pd
+
+    from validate.sem import ModelError, fit_sem
+    hs = pd.read_csv(Path(__file__).parent / "fixtures" / "data" / "holzinger_swineford_1939.csv")
+    res = fit_sem(HS.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "\na + b == 2", hs)
+    assert res.converged and res.fit["df"] == 25 and res.fit["npar"] == 20
+    with pytest.raises(ModelError, match="modification indices of a model with general constraints"):
+        res.modindices()

@@ -269,6 +269,9 @@ class SemResult:
         if self.estimates_only:
             raise ModelError("modification indices need a full fit; this result was fitted with "
                              "estimates_only=True")
+        if self.spec.constraints:
+            raise ModelError("modification indices of a model with general constraints ("
+                             + "; ".join(c.text for c in self.spec.constraints) + ") are not implemented")
         if self.estimator == "WLSMV":
             from .wlsmv import wlsmv_modindices as modification_indices
         else:
@@ -356,7 +359,7 @@ def standardize(cm: CompiledModel, pt, theta, est):
                 sf, sx = np.sqrt(var_tot[f]), np.sqrt(var_tot[x])
                 std_lv[i] = e * sf / (sx if rhs[i] in lvset else 1.0)
                 std_all[i] = e * sf / sx
-            elif ops[i] == "~":
+            elif ops[i] in ("~", "<~"):
                 y, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
                 sy, sx = np.sqrt(var_tot[y]), np.sqrt(var_tot[x])
                 std_lv[i] = e * (sx if rhs[i] in lvset else 1.0) / (sy if lhs[i] in lvset else 1.0)
@@ -481,7 +484,8 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
             max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
             start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
             orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
-            collapse_empty: bool = False, **unknown) -> SemResult:
+            collapse_empty: bool = False, sample_cov=None, sample_mean=None, sample_nobs=None,
+            **unknown) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -489,11 +493,13 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     model : str
         lavaan model syntax (see :mod:`validate.sem.syntax`).
     data : pandas.DataFrame
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "MLM", "WLSMV"}
         ``"MLR"``: Huber-White SEs and Yuan-Bentler scaled test (lavaan's MLR); with
         ``missing="fiml"`` the sandwich and the test use the missing-data likelihood (observed
         information, casewise scores, the saturated model's EM estimates) and the robust
         CFI/TLI/RMSEA are lavaan's FIML-corrected ones (see :mod:`validate.sem.robust_fiml`).
+        ``"MLM"`` (complete data): Satorra-Bentler robust SEs and scaled test, the scaled and
+        robust CFI/TLI/RMSEA (see :mod:`validate.sem.mlm`).
         ``"WLSMV"``: ordered (Likert) items, DWLS on polychoric correlations with robust SEs,
         the scaled-shifted test and robust CFI/TLI/RMSEA (lavaan's WLSMV; groups with
         ``group_equal`` including ``"thresholds"``, continuous items beside ordered ones,
@@ -503,9 +509,14 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         Column defining groups (in order of first appearance, as lavaan).
     group_equal : sequence of str
         e.g. ``("loadings", "intercepts")``.
-    missing : {"listwise", "fiml", "pairwise"}
+    missing : {"listwise", "fiml", "ml.x", "pairwise"}
         ``"fiml"`` (lavaan's ``missing = "ml"``): full-information ML; ``fit`` then also has
-        the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``.
+        the FIML-corrected ``cfi_robust``, ``tli_robust`` and ``rmsea_robust``. With fixed
+        observed covariates (``fixed_x=True``) the cases with a missing covariate are removed
+        (with a warning) and the likelihood is conditional on the covariates, as lavaan's
+        ``missing = "ml"``; ``"ml.x"`` keeps those cases, with the covariates' moments fixed at
+        their saturated (EM) estimates, as lavaan's ``missing = "ml.x"``. With fixed covariates
+        the scaled test and the robust CFI/TLI/RMSEA are not computed yet (NaN, with a note).
         ``"pairwise"``: WLSMV only (pairwise polychoric correlations, lavaan's
         ``missing = "pairwise"``).
     kind : {"sem", "cfa", "growth"}
@@ -514,6 +525,13 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         lavaan's options of the same name (``auto.cov.y``, ``fixed.x``, ``std.lv``,
         ``group.partial``, ...). With ``fixed_x=False`` the variances, covariances (and means) of
         exogenous observed covariates are free parameters, as in lavaan.
+    sample_cov, sample_mean, sample_nobs : optional
+        Fit to summary statistics instead of raw data, as lavaan's ``sample.cov``,
+        ``sample.mean`` and ``sample.nobs`` (``data`` must then be None): a covariance matrix as a
+        DataFrame whose index and columns name the variables (a list of them for groups, with
+        ``sample_nobs`` a list of sizes), unbiased (divisor N - 1; rescaled to N as lavaan does),
+        and optionally the means (Series or list of Series; needed with a mean structure).
+        Estimator ML only, without missing data.
     se : {"standard"}
         Standard errors from the (expected, or observed for FIML) information matrix, robust for
         MLR. Other choices are refused with the supported way (bootstrap intervals of effects are
@@ -556,6 +574,9 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
         raise ModelError("std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
                          "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
                          "'f1 ~~ 0*f2')")
+    if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
+        extra["moments"] = _moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
+                                         missing=missing, group=group, ordered=ordered)
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
@@ -564,10 +585,67 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                         **{k: v for k, v in extra.items() if v})
 
 
+def _moment_input(data, sample_cov, sample_mean, sample_nobs, *, estimator, missing, group, ordered):
+    """Check lavaan-style summary-statistics input; returns (covs, means or None, nobs) per group."""
+    from instruments.errors import InputError
+    if data is not None:
+        raise InputError("fit_sem: give either data or sample_cov/sample_nobs, not both")
+    if sample_cov is None or sample_nobs is None:
+        raise InputError("fit_sem: summary-statistics input needs both sample_cov and sample_nobs")
+    if str(estimator).upper() != "ML" or missing not in ("listwise", None) or group is not None or ordered:
+        raise InputError("fit_sem: with sample_cov only estimator='ML' without missing data is possible "
+                         "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)")
+    covs = list(sample_cov) if isinstance(sample_cov, (list, tuple)) else [sample_cov]
+    nobs = list(sample_nobs) if isinstance(sample_nobs, (list, tuple)) else [sample_nobs]
+    means = None
+    if sample_mean is not None:
+        means = list(sample_mean) if isinstance(sample_mean, (list, tuple)) else [sample_mean]
+    if len(nobs) != len(covs) or (means is not None and len(means) != len(covs)):
+        raise InputError(f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
+                         + ("" if means is None else f" and {len(means)} mean vectors"))
+    for k, C in enumerate(covs):
+        if not isinstance(C, pd.DataFrame) or list(C.index) != list(C.columns):
+            raise InputError(f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the "
+                             "same variable names")
+        if means is not None and not isinstance(means[k], pd.Series):
+            raise InputError(f"fit_sem: sample_mean[{k}] must be a Series indexed by variable name")
+        if not (isinstance(nobs[k], (int, np.integer)) and nobs[k] > 1):
+            raise InputError(f"fit_sem: sample_nobs[{k}] must be a whole number above 1, not {nobs[k]!r}")
+    return covs, means, [int(n) for n in nobs]
+
+
+def _moment_stats(spec, moments):
+    """SampleStats from lavaan-style summary statistics (covariances rescaled by (N - 1) / N)."""
+    covs, means, nobs = moments
+    ov = spec.ov_names
+    S_list, m_list = [], []
+    for k, (C, n) in enumerate(zip(covs, nobs)):
+        absent = [v for v in ov if v not in C.columns]
+        if absent:
+            v = absent[0]
+            raise UnknownVariableError(f"variable {v!r} is neither a latent variable (left of =~) nor a "
+                                       f"variable of sample_cov", spec.var_lines.get(v), v)
+        S = C.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
+        if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12) or np.linalg.eigvalsh(S)[0] <= 0:
+            raise ModelError(f"sample_cov[{k}] is not a symmetric positive definite matrix")
+        if means is not None:
+            miss = [v for v in ov if v not in means[k].index]
+            if miss:
+                raise ModelError(f"sample_mean[{k}] has no value for {miss}")
+            m = means[k].loc[ov].to_numpy(dtype=float)
+        elif spec.meanstructure:
+            raise ModelError("a mean structure needs sample_mean as well as sample_cov")
+        else:
+            m = np.zeros(len(ov))
+        S_list.append(S)
+        m_list.append(m)
+    return SampleStats(S_list, m_list, nobs)
+
+
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
 _FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
                     "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
-                    "orthogonal", "se", "collapse_empty")
+                    "orthogonal", "se", "collapse_empty", "sample_cov", "sample_mean", "sample_nobs")
 _REFUSED_OPTIONS = {
     "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
             "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
@@ -623,19 +701,24 @@ ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, t
                        "measures were not computed")
 
 
+_MLM_HINT = "; 'MLM' is available for complete data"
+
+
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
-             orthogonal=False, group_partial=(), collapse_empty=False):
+             orthogonal=False, group_partial=(), collapse_empty=False, moments=None):
     estimator = str(estimator).upper()
-    if estimator not in ("ML", "MLR", "WLSMV"):
+    if estimator not in ("ML", "MLR", "MLM", "WLSMV"):
         hint = ""
         if estimator.startswith("MLM"):
-            hint = ("; the nearest is 'MLR' (robust standard errors and the Yuan-Bentler scaled test, "
-                    "asymptotically equivalent to the Satorra-Bentler test of 'MLM' with complete data "
-                    "but not equal to it)")
+            hint = ("; the nearest is 'MLM' (Satorra-Bentler robust standard errors and scaled test; "
+                    "the scaled-and-shifted test of 'MLMV' is not implemented)")
         elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
             hint = "; for ordered (Likert) items use 'WLSMV'"
-        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint}")
+        raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint or _MLM_HINT}")
+    if estimator == "MLM" and missing not in ("listwise", None):
+        raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use "
+                         "estimator='MLR'")
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
@@ -647,11 +730,14 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
-    if missing not in ("listwise", "fiml", "ml"):
-        raise ModelError(f"missing={missing!r} is not supported (use 'listwise' or 'fiml')")
-    if missing == "ml":
+    if missing not in ("listwise", "fiml", "ml", "ml.x"):
+        raise ModelError(f"missing={missing!r} is not supported (use 'listwise', 'fiml' or 'ml.x')")
+    # lavaan's ml.x: the covariates' moments fixed at their saturated (EM) estimates, and the cases
+    # with a missing covariate kept (missing='ml' drops them)
+    ml_x = missing == "ml.x" and bool(fixed_x)
+    if missing in ("ml", "ml.x"):
         missing = "fiml"
-    ngroups = 1
+    ngroups = 1 if moments is None else len(moments[0])
     if group is not None:
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
             raise ModelError(f"group column {group!r} is not in the data")
@@ -666,8 +752,12 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
                          + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
                          "write equality between two labels by giving them the same label")
-    Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
-    size_warnings = check_data(spec, Ys, labels, spec.nfree)
+    if moments is None:
+        Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
+        size_warnings = check_data(spec, Ys, labels, spec.nfree)
+    else:
+        Ys, n_dropped, size_warnings = None, 0, []
+        labels = [None] if ngroups == 1 else list(range(1, ngroups + 1))
     pats = None
     h1_logl = None
     pt = spec.partable
@@ -677,9 +767,13 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     covered = start is not None and _start_covers(core, start.params)
     if missing == "fiml":
         from .fiml import Patterns, em_h1
-        if spec.ov_x:
-            raise ModelError("FIML with fixed exogenous covariates is not implemented yet "
-                             f"({', '.join(spec.ov_x)}); use fixed_x=False")
+        if spec.ov_x and not ml_x:
+            Ys, n_x_dropped = _drop_missing_x(spec, Ys, labels)
+            if n_x_dropped:
+                size_warnings.append(
+                    f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
+                    f"{', '.join(spec.ov_x)} were removed (fixed_x=True conditions on the covariates, "
+                    "as lavaan's missing='ml'); missing='ml.x' keeps them")
         pats = [Patterns(Y) for Y in Ys]
         if estimates_only and covered:
             stats = _available_case_stats(pats)
@@ -687,6 +781,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
             h1 = [em_h1(pt) for pt in pats]
             stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
             h1_logl = float(sum(h[2] for h in h1))
+    elif moments is not None:
+        stats = _moment_stats(spec, moments)
     else:
         stats = _sample_stats(spec, Ys, labels)
     cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
@@ -720,6 +816,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
     theta = opt.theta
     converged = bool(opt.converged)
+    if retry_note is not None and retry_note.changed:  # the reports show warnings: say it there
+        warnings.append(retry_note.message())
     if not converged:
         warnings.append(f"the optimiser did not converge after {opt.iterations} iterations "
                         f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
@@ -752,6 +850,10 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 from .robust_fiml import fiml_casewise_scores, fiml_sandwich
                 B0 = fiml_casewise_scores(cm, theta, pats)
                 vcov, _ = fiml_sandwich(A_obs, B0)
+        elif estimator == "MLM":
+            if cons is not None:
+                raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
+            vcov = _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x)
         elif cons is not None:
             vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
                                                 names, warnings)
@@ -859,6 +961,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
 
     if retry_note is not None:
         notes.append(retry_note.message())
+    if pats is not None and spec.ov_x and not estimates_only:
+        _fiml_fixed_x_gaps(fit, notes)
     return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
                      warnings=warnings, params=table, fit=fit, r2=r2, n=N,
                      nobs_per_group=list(stats.nobs), group_labels=labels,
@@ -871,6 +975,15 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                          first_admissible=retry_note.first_admissible,
                          first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
                          kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec_ov_x=()):
+    """Satorra-Bentler robust covariance matrix of the estimates (lavaan's MLM, se='robust.sem')."""
+    from .mlm import satorra_bentler
+    info = expected_information(cm, theta, stats)
+    if info is None or info_inverse(info * stats.ntotal, names, warnings) is None:
+        return None
+    return satorra_bentler(cm, theta, stats, Ys, x_idx=[cm.ov_names.index(v) for v in spec_ov_x])[0]
 
 
 def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
@@ -933,6 +1046,43 @@ def _null_info(info, J):
     from scipy import linalg
     P = linalg.null_space(J) if len(J) else np.eye(len(info))
     return P.T @ info @ P
+
+
+_FIML_FIXED_X_GAPS = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
+                      "baseline_pvalue_scaled", "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled",
+                      "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled",
+                      "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
+                      "rmsea_ci_upper_robust", "rmsea_pvalue_robust")
+
+
+def _fiml_fixed_x_gaps(fit, notes):
+    """FIML with fixed covariates: the scaled test and the FIML-corrected robust fit measures are
+    not computed as lavaan computes them yet, so they are NaN with a note (never a wrong number)."""
+    gone = [k for k in _FIML_FIXED_X_GAPS if k in fit]
+    for k in gone:
+        fit[k] = float("nan")
+    if gone:
+        notes.append("with missing='fiml' and fixed covariates, the scaled test and the robust CFI/TLI/RMSEA "
+                     "are not computed yet (NaN); the estimates, standard errors and the ML test are")
+
+
+def _drop_missing_x(spec, Ys, labels):
+    """FIML with fixed covariates: drop the cases with a missing covariate (lavaan's missing='ml').
+
+    Returns the data per group and the number of cases dropped; refuses when a group is left
+    without cases.
+    """
+    xi = [spec.ov_names.index(v) for v in spec.ov_x]
+    out, dropped = [], 0
+    for Y, lab in zip(Ys, labels):
+        keep = ~np.isnan(Y[:, xi]).any(axis=1)
+        dropped += int((~keep).sum())
+        if not keep.any():
+            where = "" if lab is None else f" in group {lab!r}"
+            raise ModelError(f"every case{where} has a missing value on the covariate(s) "
+                             f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False")
+        out.append(Y[keep])
+    return out, dropped
 
 
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):
@@ -1031,11 +1181,22 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         chisq = 2 * (h1_logl - logl_fiml)
         # independence model: each variable's available-case mean and variance
         logl_b = 0.0
+        # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
+        # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
+        xi = [cm.ov_names.index(v) for v in spec.ov_x]
+        if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
+            xi = []
         for pat in pats:
             for j in range(p):
+                if j in xi:
+                    continue
                 col = pat.Y[:, j]
                 col = col[~np.isnan(col)]
                 logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
+            if xi:
+                X = pat.Y[:, xi]
+                Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+                logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
         bchisq = 2 * (h1_logl - logl_b)
     logl = 0.0
     logl_h1 = 0.0
@@ -1098,8 +1259,10 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["ecvi"] = fm.ecvi(chisq, q, N)
     if pats is not None:
         logl, logl_h1 = logl_fiml, h1_logl
-    if spec.ov_x and pats is None:
-        # fixed.x: lavaan reports the likelihood conditional on the covariates
+    if spec.ov_x:
+        # fixed.x: lavaan reports the likelihood conditional on the covariates, less their
+        # complete-data log-likelihood at their fixed moments (with FIML: the EM estimates, and
+        # every case counted, also under missing='ml.x' where covariates can be missing)
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         for g in range(G):
             lx = -stats.nobs[g] / 2 * (len(xi) * np.log(2 * np.pi)
@@ -1120,6 +1283,16 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
+        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
+        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
+    if estimator == "MLM" and df > 0 and pats is None:
+        from .mlm import satorra_bentler
+        xi = [cm.ov_names.index(v) for v in spec.ov_x]
+        c = satorra_bentler(cm, theta, stats, Ys, x_idx=xi)[1] / df
+        bcm, btheta = _baseline_model(spec, cm, stats)
+        cb = satorra_bentler(bcm, btheta, stats, Ys, x_idx=xi)[1] / bdf
         out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
         out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
                    tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),

@@ -159,7 +159,7 @@ class CompiledModel:
                 op = ops[i]
                 if op == "=~":
                     r, c, kind = pos[rhs[i]], pos[lhs[i]], 1
-                elif op == "~":
+                elif op in ("~", "<~"):  # '<~': a composite regressed on its observed components
                     r, c, kind = pos[lhs[i]], pos[rhs[i]], 1
                 elif op == "~~":
                     r, c = pos[lhs[i]], pos[rhs[i]]

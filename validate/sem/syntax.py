@@ -1,11 +1,16 @@
 """Read a subset of lavaan model syntax and build a lavaan-like parameter table.
 
-Supported operators: ``=~`` (measured by), ``~`` (regressed on), ``~~``
+Supported operators: ``=~`` (measured by), ``<~`` (formative composite), ``~``
+(regressed on; observed interaction terms ``x1:x2`` as predictors), ``~~``
 (covariance), ``~ 1`` (intercept / mean), ``|`` (thresholds of an ordered
 item, ``x1 | t1 + t2``; only with ``ordered=``), ``:=`` (defined parameter)
-and ``==`` (equality between two labels).  Modifiers: ``label*var``, ``1*var``
-(fixed), ``NA*var`` (free), ``start(0.5)*var`` and per-group vectors
-``c(a, b)*var`` / ``c(1, NA)*var``.  Comments start with ``#`` or ``!``;
+and ``==``, ``<``, ``>`` (constraints: between two labels by sharing the
+parameter, otherwise as expressions of labels, :mod:`validate.sem.constraints`).
+Modifiers: ``label*var``, ``1*var`` (fixed), ``NA*var`` (free),
+``start(0.5)*var``, ``label("a")*var``, ``equal("f=~x2")*var`` and per-group
+vectors ``c(a, b)*var`` / ``c(1, NA)*var``.  ESEM ``efa()`` blocks, multilevel
+``level:`` blocks, ``~*~``, ``rv()``, ``prior()`` and ``lower()``/``upper()``
+are refused by name.  Comments start with ``#`` or ``!``;
 statements are separated by new lines or ``;``; a line without an operator
 continues the previous statement.
 
@@ -14,10 +19,12 @@ Notes
 The defaults reproduce lavaan 0.6's ``sem()``/``cfa()`` (checked against the
 parameter tables lavaan 0.6.14 prints for the fixtures in
 ``tests/fixtures/lavaan``): auto.fix.first, auto.var, auto.cov.lv.x,
-auto.cov.y, fixed.x (variances/covariances/means of exogenous observed
-covariates fixed at their sample values), meanstructure for multiple groups,
-and ``group.equal`` with latent means freed in groups after the first when
-intercepts are constrained.
+auto.cov.y, auto.fix.single, fixed.x (variances/covariances/means of exogenous
+observed covariates fixed at their sample values; free with ``fixed_x=False``),
+meanstructure for multiple groups, ``group.equal``/``group.partial`` with
+latent means freed in groups after the first when intercepts are constrained,
+``std.lv``, ``orthogonal`` and ``growth()`` (checked on the battery in
+tests/fixtures/lavaan/battery.json).
 
 With ``ordered=`` (WLSMV) the defaults are lavaan's for ordered indicators in
 the delta parameterisation: free thresholds ``x | t1``, ``t2``, ...; scale
@@ -182,6 +189,11 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         raise ModelSyntaxError("the model text is empty")
     chunks: list[list] = []  # [text, line]
     for lineno, raw in enumerate(model.splitlines(), start=1):
+        if re.match(r"^\s*(level|group|block)\s*:", _strip_comment(raw)):
+            raise ModelSyntaxError(
+                "multilevel or block syntax ('level: 1', 'group: a') is not supported; for groups "
+                "use the group= option with group_equal/group_partial, or c(...) modifier vectors",
+                lineno, _strip_comment(raw).strip())
         if _EFA.search(_strip_comment(raw)):
             raise ModelSyntaxError(
                 "exploratory SEM blocks (efa(\"...\")* modifiers) are not supported; run an "
@@ -214,11 +226,7 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
         if op == "~*~":
             raise ModelSyntaxError("operator '~*~' (scale factors) is not supported; scale factors of "
                                    "ordered items are fixed at 1 (delta parameterisation)", lineno, op)
-        if op == "<~":
-            raise ModelSyntaxError(
-                "formative composites ('<~') are not supported; write the composite as a latent "
-                "variable with zero residual variance instead (f =~ 0; f ~ 1*x1 + x2 + x3; "
-                "f ~~ 0*f), or use the PLS-SEM path of the toolkit", lineno, op)
+
         if not lhs_txt:
             raise ModelSyntaxError("missing left-hand side", lineno, op)
         if not rhs_txt:
@@ -428,11 +436,18 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         if s.rhs and s.op != "|":
             var_lines.setdefault(s.rhs, s.line)
 
-    lv_names = _uniq(s.lhs for s in stmts if s.op == "=~")
+    # latent variables: measured ('=~') and formative composites ('<~', lavaan's lv.formative,
+    # whose residual variance is fixed at 0 and whose predictors are exogenous covariates)
+    lv_names = _uniq(s.lhs for s in stmts if s.op in ("=~", "<~"))
     lv_set = set(lv_names)
+    lv_formative = set(_uniq(s.lhs for s in stmts if s.op == "<~"))
+    for s_ in stmts:
+        if s_.op == "<~" and s_.rhs in lv_set:
+            raise ModelSyntaxError("a formative composite ('<~') is formed from observed variables here; "
+                                   f"{s_.rhs!r} is latent", s_.line, f"{s_.lhs} <~ {s_.rhs}")
     v_ind = _uniq(s.rhs for s in stmts if s.op == "=~")
     eqs_y = _uniq(s.lhs for s in stmts if s.op == "~")
-    eqs_x = _uniq(s.rhs for s in stmts if s.op == "~")
+    eqs_x = _uniq(s.rhs for s in stmts if s.op in ("~", "<~"))
     ov_ind = [v for v in v_ind if v not in lv_set]
     ov_y_dep = [v for v in eqs_y if v not in lv_set and v not in ov_ind]
     ov_x = [v for v in eqs_x if v not in lv_set and v not in ov_ind and v not in ov_y_dep]
@@ -525,6 +540,8 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         fixed_var = np.nan if v in ordered else (0.0 if v in single_ind else None)
         if std_lv and v in lv_set:
             fixed_var = 1.0
+        if v in lv_formative:
+            fixed_var = 0.0
         add_default(v, "~~", v, fixed_value=fixed_var)
     lv_cov_fixed = 0.0 if orthogonal else None
     if len(lv_x) > 1:
@@ -561,8 +578,8 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             return "loadings"
         if op == "|":
             return "thresholds"
-        if op == "~":
-            return "regressions"
+        if op in ("~", "<~"):
+            return "regressions" if op == "~" else "composite.loadings"
         if op == "~1":
             return "means" if lhs in lv_set else "intercepts"
         if op == "~~":
