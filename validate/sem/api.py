@@ -603,12 +603,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     A_obs = B0 = None
     if converged and q and not estimates_only:
         if pats is not None:
-            from .fiml import fiml_observed_information
-            # identification: the analytic expected information (the numerical observed one
-            # hides an exact singularity under differencing noise)
-            E_exp = sum(cm.delta(theta, g).T @ pat.expected_information(cm.implied(theta, g)[0], cm.rr, cm.cc)
-                        @ cm.delta(theta, g) for g, pat in enumerate(pats))
-            A_obs = fiml_observed_information(cm, theta, pats)  # total observed information
+            from .fiml import fiml_information
+            # identification: the analytic expected information; the SEs: the observed one
+            A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
             vcov = None
             if info_inverse(E_exp, names, warnings) is not None:
                 vcov = info_inverse(A_obs, names, warnings)
