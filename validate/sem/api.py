@@ -813,16 +813,13 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         srmr_nm_g.append(s2)
     w = stats.weights
     gfi_g = []
-    rr, cc = cm.rr, cm.cc
-    f = np.where(rr == cc, 1 / np.sqrt(2), np.sqrt(2))
     for g in range(G):
         Sg = stats.cov[g]
         Sigma, mu = cm.implied(theta, g)
         Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
-        Wc = 0.5 * np.outer(f, f) * (Si[np.ix_(rr, rr)] * Si[np.ix_(cc, cc)] + Si[np.ix_(rr, cc)] * Si[np.ix_(cc, rr)])
-        e = (Sg - Sigma)[rr, cc]
-        s_ = Sg[rr, cc]
-        t1, t2 = e @ Wc @ e, s_ @ Wc @ s_
+        # e' W e with lavaan's vech weight W is tr((Si E)^2) / 2 for the symmetric matrix E
+        SiE, SiS = Si @ (Sg - Sigma), Si @ Sg
+        t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
         if cm.meanstructure:
             em = stats.mean[g] - mu
             t1 += em @ Si @ em

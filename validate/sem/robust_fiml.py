@@ -82,6 +82,24 @@ def _complete_h1_information(Sigma, rr, cc):
     return out
 
 
+def _complete_info_times(Vi, D, rr, cc):
+    """``I D``, ``I`` = :func:`_complete_h1_information` at ``Vi = Sigma^-1``, without forming ``I``.
+
+    Column ``k`` of ``D`` holds ``(vech dSigma_k, dmu_k)``; ``I`` maps it to
+    ``(s * vech(Vi dSigma_k Vi), Vi dmu_k)`` with ``s`` = 1/2 on the diagonal cells.
+    """
+    p = len(Vi)
+    ps = len(rr)
+    X = np.zeros((D.shape[1], p, p))
+    X[:, rr, cc] = D[:ps].T
+    X[:, cc, rr] = D[:ps].T
+    Y = Vi @ X @ Vi
+    out = np.empty_like(D, dtype=float)
+    out[:ps] = Y[:, rr, cc].T * np.where(rr == cc, 0.5, 1.0)[:, None]
+    out[ps:] = Vi @ D[ps:]
+    return out
+
+
 class _H1:
     """Saturated-model pieces of one group at the EM estimates (per-case scale).
 
@@ -93,10 +111,25 @@ class _H1:
     def __init__(self, pat, Sigma, mu, rr, cc, vech_w):
         self.n = pat.n
         self.A1 = pat.h1_information(Sigma, mu, rr, cc) / pat.n
-        M = pat.moment_scores(Sigma, mu, rr, cc, vech_w)
         self.A1i = _pd_inverse(self.A1)
-        self.R = M @ self.A1i
-        self.trace = float(np.vdot(M, self.R)) / pat.n       # tr(B1 A1^-1)
+        self._args = (pat, Sigma, mu, rr, cc, vech_w)
+        self._R = None
+
+    @property
+    def R(self):
+        """``M A1^-1`` with ``M`` the casewise scores of the saturated model (computed on first use)."""
+        if self._R is None:
+            pat, Sigma, mu, rr, cc, vech_w = self._args
+            M = pat.moment_scores(Sigma, mu, rr, cc, vech_w)
+            self._R = M @ self.A1i
+            self._trace = float(np.vdot(M, self._R)) / pat.n       # tr(B1 A1^-1)
+        return self._R
+
+    @property
+    def trace(self):
+        """``tr(B1 A1^-1)``."""
+        _ = self.R
+        return self._trace
 
 
 def _pd_inverse(A):
@@ -199,15 +232,17 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
     diag_cells = np.flatnonzero(rr == cc)
     var_of_cell = rr[diag_cells]
     Wc = [fg[g] * _complete_h1_information(h1_cov[g], rr, cc) for g in range(G)]
+    Vis = [chol_inv(h1_cov[g])[0] for g in range(G)]
     tr_wc_wmi = sum(float(np.vdot(Wc[g], h1[g].A1i)) / fg[g] for g in range(G))
     tr_wc_gam = 0.0
     if version == "V3":
-        tr_wc_gam = sum(float(np.vdot(h1[g].R @ Wc[g], h1[g].R)) / (h1[g].n * fg[g]) for g in range(G))
+        tr_wc_gam = sum(float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n
+                        for g in range(G))
 
     def kfac(Ds):
         """``Ds``: per group, the Jacobian (K x npar) of the moments."""
         WmD = [fg[g] * (h1[g].A1 @ Ds[g]) for g in range(G)]
-        WcD = [Wc[g] @ Ds[g] for g in range(G)]
+        WcD = [fg[g] * _complete_info_times(Vis[g], Ds[g], rr, cc) for g in range(G)]
         DWmD = sum(Ds[g].T @ WmD[g] for g in range(G))
         DWcD = sum(Ds[g].T @ WcD[g] for g in range(G))
         Ei = _checked_inverse(DWmD)
