@@ -175,3 +175,19 @@ def test_fiml_fit_from_a_poor_start_reaches_the_same_optimum(hs_missing):
     assert conv
     assert np.max(np.abs(theta - res.theta)) < 1e-6
     assert np.max(np.abs(fiml_grad(cm, theta, pats, hessian=False)[1])) < 1e-8
+
+
+def test_fiml_refit_gives_fit_sems_estimates(hs_missing):
+    """The bootstrap's fast path: the same estimates as fit_sem(start=..., estimates_only=True)."""
+    from validate.sem.fiml import fiml_refit
+
+    full = fit_sem(HS_MODEL + "\ntextual ~ visual", hs_missing, missing="fiml")
+    rng = np.random.default_rng(5)
+    boot = hs_missing.iloc[rng.integers(0, len(hs_missing), len(hs_missing))].reset_index(drop=True)
+    ref = fit_sem(HS_MODEL + "\ntextual ~ visual", boot, missing="fiml", start=full, estimates_only=True)
+    Y = boot[list(full.spec.ov_names)].to_numpy(float)
+    r = fiml_refit(full.spec, [Y], full.theta)
+    assert r.converged and r.admissible and r.warnings == []
+    assert np.max(np.abs(r.theta - ref.theta)) < 1e-7  # both converged to a gradient of 1e-9
+    with pytest.raises(ValueError, match="columns"):
+        fiml_refit(full.spec, [Y[:, :4]], full.theta)
