@@ -370,7 +370,7 @@ class Patterns:
         return info
 
     # ---------------------------------------------------------------- model Hessian
-    def cell_hessian(self, st, s: _Solved | None = None, expected=False):
+    def cell_hessian(self, st, s: _Solved | None = None, expected=False, observed=True):
         """Exact Hessian of ``-2 l`` (total over cases) with respect to the free cells of a group.
 
         ``st`` is the model's :class:`validate.sem.model._State` at the point. Per pattern, with
@@ -390,7 +390,8 @@ class Patterns:
         moments are linear in ``W`` and ``r`` and use their sums over the cases.
 
         With ``expected=True`` also returns the expected information of the cells (total over
-        cases): ``sum_p n_p [tr(V dS_k V dS_l) / 2 + dmu_k' V dmu_l]``.
+        cases): ``sum_p n_p [tr(V dS_k V dS_l) / 2 + dmu_k' V dmu_l]``; with ``observed=False``
+        only that (``(None, expected)``).
         """
         b = st.b
         if s is None:
@@ -416,18 +417,19 @@ class Patterns:
         t = Q0uv * Dluv.T
         Hq -= t
         Hq -= t.T
-        # data part: sum over cases of the Q-gathers times (z_i z_i')-gathers
-        St = ZU.T @ ZU
-        Suv = St.take(uv)
-        Hs = Q0uv.T * Suv
-        Hs += Q0vv * St.take(uu)
-        Hs += Q0uu * St.take(vv)
-        Hs += Q0uv * Suv.T
-        # cross terms with the means
-        sz = ZU.sum(axis=0)
-        ZVd0 = Z @ Vd
-        X = sz[zu][:, None] * ZVd0[zv] + sz[zv][:, None] * ZVd0[zu]
         c = len(zu)
+        if observed:
+            # data part: sum over cases of the Q-gathers times (z_i z_i')-gathers
+            St = ZU.T @ ZU
+            Suv = St.take(uv)
+            Hs = Q0uv.T * Suv
+            Hs += Q0vv * St.take(uu)
+            Hs += Q0uu * St.take(vv)
+            Hs += Q0uv * Suv.T
+            # cross terms with the means
+            sz = ZU.sum(axis=0)
+            ZVd0 = Z @ Vd
+            X = sz[zu][:, None] * ZVd0[zv] + sz[zv][:, None] * ZVd0[zu]
         for gr, Mi in zip(self.groups, s.minv):
             F = np.linalg.cholesky(Mi)                          # (P, k, k), F F' = M^-1
             m = gr.miss
@@ -437,6 +439,8 @@ class Patterns:
             xs = xab + xab.transpose(0, 2, 1, 3)
             xw = (xab * gr.npat[:, None, None, None]).reshape(-1, c)
             Hq += xw.T @ xs.reshape(-1, c)
+            if not observed:
+                continue
             zc = ZU[gr.rows]                                    # (n_k, nz)
             y = Lu[gr.cpat] * zc[:, zv, None] + Lv[gr.cpat] * zc[:, zu, None]   # (n_k, c, k)
             y = y.transpose(0, 2, 1).reshape(-1, c)
@@ -448,6 +452,8 @@ class Patterns:
             X -= np.einsum("pca,pad->cd", w, Ld)
         DV = dmu @ Vi
         Hmm = n * (DV @ dmu.T) - DV @ s.D @ DV.T                # sum_p n_p dmu V_p dmu'
+        if not observed:
+            return None, Hq * b.z_s2 + Hmm
         Hc = (Hs - Hq) * (2.0 * b.z_s2)
         X *= b.z_su[:, None]
         X += X.T
@@ -683,23 +689,25 @@ def fiml_fit(cm: CompiledModel, pats, theta0, max_iter=500, tol=1e-9):
     return theta, F, False, max_iter
 
 
-def fiml_information(cm: CompiledModel, theta, pats):
+def fiml_information(cm: CompiledModel, theta, pats, observed=True):
     """``(observed, expected)``: total information matrices (over cases) of the free parameters.
 
     ``observed`` is minus the Hessian of the log-likelihood (lavaan's default information with
     ``missing = "ml"``), ``expected`` the expected information of the missing-data likelihood
     (each pattern's complete-data information of its observed variables). Both are the sums
     over groups of ``agg Hc agg'`` with the cell matrices of :meth:`Patterns.cell_hessian`.
+    With ``observed=False`` only the expected one is computed (``observed`` is None).
     """
     q = cm.nfree
-    H = np.zeros((q, q))
+    H = np.zeros((q, q)) if observed else None
     E = np.zeros((q, q))
     for g, pat in enumerate(pats):
         st = cm.state(theta, g)
-        Hc, Ec = pat.cell_hessian(st, expected=True)
-        H += 0.5 * _aggregate(cm.blocks[g], Hc, q)
+        Hc, Ec = pat.cell_hessian(st, expected=True, observed=observed)
+        if observed:
+            H += 0.5 * _aggregate(cm.blocks[g], Hc, q)
         E += _aggregate(cm.blocks[g], Ec, q)
-    return 0.5 * (H + H.T), 0.5 * (E + E.T)
+    return (0.5 * (H + H.T) if observed else None), 0.5 * (E + E.T)
 
 
 def fiml_observed_information(cm: CompiledModel, theta, pats):
@@ -730,7 +738,7 @@ def _numerical_observed_information(cm: CompiledModel, theta, pats):
 
 def fiml_expected_information(cm: CompiledModel, theta, pats):
     """Total expected information of the free parameters (see :func:`fiml_information`)."""
-    return fiml_information(cm, theta, pats)[1]
+    return fiml_information(cm, theta, pats, observed=False)[1]
 
 
 def fiml_refit(model, Y_list, start, *, max_iter: int = 200, tol: float = 1e-9,
