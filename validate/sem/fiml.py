@@ -11,10 +11,12 @@ matrices plus one small ``k x k`` solve per missing-data pattern (patterns with 
 batched) instead of one Cholesky factorisation per pattern.
 
 The unrestricted (h1) model is fitted by EM; the independence baseline has a closed form (each
-variable's available-case mean and variance). Standard errors use the observed information,
-lavaan's default with ``missing = "ml"``, computed analytically (:func:`fiml_observed_information`:
-per pattern a low-rank update of the complete-data terms, plus the second derivatives of the
-implied moments). :class:`Patterns` also gives the casewise scores, the saturated model's
+variable's available-case mean and variance). The model is fitted by Newton-type steps
+(:func:`fiml_fit`: the complete-data expected Hessian far from the optimum, the exact one near
+it, each kept while it works); :func:`fiml_refit` refits the estimates alone from a start (the
+bootstrap). Standard errors use the observed information, lavaan's default with
+``missing = "ml"``, computed analytically (:func:`fiml_information`: per pattern a low-rank
+update of the complete-data terms, plus the second derivatives of the implied moments). :class:`Patterns` also gives the casewise scores, the saturated model's
 observed information and the expected information that robust FIML
 (:mod:`validate.sem.robust_fiml`) and modification indices need.
 
