@@ -129,6 +129,9 @@ class _Group:
     npat: np.ndarray      # (P,) cases per pattern
     rows: np.ndarray      # (n_k,) the cases (positions in Patterns.Y)
     cpat: np.ndarray      # (n_k,) each case's pattern (position in pid)
+    cmiss: np.ndarray     # (n_k, k) each case's missing variables
+    flat_mm: np.ndarray   # (P, k, k) flat positions of (m, m) in a p x p matrix
+    flat_case: np.ndarray  # (n_k, k) flat positions of the cases' missing cells in an n x p matrix
 
 
 @dataclass
@@ -184,9 +187,12 @@ class Patterns:
             pid = np.flatnonzero(ks == k)
             rows = np.concatenate([self.patterns[i].rows for i in pid])
             cpat = np.repeat(np.arange(len(pid)), [self.patterns[i].n for i in pid])
-            self.groups.append(_Group(int(k), pid, np.stack([self.patterns[i].miss for i in pid]),
-                                      np.array([self.patterns[i].n for i in pid], dtype=float),
-                                      rows, cpat))
+            miss = np.stack([self.patterns[i].miss for i in pid])
+            cmiss = miss[cpat]
+            self.groups.append(_Group(int(k), pid, miss, np.array([self.patterns[i].n for i in pid], dtype=float),
+                                      rows, cpat, cmiss, miss[:, :, None] * p + miss[:, None, :],
+                                      rows[:, None] * p + cmiss))
+        self._miss_flat = np.flatnonzero(~mask)
 
     # ------------------------------------------------------------------ core
     def solve(self, Sigma, mu):
@@ -198,29 +204,37 @@ class Patterns:
         U = E @ Vi
         Ehat = E.copy()
         p = self.p
-        D = np.zeros((p, p))
+        Dflat = np.zeros(p * p)
         ldm = 0.0
         minv = []
+        Uf, Ef = U.reshape(-1), Ehat.reshape(-1)
         for gr in self.groups:
-            m = gr.miss
-            M = Vi[m[:, :, None], m[:, None, :]]
-            try:
-                L = np.linalg.cholesky(M)
-            except np.linalg.LinAlgError:
-                return None
-            ldm += 2.0 * float(gr.npat @ np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
-            Mi = np.linalg.inv(M)
+            M = Vi.take(gr.flat_mm)                              # (P, k, k) = Vi[m, m]
+            if gr.k == 1:                                        # the common case: a scalar
+                if not np.all(M > 0):
+                    return None
+                Mi = 1.0 / M
+                ldm += float(gr.npat @ np.log(M[:, 0, 0]))
+                z = Mi[gr.cpat, 0, 0] * Uf.take(gr.flat_case[:, 0])
+                Ef[gr.flat_case[:, 0]] = -z
+                U[gr.rows] -= z[:, None] * Vi.take(gr.cmiss[:, 0], axis=0)
+            else:
+                try:
+                    L = np.linalg.cholesky(M)
+                except np.linalg.LinAlgError:
+                    return None
+                ldm += 2.0 * float(gr.npat @ np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
+                Mi = np.linalg.inv(M)
+                z = np.einsum("nab,nb->na", Mi[gr.cpat], Uf.take(gr.flat_case))
+                Ef[gr.flat_case] = -z
+                U[gr.rows] -= np.einsum("na,nap->np", z, Vi[gr.cmiss])
             minv.append(Mi)
-            r, mi = gr.rows, m[gr.cpat]
-            f = np.take_along_axis(U[r], mi, axis=1)
-            z = np.einsum("nab,nb->na", Mi[gr.cpat], f)
-            Ehat[r[:, None], mi] = -z
-            U[r] -= np.einsum("na,nap->np", z, Vi[mi])
-            np.add.at(D, (m[:, :, None], m[:, None, :]), Mi * gr.npat[:, None, None])
-        U[~self.mask] = 0.0
+            Dflat += np.bincount(gr.flat_mm.ravel(), weights=(Mi * gr.npat[:, None, None]).ravel(),
+                                 minlength=p * p)
+        Uf[self._miss_flat] = 0.0
         quad = float(np.vdot(E, U))
         ll = -0.5 * (self._nobs * _L2PI + self.n * logdet + ldm + quad)
-        return _Solved(Vi, logdet, ll, E, Ehat, U, D, minv)
+        return _Solved(Vi, logdet, ll, E, Ehat, U, Dflat.reshape(p, p), minv)
 
     def _derivatives(self, s: _Solved):
         """``(GS, gm)``: dl/dSigma (symmetric matrix form) and dl/dmu at a solved point."""
