@@ -191,3 +191,14 @@ def test_fiml_refit_gives_fit_sems_estimates(hs_missing):
     assert np.max(np.abs(r.theta - ref.theta)) < 1e-7  # both converged to a gradient of 1e-9
     with pytest.raises(ValueError, match="columns"):
         fiml_refit(full.spec, [Y[:, :4]], full.theta)
+
+
+def test_cell_space_expected_information_matches_the_moment_space_one(hs_missing):
+    """fiml_expected_information (cells, low-rank per pattern) = Delta' I(vech Sigma, mu) Delta."""
+    from validate.sem.fiml import fiml_expected_information
+
+    res, cm, pats = _compiled(HS_MODEL + "\ntextual ~ visual", hs_missing)
+    E = fiml_expected_information(cm, res.theta, pats)
+    D = cm.delta(res.theta, 0)
+    ref = D.T @ pats[0].expected_information(cm.implied(res.theta, 0)[0], cm.rr, cm.cc) @ D
+    assert np.max(np.abs(E - ref)) <= 1e-10 * np.max(np.abs(ref))  # observed: ~1e-15
