@@ -672,6 +672,9 @@ def fiml_fit(cm: CompiledModel, pats, theta0, max_iter=500, tol=1e-9):
     decreases at machine precision with the gradient below ``sqrt(tol)``.
     """
     theta = np.array(theta0, dtype=float)
+    if cm.nfree == 0:
+        F = fiml_grad(cm, theta, pats, hessian=False)[0]
+        return theta, F, bool(np.isfinite(F)), 0
     theta, F, g, conv, it0 = _chord(cm, pats, theta, tol, min(50, max_iter))
     if conv:
         return theta, F, True, it0

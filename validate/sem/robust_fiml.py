@@ -241,6 +241,8 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
 
     def kfac(Ds):
         """``Ds``: per group, the Jacobian (K x npar) of the moments."""
+        if Ds[0].shape[1] == 0:  # nothing estimated: U = Wm
+            return tr_wc_gam if version == "V3" else tr_wc_wmi
         WmD = [fg[g] * (h1[g].A1 @ Ds[g]) for g in range(G)]
         WcD = [fg[g] * _complete_info_times(Vis[g], Ds[g], rr, cc) for g in range(G)]
         DWmD = sum(Ds[g].T @ WmD[g] for g in range(G))
