@@ -837,12 +837,9 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     A_obs = B0 = None
     if converged and q and not estimates_only:
         if pats is not None:
-            from .fiml import fiml_observed_information
-            # identification: the analytic expected information (the numerical observed one
-            # hides an exact singularity under differencing noise)
-            E_exp = sum(cm.delta(theta, g).T @ pat.expected_information(cm.implied(theta, g)[0], cm.rr, cm.cc)
-                        @ cm.delta(theta, g) for g, pat in enumerate(pats))
-            A_obs = fiml_observed_information(cm, theta, pats)  # total observed information
+            from .fiml import fiml_information
+            # identification: the analytic expected information; the SEs: the observed one
+            A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
             vcov = None
             if info_inverse(E_exp, names, warnings) is not None:
                 vcov = info_inverse(A_obs, names, warnings)
@@ -1222,6 +1219,18 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     for g in range(G):
         Sigma, mu = cm.implied(theta, g)
         S_g, m_g = stats.cov[g], stats.mean[g]
+        if pats is None and not x_idx:
+            # complete data, no fixed covariates: e' W e with lavaan's vech weight W is tr((Si E)^2) / 2
+            # for the symmetric residual matrix E, so W itself is never formed
+            Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
+            SiE, SiS = Si @ (S_g - Sigma), Si @ S_g
+            t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
+            if cm.meanstructure:
+                em = m_g - mu
+                t1 += em @ Si @ em
+                t2 += m_g @ Si @ m_g
+            gfi_g.append(1 - t1 / t2)
+            continue
         if pats is not None:
             W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
             with_means = True

@@ -110,8 +110,20 @@ def _cov_hessian(st, Vi, W, ZW, Z, exact):
         Hc -= Quv * Ruv.T
     Hc *= b.z_s2
     Hc *= 2.0
+    if exact:
+        add_sigma_curvature(st, QW, Hc)
+    return Hc
+
+
+def add_sigma_curvature(st, QW, Hc):
+    """Add ``tr(W d2Sigma / dcell_k dcell_l)`` to the cell Hessian ``Hc`` (in place).
+
+    ``QW = Z W Z'`` with ``Z`` = :meth:`_State.basis` and ``W`` the symmetric matrix with
+    ``dF = tr(W dSigma)``; only A x A and A x S cells have second derivatives of Sigma.
+    """
+    b = st.b
     nA, nS = b.nA, b.nS
-    if exact and nA:
+    if nA:
         nv = st.cm.nv
         T = st.T
         K = QW[:nv, :nv]                  # G' W G

@@ -69,16 +69,11 @@ def _candidates(spec, pt):
 
 def fiml_information_score(cm: CompiledModel, theta, data):
     """FIML: per-case expected information of the missing-data likelihood and score ``dlogl/dtheta / N``."""
-    from .fiml import Patterns, fiml_grad
+    from .fiml import Patterns, fiml_expected_information, fiml_grad
     pats = [Patterns(Y) for Y in data]
     N = sum(p.n for p in pats)
     _, grad, _ = fiml_grad(cm, theta, pats, hessian=False)
-    info = np.zeros((cm.nfree, cm.nfree))
-    for g, pat in enumerate(pats):
-        Sigma, _ = cm.implied(theta, g)
-        D = cm.delta(theta, g)
-        info += D.T @ pat.expected_information(Sigma, cm.rr, cm.cc) @ D / N
-    return info, -0.5 * grad
+    return fiml_expected_information(cm, theta, pats) / N, -0.5 * grad
 
 
 def modification_indices(res) -> pd.DataFrame:

@@ -43,6 +43,7 @@ estimation with missing data. Psychological Methods, 28(2), 263-283.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import lapack
 
 from .estimate import chol_inv
 from .model import CompiledModel
@@ -81,16 +82,65 @@ def _complete_h1_information(Sigma, rr, cc):
     return out
 
 
+def _complete_info_times(Vi, D, rr, cc):
+    """``I D``, ``I`` = :func:`_complete_h1_information` at ``Vi = Sigma^-1``, without forming ``I``.
+
+    Column ``k`` of ``D`` holds ``(vech dSigma_k, dmu_k)``; ``I`` maps it to
+    ``(s * vech(Vi dSigma_k Vi), Vi dmu_k)`` with ``s`` = 1/2 on the diagonal cells.
+    """
+    p = len(Vi)
+    ps = len(rr)
+    X = np.zeros((D.shape[1], p, p))
+    X[:, rr, cc] = D[:ps].T
+    X[:, cc, rr] = D[:ps].T
+    Y = Vi @ X @ Vi
+    out = np.empty_like(D, dtype=float)
+    out[:ps] = Y[:, rr, cc].T * np.where(rr == cc, 0.5, 1.0)[:, None]
+    out[ps:] = Vi @ D[ps:]
+    return out
+
+
 class _H1:
-    """Saturated-model pieces of one group at the EM estimates (per-case scale)."""
+    """Saturated-model pieces of one group at the EM estimates (per-case scale).
+
+    ``A1`` is the observed information and ``A1i`` its inverse; the casewise-score cross-product
+    ``B1 = M'M / n`` is kept as ``R = M A1^-1`` (``A1^-1 B1 A1^-1 = R'R / n``), so no product of
+    two ``K x K`` matrices is formed (``K`` = number of moments).
+    """
 
     def __init__(self, pat, Sigma, mu, rr, cc, vech_w):
         self.n = pat.n
         self.A1 = pat.h1_information(Sigma, mu, rr, cc) / pat.n
-        M = pat.moment_scores(Sigma, mu, rr, cc, vech_w)
-        self.B1 = M.T @ M / pat.n
-        self.A1i = np.linalg.inv(self.A1)
-        self.trace = float(np.sum(self.B1 * self.A1i.T))
+        self.A1i = _pd_inverse(self.A1)
+        self._args = (pat, Sigma, mu, rr, cc, vech_w)
+        self._R = None
+
+    @property
+    def R(self):
+        """``M A1^-1`` with ``M`` the casewise scores of the saturated model (computed on first use)."""
+        if self._R is None:
+            pat, Sigma, mu, rr, cc, vech_w = self._args
+            M = pat.moment_scores(Sigma, mu, rr, cc, vech_w)
+            self._R = M @ self.A1i
+            self._trace = float(np.vdot(M, self._R)) / pat.n       # tr(B1 A1^-1)
+        return self._R
+
+    @property
+    def trace(self):
+        """``tr(B1 A1^-1)``."""
+        _ = self.R
+        return self._trace
+
+
+def _pd_inverse(A):
+    """Inverse of a symmetric positive-definite matrix by Cholesky (LU when that fails)."""
+    c, info = lapack.dpotrf(A, lower=1, clean=1)
+    if info == 0:
+        Ai, info = lapack.dpotri(c, lower=1)
+        if info == 0:
+            Ai = np.tril(Ai)
+            return Ai + np.tril(Ai, -1).T
+    return np.linalg.inv(A)
 
 
 def h1_pieces(cm: CompiledModel, pats, h1_cov, h1_mean):
@@ -160,52 +210,65 @@ def _checked_inverse(M):
 
 
 def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf, version):
-    """lavaan's ``lav_fit_fiml_corrected``: (XX3, c3, XX3_null, c3_null)."""
+    """lavaan's ``lav_fit_fiml_corrected``: (XX3, c3, XX3_null, c3_null).
+
+    The matrices of the module docstring are block-diagonal over groups and are never
+    multiplied as ``K x K`` matrices: with ``E = (D' Wm D)^-1 D' Wm`` and ``P = I - D E``,
+    ``Wm^-1 U Wm^-1 = Wm^-1 - D (D' Wm D)^-1 D'`` and ``U Wm^-1 Wc Wm^-1 U = P' Wc P``, so
+
+    * V6: ``k = tr(Wc Wm^-1) - tr((D' Wm D)^-1 D' Wc D)``;
+    * V3: ``k = tr(Wc Gamma) - 2 tr(Wc D E Gamma) + tr(D' Wc D E Gamma E')`` with
+      ``Gamma = R' R / (n f)`` from :class:`_H1`.
+    """
     G = len(pats)
     N = sum(p.n for p in pats)
     fg = np.array([p.n / N for p in pats])
     rr, cc = cm.rr, cm.cc
     ps = len(rr)
     p = cm.p
-    k = ps + p
     XX3 = sum(_ml_chisq(*cm.implied(theta, g), h1_cov[g], h1_mean[g], pats[g].n) for g in range(G))
     ind = _independence(pats)
     XX3n = sum(_ml_chisq(np.diag(v), m, h1_cov[g], h1_mean[g], pats[g].n) for g, (m, v) in enumerate(ind))
-    # block-diagonal pieces over groups
-    K = G * k
-    Wm = np.zeros((K, K))
-    Wmi = np.zeros((K, K))
-    Wc = np.zeros((K, K))
-    Gam = np.zeros((K, K))
-    D = []
     diag_cells = np.flatnonzero(rr == cc)
     var_of_cell = rr[diag_cells]
-    for g in range(G):
-        sl = slice(g * k, (g + 1) * k)
-        Wm[sl, sl] = fg[g] * h1[g].A1
-        Wmi[sl, sl] = h1[g].A1i / fg[g]
-        Wc[sl, sl] = fg[g] * _complete_h1_information(h1_cov[g], rr, cc)
-        if version == "V3":
-            Gam[sl, sl] = h1[g].A1i @ h1[g].B1 @ h1[g].A1i / fg[g]
-        D.append(cm.delta(theta, g))
-    D = np.zeros((K, cm.nfree)) if not D else np.vstack(D)
-    DB = np.zeros((K, 2 * p * G))
-    for g in range(G):
-        db = np.zeros((k, 2 * p))
-        db[diag_cells, var_of_cell] = 1.0
-        db[ps + np.arange(p), p + np.arange(p)] = 1.0
-        DB[g * k:(g + 1) * k, g * 2 * p:(g + 1) * 2 * p] = db
+    Wc = [fg[g] * _complete_h1_information(h1_cov[g], rr, cc) for g in range(G)]
+    Vis = [chol_inv(h1_cov[g])[0] for g in range(G)]
+    tr_wc_wmi = sum(float(np.vdot(Wc[g], h1[g].A1i)) / fg[g] for g in range(G))
+    tr_wc_gam = 0.0
+    if version == "V3":
+        tr_wc_gam = sum(float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n
+                        for g in range(G))
 
-    def kfac(Dm):
-        WD = Wm @ Dm
-        Ei = _checked_inverse(Dm.T @ WD)
-        U = Wm - WD @ Ei @ WD.T
-        if version == "V3":
-            X = U @ Wmi @ Wc @ Wmi @ U @ Gam
-        else:
-            X = Wc @ Wmi @ U @ Wmi
-        return float(np.trace(X))
+    def kfac(Ds):
+        """``Ds``: per group, the Jacobian (K x npar) of the moments."""
+        if Ds[0].shape[1] == 0:  # nothing estimated: U = Wm
+            return tr_wc_gam if version == "V3" else tr_wc_wmi
+        WmD = [fg[g] * (h1[g].A1 @ Ds[g]) for g in range(G)]
+        WcD = [fg[g] * _complete_info_times(Vis[g], Ds[g], rr, cc) for g in range(G)]
+        DWmD = sum(Ds[g].T @ WmD[g] for g in range(G))
+        DWcD = sum(Ds[g].T @ WcD[g] for g in range(G))
+        Ei = _checked_inverse(DWmD)
+        if version != "V3":
+            return tr_wc_wmi - float(np.vdot(Ei, DWcD))
+        out = tr_wc_gam
+        EGE = np.zeros_like(DWcD)
+        for g in range(G):
+            E = Ei @ WmD[g].T                                   # (npar, K)
+            ER = E @ h1[g].R.T                                  # (npar, n)
+            s = 1.0 / (h1[g].n * fg[g])
+            EG = (ER @ h1[g].R) * s                             # E Gamma
+            out -= 2.0 * float(np.vdot(WcD[g], EG.T))
+            EGE += (ER @ ER.T) * s
+        return out + float(np.vdot(DWcD, EGE))
 
-    c3 = kfac(D) / df if df > 0 else np.nan
-    c3n = kfac(DB) / bdf if bdf > 0 else np.nan
+    k = ps + p
+    db = np.zeros((k, 2 * p))
+    db[diag_cells, var_of_cell] = 1.0
+    db[ps + np.arange(p), p + np.arange(p)] = 1.0
+    if G > 1:  # the baseline's parameters are per group
+        DBs = [np.hstack([np.zeros((k, 2 * p * g)), db, np.zeros((k, 2 * p * (G - g - 1)))]) for g in range(G)]
+    else:
+        DBs = [db]
+    c3 = kfac([cm.delta(theta, g) for g in range(G)]) / df if df > 0 else np.nan
+    c3n = kfac(DBs) / bdf if bdf > 0 else np.nan
     return float(XX3), c3, float(XX3n), c3n
