@@ -19,6 +19,8 @@ import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 
+from validate.blas import single_threaded_blas
+
 __all__ = [
     "ItemDataError",
     "MissingItemError",
@@ -475,10 +477,11 @@ def mardia_sums(xc: np.ndarray, s: np.ndarray, block_rows: int | None = None) ->
         block_rows = max(256, 4_000_000 // max(1, iu.size))
     T = np.zeros((iu.size, p))
     sum_sq_diag = 0.0
-    for start in range(0, n, block_rows):
-        z = solve_triangular(L, xc[start:start + block_rows].T, lower=True).T  # rows z_i = L^-1 x_i
-        w = z[:, iu] * z[:, ju]
-        T += w.T @ z
-        sum_sq_diag += float(np.sum(np.einsum("ij,ij->i", z, z) ** 2))
+    with single_threaded_blas():  # many small products: threads only cost
+        for start in range(0, n, block_rows):
+            z = solve_triangular(L, xc[start:start + block_rows].T, lower=True).T  # rows z_i = L^-1 x_i
+            w = z[:, iu] * z[:, ju]
+            T += w.T @ z
+            sum_sq_diag += float(np.sum(np.einsum("ij,ij->i", z, z) ** 2))
     sum_cubes = float(np.sum(mult[:, None] * T**2))
     return sum_cubes, sum_sq_diag
