@@ -24,9 +24,11 @@ What is measured per n: wall time; CPU time of the child and the processes it wa
 processes (``tree_cpu_seconds``, each process's user + system time as last seen by the poll
 every 0.05 s, so it can miss the last 0.05 s of a process); peak memory as the largest sum of the resident set sizes of the child
 and all its descendants (polled every 0.05 s with psutil; shared library pages are counted
-once per process, so this overstates the true peak), and the largest single process
-(``ru_maxrss``). The machine is shared, so the load average at start and end is recorded:
-wall time under load overstates what a quiet 2-core machine needs; CPU time does not.
+once per process, so this overstates the true peak), and the largest single process among
+all the children waited for so far (``ru_maxrss``; cumulative over the runs of one call). The machine is shared, so the load average at start and end is recorded:
+wall time under load overstates what a quiet 2-core machine needs; CPU time does not, and the
+whole tree's CPU time is an upper bound on the wall time of a run that gets its two cores
+(``meets_targets.cpu_seconds_of_tree``).
 
 Growth exponent between two sizes: ``log(t2 / t1) / log(n2 / n1)`` (1 = linear).
 
@@ -127,7 +129,8 @@ def run_measured(cmd: list[str], env: dict | None = None, poll: float = 0.05) ->
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall_seconds": wall, "cpu_seconds": cpu, "tree_cpu_seconds": sum(cpu_seen.values()) or None,
             "peak_tree_rss_bytes": peak_tree or None,
-            "peak_process_rss_bytes": after.ru_maxrss * 1024,  # the largest single process so far
+            # ru_maxrss of RUSAGE_CHILDREN: the largest single process among all children waited for so far
+            "max_child_rss_so_far_bytes": after.ru_maxrss * 1024,
             "returncode": proc.returncode, "stderr_tail": err[-2000:] if proc.returncode else "",
             "stdout_last_line": out.strip().splitlines()[-1] if out.strip() else ""}
 
@@ -198,7 +201,7 @@ def main(argv=None) -> None:
               "targets": {"n": 100000, "wall_seconds": TARGET_SECONDS, "peak_bytes": TARGET_BYTES,
                           "growth_10k_to_100k": TARGET_GROWTH},
               "validate": [], "ingest_screen": [], "fiml": []}
-    print(f"{'n':>8} {'wall s':>8} {'cpu s':>8} {'tree cpu s':>11} {'peak tree GB':>13} {'peak proc GB':>13}")
+    print(f"{'n':>8} {'wall s':>8} {'cpu s':>8} {'tree cpu s':>11} {'peak tree GB':>13} {'max child GB':>13}")
     for n in sizes:
         csv = data_file(folder, n)
         outdir = folder / f"out_{n}"
@@ -217,7 +220,7 @@ def main(argv=None) -> None:
         result["validate"].append(r)
         tree = r["peak_tree_rss_bytes"]
         print(f"{n:>8} {r['wall_seconds']:>8.1f} {r['cpu_seconds']:>8.1f} {r['tree_cpu_seconds'] or float('nan'):>11.1f} "
-              f"{(tree or float('nan')) / 2**30:>13.2f} {r['peak_process_rss_bytes'] / 2**30:>13.2f}")
+              f"{(tree or float('nan')) / 2**30:>13.2f} {r['max_child_rss_so_far_bytes'] / 2**30:>13.2f}")
         for path in [csv] + ([data_file(folder, n, xlsx=True)] if args.xlsx else []):
             s = ingest_and_screen(path)
             s["n"] = n
@@ -234,7 +237,8 @@ def main(argv=None) -> None:
                   f"fit, {f['tree_cpu_seconds'] or float('nan'):.1f} s CPU in all, peak "
                   f"{(f['peak_tree_rss_bytes'] or float('nan')) / 2**30:.2f} GB")
     result["growth"] = {"wall": growth(result["validate"], "wall_seconds"),
-                        "cpu": growth(result["validate"], "cpu_seconds")}
+                        "cpu": growth(result["validate"], "cpu_seconds"),
+                        "tree_cpu": growth(result["validate"], "tree_cpu_seconds")}
     for g in result["growth"]["wall"]:
         cpu = next(c for c in result["growth"]["cpu"] if c["to_n"] == g["to_n"])
         print(f"{g['from_n']:>8} -> {g['to_n']:<8} wall x{g['ratio']:.2f} (exponent {g['exponent']:.2f}), "
@@ -242,9 +246,13 @@ def main(argv=None) -> None:
     big = next((r for r in result["validate"] if r["n"] == 100000), None)
     if big is not None:
         tenk = next((g for g in result["growth"]["wall"] if (g["from_n"], g["to_n"]) == (10000, 100000)), None)
-        peak = big["peak_tree_rss_bytes"] or big["peak_process_rss_bytes"]
+        peak = big["peak_tree_rss_bytes"] or big["max_child_rss_so_far_bytes"]
+        cpu = big["tree_cpu_seconds"] or big["cpu_seconds"]
         result["meets_targets"] = {
             "wall_seconds": big["wall_seconds"] <= TARGET_SECONDS,
+            # the whole tree's CPU time bounds the wall time of a run that gets its 2 cores
+            # (a busy shared machine inflates wall time, not CPU time)
+            "cpu_seconds_of_tree": cpu <= TARGET_SECONDS,
             "peak_bytes": peak <= TARGET_BYTES,
             "growth_10k_to_100k": None if tenk is None else tenk["ratio"] <= TARGET_GROWTH,
         }
