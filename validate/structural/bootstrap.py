@@ -200,8 +200,10 @@ def bca_jackknife(stat: ResampleStatistic, data: np.ndarray, k: int, *,
     ``tests/test_influence.py`` compares them on a 28-item model: at n = 300 the accelerations
     differ by at most 1.5e-3, which moves the BCa quantile levels by at most 3.4e-4, a
     fourteenth of the Monte Carlo SD (0.0049) of a 2.5% level from 1,000 resamples; at
-    n = 1,000 by at most 1.3e-4. Up to ``exact_max_n`` the exact jackknife is kept, so
-    intervals at those sizes are unchanged.
+    n = 1,000 by at most 1.3e-4. In ``vcc validate`` on that model at n = 2,000 (1,000
+    resamples, 12 indirect effects) the BCa bounds from the two differed by at most 2.7e-6
+    relative and none moved past a bootstrap draw. Up to ``exact_max_n`` the exact jackknife
+    is kept, so intervals at those sizes are unchanged.
     """
     n = data.shape[0]
     if exact_max_n is None:
