@@ -129,6 +129,20 @@ def test_bootstrap_on_cluster_equals_local(executor, data):
     np.testing.assert_array_equal(remote.draws, local.draws)
 
 
+def test_large_data_is_scattered_once_and_gives_the_same_draws(executor):
+    # 50,000 x 4 doubles = 1.6 MB > SCATTER_BYTES: sent to the cluster once, as a future
+    from validate.executors import SCATTER_BYTES
+
+    big = np.random.default_rng(3).normal(size=(50_000, 4))
+    assert big.nbytes > SCATTER_BYTES
+    args = executor._scatter_large([(MeanStat(), big, 1), (MeanStat(), big, 2), (MeanStat(), big[:10], 3)])
+    assert type(args[0][1]) is distributed.Future and args[0][1] is args[1][1]  # one future for both tasks
+    assert isinstance(args[2][1], np.ndarray)  # small arrays travel with their task
+    local = run_bootstrap(MeanStat(), big, 24, 4, seed=2, workers=1, progress=False, chunk=6)
+    remote = run_bootstrap(MeanStat(), big, 24, 4, seed=2, executor=executor, progress=False, chunk=6)
+    np.testing.assert_array_equal(remote.draws, local.draws)
+
+
 def test_sem_bootstrap_on_cluster_equals_local(executor, data):
     stat = SemPathStat()
     local = run_bootstrap(stat, data, 30, 2, seed=5, workers=1, progress=False, chunk=10)

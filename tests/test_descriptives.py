@@ -136,3 +136,19 @@ def test_mardia_bad_input():
     dup = pd.DataFrame({"A1": [1.0, 2, 3, 4, 5, 2], "A2": [2.0, 4, 6, 8, 10, 4]})
     with pytest.raises(ItemDataError, match="singular"):
         mardia(dup)
+
+
+@pytest.mark.parametrize("n, p, block", [(50, 3, 7), (400, 9, 64), (257, 28, 100), (30, 2, 1000)])
+def test_mardia_sums_blockwise_equal_the_direct_form(n, p, block):
+    # The tensor form is an exact identity; the two sides differ only by rounding
+    # (observed ~1e-14 relative), so 1e-10 is a safe margin.
+    from validate.measurement.descriptives import mardia_sums
+
+    rng = np.random.default_rng(n + p)
+    x = rng.gamma(2.0, size=(n, p)) @ rng.normal(size=(p, p))  # skewed, correlated
+    xc = x - x.mean(axis=0)
+    s = xc.T @ xc / (n - 1)
+    d = xc @ np.linalg.solve(s, xc.T)
+    cubes, sq = mardia_sums(xc, s, block_rows=block)
+    assert cubes == pytest.approx(np.sum(d**3), rel=1e-10)
+    assert sq == pytest.approx(np.sum(np.diag(d) ** 2), rel=1e-10)

@@ -145,3 +145,38 @@ def test_efa_bad_input():
         bartlett_sphericity(bad)
     with pytest.raises(ValueError, match="n_iter must be a positive integer"):
         parallel_analysis(X, n_iter=0)
+
+
+def test_wishart_null_correlations_match_simulated_data():
+    # Bartlett's decomposition draws the same distribution as correlating n x p normal data:
+    # compare the eigenvalue means and 95% quantiles of 2,000 draws each (n = 60, p = 6).
+    from validate.measurement.efa import null_correlation
+
+    n, p, reps = 60, 6, 2000
+    rng = np.random.default_rng(7)
+    ev = {m: np.array([np.linalg.eigvalsh(null_correlation(rng, n, p, m))[::-1] for _ in range(reps)])
+          for m in ("data", "moments")}
+    c = null_correlation(rng, n, p, "moments")
+    assert np.allclose(np.diag(c), 1.0) and np.allclose(c, c.T) and np.all(np.linalg.eigvalsh(c) > 0)
+    se = np.sqrt(ev["data"].var(axis=0) / reps + ev["moments"].var(axis=0) / reps)
+    # two independent means differ by < 4 combined SEs (a false alarm in ~1 in 15,000 per value)
+    assert np.all(np.abs(ev["data"].mean(axis=0) - ev["moments"].mean(axis=0)) < 4 * se)
+    # the 95% quantile: binomial rank error sqrt(2 * .05 * .95 * reps) ~ 14 ranks; allow 4 SDs
+    for k in range(p):
+        d = np.sort(ev["data"][:, k])
+        q = np.quantile(ev["moments"][:, k], 0.95)
+        half = int(np.ceil(4 * np.sqrt(2 * 0.05 * 0.95 * reps)))
+        assert d[int(0.95 * reps) - half] <= q <= d[min(int(0.95 * reps) + half, reps - 1)]
+    with pytest.raises(ValueError, match="method must be"):
+        null_correlation(rng, n, p, "bogus")
+
+
+def test_parallel_analysis_on_moments_gives_the_same_suggestion():
+    out = parallel_analysis(X, n_iter=200, seed=1, simulate="moments")
+    assert out.attrs["simulate"] == "moments"
+    assert out.attrs["n_components"] == 3 and out.attrs["n_factors"] == 3
+    ref = REF["fa_parallel"]
+    assert np.max(np.abs(out["simulated_pc_mean"] - ref["pc_sim"])) < 0.03  # as the simulated-data test
+    assert parallel_analysis(X, n_iter=5, seed=1).attrs["simulate"] == "data"  # n = 301 <= 5,000
+    with pytest.raises(ValueError, match="simulate must be"):
+        parallel_analysis(X, n_iter=5, simulate="wishart")

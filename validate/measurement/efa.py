@@ -545,6 +545,53 @@ def _fa_values(r: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(rr)[::-1]
 
 
+PARALLEL_DATA_MAX_N = 5000
+"""Up to this many rows parallel analysis simulates whole data sets; above, Wishart moments."""
+
+
+def null_correlation(rng: np.random.Generator, n: int, p: int, method: str = "data") -> np.ndarray:
+    """Correlation matrix of ``n`` independent standard-normal rows of ``p`` variables.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n, p : int
+        Rows (at least 2) and variables.
+    method : {"data", "moments"}
+        ``"data"`` draws the ``n x p`` values and correlates them (``O(n p^2)``, as psych);
+        ``"moments"`` draws the cross-product matrix directly (``O(p^3)``, whatever ``n``).
+
+    Returns
+    -------
+    ndarray, shape (p, p)
+
+    Notes
+    -----
+    The centred cross-product matrix of ``n`` i.i.d. :math:`N(0, I_p)` rows is Wishart
+    :math:`W_p(n - 1, I)`, and Bartlett's (1933) decomposition draws it as :math:`A A^\\top`
+    with :math:`A` lower triangular, :math:`A_{ii} = \\sqrt{\\chi^2_{n-1-i}}`
+    (:math:`i = 0, \\dots, p-1`) and :math:`A_{ij} \\sim N(0, 1)` below the diagonal; scaling it
+    to unit diagonal gives a correlation matrix with exactly the distribution of the simulated
+    data's. ``tests/test_efa.py`` compares the eigenvalue distributions of the two methods.
+
+    References
+    ----------
+    Bartlett, M. S. (1933). On the theory of statistical regression. *Proceedings of the Royal
+    Society of Edinburgh, 53*, 260-283.
+    """
+    if method == "data":
+        return np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+    if method != "moments":
+        raise ValueError(f"method must be 'data' or 'moments', got {method!r}")
+    a = np.tril(rng.standard_normal((p, p)), -1)
+    a[np.diag_indices(p)] = np.sqrt(rng.chisquare(n - 1 - np.arange(p)))
+    w = a @ a.T
+    d = 1.0 / np.sqrt(np.diag(w))
+    c = w * d[:, None] * d[None, :]
+    np.fill_diagonal(c, 1.0)
+    return c
+
+
 def parallel_analysis(
     df: pd.DataFrame,
     n_iter: int = 100,
@@ -552,6 +599,7 @@ def parallel_analysis(
     quantile: float = 0.95,
     items: Sequence[str] | None = None,
     fa: bool = True,
+    simulate: str = "auto",
 ) -> pd.DataFrame:
     """Horn's (1965) parallel analysis with principal components and principal factors.
 
@@ -572,6 +620,12 @@ def parallel_analysis(
     fa : bool, default True
         Also compute the factor-analysis version (eigenvalues of the reduced correlation matrix
         of a one-factor minres solution, as psych). Costs one minres fit per simulated set.
+    simulate : {"auto", "data", "moments"}
+        How each random correlation matrix is drawn (:func:`null_correlation`): ``"data"``
+        simulates ``n x p`` normal values, as psych; ``"moments"`` draws the Wishart
+        cross-product matrix directly, with the same distribution at a cost independent of
+        ``n``; ``"auto"`` (default) uses ``"data"`` up to :data:`PARALLEL_DATA_MAX_N` rows and
+        ``"moments"`` above (recorded in ``result.attrs["simulate"]``).
 
     Returns
     -------
@@ -587,7 +641,8 @@ def parallel_analysis(
     Notes
     -----
     Random data: ``n`` x ``p`` independent standard normal values (``n`` = number of rows),
-    Pearson correlations, as ``psych::fa.parallel(sim = TRUE)``; psych additionally
+    Pearson correlations, as ``psych::fa.parallel(sim = TRUE)`` (above 5,000 rows, by default,
+    their correlation matrix is drawn from its Wishart distribution instead); psych additionally
     resamples the observed data, which we do not (psych's suggestion uses the simulated
     normal data). The suggestion is the number of leading observed eigenvalues larger than
     the ``quantile`` of the simulated ones. Observed eigenvalues were checked against
@@ -611,19 +666,23 @@ def parallel_analysis(
         raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be between 0 and 1, got {quantile!r}")
+    if simulate not in ("auto", "data", "moments"):
+        raise ValueError(f"simulate must be 'auto', 'data' or 'moments', got {simulate!r}")
     x = _checked(df, items, "parallel analysis", 3)
     n, p = x.shape
     if n < 3:
         raise TooFewItemsError(f"parallel analysis needs at least 3 rows, got {n}")
     r = _cor_pairwise(x, "parallel analysis")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if simulate == "auto":
+        simulate = "data" if n <= PARALLEL_DATA_MAX_N else "moments"
     obs_pc = np.linalg.eigvalsh(r)[::-1]
     sim_pc = np.empty((n_iter, p))
     sim_fa = np.full((n_iter, p), np.nan)
     with single_threaded_blas():
         obs_fa = _fa_values(r) if fa else np.full(p, np.nan)
         for i in range(n_iter):
-            c = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+            c = null_correlation(rng, n, p, simulate)
             sim_pc[i] = np.linalg.eigvalsh(c)[::-1]
             if fa:
                 sim_fa[i] = _fa_values(c)
@@ -662,4 +721,5 @@ def parallel_analysis(
     out.attrs["n_factors"] = nfact
     out.attrs["n_iter"] = n_iter
     out.attrs["quantile"] = quantile
+    out.attrs["simulate"] = simulate
     return out

@@ -19,7 +19,7 @@ from scipy import stats
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec
 from validate.measurement.analysis import fit_dict, guarded, json_float
-from validate.structural.bootstrap import jackknife, run_bootstrap
+from validate.structural.bootstrap import bca_jackknife, run_bootstrap
 from validate.structural.mediation import (
     Chain,
     bca_ci,
@@ -367,8 +367,10 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
         else:
             boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
                                  progress=opts.progress, desc=f"{mechanism.id} bootstrap")
-        if isinstance(stat, SemBootstrapStatistic):
-            jk = jackknife(stat, data, stat.k)
+        if isinstance(stat, SemBootstrapStatistic):  # exact jackknife to n = 1,000, influence values above
+            from validate.sem.influence import EffectInfluence
+
+            jk = bca_jackknife(stat, data, stat.k, influence=EffectInfluence(res.spec, res.theta, stat.effects))
         if boot.failed:
             warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
                             f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))

@@ -20,7 +20,8 @@ import numpy as np
 
 from validate.blas import single_threaded_blas
 
-__all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife"]
+__all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife", "bca_jackknife",
+           "EXACT_JACKKNIFE_MAX_N"]
 
 
 class ResampleStatistic(Protocol):
@@ -158,6 +159,66 @@ def jackknife(stat: ResampleStatistic, data: np.ndarray, k: int) -> np.ndarray:
         if why is None and vec is not None:
             out[i] = vec
     return out
+
+
+EXACT_JACKKNIFE_MAX_N = 1000
+"""Up to this many rows the BCa acceleration comes from the exact leave-one-out jackknife."""
+
+
+def bca_jackknife(stat: ResampleStatistic, data: np.ndarray, k: int, *,
+                  influence: Callable[[np.ndarray], np.ndarray] | None = None,
+                  exact_max_n: int | None = None) -> np.ndarray:
+    """Leave-one-out values for the BCa acceleration, exact for small n, linearised for large n.
+
+    Parameters
+    ----------
+    stat : ResampleStatistic
+    data : ndarray, shape (n, p)
+    k : int
+        Length of the statistic vector.
+    influence : callable, optional
+        ``data -> (n, k)`` empirical influence values of the statistic (e.g.
+        :class:`validate.sem.influence.EffectInfluence`).
+    exact_max_n : int, optional
+        Largest ``n`` for the exact jackknife (one call of ``stat`` per row); default
+        :data:`EXACT_JACKKNIFE_MAX_N`.
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+        Exact leave-one-out values (:func:`jackknife`) when ``n <= exact_max_n`` or no
+        ``influence`` is given (or it cannot be computed); otherwise the infinitesimal jackknife
+        values ``t - U_i / (n - 1)``, with ``t`` the statistic on all rows and ``U`` the
+        influence values. Either feeds :func:`validate.structural.mediation.bca_ci` unchanged.
+
+    Notes
+    -----
+    The exact jackknife costs one refit per respondent (45 s at n = 14,400 for a 28-item
+    model); the influence values cost one pass over the data. Efron (1987) defines the
+    acceleration from the empirical influence function, ``a = sum U^3 / (6 (sum U^2)^1.5)``;
+    the jackknife is its finite-difference approximation, and the two differ by ``O(1/n)``.
+    ``tests/test_influence.py`` compares them on a 28-item model: at n = 300 the accelerations
+    differ by at most 1.5e-3, which moves the BCa quantile levels by at most 3.4e-4, a
+    fourteenth of the Monte Carlo SD (0.0049) of a 2.5% level from 1,000 resamples; at
+    n = 1,000 by at most 1.3e-4. In ``vcc validate`` on that model at n = 2,000 (1,000
+    resamples, 12 indirect effects) the BCa bounds from the two differed by at most 2.7e-6
+    relative and none moved past a bootstrap draw. Up to ``exact_max_n`` the exact jackknife
+    is kept, so intervals at those sizes are unchanged.
+    """
+    n = data.shape[0]
+    if exact_max_n is None:
+        exact_max_n = EXACT_JACKKNIFE_MAX_N
+    if n <= exact_max_n or influence is None:
+        return jackknife(stat, data, k)
+    point, why = stat(data)
+    if why is None and point is not None:
+        try:
+            U = np.asarray(influence(data), dtype=float)
+        except (ValueError, np.linalg.LinAlgError):
+            U = None
+        if U is not None and U.shape == (n, k) and np.all(np.isfinite(U)):
+            return np.asarray(point, dtype=float)[None, :] - U / (n - 1)
+    return jackknife(stat, data, k)
 
 
 def progress_bar(total: int, desc: str, enabled: bool, unit: str = "resample"):

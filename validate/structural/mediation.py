@@ -126,7 +126,10 @@ def bca_ci(draws: np.ndarray, estimate: float, jackknife: np.ndarray, level: flo
     estimate : float
         The statistic on the full sample.
     jackknife : array
-        Leave-one-out values of the statistic (for the acceleration).
+        Leave-one-out values of the statistic (for the acceleration): exact, or their
+        linearisation ``estimate - U / (n - 1)`` from the influence values ``U``
+        (:func:`validate.structural.bootstrap.bca_jackknife`); the acceleration is the same
+        formula in either case.
 
     Notes
     -----
@@ -135,6 +138,9 @@ def bca_ci(draws: np.ndarray, estimate: float, jackknife: np.ndarray, level: flo
     interval takes the quantiles ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))`` of
     the draws for ``z = Phi^-1(alpha/2), Phi^-1(1-alpha/2)``. This is the BCa
     interval of Efron & Tibshirani (1993, ch. 14), as in R's ``boot.ci``.
+    Efron (1987, eq. 6.7) defines ``a`` from the empirical influence values ``U``,
+    ``a = sum(U^3) / (6 (sum U^2)^1.5)``; ``d`` is their jackknife estimate, or exactly
+    ``U / (n - 1)`` (minus its mean, zero) for linearised values.
 
     References
     ----------
