@@ -431,3 +431,14 @@ def test_run_page_without_data_says_so(client):
     r = client.post("/run", data={"csrf": csrf, "opt:bootstrap": "100"})
     assert r.status_code == 400 and "upload response files on the Data page first" in r.text
     assert client.get("/api/runs").json() == {"runs": []}
+
+
+def test_vcc_app_subcommand_and_its_checks(capsys):
+    from validate.cli import build_parser, main
+
+    args = build_parser().parse_args(["app", "--no-browser", "--port", "8123", "--workdir", "w"])
+    assert (args.command, args.port, args.no_browser, args.host, args.max_upload_mb) == ("app", 8123, True, None, 50.0)
+    assert main(["app", "--port", "0", "--no-browser"]) == 2
+    assert "--port 0: expected a port number between 1 and 65535" in capsys.readouterr().err
+    assert main(["app", "--jobs", "0", "--no-browser"]) == 2
+    assert "--jobs 0: expected 1 or more" in capsys.readouterr().err
