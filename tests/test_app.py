@@ -325,6 +325,7 @@ def test_every_page_has_the_language_switch(app, client):
     assert client.get("/lang/en?next=//evil.example/x", follow_redirects=False).headers["location"] == "/model"
 
 
+@pytest.mark.slow  # writes every instrument (Word, Excel) of both mechanisms
 def test_model_page_diagram_form_check_and_downloads(client):
     csrf = _csrf(client)
     page = client.get("/model").text

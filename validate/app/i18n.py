@@ -15,6 +15,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_history": ("History", "历史"),
     "nav_api": ("API", "API"),
     "switch_lang": ("中文", "English"),
+    "colon": (": ", "："),
+    "n_read": ("N read", "读取样本"),
+    "hyp_supported": ("hypotheses supported", "个假设得到支持"),
     "local_note": ("Everything stays on this computer: nothing is uploaded anywhere.",
                    "所有数据都保留在本机，不会上传到任何地方。"),
     # model page

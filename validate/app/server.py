@@ -83,6 +83,7 @@ def create_app(config: AppConfig) -> Guard:
                              undefined=jinja2.StrictUndefined)
     env.filters["num"] = _num
     env.filters["pval"] = _pval
+    env.filters["when"] = _when
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -807,6 +808,13 @@ def _num(v, digits: int = 3) -> str:
     if f != f:
         return "—"
     return f"{f:.{digits}f}"
+
+
+def _when(iso: str | None) -> str:
+    """``2026-12-01T11:50:52+00:00`` -> ``2026-12-01 11:50 UTC``."""
+    if not iso:
+        return "—"
+    return iso[:16].replace("T", " ") + (" UTC" if iso.endswith("+00:00") else "")
 
 
 def _pval(v) -> str:
