@@ -443,3 +443,17 @@ def test_vcc_app_subcommand_and_its_checks(capsys):
     assert "--port 0: expected a port number between 1 and 65535" in capsys.readouterr().err
     assert main(["app", "--jobs", "0", "--no-browser"]) == 2
     assert "--jobs 0: expected 1 or more" in capsys.readouterr().err
+
+
+def test_mapping_edits_reach_ingest_and_can_be_undone(client):
+    csrf = _csrf(client)
+    page = client.post("/data/upload", data={"csrf": csrf},
+                       files=[("data", ("example_responses.xlsx", _example_bytes()))]).text
+    rows = re.findall(r'name="hdr:(\d+)" value="([^"]*)"><input type="hidden" name="old:\d+" value="([^"]*)"', page)
+    idx, header = next((i, h) for i, h, old in rows if old == "PID1")
+    r = client.post("/data/mapping", data={"csrf": csrf, f"hdr:{idx}": header, f"old:{idx}": "PID1",
+                                           f"map:{idx}": ""})
+    assert 'id="data-error"' in r.text
+    assert "no column for item PID1 of mechanism producer" in r.text  # ingest's own message
+    r = client.post("/data/mapping/reset", data={"csrf": csrf})
+    assert 'id="data-error"' not in r.text and 'id="kept-producer"' in r.text

@@ -1,6 +1,7 @@
 """``vcc app`` end to end in a real browser: Debian's headless Chromium driven by Selenium.
 
-Upload the demo data on the Data page, start a run with a small bootstrap on the
+Type a wrong path into the model form and see the check's message, upload the demo
+data on the Data page, start a run with a small bootstrap on the
 Run page, let the page follow the progress (server-sent events) until it reloads
 with the results, and read a number off the results page. Nothing is
 downloaded: the driver is the system's ``/usr/bin/chromedriver``.
@@ -72,6 +73,13 @@ def test_upload_run_and_read_the_results_in_chromium(server, browser):
 
     url, app = server
     wait = WebDriverWait(browser, 30)
+    # the model form is checked as you type (htmx, vendored), with vcc model check's messages
+    browser.get(url + "/model")
+    paths = browser.find_element(By.NAME, "p|producer|paths")
+    paths.send_keys("\nPID -> NOPE")
+    bad = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#form-check .check.bad")))
+    assert "NOPE" in bad.text
+
     browser.get(url + "/data")
     browser.find_element(By.ID, "data-files").send_keys(str(example_data_path()))
     browser.find_element(By.ID, "data-upload").click()

@@ -79,6 +79,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "mapped_to": ("Mapped to", "对应"),
     "how": ("How", "方式"),
     "save_mapping": ("Save the mapping", "保存映射"),
+    "reset_mapping": ("Back to the automatic mapping", "恢复自动映射"),
     "screening": ("Screening summary", "数据筛查汇总"),
     "rule": ("Rule", "规则"),
     "setting": ("Setting", "设置"),

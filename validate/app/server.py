@@ -330,7 +330,12 @@ def create_app(config: AppConfig) -> Guard:
         if "yaml" in form:
             return str(form["yaml"])
         _, _, text, _ = current_spec(d)
-        raw = yaml.safe_load(text)
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return text  # the saved spec is not YAML: its check says where
+        if not isinstance(raw, dict):
+            return text
         return dump_yaml(apply_form(raw, {k: v for k, v in form.multi_items() if isinstance(v, str)}))
 
     @app.post("/model/check", include_in_schema=False)
@@ -499,6 +504,13 @@ def create_app(config: AppConfig) -> Guard:
             if new != old:
                 mapping[str(header)] = new or "ignore"
         p.write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+        return redirect("/data#mapping")
+
+    @app.post("/data/mapping/reset", include_in_schema=False)
+    async def data_mapping_reset(request: Request):
+        if await form_checked(request) is None:
+            return forbidden()
+        (draft_dir(session(request)[0]) / "mapping.yaml").unlink(missing_ok=True)
         return redirect("/data#mapping")
 
     # run
