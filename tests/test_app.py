@@ -322,6 +322,9 @@ def test_every_page_has_the_language_switch(app, client):
         assert 'id="lang-switch"' in r.text, path
     r = client.get("/lang/zh?next=/data")
     assert r.status_code == 200 and "上传回收数据" in r.text
+    for path in ("/model", "/data", "/run", "/history", "/runs/20260101-000000-abcdef"):
+        r = client.get(path)
+        assert r.status_code == 200 and '<html lang="zh-CN">' in r.text and ">English</a>" in r.text, path
     assert client.get("/lang/en?next=//evil.example/x", follow_redirects=False).headers["location"] == "/model"
 
 
