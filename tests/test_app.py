@@ -460,3 +460,37 @@ def test_mapping_edits_reach_ingest_and_can_be_undone(client):
     assert "no column for item PID1 of mechanism producer" in r.text  # ingest's own message
     r = client.post("/data/mapping/reset", data={"csrf": csrf})
     assert 'id="data-error"' not in r.text and 'id="kept-producer"' in r.text
+
+
+@pytest.mark.slow
+def test_one_run_at_a_time_and_delete_stops_a_run(app, client):
+    """Runs queue behind each other (one at a time by default); deleting a running run stops its process."""
+    ids = []
+    for _ in range(2):
+        r = client.post("/api/runs", data={"options": json.dumps({"bootstrap": 5000, "mechanism": "producer"})},
+                        files=[("data", ("example_responses.xlsx", _example_bytes()))])
+        assert r.status_code == 202, r.text
+        ids.append(r.json()["id"])
+    t0 = time.monotonic()
+    while ids[0] not in app.state.manager._procs:  # its process has started
+        assert time.monotonic() - t0 < 60
+        time.sleep(0.1)
+    assert client.get(f"/api/runs/{ids[0]}").json()["status"] == "running"
+    assert client.get(f"/api/runs/{ids[1]}").json()["status"] == "queued"
+    proc = app.state.manager._procs[ids[0]]
+    for rid in ids:
+        assert client.delete(f"/api/runs/{rid}").status_code == 204
+        assert not app.state.manager.run_dir(rid).exists()
+    assert proc.poll() is not None  # the worker process was stopped
+    assert client.get("/api/runs").json() == {"runs": []}
+
+
+def test_a_crashed_worker_is_reported_with_its_last_lines(app):
+    d = app.state.manager.run_dir("20260101-000000-000001")
+    d.mkdir(parents=True)
+    (d / "log.txt").write_text("reading responses ...\n[producer] measurement model ...\n", encoding="utf-8")
+    msg = app.state.manager._failure(d, -9)
+    assert msg == ("the run stopped unexpectedly (exit code -9); last lines: reading responses ... | "
+                   "[producer] measurement model ...")
+    (d / "error.json").write_text(json.dumps({"kind": "input", "message": f"{d / 'inputs'}/x.csv: bad"}))
+    assert app.state.manager._failure(d, 2) == "x.csv: bad"
