@@ -494,3 +494,10 @@ def test_a_crashed_worker_is_reported_with_its_last_lines(app):
                    "[producer] measurement model ...")
     (d / "error.json").write_text(json.dumps({"kind": "input", "message": f"{d / 'inputs'}/x.csv: bad"}))
     assert app.state.manager._failure(d, 2) == "x.csv: bad"
+
+
+def test_bad_screen_setting_gets_the_command_lines_message(client):
+    r = client.post("/api/runs", data={"options": json.dumps({"screen": ["attention=maybe", "bogus=1"]})},
+                    files=[("data", ("example_responses.xlsx", _example_bytes()))])
+    assert r.status_code == 400
+    assert r.json()["error"].startswith("--screen bogus=1: expected RULE=VALUE with RULE one of")

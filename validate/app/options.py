@@ -174,6 +174,8 @@ def check_options(args: argparse.Namespace) -> None:
     opts = AnalysisOptions(**{k: v for k, v in vars(args).items() if k in known})
     opts.check()
     if getattr(args, "screen", None):
-        from validate.cli import _screening_options
+        from validate import cli
 
-        _screening_options(args.screen)
+        to_options = getattr(cli, "_screening_options", None)  # else the run itself reports a bad --screen
+        if to_options is not None:
+            to_options(args.screen)
