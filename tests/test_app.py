@@ -338,12 +338,14 @@ def test_model_page_diagram_form_check_and_downloads(client):
     r = client.post("/model/check", data={"csrf": csrf, "p|producer|paths": "PID -> NOPE"})
     assert "NOPE" in r.text and "check bad" in r.text
     r = client.post("/model/save", data={"csrf": csrf, "c|producer|PID|label|en": "Inner drive",
+                                         "i|producer|PID|0|text|en": "I create short videos for fun.",
                                          "i|producer|PID|0|reverse": "on"})
     assert r.status_code == 200
     page = client.get("/model").text
     assert "Inner drive" in page
     yaml_text = client.get("/model/files/model.yaml").text
     assert "Inner drive" in yaml_text and "reverse: true" in yaml_text.split("id: PID1")[1].split("id: PID2")[0]
+    assert "reverse: true" in yaml_text.split("id: PID4")[1].split("id: PED1")[0]  # not in the form: kept
     r = client.post("/model/instruments", data={"csrf": csrf})
     assert r.status_code == 200
     for name in ("questionnaire_producer_zh.docx", "codebook_producer.xlsx", "wenjuanxing_producer_zh.txt",
@@ -501,3 +503,24 @@ def test_bad_screen_setting_gets_the_command_lines_message(client):
                     files=[("data", ("example_responses.xlsx", _example_bytes()))])
     assert r.status_code == 400
     assert r.json()["error"].startswith("--screen bogus=1: expected RULE=VALUE with RULE one of")
+
+
+def test_form_adds_and_removes_items():
+    import yaml
+
+    from validate.app.model import apply_form, check_spec_text, dump_yaml
+
+    raw = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
+    edited = apply_form(raw, {"x|producer|PID|3": "on", "n|producer|PID|id": "PID5",
+                              "n|producer|PID|text|en": "I lose track of time when I edit.",
+                              "n|producer|PID|text|zh": "剪辑时我会忘记时间。", "n|producer|PID|reverse": "on"})
+    items = edited["mechanisms"]["producer"]["constructs"]["PID"]["items"]
+    assert [it["id"] for it in items] == ["PID1", "PID2", "PID3", "PID5"]
+    assert edited["mechanisms"]["producer"]["constructs"]["PAC"]["items"][3]["reverse"] is True  # untouched
+    assert items[-1] == {"id": "PID5", "text": {"en": "I lose track of time when I edit.", "zh": "剪辑时我会忘记时间。"},
+                         "reverse": True}
+    assert raw["mechanisms"]["producer"]["constructs"]["PID"]["items"][3]["id"] == "PID4"  # the input is kept
+    assert check_spec_text(dump_yaml(edited))["ok"]
+    dup = apply_form(raw, {"n|producer|PID|id": "PID1", "n|producer|PID|text|en": "x", "n|producer|PID|text|zh": "x"})
+    res = check_spec_text(dump_yaml(dup))
+    assert not res["ok"] and "PID1" in " ".join(res["problems"] + [res["message"]])

@@ -34,6 +34,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "items": ("Items", "题项"),
     "item": ("Item", "题项"),
     "reverse": ("Reverse-keyed", "反向计分"),
+    "remove": ("Remove", "删除"),
+    "new_item": ("new id", "新题号"),
     "label_en": ("Label (English)", "名称（英文）"),
     "label_zh": ("Label (Chinese)", "名称（中文）"),
     "text_en": ("Wording (English)", "题目（英文）"),

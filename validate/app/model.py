@@ -93,8 +93,9 @@ def apply_form(raw: dict, form: dict) -> dict:
 
     Field names: ``m|MID|label|LANG``, ``c|MID|CID|label|LANG``, ``c|MID|CID|stage``,
     ``i|MID|CID|K|text|LANG``, ``i|MID|CID|K|reverse`` (present when ticked),
-    ``p|MID|paths``, ``p|MID|direct_paths`` (one path per line). Fields that name
-    nothing in the spec are ignored.
+    ``p|MID|paths``, ``p|MID|direct_paths`` (one path per line); ``x|MID|CID|K`` removes
+    an item and ``n|MID|CID|id``/``text|LANG``/``reverse`` adds one. Fields that name nothing
+    in the spec are ignored; the edited spec is then checked as a whole by ``load_spec``.
     """
     import copy
 
@@ -108,12 +109,13 @@ def apply_form(raw: dict, form: dict) -> dict:
             if not isinstance(c, dict):
                 continue
             for k, it in enumerate(c.get("items") or []):
-                if isinstance(it, dict):
+                # an unticked box is absent from a form: only items the form showed lose the flag
+                if isinstance(it, dict) and f"i|{mid}|{cid}|{k}|text|en" in form:
                     if f"i|{mid}|{cid}|{k}|reverse" in ticked:
                         it["reverse"] = True
                     else:
                         it.pop("reverse", None)
-    for key, value in form.items():
+    for key, value in list(form.items()):
         parts = key.split("|")
         value = str(value)
         try:
@@ -134,7 +136,27 @@ def apply_form(raw: dict, form: dict) -> dict:
                     mechs[parts[1]].pop(parts[2], None)
         except (KeyError, IndexError, TypeError, ValueError):
             continue
+    _add_and_remove_items(mechs, form)
     return data
+
+
+def _add_and_remove_items(mechs: dict, form: dict) -> None:
+    """``x|MID|CID|K`` (ticked) removes item K; ``n|MID|CID|id`` (non-empty) adds an item with
+    ``n|MID|CID|text|LANG`` and ``n|MID|CID|reverse``. Removal runs first, so indices are the form's."""
+    for mid, m in mechs.items():
+        if not isinstance(m, dict):
+            continue
+        for cid, c in (m.get("constructs") or {}).items():
+            if not isinstance(c, dict) or not isinstance(c.get("items"), list):
+                continue
+            c["items"] = [it for k, it in enumerate(c["items"]) if f"x|{mid}|{cid}|{k}" not in form]
+            new_id = str(form.get(f"n|{mid}|{cid}|id", "")).strip()
+            if new_id:
+                item = {"id": new_id, "text": {lang: str(form.get(f"n|{mid}|{cid}|text|{lang}", ""))
+                                               for lang in ("en", "zh")}}
+                if f"n|{mid}|{cid}|reverse" in form:
+                    item["reverse"] = True
+                c["items"].append(item)
 
 
 def _set_lang(node: dict, key: str, lang: str, value: str) -> None:
