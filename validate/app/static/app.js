@@ -10,7 +10,7 @@
     var status = document.getElementById("run-status");
     function show(st) {
       var p = st.progress || {};
-      if (status) status.textContent = st.status;
+      if (status) status.textContent = status.getAttribute("data-label-" + st.status) || st.status;
       if (p.stage) stage.textContent = p.stage;
       if (p.bar) {
         bar.value = p.bar.percent;
