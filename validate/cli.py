@@ -198,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--workers", type=int, default=None, metavar="N")
     p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
     p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
+
+    from validate.app.command import add_app_parser  # argparse only; the web framework loads on start
+
+    add_app_parser(sub)
     return parser
 
 
@@ -328,6 +332,12 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_app(args) -> int:
+    from validate.app.command import run_app
+
+    return run_app(args)
+
+
 def _print_written(paths) -> None:
     paths = list(paths)
     print(f"wrote {len(paths)} file(s):")
@@ -343,6 +353,7 @@ COMMANDS = {
     "validate": _cmd_validate,
     "power": _cmd_power,
     "demo": _cmd_demo,
+    "app": _cmd_app,
 }
 
 
