@@ -345,7 +345,8 @@ def test_model_page_diagram_form_check_and_downloads(client):
     assert "Inner drive" in page
     yaml_text = client.get("/model/files/model.yaml").text
     assert "Inner drive" in yaml_text and "reverse: true" in yaml_text.split("id: PID1")[1].split("id: PID2")[0]
-    assert "reverse: true" in yaml_text.split("id: PID4")[1].split("id: PED1")[0]  # not in the form: kept
+    # an item the form did not touch keeps its wording
+    assert "I create short videos because it is fun." in yaml_text.split("id: PID2")[1].split("id: PID3")[0]
     r = client.post("/model/instruments", data={"csrf": csrf})
     assert r.status_code == 200
     for name in ("questionnaire_producer_zh.docx", "codebook_producer.xlsx", "wenjuanxing_producer_zh.txt",
@@ -417,7 +418,7 @@ def test_a_failing_run_does_not_take_the_server_down(client):
     assert r.status_code == 202, r.text
     st = _wait(client, r.json()["id"])
     assert st["status"] == "failed"
-    assert st["error"].startswith("--group no_such_column: there is no column 'no_such_column'")
+    assert "example_responses.xlsx, sheet producer: --group no_such_col" in st["error"]  # the CLI's message
     assert client.get("/api/health").status_code == 200
     page = client.get(f"/runs/{st['id']}").text
     assert 'id="run-error"' in page and "no_such_column" in page
@@ -511,13 +512,14 @@ def test_form_adds_and_removes_items():
     from validate.app.model import apply_form, check_spec_text, dump_yaml
 
     raw = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
-    edited = apply_form(raw, {"x|producer|PID|3": "on", "n|producer|PID|id": "PID5",
+    edited = apply_form(raw, {"x|producer|PID|3": "on", "n|producer|PID|id": "PID6",
                               "n|producer|PID|text|en": "I lose track of time when I edit.",
                               "n|producer|PID|text|zh": "剪辑时我会忘记时间。", "n|producer|PID|reverse": "on"})
     items = edited["mechanisms"]["producer"]["constructs"]["PID"]["items"]
-    assert [it["id"] for it in items] == ["PID1", "PID2", "PID3", "PID5"]
-    assert edited["mechanisms"]["producer"]["constructs"]["PAC"]["items"][3]["reverse"] is True  # untouched
-    assert items[-1] == {"id": "PID5", "text": {"en": "I lose track of time when I edit.", "zh": "剪辑时我会忘记时间。"},
+    assert [it["id"] for it in items] == ["PID1", "PID2", "PID3", "PID5", "PID6"]
+    assert (edited["mechanisms"]["producer"]["constructs"]["PAC"]["items"]
+            == raw["mechanisms"]["producer"]["constructs"]["PAC"]["items"])  # untouched
+    assert items[-1] == {"id": "PID6", "text": {"en": "I lose track of time when I edit.", "zh": "剪辑时我会忘记时间。"},
                          "reverse": True}
     assert raw["mechanisms"]["producer"]["constructs"]["PID"]["items"][3]["id"] == "PID4"  # the input is kept
     assert check_spec_text(dump_yaml(edited))["ok"]
