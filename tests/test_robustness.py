@@ -232,3 +232,15 @@ def test_wlsmv_auto_with_holes_says_what_to_do_and_rows_are_respondents(tmp_path
     ids = df["resp_id"].iloc[[3, 10]].tolist()
     # the rows a user sees (the respondent ids), not 0-based positions 3 and 10
     assert any(f"rows '{ids[0]}', '{ids[1]}'" in w for w in _all_warnings(m)), _all_warnings(m)
+
+
+def test_group_column_may_be_a_mapping_target(tmp_path, study):
+    df = study.rename(columns={"platform": "Q3"})
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("column,item\nQ3,usage\n", encoding="utf-8")  # before: "'usage' is not an item ..."
+    code, out = _run(tmp_path, df, "--group", "usage", "--mapping", str(mapping), "--missing", "listwise")
+    assert code == 0
+    m = _results(out)["mechanisms"]["main"]
+    assert m["invariance"]["group"] == "usage"
+    assert m["invariance"]["configural"]["n_obs_by_group"] == {"1": 60, "2": 60, "3": 60}
+    assert "usage" in pd.read_csv(out / "mapping.csv")["mapped_to"].tolist()
