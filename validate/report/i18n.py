@@ -312,12 +312,14 @@ STRINGS: dict[str, dict[str, str]] = {
                          "f\u00b2：.02 小，.15 中，.35 大（Cohen, 1988）。"},
     "note_r2": {"en": "R\u00b2 of .02, .13 and .26 are small, medium and large (Cohen, 1988).",
                 "zh": "R\u00b2 为 .02、.13、.26 分别代表小、中、大效应（Cohen, 1988）。"},
-    "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws (percentile and bias-corrected "
-                            "and accelerated, BCa); an indirect effect is significant when its interval excludes 0 "
+    "ci_pct_bca": {"en": "percentile and bias-corrected and accelerated, BCa",
+                   "zh": "百分位法与偏差校正加速法 BCa"},
+    "ci_pct": {"en": "percentile; BCa not computed", "zh": "百分位法；未计算 BCa"},
+    "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws ({methods}); an indirect effect is significant when its interval excludes 0 "
                             "(Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010). VAF = indirect / total effect "
                             "(Hair et al., 2017), shown only where a direct effect is estimated, the indirect effect "
                             "is significant and both have the same sign.",
-                      "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（百分位法与偏差校正加速法 BCa）；区间不含 0 "
+                      "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（{methods}）；区间不含 0 "
                             "时间接效应显著（Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010）。VAF = 间接效应 / 总效应"
                             "（Hair et al., 2017），仅在估计了直接效应、间接效应显著且二者同号时报告。"},
     "note_invariance": {"en": "Invariance holds when \u0394CFI \u2265 \u2212.010 (Cheung & Rensvold, 2002) and "

@@ -507,7 +507,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
              Column("std_ci", t("c_std_ci", lang), "ci_b3"),
              Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
-            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _vaf_notes(ind, lang)
+            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
+                     methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
+            + _vaf_notes(ind, lang)
             + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))

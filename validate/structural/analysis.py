@@ -334,7 +334,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
                       "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
             stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs)
-            warnings.append(f"with --missing {opts.missing} / --estimator {opts.estimator} each bootstrap "
+            how = {"fiml": "full-information ML", "pairwise": "pairwise deletion"}.get(opts.missing, "listwise data")
+            warnings.append(f"with {how} and the {opts.estimator} estimator each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "
                             "jackknife refit per respondent, are not computed (percentile intervals are)")
         else:
@@ -405,7 +406,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
         eff_rows.append(row)
     out = {"indirect": ind_rows, "effects": eff_rows}
     if boot is not None:
-        out["bootstrap"] = {**boot.summary(), "draws": draws_out, "ci": "percentile and BCa, 95%"}
+        out["bootstrap"] = {**boot.summary(), "draws": draws_out,
+                            "ci": "percentile and BCa, 95%" if jk is not None else "percentile, 95% (BCa not computed)"}
     return out
 
 
