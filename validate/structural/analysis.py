@@ -731,6 +731,10 @@ def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
     out = {}
     if inv is not None:
+        chk = inv.get("configural_check") or {}
+        if not chk.get("established", True):
+            warnings.append(f"measurement invariance across {opts.group} is not established, so no step is called "
+                            f"supported: {chk.get('reason')} (criteria: {chk.get('criteria')})")
         inv["level_labels"] = {str(k): v for k, v in labels.items()}
         inv["warnings"] = warnings
         out["invariance"] = inv
