@@ -116,6 +116,11 @@ STRINGS: dict[str, dict[str, str]] = {
                               "至少 5 个样本（Bentler & Chou, 1987; Putnick & Bornstein, 2016）。"},
     "note_not_established": {"en": "Invariance is not established: {reason}.",
                              "zh": "测量不变性无法确立：{reason}。"},
+    "why_configural_fit": {"en": "the configural model fits badly (CFI = {cfi}, RMSEA = {rmsea})",
+                           "zh": "形态模型拟合不佳（CFI = {cfi}，RMSEA = {rmsea}）"},
+    "why_few_cases": {"en": "group {group} has {n} respondents for {npar} free parameters per group ({ratio} per "
+                            "parameter; at least 5 are needed)",
+                      "zh": "{group} 组仅有 {n} 个样本，而每组有 {npar} 个自由参数（每个参数 {ratio} 个样本；至少需要 5 个）"},
     "inv_supported": {"en": "supported", "zh": "成立"},
     "inv_not_supported": {"en": "not supported", "zh": "不成立"},
     "inv_not_established": {"en": "not established", "zh": "无法确立"},

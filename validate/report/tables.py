@@ -563,7 +563,7 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
     if chk:
         notes.append(t("note_configural", lang))
         if chk.get("reason"):
-            notes.append(t("note_not_established", lang, reason=chk["reason"]))
+            notes.append(t("note_not_established", lang, reason=_configural_reason(chk, inv, lang)))
     by = as_dict(as_dict(inv.get("configural")).get("n_obs_by_group"))
     if by:
         names = as_dict(inv.get("level_labels"))
@@ -584,6 +584,20 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
         if v:
             tab.marks[(i, "verdict")] = {"supported": "ok", "not supported": "fail"}.get(str(v), "warn")
     return tab
+
+
+def _configural_reason(chk: dict, inv: dict, lang: str) -> str:
+    """Why invariance is not established, in ``lang``, from the values of ``configural_check``."""
+    why = []
+    if chk.get("fits") is False and chk.get("cfi") is not None and chk.get("rmsea") is not None:
+        why.append(t("why_configural_fit", lang, cfi=apa.fmt_num(chk["cfi"], 3, False),
+                     rmsea=apa.fmt_num(chk["rmsea"], 3, False)))
+    if chk.get("enough_cases") is False:
+        g = str(chk.get("smallest_group"))
+        why.append(t("why_few_cases", lang, group=as_dict(inv.get("level_labels")).get(g, g),
+                     n=apa.fmt_int(chk.get("smallest_n")), npar=apa.fmt_num(chk.get("npar_per_group"), 0),
+                     ratio=apa.fmt_num(chk.get("cases_per_parameter"), 2)))
+    return t("list_sep", lang).join(why) if why else str(chk.get("reason"))
 
 
 def verdict_name(v: Any, lang: str) -> str | None:

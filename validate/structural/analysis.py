@@ -527,9 +527,9 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     -------
     dict
         ``established`` (bool), ``reason`` (None or a sentence), ``criteria`` (text), ``cfi``/``rmsea``
-        (the values read and their keys ``cfi_key``/``rmsea_key``), ``npar_per_group``,
-        ``cases_per_parameter`` (the smallest group's n over the free parameters of one group) and
-        ``min_cases_per_parameter``.
+        (the values read and their keys ``cfi_key``/``rmsea_key``), ``fits`` (both cut-offs met),
+        ``npar_per_group``, ``smallest_group``, ``smallest_n``, ``cases_per_parameter`` (the smallest
+        group's n over the free parameters of one group), ``enough_cases`` and ``min_cases_per_parameter``.
 
     Notes
     -----
@@ -556,6 +556,11 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
             why.append(f"the configural model fits badly (CFI = {cfi:.3f} < .90)")
         if not rmsea <= 0.08:
             why.append(f"the configural model fits badly (RMSEA = {rmsea:.3f} > .08)")
+    if n_by_group:
+        small = min(n_by_group, key=n_by_group.get)
+        out.update({"smallest_group": small, "smallest_n": n_by_group[small]})
+    out["fits"] = bool(cfi is not None and rmsea is not None and cfi >= 0.90 and rmsea <= 0.08)
+    out["enough_cases"] = bool(cpp is None or cpp >= MIN_CASES_PER_PARAMETER)
     if cpp is not None and cpp < MIN_CASES_PER_PARAMETER:
         small = min(n_by_group, key=n_by_group.get)
         why.append(f"group '{small}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
