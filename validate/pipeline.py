@@ -29,6 +29,7 @@ from validate.missing import MISSING_CHOICES, choose_missing, wlsmv_supports
 __all__ = ["AnalysisOptions", "run_ingest", "run_validate", "run_demo", "analyse", "example_data_path",
            "choose_missing", "MISSING_CHOICES"]
 
+
 @dataclass
 class AnalysisOptions:
     """Options of ``vcc validate``; the defaults follow lavaan's ``sem()``."""
@@ -83,7 +84,6 @@ class AnalysisOptions:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
         if self.workers is not None and self.workers < 1:
             raise InputError(f"--workers {self.workers}: expected 1 or more")
-
 
 
 def example_data_path() -> Path:
