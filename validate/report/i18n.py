@@ -126,6 +126,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "inv_not_established": {"en": "not established", "zh": "无法确立"},
     "meth_missing_option": {"en": "--missing", "zh": "--missing 选项"},
     "meth_invalid": {"en": "Invalid cells", "zh": "无效单元格"},
+    "meth_sample_n": {"en": "Respondents in the models", "zh": "模型使用的样本"},
     "invalid_stop": {"en": "stop and list them (none were found)", "zh": "停止并列出（未发现）"},
     "invalid_missing": {"en": "analysed as missing answers (--invalid missing)", "zh": "按缺失处理（--invalid missing）"},
     "list_sep": {"en": "; ", "zh": "；"},

@@ -831,6 +831,7 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
 
 def method_table(results: dict, lang: str) -> Table:
     rows = [{"key": k, "value": v} for k, v in method_rows(results, lang)]
+    rows += [{"key": t("meth_sample_n", lang), "value": p} for p in method_paragraphs(results, lang)]
     for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std"):
         rows.append({"key": t("meth_conventions", lang), "value": t(k, lang)})
     return Table("method", t("t_method", lang), [Column("key", t("c_key", lang)), Column("value", t("c_value", lang))],
