@@ -515,7 +515,7 @@ def _index_key(fit: dict, name: str, estimator: str) -> str:
     return name
 
 
-def _by_group(res, labels=None) -> dict:
+def _by_group(res) -> dict:
     glabels = list(getattr(res, "group_labels", []) or [])
     return {str(g): int(n) for g, n in zip(glabels, getattr(res, "nobs_per_group", []) or [])}
 
