@@ -11,7 +11,7 @@ from typing import Any
 
 from instruments.errors import InputError
 
-__all__ = ["LANGS", "STRINGS", "t", "text", "check_lang"]
+__all__ = ["LANGS", "STRINGS", "t", "text", "check_lang", "reason_text", "REASONS_ZH"]
 
 LANGS = ("en", "zh")
 
@@ -452,6 +452,39 @@ REFERENCES = [
     "Zhao, X., Lynch, J. G., & Chen, Q. (2010). Reconsidering Baron and Kenny: Myths and truths about mediation "
     "analysis. Journal of Consumer Research, 37(2), 197\u2013206.",
 ]
+
+
+#: Chinese for the reasons results.json gives beside a null statistic (keyed by the English text).
+REASONS_ZH: dict[str, str] = {
+    "no direct path is estimated (the model fixes the direct effect at 0), so VAF is 1 by construction and says "
+    "nothing": "模型未估计直接路径（直接效应固定为 0），VAF 按定义等于 1，没有意义",
+    "no bootstrap interval of the indirect effect": "间接效应没有 Bootstrap 置信区间",
+    "the indirect effect does not differ from zero (its interval includes 0)": "间接效应不显著（置信区间包含 0）",
+    "the indirect and direct effects have opposite signs (competitive mediation), so the ratio is not a share of "
+    "the total effect": "间接效应与直接效应符号相反（竞争型中介），该比值不是总效应中的比例",
+    "the ratio falls outside 0-1 (other chains of the pair have the opposite sign)":
+        "该比值超出 0-1 范围（同一对构念的其他中介链符号相反）",
+    "no bootstrap was run (--bootstrap 0), so there is no SE or interval":
+        "未进行 Bootstrap（--bootstrap 0），因此没有标准误和置信区间",
+    "the solution is inadmissible, so no bootstrap was run": "解不可接受，因此未进行 Bootstrap",
+    "too few bootstrap resamples succeeded for an SE or interval": "成功的 Bootstrap 样本太少，无法计算标准误或置信区间",
+    "BCa needs a jackknife refit per respondent, which is not done when each resample is refitted from its raw "
+    "rows": "BCa 需要对每名受访者做刀切法重新拟合，而每个 Bootstrap 样本从原始数据重新拟合时不做此计算",
+    "the models have the same degrees of freedom (they are equivalent: the structural part is saturated), so "
+    "there is nothing to test": "两个模型自由度相同（结构部分饱和，二者等价），因此无从检验",
+    "a chi-square or its degrees of freedom is not available": "卡方值或其自由度不可用",
+    "a scaling factor of the robust test is not available": "稳健检验的校正因子不可用",
+    "the constrained model did not converge": "约束模型未收敛",
+    "a model did not converge": "有模型未收敛",
+    "fixed at 1 to set the factor's scale (marker item), so it has no z or p":
+        "固定为 1 以设定因子尺度（标记题项），因此没有 z 值和 p 值",
+}
+
+
+def reason_text(reason: Any, lang: str) -> str:
+    """A reason from results.json in ``lang`` (as written when no translation is known)."""
+    s = "" if reason is None else str(reason)
+    return REASONS_ZH.get(s, s) if lang == "zh" else s
 
 
 def check_lang(lang: str) -> str:

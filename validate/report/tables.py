@@ -16,7 +16,7 @@ from typing import Any
 from instruments.spec import Mechanism, ModelSpec
 
 from . import apa
-from .i18n import STRINGS, t, text
+from .i18n import STRINGS, reason_text, t, text
 
 __all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
            "method_paragraphs", "fit_models", "verdict_name", "NUMBERED_TABLES",
@@ -483,7 +483,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     if cd:
         notes = [t("note_chisq_diff", lang)]
         if cd.get("reason"):
-            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{cd['reason']}")
+            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cd['reason'], lang)}")
         T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
                                 [Column("models", t("c_models", lang)),
                                  Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
@@ -536,8 +536,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
              Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
              Column("differs", t("c_differs", lang), "verdict")],
-            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{p['reason']}" for p in tests
-                                         if p.get("reason")])
+            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
+                                         for p in tests if p.get("reason")])
     return {k: v for k, v in T.items() if v is not None}
 
 
@@ -613,10 +613,10 @@ def _vaf_notes(ind: list[dict], lang: str) -> list[str]:
     by: dict[str, list[str]] = {}
     for p in ind:
         if p.get("vaf") is None and p.get("vaf_reason"):
-            by.setdefault(str(p["vaf_reason"]), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
+            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
     out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
-    why = sorted({str(p["reason"]) for p in ind if p.get("reason")} | {str(p["bca_reason"]) for p in ind
-                                                                          if p.get("bca_reason")})
+    why = sorted({reason_text(p["reason"], lang) for p in ind if p.get("reason")}
+                 | {reason_text(p["bca_reason"], lang) for p in ind if p.get("bca_reason")})
     return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
 
 
