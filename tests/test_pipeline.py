@@ -28,7 +28,8 @@ def study_file(tmp_path_factory):
 def run(study_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
     rc = main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "200", "--seed", "4",
-               "--workers", "1", "--group", "platform", "--direct-effects", "--out", str(out)])
+               "--workers", "1", "--group", "platform", "--direct-effects", "--missing", "listwise",
+               "--out", str(out)])
     assert rc == 0
     return out
 
@@ -43,6 +44,11 @@ def test_results_json_has_the_documented_shape(run):
     res = json.loads((run / "results.json").read_text(encoding="utf-8"))
     m = res["mechanisms"]["main"]
     assert isinstance(m["n_used"], int) and m["n_used"] > 400
+    # the n each model used: listwise deletion (asked for) leaves out the respondents with an empty item cell
+    assert m["missing"] == "listwise" and res["options"]["missing"] == "listwise"
+    assert m["measurement"]["n_obs"] == m["measurement"]["n_complete"] < m["n_used"] == m["measurement"]["n_total"]
+    assert m["structural"]["n_obs"] == m["measurement"]["n_obs"]
+    assert sum(m["multigroup"]["n_obs_by_group"].values()) == m["multigroup"]["n_obs"] == m["structural"]["n_obs"]
     fit = m["measurement"]["fit"]
     for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
                 "aic", "bic"):
@@ -65,7 +71,8 @@ def test_results_json_has_the_documented_shape(run):
 def test_same_seed_same_numbers(run, study_file, tmp_path):
     out2 = tmp_path / "again"
     assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "200", "--seed", "4",
-                 "--workers", "2", "--group", "platform", "--direct-effects", "--out", str(out2)]) == 0
+                 "--workers", "2", "--group", "platform", "--direct-effects", "--missing", "listwise",
+                 "--out", str(out2)]) == 0
     a = json.loads((run / "results.json").read_text(encoding="utf-8"))
     b = json.loads((out2 / "results.json").read_text(encoding="utf-8"))
     a.pop("created"), b.pop("created")

@@ -434,3 +434,19 @@ def test_zh_report_names_screening_rules_in_chinese_and_keeps_no_file_name_title
     assert not any(f">{r['rule']}<" in html for r in rows if r["rule"] in ("missing", "zero_variance"))
     assert "<title>验证报告</title>" in html  # not the spec's file name
     assert "<title>Validation report</title>" in render_html(res, example_spec(), "en")
+
+
+def test_reasons_beside_null_statistics_read_in_chinese():
+    from validate.report.i18n import REASONS_ZH, reason_text
+    from validate.structural.analysis import chisq_difference, vaf_if_meaningful
+
+    reasons = [vaf_if_meaningful(0.2, 0.3, None, 0.1, 0.3)[1],
+               vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, None, None)[1],
+               vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, -0.1, 0.3)[1],
+               vaf_if_meaningful(0.2, 0.1, {"estimate": -0.1}, 0.1, 0.3)[1],
+               chisq_difference({"chisq": 5.0, "df": 3}, {"chisq": 4.0, "df": 3})["reason"],
+               chisq_difference({"chisq": None, "df": 3}, {"chisq": 4.0, "df": 2})["reason"]]
+    assert vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, 0.1, 0.3) == (pytest.approx(2 / 3), None)
+    for r in reasons:
+        assert r in REASONS_ZH, r  # every reason the analysis writes has its Chinese
+        assert reason_text(r, "en") == r and reason_text(r, "zh") != r

@@ -325,6 +325,16 @@ def test_fiml_report_cells_are_the_json_values(fiml_run):
             "fit_amos", "validity_amos", "common_method", "competing_models", "htmt_ci"} <= keys
     assert check_report(fiml_run) > 150
     assert check_word_matches_page(fiml_run) > 150
+    # the Method text and the console line give the n of each model and the missing-data method
+    from validate.pipeline import summary_lines
+
+    m = res["mechanisms"]["main"]
+    n, total = m["measurement"]["n_obs"], m["measurement"]["n_total"]
+    text = "\n".join(p.text for p in docx.Document(str(fiml_run / "results.docx")).paragraphs)
+    assert f"Of them, the measurement model (CFA) used {n} of {total}; the structural model used " in text
+    assert "with full-information maximum likelihood (FIML). FIML was chosen automatically (--missing auto) " \
+           f"because {m['missing_detail']['n_incomplete']} respondents left" in text
+    assert f"SEM used {m['structural']['n_obs']} of {total} (full-information ML)" in summary_lines("main", m)[0]
 
 
 @pytest.mark.slow

@@ -228,3 +228,39 @@ def test_wlsmv_auto_with_holes_says_what_to_do_and_rows_are_respondents(tmp_path
     ids = df["resp_id"].iloc[[3, 10]].tolist()
     # the rows a user sees (the respondent ids), not 0-based positions 3 and 10
     assert any(f"rows '{ids[0]}', '{ids[1]}'" in w for w in _all_warnings(m)), _all_warnings(m)
+
+
+def test_group_column_may_be_a_mapping_target(tmp_path, study):
+    df = study.rename(columns={"platform": "Q3"})
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("column,item\nQ3,usage\n", encoding="utf-8")  # before: "'usage' is not an item ..."
+    code, out = _run(tmp_path, df, "--group", "usage", "--mapping", str(mapping), "--missing", "listwise")
+    assert code == 0
+    m = _results(out)["mechanisms"]["main"]
+    assert m["invariance"]["group"] == "usage"
+    assert m["invariance"]["configural"]["n_obs_by_group"] == {"1": 60, "2": 60, "3": 60}
+    assert "usage" in pd.read_csv(out / "mapping.csv")["mapped_to"].tolist()
+
+
+def test_group_by_wenjuanxing_title_declared_or_not():
+    from validate.ingest.responses import ingest
+    from validate.pipeline import group_column
+
+    spec = load_spec(SPEC)
+    # a declared question, named by its title as the export heads it: the spec's coded column
+    assert group_column(spec, "1、您最常使用哪个平台？") == "platform"
+    assert group_column(spec, "Which platform do you use most?") == "platform"
+    # an undeclared column of the export, carried as answered
+    assert group_column(spec, "来源") == "来源"
+    res = ingest(Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx", spec,
+                 extra_columns={"来源": "--group"})
+    col = res.data["main"]["来源"]
+    assert col.notna().all() and col.map(type).eq(str).all()
+    from instruments.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        ingest(Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx", spec,
+               extra_columns={"来源渠道": "--group"})
+    line = err.value.problems[0]
+    assert "--group 来源渠道: there is no column headed '来源渠道'; the closest header is '来源' (column D)" in line
+    assert "expected one of the file's headers: '序号', '提交答卷时间'" in line

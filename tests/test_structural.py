@@ -267,10 +267,11 @@ def _mg_check(paths: list[dict]) -> None:
     assert len(got) == len(MG["paths"]) == 6
     for ref in MG["paths"]:
         r = got[(ref["lhs"], ref["rhs"], ref["group_label"])]
-        # the engine agrees with lavaan to about 1e-6; 1e-4 is 100 times that
-        assert close(r["estimate"], ref["est"], 1e-4), (ref, r)
-        assert close(r["se"], ref["se"], 1e-4), (ref, r)
-        assert close(r["std"], ref["std.all"], 1e-4), (ref, r)
+        # achieved: 1.1e-5 (estimates; FIML's likelihood is flat there, chi-square agrees to 1e-9), 4e-6 (SE,
+        # std.all), relative to max(1, |ref|); 1e-3 is about 100 times that
+        assert close(r["estimate"], ref["est"], 1e-3), (ref, r)
+        assert close(r["se"], ref["se"], 1e-3), (ref, r)
+        assert close(r["std"], ref["std.all"], 1e-3), (ref, r)
 
 
 def test_per_group_paths_are_lavaans_free_multigroup_model():

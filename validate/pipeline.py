@@ -101,7 +101,6 @@ class AnalysisOptions:
             raise InputError(f"--workers {self.workers}: expected 1 or more")
 
 
-
 def example_data_path() -> Path:
     """The bundled example responses (simulated; see ``data_templates/example/README.md``)."""
     from importlib import resources
@@ -350,14 +349,14 @@ def group_column(spec: ModelSpec, name: str | None) -> str | None:
     (English or Chinese, as a question title), else ``NAME`` itself, an undeclared column of the file."""
     if not name:
         return name
-    from validate.ingest.responses import text_key
+    from validate.ingest.responses import _strip_number, text_key
 
     ids = {q.id for q in spec.background}
     if name in ids:
         return name
-    key = text_key(name)
+    keys = {text_key(name), text_key(_strip_number(name))} - {""}  # "1、您最常使用哪个平台？" as a title
     for q in spec.background:
-        if key and (key == text_key(q.id) or key in {text_key(v) for v in (q.text or {}).values()}):
+        if keys & ({text_key(q.id)} | {text_key(v) for v in (q.text or {}).values()}):
             return q.id
     return name
 

@@ -387,7 +387,7 @@ def _clip(s: str, n: int) -> str:
 # --------------------------------------------------------------------------- mapping files
 
 
-def read_mapping(path: str | Path, spec: ModelSpec | None = None) -> dict[str, str]:
+def read_mapping(path: str | Path, spec: ModelSpec | None = None, extra_targets=()) -> dict[str, str]:
     """Read a mapping file: column header -> item id (or ``ignore``).
 
     CSV: two columns, header then item id (a first row ``column,item`` is
@@ -397,7 +397,8 @@ def read_mapping(path: str | Path, spec: ModelSpec | None = None) -> dict[str, s
     ------
     InputError
         The file cannot be read, or names ids that are not in the spec
-        (each listed with its line).
+        (each listed with its line). ``extra_targets`` are further names a column may be mapped to
+        (the column asked for with ``--group``).
     """
     p = Path(path)
     if not p.is_file():
@@ -438,7 +439,7 @@ def read_mapping(path: str | Path, spec: ModelSpec | None = None) -> dict[str, s
     bad = []
     known = set()
     if spec is not None:
-        known = set(_Matcher(spec).targets) | set(META_TARGETS)
+        known = set(_Matcher(spec).targets) | set(META_TARGETS) | set(extra_targets)
     for header, target, line in pairs:
         t = target.strip()
         if fold(t) in IGNORE_TARGETS:
@@ -580,7 +581,8 @@ class _Run:
         found: dict[str, _Column] = {}
         for name, option in self.extra_columns.items():
             key = text_key(name)
-            hit = [c for c in cols if key and key in (text_key(c.header), text_key(_strip_number(c.header)))]
+            hit = [c for c in cols if c.role == "extra" and c.target == name] or \
+                  [c for c in cols if key and key in (text_key(c.header), text_key(_strip_number(c.header)))]
             if hit:
                 found[name] = hit[0]
                 continue
@@ -746,6 +748,8 @@ class _Run:
                         col.role = "meta"
                     elif tgt in META_TARGETS:
                         col.role, col.target = META_TARGETS[tgt], tgt
+                    elif tgt in self.extra_columns:  # mapped to the --group column
+                        col.role, col.target = "extra", tgt
                     else:
                         col.candidates = [self.matcher.targets[tgt]]
                     break
@@ -1285,7 +1289,7 @@ def ingest(
     if not paths:
         raise InputError("no response files given; expected at least one .xlsx, .xls or .csv file")
     if isinstance(mapping, (str, Path)):
-        mapping = read_mapping(mapping, spec)
+        mapping = read_mapping(mapping, spec, extra_targets=tuple(extra_columns or ()))
     run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism, keep_unfinished=keep_unfinished,
                extra_columns=extra_columns)
     blocks: list[_Block] = []

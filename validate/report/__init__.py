@@ -10,10 +10,21 @@ Keys may be missing or ``None``. A statistic that could not be computed is
 reports show an em dash and the reason, never a number::
 
     {"toolkit": {"name", "version"}, "spec": {"name", "path", "sha256", "title": {en, zh}},
-     "options": {"estimator", "missing", "group", "bootstrap", "seed", "lang", "direct_effects", "alpha"},
+     "options": {"estimator", "missing" (auto|fiml|listwise|pairwise, as asked), "invalid" (stop|missing),
+                 "group", "bootstrap", "seed", "lang", "direct_effects", "alpha"},
      "software": {...}, "created": "ISO time", "warnings": [str],
-     "mechanisms": {"<id>": {"label", "n_raw", "n_used", "warnings", "screening", "descriptives", "mardia",
+     "invalid_cells": {"n", "action", "cells": [{file, sheet, cell, column, resp_id, value, problem, expected}]},
+     "mechanisms": {"<id>": {"label", "n_raw", "n_used", "missing" (fiml|listwise|pairwise, as used),
+                             "missing_detail": {method, requested, reason, n_incomplete, n_empty_cells},
+                             "invalid_cells", "warnings", "screening", "descriptives", "mardia",
                              "measurement", "structural", "invariance", "multigroup"}}}
+
+The n of each model (lavaan's "used N of M"): ``measurement.n_obs``, ``measurement.single_factor_cfa.n_obs``
+and ``structural.n_obs`` with ``n_total`` (M, the screened responses) and ``missing`` beside them;
+``invariance.<configural|metric|scalar>.n_obs`` and ``.n_obs_by_group``; ``multigroup.n_obs`` and
+``multigroup.n_obs_by_group`` (the free multi-group model), ``multigroup.tests_baseline.n_obs``.
+A ``null`` statistic has its reason beside it (``reason``, ``<key>_reason``) or in the section's
+``warnings``.
 
 ``tests/fixtures/report/results_example.json`` is a complete example.
 """

@@ -11,7 +11,7 @@ from typing import Any
 
 from instruments.errors import InputError
 
-__all__ = ["LANGS", "STRINGS", "t", "text", "check_lang"]
+__all__ = ["LANGS", "STRINGS", "t", "text", "check_lang", "reason_text", "REASONS_ZH"]
 
 LANGS = ("en", "zh")
 
@@ -116,11 +116,17 @@ STRINGS: dict[str, dict[str, str]] = {
                               "至少 5 个样本（Bentler & Chou, 1987; Putnick & Bornstein, 2016）。"},
     "note_not_established": {"en": "Invariance is not established: {reason}.",
                              "zh": "测量不变性无法确立：{reason}。"},
+    "why_configural_fit": {"en": "the configural model fits badly (CFI = {cfi}, RMSEA = {rmsea})",
+                           "zh": "形态模型拟合不佳（CFI = {cfi}，RMSEA = {rmsea}）"},
+    "why_few_cases": {"en": "group {group} has {n} respondents for {npar} free parameters per group ({ratio} per "
+                            "parameter; at least 5 are needed)",
+                      "zh": "{group} 组仅有 {n} 个样本，而每组有 {npar} 个自由参数（每个参数 {ratio} 个样本；至少需要 5 个）"},
     "inv_supported": {"en": "supported", "zh": "成立"},
     "inv_not_supported": {"en": "not supported", "zh": "不成立"},
     "inv_not_established": {"en": "not established", "zh": "无法确立"},
     "meth_missing_option": {"en": "--missing", "zh": "--missing 选项"},
     "meth_invalid": {"en": "Invalid cells", "zh": "无效单元格"},
+    "meth_sample_n": {"en": "Respondents in the models", "zh": "模型使用的样本"},
     "invalid_stop": {"en": "stop and list them (none were found)", "zh": "停止并列出（未发现）"},
     "invalid_missing": {"en": "analysed as missing answers (--invalid missing)", "zh": "按缺失处理（--invalid missing）"},
     "list_sep": {"en": "; ", "zh": "；"},
@@ -312,12 +318,14 @@ STRINGS: dict[str, dict[str, str]] = {
                          "f\u00b2：.02 小，.15 中，.35 大（Cohen, 1988）。"},
     "note_r2": {"en": "R\u00b2 of .02, .13 and .26 are small, medium and large (Cohen, 1988).",
                 "zh": "R\u00b2 为 .02、.13、.26 分别代表小、中、大效应（Cohen, 1988）。"},
-    "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws (percentile and bias-corrected "
-                            "and accelerated, BCa); an indirect effect is significant when its interval excludes 0 "
+    "ci_pct_bca": {"en": "percentile and bias-corrected and accelerated, BCa",
+                   "zh": "百分位法与偏差校正加速法 BCa"},
+    "ci_pct": {"en": "percentile; BCa not computed", "zh": "百分位法；未计算 BCa"},
+    "note_indirect": {"en": "Confidence intervals from {completed} bootstrap draws ({methods}); an indirect effect is significant when its interval excludes 0 "
                             "(Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010). VAF = indirect / total effect "
                             "(Hair et al., 2017), shown only where a direct effect is estimated, the indirect effect "
                             "is significant and both have the same sign.",
-                      "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（百分位法与偏差校正加速法 BCa）；区间不含 0 "
+                      "zh": "置信区间基于 {completed} 次 Bootstrap 抽样（{methods}）；区间不含 0 "
                             "时间接效应显著（Preacher & Hayes, 2008; Zhao, Lynch & Chen, 2010）。VAF = 间接效应 / 总效应"
                             "（Hair et al., 2017），仅在估计了直接效应、间接效应显著且二者同号时报告。"},
     "note_invariance": {"en": "Invariance holds when \u0394CFI \u2265 \u2212.010 (Cheung & Rensvold, 2002) and "
@@ -543,6 +551,39 @@ REFERENCES = [
     "Zhao, X., Lynch, J. G., & Chen, Q. (2010). Reconsidering Baron and Kenny: Myths and truths about mediation "
     "analysis. Journal of Consumer Research, 37(2), 197\u2013206.",
 ]
+
+
+#: Chinese for the reasons results.json gives beside a null statistic (keyed by the English text).
+REASONS_ZH: dict[str, str] = {
+    "no direct path is estimated (the model fixes the direct effect at 0), so VAF is 1 by construction and says "
+    "nothing": "模型未估计直接路径（直接效应固定为 0），VAF 按定义等于 1，没有意义",
+    "no bootstrap interval of the indirect effect": "间接效应没有 Bootstrap 置信区间",
+    "the indirect effect does not differ from zero (its interval includes 0)": "间接效应不显著（置信区间包含 0）",
+    "the indirect and direct effects have opposite signs (competitive mediation), so the ratio is not a share of "
+    "the total effect": "间接效应与直接效应符号相反（竞争型中介），该比值不是总效应中的比例",
+    "the ratio falls outside 0-1 (other chains of the pair have the opposite sign)":
+        "该比值超出 0-1 范围（同一对构念的其他中介链符号相反）",
+    "no bootstrap was run (--bootstrap 0), so there is no SE or interval":
+        "未进行 Bootstrap（--bootstrap 0），因此没有标准误和置信区间",
+    "the solution is inadmissible, so no bootstrap was run": "解不可接受，因此未进行 Bootstrap",
+    "too few bootstrap resamples succeeded for an SE or interval": "成功的 Bootstrap 样本太少，无法计算标准误或置信区间",
+    "BCa needs a jackknife refit per respondent, which is not done when each resample is refitted from its raw "
+    "rows": "BCa 需要对每名受访者做刀切法重新拟合，而每个 Bootstrap 样本从原始数据重新拟合时不做此计算",
+    "the models have the same degrees of freedom (they are equivalent: the structural part is saturated), so "
+    "there is nothing to test": "两个模型自由度相同（结构部分饱和，二者等价），因此无从检验",
+    "a chi-square or its degrees of freedom is not available": "卡方值或其自由度不可用",
+    "a scaling factor of the robust test is not available": "稳健检验的校正因子不可用",
+    "the constrained model did not converge": "约束模型未收敛",
+    "a model did not converge": "有模型未收敛",
+    "fixed at 1 to set the factor's scale (marker item), so it has no z or p":
+        "固定为 1 以设定因子尺度（标记题项），因此没有 z 值和 p 值",
+}
+
+
+def reason_text(reason: Any, lang: str) -> str:
+    """A reason from results.json in ``lang`` (as written when no translation is known)."""
+    s = "" if reason is None else str(reason)
+    return REASONS_ZH.get(s, s) if lang == "zh" else s
 
 
 def check_lang(lang: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from instruments.spec import Mechanism, ModelSpec
 
 from . import apa
-from .i18n import STRINGS, t, text
+from .i18n import STRINGS, reason_text, t, text
 
 __all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
            "method_paragraphs", "fit_models", "verdict_name", "NUMBERED_TABLES",
@@ -498,7 +498,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     if cd:
         notes = [t("note_chisq_diff", lang)]
         if cd.get("reason"):
-            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{cd['reason']}")
+            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cd['reason'], lang)}")
         T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
                                 [Column("models", t("c_models", lang)),
                                  Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
@@ -522,7 +522,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
              Column("std_ci", t("c_std_ci", lang), "ci_b3"),
              Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
-            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _vaf_notes(ind, lang)
+            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
+                     methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
+            + _vaf_notes(ind, lang)
             + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))
@@ -554,8 +556,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
              Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
              Column("differs", t("c_differs", lang), "verdict")],
-            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{p['reason']}" for p in tests
-                                         if p.get("reason")])
+            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
+                                         for p in tests if p.get("reason")])
     T["group_differences"] = _group_diff_table(mres, spec, mech, mid, lang)
     from validate.pls.report import pls_tables
 
@@ -759,7 +761,7 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
     if chk:
         notes.append(t("note_configural", lang))
         if chk.get("reason"):
-            notes.append(t("note_not_established", lang, reason=chk["reason"]))
+            notes.append(t("note_not_established", lang, reason=_configural_reason(chk, inv, lang)))
     by = as_dict(as_dict(inv.get("configural")).get("n_obs_by_group"))
     if by:
         names = as_dict(inv.get("level_labels"))
@@ -782,6 +784,20 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
     return tab
 
 
+def _configural_reason(chk: dict, inv: dict, lang: str) -> str:
+    """Why invariance is not established, in ``lang``, from the values of ``configural_check``."""
+    why = []
+    if chk.get("fits") is False and chk.get("cfi") is not None and chk.get("rmsea") is not None:
+        why.append(t("why_configural_fit", lang, cfi=apa.fmt_num(chk["cfi"], 3, False),
+                     rmsea=apa.fmt_num(chk["rmsea"], 3, False)))
+    if chk.get("enough_cases") is False:
+        g = str(chk.get("smallest_group"))
+        why.append(t("why_few_cases", lang, group=as_dict(inv.get("level_labels")).get(g, g),
+                     n=apa.fmt_int(chk.get("smallest_n")), npar=apa.fmt_num(chk.get("npar_per_group"), 0),
+                     ratio=apa.fmt_num(chk.get("cases_per_parameter"), 2)))
+    return t("list_sep", lang).join(why) if why else str(chk.get("reason"))
+
+
 def verdict_name(v: Any, lang: str) -> str | None:
     """An invariance verdict of results.json (``supported``, ``not supported``, ``not established``) in ``lang``."""
     if v is None:
@@ -795,10 +811,10 @@ def _vaf_notes(ind: list[dict], lang: str) -> list[str]:
     by: dict[str, list[str]] = {}
     for p in ind:
         if p.get("vaf") is None and p.get("vaf_reason"):
-            by.setdefault(str(p["vaf_reason"]), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
+            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
     out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
-    why = sorted({str(p["reason"]) for p in ind if p.get("reason")} | {str(p["bca_reason"]) for p in ind
-                                                                          if p.get("bca_reason")})
+    why = sorted({reason_text(p["reason"], lang) for p in ind if p.get("reason")}
+                 | {reason_text(p["bca_reason"], lang) for p in ind if p.get("bca_reason")})
     return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
 
 
@@ -1019,6 +1035,7 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
 
 def method_table(results: dict, lang: str) -> Table:
     rows = [{"key": k, "value": v} for k, v in method_rows(results, lang)]
+    rows += [{"key": t("meth_sample_n", lang), "value": p} for p in method_paragraphs(results, lang)]
     for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std"):
         rows.append({"key": t("meth_conventions", lang), "value": t(k, lang)})
     return Table("method", t("t_method", lang), [Column("key", t("c_key", lang)), Column("value", t("c_value", lang))],

@@ -39,6 +39,8 @@ from .tables import (
     mechanism_tables,
     method_paragraphs,
     method_rows,
+    missing_name,
+    model_section,
     summary_table,
 )
 
@@ -322,8 +324,11 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                 _heading(doc, t(head, lang), 2, lang)
             if head == "sec_sample":
                 nr, nu = mres.get("n_raw"), mres.get("n_used")
-                _para(doc, f"{t('n_raw', lang)}: {apa.fmt_int(nr)}; {t('n_used', lang)}: {apa.fmt_int(nu)}.",
-                      lang=lang)
+                n_obs = model_section(mres)[1].get("n_obs")
+                _para(doc, f"{t('n_raw', lang)}{t('colon', lang)}{apa.fmt_int(nr)}{t('list_sep', lang)}"
+                           f"{t('n_used', lang)}{t('colon', lang)}{apa.fmt_int(nu)}{t('list_sep', lang)}"
+                           f"{t('c_n_model', lang)}{t('colon', lang)}{apa.fmt_int(n_obs)} "
+                           f"({missing_name(mres.get('missing'), lang) or apa.MISSING}).", lang=lang)
             for k in present:
                 n_tab += 1
                 wide = k in WIDE_TABLES

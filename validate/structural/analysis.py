@@ -352,7 +352,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
                       "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
             stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs)
-            warnings.append(f"with --missing {opts.missing} / --estimator {opts.estimator} each bootstrap "
+            how = {"fiml": "full-information ML", "pairwise": "pairwise deletion"}.get(opts.missing, "listwise data")
+            warnings.append(f"with {how} and the {opts.estimator} estimator each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "
                             "jackknife refit per respondent, are not computed (percentile intervals are)")
         else:
@@ -425,7 +426,8 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
         eff_rows.append(row)
     out = {"indirect": ind_rows, "effects": eff_rows}
     if boot is not None:
-        out["bootstrap"] = {**boot.summary(), "draws": draws_out, "ci": "percentile and BCa, 95%"}
+        out["bootstrap"] = {**boot.summary(), "draws": draws_out,
+                            "ci": "percentile and BCa, 95%" if jk is not None else "percentile, 95% (BCa not computed)"}
     return out
 
 
@@ -533,7 +535,7 @@ def _index_key(fit: dict, name: str, estimator: str) -> str:
     return name
 
 
-def _by_group(res, labels=None) -> dict:
+def _by_group(res) -> dict:
     glabels = list(getattr(res, "group_labels", []) or [])
     return {str(g): int(n) for g, n in zip(glabels, getattr(res, "nobs_per_group", []) or [])}
 
@@ -545,9 +547,9 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     -------
     dict
         ``established`` (bool), ``reason`` (None or a sentence), ``criteria`` (text), ``cfi``/``rmsea``
-        (the values read and their keys ``cfi_key``/``rmsea_key``), ``npar_per_group``,
-        ``cases_per_parameter`` (the smallest group's n over the free parameters of one group) and
-        ``min_cases_per_parameter``.
+        (the values read and their keys ``cfi_key``/``rmsea_key``), ``fits`` (both cut-offs met),
+        ``npar_per_group``, ``smallest_group``, ``smallest_n``, ``cases_per_parameter`` (the smallest
+        group's n over the free parameters of one group), ``enough_cases`` and ``min_cases_per_parameter``.
 
     Notes
     -----
@@ -574,6 +576,11 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
             why.append(f"the configural model fits badly (CFI = {cfi:.3f} < .90)")
         if not rmsea <= 0.08:
             why.append(f"the configural model fits badly (RMSEA = {rmsea:.3f} > .08)")
+    if n_by_group:
+        small = min(n_by_group, key=n_by_group.get)
+        out.update({"smallest_group": small, "smallest_n": n_by_group[small]})
+    out["fits"] = bool(cfi is not None and rmsea is not None and cfi >= 0.90 and rmsea <= 0.08)
+    out["enough_cases"] = bool(cpp is None or cpp >= MIN_CASES_PER_PARAMETER)
     if cpp is not None and cpp < MIN_CASES_PER_PARAMETER:
         small = min(n_by_group, key=n_by_group.get)
         why.append(f"group '{small}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
@@ -834,6 +841,10 @@ def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
     out = {}
     if inv is not None:
+        chk = inv.get("configural_check") or {}
+        if not chk.get("established", True):
+            warnings.append(f"measurement invariance across {opts.group} is not established, so no step is called "
+                            f"supported: {chk.get('reason')} (criteria: {chk.get('criteria')})")
         inv["level_labels"] = {str(k): v for k, v in labels.items()}
         inv["warnings"] = warnings
         out["invariance"] = inv
