@@ -355,3 +355,13 @@ def test_check_cell_can_fail():
     for shown, value, why in ((".124", 0.1234, None), (DASH, 0.5, "r"), (DASH, None, None), ("0.50", None, "r")):
         with pytest.raises(AssertionError):
             check_cell(shown, value, why, "x")
+
+
+@pytest.mark.slow
+def test_runs_follow_the_results_schema(fiml_run, grouped_run):
+    """Both runs validate against validate/report/results.schema.json (the contract the writers read)."""
+    from validate.report.schema import validate_results
+
+    for out in (fiml_run, grouped_run):
+        res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert validate_results(res) == [], out

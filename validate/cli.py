@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_pow.add_argument("--target", type=float, default=0.8, help="target power (default .80)")
     _add_out(p_pow)
 
+    sub.add_parser("schema", help="print the JSON Schema of results.json (the contract every run's results follow)")
+
     p_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example data")
     p_demo.add_argument("--out", metavar="DIR", default="vcc-demo", help="output folder (default vcc-demo)")
     p_demo.add_argument("--force", action="store_true", help="write into an existing, non-empty folder")
@@ -332,6 +334,13 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_schema(args) -> int:
+    from validate.report.schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
 def _cmd_app(args) -> int:
     from validate.app.command import run_app
 
@@ -354,6 +363,7 @@ COMMANDS = {
     "power": _cmd_power,
     "demo": _cmd_demo,
     "app": _cmd_app,
+    "schema": _cmd_schema,
 }
 
 

@@ -194,7 +194,10 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     from validate.structural.analysis import analyse_structural
 
     opts.check()
+    from validate.report.schema import SCHEMA_VERSION
+
     results: dict = {
+        "schema_version": SCHEMA_VERSION,
         "toolkit": {"name": "vcc", "version": _version()},
         "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": _declared_title(spec)},
         "options": {**{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
