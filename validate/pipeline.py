@@ -62,6 +62,9 @@ class AnalysisOptions:
     pls_consistent: bool = False
     pls_missing: str = "mean"
     pls_modes: dict | None = None
+    pls_predict_folds: int = 10
+    pls_predict_repetitions: int = 10
+    pls_predict_approach: str = "direct"
 
     def check(self) -> None:
         from validate.pls.cli import check_method

@@ -57,6 +57,9 @@ class PLSOptions:
     tol: float = 1e-7
     max_iter: int = 300
     modes: Mapping[str, str] = field(default_factory=dict)
+    predict_folds: int = 10
+    predict_repetitions: int = 10
+    predict_approach: str = "direct"
 
     def check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -68,6 +71,14 @@ class PLSOptions:
         if 0 < self.bootstrap < 100:
             raise InputError(f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
                              "expected 0 or at least 100 (5000 recommended)")
+        for name, v in (("--predict-folds", self.predict_folds), ("--predict-repetitions", self.predict_repetitions)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise InputError(f"{name} {v!r}: expected a whole number (0 to skip PLSpredict)")
+        if self.predict_folds == 1:
+            raise InputError("--predict-folds 1: expected 0 (no PLSpredict) or at least 2 folds (10 recommended)")
+        if self.predict_approach not in ("direct", "earliest"):
+            raise InputError(f"--predict-approach {self.predict_approach}: expected direct (direct antecedents) or "
+                             "earliest (earliest antecedents)")
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
 
@@ -92,7 +103,10 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("missing", ("pls_missing",)), ("modes", ("pls_modes",)),
                             ("bootstrap", ("pls_bootstrap", "bootstrap")), ("seed", ("seed",)),
                             ("alpha", ("alpha",)), ("workers", ("workers",)), ("scheduler", ("scheduler",)),
-                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",))):
+                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",)),
+                            ("predict_folds", ("pls_predict_folds",)),
+                            ("predict_repetitions", ("pls_predict_repetitions",)),
+                            ("predict_approach", ("pls_predict_approach",))):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -160,9 +174,25 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
+    out["predict"] = _predict_entry(res, po, mechanism.id)
     if not po.bootstrap:
         out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
                                "and no hypothesis is judged")
     if not res.converged:
         out["warnings"].append("no hypothesis is judged: the PLS algorithm did not converge")
     return {"pls": out}
+
+
+def _predict_entry(res, po: PLSOptions, mid: str) -> dict:
+    """``pls.predict``: PLSpredict, or ``{"skipped": reason}`` when it cannot or was not asked to run."""
+    from validate.pls.predict import pls_predict
+
+    if not po.predict_folds or not po.predict_repetitions:
+        return {"skipped": "not requested (--predict-folds 0 or --predict-repetitions 0)"}
+    if not res.converged:
+        return {"skipped": "the PLS algorithm did not converge on the full sample"}
+    if po.predict_folds > res.n_obs // 2:
+        return {"skipped": f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"}
+    pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
+                     progress=po.progress, desc=f"{mid} PLSpredict")
+    return pr.to_dict()

@@ -147,6 +147,33 @@ STRINGS: dict[str, dict[str, str]] = {
     "method_pls": {"en": "PLS-SEM (the CB-SEM options estimator and missing do not apply)",
                    "zh": "PLS-SEM（CB-SEM 的估计方法与缺失值选项不适用）"},
     "method_both": {"en": "CB-SEM and PLS-SEM, side by side", "zh": "CB-SEM 与 PLS-SEM 并列"},
+    "t_predict": {"en": "PLS-SEM: out-of-sample prediction (PLSpredict)", "zh": "PLS-SEM：样本外预测（PLSpredict）"},
+    "c_q2predict": {"en": "Q²predict", "zh": "Q²predict"},
+    "c_pls_rmse": {"en": "PLS RMSE", "zh": "PLS RMSE"},
+    "c_pls_mae": {"en": "PLS MAE", "zh": "PLS MAE"},
+    "c_lm_rmse": {"en": "LM RMSE", "zh": "LM RMSE"},
+    "c_lm_mae": {"en": "LM MAE", "zh": "LM MAE"},
+    "c_ia_rmse": {"en": "IA RMSE", "zh": "IA RMSE"},
+    "c_d_rmse": {"en": "PLS − LM RMSE", "zh": "PLS − LM RMSE"},
+    "approach_direct": {"en": "direct antecedents", "zh": "直接前因"},
+    "approach_earliest": {"en": "earliest antecedents", "zh": "最早前因"},
+    "note_predict": {"en": "{k}-fold cross-validation repeated {r} times ({approach}; seed {seed}); values are means "
+                           "over the repetitions. Q²predict = 1 − SSE(PLS) / SSE(IA), where IA predicts each held-out "
+                           "answer by the training-sample mean; LM regresses each indicator on the antecedents' "
+                           "indicators (Shmueli et al., 2019). PLS has a lower RMSE than LM for {better} of {n} "
+                           "indicators: {verdict}.",
+                     "zh": "{k} 折交叉验证重复 {r} 次（{approach}；种子 {seed}），表中为各次重复的均值。Q²predict = 1 − "
+                           "SSE(PLS) / SSE(IA)，IA 以训练样本均值预测保留样本；LM 以前因构念的题项对各题项做线性回归"
+                           "（Shmueli 等，2019）。{n} 个题项中 PLS 的 RMSE 低于 LM 的有 {better} 个：{verdict}。"},
+    "verdict_high": {"en": "high predictive power", "zh": "预测力高"},
+    "verdict_medium": {"en": "medium predictive power", "zh": "预测力中等"},
+    "verdict_low": {"en": "low predictive power", "zh": "预测力低"},
+    "verdict_none": {"en": "the model lacks predictive power (a Q²predict ≤ 0, or PLS never below LM)",
+                     "zh": "模型缺乏预测力（存在 Q²predict ≤ 0，或 PLS 均不优于 LM）"},
+    "verdict_na": {"en": "not judged (a metric could not be computed)", "zh": "未判断（有指标无法计算）"},
+    "note_predict_failed": {"en": "{k} fold(s) could not be estimated; their cases have no prediction.",
+                            "zh": "{k} 个折无法估计，其样本无预测值。"},
+    "predict_skipped": {"en": "PLSpredict was not run: {why}", "zh": "未运行 PLSpredict：{why}"},
     "group_not_pls": {"en": "--group compares groups with CB-SEM only; it was not run because --method pls skips CB-SEM",
                       "zh": "--group 仅用 CB-SEM 比较组别；--method pls 不运行 CB-SEM，因此未进行组别比较"},
 }
@@ -345,6 +372,38 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("d_uls", tp("c_d_uls", lang), "num3"), Column("d_g", tp("c_d_g", lang), "num3")], rows,
             [tp("note_fit", lang)], mid)
 
+    # PLSpredict
+    pr = as_dict(pls.get("predict"))
+    if pr.get("items"):
+        rows, marks = [], {}
+        for r in as_list(pr.get("items")):
+            rows.append({"construct": lab(r.get("construct")), "item": r.get("item"), "q2": r.get("q2_predict"),
+                         "pls_rmse": r.get("pls_rmse"), "pls_mae": r.get("pls_mae"), "lm_rmse": r.get("lm_rmse"),
+                         "lm_mae": r.get("lm_mae"), "ia_rmse": r.get("ia_rmse"), "d_rmse": r.get("pls_minus_lm_rmse")})
+            i = len(rows) - 1
+            q2 = apa.as_float(r.get("q2_predict"))
+            if q2 is not None:
+                marks[(i, "q2")] = "ok" if q2 > 0 else "fail"
+            d = apa.as_float(r.get("pls_minus_lm_rmse"))
+            if d is not None:
+                marks[(i, "d_rmse")] = "ok" if d < 0 else "warn"
+        v = pr.get("verdict_rmse")
+        notes = [tp("note_predict", lang, k=pr.get("folds"), r=pr.get("repetitions"),
+                    approach=tp(f"approach_{pr.get('approach')}", lang) if pr.get("approach") in ("direct", "earliest")
+                    else str(pr.get("approach")), seed=pr.get("seed") if pr.get("seed") is not None else "—",
+                    better=pr.get("pls_lower_rmse_than_lm"), n=pr.get("n_items"),
+                    verdict=tp(f"verdict_{v}" if v in ("high", "medium", "low", "none") else "verdict_na", lang))]
+        if pr.get("failed_folds"):
+            notes.append(tp("note_predict_failed", lang, k=pr.get("failed_folds")))
+        out["pls_predict"] = Table("pls_predict", tp("t_predict", lang), [
+            Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
+            Column("q2", tp("c_q2predict", lang), "num3"), Column("pls_rmse", tp("c_pls_rmse", lang), "num3"),
+            Column("pls_mae", tp("c_pls_mae", lang), "num3"), Column("lm_rmse", tp("c_lm_rmse", lang), "num3"),
+            Column("lm_mae", tp("c_lm_mae", lang), "num3"), Column("ia_rmse", tp("c_ia_rmse", lang), "num3"),
+            Column("d_rmse", tp("c_d_rmse", lang), "num3")], rows, notes, mid, marks)
+    elif pr.get("skipped") and out.get("pls_settings") is not None:
+        out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
+
     # CB and PLS side by side
     cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
     if cb:
@@ -368,15 +427,15 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit")
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
-WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect")
+WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict")
 #: Short Excel sheet names (a mechanism id is put in front).
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
-               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit"}
+               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict"}
 
 _FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
 <h3>{{ heading }}</h3>
