@@ -49,3 +49,31 @@ def test_method_both_side_by_side(tmp_path):
 def test_bad_pls_options_exit_2(tmp_path, capsys, extra, message):
     code, _ = _run(tmp_path, *extra)
     assert code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_method_pls_with_groups_runs_micom_and_mga(tmp_path):
+    """--group with --method pls: MICOM and the multigroup tests for every pair of platforms, in every report."""
+    code, out = _run(tmp_path, "--method", "pls", "--group", "platform", "--permutations", "50", "--bootstrap", "100",
+                     "--predict-folds", "0", "--workers", "1")
+    assert code == 0
+    m = json.loads((out / "results.json").read_text(encoding="utf-8"))["mechanisms"]["consumer"]
+    pls = m["pls"]
+    assert not any("--group" in w for w in m["warnings"])  # no longer "CB-SEM only"
+    pairs = [tuple(p["groups"]) for p in pls["micom"]["pairs"]]
+    assert pairs == [("1", "2"), ("1", "3"), ("2", "3")] == [tuple(p["groups"]) for p in pls["mga"]["pairs"]]
+    for p in pls["micom"]["pairs"]:
+        assert p["permutations"]["completed"] == 50 and p["verdict"] in ("full", "partial", "none")
+        assert {r["construct"] for r in p["compositional"]} == set(pls["reliability"])
+    for p in pls["mga"]["pairs"]:
+        assert len(p["paths"]) == len(pls["paths"]) and p["bootstrap"] == 100
+        assert all(0 < r["p_permutation"] <= 1 and r["p_welch"] is not None for r in p["paths"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count('data-table="pls_micom"') == 3 and html.count('data-table="pls_mga"') == 3
+    assert "Douyin vs Kuaishou" in html and "Kuaishou vs Xiaohongshu (RED)" in html
+    assert pls["predict"] == {"skipped": "not requested (--predict-folds 0 or --predict-repetitions 0)"}
+
+
+def test_too_few_permutations_exit_2(tmp_path, capsys):
+    code, _ = _run(tmp_path, "--method", "pls", "--group", "platform", "--permutations", "5", "--bootstrap", "0")
+    assert code == 2 and "--permutations 5" in capsys.readouterr().err

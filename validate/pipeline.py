@@ -65,6 +65,7 @@ class AnalysisOptions:
     pls_predict_folds: int = 10
     pls_predict_repetitions: int = 10
     pls_predict_approach: str = "direct"
+    pls_permutations: int = 5000
 
     def check(self) -> None:
         from validate.pls.cli import check_method
@@ -231,11 +232,7 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
 
             _progress(f"[{m.id}] PLS-SEM ...", opts.progress)
             entry.update(run_pls(df, m, opts))
-        if opts.method == "pls":
-            if opts.group:
-                from validate.pls.report import tp
-
-                entry["warnings"].append(tp("group_not_pls", opts.lang))
+        if opts.method == "pls":  # with --group, run_pls has run MICOM and the multigroup analysis
             results["mechanisms"][m.id] = entry
             continue
         _progress(f"[{m.id}] measurement model ({_missing_words(how['method'])}) ...", opts.progress)

@@ -38,6 +38,8 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
                    help="PLSpredict: folds of the cross-validation (default 10; 0 skips PLSpredict)")
     p.add_argument("--predict-repetitions", type=int, default=10, metavar="R",
                    help="PLSpredict: repetitions of the k-fold split (default 10)")
+    p.add_argument("--permutations", type=int, default=5000, metavar="B",
+                   help="PLS with --group: permutations for MICOM and the permutation MGA test (default 5000)")
     p.add_argument("--predict-approach", default="direct", choices=("direct", "earliest"),
                    help="PLSpredict: predict from direct antecedents (default) or earliest antecedents")
 
@@ -63,7 +65,8 @@ def pls_fields(args: argparse.Namespace) -> dict:
             "pls_missing": args.pls_missing, "pls_modes": parse_modes(args.pls_mode),
             "pls_predict_folds": getattr(args, "predict_folds", 10),
             "pls_predict_repetitions": getattr(args, "predict_repetitions", 10),
-            "pls_predict_approach": getattr(args, "predict_approach", "direct")}
+            "pls_predict_approach": getattr(args, "predict_approach", "direct"),
+            "pls_permutations": getattr(args, "permutations", 5000)}
 
 
 def check_method(method: str) -> None:

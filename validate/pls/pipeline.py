@@ -58,6 +58,8 @@ class PLSOptions:
     max_iter: int = 300
     modes: Mapping[str, str] = field(default_factory=dict)
     predict_folds: int = 10
+    permutations: int = 5000
+    group: str | None = None
     predict_repetitions: int = 10
     predict_approach: str = "direct"
 
@@ -74,6 +76,9 @@ class PLSOptions:
         for name, v in (("--predict-folds", self.predict_folds), ("--predict-repetitions", self.predict_repetitions)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise InputError(f"{name} {v!r}: expected a whole number (0 to skip PLSpredict)")
+        if isinstance(self.permutations, bool) or not isinstance(self.permutations, int) or self.permutations < 20:
+            raise InputError(f"--permutations {self.permutations!r}: expected a whole number of at least 20 "
+                             "(5000 recommended)")
         if self.predict_folds == 1:
             raise InputError("--predict-folds 1: expected 0 (no PLSpredict) or at least 2 folds (10 recommended)")
         if self.predict_approach not in ("direct", "earliest"):
@@ -105,6 +110,7 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("alpha", ("alpha",)), ("workers", ("workers",)), ("scheduler", ("scheduler",)),
                             ("progress", ("progress",)), ("direct_effects", ("direct_effects",)),
                             ("predict_folds", ("pls_predict_folds",)),
+                            ("permutations", ("pls_permutations",)), ("group", ("group",)),
                             ("predict_repetitions", ("pls_predict_repetitions",)),
                             ("predict_approach", ("pls_predict_approach",))):
             v = get(*names)
@@ -175,6 +181,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     out["alpha"] = po.alpha
     out["seed"] = po.seed
     out["predict"] = _predict_entry(res, po, mechanism.id)
+    if po.group:
+        out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
         out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
                                "and no hypothesis is judged")
@@ -196,3 +204,32 @@ def _predict_entry(res, po: PLSOptions, mid: str) -> dict:
     pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
                      progress=po.progress, desc=f"{mid} PLSpredict")
     return pr.to_dict()
+
+
+def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -> dict:
+    """``pls.micom`` and ``pls.mga``: MICOM, then the multigroup tests, for every pair of levels of ``po.group``."""
+    from validate.pls.mga import micom_mga
+
+    kw = dict(permutations=po.permutations, bootstrap=po.bootstrap, seed=po.seed, scheme=po.scheme,
+              consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter, alpha=po.alpha,
+              progress=po.progress, desc=f"{mid} MICOM")
+    if po.scheduler:
+        from validate.executors import make_executor
+
+        with make_executor(po.scheduler) as ex:
+            res = micom_mga(df, model, po.group, executor=ex, **kw)
+    else:
+        res = micom_mga(df, model, po.group, workers=po.workers, **kw)
+    head = {k: res[k] for k in ("group", "levels", "n", "alpha")}
+    micom = {**head, "method": "MICOM (Henseler, Ringle & Sarstedt 2016): configural, compositional (permutation "
+                               "of c), equality of composite means and variances (pooled scores, permutation)",
+             "pairs": [{"groups": p["groups"], "n": p["n"], **p["micom"], "permutations": p["permutations"]}
+                       for p in res["pairs"]]}
+    mga = {**head, "method": "permutation test (Chin & Dibbern 2010), PLS-MGA (Henseler et al. 2009), parametric "
+                             "(Keil et al. 2000) and Welch-Satterthwaite tests",
+           "judged_by": "p_permutation",
+           "pairs": [{"groups": p["groups"], "n": p["n"], "micom_verdict": p["micom"]["verdict"], **p["mga"],
+                      "permutations": p["permutations"]["completed"]} for p in res["pairs"]]}
+    if not po.bootstrap:
+        mga["note"] = "no bootstrap (--bootstrap 0): PLS-MGA, parametric and Welch-Satterthwaite tests not run"
+    return {"micom": micom, "mga": mga}

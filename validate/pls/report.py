@@ -174,8 +174,54 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_predict_failed": {"en": "{k} fold(s) could not be estimated; their cases have no prediction.",
                             "zh": "{k} 个折无法估计，其样本无预测值。"},
     "predict_skipped": {"en": "PLSpredict was not run: {why}", "zh": "未运行 PLSpredict：{why}"},
-    "group_not_pls": {"en": "--group compares groups with CB-SEM only; it was not run because --method pls skips CB-SEM",
-                      "zh": "--group 仅用 CB-SEM 比较组别；--method pls 不运行 CB-SEM，因此未进行组别比较"},
+    "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
+                "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
+    "t_mga": {"en": "PLS-SEM: multigroup analysis of the paths, {a} vs {b}", "zh": "PLS-SEM：路径多群组分析，{a} 与 {b}"},
+    "c_c": {"en": "c", "zh": "c"},
+    "c_q05": {"en": "5% quantile", "zh": "5% 分位数"},
+    "c_p_c": {"en": "p (c)", "zh": "p（c）"},
+    "c_comp_inv": {"en": "Compositional invariance", "zh": "组成不变性"},
+    "c_mean_diff": {"en": "Mean difference", "zh": "均值差异"},
+    "c_mean_equal": {"en": "Equal means", "zh": "均值相等"},
+    "c_var_diff": {"en": "Log variance ratio", "zh": "方差对数比"},
+    "c_var_equal": {"en": "Equal variances", "zh": "方差相等"},
+    "c_ci_perm": {"en": "95% permutation interval", "zh": "95% 置换区间"},
+    "c_beta_g": {"en": "β ({g})", "zh": "β（{g}）"},
+    "c_diff": {"en": "Difference", "zh": "差异"},
+    "c_p_perm": {"en": "p (permutation)", "zh": "p（置换检验）"},
+    "c_p_henseler": {"en": "p (PLS-MGA)", "zh": "p（PLS-MGA）"},
+    "c_p_param": {"en": "p (parametric)", "zh": "p（参数检验）"},
+    "c_p_welch": {"en": "p (Welch)", "zh": "p（Welch）"},
+    "c_differs": {"en": "Differs", "zh": "是否存在差异"},
+    "micom_full": {"en": "full measurement invariance: the groups' data may also be pooled",
+                   "zh": "完全测量不变性：各组数据亦可合并分析"},
+    "micom_partial": {"en": "partial measurement invariance: the groups' path coefficients can be compared",
+                      "zh": "部分测量不变性：可比较各组的路径系数"},
+    "micom_none": {"en": "no compositional invariance: the groups' path coefficients should not be compared",
+                   "zh": "不满足组成不变性：不宜比较各组的路径系数"},
+    "note_micom": {"en": "Step 1 (configural invariance): {configural}. Step 2: c is the correlation of a construct's "
+                         "scores under the two groups' weights; invariance holds unless c is below the 5% quantile of "
+                         "its permutation distribution (p ≤ {alpha:g}). Step 3: differences of the pooled composite "
+                         "scores' means and log variances, equal when inside the 95% permutation interval. {done} of "
+                         "{req} permutations completed (seed {seed}); Henseler et al. (2016). Result: {verdict}.",
+                   "zh": "步骤 1（形态不变性）：{configural}。步骤 2：c 为两组权重下构念得分的相关；若 c 不低于置换分布的 5% "
+                         "分位数（p > {alpha:g}）则满足组成不变性。步骤 3：合并样本合成得分的均值差与方差对数比，落在 95% "
+                         "置换区间内视为相等。完成 {done}/{req} 次置换（种子 {seed}）；Henseler 等（2016）。结论：{verdict}。"},
+    "configural_yes": {"en": "established (the same indicators, data treatment and settings in both groups)",
+                       "zh": "成立（两组使用相同题项、数据处理与算法设置）"},
+    "configural_no": {"en": "not established (a group's model did not converge)", "zh": "不成立（某组模型未收敛）"},
+    "note_mga": {"en": "Difference = β({a}) − β({b}). A path differs when the permutation test (Chin & Dibbern, 2010; "
+                       "{perm} permutations) gives p < {alpha:g}. Also shown, from {boot} bootstrap resamples per group: "
+                       "Henseler's PLS-MGA (two-sided), the parametric test (Keil et al., 2000) and the "
+                       "Welch-Satterthwaite test.",
+                 "zh": "差异 = β（{a}）− β（{b}）。置换检验（Chin & Dibbern，2010；{perm} 次置换）p < {alpha:g} 时判定路径"
+                       "存在差异。另列各组 {boot} 次 bootstrap 得到的 Henseler PLS-MGA（双侧）、参数检验（Keil 等，2000）与 "
+                       "Welch-Satterthwaite 检验。"},
+    "note_mga_noboot": {"en": "No bootstrap was run (--bootstrap 0): PLS-MGA, parametric and Welch tests are not shown.",
+                        "zh": "未运行 bootstrap（--bootstrap 0）：不报告 PLS-MGA、参数检验与 Welch 检验。"},
+    "note_mga_micom_none": {"en": "MICOM found no compositional invariance for this pair: read the differences with "
+                                  "caution (Henseler et al., 2016).",
+                            "zh": "该组对未满足组成不变性：路径差异需谨慎解读（Henseler 等，2016）。"},
 }
 
 
@@ -205,6 +251,15 @@ def _within(v, lo=None, hi=None):
     if f is None:
         return None
     return (lo is None or f > lo) and (hi is None or f < hi)
+
+
+def _level_names(spec: ModelSpec | None, column: str | None, lang: str):
+    """Level code -> its answer label in the spec's background question (e.g. 1 -> 抖音), else the code."""
+    q = next((b for b in (spec.background if spec is not None else []) if b.id == column), None)
+    names = {}
+    for ch in (q.choices if q is not None else []):
+        names[str(ch.code)] = ch.label.get(lang) or str(ch.code)
+    return lambda g: names.get(str(g), str(g))
 
 
 def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
@@ -404,6 +459,69 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     elif pr.get("skipped") and out.get("pls_settings") is not None:
         out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
 
+    # MICOM and MGA, a table per pair of groups
+    micom = as_dict(pls.get("micom"))
+    gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
+    for k, pr in enumerate(as_list(micom.get("pairs")), 1):
+        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        rows, marks = [], {}
+        mv = {r.get("construct"): r for r in as_list(pr.get("means_variances"))}
+        for r in as_list(pr.get("compositional")):
+            v = as_dict(mv.get(r.get("construct")))
+            rows.append({"construct": lab(r.get("construct")), "c": r.get("c"), "q05": r.get("q05"),
+                         "p": r.get("p_value"), "inv": _yes(r.get("invariant"), lang), "mean": v.get("mean_diff"),
+                         "mean_ci": _pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
+                         "mean_eq": _yes(v.get("mean_equal"), lang), "var": v.get("log_var_ratio_diff"),
+                         "var_ci": _pair(v.get("log_var_ratio_ci_lower"), v.get("log_var_ratio_ci_upper")),
+                         "var_eq": _yes(v.get("log_var_ratio_equal"), lang)})
+            i = len(rows) - 1
+            for key, ok in (("inv", r.get("invariant")), ("mean_eq", v.get("mean_equal")),
+                            ("var_eq", v.get("log_var_ratio_equal"))):
+                if ok is not None:
+                    marks[(i, key)] = "ok" if ok else "fail"
+        perm = as_dict(pr.get("permutations"))
+        conf = as_dict(pr.get("configural"))
+        verdict = pr.get("verdict")
+        note = tp("note_micom", lang, configural=tp("configural_yes" if conf.get("established") else "configural_no",
+                                                    lang),
+                  alpha=micom.get("alpha") or 0.05, done=perm.get("completed"), req=perm.get("requested"),
+                  seed=perm.get("seed"), verdict=tp(f"micom_{verdict}", lang) if verdict in ("full", "partial", "none")
+                  else "—")
+        out[f"pls_micom_{k}"] = Table("pls_micom", tp("t_micom", lang, a=a, b=b), [
+            Column("construct", tp("c_construct", lang)), Column("c", tp("c_c", lang), "num3"),
+            Column("q05", tp("c_q05", lang), "num3"), Column("p", tp("c_p_c", lang), "p"),
+            Column("inv", tp("c_comp_inv", lang), "verdict"), Column("mean", tp("c_mean_diff", lang), "num3"),
+            Column("mean_ci", tp("c_ci_perm", lang), "ci3"), Column("mean_eq", tp("c_mean_equal", lang), "verdict"),
+            Column("var", tp("c_var_diff", lang), "num3"), Column("var_ci", tp("c_ci_perm", lang), "ci3"),
+            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note] + list(as_list(pr.get("warnings"))),
+            mid, marks)
+    mga = as_dict(pls.get("mga"))
+    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in as_list(pls.get("paths"))}
+    for k, pr in enumerate(as_list(mga.get("pairs")), 1):
+        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        rows, marks = [], {}
+        for r in as_list(pr.get("paths")):
+            rows.append({"hypothesis": hyp.get((r.get("from"), r.get("to"))),
+                         "path": f"{r.get('from')} → {r.get('to')}", "b1": r.get("beta_1"), "b2": r.get("beta_2"),
+                         "diff": r.get("diff"), "p_perm": r.get("p_permutation"),
+                         "p_hens": r.get("p_henseler_two_sided"), "p_param": r.get("p_parametric"),
+                         "p_welch": r.get("p_welch"), "differs": _yes(r.get("differs"), lang)})
+            if r.get("differs") is not None:
+                marks[(len(rows) - 1, "differs")] = "ok" if r["differs"] else "ns"
+        notes = [tp("note_mga", lang, a=a, b=b, perm=pr.get("permutations"), alpha=mga.get("alpha") or 0.05,
+                    boot=pr.get("bootstrap"))]
+        if not pr.get("bootstrap"):
+            notes.append(tp("note_mga_noboot", lang))
+        if pr.get("micom_verdict") == "none":
+            notes.append(tp("note_mga_micom_none", lang))
+        out[f"pls_mga_{k}"] = Table("pls_mga", tp("t_mga", lang, a=a, b=b), [
+            Column("hypothesis", tp("c_hyp", lang)), Column("path", tp("c_path", lang)),
+            Column("b1", tp("c_beta_g", lang, g=a), "num3"), Column("b2", tp("c_beta_g", lang, g=b), "num3"),
+            Column("diff", tp("c_diff", lang), "num3"), Column("p_perm", tp("c_p_perm", lang), "p"),
+            Column("p_hens", tp("c_p_henseler", lang), "p"), Column("p_param", tp("c_p_param", lang), "p"),
+            Column("p_welch", tp("c_p_welch", lang), "p"), Column("differs", tp("c_differs", lang), "verdict")],
+            rows, notes, mid, marks)
+
     # CB and PLS side by side
     cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
     if cb:
@@ -427,15 +545,23 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict")
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
-WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict")
+WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
 #: Short Excel sheet names (a mechanism id is put in front).
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
                "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict"}
+
+
+def ordered(tabs: dict, keys: tuple) -> list[str]:
+    """The keys of ``tabs`` in the order of ``keys``; a per-pair table ``pls_micom_2`` sorts under ``pls_micom``."""
+    out = []
+    for base in keys:
+        out += [k for k in tabs if k == base or (k.startswith(base + "_") and k[len(base) + 1:].isdigit())]
+    return out
 
 _FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
 <h3>{{ heading }}</h3>
@@ -467,7 +593,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
         return ""
     counter = counter if counter is not None else [0, 0]
     anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
-    views = [_view_table(tabs[k], counter, f"m-{anchor}", lang) for k in HTML_TABLES if k in tabs]
+    views = [_view_table(tabs[k], counter, f"m-{anchor}", lang) for k in ordered(tabs, HTML_TABLES)]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_FRAGMENT).render(anchor=anchor, heading=tp("sec_pls", lang), tables=views,
                                              table_word=t("table", lang), note_lead=t("note_lead", lang))
@@ -500,10 +626,10 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
     if not tabs:
         return number
     _heading(doc, tp("sec_pls", lang), 2, lang)
-    for k in DOCX_TABLES:
+    for k in ordered(tabs, DOCX_TABLES):
         if k in tabs:
             number += 1
-            wide = k in WIDE_TABLES
+            wide = tabs[k].key in WIDE_TABLES
             if wide:
                 _orient(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
