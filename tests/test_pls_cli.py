@@ -29,6 +29,15 @@ def test_method_pls(tmp_path):
     assert 'data-section="pls"' in html and "factorial" in html
     assert "PLS-SEM (the CB-SEM options estimator and missing do not apply)" in html  # the method section
     assert "0 / 32" not in html  # no bootstrap: no hypothesis judged, so no count of supported ones
+    from instruments.spec import load_spec
+
+    spec = load_spec()
+    mech = spec.mechanism("consumer")  # IPMA: by default every outcome-stage construct, scales from the spec
+    assert list(pls["ipma"]["targets"]) == [c for c, v in mech.constructs.items() if v.stage == "outcome"]
+    item = mech.item_ids[0]
+    assert pls["ipma"]["scales"][item] == [spec.item_scale(item).min, spec.item_scale(item).max]
+    assert html.count('data-figure="pls_ipma"') == len(pls["ipma"]["targets"])
+    assert pls["predict"]["folds"] == 10 and pls["predict"]["items"]
 
 
 @pytest.mark.slow
@@ -45,6 +54,7 @@ def test_method_both_side_by_side(tmp_path):
 @pytest.mark.parametrize("extra, message", [
     (["--method", "pls", "--pls-mode", "CID"], "--pls-mode CID: expected CONSTRUCT=A"),
     (["--method", "pls", "--pls-mode", "NOPE=B", "--bootstrap", "0"], "NOPE is not a construct"),
+    (["--method", "pls", "--bootstrap", "0", "--ipma-target", "CID"], "--ipma-target CID: an exogenous construct"),
 ])
 def test_bad_pls_options_exit_2(tmp_path, capsys, extra, message):
     code, _ = _run(tmp_path, *extra)

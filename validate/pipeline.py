@@ -66,6 +66,7 @@ class AnalysisOptions:
     pls_predict_repetitions: int = 10
     pls_predict_approach: str = "direct"
     pls_permutations: int = 5000
+    pls_ipma_targets: list | None = None
 
     def check(self) -> None:
         from validate.pls.cli import check_method
@@ -231,7 +232,8 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             from validate.pls.pipeline import run_pls
 
             _progress(f"[{m.id}] PLS-SEM ...", opts.progress)
-            entry.update(run_pls(df, m, opts))
+            entry.update(run_pls(df, m, opts, scales={i: (spec.item_scale(i).min, spec.item_scale(i).max)
+                                                      for i in m.item_ids}))
         if opts.method == "pls":  # with --group, run_pls has run MICOM and the multigroup analysis
             results["mechanisms"][m.id] = entry
             continue

@@ -40,6 +40,9 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
                    help="PLSpredict: repetitions of the k-fold split (default 10)")
     p.add_argument("--permutations", type=int, default=5000, metavar="B",
                    help="PLS with --group: permutations for MICOM and the permutation MGA test (default 5000)")
+    p.add_argument("--ipma-target", action="append", default=[], metavar="CONSTRUCT",
+                   help="PLS importance-performance map for this construct (repeatable; default: every outcome-stage "
+                        "construct a path points to)")
     p.add_argument("--predict-approach", default="direct", choices=("direct", "earliest"),
                    help="PLSpredict: predict from direct antecedents (default) or earliest antecedents")
 
@@ -66,7 +69,8 @@ def pls_fields(args: argparse.Namespace) -> dict:
             "pls_predict_folds": getattr(args, "predict_folds", 10),
             "pls_predict_repetitions": getattr(args, "predict_repetitions", 10),
             "pls_predict_approach": getattr(args, "predict_approach", "direct"),
-            "pls_permutations": getattr(args, "permutations", 5000)}
+            "pls_permutations": getattr(args, "permutations", 5000),
+            "pls_ipma_targets": list(getattr(args, "ipma_target", None) or []) or None}
 
 
 def check_method(method: str) -> None:

@@ -60,6 +60,7 @@ class PLSOptions:
     predict_folds: int = 10
     permutations: int = 5000
     group: str | None = None
+    ipma_targets: list | None = None
     predict_repetitions: int = 10
     predict_approach: str = "direct"
 
@@ -111,6 +112,7 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("progress", ("progress",)), ("direct_effects", ("direct_effects",)),
                             ("predict_folds", ("pls_predict_folds",)),
                             ("permutations", ("pls_permutations",)), ("group", ("group",)),
+                            ("ipma_targets", ("pls_ipma_targets",)),
                             ("predict_repetitions", ("pls_predict_repetitions",)),
                             ("predict_approach", ("pls_predict_approach",))):
             v = get(*names)
@@ -124,7 +126,8 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
     return out
 
 
-def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None, **overrides) -> dict:
+def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None,
+            scales: Mapping[str, tuple[float, float]] | None = None, **overrides) -> dict:
     """PLS-SEM of one mechanism; returns ``{"pls": {...}}`` for ``results["mechanisms"][id]``.
 
     Parameters
@@ -136,6 +139,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         ``vcc validate``'s options (see :func:`pls_options` for what is read).
     modes : mapping, optional
         Construct -> A/B/reflective/formative; overrides a ``mode`` in the spec.
+    scales : mapping item -> (min, max), optional
+        The answer scale of every item, for the IPMA (``pls.ipma``); without it no IPMA is run.
     **overrides
         Any :class:`PLSOptions` field.
 
@@ -181,6 +186,7 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     out["alpha"] = po.alpha
     out["seed"] = po.seed
     out["predict"] = _predict_entry(res, po, mechanism.id)
+    out["ipma"] = _ipma_entry(res, po, mechanism, scales)
     if po.group:
         out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
@@ -233,3 +239,17 @@ def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -
     if not po.bootstrap:
         mga["note"] = "no bootstrap (--bootstrap 0): PLS-MGA, parametric and Welch-Satterthwaite tests not run"
     return {"micom": micom, "mga": mga}
+
+
+def _ipma_entry(res, po: PLSOptions, mechanism, scales) -> dict:
+    """``pls.ipma`` for the chosen targets (default: the outcome-stage constructs a path points to)."""
+    from validate.pls.ipma import ipma
+
+    if scales is None:
+        return {"skipped": "no answer scales were given (run through vcc validate, which reads them from the spec)"}
+    endo = [c for c in res.st.names if res.st.preds[res.st.names.index(c)].size]
+    targets = list(po.ipma_targets or [])
+    if not targets:
+        targets = [c for c in endo if getattr(mechanism.constructs.get(c), "stage", None) == "outcome"]
+        targets = targets or [c for c in endo if not any(a == c for a, _ in res.model.paths)]
+    return ipma(res, targets, scales)

@@ -174,6 +174,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_predict_failed": {"en": "{k} fold(s) could not be estimated; their cases have no prediction.",
                             "zh": "{k} 个折无法估计，其样本无预测值。"},
     "predict_skipped": {"en": "PLSpredict was not run: {why}", "zh": "未运行 PLSpredict：{why}"},
+    "t_ipma": {"en": "PLS-SEM: importance-performance map of {t}", "zh": "PLS-SEM：{t} 的重要性-绩效图分析（IPMA）"},
+    "t_ipma_items": {"en": "PLS-SEM: IPMA of {t}, indicators", "zh": "PLS-SEM：{t} 的 IPMA（题项）"},
+    "f_ipma": {"en": "Importance-performance map of {t}", "zh": "{t} 的重要性-绩效图"},
+    "c_importance": {"en": "Importance (total effect)", "zh": "重要性（总效应）"},
+    "c_performance": {"en": "Performance (0-100)", "zh": "绩效（0-100）"},
+    "c_importance_std": {"en": "Standardised total effect", "zh": "标准化总效应"},
+    "c_weight_rescaled": {"en": "Rescaled weight", "zh": "重标权重"},
+    "ax_importance": {"en": "Importance (unstandardised total effect)", "zh": "重要性（非标准化总效应）"},
+    "ax_performance": {"en": "Performance", "zh": "绩效"},
+    "note_ipma": {"en": "Importance: unstandardised total effect on {t} of the rescaled scores; performance: mean score "
+                        "rescaled to 0-100 from each item's scale ({scales}); the target's own performance is {p}. "
+                        "Constructs with high importance and low performance are the ones to improve first (Ringle "
+                        "& Sarstedt, 2016).",
+                  "zh": "重要性：重标得分对 {t} 的非标准化总效应；绩效：按各题项量表（{scales}）重标为 0-100 的平均得分；目标"
+                        "构念自身绩效为 {p}。重要性高而绩效低的构念应优先改进（Ringle & Sarstedt，2016）。"},
+    "ipma_skipped": {"en": "IPMA was not run: {why}", "zh": "未运行 IPMA：{why}"},
     "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
                 "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
     "t_mga": {"en": "PLS-SEM: multigroup analysis of the paths, {a} vs {b}", "zh": "PLS-SEM：路径多群组分析，{a} 与 {b}"},
@@ -459,6 +475,32 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     elif pr.get("skipped") and out.get("pls_settings") is not None:
         out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
 
+    # IPMA, a table per target (indicators in the workbook)
+    ip = as_dict(pls.get("ipma"))
+    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (as_list(v) for v in as_dict(ip.get("scales")).values())
+                                  if a is not None and b is not None}))
+    for k, (t, v) in enumerate(as_dict(ip.get("targets")).items(), 1):
+        v = as_dict(v)
+        rows = [{"construct": lab(r.get("construct")), "importance": r.get("importance"),
+                 "importance_std": r.get("importance_standardised"), "performance": r.get("performance")}
+                for r in as_list(v.get("constructs"))]
+        note = tp("note_ipma", lang, t=lab(t), scales=scale_txt or "—", p=apa.fmt_num(v.get("performance"), 1))
+        out[f"pls_ipma_{k}"] = Table("pls_ipma", tp("t_ipma", lang, t=lab(t)), [
+            Column("construct", tp("c_construct", lang)), Column("importance", tp("c_importance", lang), "num3"),
+            Column("importance_std", tp("c_importance_std", lang), "num3"),
+            Column("performance", tp("c_performance", lang), "num2")], rows,
+            [note] + list(as_list(ip.get("warnings"))), mid)
+        items = [{"construct": lab(r.get("construct")), "item": r.get("item"), "weight": r.get("weight"),
+                  "importance": r.get("importance"), "performance": r.get("performance")}
+                 for r in as_list(v.get("indicators"))]
+        out[f"pls_ipma_items_{k}"] = Table("pls_ipma_items", tp("t_ipma_items", lang, t=lab(t)), [
+            Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
+            Column("weight", tp("c_weight_rescaled", lang), "num3"),
+            Column("importance", tp("c_importance", lang), "num3"),
+            Column("performance", tp("c_performance", lang), "num2")], items, [], mid)
+    if ip.get("skipped") and out.get("pls_settings") is not None:
+        out["pls_settings"].notes.append(tp("ipma_skipped", lang, why=ip.get("skipped")))
+
     # MICOM and MGA, a table per pair of groups
     micom = as_dict(pls.get("micom"))
     gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
@@ -545,7 +587,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_micom", "pls_mga")
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_ipma", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
 WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
@@ -570,6 +612,7 @@ _FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
 <table><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in tb.rows %}<tr>{% for c in row %}<td class="{{ c.cls }}">{{ c.text }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>
+{% if tb.figure %}<div class="figure" data-figure="{{ tb.key }}">{{ tb.figure }}</div>{% endif %}
 {% if tb.notes %}<div class="notes">{% for n in tb.notes %}<p>{% if loop.first %}<span class="lead">{{ note_lead }}</span> {% endif %}{{ n }}</p>{% endfor %}</div>{% endif %}
 </figure>
 {% endfor %}</section>
@@ -584,6 +627,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     PLS tables continue the numbering of the report's other tables.
     """
     import jinja2
+    from markupsafe import Markup
 
     from validate.report.html import _view_table
     from validate.report.i18n import t
@@ -593,7 +637,12 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
         return ""
     counter = counter if counter is not None else [0, 0]
     anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
-    views = [_view_table(tabs[k], counter, f"m-{anchor}", lang) for k in ordered(tabs, HTML_TABLES)]
+    views = []
+    for k in ordered(tabs, HTML_TABLES):
+        v = _view_table(tabs[k], counter, f"m-{anchor}", lang)
+        fig = _ipma_points(tabs[k])
+        v["figure"] = Markup(ipma_svg(fig, lang, tabs[k].title)) if fig else ""
+        views.append(v)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_FRAGMENT).render(anchor=anchor, heading=tp("sec_pls", lang), tables=views,
                                              table_word=t("table", lang), note_lead=t("note_lead", lang))
@@ -633,6 +682,96 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
             if wide:
                 _orient(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
+            pts = _ipma_points(tabs[k])
+            if pts:
+                import io
+
+                from docx.shared import Cm
+
+                doc.add_picture(io.BytesIO(ipma_png(pts, lang)), width=Cm(14.0))
             if wide:
                 _orient(doc, landscape=False)
     return number
+
+
+def _ipma_points(tab: Table) -> list[tuple[str, float, float]]:
+    """(label, importance, performance) of an IPMA table's rows with both values; [] for other tables."""
+    if tab.key != "pls_ipma":
+        return []
+    out = []
+    for r in tab.rows:
+        i, p = apa.as_float(r.get("importance")), apa.as_float(r.get("performance"))
+        if i is not None and p is not None:
+            out.append((str(r.get("construct")), i, p))
+    return out
+
+
+def _ipma_axes(points):
+    imp = [p[1] for p in points]
+    lo, hi = min(0.0, min(imp)), max(imp)
+    if hi - lo <= 0:
+        hi = lo + 1
+    pad = 0.08 * (hi - lo)
+    perf = [p[2] for p in points]
+    return lo - pad, hi + pad, sum(imp) / len(imp), sum(perf) / len(perf)
+
+
+def ipma_svg(points: list[tuple[str, float, float]], lang: str = "en", title: str = "") -> str:
+    """The importance-performance map as SVG (text kept as text): importance on x, performance (0-100) on y,
+    dashed lines at the mean importance and mean performance."""
+    from html import escape
+
+    from validate.report.figures import FONT_STACK
+
+    W, H, L, R, T, B = 560, 380, 60, 20, 20, 50
+    x0, x1, mx, my = _ipma_axes(points)
+    X = lambda v: L + (v - x0) / (x1 - x0) * (W - L - R)  # noqa: E731
+    Y = lambda v: T + (100 - v) / 100 * (H - T - B)  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+             f'role="img" aria-label="{escape(title)}" font-family="{escape(FONT_STACK)}" font-size="12">',
+             f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" stroke="#444"/>']
+    for v in range(0, 101, 20):
+        parts.append(f'<text x="{L - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    for k in range(5):
+        v = x0 + k * (x1 - x0) / 4
+        parts.append(f'<text x="{X(v):.1f}" y="{H - B + 16}" text-anchor="middle">{v:.2f}</text>')
+    parts.append(f'<line x1="{X(mx):.1f}" y1="{T}" x2="{X(mx):.1f}" y2="{H - B}" stroke="#999" stroke-dasharray="4 3"/>')
+    parts.append(f'<line x1="{L}" y1="{Y(my):.1f}" x2="{W - R}" y2="{Y(my):.1f}" stroke="#999" stroke-dasharray="4 3"/>')
+    for name, i, p in points:
+        parts.append(f'<circle cx="{X(i):.1f}" cy="{Y(p):.1f}" r="4" fill="#1f4e79"><title>{escape(name)}: '
+                     f'{i:.3f}, {p:.1f}</title></circle>')
+        parts.append(f'<text x="{X(i) + 6:.1f}" y="{Y(p) - 6:.1f}">{escape(name)}</text>')
+    parts.append(f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">{escape(tp("ax_importance", lang))}</text>')
+    parts.append(f'<text x="14" y="{(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 14 {(T + H - B) / 2})">'
+                 f'{escape(tp("ax_performance", lang))}</text></svg>')
+    return "".join(parts)
+
+
+def ipma_png(points: list[tuple[str, float, float]], lang: str = "en", dpi: int = 150) -> bytes:
+    """The importance-performance map as PNG bytes (matplotlib), for the Word report."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from validate.report.figures import cjk_font_path, figure_rc
+
+    if lang == "zh" and cjk_font_path() is None:
+        lang = "en"  # axis titles in English when no CJK font exists on this machine
+    x0, x1, mx, my = _ipma_axes(points)
+    with matplotlib.rc_context(figure_rc()):
+        fig = Figure(figsize=(6.0, 4.0), dpi=dpi)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.scatter([p[1] for p in points], [p[2] for p in points], color="#1f4e79", zorder=3)
+        for name, i, p in points:
+            ax.annotate(name, (i, p), xytext=(5, 5), textcoords="offset points", fontsize=8)
+        ax.axvline(mx, color="#999", ls="--", lw=0.8)
+        ax.axhline(my, color="#999", ls="--", lw=0.8)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(tp("ax_importance", lang))
+        ax.set_ylabel(tp("ax_performance", lang))
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
