@@ -170,3 +170,26 @@ def test_bad_options():
         pls_predict(res, repetitions=0)
     with pytest.raises(InputError, match="fold assignment for 3 cases"):
         pls_predict(res, fold_ids=[0, 1, 0])
+
+
+def test_cvpat_is_the_paired_t_test_of_the_case_losses():
+    from scipy import stats
+
+    from validate.pls.predict import cvpat
+
+    df = _sim(missing=5)
+    pr = pls_predict(fit_pls(df, C, P), folds=5, repetitions=3, seed=2)
+    out = cvpat(pr)
+    tests = {(t["construct"], t["benchmark"]): t for t in out["tests"]}
+    assert set(tests) == {(c, b) for c in ("overall", "M", "Y") for b in ("ia", "lm")}
+    for (c, b), t in tests.items():
+        cols = [q for q, cc in enumerate(pr.constructs) if c in ("overall", cc)]
+        act = pr.actual[:, cols]
+        case = [np.mean([np.nanmean((act - pred[r][:, cols]) ** 2, axis=1) for r in range(pr.repetitions)], axis=0)
+                for pred in (pr.ia if b == "ia" else pr.lm, pr.pls)]
+        d = case[0] - case[1]
+        ref = stats.ttest_1samp(d, 0.0, alternative="greater")
+        assert t["t"] == pytest.approx(ref.statistic, rel=1e-10) and t["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
+        assert t["df"] == len(df) - 1 and t["difference"] == pytest.approx(d.mean(), rel=1e-10)
+    # a true model with strong paths beats the indicator average clearly
+    assert tests[("overall", "ia")]["pls_better"] and tests[("Y", "ia")]["p_value"] < 1e-6

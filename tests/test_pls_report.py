@@ -92,7 +92,7 @@ def test_tables_in_every_writer(results, lang):
     spec = load_spec()
     tabs = pls_tables(results, spec, "consumer", lang)
     assert {"pls_settings", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker", "pls_paths",
-            "pls_r2", "pls_indirect", "pls_fit", "pls_compare", "pls_cross_loadings", "pls_predict"} <= set(tabs)
+            "pls_r2", "pls_indirect", "pls_fit", "pls_compare", "pls_cross_loadings", "pls_predict", "pls_cvpat"} <= set(tabs)
     pred = tabs["pls_predict"]
     pr = results["mechanisms"]["consumer"]["pls"]["predict"]
     assert len(pred.rows) == pr["n_items"] and pr["folds"] == 10 and pr["repetitions"] == 10
@@ -107,7 +107,7 @@ def test_tables_in_every_writer(results, lang):
     ws = wb["consumer-pls_paths"]
     assert ws.cell(2, 1).value == "H1" and isinstance(ws.cell(2, 3).value, float)
     doc = Document()
-    assert add_pls_docx(doc, results, spec, "consumer", lang, number=3) == 3 + 11
+    assert add_pls_docx(doc, results, spec, "consumer", lang, number=3) == 3 + 12
     assert render_pls_html({"mechanisms": {"consumer": {}}}, spec, "consumer", lang) == ""
 
 
@@ -128,7 +128,7 @@ def test_command_line_options():
     assert pls_fields(args) == {"method": "both", "pls_scheme": "centroid", "pls_consistent": True,
                                 "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"},
                                 "pls_predict_folds": 10, "pls_predict_repetitions": 10, "pls_predict_approach": "direct",
-                                "pls_permutations": 5000}
+                                "pls_permutations": 5000, "pls_ipma_targets": None}
     with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
         parse_modes(["PID"])
     with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):

@@ -185,7 +185,7 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
-    out["predict"] = _predict_entry(res, po, mechanism.id)
+    out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
     out["ipma"] = _ipma_entry(res, po, mechanism, scales)
     if po.group:
         out.update(_groups_entry(df, model, po, mechanism.id))
@@ -197,19 +197,22 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     return {"pls": out}
 
 
-def _predict_entry(res, po: PLSOptions, mid: str) -> dict:
-    """``pls.predict``: PLSpredict, or ``{"skipped": reason}`` when it cannot or was not asked to run."""
-    from validate.pls.predict import pls_predict
+def _predict_entry(res, po: PLSOptions, mid: str) -> tuple[dict, dict]:
+    """``pls.predict`` (PLSpredict) and ``pls.cvpat`` from the same predictions, or ``{"skipped": reason}`` twice."""
+    from validate.pls.predict import cvpat, pls_predict
 
+    why = None
     if not po.predict_folds or not po.predict_repetitions:
-        return {"skipped": "not requested (--predict-folds 0 or --predict-repetitions 0)"}
-    if not res.converged:
-        return {"skipped": "the PLS algorithm did not converge on the full sample"}
-    if po.predict_folds > res.n_obs // 2:
-        return {"skipped": f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"}
+        why = "not requested (--predict-folds 0 or --predict-repetitions 0)"
+    elif not res.converged:
+        why = "the PLS algorithm did not converge on the full sample"
+    elif po.predict_folds > res.n_obs // 2:
+        why = f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"
+    if why:
+        return {"skipped": why}, {"skipped": why}
     pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
                      progress=po.progress, desc=f"{mid} PLSpredict")
-    return pr.to_dict()
+    return pr.to_dict(), cvpat(pr)
 
 
 def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -> dict:

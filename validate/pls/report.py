@@ -190,6 +190,21 @@ STRINGS: dict[str, dict[str, str]] = {
                   "zh": "重要性：重标得分对 {t} 的非标准化总效应；绩效：按各题项量表（{scales}）重标为 0-100 的平均得分；目标"
                         "构念自身绩效为 {p}。重要性高而绩效低的构念应优先改进（Ringle & Sarstedt，2016）。"},
     "ipma_skipped": {"en": "IPMA was not run: {why}", "zh": "未运行 IPMA：{why}"},
+    "t_cvpat": {"en": "PLS-SEM: cross-validated predictive ability test (CVPAT)",
+                "zh": "PLS-SEM：交叉验证预测能力检验（CVPAT）"},
+    "c_benchmark": {"en": "Benchmark", "zh": "基准"},
+    "c_loss_pls": {"en": "PLS loss", "zh": "PLS 损失"},
+    "c_loss_bench": {"en": "Benchmark loss", "zh": "基准损失"},
+    "c_loss_diff": {"en": "Loss difference", "zh": "损失差"},
+    "c_pls_better": {"en": "PLS better", "zh": "PLS 更优"},
+    "bench_ia": {"en": "IA (indicator average)", "zh": "IA（题项均值）"},
+    "bench_lm": {"en": "LM (linear model)", "zh": "LM（线性模型）"},
+    "overall": {"en": "Overall", "zh": "整体"},
+    "note_cvpat": {"en": "Loss: mean squared out-of-sample prediction error of the construct's indicators per case, from "
+                         "the PLSpredict folds. Loss difference = benchmark − PLS; one-sided paired t-test, PLS better "
+                         "when p < .05 (Liengaard et al., 2021).",
+                   "zh": "损失：基于 PLSpredict 各折，每个样本该构念题项的样本外预测误差平方均值。损失差 = 基准 − PLS；"
+                         "单侧配对 t 检验，p < .05 时 PLS 更优（Liengaard 等，2021）。"},
     "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
                 "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
     "t_mga": {"en": "PLS-SEM: multigroup analysis of the paths, {a} vs {b}", "zh": "PLS-SEM：路径多群组分析，{a} 与 {b}"},
@@ -475,6 +490,26 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     elif pr.get("skipped") and out.get("pls_settings") is not None:
         out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
 
+    # CVPAT
+    cv = as_dict(pls.get("cvpat"))
+    if cv.get("tests"):
+        rows, marks = [], {}
+        for r in as_list(cv.get("tests")):
+            c = r.get("construct")
+            rows.append({"construct": tp("overall", lang) if c == "overall" else lab(c),
+                         "benchmark": tp(f"bench_{r.get('benchmark')}", lang) if r.get("benchmark") in ("ia", "lm")
+                         else r.get("benchmark"), "loss_pls": r.get("loss_pls"), "loss_bench": r.get("loss_benchmark"),
+                         "diff": r.get("difference"), "t": r.get("t"), "p": r.get("p_value"),
+                         "better": _yes(r.get("pls_better"), lang)})
+            if r.get("pls_better") is not None:
+                marks[(len(rows) - 1, "better")] = "ok" if r["pls_better"] else "ns"
+        out["pls_cvpat"] = Table("pls_cvpat", tp("t_cvpat", lang), [
+            Column("construct", tp("c_construct", lang)), Column("benchmark", tp("c_benchmark", lang)),
+            Column("loss_pls", tp("c_loss_pls", lang), "num3"), Column("loss_bench", tp("c_loss_bench", lang), "num3"),
+            Column("diff", tp("c_loss_diff", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
+            Column("p", tp("c_p", lang), "p"), Column("better", tp("c_pls_better", lang), "verdict")], rows,
+            [tp("note_cvpat", lang)], mid, marks)
+
     # IPMA, a table per target (indicators in the workbook)
     ip = as_dict(pls.get("ipma"))
     scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (as_list(v) for v in as_dict(ip.get("scales")).values())
@@ -587,7 +622,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_ipma", "pls_micom", "pls_mga")
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
 WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
@@ -595,7 +630,7 @@ WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_pre
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
-               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict"}
+               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict", "pls_cvpat": "pls_cvpat"}
 
 
 def ordered(tabs: dict, keys: tuple) -> list[str]:
