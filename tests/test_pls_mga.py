@@ -154,3 +154,25 @@ def test_bad_input():
         micom_mga(df, model, "h", permutations=50, bootstrap=0)
     with pytest.raises(InputError, match="--permutations 5"):
         micom_mga(df, model, "g", permutations=5, bootstrap=0)
+
+
+def test_a_group_that_cannot_carry_the_model_is_reported_not_a_stop():
+    from validate.pls.report import pls_tables
+
+    a, b = _group(80, 1).assign(g="a"), _group(90, 2).assign(g="b")
+    c = _group(30, 3).assign(g="c", x2=4.0)  # x2 has one answer in group c
+    model = PLSModel(C, P)
+    out = micom_mga(pd.concat([a, b, c], ignore_index=True), model, "g", permutations=30, bootstrap=0, workers=1)
+    pairs = {tuple(p["groups"]): p for p in out["pairs"]}
+    assert "micom" in pairs[("a", "b")]
+    for key in (("a", "c"), ("b", "c")):
+        assert "group c" in pairs[key]["error"] and "x2" in pairs[key]["error"] and pairs[key]["n"][1] == 30
+    from validate.pls.pipeline import _groups_entry  # the results.json shape and the report keep the reason
+    po = type("O", (), {"permutations": 30, "bootstrap": 0, "seed": 1, "scheme": "path", "consistent": False,
+                        "missing": "mean", "tol": 1e-7, "max_iter": 300, "alpha": 0.05, "progress": False,
+                        "scheduler": None, "workers": 1, "group": "g"})()
+    entry = _groups_entry(pd.concat([a, b, c], ignore_index=True), model, po, "m")
+    pls = fit_pls(pd.concat([a, b]), C, P).to_dict()
+    tabs = pls_tables({"mechanisms": {"m": {"pls": {**pls, **entry}}}}, None, "m", "en")
+    assert "pls_micom_1" in tabs and "pls_mga_1" in tabs and "pls_micom_2" not in tabs
+    assert any("a vs c: not compared" in n for n in tabs["pls_settings"].notes)

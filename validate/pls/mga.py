@@ -322,7 +322,8 @@ def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: in
     -------
     dict
         ``{"group": column, "levels": [...], "n": {level: n}, "pairs": [compare_groups(...) per pair],
-        "method": ..., "alpha": alpha}`` -- the ``micom``/``mga`` entries of ``mechanisms.<m>.pls``.
+        "method": ..., "alpha": alpha}`` -- the ``micom``/``mga`` entries of ``mechanisms.<m>.pls``. A pair
+        whose groups cannot be estimated is ``{"groups", "n", "error"}`` (its reason), not a stop.
     """
     if group not in df.columns:
         raise InputError(f"--group {group}: there is no column '{group}' in the responses")
@@ -340,23 +341,33 @@ def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: in
     if len(levels) < 2:
         raise InputError(f"--group {group}: one group only ({levels[0] if levels else 'none'}); MICOM compares "
                          "two or more groups")
-    raws = {}
-    for lv in levels:
-        prep = prepare_data(d[d[group] == lv], model, missing)
-        raws[lv] = prep.raw
+    raws, bad = {}, {}
+    for lv in levels:  # a group whose data cannot carry the model is reported, not a reason to stop the run
+        try:
+            raws[lv] = prepare_data(d[d[group] == lv], model, missing).raw
+        except InputError as e:
+            bad[lv] = f"group {lv}: {e}"
     boots = {}
     if bootstrap:
-        for lv in levels:
+        for lv in raws:
             boots[lv] = _group_bootstrap(model, raws[lv], scheme, consistent, tol, max_iter, bootstrap, seed, workers,
                                          executor, progress, f"{desc} bootstrap {lv}")[0]
     pairs = []
     for a, b in combinations(levels, 2):
-        pairs.append(compare_groups(raws[a], raws[b], model, permutations=permutations, bootstrap=bootstrap,
-                                    seed=seed, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter,
-                                    alpha=alpha, workers=workers, executor=executor, progress=progress,
-                                    desc=f"{desc} {a} vs {b}", boots=(boots[a], boots[b]) if bootstrap else None,
-                                    names=(str(a), str(b))))
-    return {"group": group, "levels": [str(lv) for lv in levels], "n": {str(lv): int(raws[lv].shape[0]) for lv in levels},
+        n = [int(raws[g].shape[0]) if g in raws else int((d[group] == g).sum()) for g in (a, b)]
+        if a in bad or b in bad:
+            pairs.append({"groups": [str(a), str(b)], "n": n, "error": bad.get(a) or bad.get(b)})
+            continue
+        try:
+            pairs.append(compare_groups(raws[a], raws[b], model, permutations=permutations, bootstrap=bootstrap,
+                                        seed=seed, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter,
+                                        alpha=alpha, workers=workers, executor=executor, progress=progress,
+                                        desc=f"{desc} {a} vs {b}", boots=(boots[a], boots[b]) if bootstrap else None,
+                                        names=(str(a), str(b))))
+        except InputError as e:
+            pairs.append({"groups": [str(a), str(b)], "n": n, "error": str(e)})
+    return {"group": group, "levels": [str(lv) for lv in levels],
+            "n": {str(lv): int(raws[lv].shape[0]) if lv in raws else int((d[group] == lv).sum()) for lv in levels},
             "alpha": alpha, "pairs": pairs,
             "method": "MICOM (Henseler et al. 2016) and MGA: permutation test (Chin & Dibbern 2010), PLS-MGA "
                       "(Henseler et al. 2009), parametric and Welch-Satterthwaite tests"}

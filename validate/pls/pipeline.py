@@ -233,12 +233,13 @@ def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -
     micom = {**head, "method": "MICOM (Henseler, Ringle & Sarstedt 2016): configural, compositional (permutation "
                                "of c), equality of composite means and variances (pooled scores, permutation)",
              "pairs": [{"groups": p["groups"], "n": p["n"], **p["micom"], "permutations": p["permutations"]}
-                       for p in res["pairs"]]}
+                       if "error" not in p else p for p in res["pairs"]]}
     mga = {**head, "method": "permutation test (Chin & Dibbern 2010), PLS-MGA (Henseler et al. 2009), parametric "
                              "(Keil et al. 2000) and Welch-Satterthwaite tests",
            "judged_by": "p_permutation",
            "pairs": [{"groups": p["groups"], "n": p["n"], "micom_verdict": p["micom"]["verdict"], **p["mga"],
-                      "permutations": p["permutations"]["completed"]} for p in res["pairs"]]}
+                      "permutations": p["permutations"]["completed"]} if "error" not in p else p
+                     for p in res["pairs"]]}
     if not po.bootstrap:
         mga["note"] = "no bootstrap (--bootstrap 0): PLS-MGA, parametric and Welch-Satterthwaite tests not run"
     return {"micom": micom, "mga": mga}

@@ -205,6 +205,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "when p < .05 (Liengaard et al., 2021).",
                    "zh": "损失：基于 PLSpredict 各折，每个样本该构念题项的样本外预测误差平方均值。损失差 = 基准 − PLS；"
                          "单侧配对 t 检验，p < .05 时 PLS 更优（Liengaard 等，2021）。"},
+    "pair_error": {"en": "{a} vs {b}: not compared ({why})", "zh": "{a} 与 {b}：未比较（{why}）"},
     "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
                 "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
     "t_mga": {"en": "PLS-SEM: multigroup analysis of the paths, {a} vs {b}", "zh": "PLS-SEM：路径多群组分析，{a} 与 {b}"},
@@ -541,6 +542,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
     for k, pr in enumerate(as_list(micom.get("pairs")), 1):
         a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        if pr.get("error"):
+            if out.get("pls_settings") is not None:
+                out["pls_settings"].notes.append(tp("pair_error", lang, a=a, b=b, why=pr.get("error")))
+            continue
         rows, marks = [], {}
         mv = {r.get("construct"): r for r in as_list(pr.get("means_variances"))}
         for r in as_list(pr.get("compositional")):
@@ -576,6 +581,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in as_list(pls.get("paths"))}
     for k, pr in enumerate(as_list(mga.get("pairs")), 1):
         a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        if pr.get("error"):
+            continue
         rows, marks = [], {}
         for r in as_list(pr.get("paths")):
             rows.append({"hypothesis": hyp.get((r.get("from"), r.get("to"))),
