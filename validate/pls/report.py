@@ -517,7 +517,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                                   if a is not None and b is not None}))
     for k, (t, v) in enumerate(as_dict(ip.get("targets")).items(), 1):
         v = as_dict(v)
-        rows = [{"construct": lab(r.get("construct")), "importance": r.get("importance"),
+        rows = [{"construct": lab(r.get("construct")), "id": r.get("construct"), "importance": r.get("importance"),
                  "importance_std": r.get("importance_standardised"), "performance": r.get("performance")}
                 for r in as_list(v.get("constructs"))]
         note = tp("note_ipma", lang, t=lab(t), scales=scale_txt or "—", p=apa.fmt_num(v.get("performance"), 1))
@@ -744,7 +744,7 @@ def _ipma_points(tab: Table) -> list[tuple[str, float, float]]:
     for r in tab.rows:
         i, p = apa.as_float(r.get("importance")), apa.as_float(r.get("performance"))
         if i is not None and p is not None:
-            out.append((str(r.get("construct")), i, p))
+            out.append((str(r.get("id") or r.get("construct")), i, p))  # the short id keeps the map legible
     return out
 
 
