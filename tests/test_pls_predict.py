@@ -193,3 +193,16 @@ def test_cvpat_is_the_paired_t_test_of_the_case_losses():
         assert t["df"] == len(df) - 1 and t["difference"] == pytest.approx(d.mean(), rel=1e-10)
     # a true model with strong paths beats the indicator average clearly
     assert tests[("overall", "ia")]["pls_better"] and tests[("Y", "ia")]["p_value"] < 1e-6
+
+
+def test_same_numbers_on_one_or_two_workers_and_an_executor():
+    from validate.executors import make_executor
+
+    res = fit_pls(_sim(missing=4), C, P)
+    a = pls_predict(res, folds=5, repetitions=3, seed=4, workers=1)
+    b = pls_predict(res, folds=5, repetitions=3, seed=4, workers=2)
+    with make_executor(None, workers=2) as ex:
+        c = pls_predict(res, folds=5, repetitions=3, seed=4, executor=ex)
+    for other in (b, c):
+        for key in ("pls", "lm", "ia"):
+            assert np.array_equal(getattr(a, key), getattr(other, key), equal_nan=True)

@@ -210,8 +210,16 @@ def _predict_entry(res, po: PLSOptions, mid: str) -> tuple[dict, dict]:
         why = f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"
     if why:
         return {"skipped": why}, {"skipped": why}
-    pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
-                     progress=po.progress, desc=f"{mid} PLSpredict")
+    kw = dict(progress=po.progress, desc=f"{mid} PLSpredict")
+    if po.scheduler:
+        from validate.executors import make_executor
+
+        with make_executor(po.scheduler) as ex:
+            pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
+                             executor=ex, **kw)
+    else:
+        pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
+                         workers=po.workers, **kw)
     return pr.to_dict(), cvpat(pr)
 
 

@@ -259,9 +259,29 @@ class PLSPredictResult:
         }
 
 
+def _predict_repetition(plan: _Plan, raw: np.ndarray, f: np.ndarray, folds: int, r: int):
+    """One repetition: every fold's held-out predictions (NaN for a fold that fails) and the failure reasons."""
+    from validate.blas import single_threaded_blas
+
+    n, q = raw.shape[0], plan.endo_items.size
+    out = [np.full((n, q), np.nan) for _ in range(3)]
+    reasons: dict = {}
+    with single_threaded_blas():
+        for k in range(folds):
+            test = f == k
+            if not test.any():
+                continue
+            pls, lm, ia, why = predict_fold(plan, raw[~test], raw[test])
+            if why is not None:
+                reasons[why] = reasons.get(why, 0) + 1
+            else:
+                out[0][test], out[1][test], out[2][test] = pls, lm, ia
+    return r, out[0], out[1], out[2], reasons
+
+
 def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "direct", seed: int = 20240601,
-                fold_ids: np.ndarray | None = None, progress: bool = False,
-                desc: str = "PLSpredict") -> PLSPredictResult:
+                fold_ids: np.ndarray | None = None, progress: bool = False, desc: str = "PLSpredict",
+                workers: int | None = 1, executor=None) -> PLSPredictResult:
     """PLSpredict of a fitted model: k-fold cross-validated predictions of the endogenous indicators.
 
     Parameters
@@ -280,6 +300,10 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
         A fold assignment to use instead (integers 0..k-1), e.g. to reproduce another program's folds.
     progress : bool
         A progress bar over the r x k estimations.
+    workers, executor
+        Repetitions run on local worker processes (``workers`` > 1; 1 or None run them in this process, as
+        100 small fits rarely repay starting processes) or on an executor (see :mod:`validate.executors`);
+        the result does not depend on either.
 
     Returns
     -------
@@ -318,22 +342,25 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
     out = {k: np.full((repetitions, n, q), np.nan) for k in ("pls", "lm", "ia")}
     failures: dict = {}
     nfail = 0
+    assign = [fid[r] if fold_ids is not None else fold_assignment(n, folds, seed, r) for r in range(repetitions)]
+    args = [(plan, raw, assign[r], folds, r) for r in range(repetitions)]
     bar = progress_bar(repetitions * folds, desc, progress, unit="fold")
     try:
-        for r in range(repetitions):
-            f = fid[r] if fold_ids is not None else fold_assignment(n, folds, seed, r)
-            for k in range(folds):
-                test = f == k
-                if not test.any():
-                    bar.update(1)
-                    continue
-                pls, lm, ia, why = predict_fold(plan, raw[~test], raw[test])
-                if why is not None:
-                    nfail += 1
-                    failures[why] = failures.get(why, 0) + 1
-                else:
-                    out["pls"][r, test], out["lm"][r, test], out["ia"][r, test] = pls, lm, ia
-                bar.update(1)
+        if executor is not None:
+            results = executor(_predict_repetition, args)
+        elif not workers or workers == 1 or repetitions == 1:
+            results = (_predict_repetition(*a) for a in args)
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=workers, return_as="generator_unordered")(
+                delayed(_predict_repetition)(*a) for a in args)
+        for r, pls, lm, ia, reasons in results:
+            out["pls"][r], out["lm"][r], out["ia"][r] = pls, lm, ia
+            for why, c in reasons.items():
+                nfail += c
+                failures[why] = failures.get(why, 0) + c
+            bar.update(folds)
     finally:
         bar.close()
     return PLSPredictResult([st.items[i] for i in plan.endo_items], [st.names[st.construct_of[i]] for i in plan.endo_items],
