@@ -49,12 +49,18 @@ def test_run_pls_on_the_bundled_example(consumer, results):
         assert p["ci_lower"] <= p["estimate"] <= p["ci_upper"]
     assert pls["bootstrap"]["requested"] == 100 and pls["bootstrap"]["seed"] == 20240601
     assert set(pls["reliability"]) == set(mech.constructs)
+    pr = pls["predict"]  # PLSpredict: every indicator of an endogenous construct, with its benchmarks
+    endo = {p["to"] for p in pls["paths"]}
+    assert [r["item"] for r in pr["items"]] == [i for c in mech.constructs if c in endo
+                                                for i in mech.constructs[c].item_ids]
+    assert all(r["q2_predict"] is not None and r["lm_rmse"] > 0 for r in pr["items"])
 
 
 def test_modes_from_the_spec_or_a_mapping(consumer):
     spec, mech, df = consumer
     first = next(iter(mech.constructs))
-    out = run_pls(df, mech, bootstrap=0, progress=False, modes={first: "formative"})["pls"]
+    out = run_pls(df, mech, bootstrap=0, progress=False, modes={first: "formative"}, predict_folds=0)["pls"]
+    assert out["predict"] == {"skipped": "not requested (--predict-folds 0 or --predict-repetitions 0)"}
     assert out["modes"][first] == "B" and out["reliability"][first]["alpha"] is None
     assert any("no bootstrap" in w for w in out["warnings"])
     assert all(p["supported"] is None and p["se"] is None for p in out["paths"])
@@ -73,6 +79,10 @@ def test_options_are_read_from_vcc_validate_options():
         PLSOptions(scheme="star").check()
     with pytest.raises(InputError, match="--bootstrap 50"):
         pls_options(None, bootstrap=50)
+    with pytest.raises(InputError, match="--predict-approach sideways"):
+        pls_options(None, predict_approach="sideways")
+    with pytest.raises(InputError, match="--predict-folds 1"):
+        pls_options(None, predict_folds=1)
     with pytest.raises(InputError, match="--pls-missing pairwise"):
         pls_options(None, missing="pairwise")
 
@@ -82,7 +92,11 @@ def test_tables_in_every_writer(results, lang):
     spec = load_spec()
     tabs = pls_tables(results, spec, "consumer", lang)
     assert {"pls_settings", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker", "pls_paths",
-            "pls_r2", "pls_indirect", "pls_fit", "pls_compare", "pls_cross_loadings"} <= set(tabs)
+            "pls_r2", "pls_indirect", "pls_fit", "pls_compare", "pls_cross_loadings", "pls_predict", "pls_cvpat"} <= set(tabs)
+    pred = tabs["pls_predict"]
+    pr = results["mechanisms"]["consumer"]["pls"]["predict"]
+    assert len(pred.rows) == pr["n_items"] and pr["folds"] == 10 and pr["repetitions"] == 10
+    assert ("10-fold cross-validation repeated 10 times" if lang == "en" else "10 折交叉验证重复 10 次") in pred.notes[0]
     html = render_pls_html(results, spec, "consumer", lang, counter=[4])
     assert 'data-section="pls"' in html and ("Table 5" if lang == "en" else "表 5") in html
     assert ("mean replacement" if lang == "en" else "均值替换") in html
@@ -93,7 +107,7 @@ def test_tables_in_every_writer(results, lang):
     ws = wb["consumer-pls_paths"]
     assert ws.cell(2, 1).value == "H1" and isinstance(ws.cell(2, 3).value, float)
     doc = Document()
-    assert add_pls_docx(doc, results, spec, "consumer", lang, number=3) == 3 + 10
+    assert add_pls_docx(doc, results, spec, "consumer", lang, number=3) == 3 + 12
     assert render_pls_html({"mechanisms": {"consumer": {}}}, spec, "consumer", lang) == ""
 
 
@@ -112,7 +126,9 @@ def test_command_line_options():
     args = p.parse_args(["--method", "both", "--scheme", "centroid", "--consistent", "--pls-mode", "PID=formative",
                          "--pls-mode", "PAC=A"])
     assert pls_fields(args) == {"method": "both", "pls_scheme": "centroid", "pls_consistent": True,
-                                "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"}}
+                                "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"},
+                                "pls_predict_folds": 10, "pls_predict_repetitions": 10, "pls_predict_approach": "direct",
+                                "pls_permutations": 5000, "pls_ipma_targets": None}
     with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
         parse_modes(["PID"])
     with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):

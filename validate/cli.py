@@ -200,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--workers", type=int, default=None, metavar="N")
     p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
     p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
+    p_demo.add_argument("--method", default="cb", choices=("cb", "pls", "both"),
+                        help="cb (default), pls (platforms compared by MICOM and PLS multigroup tests) or both")
 
     from validate.app.command import add_app_parser  # argparse only; the web framework loads on start
 
@@ -330,7 +332,7 @@ def _cmd_demo(args) -> int:
     from validate.pipeline import run_demo
 
     run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
-             workers=args.workers, lang=args.lang, estimator=args.estimator)
+             workers=args.workers, lang=args.lang, estimator=args.estimator, method=args.method)
     return 0
 
 

@@ -62,6 +62,11 @@ class AnalysisOptions:
     pls_consistent: bool = False
     pls_missing: str = "mean"
     pls_modes: dict | None = None
+    pls_predict_folds: int = 10
+    pls_predict_repetitions: int = 10
+    pls_predict_approach: str = "direct"
+    pls_permutations: int = 5000
+    pls_ipma_targets: list | None = None
 
     def check(self) -> None:
         from validate.pls.cli import check_method
@@ -229,12 +234,9 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             from validate.pls.pipeline import run_pls
 
             _progress(f"[{m.id}] PLS-SEM ...", opts.progress)
-            entry.update(run_pls(df, m, opts))
-        if opts.method == "pls":
-            if opts.group:
-                from validate.pls.report import tp
-
-                entry["warnings"].append(tp("group_not_pls", opts.lang))
+            entry.update(run_pls(df, m, opts, scales={i: (spec.item_scale(i).min, spec.item_scale(i).max)
+                                                      for i in m.item_ids}))
+        if opts.method == "pls":  # with --group, run_pls has run MICOM and the multigroup analysis
             results["mechanisms"][m.id] = entry
             continue
         _progress(f"[{m.id}] measurement model ({_missing_words(how['method'])}) ...", opts.progress)
@@ -413,15 +415,18 @@ def _screening_report(sr) -> dict:
 
 
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML") -> dict:
-    """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms."""
+             estimator="ML", method="cb") -> dict:
+    """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
+
+    With ``method="pls"`` (or ``both``) the platforms are compared by MICOM and the PLS multigroup tests,
+    with as many permutations as bootstrap resamples."""
     data = example_data_path()
     if not data.exists():
         raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
     spec = load_spec()
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
-                           lang=lang, group=group)
+                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap))
     return run_validate([data], spec, opts, out=out, force=force)
 
 
@@ -436,6 +441,11 @@ def _summary(results: dict, out: Path, written) -> None:
         pls = (m.get("pls") or {}).get("paths") or []
         if pls:
             print(f"  PLS-SEM: {sum(bool(p.get('supported')) for p in pls)} of {len(pls)} hypotheses supported")
+        for pr in ((m.get("pls") or {}).get("micom") or {}).get("pairs") or []:
+            words = {"full": "full measurement invariance", "partial": "partial measurement invariance (paths may be "
+                     "compared)", "none": "no compositional invariance"}
+            print(f"  PLS MICOM, {((m.get('pls') or {}).get('micom') or {}).get('group')} "
+                  f"{' vs '.join(pr.get('groups') or [])}: {words.get(pr.get('verdict'), pr.get('verdict'))}")
     n_warn = len(results.get("warnings", []))
     for m in results["mechanisms"].values():  # the warnings of each statistic, where the report shows them
         n_warn += len(m.get("warnings", []))

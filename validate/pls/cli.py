@@ -34,6 +34,17 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pls-mode", action="append", default=[], metavar="CONSTRUCT=A|B",
                    help="measurement mode of a construct for PLS (A reflective, B formative); repeatable; "
                         "overrides the spec's mode")
+    p.add_argument("--predict-folds", type=int, default=10, metavar="K",
+                   help="PLSpredict: folds of the cross-validation (default 10; 0 skips PLSpredict)")
+    p.add_argument("--predict-repetitions", type=int, default=10, metavar="R",
+                   help="PLSpredict: repetitions of the k-fold split (default 10)")
+    p.add_argument("--permutations", type=int, default=5000, metavar="B",
+                   help="PLS with --group: permutations for MICOM and the permutation MGA test (default 5000)")
+    p.add_argument("--ipma-target", action="append", default=[], metavar="CONSTRUCT",
+                   help="PLS importance-performance map for this construct (repeatable; default: every outcome-stage "
+                        "construct a path points to)")
+    p.add_argument("--predict-approach", default="direct", choices=("direct", "earliest"),
+                   help="PLSpredict: predict from direct antecedents (default) or earliest antecedents")
 
 
 def parse_modes(pairs: list[str]) -> dict[str, str]:
@@ -54,7 +65,12 @@ def parse_modes(pairs: list[str]) -> dict[str, str]:
 def pls_fields(args: argparse.Namespace) -> dict:
     """The :class:`~validate.pipeline.AnalysisOptions` fields of the PLS arguments."""
     return {"method": args.method, "pls_scheme": args.scheme, "pls_consistent": bool(args.consistent),
-            "pls_missing": args.pls_missing, "pls_modes": parse_modes(args.pls_mode)}
+            "pls_missing": args.pls_missing, "pls_modes": parse_modes(args.pls_mode),
+            "pls_predict_folds": getattr(args, "predict_folds", 10),
+            "pls_predict_repetitions": getattr(args, "predict_repetitions", 10),
+            "pls_predict_approach": getattr(args, "predict_approach", "direct"),
+            "pls_permutations": getattr(args, "permutations", 5000),
+            "pls_ipma_targets": list(getattr(args, "ipma_target", None) or []) or None}
 
 
 def check_method(method: str) -> None:

@@ -57,6 +57,12 @@ class PLSOptions:
     tol: float = 1e-7
     max_iter: int = 300
     modes: Mapping[str, str] = field(default_factory=dict)
+    predict_folds: int = 10
+    permutations: int = 5000
+    group: str | None = None
+    ipma_targets: list | None = None
+    predict_repetitions: int = 10
+    predict_approach: str = "direct"
 
     def check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -68,6 +74,17 @@ class PLSOptions:
         if 0 < self.bootstrap < 100:
             raise InputError(f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
                              "expected 0 or at least 100 (5000 recommended)")
+        for name, v in (("--predict-folds", self.predict_folds), ("--predict-repetitions", self.predict_repetitions)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise InputError(f"{name} {v!r}: expected a whole number (0 to skip PLSpredict)")
+        if isinstance(self.permutations, bool) or not isinstance(self.permutations, int) or self.permutations < 20:
+            raise InputError(f"--permutations {self.permutations!r}: expected a whole number of at least 20 "
+                             "(5000 recommended)")
+        if self.predict_folds == 1:
+            raise InputError("--predict-folds 1: expected 0 (no PLSpredict) or at least 2 folds (10 recommended)")
+        if self.predict_approach not in ("direct", "earliest"):
+            raise InputError(f"--predict-approach {self.predict_approach}: expected direct (direct antecedents) or "
+                             "earliest (earliest antecedents)")
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
 
@@ -92,7 +109,12 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("missing", ("pls_missing",)), ("modes", ("pls_modes",)),
                             ("bootstrap", ("pls_bootstrap", "bootstrap")), ("seed", ("seed",)),
                             ("alpha", ("alpha",)), ("workers", ("workers",)), ("scheduler", ("scheduler",)),
-                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",))):
+                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",)),
+                            ("predict_folds", ("pls_predict_folds",)),
+                            ("permutations", ("pls_permutations",)), ("group", ("group",)),
+                            ("ipma_targets", ("pls_ipma_targets",)),
+                            ("predict_repetitions", ("pls_predict_repetitions",)),
+                            ("predict_approach", ("pls_predict_approach",))):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -104,7 +126,8 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
     return out
 
 
-def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None, **overrides) -> dict:
+def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None,
+            scales: Mapping[str, tuple[float, float]] | None = None, **overrides) -> dict:
     """PLS-SEM of one mechanism; returns ``{"pls": {...}}`` for ``results["mechanisms"][id]``.
 
     Parameters
@@ -116,6 +139,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         ``vcc validate``'s options (see :func:`pls_options` for what is read).
     modes : mapping, optional
         Construct -> A/B/reflective/formative; overrides a ``mode`` in the spec.
+    scales : mapping item -> (min, max), optional
+        The answer scale of every item, for the IPMA (``pls.ipma``); without it no IPMA is run.
     **overrides
         Any :class:`PLSOptions` field.
 
@@ -160,9 +185,83 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
+    out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
+    out["ipma"] = _ipma_entry(res, po, mechanism, scales)
+    if po.group:
+        out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
         out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
                                "and no hypothesis is judged")
     if not res.converged:
         out["warnings"].append("no hypothesis is judged: the PLS algorithm did not converge")
     return {"pls": out}
+
+
+def _predict_entry(res, po: PLSOptions, mid: str) -> tuple[dict, dict]:
+    """``pls.predict`` (PLSpredict) and ``pls.cvpat`` from the same predictions, or ``{"skipped": reason}`` twice."""
+    from validate.pls.predict import cvpat, pls_predict
+
+    why = None
+    if not po.predict_folds or not po.predict_repetitions:
+        why = "not requested (--predict-folds 0 or --predict-repetitions 0)"
+    elif not res.converged:
+        why = "the PLS algorithm did not converge on the full sample"
+    elif po.predict_folds > res.n_obs // 2:
+        why = f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"
+    if why:
+        return {"skipped": why}, {"skipped": why}
+    kw = dict(progress=po.progress, desc=f"{mid} PLSpredict")
+    if po.scheduler:
+        from validate.executors import make_executor
+
+        with make_executor(po.scheduler) as ex:
+            pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
+                             executor=ex, **kw)
+    else:
+        pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
+                         workers=po.workers, **kw)
+    return pr.to_dict(), cvpat(pr)
+
+
+def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -> dict:
+    """``pls.micom`` and ``pls.mga``: MICOM, then the multigroup tests, for every pair of levels of ``po.group``."""
+    from validate.pls.mga import micom_mga
+
+    kw = dict(permutations=po.permutations, bootstrap=po.bootstrap, seed=po.seed, scheme=po.scheme,
+              consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter, alpha=po.alpha,
+              progress=po.progress, desc=f"{mid} MICOM")
+    if po.scheduler:
+        from validate.executors import make_executor
+
+        with make_executor(po.scheduler) as ex:
+            res = micom_mga(df, model, po.group, executor=ex, **kw)
+    else:
+        res = micom_mga(df, model, po.group, workers=po.workers, **kw)
+    head = {k: res[k] for k in ("group", "levels", "n", "alpha")}
+    micom = {**head, "method": "MICOM (Henseler, Ringle & Sarstedt 2016): configural, compositional (permutation "
+                               "of c), equality of composite means and variances (pooled scores, permutation)",
+             "pairs": [{"groups": p["groups"], "n": p["n"], **p["micom"], "permutations": p["permutations"]}
+                       if "error" not in p else p for p in res["pairs"]]}
+    mga = {**head, "method": "permutation test (Chin & Dibbern 2010), PLS-MGA (Henseler et al. 2009), parametric "
+                             "(Keil et al. 2000) and Welch-Satterthwaite tests",
+           "judged_by": "p_permutation",
+           "pairs": [{"groups": p["groups"], "n": p["n"], "micom_verdict": p["micom"]["verdict"], **p["mga"],
+                      "permutations": p["permutations"]["completed"]} if "error" not in p else p
+                     for p in res["pairs"]]}
+    if not po.bootstrap:
+        mga["note"] = "no bootstrap (--bootstrap 0): PLS-MGA, parametric and Welch-Satterthwaite tests not run"
+    return {"micom": micom, "mga": mga}
+
+
+def _ipma_entry(res, po: PLSOptions, mechanism, scales) -> dict:
+    """``pls.ipma`` for the chosen targets (default: the outcome-stage constructs a path points to)."""
+    from validate.pls.ipma import ipma
+
+    if scales is None:
+        return {"skipped": "no answer scales were given (run through vcc validate, which reads them from the spec)"}
+    endo = [c for c in res.st.names if res.st.preds[res.st.names.index(c)].size]
+    targets = list(po.ipma_targets or [])
+    if not targets:
+        targets = [c for c in endo if getattr(mechanism.constructs.get(c), "stage", None) == "outcome"]
+        targets = targets or [c for c in endo if not any(a == c for a, _ in res.model.paths)]
+    return ipma(res, targets, scales)

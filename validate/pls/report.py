@@ -147,8 +147,113 @@ STRINGS: dict[str, dict[str, str]] = {
     "method_pls": {"en": "PLS-SEM (the CB-SEM options estimator and missing do not apply)",
                    "zh": "PLS-SEM（CB-SEM 的估计方法与缺失值选项不适用）"},
     "method_both": {"en": "CB-SEM and PLS-SEM, side by side", "zh": "CB-SEM 与 PLS-SEM 并列"},
-    "group_not_pls": {"en": "--group compares groups with CB-SEM only; it was not run because --method pls skips CB-SEM",
-                      "zh": "--group 仅用 CB-SEM 比较组别；--method pls 不运行 CB-SEM，因此未进行组别比较"},
+    "t_predict": {"en": "PLS-SEM: out-of-sample prediction (PLSpredict)", "zh": "PLS-SEM：样本外预测（PLSpredict）"},
+    "c_q2predict": {"en": "Q²predict", "zh": "Q²predict"},
+    "c_pls_rmse": {"en": "PLS RMSE", "zh": "PLS RMSE"},
+    "c_pls_mae": {"en": "PLS MAE", "zh": "PLS MAE"},
+    "c_lm_rmse": {"en": "LM RMSE", "zh": "LM RMSE"},
+    "c_lm_mae": {"en": "LM MAE", "zh": "LM MAE"},
+    "c_ia_rmse": {"en": "IA RMSE", "zh": "IA RMSE"},
+    "c_d_rmse": {"en": "PLS − LM RMSE", "zh": "PLS − LM RMSE"},
+    "approach_direct": {"en": "direct antecedents", "zh": "直接前因"},
+    "approach_earliest": {"en": "earliest antecedents", "zh": "最早前因"},
+    "note_predict": {"en": "{k}-fold cross-validation repeated {r} times ({approach}; seed {seed}); values are means "
+                           "over the repetitions. Q²predict = 1 − SSE(PLS) / SSE(IA), where IA predicts each held-out "
+                           "answer by the training-sample mean; LM regresses each indicator on the antecedents' "
+                           "indicators (Shmueli et al., 2019). PLS has a lower RMSE than LM for {better} of {n} "
+                           "indicators: {verdict}.",
+                     "zh": "{k} 折交叉验证重复 {r} 次（{approach}；种子 {seed}），表中为各次重复的均值。Q²predict = 1 − "
+                           "SSE(PLS) / SSE(IA)，IA 以训练样本均值预测保留样本；LM 以前因构念的题项对各题项做线性回归"
+                           "（Shmueli 等，2019）。{n} 个题项中 PLS 的 RMSE 低于 LM 的有 {better} 个：{verdict}。"},
+    "verdict_high": {"en": "high predictive power", "zh": "预测力高"},
+    "verdict_medium": {"en": "medium predictive power", "zh": "预测力中等"},
+    "verdict_low": {"en": "low predictive power", "zh": "预测力低"},
+    "verdict_none": {"en": "the model lacks predictive power (a Q²predict ≤ 0, or PLS never below LM)",
+                     "zh": "模型缺乏预测力（存在 Q²predict ≤ 0，或 PLS 均不优于 LM）"},
+    "verdict_na": {"en": "not judged (a metric could not be computed)", "zh": "未判断（有指标无法计算）"},
+    "note_predict_failed": {"en": "{k} fold(s) could not be estimated; their cases have no prediction.",
+                            "zh": "{k} 个折无法估计，其样本无预测值。"},
+    "predict_skipped": {"en": "PLSpredict was not run: {why}", "zh": "未运行 PLSpredict：{why}"},
+    "t_ipma": {"en": "PLS-SEM: importance-performance map of {t}", "zh": "PLS-SEM：{t} 的重要性-绩效图分析（IPMA）"},
+    "t_ipma_items": {"en": "PLS-SEM: IPMA of {t}, indicators", "zh": "PLS-SEM：{t} 的 IPMA（题项）"},
+    "f_ipma": {"en": "Importance-performance map of {t}", "zh": "{t} 的重要性-绩效图"},
+    "c_importance": {"en": "Importance (total effect)", "zh": "重要性（总效应）"},
+    "c_performance": {"en": "Performance (0-100)", "zh": "绩效（0-100）"},
+    "c_importance_std": {"en": "Standardised total effect", "zh": "标准化总效应"},
+    "c_weight_rescaled": {"en": "Rescaled weight", "zh": "重标权重"},
+    "ax_importance": {"en": "Importance (unstandardised total effect)", "zh": "重要性（非标准化总效应）"},
+    "ax_performance": {"en": "Performance", "zh": "绩效"},
+    "note_ipma": {"en": "Importance: unstandardised total effect on {t} of the rescaled scores; performance: mean score "
+                        "rescaled to 0-100 from each item's scale ({scales}); the target's own performance is {p}. "
+                        "Constructs with high importance and low performance are the ones to improve first (Ringle "
+                        "& Sarstedt, 2016).",
+                  "zh": "重要性：重标得分对 {t} 的非标准化总效应；绩效：按各题项量表（{scales}）重标为 0-100 的平均得分；目标"
+                        "构念自身绩效为 {p}。重要性高而绩效低的构念应优先改进（Ringle & Sarstedt，2016）。"},
+    "ipma_skipped": {"en": "IPMA was not run: {why}", "zh": "未运行 IPMA：{why}"},
+    "t_cvpat": {"en": "PLS-SEM: cross-validated predictive ability test (CVPAT)",
+                "zh": "PLS-SEM：交叉验证预测能力检验（CVPAT）"},
+    "c_benchmark": {"en": "Benchmark", "zh": "基准"},
+    "c_loss_pls": {"en": "PLS loss", "zh": "PLS 损失"},
+    "c_loss_bench": {"en": "Benchmark loss", "zh": "基准损失"},
+    "c_loss_diff": {"en": "Loss difference", "zh": "损失差"},
+    "c_pls_better": {"en": "PLS better", "zh": "PLS 更优"},
+    "bench_ia": {"en": "IA (indicator average)", "zh": "IA（题项均值）"},
+    "bench_lm": {"en": "LM (linear model)", "zh": "LM（线性模型）"},
+    "overall": {"en": "Overall", "zh": "整体"},
+    "note_cvpat": {"en": "Loss: mean squared out-of-sample prediction error of the construct's indicators per case, from "
+                         "the PLSpredict folds. Loss difference = benchmark − PLS; one-sided paired t-test, PLS better "
+                         "when p < .05 (Liengaard et al., 2021).",
+                   "zh": "损失：基于 PLSpredict 各折，每个样本该构念题项的样本外预测误差平方均值。损失差 = 基准 − PLS；"
+                         "单侧配对 t 检验，p < .05 时 PLS 更优（Liengaard 等，2021）。"},
+    "pair_error": {"en": "{a} vs {b}: not compared ({why})", "zh": "{a} 与 {b}：未比较（{why}）"},
+    "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
+                "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
+    "t_mga": {"en": "PLS-SEM: multigroup analysis of the paths, {a} vs {b}", "zh": "PLS-SEM：路径多群组分析，{a} 与 {b}"},
+    "c_c": {"en": "c", "zh": "c"},
+    "c_q05": {"en": "5% quantile", "zh": "5% 分位数"},
+    "c_p_c": {"en": "p (c)", "zh": "p（c）"},
+    "c_comp_inv": {"en": "Compositional invariance", "zh": "组成不变性"},
+    "c_mean_diff": {"en": "Mean difference", "zh": "均值差异"},
+    "c_mean_equal": {"en": "Equal means", "zh": "均值相等"},
+    "c_var_diff": {"en": "Log variance ratio", "zh": "方差对数比"},
+    "c_var_equal": {"en": "Equal variances", "zh": "方差相等"},
+    "c_ci_perm": {"en": "95% permutation interval", "zh": "95% 置换区间"},
+    "c_beta_g": {"en": "β ({g})", "zh": "β（{g}）"},
+    "c_diff": {"en": "Difference", "zh": "差异"},
+    "c_p_perm": {"en": "p (permutation)", "zh": "p（置换检验）"},
+    "c_p_henseler": {"en": "p (PLS-MGA)", "zh": "p（PLS-MGA）"},
+    "c_p_param": {"en": "p (parametric)", "zh": "p（参数检验）"},
+    "c_p_welch": {"en": "p (Welch)", "zh": "p（Welch）"},
+    "c_differs": {"en": "Differs", "zh": "是否存在差异"},
+    "micom_full": {"en": "full measurement invariance: the groups' data may also be pooled",
+                   "zh": "完全测量不变性：各组数据亦可合并分析"},
+    "micom_partial": {"en": "partial measurement invariance: the groups' path coefficients can be compared",
+                      "zh": "部分测量不变性：可比较各组的路径系数"},
+    "micom_none": {"en": "no compositional invariance: the groups' path coefficients should not be compared",
+                   "zh": "不满足组成不变性：不宜比较各组的路径系数"},
+    "note_micom": {"en": "Step 1 (configural invariance): {configural}. Step 2: c is the correlation of a construct's "
+                         "scores under the two groups' weights; invariance holds unless c is below the 5% quantile of "
+                         "its permutation distribution (p ≤ {alpha:g}). Step 3: differences of the pooled composite "
+                         "scores' means and log variances, equal when inside the 95% permutation interval. {done} of "
+                         "{req} permutations completed (seed {seed}); Henseler et al. (2016). Result: {verdict}.",
+                   "zh": "步骤 1（形态不变性）：{configural}。步骤 2：c 为两组权重下构念得分的相关；若 c 不低于置换分布的 5% "
+                         "分位数（p > {alpha:g}）则满足组成不变性。步骤 3：合并样本合成得分的均值差与方差对数比，落在 95% "
+                         "置换区间内视为相等。完成 {done}/{req} 次置换（种子 {seed}）；Henseler 等（2016）。结论：{verdict}。"},
+    "configural_yes": {"en": "established (the same indicators, data treatment and settings in both groups)",
+                       "zh": "成立（两组使用相同题项、数据处理与算法设置）"},
+    "configural_no": {"en": "not established (a group's model did not converge)", "zh": "不成立（某组模型未收敛）"},
+    "note_mga": {"en": "Difference = β({a}) − β({b}). A path differs when the permutation test (Chin & Dibbern, 2010; "
+                       "{perm} permutations) gives p < {alpha:g}. Also shown, from {boot} bootstrap resamples per group: "
+                       "Henseler's PLS-MGA (two-sided), the parametric test (Keil et al., 2000) and the "
+                       "Welch-Satterthwaite test.",
+                 "zh": "差异 = β（{a}）− β（{b}）。置换检验（Chin & Dibbern，2010；{perm} 次置换）p < {alpha:g} 时判定路径"
+                       "存在差异。另列各组 {boot} 次 bootstrap 得到的 Henseler PLS-MGA（双侧）、参数检验（Keil 等，2000）与 "
+                       "Welch-Satterthwaite 检验。"},
+    "note_mga_noboot": {"en": "No bootstrap was run (--bootstrap 0): PLS-MGA, parametric and Welch tests are not shown.",
+                        "zh": "未运行 bootstrap（--bootstrap 0）：不报告 PLS-MGA、参数检验与 Welch 检验。"},
+    "note_mga_micom_none": {"en": "MICOM found no compositional invariance for this pair: read the differences with "
+                                  "caution (Henseler et al., 2016).",
+                            "zh": "该组对未满足组成不变性：路径差异需谨慎解读（Henseler 等，2016）。"},
 }
 
 
@@ -178,6 +283,15 @@ def _within(v, lo=None, hi=None):
     if f is None:
         return None
     return (lo is None or f > lo) and (hi is None or f < hi)
+
+
+def _level_names(spec: ModelSpec | None, column: str | None, lang: str):
+    """Level code -> its answer label in the spec's background question (e.g. 1 -> 抖音), else the code."""
+    q = next((b for b in (spec.background if spec is not None else []) if b.id == column), None)
+    names = {}
+    for ch in (q.choices if q is not None else []):
+        names[str(ch.code)] = ch.label.get(lang) or str(ch.code)
+    return lambda g: names.get(str(g), str(g))
 
 
 def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
@@ -345,6 +459,153 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("d_uls", tp("c_d_uls", lang), "num3"), Column("d_g", tp("c_d_g", lang), "num3")], rows,
             [tp("note_fit", lang)], mid)
 
+    # PLSpredict
+    pr = as_dict(pls.get("predict"))
+    if pr.get("items"):
+        rows, marks = [], {}
+        for r in as_list(pr.get("items")):
+            rows.append({"construct": lab(r.get("construct")), "item": r.get("item"), "q2": r.get("q2_predict"),
+                         "pls_rmse": r.get("pls_rmse"), "pls_mae": r.get("pls_mae"), "lm_rmse": r.get("lm_rmse"),
+                         "lm_mae": r.get("lm_mae"), "ia_rmse": r.get("ia_rmse"), "d_rmse": r.get("pls_minus_lm_rmse")})
+            i = len(rows) - 1
+            q2 = apa.as_float(r.get("q2_predict"))
+            if q2 is not None:
+                marks[(i, "q2")] = "ok" if q2 > 0 else "fail"
+            d = apa.as_float(r.get("pls_minus_lm_rmse"))
+            if d is not None:
+                marks[(i, "d_rmse")] = "ok" if d < 0 else "warn"
+        v = pr.get("verdict_rmse")
+        notes = [tp("note_predict", lang, k=pr.get("folds"), r=pr.get("repetitions"),
+                    approach=tp(f"approach_{pr.get('approach')}", lang) if pr.get("approach") in ("direct", "earliest")
+                    else str(pr.get("approach")), seed=pr.get("seed") if pr.get("seed") is not None else "—",
+                    better=pr.get("pls_lower_rmse_than_lm"), n=pr.get("n_items"),
+                    verdict=tp(f"verdict_{v}" if v in ("high", "medium", "low", "none") else "verdict_na", lang))]
+        if pr.get("failed_folds"):
+            notes.append(tp("note_predict_failed", lang, k=pr.get("failed_folds")))
+        out["pls_predict"] = Table("pls_predict", tp("t_predict", lang), [
+            Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
+            Column("q2", tp("c_q2predict", lang), "num3"), Column("pls_rmse", tp("c_pls_rmse", lang), "num3"),
+            Column("pls_mae", tp("c_pls_mae", lang), "num3"), Column("lm_rmse", tp("c_lm_rmse", lang), "num3"),
+            Column("lm_mae", tp("c_lm_mae", lang), "num3"), Column("ia_rmse", tp("c_ia_rmse", lang), "num3"),
+            Column("d_rmse", tp("c_d_rmse", lang), "num3")], rows, notes, mid, marks)
+    elif pr.get("skipped") and out.get("pls_settings") is not None:
+        out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
+
+    # CVPAT
+    cv = as_dict(pls.get("cvpat"))
+    if cv.get("tests"):
+        rows, marks = [], {}
+        for r in as_list(cv.get("tests")):
+            c = r.get("construct")
+            rows.append({"construct": tp("overall", lang) if c == "overall" else lab(c),
+                         "benchmark": tp(f"bench_{r.get('benchmark')}", lang) if r.get("benchmark") in ("ia", "lm")
+                         else r.get("benchmark"), "loss_pls": r.get("loss_pls"), "loss_bench": r.get("loss_benchmark"),
+                         "diff": r.get("difference"), "t": r.get("t"), "p": r.get("p_value"),
+                         "better": _yes(r.get("pls_better"), lang)})
+            if r.get("pls_better") is not None:
+                marks[(len(rows) - 1, "better")] = "ok" if r["pls_better"] else "ns"
+        out["pls_cvpat"] = Table("pls_cvpat", tp("t_cvpat", lang), [
+            Column("construct", tp("c_construct", lang)), Column("benchmark", tp("c_benchmark", lang)),
+            Column("loss_pls", tp("c_loss_pls", lang), "num3"), Column("loss_bench", tp("c_loss_bench", lang), "num3"),
+            Column("diff", tp("c_loss_diff", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
+            Column("p", tp("c_p", lang), "p"), Column("better", tp("c_pls_better", lang), "verdict")], rows,
+            [tp("note_cvpat", lang)], mid, marks)
+
+    # IPMA, a table per target (indicators in the workbook)
+    ip = as_dict(pls.get("ipma"))
+    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (as_list(v) for v in as_dict(ip.get("scales")).values())
+                                  if a is not None and b is not None}))
+    for k, (t, v) in enumerate(as_dict(ip.get("targets")).items(), 1):
+        v = as_dict(v)
+        rows = [{"construct": lab(r.get("construct")), "id": r.get("construct"), "importance": r.get("importance"),
+                 "importance_std": r.get("importance_standardised"), "performance": r.get("performance")}
+                for r in as_list(v.get("constructs"))]
+        note = tp("note_ipma", lang, t=lab(t), scales=scale_txt or "—", p=apa.fmt_num(v.get("performance"), 1))
+        out[f"pls_ipma_{k}"] = Table("pls_ipma", tp("t_ipma", lang, t=lab(t)), [
+            Column("construct", tp("c_construct", lang)), Column("importance", tp("c_importance", lang), "num3"),
+            Column("importance_std", tp("c_importance_std", lang), "num3"),
+            Column("performance", tp("c_performance", lang), "num2")], rows,
+            [note] + list(as_list(ip.get("warnings"))), mid)
+        items = [{"construct": lab(r.get("construct")), "item": r.get("item"), "weight": r.get("weight"),
+                  "importance": r.get("importance"), "performance": r.get("performance")}
+                 for r in as_list(v.get("indicators"))]
+        out[f"pls_ipma_items_{k}"] = Table("pls_ipma_items", tp("t_ipma_items", lang, t=lab(t)), [
+            Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
+            Column("weight", tp("c_weight_rescaled", lang), "num3"),
+            Column("importance", tp("c_importance", lang), "num3"),
+            Column("performance", tp("c_performance", lang), "num2")], items, [], mid)
+    if ip.get("skipped") and out.get("pls_settings") is not None:
+        out["pls_settings"].notes.append(tp("ipma_skipped", lang, why=ip.get("skipped")))
+
+    # MICOM and MGA, a table per pair of groups
+    micom = as_dict(pls.get("micom"))
+    gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
+    for k, pr in enumerate(as_list(micom.get("pairs")), 1):
+        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        if pr.get("error"):
+            if out.get("pls_settings") is not None:
+                out["pls_settings"].notes.append(tp("pair_error", lang, a=a, b=b, why=pr.get("error")))
+            continue
+        rows, marks = [], {}
+        mv = {r.get("construct"): r for r in as_list(pr.get("means_variances"))}
+        for r in as_list(pr.get("compositional")):
+            v = as_dict(mv.get(r.get("construct")))
+            rows.append({"construct": lab(r.get("construct")), "c": r.get("c"), "q05": r.get("q05"),
+                         "p": r.get("p_value"), "inv": _yes(r.get("invariant"), lang), "mean": v.get("mean_diff"),
+                         "mean_ci": _pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
+                         "mean_eq": _yes(v.get("mean_equal"), lang), "var": v.get("log_var_ratio_diff"),
+                         "var_ci": _pair(v.get("log_var_ratio_ci_lower"), v.get("log_var_ratio_ci_upper")),
+                         "var_eq": _yes(v.get("log_var_ratio_equal"), lang)})
+            i = len(rows) - 1
+            for key, ok in (("inv", r.get("invariant")), ("mean_eq", v.get("mean_equal")),
+                            ("var_eq", v.get("log_var_ratio_equal"))):
+                if ok is not None:
+                    marks[(i, key)] = "ok" if ok else "fail"
+        perm = as_dict(pr.get("permutations"))
+        conf = as_dict(pr.get("configural"))
+        verdict = pr.get("verdict")
+        note = tp("note_micom", lang, configural=tp("configural_yes" if conf.get("established") else "configural_no",
+                                                    lang),
+                  alpha=micom.get("alpha") or 0.05, done=perm.get("completed"), req=perm.get("requested"),
+                  seed=perm.get("seed"), verdict=tp(f"micom_{verdict}", lang) if verdict in ("full", "partial", "none")
+                  else "—")
+        out[f"pls_micom_{k}"] = Table("pls_micom", tp("t_micom", lang, a=a, b=b), [
+            Column("construct", tp("c_construct", lang)), Column("c", tp("c_c", lang), "num3"),
+            Column("q05", tp("c_q05", lang), "num3"), Column("p", tp("c_p_c", lang), "p"),
+            Column("inv", tp("c_comp_inv", lang), "verdict"), Column("mean", tp("c_mean_diff", lang), "num3"),
+            Column("mean_ci", tp("c_ci_perm", lang), "ci3"), Column("mean_eq", tp("c_mean_equal", lang), "verdict"),
+            Column("var", tp("c_var_diff", lang), "num3"), Column("var_ci", tp("c_ci_perm", lang), "ci3"),
+            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note] + list(as_list(pr.get("warnings"))),
+            mid, marks)
+    mga = as_dict(pls.get("mga"))
+    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in as_list(pls.get("paths"))}
+    for k, pr in enumerate(as_list(mga.get("pairs")), 1):
+        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+        if pr.get("error"):
+            continue
+        rows, marks = [], {}
+        for r in as_list(pr.get("paths")):
+            rows.append({"hypothesis": hyp.get((r.get("from"), r.get("to"))),
+                         "path": f"{r.get('from')} → {r.get('to')}", "b1": r.get("beta_1"), "b2": r.get("beta_2"),
+                         "diff": r.get("diff"), "p_perm": r.get("p_permutation"),
+                         "p_hens": r.get("p_henseler_two_sided"), "p_param": r.get("p_parametric"),
+                         "p_welch": r.get("p_welch"), "differs": _yes(r.get("differs"), lang)})
+            if r.get("differs") is not None:
+                marks[(len(rows) - 1, "differs")] = "ok" if r["differs"] else "ns"
+        notes = [tp("note_mga", lang, a=a, b=b, perm=pr.get("permutations"), alpha=mga.get("alpha") or 0.05,
+                    boot=pr.get("bootstrap"))]
+        if not pr.get("bootstrap"):
+            notes.append(tp("note_mga_noboot", lang))
+        if pr.get("micom_verdict") == "none":
+            notes.append(tp("note_mga_micom_none", lang))
+        out[f"pls_mga_{k}"] = Table("pls_mga", tp("t_mga", lang, a=a, b=b), [
+            Column("hypothesis", tp("c_hyp", lang)), Column("path", tp("c_path", lang)),
+            Column("b1", tp("c_beta_g", lang, g=a), "num3"), Column("b2", tp("c_beta_g", lang, g=b), "num3"),
+            Column("diff", tp("c_diff", lang), "num3"), Column("p_perm", tp("c_p_perm", lang), "p"),
+            Column("p_hens", tp("c_p_henseler", lang), "p"), Column("p_param", tp("c_p_param", lang), "p"),
+            Column("p_welch", tp("c_p_welch", lang), "p"), Column("differs", tp("c_differs", lang), "verdict")],
+            rows, notes, mid, marks)
+
     # CB and PLS side by side
     cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
     if cb:
@@ -368,15 +629,23 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit")
+               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
-WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect")
+WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
 #: Short Excel sheet names (a mechanism id is put in front).
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
-               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit"}
+               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict", "pls_cvpat": "pls_cvpat"}
+
+
+def ordered(tabs: dict, keys: tuple) -> list[str]:
+    """The keys of ``tabs`` in the order of ``keys``; a per-pair table ``pls_micom_2`` sorts under ``pls_micom``."""
+    out = []
+    for base in keys:
+        out += [k for k in tabs if k == base or (k.startswith(base + "_") and k[len(base) + 1:].isdigit())]
+    return out
 
 _FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
 <h3>{{ heading }}</h3>
@@ -385,6 +654,7 @@ _FRAGMENT = """<section class="pls" id="m-{{ anchor }}-pls" data-section="pls">
 <table><thead><tr>{% for h in tb.headers %}<th>{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for row in tb.rows %}<tr>{% for c in row %}<td class="{{ c.cls }}">{{ c.text }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>
+{% if tb.figure %}<div class="figure" data-figure="{{ tb.key }}">{{ tb.figure }}</div>{% endif %}
 {% if tb.notes %}<div class="notes">{% for n in tb.notes %}<p>{% if loop.first %}<span class="lead">{{ note_lead }}</span> {% endif %}{{ n }}</p>{% endfor %}</div>{% endif %}
 </figure>
 {% endfor %}</section>
@@ -399,6 +669,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     PLS tables continue the numbering of the report's other tables.
     """
     import jinja2
+    from markupsafe import Markup
 
     from validate.report.html import _view_table
     from validate.report.i18n import t
@@ -408,7 +679,12 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
         return ""
     counter = counter if counter is not None else [0, 0]
     anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
-    views = [_view_table(tabs[k], counter, f"m-{anchor}", lang) for k in HTML_TABLES if k in tabs]
+    views = []
+    for k in ordered(tabs, HTML_TABLES):
+        v = _view_table(tabs[k], counter, f"m-{anchor}", lang)
+        fig = _ipma_points(tabs[k])
+        v["figure"] = Markup(ipma_svg(fig, lang, tabs[k].title)) if fig else ""
+        views.append(v)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_FRAGMENT).render(anchor=anchor, heading=tp("sec_pls", lang), tables=views,
                                              table_word=t("table", lang), note_lead=t("note_lead", lang))
@@ -441,13 +717,103 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
     if not tabs:
         return number
     _heading(doc, tp("sec_pls", lang), 2, lang)
-    for k in DOCX_TABLES:
+    for k in ordered(tabs, DOCX_TABLES):
         if k in tabs:
             number += 1
-            wide = k in WIDE_TABLES
+            wide = tabs[k].key in WIDE_TABLES
             if wide:
                 _orient(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
+            pts = _ipma_points(tabs[k])
+            if pts:
+                import io
+
+                from docx.shared import Cm
+
+                doc.add_picture(io.BytesIO(ipma_png(pts, lang)), width=Cm(14.0))
             if wide:
                 _orient(doc, landscape=False)
     return number
+
+
+def _ipma_points(tab: Table) -> list[tuple[str, float, float]]:
+    """(label, importance, performance) of an IPMA table's rows with both values; [] for other tables."""
+    if tab.key != "pls_ipma":
+        return []
+    out = []
+    for r in tab.rows:
+        i, p = apa.as_float(r.get("importance")), apa.as_float(r.get("performance"))
+        if i is not None and p is not None:
+            out.append((str(r.get("id") or r.get("construct")), i, p))  # the short id keeps the map legible
+    return out
+
+
+def _ipma_axes(points):
+    imp = [p[1] for p in points]
+    lo, hi = min(0.0, min(imp)), max(imp)
+    if hi - lo <= 0:
+        hi = lo + 1
+    pad = 0.08 * (hi - lo)
+    perf = [p[2] for p in points]
+    return lo - pad, hi + pad, sum(imp) / len(imp), sum(perf) / len(perf)
+
+
+def ipma_svg(points: list[tuple[str, float, float]], lang: str = "en", title: str = "") -> str:
+    """The importance-performance map as SVG (text kept as text): importance on x, performance (0-100) on y,
+    dashed lines at the mean importance and mean performance."""
+    from html import escape
+
+    from validate.report.figures import FONT_STACK
+
+    W, H, L, R, T, B = 560, 380, 60, 20, 20, 50
+    x0, x1, mx, my = _ipma_axes(points)
+    X = lambda v: L + (v - x0) / (x1 - x0) * (W - L - R)  # noqa: E731
+    Y = lambda v: T + (100 - v) / 100 * (H - T - B)  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+             f'role="img" aria-label="{escape(title)}" font-family="{escape(FONT_STACK)}" font-size="12">',
+             f'<rect x="{L}" y="{T}" width="{W - L - R}" height="{H - T - B}" fill="none" stroke="#444"/>']
+    for v in range(0, 101, 20):
+        parts.append(f'<text x="{L - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    for k in range(5):
+        v = x0 + k * (x1 - x0) / 4
+        parts.append(f'<text x="{X(v):.1f}" y="{H - B + 16}" text-anchor="middle">{v:.2f}</text>')
+    parts.append(f'<line x1="{X(mx):.1f}" y1="{T}" x2="{X(mx):.1f}" y2="{H - B}" stroke="#999" stroke-dasharray="4 3"/>')
+    parts.append(f'<line x1="{L}" y1="{Y(my):.1f}" x2="{W - R}" y2="{Y(my):.1f}" stroke="#999" stroke-dasharray="4 3"/>')
+    for name, i, p in points:
+        parts.append(f'<circle cx="{X(i):.1f}" cy="{Y(p):.1f}" r="4" fill="#1f4e79"><title>{escape(name)}: '
+                     f'{i:.3f}, {p:.1f}</title></circle>')
+        parts.append(f'<text x="{X(i) + 6:.1f}" y="{Y(p) - 6:.1f}">{escape(name)}</text>')
+    parts.append(f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">{escape(tp("ax_importance", lang))}</text>')
+    parts.append(f'<text x="14" y="{(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 14 {(T + H - B) / 2})">'
+                 f'{escape(tp("ax_performance", lang))}</text></svg>')
+    return "".join(parts)
+
+
+def ipma_png(points: list[tuple[str, float, float]], lang: str = "en", dpi: int = 150) -> bytes:
+    """The importance-performance map as PNG bytes (matplotlib), for the Word report."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from validate.report.figures import cjk_font_path, figure_rc
+
+    if lang == "zh" and cjk_font_path() is None:
+        lang = "en"  # axis titles in English when no CJK font exists on this machine
+    x0, x1, mx, my = _ipma_axes(points)
+    with matplotlib.rc_context(figure_rc()):
+        fig = Figure(figsize=(6.0, 4.0), dpi=dpi)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.scatter([p[1] for p in points], [p[2] for p in points], color="#1f4e79", zorder=3)
+        for name, i, p in points:
+            ax.annotate(name, (i, p), xytext=(5, 5), textcoords="offset points", fontsize=8)
+        ax.axvline(mx, color="#999", ls="--", lw=0.8)
+        ax.axhline(my, color="#999", ls="--", lw=0.8)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(tp("ax_importance", lang))
+        ax.set_ylabel(tp("ax_performance", lang))
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
