@@ -843,10 +843,12 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     bfit = fit_dict(base.fit)
     out["tests_baseline"] = {"fit": bfit, "n_obs": int(base.n), "constraints": "loadings equal across groups"}
     tests = []
-    for p in mechanism.active_paths(opts.direct_effects):
-        con = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)), df,
-                      estimator=opts.estimator, missing=opts.missing, kind="sem", group=column,
-                      group_equal=("loadings",), auto_cov_y=opts.auto_cov_y, start=base, **extra)
+    paths = list(mechanism.active_paths(opts.direct_effects))
+    kw = dict(estimator=opts.estimator, missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
+              auto_cov_y=opts.auto_cov_y, **extra)
+    syntaxes = [_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)) for p in paths]
+    fitted = _equality_fits(syntaxes, df, kw, base, wlsmv, getattr(opts, "workers", None))
+    for p, con in zip(paths, fitted):
         if not con.converged:
             tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
                           "chisq_diff": None, "df_diff": None, "p_value": None, "differs": None,
@@ -860,6 +862,44 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     out["note"] = ("per-group paths: the free multi-group model (no equality constraints); equality tests: loadings "
                    "and the tested path constrained equal, against loadings constrained equal")
     return out
+
+
+def _equality_fit(syntax: str, df: pd.DataFrame, kw: dict, start_params: pd.DataFrame):
+    """One per-path equality model (run in a worker): ``(converged, fit dict)``, small to send back."""
+    from validate.sem import fit_sem
+
+    con = fit_sem(syntax, df, start=_Start(start_params), **kw)
+    return _FitSummary(bool(con.converged), dict(con.fit) if con.converged else {})
+
+
+@dataclass
+class _FitSummary:
+    """What the equality tests read of a constrained fit (its convergence and fit measures)."""
+
+    converged: bool
+    fit: dict
+
+
+def _equality_fits(syntaxes: list[str], df: pd.DataFrame, kw: dict, base, wlsmv: bool, workers: int | None):
+    """Fit the per-path equality models, in parallel worker processes when there are several paths.
+
+    Each model starts from the equal-loadings model's estimates, as one sequential fit would; the
+    results are the same. WLSMV keeps the full results (DIFFTEST needs their internals) and runs in
+    this process.
+    """
+    from validate.sem import fit_sem
+
+    if wlsmv or len(syntaxes) < 4:
+        return [fit_sem(sx, df, start=base, **kw) for sx in syntaxes]
+    from joblib import Parallel, delayed
+
+    from validate.structural.bootstrap import default_workers
+
+    n_jobs = min(len(syntaxes), workers or default_workers())
+    if n_jobs < 2:
+        return [_equality_fit(sx, df, kw, base.params[["lhs", "op", "rhs", "group", "estimate"]]) for sx in syntaxes]
+    start = base.params[["lhs", "op", "rhs", "group", "estimate"]].copy()
+    return Parallel(n_jobs=n_jobs)(delayed(_equality_fit)(sx, df, kw, start) for sx in syntaxes)
 
 
 def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:
