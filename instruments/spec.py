@@ -343,7 +343,8 @@ class Mechanism:
         """The second-order constructs (measured by their ``dimensions``)."""
         return {k: c for k, c in self.constructs.items() if c.second_order}
 
-    def lavaan_syntax(self, structural: bool = True, direct: bool = False, controls: bool = True) -> str:
+    def lavaan_syntax(self, structural: bool = True, direct: bool = False, controls: bool = True,
+                      second_order: bool = True) -> str:
         """The model in lavaan syntax: one ``=~`` line per construct, then ``~`` lines.
 
         A second-order construct is measured by its dimensions
@@ -353,11 +354,14 @@ class Mechanism:
         (the second-order factor carries the covariances of its dimensions).
         Controls (``controls=True``) add ``TARGET ~ variable`` for each
         observed control; the data must then hold the control's column.
+        ``second_order=False`` writes the first-order constructs only (the
+        CFA of the dimensions, all factors correlated).
         Moderations are not written here (their product indicators are built
         from the data; see :mod:`validate.structural.moderation`).
         """
         lines = [f"{c.id} =~ " + " + ".join(c.item_ids) for c in self.constructs.values() if not c.second_order]
-        lines += [f"{c.id} =~ " + " + ".join(c.dimensions) for c in self.constructs.values() if c.second_order]
+        if second_order or structural:
+            lines += [f"{c.id} =~ " + " + ".join(c.dimensions) for c in self.constructs.values() if c.second_order]
         if structural:
             by_target: dict[str, list[str]] = {}
             for p in self.active_paths(direct):

@@ -161,7 +161,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h3>{{ S.sec_measurement }}</h3>
 {% if m.has_measurement %}
 {{ tbl(m.t.fit) }}{{ tbl(m.t.fit_robust) }}{{ tbl(m.t.fit_criteria) }}{{ tbl(m.t.fit_amos) }}{{ tbl(m.t.loadings) }}
-{{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.htmt_ci) }}{{ tbl(m.t.fornell_larcker) }}
+{{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.second_order) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.htmt_ci) }}{{ tbl(m.t.fornell_larcker) }}
 {{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.common_method) }}{{ tbl(m.t.competing_models) }}
 {{ tbl(m.t.modindices) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
@@ -175,7 +175,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 </figure>
 {% if m.has_structural %}
 <h3 id="m-{{ m.anchor }}-hypotheses">{{ S.sec_hypotheses }}</h3>
-{{ tbl(m.t.paths) }}{{ tbl(m.t.r2) }}{{ tbl(m.t.chisq_diff) }}
+{{ tbl(m.t.paths) }}{{ tbl(m.t.r2) }}{{ tbl(m.t.chisq_diff) }}{{ tbl(m.t.controls) }}
+{{ tbl(m.t.moderation) }}{{ tbl(m.t.simple_slopes) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 {% if m.t.indirect %}
 <h3 id="m-{{ m.anchor }}-indirect">{{ S.sec_indirect }}</h3>
@@ -314,9 +315,9 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
         tabs = mechanism_tables(results, spec, mid, lang)
         order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
-                 "fit_amos", "loadings", "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
-                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect",
-                 "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
+                 "fit_amos", "loadings", "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
+                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                 "simple_slopes", "indirect", "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = as_dict(mres.get("structural"))
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))

@@ -88,6 +88,43 @@ STRINGS: dict[str, dict[str, str]] = {
     "t_r2": {"en": "Explained variance", "zh": "解释方差"},
     "t_chisq_diff": {"en": "Model comparison: structural model against the measurement model (CFA)",
                      "zh": "模型比较：结构模型与测量模型（CFA）"},
+    "t_second_order": {"en": "Second-order constructs: reliability and convergent validity",
+                       "zh": "二阶构念：信度与聚合效度"},
+    "c_dimensions": {"en": "Dimensions", "zh": "维度"},
+    "c_omega_l1": {"en": "\u03c9 L1", "zh": "\u03c9 L1"},
+    "c_omega_l2": {"en": "\u03c9 L2", "zh": "\u03c9 L2"},
+    "c_partial_omega_l1": {"en": "Partial \u03c9 L1", "zh": "偏 \u03c9 L1"},
+    "c_omega_higher": {"en": "\u03c9 (observed)", "zh": "\u03c9（观测方差）"},
+    "note_second_order": {
+        "en": "Fitted as a second-order CFA (each second-order construct measured by its dimensions, as lavaan's "
+              "OUT =~ COST + REV + \u2026). \u03c9 L1: share of the variance of the sum of all the dimensions' items "
+              "explained by the second-order factor; \u03c9 L2: share of the variance of the sum of the dimensions "
+              "explained by it; partial \u03c9 L1: \u03c9 L1 without the dimensions' unique variance (semTools "
+              "reliabilityL2); \u03c9 (observed): the explained variance over the observed variance of the item sum "
+              "(semTools compRelSEM, higher =). CR and AVE from the standardised second-order loadings (Fornell & "
+              "Larcker, 1981).",
+        "zh": "以二阶 CFA 拟合（每个二阶构念由其维度测量，即 lavaan 的 OUT =~ COST + REV + \u2026）。\u03c9 L1：二阶因子解释"
+              "的全部维度题项总分方差比例；\u03c9 L2：二阶因子解释的维度总和方差比例；偏 \u03c9 L1：分母不含维度独特方差的 "
+              "\u03c9 L1（semTools reliabilityL2）；\u03c9（观测方差）：解释方差与题项总分观测方差之比（semTools "
+              "compRelSEM, higher =）。CR 与 AVE 由标准化二阶载荷计算（Fornell & Larcker, 1981）。"},
+    "note_target_coefficient": {
+        "en": "Target coefficient (first-order CFA \u03c7\u00b2 / second-order CFA \u03c7\u00b2; Marsh & Hocevar, 1985): "
+              "{tc}; near 1, the second-order factor accounts for the covariances of its dimensions.",
+        "zh": "目标系数（一阶 CFA \u03c7\u00b2 / 二阶 CFA \u03c7\u00b2；Marsh & Hocevar, 1985）：{tc}；接近 1 表示二阶因子"
+              "解释了各维度之间的协方差。"},
+    "note_loadings_second_order": {
+        "en": "Rows whose item is a construct are second-order loadings (the dimension on its second-order "
+              "construct), from the second-order CFA.",
+        "zh": "题项为构念的行是二阶载荷（维度在其二阶构念上的载荷），来自二阶 CFA。"},
+    "t_controls": {"en": "Control variables (not hypotheses)", "zh": "控制变量（非研究假设）"},
+    "c_control": {"en": "Control", "zh": "控制变量"},
+    "c_on": {"en": "On", "zh": "作用于"},
+    "note_controls": {
+        "en": "Paths from each control variable (an observed column) to the constructs the spec names, estimated in "
+              "the structural model beside the hypotheses; they are not hypotheses and are not counted among them. "
+              "\u03b2 is standardised on the control's observed SD.",
+        "zh": "每个控制变量（观测列）到模型设定中所列构念的路径，与假设路径在同一结构模型中估计；它们不是研究假设，不计入假设。"
+              "\u03b2 按控制变量的观测标准差标准化。"},
     "c_models": {"en": "Models compared", "zh": "比较的模型"},
     "m_struct_vs_cfa": {"en": "Structural model vs. CFA", "zh": "结构模型 vs. CFA"},
     "note_chisq_diff": {"en": "The structural model restricts the CFA's factor covariances to the hypothesised paths; a "

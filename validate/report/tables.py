@@ -33,8 +33,9 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                   "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance",
+                   "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
+                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                   "simple_slopes", "indirect", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
                    "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
@@ -354,6 +355,33 @@ def _fornell_table(mres, mech, mid, lang) -> Table | None:
     return tab
 
 
+def _second_order_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    """``measurement.second_order.constructs``: omega at both levels, partial omega, CR and AVE."""
+    so = as_dict(meas.get("second_order"))
+    rows = [r for r in as_list(so.get("constructs")) if isinstance(r, dict)]
+    if not rows:
+        return None
+    notes = [t("note_second_order", lang)]
+    tc = apa.as_float(so.get("target_coefficient"))
+    if tc is not None:
+        notes.append(t("note_target_coefficient", lang, tc=f"{tc:.3f}"))
+    for r in rows:
+        if r.get("reason"):
+            notes.append(f"{r.get('construct')}{t('colon', lang)}{r['reason']}")
+    return Table("second_order", t("t_second_order", lang),
+                 [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
+                  Column("dims", t("c_dimensions", lang)),
+                  Column("omega_l1", t("c_omega_l1", lang), "bounded3"),
+                  Column("omega_l2", t("c_omega_l2", lang), "bounded3"),
+                  Column("partial_omega_l1", t("c_partial_omega_l1", lang), "bounded3"),
+                  Column("omega_higher", t("c_omega_higher", lang), "bounded3"),
+                  Column("cr", t("c_cr", lang), "bounded3"), Column("ave", t("c_ave", lang), "bounded3")],
+                 [{**{k: r.get(k) for k in ("construct", "omega_l1", "omega_l2", "partial_omega_l1", "omega_higher",
+                                            "cr", "ave")},
+                   "label": construct_label(mech, r.get("construct"), lang),
+                   "dims": ", ".join(str(d) for d in as_list(r.get("dimensions")))} for r in rows], notes, mid)
+
+
 def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Table | None:
     records = [r for r in as_list(records) if isinstance(r, dict)]
     if not records:
@@ -420,8 +448,11 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if s is not None:
                 load.marks[(i, "std")] = "ok" if abs(s) >= 0.70 else ("warn" if abs(s) >= 0.50 else "fail")
     T["loadings"] = load
+    if load is not None and any(r.get("second_order") for r in as_list(meas.get("loadings")) if isinstance(r, dict)):
+        load.notes.append(t("note_loadings_second_order", lang))
     T["reliability"] = _reliability_table(mres, mech, mid, lang)
     T["validity_amos"] = _validity_amos_table(mres, mech, mid, lang)
+    T["second_order"] = _second_order_table(meas, mech, mid, lang)
     T["fit_amos"] = _fit_amos_table(mres, mid, lang)
     T["htmt"] = _htmt_table(mres, mech, mid, lang)
     T["htmt_ci"] = _htmt_ci_table(meas, mech, mid, lang)
@@ -506,6 +537,13 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                  Column("p_value", t("c_p", lang), "p")],
                                 [dict(models=t("m_struct_vs_cfa", lang), chisq_diff=cd.get("chisq_diff"),
                                       df_diff=cd.get("df_diff"), p_value=cd.get("p_value"))], notes, mid)
+    T["controls"] = _records_table(
+        "controls", t("t_controls", lang),
+        [{**r, "stars": apa.stars(r.get("p_value"))} for r in as_list(struct.get("controls")) if isinstance(r, dict)],
+        [Column("variable", t("c_control", lang)), Column("to", t("c_on", lang)),
+         Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+         Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+         Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)])
     ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
     if ind:
         boot = as_dict(struct.get("bootstrap"))
