@@ -268,7 +268,8 @@ def check_report(out: Path) -> int:
         elif key == "simple_slopes":
             rows = [s for mo in struct["moderation"] for s in mo["simple_slopes"]]
             n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
-                                         t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value"}, struct.get("warnings"))
+                                         t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value",
+                                         t("c_ci_wald"): ("ci_lower", "ci_upper")}, struct.get("warnings"))
         elif key == "indirect":
             n += check_table(tab, struct["indirect"], {
                 t("c_estimate"): "estimate", t("c_se"): "se", t("c_beta"): "std", t("c_vaf"): "vaf",
@@ -371,7 +372,7 @@ def richer_run(tmp_path_factory):
 @pytest.mark.slow
 def test_richer_report_cells_are_the_json_values(richer_run):
     keys = {tb["key"] for tb in page_tables(richer_run)}
-    assert {"second_order", "controls", "loadings"} <= keys
+    assert {"second_order", "controls", "loadings", "moderation", "simple_slopes"} <= keys
     assert check_report(richer_run) > 100
     assert check_word_matches_page(richer_run) > 100
     # the pipeline's numbers are lavaan's / semTools' (tests/fixtures/richer/richer_reference.R); ~1e-7 achieved
@@ -389,10 +390,20 @@ def test_richer_report_cells_are_the_json_values(richer_run):
         if r["lhs"] == "HOC" and r["op"] == "=~":
             assert_ref(second[r["rhs"]]["std"], r["std.all"], 1e-5, f"HOC =~ {r['rhs']}")
     (ctl,) = m["structural"]["controls"]
-    lav = next(r for r in ref["sem_control"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "gender"))
+    lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "gender"))
     assert (ctl["variable"], ctl["to"]) == ("gender", "ACT")
     assert_ref([ctl["estimate"], ctl["se"], ctl["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-5, "control path")
     assert m["structural"]["chisq_diff"]["chisq_diff"] is None and "control" in m["structural"]["chisq_diff"]["reason"]
+    (mo,) = m["structural"]["moderation"]
+    lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "DRVxMOD"))
+    assert_ref([mo["estimate"], mo["se"], mo["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-5, "interaction")
+    assert mo["main_effect_added"] and mo["moderator_effect"]["estimate"] is not None
+    for ours, theirs in zip(mo["simple_slopes"], ref["moderation"]["simple_slopes"]):
+        assert_ref([ours[k] for k in ("moderator_value", "estimate", "se", "z")],
+                   [theirs[k] for k in ("moderator_value", "estimate", "se", "z")], 1e-5, "simple slope")
+    jn = mo["johnson_neyman"]
+    assert_ref([jn["lower"], jn["upper"]], ref["moderation"]["johnson_neyman"], 1e-5, "Johnson-Neyman")
+    assert jn["significant"] == "outside"
 
 
 def test_check_cell_can_fail():

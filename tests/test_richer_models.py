@@ -80,3 +80,107 @@ def test_structural_model_with_a_control_matches_lavaan():
     res = fit_sem(MEAS + "\nACT ~ DRV + gender\nHOC ~ ACT", DATA)
     assert _compare_params(res, "sem_control") > 100
     assert_ref(res.fit["chisq"], REF["sem_control"]["fit"]["chisq"], TOL, "chi-square with a control")
+
+
+# --------------------------------------------------------------------------- latent moderation
+
+SPEC = Path(__file__).parent / "fixtures" / "specs" / "richer.yaml"
+
+
+@pytest.fixture(scope="module")
+def mech():
+    from instruments.spec import load_spec
+
+    return load_spec(SPEC).mechanism("main")
+
+
+def test_double_mean_centred_products_match_indprod(mech):
+    from validate.structural.moderation import add_products
+
+    d2 = add_products(DATA, mech)
+    ref = REF["moderation"]
+    assert list(d2.columns[-9:]) == ref["product_names"]
+    for name, head in ref["dmc_head"].items():
+        assert_ref(d2[name].iloc[:3].to_numpy(), head, 1e-12, name)
+    assert abs(d2[ref["product_names"]].mean()).max() < 1e-12  # centred again
+
+
+def test_moderation_syntax_has_the_product_its_covariances_and_the_main_effect(mech):
+    from validate.structural.moderation import moderation_syntax
+
+    syntax, added = moderation_syntax(mech)
+    lines = syntax.splitlines()
+    assert "ACT ~ DRV + MOD + DRVxMOD + gender" in lines and "HOC ~ ACT" in lines
+    assert sum(" ~~ " in ln for ln in lines) == 18  # 9 products, each shares an item with 4 others: 9*4/2
+    assert added == ["MOD -> ACT"]
+
+
+@pytest.fixture(scope="module")
+def mod_fit(mech):
+    from validate.structural.moderation import add_products, moderation_syntax
+
+    return fit_sem(moderation_syntax(mech)[0], add_products(DATA, mech))
+
+
+def test_moderation_model_matches_lavaan(mod_fit):
+    assert_ref(mod_fit.fit["chisq"], REF["moderation"]["fit"]["chisq"], TOL, "chi-square")
+    assert mod_fit.fit["df"] == REF["moderation"]["fit"]["df"]
+    assert _compare_params(mod_fit, "moderation") > 200
+
+
+def test_simple_slopes_and_johnson_neyman_match_probe2waymc(mech, mod_fit):
+    import numpy as np
+    from scipy import stats
+
+    from validate.structural.analysis import latent_matrices
+    from validate.structural.moderation import moderation_rows
+
+    f = list(mech.constructs) + ["DRVxMOD"]
+    cov = pd.DataFrame(latent_matrices(mod_fit.params, f)[2], index=f, columns=f)
+    (row,) = moderation_rows(mod_fit.params, mod_fit.vcov, cov, mech.moderations, ["MOD -> ACT"])
+    ref = REF["moderation"]
+    assert_ref(row["moderator_sd"], ref["sd_moderator"], TOL, "SD of the moderator")
+    for ours, theirs in zip(row["simple_slopes"], ref["simple_slopes"]):
+        for k in ("moderator_value", "estimate", "se", "z"):
+            assert_ref(ours[k], theirs[k], TOL, f"simple slope {k}")
+        assert_ref(ours["p_value"], 2 * stats.norm.sf(abs(theirs["z"])), TOL, "simple slope p")
+    assert [s["moderator_sd"] for s in row["simple_slopes"]] == [-1, 0, 1]
+    jn = row["johnson_neyman"]
+    assert_ref([jn["lower"], jn["upper"]], ref["johnson_neyman"], TOL, "Johnson-Neyman bounds")
+    # at a bound the slope's z is the critical value
+    b = np.array([row["simple_slopes"][1]["estimate"], row["estimate"]])
+    assert jn["significant"] == "outside" and b[1] ** 2 > 0
+
+
+def test_johnson_neyman_cases():
+    import numpy as np
+    from scipy import stats
+
+    from validate.structural.moderation import johnson_neyman
+
+    V = np.diag([0.01, 0.01])
+    # a constant slope (no interaction) is significant only near w = 0, where its SE is smallest
+    inside = johnson_neyman(np.array([0.5, 0.0]), V)
+    half = np.sqrt((0.25 - stats.norm.ppf(0.975) ** 2 * 0.01) / (stats.norm.ppf(0.975) ** 2 * 0.01))
+    assert inside["significant"] == "inside"
+    assert_ref([inside["lower"], inside["upper"]], [-half, half], 1e-12, "symmetric bounds")
+    assert johnson_neyman(np.array([0.0, 0.01]), V)["significant"] == "nowhere"
+    assert johnson_neyman(np.array([0.3, 0.5]), V)["significant"] == "outside"
+
+
+def test_moderation_with_wlsmv_and_a_missing_control_are_input_errors(mech):
+
+    from instruments.errors import InputError
+    from instruments.spec import load_spec
+    from validate.structural.analysis import analyse_structural, check_controls
+
+    spec = load_spec(SPEC)
+    with pytest.raises(InputError, match="controls\\[0\\].variable in the spec\\) is not a column"):
+        check_controls(DATA.drop(columns="gender"), mech)
+    with pytest.raises(InputError, match="not a number: 'male'"):
+        check_controls(DATA.assign(gender=["male"] + [1] * (len(DATA) - 1)), mech)
+    from validate.pipeline import AnalysisOptions
+
+    opts = AnalysisOptions(estimator="WLSMV", missing="listwise", bootstrap=0)
+    with pytest.raises(InputError, match="use --estimator ML or MLR for a model with moderations"):
+        analyse_structural(DATA, mech, spec, opts)

@@ -125,6 +125,43 @@ STRINGS: dict[str, dict[str, str]] = {
               "\u03b2 is standardised on the control's observed SD.",
         "zh": "每个控制变量（观测列）到模型设定中所列构念的路径，与假设路径在同一结构模型中估计；它们不是研究假设，不计入假设。"
               "\u03b2 按控制变量的观测标准差标准化。"},
+    "t_moderation": {"en": "Moderation (latent interaction)", "zh": "调节效应（潜变量交互）"},
+    "t_simple_slopes": {"en": "Simple slopes at the moderator's mean and \u00b11 SD",
+                        "zh": "简单斜率（调节变量均值及 \u00b11 个标准差处）"},
+    "c_moderator": {"en": "Moderator", "zh": "调节变量"},
+    "c_interaction": {"en": "Interaction", "zh": "交互项"},
+    "c_moderator_value": {"en": "Moderator value", "zh": "调节变量取值"},
+    "c_slope_at": {"en": "Moderator at", "zh": "调节变量水平"},
+    "v_minus_sd": {"en": "\u22121 SD", "zh": "\u22121 SD"},
+    "v_mean": {"en": "Mean", "zh": "均值"},
+    "v_plus_sd": {"en": "+1 SD", "zh": "+1 SD"},
+    "note_moderation": {
+        "en": "Method: {method}. B and \u03b2 are the interaction path (the latent product on the outcome).",
+        "zh": "方法：以双重均值中心化的乘积指标估计潜变量交互（Lin et al., 2010）：两个构念题项的所有配对乘积，共享题项的乘积"
+              "之间设残差协方差；同 semTools indProd(match = FALSE, meanC = TRUE, doubleMC = TRUE)；简单斜率同 semTools "
+              "probe2WayMC。B 与 \u03b2 为交互项（潜变量乘积）对结果变量的路径。"},
+    "note_main_effect_added": {
+        "en": "{path}: the spec has no such path; the moderator's main effect was added to the model (B = {b}, "
+              "p {p}); it is not a hypothesis.",
+        "zh": "{path}：模型设定中没有此路径；为解释交互项，模型加入了调节变量的主效应（B = {b}，p {p}），它不是研究假设。"},
+    "note_jn": {
+        "en": "Johnson-Neyman ({path} moderated by {mod}, latent units, mean 0, SD {sd}): the slope is significant "
+              "at \u03b1 = {alpha} {where}.",
+        "zh": "Johnson-Neyman 区间（{mod} 调节 {path}，潜变量单位，均值 0，标准差 {sd}）：在 \u03b1 = {alpha} 下，"
+              "斜率{where}显著。"},
+    "jn_outside": {"en": "below {lo} and above {hi}", "zh": "在低于 {lo} 或高于 {hi} 时"},
+    "jn_inside": {"en": "between {lo} and {hi}", "zh": "在 {lo} 与 {hi} 之间时"},
+    "jn_everywhere": {"en": "at every value of the moderator", "zh": "在调节变量的所有取值上均"},
+    "jn_nowhere": {"en": "at no value of the moderator", "zh": "在调节变量的任何取值上均不"},
+    "note_simple_slopes": {
+        "en": "The slope of the path at the latent moderator's mean (0) and \u00b11 SD, with delta-method SEs "
+              "(semTools probe2WayMC).",
+        "zh": "路径在潜调节变量均值（0）及 \u00b11 个标准差处的斜率，标准误采用 delta 方法（semTools probe2WayMC）。"},
+    "fig_simple_slopes": {"en": "Simple slopes", "zh": "简单斜率图"},
+    "note_fig_simple_slopes": {
+        "en": "Predicted outcome (latent units) across the predictor from \u22122 to +2 SD, at the moderator's "
+              "mean and \u00b11 SD.",
+        "zh": "在调节变量均值及 \u00b11 个标准差处，结果变量（潜变量单位）随预测变量（\u22122 至 +2 个标准差）的预测值。"},
     "c_models": {"en": "Models compared", "zh": "比较的模型"},
     "m_struct_vs_cfa": {"en": "Structural model vs. CFA", "zh": "结构模型 vs. CFA"},
     "note_chisq_diff": {"en": "The structural model restricts the CFA's factor covariances to the hypothesised paths; a "
@@ -279,6 +316,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "c_r2": {"en": "R\u00b2", "zh": "R\u00b2"},
     "c_chain": {"en": "Indirect path", "zh": "间接路径"},
     "c_ci": {"en": "95% CI (percentile)", "zh": "95% 置信区间（百分位）"},
+    "c_ci_wald": {"en": "95% CI (delta method)", "zh": "95% 置信区间（delta 方法）"},
     "c_ci_lower": {"en": "CI lower", "zh": "置信区间下限"},
     "c_ci_upper": {"en": "CI upper", "zh": "置信区间上限"},
     "c_bca": {"en": "95% CI (BCa)", "zh": "95% 置信区间（BCa）"},

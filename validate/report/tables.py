@@ -355,6 +355,69 @@ def _fornell_table(mres, mech, mid, lang) -> Table | None:
     return tab
 
 
+def _p_text(p) -> str:
+    """``= .049`` or ``< .001`` (a p value in running text)."""
+    s = apa.fmt_p(p)
+    return s if s.startswith("<") or s == "\u2014" else f"= {s}"
+
+
+def _moderation_tables(struct: dict, mid: str, lang: str) -> tuple[Table | None, Table | None]:
+    """``structural.moderation``: the interaction paths, and their simple slopes with Johnson-Neyman bounds."""
+    mods = [m for m in as_list(struct.get("moderation")) if isinstance(m, dict)]
+    if not mods:
+        return None, None
+    notes = [t("note_moderation", lang, method=mods[0].get("method", ""))]
+    for m in mods:
+        eff = as_dict(m.get("moderator_effect"))
+        if m.get("main_effect_added") and eff:
+            notes.append(t("note_main_effect_added", lang, path=path_label(m.get("moderator"), m.get("to")),
+                           b=apa.fmt_num(eff.get("estimate"), 3), p=_p_text(eff.get("p_value"))))
+    rows = []
+    for m in mods:
+        sup = m.get("supported")
+        rows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
+                     "interaction": m.get("product"), "estimate": m.get("estimate"), "se": m.get("se"),
+                     "z": m.get("z"), "p_value": m.get("p_value"), "std": m.get("std"),
+                     "stars": apa.stars(m.get("p_value")),
+                     "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
+    mod_tab = Table("moderation", t("t_moderation", lang),
+                    [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
+                     Column("interaction", t("c_interaction", lang)),
+                     Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+                     Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                     Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
+                     Column("supported", t("c_supported", lang), "verdict")], rows, notes, mid)
+    for i, m in enumerate(mods):
+        if m.get("supported") is not None:
+            mod_tab.marks[(i, "supported")] = "ok" if m.get("supported") else "fail"
+    srows, snotes = [], [t("note_simple_slopes", lang)]
+    level = {-1: "v_minus_sd", 0: "v_mean", 1: "v_plus_sd"}
+    for m in mods:
+        for s in as_list(m.get("simple_slopes")):
+            if isinstance(s, dict):
+                srows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
+                              "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
+                              **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
+                              "ci": (s.get("ci_lower"), s.get("ci_upper"))})
+        jn = as_dict(m.get("johnson_neyman"))
+        if jn:
+            kind = jn.get("significant")
+            lo, hi = apa.fmt_num(jn.get("lower"), 2), apa.fmt_num(jn.get("upper"), 2)
+            snotes.append(t("note_jn", lang, path=path_label(m.get("from"), m.get("to")), mod=m.get("moderator"),
+                            sd=apa.fmt_num(m.get("moderator_sd"), 2), alpha=jn.get("alpha"),
+                            where=t(f"jn_{kind}", lang, lo=lo, hi=hi)))
+        elif m.get("reason"):
+            snotes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{m['reason']}")
+    slope_tab = Table("simple_slopes", t("t_simple_slopes", lang),
+                      [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
+                       Column("level", t("c_slope_at", lang)),
+                       Column("moderator_value", t("c_moderator_value", lang), "num3"),
+                       Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+                       Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                       Column("ci", t("c_ci_wald", lang), "ci3")], srows, snotes, mid) if srows else None
+    return mod_tab, slope_tab
+
+
 def _second_order_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
     """``measurement.second_order.constructs``: omega at both levels, partial omega, CR and AVE."""
     so = as_dict(meas.get("second_order"))
@@ -544,6 +607,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
          Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
          Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
          Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)])
+    T["moderation"], T["simple_slopes"] = _moderation_tables(struct, mid, lang)
     ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
     if ind:
         boot = as_dict(struct.get("bootstrap"))

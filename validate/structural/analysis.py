@@ -45,11 +45,24 @@ __all__ = [
 ]
 
 
+def structural_syntax(mechanism: Mechanism, direct: bool = False) -> str:
+    """The structural model fitted: the spec's paths and controls, and each moderation's latent product."""
+    if mechanism.moderations:
+        from validate.structural.moderation import moderation_syntax
+
+        return moderation_syntax(mechanism, direct)[0]
+    return mechanism.lavaan_syntax(structural=True, direct=direct)
+
+
 def fit_structural(df: pd.DataFrame, mechanism: Mechanism, opts, **kw):
-    """Fit the mechanism's SEM with the chosen estimator and missing-data handling."""
+    """Fit the mechanism's SEM with the chosen estimator and missing-data handling.
+
+    With moderations, ``df`` must hold the product indicators
+    (:func:`validate.structural.moderation.add_products`).
+    """
     from validate.sem import fit_sem
 
-    syntax = kw.pop("syntax", None) or mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+    syntax = kw.pop("syntax", None) or structural_syntax(mechanism, opts.direct_effects)
     return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem",
                    auto_cov_y=opts.auto_cov_y, **kw)
 
@@ -285,6 +298,19 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     check_controls(df, mechanism)
     warnings: list[str] = []
     out: dict = {"warnings": warnings}
+    added: list[str] = []
+    if mechanism.moderations:
+        from validate.structural.moderation import add_products, moderation_syntax
+
+        if opts.estimator == "WLSMV":
+            raise InputError(f"mechanism {mechanism.id}: the spec's moderations are fitted with product indicators, "
+                             "which are not ordered categories; use --estimator ML or MLR for a model with "
+                             "moderations (WLSMV would treat each product as an ordinal item)")
+        df = add_products(df, mechanism)
+        added = moderation_syntax(mechanism, opts.direct_effects)[1]
+        for a in added:
+            warnings.append(f"the moderator's main effect {a} is not a path of the spec; it was added to the model "
+                            "because an interaction is interpreted beside both main effects (it is not a hypothesis)")
     res = guarded(warnings, "the structural model", fit_structural, df, mechanism, opts)
     if res is None:
         return {"structural": out}
@@ -302,11 +328,13 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
         # whether those restrictions hold (Anderson & Gerbing, 1988). It is not a test of direct paths.
         out["chisq_diff"] = {**chisq_difference(out["fit"], cfa_fit, opts.estimator),
                              "models": "structural model against the measurement model (CFA)"}
-        if mechanism.controls:
+        extra = ([f"the control variable(s) {', '.join(c.variable for c in mechanism.controls)}"]
+                 if mechanism.controls else []) + (["the product indicators of the latent interaction(s)"]
+                                                   if mechanism.moderations else [])
+        if extra:
             out["chisq_diff"].update(
                 chisq_diff=None, df_diff=None, p_value=None,
-                reason="the structural model also holds the control variable(s) "
-                       + ", ".join(c.variable for c in mechanism.controls)
+                reason="the structural model also holds " + " and ".join(extra)
                        + ", which the CFA does not; the two models are fitted to different variables, so their "
                          "chi-squares cannot be compared")
         out["measurement_fit"] = cfa_fit
@@ -315,8 +343,10 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     pt = res.params
     # controls are observed covariates: their paths add to the constructs' total variance
     k = len(factors)
-    B, Psi, cov = latent_matrices(pt, factors + [c.variable for c in mechanism.controls])
-    B, Psi, cov = B[:k, :k], Psi[:k, :k], cov[:k, :k]
+    products = [mo.product for mo in mechanism.moderations]
+    allf = factors + list(dict.fromkeys(products)) + [c.variable for c in mechanism.controls]
+    B, Psi, cov_all = latent_matrices(pt, allf)
+    B, Psi, cov = B[:k, :k], Psi[:k, :k], cov_all[:k, :k]
     ix = {f: i for i, f in enumerate(factors)}
     active = mechanism.active_paths(opts.direct_effects)
     preds: dict[str, list[str]] = {}
@@ -337,6 +367,17 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     out["paths"] = rows
     if mechanism.controls:
         out["controls"] = control_rows(pt, mechanism)
+    if mechanism.moderations:
+        from validate.structural.moderation import moderation_rows
+
+        mods = moderation_rows(pt, res.vcov, pd.DataFrame(cov_all, index=allf, columns=allf), mechanism.moderations,
+                               added, getattr(opts, "alpha", 0.05))
+        for row in mods:
+            row["supported"] = (bool(row["p_value"] < opts.alpha) if res.admissible else None)
+        out["moderation"] = mods
+        if opts.group:
+            warnings.append("the comparison of paths across groups fits the model without the moderation's "
+                            "product term(s)")
     r2 = res.r2 if isinstance(res.r2, dict) else {}
     out["r2"] = {c: (json_float(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
     if not res.admissible:
@@ -401,11 +442,12 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             # FIML and pairwise WLSMV keep the rows with missing answers; WLSMV recomputes the
             # polychorics per resample.
             data = (df[items] if opts.missing in ("fiml", "pairwise") else df[items].dropna()).to_numpy(float)
-            syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+            syntax = structural_syntax(mechanism, opts.direct_effects)
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
                       "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
             stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs,
-                                           tuple(c.variable for c in mechanism.controls))
+                                           tuple(dict.fromkeys(mo.product for mo in mechanism.moderations))
+                                           + tuple(c.variable for c in mechanism.controls))
             warnings.append(f"with --missing {opts.missing} / --estimator {opts.estimator} each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "
                             "jackknife refit per respondent, are not computed (percentile intervals are)")
