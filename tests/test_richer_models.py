@@ -184,3 +184,19 @@ def test_moderation_with_wlsmv_and_a_missing_control_are_input_errors(mech):
     opts = AnalysisOptions(estimator="WLSMV", missing="listwise", bootstrap=0)
     with pytest.raises(InputError, match="use --estimator ML or MLR for a model with moderations"):
         analyse_structural(DATA, mech, spec, opts)
+
+
+def test_simple_slope_plot_draws_the_three_lines():
+    import re
+
+    from validate.report.figures import simple_slopes_svg
+
+    mod = {"estimate": 0.2, "predictor_sd": 1.0, "moderator_sd": 0.5, "moderator_effect": {"estimate": 0.3},
+           "simple_slopes": [{"moderator_sd": k, "estimate": 0.4 + 0.2 * 0.5 * k} for k in (-1, 0, 1)]}
+    svg = simple_slopes_svg(mod, ["low", "mean", "high"], title="M x X -> Y")
+    lines = re.findall(r'data-moderator-sd="(-?\d)" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"', svg)
+    assert [k for k, *_ in lines] == ["-1", "0", "1"]
+    rise = [float(y1) - float(y2) for _, _, y1, _, y2 in lines]  # SVG y grows downwards
+    assert rise[0] < rise[1] < rise[2] and all(r > 0 for r in rise)  # slopes 0.3, 0.4, 0.5
+    assert abs(rise[2] / rise[0] - 0.5 / 0.3) < 0.02
+    assert "\u2014" in simple_slopes_svg({"estimate": None}, ["a", "b", "c"])

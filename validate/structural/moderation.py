@@ -226,8 +226,8 @@ def moderation_rows(params: pd.DataFrame, vcov: np.ndarray | None, latent_cov: p
 
     Rows: ``path``, ``from``, ``to``, ``moderator``, ``product`` (the latent product's name),
     ``estimate``, ``se``, ``z``, ``p_value``, ``ci_lower``, ``ci_upper``, ``std`` (of the
-    interaction path ``product -> to``; lavaan's ``std.all``), ``moderator_sd`` (the SD of the
-    latent moderator, model-implied), ``main_effect_added`` (the model added ``moderator -> to``),
+    interaction path ``product -> to``; lavaan's ``std.all``), ``moderator_sd`` and
+    ``predictor_sd`` (model-implied SDs of the latent moderator and predictor), ``main_effect_added`` (the model added ``moderator -> to``),
     ``moderator_effect`` (that main effect: ``estimate``, ``se``, ``z``, ``p_value``, ``std``),
     ``method``, ``simple_slopes`` (at -1, 0, +1 SD: ``moderator_sd`` (-1/0/1),
     ``moderator_value``, ``estimate``, ``se``, ``z``, ``p_value``, ``ci_lower``, ``ci_upper``) and
@@ -237,11 +237,12 @@ def moderation_rows(params: pd.DataFrame, vcov: np.ndarray | None, latent_cov: p
     for mo in moderations:
         r = params[(params.op == "~") & (params.lhs == mo.target) & (params.rhs == mo.product)].iloc[0]
         sd = float(np.sqrt(latent_cov.loc[mo.moderator, mo.moderator]))
+        sd_x = float(np.sqrt(latent_cov.loc[mo.source, mo.source]))
         row = {"path": f"{mo.source} -> {mo.target}", "from": mo.source, "to": mo.target,
                "moderator": mo.moderator, "product": mo.product,
                "estimate": float(r.estimate), "se": float(r.se), "z": float(r.z), "p_value": float(r.p_value),
                "ci_lower": float(r.ci_lower), "ci_upper": float(r.ci_upper), "std": float(r.std_all),
-               "moderator_sd": sd, "main_effect_added": f"{mo.moderator} -> {mo.target}" in added,
+               "moderator_sd": sd, "predictor_sd": sd_x, "main_effect_added": f"{mo.moderator} -> {mo.target}" in added,
                "moderator_effect": _path(params, mo.target, mo.moderator), "method": METHOD}
         if vcov is None:
             row.update(simple_slopes=[], johnson_neyman=None,
