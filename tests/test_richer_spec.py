@@ -123,3 +123,21 @@ def test_model_show_and_questionnaire_handle_a_second_order_construct(tmp_path):
     lay = layout(spec, "main")
     assert [b.construct.id for b in lay.blocks if b.construct.id == "HOC"] == []
     assert sum(len(b.rows) for b in lay.blocks) >= 18
+
+
+def test_bundled_second_order_variant_has_the_same_items():
+    from instruments.spec import default_spec_path
+
+    first = load_spec()
+    second = load_spec(default_spec_path().with_name("short_video_vcc_second_order.yaml"))
+    assert second.name == "short_video_vcc_second_order"
+    for mid, prefix in (("producer", "P"), ("consumer", "C")):
+        a, b = first.mechanism(mid), second.mechanism(mid)
+        assert a.item_ids == b.item_ids  # the same questionnaire and data
+        assert list(b.second_order) == [f"{prefix}ACT", f"{prefix}OUT"]
+        assert b.constructs[f"{prefix}ACT"].dimensions == tuple(f"{prefix}A{x}" for x in "PCAR")
+        assert b.constructs[f"{prefix}OUT"].dimensions == tuple(f"{prefix}O{x}" for x in "CREK")
+        assert [str(p) for p in b.paths] == [f"{prefix}{d} -> {prefix}ACT" for d in ("ID", "ED", "PO", "VC")] + [
+            f"{prefix}ACT -> {prefix}OUT"]
+        assert len(b.direct_paths) == 4
+    assert len(second.warnings) == len(first.warnings)

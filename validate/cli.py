@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--workers", type=int, default=None, metavar="N")
     p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
     p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
+    p_demo.add_argument("--model", default=None, metavar="SPEC",
+                        help="the bundled model to run: short_video_vcc (default) or second_order (the four "
+                             "activities and the four outcomes as second-order constructs), or a spec file")
     return parser
 
 
@@ -324,7 +327,7 @@ def _cmd_demo(args) -> int:
     from validate.pipeline import run_demo
 
     run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
-             workers=args.workers, lang=args.lang, estimator=args.estimator)
+             workers=args.workers, lang=args.lang, estimator=args.estimator, model=args.model)
     return 0
 
 

@@ -410,13 +410,31 @@ def _screening_report(sr) -> dict:
     return rep
 
 
+#: The bundled variants of the thesis spec ``vcc demo --model`` runs (same items, same example data).
+DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_video_vcc.yaml",
+               "second_order": "short_video_vcc_second_order.yaml",
+               "short_video_vcc_second_order": "short_video_vcc_second_order.yaml"}
+
+
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML") -> dict:
-    """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms."""
+             estimator="ML", model: str | None = None) -> dict:
+    """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
+
+    ``model``: a bundled variant (``short_video_vcc``, ``second_order``) or a spec file;
+    ``None`` runs the bundled first-order spec.
+    """
+    from instruments.spec import default_spec_path
+
     data = example_data_path()
     if not data.exists():
         raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
-    spec = load_spec()
+    if model is None or model in DEMO_MODELS:
+        spec = load_spec(default_spec_path().with_name(DEMO_MODELS[model or "short_video_vcc"]))
+    elif Path(model).exists():
+        spec = load_spec(model)
+    else:
+        raise InputError(f"--model {model}: not a bundled model ({', '.join(sorted(DEMO_MODELS))}) "
+                         "nor an existing spec file")
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
                            lang=lang, group=group)
