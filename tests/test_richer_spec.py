@@ -3,6 +3,7 @@
 import copy
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -141,3 +142,13 @@ def test_bundled_second_order_variant_has_the_same_items():
             f"{prefix}ACT -> {prefix}OUT"]
         assert len(b.direct_paths) == 4
     assert len(second.warnings) == len(first.warnings)
+
+
+def test_pls_refuses_the_richer_spec_keys_by_name(tmp_path):
+    from instruments.errors import InputError
+    from validate.pipeline import AnalysisOptions, analyse
+
+    spec = _load(tmp_path, rich_raw())
+    with pytest.raises(InputError, match="second-order constructs, moderations, controls are fitted by the "
+                                         "covariance-based method only"):
+        analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
