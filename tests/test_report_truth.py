@@ -404,6 +404,10 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     jn = mo["johnson_neyman"]
     assert_ref([jn["lower"], jn["upper"]], ref["moderation"]["johnson_neyman"], 1e-5, "Johnson-Neyman")
     assert jn["significant"] == "outside"
+    (ind,) = m["structural"]["indirect"]  # DRV -> ACT -> HOC passes the moderated path: at MOD's mean
+    assert ind["at_moderator_mean"] == ["MOD"]
+    page = (richer_run / "report.html").read_text(encoding="utf-8")
+    assert "DRV \u2192 ACT \u2192 HOC passes a moderated path" in page
 
 
 def test_check_cell_can_fail():

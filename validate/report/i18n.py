@@ -232,6 +232,10 @@ STRINGS: dict[str, dict[str, str]] = {
                            "zh": "{n} 个无效单元格（超出量表范围或不是量表答案）按缺失处理（--invalid missing）；"
                                  "problems.csv 逐一列出。"},
     "t_indirect": {"en": "Indirect effects", "zh": "间接效应"},
+    "note_indirect_moderated": {
+        "en": "{chain} passes a moderated path: its indirect effect is the one at the mean of {mods} (conditional "
+              "indirect effects at other values are not reported).",
+        "zh": "{chain} 经过受调节的路径：其间接效应为 {mods} 取均值时的间接效应（未报告其他取值下的条件间接效应）。"},
     "t_bootstrap": {"en": "Bootstrap", "zh": "Bootstrap 抽样"},
     "t_invariance": {"en": "Measurement invariance across groups", "zh": "跨组测量不变性"},
     "t_mg_paths": {"en": "Structural paths by group", "zh": "分组结构路径"},

@@ -625,6 +625,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
              Column("std_ci", t("c_std_ci", lang), "ci_b3"),
              Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
             rows, [t("note_indirect", lang, completed=apa.fmt_int(completed))] + _vaf_notes(ind, lang)
+            + [t("note_indirect_moderated", lang, chain=" \u2192 ".join(str(c) for c in as_list(p.get("chain"))),
+                 mods=", ".join(str(x) for x in as_list(p.get("at_moderator_mean"))))
+               for p in ind if p.get("at_moderator_mean")]
             + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))

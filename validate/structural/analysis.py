@@ -385,6 +385,14 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
                         "and bootstrap intervals are not reported; the estimates are shown only to help find the "
                         "problem (see the warnings above)")
     out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
+    if mechanism.moderations:
+        # a chain through a moderated path is the indirect effect at the moderator's mean (0)
+        moderated = {(mo.source, mo.target): mo.moderator for mo in mechanism.moderations}
+        for row in out.get("indirect", []):
+            chain = row.get("chain") or []
+            mods = [moderated[(a, b)] for a, b in zip(chain[:-1], chain[1:]) if (a, b) in moderated]
+            if mods:
+                row["at_moderator_mean"] = mods
     result = {"structural": out}
     if opts.group:
         result.update(platform_comparison(df, mechanism, spec, opts))
