@@ -408,6 +408,9 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     assert ind["at_moderator_mean"] == ["MOD"]
     page = (richer_run / "report.html").read_text(encoding="utf-8")
     assert "DRV \u2192 ACT \u2192 HOC passes a moderated path" in page
+    assert "Second-order constructs were fitted as factors measured by their dimensions: HOC (D1, D2, D3)" in page
+    assert "Control variables entered the structural model as observed covariates (gender \u2192 ACT)" in page
+    assert "Moderation (MOD \u00d7 DRV \u2192 ACT) was estimated as a latent interaction" in page
 
 
 def test_check_cell_can_fail():

@@ -232,6 +232,20 @@ STRINGS: dict[str, dict[str, str]] = {
                            "zh": "{n} 个无效单元格（超出量表范围或不是量表答案）按缺失处理（--invalid missing）；"
                                  "problems.csv 逐一列出。"},
     "t_indirect": {"en": "Indirect effects", "zh": "间接效应"},
+    "meth_second_order": {
+        "en": "Second-order constructs were fitted as factors measured by their dimensions: {constructs}; their "
+              "reliability is reported as semTools' reliabilityL2 and compRelSEM (higher =).",
+        "zh": "二阶构念以其维度为指标的因子拟合：{constructs}；其信度按 semTools 的 reliabilityL2 与 compRelSEM（higher =）报告。"},
+    "meth_controls": {
+        "en": "Control variables entered the structural model as observed covariates ({controls}) and are reported "
+              "apart from the hypotheses.",
+        "zh": "控制变量作为观测协变量进入结构模型（{controls}），与研究假设分开报告。"},
+    "meth_moderation": {
+        "en": "Moderation ({mods}) was estimated as a latent interaction with double-mean-centred product indicators "
+              "(Lin et al., 2010), probed with simple slopes at the moderator's mean and \u00b11 SD and the "
+              "Johnson-Neyman technique.",
+        "zh": "调节效应（{mods}）以双重均值中心化乘积指标的潜变量交互估计（Lin et al., 2010），并以调节变量均值及 \u00b11 "
+              "个标准差处的简单斜率和 Johnson-Neyman 方法检验。"},
     "note_indirect_moderated": {
         "en": "{chain} passes a moderated path: its indirect effect is the one at the mean of {mods} (conditional "
               "indirect effects at other values are not reported).",

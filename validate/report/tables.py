@@ -1115,6 +1115,18 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
             names = as_dict(as_dict(m.get("invariance")).get("level_labels"))
             s += " " + t("meth_groups", lang, group=as_dict(m.get("invariance")).get("group") or "",
                          sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()))
+        so = [r for r in as_list(as_dict(meas.get("second_order")).get("constructs")) if isinstance(r, dict)]
+        if so:
+            s += " " + t("meth_second_order", lang, constructs=t("list_sep", lang).join(
+                f"{r.get('construct')} ({', '.join(str(d) for d in as_list(r.get('dimensions')))})" for r in so))
+        ctl = [r for r in as_list(struct.get("controls")) if isinstance(r, dict)]
+        if ctl:
+            s += " " + t("meth_controls", lang, controls=t("list_sep", lang).join(
+                f"{r.get('variable')} \u2192 {r.get('to')}" for r in ctl))
+        mods = [r for r in as_list(struct.get("moderation")) if isinstance(r, dict)]
+        if mods:
+            s += " " + t("meth_moderation", lang, mods=t("list_sep", lang).join(
+                f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods))
         out.append(s)
     inv = as_dict(results.get("invalid_cells"))
     if inv.get("n"):
