@@ -200,3 +200,11 @@ def test_simple_slope_plot_draws_the_three_lines():
     assert rise[0] < rise[1] < rise[2] and all(r > 0 for r in rise)  # slopes 0.3, 0.4, 0.5
     assert abs(rise[2] / rise[0] - 0.5 / 0.3) < 0.02
     assert "\u2014" in simple_slopes_svg({"estimate": None}, ["a", "b", "c"])
+
+
+def test_path_diagram_names_the_dimensions_inside_the_second_order_construct(mech):
+    from validate.report.figures import diagram_layout
+
+    nodes = diagram_layout(mech, None).nodes
+    assert "D1" not in nodes and "D2" not in nodes  # dimensions without paths of their own
+    assert nodes["HOC"].lines == ["Outcomes", "D1/D2/D3"]

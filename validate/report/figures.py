@@ -203,7 +203,11 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
         plist = [{"from": p.source, "to": p.target, "hypothesis": p.hypothesis} for p in mech.paths]
     else:
         plist = []
-    node_ids = list(mech.constructs) if mech is not None else []
+    # a second-order construct is drawn with its dimensions named inside it; a dimension gets a node of its
+    # own only when a path of the results names it
+    dims = {d for c in mech.constructs.values() for d in c.dimensions} if mech is not None else set()
+    named = {str(p[k]) for p in plist for k in ("from", "to")}
+    node_ids = [n for n in mech.constructs if n not in dims or n in named] if mech is not None else []
     for p in plist:
         for end in (str(p["from"]), str(p["to"])):
             if end not in node_ids:
@@ -243,6 +247,9 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
             cons = mech.constructs.get(n) if mech is not None else None
             label = text(cons.label, lang, n) if cons is not None else n
             lines = _wrap(label, fs, 2 * rx - 26)
+            if cons is not None and cons.dimensions:
+                lines = _wrap(label, fs, 2 * rx - 26, max_lines=2) + _wrap(
+                    "/".join(cons.dimensions), fs, 2 * rx - 12, max_lines=2)
             v = apa.as_float(r2.get(n))
             nodes[n] = Node(n, lines, left + c * gap_x, top + ry + offset + i * gap_y, rx, ry,
                             stages.get(n, ""), None if v is None else "R\u00b2 = " + apa.fmt_num(v, 2, False))
