@@ -1163,6 +1163,10 @@ class _Builder:
                 elif q is not None and q.type in ("text", "multiple"):
                     self.err(ck, f"'{ctl.variable}' is a {q.type} question; a control needs a number or a coded "
                              "single choice")
+                elif q is not None and q.type == "single" and len(q.choices) > 2:
+                    self.warn(ck, f"'{ctl.variable}' is a single choice with {len(q.choices)} answers; as a control "
+                              "its codes are used as numbers (a linear effect of the code); for categories, add "
+                              "0/1 columns to the data and name those as controls")
                 elif q is None:
                     self.warn(ck, f"'{ctl.variable}' is not a background question of this spec; the data must "
                               "hold a numeric column of that name (checked when the model is fitted)")

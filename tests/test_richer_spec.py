@@ -152,3 +152,10 @@ def test_pls_refuses_the_richer_spec_keys_by_name(tmp_path):
     with pytest.raises(InputError, match="second-order constructs, moderations, controls are fitted by the "
                                          "covariance-based method only"):
         analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
+
+
+def test_a_control_with_more_than_two_categories_is_a_warning(tmp_path):
+    raw = rich_raw()
+    raw["mechanisms"]["main"]["controls"] = [{"variable": "platform", "on": ["ACT"]}]
+    text = "\n".join(_load(tmp_path, raw).warnings)
+    assert "controls[0].variable: 'platform' is a single choice with 3 answers" in text
