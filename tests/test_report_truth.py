@@ -375,7 +375,8 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     assert {"second_order", "controls", "loadings", "moderation", "simple_slopes"} <= keys
     assert check_report(richer_run) > 100
     assert check_word_matches_page(richer_run) > 100
-    # the pipeline's numbers are lavaan's / semTools' (tests/fixtures/richer/richer_reference.R); ~1e-7 achieved
+    # the pipeline's numbers are lavaan's / semTools' (tests/fixtures/richer/richer_reference.R): parameters agree
+    # to <= 5.7e-6 (asserted 1e-4), the reliabilities and simple slopes to <= 1.1e-6 (asserted 1e-5)
     from conftest import assert_ref
 
     ref = json.loads((FIX / "richer" / "richer_reference.json").read_text(encoding="utf-8"))
@@ -392,11 +393,11 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     (ctl,) = m["structural"]["controls"]
     lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "gender"))
     assert (ctl["variable"], ctl["to"]) == ("gender", "ACT")
-    assert_ref([ctl["estimate"], ctl["se"], ctl["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-5, "control path")
+    assert_ref([ctl["estimate"], ctl["se"], ctl["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-4, "control path")
     assert m["structural"]["chisq_diff"]["chisq_diff"] is None and "control" in m["structural"]["chisq_diff"]["reason"]
     (mo,) = m["structural"]["moderation"]
     lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "DRVxMOD"))
-    assert_ref([mo["estimate"], mo["se"], mo["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-5, "interaction")
+    assert_ref([mo["estimate"], mo["se"], mo["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-4, "interaction")
     assert mo["main_effect_added"] and mo["moderator_effect"]["estimate"] is not None
     for ours, theirs in zip(mo["simple_slopes"], ref["moderation"]["simple_slopes"]):
         assert_ref([ours[k] for k in ("moderator_value", "estimate", "se", "z")],
