@@ -241,7 +241,9 @@ def layout(spec: ModelSpec, mechanism: Mechanism | str) -> Layout:
     Layout
     """
     mech = spec.mechanism(mechanism) if isinstance(mechanism, str) else mechanism
-    constructs = sorted(mech.constructs.values(), key=lambda c: _stage_rank(c.stage))  # stable
+    # a second-order construct has no items of its own: its dimensions are asked
+    constructs = sorted((c for c in mech.constructs.values() if not c.second_order),
+                        key=lambda c: _stage_rank(c.stage))  # stable
     asked = spec.questions_for(mech.id)
     first = [q for q in asked if q.section != "background" or q.position == "start"]
     last = [q for q in asked if q.section == "background" and q.position == "end"]

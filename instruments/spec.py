@@ -43,6 +43,16 @@ The questionnaire keys (all optional; a spec without them keeps its meaning)::
             items:
               - {id, text, source, adaptation: adopted | adapted | self-developed, original: "...",
                  not_applicable: true}
+          OUT:
+            dimensions: [COST, REV, EXP, COMP]               # a second-order construct: no items
+        paths: ["ACT -> OUT"]
+        moderations:
+          - {path: "ACT -> REV", moderator: EDR}              # EDR moderates the path ACT -> REV
+        controls:
+          - {variable: tenure, on: [REV, COMP]}               # a background question or data column
+
+An unknown key gets a warning naming the closest known key (``moderation`` ->
+``moderations``).
 """
 
 from __future__ import annotations
@@ -70,6 +80,8 @@ __all__ = [
     "Item",
     "Construct",
     "PathSpec",
+    "Moderation",
+    "Control",
     "Choice",
     "BackgroundQuestion",
     "AttentionCheck",
@@ -148,10 +160,16 @@ class Construct:
     not_applicable: bool = False  # every item offers "not applicable"
     randomize: bool = False  # show the items in random order where the platform can
     mode: str = "reflective"  # reflective | formative
+    dimensions: tuple[str, ...] = ()  # a second-order construct: its first-order dimensions, no items
 
     @property
     def item_ids(self) -> list[str]:
         return [it.id for it in self.items]
+
+    @property
+    def second_order(self) -> bool:
+        """True for a second-order construct (measured by ``dimensions``, not items)."""
+        return bool(self.dimensions)
 
 
 @dataclass(frozen=True)
@@ -166,6 +184,31 @@ class PathSpec:
 
     def __str__(self) -> str:
         return f"{self.source} -> {self.target}"
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """``moderator`` moderates the path ``source -> target`` (a latent interaction)."""
+
+    source: str
+    target: str
+    moderator: str
+
+    @property
+    def product(self) -> str:
+        """The name of the latent product term in the fitted syntax (``ACTxEDR``)."""
+        return f"{self.source}x{self.moderator}"
+
+    def __str__(self) -> str:
+        return f"{self.moderator} moderates {self.source} -> {self.target}"
+
+
+@dataclass(frozen=True)
+class Control:
+    """An observed control variable (a background question or a data column) with paths to constructs."""
+
+    variable: str
+    on: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -272,6 +315,8 @@ class Mechanism:
     direct_paths: tuple[PathSpec, ...] = ()
     respondent: dict[str, str] | None = None
     instructions: dict[str, str] | None = None
+    moderations: tuple[Moderation, ...] = ()
+    controls: tuple[Control, ...] = ()
 
     @property
     def items(self) -> list[Item]:
@@ -288,17 +333,43 @@ class Mechanism:
         """The paths to fit: the spec's paths, plus its direct paths when ``direct``."""
         return list(self.paths) + (list(self.direct_paths) if direct else [])
 
-    def lavaan_syntax(self, structural: bool = True, direct: bool = False) -> str:
+    @property
+    def first_order(self) -> dict[str, Construct]:
+        """The constructs measured by items (every construct but the second-order ones)."""
+        return {k: c for k, c in self.constructs.items() if not c.second_order}
+
+    @property
+    def second_order(self) -> dict[str, Construct]:
+        """The second-order constructs (measured by their ``dimensions``)."""
+        return {k: c for k, c in self.constructs.items() if c.second_order}
+
+    def lavaan_syntax(self, structural: bool = True, direct: bool = False, controls: bool = True,
+                      second_order: bool = True) -> str:
         """The model in lavaan syntax: one ``=~`` line per construct, then ``~`` lines.
 
+        A second-order construct is measured by its dimensions
+        (``OUT =~ COST + REV + EXP``), as lavaan fits a higher-order factor.
         With ``structural=False`` (or a mechanism without paths) only the
-        measurement part is written, which a CFA frees all factor covariances for.
+        measurement part is written, which a CFA frees all factor covariances for
+        (the second-order factor carries the covariances of its dimensions).
+        Controls (``controls=True``) add ``TARGET ~ variable`` for each
+        observed control; the data must then hold the control's column.
+        ``second_order=False`` writes the first-order constructs only (the
+        CFA of the dimensions, all factors correlated).
+        Moderations are not written here (their product indicators are built
+        from the data; see :mod:`validate.structural.moderation`).
         """
-        lines = [f"{c.id} =~ " + " + ".join(c.item_ids) for c in self.constructs.values()]
+        lines = [f"{c.id} =~ " + " + ".join(c.item_ids) for c in self.constructs.values() if not c.second_order]
+        if second_order or structural:
+            lines += [f"{c.id} =~ " + " + ".join(c.dimensions) for c in self.constructs.values() if c.second_order]
         if structural:
             by_target: dict[str, list[str]] = {}
             for p in self.active_paths(direct):
                 by_target.setdefault(p.target, []).append(p.source)
+            if controls:
+                for ctl in self.controls:
+                    for t in ctl.on:
+                        by_target.setdefault(t, []).append(ctl.variable)
             for target, sources in by_target.items():
                 lines.append(f"{target} ~ " + " + ".join(sources))
         return "\n".join(lines)
@@ -479,12 +550,19 @@ class _Builder:
             return None
         return value
 
-    def known_keys(self, node: dict, key: str, known: set[str]) -> None:
-        """Warn about keys this version does not read (a typo would otherwise be ignored silently)."""
+    def known_keys(self, node: dict, key: str, known: set[str], what: str = "unknown key") -> None:
+        """Warn about keys this version does not read (a typo would otherwise be ignored silently).
+
+        The warning names the closest known key (``moderation`` -> ``moderations``).
+        """
+        import difflib
+
         for k in node:
             if k not in known:
+                close = difflib.get_close_matches(str(k), sorted(known), n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
                 self.warn(f"{key}.{k}" if key else str(k),
-                          f"unknown key (known: {', '.join(sorted(known))}); ignored")
+                          f"{what}; {hint}(known: {', '.join(sorted(known))}); ignored")
 
     # -- sections
     def build(self) -> ModelSpec:
@@ -496,9 +574,7 @@ class _Builder:
                             f"found {type(raw).__name__}")
         known = {"name", "title", "version", "description", "scale", "scales", "not_applicable", "consent",
                  "screeners", "background", "attention_checks", "mechanisms", "references", "notes"}
-        for k in raw:
-            if k not in known:
-                self.warn(str(k), f"unknown top-level key (known: {', '.join(sorted(known))}); ignored")
+        self.known_keys(raw, "", known, "unknown top-level key")
         scale = self.scale(raw.get("scale"))
         scales = self.named_scales(raw.get("scales"), scale)
         na = self.not_applicable(raw.get("not_applicable"), scale)
@@ -514,6 +590,7 @@ class _Builder:
         checks = self.attention(raw.get("attention_checks"), scale, mechanisms, "attention_checks")
         checks += extra_checks
         self.check_questions(questions, mechanisms)
+        self.check_controls(mechanisms, questions)
         self.check_attention(checks, mechanisms, scale)
         self.unique_ids(mechanisms, questions, checks)
         title = raw.get("title")
@@ -820,7 +897,8 @@ class _Builder:
             if not m:
                 continue
             self.known_keys(m, key, {"label", "respondent", "instructions", "constructs", "paths", "direct_paths",
-                                     "expected_std", "screeners", "background", "attention_checks"})
+                                     "expected_std", "screeners", "background", "attention_checks",
+                                     "moderations", "controls"})
             questions += self.questions(m.get("screeners"), f"{key}.screeners", "screener", (str(mid),), mids)
             questions += self.questions(m.get("background"), f"{key}.background", "background", (str(mid),), mids)
             if m.get("attention_checks") is not None:
@@ -837,7 +915,7 @@ class _Builder:
                 if not c:
                     continue
                 self.known_keys(c, ckey, {"label", "stage", "items", "source", "definition", "scale", "period",
-                                          "not_applicable", "randomize", "mode"})
+                                          "not_applicable", "randomize", "mode", "dimensions"})
                 stage = c.get("stage")
                 if stage not in STAGES:
                     self.err(f"{ckey}.stage", f"unknown stage {stage!r}; expected one of {' | '.join(STAGES)}")
@@ -862,10 +940,17 @@ class _Builder:
                     mode = "reflective"
                 items = []
                 inode = c.get("items")
-                if not isinstance(inode, list):
-                    self.err(f"{ckey}.items", "is missing; expected a list of items")
+                dims = self.dimensions(c, ckey)
+                if dims is not None:
+                    if inode is not None:
+                        self.err(f"{ckey}.items", "a second-order construct (with dimensions) has no items of its "
+                                 "own; remove items or dimensions")
+                    inode = None
+                elif not isinstance(inode, list):
+                    self.err(f"{ckey}.items", "is missing; expected a list of items "
+                             "(or dimensions: [...] for a second-order construct)")
                     inode = []
-                for j, it in enumerate(inode):
+                for j, it in enumerate(inode or []):
                     ikey = f"{ckey}.items[{j}]"
                     it = self.mapping(it, ikey)
                     if not it:
@@ -885,7 +970,9 @@ class _Builder:
                     na = self.flag(it, "not_applicable", ikey) or c_na
                     items.append(Item(iid or f"?{j}", self.text(it.get("text"), f"{ikey}.text"),
                                       str(cid), rev, src, adaptation, _opt_str(it.get("original")), na))
-                if len(inode) < 2:
+                if inode is None:
+                    pass
+                elif len(inode) < 2:
                     self.err(f"{ckey}.items", f"has {len(inode)} item{'s' if len(inode) != 1 else ''}; "
                              "a construct needs at least 2 (3 or more recommended)")
                 elif len(inode) < 3:
@@ -895,11 +982,15 @@ class _Builder:
                     str(cid), self.text(c.get("label"), f"{ckey}.label"), str(stage), tuple(items),
                     _opt_str(c.get("source")),
                     self.text(c["definition"], f"{ckey}.definition") if c.get("definition") else None,
-                    cscale, period, c_na, randomize == "items", str(mode),
+                    cscale, period, c_na, randomize == "items", str(mode), tuple(dims or ()),
                 )
+            self.check_dimensions(constructs, f"{key}.constructs")
             paths = self.paths(m.get("paths"), f"{key}.paths", constructs)
             direct = self.paths(m.get("direct_paths"), f"{key}.direct_paths", constructs, direct=True)
             self.acyclic(paths + direct, key)
+            self.check_dimension_paths(constructs, paths + direct, key)
+            moderations = self.moderations(m.get("moderations"), f"{key}.moderations", constructs, paths + direct)
+            controls = self.controls(m.get("controls"), f"{key}.controls", constructs)
             expected = self.expected(m.get("expected_std"), f"{key}.expected_std", paths + direct)
             paths = [PathSpec(p.source, p.target, f"H{i + 1}", False, expected(p))
                      for i, p in enumerate(paths)]
@@ -913,11 +1004,172 @@ class _Builder:
                 tuple(direct),
                 self.text(m["respondent"], f"{key}.respondent") if m.get("respondent") else None,
                 self.text(m["instructions"], f"{key}.instructions") if m.get("instructions") else None,
+                tuple(moderations),
+                tuple(controls),
             )
         extra = []
         for node_, mid in checks:
             extra += self.attention(node_, scale, out, f"mechanisms.{mid}.attention_checks", mid)
         return out, questions, extra
+
+    # -- richer models: second-order constructs, moderations, controls
+    def dimensions(self, c: dict, ckey: str) -> list[str] | None:
+        """``dimensions: [A, B, C]`` of a second-order construct (None when the key is absent)."""
+        if "dimensions" not in c:
+            return None
+        d = c.get("dimensions")
+        if not isinstance(d, list) or not all(isinstance(x, str) for x in d):
+            self.err(f"{ckey}.dimensions", f"{d!r:.60} is not a list of construct ids; expected e.g. [COST, REV, EXP]")
+            return []
+        if len(set(d)) != len(d):
+            self.err(f"{ckey}.dimensions", f"lists a dimension twice: {', '.join(sorted({x for x in d if d.count(x) > 1}))}")
+        if len(d) < 2:
+            self.err(f"{ckey}.dimensions", f"has {len(d)} dimension{'s' if len(d) != 1 else ''}; a second-order "
+                     "construct needs at least 2 (3 or more to be identified on its own)")
+        elif len(d) == 2:
+            self.warn(f"{ckey}.dimensions", "has only 2 dimensions; a second-order factor with 2 dimensions is "
+                      "identified only through its paths to other constructs (3 or more recommended)")
+        return list(d)
+
+    def check_dimensions(self, constructs: dict[str, Construct], key: str) -> None:
+        owner: dict[str, str] = {}
+        for c in constructs.values():
+            for j, d in enumerate(c.dimensions):
+                dk = f"{key}.{c.id}.dimensions[{j}]"
+                if d == c.id:
+                    self.err(dk, f"'{d}' is the construct itself; a dimension must be another construct")
+                elif d not in constructs:
+                    self.err(dk, f"'{d}' is not a construct of this mechanism; expected one of: "
+                             f"{', '.join(k for k in constructs if k != c.id) or '(none declared)'}")
+                elif constructs[d].second_order:
+                    self.err(dk, f"'{d}' is itself a second-order construct; dimensions must be measured by items "
+                             "(third-order constructs are not supported)")
+                elif d in owner and owner[d] != c.id:
+                    self.err(dk, f"'{d}' is already a dimension of {owner[d]}; a dimension belongs to one "
+                             "second-order construct")
+                else:
+                    owner[d] = c.id
+
+    def check_dimension_paths(self, constructs: dict[str, Construct], paths: list[PathSpec], key: str) -> None:
+        for c in constructs.values():
+            for p in paths:
+                if (p.source == c.id and p.target in c.dimensions) or (p.target == c.id and p.source in c.dimensions):
+                    self.err(f"{key}.paths", f"'{p}' joins the second-order construct {c.id} and its own dimension "
+                             f"{p.source if p.target == c.id else p.target}; the dimension is already part of "
+                             f"{c.id} (drop the path or the dimension)")
+
+    def moderations(self, node: Any, key: str, constructs: dict[str, Construct],
+                    paths: list[PathSpec]) -> list[Moderation]:
+        if node is None:
+            return []
+        if not isinstance(node, list):
+            self.err(key, 'expected a list like [{path: "ACT -> REV", moderator: EDR}]')
+            return []
+        out, seen = [], set()
+        known = {(p.source, p.target) for p in paths}
+        for i, mnode in enumerate(node):
+            mk = f"{key}[{i}]"
+            mnode = self.mapping(mnode, mk)
+            if not mnode:
+                continue
+            self.known_keys(mnode, mk, {"path", "moderator"})
+            pm = _PATH.match(mnode["path"]) if isinstance(mnode.get("path"), str) else None
+            mod = mnode.get("moderator")
+            if not pm:
+                self.err(f"{mk}.path", f'{mnode.get("path")!r} is not a path; expected "FROM -> TO", one of the paths')
+                continue
+            a, b = pm.groups()
+            if (a, b) not in known:
+                self.err(f"{mk}.path", f"'{a} -> {b}' is not one of this mechanism's paths or direct_paths; "
+                         "add it under paths (a moderator moderates a path of the model)")
+                continue
+            if not isinstance(mod, str) or mod not in constructs:
+                self.err(f"{mk}.moderator", f"{mod!r} is not a construct of this mechanism (a moderator must be in the "
+                         f"model); expected one of: {', '.join(constructs)}")
+                continue
+            if mod in (a, b):
+                self.err(f"{mk}.moderator", f"'{mod}' is an end of the path '{a} -> {b}' it moderates; expected "
+                         "a third construct")
+                continue
+            bad = False
+            for role, cid in (("moderator", mod), ("path's source", a)):
+                if constructs[cid].second_order:
+                    self.err(f"{mk}.{'moderator' if role == 'moderator' else 'path'}",
+                             f"the {role} '{cid}' is a second-order construct; latent moderation with product "
+                             "indicators needs constructs measured by items")
+                    bad = True
+            if (a, b, mod) in seen:
+                self.err(mk, f"'{mod}' moderating '{a} -> {b}' is listed twice")
+                bad = True
+            seen.add((a, b, mod))
+            if not bad:
+                out.append(Moderation(a, b, mod))
+        return out
+
+    def controls(self, node: Any, key: str, constructs: dict[str, Construct]) -> list[Control]:
+        if node is None:
+            return []
+        if not isinstance(node, list):
+            self.err(key, "expected a list like [{variable: tenure, on: [REV, COMP]}]")
+            return []
+        out, seen = [], set()
+        for i, cnode in enumerate(node):
+            ck = f"{key}[{i}]"
+            cnode = self.mapping(cnode, ck)
+            if not cnode:
+                continue
+            self.known_keys(cnode, ck, {"variable", "on"})
+            var = self.ident(cnode.get("variable"), f"{ck}.variable")
+            on = cnode.get("on")
+            if isinstance(on, str):
+                on = [on]
+            if not isinstance(on, list) or not on:
+                self.err(f"{ck}.on", f"{on!r:.60} is not a list of constructs; expected e.g. [REV, COMP]")
+                continue
+            good = []
+            for j, t in enumerate(on):
+                if not isinstance(t, str) or t not in constructs:
+                    self.err(f"{ck}.on[{j}]", f"{t!r} is not a construct of this mechanism; expected one of: "
+                             f"{', '.join(constructs)}")
+                elif t in good:
+                    self.err(f"{ck}.on[{j}]", f"'{t}' is listed twice")
+                else:
+                    good.append(t)
+            if var is None:
+                continue
+            if var in constructs:
+                self.err(f"{ck}.variable", f"'{var}' is a construct; a control is an observed column "
+                         "(a background question or a data column)")
+                continue
+            if var in seen:
+                self.err(f"{ck}.variable", f"'{var}' is listed twice; put all its constructs in one 'on' list")
+                continue
+            seen.add(var)
+            if len(good) == len(on):
+                out.append(Control(var, tuple(good)))
+        return out
+
+    def check_controls(self, mechanisms: dict[str, Mechanism], questions: list[BackgroundQuestion]) -> None:
+        """A control must be a column: an item, a background question, or (checked on the data) a data column."""
+        qs = {q.id: q for q in questions}
+        for mid, m in mechanisms.items():
+            items = set(m.item_ids)
+            for i, ctl in enumerate(m.controls):
+                ck = f"mechanisms.{mid}.controls[{i}].variable"
+                q = qs.get(ctl.variable)
+                if ctl.variable in items:
+                    self.err(ck, f"'{ctl.variable}' is an item of a construct; a control is a column outside the "
+                             "constructs (a background question or a data column)")
+                elif q is not None and q.type in ("text", "multiple"):
+                    self.err(ck, f"'{ctl.variable}' is a {q.type} question; a control needs a number or a coded "
+                             "single choice")
+                elif q is not None and q.type == "single" and len(q.choices) > 2:
+                    self.warn(ck, f"'{ctl.variable}' is a single choice with {len(q.choices)} answers; as a control "
+                              "its codes are used as numbers (a linear effect of the code); for categories, add "
+                              "0/1 columns to the data and name those as controls")
+                elif q is None:
+                    self.warn(ck, f"'{ctl.variable}' is not a background question of this spec; the data must "
+                              "hold a numeric column of that name (checked when the model is fitted)")
 
     def flag(self, node: dict, name: str, key: str) -> bool:
         v = node.get(name, False)

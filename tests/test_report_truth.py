@@ -253,6 +253,23 @@ def check_report(out: Path) -> int:
         elif key == "chisq_diff":
             n += check_table(tab, [struct["chisq_diff"]], {t("c_chisq_diff"): "chisq_diff",
                                                            t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])
+        elif key == "second_order":
+            so = meas["second_order"]
+            n += check_table(tab, so["constructs"], {
+                t("c_omega_l1"): "omega_l1", t("c_omega_l2"): "omega_l2", t("c_partial_omega_l1"): "partial_omega_l1",
+                t("c_omega_higher"): "omega_higher", t("c_cr"): "cr", t("c_ave"): "ave"}, meas.get("warnings"))
+        elif key == "controls":
+            n += check_table(tab, struct["controls"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
+                                                       t("c_p"): "p_value", t("c_beta"): "std"}, struct.get("warnings"))
+        elif key == "moderation":
+            n += check_table(tab, struct["moderation"], {t("c_estimate"): "estimate", t("c_se"): "se",
+                                                         t("c_z"): "z", t("c_p"): "p_value", t("c_beta"): "std"},
+                             struct.get("warnings"))
+        elif key == "simple_slopes":
+            rows = [s for mo in struct["moderation"] for s in mo["simple_slopes"]]
+            n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
+                                         t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value",
+                                         t("c_ci_wald"): ("ci_lower", "ci_upper")}, struct.get("warnings"))
         elif key == "indirect":
             n += check_table(tab, struct["indirect"], {
                 t("c_estimate"): "estimate", t("c_se"): "se", t("c_beta"): "std", t("c_vaf"): "vaf",
@@ -346,6 +363,65 @@ def test_grouped_report_cells_are_the_json_values(grouped_run):
     assert {"invariance", "mg_tests", "mg_paths", "group_differences"} <= keys
     assert check_report(grouped_run) > 150
     assert check_word_matches_page(grouped_run) > 100
+
+
+@pytest.fixture(scope="module")
+def richer_run(tmp_path_factory):
+    """The richer spec (second-order construct, a moderated path, a control) on the issue-15 fixture data."""
+    df = pd.read_csv(FIX / "richer" / "richer_data.csv")
+    df.insert(0, "platform", [1 + i % 3 for i in range(len(df))])
+    df["ATT1"] = 4
+    path = tmp_path_factory.mktemp("data") / "richer.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path_factory.mktemp("richer") / "out"
+    assert main(["validate", str(path), "--model", str(FIX / "specs" / "richer.yaml"), "--bootstrap", "100",
+                 "--workers", "1", "--missing", "listwise", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_richer_report_cells_are_the_json_values(richer_run):
+    keys = {tb["key"] for tb in page_tables(richer_run)}
+    assert {"second_order", "controls", "loadings", "moderation", "simple_slopes"} <= keys
+    assert check_report(richer_run) > 100
+    assert check_word_matches_page(richer_run) > 100
+    # the pipeline's numbers are lavaan's / semTools' (tests/fixtures/richer/richer_reference.R): parameters agree
+    # to <= 5.7e-6 (asserted 1e-4), the reliabilities and simple slopes to <= 1.1e-6 (asserted 1e-5)
+    from conftest import assert_ref
+
+    ref = json.loads((FIX / "richer" / "richer_reference.json").read_text(encoding="utf-8"))
+    m = json.loads((richer_run / "results.json").read_text(encoding="utf-8"))["mechanisms"]["main"]
+    (so,) = m["measurement"]["second_order"]["constructs"]
+    rl2 = ref["cfa2"]["reliabilityL2"]
+    for ours, theirs in (("omega_l1", "omegaL1"), ("omega_l2", "omegaL2"), ("partial_omega_l1", "partialOmegaL1")):
+        assert_ref(so[ours], rl2[theirs], 1e-5, ours)
+    assert_ref(so["omega_higher"], ref["cfa2"]["compRelSEM_higher"], 1e-5, "omega_higher")
+    second = {r["item"]: r for r in m["measurement"]["loadings"] if r.get("second_order")}
+    for r in ref["cfa2"]["params"]:
+        if r["lhs"] == "HOC" and r["op"] == "=~":
+            assert_ref(second[r["rhs"]]["std"], r["std.all"], 1e-5, f"HOC =~ {r['rhs']}")
+    (ctl,) = m["structural"]["controls"]
+    lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "gender"))
+    assert (ctl["variable"], ctl["to"]) == ("gender", "ACT")
+    assert_ref([ctl["estimate"], ctl["se"], ctl["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-4, "control path")
+    assert m["structural"]["chisq_diff"]["chisq_diff"] is None and "control" in m["structural"]["chisq_diff"]["reason"]
+    (mo,) = m["structural"]["moderation"]
+    lav = next(r for r in ref["moderation"]["params"] if (r["lhs"], r["op"], r["rhs"]) == ("ACT", "~", "DRVxMOD"))
+    assert_ref([mo["estimate"], mo["se"], mo["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-4, "interaction")
+    assert mo["main_effect_added"] and mo["moderator_effect"]["estimate"] is not None
+    for ours, theirs in zip(mo["simple_slopes"], ref["moderation"]["simple_slopes"]):
+        assert_ref([ours[k] for k in ("moderator_value", "estimate", "se", "z")],
+                   [theirs[k] for k in ("moderator_value", "estimate", "se", "z")], 1e-5, "simple slope")
+    jn = mo["johnson_neyman"]
+    assert_ref([jn["lower"], jn["upper"]], ref["moderation"]["johnson_neyman"], 1e-5, "Johnson-Neyman")
+    assert jn["significant"] == "outside"
+    (ind,) = m["structural"]["indirect"]  # DRV -> ACT -> HOC passes the moderated path: at MOD's mean
+    assert ind["at_moderator_mean"] == ["MOD"]
+    page = (richer_run / "report.html").read_text(encoding="utf-8")
+    assert "DRV \u2192 ACT \u2192 HOC passes a moderated path" in page
+    assert "Second-order constructs were fitted as factors measured by their dimensions: HOC (D1, D2, D3)" in page
+    assert "Control variables entered the structural model as observed covariates (gender \u2192 ACT)" in page
+    assert "Moderation (MOD \u00d7 DRV \u2192 ACT) was estimated as a latent interaction" in page
 
 
 def test_check_cell_can_fail():

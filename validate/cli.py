@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--workers", type=int, default=None, metavar="N")
     p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
     p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
+    p_demo.add_argument("--model", default=None, metavar="SPEC",
+                        help="the bundled model to run: short_video_vcc (default) or second_order (the four "
+                             "activities and the four outcomes as second-order constructs), or a spec file")
     p_demo.add_argument("--method", default="cb", choices=("cb", "pls", "both"),
                         help="cb (default), pls (platforms compared by MICOM and PLS multigroup tests) or both")
 
@@ -332,7 +335,8 @@ def _cmd_demo(args) -> int:
     from validate.pipeline import run_demo
 
     run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
-             workers=args.workers, lang=args.lang, estimator=args.estimator, method=args.method)
+             workers=args.workers, lang=args.lang, estimator=args.estimator, method=args.method,
+             model=args.model)
     return 0
 
 

@@ -216,6 +216,11 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     for m in spec.select(opts.mechanism):  # every mechanism's method first: a refusal comes before any fit
         if m.id in data:
             chosen[m.id] = choose_missing(data[m.id], m.item_ids, opts.estimator, opts.missing)
+        if opts.method in ("pls", "both") and (m.second_order or m.moderations or m.controls):
+            parts = [k for k, v in (("second-order constructs", m.second_order), ("moderations", m.moderations),
+                                    ("controls", m.controls)) if v]
+            raise InputError(f"mechanism {m.id}: the spec's {', '.join(parts)} are fitted by the covariance-based "
+                             f"method only in this version; run with --method cb (PLS-SEM does not read them yet)")
     for m in spec.select(opts.mechanism):
         if m.id not in data:
             results["warnings"].append(f"no responses for mechanism {m.id}; skipped")
@@ -414,16 +419,32 @@ def _screening_report(sr) -> dict:
     return rep
 
 
+#: The bundled variants of the thesis spec ``vcc demo --model`` runs (same items, same example data).
+DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_video_vcc.yaml",
+               "second_order": "short_video_vcc_second_order.yaml",
+               "short_video_vcc_second_order": "short_video_vcc_second_order.yaml"}
+
+
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML", method="cb") -> dict:
+             estimator="ML", method="cb", model: str | None = None) -> dict:
     """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
 
     With ``method="pls"`` (or ``both``) the platforms are compared by MICOM and the PLS multigroup tests,
-    with as many permutations as bootstrap resamples."""
+    with as many permutations as bootstrap resamples. ``model``: a bundled variant (``short_video_vcc``,
+    ``second_order``) or a spec file; ``None`` runs the bundled first-order spec.
+    """
+    from instruments.spec import default_spec_path
+
     data = example_data_path()
     if not data.exists():
         raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
-    spec = load_spec()
+    if model is None or model in DEMO_MODELS:
+        spec = load_spec(default_spec_path().with_name(DEMO_MODELS[model or "short_video_vcc"]))
+    elif Path(model).exists():
+        spec = load_spec(model)
+    else:
+        raise InputError(f"--model {model}: not a bundled model ({', '.join(sorted(DEMO_MODELS))}) "
+                         "nor an existing spec file")
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
                            lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap))

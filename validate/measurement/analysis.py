@@ -66,7 +66,8 @@ def fit_cfa(df: pd.DataFrame, mechanism: Mechanism, opts, *, single_factor: bool
     if single_factor:
         syntax = "CMV =~ " + " + ".join(mechanism.item_ids)
     else:
-        syntax = mechanism.lavaan_syntax(structural=False)
+        # first-order constructs only, all correlated (a second-order construct is fitted apart)
+        syntax = mechanism.lavaan_syntax(structural=False, second_order=False)
     return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa")
 
 
@@ -114,7 +115,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     opts = resolve_options(opts, df, [i for i in mechanism.item_ids if i in df.columns])
     warnings: list[str] = []
     items = mechanism.item_ids
-    constructs = {c.id: c.item_ids for c in mechanism.constructs.values()}
+    constructs = {c.id: c.item_ids for c in mechanism.first_order.values()}
     missing_cols = [i for i in items if i not in df.columns]
     if missing_cols:
         raise InputError(f"mechanism {mechanism.id}: the responses have no column for item(s) "
@@ -251,7 +252,76 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         elif one is not None:
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
         meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings))
+    if mechanism.second_order:
+        meas["second_order"] = _second_order(df, mechanism, cfa, complete, opts, warnings)
+        meas["loadings"] = meas.get("loadings", []) + meas["second_order"].pop("loadings")
     out["measurement"] = meas
+    return out
+
+
+def _second_order(df, mechanism: Mechanism, cfa, complete: pd.DataFrame, opts, warnings: list[str]) -> dict:
+    """The second-order CFA: its fit, the second-order loadings and each second-order construct's reliability.
+
+    Returns ``results.json``'s ``measurement.second_order``: ``syntax``, ``converged``, ``admissible``,
+    ``n_obs``, ``fit``, ``chisq_first_order`` (the first-order CFA's chi-square) and
+    ``target_coefficient`` (its ratio to the second-order chi-square, Marsh & Hocevar, 1985: near 1
+    when the second-order factor explains the dimensions' covariances), ``constructs`` (rows:
+    ``construct``, ``dimensions``, ``omega_l1``, ``omega_l2``, ``partial_omega_l1``, ``omega_higher``,
+    ``cr``, ``ave``; ``None`` with ``reason`` when the fit cannot carry them) and ``loadings`` (rows
+    shaped as ``measurement.loadings`` with ``second_order: true``, moved there by the caller).
+    """
+    from validate.measurement import higher_order, reliability
+    from validate.sem import fit_sem
+
+    syntax = mechanism.lavaan_syntax(structural=False)
+    out: dict = {"syntax": syntax, "converged": False, "admissible": False, "n_obs": None, "fit": None,
+                 "chisq_first_order": None, "target_coefficient": None, "constructs": [], "loadings": [],
+                 "method": "second-order CFA (each second-order factor measured by its dimensions, as lavaan's "
+                           "OUT =~ COST + REV + ...); reliability as semTools reliabilityL2 and compRelSEM(higher=)"}
+    fit = guarded(warnings, "the second-order CFA", fit_sem, syntax, df, estimator=opts.estimator,
+                  missing=opts.missing, kind="cfa")
+    empty = [{"construct": c.id, "dimensions": list(c.dimensions), "omega_l1": None, "omega_l2": None,
+              "partial_omega_l1": None, "omega_higher": None, "cr": None, "ave": None}
+             for c in mechanism.second_order.values()]
+    if fit is None or not fit.converged:
+        why = "the second-order CFA could not be fitted" if fit is None else "the second-order CFA did not converge"
+        out["constructs"] = [{**r, "reason": why} for r in empty]
+        return out
+    warnings.extend(f"second-order CFA: {w}" for w in fit.warnings if "listwise deletion" not in w)
+    out.update(converged=True, admissible=bool(fit.admissible), n_obs=int(fit.n), fit=fit_dict(fit.fit))
+    if cfa is not None and cfa.converged and opts.estimator == "ML":
+        c1, c2 = float(cfa.fit["chisq"]), float(fit.fit["chisq"])
+        out["chisq_first_order"] = json_float(c1)
+        out["target_coefficient"] = json_float(c1 / c2) if c2 > 0 else None
+    pt = fit.params
+    seconds = set(mechanism.second_order)
+    out["loadings"] = [
+        {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
+         "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all), "second_order": True,
+         **({"fixed": True, "reason": "fixed at 1 to set the factor's scale (marker dimension), so it has no z or p"}
+            if int(r.free) == 0 else {"fixed": False})}
+        for r in pt[(pt.op == "=~") & pt.lhs.isin(seconds)].itertuples(index=False)
+    ]
+    if not fit.admissible:
+        out["constructs"] = [{**r, "reason": "the second-order CFA solution is inadmissible"} for r in empty]
+        return out
+    items = [i for c in mechanism.first_order.values() for i in c.item_ids]
+    S = reliability.sample_covariance(complete, items) if opts.missing == "listwise" and len(complete) else None
+    rows = []
+    for c in mechanism.second_order.values():
+        rl = guarded(warnings, f"omega of the second-order construct {c.id}", higher_order.reliability_l2, pt, c.id, S)
+        cr = guarded(warnings, f"CR and AVE of the second-order construct {c.id}",
+                     higher_order.second_order_summary, pt, c.id)
+        row = {"construct": c.id, "dimensions": list(c.dimensions)}
+        for k in ("omega_l1", "omega_l2", "partial_omega_l1", "omega_higher"):
+            row[k] = json_float(rl[k]) if rl and rl[k] is not None else None
+        row["cr"] = json_float(cr["cr"]) if cr else None
+        row["ave"] = json_float(cr["ave"]) if cr else None
+        if row["omega_higher"] is None and rl:
+            row["omega_higher_reason"] = ("needs the sample covariance of complete responses (listwise deletion); "
+                                          f"not computed with missing={opts.missing}")
+        rows.append(row)
+    out["constructs"] = rows
     return out
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "path_diagram_svg",
     "path_diagram_png",
     "histogram_svg",
+    "simple_slopes_svg",
     "likert_svg",
     "cjk_font_path",
     "font_families",
@@ -203,7 +204,11 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
         plist = [{"from": p.source, "to": p.target, "hypothesis": p.hypothesis} for p in mech.paths]
     else:
         plist = []
-    node_ids = list(mech.constructs) if mech is not None else []
+    # a second-order construct is drawn with its dimensions named inside it; a dimension gets a node of its
+    # own only when a path of the results names it
+    dims = {d for c in mech.constructs.values() for d in c.dimensions} if mech is not None else set()
+    named = {str(p[k]) for p in plist for k in ("from", "to")}
+    node_ids = [n for n in mech.constructs if n not in dims or n in named] if mech is not None else []
     for p in plist:
         for end in (str(p["from"]), str(p["to"])):
             if end not in node_ids:
@@ -243,6 +248,9 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
             cons = mech.constructs.get(n) if mech is not None else None
             label = text(cons.label, lang, n) if cons is not None else n
             lines = _wrap(label, fs, 2 * rx - 26)
+            if cons is not None and cons.dimensions:
+                lines = _wrap(label, fs, 2 * rx - 26, max_lines=2) + _wrap(
+                    "/".join(cons.dimensions), fs, 2 * rx - 12, max_lines=2)
             v = apa.as_float(r2.get(n))
             nodes[n] = Node(n, lines, left + c * gap_x, top + ry + offset + i * gap_y, rx, ry,
                             stages.get(n, ""), None if v is None else "R\u00b2 = " + apa.fmt_num(v, 2, False))
@@ -611,6 +619,71 @@ def histogram_svg(draws: Sequence[float] | None, ci: tuple[Any, Any] | None = No
                    f'{_e(apa.fmt_num(v, 3))}</text>')
     if lo <= 0 <= hi and sx(0) - pad_l > 40 and pad_l + pw - sx(0) > 40:
         out.append(f'<text x="{_f(sx(0))}" y="{_f(height - 7)}" text-anchor="middle" fill="#b2182b">0</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def simple_slopes_svg(mod: dict, labels: Sequence[str], *, title: str = "", x_label: str = "",
+                      y_label: str = "", width: float = 300, height: float = 200) -> str:
+    """A simple-slope plot of one moderation (``structural.moderation[i]``) as SVG.
+
+    Three lines, the predicted outcome ``b1 x + b2 w + b3 x w`` (latent units; latent means are 0 and
+    the product is double-mean-centred) across the predictor from -2 to +2 SD, at the moderator's
+    -1 SD, mean and +1 SD (``labels`` names them). A dash when a coefficient is missing.
+    """
+    b1 = apa.as_float(next((s.get("estimate") for s in mod.get("simple_slopes") or [] if s.get("moderator_sd") == 0),
+                           None))
+    b2 = apa.as_float((mod.get("moderator_effect") or {}).get("estimate"))
+    b3 = apa.as_float(mod.get("estimate"))
+    sx_, sw = apa.as_float(mod.get("predictor_sd")), apa.as_float(mod.get("moderator_sd"))
+    pad_l, pad_r, pad_t, pad_b = 40.0, 70.0, 22.0, 30.0
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="simple-slopes" viewBox="0 0 {_f(width)} {_f(height)}" '
+           f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="10">',
+           f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>']
+    if title:
+        out.append(f'<text x="{_f(width / 2)}" y="14" text-anchor="middle" font-size="11" fill="{INK}">{_e(title)}</text>')
+    if None in (b1, b2, b3, sx_, sw):
+        out.append(f'<text x="{_f(width / 2)}" y="{_f(height / 2)}" text-anchor="middle" fill="#6b7280">'
+                   f'{apa.MISSING}</text></svg>')
+        return "".join(out)
+    xs = np.array([-2 * sx_, 2 * sx_])
+    lines = [(k, (b1 + b3 * k * sw) * xs + b2 * k * sw) for k in (-1, 0, 1)]
+    ys = np.concatenate([y for _, y in lines])
+    lo, hi = float(ys.min()), float(ys.max())
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    span = hi - lo
+    lo, hi = lo - 0.06 * span, hi + 0.06 * span
+    pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
+
+    def px(v):
+        return pad_l + (v - xs[0]) / (xs[1] - xs[0]) * pw
+
+    def py(v):
+        return pad_t + (hi - v) / (hi - lo) * ph
+
+    out.append(f'<line x1="{_f(pad_l)}" x2="{_f(pad_l + pw)}" y1="{_f(pad_t + ph)}" y2="{_f(pad_t + ph)}" '
+               f'stroke="{INK}" stroke-width="0.8"/><line x1="{_f(pad_l)}" x2="{_f(pad_l)}" y1="{_f(pad_t)}" '
+               f'y2="{_f(pad_t + ph)}" stroke="{INK}" stroke-width="0.8"/>')
+    styles = {-1: ("#2166ac", "4 3"), 0: (INK, ""), 1: ("#b2182b", "")}
+    for (k, y), lab in zip(lines, labels):
+        color, dash = styles[k]
+        out.append(f'<line class="slope" data-moderator-sd="{k}" x1="{_f(px(xs[0]))}" y1="{_f(py(y[0]))}" '
+                   f'x2="{_f(px(xs[1]))}" y2="{_f(py(y[1]))}" stroke="{color}" stroke-width="1.6"'
+                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out.append(f'<text x="{_f(pad_l + pw + 4)}" y="{_f(py(y[1]) + 3)}" fill="{color}">{_e(lab)}</text>')
+    for v, anchor in ((xs[0], "start"), (0.0, "middle"), (xs[1], "end")):
+        out.append(f'<text x="{_f(px(v))}" y="{_f(pad_t + ph + 12)}" text-anchor="{anchor}" fill="#4b5563">'
+                   f'{_e(apa.fmt_num(v, 2))}</text>')
+    for v in (lo, hi):
+        out.append(f'<text x="{_f(pad_l - 3)}" y="{_f(py(v) + 3)}" text-anchor="end" fill="#4b5563">'
+                   f'{_e(apa.fmt_num(v, 2))}</text>')
+    if x_label:
+        out.append(f'<text x="{_f(pad_l + pw / 2)}" y="{_f(height - 4)}" text-anchor="middle" fill="{INK}">'
+                   f'{_e(x_label)}</text>')
+    if y_label:
+        out.append(f'<text x="10" y="{_f(pad_t + ph / 2)}" text-anchor="middle" fill="{INK}" '
+                   f'transform="rotate(-90 10 {_f(pad_t + ph / 2)})">{_e(y_label)}</text>')
     out.append("</svg>")
     return "".join(out)
 

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from instruments.spec import ModelSpec
 
 from . import apa
-from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg
+from .figures import FONT_STACK, histogram_svg, likert_svg, path_diagram_svg, simple_slopes_svg
 from .i18n import REFERENCES, t, text
 from .tables import (
     NUMBERED_TABLES,
@@ -28,6 +28,7 @@ from .tables import (
     method_rows,
     missing_name,
     model_section,
+    path_label,
     summary_table,
 )
 
@@ -161,7 +162,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h3>{{ S.sec_measurement }}</h3>
 {% if m.has_measurement %}
 {{ tbl(m.t.fit) }}{{ tbl(m.t.fit_robust) }}{{ tbl(m.t.fit_criteria) }}{{ tbl(m.t.fit_amos) }}{{ tbl(m.t.loadings) }}
-{{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.htmt_ci) }}{{ tbl(m.t.fornell_larcker) }}
+{{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.second_order) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.htmt_ci) }}{{ tbl(m.t.fornell_larcker) }}
 {{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.common_method) }}{{ tbl(m.t.competing_models) }}
 {{ tbl(m.t.modindices) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
@@ -175,7 +176,11 @@ TEMPLATE = r"""<!DOCTYPE html>
 </figure>
 {% if m.has_structural %}
 <h3 id="m-{{ m.anchor }}-hypotheses">{{ S.sec_hypotheses }}</h3>
-{{ tbl(m.t.paths) }}{{ tbl(m.t.r2) }}{{ tbl(m.t.chisq_diff) }}
+{{ tbl(m.t.paths) }}{{ tbl(m.t.r2) }}{{ tbl(m.t.chisq_diff) }}{{ tbl(m.t.controls) }}
+{{ tbl(m.t.moderation) }}{{ tbl(m.t.simple_slopes) }}
+{% if m.slopes %}<figure class="chart"><div class="hists">
+{% for h in m.slopes %}<figure data-moderation="{{ h.key }}">{{ h.svg }}</figure>
+{% endfor %}</div><figcaption><strong>{{ S.figure }} {{ m.slopes_number }}.</strong> {{ S.fig_simple_slopes }}{{ S.colon }}{{ S.note_fig_simple_slopes }}</figcaption></figure>{% endif %}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 {% if m.t.indirect %}
 <h3 id="m-{{ m.anchor }}-indirect">{{ S.sec_indirect }}</h3>
@@ -294,7 +299,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         "contents", "overview", "mechanism", "warnings", "note_lead", "colon", "no_warnings", "not_run", "note", "table", "figure",
         "sec_sample", "sec_descriptives", "sec_measurement", "sec_structural", "sec_diagram", "sec_hypotheses",
         "sec_indirect", "sec_groups", "sec_likert", "sec_method", "n_raw", "n_used", "n_dropped", "spec",
-        "note_diagram", "note_histogram", "note_likert", "meth_conventions", "references", "c_n_model",
+        "note_diagram", "note_histogram", "note_likert", "fig_simple_slopes", "note_fig_simple_slopes", "meth_conventions", "references", "c_n_model",
         "warnings_original")})
     counter = [0, 0]
     fig = [0]
@@ -314,9 +319,9 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
         tabs = mechanism_tables(results, spec, mid, lang)
         order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
-                 "fit_amos", "loadings", "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
-                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect",
-                 "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
+                 "fit_amos", "loadings", "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
+                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                 "simple_slopes", "indirect", "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = as_dict(mres.get("structural"))
         mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))
@@ -339,10 +344,23 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         if hists:  # only the page shows the histograms: a supplementary number keeps Figure n as in Word
             fig_s[0] += 1
             hist_number = f"S{fig_s[0]}"
+        slopes = []
+        for mo in as_list(struct.get("moderation")):
+            if isinstance(mo, dict):
+                slopes.append({"key": f"{mo.get('moderator')}:{mo.get('from')}->{mo.get('to')}",
+                               "svg": Markup(simple_slopes_svg(
+                                   mo, [f"{mo.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean",
+                                                                                          "v_plus_sd")],
+                                   title=f"{mo.get('moderator')} \u00d7 {path_label(mo.get('from'), mo.get('to'))}",
+                                   x_label=str(mo.get("from")), y_label=str(mo.get("to"))))})
+        slopes_number = None
+        if slopes:  # page only (like the histograms): a supplementary number keeps Figure n as in Word
+            fig_s[0] += 1
+            slopes_number = f"S{fig_s[0]}"
         likert = []
         df = (data or {}).get(mid)
         if df is not None and mech is not None and spec is not None:
-            for c in mech.constructs.values():
+            for c in mech.first_order.values():
                 likert.append({"construct": c.id, "svg": Markup(likert_svg(
                     df, c.items, spec.scale, lang, title=f"{construct_label(mech, c.id, lang)} ({c.id})"))})
         from validate.pls.report import render_pls_html
@@ -359,7 +377,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
             "missing": missing_name(mres.get("missing"), lang) or apa.MISSING,
             "n_dropped": apa.fmt_int(nr - nu) if isinstance(nr, (int, float)) and isinstance(nu, (int, float)) else apa.MISSING,
             "warnings": mw, "diagram": Markup(diagram), "fig_number": fig_number, "hists": hists,
-            "hist_number": hist_number, "likert": likert, "pls_html": pls_html,
+            "hist_number": hist_number, "likert": likert, "slopes": slopes, "slopes_number": slopes_number, "pls_html": pls_html,
             "has_measurement": bool(as_dict(mres.get("measurement"))),
             "has_structural": bool(as_list(struct.get("paths"))),
         })

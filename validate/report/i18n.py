@@ -88,6 +88,80 @@ STRINGS: dict[str, dict[str, str]] = {
     "t_r2": {"en": "Explained variance", "zh": "解释方差"},
     "t_chisq_diff": {"en": "Model comparison: structural model against the measurement model (CFA)",
                      "zh": "模型比较：结构模型与测量模型（CFA）"},
+    "t_second_order": {"en": "Second-order constructs: reliability and convergent validity",
+                       "zh": "二阶构念：信度与聚合效度"},
+    "c_dimensions": {"en": "Dimensions", "zh": "维度"},
+    "c_omega_l1": {"en": "\u03c9 L1", "zh": "\u03c9 L1"},
+    "c_omega_l2": {"en": "\u03c9 L2", "zh": "\u03c9 L2"},
+    "c_partial_omega_l1": {"en": "Partial \u03c9 L1", "zh": "偏 \u03c9 L1"},
+    "c_omega_higher": {"en": "\u03c9 (observed)", "zh": "\u03c9（观测方差）"},
+    "note_second_order": {
+        "en": "Fitted as a second-order CFA (each second-order construct measured by its dimensions, as lavaan's "
+              "OUT =~ COST + REV + \u2026). \u03c9 L1: share of the variance of the sum of all the dimensions' items "
+              "explained by the second-order factor; \u03c9 L2: share of the variance of the sum of the dimensions "
+              "explained by it; partial \u03c9 L1: \u03c9 L1 without the dimensions' unique variance (semTools "
+              "reliabilityL2); \u03c9 (observed): the explained variance over the observed variance of the item sum "
+              "(semTools compRelSEM, higher =). CR and AVE from the standardised second-order loadings (Fornell & "
+              "Larcker, 1981).",
+        "zh": "以二阶 CFA 拟合（每个二阶构念由其维度测量，即 lavaan 的 OUT =~ COST + REV + \u2026）。\u03c9 L1：二阶因子解释"
+              "的全部维度题项总分方差比例；\u03c9 L2：二阶因子解释的维度总和方差比例；偏 \u03c9 L1：分母不含维度独特方差的 "
+              "\u03c9 L1（semTools reliabilityL2）；\u03c9（观测方差）：解释方差与题项总分观测方差之比（semTools "
+              "compRelSEM, higher =）。CR 与 AVE 由标准化二阶载荷计算（Fornell & Larcker, 1981）。"},
+    "note_target_coefficient": {
+        "en": "Target coefficient (first-order CFA \u03c7\u00b2 / second-order CFA \u03c7\u00b2; Marsh & Hocevar, 1985): "
+              "{tc}; near 1, the second-order factor accounts for the covariances of its dimensions.",
+        "zh": "目标系数（一阶 CFA \u03c7\u00b2 / 二阶 CFA \u03c7\u00b2；Marsh & Hocevar, 1985）：{tc}；接近 1 表示二阶因子"
+              "解释了各维度之间的协方差。"},
+    "note_loadings_second_order": {
+        "en": "Rows whose item is a construct are second-order loadings (the dimension on its second-order "
+              "construct), from the second-order CFA.",
+        "zh": "题项为构念的行是二阶载荷（维度在其二阶构念上的载荷），来自二阶 CFA。"},
+    "t_controls": {"en": "Control variables (not hypotheses)", "zh": "控制变量（非研究假设）"},
+    "c_control": {"en": "Control", "zh": "控制变量"},
+    "c_on": {"en": "On", "zh": "作用于"},
+    "note_controls": {
+        "en": "Paths from each control variable (an observed column) to the constructs the spec names, estimated in "
+              "the structural model beside the hypotheses; they are not hypotheses and are not counted among them. "
+              "\u03b2 is standardised on the control's observed SD.",
+        "zh": "每个控制变量（观测列）到模型设定中所列构念的路径，与假设路径在同一结构模型中估计；它们不是研究假设，不计入假设。"
+              "\u03b2 按控制变量的观测标准差标准化。"},
+    "t_moderation": {"en": "Moderation (latent interaction)", "zh": "调节效应（潜变量交互）"},
+    "t_simple_slopes": {"en": "Simple slopes at the moderator's mean and \u00b11 SD",
+                        "zh": "简单斜率（调节变量均值及 \u00b11 个标准差处）"},
+    "c_moderator": {"en": "Moderator", "zh": "调节变量"},
+    "c_interaction": {"en": "Interaction", "zh": "交互项"},
+    "c_moderator_value": {"en": "Moderator value", "zh": "调节变量取值"},
+    "c_slope_at": {"en": "Moderator at", "zh": "调节变量水平"},
+    "v_minus_sd": {"en": "\u22121 SD", "zh": "\u22121 SD"},
+    "v_mean": {"en": "Mean", "zh": "均值"},
+    "v_plus_sd": {"en": "+1 SD", "zh": "+1 SD"},
+    "note_moderation": {
+        "en": "Method: {method}. B and \u03b2 are the interaction path (the latent product on the outcome).",
+        "zh": "方法：以双重均值中心化的乘积指标估计潜变量交互（Lin et al., 2010）：两个构念题项的所有配对乘积，共享题项的乘积"
+              "之间设残差协方差；同 semTools indProd(match = FALSE, meanC = TRUE, doubleMC = TRUE)；简单斜率同 semTools "
+              "probe2WayMC。B 与 \u03b2 为交互项（潜变量乘积）对结果变量的路径。"},
+    "note_main_effect_added": {
+        "en": "{path}: the spec has no such path; the moderator's main effect was added to the model (B = {b}, "
+              "p {p}); it is not a hypothesis.",
+        "zh": "{path}：模型设定中没有此路径；为解释交互项，模型加入了调节变量的主效应（B = {b}，p {p}），它不是研究假设。"},
+    "note_jn": {
+        "en": "Johnson-Neyman ({path} moderated by {mod}, latent units, mean 0, SD {sd}): the slope is significant "
+              "at \u03b1 = {alpha} {where}.",
+        "zh": "Johnson-Neyman 区间（{mod} 调节 {path}，潜变量单位，均值 0，标准差 {sd}）：在 \u03b1 = {alpha} 下，"
+              "斜率{where}显著。"},
+    "jn_outside": {"en": "below {lo} and above {hi}", "zh": "在低于 {lo} 或高于 {hi} 时"},
+    "jn_inside": {"en": "between {lo} and {hi}", "zh": "在 {lo} 与 {hi} 之间时"},
+    "jn_everywhere": {"en": "at every value of the moderator", "zh": "在调节变量的所有取值上均"},
+    "jn_nowhere": {"en": "at no value of the moderator", "zh": "在调节变量的任何取值上均不"},
+    "note_simple_slopes": {
+        "en": "The slope of the path at the latent moderator's mean (0) and \u00b11 SD, with delta-method SEs "
+              "(semTools probe2WayMC).",
+        "zh": "路径在潜调节变量均值（0）及 \u00b11 个标准差处的斜率，标准误采用 delta 方法（semTools probe2WayMC）。"},
+    "fig_simple_slopes": {"en": "Simple slopes", "zh": "简单斜率图"},
+    "note_fig_simple_slopes": {
+        "en": "Predicted outcome (latent units) across the predictor from \u22122 to +2 SD, at the moderator's "
+              "mean and \u00b11 SD.",
+        "zh": "在调节变量均值及 \u00b11 个标准差处，结果变量（潜变量单位）随预测变量（\u22122 至 +2 个标准差）的预测值。"},
     "c_models": {"en": "Models compared", "zh": "比较的模型"},
     "m_struct_vs_cfa": {"en": "Structural model vs. CFA", "zh": "结构模型 vs. CFA"},
     "note_chisq_diff": {"en": "The structural model restricts the CFA's factor covariances to the hypothesised paths; a "
@@ -164,6 +238,24 @@ STRINGS: dict[str, dict[str, str]] = {
                            "zh": "{n} 个无效单元格（超出量表范围或不是量表答案）按缺失处理（--invalid missing）；"
                                  "problems.csv 逐一列出。"},
     "t_indirect": {"en": "Indirect effects", "zh": "间接效应"},
+    "meth_second_order": {
+        "en": "Second-order constructs were fitted as factors measured by their dimensions: {constructs}; their "
+              "reliability is reported as semTools' reliabilityL2 and compRelSEM (higher =).",
+        "zh": "二阶构念以其维度为指标的因子拟合：{constructs}；其信度按 semTools 的 reliabilityL2 与 compRelSEM（higher =）报告。"},
+    "meth_controls": {
+        "en": "Control variables entered the structural model as observed covariates ({controls}) and are reported "
+              "apart from the hypotheses.",
+        "zh": "控制变量作为观测协变量进入结构模型（{controls}），与研究假设分开报告。"},
+    "meth_moderation": {
+        "en": "Moderation ({mods}) was estimated as a latent interaction with double-mean-centred product indicators "
+              "(Lin et al., 2010), probed with simple slopes at the moderator's mean and \u00b11 SD and the "
+              "Johnson-Neyman technique.",
+        "zh": "调节效应（{mods}）以双重均值中心化乘积指标的潜变量交互估计（Lin et al., 2010），并以调节变量均值及 \u00b11 "
+              "个标准差处的简单斜率和 Johnson-Neyman 方法检验。"},
+    "note_indirect_moderated": {
+        "en": "{chain} passes a moderated path: its indirect effect is the one at the mean of {mods} (conditional "
+              "indirect effects at other values are not reported).",
+        "zh": "{chain} 经过受调节的路径：其间接效应为 {mods} 取均值时的间接效应（未报告其他取值下的条件间接效应）。"},
     "t_bootstrap": {"en": "Bootstrap", "zh": "Bootstrap 抽样"},
     "t_invariance": {"en": "Measurement invariance across groups", "zh": "跨组测量不变性"},
     "t_mg_paths": {"en": "Structural paths by group", "zh": "分组结构路径"},
@@ -248,6 +340,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "c_r2": {"en": "R\u00b2", "zh": "R\u00b2"},
     "c_chain": {"en": "Indirect path", "zh": "间接路径"},
     "c_ci": {"en": "95% CI (percentile)", "zh": "95% 置信区间（百分位）"},
+    "c_ci_wald": {"en": "95% CI (delta method)", "zh": "95% 置信区间（delta 方法）"},
     "c_ci_lower": {"en": "CI lower", "zh": "置信区间下限"},
     "c_ci_upper": {"en": "CI upper", "zh": "置信区间上限"},
     "c_bca": {"en": "95% CI (BCa)", "zh": "95% 置信区间（BCa）"},

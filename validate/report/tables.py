@@ -33,8 +33,9 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                   "reliability", "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "indirect", "invariance",
+                   "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
+                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                   "simple_slopes", "indirect", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
                    "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
@@ -354,6 +355,96 @@ def _fornell_table(mres, mech, mid, lang) -> Table | None:
     return tab
 
 
+def _p_text(p) -> str:
+    """``= .049`` or ``< .001`` (a p value in running text)."""
+    s = apa.fmt_p(p)
+    return s if s.startswith("<") or s == "\u2014" else f"= {s}"
+
+
+def _moderation_tables(struct: dict, mid: str, lang: str) -> tuple[Table | None, Table | None]:
+    """``structural.moderation``: the interaction paths, and their simple slopes with Johnson-Neyman bounds."""
+    mods = [m for m in as_list(struct.get("moderation")) if isinstance(m, dict)]
+    if not mods:
+        return None, None
+    notes = [t("note_moderation", lang, method=mods[0].get("method", ""))]
+    for m in mods:
+        eff = as_dict(m.get("moderator_effect"))
+        if m.get("main_effect_added") and eff:
+            notes.append(t("note_main_effect_added", lang, path=path_label(m.get("moderator"), m.get("to")),
+                           b=apa.fmt_num(eff.get("estimate"), 3), p=_p_text(eff.get("p_value"))))
+    rows = []
+    for m in mods:
+        sup = m.get("supported")
+        rows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
+                     "interaction": m.get("product"), "estimate": m.get("estimate"), "se": m.get("se"),
+                     "z": m.get("z"), "p_value": m.get("p_value"), "std": m.get("std"),
+                     "stars": apa.stars(m.get("p_value")),
+                     "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
+    mod_tab = Table("moderation", t("t_moderation", lang),
+                    [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
+                     Column("interaction", t("c_interaction", lang)),
+                     Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+                     Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                     Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
+                     Column("supported", t("c_supported", lang), "verdict")], rows, notes, mid)
+    for i, m in enumerate(mods):
+        if m.get("supported") is not None:
+            mod_tab.marks[(i, "supported")] = "ok" if m.get("supported") else "fail"
+    srows, snotes = [], [t("note_simple_slopes", lang)]
+    level = {-1: "v_minus_sd", 0: "v_mean", 1: "v_plus_sd"}
+    for m in mods:
+        for s in as_list(m.get("simple_slopes")):
+            if isinstance(s, dict):
+                srows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
+                              "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
+                              **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
+                              "ci": (s.get("ci_lower"), s.get("ci_upper"))})
+        jn = as_dict(m.get("johnson_neyman"))
+        if jn:
+            kind = jn.get("significant")
+            lo, hi = apa.fmt_num(jn.get("lower"), 2), apa.fmt_num(jn.get("upper"), 2)
+            snotes.append(t("note_jn", lang, path=path_label(m.get("from"), m.get("to")), mod=m.get("moderator"),
+                            sd=apa.fmt_num(m.get("moderator_sd"), 2), alpha=jn.get("alpha"),
+                            where=t(f"jn_{kind}", lang, lo=lo, hi=hi)))
+        elif m.get("reason"):
+            snotes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{m['reason']}")
+    slope_tab = Table("simple_slopes", t("t_simple_slopes", lang),
+                      [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
+                       Column("level", t("c_slope_at", lang)),
+                       Column("moderator_value", t("c_moderator_value", lang), "num3"),
+                       Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+                       Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+                       Column("ci", t("c_ci_wald", lang), "ci3")], srows, snotes, mid) if srows else None
+    return mod_tab, slope_tab
+
+
+def _second_order_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    """``measurement.second_order.constructs``: omega at both levels, partial omega, CR and AVE."""
+    so = as_dict(meas.get("second_order"))
+    rows = [r for r in as_list(so.get("constructs")) if isinstance(r, dict)]
+    if not rows:
+        return None
+    notes = [t("note_second_order", lang)]
+    tc = apa.as_float(so.get("target_coefficient"))
+    if tc is not None:
+        notes.append(t("note_target_coefficient", lang, tc=f"{tc:.3f}"))
+    for r in rows:
+        if r.get("reason"):
+            notes.append(f"{r.get('construct')}{t('colon', lang)}{r['reason']}")
+    return Table("second_order", t("t_second_order", lang),
+                 [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
+                  Column("dims", t("c_dimensions", lang)),
+                  Column("omega_l1", t("c_omega_l1", lang), "bounded3"),
+                  Column("omega_l2", t("c_omega_l2", lang), "bounded3"),
+                  Column("partial_omega_l1", t("c_partial_omega_l1", lang), "bounded3"),
+                  Column("omega_higher", t("c_omega_higher", lang), "bounded3"),
+                  Column("cr", t("c_cr", lang), "bounded3"), Column("ave", t("c_ave", lang), "bounded3")],
+                 [{**{k: r.get(k) for k in ("construct", "omega_l1", "omega_l2", "partial_omega_l1", "omega_higher",
+                                            "cr", "ave")},
+                   "label": construct_label(mech, r.get("construct"), lang),
+                   "dims": ", ".join(str(d) for d in as_list(r.get("dimensions")))} for r in rows], notes, mid)
+
+
 def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Table | None:
     records = [r for r in as_list(records) if isinstance(r, dict)]
     if not records:
@@ -420,8 +511,11 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if s is not None:
                 load.marks[(i, "std")] = "ok" if abs(s) >= 0.70 else ("warn" if abs(s) >= 0.50 else "fail")
     T["loadings"] = load
+    if load is not None and any(r.get("second_order") for r in as_list(meas.get("loadings")) if isinstance(r, dict)):
+        load.notes.append(t("note_loadings_second_order", lang))
     T["reliability"] = _reliability_table(mres, mech, mid, lang)
     T["validity_amos"] = _validity_amos_table(mres, mech, mid, lang)
+    T["second_order"] = _second_order_table(meas, mech, mid, lang)
     T["fit_amos"] = _fit_amos_table(mres, mid, lang)
     T["htmt"] = _htmt_table(mres, mech, mid, lang)
     T["htmt_ci"] = _htmt_ci_table(meas, mech, mid, lang)
@@ -506,6 +600,14 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                  Column("p_value", t("c_p", lang), "p")],
                                 [dict(models=t("m_struct_vs_cfa", lang), chisq_diff=cd.get("chisq_diff"),
                                       df_diff=cd.get("df_diff"), p_value=cd.get("p_value"))], notes, mid)
+    T["controls"] = _records_table(
+        "controls", t("t_controls", lang),
+        [{**r, "stars": apa.stars(r.get("p_value"))} for r in as_list(struct.get("controls")) if isinstance(r, dict)],
+        [Column("variable", t("c_control", lang)), Column("to", t("c_on", lang)),
+         Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
+         Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
+         Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)])
+    T["moderation"], T["simple_slopes"] = _moderation_tables(struct, mid, lang)
     ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
     if ind:
         boot = as_dict(struct.get("bootstrap"))
@@ -525,6 +627,9 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
                      methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
             + _vaf_notes(ind, lang)
+            + [t("note_indirect_moderated", lang, chain=" \u2192 ".join(str(c) for c in as_list(p.get("chain"))),
+                 mods=", ".join(str(x) for x in as_list(p.get("at_moderator_mean"))))
+               for p in ind if p.get("at_moderator_mean")]
             + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))
@@ -1026,6 +1131,18 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
             names = as_dict(as_dict(m.get("invariance")).get("level_labels"))
             s += " " + t("meth_groups", lang, group=as_dict(m.get("invariance")).get("group") or "",
                          sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()))
+        so = [r for r in as_list(as_dict(meas.get("second_order")).get("constructs")) if isinstance(r, dict)]
+        if so:
+            s += " " + t("meth_second_order", lang, constructs=t("list_sep", lang).join(
+                f"{r.get('construct')} ({', '.join(str(d) for d in as_list(r.get('dimensions')))})" for r in so))
+        ctl = [r for r in as_list(struct.get("controls")) if isinstance(r, dict)]
+        if ctl:
+            s += " " + t("meth_controls", lang, controls=t("list_sep", lang).join(
+                f"{r.get('variable')} \u2192 {r.get('to')}" for r in ctl))
+        mods = [r for r in as_list(struct.get("moderation")) if isinstance(r, dict)]
+        if mods:
+            s += " " + t("meth_moderation", lang, mods=t("list_sep", lang).join(
+                f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods))
         out.append(s)
     inv = as_dict(results.get("invalid_cells"))
     if inv.get("n"):

@@ -300,9 +300,10 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         tabs = mechanism_tables(results, spec, mid, lang)
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
                     ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
-                                         "validity_amos", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
-                                         "common_method", "competing_models", "modindices")),
-                    ("sec_structural", ("paths", "r2", "chisq_diff", "indirect")),
+                                         "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total",
+                                         "kmo", "common_method", "competing_models", "modindices")),
+                    ("sec_structural", ("paths", "r2", "chisq_diff", "controls", "moderation", "simple_slopes",
+                                        "indirect")),
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]

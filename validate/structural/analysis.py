@@ -45,11 +45,24 @@ __all__ = [
 ]
 
 
+def structural_syntax(mechanism: Mechanism, direct: bool = False) -> str:
+    """The structural model fitted: the spec's paths and controls, and each moderation's latent product."""
+    if mechanism.moderations:
+        from validate.structural.moderation import moderation_syntax
+
+        return moderation_syntax(mechanism, direct)[0]
+    return mechanism.lavaan_syntax(structural=True, direct=direct)
+
+
 def fit_structural(df: pd.DataFrame, mechanism: Mechanism, opts, **kw):
-    """Fit the mechanism's SEM with the chosen estimator and missing-data handling."""
+    """Fit the mechanism's SEM with the chosen estimator and missing-data handling.
+
+    With moderations, ``df`` must hold the product indicators
+    (:func:`validate.structural.moderation.add_products`).
+    """
     from validate.sem import fit_sem
 
-    syntax = kw.pop("syntax", None) or mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+    syntax = kw.pop("syntax", None) or structural_syntax(mechanism, opts.direct_effects)
     return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem",
                    auto_cov_y=opts.auto_cov_y, **kw)
 
@@ -257,8 +270,10 @@ class RefitBootstrapStatistic:
     """
 
     def __init__(self, syntax: str, columns: list[str], fit_kw: dict, start_params: pd.DataFrame,
-                 factors: list[str], chains: list[Chain], pairs: list[tuple[str, str]]):
+                 factors: list[str], chains: list[Chain], pairs: list[tuple[str, str]],
+                 covariates: tuple[str, ...] = ()):
         self.syntax = syntax
+        self.covariates = list(covariates)  # observed controls: part of the constructs' total variance
         self.columns = columns
         self.fit_kw = fit_kw
         self.start = _Start(start_params[["lhs", "op", "rhs", "group", "estimate"]].copy())
@@ -277,7 +292,9 @@ class RefitBootstrapStatistic:
         r, why = _refit(fit_sem, self.syntax, df, start=self.start, **self.fit_kw)
         if why:
             return None, why
-        B, _, cov = latent_matrices(r.params, self.factors)
+        k = len(self.factors)
+        B, _, cov = latent_matrices(r.params, self.factors + self.covariates)
+        B, cov = B[:k, :k], cov[:k, :k]
         return effect_vector(B, cov, self.factors, self.chains, self.pairs), None
 
 
@@ -312,8 +329,22 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     from validate.missing import resolve_options
 
     opts = resolve_options(opts, df, mechanism.item_ids)  # called directly, --missing auto is decided here
+    check_controls(df, mechanism)
     warnings: list[str] = []
     out: dict = {"warnings": warnings}
+    added: list[str] = []
+    if mechanism.moderations:
+        from validate.structural.moderation import add_products, moderation_syntax
+
+        if opts.estimator == "WLSMV":
+            raise InputError(f"mechanism {mechanism.id}: the spec's moderations are fitted with product indicators, "
+                             "which are not ordered categories; use --estimator ML or MLR for a model with "
+                             "moderations (WLSMV would treat each product as an ordinal item)")
+        df = add_products(df, mechanism)
+        added = moderation_syntax(mechanism, opts.direct_effects)[1]
+        for a in added:
+            warnings.append(f"the moderator's main effect {a} is not a path of the spec; it was added to the model "
+                            "because an interaction is interpreted beside both main effects (it is not a hypothesis)")
     res = guarded(warnings, "the structural model", fit_structural, df, mechanism, opts)
     if res is None:
         return {"structural": out}
@@ -331,11 +362,25 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
         # whether those restrictions hold (Anderson & Gerbing, 1988). It is not a test of direct paths.
         out["chisq_diff"] = {**chisq_difference(out["fit"], cfa_fit, opts.estimator),
                              "models": "structural model against the measurement model (CFA)"}
+        extra = ([f"the control variable(s) {', '.join(c.variable for c in mechanism.controls)}"]
+                 if mechanism.controls else []) + (["the product indicators of the latent interaction(s)"]
+                                                   if mechanism.moderations else [])
+        if extra:
+            out["chisq_diff"].update(
+                chisq_diff=None, df_diff=None, p_value=None,
+                reason="the structural model also holds " + " and ".join(extra)
+                       + ", which the CFA does not; the two models are fitted to different variables, so their "
+                         "chi-squares cannot be compared")
         out["measurement_fit"] = cfa_fit
 
     factors = list(mechanism.constructs)
     pt = res.params
-    B, Psi, cov = latent_matrices(pt, factors)
+    # controls are observed covariates: their paths add to the constructs' total variance
+    k = len(factors)
+    products = [mo.product for mo in mechanism.moderations]
+    allf = factors + list(dict.fromkeys(products)) + [c.variable for c in mechanism.controls]
+    B, Psi, cov_all = latent_matrices(pt, allf)
+    B, Psi, cov = B[:k, :k], Psi[:k, :k], cov_all[:k, :k]
     ix = {f: i for i, f in enumerate(factors)}
     active = mechanism.active_paths(opts.direct_effects)
     preds: dict[str, list[str]] = {}
@@ -354,6 +399,19 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
         })
     out["adjust"] = _adjust_p(rows, opts, res.admissible)
     out["paths"] = rows
+    if mechanism.controls:
+        out["controls"] = control_rows(pt, mechanism)
+    if mechanism.moderations:
+        from validate.structural.moderation import moderation_rows
+
+        mods = moderation_rows(pt, res.vcov, pd.DataFrame(cov_all, index=allf, columns=allf), mechanism.moderations,
+                               added, getattr(opts, "alpha", 0.05))
+        for row in mods:
+            row["supported"] = (bool(row["p_value"] < opts.alpha) if res.admissible else None)
+        out["moderation"] = mods
+        if opts.group:
+            warnings.append("the comparison of paths across groups fits the model without the moderation's "
+                            "product term(s)")
     r2 = res.r2 if isinstance(res.r2, dict) else {}
     out["r2"] = {c: (json_float(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
     if not res.admissible:
@@ -361,10 +419,54 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
                         "and bootstrap intervals are not reported; the estimates are shown only to help find the "
                         "problem (see the warnings above)")
     out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
+    if mechanism.moderations:
+        # a chain through a moderated path is the indirect effect at the moderator's mean (0)
+        moderated = {(mo.source, mo.target): mo.moderator for mo in mechanism.moderations}
+        for row in out.get("indirect", []):
+            chain = row.get("chain") or []
+            mods = [moderated[(a, b)] for a, b in zip(chain[:-1], chain[1:]) if (a, b) in moderated]
+            if mods:
+                row["at_moderator_mean"] = mods
     result = {"structural": out}
     if opts.group:
         result.update(platform_comparison(df, mechanism, spec, opts))
     return result
+
+
+def check_controls(df: pd.DataFrame, mechanism: Mechanism) -> None:
+    """Every control of the spec must be a numeric column of the responses (else :class:`InputError`)."""
+    for i, ctl in enumerate(mechanism.controls):
+        where = f"the control '{ctl.variable}' (mechanisms.{mechanism.id}.controls[{i}].variable in the spec)"
+        if ctl.variable not in df.columns:
+            raise InputError(f"mechanism {mechanism.id}: {where} is not a column of the responses; expected a "
+                             "background question of the spec or a numeric data column of that name")
+        col = df[ctl.variable]
+        num = pd.to_numeric(col, errors="coerce")
+        bad = col[num.isna() & col.notna()]
+        if len(bad):
+            raise InputError(f"mechanism {mechanism.id}: {where} has a value that is not a number: "
+                             f"{bad.iloc[0]!r} (respondent {bad.index[0]}); a control must be numeric "
+                             "(code a category as 0/1)")
+        if num.nunique(dropna=True) < 2:
+            raise InputError(f"mechanism {mechanism.id}: {where} has the same value for every respondent; "
+                             "a control must vary")
+
+
+def control_rows(params: pd.DataFrame, mechanism: Mechanism) -> list[dict]:
+    """``structural.controls``: one row per control path, apart from the hypotheses.
+
+    Rows: ``variable``, ``to``, ``estimate``, ``se``, ``z``, ``p_value``, ``ci_lower``,
+    ``ci_upper``, ``std`` (lavaan's ``std.all``: with ``fixed.x`` the control's observed SD is used).
+    """
+    pt = params
+    out = []
+    for ctl in mechanism.controls:
+        for t in ctl.on:
+            r = pt[(pt.op == "~") & (pt.lhs == t) & (pt.rhs == ctl.variable)].iloc[0]
+            out.append({"variable": ctl.variable, "to": t, "estimate": json_float(r.estimate), "se": json_float(r.se),
+                        "z": json_float(r.z), "p_value": json_float(r.p_value), "ci_lower": json_float(r.ci_lower),
+                        "ci_upper": json_float(r.ci_upper), "std": json_float(r.std_all)})
+    return out
 
 
 def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warnings) -> dict:
@@ -382,15 +484,17 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             # FIML and pairwise WLSMV keep the rows with missing answers; WLSMV recomputes the
             # polychorics per resample.
             data = (df[items] if opts.missing in ("fiml", "pairwise") else df[items].dropna()).to_numpy(float)
-            syntax = mechanism.lavaan_syntax(structural=True, direct=opts.direct_effects)
+            syntax = structural_syntax(mechanism, opts.direct_effects)
             fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
                       "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
             spec_ = res.spec
+            extra_cols = (tuple(dict.fromkeys(mo.product for mo in mechanism.moderations))
+                          + tuple(c.variable for c in mechanism.controls))
             if (opts.missing == "fiml" and opts.estimator in ("ML", "MLR") and spec_.ngroups == 1
-                    and not spec_.ov_x and not getattr(spec_, "constraints", None)):
+                    and not spec_.ov_x and not getattr(spec_, "constraints", None) and not extra_cols):
                 stat = FimlRefitStatistic(spec_, res.theta, items, factors, chains, pairs)
             else:
-                stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs)
+                stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs, extra_cols)
             how = {"fiml": "full-information ML", "pairwise": "pairwise deletion"}.get(opts.missing, "listwise data")
             warnings.append(f"with {how} and the {opts.estimator} estimator each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "
@@ -775,8 +879,11 @@ def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | 
 
 
 def _mg_syntax(mechanism: Mechanism, direct: bool, ngroups: int, equal: tuple[str, str] | None) -> str:
-    lines = [f"{c.id} =~ " + " + ".join(c.item_ids) for c in mechanism.constructs.values()]
+    lines = [ln for ln in mechanism.lavaan_syntax(structural=False).splitlines()]  # incl. second-order factors
     by_target: dict[str, list[str]] = {}
+    for ctl in mechanism.controls:
+        for t in ctl.on:
+            by_target.setdefault(t, []).append(ctl.variable)
     for p in mechanism.active_paths(direct):
         term = p.source
         if equal == (p.source, p.target):
