@@ -434,10 +434,10 @@ def test_check_cell_can_fail():
 
 
 @pytest.mark.slow
-def test_runs_follow_the_results_schema(fiml_run, grouped_run):
-    """Both runs validate against validate/report/results.schema.json (the contract the writers read)."""
+def test_runs_follow_the_results_schema(fiml_run, grouped_run, richer_run):
+    """The runs validate against validate/report/results.schema.json (the contract the writers read)."""
     from validate.report.schema import validate_results
 
-    for out in (fiml_run, grouped_run):
+    for out in (fiml_run, grouped_run, richer_run):
         res = json.loads((out / "results.json").read_text(encoding="utf-8"))
         assert validate_results(res) == [], out
