@@ -60,3 +60,12 @@ def test_construct_scores_average_the_answered_items():
     df = pd.DataFrame({"a1": [1, 3, np.nan], "a2": [3, np.nan, np.nan]})
     s = construct_scores(df, {"A": ["a1", "a2"]})
     assert s["A"].iloc[0] == 2 and s["A"].iloc[1] == 3 and np.isnan(s["A"].iloc[2])
+
+
+def test_games_howell_follows_a_significant_anova_only():
+    rng = np.random.default_rng(3)
+    g = pd.Series(np.repeat([1, 2, 3], 40))
+    scores = pd.DataFrame({"A": rng.normal(size=120) + np.repeat([0, 0.8, 1.6], 40), "B": rng.normal(size=120)})
+    out = group_differences(scores, {"platform": g}).set_index("construct")
+    assert out.loc["A", "p_value"] < 0.05 and len(out.loc["A", "posthoc"]) == 3
+    assert out.loc["B", "p_value"] >= 0.05 and out.loc["B", "posthoc"] is None

@@ -353,7 +353,8 @@ def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings) -> dict:
     reason = "the CFA solution is inadmissible" if not cfa.admissible else None
     if reason:
         return {"common_method": {"ulmc": None, "reason": reason}, "competing_models": None}
-    ul = guarded(warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, **kwargs)
+    ul = guarded(warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, start=cfa,
+                 **kwargs)
     if ul is not None and ul.get("reason"):
         warnings.append(f"common method (ULMC): {ul['reason']}")
     one_fit = one.fit if one is not None and one.converged else None

@@ -40,7 +40,8 @@ def omega_squared(values: np.ndarray, groups: np.ndarray) -> float:
 
 
 def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
-                      labels: Mapping[str, Mapping] | None = None, min_group: int = 2) -> pd.DataFrame:
+                      labels: Mapping[str, Mapping] | None = None, min_group: int = 2,
+                      posthoc_alpha: float = 0.05) -> pd.DataFrame:
     """Welch tests of every construct score across the groups of every grouping variable.
 
     Parameters
@@ -54,6 +55,9 @@ def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
         Grouping name -> {code: label} for the group names in the output.
     min_group : int, default 2
         Groups with fewer respondents are left out of the test (and named in ``reason``).
+    posthoc_alpha : float, default .05
+        Games-Howell comparisons follow a Welch ANOVA significant at this level (the usual protected
+        procedure); after a non-significant one ``posthoc`` is None.
 
     Returns
     -------
@@ -62,7 +66,7 @@ def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
         the first group against the second) or ``welch_anova`` (``df``/``df2`` the numerator and
         denominator df; ``effect_size`` ω²); ``groups`` a list of {group, label, n, mean, sd};
         ``posthoc`` the Games-Howell comparisons (a, b, diff, se, t, df, p_value, hedges_g) for
-        ANOVAs; ``reason`` says why a test was not computed (its statistics are then None).
+        ANOVAs significant at ``posthoc_alpha``; ``reason`` says why a test was not computed (its statistics are then None).
 
     References
     ----------
@@ -101,16 +105,17 @@ def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
                            effect_size_type="hedges_g", reason=note.lstrip("; ") or None)
             else:
                 w = pg.welch_anova(d, dv="y", between="g")
-                gh = pg.pairwise_gameshowell(d, dv="y", between="g")
-                pcol = "pval" if "pval" in gh else "p-val"
+                p_omnibus = float(w["p_unc"].iloc[0] if "p_unc" in w else w["p-unc"].iloc[0])
                 row.update(test="welch_anova", statistic=float(w["F"].iloc[0]), df=float(w["ddof1"].iloc[0]),
-                           df2=float(w["ddof2"].iloc[0]),
-                           p_value=float(w["p_unc"].iloc[0] if "p_unc" in w else w["p-unc"].iloc[0]),
+                           df2=float(w["ddof2"].iloc[0]), p_value=p_omnibus,
                            effect_size=omega_squared(d.y.to_numpy(), d.g.to_numpy()), effect_size_type="omega_squared",
-                           reason=note.lstrip("; ") or None,
-                           posthoc=[{"a": _plain(r.A), "b": _plain(r.B), "diff": float(r.diff), "se": float(r.se),
-                                     "t": float(r.T), "df": float(r.df), "p_value": float(getattr(r, pcol)),
-                                     "hedges_g": float(r.hedges)} for r in gh.itertuples(index=False)])
+                           reason=note.lstrip("; ") or None)
+                if p_omnibus < posthoc_alpha:
+                    gh = pg.pairwise_gameshowell(d, dv="y", between="g")
+                    pcol = "pval" if "pval" in gh else "p-val"
+                    row["posthoc"] = [{"a": _plain(r.A), "b": _plain(r.B), "diff": float(r.diff), "se": float(r.se),
+                                       "t": float(r.T), "df": float(r.df), "p_value": float(getattr(r, pcol)),
+                                       "hedges_g": float(r.hedges)} for r in gh.itertuples(index=False)]
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

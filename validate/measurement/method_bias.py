@@ -72,7 +72,7 @@ def _fit_summary(fit: Mapping[str, Any]) -> dict[str, float]:
 
 
 def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: Mapping[str, Any],
-         **fit_kwargs) -> dict:
+         start=None, **fit_kwargs) -> dict:
     """The unmeasured latent method construct test.
 
     Parameters
@@ -83,6 +83,10 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: M
         Construct -> its items, as in the CFA.
     cfa_fit : mapping
         The CFA's fit measures (``chisq``, ``df``, ``cfi``, ``rmsea``), from the same data and options.
+    start : validate.sem.SemResult, optional
+        The CFA's fit: its estimates start the ULMC model (the method factor starts at lavaan's
+        defaults). A method factor is often inadmissible; starting from the CFA reports that
+        without the engine's refits from other starts.
     **fit_kwargs
         Passed to :func:`validate.sem.fit_sem` (``estimator``, ``missing``), as for the CFA.
 
@@ -111,7 +115,7 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: M
     """
     from validate.sem import fit_sem
 
-    res = fit_sem(ulmc_syntax(constructs), data, kind="cfa", **fit_kwargs)
+    res = fit_sem(ulmc_syntax(constructs), data, kind="cfa", start=start, **fit_kwargs)
     out: dict = {"converged": bool(res.converged), "admissible": bool(res.admissible),
                  "note": "every item loads on one method factor with equal loadings; the method factor is "
                          "uncorrelated with the constructs"}
