@@ -63,7 +63,7 @@ def test_construct_scores_average_the_answered_items():
 
 
 def test_games_howell_follows_a_significant_anova_only():
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(4)  # B: no difference, Welch p = .65
     g = pd.Series(np.repeat([1, 2, 3], 40))
     scores = pd.DataFrame({"A": rng.normal(size=120) + np.repeat([0, 0.8, 1.6], 40), "B": rng.normal(size=120)})
     out = group_differences(scores, {"platform": g}).set_index("construct")
