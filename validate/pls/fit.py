@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from instruments.errors import InputError
+from validate.measurement.analysis import json_float as _json
 from validate.pls.assess import htmt as _htmt
 from validate.pls.assess import model_fit, reliability, vif_inner, vif_outer
 from validate.pls.bootstrap import Layout, PLSStatistic, inference, statistic_vector
@@ -29,14 +30,6 @@ from validate.structural.mediation import enumerate_chains
 __all__ = ["fit_pls", "PLSResults"]
 
 
-def _json(x):
-    if x is None:
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
 
 
 @dataclass
