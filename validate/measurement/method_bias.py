@@ -373,7 +373,7 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
     -------
     dict
         ``method`` (``"cfa_marker"``), ``markers``, ``single_indicator`` (one marker, its residual
-        fixed at 0); ``models``: one row per model (``name`` in cfa, baseline, method_c, method_u,
+        fixed at 0), ``n_obs`` (the respondents the CFA with the marker used); ``models``: one row per model (``name`` in cfa, baseline, method_c, method_u,
         method_r; ``converged``, ``admissible``, ``chisq``, ``df``, ``pvalue``, ``cfi``, ``tli``,
         ``rmsea``, ``srmr``, ``reason``); ``tests``: one row per Δχ² test (``comparison``:
         baseline_vs_method_c, method_c_vs_method_u, method_vs_method_r; ``restricted``, ``free``,
@@ -412,7 +412,7 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
 
     markers = list(markers)
     names = list(constructs)
-    out: dict = {"method": "cfa_marker", "markers": markers, "single_indicator": len(markers) == 1, "models": [],
+    out: dict = {"method": "cfa_marker", "markers": markers, "single_indicator": len(markers) == 1, "n_obs": None, "models": [],
                  "tests": [], "retained": None, "method_effects": None, "biased_correlations": None, "items": [],
                  "method_variance": None, "reason": None,
                  "note": "latent variances fixed at 1; baseline: the marker's loadings and residual variances fixed at "
@@ -445,6 +445,7 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
         return row
 
     cfa = run("cfa", marker_syntax(constructs, markers, "cfa"))
+    out["n_obs"] = int(cfa.n) if cfa is not None else None
     if cfa is None or not cfa.admissible:
         out["reason"] = "the CFA with the marker factor " + ("did not converge" if cfa is None else "is inadmissible")
         return out
