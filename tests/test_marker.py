@@ -116,3 +116,119 @@ def test_lindell_whitney_without_a_positive_marker_correlation_says_why():
     assert out["correlations"][0]["r_corrected"] is None and out["n_significant_corrected"] is None
     few = lindell_whitney(s.iloc[:3], pd.DataFrame({"mk": [1.0, 2.0, 3.0]}))
     assert few["r_m"] is None and "only 3 respondents" in few["reason"]
+
+
+# --------------------------------------------------------------------------- the spec: marker: true
+
+SPECS = Path(__file__).parent / "fixtures" / "specs"
+
+
+def _spec_with(tmp_path, edit):
+    import yaml
+
+    raw = yaml.safe_load((SPECS / "marker.yaml").read_text(encoding="utf-8"))
+    edit(raw)
+    p = tmp_path / "spec.yaml"
+    p.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return p
+
+
+def _question(raw, qid):
+    return next(q for q in raw["background"] if q["id"] == qid)
+
+
+def test_marker_question_is_read_from_the_spec():
+    from instruments.spec import load_spec
+
+    spec = load_spec(SPECS / "marker.yaml")
+    assert [q.id for q in spec.markers_for("main")] == ["blue"]
+    assert load_spec(SPECS / "minimal.yaml").markers_for("main") == []  # old specs: no marker, still valid
+    assert "blue" not in spec.mechanisms["main"].item_ids  # the marker stays out of the constructs' CFA
+
+
+def _number_marker(raw):
+    raw["background"].append({"id": "minutes", "type": "number", "min": 0, "max": 1440, "marker": True,
+                              "text": {"en": "Minutes a day", "zh": "每天分钟数"}})
+
+
+def _text_marker(raw):
+    raw["background"].append({"id": "note", "type": "text", "marker": True, "text": {"en": "Note", "zh": "备注"}})
+
+
+def _group_marker(raw):
+    _question(raw, "platform")["marker"] = True
+
+
+def _item_marker(raw):
+    raw["mechanisms"]["main"]["constructs"]["DRV"]["items"][0]["marker"] = True
+
+
+def _construct_marker(raw):
+    raw["mechanisms"]["main"]["constructs"]["OUT"]["marker"] = True
+
+
+def _not_a_flag(raw):
+    _question(raw, "blue")["marker"] = "yes"
+
+
+def _marker_as_control(raw):
+    raw["mechanisms"]["main"]["controls"] = [{"variable": "blue", "on": ["ACT"]}]
+
+
+def _screener_marker(raw):
+    raw["screeners"] = [{"id": "uses", "marker": True, "text": {"en": "Do you use it?", "zh": "您使用吗？"},
+                         "choices": [{"code": 1, "label": {"en": "Yes", "zh": "是"}},
+                                     {"code": 2, "label": {"en": "No", "zh": "否"}}], "continue_if": [1]}]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_text_marker, "background.note.marker: a marker variable must be numeric, but this question is text; "
+                   "expected type number, or single with ordered codes (e.g. 1-7)"),
+    (_group_marker, "background.platform.marker: the group question (role: group) names categories, not amounts"),
+    (_item_marker, "mechanisms.main.constructs.DRV.items[0].marker: an item of a construct measures that construct, "
+                   "so it cannot be the marker variable; ask the marker item as a background question"),
+    (_construct_marker, "mechanisms.main.constructs.OUT.marker: a construct of the model cannot be the marker "
+                        "variable"),
+    (_not_a_flag, "background.blue.marker: 'yes' is not true or false"),
+    (_marker_as_control, "mechanisms.main.controls[0].variable: 'blue' is a marker variable (marker: true)"),
+    (_screener_marker, "screeners.uses.marker: a screener cannot be a marker variable"),
+])
+def test_bad_marker_declarations_exit_2_naming_the_key(tmp_path, capsys, edit, message):
+    from validate.cli import main
+
+    assert main(["model", "check", str(_spec_with(tmp_path, edit))]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_number_marker_is_valid_and_a_binary_one_is_warned(tmp_path):
+    from instruments.spec import load_spec
+
+    spec = load_spec(_spec_with(tmp_path, _number_marker))
+    assert [q.id for q in spec.markers_for("main")] == ["minutes", "blue"]  # survey order (blue is asked at the end)
+
+    def binary(raw):
+        _question(raw, "gender")["marker"] = True
+
+    spec = load_spec(_spec_with(tmp_path, binary))
+    assert any("background.gender.marker: the marker has only 2 answers" in w for w in spec.warnings)
+
+
+def test_the_run_says_why_a_marker_test_is_not_there(data):
+    from types import SimpleNamespace
+
+    from validate.measurement.analysis import _marker
+
+    warnings: list[str] = []
+    ml = SimpleNamespace(estimator="ML", missing="listwise")
+    assert _marker(data, CONSTRUCTS, [], ml, warnings) == {"marker": None,
+                                                           "marker_reason": "no marker variable declared in the spec"}
+    out = _marker(data, CONSTRUCTS, ["blue"], ml, warnings)
+    assert out["marker"] is None and "the responses have no column for the marker variable blue" in out["marker_reason"]
+    assert any("marker variable blue" in w for w in warnings)
+    wlsmv = _marker(data, CONSTRUCTS, ["m1"], SimpleNamespace(estimator="WLSMV", missing="pairwise"), warnings)["marker"]
+    assert wlsmv["cfa_marker"] is None and "not run with WLSMV" in wlsmv["cfa_marker_reason"]
+    assert wlsmv["lindell_whitney"]["r_m"] is not None
+    both = _marker(data, CONSTRUCTS, ["m1", "m2", "m3"], ml, warnings)["marker"]
+    assert both["cfa_marker"]["retained"] == REF["three_markers"]["retained"]
+    assert_ref(both["lindell_whitney"]["r_m"], REF["lindell_whitney"]["r_m"], TOL_LW, "r_M through the pipeline")
