@@ -30,6 +30,9 @@ The questionnaire keys (all optional; a spec without them keeps its meaning)::
         choices: [{code: 7, label: {en, zh}, specify: true}]  # "other, please specify"
         ask_if: {question: earns, answers: [1]}               # asked only after those answers
         type: number, min: 0, max: 1440, hint: {en, zh}       # bounds of a number question
+      - {id: blue, text: {en, zh}, choices: [...], marker: true}  # a marker variable for common method
+                                                              # bias: number or ordered single choice,
+                                                              # unrelated to the constructs
     attention_checks: [{id, text, expected: 1}]               # also mechanisms.<m>.attention_checks
     mechanisms:
       producer:
