@@ -551,14 +551,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "m_marker_method_c": {"en": "Method-C", "zh": "Method-C"},
     "m_marker_method_u": {"en": "Method-U", "zh": "Method-U"},
     "m_marker_method_r": {"en": "Method-R", "zh": "Method-R"},
-    "note_marker_cfa": {"en": "Williams, Hartman & Cavazotte (2010); marker: {markers}; latent variances fixed at 1. "
+    "note_marker_cfa": {"en": "Williams, Hartman & Cavazotte (2010); marker: {markers}; n = {n}; latent variances fixed at 1. "
                               "Baseline: the marker's loadings and error variances fixed at their CFA values, the "
                               "marker uncorrelated with the constructs. Method-C: every item also loads on the "
                               "marker with one equal loading; Method-U: with free loadings; Method-R: the retained "
                               "model with the construct correlations fixed at the baseline's. A significant Δχ² of "
                               "Method-C shows method variance, of Method-U unequal method effects, of Method-R "
                               "construct correlations biased by it.",
-                        "zh": "Williams, Hartman & Cavazotte（2010）；标记变量：{markers}；潜变量方差固定为 1。"
+                        "zh": "Williams, Hartman & Cavazotte（2010）；标记变量：{markers}；n = {n}；潜变量方差固定为 1。"
                               "基线模型：标记变量的载荷与误差方差固定为 CFA 中的估计值，且与各构念不相关。"
                               "Method-C：所有题项以同一载荷额外负荷于标记因子；Method-U：载荷自由估计；Method-R："
                               "在保留模型中将构念间相关固定为基线模型的值。Method-C 的 Δχ² 显著表示存在方法变异，"

@@ -839,7 +839,7 @@ def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
         if m.get("reason"):
             notes.append(f"{row['model']}{t('colon', lang)}{reason_text(m['reason'], lang)}")
     markers = ", ".join(str(x) for x in as_list(cm.get("markers")))
-    notes.insert(0, t("note_marker_cfa", lang, markers=markers))
+    notes.insert(0, t("note_marker_cfa", lang, markers=markers, n=apa.fmt_int(cm.get("n_obs"))))
     if cm.get("single_indicator"):
         notes.append(t("note_marker_single", lang))
     if cm.get("retained"):
