@@ -225,6 +225,11 @@ def check_report(out: Path) -> int:
                 want = "" if tst is None else t("m_marker_" + (tst["free"] if mo["name"] == "method_r" else
                                                                 tst["restricted"]))
                 assert tab["rows"][i][tab["headers"].index(t("c_compared_with"))] == want
+        elif key == "marker_items":
+            cm = meas["common_method"]["marker"]["cfa_marker"]
+            n += check_table(tab, cm["items"], {t("c_substantive_loading"): "substantive_loading_std",
+                                                t("c_marker_loading"): "method_loading_std",
+                                                t("c_method_variance"): "method_variance"}, meas.get("warnings"))
         elif key == "marker_lw":
             lw = meas["common_method"]["marker"]["lindell_whitney"]
             n += check_table(tab, lw["correlations"], {t("c_r_uncorrected"): "r", t("c_p"): "p_value",
@@ -475,7 +480,7 @@ def marker_run(tmp_path_factory):
 @pytest.mark.slow
 def test_marker_report_cells_are_the_json_values(marker_run, fiml_run):
     keys = {tb["key"] for tb in page_tables(marker_run)}
-    assert {"common_method", "marker_cfa", "marker_lw"} <= keys
+    assert {"common_method", "marker_cfa", "marker_items", "marker_lw"} <= keys
     assert check_report(marker_run) > 100
     assert check_word_matches_page(marker_run) > 100
     m = json.loads((marker_run / "results.json").read_text(encoding="utf-8"))["mechanisms"]["main"]
@@ -493,7 +498,7 @@ def test_marker_report_cells_are_the_json_values(marker_run, fiml_run):
     assert cm["marker"] is None and cm["marker_reason"] == "no marker variable declared in the spec"
     page = (fiml_run / "report.html").read_text(encoding="utf-8")
     assert page.count("no marker variable declared in the spec") == 1
-    assert not {"marker_cfa", "marker_lw"} & {tb["key"] for tb in page_tables(fiml_run)}
+    assert not {"marker_cfa", "marker_items", "marker_lw"} & {tb["key"] for tb in page_tables(fiml_run)}
 
 
 @pytest.mark.slow

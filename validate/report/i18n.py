@@ -573,6 +573,15 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "biased: {biased}.",
                            "zh": "保留模型：{retained}；方法变异（题项标准化标记载荷平方的均值）：{mv}；存在方法效应："
                                  "{effects}；构念相关受偏差影响：{biased}。"},
+    "t_marker_items": {"en": "Common method bias: method variance of each item (CFA marker technique)",
+                       "zh": "共同方法偏差：各题项的方法变异（CFA 标记变量技术）"},
+    "c_substantive_loading": {"en": "Construct loading (std.)", "zh": "构念载荷（标准化）"},
+    "c_marker_loading": {"en": "Marker loading (std.)", "zh": "标记因子载荷（标准化）"},
+    "note_marker_items": {"en": "Standardised loadings in the retained model ({retained}); method variance is the "
+                                "squared marker loading, the share of the item's variance due to the marker factor "
+                                "(Williams et al., 2010).",
+                          "zh": "保留模型（{retained}）中的标准化载荷；方法变异为标记因子载荷的平方，即题项方差中由标记因子"
+                                "解释的比例（Williams et al., 2010）。"},
     "t_marker_lw": {"en": "Construct correlations corrected for the marker variable (Lindell & Whitney, 2001)",
                     "zh": "经标记变量校正的构念相关（Lindell & Whitney, 2001）"},
     "c_r_uncorrected": {"en": "r", "zh": "r"},

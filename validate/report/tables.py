@@ -34,7 +34,7 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
                    "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "marker_cfa", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                   "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
                    "simple_slopes", "indirect", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
@@ -545,6 +545,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                 T["kmo"].cell_kinds[(i, "value")] = "bounded3"
     T["common_method"] = _common_method_table(meas, mid, lang)
     T["marker_cfa"] = _marker_cfa_table(meas, mid, lang)
+    T["marker_items"] = _marker_items_table(meas, mech, mid, lang)
     T["marker_lw"] = _marker_lw_table(meas, mech, mid, lang)
     _note_no_marker(T.get("common_method"), meas, lang)
     T["competing_models"] = _competing_table(meas, mech, mid, lang)
@@ -850,6 +851,24 @@ def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
     if cm.get("reason"):
         notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
     return Table("marker_cfa", t("t_marker_cfa", lang), cols, rows, notes, mid)
+
+
+def _marker_items_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    """Per item of the retained marker model: substantive and marker loadings and the share of method variance."""
+    cm = as_dict(as_dict(as_dict(meas.get("common_method")).get("marker")).get("cfa_marker"))
+    rows = [r for r in as_list(cm.get("items")) if isinstance(r, dict)]
+    if not rows or not cm.get("retained"):
+        return None
+    cols = [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
+            Column("substantive_loading_std", t("c_substantive_loading", lang), "num3"),
+            Column("method_loading_std", t("c_marker_loading", lang), "num3"),
+            Column("method_variance", t("c_method_variance", lang), "bounded3")]
+    out = [{"construct": construct_label(mech, str(r.get("construct")), lang), "item": r.get("item"),
+            **{c.key: r.get(c.key) for c in cols[2:]}} for r in rows]
+    notes = [t("note_marker_items", lang, retained=t(f"m_marker_{cm['retained']}", lang))]
+    if cm.get("reason"):
+        notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
+    return Table("marker_items", t("t_marker_items", lang), cols, out, notes, mid)
 
 
 def _yes_no(lang: str, v: bool | None) -> str:
