@@ -128,6 +128,8 @@ def test_lindell_whitney_without_a_positive_marker_correlation_says_why():
     out = lindell_whitney(s, pd.DataFrame({"mk": -s["P"] - s["Q"]}))
     assert out["r_m"] is None and "no marker correlates positively" in out["reason"]
     assert out["correlations"][0]["r_corrected"] is None and out["n_significant_corrected"] is None
+    flat = lindell_whitney(s, pd.DataFrame({"mk": [3.0] * len(s)}))
+    assert flat["r_m"] is None and "the marker mk has the same answer for every respondent" in flat["reason"]
     few = lindell_whitney(s.iloc[:3], pd.DataFrame({"mk": [1.0, 2.0, 3.0]}))
     assert few["r_m"] is None and "only 3 respondents" in few["reason"]
 
@@ -240,6 +242,8 @@ def test_the_run_says_why_a_marker_test_is_not_there(data):
     out = _marker(data, CONSTRUCTS, ["blue"], ml, warnings)
     assert out["marker"] is None and "the responses have no column for the marker variable blue" in out["marker_reason"]
     assert any("marker variable blue" in w for w in warnings)
+    flat = _marker(data.assign(k=3), CONSTRUCTS, ["k"], ml, warnings)["marker"]
+    assert flat["cfa_marker"] is None and "zero variance in column(s) ['k']" in flat["cfa_marker_reason"]
     wlsmv = _marker(data, CONSTRUCTS, ["m1"], SimpleNamespace(estimator="WLSMV", missing="pairwise"), warnings)["marker"]
     assert wlsmv["cfa_marker"] is None and "not run with WLSMV" in wlsmv["cfa_marker_reason"]
     assert wlsmv["lindell_whitney"]["r_m"] is not None

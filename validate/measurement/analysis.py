@@ -396,11 +396,13 @@ def _marker(df, constructs, markers: list[str], opts, warnings: list[str]) -> di
         out["cfa_marker_reason"] = ("the CFA marker technique is fitted by maximum likelihood on numeric markers; "
                                     "it is not run with WLSMV (ordered items)")
     else:
+        seen = len(warnings)
         cm = guarded(warnings, "the CFA marker technique", method_bias.cfa_marker, data, constructs, markers,
                      estimator=opts.estimator, missing=opts.missing)
         out["cfa_marker"] = cm
         if cm is None:
-            out["cfa_marker_reason"] = "the CFA marker technique could not be computed (see the warnings)"
+            out["cfa_marker_reason"] = (warnings[-1] if len(warnings) > seen
+                                        else "the CFA marker technique could not be computed")
         elif cm.get("reason"):
             warnings.append(f"common method (CFA marker technique): {cm['reason']}")
     return {"marker": out}

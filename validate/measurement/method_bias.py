@@ -12,7 +12,7 @@
 
 Both refit the CFA with :func:`validate.sem.fit_sem` under the same estimator and missing-data
 method as the CFA they are compared with, and agree with lavaan 0.6.14 (tests/fixtures/lavaan/
-method_bias_reference.R).
+method_bias_reference.R, marker_reference.R).
 """
 
 from __future__ import annotations
@@ -254,6 +254,11 @@ def lindell_whitney(scores: pd.DataFrame, markers: pd.DataFrame, *, alpha: float
     if n < 5:
         out["reason"] = f"only {n} respondents answered every construct and the marker; at least 5 are needed"
         return out
+    flat = [m for m in marks if both[m].nunique() < 2]
+    if flat:
+        out["reason"] = (f"the marker {', '.join(flat)} has the same answer for every respondent (no variance), so "
+                         "it correlates with nothing")
+        return out
     R = both.corr().to_numpy()
     idx = {c: i for i, c in enumerate(both.columns)}
 
@@ -397,7 +402,8 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
     measured without error (residual variance 0), so the marker factor is the observed marker;
     Williams et al. (2010) and Simmering et al. (2015) recommend several marker items, which this
     allows (several marker questions). The Δχ² tests use the unscaled χ², as the ULMC test does.
-    Agrees with lavaan 0.6.14 (tests/fixtures/lavaan/marker_reference.R).
+    Agrees with lavaan 0.6.14 to 4.3e-6 (1.3e-5 with FIML) on simulated data with one and with three
+    marker indicators (tests/fixtures/lavaan/marker_reference.R).
 
     References
     ----------
