@@ -799,10 +799,6 @@ def _note_no_marker(tab: Table | None, meas: dict, lang: str) -> None:
         tab.notes.append(t("note_no_marker", lang, reason=reason_text(cm["marker_reason"], lang)))
 
 
-#: The models of the CFA marker technique, in order, and what each is compared with.
-MARKER_MODELS = ("cfa", "baseline", "method_c", "method_u", "method_r")
-
-
 def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
     """The CFA marker technique (Williams et al., 2010): each model's fit and the Δχ² test of its step."""
     mk = as_dict(as_dict(meas.get("common_method")).get("marker"))
