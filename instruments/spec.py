@@ -30,6 +30,9 @@ The questionnaire keys (all optional; a spec without them keeps its meaning)::
         choices: [{code: 7, label: {en, zh}, specify: true}]  # "other, please specify"
         ask_if: {question: earns, answers: [1]}               # asked only after those answers
         type: number, min: 0, max: 1440, hint: {en, zh}       # bounds of a number question
+      - {id: blue, text: {en, zh}, choices: [...], marker: true}  # a marker variable for common method
+                                                              # bias: number or ordered single choice,
+                                                              # unrelated to the constructs
     attention_checks: [{id, text, expected: 1}]               # also mechanisms.<m>.attention_checks
     mechanisms:
       producer:
@@ -260,6 +263,9 @@ class BackgroundQuestion:
     min: float | None = None  # number questions: the smallest allowed answer
     max: float | None = None
     hint: dict[str, str] | None = None
+    #: a marker variable for common method bias (Lindell & Whitney 2001; Williams et al. 2010): a number
+    #: or single-choice question theoretically unrelated to the constructs, answered in the same survey
+    marker: bool = False
 
     def text_for(self, mid: str | None) -> dict[str, str]:
         """The question text as the respondents of mechanism ``mid`` see it."""
@@ -433,6 +439,10 @@ class ModelSpec:
         return [it.id for m in self.select(mid) for c in m.constructs.values() for it in c.items
                 if it.not_applicable]
 
+    def markers_for(self, mid: str) -> list[BackgroundQuestion]:
+        """The background questions marked ``marker: true`` that mechanism ``mid`` asks, in spec order."""
+        return [q for q in self.questions_for(mid, "background") if q.marker]
+
     @property
     def group_question(self) -> BackgroundQuestion | None:
         """The background question marked ``role: group`` (the platform), if any."""
@@ -591,6 +601,7 @@ class _Builder:
         checks += extra_checks
         self.check_questions(questions, mechanisms)
         self.check_controls(mechanisms, questions)
+        self.check_markers(mechanisms, questions)
         self.check_attention(checks, mechanisms, scale)
         self.unique_ids(mechanisms, questions, checks)
         title = raw.get("title")
@@ -723,7 +734,7 @@ class _Builder:
             return []
         out = []
         known = {"id", "text", "type", "choices", "role", "position", "ask_if", "text_by_mechanism", "min",
-                 "max", "hint"} | ({"continue_if"} if section == "screener" else set())
+                 "max", "hint", "marker"} | ({"continue_if"} if section == "screener" else set())
         for i, q in enumerate(node):
             qkey = f"{key}[{i}]"
             q = self.mapping(q, qkey)
@@ -803,11 +814,54 @@ class _Builder:
             if None not in bounds and bounds[0] >= bounds[1]:
                 self.err(f"{qkey}.max", f"max ({bounds[1]:g}) must be greater than min ({bounds[0]:g})")
             hint = self.text(q["hint"], f"{qkey}.hint") if q.get("hint") is not None else None
+            marker = self.marker(q, qkey, section, qtype, role, choices)
             out.append(BackgroundQuestion(
                 qid or f"Q{i + 1}", self.text(q.get("text"), f"{qkey}.text"), str(qtype), tuple(choices), role,
-                section, str(position), mechanisms, cont, ask, by_mech, bounds[0], bounds[1], hint))
+                section, str(position), mechanisms, cont, ask, by_mech, bounds[0], bounds[1], hint, marker))
             self._qkeys[id(out[-1])] = qkey
         return out
+
+    def marker(self, q: dict, qkey: str, section: str, qtype: Any, role: Any, choices: list[Choice]) -> bool:
+        """``marker: true``: a numeric background question used as a marker variable for common method bias.
+
+        A marker is theoretically unrelated to the constructs and answered in the same survey
+        (Lindell & Whitney, 2001; Williams et al., 2010): a number question, or a single choice whose
+        codes are ordered (e.g. a 1-7 agreement item asked outside the constructs' matrix).
+        """
+        if "marker" not in q:
+            return False
+        flag = self.flag(q, "marker", qkey)
+        if not flag:
+            return False
+        if section != "background":
+            self.err(f"{qkey}.marker", f"a {section} cannot be a marker variable; declare marker: true on a "
+                     "background question (a number or a single choice with ordered codes)")
+            return False
+        if qtype not in ("number", "single"):
+            self.err(f"{qkey}.marker", f"a marker variable must be numeric, but this question is {qtype}; expected "
+                     "type number, or single with ordered codes (e.g. 1-7)")
+            return False
+        if role == "group":
+            self.err(f"{qkey}.marker", "the group question (role: group) names categories, not amounts; it cannot "
+                     "be a marker variable")
+            return False
+        if qtype == "single" and 0 < len(choices) < 3:
+            self.warn(f"{qkey}.marker", f"the marker has only {len(choices)} answers; its correlations are "
+                      "point-biserial and a weak estimate of common method variance (3 or more ordered answers, "
+                      "or a number, are recommended)")
+        return True
+
+    def check_markers(self, mechanisms: dict[str, Mechanism], questions: list[BackgroundQuestion]) -> None:
+        """A marker is theoretically unrelated to the constructs, so it cannot also be a control of the model."""
+        markers = {q.id: q for q in questions if q.marker}
+        for mid, m in mechanisms.items():
+            for i, ctl in enumerate(m.controls):
+                q = markers.get(ctl.variable)
+                if q is not None and q.asked_in(mid):
+                    self.err(f"mechanisms.{mid}.controls[{i}].variable",
+                             f"'{ctl.variable}' is a marker variable (marker: true), which by design is unrelated "
+                             "to the constructs; a control is a cause the model adjusts for. Use it as one or the "
+                             "other")
 
     def continue_if(self, node: Any, key: str, codes: list[int], mechs: tuple[str, ...],
                     qtype: str) -> dict[str, tuple[int, ...]]:
@@ -915,7 +969,11 @@ class _Builder:
                 if not c:
                     continue
                 self.known_keys(c, ckey, {"label", "stage", "items", "source", "definition", "scale", "period",
-                                          "not_applicable", "randomize", "mode", "dimensions"})
+                                          "not_applicable", "randomize", "mode", "dimensions", "marker"})
+                if c.get("marker") is not None and c.get("marker") is not False:
+                    self.err(f"{ckey}.marker", "a construct of the model cannot be the marker variable; ask the "
+                             "marker items as background questions with marker: true (type single with ordered "
+                             "codes, or type number): several marker questions measure one marker factor")
                 stage = c.get("stage")
                 if stage not in STAGES:
                     self.err(f"{ckey}.stage", f"unknown stage {stage!r}; expected one of {' | '.join(STAGES)}")
@@ -956,7 +1014,12 @@ class _Builder:
                     if not it:
                         continue
                     self.known_keys(it, ikey, {"id", "text", "reverse", "source", "adaptation", "original",
-                                               "not_applicable"})
+                                               "not_applicable", "marker"})
+                    if it.get("marker") is not None and it.get("marker") is not False:
+                        self.err(f"{ikey}.marker", "an item of a construct measures that construct, so it cannot be "
+                                 "the marker variable; ask the marker item as a background question with marker: "
+                                 "true (type single with ordered codes such as 1-7, or type number), which keeps it "
+                                 "out of the constructs' CFA")
                     iid = self.ident(it.get("id"), f"{ikey}.id")
                     rev = self.flag(it, "reverse", ikey)
                     adaptation = it.get("adaptation")

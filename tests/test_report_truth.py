@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import docx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -210,6 +211,31 @@ def check_report(out: Path) -> int:
                                          t("c_df_diff"): "df_diff", t("c_p"): "p_value",
                                          t("c_delta_cfi"): "delta_cfi", t("c_delta_rmsea"): "delta_rmsea",
                                          t("c_method_variance"): "method_variance"}, meas.get("warnings"), skip)
+        elif key == "marker_cfa":
+            cm = meas["common_method"]["marker"]["cfa_marker"]
+            tests = {("method_r" if x["comparison"] == "method_vs_method_r" else x["free"]): x for x in cm["tests"]}
+            rows = [{**mo, **tests.get(mo["name"], {})} for mo in cm["models"]]
+            skip = {(i, k) for i, mo in enumerate(cm["models"]) if mo["name"] not in tests
+                    for k in ("chisq_diff", "df_diff", "p_value")}
+            n += check_table(tab, rows, {t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
+                                         t("c_rmsea"): "rmsea", t("c_chisq_diff"): "chisq_diff",
+                                         t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, meas.get("warnings"), skip)
+            for i, mo in enumerate(cm["models"]):  # the compared-with column names the model the test is against
+                tst = tests.get(mo["name"])
+                want = "" if tst is None else t("m_marker_" + (tst["free"] if mo["name"] == "method_r" else
+                                                                tst["restricted"]))
+                assert tab["rows"][i][tab["headers"].index(t("c_compared_with"))] == want
+        elif key == "marker_items":
+            cm = meas["common_method"]["marker"]["cfa_marker"]
+            n += check_table(tab, cm["items"], {t("c_substantive_loading"): "substantive_loading_std",
+                                                t("c_marker_loading"): "method_loading_std",
+                                                t("c_method_variance"): "method_variance"}, meas.get("warnings"))
+        elif key == "marker_lw":
+            lw = meas["common_method"]["marker"]["lindell_whitney"]
+            n += check_table(tab, lw["correlations"], {t("c_r_uncorrected"): "r", t("c_p"): "p_value",
+                                                       t("c_r_corrected"): "r_corrected",
+                                                       t("c_t_corrected"): "t_corrected",
+                                                       t("c_p_corrected"): "p_value_corrected"}, meas.get("warnings"))
         elif key == "htmt_ci":
             n += check_table(tab, meas["htmt_ci"], {t("c_htmt"): "estimate", t("c_ci"): ("ci_lower", "ci_upper")},
                              meas.get("warnings"))
@@ -433,11 +459,53 @@ def test_check_cell_can_fail():
             check_cell(shown, value, why, "x")
 
 
+@pytest.fixture(scope="module")
+def marker_run(tmp_path_factory):
+    """The minimal model plus a marker question (specs/marker.yaml) on simulated answers with a method effect."""
+    spec = load_spec(FIX / "specs" / "marker.yaml")
+    study = simulate_study(spec, {1: 120, 2: 120, 3: 120}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4}, seed=5)
+    df = study.data["main"]
+    total = df[spec.mechanisms["main"].item_ids].astype(float).sum(axis=1)
+    noise = np.random.default_rng(7).standard_normal(len(df))
+    # the marker shares the respondents' general agreement with the items (a common method), not the constructs
+    df["blue"] = np.clip(np.round(3 + 0.5 * (total - total.mean()) / total.std() + noise), 1, 5).astype(int)
+    path = tmp_path_factory.mktemp("data") / "marker.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path_factory.mktemp("marker") / "out"
+    assert main(["validate", str(path), "--model", str(FIX / "specs" / "marker.yaml"), "--bootstrap", "0",
+                 "--workers", "1", "--out", str(out)]) == 0
+    return out
+
+
 @pytest.mark.slow
-def test_runs_follow_the_results_schema(fiml_run, grouped_run, richer_run):
+def test_marker_report_cells_are_the_json_values(marker_run, fiml_run):
+    keys = {tb["key"] for tb in page_tables(marker_run)}
+    assert {"common_method", "marker_cfa", "marker_items", "marker_lw"} <= keys
+    assert check_report(marker_run) > 100
+    assert check_word_matches_page(marker_run) > 100
+    m = json.loads((marker_run / "results.json").read_text(encoding="utf-8"))["mechanisms"]["main"]
+    mk = m["measurement"]["common_method"]["marker"]
+    assert mk["markers"] == ["blue"] and mk["cfa_marker"]["single_indicator"] and mk["cfa_marker"]["method_effects"]
+    lw = mk["lindell_whitney"]
+    assert lw["r_m"] == min(r["r"] for r in lw["marker_correlations"] if r["r"] > 0)
+    page = (marker_run / "report.html").read_text(encoding="utf-8")
+    assert f"Significant at .05: {lw['n_significant']} of 3 correlations before the correction, " \
+           f"{lw['n_significant_corrected']} after it." in page
+    assert "no marker variable declared" not in page
+    # without a marker the run says so once, in results.json and under the common-method table
+    cm = json.loads((fiml_run / "results.json").read_text(encoding="utf-8"))["mechanisms"]["main"]["measurement"][
+        "common_method"]
+    assert cm["marker"] is None and cm["marker_reason"] == "no marker variable declared in the spec"
+    page = (fiml_run / "report.html").read_text(encoding="utf-8")
+    assert page.count("no marker variable declared in the spec") == 1
+    assert not {"marker_cfa", "marker_items", "marker_lw"} & {tb["key"] for tb in page_tables(fiml_run)}
+
+
+@pytest.mark.slow
+def test_runs_follow_the_results_schema(fiml_run, grouped_run, richer_run, marker_run):
     """The runs validate against validate/report/results.schema.json (the contract the writers read)."""
     from validate.report.schema import validate_results
 
-    for out in (fiml_run, grouped_run, richer_run):
+    for out in (fiml_run, grouped_run, richer_run, marker_run):
         res = json.loads((out / "results.json").read_text(encoding="utf-8"))
         assert validate_results(res) == [], out

@@ -251,7 +251,8 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             }
         elif one is not None:
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
-        meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings))
+        meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings,
+                                 markers=[q.id for q in spec.markers_for(mechanism.id)]))
     if mechanism.second_order:
         meas["second_order"] = _second_order(df, mechanism, cfa, complete, opts, warnings)
         meas["loadings"] = meas.get("loadings", []) + meas["second_order"].pop("loadings")
@@ -345,14 +346,15 @@ def _group_differences(df, X, constructs, spec, opts, warnings) -> list[dict]:
                             labels=labels))
 
 
-def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings) -> dict:
-    """ULMC (``common_method.ulmc``) and the competing-model table, fitted as the CFA was."""
+def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings, markers=()) -> dict:
+    """ULMC (``common_method.ulmc``), the marker tests (``common_method.marker``) and the competing-model table."""
     from validate.measurement import method_bias
 
     kwargs = {"estimator": opts.estimator, "missing": opts.missing}
+    mark = _marker(df, constructs, list(markers), opts, warnings)
     reason = "the CFA solution is inadmissible" if not cfa.admissible else None
     if reason:
-        return {"common_method": {"ulmc": None, "reason": reason}, "competing_models": None}
+        return {"common_method": {"ulmc": None, "reason": reason, **mark}, "competing_models": None}
     ul = guarded(warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, start=cfa,
                  **kwargs)
     if ul is not None and ul.get("reason"):
@@ -360,7 +362,50 @@ def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings) -> dict:
     one_fit = one.fit if one is not None and one.converged else None
     comp = guarded(warnings, "the competing-model CFAs", method_bias.competing_models, df, constructs, cfa.fit,
                    fcorr, one_factor_fit=one_fit, **kwargs)
-    return {"common_method": {"ulmc": ul}, "competing_models": comp}
+    return {"common_method": {"ulmc": ul, **mark}, "competing_models": comp}
+
+
+def _marker(df, constructs, markers: list[str], opts, warnings: list[str]) -> dict:
+    """``common_method.marker`` (and ``marker_reason``): the Lindell & Whitney correction and the CFA marker technique.
+
+    ``marker`` is None with ``marker_reason`` when the spec declares no marker variable or the
+    responses lack its column; otherwise ``{"markers", "lindell_whitney", "cfa_marker",
+    "cfa_marker_reason"}`` (see :func:`validate.measurement.method_bias.lindell_whitney` and
+    :func:`~validate.measurement.method_bias.cfa_marker`); a part that cannot be computed is None
+    with its reason.
+    """
+    from validate.measurement import method_bias
+    from validate.measurement.group_differences import construct_scores
+
+    if not markers:
+        return {"marker": None, "marker_reason": "no marker variable declared in the spec"}
+    absent = [m for m in markers if m not in df.columns]
+    if absent:
+        why = (f"the responses have no column for the marker variable{'s' if len(absent) > 1 else ''} "
+               f"{', '.join(absent)} declared in the spec (marker: true)")
+        warnings.append(f"common method (marker): {why}")
+        return {"marker": None, "marker_reason": why}
+    items = [i for its in constructs.values() for i in its]
+    data = df[items].astype(float).join(df[markers].apply(pd.to_numeric, errors="coerce"))
+    lw = guarded(warnings, "the Lindell & Whitney marker correction", method_bias.lindell_whitney,
+                 construct_scores(data[items], constructs), data[markers])
+    if lw is not None and lw.get("reason"):
+        warnings.append(f"common method (Lindell & Whitney): {lw['reason']}")
+    out: dict = {"markers": list(markers), "lindell_whitney": lw, "cfa_marker": None, "cfa_marker_reason": None}
+    if opts.estimator == "WLSMV":
+        out["cfa_marker_reason"] = ("the CFA marker technique is fitted by maximum likelihood on numeric markers; "
+                                    "it is not run with WLSMV (ordered items)")
+    else:
+        seen = len(warnings)
+        cm = guarded(warnings, "the CFA marker technique", method_bias.cfa_marker, data, constructs, markers,
+                     estimator=opts.estimator, missing=opts.missing)
+        out["cfa_marker"] = cm
+        if cm is None:
+            out["cfa_marker_reason"] = (warnings[-1] if len(warnings) > seen
+                                        else "the CFA marker technique could not be computed")
+        elif cm.get("reason"):
+            warnings.append(f"common method (CFA marker technique): {cm['reason']}")
+    return {"marker": out}
 
 
 def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame, constructs: dict):

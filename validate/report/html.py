@@ -163,7 +163,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% if m.has_measurement %}
 {{ tbl(m.t.fit) }}{{ tbl(m.t.fit_robust) }}{{ tbl(m.t.fit_criteria) }}{{ tbl(m.t.fit_amos) }}{{ tbl(m.t.loadings) }}
 {{ tbl(m.t.reliability) }}{{ tbl(m.t.validity_amos) }}{{ tbl(m.t.second_order) }}{{ tbl(m.t.htmt) }}{{ tbl(m.t.htmt_ci) }}{{ tbl(m.t.fornell_larcker) }}
-{{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.common_method) }}{{ tbl(m.t.competing_models) }}
+{{ tbl(m.t.item_total) }}{{ tbl(m.t.kmo) }}{{ tbl(m.t.common_method) }}{{ tbl(m.t.marker_cfa) }}{{ tbl(m.t.marker_items) }}{{ tbl(m.t.marker_lw) }}{{ tbl(m.t.competing_models) }}
 {{ tbl(m.t.modindices) }}
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 </section>
@@ -320,7 +320,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         tabs = mechanism_tables(results, spec, mid, lang)
         order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
                  "fit_amos", "loadings", "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
-                 "common_method", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                 "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
                  "simple_slopes", "indirect", "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: _view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = as_dict(mres.get("structural"))

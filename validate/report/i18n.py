@@ -539,6 +539,66 @@ STRINGS: dict[str, dict[str, str]] = {
                            "zh": "ULMC：所有题项以同一载荷额外负荷于一个与各构念不相关的方法因子（Podsakoff et al., 2003；"
                                  "Williams et al., 2010）；Δ 为该模型减去 CFA。方法变异为标准化方法载荷平方的均值。"
                                  "ΔCFI > .01 或方法变异高于 .25 提示存在值得报告的方法因子。"},
+    "note_no_marker": {"en": "Marker variable: {reason}; the marker-variable tests (Lindell & Whitney, 2001; "
+                             "Williams et al., 2010) were not run. Declare a background question theoretically "
+                             "unrelated to the constructs with marker: true to run them.",
+                       "zh": "标记变量：{reason}；未进行标记变量检验（Lindell & Whitney, 2001；Williams et al., 2010）。"
+                             "在模型设定中将一个与各构念理论上无关的背景题设为 marker: true 即可进行。"},
+    "t_marker_cfa": {"en": "Common method bias: CFA marker technique", "zh": "共同方法偏差：CFA 标记变量技术"},
+    "c_compared_with": {"en": "Compared with", "zh": "比较对象"},
+    "m_marker_cfa": {"en": "CFA with marker", "zh": "含标记变量的 CFA"},
+    "m_marker_baseline": {"en": "Baseline", "zh": "基线模型"},
+    "m_marker_method_c": {"en": "Method-C", "zh": "Method-C"},
+    "m_marker_method_u": {"en": "Method-U", "zh": "Method-U"},
+    "m_marker_method_r": {"en": "Method-R", "zh": "Method-R"},
+    "note_marker_cfa": {"en": "Williams, Hartman & Cavazotte (2010); marker: {markers}; n = {n}; latent variances fixed at 1. "
+                              "Baseline: the marker's loadings and error variances fixed at their CFA values, the "
+                              "marker uncorrelated with the constructs. Method-C: every item also loads on the "
+                              "marker with one equal loading; Method-U: with free loadings; Method-R: the retained "
+                              "model with the construct correlations fixed at the baseline's. A significant Δχ² of "
+                              "Method-C shows method variance, of Method-U unequal method effects, of Method-R "
+                              "construct correlations biased by it.",
+                        "zh": "Williams, Hartman & Cavazotte（2010）；标记变量：{markers}；n = {n}；潜变量方差固定为 1。"
+                              "基线模型：标记变量的载荷与误差方差固定为 CFA 中的估计值，且与各构念不相关。"
+                              "Method-C：所有题项以同一载荷额外负荷于标记因子；Method-U：载荷自由估计；Method-R："
+                              "在保留模型中将构念间相关固定为基线模型的值。Method-C 的 Δχ² 显著表示存在方法变异，"
+                              "Method-U 显著表示方法效应不等，Method-R 显著表示构念相关受其偏差影响。"},
+    "note_marker_single": {"en": "The marker is one question, taken as measured without error (its error variance "
+                                 "fixed at 0); several marker questions give a better marker factor (Simmering et "
+                                 "al., 2015).",
+                           "zh": "标记变量只有一个题目，视为无测量误差（误差方差固定为 0）；多个标记题目可得到更好的标记因子"
+                                 "（Simmering et al., 2015）。"},
+    "note_marker_result": {"en": "Retained: {retained}; method variance (mean squared standardised marker loading "
+                                 "of the items): {mv}; method effects present: {effects}; construct correlations "
+                                 "biased: {biased}.",
+                           "zh": "保留模型：{retained}；方法变异（题项标准化标记载荷平方的均值）：{mv}；存在方法效应："
+                                 "{effects}；构念相关受偏差影响：{biased}。"},
+    "t_marker_items": {"en": "Common method bias: method variance of each item (CFA marker technique)",
+                       "zh": "共同方法偏差：各题项的方法变异（CFA 标记变量技术）"},
+    "c_substantive_loading": {"en": "Construct loading (std.)", "zh": "构念载荷（标准化）"},
+    "c_marker_loading": {"en": "Marker loading (std.)", "zh": "标记因子载荷（标准化）"},
+    "note_marker_items": {"en": "Standardised loadings in the retained model ({retained}); method variance is the "
+                                "squared marker loading, the share of the item's variance due to the marker factor "
+                                "(Williams et al., 2010).",
+                          "zh": "保留模型（{retained}）中的标准化载荷；方法变异为标记因子载荷的平方，即题项方差中由标记因子"
+                                "解释的比例（Williams et al., 2010）。"},
+    "t_marker_lw": {"en": "Construct correlations corrected for the marker variable (Lindell & Whitney, 2001)",
+                    "zh": "经标记变量校正的构念相关（Lindell & Whitney, 2001）"},
+    "c_r_uncorrected": {"en": "r", "zh": "r"},
+    "c_r_corrected": {"en": "r (corrected)", "zh": "校正后 r"},
+    "c_t_corrected": {"en": "t (corrected)", "zh": "校正后 t"},
+    "c_p_corrected": {"en": "p (corrected)", "zh": "校正后 p"},
+    "note_marker_lw": {"en": "Correlations of the construct mean scores (n = {n}); corrected r = (r − r_M) / "
+                             "(1 − r_M), tested with t = r / √((1 − r²) / (n − 3)).",
+                       "zh": "构念均值得分间的相关（n = {n}）；校正后 r = (r − r_M) / (1 − r_M)，检验统计量 "
+                             "t = r / √((1 − r²) / (n − 3))。"},
+    "note_marker_rm": {"en": "r_M = {rm}, the smallest positive correlation of a marker with a construct ({marker} "
+                             "with {construct}); the second smallest, a more conservative choice, is {second}.",
+                       "zh": "r_M = {rm}，即标记变量与构念间最小的正相关（{marker} 与 {construct}）；次小值（更保守的选择）"
+                             "为 {second}。"},
+    "note_marker_sig": {"en": "Significant at .05: {before} of {total} correlations before the correction, {after} "
+                              "after it.",
+                        "zh": "在 .05 水平显著：校正前 {total} 个相关中有 {before} 个，校正后有 {after} 个。"},
     "t_competing": {"en": "Competing measurement models", "zh": "竞争测量模型比较"},
     "m_full": {"en": "Full CFA ({k} factors)", "zh": "完整 CFA（{k} 个因子）"},
     "m_merged": {"en": "{a} and {b} merged", "zh": "合并 {a} 与 {b}"},
@@ -668,6 +728,9 @@ REASONS_ZH: dict[str, str] = {
     "a scaling factor of the robust test is not available": "稳健检验的校正因子不可用",
     "the constrained model did not converge": "约束模型未收敛",
     "a model did not converge": "有模型未收敛",
+    "no marker variable declared in the spec": "模型设定中未声明标记变量",
+    "the CFA marker technique is fitted by maximum likelihood on numeric markers; it is not run with WLSMV "
+    "(ordered items)": "CFA 标记变量技术以最大似然法拟合数值型标记变量；使用 WLSMV（有序题项）时不进行",
     "fixed at 1 to set the factor's scale (marker item), so it has no z or p":
         "固定为 1 以设定因子尺度（标记题项），因此没有 z 值和 p 值",
 }

@@ -34,7 +34,7 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: the bootstrap counts) are numbered S1, S2 ... there.
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
                    "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
+                   "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
                    "simple_slopes", "indirect", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
@@ -544,6 +544,10 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if row["statistic"] != t("s_bartlett", lang):
                 T["kmo"].cell_kinds[(i, "value")] = "bounded3"
     T["common_method"] = _common_method_table(meas, mid, lang)
+    T["marker_cfa"] = _marker_cfa_table(meas, mid, lang)
+    T["marker_items"] = _marker_items_table(meas, mech, mid, lang)
+    T["marker_lw"] = _marker_lw_table(meas, mech, mid, lang)
+    _note_no_marker(T.get("common_method"), meas, lang)
     T["competing_models"] = _competing_table(meas, mech, mid, lang)
     T["modindices"] = _records_table(
         "modindices", t("t_modindices", lang),
@@ -786,6 +790,114 @@ def _common_method_table(meas: dict, mid: str, lang: str) -> Table | None:
     elif cm.get("reason"):
         notes.append(f"ULMC{t('colon', lang)}{cm['reason']}")
     return Table("common_method", t("t_common_method", lang), cols, rows, notes, mid)
+
+
+def _note_no_marker(tab: Table | None, meas: dict, lang: str) -> None:
+    """Say once, under the common-method table, why no marker test was run."""
+    cm = as_dict(meas.get("common_method"))
+    if tab is not None and cm.get("marker") is None and cm.get("marker_reason"):
+        tab.notes.append(t("note_no_marker", lang, reason=reason_text(cm["marker_reason"], lang)))
+
+
+def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
+    """The CFA marker technique (Williams et al., 2010): each model's fit and the Δχ² test of its step."""
+    mk = as_dict(as_dict(meas.get("common_method")).get("marker"))
+    cm = as_dict(mk.get("cfa_marker"))
+    notes = []
+    if not mk:
+        return None
+    if not cm:
+        if mk.get("cfa_marker_reason"):
+            return Table("marker_cfa", t("t_marker_cfa", lang), [Column("model", t("c_model", lang))], [],
+                         [f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(mk['cfa_marker_reason'], lang)}"],
+                         mid)
+        return None
+    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
+            Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("compared", t("c_compared_with", lang)),
+            Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
+            Column("p_value", t("c_p", lang), "p")]
+    tests = {r.get("free") if r.get("comparison") != "method_vs_method_r" else "method_r": r
+             for r in as_list(cm.get("tests")) if isinstance(r, dict)}
+    rows = []
+    for m in as_list(cm.get("models")):
+        if not isinstance(m, dict):
+            continue
+        name = str(m.get("name"))
+        row = {"model": t(f"m_marker_{name}", lang), **{k: m.get(k) for k in ("chisq", "df", "cfi", "rmsea")}}
+        tst = tests.get(name)
+        if tst is None:
+            row.update(compared="", chisq_diff="", df_diff="", p_value="")
+        else:
+            other = tst.get("restricted") if name != "method_r" else tst.get("free")
+            row.update(compared=t(f"m_marker_{other}", lang),
+                       **{k: tst.get(k) for k in ("chisq_diff", "df_diff", "p_value")})
+        rows.append(row)
+        if m.get("reason"):
+            notes.append(f"{row['model']}{t('colon', lang)}{reason_text(m['reason'], lang)}")
+    markers = ", ".join(str(x) for x in as_list(cm.get("markers")))
+    notes.insert(0, t("note_marker_cfa", lang, markers=markers, n=apa.fmt_int(cm.get("n_obs"))))
+    if cm.get("single_indicator"):
+        notes.append(t("note_marker_single", lang))
+    if cm.get("retained"):
+        mv = apa.fmt_num(cm.get("method_variance"), 3, leading_zero=False)
+        notes.append(t("note_marker_result", lang, retained=t(f"m_marker_{cm['retained']}", lang), mv=mv,
+                       effects=_yes_no(lang, cm.get("method_effects")),
+                       biased=_yes_no(lang, cm.get("biased_correlations"))))
+    if cm.get("reason"):
+        notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
+    return Table("marker_cfa", t("t_marker_cfa", lang), cols, rows, notes, mid)
+
+
+def _marker_items_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    """Per item of the retained marker model: substantive and marker loadings and the share of method variance."""
+    cm = as_dict(as_dict(as_dict(meas.get("common_method")).get("marker")).get("cfa_marker"))
+    rows = [r for r in as_list(cm.get("items")) if isinstance(r, dict)]
+    if not rows or not cm.get("retained"):
+        return None
+    cols = [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
+            Column("substantive_loading_std", t("c_substantive_loading", lang), "num3"),
+            Column("method_loading_std", t("c_marker_loading", lang), "num3"),
+            Column("method_variance", t("c_method_variance", lang), "bounded3")]
+    out = [{"construct": construct_label(mech, str(r.get("construct")), lang), "item": r.get("item"),
+            **{c.key: r.get(c.key) for c in cols[2:]}} for r in rows]
+    notes = [t("note_marker_items", lang, retained=t(f"m_marker_{cm['retained']}", lang))]
+    if cm.get("reason"):
+        notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
+    return Table("marker_items", t("t_marker_items", lang), cols, out, notes, mid)
+
+
+def _yes_no(lang: str, v: bool | None) -> str:
+    return apa.MISSING if v is None else t("v_yes" if v else "v_no", lang)
+
+
+def _marker_lw_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    """Construct correlations corrected for the marker variable (Lindell & Whitney, 2001)."""
+    mk = as_dict(as_dict(meas.get("common_method")).get("marker"))
+    lw = as_dict(mk.get("lindell_whitney"))
+    if not lw:
+        return None
+    cols = [Column("pair", t("c_pair", lang)), Column("r", t("c_r_uncorrected", lang), "bounded3"),
+            Column("p_value", t("c_p", lang), "p"), Column("r_corrected", t("c_r_corrected", lang), "bounded3"),
+            Column("t_corrected", t("c_t_corrected", lang), "num2"),
+            Column("p_value_corrected", t("c_p_corrected", lang), "p")]
+    rows = []
+    for r in as_list(lw.get("correlations")):
+        if isinstance(r, dict):
+            pair = (f"{construct_label(mech, str(r.get('construct_a')), lang)} – "
+                    f"{construct_label(mech, str(r.get('construct_b')), lang)}")
+            rows.append({"pair": pair, **{c.key: r.get(c.key) for c in cols[1:]}})
+    notes = [t("note_marker_lw", lang, n=lw.get("n"))]
+    if lw.get("r_m") is not None:
+        second = lw.get("r_m_second")
+        notes.append(t("note_marker_rm", lang, rm=apa.fmt_num(lw["r_m"], 3, leading_zero=False),
+                       marker=lw.get("r_m_marker"), construct=construct_label(mech, str(lw.get("r_m_construct")), lang),
+                       second=apa.fmt_num(second, 3, leading_zero=False) if second is not None else apa.MISSING))
+        notes.append(t("note_marker_sig", lang, before=lw.get("n_significant"),
+                       after=lw.get("n_significant_corrected"), total=len(rows)))
+    if lw.get("reason"):
+        notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(lw['reason'], lang)}")
+    return Table("marker_lw", t("t_marker_lw", lang), cols, rows, notes, mid)
 
 
 def _competing_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:

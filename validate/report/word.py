@@ -301,7 +301,8 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
                     ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
                                          "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total",
-                                         "kmo", "common_method", "competing_models", "modindices")),
+                                         "kmo", "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models",
+                                         "modindices")),
                     ("sec_structural", ("paths", "r2", "chisq_diff", "controls", "moderation", "simple_slopes",
                                         "indirect")),
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
