@@ -190,10 +190,12 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         res, extras = res
         out = moderated.entry(res.to_dict(), res, extras, po.alpha)
         pres = res
-        if po.group or po.predict_folds or scales is not None:  # PLSpredict, IPMA, MICOM/MGA: the spec's model
+        uses = [w for w, on in (("PLSpredict and CVPAT", po.predict_folds and po.predict_repetitions),
+                                ("the IPMA", scales is not None), ("MICOM and the multigroup analysis", po.group)) if on]
+        if uses:  # these re-estimate the model on parts of the data: the spec's model, without the added terms
             pres = fit_pls(df, model, **{**kw, "bootstrap": 0})
-            out["warnings"].append("PLSpredict, CVPAT, IPMA and the multigroup analysis use the spec's model "
-                                   "without the interaction term(s) and control(s)")
+            out["warnings"].append(", ".join(uses) + " use the spec's model without the interaction term(s) and "
+                                   "control(s)")
     else:
         out = res.to_dict()
     hyp = {(p.source, p.target): p for p in mechanism.active_paths(po.direct_effects)}
