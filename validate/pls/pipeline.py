@@ -154,6 +154,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     dict
         ``{"pls": entry}`` with the keys of :meth:`validate.pls.fit.PLSResults.to_dict`, and each path
         row extended with ``hypothesis``, ``direct`` and ``supported`` (p < alpha; None without a bootstrap).
+        With the spec's moderations or controls also ``moderation``, ``controls`` and
+        ``moderation_approach`` (see :meth:`validate.pls.moderation.ModeratedModel.entry`).
 
     Raises
     ------
