@@ -313,10 +313,29 @@ class ModeratedModel:
             tol: float = 1e-7, max_iter: int = 300, bootstrap: int = 0, seed: int = 20240601,
             level: float = 0.95, bca: bool = True, workers=None, executor=None, progress: bool = False,
             desc: str = "PLS bootstrap"):
-        """Fit the extended model; returns ``(PLSResults, extras)``.
+        """Fit the extended model, and bootstrap it rebuilding the interaction terms in every resample.
 
-        ``extras`` holds the moderation statistics (:meth:`ModerationStatistic.extras`): ``point`` and,
-        with a bootstrap, their ``inf`` (as :func:`validate.pls.bootstrap.inference`).
+        Parameters
+        ----------
+        data : DataFrame
+            The responses: one column per item and per control.
+        scheme, consistent, missing, tol, max_iter, bootstrap, seed, level, bca, workers, executor, progress, desc
+            As :func:`validate.pls.fit.fit_pls`. Listwise deletion removes the incomplete rows before
+            the interaction terms are built; mean replacement happens inside every resample.
+
+        Returns
+        -------
+        res : PLSResults
+            The fit of :attr:`model` (its paths include the interaction, moderator and control paths).
+        extras : dict
+            ``point``: per moderation ``[b_int, slope at -1 SD, at the mean, at +1 SD]``
+            (:meth:`ModerationStatistic.extras`); ``inf``: their bootstrap inference (as
+            :func:`validate.pls.bootstrap.inference`) or None without a bootstrap.
+
+        Raises
+        ------
+        InputError
+            PLSc with interaction terms, a missing or constant column, a model that cannot be estimated.
         """
         from validate.pls.fit import fit_pls
 
@@ -367,7 +386,37 @@ class ModeratedModel:
         The interaction and control constructs leave the measurement tables (weights, loadings,
         reliability, HTMT, Fornell-Larcker, cross-loadings, outer VIF), and the hypotheses (``paths``),
         indirect and total effects keep only the spec's constructs; their own paths are in
-        ``moderation`` and ``controls``.
+        ``moderation`` and ``controls``. R², inner VIF, f² and the model fit are those of the extended
+        model.
+
+        Parameters
+        ----------
+        out : dict
+        res : PLSResults
+            The extended fit (:meth:`fit`).
+        extras : dict
+            The moderation statistics returned by :meth:`fit`.
+        alpha : float
+            A moderation is ``supported`` when its bootstrap p is below ``alpha``.
+
+        Returns
+        -------
+        dict
+            ``out`` with ``moderation_approach`` (``two_stage``, ``product_indicator`` or
+            ``orthogonal``), ``controls`` (one row per control path: ``variable``, ``to``,
+            ``estimate``, ``se``, ``t``, ``p_value``, ``ci_lower``, ``ci_upper``, ``bca_lower``,
+            ``bca_upper``, ``f2``) and ``moderation`` (one row per moderation: ``path``, ``from``,
+            ``to``, ``moderator``, ``product`` (the interaction construct), ``approach``, ``method``;
+            ``estimate`` (the interaction path on the scale of the product of the standardised
+            scores), ``se``, ``t``, ``p_value``, ``ci_lower``, ``ci_upper``, ``bca_lower``,
+            ``bca_upper`` (bootstrap); ``std``, ``std_se``, ``std_p_value`` (the path of the
+            standardised interaction term, as in the path table); ``f2`` (the model re-estimated
+            without the interaction); ``predictor_sd`` and ``moderator_sd`` (1: standardised scores);
+            ``main_effect_added``; ``moderator_effect`` (``estimate``, ``se``, ``t``, ``p_value``,
+            ``ci_lower``, ``ci_upper`` of ``W -> Y``); ``simple_slopes`` (at ``moderator_sd`` -1, 0, +1:
+            ``moderator_value``, ``estimate = b_X + estimate * w``, ``se``, ``t``, ``p_value``,
+            ``ci_lower``, ``ci_upper``, ``bca_lower``, ``bca_upper``); ``supported`` (None without a
+            bootstrap or when the algorithm did not converge)).
         """
         extra = set(self.interaction_names) | set(self.control_names)
         extra_items = {it for c in extra for it in self.model.constructs[c]}
@@ -393,7 +442,9 @@ class ModeratedModel:
         keys = ("estimate", "se", "t", "p_value", "ci_lower", "ci_upper", "bca_lower", "bca_upper")
         out["controls"] = [{"variable": v, "to": t, **{k: paths[(v, t)][k] for k in keys}, "f2": _json(f2[(v, t)])}
                            for v, t in self.controls]
-        out["moderation"] = self._moderation_rows(paths, f2, extras, alpha)
+        out["moderation"] = self._moderation_rows(paths, f2, extras, alpha, res.converged)
+        out["fit_note"] += ("; the model includes the interaction term(s) and control(s)" if self.terms else
+                            "; the model includes the control(s)")
         out["moderation_approach"] = self.approach
         if self.added:
             out["warnings"].append("the moderator's main effect(s) " + ", ".join(f"{w} -> {y}" for w, y in self.added)
@@ -404,7 +455,7 @@ class ModeratedModel:
                                    "constructs; their paths are reported apart from the hypotheses")
         return out
 
-    def _moderation_rows(self, paths: dict, f2: dict, extras: dict, alpha: float) -> list[dict]:
+    def _moderation_rows(self, paths: dict, f2: dict, extras: dict, alpha: float, converged: bool) -> list[dict]:
         inf = extras.get("inf")
         pt = extras["point"]
         rows = []
@@ -430,6 +481,6 @@ class ModeratedModel:
                    "simple_slopes": [{"moderator_sd": k, "moderator_value": float(k), **stat(base + 1 + j)}
                                      for j, k in enumerate((-1, 0, 1))]}
             pv = row["p_value"]
-            row["supported"] = bool(pv < alpha) if pv is not None else None
+            row["supported"] = bool(pv < alpha) if pv is not None and converged else None
             rows.append(row)
         return rows
