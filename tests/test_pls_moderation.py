@@ -205,6 +205,7 @@ def study(tmp_path_factory):
 def test_validate_pls_reports_moderation_and_controls(study, tmp_path, lang):
     import docx
     import openpyxl
+    from docx.shared import Cm
 
     from validate.cli import main
     from validate.report.schema import validate_results
@@ -236,6 +237,8 @@ def test_validate_pls_reports_moderation_and_controls(study, tmp_path, lang):
     assert html.count('class="slope"') == 3  # the simple-slope plot
     word = "\n".join(p.text for p in docx.Document(str(out / "results.docx")).paragraphs)
     assert ("PLS-SEM: simple slopes" if lang == "en" else "PLS-SEM：简单斜率") in word
+    widths = [round(s.width / Cm(1), 1) for s in docx.Document(str(out / "results.docx")).inline_shapes]
+    assert widths.count(12.0) == 1  # the simple-slope plot (the path diagram and the IPMA map are wider)
     sheets = openpyxl.load_workbook(out / "results.xlsx").sheetnames
     assert {"main-pls_moderation", "main-pls_controls"} <= set(sheets)
 

@@ -856,6 +856,16 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
             if wide:
                 _orient(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
+            if k == "pls_simple_slopes":
+                import io
+
+                from docx.shared import Cm
+
+                for m in as_list(as_dict(as_dict(as_dict(results.get("mechanisms")).get(mid)).get("pls")).get(
+                        "moderation")):
+                    png = slopes_png(m, lang) if isinstance(m, dict) else None
+                    if png:
+                        doc.add_picture(io.BytesIO(png), width=Cm(12.0))
             pts = _ipma_points(tabs[k])
             if pts:
                 import io
@@ -866,6 +876,47 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
             if wide:
                 _orient(doc, landscape=False)
     return number
+
+
+def slopes_png(mod: dict, lang: str = "en", dpi: int = 150) -> bytes | None:
+    """The simple-slope plot of one ``pls.moderation`` row as PNG bytes (matplotlib), for the Word report.
+
+    The lines are those of :func:`validate.report.figures.simple_slopes_svg`: ``(b_X + b w) x + b_W w``
+    for ``x`` from -2 to +2 SD at ``w`` = -1, 0, +1 SD (standardised scores). None when a coefficient is missing.
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from validate.report.figures import cjk_font_path, figure_rc
+    from validate.report.i18n import t
+
+    b1 = apa.as_float(next((s.get("estimate") for s in as_list(mod.get("simple_slopes"))
+                            if isinstance(s, dict) and s.get("moderator_sd") == 0), None))
+    b2 = apa.as_float(as_dict(mod.get("moderator_effect")).get("estimate"))
+    b3 = apa.as_float(mod.get("estimate"))
+    if None in (b1, b2, b3):
+        return None
+    if lang == "zh" and cjk_font_path() is None:
+        lang = "en"
+    with matplotlib.rc_context(figure_rc()):
+        fig = Figure(figsize=(5.0, 3.4), dpi=dpi)
+        ax = fig.add_subplot(1, 1, 1)
+        xs = [-2.0, 2.0]
+        for k, key, color, ls in ((-1, "v_minus_sd", "#2166ac", "--"), (0, "v_mean", "#222222", "-"),
+                                  (1, "v_plus_sd", "#b2182b", "-")):
+            ax.plot(xs, [(b1 + b3 * k) * x + b2 * k for x in xs], color=color, ls=ls,
+                    label=f"{mod.get('moderator')} {t(key, lang)}")
+        ax.set_xlabel(str(mod.get("from")))
+        ax.set_ylabel(str(mod.get("to")))
+        ax.set_title(tp("f_slopes", lang, p=f"{mod.get('from')} \u2192 {mod.get('to')}", m=mod.get("moderator")),
+                     fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 def _ipma_points(tab: Table) -> list[tuple[str, float, float]]:
