@@ -230,6 +230,8 @@ def test_validate_pls_reports_moderation_and_controls(study, tmp_path, lang):
     assert [(p["from"], p["to"]) for p in pls["paths"]] == [("DRV", "ACT"), ("ACT", "OUT")]
     assert set(pls["reliability"]) == {"DRV", "MOD", "ACT", "OUT"}
     assert not any("gender" in r["chain"] or "DRVxMOD" in r["chain"] for r in pls["indirect"])
+    (ind,) = pls["indirect"]  # DRV -> ACT -> OUT passes the moderated path: at the moderator's mean
+    assert ind["chain"] == "DRV -> ACT -> OUT" and ind["at_moderator_mean"] == ["MOD"]
     assert any("MOD -> ACT are not paths of the spec" in w for w in pls["warnings"])
     html = (out / "report.html").read_text(encoding="utf-8")
     for key in ("pls_moderation", "pls_simple_slopes", "pls_controls"):

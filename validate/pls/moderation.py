@@ -384,10 +384,11 @@ class ModeratedModel:
         """``out`` (:meth:`PLSResults.to_dict` of the extended fit) with ``moderation`` and ``controls``.
 
         The interaction and control constructs leave the measurement tables (weights, loadings,
-        reliability, HTMT, Fornell-Larcker, cross-loadings, outer VIF), and the hypotheses (``paths``),
-        indirect and total effects keep only the spec's constructs; their own paths are in
-        ``moderation`` and ``controls``. R², inner VIF, f² and the model fit are those of the extended
-        model.
+        reliability, HTMT, Fornell-Larcker, cross-loadings, outer VIF); the hypotheses (``paths``),
+        indirect and total effects keep only the spec's paths and the chains made of them; the other
+        paths are in ``moderation`` and ``controls``. R², inner VIF, f² and the model fit are those of the extended
+        model. An indirect effect whose chain passes a moderated path is the one at the moderator's
+        mean (standardised scores: ``w = 0``); its row gets ``at_moderator_mean`` (the moderators).
 
         Parameters
         ----------
@@ -434,8 +435,19 @@ class ModeratedModel:
                                  for it, row in out["cross_loadings"].items() if it not in extra_items}
         out["vif_outer"] = {c: v for c, v in out["vif_outer"].items() if c not in extra}
         out["paths"] = [r for r in out["paths"] if (r["from"], r["to"]) in spec_paths]
-        out["indirect"] = [r for r in out["indirect"] if not any(c in extra for c in r["chain"].split(" -> "))]
-        out["effects"] = [r for r in out["effects"] if r["from"] not in extra]
+        def spec_chain(r: dict) -> bool:  # every step a path of the spec (not a control, interaction or added path)
+            c = r["chain"].split(" -> ")
+            return all(step in spec_paths for step in zip(c[:-1], c[1:]))
+
+        out["indirect"] = [r for r in out["indirect"] if spec_chain(r)]
+        pairs = spec_paths | {(r["from"], r["to"]) for r in out["indirect"]}
+        out["effects"] = [r for r in out["effects"] if (r["from"], r["to"]) in pairs]
+        moderated = {(mo.source, mo.target): mo.moderator for mo in self.mechanism.moderations}
+        for r in out["indirect"]:  # a chain through a moderated path: the indirect effect at the moderator's mean
+            chain = r["chain"].split(" -> ")
+            mods = [moderated[(a, b)] for a, b in zip(chain[:-1], chain[1:]) if (a, b) in moderated]
+            if mods:
+                r["at_moderator_mean"] = mods
         paths = {(r["from"], r["to"]): {k: (_json(v) if k not in ("from", "to") else v) for k, v in r.items()}
                  for r in res.paths().to_dict("records")}
         f2 = res.f2_values

@@ -242,6 +242,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "note_main_added": {"en": "The spec has no path {path}; the moderator's main effect was added to the model (not a "
                               "hypothesis): β = {b}, p {p}.",
                         "zh": "模型设定中没有路径 {path}；已加入调节变量的主效应（不是假设）：β = {b}，p {p}。"},
+    "note_indirect_moderated": {"en": "{chain} passes a moderated path: the indirect effect at the mean of {mods} "
+                                      "(standardised scores).",
+                                "zh": "{chain} 经过受调节的路径：为 {mods} 取均值时的间接效应（标准化得分）。"},
     "note_slopes": {"en": "The effect of the predictor at the moderator's mean and ±1 SD (standardised scores), with "
                           "bootstrap standard errors and percentile intervals.",
                     "zh": "调节变量取均值及 ±1 个标准差（标准化得分）时预测变量的效应，标准误与百分位置信区间来自 bootstrap。"},
@@ -485,12 +488,15 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     rows = [{"chain": r.get("chain", "").replace(" -> ", " \u2192 "), "estimate": r.get("estimate"), "se": r.get("se"),
              "t": r.get("t"), "p": r.get("p_value"), "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
              "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in as_list(pls.get("indirect"))]
+    ind_notes = [tp("note_indirect_moderated", lang, chain=r.get("chain", "").replace(" -> ", " \u2192 "),
+                    mods=", ".join(str(x) for x in as_list(r.get("at_moderator_mean"))))
+                 for r in as_list(pls.get("indirect")) if isinstance(r, dict) and r.get("at_moderator_mean")]
     if rows:
         out["pls_indirect"] = Table("pls_indirect", tp("t_indirect", lang), [
             Column("chain", tp("c_chain", lang)), Column("estimate", tp("c_beta", lang), "num3"),
             Column("se", tp("c_se", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
             Column("p", tp("c_p", lang), "p"), Column("ci", tp("c_ci", lang), "ci3"),
-            Column("bca", tp("c_bca", lang), "ci3")], rows, [], mid)
+            Column("bca", tp("c_bca", lang), "ci3")], rows, ind_notes, mid)
 
     out.update(_moderation_tables(pls, mid, lang, alpha))
     if pls.get("moderation_approach") in ("two_stage", "product_indicator", "orthogonal"):
