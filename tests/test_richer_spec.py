@@ -149,8 +149,8 @@ def test_pls_refuses_the_richer_spec_keys_by_name(tmp_path):
     from validate.pipeline import AnalysisOptions, analyse
 
     spec = _load(tmp_path, rich_raw())
-    with pytest.raises(InputError, match="second-order constructs, moderations, controls are fitted by the "
-                                         "covariance-based method only"):
+    with pytest.raises(InputError, match="second-order constructs are fitted by the "
+                                         "covariance-based method only"):  # PLS reads moderations and controls
         analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
 
 

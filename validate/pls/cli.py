@@ -43,6 +43,9 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ipma-target", action="append", default=[], metavar="CONSTRUCT",
                    help="PLS importance-performance map for this construct (repeatable; default: every outcome-stage "
                         "construct a path points to)")
+    p.add_argument("--pls-moderation", default="two_stage", choices=("two_stage", "product_indicator", "orthogonal"),
+                   help="PLS interaction terms of the spec's moderations: two_stage (default, as SmartPLS and "
+                        "seminr), product_indicator or orthogonal")
     p.add_argument("--predict-approach", default="direct", choices=("direct", "earliest"),
                    help="PLSpredict: predict from direct antecedents (default) or earliest antecedents")
 
@@ -70,6 +73,7 @@ def pls_fields(args: argparse.Namespace) -> dict:
             "pls_predict_repetitions": getattr(args, "predict_repetitions", 10),
             "pls_predict_approach": getattr(args, "predict_approach", "direct"),
             "pls_permutations": getattr(args, "permutations", 5000),
+            "pls_moderation": getattr(args, "pls_moderation", "two_stage"),
             "pls_ipma_targets": list(getattr(args, "ipma_target", None) or []) or None}
 
 

@@ -63,6 +63,7 @@ class PLSOptions:
     ipma_targets: list | None = None
     predict_repetitions: int = 10
     predict_approach: str = "direct"
+    moderation: str = "two_stage"
 
     def check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -85,6 +86,9 @@ class PLSOptions:
         if self.predict_approach not in ("direct", "earliest"):
             raise InputError(f"--predict-approach {self.predict_approach}: expected direct (direct antecedents) or "
                              "earliest (earliest antecedents)")
+        if self.moderation not in ("two_stage", "product_indicator", "orthogonal"):
+            raise InputError(f"--pls-moderation {self.moderation}: expected two_stage (default), product_indicator "
+                             "or orthogonal")
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
 
@@ -114,7 +118,8 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("permutations", ("pls_permutations",)), ("group", ("group",)),
                             ("ipma_targets", ("pls_ipma_targets",)),
                             ("predict_repetitions", ("pls_predict_repetitions",)),
-                            ("predict_approach", ("pls_predict_approach",))):
+                            ("predict_approach", ("pls_predict_approach",)),
+                            ("moderation", ("pls_moderation",))):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -149,6 +154,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     dict
         ``{"pls": entry}`` with the keys of :meth:`validate.pls.fit.PLSResults.to_dict`, and each path
         row extended with ``hypothesis``, ``direct`` and ``supported`` (p < alpha; None without a bootstrap).
+        With the spec's moderations or controls also ``moderation``, ``controls`` and
+        ``moderation_approach`` (see :meth:`validate.pls.moderation.ModeratedModel.entry`).
 
     Raises
     ------
@@ -165,14 +172,34 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     desc = f"{mechanism.id} PLS bootstrap"
     kw = dict(scheme=po.scheme, consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter,
               bootstrap=po.bootstrap, seed=po.seed, level=1 - po.alpha, bca=po.bca, progress=po.progress, desc=desc)
+    moderated = None
+    if mechanism.moderations or mechanism.controls:  # interaction terms and controls: validate.pls.moderation
+        from validate.pls.moderation import ModeratedModel
+        from validate.structural.analysis import check_controls
+
+        check_controls(df, mechanism)
+        moderated = ModeratedModel.of(mechanism, model, po.moderation)
+    fitter = (lambda **k: fit_pls(df, model, **k)) if moderated is None else (lambda **k: moderated.fit(df, **k))
     if po.scheduler and po.bootstrap:
         from validate.executors import make_executor
 
         with make_executor(po.scheduler) as ex:
-            res = fit_pls(df, model, executor=ex, **kw)
+            res = fitter(executor=ex, **kw)
     else:
-        res = fit_pls(df, model, workers=po.workers, **kw)
-    out = res.to_dict()
+        res = fitter(workers=po.workers, **kw)
+    pres = res  # the fit PLSpredict and the IPMA start from
+    if moderated is not None:
+        res, extras = res
+        out = moderated.entry(res.to_dict(), res, extras, po.alpha)
+        pres = res
+        uses = [w for w, on in (("PLSpredict and CVPAT", po.predict_folds and po.predict_repetitions),
+                                ("the IPMA", scales is not None), ("MICOM and the multigroup analysis", po.group)) if on]
+        if uses:  # these re-estimate the model on parts of the data: the spec's model, without the added terms
+            pres = fit_pls(df, model, **{**kw, "bootstrap": 0})
+            out["warnings"].append(", ".join(uses) + " use the spec's model without the interaction term(s) and "
+                                   "control(s)")
+    else:
+        out = res.to_dict()
     hyp = {(p.source, p.target): p for p in mechanism.active_paths(po.direct_effects)}
     for row in out["paths"]:
         p = hyp.get((row["from"], row["to"]))
@@ -185,8 +212,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
-    out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
-    out["ipma"] = _ipma_entry(res, po, mechanism, scales)
+    out["predict"], out["cvpat"] = _predict_entry(pres, po, mechanism.id)
+    out["ipma"] = _ipma_entry(pres, po, mechanism, scales)
     if po.group:
         out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:

@@ -205,6 +205,52 @@ STRINGS: dict[str, dict[str, str]] = {
                          "when p < .05 (Liengaard et al., 2021).",
                    "zh": "损失：基于 PLSpredict 各折，每个样本该构念题项的样本外预测误差平方均值。损失差 = 基准 − PLS；"
                          "单侧配对 t 检验，p < .05 时 PLS 更优（Liengaard 等，2021）。"},
+    "s_moderation": {"en": "Interaction terms", "zh": "交互项"},
+    "mod_two_stage": {"en": "two-stage approach (product of the standardised stage-1 construct scores)",
+                      "zh": "两阶段法（第一阶段标准化构念得分的乘积）"},
+    "mod_product_indicator": {"en": "product-indicator approach (products of the standardised indicators)",
+                              "zh": "乘积指标法（标准化题项两两相乘）"},
+    "mod_orthogonal": {"en": "orthogonalising approach (products of the standardised indicators, residualised on "
+                             "the indicators)",
+                       "zh": "正交化法（标准化题项乘积对全部题项回归后的残差）"},
+    "t_moderation": {"en": "PLS-SEM: moderation (interaction terms)", "zh": "PLS-SEM：调节效应（交互项）"},
+    "t_slopes": {"en": "PLS-SEM: simple slopes", "zh": "PLS-SEM：简单斜率"},
+    "t_controls": {"en": "PLS-SEM: control variables", "zh": "PLS-SEM：控制变量"},
+    "f_slopes": {"en": "Simple slopes of {p} at the moderator {m}", "zh": "{p} 在调节变量 {m} 不同水平下的简单斜率"},
+    "c_moderator": {"en": "Moderator", "zh": "调节变量"},
+    "c_b_int": {"en": "b (interaction)", "zh": "b（交互项）"},
+    "c_beta_int": {"en": "β (standardised term)", "zh": "β（标准化交互项）"},
+    "c_main": {"en": "β (moderator)", "zh": "β（调节变量）"},
+    "c_p_main": {"en": "p (moderator)", "zh": "p（调节变量）"},
+    "c_level": {"en": "Moderator at", "zh": "调节变量水平"},
+    "c_slope": {"en": "Simple slope", "zh": "简单斜率"},
+    "c_control": {"en": "Control", "zh": "控制变量"},
+    "c_on": {"en": "On", "zh": "作用于"},
+    "lvl_-1": {"en": "−1 SD", "zh": "−1 SD"},
+    "lvl_0": {"en": "Mean", "zh": "均值"},
+    "lvl_1": {"en": "+1 SD", "zh": "+1 SD"},
+    "note_moderation": {"en": "Interaction terms by the {how}. b: the path of the interaction on the scale of the "
+                              "product of the standardised scores of predictor and moderator (the simple slope at w SD "
+                              "of the moderator is b(predictor) + b × w; Henseler & Chin, 2010, as seminr); β: the "
+                              "path of the standardised interaction term (as in the PLS path table of SmartPLS). f² "
+                              "from the model re-estimated without the interaction. A moderation is supported when "
+                              "p < {alpha:g} (bootstrap).",
+                        "zh": "交互项采用{how}。b：交互项在预测变量与调节变量标准化得分乘积尺度上的路径（调节变量为 w 个标准差时"
+                              "的简单斜率为 b(预测变量) + b × w；Henseler & Chin，2010，与 seminr 一致）；β：标准化交互项的路径"
+                              "（与 SmartPLS 路径表一致）。f² 由去掉交互项后重新估计的模型得到。p < {alpha:g}（bootstrap）"
+                              "时调节效应得到支持。"},
+    "note_main_added": {"en": "The spec has no path {path}; the moderator's main effect was added to the model (not a "
+                              "hypothesis): β = {b}, p {p}.",
+                        "zh": "模型设定中没有路径 {path}；已加入调节变量的主效应（不是假设）：β = {b}，p {p}。"},
+    "note_indirect_moderated": {"en": "{chain} passes a moderated path: the indirect effect at the mean of {mods} "
+                                      "(standardised scores).",
+                                "zh": "{chain} 经过受调节的路径：为 {mods} 取均值时的间接效应（标准化得分）。"},
+    "note_slopes": {"en": "The effect of the predictor at the moderator's mean and ±1 SD (standardised scores), with "
+                          "bootstrap standard errors and percentile intervals.",
+                    "zh": "调节变量取均值及 ±1 个标准差（标准化得分）时预测变量的效应，标准误与百分位置信区间来自 bootstrap。"},
+    "note_controls": {"en": "Each control enters as a single-item construct measured by its data column, with a path "
+                            "to the constructs named; these paths are not hypotheses.",
+                      "zh": "每个控制变量以其数据列作为单题项构念，指向所列构念；这些路径不是研究假设。"},
     "pair_error": {"en": "{a} vs {b}: not compared ({why})", "zh": "{a} 与 {b}：未比较（{why}）"},
     "t_micom": {"en": "PLS-SEM: measurement invariance of composites (MICOM), {a} vs {b}",
                 "zh": "PLS-SEM：合成变量测量不变性（MICOM），{a} 与 {b}"},
@@ -442,12 +488,20 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     rows = [{"chain": r.get("chain", "").replace(" -> ", " \u2192 "), "estimate": r.get("estimate"), "se": r.get("se"),
              "t": r.get("t"), "p": r.get("p_value"), "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
              "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in as_list(pls.get("indirect"))]
+    ind_notes = [tp("note_indirect_moderated", lang, chain=r.get("chain", "").replace(" -> ", " \u2192 "),
+                    mods=", ".join(str(x) for x in as_list(r.get("at_moderator_mean"))))
+                 for r in as_list(pls.get("indirect")) if isinstance(r, dict) and r.get("at_moderator_mean")]
     if rows:
         out["pls_indirect"] = Table("pls_indirect", tp("t_indirect", lang), [
             Column("chain", tp("c_chain", lang)), Column("estimate", tp("c_beta", lang), "num3"),
             Column("se", tp("c_se", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
             Column("p", tp("c_p", lang), "p"), Column("ci", tp("c_ci", lang), "ci3"),
-            Column("bca", tp("c_bca", lang), "ci3")], rows, [], mid)
+            Column("bca", tp("c_bca", lang), "ci3")], rows, ind_notes, mid)
+
+    out.update(_moderation_tables(pls, mid, lang, alpha))
+    if pls.get("moderation_approach") in ("two_stage", "product_indicator", "orthogonal"):
+        out["pls_settings"].rows.append({"setting": tp("s_moderation", lang),
+                                         "value": tp(f"mod_{pls['moderation_approach']}", lang)})
 
     # fit
     fit = as_dict(pls.get("fit"))
@@ -627,17 +681,99 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     return out
 
 
+def _p_text(p) -> str:
+    f = apa.as_float(p)
+    return apa.MISSING if f is None else ("< .001" if f < 0.001 else "= " + apa.fmt_num(f, 3).replace("0.", ".", 1))
+
+
+def _moderation_tables(pls: dict, mid: str, lang: str, alpha: float) -> dict[str, Table]:
+    """``pls.moderation`` and ``pls.controls``: the interaction paths, their simple slopes, the control paths."""
+    out: dict[str, Table] = {}
+    mods = [m for m in as_list(pls.get("moderation")) if isinstance(m, dict)]
+    arrow = "\u2192"
+    if mods:
+        how = tp(f"mod_{mods[0].get('approach')}", lang) if mods[0].get("approach") in (
+            "two_stage", "product_indicator", "orthogonal") else str(mods[0].get("approach"))
+        notes = [tp("note_moderation", lang, how=how, alpha=alpha)]
+        rows, marks = [], {}
+        for m in mods:
+            eff = as_dict(m.get("moderator_effect"))
+            rows.append({"path": f"{m.get('from')} {arrow} {m.get('to')}", "moderator": m.get("moderator"),
+                         "b": m.get("estimate"), "se": m.get("se"), "t": m.get("t"), "p": m.get("p_value"),
+                         "ci": _pair(m.get("ci_lower"), m.get("ci_upper")), "beta": m.get("std"), "f2": m.get("f2"),
+                         "main": eff.get("estimate"), "p_main": eff.get("p_value"),
+                         "supported": _yes(m.get("supported"), lang)})
+            if m.get("supported") is not None:
+                marks[(len(rows) - 1, "supported")] = "ok" if m["supported"] else "ns"
+            if m.get("main_effect_added"):
+                notes.append(tp("note_main_added", lang, path=f"{m.get('moderator')} {arrow} {m.get('to')}",
+                                b=apa.fmt_num(eff.get("estimate"), 3), p=_p_text(eff.get("p_value"))))
+        out["pls_moderation"] = Table("pls_moderation", tp("t_moderation", lang), [
+            Column("path", tp("c_path", lang)), Column("moderator", tp("c_moderator", lang)),
+            Column("b", tp("c_b_int", lang), "num3"), Column("se", tp("c_se", lang), "num3"),
+            Column("t", tp("c_t", lang), "num2"), Column("p", tp("c_p", lang), "p"),
+            Column("ci", tp("c_ci", lang), "ci3"), Column("beta", tp("c_beta_int", lang), "num3"),
+            Column("f2", tp("c_f2", lang), "num3"), Column("main", tp("c_main", lang), "num3"),
+            Column("p_main", tp("c_p_main", lang), "p"), Column("supported", tp("c_supported", lang), "verdict")],
+            rows, notes, mid, marks)
+        srows = []
+        for m in mods:
+            for sl in as_list(m.get("simple_slopes")):
+                srows.append({"path": f"{m.get('from')} {arrow} {m.get('to')}", "moderator": m.get("moderator"),
+                              "level": tp(f"lvl_{sl.get('moderator_sd')}", lang)
+                              if f"lvl_{sl.get('moderator_sd')}" in STRINGS else str(sl.get("moderator_sd")),
+                              "slope": sl.get("estimate"), "se": sl.get("se"), "t": sl.get("t"), "p": sl.get("p_value"),
+                              "ci": _pair(sl.get("ci_lower"), sl.get("ci_upper"))})
+        if srows:
+            out["pls_simple_slopes"] = Table("pls_simple_slopes", tp("t_slopes", lang), [
+                Column("path", tp("c_path", lang)), Column("moderator", tp("c_moderator", lang)),
+                Column("level", tp("c_level", lang)), Column("slope", tp("c_slope", lang), "num3"),
+                Column("se", tp("c_se", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
+                Column("p", tp("c_p", lang), "p"), Column("ci", tp("c_ci", lang), "ci3")], srows,
+                [tp("note_slopes", lang)], mid)
+    ctl = [c for c in as_list(pls.get("controls")) if isinstance(c, dict)]
+    if ctl:
+        out["pls_controls"] = Table("pls_controls", tp("t_controls", lang), [
+            Column("variable", tp("c_control", lang)), Column("to", tp("c_on", lang)),
+            Column("beta", tp("c_beta", lang), "num3"), Column("se", tp("c_se", lang), "num3"),
+            Column("t", tp("c_t", lang), "num2"), Column("p", tp("c_p", lang), "p"),
+            Column("ci", tp("c_ci", lang), "ci3"), Column("f2", tp("c_f2", lang), "num3")],
+            [{"variable": c.get("variable"), "to": c.get("to"), "beta": c.get("estimate"), "se": c.get("se"),
+              "t": c.get("t"), "p": c.get("p_value"), "ci": _pair(c.get("ci_lower"), c.get("ci_upper")),
+              "f2": c.get("f2")} for c in ctl], [tp("note_controls", lang)], mid)
+    return out
+
+
+def slopes_svgs(results: dict, mid: str, lang: str = "en") -> str:
+    """The simple-slope plots of mechanism ``mid``'s PLS moderations as SVG (the CB-SEM plot, standardised scores)."""
+    from validate.report.figures import simple_slopes_svg
+    from validate.report.i18n import t
+
+    pls = as_dict(as_dict(as_dict(results.get("mechanisms")).get(mid)).get("pls"))
+    parts = []
+    for m in as_list(pls.get("moderation")):
+        if isinstance(m, dict):
+            labels = [f"{m.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean", "v_plus_sd")]
+            parts.append(f'<figure data-moderation="{m.get("moderator")}:{m.get("from")}->{m.get("to")}">'
+                         + simple_slopes_svg(m, labels, title=tp("f_slopes", lang, p=f"{m.get('from')} \u2192 "
+                                                                 f"{m.get('to')}", m=m.get("moderator")),
+                                             x_label=str(m.get("from")), y_label=str(m.get("to")))
+                         + "</figure>")
+    return "".join(parts)
+
+
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
+               "pls_paths", "pls_controls", "pls_moderation", "pls_simple_slopes", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
-WIDE_TABLES = ("pls_outer", "pls_paths", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
+WIDE_TABLES = ("pls_outer", "pls_paths", "pls_moderation", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
 #: Short Excel sheet names (a mechanism id is put in front).
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
-               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict", "pls_cvpat": "pls_cvpat"}
+               "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict", "pls_cvpat": "pls_cvpat",
+               "pls_moderation": "pls_moderation", "pls_simple_slopes": "pls_slopes", "pls_controls": "pls_controls"}
 
 
 def ordered(tabs: dict, keys: tuple) -> list[str]:
@@ -684,6 +820,8 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
         v = _view_table(tabs[k], counter, f"m-{anchor}", lang)
         fig = _ipma_points(tabs[k])
         v["figure"] = Markup(ipma_svg(fig, lang, tabs[k].title)) if fig else ""
+        if k == "pls_simple_slopes":
+            v["figure"] = Markup(slopes_svgs(results, mid, lang))
         views.append(v)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     return env.from_string(_FRAGMENT).render(anchor=anchor, heading=tp("sec_pls", lang), tables=views,
@@ -724,6 +862,16 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
             if wide:
                 _orient(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
+            if k == "pls_simple_slopes":
+                import io
+
+                from docx.shared import Cm
+
+                for m in as_list(as_dict(as_dict(as_dict(results.get("mechanisms")).get(mid)).get("pls")).get(
+                        "moderation")):
+                    png = slopes_png(m, lang) if isinstance(m, dict) else None
+                    if png:
+                        doc.add_picture(io.BytesIO(png), width=Cm(12.0))
             pts = _ipma_points(tabs[k])
             if pts:
                 import io
@@ -734,6 +882,47 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
             if wide:
                 _orient(doc, landscape=False)
     return number
+
+
+def slopes_png(mod: dict, lang: str = "en", dpi: int = 150) -> bytes | None:
+    """The simple-slope plot of one ``pls.moderation`` row as PNG bytes (matplotlib), for the Word report.
+
+    The lines are those of :func:`validate.report.figures.simple_slopes_svg`: ``(b_X + b w) x + b_W w``
+    for ``x`` from -2 to +2 SD at ``w`` = -1, 0, +1 SD (standardised scores). None when a coefficient is missing.
+    """
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from validate.report.figures import cjk_font_path, figure_rc
+    from validate.report.i18n import t
+
+    b1 = apa.as_float(next((s.get("estimate") for s in as_list(mod.get("simple_slopes"))
+                            if isinstance(s, dict) and s.get("moderator_sd") == 0), None))
+    b2 = apa.as_float(as_dict(mod.get("moderator_effect")).get("estimate"))
+    b3 = apa.as_float(mod.get("estimate"))
+    if None in (b1, b2, b3):
+        return None
+    if lang == "zh" and cjk_font_path() is None:
+        lang = "en"
+    with matplotlib.rc_context(figure_rc()):
+        fig = Figure(figsize=(5.0, 3.4), dpi=dpi)
+        ax = fig.add_subplot(1, 1, 1)
+        xs = [-2.0, 2.0]
+        for k, key, color, ls in ((-1, "v_minus_sd", "#2166ac", "--"), (0, "v_mean", "#222222", "-"),
+                                  (1, "v_plus_sd", "#b2182b", "-")):
+            ax.plot(xs, [(b1 + b3 * k) * x + b2 * k for x in xs], color=color, ls=ls,
+                    label=f"{mod.get('moderator')} {t(key, lang)}")
+        ax.set_xlabel(str(mod.get("from")))
+        ax.set_ylabel(str(mod.get("to")))
+        ax.set_title(tp("f_slopes", lang, p=f"{mod.get('from')} \u2192 {mod.get('to')}", m=mod.get("moderator")),
+                     fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    return buf.getvalue()
 
 
 def _ipma_points(tab: Table) -> list[tuple[str, float, float]]:

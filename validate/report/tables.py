@@ -40,6 +40,7 @@ NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_ro
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
                    "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
                    "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
+NUMBERED_TABLES += ("pls_controls", "pls_moderation", "pls_simple_slopes")  # PLS moderation and controls
 
 #: Fit cut-offs: (key, comparison, value, source).
 FIT_CUTOFFS = (
