@@ -67,6 +67,7 @@ class AnalysisOptions:
     pls_predict_approach: str = "direct"
     pls_permutations: int = 5000
     pls_ipma_targets: list | None = None
+    pls_hoc_approach: str = "disjoint"  # higher-order constructs: disjoint or embedded two-stage approach
 
     def check(self) -> None:
         from validate.pls.cli import check_method
@@ -216,9 +217,8 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     for m in spec.select(opts.mechanism):  # every mechanism's method first: a refusal comes before any fit
         if m.id in data:
             chosen[m.id] = choose_missing(data[m.id], m.item_ids, opts.estimator, opts.missing)
-        if opts.method in ("pls", "both") and (m.second_order or m.moderations or m.controls):
-            parts = [k for k, v in (("second-order constructs", m.second_order), ("moderations", m.moderations),
-                                    ("controls", m.controls)) if v]
+        if opts.method in ("pls", "both") and (m.moderations or m.controls):  # second-order: two-stage PLS
+            parts = [k for k, v in (("moderations", m.moderations), ("controls", m.controls)) if v]
             raise InputError(f"mechanism {m.id}: the spec's {', '.join(parts)} are fitted by the covariance-based "
                              f"method only in this version; run with --method cb (PLS-SEM does not read them yet)")
     for m in spec.select(opts.mechanism):

@@ -63,6 +63,7 @@ class PLSOptions:
     ipma_targets: list | None = None
     predict_repetitions: int = 10
     predict_approach: str = "direct"
+    hoc_approach: str = "disjoint"
 
     def check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -87,6 +88,9 @@ class PLSOptions:
                              "earliest (earliest antecedents)")
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
+        if self.hoc_approach not in ("disjoint", "embedded"):
+            raise InputError(f"--hoc-approach {self.hoc_approach}: expected disjoint (the default, as seminr's "
+                             "two_stage) or embedded (repeated indicators in stage 1)")
 
 
 def pls_options(opts=None, **overrides) -> PLSOptions:
@@ -114,7 +118,8 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("permutations", ("pls_permutations",)), ("group", ("group",)),
                             ("ipma_targets", ("pls_ipma_targets",)),
                             ("predict_repetitions", ("pls_predict_repetitions",)),
-                            ("predict_approach", ("pls_predict_approach",))):
+                            ("predict_approach", ("pls_predict_approach",)),
+                            ("hoc_approach", ("pls_hoc_approach",))):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -161,18 +166,29 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     if modes:
         po.modes = {**dict(po.modes or {}), **dict(modes)}
     po.check()
-    model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
+    hoc = None
+    if any(c.second_order for c in mechanism.constructs.values()):  # two-stage higher-order constructs
+        from validate.pls.higher_order import HOCModel, fit_hoc
+
+        hoc = HOCModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
+        model = hoc.stage2
+    else:
+        model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
     desc = f"{mechanism.id} PLS bootstrap"
     kw = dict(scheme=po.scheme, consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter,
               bootstrap=po.bootstrap, seed=po.seed, level=1 - po.alpha, bca=po.bca, progress=po.progress, desc=desc)
+    fit = fit_pls if hoc is None else (lambda d, m, **k: fit_hoc(d, hoc, po.hoc_approach, **k))  # noqa: E731
     if po.scheduler and po.bootstrap:
         from validate.executors import make_executor
 
         with make_executor(po.scheduler) as ex:
-            res = fit_pls(df, model, executor=ex, **kw)
+            res = fit(df, model, executor=ex, **kw)
     else:
-        res = fit_pls(df, model, workers=po.workers, **kw)
+        res = fit(df, model, workers=po.workers, **kw)
+    hoc_res, res = (res, res.stage2) if hoc is not None else (None, res)
     out = res.to_dict()
+    if hoc_res is not None:
+        out["higher_order"] = hoc_res.to_dict()
     hyp = {(p.source, p.target): p for p in mechanism.active_paths(po.direct_effects)}
     for row in out["paths"]:
         p = hyp.get((row["from"], row["to"]))
@@ -185,10 +201,21 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
-    out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
-    out["ipma"] = _ipma_entry(res, po, mechanism, scales)
-    if po.group:
-        out.update(_groups_entry(df, model, po, mechanism.id))
+    if hoc_res is not None:  # the resampling analyses would re-run stage 2 only, on stage-1 scores of all cases
+        why = ("not run for a model with higher-order constructs in this version (its folds would re-fit stage 2 "
+               "on dimension scores estimated from every case, held-out ones included)")
+        out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
+        out["ipma"] = {"skipped": "not run for a model with higher-order constructs in this version (the stage-2 "
+                                  "indicators of a higher-order construct are scores without an answer scale)"}
+        if po.group:
+            why = ("not run for a model with higher-order constructs in this version (the two stages would have to "
+                   "be re-run in every group and permutation)")
+            out["micom"], out["mga"] = {"skipped": why}, {"skipped": why}
+    else:
+        out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
+        out["ipma"] = _ipma_entry(res, po, mechanism, scales)
+        if po.group:
+            out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
         out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
                                "and no hypothesis is judged")
