@@ -426,12 +426,13 @@ DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_
 
 
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML", method="cb", model: str | None = None) -> dict:
+             estimator="ML", method="cb", model: str | None = None, hoc_approach: str = "disjoint") -> dict:
     """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
 
     With ``method="pls"`` (or ``both``) the platforms are compared by MICOM and the PLS multigroup tests,
     with as many permutations as bootstrap resamples. ``model``: a bundled variant (``short_video_vcc``,
-    ``second_order``) or a spec file; ``None`` runs the bundled first-order spec.
+    ``second_order``) or a spec file; ``None`` runs the bundled first-order spec. ``hoc_approach``: how PLS
+    estimates second-order constructs (``disjoint`` or ``embedded`` two-stage approach).
     """
     from instruments.spec import default_spec_path
 
@@ -447,7 +448,8 @@ def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, work
                          "nor an existing spec file")
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
-                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap))
+                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap),
+                           pls_hoc_approach=hoc_approach)
     return run_validate([data], spec, opts, out=out, force=force)
 
 

@@ -193,6 +193,23 @@ class HOCModel:
                          if c in self.hocs else self.constructs[c])
         return PLSModel(blocks, paths, {c: self.modes[c] for c in blocks})
 
+    def without_path(self, source: str, target: str) -> HOCModel | PLSModel | None:
+        """The model with one path removed (for f²): constructs, HOCs and dimensions left without a path dropped.
+
+        A :class:`PLSModel` when no HOC is left in a path; None when no path is left.
+        """
+        paths = [p for p in self.paths if p != (source, target)]
+        if not paths:
+            return None
+        used = {c for p in paths for c in p}
+        hocs = {h: d for h, d in self.hocs.items() if h in used}
+        low = {d for dims in hocs.values() for d in dims}
+        blocks = {c: v for c, v in self.constructs.items() if c in used or c in low}
+        modes = {c: m for c, m in self.modes.items() if c in blocks or c in hocs}
+        if not hocs:
+            return PLSModel(blocks, paths, modes)
+        return HOCModel(blocks, hocs, paths, modes, tuple(c for c in self.order if c in blocks or c in hocs))
+
     def copies(self) -> dict[str, str]:
         """Embedded stage 1: repeated-indicator column -> the item it repeats."""
         return {_COPY.format(hoc=h, item=it): it for h, dims in self.hocs.items() for d in dims
@@ -489,6 +506,7 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
                             + "; mean replacement shrinks the variance of these items (Hair et al. 2022 suggest "
                             "listwise deletion or another treatment above 5%)")
     res2.warnings = warnings
+    res2.f2_values = _f2(model, approach, prep.raw, base, res2, scheme, bool(consistent), tol, max_iter)
     hoc_warn = []
     if not res1.converged:
         hoc_warn.append(f"stage 1 of the two-stage approach did not converge in {max_iter} iterations; the "
@@ -525,3 +543,39 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         if boot.completed < 2:
             res2.warnings.append("fewer than 2 bootstrap resamples completed; no standard errors or intervals")
     return res
+
+
+def _f2(model: HOCModel, approach: str, raw: np.ndarray, base: list[str], res2, scheme: str, consistent: bool,
+        tol: float, max_iter: int) -> dict:
+    """f² of every stage-2 path, ``(R²_incl - R²_excl) / (1 - R²_incl)``, both stages re-run without the path.
+
+    Without the path the HOC's stage 1 changes too (disjoint: the antecedent's paths to every dimension go),
+    so the whole two-stage estimator is re-run, as seminr's ``fSquared`` of a two-stage model.
+    """
+    st = res2.st
+    Z, _ = fill_and_correlate(raw)
+    col = {it: k for k, it in enumerate(base)}
+    out = {}
+    for a, b in model.paths:
+        r2_in = float(res2.est.r2[st.names.index(b)])
+        sub = model.without_path(a, b)
+        r2_out = 0.0
+        try:
+            if isinstance(sub, HOCModel):
+                got = TwoStage(sub, approach, base, None, scheme, consistent, tol, max_iter).stages(raw)
+                if isinstance(got, str):
+                    r2_out = np.nan
+                else:
+                    st2 = Structure.of(sub.stage2)
+                    r2_out = float(got[3].r2[st2.names.index(b)]) if b in sub.stage2.endogenous else 0.0
+            elif sub is not None and b in sub.endogenous:
+                idx = [col[it] for it in sub.items]
+                Zs = Z[:, idx]
+                S = (Zs.T @ Zs) / (Zs.shape[0] - 1)
+                np.fill_diagonal(S, 1.0)
+                sst = Structure.of(sub)
+                r2_out = float(estimate(S, sst, scheme, consistent, tol, max_iter).r2[sst.names.index(b)])
+        except np.linalg.LinAlgError:
+            r2_out = np.nan
+        out[(a, b)] = (r2_in - r2_out) / (1 - r2_in)
+    return out
