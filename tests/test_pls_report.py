@@ -128,7 +128,7 @@ def test_command_line_options():
     assert pls_fields(args) == {"method": "both", "pls_scheme": "centroid", "pls_consistent": True,
                                 "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"},
                                 "pls_predict_folds": 10, "pls_predict_repetitions": 10, "pls_predict_approach": "direct",
-                                "pls_permutations": 5000, "pls_ipma_targets": None}
+                                "pls_permutations": 5000, "pls_ipma_targets": None, "pls_hoc_approach": "disjoint"}
     with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
         parse_modes(["PID"])
     with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):

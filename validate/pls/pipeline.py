@@ -211,6 +211,7 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
             why = ("not run for a model with higher-order constructs in this version (the two stages would have to "
                    "be re-run in every group and permutation)")
             out["micom"], out["mga"] = {"skipped": why}, {"skipped": why}
+            out["warnings"].append(f"--group {po.group}: MICOM and the multigroup analysis were {why}")
     else:
         out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
         out["ipma"] = _ipma_entry(res, po, mechanism, scales)
