@@ -263,3 +263,109 @@ def test_bad_models_are_refused():
     df = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 6)), columns=["a1", "a2", "b1", "b2", "c1", "c2"])
     with pytest.raises(InputError, match="--hoc-approach stacked: expected disjoint"):
         fit_hoc(df, HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")]), "stacked")
+
+
+# ---------------------------------------------------------------------------------------------- the bundled spec
+
+
+@pytest.fixture(scope="module")
+def second_order_run(tmp_path_factory):
+    """``vcc validate --method pls`` on the bundled second-order variant (the first-order example data answer the
+    same items), consumer mechanism, grouped by platform."""
+    import json
+
+    from instruments.spec import default_spec_path
+    from validate.cli import main
+    from validate.pipeline import example_data_path
+
+    out = tmp_path_factory.mktemp("hoc") / "out"
+    spec = default_spec_path().with_name("short_video_vcc_second_order.yaml")
+    assert main(["validate", str(example_data_path()), "--model", str(spec), "--method", "pls", "--mechanism",
+                 "consumer", "--bootstrap", "100", "--workers", "1", "--group", "platform", "--out", str(out)]) == 0
+    return spec, out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_bundled_second_order_spec_runs_with_pls(second_order_run):
+    from validate.report.schema import validate_results
+
+    _, out, res = second_order_run
+    assert validate_results(res) == []
+    assert res["options"]["pls_hoc_approach"] == "disjoint"
+    pls = res["mechanisms"]["consumer"]["pls"]
+    ho = pls["higher_order"]
+    assert ho["approach"] == "disjoint" and [c["construct"] for c in ho["constructs"]] == ["CACT", "COUT"]
+    assert ho["constructs"][0]["dimensions"] == ["CAP", "CAC", "CAA", "CAR"]
+    assert {(p["from"], p["to"]) for p in pls["paths"]} == {("CID", "CACT"), ("CED", "CACT"), ("CPO", "CACT"),
+                                                            ("CVC", "CACT"), ("CACT", "COUT")}
+    assert [p["hypothesis"] for p in pls["paths"]] == ["H1", "H2", "H3", "H4", "H5"]
+    assert set(ho["stage1"]["reliability"]) == {"CAP", "CAC", "CAA", "CAR", "COC", "COR", "COE", "COK"}
+    # the stage-2 indicators of CACT are its dimensions, with two-stage bootstrap intervals
+    ld = [r for r in pls["loadings"] if r["construct"] == "CACT"]
+    assert [r["item"] for r in ld] == ["CAP", "CAC", "CAA", "CAR"] and all(r["se"] > 0 for r in ld)
+    assert pls["micom"]["skipped"] and pls["predict"]["skipped"] and pls["ipma"]["skipped"]
+    assert any("MICOM" in w for w in pls["warnings"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for key in ("pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
+                "pls_hoc_stage1_reliability"):
+        assert f'data-table="{key}"' in html
+    assert "disjoint two-stage approach (2: CACT, COUT)" in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_higher_order_tables_in_every_writer(second_order_run, lang):
+    from docx import Document
+    from openpyxl import Workbook
+
+    from instruments.spec import load_spec
+    from validate.pls.report import add_pls_docx, add_pls_sheets, pls_tables
+
+    spec_path, _, res = second_order_run
+    spec = load_spec(spec_path)
+    tabs = pls_tables(res, spec, "consumer", lang)
+    meas = tabs["pls_hoc_measurement"]
+    ho = res["mechanisms"]["consumer"]["pls"]["higher_order"]
+    assert len(meas.rows) == 8 and meas.rows[0]["loading"] == ho["constructs"][0]["loadings"][0]["estimate"]
+    assert meas.rows[0]["type"] == ("reflective-reflective" if lang == "en" else "反映型-反映型")
+    assert ("Disjoint two-stage approach" if lang == "en" else "分离式两阶段法") in meas.notes[0]
+    rel = tabs["pls_hoc_reliability"].rows
+    assert rel[0]["ave"] == ho["constructs"][0]["reliability"]["ave"]
+    assert len(tabs["pls_hoc_stage1_outer"].rows) == 40 and len(tabs["pls_hoc_stage1_reliability"].rows) == 8
+    settings = {r["setting"]: r["value"] for r in tabs["pls_settings"].rows}
+    assert settings["Higher-order constructs" if lang == "en" else "高阶构念"]
+    wb = Workbook()
+    names = add_pls_sheets(wb, res, spec, lang)
+    assert "consumer-pls_hoc" in names and "consumer-pls_hoc_s1_rel" in names
+    doc = Document()
+    n = add_pls_docx(doc, res, spec, "consumer", lang)
+    assert n == len([k for k in tabs if k != "pls_cross_loadings"])  # every table but the workbook-only one
+
+
+def test_hoc_strings_have_both_languages():
+    from validate.pls.hoc_report import STRINGS
+
+    for key, v in STRINGS.items():
+        assert set(v) == {"en", "zh"} and all(v.values()), key
+
+
+def test_hoc_approach_option():
+    from validate.pls.pipeline import pls_options
+
+    assert pls_options(None).hoc_approach == "disjoint"
+    assert pls_options(type("O", (), {"pls_hoc_approach": "embedded"})()).hoc_approach == "embedded"
+    with pytest.raises(InputError, match="--hoc-approach joint: expected disjoint"):
+        pls_options(None, hoc_approach="joint")
+
+
+def test_a_formative_hoc_from_the_spec_mode():
+    """``mode: formative`` on a second-order construct makes it reflective-formative (Mode B)."""
+    from instruments.spec import load_spec
+    from validate.pls.higher_order import HOCModel
+
+    spec = load_spec(os.path.join(os.path.dirname(__file__), "fixtures", "specs", "pls_second_order.yaml"))
+    m = spec.mechanism("main")
+    hm = HOCModel.from_mechanism(m)
+    assert hm.modes["ACT"] == "B" and hm.kind("ACT") == "reflective-formative"
+    assert HOCModel.from_mechanism(m, modes={"ACT": "A"}).kind("ACT") == "reflective-reflective"
+    assert hm.stage2.constructs["ACT"] == ("A1", "A2", "A3")
