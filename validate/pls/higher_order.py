@@ -34,6 +34,21 @@ Every bootstrap resample re-runs both stages on the resampled rows (as seminr's
 ``bootstrap_model`` of a two-stage model does), so the intervals carry the
 uncertainty of the stage-1 scores.
 
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(1)
+>>> x = rng.normal(size=300); h = 0.5 * x + rng.normal(size=300) * 0.85
+>>> cols = {f"x{k}": x + rng.normal(size=300) * 0.5 for k in range(3)}
+>>> for d in ("D1", "D2", "D3"):
+...     f = 0.9 * h + rng.normal(size=300) * 0.45
+...     cols.update({f"{d}{k}": f + rng.normal(size=300) * 0.5 for k in range(3)})
+>>> blocks = {"X": ["x0", "x1", "x2"], **{d: [f"{d}{k}" for k in range(3)] for d in ("D1", "D2", "D3")}}
+>>> model = HOCModel(blocks, {"H": ["D1", "D2", "D3"]}, [("X", "H")])
+>>> res = fit_hoc(pd.DataFrame(cols), model)          # disjoint two-stage approach
+>>> res.stage2.model.constructs["H"]                  # stage 2: H measured by its dimensions' scores
+('D1', 'D2', 'D3')
+>>> bool(res.measurement().loading.min() > 0.8), res.model.kind("H")
+(True, 'reflective-reflective')
+
 References
 ----------
 Becker, J.-M., Klein, K., & Wetzels, M. (2012). Hierarchical latent variable models in PLS-SEM:
