@@ -281,7 +281,8 @@ def second_order_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("hoc") / "out"
     spec = default_spec_path().with_name("short_video_vcc_second_order.yaml")
     assert main(["validate", str(example_data_path()), "--model", str(spec), "--method", "pls", "--mechanism",
-                 "consumer", "--bootstrap", "100", "--workers", "1", "--group", "platform", "--out", str(out)]) == 0
+                 "consumer", "--bootstrap", "100", "--workers", "1", "--group", "platform", "--permutations", "40",
+                 "--out", str(out)]) == 0
     return spec, out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
@@ -303,11 +304,14 @@ def test_bundled_second_order_spec_runs_with_pls(second_order_run):
     # the stage-2 indicators of CACT are its dimensions, with two-stage bootstrap intervals
     ld = [r for r in pls["loadings"] if r["construct"] == "CACT"]
     assert [r["item"] for r in ld] == ["CAP", "CAC", "CAA", "CAR"] and all(r["se"] > 0 for r in ld)
-    assert pls["micom"]["skipped"] and pls["predict"]["skipped"] and pls["ipma"]["skipped"]
-    assert any("MICOM" in w for w in pls["warnings"])
+    assert pls["predict"]["skipped"] and pls["ipma"]["skipped"]
+    # platforms compared on the stage-2 data, and the report says so
+    assert len(pls["micom"]["pairs"]) == 3 and "stage-2 data" in pls["mga"]["method"]
+    assert {(r["from"], r["to"]) for r in pls["mga"]["pairs"][0]["paths"]} == {(p["from"], p["to"]) for p in pls["paths"]}
+    assert any("MICOM and the multigroup analysis ran on the stage-2 data" in w for w in pls["warnings"])
     html = (out / "report.html").read_text(encoding="utf-8")
     for key in ("pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
-                "pls_hoc_stage1_reliability"):
+                "pls_hoc_stage1_reliability", "pls_micom", "pls_mga"):
         assert f'data-table="{key}"' in html
     assert "disjoint two-stage approach (2: CACT, COUT)" in html
 

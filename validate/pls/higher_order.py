@@ -347,6 +347,18 @@ class HOCResults:
     stage1: object
     stage2: object
     warnings: list = field(default_factory=list)
+    rows: np.ndarray | None = None  # positions of the data rows used (listwise deletion drops some)
+
+    def stage2_frame(self, data: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        """The stage-2 data (items and dimension scores, standardised) with ``columns`` of ``data`` beside them.
+
+        Used for the multigroup analysis of a two-stage model (the group column); the rows are those used.
+        """
+        r2 = self.stage2
+        out = pd.DataFrame(r2.data.raw, columns=r2.model.items)
+        for c in columns:
+            out[c] = data[c].to_numpy()[self.rows if self.rows is not None else slice(None)]
+        return out
 
     def measurement(self) -> pd.DataFrame:
         """The HOCs' measurement (stage 2), one row per dimension.
@@ -530,7 +542,11 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         if len(model.hocs[h]) == 2 and model.modes[h] == "A":
             hoc_warn.append(f"{h} has 2 dimensions: its reliability rests on one correlation (3 or more "
                             "dimensions recommended)")
-    res = HOCResults(model, approach, res1, res2, hoc_warn)
+    X = data[base].to_numpy(dtype=float, copy=True)
+    if missing_value is not None:
+        X[X == float(missing_value)] = np.nan
+    rows = np.flatnonzero(~np.isnan(X).any(1)) if missing == "listwise" else np.arange(len(data))
+    res = HOCResults(model, approach, res1, res2, hoc_warn, rows)
     if bootstrap:
         from validate.structural.bootstrap import jackknife, run_bootstrap
 

@@ -207,11 +207,14 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
         out["ipma"] = {"skipped": "not run for a model with higher-order constructs in this version (the stage-2 "
                                   "indicators of a higher-order construct are scores without an answer scale)"}
-        if po.group:
-            why = ("not run for a model with higher-order constructs in this version (the two stages would have to "
-                   "be re-run in every group and permutation)")
-            out["micom"], out["mga"] = {"skipped": why}, {"skipped": why}
-            out["warnings"].append(f"--group {po.group}: MICOM and the multigroup analysis were {why}")
+        if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
+            out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
+            note = (" - on the stage-2 data of the two-stage approach (the dimensions' stage-1 scores, estimated on "
+                    "all cases, held fixed as the higher-order constructs' indicators)")
+            out["micom"]["method"] += note
+            out["mga"]["method"] += note
+            out["warnings"].append(f"--group {po.group}: MICOM and the multigroup analysis ran on the stage-2 data"
+                                   + note[len(" - on the stage-2 data"):])
     else:
         out["predict"], out["cvpat"] = _predict_entry(res, po, mechanism.id)
         out["ipma"] = _ipma_entry(res, po, mechanism, scales)
