@@ -149,7 +149,7 @@ def test_pls_refuses_the_richer_spec_keys_by_name(tmp_path):
     from validate.pipeline import AnalysisOptions, analyse
 
     spec = _load(tmp_path, rich_raw())
-    with pytest.raises(InputError, match="second-order constructs, moderations, controls are fitted by the "
+    with pytest.raises(InputError, match="spec's moderations, controls are fitted by the "  # second-order: PLS fits
                                          "covariance-based method only"):
         analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
 
