@@ -202,11 +202,11 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     out["alpha"] = po.alpha
     out["seed"] = po.seed
     if hoc_res is not None:  # the resampling analyses would re-run stage 2 only, on stage-1 scores of all cases
-        why = ("not run for a model with higher-order constructs in this version (its folds would re-fit stage 2 "
-               "on dimension scores estimated from every case, held-out ones included)")
+        why = ("models with higher-order constructs are not supported in this version (the folds would re-fit "
+               "stage 2 on dimension scores estimated from every case, held-out ones included)")
         out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
-        out["ipma"] = {"skipped": "not run for a model with higher-order constructs in this version (the stage-2 "
-                                  "indicators of a higher-order construct are scores without an answer scale)"}
+        out["ipma"] = {"skipped": "models with higher-order constructs are not supported in this version (the "
+                                  "stage-2 indicators of a higher-order construct are scores without an answer scale)"}
         if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
             out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
             note = (" - on the stage-2 data of the two-stage approach (the dimensions' stage-1 scores, estimated on "
