@@ -59,12 +59,13 @@ MOBI_PATHS = [("PRE", "Quality"), ("PRE", "Value"), ("Quality", "Value"), ("Qual
               ("PRE", "POST")]
 
 
-def _seminr_two_stage(df, constructs, hocs, paths, modes, missing_value=None):
+def _seminr_two_stage(df, constructs, hocs, paths, modes, missing_value=None, **kw):
     specs = [sm.composite(c, it, weights=sm.mode_B) if modes.get(c) == "B" else sm.composite(c, it)
              for c, it in constructs.items()]
     specs += [sm.higher_composite(h, d, method="two_stage", weights=sm.mode_B if modes.get(h) == "B" else sm.mode_A)
               for h, d in hocs.items()]
-    kw = {"missing_value": missing_value} if missing_value is not None else {}
+    if missing_value is not None:
+        kw["missing_value"] = missing_value
     return sm.estimate_pls(df, sm.constructs(*specs), sm.relationships(*[sm.paths(a, b) for a, b in paths]), **kw)
 
 
@@ -158,6 +159,21 @@ def test_disjoint_corp_rep_matches_seminr(hoc_mode):
     s1 = ho["stage1"]["model"]
     assert "REP" not in s1["constructs"] and ["QUAL", "COMP"] in s1["paths"] and ["LIKE", "CUSA"] in s1["paths"]
     assert set(ho["stage1"]["reliability"]) == {"COMP", "LIKE"}
+
+
+@needs_seminr
+def test_disjoint_with_listwise_deletion_matches_seminr():
+    """Listwise deletion is done once on all items before stage 1 (seminr's na_omit), and the group column of the
+    stage-2 data follows the rows kept."""
+    df = _dataset("corp_rep_data.csv")
+    res = fit_hoc(df, HOCModel(CORP, CORP_HOCS, CORP_PATHS, CORP_MODES), missing="listwise", missing_value=-99)
+    m = _seminr_two_stage(df, CORP, CORP_HOCS, CORP_PATHS, CORP_MODES, missing_value=-99.0, missing=sm.na_omit)
+    _compare(res, m, "corp_rep listwise")
+    kept = res.stage2.n_obs
+    assert kept < len(df) and res.stage2.to_dict()["missing"]["n_dropped"] == len(df) - kept
+    frame = res.stage2_frame(df.assign(serial=np.arange(len(df))), "serial")
+    items = [it for v in CORP.values() for it in v]
+    assert list(frame.serial) == list(np.flatnonzero(~(df[items] == -99).any(axis=1)))
 
 
 @needs_seminr
