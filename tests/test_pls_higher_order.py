@@ -277,6 +277,8 @@ def test_bad_models_are_refused():
     with pytest.raises(InputError, match="a mode is given for Q"):
         HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")], {"Q": "B"})
     df = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 6)), columns=["a1", "a2", "b1", "b2", "c1", "c2"])
+    with pytest.raises(InputError, match=r"--consistent \(PLSc\) with the higher-order construct\(s\) H: not supported"):
+        fit_hoc(df, HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")]), consistent=True)
     with pytest.raises(InputError, match="--hoc-approach stacked: expected disjoint"):
         fit_hoc(df, HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")]), "stacked")
 

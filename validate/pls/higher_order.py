@@ -57,6 +57,9 @@ Sarstedt, M., Hair, J. F., Cheah, J.-H., Becker, J.-M., & Ringle, C. M. (2019). 
 estimate, and validate higher-order constructs in PLS-SEM. *Australasian Marketing Journal*, 27, 197-211.
 Ringle, C. M., Sarstedt, M., & Straub, D. W. (2012). A critical look at the use of PLS-SEM in MIS
 Quarterly. *MIS Quarterly*, 36, iii-xiv.
+van Riel, A. C. R., Henseler, J., Kemény, I., & Sasovova, Z. (2017). Estimating hierarchical constructs
+using consistent partial least squares: the case of second-order composites of common factors.
+*Industrial Management & Data Systems*, 117, 459-477.
 """
 
 from __future__ import annotations
@@ -474,7 +477,8 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         (embedded).
     scheme, consistent, missing, missing_value, tol, max_iter, bootstrap, seed, level, bca, workers, executor,
     progress, desc
-        As :func:`validate.pls.fit.fit_pls`; the same settings run both stages. Mean replacement (or
+        As :func:`validate.pls.fit.fit_pls`; the same settings run both stages. PLSc (``consistent``) is refused:
+        a second-order composite of common factors needs a correction of its own (van Riel et al. 2017). Mean replacement (or
         listwise deletion) is done once on all items, before stage 1.
 
     Returns
@@ -504,6 +508,10 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         raise InputError(f"--hoc-approach {approach}: expected disjoint (the default) or embedded")
     if not isinstance(model, HOCModel):
         raise InputError("fit_hoc: expected a HOCModel (first-order constructs, higher-order constructs, paths)")
+    if consistent:  # PLSc would make the HOC a common factor of its dimensions' scores: not the two-stage model
+        raise InputError(f"--consistent (PLSc) with the higher-order construct(s) {', '.join(model.hocs)}: not "
+                         "supported in this version (a second-order composite of common factors needs its own "
+                         "correction); run without --consistent")
     kw = dict(scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter, level=level)
     base_model = model.stage1("disjoint")  # every item once
     prep = prepare_data(data, base_model, missing, missing_value)
