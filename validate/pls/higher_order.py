@@ -493,7 +493,7 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
     Stage 2's indicators of a HOC are its dimensions' stage-1 scores ``Y = Z W`` (unit variance), so a
     Mode A HOC's loadings are the correlations of the dimension scores with the HOC score and a Mode B HOC's
     weights the regression of the HOC's inner proxy on them. The disjoint approach matches seminr 0.2.1's
-    ``higher_composite(method = two_stage)`` to about 1e-13 (weights, loadings, paths, R², reliability,
+    ``higher_composite(method = two_stage)`` to about 1e-14 (weights, loadings, paths, R², reliability,
     HTMT, VIF of both stages, corp_rep and mobi; tests/test_pls_higher_order.py); the embedded approach
     matches the two stages built by hand in seminr (the repeated-indicator model, then its scores as
     indicators) to the same precision.
