@@ -129,7 +129,7 @@ def test_command_line_options():
                                 "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"},
                                 "pls_predict_folds": 10, "pls_predict_repetitions": 10, "pls_predict_approach": "direct",
                                 "pls_permutations": 5000, "pls_ipma_targets": None,
-                                "pls_moderation": "two_stage"}
+                                "pls_moderation": "two_stage", "pls_hoc_approach": "disjoint"}
     with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
         parse_modes(["PID"])
     with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):

@@ -144,13 +144,13 @@ def test_bundled_second_order_variant_has_the_same_items():
     assert len(second.warnings) == len(first.warnings)
 
 
-def test_pls_refuses_the_richer_spec_keys_by_name(tmp_path):
+def test_pls_refuses_second_order_with_moderations_by_name(tmp_path):
     from instruments.errors import InputError
     from validate.pipeline import AnalysisOptions, analyse
 
     spec = _load(tmp_path, rich_raw())
-    with pytest.raises(InputError, match="second-order constructs are fitted by the "
-                                         "covariance-based method only"):  # PLS reads moderations and controls
+    with pytest.raises(InputError, match=r"second-order constructs \(two-stage approach\) and moderations, "
+                                         "controls, but not both in one model"):
         analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
 
 

@@ -23,6 +23,7 @@ from validate.measurement.validity import (
 )
 from validate.pipeline import AnalysisOptions, analyse, run_demo, run_validate
 from validate.pls import PLSModel, PLSResults, fit_pls
+from validate.pls.higher_order import HOCModel, HOCResults, fit_hoc
 from validate.pls.pipeline import run_pls
 from validate.power.simulate import population_model, simulate_mechanism, simulate_study
 from validate.power.study import PowerResult, power_study
@@ -48,6 +49,8 @@ from validate.structural.mediation import (
 __all__ = [
     "AnalysisOptions",
     "BootstrapResult",
+    "HOCModel",
+    "HOCResults",
     "IngestResult",
     "PLSModel",
     "PLSResults",
@@ -67,6 +70,7 @@ __all__ = [
     "difftest",
     "efa",
     "enumerate_chains",
+    "fit_hoc",
     "fit_moments",
     "fit_pls",
     "fit_sem",

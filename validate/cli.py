@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "activities and the four outcomes as second-order constructs), or a spec file")
     p_demo.add_argument("--method", default="cb", choices=("cb", "pls", "both"),
                         help="cb (default), pls (platforms compared by MICOM and PLS multigroup tests) or both")
+    from validate.pls.cli import add_hoc_argument
+
+    add_hoc_argument(p_demo)  # --hoc-approach for the second-order variant under --method pls
 
     from validate.app.command import add_app_parser  # argparse only; the web framework loads on start
 
@@ -336,7 +339,7 @@ def _cmd_demo(args) -> int:
 
     run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
              workers=args.workers, lang=args.lang, estimator=args.estimator, method=args.method,
-             model=args.model)
+             model=args.model, hoc_approach=getattr(args, "hoc_approach", "disjoint"))
     return 0
 
 

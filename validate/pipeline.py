@@ -68,6 +68,7 @@ class AnalysisOptions:
     pls_permutations: int = 5000
     pls_ipma_targets: list | None = None
     pls_moderation: str = "two_stage"
+    pls_hoc_approach: str = "disjoint"  # higher-order constructs: disjoint or embedded two-stage approach
 
     def check(self) -> None:
         from validate.pls.cli import check_method
@@ -217,10 +218,11 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
     for m in spec.select(opts.mechanism):  # every mechanism's method first: a refusal comes before any fit
         if m.id in data:
             chosen[m.id] = choose_missing(data[m.id], m.item_ids, opts.estimator, opts.missing)
-        if opts.method in ("pls", "both") and m.second_order:  # PLS reads moderations and controls
-            parts = [k for k, v in (("second-order constructs", m.second_order),) if v]
-            raise InputError(f"mechanism {m.id}: the spec's {', '.join(parts)} are fitted by the covariance-based "
-                             f"method only in this version; run with --method cb (PLS-SEM does not read them yet)")
+        if opts.method in ("pls", "both") and m.second_order and (m.moderations or m.controls):
+            parts = [k for k, v in (("moderations", m.moderations), ("controls", m.controls)) if v]
+            raise InputError(f"mechanism {m.id}: PLS-SEM fits second-order constructs (two-stage approach) and "
+                             f"{', '.join(parts)}, but not both in one model in this version; run with --method cb, "
+                             f"or drop the {' and '.join(parts)} for the PLS run")
     for m in spec.select(opts.mechanism):
         if m.id not in data:
             results["warnings"].append(f"no responses for mechanism {m.id}; skipped")
@@ -426,12 +428,13 @@ DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_
 
 
 def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML", method="cb", model: str | None = None) -> dict:
+             estimator="ML", method="cb", model: str | None = None, hoc_approach: str = "disjoint") -> dict:
     """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
 
     With ``method="pls"`` (or ``both``) the platforms are compared by MICOM and the PLS multigroup tests,
     with as many permutations as bootstrap resamples. ``model``: a bundled variant (``short_video_vcc``,
-    ``second_order``) or a spec file; ``None`` runs the bundled first-order spec.
+    ``second_order``) or a spec file; ``None`` runs the bundled first-order spec. ``hoc_approach``: how PLS
+    estimates second-order constructs (``disjoint`` or ``embedded`` two-stage approach).
     """
     from instruments.spec import default_spec_path
 
@@ -447,7 +450,8 @@ def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, work
                          "nor an existing spec file")
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
-                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap))
+                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap),
+                           pls_hoc_approach=hoc_approach)
     return run_validate([data], spec, opts, out=out, force=force)
 
 

@@ -15,7 +15,8 @@ from instruments.errors import InputError
 SCHEMES = ("path", "factorial", "centroid")
 MISSING = ("mean", "listwise")
 
-__all__ = ["METHODS", "add_pls_arguments", "pls_fields", "parse_modes", "check_method"]
+__all__ = ["METHODS", "HOC_APPROACHES", "add_pls_arguments", "add_hoc_argument", "pls_fields", "parse_modes",
+           "check_method"]
 
 #: ``--method``: covariance-based SEM (the default), PLS-SEM, or both side by side.
 METHODS = ("cb", "pls", "both")
@@ -48,6 +49,18 @@ def add_pls_arguments(p: argparse.ArgumentParser) -> None:
                         "seminr), product_indicator or orthogonal")
     p.add_argument("--predict-approach", default="direct", choices=("direct", "earliest"),
                    help="PLSpredict: predict from direct antecedents (default) or earliest antecedents")
+    add_hoc_argument(p)
+
+
+#: ``--hoc-approach``: how PLS estimates the spec's second-order constructs (``dimensions:``).
+HOC_APPROACHES = ("disjoint", "embedded")
+
+
+def add_hoc_argument(p: argparse.ArgumentParser) -> None:
+    """Add ``--hoc-approach disjoint|embedded`` (to ``vcc validate`` and ``vcc demo``)."""
+    p.add_argument("--hoc-approach", default="disjoint", choices=HOC_APPROACHES,
+                   help="PLS second-order constructs: disjoint two-stage approach (default, as seminr's two_stage) "
+                        "or embedded two-stage approach (repeated indicators in stage 1)")
 
 
 def parse_modes(pairs: list[str]) -> dict[str, str]:
@@ -74,7 +87,8 @@ def pls_fields(args: argparse.Namespace) -> dict:
             "pls_predict_approach": getattr(args, "predict_approach", "direct"),
             "pls_permutations": getattr(args, "permutations", 5000),
             "pls_moderation": getattr(args, "pls_moderation", "two_stage"),
-            "pls_ipma_targets": list(getattr(args, "ipma_target", None) or []) or None}
+            "pls_ipma_targets": list(getattr(args, "ipma_target", None) or []) or None,
+            "pls_hoc_approach": getattr(args, "hoc_approach", "disjoint")}
 
 
 def check_method(method: str) -> None:

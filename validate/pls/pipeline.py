@@ -64,6 +64,7 @@ class PLSOptions:
     predict_repetitions: int = 10
     predict_approach: str = "direct"
     moderation: str = "two_stage"
+    hoc_approach: str = "disjoint"
 
     def check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -91,6 +92,9 @@ class PLSOptions:
                              "or orthogonal")
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
+        if self.hoc_approach not in ("disjoint", "embedded"):
+            raise InputError(f"--hoc-approach {self.hoc_approach}: expected disjoint (the default, as seminr's "
+                             "two_stage) or embedded (repeated indicators in stage 1)")
 
 
 def pls_options(opts=None, **overrides) -> PLSOptions:
@@ -119,7 +123,8 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                             ("ipma_targets", ("pls_ipma_targets",)),
                             ("predict_repetitions", ("pls_predict_repetitions",)),
                             ("predict_approach", ("pls_predict_approach",)),
-                            ("moderation", ("pls_moderation",))):
+                            ("moderation", ("pls_moderation",)),
+                            ("hoc_approach", ("pls_hoc_approach",))):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -168,7 +173,14 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     if modes:
         po.modes = {**dict(po.modes or {}), **dict(modes)}
     po.check()
-    model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
+    hoc = None
+    if any(c.second_order for c in mechanism.constructs.values()):  # two-stage higher-order constructs
+        from validate.pls.higher_order import HOCModel, fit_hoc
+
+        hoc = HOCModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
+        model = hoc.stage2
+    else:
+        model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
     desc = f"{mechanism.id} PLS bootstrap"
     kw = dict(scheme=po.scheme, consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter,
               bootstrap=po.bootstrap, seed=po.seed, level=1 - po.alpha, bca=po.bca, progress=po.progress, desc=desc)
@@ -177,9 +189,17 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         from validate.pls.moderation import ModeratedModel
         from validate.structural.analysis import check_controls
 
+        if hoc is not None:  # validate.pipeline refuses this first; kept for the Python API
+            raise InputError(f"mechanism {mechanism.id}: PLS-SEM fits second-order constructs and moderations or "
+                             "controls, but not both in one model in this version")
         check_controls(df, mechanism)
         moderated = ModeratedModel.of(mechanism, model, po.moderation)
-    fitter = (lambda **k: fit_pls(df, model, **k)) if moderated is None else (lambda **k: moderated.fit(df, **k))
+    if hoc is not None:
+        fitter = lambda **k: fit_hoc(df, hoc, po.hoc_approach, **k)
+    elif moderated is not None:
+        fitter = lambda **k: moderated.fit(df, **k)
+    else:
+        fitter = lambda **k: fit_pls(df, model, **k)
     if po.scheduler and po.bootstrap:
         from validate.executors import make_executor
 
@@ -187,6 +207,9 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
             res = fitter(executor=ex, **kw)
     else:
         res = fitter(workers=po.workers, **kw)
+    hoc_res = None
+    if hoc is not None:
+        hoc_res, res = res, res.stage2
     pres = res  # the fit PLSpredict and the IPMA start from
     if moderated is not None:
         res, extras = res
@@ -200,6 +223,8 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
                                    "control(s)")
     else:
         out = res.to_dict()
+    if hoc_res is not None:
+        out["higher_order"] = hoc_res.to_dict()
     hyp = {(p.source, p.target): p for p in mechanism.active_paths(po.direct_effects)}
     for row in out["paths"]:
         p = hyp.get((row["from"], row["to"]))
@@ -212,10 +237,25 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
-    out["predict"], out["cvpat"] = _predict_entry(pres, po, mechanism.id)
-    out["ipma"] = _ipma_entry(pres, po, mechanism, scales)
-    if po.group:
-        out.update(_groups_entry(df, model, po, mechanism.id))
+    if hoc_res is not None:  # the resampling analyses would re-run stage 2 only, on stage-1 scores of all cases
+        why = ("models with higher-order constructs are not supported in this version (the folds would re-fit "
+               "stage 2 on dimension scores estimated from every case, held-out ones included)")
+        out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
+        out["ipma"] = {"skipped": "models with higher-order constructs are not supported in this version (the "
+                                  "stage-2 indicators of a higher-order construct are scores without an answer scale)"}
+        if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
+            out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
+            note = (" - on the stage-2 data of the two-stage approach (the dimensions' stage-1 scores, estimated on "
+                    "all cases, held fixed as the higher-order constructs' indicators)")
+            out["micom"]["method"] += note
+            out["mga"]["method"] += note
+            out["warnings"].append(f"--group {po.group}: MICOM and the multigroup analysis ran on the stage-2 data"
+                                   + note[len(" - on the stage-2 data"):])
+    else:
+        out["predict"], out["cvpat"] = _predict_entry(pres, po, mechanism.id)
+        out["ipma"] = _ipma_entry(pres, po, mechanism, scales)
+        if po.group:
+            out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
         out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
                                "and no hypothesis is judged")

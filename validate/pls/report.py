@@ -370,6 +370,9 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                                 seed=boot.get("seed"), ci=tp("ci_both" if "BCa" in str(boot.get("ci")) else "ci_pct", lang))
          if boot else tp("boot_none", lang)),
     ]
+    from validate.pls.hoc_report import hoc_setting_row, hoc_tables
+
+    rows += [r for r in (hoc_setting_row(pls, lang),) if r is not None]  # higher-order constructs: the approach
     out["pls_settings"] = Table("pls_settings", tp("t_settings", lang),
                                 [Column("setting", tp("c_setting", lang)), Column("value", tp("c_value", lang))],
                                 [{"setting": a, "value": b} for a, b in rows], list(as_list(pls.get("warnings"))), mid)
@@ -660,6 +663,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("p_welch", tp("c_p_welch", lang), "p"), Column("differs", tp("c_differs", lang), "verdict")],
             rows, notes, mid, marks)
 
+    out.update(hoc_tables(pls, lab, lang, mid))  # higher-order constructs (pls.higher_order)
+
     # CB and PLS side by side
     cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
     if cb:
@@ -764,16 +769,22 @@ def slopes_svgs(results: dict, mid: str, lang: str = "en") -> str:
 
 #: Tables shown in the HTML page and the Word report, in order (cross-loadings stay in the workbook).
 HTML_TABLES = ("pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-               "pls_paths", "pls_controls", "pls_moderation", "pls_simple_slopes", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
+               "pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
+               "pls_hoc_stage1_reliability",
+               "pls_paths", "pls_controls", "pls_moderation", "pls_simple_slopes", "pls_r2", "pls_indirect", "pls_fit",
+               "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
 DOCX_TABLES = HTML_TABLES
 #: Tables too wide for a portrait page: a landscape section in Word.
-WIDE_TABLES = ("pls_outer", "pls_paths", "pls_moderation", "pls_compare", "pls_indirect", "pls_predict", "pls_micom", "pls_mga")
+WIDE_TABLES = ("pls_outer", "pls_hoc_measurement", "pls_paths", "pls_moderation", "pls_compare", "pls_indirect",
+               "pls_predict", "pls_micom", "pls_mga")
 #: Short Excel sheet names (a mechanism id is put in front).
 SHEET_NAMES = {"pls_settings": "pls_settings", "pls_compare": "pls_vs_cb", "pls_outer": "pls_outer",
                "pls_reliability": "pls_reliability", "pls_htmt": "pls_htmt", "pls_fornell_larcker": "pls_fl",
                "pls_cross_loadings": "pls_crossload", "pls_paths": "pls_paths", "pls_r2": "pls_r2",
                "pls_indirect": "pls_indirect", "pls_fit": "pls_fit", "pls_predict": "pls_predict", "pls_cvpat": "pls_cvpat",
-               "pls_moderation": "pls_moderation", "pls_simple_slopes": "pls_slopes", "pls_controls": "pls_controls"}
+               "pls_moderation": "pls_moderation", "pls_simple_slopes": "pls_slopes", "pls_controls": "pls_controls",
+               "pls_hoc_measurement": "pls_hoc", "pls_hoc_reliability": "pls_hoc_rel", "pls_hoc_htmt": "pls_hoc_htmt",
+               "pls_hoc_stage1_outer": "pls_hoc_s1_outer", "pls_hoc_stage1_reliability": "pls_hoc_s1_rel"}
 
 
 def ordered(tabs: dict, keys: tuple) -> list[str]:

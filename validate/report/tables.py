@@ -39,6 +39,8 @@ NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_ro
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
                    "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
+                   "pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
+                   "pls_hoc_stage1_reliability",
                    "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
 NUMBERED_TABLES += ("pls_controls", "pls_moderation", "pls_simple_slopes")  # PLS moderation and controls
 
