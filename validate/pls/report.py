@@ -671,7 +671,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     import jinja2
     from markupsafe import Markup
 
-    from validate.report.html import _view_table
+    from validate.report.html import view_table
     from validate.report.i18n import t
 
     tabs = pls_tables(results, spec, mid, lang)
@@ -681,7 +681,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
     views = []
     for k in ordered(tabs, HTML_TABLES):
-        v = _view_table(tabs[k], counter, f"m-{anchor}", lang)
+        v = view_table(tabs[k], counter, f"m-{anchor}", lang)
         fig = _ipma_points(tabs[k])
         v["figure"] = Markup(ipma_svg(fig, lang, tabs[k].title)) if fig else ""
         views.append(v)
@@ -692,16 +692,16 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
 
 def add_pls_sheets(wb, results: dict, spec: ModelSpec | None, lang: str = "en") -> list[str]:
     """Add one sheet per PLS table of every mechanism to the workbook ``wb``; returns the sheet names."""
-    from validate.report.excel import _expand, _sheet_name, _write_sheet
+    from validate.report.excel import expand_table, sheet_name, write_sheet
 
     used = {ws.title.lower() for ws in wb.worksheets}
     names = []
     for mid in as_dict(results.get("mechanisms")):
         for key, tab in pls_tables(results, spec, mid, lang).items():
-            name = _sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
+            name = sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
             ws = wb.create_sheet(name)
-            heads, rows = _expand(tab, lang)
-            _write_sheet(ws, heads, rows)
+            heads, rows = expand_table(tab, lang)
+            write_sheet(ws, heads, rows)
             names.append(name)
     return names
 
@@ -711,18 +711,18 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
 
     Returns the number of the last table added (``number`` when none).
     """
-    from validate.report.word import _heading, _orient, add_apa_table
+    from validate.report.word import add_apa_table, add_heading, set_orientation
 
     tabs = pls_tables(results, spec, mid, lang)
     if not tabs:
         return number
-    _heading(doc, tp("sec_pls", lang), 2, lang)
+    add_heading(doc, tp("sec_pls", lang), 2, lang)
     for k in ordered(tabs, DOCX_TABLES):
         if k in tabs:
             number += 1
             wide = tabs[k].key in WIDE_TABLES
             if wide:
-                _orient(doc, landscape=True)
+                set_orientation(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
             pts = _ipma_points(tabs[k])
             if pts:
@@ -732,7 +732,7 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
 
                 doc.add_picture(io.BytesIO(ipma_png(pts, lang)), width=Cm(14.0))
             if wide:
-                _orient(doc, landscape=False)
+                set_orientation(doc, landscape=False)
     return number
 
 

@@ -10,9 +10,7 @@ with ``estimator = "ML"`` or ``"MLR"``,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,7 +19,16 @@ from scipy import stats as sps
 from validate.blas import single_threaded_blas
 
 from . import fitmeasures as fm
-from .errors import ModelError, UnknownVariableError
+from .data import (
+    available_case_stats,
+    check_data,
+    drop_missing_x,
+    moment_input,
+    moment_stats,
+    prepare_data,
+    sample_stats,
+)
+from .errors import ModelError
 from .estimate import (
     admissibility,
     chol_inv,
@@ -29,450 +36,14 @@ from .estimate import (
     optimize_ml,
     start_values,
 )
+from .inference import Z975, defined_values, info_inverse, param_names, row_values, standardize, wald_table
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec, parse_model_cached
+from .result import ESTIMATES_ONLY_NOTE, SemResult
+from .start import start_covers, start_from
+from .syntax import parse_model_cached
+from .wlsmv import fit_wlsmv
 
 __all__ = ["SemResult", "fit_sem"]
-
-_Z975 = sps.norm.ppf(0.975)
-
-
-# ----------------------------------------------------------------------------
-# data
-# ----------------------------------------------------------------------------
-def prepare_data(spec: ModelSpec, data, group, missing):
-    if not isinstance(data, pd.DataFrame):
-        raise ModelError("data must be a pandas DataFrame")
-    ov = spec.ov_names
-    data = _with_interactions(data, ov)
-    absent = [v for v in ov if v not in data.columns]
-    if absent:
-        v = absent[0]
-        raise UnknownVariableError(
-            f"variable {v!r} is neither a latent variable (left of =~) nor a column of the data"
-            + (f"; also missing: {absent[1:]}" if len(absent) > 1 else ""),
-            spec.var_lines.get(v), v)
-    if group is not None and group not in data.columns:
-        raise ModelError(f"group column {group!r} is not in the data")
-    cols = list(ov) + ([group] if group is not None else [])
-    df = data[cols].copy()
-    bad = []
-    for v in ov:
-        if not pd.api.types.is_numeric_dtype(df[v]):
-            conv = pd.to_numeric(df[v], errors="coerce")
-            if conv.notna().sum() < df[v].notna().sum():
-                bad.append(v)
-            df[v] = conv
-    if bad:
-        raise ModelError(f"non-numeric values in column(s) {bad}; recode them as numbers first")
-    if group is not None:
-        df = df[df[group].notna()]
-    n_before = len(df)
-    if missing == "listwise":
-        df = df.dropna(subset=ov)
-    else:  # FIML: only cases with every variable missing are dropped (as lavaan)
-        df = df[df[ov].notna().any(axis=1)]
-    if group is not None:
-        labels = list(pd.unique(df[group]))
-    else:
-        labels = [None]
-    Ys = []
-    for lab in labels:
-        sub = df if lab is None else df[df[group] == lab]
-        Ys.append(sub[ov].to_numpy(dtype=float))
-    return Ys, labels, n_before - len(df)
-
-
-def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
-    """Add the product column of every observed interaction term (``x7:x8``) the model names.
-
-    As lavaan: the product of the raw (uncentred) columns, made before listwise deletion; a column
-    of the data that already has the name is used as it is.
-    """
-    inter = [v for v in ov if ":" in v and v not in data.columns]
-    if not inter:
-        return data
-    extra = {}
-    for v in inter:
-        parts = v.split(":")
-        absent = [c for c in parts if c not in data.columns]
-        if absent:
-            continue  # reported as an unknown variable below
-        prod = None
-        for c in parts:
-            col = pd.to_numeric(data[c], errors="coerce")
-            prod = col if prod is None else prod * col
-        extra[v] = prod
-    return data.assign(**extra) if extra else data
-
-
-def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_all) -> pd.DataFrame:
-    """The parameter table: estimates with SE, z, two-sided p and the 95% Wald interval.
-
-    Fixed parameters get SE 0, z NaN and the estimate as both bounds, as lavaan prints them;
-    every SE is NaN when the optimiser did not converge.
-    """
-    free = core["free"].to_numpy().astype(int)
-    q = len(se_free) if se_free is not None else 0
-    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
-    if not converged:
-        se = np.where(free > 0, np.nan, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est / se, np.nan)
-    pval = 2 * sps.norm.sf(np.abs(z))
-    return pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
-                             group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
-                             ci_lower=np.where(free > 0, est - _Z975 * se, est),
-                             ci_upper=np.where(free > 0, est + _Z975 * se, est),
-                             std_lv=std_lv, std_all=std_all))
-
-
-def _row_keys(pt: pd.DataFrame):
-    return zip(pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy(),
-               pt["group"].to_numpy().astype(int).tolist())
-
-
-def _start_estimates(prev: pd.DataFrame) -> dict:
-    est = prev["estimate"].to_numpy(dtype=float)
-    return {k: v for k, v in zip(_row_keys(prev), est.tolist()) if np.isfinite(v)}
-
-
-def start_from(theta0, core, prev: pd.DataFrame):
-    """Starting values taken from a previous fit's parameter table, matched by lhs, op, rhs and group."""
-    theta = np.array(theta0, dtype=float)
-    est = _start_estimates(prev)
-    for key, k in zip(_row_keys(core), core["free"].to_numpy().astype(int).tolist()):
-        if k > 0:
-            v = est.get(key)
-            if v is not None:
-                theta[k - 1] = v
-    return theta
-
-
-def check_data(spec, Ys, labels, nfree):
-    p = len(spec.ov_names)
-    ntotal = sum(len(Y) for Y in Ys)
-    for Y, lab in zip(Ys, labels):
-        where = "" if lab is None else f" in group {lab!r}"
-        if len(Y) < 2:
-            raise ModelError(f"too few rows{where}: {len(Y)} complete case(s)")
-        empty = [spec.ov_names[i] for i in np.flatnonzero(np.isnan(Y).all(axis=0))]
-        if empty:  # possible with FIML; nanstd would warn and call the column constant
-            raise ModelError(f"no observed values{where} in column(s) {empty}: every case is missing")
-        sd = np.nanstd(Y, axis=0)
-        zero = [spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))]
-        if zero:
-            raise ModelError(f"zero variance{where} in column(s) {zero}: every case has the same value")
-        if len(Y) < p:
-            raise ModelError(f"too few rows{where}: {len(Y)} complete cases for {p} observed variables "
-                             f"({', '.join(spec.ov_names)})")
-    if ntotal <= nfree:
-        return [f"only {ntotal} cases for {nfree} free parameters; estimates and standard errors of a model "
-                "this size are unstable at this sample size (a common rule asks for 5-10 cases per parameter)"]
-    return []
-
-
-def _sample_stats(spec, Ys, labels):
-    covs, means = [], []
-    for Y, lab in zip(Ys, labels):
-        m = Y.mean(axis=0)
-        E = Y - m
-        S = E.T @ E / len(Y)
-        ev, evec = np.linalg.eigh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
-        if ev[0] < 1e-10:
-            v = evec[:, 0]
-            involved = [spec.ov_names[i] for i in np.flatnonzero(np.abs(v) > 0.1)]
-            where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"the sample covariance matrix{where} is not positive definite: "
-                             f"column(s) {involved} are (nearly) linearly dependent")
-        covs.append(S)
-        means.append(m)
-    return SampleStats(covs, means, [len(Y) for Y in Ys])
-
-
-# ----------------------------------------------------------------------------
-# result
-# ----------------------------------------------------------------------------
-@dataclass
-class SemResult:
-    """Result of :func:`fit_sem`.
-
-    Attributes
-    ----------
-    converged, admissible : bool
-    warnings : list of str
-    params : pandas.DataFrame
-        lhs, op, rhs, label, group, free, estimate, se, z, p_value, ci_lower,
-        ci_upper, std_lv, std_all (fixed parameters: se 0, z/p NaN, as lavaan).
-    fit : dict
-        Fit measures with lavaan's names (dots replaced by underscores).
-    r2 : dict
-        ``{var: R2}``; with groups ``{group label: {var: R2}}``.
-    n : int
-    nobs_per_group : list of int
-    group_labels : list
-    implied : dict
-        ``cov``/``mean`` (lists per group) and ``ov_names``.
-    sample_cov, sample_mean : list of ndarray
-    vcov : ndarray
-        Covariance matrix of the free parameters.
-    notes : list of str
-        Remarks on statistics that do not exist for the estimator (e.g. no AIC/BIC for WLSMV).
-    estimates_only : bool
-        Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
-    missing : {"listwise", "fiml"}
-    start_retry : dict or None
-        Set when the first fit did not converge or stopped at a negative variance and the model
-        was refitted from other starting values (:mod:`validate.sem.retry`): ``first_converged``,
-        ``first_admissible``, ``first_chisq``, ``chisq`` (of the kept solution), ``kept`` (which
-        start gave it), ``refits``, ``changed`` (did the retry change the solution).
-    ordinal : validate.sem.ordinal.OrdinalMoments, list of them, or None
-        WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
-        (``sample_cov`` then holds the polychoric correlations); one per group with groups.
-    wlsmv : object or None
-        WLSMV only: what :func:`validate.sem.wlsmv.difftest` needs (internal).
-    """
-
-    spec: ModelSpec
-    estimator: str
-    converged: bool
-    admissible: bool
-    warnings: list
-    params: pd.DataFrame
-    fit: dict
-    r2: dict
-    n: int
-    nobs_per_group: list
-    group_labels: list
-    implied: dict
-    sample_cov: list
-    sample_mean: list
-    theta: np.ndarray
-    vcov: np.ndarray | None
-    iterations: int
-    _cm: CompiledModel = field(repr=False, default=None)
-    _stats: SampleStats = field(repr=False, default=None)
-    _data: list = field(repr=False, default=None)
-    notes: list = field(default_factory=list)
-    ordinal: object = field(repr=False, default=None)
-    estimates_only: bool = False
-    missing: str = "listwise"
-    start_retry: dict | None = None
-    wlsmv: object = field(repr=False, default=None)
-
-    # ------------------------------------------------------------------
-    def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
-        """Modification indices for fixed-to-zero parameters, sorted by ``mi``.
-
-        Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
-        """
-        if self.estimates_only:
-            raise ModelError("modification indices need a full fit; this result was fitted with "
-                             "estimates_only=True")
-        if self.spec.constraints:
-            raise ModelError("modification indices of a model with general constraints ("
-                             + "; ".join(c.text for c in self.spec.constraints) + ") are not implemented")
-        if self.estimator == "WLSMV":
-            from .wlsmv import wlsmv_modindices as modification_indices
-        else:
-            from .modindices import modification_indices
-        out = modification_indices(self)
-        out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
-        out = out.reset_index(drop=True)
-        return out.head(top) if top is not None else out
-
-    def summary(self) -> pd.DataFrame:
-        """The parameter table with rounded numbers, like lavaan's summary()."""
-        cols = ["lhs", "op", "rhs", "label", "group", "estimate", "se", "z", "p_value",
-                "ci_lower", "ci_upper", "std_lv", "std_all"]
-        if self.spec.ngroups == 1:
-            cols.remove("group")
-        return self.params[cols].round(3)
-
-    def to_dict(self) -> dict:
-        """JSON-able dictionary (NaN -> None)."""
-        def clean(x):
-            if isinstance(x, dict):
-                return {str(k): clean(v) for k, v in x.items()}
-            if isinstance(x, (list, tuple)):
-                return [clean(v) for v in x]
-            if isinstance(x, np.ndarray):
-                return clean(x.tolist())
-            if isinstance(x, (np.floating, float)):
-                return None if not math.isfinite(float(x)) else float(x)
-            if isinstance(x, (np.integer,)):
-                return int(x)
-            if isinstance(x, (np.bool_,)):
-                return bool(x)
-            return x
-        params = self.params.drop(columns=["free"]).to_dict(orient="records")
-        return clean(dict(estimator=self.estimator, converged=self.converged, admissible=self.admissible,
-                          warnings=list(self.warnings), notes=list(self.notes), n=self.n,
-                          nobs_per_group=self.nobs_per_group,
-                          group_labels=[None if g is None else str(g) for g in self.group_labels],
-                          parameters=params, fit=self.fit, r2=self.r2, start_retry=self.start_retry))
-
-
-# ----------------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------------
-def _row_values(cm: CompiledModel, pt, theta):
-    """Estimate for every (non-:=) row read from the filled matrices."""
-    est = np.full(len(pt), np.nan)
-    mats = [cm.matrices(theta, g) for g in range(cm.ngroups)]
-    for i in range(len(pt)):
-        k = cm.row_kind[i]
-        if k == 0:
-            continue
-        A, S, m = mats[cm.row_group[i]]
-        if k == 1:
-            est[i] = A[cm.row_r[i], cm.row_c[i]]
-        elif k == 2:
-            est[i] = S[cm.row_r[i], cm.row_c[i]]
-        else:
-            est[i] = m[cm.row_r[i]]
-    return est
-
-
-def standardize(cm: CompiledModel, pt, theta, est):
-    """std.lv and std.all for each row (lavaan's definitions)."""
-    n = len(pt)
-    std_lv = np.full(n, np.nan)
-    std_all = np.full(n, np.nan)
-    lvset = set(cm.lv_names)
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].to_numpy()
-    rhs = pt["rhs"].to_numpy()
-    info = []
-    for g in range(cm.ngroups):
-        Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
-        info.append((np.diag(tot), np.diag(S)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i in range(n):
-            k = cm.row_kind[i]
-            if k == 0:
-                continue
-            var_tot, var_par = info[cm.row_group[i]]
-            e = est[i]
-            if ops[i] == "=~":
-                f, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                sf, sx = np.sqrt(var_tot[f]), np.sqrt(var_tot[x])
-                std_lv[i] = e * sf / (sx if rhs[i] in lvset else 1.0)
-                std_all[i] = e * sf / sx
-            elif ops[i] in ("~", "<~"):
-                y, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                sy, sx = np.sqrt(var_tot[y]), np.sqrt(var_tot[x])
-                std_lv[i] = e * (sx if rhs[i] in lvset else 1.0) / (sy if lhs[i] in lvset else 1.0)
-                std_all[i] = e * sx / sy
-            elif ops[i] == "~~":
-                a, b = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                if a == b:
-                    std_all[i] = e / var_tot[a]
-                    std_lv[i] = e / var_tot[a] if lhs[i] in lvset else e
-                else:
-                    den = np.sqrt(var_par[a] * var_par[b])
-                    std_all[i] = e / den
-                    both_lv = lhs[i] in lvset and rhs[i] in lvset
-                    if both_lv:
-                        std_lv[i] = e / den
-                    elif lhs[i] in lvset or rhs[i] in lvset:
-                        lv_i = a if lhs[i] in lvset else b
-                        std_lv[i] = e / np.sqrt(var_par[lv_i])
-                    else:
-                        std_lv[i] = e
-            elif ops[i] == "~1":
-                a = cm.pos[lhs[i]]
-                sd = np.sqrt(var_tot[a])
-                std_all[i] = e / sd
-                std_lv[i] = e / sd if lhs[i] in lvset else e
-    return std_lv, std_all
-
-
-def _label_map(pt, values):
-    """label -> value for user labels and plabels (first occurrence)."""
-    out = {}
-    labels = pt["label"].to_numpy()
-    plabels = pt["plabel"].to_numpy()
-    for i in range(len(pt)):
-        if pt["op"].iat[i] == ":=":
-            continue
-        if labels[i] and labels[i] not in out:
-            out[labels[i]] = values[i]
-        if plabels[i] and plabels[i] not in out:
-            out[plabels[i]] = values[i]
-    return out
-
-
-def defined_values(spec, pt, values):
-    vals = _label_map(pt, values)
-    res = []
-    for name, ex in spec.defined:
-        try:
-            v = ex.evaluate(vals)
-        except (ZeroDivisionError, OverflowError, ValueError):
-            v = float("nan")
-        vals[name] = v
-        res.append(v)
-    return np.asarray(res, dtype=float)
-
-
-def info_inverse(info, names, warnings):
-    """Invert an information matrix, with a warning (and NaN) when singular."""
-    q = len(info)
-    if q == 0:
-        return np.zeros((0, 0))
-    d = np.sqrt(np.abs(np.diag(info)))
-    d[d == 0] = 1.0
-    R = info / np.outer(d, d)
-    ev, evec = np.linalg.eigh(R)
-    if ev[0] < 1e-10 * max(1.0, ev[-1]):
-        v = evec[:, 0]
-        involved = [names[k] for k in np.flatnonzero(np.abs(v) > 0.1)]
-        warnings.append("the information matrix is singular (smallest eigenvalue "
-                        f"{ev[0]:.2e}): the model may not be identified; standard errors could not "
-                        f"be computed. Parameters involved: {', '.join(involved)}")
-        return None
-    return np.linalg.inv(info)
-
-
-def param_names(pt, q):
-    names = [None] * q
-    free = pt["free"].to_numpy().astype(int)
-    grp = pt["group"].to_numpy().astype(int)
-    lhs, op, rhs = pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy()
-    multi = len(grp) and grp.max() > 1
-    for i in range(len(pt)):
-        k = free[i] - 1
-        if k >= 0 and names[k] is None:
-            suffix = f" (group {grp[i]})" if multi else ""
-            names[k] = f"{lhs[i]} {op[i]} {rhs[i]}".strip() + suffix
-    return names
-
-
-def _start_covers(core, prev: pd.DataFrame) -> bool:
-    """Does ``prev`` give a finite value for every free parameter of ``core``?"""
-    est = _start_estimates(prev)
-    free = core["free"].to_numpy().astype(int)
-    q = int(free.max()) if len(free) else 0
-    got = np.zeros(q + 1, dtype=bool)
-    for key, k in zip(_row_keys(core), free.tolist()):
-        if k > 0 and key in est:
-            got[k] = True
-    return bool(got[1:].all())
-
-
-def _available_case_stats(pats):
-    """Cheap moments for starting values: available-case means, pairwise covariances."""
-    covs, means = [], []
-    for pat in pats:
-        Y = pat.Y
-        m = np.nanmean(Y, axis=0)
-        M = (~np.isnan(Y)).astype(float)
-        E = np.where(M > 0, Y - m, 0.0)
-        cnt = np.maximum(M.T @ M, 1.0)
-        covs.append((E.T @ E) / cnt)
-        means.append(m)
-    return SampleStats(covs, means, [pat.n for pat in pats])
 
 
 # ----------------------------------------------------------------------------
@@ -575,7 +146,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                          "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
                          "'f1 ~~ 0*f2')")
     if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
-        extra["moments"] = _moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
+        extra["moments"] = moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
                                          missing=missing, group=group, ordered=ordered)
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
@@ -583,63 +154,6 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
                         estimates_only=bool(estimates_only), collapse_empty=bool(collapse_empty),
                         **{k: v for k, v in extra.items() if v})
-
-
-def _moment_input(data, sample_cov, sample_mean, sample_nobs, *, estimator, missing, group, ordered):
-    """Check lavaan-style summary-statistics input; returns (covs, means or None, nobs) per group."""
-    from instruments.errors import InputError
-    if data is not None:
-        raise InputError("fit_sem: give either data or sample_cov/sample_nobs, not both")
-    if sample_cov is None or sample_nobs is None:
-        raise InputError("fit_sem: summary-statistics input needs both sample_cov and sample_nobs")
-    if str(estimator).upper() != "ML" or missing not in ("listwise", None) or group is not None or ordered:
-        raise InputError("fit_sem: with sample_cov only estimator='ML' without missing data is possible "
-                         "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)")
-    covs = list(sample_cov) if isinstance(sample_cov, (list, tuple)) else [sample_cov]
-    nobs = list(sample_nobs) if isinstance(sample_nobs, (list, tuple)) else [sample_nobs]
-    means = None
-    if sample_mean is not None:
-        means = list(sample_mean) if isinstance(sample_mean, (list, tuple)) else [sample_mean]
-    if len(nobs) != len(covs) or (means is not None and len(means) != len(covs)):
-        raise InputError(f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
-                         + ("" if means is None else f" and {len(means)} mean vectors"))
-    for k, C in enumerate(covs):
-        if not isinstance(C, pd.DataFrame) or list(C.index) != list(C.columns):
-            raise InputError(f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the "
-                             "same variable names")
-        if means is not None and not isinstance(means[k], pd.Series):
-            raise InputError(f"fit_sem: sample_mean[{k}] must be a Series indexed by variable name")
-        if not (isinstance(nobs[k], (int, np.integer)) and nobs[k] > 1):
-            raise InputError(f"fit_sem: sample_nobs[{k}] must be a whole number above 1, not {nobs[k]!r}")
-    return covs, means, [int(n) for n in nobs]
-
-
-def _moment_stats(spec, moments):
-    """SampleStats from lavaan-style summary statistics (covariances rescaled by (N - 1) / N)."""
-    covs, means, nobs = moments
-    ov = spec.ov_names
-    S_list, m_list = [], []
-    for k, (C, n) in enumerate(zip(covs, nobs)):
-        absent = [v for v in ov if v not in C.columns]
-        if absent:
-            v = absent[0]
-            raise UnknownVariableError(f"variable {v!r} is neither a latent variable (left of =~) nor a "
-                                       f"variable of sample_cov", spec.var_lines.get(v), v)
-        S = C.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
-        if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12) or np.linalg.eigvalsh(S)[0] <= 0:
-            raise ModelError(f"sample_cov[{k}] is not a symmetric positive definite matrix")
-        if means is not None:
-            miss = [v for v in ov if v not in means[k].index]
-            if miss:
-                raise ModelError(f"sample_mean[{k}] has no value for {miss}")
-            m = means[k].loc[ov].to_numpy(dtype=float)
-        elif spec.meanstructure:
-            raise ModelError("a mean structure needs sample_mean as well as sample_cov")
-        else:
-            m = np.zeros(len(ov))
-        S_list.append(S)
-        m_list.append(m)
-    return SampleStats(S_list, m_list, nobs)
 
 
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
@@ -697,10 +211,6 @@ def _check_options(unknown: dict, *, se, estimator) -> None:
                      "(with estimator='MLR' for robust standard errors)")
 
 
-ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
-                       "measures were not computed")
-
-
 _MLM_HINT = "; 'MLM' is available for complete data"
 
 
@@ -722,7 +232,6 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     if estimator == "WLSMV":
-        from .wlsmv import fit_wlsmv
         return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
                          missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
                          max_iter=max_iter, start=start, estimates_only=estimates_only,
@@ -764,11 +273,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     core = pt[pt["op"] != ":="].reset_index(drop=True)
     # a start that gives every free parameter: no preliminary fit (and, for estimates only,
     # no saturated EM fit) is needed
-    covered = start is not None and _start_covers(core, start.params)
+    covered = start is not None and start_covers(core, start.params)
     if missing == "fiml":
         from .fiml import Patterns, em_h1
         if spec.ov_x and not ml_x:
-            Ys, n_x_dropped = _drop_missing_x(spec, Ys, labels)
+            Ys, n_x_dropped = drop_missing_x(spec, Ys, labels)
             if n_x_dropped:
                 size_warnings.append(
                     f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
@@ -776,15 +285,15 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                     "as lavaan's missing='ml'); missing='ml.x' keeps them")
         pats = [Patterns(Y) for Y in Ys]
         if estimates_only and covered:
-            stats = _available_case_stats(pats)
+            stats = available_case_stats(pats)
         else:
             h1 = [em_h1(pt) for pt in pats]
             stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
             h1_logl = float(sum(h[2] for h in h1))
     elif moments is not None:
-        stats = _moment_stats(spec, moments)
+        stats = moment_stats(spec, moments)
     else:
-        stats = _sample_stats(spec, Ys, labels)
+        stats = sample_stats(spec, Ys, labels)
     cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
     cm.set_exo(stats)
     warnings: list[str] = list(size_warnings)
@@ -875,7 +384,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         se_free = np.where(np.diag(vcov) < 0, np.nan, se_free)
 
     # ---- parameter table ----------------------------------------------------
-    est = _row_values(cm, core, theta)
+    est = row_values(cm, core, theta)
     std_lv, std_all = standardize(cm, core, theta, est)
     table = wald_table(core, est, se_free, converged, std_lv, std_all)
     if spec.defined:
@@ -890,8 +399,8 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                 tp, tm = theta.copy(), theta.copy()
                 tp[k] += h
                 tm[k] -= h
-                J[:, k] = (defined_values(spec, core, _row_values(cm, core, tp))
-                           - defined_values(spec, core, _row_values(cm, core, tm))) / (2 * h)
+                J[:, k] = (defined_values(spec, core, row_values(cm, core, tp))
+                           - defined_values(spec, core, row_values(cm, core, tm))) / (2 * h)
             dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             dz = dvals / dse
@@ -899,7 +408,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                                   rhs=[ex.text for _, ex in spec.defined],
                                   label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
                                   se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                                  ci_lower=dvals - _Z975 * dse, ci_upper=dvals + _Z975 * dse,
+                                  ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
                                   std_lv=dstd_lv, std_all=dstd_all))
         table = pd.concat([table, drows], ignore_index=True)
 
@@ -1061,25 +570,6 @@ def _fiml_fixed_x_gaps(fit, notes):
     if gone:
         notes.append("with missing='fiml' and fixed covariates, the scaled test and the robust CFI/TLI/RMSEA "
                      "are not computed yet (NaN); the estimates, standard errors and the ML test are")
-
-
-def _drop_missing_x(spec, Ys, labels):
-    """FIML with fixed covariates: drop the cases with a missing covariate (lavaan's missing='ml').
-
-    Returns the data per group and the number of cases dropped; refuses when a group is left
-    without cases.
-    """
-    xi = [spec.ov_names.index(v) for v in spec.ov_x]
-    out, dropped = [], 0
-    for Y, lab in zip(Ys, labels):
-        keep = ~np.isnan(Y[:, xi]).any(axis=1)
-        dropped += int((~keep).sum())
-        if not keep.any():
-            where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"every case{where} has a missing value on the covariate(s) "
-                             f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False")
-        out.append(Y[keep])
-    return out, dropped
 
 
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):

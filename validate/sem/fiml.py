@@ -42,7 +42,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import lapack
 
-from .estimate import _cov_hessian, add_sigma_curvature, chol_inv
+from .estimate import add_sigma_curvature, chol_inv, cov_hessian
 from .model import CompiledModel
 
 __all__ = ["Patterns", "em_h1", "fiml_expected_information", "fiml_fit", "fiml_information",
@@ -591,7 +591,7 @@ def _fisher_hessian(cm: CompiledModel, theta, pats):
         Vi, _ = chol_inv(st.Sigma)
         if Vi is None:
             return None
-        Hc = _cov_hessian(st, Vi, None, None, st.basis(), False)
+        Hc = cov_hessian(st, Vi, None, None, st.basis(), False)
         if cm.meanstructure:
             dmu = st.dmu()
             Hc += 2.0 * ((dmu @ Vi) @ dmu.T)
