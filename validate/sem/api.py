@@ -11,6 +11,7 @@ with ``estimator = "ML"`` or ``"MLR"``,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -217,6 +218,86 @@ _MLM_HINT = "; 'MLM' is available for complete data"
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
              orthogonal=False, group_partial=(), collapse_empty=False, moments=None):
+    """Fit one model, in lavaan's steps: syntax -> parameter table -> data and sample statistics ->
+    start values -> estimation -> inference (standard errors, parameter table, admissibility) ->
+    fit measures and R²."""
+    estimator = _check_estimator(estimator, missing, kind)
+    if estimator == "WLSMV":
+        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+                         max_iter=max_iter, start=start, estimates_only=estimates_only,
+                         collapse_empty=collapse_empty)
+    ml_x, missing = _check_missing(missing, ordered, estimator, fixed_x)
+    ngroups = _count_groups(data, group, moments)
+    # syntax -> parameter table
+    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
+                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
+                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
+                              group_partial=group_partial)
+    if spec.constraints and missing == "fiml":
+        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
+                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
+                         "write equality between two labels by giving them the same label")
+    pt = spec.partable
+    core = pt[pt["op"] != ":="].reset_index(drop=True)
+    # a start that gives every free parameter: no preliminary fit (and, for estimates only,
+    # no saturated EM fit) is needed
+    covered = start is not None and start_covers(core, start.params)
+    sample = _sample(spec, data, group, missing, ml_x, moments, cheap=estimates_only and covered)
+    cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
+    cm.set_exo(sample.stats)
+    warnings = sample.warnings
+    # start values -> estimation
+    theta0 = start_values(cm, core, sample.stats)
+    if start is not None:
+        theta0 = start_from(theta0, core, start.params)
+    est = _estimate(spec, cm, core, sample, theta0, start=start, covered=covered, max_iter=max_iter)
+    theta, converged = est.opt.theta, bool(est.opt.converged)
+    names = param_names(core, cm.nfree)
+    warnings += _estimation_warnings(spec, cm, est)
+    # inference
+    vcov, A_obs, B0 = None, None, None
+    if converged and cm.nfree and not estimates_only:
+        vcov, A_obs, B0 = _vcov(spec, cm, theta, sample, est, estimator, names, warnings)
+    se_free = _standard_errors(vcov, cm.nfree, names, warnings)
+    table = _parameter_table(spec, cm, core, theta, se_free, vcov, converged)
+    implied_cov, implied_mean, problems = _admissibility(spec, cm, theta, sample, table, converged, warnings)
+    admissible = converged and not problems and (vcov is not None or (estimates_only and cm.nfree > 0))
+    # fit measures
+    notes = []
+    if estimates_only:
+        fit = {"npar": cm.nfree, "ntotal": sample.stats.ntotal}
+        notes.append(ESTIMATES_ONLY_NOTE)
+    else:
+        cons = est.cons
+        fit = _fit_measures(spec, cm, theta, sample.stats, sample.Ys, est.opt, converged, estimator, A_obs, B0,
+                            n_eq=0 if cons is None else cons.n_eq,
+                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
+                                A_obs, cons, theta, est.cons_active),
+                            pats=sample.pats, h1_logl=sample.h1_logl, notes=notes)
+    r2 = _r_squared(spec, cm, theta, sample.labels)
+    retry_note = est.retry_note
+    if retry_note is not None:
+        notes.append(retry_note.message())
+    if sample.pats is not None and spec.ov_x and not estimates_only:
+        _fiml_fixed_x_gaps(fit, notes)
+    stats = sample.stats
+    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
+                     warnings=warnings, params=table, fit=fit, r2=r2, n=stats.ntotal,
+                     nobs_per_group=list(stats.nobs), group_labels=sample.labels,
+                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
+                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
+                     iterations=est.opt.iterations, _cm=cm, _stats=stats, _data=sample.Ys, notes=notes,
+                     estimates_only=estimates_only, missing=missing,
+                     start_retry=None if retry_note is None else dict(
+                         first_converged=retry_note.first_converged,
+                         first_admissible=retry_note.first_admissible,
+                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
+                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _check_estimator(estimator, missing, kind) -> str:
+    """The estimator's name in capitals; refuses one that is not available (naming the nearest)."""
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "MLM", "WLSMV"):
         hint = ""
@@ -231,11 +312,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                          "estimator='MLR'")
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
-    if estimator == "WLSMV":
-        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                         max_iter=max_iter, start=start, estimates_only=estimates_only,
-                         collapse_empty=collapse_empty)
+    return estimator
+
+
+def _check_missing(missing, ordered, estimator, fixed_x) -> tuple[bool, str]:
+    """The ML family's missing-data option: returns (lavaan's ml.x?, "listwise" or "fiml")."""
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
@@ -246,6 +327,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     ml_x = missing == "ml.x" and bool(fixed_x)
     if missing in ("ml", "ml.x"):
         missing = "fiml"
+    return ml_x, missing
+
+
+def _count_groups(data, group, moments) -> int:
+    """The number of groups: the distinct values of the group column (or of the moment lists)."""
     ngroups = 1 if moments is None else len(moments[0])
     if group is not None:
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
@@ -253,38 +339,51 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         ngroups = int(data[group].dropna().nunique())
         if ngroups < 1:
             raise ModelError(f"group column {group!r} has no values")
-    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
-                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
-                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
-                              group_partial=group_partial)
-    if spec.constraints and missing == "fiml":
-        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
-                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
-                         "write equality between two labels by giving them the same label")
+    return ngroups
+
+
+@dataclass
+class _Sample:
+    """The data of a fit (lavaan's lavdata and lavsamplestats).
+
+    ``Ys``: the data per group (None for summary-statistics input); ``labels``: the group labels;
+    ``stats``: the sample (or, for FIML, the saturated EM) moments; ``pats``: the FIML missing-data
+    patterns per group (None for complete data); ``h1_logl``: the saturated FIML log-likelihood;
+    ``warnings``: about the data (dropped cases, sample size).
+    """
+
+    Ys: list | None
+    labels: list
+    stats: SampleStats
+    pats: list | None
+    h1_logl: float | None
+    warnings: list
+
+
+def _sample(spec, data, group, missing, ml_x, moments, *, cheap) -> _Sample:
+    """Take the model's columns from the data and compute the sample statistics.
+
+    ``cheap`` (an estimates-only FIML refit whose start gives every parameter): available-case
+    moments instead of the saturated EM fit.
+    """
     if moments is None:
         Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
-        size_warnings = check_data(spec, Ys, labels, spec.nfree)
+        warnings = check_data(spec, Ys, labels, spec.nfree)
     else:
-        Ys, n_dropped, size_warnings = None, 0, []
-        labels = [None] if ngroups == 1 else list(range(1, ngroups + 1))
-    pats = None
-    h1_logl = None
-    pt = spec.partable
-    core = pt[pt["op"] != ":="].reset_index(drop=True)
-    # a start that gives every free parameter: no preliminary fit (and, for estimates only,
-    # no saturated EM fit) is needed
-    covered = start is not None and start_covers(core, start.params)
+        Ys, n_dropped, warnings = None, 0, []
+        labels = [None] if spec.ngroups == 1 else list(range(1, spec.ngroups + 1))
+    pats = h1_logl = None
     if missing == "fiml":
         from .fiml import Patterns, em_h1
         if spec.ov_x and not ml_x:
             Ys, n_x_dropped = drop_missing_x(spec, Ys, labels)
             if n_x_dropped:
-                size_warnings.append(
+                warnings.append(
                     f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
                     f"{', '.join(spec.ov_x)} were removed (fixed_x=True conditions on the covariates, "
                     "as lavaan's missing='ml'); missing='ml.x' keeps them")
         pats = [Patterns(Y) for Y in Ys]
-        if estimates_only and covered:
+        if cheap:
             stats = available_case_stats(pats)
         else:
             h1 = [em_h1(pt) for pt in pats]
@@ -294,125 +393,169 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         stats = moment_stats(spec, moments)
     else:
         stats = sample_stats(spec, Ys, labels)
-    cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
-    cm.set_exo(stats)
-    warnings: list[str] = list(size_warnings)
+    warnings = list(warnings)
     if n_dropped:
         warnings.append(f"{n_dropped} case(s) with missing values were removed (listwise deletion)")
+    return _Sample(Ys, labels, stats, pats, h1_logl, warnings)
 
-    theta0 = start_values(cm, core, stats)
-    if start is not None:
-        theta0 = start_from(theta0, core, start.params)
-    retry_note = None
-    cons = cons_active = None
-    if pats is None:
+
+@dataclass
+class _Estimation:
+    """What the optimiser gave: ``opt`` (:class:`~validate.sem.estimate.OptResult`), the
+    ``retry_note`` of a refit from other starts (or None), and the general constraints with the
+    indices of the active ones (or None)."""
+
+    opt: object
+    retry_note: object = None
+    cons: object = None
+    cons_active: object = None
+
+
+def _estimate(spec, cm, core, sample, theta0, *, start, covered, max_iter) -> _Estimation:
+    """Minimise the ML (complete data) or FIML discrepancy from ``theta0``.
+
+    Complete data: refit from other starts when the first fit is doubtful (no ``start``), then
+    under the general constraints. FIML: from the ML solution on the EM moments unless ``start``
+    gives every parameter.
+    """
+    stats = sample.stats
+    if sample.pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        retry_note = cons = cons_active = None
         if start is None:
             opt, retry_note = _retry_if_doubtful(cm, core, stats, opt, max_iter)
         if spec.constraints:
             opt, cons, cons_active = _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter)
-    else:
-        from .estimate import OptResult
-        from .fiml import fiml_fit
-        if not covered:
-            # start from the ML solution on the EM moments (close to the FIML one)
-            opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
-            if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
-                opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
-            if opt0.converged:
-                theta0 = opt0.theta
-        th, Fm, conv, its = fiml_fit(cm, pats, theta0, max_iter=max_iter)
-        opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
-    theta = opt.theta
-    converged = bool(opt.converged)
+        return _Estimation(opt, retry_note, cons, cons_active)
+    from .estimate import OptResult
+    from .fiml import fiml_fit
+    if not covered:
+        # start from the ML solution on the EM moments (close to the FIML one)
+        opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
+            opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
+        if opt0.converged:
+            theta0 = opt0.theta
+    th, Fm, conv, its = fiml_fit(cm, sample.pats, theta0, max_iter=max_iter)
+    return _Estimation(OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge",
+                                 0.0))
+
+
+def _estimation_warnings(spec, cm, est) -> list[str]:
+    """Warnings about the estimation: a refit that changed the solution, no convergence, more free
+    parameters than sample moments."""
+    out = []
+    opt, retry_note = est.opt, est.retry_note
     if retry_note is not None and retry_note.changed:  # the reports show warnings: say it there
-        warnings.append(retry_note.message())
-    if not converged:
-        warnings.append(f"the optimiser did not converge after {opt.iterations} iterations "
-                        f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
-                        "trustworthy and standard errors and fit measures are not reported")
+        out.append(retry_note.message())
+    if not opt.converged:
+        out.append(f"the optimiser did not converge after {opt.iterations} iterations "
+                   f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
+                   "trustworthy and standard errors and fit measures are not reported")
     q = cm.nfree
-    names = param_names(core, q)
     nx = len(spec.ov_x)
     ndat = spec.ngroups * (cm.p * (cm.p + 1) // 2 + (cm.p if cm.meanstructure else 0)
                            - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
     if q > ndat:
-        warnings.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
-                        f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+        out.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
+                   f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+    return out
 
-    # ---- standard errors --------------------------------------------------
-    vcov = None
+
+def _vcov(spec, cm, theta, sample, est, estimator, names, warnings):
+    """The covariance matrix of the free parameters (lavaan's ``lav_model_vcov``).
+
+    ML: the inverse expected information; FIML: the inverse observed information (after an
+    identification check on the expected one); MLR: the sandwich; MLM: Satorra-Bentler; general
+    constraints: the projected inverse. Returns (vcov or None, A_obs, B0) - the observed
+    information and the casewise score cross-products the robust test needs (None otherwise).
+    """
+    stats, pats, Ys = sample.stats, sample.pats, sample.Ys
     N = stats.ntotal
-    A_obs = B0 = None
-    if converged and q and not estimates_only:
-        if pats is not None:
-            from .fiml import fiml_information
-            # identification: the analytic expected information; the SEs: the observed one
-            A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
+    if pats is not None:
+        from .fiml import fiml_information
+        # identification: the analytic expected information; the SEs: the observed one
+        A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
+        vcov = B0 = None
+        if info_inverse(E_exp, names, warnings) is not None:
+            vcov = info_inverse(A_obs, names, warnings)
+        if estimator == "MLR" and vcov is not None:
+            from .robust_fiml import fiml_casewise_scores, fiml_sandwich
+            B0 = fiml_casewise_scores(cm, theta, pats)
+            vcov, _ = fiml_sandwich(A_obs, B0)
+        return vcov, A_obs, B0
+    if estimator == "MLM":
+        if est.cons is not None:
+            raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
+        return _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x), None, None
+    if est.cons is not None:
+        return _constrained_vcov(cm, theta, stats, Ys, est.cons, est.cons_active, estimator, names, warnings)
+    if estimator == "ML":
+        info = expected_information(cm, theta, stats)
+        return (info_inverse(info * N, names, warnings) if info is not None else None), None, None
+    from .robust import sandwich
+    try:
+        vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
+        if info_inverse(A_obs * N, names, warnings) is None:
             vcov = None
-            if info_inverse(E_exp, names, warnings) is not None:
-                vcov = info_inverse(A_obs, names, warnings)
-            if estimator == "MLR" and vcov is not None:
-                from .robust_fiml import fiml_casewise_scores, fiml_sandwich
-                B0 = fiml_casewise_scores(cm, theta, pats)
-                vcov, _ = fiml_sandwich(A_obs, B0)
-        elif estimator == "MLM":
-            if cons is not None:
-                raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
-            vcov = _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x)
-        elif cons is not None:
-            vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
-                                                names, warnings)
-        elif estimator == "ML":
-            info = expected_information(cm, theta, stats)
-            inv = info_inverse(info * N, names, warnings) if info is not None else None
-            vcov = inv
-        else:
-            from .robust import sandwich
-            try:
-                vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
-                if info_inverse(A_obs * N, names, warnings) is None:
-                    vcov = None
-            except np.linalg.LinAlgError:
-                warnings.append("the observed information matrix is singular; robust standard errors "
-                                "could not be computed (the model may not be identified)")
-                vcov = None
+        return vcov, A_obs, B0
+    except np.linalg.LinAlgError:
+        warnings.append("the observed information matrix is singular; robust standard errors "
+                        "could not be computed (the model may not be identified)")
+        return None, None, None
+
+
+def _standard_errors(vcov, q, names, warnings):
+    """Standard errors of the free parameters (NaN without a vcov, or for a negative variance)."""
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(q, np.nan)
     if vcov is not None and np.any(np.diag(vcov) < 0):
         bad = [names[k] for k in np.flatnonzero(np.diag(vcov) < 0)]
         warnings.append(f"negative sampling variances for {', '.join(bad)}; their standard errors are NaN")
         se_free = np.where(np.diag(vcov) < 0, np.nan, se_free)
+    return se_free
 
-    # ---- parameter table ----------------------------------------------------
+
+def _parameter_table(spec, cm, core, theta, se_free, vcov, converged) -> pd.DataFrame:
+    """The parameter table (lavaan's ``parameterEstimates``): every row with its Wald test and
+    standardized values, then the defined (``:=``) parameters with delta-method standard errors."""
     est = row_values(cm, core, theta)
     std_lv, std_all = standardize(cm, core, theta, est)
     table = wald_table(core, est, se_free, converged, std_lv, std_all)
-    if spec.defined:
-        dvals = defined_values(spec, core, est)
-        dstd_lv = defined_values(spec, core, std_lv)
-        dstd_all = defined_values(spec, core, std_all)
-        dse = np.full(len(dvals), np.nan)
-        if vcov is not None:
-            J = np.zeros((len(dvals), q))
-            for k in range(q):
-                h = 1e-6 * max(1.0, abs(theta[k]))
-                tp, tm = theta.copy(), theta.copy()
-                tp[k] += h
-                tm[k] -= h
-                J[:, k] = (defined_values(spec, core, row_values(cm, core, tp))
-                           - defined_values(spec, core, row_values(cm, core, tm))) / (2 * h)
-            dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dz = dvals / dse
-        drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
-                                  rhs=[ex.text for _, ex in spec.defined],
-                                  label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
-                                  se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                                  ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
-                                  std_lv=dstd_lv, std_all=dstd_all))
-        table = pd.concat([table, drows], ignore_index=True)
+    if not spec.defined:
+        return table
+    q = cm.nfree
+    dvals = defined_values(spec, core, est)
+    dstd_lv = defined_values(spec, core, std_lv)
+    dstd_all = defined_values(spec, core, std_all)
+    dse = np.full(len(dvals), np.nan)
+    if vcov is not None:
+        J = np.zeros((len(dvals), q))
+        for k in range(q):
+            h = 1e-6 * max(1.0, abs(theta[k]))
+            tp, tm = theta.copy(), theta.copy()
+            tp[k] += h
+            tm[k] -= h
+            J[:, k] = (defined_values(spec, core, row_values(cm, core, tp))
+                       - defined_values(spec, core, row_values(cm, core, tm))) / (2 * h)
+        dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dz = dvals / dse
+    drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
+                              rhs=[ex.text for _, ex in spec.defined],
+                              label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
+                              se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
+                              ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
+                              std_lv=dstd_lv, std_all=dstd_all))
+    return pd.concat([table, drows], ignore_index=True)
 
-    # ---- admissibility --------------------------------------------------------
+
+def _admissibility(spec, cm, theta, sample, table, converged, warnings):
+    """Heywood cases, correlations beyond 1 and non-positive-definite implied matrices.
+
+    Returns the implied covariance matrices and means per group and the problems found (each
+    with a warning appended to ``warnings``).
+    """
+    labels, stats = sample.labels, sample.stats
     problems = admissibility(cm, theta) if converged else []
     glab = (lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}")
     for g, name, _what in problems:
@@ -439,21 +582,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         if converged and chol_inv(Sg)[0] is None:
             warnings.append(f"the model-implied covariance matrix{glab(g)} is not positive definite")
             problems.append((g, None, "sigma"))
-    admissible = converged and not problems and (vcov is not None or (estimates_only and q > 0))
+    return implied_cov, implied_mean, problems
 
-    # ---- fit measures ---------------------------------------------------------
-    notes = []
-    if estimates_only:
-        fit = {"npar": q, "ntotal": N}
-        notes.append(ESTIMATES_ONLY_NOTE)
-    else:
-        fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
-                            n_eq=0 if cons is None else cons.n_eq,
-                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
-                                A_obs, cons, theta, cons_active),
-                            pats=pats, h1_logl=h1_logl, notes=notes)
 
-    # ---- R2 -----------------------------------------------------------------------
+def _r_squared(spec, cm, theta, labels) -> dict:
+    """R² of every endogenous variable; with groups ``{group label: {variable: R²}}``."""
     r2_groups = []
     for g in range(spec.ngroups):
         Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
@@ -463,24 +596,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         for i in endo:
             d[names_all[i]] = float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan
         r2_groups.append(d)
-    r2 = r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
-
-    if retry_note is not None:
-        notes.append(retry_note.message())
-    if pats is not None and spec.ov_x and not estimates_only:
-        _fiml_fixed_x_gaps(fit, notes)
-    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
-                     warnings=warnings, params=table, fit=fit, r2=r2, n=N,
-                     nobs_per_group=list(stats.nobs), group_labels=labels,
-                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
-                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
-                     iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys, notes=notes,
-                     estimates_only=estimates_only, missing=missing,
-                     start_retry=None if retry_note is None else dict(
-                         first_converged=retry_note.first_converged,
-                         first_admissible=retry_note.first_admissible,
-                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
-                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+    return r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
 
 
 def _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec_ov_x=()):

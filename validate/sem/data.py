@@ -13,13 +13,13 @@ import pandas as pd
 
 from .errors import ModelError, UnknownVariableError
 from .model import SampleStats
-from .syntax import ModelSpec
+from .syntax import ParTable
 
 __all__ = ["available_case_stats", "check_data", "drop_missing_x", "moment_input", "moment_stats",
            "prepare_data", "sample_stats"]
 
 
-def prepare_data(spec: ModelSpec, data, group, missing):
+def prepare_data(spec: ParTable, data, group, missing):
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     ov = spec.ov_names

@@ -616,8 +616,8 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
 
     Parameters
     ----------
-    spec_or_partable : ModelSpec or CompiledModel
-        The model; compiling is cached on the ModelSpec, so pass the same
+    spec_or_partable : ParTable or CompiledModel
+        The model; compiling is cached on the ParTable, so pass the same
         object on every call.
     S_list, mean_list, n_list : sequences (one entry per group)
         Covariance matrices with divisor N (ordered as ``spec.ov_names``),

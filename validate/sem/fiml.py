@@ -779,9 +779,9 @@ def fiml_refit(model, Y_list, start, *, max_iter: int = 200, tol: float = 1e-9,
 
     Parameters
     ----------
-    model : ModelSpec or CompiledModel
+    model : ParTable or CompiledModel
         The model (fitted with ``missing="fiml"``, so with a mean structure); compiling is
-        cached on the ModelSpec, so pass the same object on every call.
+        cached on the ParTable, so pass the same object on every call.
     Y_list : sequence of ndarray
         Per group, the rows (``n_g x p``, columns in the order of ``ov_names``; NaN where
         missing). Rows with no answer are left out, as in :func:`validate.sem.fit_sem`.

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .errors import ModelError
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec
+from .syntax import ParTable
 
 __all__ = ["ESTIMATES_ONLY_NOTE", "SemResult"]
 
@@ -60,7 +60,7 @@ class SemResult:
         WLSMV only: what :func:`validate.sem.wlsmv.difftest` needs (internal).
     """
 
-    spec: ModelSpec
+    spec: ParTable
     estimator: str
     converged: bool
     admissible: bool
