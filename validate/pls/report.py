@@ -16,7 +16,8 @@ from typing import Any
 from instruments.spec import ModelSpec
 from validate.report import apa
 from validate.report.i18n import check_lang
-from validate.report.tables import Column, Table, as_dict, as_list, construct_label
+from validate.report.results import Results, plain
+from validate.report.tables import Column, Table, construct_label
 
 __all__ = ["STRINGS", "tp", "method_row", "pls_tables", "render_pls_html", "add_pls_sheets", "add_pls_docx", "HTML_TABLES",
            "DOCX_TABLES"]
@@ -297,8 +298,8 @@ def _level_names(spec: ModelSpec | None, column: str | None, lang: str):
 def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
     """The PLS tables of mechanism ``mid``, keyed ``pls_*`` (empty when the mechanism has no ``pls`` entry)."""
     check_lang(lang)
-    mres = as_dict(as_dict(results.get("mechanisms")).get(mid))
-    pls = as_dict(mres.get("pls"))
+    mres = Results.of(results).mechanism(mid)
+    pls = mres.obj("pls")
     if not pls:
         return {}
     mech = spec.mechanisms.get(mid) if spec is not None else None
@@ -307,8 +308,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     out: dict[str, Table] = {}
 
     # settings
-    miss = as_dict(pls.get("missing"))
-    boot = as_dict(pls.get("bootstrap"))
+    miss = pls.obj("missing")
+    boot = pls.obj("bootstrap")
     rows = [
         (tp("s_method", lang), tp("s_method_v", lang, plsc=tp("s_plsc", lang) if consistent else "")),
         (tp("s_measurement", lang), tp("s_meas_plsc" if consistent else "s_meas_composite", lang)),
@@ -326,17 +327,17 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     ]
     out["pls_settings"] = Table("pls_settings", tp("t_settings", lang),
                                 [Column("setting", tp("c_setting", lang)), Column("value", tp("c_value", lang))],
-                                [{"setting": a, "value": b} for a, b in rows], list(as_list(pls.get("warnings"))), mid)
+                                [{"setting": a, "value": b} for a, b in rows], pls.list("warnings"), mid)
 
     # outer model
-    modes = as_dict(pls.get("modes"))
-    wts = {(w.get("construct"), w.get("item")): w for w in as_list(pls.get("weights"))}
-    vifo = as_dict(pls.get("vif_outer"))
+    modes = pls.obj("modes")
+    wts = {(w.get("construct"), w.get("item")): w for w in pls.rows("weights")}
+    vifo = pls.obj("vif_outer")
     rows, marks = [], {}
-    for ld in as_list(pls.get("loadings")):
+    for ld in pls.rows("loadings"):
         c, it = ld.get("construct"), ld.get("item")
-        w = as_dict(wts.get((c, it)))
-        vif = as_dict(vifo.get(c)).get(it)
+        w = wts.get((c, it)) or pls.empty_row("weights")
+        vif = vifo.obj(c).get(it)
         rows.append({"construct": lab(c), "item": it, "mode": modes.get(c), "loading": ld.get("estimate"),
                      "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")), "weight": w.get("estimate"),
                      "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")), "weight_p": w.get("p_value"),
@@ -355,8 +356,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
     # reliability
     rows, marks = [], {}
-    for c, v in as_dict(pls.get("reliability")).items():
-        v = as_dict(v)
+    for c, v in pls.obj("reliability").items():
         rows.append({"construct": lab(c), "mode": v.get("mode"), "alpha": v.get("alpha"), "rho_a": v.get("rho_a"),
                      "rho_c": v.get("rho_c"), "ave": v.get("ave")})
         i = len(rows) - 1
@@ -372,7 +372,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
     # HTMT
     rows, marks = [], {}
-    for h in as_list(pls.get("htmt_inference")):
+    for h in pls.rows("htmt_inference"):
         rows.append({"pair": f"{h.get('construct_a')} \u2013 {h.get('construct_b')}", "htmt": h.get("htmt"),
                      "htmt_ci": _pair(h.get("ci_lower"), h.get("ci_upper")), "htmt2": h.get("htmt2"),
                      "htmt2_ci": _pair(h.get("htmt2_ci_lower"), h.get("htmt2_ci_upper"))})
@@ -386,14 +386,14 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("htmt2_ci", tp("c_ci", lang), "ci3")], rows, [tp("note_htmt", lang)], mid, marks)
 
     # Fornell-Larcker
-    fl = as_dict(pls.get("fornell_larcker"))
+    fl = pls.obj("fornell_larcker")
     if fl:
         order = list(fl)
         rows = []
         for i, a in enumerate(order):
             row: dict[str, Any] = {"construct": lab(a)}
             for j, b in enumerate(order):
-                row[b] = as_dict(fl.get(a)).get(b) if j <= i else ""
+                row[b] = fl.obj(a).get(b) if j <= i else ""
             rows.append(row)
         out["pls_fornell_larcker"] = Table(
             "pls_fornell_larcker", tp("t_fl", lang),
@@ -401,18 +401,18 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_fl", lang, plsc=tp("note_fl_plsc", lang) if consistent else "")], mid)
 
     # cross-loadings (workbook only)
-    cl = as_dict(pls.get("cross_loadings"))
+    cl = pls.obj("cross_loadings")
     if cl:
-        names = list(as_dict(next(iter(cl.values()))))
+        names = list(cl.obj(next(iter(cl))))
         out["pls_cross_loadings"] = Table(
             "pls_cross_loadings", tp("t_cross", lang),
             [Column("item", tp("c_item", lang))] + [Column(c, c, "num3") for c in names],
-            [{"item": it, **as_dict(v)} for it, v in cl.items()], [], mid)
+            [{"item": it, **plain(v)} for it, v in cl.items()], [], mid)  # construct ids: data
 
     # paths
     rows, marks = [], {}
     alpha = pls.get("alpha") or 0.05
-    for p in as_list(pls.get("paths")):
+    for p in pls.rows("paths"):
         rows.append({"hypothesis": p.get("hypothesis"), "path": f"{p.get('from')} \u2192 {p.get('to')}",
                      "beta": p.get("estimate"), "se": p.get("se"), "t": p.get("t"), "p": p.get("p_value"),
                      "ci": _pair(p.get("ci_lower"), p.get("ci_upper")),
@@ -430,10 +430,11 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         marks)
 
     # R²
-    inf = {r.get("construct"): r for r in as_list(pls.get("r2_inference"))}
-    rows = [{"construct": lab(c), "r2": v, "r2_adj": as_dict(pls.get("r2_adj")).get(c),
-             "ci": _pair(as_dict(inf.get(c)).get("ci_lower"), as_dict(inf.get(c)).get("ci_upper"))}
-            for c, v in as_dict(pls.get("r2")).items()]
+    inf = {r.get("construct"): r for r in pls.rows("r2_inference")}
+    no_inf = pls.empty_row("r2_inference")
+    rows = [{"construct": lab(c), "r2": v, "r2_adj": pls.obj("r2_adj").get(c),
+             "ci": _pair(inf.get(c, no_inf).get("ci_lower"), inf.get(c, no_inf).get("ci_upper"))}
+            for c, v in pls.obj("r2").items()]
     out["pls_r2"] = Table("pls_r2", tp("t_r2", lang), [
         Column("construct", tp("c_construct", lang)), Column("r2", tp("c_r2", lang), "bounded3"),
         Column("r2_adj", tp("c_r2_adj", lang), "bounded3"), Column("ci", tp("c_ci", lang), "ci_b3")], rows, [], mid)
@@ -441,7 +442,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     # indirect
     rows = [{"chain": r.get("chain", "").replace(" -> ", " \u2192 "), "estimate": r.get("estimate"), "se": r.get("se"),
              "t": r.get("t"), "p": r.get("p_value"), "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
-             "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in as_list(pls.get("indirect"))]
+             "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in pls.rows("indirect")]
     if rows:
         out["pls_indirect"] = Table("pls_indirect", tp("t_indirect", lang), [
             Column("chain", tp("c_chain", lang)), Column("estimate", tp("c_beta", lang), "num3"),
@@ -450,8 +451,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("bca", tp("c_bca", lang), "ci3")], rows, [], mid)
 
     # fit
-    fit = as_dict(pls.get("fit"))
-    rows = [{"model": tp(k, lang), **{m: as_dict(fit.get(k)).get(m) for m in ("srmr", "d_uls", "d_g")}}
+    fit = pls.obj("fit")
+    rows = [{"model": tp(k, lang), **{m: fit.obj(k).get(m) for m in ("srmr", "d_uls", "d_g")}}
             for k in ("saturated", "estimated") if fit.get(k)]
     if rows:
         out["pls_fit"] = Table("pls_fit", tp("t_fit", lang), [
@@ -460,10 +461,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_fit", lang)], mid)
 
     # PLSpredict
-    pr = as_dict(pls.get("predict"))
+    pr = pls.obj("predict")
     if pr.get("items"):
         rows, marks = [], {}
-        for r in as_list(pr.get("items")):
+        for r in pr.rows("items"):
             rows.append({"construct": lab(r.get("construct")), "item": r.get("item"), "q2": r.get("q2_predict"),
                          "pls_rmse": r.get("pls_rmse"), "pls_mae": r.get("pls_mae"), "lm_rmse": r.get("lm_rmse"),
                          "lm_mae": r.get("lm_mae"), "ia_rmse": r.get("ia_rmse"), "d_rmse": r.get("pls_minus_lm_rmse")})
@@ -492,10 +493,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
 
     # CVPAT
-    cv = as_dict(pls.get("cvpat"))
+    cv = pls.obj("cvpat")
     if cv.get("tests"):
         rows, marks = [], {}
-        for r in as_list(cv.get("tests")):
+        for r in cv.rows("tests"):
             c = r.get("construct")
             rows.append({"construct": tp("overall", lang) if c == "overall" else lab(c),
                          "benchmark": tp(f"bench_{r.get('benchmark')}", lang) if r.get("benchmark") in ("ia", "lm")
@@ -512,23 +513,23 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_cvpat", lang)], mid, marks)
 
     # IPMA, a table per target (indicators in the workbook)
-    ip = as_dict(pls.get("ipma"))
-    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (as_list(v) for v in as_dict(ip.get("scales")).values())
+    ip = pls.obj("ipma")
+    scales = ip.obj("scales")
+    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (scales.list(s) for s in scales)
                                   if a is not None and b is not None}))
-    for k, (t, v) in enumerate(as_dict(ip.get("targets")).items(), 1):
-        v = as_dict(v)
+    for k, (t, v) in enumerate(ip.obj("targets").items(), 1):
         rows = [{"construct": lab(r.get("construct")), "id": r.get("construct"), "importance": r.get("importance"),
                  "importance_std": r.get("importance_standardised"), "performance": r.get("performance")}
-                for r in as_list(v.get("constructs"))]
+                for r in v.rows("constructs")]
         note = tp("note_ipma", lang, t=lab(t), scales=scale_txt or "—", p=apa.fmt_num(v.get("performance"), 1))
         out[f"pls_ipma_{k}"] = Table("pls_ipma", tp("t_ipma", lang, t=lab(t)), [
             Column("construct", tp("c_construct", lang)), Column("importance", tp("c_importance", lang), "num3"),
             Column("importance_std", tp("c_importance_std", lang), "num3"),
             Column("performance", tp("c_performance", lang), "num2")], rows,
-            [note] + list(as_list(ip.get("warnings"))), mid)
+            [note] + ip.list("warnings"), mid)
         items = [{"construct": lab(r.get("construct")), "item": r.get("item"), "weight": r.get("weight"),
                   "importance": r.get("importance"), "performance": r.get("performance")}
-                 for r in as_list(v.get("indicators"))]
+                 for r in v.rows("indicators")]
         out[f"pls_ipma_items_{k}"] = Table("pls_ipma_items", tp("t_ipma_items", lang, t=lab(t)), [
             Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
             Column("weight", tp("c_weight_rescaled", lang), "num3"),
@@ -538,18 +539,18 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         out["pls_settings"].notes.append(tp("ipma_skipped", lang, why=ip.get("skipped")))
 
     # MICOM and MGA, a table per pair of groups
-    micom = as_dict(pls.get("micom"))
-    gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
-    for k, pr in enumerate(as_list(micom.get("pairs")), 1):
-        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+    micom = pls.obj("micom")
+    gname = _level_names(spec, micom.get("group") or pls.obj("mga").get("group"), lang)
+    for k, pr in enumerate(micom.rows("pairs"), 1):
+        a, b = (gname(g) for g in (pr.list("groups") + ["", ""])[:2])
         if pr.get("error"):
             if out.get("pls_settings") is not None:
                 out["pls_settings"].notes.append(tp("pair_error", lang, a=a, b=b, why=pr.get("error")))
             continue
         rows, marks = [], {}
-        mv = {r.get("construct"): r for r in as_list(pr.get("means_variances"))}
-        for r in as_list(pr.get("compositional")):
-            v = as_dict(mv.get(r.get("construct")))
+        mv = {r.get("construct"): r for r in pr.rows("means_variances")}
+        for r in pr.rows("compositional"):
+            v = mv.get(r.get("construct")) or pr.empty_row("means_variances")
             rows.append({"construct": lab(r.get("construct")), "c": r.get("c"), "q05": r.get("q05"),
                          "p": r.get("p_value"), "inv": _yes(r.get("invariant"), lang), "mean": v.get("mean_diff"),
                          "mean_ci": _pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
@@ -561,8 +562,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                             ("var_eq", v.get("log_var_ratio_equal"))):
                 if ok is not None:
                     marks[(i, key)] = "ok" if ok else "fail"
-        perm = as_dict(pr.get("permutations"))
-        conf = as_dict(pr.get("configural"))
+        perm = pr.obj("permutations")
+        conf = pr.obj("configural")
         verdict = pr.get("verdict")
         note = tp("note_micom", lang, configural=tp("configural_yes" if conf.get("established") else "configural_no",
                                                     lang),
@@ -575,16 +576,16 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("inv", tp("c_comp_inv", lang), "verdict"), Column("mean", tp("c_mean_diff", lang), "num3"),
             Column("mean_ci", tp("c_ci_perm", lang), "ci3"), Column("mean_eq", tp("c_mean_equal", lang), "verdict"),
             Column("var", tp("c_var_diff", lang), "num3"), Column("var_ci", tp("c_ci_perm", lang), "ci3"),
-            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note] + list(as_list(pr.get("warnings"))),
+            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note],  # a pair has no warnings
             mid, marks)
-    mga = as_dict(pls.get("mga"))
-    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in as_list(pls.get("paths"))}
-    for k, pr in enumerate(as_list(mga.get("pairs")), 1):
-        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+    mga = pls.obj("mga")
+    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in pls.rows("paths")}
+    for k, pr in enumerate(mga.rows("pairs"), 1):
+        a, b = (gname(g) for g in (pr.list("groups") + ["", ""])[:2])
         if pr.get("error"):
             continue
         rows, marks = [], {}
-        for r in as_list(pr.get("paths")):
+        for r in pr.rows("paths"):
             rows.append({"hypothesis": hyp.get((r.get("from"), r.get("to"))),
                          "path": f"{r.get('from')} → {r.get('to')}", "b1": r.get("beta_1"), "b2": r.get("beta_2"),
                          "diff": r.get("diff"), "p_perm": r.get("p_permutation"),
@@ -607,11 +608,11 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             rows, notes, mid, marks)
 
     # CB and PLS side by side
-    cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
+    cb = {(p.get("from"), p.get("to")): p for p in mres.obj("structural").rows("paths")}
     if cb:
         rows = []
-        for p in as_list(pls.get("paths")):
-            c = as_dict(cb.get((p.get("from"), p.get("to"))))
+        for p in pls.rows("paths"):
+            c = cb.get((p.get("from"), p.get("to"))) or mres.structural.empty_row("paths")
             rows.append({"hypothesis": p.get("hypothesis") or c.get("hypothesis"),
                          "path": f"{p.get('from')} \u2192 {p.get('to')}",
                          "cb_beta": c.get("std"), "cb_p": c.get("p_value"), "cb_sup": _yes(c.get("supported"), lang),
@@ -696,7 +697,7 @@ def add_pls_sheets(wb, results: dict, spec: ModelSpec | None, lang: str = "en") 
 
     used = {ws.title.lower() for ws in wb.worksheets}
     names = []
-    for mid in as_dict(results.get("mechanisms")):
+    for mid in Results.of(results).mechanisms:
         for key, tab in pls_tables(results, spec, mid, lang).items():
             name = sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
             ws = wb.create_sheet(name)

@@ -22,7 +22,8 @@ from instruments.spec import ModelSpec
 
 from . import apa
 from .i18n import t
-from .tables import Table, as_dict, as_list, iter_tables
+from .results import Results
+from .tables import Table, iter_tables
 
 __all__ = ["write_xlsx", "build_workbook", "SHEET_NAMES", "expand_table", "sheet_name", "write_sheet"]
 
@@ -148,9 +149,9 @@ def build_workbook(results: dict, spec: ModelSpec | None, lang: str = "en") -> W
         index_rows.append([safe_cell(name), safe_cell(tab.mechanism or ""), safe_cell(tab.title),
                            safe_cell(" ".join(tab.notes)) if tab.notes else None])
     # bootstrap draws: one column per indirect path
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        draws = as_dict(as_dict(as_dict(m).get("structural")).get("bootstrap")).get("draws")
-        draws = {k: as_list(v) for k, v in as_dict(draws).items()}
+    for mid, m in Results.of(results).mechanisms.items():
+        draws = m.structural.obj("bootstrap").obj("draws")
+        draws = {k: draws.list(k) for k in draws}
         if not draws:
             continue
         name = sheet_name(f"{mid}-bootstrap_draws", used)

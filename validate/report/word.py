@@ -29,12 +29,11 @@ from instruments.spec import ModelSpec
 from . import apa
 from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
+from .results import Results, plain
 from .tables import (
     NUMBERED_TABLES,
     Table,
     all_warnings,
-    as_dict,
-    as_list,
     comparison_tables,
     mechanism_tables,
     method_paragraphs,
@@ -280,10 +279,11 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
             _set_fonts(doc.styles[name], lang)
         except KeyError:  # pragma: no cover - the default template has them
             pass
-    sp = as_dict(results.get("spec"))
-    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
+    results = Results.of(results)
+    sp = results.obj("spec")
+    title = text(plain(sp.get("title")), lang)  # None when the spec declares no title: never the file name
     add_heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
-    tk = as_dict(results.get("toolkit"))
+    tk = results.obj("toolkit")
     _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
                  version=tk.get("version") or ""), lang=lang)
     n_tab, n_fig = 0, 0
@@ -292,10 +292,9 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     for tab in comparison_tables(results, lang, compact=True):
         n_tab += 1
         add_apa_table(doc, tab, n_tab, lang)
-    for mid, mres in as_dict(results.get("mechanisms")).items():
-        mres = as_dict(mres)
+    for mid, mres in results.mechanisms.items():
         mech = spec.mechanisms.get(mid) if spec is not None else None
-        mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))
+        mtitle = text(plain(mres.get("label")), lang) or (text(mech.label, lang) if mech is not None else str(mid))
         add_heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
         tabs = mechanism_tables(results, spec, mid, lang)
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
@@ -307,10 +306,10 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
-            struct = as_dict(mres.get("structural"))
+            struct = mres.structural
             if head == "sec_structural" and (present or mech is not None):
                 add_heading(doc, t(head, lang), 2, lang)
-                png, used = path_diagram_png(mech, as_list(struct.get("paths")), lang, as_dict(struct.get("r2")))
+                png, used = path_diagram_png(mech, [p.raw for p in struct.rows("paths")], lang, struct.obj("r2").raw)
                 n_fig += 1
                 set_orientation(doc, landscape=True)  # the diagram is wide: a landscape page keeps its text legible
                 _caption(doc, "figure", n_fig, f"{t('sec_diagram', lang)}{t('colon', lang)}{mtitle}", lang)
