@@ -38,7 +38,7 @@ WRITERS = ["validate/report/tables.py", "validate/report/html.py", "validate/rep
 
 def test_every_named_accessor_path_is_in_the_schema():
     paths = accessor_paths()
-    assert ("mechanisms", "*", "measurement") in paths and ("mechanisms", "*", "pls") in paths
+    assert ("mechanisms", "*", "measurement") in paths and ("mechanisms", "*", "structural", "paths") in paths
     missing = ["/".join(p) for p in paths if schema_node(p) is None]
     assert missing == []
 
@@ -80,6 +80,10 @@ def test_a_key_optional_by_schema_reads_as_absent():
 
 def test_views_read_values_objects_and_rows():
     m = Results.of(MINIMAL).mechanism("main")
+    assert m.measurement.reliability("DRV")["ave"] == 0.561
+    with pytest.raises(ResultsKeyError, match=r"measurement/reliability has no construct 'XYZ' \(it has: DRV, ACT, OUT\)"):
+        m.measurement.reliability("XYZ")
+    assert [p.get("to") for p in m.structural.paths] == [p.get("to") for p in m.structural.rows("paths")]
     rel = m.measurement.obj("reliability")
     assert isinstance(rel, View) and rel.path == "mechanisms/main/measurement/reliability"
     assert rel.obj("DRV").get("alpha") == MINIMAL["mechanisms"]["main"]["measurement"]["reliability"]["DRV"]["alpha"]

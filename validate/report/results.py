@@ -18,11 +18,13 @@ How a writer reads results::
 
     res = Results.of(results)                     # the results.json dict (or a view of it)
     mres = res.mechanism("consumer")              # required: raises naming the mechanism
+    mres.measurement.reliability("PU").get("ave") # a named accessor; raises naming the construct
     rel = mres.measurement.obj("reliability")     # optional by schema: an empty view when absent
     for construct, r in rel.items():              # a map: (key, view) pairs
         alpha = r.get("alpha")                    # a number or None (null: not computed)
-    for p in mres.structural.rows("paths"):       # a list of objects: views
-        p["from"], p.get("p_value")
+    for p in mres.structural.paths:               # a list of objects: views (= .rows("paths"))
+        p["from"], p.get("p_value")               # p["from"]: needed; .get: optional by schema
+    mres.measurement.obj("common_method").obj("ulmc").get("method_variance")  # any schema path
 
 The schema's objects with no listed properties (free-form, e.g. a group's summary statistics) are
 read without a key check; :func:`free_form_paths` lists them.
@@ -35,7 +37,7 @@ from typing import Any
 
 from .schema import load_schema
 
-__all__ = ["Results", "MechanismResults", "ResultsKeyError", "ResultsSchemaError", "View", "accessor_paths",
+__all__ = ["Results", "MechanismResults", "MeasurementResults", "Section", "StructuralResults", "ResultsKeyError", "ResultsSchemaError", "View", "accessor_paths",
            "free_form_paths", "plain", "schema_node"]
 
 _ANY = "*"     # a key of an object whose keys are data (mechanism ids, construct ids)
@@ -197,10 +199,11 @@ class View:
             return default
         return self._wrap(key, self._data[key], sub)
 
-    def obj(self, key: str) -> View:
-        """An object that is optional by schema: an empty view when it is absent or null."""
+    def obj(self, key: str, cls: type | None = None) -> View:
+        """An object that is optional by schema: an empty view when it is absent or null (``cls``: a
+        view class such as :class:`MeasurementResults`)."""
         sub = self._key_schema(key)
-        return View(self._data.get(key), self._where + (str(key),), sub)
+        return (cls or View)(self._data.get(key), self._where + (str(key),), sub)
 
     def rows(self, key: str) -> list[View]:
         """A list of objects that is optional by schema (empty when absent), each as a view."""
@@ -263,40 +266,69 @@ class View:
         return value
 
 
-class MechanismResults(View):
-    """``mechanisms/<id>``: one mechanism's results (its screening, measurement, structural, ... sections)."""
+class Section:
+    """A named accessor of a view class: the key ``key`` read as ``kind``.
+
+    ``kind``: ``"obj"`` (an object, an empty view when absent: optional by schema), ``"rows"`` (a
+    list of objects, empty when absent), ``"list"`` (a list of values) or ``"get"`` (a value, None when
+    absent). ``cls`` is the view class of an object. :func:`accessor_paths` lists every such key,
+    and the suite checks each against the schema.
+    """
+
+    def __init__(self, key: str, kind: str = "obj", cls: type | None = None, doc: str = ""):
+        self.key, self.kind, self.cls = key, kind, cls
+        self.__doc__ = doc or f"``{key}`` ({kind}; optional by schema)"
+
+    def __get__(self, view, owner=None):
+        if view is None:
+            return self
+        if self.kind == "obj":
+            return view.obj(self.key, self.cls or View)
+        return getattr(view, self.kind)(self.key)
+
+
+class MeasurementResults(View):
+    """``mechanisms/<id>/measurement``: the CFA and what is computed from it."""
 
     __slots__ = ()
+    fit = Section("fit", doc="``fit``: the CFA's fit measures (lavaan's names)")
+    loadings = Section("loadings", "rows", doc="``loadings``: a row per item (construct, item, estimate, ..., std)")
+    warnings = Section("warnings", "list")
 
-    @property
-    def measurement(self) -> View:
-        """``measurement`` (optional by schema: absent when the measurement model was not run)."""
-        return self.obj("measurement")
+    def reliability(self, construct: str) -> View:
+        """``reliability/<construct>`` (alpha, omega, cr, ave, ...); raises naming the construct when absent."""
+        rel = self.obj("reliability")
+        if construct not in rel:
+            raise ResultsKeyError(f"results.json: {rel.path} has no construct {construct!r} (it has: "
+                                  f"{', '.join(map(str, rel.keys())) or 'none'})")
+        return rel.obj(construct)
 
-    @property
-    def structural(self) -> View:
-        """``structural`` (optional by schema: absent for a measurement-only or a PLS run)."""
-        return self.obj("structural")
 
-    @property
-    def pls(self) -> View:
-        """``pls`` (optional by schema: only with ``--method pls`` or ``both``)."""
-        return self.obj("pls")
+class StructuralResults(View):
+    """``mechanisms/<id>/structural``: the SEM's paths, R², indirect effects and moderation."""
 
-    @property
-    def invariance(self) -> View:
-        """``invariance`` (optional by schema: only with a group column)."""
-        return self.obj("invariance")
+    __slots__ = ()
+    fit = Section("fit", doc="``fit``: the SEM's fit measures (lavaan's names)")
+    paths = Section("paths", "rows", doc="``paths``: a row per hypothesised path (from, to, estimate, ..., supported)")
+    indirect = Section("indirect", "rows", doc="``indirect``: a row per chain (chain, estimate, ci_lower, ...)")
+    moderation = Section("moderation", "rows")
+    r2 = Section("r2", doc="``r2``: construct -> R²")
+    warnings = Section("warnings", "list")
 
-    @property
-    def multigroup(self) -> View:
-        """``multigroup`` (optional by schema: only with a group column)."""
-        return self.obj("multigroup")
 
-    @property
-    def screening(self) -> View:
-        """``screening`` (required by schema)."""
-        return self.obj("screening")
+class MechanismResults(View):
+    """``mechanisms/<id>``: one mechanism's results. Every section is optional by schema (absent when
+    its analysis did not run: ``invariance`` and ``multigroup`` need a group column, ``pls`` the PLS
+    method, ``structural`` a structural model): an empty view then."""
+
+    __slots__ = ()
+    screening = Section("screening")
+    measurement = Section("measurement", cls=MeasurementResults)
+    structural = Section("structural", cls=StructuralResults)
+    invariance = Section("invariance")
+    multigroup = Section("multigroup")
+    pls = Section("pls")
+    warnings = Section("warnings", "list")
 
 
 class Results(View):
@@ -342,9 +374,15 @@ def plain(value: Any) -> Any:
 
 def accessor_paths() -> list[tuple[str, ...]]:
     """The schema paths the named accessors read (checked by the suite against the schema)."""
-    out = [("mechanisms",), ("mechanisms", _ANY)]
-    for name in dir(MechanismResults):
-        prop = getattr(MechanismResults, name)
-        if isinstance(prop, property) and name not in ("path", "raw"):
-            out.append(("mechanisms", _ANY, name))
+    out = [("mechanisms",), ("mechanisms", _ANY), ("mechanisms", _ANY, "measurement", "reliability", _ANY)]
+
+    def walk(cls, path):
+        for name in dir(cls):
+            acc = getattr(cls, name)
+            if isinstance(acc, Section):
+                out.append(path + (acc.key,))
+                if acc.cls is not None:
+                    walk(acc.cls, path + (acc.key,))
+
+    walk(MechanismResults, ("mechanisms", _ANY))
     return out
