@@ -722,6 +722,8 @@ def _baseline(spec, cm, stats):
 
 
 def _baseline_model(spec, cm, stats):
+    """The independence (baseline) model compiled, with its parameters at the sample moments (for
+    the robust tests of the baseline model)."""
     rows = []
     pid = 0
     theta = []
@@ -760,9 +762,14 @@ def _baseline_model(spec, cm, stats):
 
 def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
                   h1_logl=None, notes=None, n_eq=0, a_inv=None):
-    """Fit measures; ``n_eq`` general equality constraints count as parameters fewer (lavaan's
-    npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``) replaces ``A_obs^-1`` in
-    the Yuan-Bentler trace."""
+    """Fit measures (lavaan's ``lav_fit_measures``); ``n_eq`` general equality constraints count as
+    parameters fewer (lavaan's npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``)
+    replaces ``A_obs^-1`` in the Yuan-Bentler trace.
+
+    In steps: the test and baseline chi-squares, the residual-based indices and log-likelihoods per
+    group, GFI/AGFI, the incremental and RMSEA families, information criteria, then the robust
+    (scaled) versions for MLR and MLM and the FIML-corrected ones.
+    """
     N = stats.ntotal
     G = cm.ngroups
     q = cm.nfree - n_eq
@@ -775,84 +782,10 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     nan = float("nan")
     if not converged:
         return dict(npar=q, df=df, chisq=nan, pvalue=nan)
-    F = 2 * opt.fmin
-    chisq = N * F
-    bchisq, bdf = _baseline(spec, cm, stats)
-    if pats is not None:
-        from .fiml import fiml_loglik
-        logl_fiml = fiml_loglik(cm, theta, pats)
-        chisq = 2 * (h1_logl - logl_fiml)
-        # independence model: each variable's available-case mean and variance
-        logl_b = 0.0
-        # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
-        # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
-        xi = [cm.ov_names.index(v) for v in spec.ov_x]
-        if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
-            xi = []
-        for pat in pats:
-            for j in range(p):
-                if j in xi:
-                    continue
-                col = pat.Y[:, j]
-                col = col[~np.isnan(col)]
-                logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
-            if xi:
-                X = pat.Y[:, xi]
-                Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
-                logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
-        bchisq = 2 * (h1_logl - logl_b)
-    logl = 0.0
-    logl_h1 = 0.0
-    srmr_g, srmr_nm_g, rmr_g = [], [], []
-    for g in range(G):
-        Sigma, mu = cm.implied(theta, g)
-        if not cm.meanstructure:
-            mu = stats.mean[g]
-        Vi, logdet = chol_inv(Sigma)
-        d = stats.mean[g] - mu
-        ng = stats.nobs[g]
-        logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)
-        logl_h1 += -ng / 2 * (p * np.log(2 * np.pi) + stats.logdet[g] + p)
-        s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
-        srmr_g.append(s1)
-        srmr_nm_g.append(s2)
-        rmr_g.append(fm.rmr(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure))
+    chisq, bchisq, bdf, logl_fiml = _test_statistics(spec, cm, theta, stats, opt, pats, h1_logl)
+    logl, logl_h1, srmr_g, srmr_nm_g, rmr_g = _residual_measures(cm, theta, stats)
     w = stats.weights
-    # GFI weights the residuals by lavaan's WLS.V, the h1 expected information at the implied
-    # moments: pattern by pattern under FIML; the fixed-x block is left out (lav_fit_gfi).
-    gfi_g = []
-    x_idx = [cm.ov_names.index(v) for v in spec.ov_x] if spec.ov_x else []
-    for g in range(G):
-        Sigma, mu = cm.implied(theta, g)
-        S_g, m_g = stats.cov[g], stats.mean[g]
-        if pats is None and not x_idx:
-            # complete data, no fixed covariates: e' W e with lavaan's vech weight W is tr((Si E)^2) / 2
-            # for the symmetric residual matrix E, so W itself is never formed
-            Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
-            SiE, SiS = Si @ (S_g - Sigma), Si @ S_g
-            t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
-            if cm.meanstructure:
-                em = m_g - mu
-                t1 += em @ Si @ em
-                t2 += m_g @ Si @ m_g
-            gfi_g.append(1 - t1 / t2)
-            continue
-        if pats is not None:
-            W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
-            with_means = True
-            # lavaan's WLS.obs under missing = "ml": pairwise covariances rescaled by (n-1)/n and
-            # available-case means, not the EM estimates
-            Yg = pd.DataFrame(pats[g].Y)
-            n_g = len(Yg)
-            S_g = Yg.cov().to_numpy() * (n_g - 1) / n_g
-            m_g = Yg.mean().to_numpy()
-        else:
-            W = fm.normal_weight(np.linalg.inv(Sigma), cm.rr, cm.cc, cm.meanstructure)
-            with_means = cm.meanstructure
-            if not cm.meanstructure:
-                mu = stats.mean[g]
-        gfi_g.append(fm.gfi_group(S_g, m_g, Sigma, mu, W, cm.rr, cm.cc, with_means, x_idx))
-    out["gfi"] = float(np.sum(w * np.asarray(gfi_g)))
+    out["gfi"] = float(np.sum(w * np.asarray(_gfi_groups(spec, cm, theta, stats, pats))))
     # nel: the modelled sample statistics, lavaan's length(unlist(WLS.obs)) (fixed-x ones included)
     nel = G * (p * (p + 1) // 2 + (p if (cm.meanstructure or pats is not None) else 0))
     out["agfi"] = float(1 - nel / df * (1 - out["gfi"])) if df > 0 else 1.0
@@ -889,7 +822,113 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["aic"] = float(-2 * logl + 2 * q)
     out["bic"] = float(-2 * logl + np.log(N) * q)
     out["ntotal"] = N
-    if estimator == "MLR" and A_obs is not None and df > 0 and pats is None:
+    if pats is None and df > 0:
+        out.update(_robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv,
+                                         chisq, df, bchisq, bdf))
+    if pats is not None and df > 0:
+        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
+                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+    return out
+
+
+def _test_statistics(spec, cm, theta, stats, opt, pats, h1_logl):
+    """The model's chi-square, the baseline model's chi-square and df, and the FIML log-likelihood
+    (None for complete data): ``N F`` and the independence model's closed form, or with FIML twice
+    the log-likelihood differences to the saturated (EM) model."""
+    chisq = stats.ntotal * 2 * opt.fmin
+    bchisq, bdf = _baseline(spec, cm, stats)
+    if pats is None:
+        return chisq, bchisq, bdf, None
+    from .fiml import fiml_loglik
+    logl_fiml = fiml_loglik(cm, theta, pats)
+    chisq = 2 * (h1_logl - logl_fiml)
+    # independence model: each variable's available-case mean and variance
+    logl_b = 0.0
+    # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
+    # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
+    xi = [cm.ov_names.index(v) for v in spec.ov_x]
+    if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
+        xi = []
+    for pat in pats:
+        for j in range(cm.p):
+            if j in xi:
+                continue
+            col = pat.Y[:, j]
+            col = col[~np.isnan(col)]
+            logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
+        if xi:
+            X = pat.Y[:, xi]
+            Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+            logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
+    return chisq, 2 * (h1_logl - logl_b), bdf, logl_fiml
+
+
+def _residual_measures(cm, theta, stats):
+    """Per group: the normal log-likelihoods of the model and the saturated model (summed), and
+    SRMR (with and without means) and RMR, Bentler's definitions as lavaan computes them."""
+    p = cm.p
+    logl = logl_h1 = 0.0
+    srmr_g, srmr_nm_g, rmr_g = [], [], []
+    for g in range(cm.ngroups):
+        Sigma, mu = cm.implied(theta, g)
+        if not cm.meanstructure:
+            mu = stats.mean[g]
+        Vi, logdet = chol_inv(Sigma)
+        d = stats.mean[g] - mu
+        ng = stats.nobs[g]
+        logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)
+        logl_h1 += -ng / 2 * (p * np.log(2 * np.pi) + stats.logdet[g] + p)
+        s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
+        srmr_g.append(s1)
+        srmr_nm_g.append(s2)
+        rmr_g.append(fm.rmr(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure))
+    return logl, logl_h1, srmr_g, srmr_nm_g, rmr_g
+
+
+def _gfi_groups(spec, cm, theta, stats, pats):
+    """GFI per group: the residuals weighted by lavaan's WLS.V, the h1 expected information at the
+    implied moments (pattern by pattern under FIML), the fixed-x block left out (``lav_fit_gfi``)."""
+    gfi_g = []
+    x_idx = [cm.ov_names.index(v) for v in spec.ov_x] if spec.ov_x else []
+    for g in range(cm.ngroups):
+        Sigma, mu = cm.implied(theta, g)
+        S_g, m_g = stats.cov[g], stats.mean[g]
+        if pats is None and not x_idx:
+            # complete data, no fixed covariates: e' W e with lavaan's vech weight W is tr((Si E)^2) / 2
+            # for the symmetric residual matrix E, so W itself is never formed
+            Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
+            SiE, SiS = Si @ (S_g - Sigma), Si @ S_g
+            t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
+            if cm.meanstructure:
+                em = m_g - mu
+                t1 += em @ Si @ em
+                t2 += m_g @ Si @ m_g
+            gfi_g.append(1 - t1 / t2)
+            continue
+        if pats is not None:
+            W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
+            with_means = True
+            # lavaan's WLS.obs under missing = "ml": pairwise covariances rescaled by (n-1)/n and
+            # available-case means, not the EM estimates
+            Yg = pd.DataFrame(pats[g].Y)
+            n_g = len(Yg)
+            S_g = Yg.cov().to_numpy() * (n_g - 1) / n_g
+            m_g = Yg.mean().to_numpy()
+        else:
+            W = fm.normal_weight(np.linalg.inv(Sigma), cm.rr, cm.cc, cm.meanstructure)
+            with_means = cm.meanstructure
+            if not cm.meanstructure:
+                mu = stats.mean[g]
+        gfi_g.append(fm.gfi_group(S_g, m_g, Sigma, mu, W, cm.rr, cm.cc, with_means, x_idx))
+    return gfi_g
+
+
+def _robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv, chisq, df, bchisq, bdf):
+    """Complete data: the scaled test and the scaled and robust CFI/TLI/RMSEA - Yuan-Bentler for MLR
+    (from the sandwich pieces), Satorra-Bentler for MLM; empty for ML."""
+    N, G = stats.ntotal, cm.ngroups
+    out = {}
+    if estimator == "MLR" and A_obs is not None:
         from .robust import h1_trace, sandwich, yb_trace
         tr_h1 = h1_trace(cm, Ys, stats)
         tr_h0 = (yb_trace(A_obs, B0, stats) if a_inv is None else
@@ -898,23 +937,18 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
-        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
-        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
-                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
-    if estimator == "MLM" and df > 0 and pats is None:
+    elif estimator == "MLM":
         from .mlm import satorra_bentler
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         c = satorra_bentler(cm, theta, stats, Ys, x_idx=xi)[1] / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         cb = satorra_bentler(bcm, btheta, stats, Ys, x_idx=xi)[1] / bdf
-        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
-        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
-                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
-    if pats is not None and df > 0:
-        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
-                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+    else:
+        return out
+    out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
+    out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+               tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+               **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
     return out
 
 
