@@ -361,12 +361,12 @@ def group_column(spec: ModelSpec, name: str | None) -> str | None:
     (English or Chinese, as a question title), else ``NAME`` itself, an undeclared column of the file."""
     if not name:
         return name
-    from validate.ingest.responses import _strip_number, text_key
+    from validate.ingest.responses import strip_number, text_key
 
     ids = {q.id for q in spec.background}
     if name in ids:
         return name
-    keys = {text_key(name), text_key(_strip_number(name))} - {""}  # "1、您最常使用哪个平台？" as a title
+    keys = {text_key(name), text_key(strip_number(name))} - {""}  # "1、您最常使用哪个平台？" as a title
     for q in spec.background:
         if keys & ({text_key(q.id)} | {text_key(v) for v in (q.text or {}).values()}):
             return q.id

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .store import RunStore
 
-__all__ = ["RunManager", "parse_progress", "summarise_results"]
+__all__ = ["RunManager", "parse_progress", "summarise_results", "unlocate"]
 
 _BAR = re.compile(r"^(?P<label>.*?):\s+(?P<pct>\d+)%\|.*?\|\s*(?P<n>\d+)/(?P<total>\d+)")
 
@@ -162,7 +162,7 @@ class RunManager:
             if info.get("kind") == "internal":
                 return (f"internal error: {info['message']} (this is a bug in the toolkit; "
                         f"the run's log.txt has the traceback)")
-            return _unlocate(info["message"], d)
+            return unlocate(info["message"], d)
         tail = ""
         log = d / "log.txt"
         if log.is_file():
@@ -196,7 +196,7 @@ class RunManager:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _unlocate(message: str, run_dir: Path) -> str:
+def unlocate(message: str, run_dir: Path) -> str:
     """A message as the user sees it: the run's input folder left out of file paths."""
     for base in (run_dir / "inputs", run_dir / "out", run_dir):
         message = message.replace(str(base) + os.sep, "")

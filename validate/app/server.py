@@ -31,7 +31,7 @@ from instruments.spec import STAGES
 
 from . import i18n
 from .options import FILE_OPTIONS, check_options, options_to_argv, parse_run_argv, run_options
-from .runs import RunManager, _unlocate
+from .runs import RunManager, unlocate
 from .security import CSRF_COOKIE, Guard, csrf_ok, inside, is_relative_url, safe_name, unique_name
 from .store import RUN_ID, RunStore, new_run_id
 
@@ -418,7 +418,7 @@ def create_app(config: AppConfig) -> Guard:
             res = ingest([str(f) for f in files], spec, fmt=meta.get("fmt", "auto"),
                          mapping=str(mapping) if mapping.is_file() else None)
         except VccError as exc:
-            out["error"] = _unlocate(str(exc), d / "data")
+            out["error"] = unlocate(str(exc), d / "data")
             return out
         out["mapping"] = res.mapping.fillna("").astype(str).to_dict(orient="records")
         probs = res.problems.fillna("").astype(str)
@@ -584,7 +584,7 @@ def create_app(config: AppConfig) -> Guard:
             info = await asyncio.to_thread(read_draft, d, spec)
             info["fmt"] = draft_meta(d).get("fmt", "auto")
             return page(request, "run.html", status=400, info=info, options=run_form_options(spec, info),
-                        spec_error=err, model_name=name, message=_unlocate(str(exc), rd))
+                        spec_error=err, model_name=name, message=unlocate(str(exc), rd))
         return redirect(f"/runs/{run_id}")
 
     # results and history
@@ -674,7 +674,7 @@ def create_app(config: AppConfig) -> Guard:
         except (_Upload, VccError) as exc:
             shutil.rmtree(rd, ignore_errors=True)
             problems = getattr(exc, "problems", [])
-            return _api_error(400, _unlocate(str(exc), rd), problems=[_unlocate(p, rd) for p in problems])
+            return _api_error(400, unlocate(str(exc), rd), problems=[unlocate(p, rd) for p in problems])
         return JSONResponse({"id": run_id, "status_url": f"/api/runs/{run_id}"}, status_code=202)
 
     @app.get("/api/runs", tags=["api"])

@@ -93,6 +93,7 @@ __all__ = [
     "ingest",
     "read_mapping",
     "render_mapping",
+    "strip_number",
     "text_key",
     "write_table_xlsx",
     "MAPPING_COLUMNS",
@@ -147,7 +148,7 @@ def text_key(s: Any) -> str:
     return "".join(ch for ch in s if unicodedata.category(ch)[0] not in "PZSC")
 
 
-def _strip_number(s: str) -> str:
+def strip_number(s: str) -> str:
     return _LEADING_NUMBER.sub("", unicodedata.normalize("NFKC", str(s)), count=1)
 
 
@@ -198,7 +199,7 @@ class _Matcher:
         s = unicodedata.normalize("NFKC", str(cell)).strip()
         t = self.by_id.get(s.casefold())
         if t is None:
-            t = self.by_id.get(_strip_number(s).strip().casefold())
+            t = self.by_id.get(strip_number(s).strip().casefold())
         return t
 
     def by_statement(self, cell: Any) -> list[_Target]:
@@ -207,7 +208,7 @@ class _Matcher:
         raw = str(cell)
         if raw.lstrip().startswith("{"):
             return []  # Qualtrics ImportId JSON
-        for k in (text_key(_strip_number(raw)), text_key(raw)):
+        for k in (text_key(strip_number(raw)), text_key(raw)):
             if k in self.by_text:
                 return list(self.by_text[k])
         k = text_key(raw)
@@ -582,7 +583,7 @@ class _Run:
         for name, option in self.extra_columns.items():
             key = text_key(name)
             hit = [c for c in cols if c.role == "extra" and c.target == name] or \
-                  [c for c in cols if key and key in (text_key(c.header), text_key(_strip_number(c.header)))]
+                  [c for c in cols if key and key in (text_key(c.header), text_key(strip_number(c.header)))]
             if hit:
                 found[name] = hit[0]
                 continue

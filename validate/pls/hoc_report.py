@@ -13,7 +13,8 @@ from typing import Any
 
 from validate.report import apa
 from validate.report.i18n import check_lang
-from validate.report.tables import Column, Table, as_dict, as_list
+from validate.report.results import View
+from validate.report.tables import Column, Table
 
 __all__ = ["STRINGS", "th", "hoc_tables", "hoc_setting_row", "TABLE_KEYS"]
 
@@ -110,20 +111,19 @@ def _type(t, lang):
     return th(f"type_{t}", lang) if f"type_{t}" in STRINGS else str(t)
 
 
-def hoc_setting_row(pls: dict, lang: str) -> tuple[str, str] | None:
+def hoc_setting_row(pls: View, lang: str) -> tuple[str, str] | None:
     """The ("Higher-order constructs", approach) row of the PLS settings table; None without HOCs."""
-    ho = as_dict(pls.get("higher_order"))
+    ho = pls.obj("higher_order")
     if not ho:
         return None
-    names = [c.get("construct") for c in as_list(ho.get("constructs"))]
+    names = [c.get("construct") for c in ho.rows("constructs")]
     key = "hoc_embedded" if ho.get("approach") == "embedded" else "hoc_disjoint"
     return th("s_hoc", lang), th(key, lang, n=len(names), names=", ".join(map(str, names)))
 
 
-def _reliability_rows(rel: dict, lab: Callable[[str], str]):
+def _reliability_rows(rel: dict[str, View], lab: Callable[[str], str]):
     rows, marks = [], {}
     for c, v in rel.items():
-        v = as_dict(v)
         rows.append({"construct": lab(c), "alpha": v.get("alpha"), "rho_a": v.get("rho_a"), "rho_c": v.get("rho_c"),
                      "ave": v.get("ave")})
         i = len(rows) - 1
@@ -140,22 +140,22 @@ def _rel_columns(lang: str, first: str = "c_construct") -> list[Column]:
             Column("ave", th("c_ave", lang), "bounded3")]
 
 
-def hoc_tables(pls: dict, lab: Callable[[str], str], lang: str, mid: str | None = None) -> dict[str, Table]:
+def hoc_tables(pls: View, lab: Callable[[str], str], lang: str, mid: str | None = None) -> dict[str, Table]:
     """The higher-order tables of one mechanism's ``pls`` entry, keyed as :data:`TABLE_KEYS` ({} without HOCs)."""
     check_lang(lang)
-    ho = as_dict(pls.get("higher_order"))
+    ho = pls.obj("higher_order")
     if not ho:
         return {}
     approach = "embedded" if ho.get("approach") == "embedded" else "disjoint"
     out: dict[str, Table] = {}
-    hocs = [as_dict(c) for c in as_list(ho.get("constructs"))]
+    hocs = ho.rows("constructs")
 
     rows, marks = [], {}
     for c in hocs:
-        loads = {r.get("dimension"): r for r in as_list(c.get("loadings"))}
-        for w in as_list(c.get("weights")):
+        loads = {r.get("dimension"): r for r in c.rows("loadings")}
+        for w in c.rows("weights"):
             d = w.get("dimension")
-            ld = as_dict(loads.get(d))
+            ld = loads.get(d) or c.empty_row("loadings")
             rows.append({"construct": lab(c.get("construct")), "dimension": lab(d), "type": _type(c.get("type"), lang),
                          "loading": ld.get("estimate"), "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")),
                          "weight": w.get("estimate"), "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")),
@@ -172,16 +172,16 @@ def hoc_tables(pls: dict, lab: Callable[[str], str], lang: str, mid: str | None 
         Column("loading_ci", th("c_ci", lang), "ci3"), Column("weight", th("c_weight", lang), "num3"),
         Column("weight_ci", th("c_ci", lang), "ci3"), Column("weight_t", th("c_t", lang), "num2"),
         Column("weight_p", th("c_p", lang), "p"), Column("vif", th("c_vif", lang), "num2")], rows,
-        [note] + [str(w) for w in as_list(ho.get("warnings"))], mid, marks)
+        [note] + [str(w) for w in ho.list("warnings")], mid, marks)
 
-    refl = {c.get("construct"): c.get("reliability") for c in hocs if c.get("reliability") is not None}
+    refl = {c.get("construct"): c.obj("reliability") for c in hocs if c.get("reliability") is not None}
     if refl:
         rows, marks = _reliability_rows(refl, lab)
         out["pls_hoc_reliability"] = Table("pls_hoc_reliability", th("t_hoc_rel", lang), _rel_columns(lang, "c_hoc"),
                                            rows, [th("note_rel", lang)], mid, marks)
         rows, marks = [], {}
         for c in hocs:
-            for other, v in as_dict(c.get("htmt")).items():
+            for other, v in c.obj("htmt").items():
                 rows.append({"pair": f"{c.get('construct')} \u2013 {other}", "htmt": v})
                 f = apa.as_float(v)
                 if f is not None:
@@ -191,12 +191,12 @@ def hoc_tables(pls: dict, lab: Callable[[str], str], lang: str, mid: str | None 
                 Column("pair", th("c_pair", lang)), Column("htmt", th("c_htmt", lang), "num3")], rows,
                 [th("note_htmt", lang)], mid, marks)
 
-    s1 = as_dict(ho.get("stage1"))
-    wts = {(w.get("construct"), w.get("item")): w for w in as_list(s1.get("weights"))}
+    s1 = ho.obj("stage1")
+    wts = {(w.get("construct"), w.get("item")): w for w in s1.rows("weights")}
     rows, marks = [], {}
-    for ld in as_list(s1.get("loadings")):
+    for ld in s1.rows("loadings"):
         c, it = ld.get("construct"), ld.get("item")
-        w = as_dict(wts.get((c, it)))
+        w = wts.get((c, it)) or s1.empty_row("weights")
         rows.append({"construct": lab(c), "item": it, "loading": ld.get("estimate"),
                      "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")), "weight": w.get("estimate")})
         if apa.as_float(ld.get("estimate")) is not None:
@@ -206,7 +206,7 @@ def hoc_tables(pls: dict, lab: Callable[[str], str], lang: str, mid: str | None 
         Column("construct", th("c_dimension", lang)), Column("item", th("c_item", lang)),
         Column("loading", th("c_loading", lang), "num3"), Column("loading_ci", th("c_ci", lang), "ci3"),
         Column("weight", th("c_weight", lang), "num3")], rows, [s1_note], mid, marks)
-    rel = {c: v for c, v in as_dict(s1.get("reliability")).items() if as_dict(v).get("mode") == "A"}  # Mode B: none
+    rel = {c: v for c, v in s1.obj("reliability").items() if v.get("mode") == "A"}  # Mode B: none
     rows, marks = _reliability_rows(rel, lab)
     out["pls_hoc_stage1_reliability"] = Table("pls_hoc_stage1_reliability", th("t_hoc_s1_rel", lang),
                                               _rel_columns(lang, "c_dimension"), rows, [s1_note], mid, marks)

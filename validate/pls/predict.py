@@ -232,7 +232,7 @@ class PLSPredictResult:
 
     def to_dict(self) -> dict:
         """The ``predict`` entry of ``mechanisms.<m>.pls`` in ``results.json``."""
-        from validate.pls.fit import _json
+        from validate.measurement.analysis import json_float as _json
 
         m = self.metrics()
         cols = ["construct", "item", "q2_predict", "pls_rmse", "pls_mae", "lm_rmse", "lm_mae", "ia_rmse", "ia_mae",
@@ -392,7 +392,7 @@ def cvpat(pr: PLSPredictResult) -> dict:
     """
     from scipy import stats
 
-    from validate.pls.fit import _json
+    from validate.measurement.analysis import json_float as _json
 
     def loss(pred, cols):
         e = (pr.actual[None, :, cols] - pred[:, :, cols]) ** 2

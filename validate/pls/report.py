@@ -16,7 +16,8 @@ from typing import Any
 from instruments.spec import ModelSpec
 from validate.report import apa
 from validate.report.i18n import check_lang
-from validate.report.tables import Column, Table, as_dict, as_list, construct_label
+from validate.report.results import Results, View, plain
+from validate.report.tables import Column, Table, construct_label
 
 __all__ = ["STRINGS", "tp", "method_row", "pls_tables", "render_pls_html", "add_pls_sheets", "add_pls_docx", "HTML_TABLES",
            "DOCX_TABLES"]
@@ -343,8 +344,8 @@ def _level_names(spec: ModelSpec | None, column: str | None, lang: str):
 def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
     """The PLS tables of mechanism ``mid``, keyed ``pls_*`` (empty when the mechanism has no ``pls`` entry)."""
     check_lang(lang)
-    mres = as_dict(as_dict(results.get("mechanisms")).get(mid))
-    pls = as_dict(mres.get("pls"))
+    mres = Results.of(results).mechanism(mid)
+    pls = mres.obj("pls")
     if not pls:
         return {}
     mech = spec.mechanisms.get(mid) if spec is not None else None
@@ -353,8 +354,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     out: dict[str, Table] = {}
 
     # settings
-    miss = as_dict(pls.get("missing"))
-    boot = as_dict(pls.get("bootstrap"))
+    miss = pls.obj("missing")
+    boot = pls.obj("bootstrap")
     rows = [
         (tp("s_method", lang), tp("s_method_v", lang, plsc=tp("s_plsc", lang) if consistent else "")),
         (tp("s_measurement", lang), tp("s_meas_plsc" if consistent else "s_meas_composite", lang)),
@@ -375,17 +376,17 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     rows += [r for r in (hoc_setting_row(pls, lang),) if r is not None]  # higher-order constructs: the approach
     out["pls_settings"] = Table("pls_settings", tp("t_settings", lang),
                                 [Column("setting", tp("c_setting", lang)), Column("value", tp("c_value", lang))],
-                                [{"setting": a, "value": b} for a, b in rows], list(as_list(pls.get("warnings"))), mid)
+                                [{"setting": a, "value": b} for a, b in rows], pls.list("warnings"), mid)
 
     # outer model
-    modes = as_dict(pls.get("modes"))
-    wts = {(w.get("construct"), w.get("item")): w for w in as_list(pls.get("weights"))}
-    vifo = as_dict(pls.get("vif_outer"))
+    modes = pls.obj("modes")
+    wts = {(w.get("construct"), w.get("item")): w for w in pls.rows("weights")}
+    vifo = pls.obj("vif_outer")
     rows, marks = [], {}
-    for ld in as_list(pls.get("loadings")):
+    for ld in pls.rows("loadings"):
         c, it = ld.get("construct"), ld.get("item")
-        w = as_dict(wts.get((c, it)))
-        vif = as_dict(vifo.get(c)).get(it)
+        w = wts.get((c, it)) or pls.empty_row("weights")
+        vif = vifo.obj(c).get(it)
         rows.append({"construct": lab(c), "item": it, "mode": modes.get(c), "loading": ld.get("estimate"),
                      "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")), "weight": w.get("estimate"),
                      "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")), "weight_p": w.get("p_value"),
@@ -404,8 +405,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
     # reliability
     rows, marks = [], {}
-    for c, v in as_dict(pls.get("reliability")).items():
-        v = as_dict(v)
+    for c, v in pls.obj("reliability").items():
         rows.append({"construct": lab(c), "mode": v.get("mode"), "alpha": v.get("alpha"), "rho_a": v.get("rho_a"),
                      "rho_c": v.get("rho_c"), "ave": v.get("ave")})
         i = len(rows) - 1
@@ -421,7 +421,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
 
     # HTMT
     rows, marks = [], {}
-    for h in as_list(pls.get("htmt_inference")):
+    for h in pls.rows("htmt_inference"):
         rows.append({"pair": f"{h.get('construct_a')} \u2013 {h.get('construct_b')}", "htmt": h.get("htmt"),
                      "htmt_ci": _pair(h.get("ci_lower"), h.get("ci_upper")), "htmt2": h.get("htmt2"),
                      "htmt2_ci": _pair(h.get("htmt2_ci_lower"), h.get("htmt2_ci_upper"))})
@@ -435,14 +435,14 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("htmt2_ci", tp("c_ci", lang), "ci3")], rows, [tp("note_htmt", lang)], mid, marks)
 
     # Fornell-Larcker
-    fl = as_dict(pls.get("fornell_larcker"))
+    fl = pls.obj("fornell_larcker")
     if fl:
         order = list(fl)
         rows = []
         for i, a in enumerate(order):
             row: dict[str, Any] = {"construct": lab(a)}
             for j, b in enumerate(order):
-                row[b] = as_dict(fl.get(a)).get(b) if j <= i else ""
+                row[b] = fl.obj(a).get(b) if j <= i else ""
             rows.append(row)
         out["pls_fornell_larcker"] = Table(
             "pls_fornell_larcker", tp("t_fl", lang),
@@ -450,18 +450,18 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_fl", lang, plsc=tp("note_fl_plsc", lang) if consistent else "")], mid)
 
     # cross-loadings (workbook only)
-    cl = as_dict(pls.get("cross_loadings"))
+    cl = pls.obj("cross_loadings")
     if cl:
-        names = list(as_dict(next(iter(cl.values()))))
+        names = list(cl.obj(next(iter(cl))))
         out["pls_cross_loadings"] = Table(
             "pls_cross_loadings", tp("t_cross", lang),
             [Column("item", tp("c_item", lang))] + [Column(c, c, "num3") for c in names],
-            [{"item": it, **as_dict(v)} for it, v in cl.items()], [], mid)
+            [{"item": it, **plain(v)} for it, v in cl.items()], [], mid)  # construct ids: data
 
     # paths
     rows, marks = [], {}
     alpha = pls.get("alpha") or 0.05
-    for p in as_list(pls.get("paths")):
+    for p in pls.rows("paths"):
         rows.append({"hypothesis": p.get("hypothesis"), "path": f"{p.get('from')} \u2192 {p.get('to')}",
                      "beta": p.get("estimate"), "se": p.get("se"), "t": p.get("t"), "p": p.get("p_value"),
                      "ci": _pair(p.get("ci_lower"), p.get("ci_upper")),
@@ -479,10 +479,11 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         marks)
 
     # R²
-    inf = {r.get("construct"): r for r in as_list(pls.get("r2_inference"))}
-    rows = [{"construct": lab(c), "r2": v, "r2_adj": as_dict(pls.get("r2_adj")).get(c),
-             "ci": _pair(as_dict(inf.get(c)).get("ci_lower"), as_dict(inf.get(c)).get("ci_upper"))}
-            for c, v in as_dict(pls.get("r2")).items()]
+    inf = {r.get("construct"): r for r in pls.rows("r2_inference")}
+    no_inf = pls.empty_row("r2_inference")
+    rows = [{"construct": lab(c), "r2": v, "r2_adj": pls.obj("r2_adj").get(c),
+             "ci": _pair(inf.get(c, no_inf).get("ci_lower"), inf.get(c, no_inf).get("ci_upper"))}
+            for c, v in pls.obj("r2").items()]
     out["pls_r2"] = Table("pls_r2", tp("t_r2", lang), [
         Column("construct", tp("c_construct", lang)), Column("r2", tp("c_r2", lang), "bounded3"),
         Column("r2_adj", tp("c_r2_adj", lang), "bounded3"), Column("ci", tp("c_ci", lang), "ci_b3")], rows, [], mid)
@@ -490,10 +491,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     # indirect
     rows = [{"chain": r.get("chain", "").replace(" -> ", " \u2192 "), "estimate": r.get("estimate"), "se": r.get("se"),
              "t": r.get("t"), "p": r.get("p_value"), "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
-             "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in as_list(pls.get("indirect"))]
+             "bca": _pair(r.get("bca_lower"), r.get("bca_upper"))} for r in pls.rows("indirect")]
     ind_notes = [tp("note_indirect_moderated", lang, chain=r.get("chain", "").replace(" -> ", " \u2192 "),
-                    mods=", ".join(str(x) for x in as_list(r.get("at_moderator_mean"))))
-                 for r in as_list(pls.get("indirect")) if isinstance(r, dict) and r.get("at_moderator_mean")]
+                    mods=", ".join(str(x) for x in r.list("at_moderator_mean")))
+                 for r in pls.rows("indirect") if r.get("at_moderator_mean")]
     if rows:
         out["pls_indirect"] = Table("pls_indirect", tp("t_indirect", lang), [
             Column("chain", tp("c_chain", lang)), Column("estimate", tp("c_beta", lang), "num3"),
@@ -507,8 +508,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                                          "value": tp(f"mod_{pls['moderation_approach']}", lang)})
 
     # fit
-    fit = as_dict(pls.get("fit"))
-    rows = [{"model": tp(k, lang), **{m: as_dict(fit.get(k)).get(m) for m in ("srmr", "d_uls", "d_g")}}
+    fit = pls.obj("fit")
+    rows = [{"model": tp(k, lang), **{m: fit.obj(k).get(m) for m in ("srmr", "d_uls", "d_g")}}
             for k in ("saturated", "estimated") if fit.get(k)]
     if rows:
         out["pls_fit"] = Table("pls_fit", tp("t_fit", lang), [
@@ -517,10 +518,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_fit", lang)], mid)
 
     # PLSpredict
-    pr = as_dict(pls.get("predict"))
+    pr = pls.obj("predict")
     if pr.get("items"):
         rows, marks = [], {}
-        for r in as_list(pr.get("items")):
+        for r in pr.rows("items"):
             rows.append({"construct": lab(r.get("construct")), "item": r.get("item"), "q2": r.get("q2_predict"),
                          "pls_rmse": r.get("pls_rmse"), "pls_mae": r.get("pls_mae"), "lm_rmse": r.get("lm_rmse"),
                          "lm_mae": r.get("lm_mae"), "ia_rmse": r.get("ia_rmse"), "d_rmse": r.get("pls_minus_lm_rmse")})
@@ -549,10 +550,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         out["pls_settings"].notes.append(tp("predict_skipped", lang, why=pr.get("skipped")))
 
     # CVPAT
-    cv = as_dict(pls.get("cvpat"))
+    cv = pls.obj("cvpat")
     if cv.get("tests"):
         rows, marks = [], {}
-        for r in as_list(cv.get("tests")):
+        for r in cv.rows("tests"):
             c = r.get("construct")
             rows.append({"construct": tp("overall", lang) if c == "overall" else lab(c),
                          "benchmark": tp(f"bench_{r.get('benchmark')}", lang) if r.get("benchmark") in ("ia", "lm")
@@ -569,23 +570,23 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             [tp("note_cvpat", lang)], mid, marks)
 
     # IPMA, a table per target (indicators in the workbook)
-    ip = as_dict(pls.get("ipma"))
-    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (as_list(v) for v in as_dict(ip.get("scales")).values())
+    ip = pls.obj("ipma")
+    scales = ip.obj("scales")
+    scale_txt = ", ".join(sorted({f"{a:g}-{b:g}" for a, b in (scales.list(s) for s in scales)
                                   if a is not None and b is not None}))
-    for k, (t, v) in enumerate(as_dict(ip.get("targets")).items(), 1):
-        v = as_dict(v)
+    for k, (t, v) in enumerate(ip.obj("targets").items(), 1):
         rows = [{"construct": lab(r.get("construct")), "id": r.get("construct"), "importance": r.get("importance"),
                  "importance_std": r.get("importance_standardised"), "performance": r.get("performance")}
-                for r in as_list(v.get("constructs"))]
+                for r in v.rows("constructs")]
         note = tp("note_ipma", lang, t=lab(t), scales=scale_txt or "—", p=apa.fmt_num(v.get("performance"), 1))
         out[f"pls_ipma_{k}"] = Table("pls_ipma", tp("t_ipma", lang, t=lab(t)), [
             Column("construct", tp("c_construct", lang)), Column("importance", tp("c_importance", lang), "num3"),
             Column("importance_std", tp("c_importance_std", lang), "num3"),
             Column("performance", tp("c_performance", lang), "num2")], rows,
-            [note] + list(as_list(ip.get("warnings"))), mid)
+            [note] + ip.list("warnings"), mid)
         items = [{"construct": lab(r.get("construct")), "item": r.get("item"), "weight": r.get("weight"),
                   "importance": r.get("importance"), "performance": r.get("performance")}
-                 for r in as_list(v.get("indicators"))]
+                 for r in v.rows("indicators")]
         out[f"pls_ipma_items_{k}"] = Table("pls_ipma_items", tp("t_ipma_items", lang, t=lab(t)), [
             Column("construct", tp("c_construct", lang)), Column("item", tp("c_item", lang)),
             Column("weight", tp("c_weight_rescaled", lang), "num3"),
@@ -595,18 +596,18 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
         out["pls_settings"].notes.append(tp("ipma_skipped", lang, why=ip.get("skipped")))
 
     # MICOM and MGA, a table per pair of groups
-    micom = as_dict(pls.get("micom"))
-    gname = _level_names(spec, micom.get("group") or as_dict(pls.get("mga")).get("group"), lang)
-    for k, pr in enumerate(as_list(micom.get("pairs")), 1):
-        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+    micom = pls.obj("micom")
+    gname = _level_names(spec, micom.get("group") or pls.obj("mga").get("group"), lang)
+    for k, pr in enumerate(micom.rows("pairs"), 1):
+        a, b = (gname(g) for g in (pr.list("groups") + ["", ""])[:2])
         if pr.get("error"):
             if out.get("pls_settings") is not None:
                 out["pls_settings"].notes.append(tp("pair_error", lang, a=a, b=b, why=pr.get("error")))
             continue
         rows, marks = [], {}
-        mv = {r.get("construct"): r for r in as_list(pr.get("means_variances"))}
-        for r in as_list(pr.get("compositional")):
-            v = as_dict(mv.get(r.get("construct")))
+        mv = {r.get("construct"): r for r in pr.rows("means_variances")}
+        for r in pr.rows("compositional"):
+            v = mv.get(r.get("construct")) or pr.empty_row("means_variances")
             rows.append({"construct": lab(r.get("construct")), "c": r.get("c"), "q05": r.get("q05"),
                          "p": r.get("p_value"), "inv": _yes(r.get("invariant"), lang), "mean": v.get("mean_diff"),
                          "mean_ci": _pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
@@ -618,8 +619,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                             ("var_eq", v.get("log_var_ratio_equal"))):
                 if ok is not None:
                     marks[(i, key)] = "ok" if ok else "fail"
-        perm = as_dict(pr.get("permutations"))
-        conf = as_dict(pr.get("configural"))
+        perm = pr.obj("permutations")
+        conf = pr.obj("configural")
         verdict = pr.get("verdict")
         note = tp("note_micom", lang, configural=tp("configural_yes" if conf.get("established") else "configural_no",
                                                     lang),
@@ -632,16 +633,16 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             Column("inv", tp("c_comp_inv", lang), "verdict"), Column("mean", tp("c_mean_diff", lang), "num3"),
             Column("mean_ci", tp("c_ci_perm", lang), "ci3"), Column("mean_eq", tp("c_mean_equal", lang), "verdict"),
             Column("var", tp("c_var_diff", lang), "num3"), Column("var_ci", tp("c_ci_perm", lang), "ci3"),
-            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note] + list(as_list(pr.get("warnings"))),
+            Column("var_eq", tp("c_var_equal", lang), "verdict")], rows, [note],  # a pair has no warnings
             mid, marks)
-    mga = as_dict(pls.get("mga"))
-    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in as_list(pls.get("paths"))}
-    for k, pr in enumerate(as_list(mga.get("pairs")), 1):
-        a, b = (gname(g) for g in (as_list(pr.get("groups")) + ["", ""])[:2])
+    mga = pls.obj("mga")
+    hyp = {(p.get("from"), p.get("to")): p.get("hypothesis") for p in pls.rows("paths")}
+    for k, pr in enumerate(mga.rows("pairs"), 1):
+        a, b = (gname(g) for g in (pr.list("groups") + ["", ""])[:2])
         if pr.get("error"):
             continue
         rows, marks = [], {}
-        for r in as_list(pr.get("paths")):
+        for r in pr.rows("paths"):
             rows.append({"hypothesis": hyp.get((r.get("from"), r.get("to"))),
                          "path": f"{r.get('from')} → {r.get('to')}", "b1": r.get("beta_1"), "b2": r.get("beta_2"),
                          "diff": r.get("diff"), "p_perm": r.get("p_permutation"),
@@ -666,11 +667,11 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     out.update(hoc_tables(pls, lab, lang, mid))  # higher-order constructs (pls.higher_order)
 
     # CB and PLS side by side
-    cb = {(p.get("from"), p.get("to")): p for p in as_list(as_dict(mres.get("structural")).get("paths"))}
+    cb = {(p.get("from"), p.get("to")): p for p in mres.obj("structural").rows("paths")}
     if cb:
         rows = []
-        for p in as_list(pls.get("paths")):
-            c = as_dict(cb.get((p.get("from"), p.get("to"))))
+        for p in pls.rows("paths"):
+            c = cb.get((p.get("from"), p.get("to"))) or mres.structural.empty_row("paths")
             rows.append({"hypothesis": p.get("hypothesis") or c.get("hypothesis"),
                          "path": f"{p.get('from')} \u2192 {p.get('to')}",
                          "cb_beta": c.get("std"), "cb_p": c.get("p_value"), "cb_sup": _yes(c.get("supported"), lang),
@@ -691,10 +692,10 @@ def _p_text(p) -> str:
     return apa.MISSING if f is None else ("< .001" if f < 0.001 else "= " + apa.fmt_num(f, 3).replace("0.", ".", 1))
 
 
-def _moderation_tables(pls: dict, mid: str, lang: str, alpha: float) -> dict[str, Table]:
+def _moderation_tables(pls: View, mid: str, lang: str, alpha: float) -> dict[str, Table]:
     """``pls.moderation`` and ``pls.controls``: the interaction paths, their simple slopes, the control paths."""
     out: dict[str, Table] = {}
-    mods = [m for m in as_list(pls.get("moderation")) if isinstance(m, dict)]
+    mods = pls.rows("moderation")
     arrow = "\u2192"
     if mods:
         how = tp(f"mod_{mods[0].get('approach')}", lang) if mods[0].get("approach") in (
@@ -702,7 +703,7 @@ def _moderation_tables(pls: dict, mid: str, lang: str, alpha: float) -> dict[str
         notes = [tp("note_moderation", lang, how=how, alpha=alpha)]
         rows, marks = [], {}
         for m in mods:
-            eff = as_dict(m.get("moderator_effect"))
+            eff = m.obj("moderator_effect")
             rows.append({"path": f"{m.get('from')} {arrow} {m.get('to')}", "moderator": m.get("moderator"),
                          "b": m.get("estimate"), "se": m.get("se"), "t": m.get("t"), "p": m.get("p_value"),
                          "ci": _pair(m.get("ci_lower"), m.get("ci_upper")), "beta": m.get("std"), "f2": m.get("f2"),
@@ -723,7 +724,7 @@ def _moderation_tables(pls: dict, mid: str, lang: str, alpha: float) -> dict[str
             rows, notes, mid, marks)
         srows = []
         for m in mods:
-            for sl in as_list(m.get("simple_slopes")):
+            for sl in m.rows("simple_slopes"):
                 srows.append({"path": f"{m.get('from')} {arrow} {m.get('to')}", "moderator": m.get("moderator"),
                               "level": tp(f"lvl_{sl.get('moderator_sd')}", lang)
                               if f"lvl_{sl.get('moderator_sd')}" in STRINGS else str(sl.get("moderator_sd")),
@@ -736,7 +737,7 @@ def _moderation_tables(pls: dict, mid: str, lang: str, alpha: float) -> dict[str
                 Column("se", tp("c_se", lang), "num3"), Column("t", tp("c_t", lang), "num2"),
                 Column("p", tp("c_p", lang), "p"), Column("ci", tp("c_ci", lang), "ci3")], srows,
                 [tp("note_slopes", lang)], mid)
-    ctl = [c for c in as_list(pls.get("controls")) if isinstance(c, dict)]
+    ctl = pls.rows("controls")
     if ctl:
         out["pls_controls"] = Table("pls_controls", tp("t_controls", lang), [
             Column("variable", tp("c_control", lang)), Column("to", tp("c_on", lang)),
@@ -754,16 +755,14 @@ def slopes_svgs(results: dict, mid: str, lang: str = "en") -> str:
     from validate.report.figures import simple_slopes_svg
     from validate.report.i18n import t
 
-    pls = as_dict(as_dict(as_dict(results.get("mechanisms")).get(mid)).get("pls"))
     parts = []
-    for m in as_list(pls.get("moderation")):
-        if isinstance(m, dict):
-            labels = [f"{m.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean", "v_plus_sd")]
-            parts.append(f'<figure data-moderation="{m.get("moderator")}:{m.get("from")}->{m.get("to")}">'
-                         + simple_slopes_svg(m, labels, title=tp("f_slopes", lang, p=f"{m.get('from')} \u2192 "
-                                                                 f"{m.get('to')}", m=m.get("moderator")),
-                                             x_label=str(m.get("from")), y_label=str(m.get("to")))
-                         + "</figure>")
+    for m in Results.of(results).mechanism(mid).obj("pls").rows("moderation"):
+        labels = [f"{m.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean", "v_plus_sd")]
+        parts.append(f'<figure data-moderation="{m.get("moderator")}:{m.get("from")}->{m.get("to")}">'
+                     + simple_slopes_svg(plain(m), labels, title=tp("f_slopes", lang, p=f"{m.get('from')} \u2192 "
+                                                                    f"{m.get('to')}", m=m.get("moderator")),
+                                         x_label=str(m.get("from")), y_label=str(m.get("to")))
+                     + "</figure>")
     return "".join(parts)
 
 
@@ -818,7 +817,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     import jinja2
     from markupsafe import Markup
 
-    from validate.report.html import _view_table
+    from validate.report.html import view_table
     from validate.report.i18n import t
 
     tabs = pls_tables(results, spec, mid, lang)
@@ -828,7 +827,7 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
     anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
     views = []
     for k in ordered(tabs, HTML_TABLES):
-        v = _view_table(tabs[k], counter, f"m-{anchor}", lang)
+        v = view_table(tabs[k], counter, f"m-{anchor}", lang)
         fig = _ipma_points(tabs[k])
         v["figure"] = Markup(ipma_svg(fig, lang, tabs[k].title)) if fig else ""
         if k == "pls_simple_slopes":
@@ -841,16 +840,16 @@ def render_pls_html(results: dict, spec: ModelSpec | None, mid: str, lang: str =
 
 def add_pls_sheets(wb, results: dict, spec: ModelSpec | None, lang: str = "en") -> list[str]:
     """Add one sheet per PLS table of every mechanism to the workbook ``wb``; returns the sheet names."""
-    from validate.report.excel import _expand, _sheet_name, _write_sheet
+    from validate.report.excel import expand_table, sheet_name, write_sheet
 
     used = {ws.title.lower() for ws in wb.worksheets}
     names = []
-    for mid in as_dict(results.get("mechanisms")):
+    for mid in Results.of(results).mechanisms:
         for key, tab in pls_tables(results, spec, mid, lang).items():
-            name = _sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
+            name = sheet_name(f"{mid}-{SHEET_NAMES.get(key, key)}", used)
             ws = wb.create_sheet(name)
-            heads, rows = _expand(tab, lang)
-            _write_sheet(ws, heads, rows)
+            heads, rows = expand_table(tab, lang)
+            write_sheet(ws, heads, rows)
             names.append(name)
     return names
 
@@ -860,27 +859,26 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
 
     Returns the number of the last table added (``number`` when none).
     """
-    from validate.report.word import _heading, _orient, add_apa_table
+    from validate.report.word import add_apa_table, add_heading, set_orientation
 
     tabs = pls_tables(results, spec, mid, lang)
     if not tabs:
         return number
-    _heading(doc, tp("sec_pls", lang), 2, lang)
+    add_heading(doc, tp("sec_pls", lang), 2, lang)
     for k in ordered(tabs, DOCX_TABLES):
         if k in tabs:
             number += 1
             wide = tabs[k].key in WIDE_TABLES
             if wide:
-                _orient(doc, landscape=True)
+                set_orientation(doc, landscape=True)
             add_apa_table(doc, tabs[k], number, lang, width_cm=25.7 if wide else 17.0)
             if k == "pls_simple_slopes":
                 import io
 
                 from docx.shared import Cm
 
-                for m in as_list(as_dict(as_dict(as_dict(results.get("mechanisms")).get(mid)).get("pls")).get(
-                        "moderation")):
-                    png = slopes_png(m, lang) if isinstance(m, dict) else None
+                for m in Results.of(results).mechanism(mid).obj("pls").rows("moderation"):
+                    png = slopes_png(m, lang)
                     if png:
                         doc.add_picture(io.BytesIO(png), width=Cm(12.0))
             pts = _ipma_points(tabs[k])
@@ -891,11 +889,11 @@ def add_pls_docx(doc, results: dict, spec: ModelSpec | None, mid: str, lang: str
 
                 doc.add_picture(io.BytesIO(ipma_png(pts, lang)), width=Cm(14.0))
             if wide:
-                _orient(doc, landscape=False)
+                set_orientation(doc, landscape=False)
     return number
 
 
-def slopes_png(mod: dict, lang: str = "en", dpi: int = 150) -> bytes | None:
+def slopes_png(mod: View, lang: str = "en", dpi: int = 150) -> bytes | None:
     """The simple-slope plot of one ``pls.moderation`` row as PNG bytes (matplotlib), for the Word report.
 
     The lines are those of :func:`validate.report.figures.simple_slopes_svg`: ``(b_X + b w) x + b_W w``
@@ -909,9 +907,8 @@ def slopes_png(mod: dict, lang: str = "en", dpi: int = 150) -> bytes | None:
     from validate.report.figures import cjk_font_path, figure_rc
     from validate.report.i18n import t
 
-    b1 = apa.as_float(next((s.get("estimate") for s in as_list(mod.get("simple_slopes"))
-                            if isinstance(s, dict) and s.get("moderator_sd") == 0), None))
-    b2 = apa.as_float(as_dict(mod.get("moderator_effect")).get("estimate"))
+    b1 = apa.as_float(next((s.get("estimate") for s in mod.rows("simple_slopes") if s.get("moderator_sd") == 0), None))
+    b2 = apa.as_float(mod.obj("moderator_effect").get("estimate"))
     b3 = apa.as_float(mod.get("estimate"))
     if None in (b1, b2, b3):
         return None

@@ -22,9 +22,10 @@ from instruments.spec import ModelSpec
 
 from . import apa
 from .i18n import t
-from .tables import Table, as_dict, as_list, iter_tables
+from .results import Results
+from .tables import Table, iter_tables
 
-__all__ = ["write_xlsx", "build_workbook", "SHEET_NAMES"]
+__all__ = ["write_xlsx", "build_workbook", "SHEET_NAMES", "expand_table", "sheet_name", "write_sheet"]
 
 #: Short sheet names per table key (a mechanism id is put in front).
 SHEET_NAMES = {
@@ -46,7 +47,7 @@ NUMBER_FORMATS = {"int": "0", "num2": "0.00", "num3": "0.000", "bounded2": "0.00
 _BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-def _sheet_name(base: str, used: set[str]) -> str:
+def sheet_name(base: str, used: set[str]) -> str:
     """A valid, unique sheet name of at most 31 characters."""
     name = _BAD.sub("_", base).strip("'") or "sheet"
     name = name[:31]
@@ -85,7 +86,7 @@ def _width(s: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
 
 
-def _expand(tab: Table, lang: str) -> tuple[list[tuple[str, str]], list[list[Any]]]:
+def expand_table(tab: Table, lang: str) -> tuple[list[tuple[str, str]], list[list[Any]]]:
     """Headers and rows with each CI column split into its lower and upper bound."""
     heads: list[tuple[str, str]] = []
     for c in tab.columns:
@@ -108,7 +109,7 @@ def _expand(tab: Table, lang: str) -> tuple[list[tuple[str, str]], list[list[Any
     return heads, rows
 
 
-def _write_sheet(ws, heads: list[tuple[str, str]], rows: list[list[Any]], kinds_per_row=None) -> None:
+def write_sheet(ws, heads: list[tuple[str, str]], rows: list[list[Any]], kinds_per_row=None) -> None:
     bold = Font(bold=True)
     rule = Border(bottom=Side(style="thin"), top=Side(style="medium"))
     fill = PatternFill("solid", fgColor="F1F5F9")
@@ -141,31 +142,31 @@ def build_workbook(results: dict, spec: ModelSpec | None, lang: str = "en") -> W
     index_rows = []
     for tab in iter_tables(results, spec, lang):
         short = SHEET_NAMES.get(tab.key, tab.key)
-        name = _sheet_name(f"{tab.mechanism}-{short}" if tab.mechanism else short, used)
+        name = sheet_name(f"{tab.mechanism}-{short}" if tab.mechanism else short, used)
         ws = wb.create_sheet(name)
-        heads, rows = _expand(tab, lang)
-        _write_sheet(ws, heads, rows)
+        heads, rows = expand_table(tab, lang)
+        write_sheet(ws, heads, rows)
         index_rows.append([safe_cell(name), safe_cell(tab.mechanism or ""), safe_cell(tab.title),
                            safe_cell(" ".join(tab.notes)) if tab.notes else None])
     # bootstrap draws: one column per indirect path
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        draws = as_dict(as_dict(as_dict(m).get("structural")).get("bootstrap")).get("draws")
-        draws = {k: as_list(v) for k, v in as_dict(draws).items()}
+    for mid, m in Results.of(results).mechanisms.items():
+        draws = m.structural.obj("bootstrap").obj("draws")
+        draws = {k: draws.list(k) for k in draws}
         if not draws:
             continue
-        name = _sheet_name(f"{mid}-bootstrap_draws", used)
+        name = sheet_name(f"{mid}-bootstrap_draws", used)
         ws = wb.create_sheet(name)
         keys = list(draws)
         n = max(len(v) for v in draws.values())
         rows = [[_cell_value(draws[k][i], "num3") if i < len(draws[k]) else None for k in keys] for i in range(n)]
         heads = [(k.replace("->", " \u2192 "), "") for k in keys]
-        _write_sheet(ws, heads, rows)
+        write_sheet(ws, heads, rows)
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 if isinstance(cell.value, float):
                     cell.number_format = "0.0000"
         index_rows.append([safe_cell(name), safe_cell(mid), safe_cell(t("xl_draws", lang)), None])
-    _write_sheet(index, [(t("xl_sheet", lang), ""), (t("c_mechanism", lang), ""), (t("xl_title", lang), ""),
+    write_sheet(index, [(t("xl_sheet", lang), ""), (t("c_mechanism", lang), ""), (t("xl_title", lang), ""),
                          (t("note", lang), "")], index_rows)
     index.column_dimensions["D"].width = 100
     for row in index.iter_rows(min_row=2, min_col=4, max_col=4):
@@ -178,3 +179,9 @@ def write_xlsx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     """Write ``results.xlsx`` atomically (a failure leaves no half-written file under ``path``)."""
     wb = build_workbook(results, spec, lang)
     return atomic_write(path, lambda p: wb.save(p))
+
+
+# the old private names, kept until the parallel branches merge; the lead removes them
+_expand = expand_table
+_sheet_name = sheet_name
+_write_sheet = write_sheet

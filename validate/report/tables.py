@@ -17,6 +17,7 @@ from instruments.spec import Mechanism, ModelSpec
 
 from . import apa
 from .i18n import STRINGS, reason_text, t, text
+from .results import Results, View, plain
 
 __all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
            "method_paragraphs", "fit_models", "verdict_name", "NUMBERED_TABLES",
@@ -117,11 +118,18 @@ def format_value(v: Any, kind: str) -> str:
 
 
 def as_dict(x: Any) -> dict:
+    """The old guard (a dict or ``{}``), kept until the parallel branches' tables are converted to
+    :mod:`validate.report.results`; the lead removes it. New code reads through the views."""
+    if isinstance(x, View):
+        return x.raw
     return x if isinstance(x, dict) else {}
 
 
 def as_list(x: Any) -> list:
-    return x if isinstance(x, list) else []
+    """The old guard (a list or ``[]``), kept like :func:`as_dict`; the lead removes it."""
+    if isinstance(x, list):
+        return [v.raw if isinstance(v, View) else v for v in x]
+    return []
 
 
 def construct_label(mech: Mechanism | None, cid: str, lang: str, with_id: bool = False) -> str:
@@ -140,7 +148,7 @@ def path_label(src: str, dst: str, mech: Mechanism | None = None, lang: str = "e
 def _warn_notes(*lists: Any) -> list[str]:
     out = []
     for w in lists:
-        for s in as_list(w):
+        for s in w or ():
             if s:
                 out.append(str(s))
     return out
@@ -159,7 +167,7 @@ def _cmp(v: Any, op: str, cut: float) -> bool | None:
     return {">=": f >= cut, "<=": f <= cut, ">": f > cut, "<": f < cut}[op]
 
 
-def _chisq_df(fitd: dict) -> float | None:
+def _chisq_df(fitd: View | dict) -> float | None:
     c, d = apa.as_float(fitd.get("chisq")), apa.as_float(fitd.get("df"))
     if c is None or d is None or d <= 0:
         return None
@@ -169,36 +177,36 @@ def _chisq_df(fitd: dict) -> float | None:
 _OPS = {">=": "\u2265", "<=": "\u2264", ">": ">", "<": "<"}
 
 
-def fit_verdicts(fitd: dict) -> dict[str, bool | None]:
+def fit_verdicts(fitd: View | dict) -> dict[str, bool | None]:
     """``{index: meets cut-off}`` for CFI, TLI, RMSEA, SRMR and chi2/df (``None`` when missing)."""
-    vals = dict(fitd)
-    vals["chisq_df"] = _chisq_df(fitd)
-    return {k: _cmp(vals.get(k), op, cut) for k, op, cut, _ in FIT_CUTOFFS}
+    return {k: _cmp(_chisq_df(fitd) if k == "chisq_df" else fitd.get(k), op, cut) for k, op, cut, _ in FIT_CUTOFFS}
 
 
 # --------------------------------------------------------------------------- tables
 
 
-def fit_models(mres: dict) -> list[tuple[str, dict, dict]]:
+def fit_models(mres: View) -> list[tuple[str, View, View]]:
     """The fitted models of a mechanism: (label key, fit dict, the section holding ``n_obs``), fitted ones only.
 
     Harman's single-factor CFA keeps its fit under ``measurement.single_factor_cfa.fit``.
     """
-    meas = as_dict(mres.get("measurement"))
-    struct = as_dict(mres.get("structural"))
-    single = as_dict(meas.get("single_factor_cfa"))
-    models = [("m_measurement", as_dict(meas.get("fit")), meas), ("m_single", as_dict(single.get("fit")), single),
-              ("m_structural", as_dict(struct.get("fit")), struct)]
+    meas = mres.obj("measurement")
+    struct = mres.obj("structural")
+    single = meas.obj("single_factor_cfa")
+    models = [("m_measurement", meas.obj("fit"), meas), ("m_single", single.obj("fit"), single),
+              ("m_structural", struct.obj("fit"), struct)]
     return [(k, f, sec) for k, f, sec in models if f]
 
 
-def _n_total(mres: dict, sec: dict) -> Any:
+def _n_total(mres: View, sec: View) -> Any:
     """The M of "used N of M": the rows given to the model (the screened responses)."""
-    meas = as_dict(mres.get("measurement"))
-    return sec.get("n_total", meas.get("n_total", mres.get("n_used")))
+    for s in (sec, mres.measurement):  # Harman's single-factor CFA has no n_total of its own
+        if s.defines("n_total") and s.has("n_total"):
+            return s.get("n_total")
+    return mres.get("n_used")
 
 
-def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+def _fit_table(mres: View, mid: str, lang: str) -> Table | None:
     models = fit_models(mres)
     if not models:
         return None
@@ -213,7 +221,7 @@ def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
             Column("aic", t("c_aic", lang), "num2"), Column("bic", t("c_bic", lang), "num2")]
     rows, marks = [], {}
     for i, (k, f, sec) in enumerate(models):
-        row = {c.key: f.get(c.key) for c in cols}
+        row = {c.key: f.get(c.key) for c in cols if c.key in _FIT_KEYS}
         row["model"] = t(k, lang)
         row["n_obs"], row["n_total"] = sec.get("n_obs"), _n_total(mres, sec)
         row["chisq_df"] = _chisq_df(f)
@@ -227,7 +235,11 @@ def _fit_table(mres: dict, mid: str, lang: str) -> Table | None:
     return Table("fit", t("t_fit", lang), cols, rows, notes, mid, marks)
 
 
-def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
+#: the columns of the fit table read from a model's ``fit`` (the others are derived)
+_FIT_KEYS = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+
+
+def _robust_fit_table(mres: View, mid: str, lang: str) -> Table | None:
     keys = ("chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
     models = [(k, f) for k, f, _ in fit_models(mres) if any(f.get(x) is not None for x in keys)]
     if not models:
@@ -243,7 +255,7 @@ def _robust_fit_table(mres: dict, mid: str, lang: str) -> Table | None:
     return Table("fit_robust", t("t_fit_robust", lang), cols, rows, [t("note_fit_robust", lang)], mid)
 
 
-def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
+def _fit_criteria_table(mres: View, mid: str, lang: str) -> Table | None:
     models = [(k, f) for k, f, _ in fit_models(mres) if k != "m_single"]
     if not models:
         return None
@@ -266,9 +278,9 @@ def _fit_criteria_table(mres: dict, mid: str, lang: str) -> Table | None:
     return Table("fit_criteria", t("t_fit_criteria", lang), cols, rows, [t("note_fit", lang)], mid, marks, kinds)
 
 
-def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
-    rel = as_dict(meas.get("reliability"))
+def _reliability_table(mres: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    meas = mres.obj("measurement")
+    rel = meas.obj("reliability")
     if not rel:
         return None
     cols = [Column("construct", t("c_construct", lang)), Column("label", ""),
@@ -279,7 +291,6 @@ def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) 
     cols[1].header = t("c_label", lang)
     rows, marks = [], {}
     for cid, v in rel.items():
-        v = as_dict(v)
         cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave"), ">", 0.50)
         rows.append({"construct": cid, "label": construct_label(mech, cid, lang),
                      "alpha": v.get("alpha"), "alpha_std": v.get("alpha_std"), "omega": v.get("omega"),
@@ -298,7 +309,6 @@ def _reliability_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) 
 
 def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, kind: str,
                   diag: dict | None = None) -> Table | None:
-    mat = as_dict(mat)
     if not mat:
         return None
     order = list(mat)
@@ -308,9 +318,9 @@ def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, ki
         row: dict[str, Any] = {"construct": f"{construct_label(mech, a, lang)} ({a})", "_id": a}
         for j, b in enumerate(order):
             if j < i:
-                row[b] = apa.as_float(as_dict(mat.get(a)).get(b))
+                row[b] = apa.as_float(mat.obj(a).get(b))
                 if row[b] is None:
-                    row[b] = apa.as_float(as_dict(mat.get(b)).get(a))
+                    row[b] = apa.as_float(mat.obj(b).get(a))
             elif j == i and diag is not None:
                 row[b] = diag.get(a)
             else:
@@ -320,7 +330,7 @@ def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, ki
 
 
 def _htmt_table(mres, mech, mid, lang) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
+    meas = mres.obj("measurement")
     tab = _matrix_table("htmt", t("t_htmt", lang), meas.get("htmt"), mech, mid, lang, "bounded3")
     if tab is None:
         return None
@@ -334,14 +344,14 @@ def _htmt_table(mres, mech, mid, lang) -> Table | None:
 
 
 def _fornell_table(mres, mech, mid, lang) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
-    fc = as_dict(meas.get("factor_correlations"))
-    rel = as_dict(meas.get("reliability"))
+    meas = mres.obj("measurement")
+    fc = meas.obj("factor_correlations")
+    rel = meas.obj("reliability")
     if not fc:
         return None
     diag = {}
     for c in fc:
-        ave = apa.as_float(as_dict(rel.get(c)).get("ave"))
+        ave = apa.as_float(rel.obj(c).get("ave"))
         diag[c] = math.sqrt(ave) if ave is not None and ave >= 0 else None
     tab = _matrix_table("fornell_larcker", t("t_fornell", lang), fc, mech, mid, lang, "bounded3", diag)
     if tab is None:
@@ -364,14 +374,14 @@ def _p_text(p) -> str:
     return s if s.startswith("<") or s == "\u2014" else f"= {s}"
 
 
-def _moderation_tables(struct: dict, mid: str, lang: str) -> tuple[Table | None, Table | None]:
+def _moderation_tables(struct: View, mid: str, lang: str) -> tuple[Table | None, Table | None]:
     """``structural.moderation``: the interaction paths, and their simple slopes with Johnson-Neyman bounds."""
-    mods = [m for m in as_list(struct.get("moderation")) if isinstance(m, dict)]
+    mods = struct.rows("moderation")
     if not mods:
         return None, None
     notes = [t("note_moderation", lang, method=mods[0].get("method", ""))]
     for m in mods:
-        eff = as_dict(m.get("moderator_effect"))
+        eff = m.obj("moderator_effect")
         if m.get("main_effect_added") and eff:
             notes.append(t("note_main_effect_added", lang, path=path_label(m.get("moderator"), m.get("to")),
                            b=apa.fmt_num(eff.get("estimate"), 3), p=_p_text(eff.get("p_value"))))
@@ -396,13 +406,12 @@ def _moderation_tables(struct: dict, mid: str, lang: str) -> tuple[Table | None,
     srows, snotes = [], [t("note_simple_slopes", lang)]
     level = {-1: "v_minus_sd", 0: "v_mean", 1: "v_plus_sd"}
     for m in mods:
-        for s in as_list(m.get("simple_slopes")):
-            if isinstance(s, dict):
-                srows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
-                              "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
-                              **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
-                              "ci": (s.get("ci_lower"), s.get("ci_upper"))})
-        jn = as_dict(m.get("johnson_neyman"))
+        for s in m.rows("simple_slopes"):
+            srows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
+                          "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
+                          **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
+                          "ci": (s.get("ci_lower"), s.get("ci_upper"))})
+        jn = m.obj("johnson_neyman")
         if jn:
             kind = jn.get("significant")
             lo, hi = apa.fmt_num(jn.get("lower"), 2), apa.fmt_num(jn.get("upper"), 2)
@@ -421,10 +430,10 @@ def _moderation_tables(struct: dict, mid: str, lang: str) -> tuple[Table | None,
     return mod_tab, slope_tab
 
 
-def _second_order_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+def _second_order_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
     """``measurement.second_order.constructs``: omega at both levels, partial omega, CR and AVE."""
-    so = as_dict(meas.get("second_order"))
-    rows = [r for r in as_list(so.get("constructs")) if isinstance(r, dict)]
+    so = meas.obj("second_order")
+    rows = so.rows("constructs")
     if not rows:
         return None
     notes = [t("note_second_order", lang)]
@@ -445,14 +454,17 @@ def _second_order_table(meas: dict, mech: Mechanism | None, mid: str, lang: str)
                  [{**{k: r.get(k) for k in ("construct", "omega_l1", "omega_l2", "partial_omega_l1", "omega_higher",
                                             "cr", "ave")},
                    "label": construct_label(mech, r.get("construct"), lang),
-                   "dims": ", ".join(str(d) for d in as_list(r.get("dimensions")))} for r in rows], notes, mid)
+                   "dims": ", ".join(str(d) for d in r.list("dimensions"))} for r in rows], notes, mid)
 
 
-def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Table | None:
-    records = [r for r in as_list(records) if isinstance(r, dict)]
+def _records_table(key, title, records: list[View], cols, mid, notes=(), limit=None, derive=None) -> Table | None:
+    """A table with a row per record; ``derive(record)`` gives the columns that are not keys of the record."""
     if not records:
         return None
-    rows = [{c.key: r.get(c.key) for c in cols} for r in records]
+    rows = []
+    for r in records:
+        extra = derive(r) if derive is not None else {}
+        rows.append({c.key: extra[c.key] if c.key in extra else r.get(c.key) for c in cols})
     if limit is not None:
         rows = rows[:limit]
     return Table(key, title, cols, rows, list(notes), mid)
@@ -460,24 +472,25 @@ def _records_table(key, title, records, cols, mid, notes=(), limit=None) -> Tabl
 
 def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> dict[str, Table]:
     """Every table of one mechanism, keyed by table key, in report order (absent tables left out)."""
-    mres = as_dict(as_dict(results.get("mechanisms")).get(mid))
+    mres = Results.of(results).mechanism(mid)
     mech = spec.mechanisms.get(mid) if spec is not None else None
     T: dict[str, Table | None] = {}
-    scr = as_dict(mres.get("screening"))
+    scr = mres.obj("screening")
     T["screening_summary"] = _records_table(
         "screening_summary", t("t_screening_summary", lang),
-        [{**r, "rule": coded_name("rule", r.get("rule"), lang)} for r in as_list(scr.get("summary"))
-         if isinstance(r, dict)],
+        scr.rows("summary"),
         [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
-         Column("dropped", t("c_dropped", lang), "int")], mid)
+         Column("dropped", t("c_dropped", lang), "int")], mid,
+        derive=lambda r: {"rule": coded_name("rule", r.get("rule"), lang)})
     T["screening_log"] = _records_table(
         "screening_log", t("t_screening_log", lang),
-        [{**r, "rule": coded_name("rule", r.get("rule"), lang), "action": coded_name("action", r.get("action"), lang)}
-         for r in as_list(scr.get("log")) if isinstance(r, dict)],
+        scr.rows("log"),
         [Column("resp_id", t("c_resp_id", lang)), Column("rule", t("c_rule", lang)),
-         Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid)
+         Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid,
+        derive=lambda r: {"rule": coded_name("rule", r.get("rule"), lang),
+                          "action": coded_name("action", r.get("action"), lang)})
     T["descriptives"] = _records_table(
-        "descriptives", t("t_descriptives", lang), mres.get("descriptives"),
+        "descriptives", t("t_descriptives", lang), mres.rows("descriptives"),
         [Column("item", t("c_item", lang)), Column("construct", t("c_construct", lang)),
          Column("n", t("c_n", lang), "int"), Column("mean", t("c_mean", lang), "num2"),
          Column("sd", t("c_sd", lang), "num2"), Column("skew", t("c_skew", lang), "num2"),
@@ -489,21 +502,22 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
         for row in T["descriptives"].rows:
             it = items.get(str(row.get("item")))
             row["text"] = (text(it.text, lang) + (" (R)" if it.reverse else "")) if it is not None else None
-    mar = as_dict(mres.get("mardia"))
-    if mar:
+    # results.json holds psych::mardia's records (test, estimate, statistic, df, p_value); the table shows
+    # b1p (skewness) and b2p (kurtosis) with their p values
+    mar = {r.get("test"): r for r in mres.rows("mardia")}
+    if "skewness" in mar or "kurtosis" in mar:
+        rows = [{"statistic": t(name, lang), "value": mar[test].get("estimate"), "p_value": mar[test].get("p_value")}
+                for test, name in (("skewness", "s_mardia_skew"), ("kurtosis", "s_mardia_kurt")) if test in mar]
         T["mardia"] = Table("mardia", t("t_mardia", lang),
                             [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
                              Column("p_value", t("c_p", lang), "p")],
-                            [{"statistic": t("s_mardia_skew", lang), "value": mar.get("skew"), "p_value": mar.get("skew_p")},
-                             {"statistic": t("s_mardia_kurt", lang), "value": mar.get("kurtosis"),
-                              "p_value": mar.get("kurtosis_p")}],
-                            [t("note_mardia", lang)], mid)
-    meas = as_dict(mres.get("measurement"))
+                            rows, [t("note_mardia", lang)], mid)
+    meas = mres.obj("measurement")
     T["fit"] = _fit_table(mres, mid, lang)
     T["fit_robust"] = _robust_fit_table(mres, mid, lang)
     T["fit_criteria"] = _fit_criteria_table(mres, mid, lang)
     load = _records_table(
-        "loadings", t("t_loadings", lang), meas.get("loadings"),
+        "loadings", t("t_loadings", lang), meas.rows("loadings"),
         [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
          Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
          Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
@@ -514,7 +528,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             if s is not None:
                 load.marks[(i, "std")] = "ok" if abs(s) >= 0.70 else ("warn" if abs(s) >= 0.50 else "fail")
     T["loadings"] = load
-    if load is not None and any(r.get("second_order") for r in as_list(meas.get("loadings")) if isinstance(r, dict)):
+    if load is not None and any(r.get("second_order") for r in meas.rows("loadings")):
         load.notes.append(t("note_loadings_second_order", lang))
     T["reliability"] = _reliability_table(mres, mech, mid, lang)
     T["validity_amos"] = _validity_amos_table(mres, mech, mid, lang)
@@ -524,11 +538,11 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T["htmt_ci"] = _htmt_ci_table(meas, mech, mid, lang)
     T["fornell_larcker"] = _fornell_table(mres, mech, mid, lang)
     T["item_total"] = _records_table(
-        "item_total", t("t_item_total", lang), meas.get("item_total"),
+        "item_total", t("t_item_total", lang), meas.rows("item_total"),
         [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
          Column("r_drop", t("c_r_drop", lang), "bounded3"),
          Column("alpha_if_deleted", t("c_alpha_if_deleted", lang), "bounded3")], mid, [t("note_item_total", lang)])
-    kmo, bart, har = as_dict(meas.get("kmo")), as_dict(meas.get("bartlett")), as_dict(meas.get("harman"))
+    kmo, bart, har = meas.obj("kmo"), meas.obj("bartlett"), meas.obj("harman")
     if kmo or bart or har:
         rows = []
         if kmo:
@@ -554,13 +568,13 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T["competing_models"] = _competing_table(meas, mech, mid, lang)
     T["modindices"] = _records_table(
         "modindices", t("t_modindices", lang),
-        sorted([m for m in as_list(meas.get("modindices")) if isinstance(m, dict)],
+        sorted(meas.rows("modindices"),
                key=lambda m: -(apa.as_float(m.get("mi")) or 0)),
         [Column("lhs", t("c_lhs", lang)), Column("op", t("c_op", lang)), Column("rhs", t("c_rhs", lang)),
          Column("mi", t("c_mi", lang), "num2"), Column("epc", t("c_epc", lang), "num3"),
          Column("sepc_all", t("c_sepc_all", lang), "num3")], mid, [t("note_modindices", lang)], limit=20)
-    struct = as_dict(mres.get("structural"))
-    paths = [p for p in as_list(struct.get("paths")) if isinstance(p, dict)]
+    struct = mres.obj("structural")
+    paths = struct.rows("paths")
     if paths:
         rows = []
         for p in paths:
@@ -581,21 +595,21 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                      Column("f2", t("c_f2", lang), "num3"),
                      Column("supported", t("c_supported", lang), "verdict")],
                     rows, [t("note_paths", lang)] + ([
-                        t("note_adjust_" + str(as_dict(struct.get("adjust")).get("method") or "none"), lang,
-                          k=as_dict(struct.get("adjust")).get("family_size") or len(paths))]
+                        t("note_adjust_" + str(struct.obj("adjust").get("method") or "none"), lang,
+                          k=struct.obj("adjust").get("family_size") or len(paths))]
                         if struct.get("adjust") else []), mid)
         for i, p in enumerate(paths):
             if p.get("supported") is not None:
                 tab.marks[(i, "supported")] = "ok" if p.get("supported") else "fail"
         T["paths"] = tab
-    r2 = as_dict(struct.get("r2"))
+    r2 = struct.obj("r2")
     if r2:
         T["r2"] = Table("r2", t("t_r2", lang),
                         [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
                          Column("r2", t("c_r2", lang), "bounded3")],
                         [{"construct": c, "label": construct_label(mech, c, lang), "r2": v} for c, v in r2.items()],
                         [t("note_r2", lang)], mid)
-    cd = as_dict(struct.get("chisq_diff"))
+    cd = struct.obj("chisq_diff")
     if cd:
         notes = [t("note_chisq_diff", lang)]
         if cd.get("reason"):
@@ -609,16 +623,17 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                       df_diff=cd.get("df_diff"), p_value=cd.get("p_value"))], notes, mid)
     T["controls"] = _records_table(
         "controls", t("t_controls", lang),
-        [{**r, "stars": apa.stars(r.get("p_value"))} for r in as_list(struct.get("controls")) if isinstance(r, dict)],
+        struct.rows("controls"),
         [Column("variable", t("c_control", lang)), Column("to", t("c_on", lang)),
          Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
          Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-         Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)])
+         Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)],
+        derive=lambda r: {"stars": apa.stars(r.get("p_value"))})
     T["moderation"], T["simple_slopes"] = _moderation_tables(struct, mid, lang)
-    ind = [p for p in as_list(struct.get("indirect")) if isinstance(p, dict)]
+    ind = struct.rows("indirect")
     if ind:
-        boot = as_dict(struct.get("bootstrap"))
-        rows = [{"chain": " \u2192 ".join(str(c) for c in as_list(p.get("chain"))),
+        boot = struct.obj("bootstrap")
+        rows = [{"chain": " \u2192 ".join(str(c) for c in p.list("chain")),
                  "estimate": p.get("estimate"), "std": p.get("std"), "se": p.get("se"),
                  "ci": (p.get("ci_lower"), p.get("ci_upper")), "bca": (p.get("bca_lower"), p.get("bca_upper")),
                  "std_ci": (p.get("std_ci_lower"), p.get("std_ci_upper")), "vaf": p.get("vaf"),
@@ -634,8 +649,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
                      methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
             + _vaf_notes(ind, lang)
-            + [t("note_indirect_moderated", lang, chain=" \u2192 ".join(str(c) for c in as_list(p.get("chain"))),
-                 mods=", ".join(str(x) for x in as_list(p.get("at_moderator_mean"))))
+            + [t("note_indirect_moderated", lang, chain=" \u2192 ".join(str(c) for c in p.list("chain")),
+                 mods=", ".join(str(x) for x in p.list("at_moderator_mean")))
                for p in ind if p.get("at_moderator_mean")]
             + _warn_notes(struct.get("warnings")), mid)
         for i, p in enumerate(ind):
@@ -648,28 +663,31 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                    [{"statistic": t("s_requested", lang), "value": boot.get("requested")},
                                     {"statistic": t("s_completed", lang), "value": boot.get("completed")},
                                     {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
-    inv = as_dict(mres.get("invariance"))
+    inv = mres.obj("invariance")
     if inv:
         T["invariance"] = _invariance_table(inv, mid, lang)
-    part = _partial_table(as_dict(inv.get("partial")), mid, lang, as_dict(inv.get("level_labels")))
+    part = _partial_table(inv.obj("partial"), mid, lang, inv.obj("level_labels"))
     if part is not None and not part.rows and T.get("invariance") is not None:
         T["invariance"].notes.extend(part.notes[1:])  # nothing was released: the verdicts go with the levels
         part = None
     T["partial_invariance"] = part
-    mg = as_dict(mres.get("multigroup"))
+    mg = mres.obj("multigroup")
     if mg:
-        T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang, as_dict(inv.get("level_labels")))
-        tests = [{**p, "path": path_label(p.get("from"), p.get("to")),
-                  "differs": None if p.get("differs") is None else t("v_yes" if p.get("differs") else "v_no", lang)}
-                 for p in as_list(mg.get("equality_tests")) if isinstance(p, dict)]
+        T["mg_paths"] = _mg_paths_table(mg, spec, mid, lang, inv.obj("level_labels"))
+        tests = mg.rows("equality_tests")
+
+        def mg_test(p):
+            return {"path": path_label(p.get("from"), p.get("to")),
+                    "differs": None if p.get("differs") is None else t("v_yes" if p.get("differs") else "v_no", lang)}
+
         T["mg_tests"] = _records_table(
             "mg_tests", t("t_mg_tests", lang), tests,
             [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
              Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
              Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
              Column("differs", t("c_differs", lang), "verdict")],
-            mid, [t("note_mg", lang)] + [f"{p['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
-                                         for p in tests if p.get("reason")])
+            mid, [t("note_mg", lang)] + [f"{mg_test(p)['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
+                                         for p in tests if p.get("reason")], derive=mg_test)
     T["group_differences"] = _group_diff_table(mres, spec, mech, mid, lang)
     from validate.pls.report import pls_tables
 
@@ -686,8 +704,8 @@ AMOS_FIT = (("chisq", "c_chisq", "num2"), ("df", "c_df", "int"), ("chisq_df", "c
             ("ecvi", "ECVI", "num3"))
 
 
-def _partial_table(part: dict, mid: str, lang: str, names: dict | None = None) -> Table | None:
-    levels = [(lv, as_dict(part.get(lv))) for lv in ("metric", "scalar") if as_dict(part.get(lv))]
+def _partial_table(part: View, mid: str, lang: str, names: dict | None = None) -> Table | None:
+    levels = [(lv, part.obj(lv)) for lv in ("metric", "scalar") if part.obj(lv)]
     if not levels:
         return None
     cols = [Column("level", t("c_level", lang)), Column("parameter", t("c_parameter", lang)),
@@ -698,7 +716,7 @@ def _partial_table(part: dict, mid: str, lang: str, names: dict | None = None) -
     rows, notes = [], [t("note_partial", lang)]
     for lv, res in levels:
         name = t(f"m_{lv}", lang)
-        for r in as_list(res.get("released")):
+        for r in res.rows("released"):
             row = {"level": name, **{c.key: r.get(c.key) for c in cols[1:]}}
             row["group_label"] = (names or {}).get(str(r.get("group_label")), r.get("group_label"))
             rows.append(row)
@@ -707,8 +725,8 @@ def _partial_table(part: dict, mid: str, lang: str, names: dict | None = None) -
     return Table("partial_invariance", t("t_partial", lang), cols, rows, notes, mid)
 
 
-def _htmt_ci_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    recs = [r for r in as_list(meas.get("htmt_ci")) if isinstance(r, dict)]
+def _htmt_ci_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    recs = meas.rows("htmt_ci")
     if not recs:
         return None
     cols = [Column("pair", t("c_pair", lang)), Column("estimate", t("c_htmt", lang), "bounded3"),
@@ -728,7 +746,7 @@ def _htmt_ci_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> T
     return Table("htmt_ci", t("t_htmt_ci", lang), cols, rows, notes, mid, marks)
 
 
-def _fit_amos_table(mres: dict, mid: str, lang: str) -> Table | None:
+def _fit_amos_table(mres: View, mid: str, lang: str) -> Table | None:
     models = [(k, f) for k, f, _ in fit_models(mres) if f.get("nfi") is not None or f.get("gfi") is not None]
     if not models:
         return None
@@ -738,9 +756,9 @@ def _fit_amos_table(mres: dict, mid: str, lang: str) -> Table | None:
     return Table("fit_amos", t("t_fit_amos", lang), cols, rows, [t("note_fit_amos", lang)], mid)
 
 
-def _validity_amos_table(mres: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    meas = as_dict(mres.get("measurement"))
-    rel = {c: as_dict(v) for c, v in as_dict(meas.get("reliability")).items()}
+def _validity_amos_table(mres: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    meas = mres.obj("measurement")
+    rel = dict(meas.obj("reliability").items())
     if not any(v.get("cr") is not None for v in rel.values()):
         return None
     cols = [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
@@ -761,11 +779,11 @@ def _validity_amos_table(mres: dict, mech: Mechanism | None, mid: str, lang: str
     return Table("validity_amos", t("t_validity_amos", lang), cols, rows, [t("note_validity_amos", lang)], mid, marks)
 
 
-def _common_method_table(meas: dict, mid: str, lang: str) -> Table | None:
-    cm = as_dict(meas.get("common_method"))
-    ul = as_dict(cm.get("ulmc"))
-    one = as_dict(meas.get("single_factor_cfa"))
-    fit = as_dict(meas.get("fit"))
+def _common_method_table(meas: View, mid: str, lang: str) -> Table | None:
+    cm = meas.obj("common_method")
+    ul = cm.obj("ulmc")
+    one = meas.obj("single_factor_cfa")
+    fit = meas.obj("fit")
     if not fit or not (ul or one):
         return None
     keys = ("chisq", "df", "cfi", "rmsea")
@@ -780,11 +798,11 @@ def _common_method_table(meas: dict, mid: str, lang: str) -> Table | None:
     rows = [{"model": t("m_cfa", lang), **{k: fit.get(k) for k in keys}, **na}]
     notes = [t("note_common_method", lang)]
     if one:
-        f1 = as_dict(one.get("fit"))
+        f1 = one.obj("fit")
         rows.append({"model": t("m_single", lang), **{k: f1.get(k) for k in keys}, **na,
                      "chisq_diff": one.get("chisq_diff"), "df_diff": one.get("df_diff"), "p_value": one.get("p_value")})
     if ul:
-        fu = as_dict(ul.get("fit"))
+        fu = ul.obj("fit")
         rows.append({"model": t("m_ulmc", lang), **{k: fu.get(k) for k in keys},
                      **{k: ul.get(k) for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
                                                "method_variance")}})
@@ -795,17 +813,17 @@ def _common_method_table(meas: dict, mid: str, lang: str) -> Table | None:
     return Table("common_method", t("t_common_method", lang), cols, rows, notes, mid)
 
 
-def _note_no_marker(tab: Table | None, meas: dict, lang: str) -> None:
+def _note_no_marker(tab: Table | None, meas: View, lang: str) -> None:
     """Say once, under the common-method table, why no marker test was run."""
-    cm = as_dict(meas.get("common_method"))
+    cm = meas.obj("common_method")
     if tab is not None and cm.get("marker") is None and cm.get("marker_reason"):
         tab.notes.append(t("note_no_marker", lang, reason=reason_text(cm["marker_reason"], lang)))
 
 
-def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
+def _marker_cfa_table(meas: View, mid: str, lang: str) -> Table | None:
     """The CFA marker technique (Williams et al., 2010): each model's fit and the Δχ² test of its step."""
-    mk = as_dict(as_dict(meas.get("common_method")).get("marker"))
-    cm = as_dict(mk.get("cfa_marker"))
+    mk = meas.obj("common_method").obj("marker")
+    cm = mk.obj("cfa_marker")
     notes = []
     if not mk:
         return None
@@ -821,11 +839,9 @@ def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
             Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
             Column("p_value", t("c_p", lang), "p")]
     tests = {r.get("free") if r.get("comparison") != "method_vs_method_r" else "method_r": r
-             for r in as_list(cm.get("tests")) if isinstance(r, dict)}
+             for r in cm.rows("tests")}
     rows = []
-    for m in as_list(cm.get("models")):
-        if not isinstance(m, dict):
-            continue
+    for m in cm.rows("models"):
         name = str(m.get("name"))
         row = {"model": t(f"m_marker_{name}", lang), **{k: m.get(k) for k in ("chisq", "df", "cfi", "rmsea")}}
         tst = tests.get(name)
@@ -838,7 +854,7 @@ def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
         rows.append(row)
         if m.get("reason"):
             notes.append(f"{row['model']}{t('colon', lang)}{reason_text(m['reason'], lang)}")
-    markers = ", ".join(str(x) for x in as_list(cm.get("markers")))
+    markers = ", ".join(str(x) for x in cm.list("markers"))
     notes.insert(0, t("note_marker_cfa", lang, markers=markers, n=apa.fmt_int(cm.get("n_obs"))))
     if cm.get("single_indicator"):
         notes.append(t("note_marker_single", lang))
@@ -852,10 +868,10 @@ def _marker_cfa_table(meas: dict, mid: str, lang: str) -> Table | None:
     return Table("marker_cfa", t("t_marker_cfa", lang), cols, rows, notes, mid)
 
 
-def _marker_items_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+def _marker_items_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
     """Per item of the retained marker model: substantive and marker loadings and the share of method variance."""
-    cm = as_dict(as_dict(as_dict(meas.get("common_method")).get("marker")).get("cfa_marker"))
-    rows = [r for r in as_list(cm.get("items")) if isinstance(r, dict)]
+    cm = meas.obj("common_method").obj("marker").obj("cfa_marker")
+    rows = cm.rows("items")
     if not rows or not cm.get("retained"):
         return None
     cols = [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
@@ -874,10 +890,9 @@ def _yes_no(lang: str, v: bool | None) -> str:
     return apa.MISSING if v is None else t("v_yes" if v else "v_no", lang)
 
 
-def _marker_lw_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+def _marker_lw_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
     """Construct correlations corrected for the marker variable (Lindell & Whitney, 2001)."""
-    mk = as_dict(as_dict(meas.get("common_method")).get("marker"))
-    lw = as_dict(mk.get("lindell_whitney"))
+    lw = meas.obj("common_method").obj("marker").obj("lindell_whitney")
     if not lw:
         return None
     cols = [Column("pair", t("c_pair", lang)), Column("r", t("c_r_uncorrected", lang), "bounded3"),
@@ -885,11 +900,10 @@ def _marker_lw_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) ->
             Column("t_corrected", t("c_t_corrected", lang), "num2"),
             Column("p_value_corrected", t("c_p_corrected", lang), "p")]
     rows = []
-    for r in as_list(lw.get("correlations")):
-        if isinstance(r, dict):
-            pair = (f"{construct_label(mech, str(r.get('construct_a')), lang)} – "
-                    f"{construct_label(mech, str(r.get('construct_b')), lang)}")
-            rows.append({"pair": pair, **{c.key: r.get(c.key) for c in cols[1:]}})
+    for r in lw.rows("correlations"):
+        pair = (f"{construct_label(mech, str(r.get('construct_a')), lang)} – "
+                f"{construct_label(mech, str(r.get('construct_b')), lang)}")
+        rows.append({"pair": pair, **{c.key: r.get(c.key) for c in cols[1:]}})
     notes = [t("note_marker_lw", lang, n=lw.get("n"))]
     if lw.get("r_m") is not None:
         second = lw.get("r_m_second")
@@ -903,11 +917,11 @@ def _marker_lw_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) ->
     return Table("marker_lw", t("t_marker_lw", lang), cols, rows, notes, mid)
 
 
-def _competing_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    models = [m for m in as_list(meas.get("competing_models")) if isinstance(m, dict)]
+def _competing_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    models = meas.rows("competing_models")
     if len(models) < 2:
         return None
-    k = len(as_dict(meas.get("reliability")))
+    k = len(meas.obj("reliability"))
     cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
             Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
             Column("tli", t("c_tli", lang), "bounded3"), Column("rmsea", t("c_rmsea", lang), "bounded3"),
@@ -919,7 +933,7 @@ def _competing_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) ->
         if name == "full":
             label = t("m_full", lang, k=k)
         elif name == "merged":
-            a, b = (as_list(m.get("constructs_merged")) + [None, None])[:2]
+            a, b = (m.list("constructs_merged") + [None, None])[:2]
             label = t("m_merged", lang, a=construct_label(mech, str(a), lang), b=construct_label(mech, str(b), lang))
         else:
             label = t("m_one_factor", lang)
@@ -932,8 +946,8 @@ def _competing_table(meas: dict, mech: Mechanism | None, mid: str, lang: str) ->
     return Table("competing_models", t("t_competing", lang), cols, rows, notes, mid)
 
 
-def _group_diff_table(mres: dict, spec: ModelSpec | None, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
-    recs = [r for r in as_list(mres.get("group_differences")) if isinstance(r, dict)]
+def _group_diff_table(mres: View, spec: ModelSpec | None, mech: Mechanism | None, mid: str, lang: str) -> Table | None:
+    recs = mres.rows("group_differences")
     if not recs:
         return None
     questions = {q.id: q for q in spec.background} if spec is not None else {}
@@ -947,7 +961,7 @@ def _group_diff_table(mres: dict, spec: ModelSpec | None, mech: Mechanism | None
         q = questions.get(r.get("by"))
         by = text(q.text, lang) if q is not None else str(r.get("by"))
         groups = "; ".join(f"{g.get('label')} {apa.fmt_num(g.get('mean'), 2)} ({g.get('n')})"
-                           for g in as_list(r.get("groups")) if isinstance(g, dict))
+                           for g in r.rows("groups"))
         test = {"welch_t": t("s_welch_t", lang), "welch_anova": t("s_welch_anova", lang)}.get(r.get("test"), "")
         row = {"construct": construct_label(mech, str(r.get("construct")), lang), "by": by, "test": test,
                "groups": groups, **{k: r.get(k) for k in ("statistic", "df", "df2", "p_value", "effect_size")}}
@@ -959,12 +973,12 @@ def _group_diff_table(mres: dict, spec: ModelSpec | None, mech: Mechanism | None
     return Table("group_differences", t("t_group_diff", lang), cols, rows, notes, mid)
 
 
-def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
+def _invariance_table(inv: View, mid: str, lang: str) -> Table:
     """Configural, metric and scalar models with their n, fit, differences and verdicts."""
-    tests = {str(x.get("model")): x for x in as_list(inv.get("tests")) if isinstance(x, dict)}
+    tests = {str(x.get("model")): x for x in inv.rows("tests")}
     rows = []
     for m in ("configural", "metric", "scalar"):
-        f = as_dict(inv.get(m))
+        f = inv.obj(m)
         if not f and m not in tests:
             continue
         tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
@@ -976,15 +990,15 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
                      "p_value": tt.get("p_value"), "delta_cfi": tt.get("delta_cfi"),
                      "delta_rmsea": tt.get("delta_rmsea"), "verdict": verdict_name(v, lang) if v else v,
                      "_verdict": v})
-    chk = as_dict(inv.get("configural_check"))
+    chk = inv.obj("configural_check")
     notes = [t("note_invariance", lang)]
     if chk:
         notes.append(t("note_configural", lang))
         if chk.get("reason"):
             notes.append(t("note_not_established", lang, reason=_configural_reason(chk, inv, lang)))
-    by = as_dict(as_dict(inv.get("configural")).get("n_obs_by_group"))
+    by = inv.obj("configural").obj("n_obs_by_group")
     if by:
-        names = as_dict(inv.get("level_labels"))
+        names = inv.obj("level_labels")
         notes.append(t("c_n_groups", lang) + t("colon", lang)
                      + ", ".join(f"{names.get(g, g)} {apa.fmt_int(n)}" for g, n in by.items()))
     tab = Table("invariance", t("t_invariance", lang),
@@ -1004,7 +1018,7 @@ def _invariance_table(inv: dict, mid: str, lang: str) -> Table:
     return tab
 
 
-def _configural_reason(chk: dict, inv: dict, lang: str) -> str:
+def _configural_reason(chk: View, inv: View, lang: str) -> str:
     """Why invariance is not established, in ``lang``, from the values of ``configural_check``."""
     why = []
     if chk.get("fits") is False and chk.get("cfi") is not None and chk.get("rmsea") is not None:
@@ -1012,7 +1026,7 @@ def _configural_reason(chk: dict, inv: dict, lang: str) -> str:
                      rmsea=apa.fmt_num(chk["rmsea"], 3, False)))
     if chk.get("enough_cases") is False:
         g = str(chk.get("smallest_group"))
-        why.append(t("why_few_cases", lang, group=as_dict(inv.get("level_labels")).get(g, g),
+        why.append(t("why_few_cases", lang, group=inv.obj("level_labels").get(g, g),
                      n=apa.fmt_int(chk.get("smallest_n")), npar=apa.fmt_num(chk.get("npar_per_group"), 0),
                      ratio=apa.fmt_num(chk.get("cases_per_parameter"), 2)))
     return t("list_sep", lang).join(why) if why else str(chk.get("reason"))
@@ -1026,21 +1040,21 @@ def verdict_name(v: Any, lang: str) -> str | None:
     return t(key, lang) if key in STRINGS else str(v)
 
 
-def _vaf_notes(ind: list[dict], lang: str) -> list[str]:
+def _vaf_notes(ind: list[View], lang: str) -> list[str]:
     """Why VAF is "—" for a chain: one note per reason, naming the chains."""
     by: dict[str, list[str]] = {}
     for p in ind:
         if p.get("vaf") is None and p.get("vaf_reason"):
-            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(" \u2192 ".join(str(c) for c in as_list(p.get("chain"))))
+            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(" \u2192 ".join(str(c) for c in p.list("chain")))
     out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
     why = sorted({reason_text(p["reason"], lang) for p in ind if p.get("reason")}
                  | {reason_text(p["bca_reason"], lang) for p in ind if p.get("bca_reason")})
     return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
 
 
-def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str, names: dict | None = None) -> Table | None:
+def _mg_paths_table(mg: View, spec: ModelSpec | None, mid: str, lang: str, names: dict | None = None) -> Table | None:
     """Paths by group of the free multi-group model, one row per path and a β and p column per group."""
-    recs = [p for p in as_list(mg.get("paths")) if isinstance(p, dict)]
+    recs = mg.rows("paths")
     if not recs:
         return None
     groups: list[str] = []
@@ -1055,7 +1069,7 @@ def _mg_paths_table(mg: dict, spec: ModelSpec | None, mid: str, lang: str, names
             order.append(key)
         cell[(key[0], key[1], g)] = p
     cols = [Column("path", t("c_path", lang))]
-    by = as_dict(mg.get("n_obs_by_group"))
+    by = mg.obj("n_obs_by_group")
     for i, g in enumerate(groups):
         first = next((p for p in recs if str(p.get("group")) == g), {})
         name = (names or {}).get(g) or first.get("group_label") or group_label(spec, g, lang)
@@ -1100,10 +1114,10 @@ def group_label(spec: ModelSpec | None, code: Any, lang: str) -> str:
     return str(code)
 
 
-def model_section(m: dict) -> tuple[str, dict]:
+def model_section(m: View) -> tuple[str, View]:
     """The model a mechanism's summary reports: the SEM when it was fitted, else the CFA."""
-    struct, meas = as_dict(m.get("structural")), as_dict(m.get("measurement"))
-    return ("m_structural", struct) if as_dict(struct.get("fit")) else ("m_measurement", meas)
+    struct, meas = m.obj("structural"), m.obj("measurement")
+    return ("m_structural", struct) if struct.obj("fit") else ("m_measurement", meas)
 
 
 def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
@@ -1114,16 +1128,14 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
             Column("cfi", "CFI", "bounded3"), Column("rmsea", "RMSEA", "bounded3"), Column("srmr", "SRMR", "bounded3"),
             Column("supported", t("c_n_supported", lang), "text")]
     rows = []
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        m = as_dict(m)
+    for mid, m in Results.of(results).mechanisms.items():
         mech = spec.mechanisms.get(mid) if spec is not None else None
         which, sec = model_section(m)
-        f = as_dict(sec.get("fit"))
-        paths = [p for p in as_list(as_dict(m.get("structural")).get("paths")) if isinstance(p, dict)]
-        paths = paths or [p for p in as_list(as_dict(m.get("pls")).get("paths")) if isinstance(p, dict)]  # --method pls
+        f = sec.obj("fit")
+        paths = m.structural.rows("paths") or m.pls.rows("paths")  # --method pls
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
-        rows.append({"mechanism": mid, "label": text(m.get("label"), lang) or (text(mech.label, lang) if mech else ""),
+        rows.append({"mechanism": mid, "label": text(plain(m.get("label")), lang) or (text(mech.label, lang) if mech else ""),
                      "n_raw": nr, "n_used": nu,
                      "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
                      "n_obs": sec.get("n_obs"), "missing": missing_name(m.get("missing"), lang) or None,
@@ -1138,8 +1150,8 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
     ``compact`` leaves out each mechanism's own construct ids (the role names the row), so the
     tables fit a portrait Word page.
     """
-    comp = as_dict(results.get("comparison"))
-    mids = [str(m) for m in as_list(comp.get("mechanisms"))]
+    comp = Results.of(results).obj("comparison")
+    mids = [str(m) for m in comp.list("mechanisms")]
     if len(mids) < 2:
         return []
     out = []
@@ -1148,12 +1160,13 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
     for m in mids:
         cols += [] if compact else [Column(m, m)]
         cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
-    def named(r: dict) -> dict:
-        r = dict(r)
-        r["role"] = text(r.get("role_label"), lang) or r.get("role")
-        return r
+    def named(r: View) -> dict:
+        # the columns are named after the mechanisms (consumer_std, ...): read as the row's own keys
+        row = dict(r.raw)
+        row["role"] = text(plain(r.get("role_label")), lang) or r.get("role")
+        return row
 
-    rows = [named(r) for r in as_list(comp.get("paths")) if isinstance(r, dict)]
+    rows = [named(r) for r in comp.rows("paths")]
     if rows:
         out.append(Table("compare_paths", t("t_compare_paths", lang), cols, rows, [t("note_compare", lang)]))
     cols = [role]
@@ -1161,13 +1174,12 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
         cols += [] if compact else [Column(m, m)]
         cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_ci", f"{m} 95% CI", "ci3")]
     rows = []
-    for r in as_list(comp.get("indirect")):
-        if isinstance(r, dict):
-            r = named(r)
-            for m in mids:
-                lo, hi = r.get(f"{m}_ci_lower"), r.get(f"{m}_ci_upper")
-                r[f"{m}_ci"] = (lo, hi) if lo is not None and hi is not None else None
-            rows.append(r)
+    for r in comp.rows("indirect"):
+        r = named(r)
+        for m in mids:
+            lo, hi = r.get(f"{m}_ci_lower"), r.get(f"{m}_ci_upper")
+            r[f"{m}_ci"] = (lo, hi) if lo is not None and hi is not None else None
+        rows.append(r)
     if rows:
         out.append(Table("compare_indirect", t("t_compare_indirect", lang), cols, rows, [t("note_compare", lang)]))
     return out
@@ -1181,16 +1193,16 @@ def missing_name(v: Any, lang: str) -> str:
 
 def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
     """(label, value) pairs describing how the analysis was run."""
-    o = as_dict(results.get("options"))
-    sw = as_dict(results.get("software"))
-    sp = as_dict(results.get("spec"))
+    results = Results.of(results)
+    o = results.obj("options")
+    sw = results.obj("software")
+    sp = results.obj("spec")
     yesno = lambda v: None if v is None else t("v_yes" if v else "v_no", lang)  # noqa: E731
     rows = [
         (t("meth_estimator", lang), o.get("estimator")),
         (t("meth_missing_option", lang), o.get("missing")),
     ]
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        m = as_dict(m)
+    for mid, m in results.mechanisms.items():
         if m.get("missing"):
             rows.append((f"{t('meth_missing', lang)} ({mid})", missing_name(m.get("missing"), lang)))
     rows += [
@@ -1217,10 +1229,10 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
 def method_paragraphs(results: dict, lang: str) -> list[str]:
     """The Method text: for each mechanism, the n each model used of how many, the missing-data method and why."""
     out = []
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        m = as_dict(m)
-        meas, struct = as_dict(m.get("measurement")), as_dict(m.get("structural"))
-        detail = as_dict(m.get("missing_detail"))
+    results = Results.of(results)
+    for mid, m in results.mechanisms.items():
+        meas, struct = m.measurement, m.structural
+        detail = m.obj("missing_detail")
         parts = []
         for key, sec in (("m_measurement", meas), ("m_structural", struct)):
             if sec.get("n_obs") is not None:
@@ -1230,7 +1242,7 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
                                total=apa.fmt_int(_n_total(m, sec))))
         if not parts and not m.get("missing"):
             continue
-        s = t("meth_sample", lang, mechanism=text(m.get("label"), lang) or mid, n_raw=apa.fmt_int(m.get("n_raw")),
+        s = t("meth_sample", lang, mechanism=text(plain(m.get("label")), lang) or mid, n_raw=apa.fmt_int(m.get("n_raw")),
               n_used=apa.fmt_int(m.get("n_used")))
         if parts:
             s += " " + t("meth_models", lang, parts=t("list_sep", lang).join(parts),
@@ -1240,26 +1252,26 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
             s += " " + t(f"meth_why_auto_{m.get('missing')}" if auto else "meth_why_explicit", lang,
                          n_incomplete=apa.fmt_int(detail.get("n_incomplete")),
                          n_cells=apa.fmt_int(detail.get("n_empty_cells")))
-        by = as_dict(as_dict(m.get("multigroup")).get("n_obs_by_group")) or \
-            as_dict(as_dict(as_dict(m.get("invariance")).get("configural")).get("n_obs_by_group"))
+        by = m.obj("multigroup").obj("n_obs_by_group") or \
+            m.obj("invariance").obj("configural").obj("n_obs_by_group")
         if by:
-            names = as_dict(as_dict(m.get("invariance")).get("level_labels"))
-            s += " " + t("meth_groups", lang, group=as_dict(m.get("invariance")).get("group") or "",
+            names = m.obj("invariance").obj("level_labels")
+            s += " " + t("meth_groups", lang, group=m.obj("invariance").get("group") or "",
                          sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()))
-        so = [r for r in as_list(as_dict(meas.get("second_order")).get("constructs")) if isinstance(r, dict)]
+        so = meas.obj("second_order").rows("constructs")
         if so:
             s += " " + t("meth_second_order", lang, constructs=t("list_sep", lang).join(
-                f"{r.get('construct')} ({', '.join(str(d) for d in as_list(r.get('dimensions')))})" for r in so))
-        ctl = [r for r in as_list(struct.get("controls")) if isinstance(r, dict)]
+                f"{r.get('construct')} ({', '.join(str(d) for d in r.list('dimensions'))})" for r in so))
+        ctl = struct.rows("controls")
         if ctl:
             s += " " + t("meth_controls", lang, controls=t("list_sep", lang).join(
                 f"{r.get('variable')} \u2192 {r.get('to')}" for r in ctl))
-        mods = [r for r in as_list(struct.get("moderation")) if isinstance(r, dict)]
+        mods = struct.rows("moderation")
         if mods:
             s += " " + t("meth_moderation", lang, mods=t("list_sep", lang).join(
                 f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods))
         out.append(s)
-    inv = as_dict(results.get("invalid_cells"))
+    inv = results.obj("invalid_cells")
     if inv.get("n"):
         out.append(t("meth_invalid_cells", lang, n=apa.fmt_int(inv.get("n"))))
     return out
@@ -1276,12 +1288,12 @@ def method_table(results: dict, lang: str) -> Table:
 
 def all_warnings(results: dict) -> list[tuple[str, str]]:
     """(where, message) for every warning in the results, top level first."""
-    out = [("", str(w)) for w in as_list(results.get("warnings"))]
-    for mid, m in as_dict(results.get("mechanisms")).items():
-        m = as_dict(m)
-        out += [(mid, str(w)) for w in as_list(m.get("warnings"))]
-        for sec in ("screening", "measurement", "structural", "invariance", "multigroup", "pls"):
-            out += [(f"{mid} / {sec}", str(w)) for w in as_list(as_dict(m.get(sec)).get("warnings"))]
+    results = Results.of(results)
+    out = [("", str(w)) for w in results.list("warnings")]
+    for mid, m in results.mechanisms.items():
+        out += [(mid, str(w)) for w in m.list("warnings")]
+        for sec in ("measurement", "structural", "invariance", "multigroup", "pls"):  # the sections with warnings
+            out += [(f"{mid} / {sec}", str(w)) for w in m.obj(sec).list("warnings")]
     return out
 
 
@@ -1292,9 +1304,10 @@ def warnings_table(results: dict, lang: str) -> Table:
 
 
 def iter_tables(results: dict, spec: ModelSpec | None, lang: str) -> Iterable[Table]:
+    results = Results.of(results)
     yield summary_table(results, spec, lang)
     yield from comparison_tables(results, lang)
-    for mid in as_dict(results.get("mechanisms")):
+    for mid in results.mechanisms:
         yield from mechanism_tables(results, spec, mid, lang).values()
     yield method_table(results, lang)
     yield warnings_table(results, lang)

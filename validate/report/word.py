@@ -29,12 +29,11 @@ from instruments.spec import ModelSpec
 from . import apa
 from .figures import path_diagram_png
 from .i18n import REFERENCES, t, text
+from .results import Results, plain
 from .tables import (
     NUMBERED_TABLES,
     Table,
     all_warnings,
-    as_dict,
-    as_list,
     comparison_tables,
     mechanism_tables,
     method_paragraphs,
@@ -44,7 +43,7 @@ from .tables import (
     summary_table,
 )
 
-__all__ = ["build_document", "write_docx", "DOCX_TABLES", "WIDE_TABLES"]
+__all__ = ["build_document", "write_docx", "DOCX_TABLES", "WIDE_TABLES", "add_heading", "set_orientation"]
 
 #: Tables with too many columns for a portrait page; they get a landscape section of their own.
 WIDE_TABLES = ("indirect", "mg_paths")
@@ -74,7 +73,7 @@ def _set_fonts(run_or_style, lang: str) -> None:
     fonts.set(qn("w:eastAsia"), EAST_ASIA_FONT[lang])
 
 
-def _heading(doc, txt: str, level: int, lang: str):
+def add_heading(doc, txt: str, level: int, lang: str):
     h = doc.add_heading(level=level)
     _set_fonts(h.add_run(txt), lang)
     return h
@@ -253,7 +252,7 @@ def add_apa_table(doc, tab: Table, number: int, lang: str, width_cm: float = 17.
     return table
 
 
-def _orient(doc, landscape: bool) -> None:
+def set_orientation(doc, landscape: bool) -> None:
     """Start a new section (on a new page) in landscape or portrait A4 with 2 cm margins."""
     sec = doc.add_section(WD_SECTION.NEW_PAGE)
     sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
@@ -280,10 +279,11 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
             _set_fonts(doc.styles[name], lang)
         except KeyError:  # pragma: no cover - the default template has them
             pass
-    sp = as_dict(results.get("spec"))
-    title = text(sp.get("title"), lang)  # None when the spec declares no title: never the file name
-    _heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
-    tk = as_dict(results.get("toolkit"))
+    results = Results.of(results)
+    sp = results.obj("spec")
+    title = text(plain(sp.get("title")), lang)  # None when the spec declares no title: never the file name
+    add_heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
+    tk = results.obj("toolkit")
     _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
                  version=tk.get("version") or ""), lang=lang)
     n_tab, n_fig = 0, 0
@@ -292,11 +292,10 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     for tab in comparison_tables(results, lang, compact=True):
         n_tab += 1
         add_apa_table(doc, tab, n_tab, lang)
-    for mid, mres in as_dict(results.get("mechanisms")).items():
-        mres = as_dict(mres)
+    for mid, mres in results.mechanisms.items():
         mech = spec.mechanisms.get(mid) if spec is not None else None
-        mtitle = text(mres.get("label"), lang) or (text(mech.label, lang) if mech is not None else str(mid))
-        _heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
+        mtitle = text(plain(mres.get("label")), lang) or (text(mech.label, lang) if mech is not None else str(mid))
+        add_heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
         tabs = mechanism_tables(results, spec, mid, lang)
         sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
                     ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
@@ -308,12 +307,12 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
-            struct = as_dict(mres.get("structural"))
+            struct = mres.structural
             if head == "sec_structural" and (present or mech is not None):
-                _heading(doc, t(head, lang), 2, lang)
-                png, used = path_diagram_png(mech, as_list(struct.get("paths")), lang, as_dict(struct.get("r2")))
+                add_heading(doc, t(head, lang), 2, lang)
+                png, used = path_diagram_png(mech, [p.raw for p in struct.rows("paths")], lang, struct.obj("r2").raw)
                 n_fig += 1
-                _orient(doc, landscape=True)  # the diagram is wide: a landscape page keeps its text legible
+                set_orientation(doc, landscape=True)  # the diagram is wide: a landscape page keeps its text legible
                 _caption(doc, "figure", n_fig, f"{t('sec_diagram', lang)}{t('colon', lang)}{mtitle}", lang)
                 doc.add_picture(io.BytesIO(png), width=Cm(25.0))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -321,9 +320,9 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                 if used != lang:
                     notes.append(t("note_diagram_english", lang))
                 _notes(doc, notes, lang)
-                _orient(doc, landscape=False)
+                set_orientation(doc, landscape=False)
             elif present:
-                _heading(doc, t(head, lang), 2, lang)
+                add_heading(doc, t(head, lang), 2, lang)
             if head == "sec_sample":
                 nr, nu = mres.get("n_raw"), mres.get("n_used")
                 n_obs = model_section(mres)[1].get("n_obs")
@@ -335,14 +334,14 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                 n_tab += 1
                 wide = k in WIDE_TABLES
                 if wide:
-                    _orient(doc, landscape=True)  # nine columns fit a landscape page, not a portrait one
+                    set_orientation(doc, landscape=True)  # nine columns fit a landscape page, not a portrait one
                 add_apa_table(doc, tabs[k], n_tab, lang, width_cm=25.7 if wide else 17.0)
                 if wide:
-                    _orient(doc, landscape=False)
+                    set_orientation(doc, landscape=False)
         from validate.pls.report import add_pls_docx
 
         n_tab = add_pls_docx(doc, results, spec, mid, lang, n_tab)
-    _heading(doc, t("sec_method", lang), 1, lang)
+    add_heading(doc, t("sec_method", lang), 1, lang)
     _para(doc, t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""), lang=lang)
     for par in method_paragraphs(results, lang):  # the n of each model, the missing-data method and why
         _para(doc, par, lang=lang)
@@ -357,12 +356,12 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         _set_fonts(doc.add_paragraph(style="List Bullet").add_run(t(k, lang)), lang)
     ws = all_warnings(results)
     if ws:
-        _heading(doc, t("warnings", lang), 1, lang)
+        add_heading(doc, t("warnings", lang), 1, lang)
         if t("warnings_original", lang):
             _para(doc, t("warnings_original", lang), lang=lang)
         for where, w in ws:
             _set_fonts(doc.add_paragraph(style="List Bullet").add_run(f"{where}: {w}" if where else w), lang)
-    _heading(doc, t("references", lang), 1, lang)
+    add_heading(doc, t("references", lang), 1, lang)
     for ref in REFERENCES:
         p = _para(doc, ref, lang=lang, size=10)
         p.paragraph_format.left_indent = Cm(1.27)
@@ -377,3 +376,8 @@ def write_docx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     """Write ``results.docx`` atomically."""
     doc = build_document(results, spec, lang)
     return atomic_write(path, lambda p: doc.save(str(p)))
+
+
+# the old private names, kept until the parallel branches merge; the lead removes them
+_heading = add_heading
+_orient = set_orientation

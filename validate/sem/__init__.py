@@ -10,14 +10,14 @@ from .effects import latent_structure
 from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
 from .estimate import MomentFit, fit_moments
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec, parse_model
+from .syntax import ModelSpec, ParTable, parse_model  # noqa: F401 (ModelSpec: see syntax.py)
 
 __all__ = [
     "CompiledModel",
     "ModelError",
-    "ModelSpec",
     "ModelSyntaxError",
     "MomentFit",
+    "ParTable",
     "SampleStats",
     "SemError",
     "SemResult",

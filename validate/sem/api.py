@@ -10,9 +10,8 @@ with ``estimator = "ML"`` or ``"MLR"``,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,16 @@ from scipy import stats as sps
 from validate.blas import single_threaded_blas
 
 from . import fitmeasures as fm
-from .errors import ModelError, UnknownVariableError
+from .data import (
+    available_case_stats,
+    check_data,
+    drop_missing_x,
+    moment_input,
+    moment_stats,
+    prepare_data,
+    sample_stats,
+)
+from .errors import ModelError
 from .estimate import (
     admissibility,
     chol_inv,
@@ -29,450 +37,14 @@ from .estimate import (
     optimize_ml,
     start_values,
 )
+from .inference import Z975, defined_values, info_inverse, param_names, row_values, standardize, wald_table
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec, parse_model_cached
+from .result import ESTIMATES_ONLY_NOTE, SemResult
+from .start import start_covers, start_from
+from .syntax import parse_model_cached
+from .wlsmv import fit_wlsmv
 
 __all__ = ["SemResult", "fit_sem"]
-
-_Z975 = sps.norm.ppf(0.975)
-
-
-# ----------------------------------------------------------------------------
-# data
-# ----------------------------------------------------------------------------
-def prepare_data(spec: ModelSpec, data, group, missing):
-    if not isinstance(data, pd.DataFrame):
-        raise ModelError("data must be a pandas DataFrame")
-    ov = spec.ov_names
-    data = _with_interactions(data, ov)
-    absent = [v for v in ov if v not in data.columns]
-    if absent:
-        v = absent[0]
-        raise UnknownVariableError(
-            f"variable {v!r} is neither a latent variable (left of =~) nor a column of the data"
-            + (f"; also missing: {absent[1:]}" if len(absent) > 1 else ""),
-            spec.var_lines.get(v), v)
-    if group is not None and group not in data.columns:
-        raise ModelError(f"group column {group!r} is not in the data")
-    cols = list(ov) + ([group] if group is not None else [])
-    df = data[cols].copy()
-    bad = []
-    for v in ov:
-        if not pd.api.types.is_numeric_dtype(df[v]):
-            conv = pd.to_numeric(df[v], errors="coerce")
-            if conv.notna().sum() < df[v].notna().sum():
-                bad.append(v)
-            df[v] = conv
-    if bad:
-        raise ModelError(f"non-numeric values in column(s) {bad}; recode them as numbers first")
-    if group is not None:
-        df = df[df[group].notna()]
-    n_before = len(df)
-    if missing == "listwise":
-        df = df.dropna(subset=ov)
-    else:  # FIML: only cases with every variable missing are dropped (as lavaan)
-        df = df[df[ov].notna().any(axis=1)]
-    if group is not None:
-        labels = list(pd.unique(df[group]))
-    else:
-        labels = [None]
-    Ys = []
-    for lab in labels:
-        sub = df if lab is None else df[df[group] == lab]
-        Ys.append(sub[ov].to_numpy(dtype=float))
-    return Ys, labels, n_before - len(df)
-
-
-def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
-    """Add the product column of every observed interaction term (``x7:x8``) the model names.
-
-    As lavaan: the product of the raw (uncentred) columns, made before listwise deletion; a column
-    of the data that already has the name is used as it is.
-    """
-    inter = [v for v in ov if ":" in v and v not in data.columns]
-    if not inter:
-        return data
-    extra = {}
-    for v in inter:
-        parts = v.split(":")
-        absent = [c for c in parts if c not in data.columns]
-        if absent:
-            continue  # reported as an unknown variable below
-        prod = None
-        for c in parts:
-            col = pd.to_numeric(data[c], errors="coerce")
-            prod = col if prod is None else prod * col
-        extra[v] = prod
-    return data.assign(**extra) if extra else data
-
-
-def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_all) -> pd.DataFrame:
-    """The parameter table: estimates with SE, z, two-sided p and the 95% Wald interval.
-
-    Fixed parameters get SE 0, z NaN and the estimate as both bounds, as lavaan prints them;
-    every SE is NaN when the optimiser did not converge.
-    """
-    free = core["free"].to_numpy().astype(int)
-    q = len(se_free) if se_free is not None else 0
-    se = np.where(free > 0, se_free[np.maximum(free - 1, 0)] if q else np.nan, 0.0)
-    if not converged:
-        se = np.where(free > 0, np.nan, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(free > 0, est / se, np.nan)
-    pval = 2 * sps.norm.sf(np.abs(z))
-    return pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
-                             group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
-                             ci_lower=np.where(free > 0, est - _Z975 * se, est),
-                             ci_upper=np.where(free > 0, est + _Z975 * se, est),
-                             std_lv=std_lv, std_all=std_all))
-
-
-def _row_keys(pt: pd.DataFrame):
-    return zip(pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy(),
-               pt["group"].to_numpy().astype(int).tolist())
-
-
-def _start_estimates(prev: pd.DataFrame) -> dict:
-    est = prev["estimate"].to_numpy(dtype=float)
-    return {k: v for k, v in zip(_row_keys(prev), est.tolist()) if np.isfinite(v)}
-
-
-def start_from(theta0, core, prev: pd.DataFrame):
-    """Starting values taken from a previous fit's parameter table, matched by lhs, op, rhs and group."""
-    theta = np.array(theta0, dtype=float)
-    est = _start_estimates(prev)
-    for key, k in zip(_row_keys(core), core["free"].to_numpy().astype(int).tolist()):
-        if k > 0:
-            v = est.get(key)
-            if v is not None:
-                theta[k - 1] = v
-    return theta
-
-
-def check_data(spec, Ys, labels, nfree):
-    p = len(spec.ov_names)
-    ntotal = sum(len(Y) for Y in Ys)
-    for Y, lab in zip(Ys, labels):
-        where = "" if lab is None else f" in group {lab!r}"
-        if len(Y) < 2:
-            raise ModelError(f"too few rows{where}: {len(Y)} complete case(s)")
-        empty = [spec.ov_names[i] for i in np.flatnonzero(np.isnan(Y).all(axis=0))]
-        if empty:  # possible with FIML; nanstd would warn and call the column constant
-            raise ModelError(f"no observed values{where} in column(s) {empty}: every case is missing")
-        sd = np.nanstd(Y, axis=0)
-        zero = [spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))]
-        if zero:
-            raise ModelError(f"zero variance{where} in column(s) {zero}: every case has the same value")
-        if len(Y) < p:
-            raise ModelError(f"too few rows{where}: {len(Y)} complete cases for {p} observed variables "
-                             f"({', '.join(spec.ov_names)})")
-    if ntotal <= nfree:
-        return [f"only {ntotal} cases for {nfree} free parameters; estimates and standard errors of a model "
-                "this size are unstable at this sample size (a common rule asks for 5-10 cases per parameter)"]
-    return []
-
-
-def _sample_stats(spec, Ys, labels):
-    covs, means = [], []
-    for Y, lab in zip(Ys, labels):
-        m = Y.mean(axis=0)
-        E = Y - m
-        S = E.T @ E / len(Y)
-        ev, evec = np.linalg.eigh(S / np.sqrt(np.outer(np.diag(S), np.diag(S))))
-        if ev[0] < 1e-10:
-            v = evec[:, 0]
-            involved = [spec.ov_names[i] for i in np.flatnonzero(np.abs(v) > 0.1)]
-            where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"the sample covariance matrix{where} is not positive definite: "
-                             f"column(s) {involved} are (nearly) linearly dependent")
-        covs.append(S)
-        means.append(m)
-    return SampleStats(covs, means, [len(Y) for Y in Ys])
-
-
-# ----------------------------------------------------------------------------
-# result
-# ----------------------------------------------------------------------------
-@dataclass
-class SemResult:
-    """Result of :func:`fit_sem`.
-
-    Attributes
-    ----------
-    converged, admissible : bool
-    warnings : list of str
-    params : pandas.DataFrame
-        lhs, op, rhs, label, group, free, estimate, se, z, p_value, ci_lower,
-        ci_upper, std_lv, std_all (fixed parameters: se 0, z/p NaN, as lavaan).
-    fit : dict
-        Fit measures with lavaan's names (dots replaced by underscores).
-    r2 : dict
-        ``{var: R2}``; with groups ``{group label: {var: R2}}``.
-    n : int
-    nobs_per_group : list of int
-    group_labels : list
-    implied : dict
-        ``cov``/``mean`` (lists per group) and ``ov_names``.
-    sample_cov, sample_mean : list of ndarray
-    vcov : ndarray
-        Covariance matrix of the free parameters.
-    notes : list of str
-        Remarks on statistics that do not exist for the estimator (e.g. no AIC/BIC for WLSMV).
-    estimates_only : bool
-        Fitted with ``estimates_only=True``: no standard errors, vcov or fit measures.
-    missing : {"listwise", "fiml"}
-    start_retry : dict or None
-        Set when the first fit did not converge or stopped at a negative variance and the model
-        was refitted from other starting values (:mod:`validate.sem.retry`): ``first_converged``,
-        ``first_admissible``, ``first_chisq``, ``chisq`` (of the kept solution), ``kept`` (which
-        start gave it), ``refits``, ``changed`` (did the retry change the solution).
-    ordinal : validate.sem.ordinal.OrdinalMoments, list of them, or None
-        WLSMV only: thresholds, polychoric correlations, NACOV and weights the model was fitted to
-        (``sample_cov`` then holds the polychoric correlations); one per group with groups.
-    wlsmv : object or None
-        WLSMV only: what :func:`validate.sem.wlsmv.difftest` needs (internal).
-    """
-
-    spec: ModelSpec
-    estimator: str
-    converged: bool
-    admissible: bool
-    warnings: list
-    params: pd.DataFrame
-    fit: dict
-    r2: dict
-    n: int
-    nobs_per_group: list
-    group_labels: list
-    implied: dict
-    sample_cov: list
-    sample_mean: list
-    theta: np.ndarray
-    vcov: np.ndarray | None
-    iterations: int
-    _cm: CompiledModel = field(repr=False, default=None)
-    _stats: SampleStats = field(repr=False, default=None)
-    _data: list = field(repr=False, default=None)
-    notes: list = field(default_factory=list)
-    ordinal: object = field(repr=False, default=None)
-    estimates_only: bool = False
-    missing: str = "listwise"
-    start_retry: dict | None = None
-    wlsmv: object = field(repr=False, default=None)
-
-    # ------------------------------------------------------------------
-    def modindices(self, top: int | None = None, minimum: float = 0.0) -> pd.DataFrame:
-        """Modification indices for fixed-to-zero parameters, sorted by ``mi``.
-
-        Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
-        """
-        if self.estimates_only:
-            raise ModelError("modification indices need a full fit; this result was fitted with "
-                             "estimates_only=True")
-        if self.spec.constraints:
-            raise ModelError("modification indices of a model with general constraints ("
-                             + "; ".join(c.text for c in self.spec.constraints) + ") are not implemented")
-        if self.estimator == "WLSMV":
-            from .wlsmv import wlsmv_modindices as modification_indices
-        else:
-            from .modindices import modification_indices
-        out = modification_indices(self)
-        out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
-        out = out.reset_index(drop=True)
-        return out.head(top) if top is not None else out
-
-    def summary(self) -> pd.DataFrame:
-        """The parameter table with rounded numbers, like lavaan's summary()."""
-        cols = ["lhs", "op", "rhs", "label", "group", "estimate", "se", "z", "p_value",
-                "ci_lower", "ci_upper", "std_lv", "std_all"]
-        if self.spec.ngroups == 1:
-            cols.remove("group")
-        return self.params[cols].round(3)
-
-    def to_dict(self) -> dict:
-        """JSON-able dictionary (NaN -> None)."""
-        def clean(x):
-            if isinstance(x, dict):
-                return {str(k): clean(v) for k, v in x.items()}
-            if isinstance(x, (list, tuple)):
-                return [clean(v) for v in x]
-            if isinstance(x, np.ndarray):
-                return clean(x.tolist())
-            if isinstance(x, (np.floating, float)):
-                return None if not math.isfinite(float(x)) else float(x)
-            if isinstance(x, (np.integer,)):
-                return int(x)
-            if isinstance(x, (np.bool_,)):
-                return bool(x)
-            return x
-        params = self.params.drop(columns=["free"]).to_dict(orient="records")
-        return clean(dict(estimator=self.estimator, converged=self.converged, admissible=self.admissible,
-                          warnings=list(self.warnings), notes=list(self.notes), n=self.n,
-                          nobs_per_group=self.nobs_per_group,
-                          group_labels=[None if g is None else str(g) for g in self.group_labels],
-                          parameters=params, fit=self.fit, r2=self.r2, start_retry=self.start_retry))
-
-
-# ----------------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------------
-def _row_values(cm: CompiledModel, pt, theta):
-    """Estimate for every (non-:=) row read from the filled matrices."""
-    est = np.full(len(pt), np.nan)
-    mats = [cm.matrices(theta, g) for g in range(cm.ngroups)]
-    for i in range(len(pt)):
-        k = cm.row_kind[i]
-        if k == 0:
-            continue
-        A, S, m = mats[cm.row_group[i]]
-        if k == 1:
-            est[i] = A[cm.row_r[i], cm.row_c[i]]
-        elif k == 2:
-            est[i] = S[cm.row_r[i], cm.row_c[i]]
-        else:
-            est[i] = m[cm.row_r[i]]
-    return est
-
-
-def standardize(cm: CompiledModel, pt, theta, est):
-    """std.lv and std.all for each row (lavaan's definitions)."""
-    n = len(pt)
-    std_lv = np.full(n, np.nan)
-    std_all = np.full(n, np.nan)
-    lvset = set(cm.lv_names)
-    ops = pt["op"].to_numpy()
-    lhs = pt["lhs"].to_numpy()
-    rhs = pt["rhs"].to_numpy()
-    info = []
-    for g in range(cm.ngroups):
-        Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
-        info.append((np.diag(tot), np.diag(S)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for i in range(n):
-            k = cm.row_kind[i]
-            if k == 0:
-                continue
-            var_tot, var_par = info[cm.row_group[i]]
-            e = est[i]
-            if ops[i] == "=~":
-                f, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                sf, sx = np.sqrt(var_tot[f]), np.sqrt(var_tot[x])
-                std_lv[i] = e * sf / (sx if rhs[i] in lvset else 1.0)
-                std_all[i] = e * sf / sx
-            elif ops[i] in ("~", "<~"):
-                y, x = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                sy, sx = np.sqrt(var_tot[y]), np.sqrt(var_tot[x])
-                std_lv[i] = e * (sx if rhs[i] in lvset else 1.0) / (sy if lhs[i] in lvset else 1.0)
-                std_all[i] = e * sx / sy
-            elif ops[i] == "~~":
-                a, b = cm.pos[lhs[i]], cm.pos[rhs[i]]
-                if a == b:
-                    std_all[i] = e / var_tot[a]
-                    std_lv[i] = e / var_tot[a] if lhs[i] in lvset else e
-                else:
-                    den = np.sqrt(var_par[a] * var_par[b])
-                    std_all[i] = e / den
-                    both_lv = lhs[i] in lvset and rhs[i] in lvset
-                    if both_lv:
-                        std_lv[i] = e / den
-                    elif lhs[i] in lvset or rhs[i] in lvset:
-                        lv_i = a if lhs[i] in lvset else b
-                        std_lv[i] = e / np.sqrt(var_par[lv_i])
-                    else:
-                        std_lv[i] = e
-            elif ops[i] == "~1":
-                a = cm.pos[lhs[i]]
-                sd = np.sqrt(var_tot[a])
-                std_all[i] = e / sd
-                std_lv[i] = e / sd if lhs[i] in lvset else e
-    return std_lv, std_all
-
-
-def _label_map(pt, values):
-    """label -> value for user labels and plabels (first occurrence)."""
-    out = {}
-    labels = pt["label"].to_numpy()
-    plabels = pt["plabel"].to_numpy()
-    for i in range(len(pt)):
-        if pt["op"].iat[i] == ":=":
-            continue
-        if labels[i] and labels[i] not in out:
-            out[labels[i]] = values[i]
-        if plabels[i] and plabels[i] not in out:
-            out[plabels[i]] = values[i]
-    return out
-
-
-def defined_values(spec, pt, values):
-    vals = _label_map(pt, values)
-    res = []
-    for name, ex in spec.defined:
-        try:
-            v = ex.evaluate(vals)
-        except (ZeroDivisionError, OverflowError, ValueError):
-            v = float("nan")
-        vals[name] = v
-        res.append(v)
-    return np.asarray(res, dtype=float)
-
-
-def info_inverse(info, names, warnings):
-    """Invert an information matrix, with a warning (and NaN) when singular."""
-    q = len(info)
-    if q == 0:
-        return np.zeros((0, 0))
-    d = np.sqrt(np.abs(np.diag(info)))
-    d[d == 0] = 1.0
-    R = info / np.outer(d, d)
-    ev, evec = np.linalg.eigh(R)
-    if ev[0] < 1e-10 * max(1.0, ev[-1]):
-        v = evec[:, 0]
-        involved = [names[k] for k in np.flatnonzero(np.abs(v) > 0.1)]
-        warnings.append("the information matrix is singular (smallest eigenvalue "
-                        f"{ev[0]:.2e}): the model may not be identified; standard errors could not "
-                        f"be computed. Parameters involved: {', '.join(involved)}")
-        return None
-    return np.linalg.inv(info)
-
-
-def param_names(pt, q):
-    names = [None] * q
-    free = pt["free"].to_numpy().astype(int)
-    grp = pt["group"].to_numpy().astype(int)
-    lhs, op, rhs = pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy()
-    multi = len(grp) and grp.max() > 1
-    for i in range(len(pt)):
-        k = free[i] - 1
-        if k >= 0 and names[k] is None:
-            suffix = f" (group {grp[i]})" if multi else ""
-            names[k] = f"{lhs[i]} {op[i]} {rhs[i]}".strip() + suffix
-    return names
-
-
-def _start_covers(core, prev: pd.DataFrame) -> bool:
-    """Does ``prev`` give a finite value for every free parameter of ``core``?"""
-    est = _start_estimates(prev)
-    free = core["free"].to_numpy().astype(int)
-    q = int(free.max()) if len(free) else 0
-    got = np.zeros(q + 1, dtype=bool)
-    for key, k in zip(_row_keys(core), free.tolist()):
-        if k > 0 and key in est:
-            got[k] = True
-    return bool(got[1:].all())
-
-
-def _available_case_stats(pats):
-    """Cheap moments for starting values: available-case means, pairwise covariances."""
-    covs, means = [], []
-    for pat in pats:
-        Y = pat.Y
-        m = np.nanmean(Y, axis=0)
-        M = (~np.isnan(Y)).astype(float)
-        E = np.where(M > 0, Y - m, 0.0)
-        cnt = np.maximum(M.T @ M, 1.0)
-        covs.append((E.T @ E) / cnt)
-        means.append(m)
-    return SampleStats(covs, means, [pat.n for pat in pats])
 
 
 # ----------------------------------------------------------------------------
@@ -575,7 +147,7 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                          "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
                          "'f1 ~~ 0*f2')")
     if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
-        extra["moments"] = _moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
+        extra["moments"] = moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
                                          missing=missing, group=group, ordered=ordered)
     with single_threaded_blas():
         return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
@@ -583,63 +155,6 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
                         meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
                         estimates_only=bool(estimates_only), collapse_empty=bool(collapse_empty),
                         **{k: v for k, v in extra.items() if v})
-
-
-def _moment_input(data, sample_cov, sample_mean, sample_nobs, *, estimator, missing, group, ordered):
-    """Check lavaan-style summary-statistics input; returns (covs, means or None, nobs) per group."""
-    from instruments.errors import InputError
-    if data is not None:
-        raise InputError("fit_sem: give either data or sample_cov/sample_nobs, not both")
-    if sample_cov is None or sample_nobs is None:
-        raise InputError("fit_sem: summary-statistics input needs both sample_cov and sample_nobs")
-    if str(estimator).upper() != "ML" or missing not in ("listwise", None) or group is not None or ordered:
-        raise InputError("fit_sem: with sample_cov only estimator='ML' without missing data is possible "
-                         "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)")
-    covs = list(sample_cov) if isinstance(sample_cov, (list, tuple)) else [sample_cov]
-    nobs = list(sample_nobs) if isinstance(sample_nobs, (list, tuple)) else [sample_nobs]
-    means = None
-    if sample_mean is not None:
-        means = list(sample_mean) if isinstance(sample_mean, (list, tuple)) else [sample_mean]
-    if len(nobs) != len(covs) or (means is not None and len(means) != len(covs)):
-        raise InputError(f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
-                         + ("" if means is None else f" and {len(means)} mean vectors"))
-    for k, C in enumerate(covs):
-        if not isinstance(C, pd.DataFrame) or list(C.index) != list(C.columns):
-            raise InputError(f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the "
-                             "same variable names")
-        if means is not None and not isinstance(means[k], pd.Series):
-            raise InputError(f"fit_sem: sample_mean[{k}] must be a Series indexed by variable name")
-        if not (isinstance(nobs[k], (int, np.integer)) and nobs[k] > 1):
-            raise InputError(f"fit_sem: sample_nobs[{k}] must be a whole number above 1, not {nobs[k]!r}")
-    return covs, means, [int(n) for n in nobs]
-
-
-def _moment_stats(spec, moments):
-    """SampleStats from lavaan-style summary statistics (covariances rescaled by (N - 1) / N)."""
-    covs, means, nobs = moments
-    ov = spec.ov_names
-    S_list, m_list = [], []
-    for k, (C, n) in enumerate(zip(covs, nobs)):
-        absent = [v for v in ov if v not in C.columns]
-        if absent:
-            v = absent[0]
-            raise UnknownVariableError(f"variable {v!r} is neither a latent variable (left of =~) nor a "
-                                       f"variable of sample_cov", spec.var_lines.get(v), v)
-        S = C.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
-        if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12) or np.linalg.eigvalsh(S)[0] <= 0:
-            raise ModelError(f"sample_cov[{k}] is not a symmetric positive definite matrix")
-        if means is not None:
-            miss = [v for v in ov if v not in means[k].index]
-            if miss:
-                raise ModelError(f"sample_mean[{k}] has no value for {miss}")
-            m = means[k].loc[ov].to_numpy(dtype=float)
-        elif spec.meanstructure:
-            raise ModelError("a mean structure needs sample_mean as well as sample_cov")
-        else:
-            m = np.zeros(len(ov))
-        S_list.append(S)
-        m_list.append(m)
-    return SampleStats(S_list, m_list, nobs)
 
 
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
@@ -697,16 +212,92 @@ def _check_options(unknown: dict, *, se, estimator) -> None:
                      "(with estimator='MLR' for robust standard errors)")
 
 
-ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
-                       "measures were not computed")
-
-
 _MLM_HINT = "; 'MLM' is available for complete data"
 
 
 def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
              meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
              orthogonal=False, group_partial=(), collapse_empty=False, moments=None):
+    """Fit one model, in lavaan's steps: syntax -> parameter table -> data and sample statistics ->
+    start values -> estimation -> inference (standard errors, parameter table, admissibility) ->
+    fit measures and R²."""
+    estimator = _check_estimator(estimator, missing, kind)
+    if estimator == "WLSMV":
+        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
+                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
+                         max_iter=max_iter, start=start, estimates_only=estimates_only,
+                         collapse_empty=collapse_empty)
+    ml_x, missing = _check_missing(missing, ordered, estimator, fixed_x)
+    ngroups = _count_groups(data, group, moments)
+    # syntax -> parameter table
+    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
+                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
+                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
+                              group_partial=group_partial)
+    if spec.constraints and missing == "fiml":
+        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
+                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
+                         "write equality between two labels by giving them the same label")
+    pt = spec.partable
+    core = pt[pt["op"] != ":="].reset_index(drop=True)
+    # a start that gives every free parameter: no preliminary fit (and, for estimates only,
+    # no saturated EM fit) is needed
+    covered = start is not None and start_covers(core, start.params)
+    sample = _sample(spec, data, group, missing, ml_x, moments, cheap=estimates_only and covered)
+    cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
+    cm.set_exo(sample.stats)
+    warnings = sample.warnings
+    # start values -> estimation
+    theta0 = start_values(cm, core, sample.stats)
+    if start is not None:
+        theta0 = start_from(theta0, core, start.params)
+    est = _estimate(spec, cm, core, sample, theta0, start=start, covered=covered, max_iter=max_iter)
+    theta, converged = est.opt.theta, bool(est.opt.converged)
+    names = param_names(core, cm.nfree)
+    warnings += _estimation_warnings(spec, cm, est)
+    # inference
+    vcov, A_obs, B0 = None, None, None
+    if converged and cm.nfree and not estimates_only:
+        vcov, A_obs, B0 = _vcov(spec, cm, theta, sample, est, estimator, names, warnings)
+    se_free = _standard_errors(vcov, cm.nfree, names, warnings)
+    table = _parameter_table(spec, cm, core, theta, se_free, vcov, converged)
+    implied_cov, implied_mean, problems = _admissibility(spec, cm, theta, sample, table, converged, warnings)
+    admissible = converged and not problems and (vcov is not None or (estimates_only and cm.nfree > 0))
+    # fit measures
+    notes = []
+    if estimates_only:
+        fit = {"npar": cm.nfree, "ntotal": sample.stats.ntotal}
+        notes.append(ESTIMATES_ONLY_NOTE)
+    else:
+        cons = est.cons
+        fit = _fit_measures(spec, cm, theta, sample.stats, sample.Ys, est.opt, converged, estimator, A_obs, B0,
+                            n_eq=0 if cons is None else cons.n_eq,
+                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
+                                A_obs, cons, theta, est.cons_active),
+                            pats=sample.pats, h1_logl=sample.h1_logl, notes=notes)
+    r2 = _r_squared(spec, cm, theta, sample.labels)
+    retry_note = est.retry_note
+    if retry_note is not None:
+        notes.append(retry_note.message())
+    if sample.pats is not None and spec.ov_x and not estimates_only:
+        _fiml_fixed_x_gaps(fit, notes)
+    stats = sample.stats
+    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
+                     warnings=warnings, params=table, fit=fit, r2=r2, n=stats.ntotal,
+                     nobs_per_group=list(stats.nobs), group_labels=sample.labels,
+                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
+                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
+                     iterations=est.opt.iterations, _cm=cm, _stats=stats, _data=sample.Ys, notes=notes,
+                     estimates_only=estimates_only, missing=missing,
+                     start_retry=None if retry_note is None else dict(
+                         first_converged=retry_note.first_converged,
+                         first_admissible=retry_note.first_admissible,
+                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
+                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+
+
+def _check_estimator(estimator, missing, kind) -> str:
+    """The estimator's name in capitals; refuses one that is not available (naming the nearest)."""
     estimator = str(estimator).upper()
     if estimator not in ("ML", "MLR", "MLM", "WLSMV"):
         hint = ""
@@ -721,12 +312,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
                          "estimator='MLR'")
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
-    if estimator == "WLSMV":
-        from .wlsmv import fit_wlsmv
-        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                         max_iter=max_iter, start=start, estimates_only=estimates_only,
-                         collapse_empty=collapse_empty)
+    return estimator
+
+
+def _check_missing(missing, ordered, estimator, fixed_x) -> tuple[bool, str]:
+    """The ML family's missing-data option: returns (lavaan's ml.x?, "listwise" or "fiml")."""
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
         raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
                          f"here estimator={estimator!r} was asked for)")
@@ -737,6 +327,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     ml_x = missing == "ml.x" and bool(fixed_x)
     if missing in ("ml", "ml.x"):
         missing = "fiml"
+    return ml_x, missing
+
+
+def _count_groups(data, group, moments) -> int:
+    """The number of groups: the distinct values of the group column (or of the moment lists)."""
     ngroups = 1 if moments is None else len(moments[0])
     if group is not None:
         if not isinstance(data, pd.DataFrame) or group not in data.columns:
@@ -744,166 +339,223 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         ngroups = int(data[group].dropna().nunique())
         if ngroups < 1:
             raise ModelError(f"group column {group!r} has no values")
-    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
-                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
-                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
-                              group_partial=group_partial)
-    if spec.constraints and missing == "fiml":
-        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
-                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
-                         "write equality between two labels by giving them the same label")
+    return ngroups
+
+
+@dataclass
+class _Sample:
+    """The data of a fit (lavaan's lavdata and lavsamplestats).
+
+    ``Ys``: the data per group (None for summary-statistics input); ``labels``: the group labels;
+    ``stats``: the sample (or, for FIML, the saturated EM) moments; ``pats``: the FIML missing-data
+    patterns per group (None for complete data); ``h1_logl``: the saturated FIML log-likelihood;
+    ``warnings``: about the data (dropped cases, sample size).
+    """
+
+    Ys: list | None
+    labels: list
+    stats: SampleStats
+    pats: list | None
+    h1_logl: float | None
+    warnings: list
+
+
+def _sample(spec, data, group, missing, ml_x, moments, *, cheap) -> _Sample:
+    """Take the model's columns from the data and compute the sample statistics.
+
+    ``cheap`` (an estimates-only FIML refit whose start gives every parameter): available-case
+    moments instead of the saturated EM fit.
+    """
     if moments is None:
         Ys, labels, n_dropped = prepare_data(spec, data, group, missing)
-        size_warnings = check_data(spec, Ys, labels, spec.nfree)
+        warnings = check_data(spec, Ys, labels, spec.nfree)
     else:
-        Ys, n_dropped, size_warnings = None, 0, []
-        labels = [None] if ngroups == 1 else list(range(1, ngroups + 1))
-    pats = None
-    h1_logl = None
-    pt = spec.partable
-    core = pt[pt["op"] != ":="].reset_index(drop=True)
-    # a start that gives every free parameter: no preliminary fit (and, for estimates only,
-    # no saturated EM fit) is needed
-    covered = start is not None and _start_covers(core, start.params)
+        Ys, n_dropped, warnings = None, 0, []
+        labels = [None] if spec.ngroups == 1 else list(range(1, spec.ngroups + 1))
+    pats = h1_logl = None
     if missing == "fiml":
         from .fiml import Patterns, em_h1
         if spec.ov_x and not ml_x:
-            Ys, n_x_dropped = _drop_missing_x(spec, Ys, labels)
+            Ys, n_x_dropped = drop_missing_x(spec, Ys, labels)
             if n_x_dropped:
-                size_warnings.append(
+                warnings.append(
                     f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
                     f"{', '.join(spec.ov_x)} were removed (fixed_x=True conditions on the covariates, "
                     "as lavaan's missing='ml'); missing='ml.x' keeps them")
         pats = [Patterns(Y) for Y in Ys]
-        if estimates_only and covered:
-            stats = _available_case_stats(pats)
+        if cheap:
+            stats = available_case_stats(pats)
         else:
             h1 = [em_h1(pt) for pt in pats]
             stats = SampleStats([h[0] for h in h1], [h[1] for h in h1], [pt.n for pt in pats])
             h1_logl = float(sum(h[2] for h in h1))
     elif moments is not None:
-        stats = _moment_stats(spec, moments)
+        stats = moment_stats(spec, moments)
     else:
-        stats = _sample_stats(spec, Ys, labels)
-    cm = CompiledModel(core, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
-    cm.set_exo(stats)
-    warnings: list[str] = list(size_warnings)
+        stats = sample_stats(spec, Ys, labels)
+    warnings = list(warnings)
     if n_dropped:
         warnings.append(f"{n_dropped} case(s) with missing values were removed (listwise deletion)")
+    return _Sample(Ys, labels, stats, pats, h1_logl, warnings)
 
-    theta0 = start_values(cm, core, stats)
-    if start is not None:
-        theta0 = start_from(theta0, core, start.params)
-    retry_note = None
-    cons = cons_active = None
-    if pats is None:
+
+@dataclass
+class _Estimation:
+    """What the optimiser gave: ``opt`` (:class:`~validate.sem.estimate.OptResult`), the
+    ``retry_note`` of a refit from other starts (or None), and the general constraints with the
+    indices of the active ones (or None)."""
+
+    opt: object
+    retry_note: object = None
+    cons: object = None
+    cons_active: object = None
+
+
+def _estimate(spec, cm, core, sample, theta0, *, start, covered, max_iter) -> _Estimation:
+    """Minimise the ML (complete data) or FIML discrepancy from ``theta0``.
+
+    Complete data: refit from other starts when the first fit is doubtful (no ``start``), then
+    under the general constraints. FIML: from the ML solution on the EM moments unless ``start``
+    gives every parameter.
+    """
+    stats = sample.stats
+    if sample.pats is None:
         opt = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        retry_note = cons = cons_active = None
         if start is None:
             opt, retry_note = _retry_if_doubtful(cm, core, stats, opt, max_iter)
         if spec.constraints:
             opt, cons, cons_active = _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter)
-    else:
-        from .estimate import OptResult
-        from .fiml import fiml_fit
-        if not covered:
-            # start from the ML solution on the EM moments (close to the FIML one)
-            opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
-            if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
-                opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
-            if opt0.converged:
-                theta0 = opt0.theta
-        th, Fm, conv, its = fiml_fit(cm, pats, theta0, max_iter=max_iter)
-        opt = OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
-    theta = opt.theta
-    converged = bool(opt.converged)
+        return _Estimation(opt, retry_note, cons, cons_active)
+    from .estimate import OptResult
+    from .fiml import fiml_fit
+    if not covered:
+        # start from the ML solution on the EM moments (close to the FIML one)
+        opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
+        if start is None:  # a doubtful start for FIML too: refit the EM-moment fit
+            opt0, _ = _retry_if_doubtful(cm, core, stats, opt0, max_iter)
+        if opt0.converged:
+            theta0 = opt0.theta
+    th, Fm, conv, its = fiml_fit(cm, sample.pats, theta0, max_iter=max_iter)
+    return _Estimation(OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge",
+                                 0.0))
+
+
+def _estimation_warnings(spec, cm, est) -> list[str]:
+    """Warnings about the estimation: a refit that changed the solution, no convergence, more free
+    parameters than sample moments."""
+    out = []
+    opt, retry_note = est.opt, est.retry_note
     if retry_note is not None and retry_note.changed:  # the reports show warnings: say it there
-        warnings.append(retry_note.message())
-    if not converged:
-        warnings.append(f"the optimiser did not converge after {opt.iterations} iterations "
-                        f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
-                        "trustworthy and standard errors and fit measures are not reported")
+        out.append(retry_note.message())
+    if not opt.converged:
+        out.append(f"the optimiser did not converge after {opt.iterations} iterations "
+                   f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
+                   "trustworthy and standard errors and fit measures are not reported")
     q = cm.nfree
-    names = param_names(core, q)
     nx = len(spec.ov_x)
     ndat = spec.ngroups * (cm.p * (cm.p + 1) // 2 + (cm.p if cm.meanstructure else 0)
                            - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
     if q > ndat:
-        warnings.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
-                        f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+        out.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
+                   f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+    return out
 
-    # ---- standard errors --------------------------------------------------
-    vcov = None
+
+def _vcov(spec, cm, theta, sample, est, estimator, names, warnings):
+    """The covariance matrix of the free parameters (lavaan's ``lav_model_vcov``).
+
+    ML: the inverse expected information; FIML: the inverse observed information (after an
+    identification check on the expected one); MLR: the sandwich; MLM: Satorra-Bentler; general
+    constraints: the projected inverse. Returns (vcov or None, A_obs, B0) - the observed
+    information and the casewise score cross-products the robust test needs (None otherwise).
+    """
+    stats, pats, Ys = sample.stats, sample.pats, sample.Ys
     N = stats.ntotal
-    A_obs = B0 = None
-    if converged and q and not estimates_only:
-        if pats is not None:
-            from .fiml import fiml_information
-            # identification: the analytic expected information; the SEs: the observed one
-            A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
+    if pats is not None:
+        from .fiml import fiml_information
+        # identification: the analytic expected information; the SEs: the observed one
+        A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
+        vcov = B0 = None
+        if info_inverse(E_exp, names, warnings) is not None:
+            vcov = info_inverse(A_obs, names, warnings)
+        if estimator == "MLR" and vcov is not None:
+            from .robust_fiml import fiml_casewise_scores, fiml_sandwich
+            B0 = fiml_casewise_scores(cm, theta, pats)
+            vcov, _ = fiml_sandwich(A_obs, B0)
+        return vcov, A_obs, B0
+    if estimator == "MLM":
+        if est.cons is not None:
+            raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
+        return _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x), None, None
+    if est.cons is not None:
+        return _constrained_vcov(cm, theta, stats, Ys, est.cons, est.cons_active, estimator, names, warnings)
+    if estimator == "ML":
+        info = expected_information(cm, theta, stats)
+        return (info_inverse(info * N, names, warnings) if info is not None else None), None, None
+    from .robust import sandwich
+    try:
+        vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
+        if info_inverse(A_obs * N, names, warnings) is None:
             vcov = None
-            if info_inverse(E_exp, names, warnings) is not None:
-                vcov = info_inverse(A_obs, names, warnings)
-            if estimator == "MLR" and vcov is not None:
-                from .robust_fiml import fiml_casewise_scores, fiml_sandwich
-                B0 = fiml_casewise_scores(cm, theta, pats)
-                vcov, _ = fiml_sandwich(A_obs, B0)
-        elif estimator == "MLM":
-            if cons is not None:
-                raise ModelError("general constraints with estimator='MLM' are not implemented; use 'ML' or 'MLR'")
-            vcov = _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec.ov_x)
-        elif cons is not None:
-            vcov, A_obs, B0 = _constrained_vcov(cm, theta, stats, Ys, cons, cons_active, estimator,
-                                                names, warnings)
-        elif estimator == "ML":
-            info = expected_information(cm, theta, stats)
-            inv = info_inverse(info * N, names, warnings) if info is not None else None
-            vcov = inv
-        else:
-            from .robust import sandwich
-            try:
-                vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
-                if info_inverse(A_obs * N, names, warnings) is None:
-                    vcov = None
-            except np.linalg.LinAlgError:
-                warnings.append("the observed information matrix is singular; robust standard errors "
-                                "could not be computed (the model may not be identified)")
-                vcov = None
+        return vcov, A_obs, B0
+    except np.linalg.LinAlgError:
+        warnings.append("the observed information matrix is singular; robust standard errors "
+                        "could not be computed (the model may not be identified)")
+        return None, None, None
+
+
+def _standard_errors(vcov, q, names, warnings):
+    """Standard errors of the free parameters (NaN without a vcov, or for a negative variance)."""
     se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(q, np.nan)
     if vcov is not None and np.any(np.diag(vcov) < 0):
         bad = [names[k] for k in np.flatnonzero(np.diag(vcov) < 0)]
         warnings.append(f"negative sampling variances for {', '.join(bad)}; their standard errors are NaN")
         se_free = np.where(np.diag(vcov) < 0, np.nan, se_free)
+    return se_free
 
-    # ---- parameter table ----------------------------------------------------
-    est = _row_values(cm, core, theta)
+
+def _parameter_table(spec, cm, core, theta, se_free, vcov, converged) -> pd.DataFrame:
+    """The parameter table (lavaan's ``parameterEstimates``): every row with its Wald test and
+    standardized values, then the defined (``:=``) parameters with delta-method standard errors."""
+    est = row_values(cm, core, theta)
     std_lv, std_all = standardize(cm, core, theta, est)
     table = wald_table(core, est, se_free, converged, std_lv, std_all)
-    if spec.defined:
-        dvals = defined_values(spec, core, est)
-        dstd_lv = defined_values(spec, core, std_lv)
-        dstd_all = defined_values(spec, core, std_all)
-        dse = np.full(len(dvals), np.nan)
-        if vcov is not None:
-            J = np.zeros((len(dvals), q))
-            for k in range(q):
-                h = 1e-6 * max(1.0, abs(theta[k]))
-                tp, tm = theta.copy(), theta.copy()
-                tp[k] += h
-                tm[k] -= h
-                J[:, k] = (defined_values(spec, core, _row_values(cm, core, tp))
-                           - defined_values(spec, core, _row_values(cm, core, tm))) / (2 * h)
-            dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dz = dvals / dse
-        drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
-                                  rhs=[ex.text for _, ex in spec.defined],
-                                  label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
-                                  se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                                  ci_lower=dvals - _Z975 * dse, ci_upper=dvals + _Z975 * dse,
-                                  std_lv=dstd_lv, std_all=dstd_all))
-        table = pd.concat([table, drows], ignore_index=True)
+    if not spec.defined:
+        return table
+    q = cm.nfree
+    dvals = defined_values(spec, core, est)
+    dstd_lv = defined_values(spec, core, std_lv)
+    dstd_all = defined_values(spec, core, std_all)
+    dse = np.full(len(dvals), np.nan)
+    if vcov is not None:
+        J = np.zeros((len(dvals), q))
+        for k in range(q):
+            h = 1e-6 * max(1.0, abs(theta[k]))
+            tp, tm = theta.copy(), theta.copy()
+            tp[k] += h
+            tm[k] -= h
+            J[:, k] = (defined_values(spec, core, row_values(cm, core, tp))
+                       - defined_values(spec, core, row_values(cm, core, tm))) / (2 * h)
+        dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dz = dvals / dse
+    drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
+                              rhs=[ex.text for _, ex in spec.defined],
+                              label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
+                              se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
+                              ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
+                              std_lv=dstd_lv, std_all=dstd_all))
+    return pd.concat([table, drows], ignore_index=True)
 
-    # ---- admissibility --------------------------------------------------------
+
+def _admissibility(spec, cm, theta, sample, table, converged, warnings):
+    """Heywood cases, correlations beyond 1 and non-positive-definite implied matrices.
+
+    Returns the implied covariance matrices and means per group and the problems found (each
+    with a warning appended to ``warnings``).
+    """
+    labels, stats = sample.labels, sample.stats
     problems = admissibility(cm, theta) if converged else []
     glab = (lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}")
     for g, name, _what in problems:
@@ -930,21 +582,11 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         if converged and chol_inv(Sg)[0] is None:
             warnings.append(f"the model-implied covariance matrix{glab(g)} is not positive definite")
             problems.append((g, None, "sigma"))
-    admissible = converged and not problems and (vcov is not None or (estimates_only and q > 0))
+    return implied_cov, implied_mean, problems
 
-    # ---- fit measures ---------------------------------------------------------
-    notes = []
-    if estimates_only:
-        fit = {"npar": q, "ntotal": N}
-        notes.append(ESTIMATES_ONLY_NOTE)
-    else:
-        fit = _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0,
-                            n_eq=0 if cons is None else cons.n_eq,
-                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
-                                A_obs, cons, theta, cons_active),
-                            pats=pats, h1_logl=h1_logl, notes=notes)
 
-    # ---- R2 -----------------------------------------------------------------------
+def _r_squared(spec, cm, theta, labels) -> dict:
+    """R² of every endogenous variable; with groups ``{group label: {variable: R²}}``."""
     r2_groups = []
     for g in range(spec.ngroups):
         Sigma, mu, tot, Tm, A, S, m, T = cm.implied(theta, g, full=True)
@@ -954,24 +596,7 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         for i in endo:
             d[names_all[i]] = float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan
         r2_groups.append(d)
-    r2 = r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
-
-    if retry_note is not None:
-        notes.append(retry_note.message())
-    if pats is not None and spec.ov_x and not estimates_only:
-        _fiml_fixed_x_gaps(fit, notes)
-    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
-                     warnings=warnings, params=table, fit=fit, r2=r2, n=N,
-                     nobs_per_group=list(stats.nobs), group_labels=labels,
-                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
-                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
-                     iterations=opt.iterations, _cm=cm, _stats=stats, _data=Ys, notes=notes,
-                     estimates_only=estimates_only, missing=missing,
-                     start_retry=None if retry_note is None else dict(
-                         first_converged=retry_note.first_converged,
-                         first_admissible=retry_note.first_admissible,
-                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
-                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+    return r2_groups[0] if spec.ngroups == 1 else {str(labels[g]): r2_groups[g] for g in range(spec.ngroups)}
 
 
 def _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec_ov_x=()):
@@ -1063,25 +688,6 @@ def _fiml_fixed_x_gaps(fit, notes):
                      "are not computed yet (NaN); the estimates, standard errors and the ML test are")
 
 
-def _drop_missing_x(spec, Ys, labels):
-    """FIML with fixed covariates: drop the cases with a missing covariate (lavaan's missing='ml').
-
-    Returns the data per group and the number of cases dropped; refuses when a group is left
-    without cases.
-    """
-    xi = [spec.ov_names.index(v) for v in spec.ov_x]
-    out, dropped = [], 0
-    for Y, lab in zip(Ys, labels):
-        keep = ~np.isnan(Y[:, xi]).any(axis=1)
-        dropped += int((~keep).sum())
-        if not keep.any():
-            where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"every case{where} has a missing value on the covariate(s) "
-                             f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False")
-        out.append(Y[keep])
-    return out, dropped
-
-
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):
     """Refit from other starting values when the first fit did not converge or has a negative variance.
 
@@ -1116,6 +722,8 @@ def _baseline(spec, cm, stats):
 
 
 def _baseline_model(spec, cm, stats):
+    """The independence (baseline) model compiled, with its parameters at the sample moments (for
+    the robust tests of the baseline model)."""
     rows = []
     pid = 0
     theta = []
@@ -1154,9 +762,14 @@ def _baseline_model(spec, cm, stats):
 
 def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
                   h1_logl=None, notes=None, n_eq=0, a_inv=None):
-    """Fit measures; ``n_eq`` general equality constraints count as parameters fewer (lavaan's
-    npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``) replaces ``A_obs^-1`` in
-    the Yuan-Bentler trace."""
+    """Fit measures (lavaan's ``lav_fit_measures``); ``n_eq`` general equality constraints count as
+    parameters fewer (lavaan's npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``)
+    replaces ``A_obs^-1`` in the Yuan-Bentler trace.
+
+    In steps: the test and baseline chi-squares, the residual-based indices and log-likelihoods per
+    group, GFI/AGFI, the incremental and RMSEA families, information criteria, then the robust
+    (scaled) versions for MLR and MLM and the FIML-corrected ones.
+    """
     N = stats.ntotal
     G = cm.ngroups
     q = cm.nfree - n_eq
@@ -1169,84 +782,10 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     nan = float("nan")
     if not converged:
         return dict(npar=q, df=df, chisq=nan, pvalue=nan)
-    F = 2 * opt.fmin
-    chisq = N * F
-    bchisq, bdf = _baseline(spec, cm, stats)
-    if pats is not None:
-        from .fiml import fiml_loglik
-        logl_fiml = fiml_loglik(cm, theta, pats)
-        chisq = 2 * (h1_logl - logl_fiml)
-        # independence model: each variable's available-case mean and variance
-        logl_b = 0.0
-        # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
-        # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
-        xi = [cm.ov_names.index(v) for v in spec.ov_x]
-        if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
-            xi = []
-        for pat in pats:
-            for j in range(p):
-                if j in xi:
-                    continue
-                col = pat.Y[:, j]
-                col = col[~np.isnan(col)]
-                logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
-            if xi:
-                X = pat.Y[:, xi]
-                Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
-                logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
-        bchisq = 2 * (h1_logl - logl_b)
-    logl = 0.0
-    logl_h1 = 0.0
-    srmr_g, srmr_nm_g, rmr_g = [], [], []
-    for g in range(G):
-        Sigma, mu = cm.implied(theta, g)
-        if not cm.meanstructure:
-            mu = stats.mean[g]
-        Vi, logdet = chol_inv(Sigma)
-        d = stats.mean[g] - mu
-        ng = stats.nobs[g]
-        logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)
-        logl_h1 += -ng / 2 * (p * np.log(2 * np.pi) + stats.logdet[g] + p)
-        s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
-        srmr_g.append(s1)
-        srmr_nm_g.append(s2)
-        rmr_g.append(fm.rmr(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure))
+    chisq, bchisq, bdf, logl_fiml = _test_statistics(spec, cm, theta, stats, opt, pats, h1_logl)
+    logl, logl_h1, srmr_g, srmr_nm_g, rmr_g = _residual_measures(cm, theta, stats)
     w = stats.weights
-    # GFI weights the residuals by lavaan's WLS.V, the h1 expected information at the implied
-    # moments: pattern by pattern under FIML; the fixed-x block is left out (lav_fit_gfi).
-    gfi_g = []
-    x_idx = [cm.ov_names.index(v) for v in spec.ov_x] if spec.ov_x else []
-    for g in range(G):
-        Sigma, mu = cm.implied(theta, g)
-        S_g, m_g = stats.cov[g], stats.mean[g]
-        if pats is None and not x_idx:
-            # complete data, no fixed covariates: e' W e with lavaan's vech weight W is tr((Si E)^2) / 2
-            # for the symmetric residual matrix E, so W itself is never formed
-            Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
-            SiE, SiS = Si @ (S_g - Sigma), Si @ S_g
-            t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
-            if cm.meanstructure:
-                em = m_g - mu
-                t1 += em @ Si @ em
-                t2 += m_g @ Si @ m_g
-            gfi_g.append(1 - t1 / t2)
-            continue
-        if pats is not None:
-            W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
-            with_means = True
-            # lavaan's WLS.obs under missing = "ml": pairwise covariances rescaled by (n-1)/n and
-            # available-case means, not the EM estimates
-            Yg = pd.DataFrame(pats[g].Y)
-            n_g = len(Yg)
-            S_g = Yg.cov().to_numpy() * (n_g - 1) / n_g
-            m_g = Yg.mean().to_numpy()
-        else:
-            W = fm.normal_weight(np.linalg.inv(Sigma), cm.rr, cm.cc, cm.meanstructure)
-            with_means = cm.meanstructure
-            if not cm.meanstructure:
-                mu = stats.mean[g]
-        gfi_g.append(fm.gfi_group(S_g, m_g, Sigma, mu, W, cm.rr, cm.cc, with_means, x_idx))
-    out["gfi"] = float(np.sum(w * np.asarray(gfi_g)))
+    out["gfi"] = float(np.sum(w * np.asarray(_gfi_groups(spec, cm, theta, stats, pats))))
     # nel: the modelled sample statistics, lavaan's length(unlist(WLS.obs)) (fixed-x ones included)
     nel = G * (p * (p + 1) // 2 + (p if (cm.meanstructure or pats is not None) else 0))
     out["agfi"] = float(1 - nel / df * (1 - out["gfi"])) if df > 0 else 1.0
@@ -1283,7 +822,113 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["aic"] = float(-2 * logl + 2 * q)
     out["bic"] = float(-2 * logl + np.log(N) * q)
     out["ntotal"] = N
-    if estimator == "MLR" and A_obs is not None and df > 0 and pats is None:
+    if pats is None and df > 0:
+        out.update(_robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv,
+                                         chisq, df, bchisq, bdf))
+    if pats is not None and df > 0:
+        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
+                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+    return out
+
+
+def _test_statistics(spec, cm, theta, stats, opt, pats, h1_logl):
+    """The model's chi-square, the baseline model's chi-square and df, and the FIML log-likelihood
+    (None for complete data): ``N F`` and the independence model's closed form, or with FIML twice
+    the log-likelihood differences to the saturated (EM) model."""
+    chisq = stats.ntotal * 2 * opt.fmin
+    bchisq, bdf = _baseline(spec, cm, stats)
+    if pats is None:
+        return chisq, bchisq, bdf, None
+    from .fiml import fiml_loglik
+    logl_fiml = fiml_loglik(cm, theta, pats)
+    chisq = 2 * (h1_logl - logl_fiml)
+    # independence model: each variable's available-case mean and variance
+    logl_b = 0.0
+    # fixed covariates (complete under missing='ml') stay joint in the baseline; with missing
+    # covariates (missing='ml.x') lavaan's baseline treats them as every other variable
+    xi = [cm.ov_names.index(v) for v in spec.ov_x]
+    if xi and any(np.isnan(pat.Y[:, xi]).any() for pat in pats):
+        xi = []
+    for pat in pats:
+        for j in range(cm.p):
+            if j in xi:
+                continue
+            col = pat.Y[:, j]
+            col = col[~np.isnan(col)]
+            logl_b += -len(col) / 2 * (np.log(2 * np.pi) + np.log(np.var(col)) + 1)
+        if xi:
+            X = pat.Y[:, xi]
+            Sx = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+            logl_b += -len(X) / 2 * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sx)[1] + len(xi))
+    return chisq, 2 * (h1_logl - logl_b), bdf, logl_fiml
+
+
+def _residual_measures(cm, theta, stats):
+    """Per group: the normal log-likelihoods of the model and the saturated model (summed), and
+    SRMR (with and without means) and RMR, Bentler's definitions as lavaan computes them."""
+    p = cm.p
+    logl = logl_h1 = 0.0
+    srmr_g, srmr_nm_g, rmr_g = [], [], []
+    for g in range(cm.ngroups):
+        Sigma, mu = cm.implied(theta, g)
+        if not cm.meanstructure:
+            mu = stats.mean[g]
+        Vi, logdet = chol_inv(Sigma)
+        d = stats.mean[g] - mu
+        ng = stats.nobs[g]
+        logl += -ng / 2 * (p * np.log(2 * np.pi) + logdet + np.sum(stats.cov[g] * Vi) + d @ Vi @ d)
+        logl_h1 += -ng / 2 * (p * np.log(2 * np.pi) + stats.logdet[g] + p)
+        s1, s2 = fm.srmr_bentler(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure)
+        srmr_g.append(s1)
+        srmr_nm_g.append(s2)
+        rmr_g.append(fm.rmr(stats.cov[g], stats.mean[g], Sigma, mu, cm.meanstructure))
+    return logl, logl_h1, srmr_g, srmr_nm_g, rmr_g
+
+
+def _gfi_groups(spec, cm, theta, stats, pats):
+    """GFI per group: the residuals weighted by lavaan's WLS.V, the h1 expected information at the
+    implied moments (pattern by pattern under FIML), the fixed-x block left out (``lav_fit_gfi``)."""
+    gfi_g = []
+    x_idx = [cm.ov_names.index(v) for v in spec.ov_x] if spec.ov_x else []
+    for g in range(cm.ngroups):
+        Sigma, mu = cm.implied(theta, g)
+        S_g, m_g = stats.cov[g], stats.mean[g]
+        if pats is None and not x_idx:
+            # complete data, no fixed covariates: e' W e with lavaan's vech weight W is tr((Si E)^2) / 2
+            # for the symmetric residual matrix E, so W itself is never formed
+            Si = np.linalg.inv(Sigma)  # lavaan's ML weight matrix uses the implied moments
+            SiE, SiS = Si @ (S_g - Sigma), Si @ S_g
+            t1, t2 = 0.5 * np.vdot(SiE, SiE.T), 0.5 * np.vdot(SiS, SiS.T)
+            if cm.meanstructure:
+                em = m_g - mu
+                t1 += em @ Si @ em
+                t2 += m_g @ Si @ m_g
+            gfi_g.append(1 - t1 / t2)
+            continue
+        if pats is not None:
+            W = pats[g].expected_information(Sigma, cm.rr, cm.cc)
+            with_means = True
+            # lavaan's WLS.obs under missing = "ml": pairwise covariances rescaled by (n-1)/n and
+            # available-case means, not the EM estimates
+            Yg = pd.DataFrame(pats[g].Y)
+            n_g = len(Yg)
+            S_g = Yg.cov().to_numpy() * (n_g - 1) / n_g
+            m_g = Yg.mean().to_numpy()
+        else:
+            W = fm.normal_weight(np.linalg.inv(Sigma), cm.rr, cm.cc, cm.meanstructure)
+            with_means = cm.meanstructure
+            if not cm.meanstructure:
+                mu = stats.mean[g]
+        gfi_g.append(fm.gfi_group(S_g, m_g, Sigma, mu, W, cm.rr, cm.cc, with_means, x_idx))
+    return gfi_g
+
+
+def _robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv, chisq, df, bchisq, bdf):
+    """Complete data: the scaled test and the scaled and robust CFI/TLI/RMSEA - Yuan-Bentler for MLR
+    (from the sandwich pieces), Satorra-Bentler for MLM; empty for ML."""
+    N, G = stats.ntotal, cm.ngroups
+    out = {}
+    if estimator == "MLR" and A_obs is not None:
         from .robust import h1_trace, sandwich, yb_trace
         tr_h1 = h1_trace(cm, Ys, stats)
         tr_h0 = (yb_trace(A_obs, B0, stats) if a_inv is None else
@@ -1292,23 +937,18 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
-        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
-        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
-                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
-    if estimator == "MLM" and df > 0 and pats is None:
+    elif estimator == "MLM":
         from .mlm import satorra_bentler
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         c = satorra_bentler(cm, theta, stats, Ys, x_idx=xi)[1] / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         cb = satorra_bentler(bcm, btheta, stats, Ys, x_idx=xi)[1] / bdf
-        out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
-        out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
-                   tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-                   **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
-    if pats is not None and df > 0:
-        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
-                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+    else:
+        return out
+    out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
+    out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+               tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+               **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
     return out
 
 

@@ -58,7 +58,7 @@ class ConstraintSet:
 
     Parameters
     ----------
-    spec : ModelSpec
+    spec : ParTable
         With ``spec.constraints`` (see :class:`validate.sem.syntax.Constraint`).
     core : pandas.DataFrame
         The parameter table without ``:=`` rows (the rows of the compiled model).

@@ -42,7 +42,7 @@ class EffectVector:
 
     Parameters
     ----------
-    spec : ModelSpec
+    spec : ParTable
         The fitted model (``SemResult.spec``).
     factors : list of str
         The latent variables, in the order of the mechanism.

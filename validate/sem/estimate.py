@@ -32,6 +32,7 @@ __all__ = [
     "MomentFit",
     "OptResult",
     "casewise_scores",
+    "cov_hessian",
     "expected_information",
     "fit_moments",
     "gradient_and_information",
@@ -84,7 +85,7 @@ def objective(cm: CompiledModel, theta, stats: SampleStats) -> float:
     return float(total) if np.isfinite(total) else np.inf
 
 
-def _cov_hessian(st, Vi, W, ZW, Z, exact):
+def cov_hessian(st, Vi, W, ZW, Z, exact):
     """Expected (or exact) Hessian of the covariance part of F_g on the cells.
 
     Every cell's ``dSigma = u v' + v u'`` has ``u``, ``v`` among the rows of
@@ -197,7 +198,7 @@ def gradient_and_information(cm: CompiledModel, theta, stats: SampleStats, hessi
         else:
             grad += w * (b.agg @ gc)
         if hessian:
-            Hc = _cov_hessian(st, Vi, W, ZW, Z, exact)
+            Hc = cov_hessian(st, Vi, W, ZW, Z, exact)
             if cm.meanstructure:
                 Hc += 2.0 * ((dmu @ Vi) @ dmu.T)
             if b.cell_inv is not None:
@@ -615,8 +616,8 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
 
     Parameters
     ----------
-    spec_or_partable : ModelSpec or CompiledModel
-        The model; compiling is cached on the ModelSpec, so pass the same
+    spec_or_partable : ParTable or CompiledModel
+        The model; compiling is cached on the ParTable, so pass the same
         object on every call.
     S_list, mean_list, n_list : sequences (one entry per group)
         Covariance matrices with divisor N (ordered as ``spec.ov_names``),

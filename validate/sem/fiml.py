@@ -42,7 +42,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import lapack
 
-from .estimate import _cov_hessian, add_sigma_curvature, chol_inv
+from .estimate import add_sigma_curvature, chol_inv, cov_hessian
 from .model import CompiledModel
 
 __all__ = ["Patterns", "em_h1", "fiml_expected_information", "fiml_fit", "fiml_information",
@@ -591,7 +591,7 @@ def _fisher_hessian(cm: CompiledModel, theta, pats):
         Vi, _ = chol_inv(st.Sigma)
         if Vi is None:
             return None
-        Hc = _cov_hessian(st, Vi, None, None, st.basis(), False)
+        Hc = cov_hessian(st, Vi, None, None, st.basis(), False)
         if cm.meanstructure:
             dmu = st.dmu()
             Hc += 2.0 * ((dmu @ Vi) @ dmu.T)
@@ -779,9 +779,9 @@ def fiml_refit(model, Y_list, start, *, max_iter: int = 200, tol: float = 1e-9,
 
     Parameters
     ----------
-    model : ModelSpec or CompiledModel
+    model : ParTable or CompiledModel
         The model (fitted with ``missing="fiml"``, so with a mean structure); compiling is
-        cached on the ModelSpec, so pass the same object on every call.
+        cached on the ParTable, so pass the same object on every call.
     Y_list : sequence of ndarray
         Per group, the rows (``n_g x p``, columns in the order of ``ov_names``; NaN where
         missing). Rows with no answer are left out, as in :func:`validate.sem.fit_sem`.

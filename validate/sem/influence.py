@@ -27,7 +27,7 @@ def influence_values(spec, theta: np.ndarray, data: np.ndarray, fn: Callable[[np
 
     Parameters
     ----------
-    spec : ModelSpec or CompiledModel
+    spec : ParTable or CompiledModel
         The fitted single-group model (``SemResult.spec``), fitted by normal-theory ML to ``data``.
     theta : ndarray, shape (q,)
         The ML estimates on ``data`` (free-parameter vector).
@@ -158,7 +158,7 @@ class EffectInfluence:
 
     Parameters
     ----------
-    spec : ModelSpec
+    spec : ParTable
     theta : ndarray
         The full-sample estimates.
     fn : callable, optional

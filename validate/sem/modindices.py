@@ -33,10 +33,10 @@ import pandas as pd
 from .estimate import gradient_and_information
 from .model import CompiledModel
 
-__all__ = ["fiml_information_score", "modification_indices"]
+__all__ = ["candidates", "fiml_information_score", "modification_indices"]
 
 
-def _candidates(spec, pt):
+def candidates(spec, pt):
     ov = spec.ov_nox
     rows = []
     for g in range(1, spec.ngroups + 1):
@@ -81,7 +81,7 @@ def modification_indices(res) -> pd.DataFrame:
     spec = res.spec
     pt = spec.partable
     core = pt[pt["op"] != ":="].reset_index(drop=True)
-    cands = _candidates(spec, core)
+    cands = candidates(spec, core)
     cols = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all"]
     if not cands or not res.converged:
         return pd.DataFrame(columns=cols)

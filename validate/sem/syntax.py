@@ -48,7 +48,7 @@ import pandas as pd
 from .errors import ModelSyntaxError
 from .expr import Expression, parse_expression
 
-__all__ = ["GROUP_EQUAL_CHOICES", "Constraint", "ModelSpec", "parse_model", "parse_statements"]
+__all__ = ["GROUP_EQUAL_CHOICES", "Constraint", "ParTable", "parse_model", "parse_statements"]
 
 GROUP_EQUAL_CHOICES = (
     "loadings", "intercepts", "means", "regressions", "residuals",
@@ -281,7 +281,7 @@ def _uniq(seq: Iterable[str]) -> list[str]:
 
 
 @dataclass
-class ModelSpec:
+class ParTable:
     """A parsed model: the parameter table plus variable lists.
 
     Attributes
@@ -325,6 +325,10 @@ class ModelSpec:
         return [v for v in self.ov_names if v not in self.ov_x]
 
 
+#: The old name of :class:`ParTable`, kept until the parallel branches merge; the lead removes it.
+ModelSpec = ParTable
+
+
 def _check_ordered(stmts, ordered, ov_names):
     """Threshold statements and user rows that the delta parameterisation does not allow."""
     for s in stmts:
@@ -366,7 +370,7 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
                 kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
                 fixed_x: bool = True, missing: str = "listwise",
                 ordered: Mapping[str, int] | None = None, std_lv: bool = False,
-                orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ModelSpec:
+                orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ParTable:
     """Parse lavaan syntax and apply ``sem()``/``cfa()`` defaults.
 
     Parameters
@@ -409,12 +413,20 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
 
     Returns
     -------
-    ModelSpec
+    ParTable
 
     Raises
     ------
     ModelSyntaxError
         With the line number and the offending token.
+
+    Notes
+    -----
+    The steps of lavaan's ``lavParTable``: the statements (:func:`parse_statements`), the variable
+    lists (``lav_partable_vnames``), one block of user rows plus the defaults (``lav_partable_flat``),
+    the block replicated over the groups with each row free or fixed, the free-parameter indices
+    shared by labels, ``group_equal`` and ``==`` (``lav_partable_labels``), then the defined
+    parameters and the general constraints.
     """
     if kind not in ("sem", "cfa", "growth"):
         raise ModelSyntaxError(f"kind must be 'sem', 'cfa' or 'growth', not {kind!r}")
@@ -425,11 +437,59 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     partial = _parse_group_partial(group_partial)
     growth = kind == "growth"
     stmts, defined_raw = parse_statements(model)
+    stmts, eq_stmts, con_stmts = _split_constraints(stmts)
+    v = _variables(stmts, fixed_x)
+    ordered = {n: (None if k is None else int(k)) for n, k in (ordered or {}).items() if n in v.ov_names}
+    _check_ordered(stmts, ordered, v.ov_names)
+    if meanstructure is None or ordered or growth:  # lavaan: categorical data always have a mean structure
+        meanstructure = (ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
+                         or growth)
+    rows = _block_rows(stmts, v, ordered, std_lv=std_lv, orthogonal=orthogonal, auto_cov_y=auto_cov_y,
+                       meanstructure=meanstructure, growth=growth)
+    out = _group_rows(rows, v.lv_set, ngroups, group_equal, std_lv)
+    by_label, nfree = _free_indices(out, len(rows), ngroups, group_equal, partial, eq_stmts)
+    known = set(by_label) | {r["plabel"] for r in out}
+    defined = _defined_parameters(out, defined_raw, known)
+    constraints = _general_constraints(out, con_stmts, by_label, known)
+    pt = pd.DataFrame(out)
+    pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo",
+             "label", "plabel", "line"]]
+    return ParTable(partable=pt, ov_names=v.ov_names, lv_names=v.lv_names, ov_x=v.ov_x, ngroups=ngroups,
+                    meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
+                    var_lines=v.var_lines, group_equal=group_equal, constraints=constraints,
+                    ov_x_random=list(v.ov_x_random))
+
+
+def _split_constraints(stmts):
+    """Split off the constraints: (parameter statements, ``==`` between two plain labels - applied by
+    sharing the parameter -, general ``==``/``<``/``>`` constraints)."""
     con_stmts = [s for s in stmts if s.op in ("==", "<", ">")]
     stmts = [s for s in stmts if s.op not in ("==", "<", ">")]
     eq_stmts = [s for s in con_stmts if s.op == "==" and _IDENT.match(s.lhs) and _IDENT.match(s.rhs)]
     con_stmts = [s for s in con_stmts if s not in eq_stmts]
+    return stmts, eq_stmts, con_stmts
 
+
+@dataclass
+class _Variables:
+    """The variable lists of a model, as lavaan's ``lav_partable_vnames`` names them."""
+
+    var_lines: dict
+    lv_names: list
+    lv_set: set
+    lv_formative: set
+    v_ind: list
+    ov_names: list
+    ov_x: list
+    ov_nox: list
+    ov_x_random: list
+    lv_x: list
+    lvov_y: list
+
+
+def _variables(stmts, fixed_x) -> _Variables:
+    """Observed and latent variables in lavaan's order, the exogenous covariates, and the line
+    where each variable first appears; refuses a variable that is its own indicator or predictor."""
     var_lines: dict[str, int] = {}
     for s in stmts:
         var_lines.setdefault(s.lhs, s.line)
@@ -472,20 +532,19 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     lv_x = [v for v in lv_names if v not in v_ind and v not in eqs_y]
     lv_y = [v for v in lv_names if v in eqs_y and v not in v_ind and v not in eqs_x]
     ov_y = [v for v in ov_names if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv_set]
-    lvov_y = lv_y + ov_y
     for s in stmts:
         if s.op == "=~" and s.lhs == s.rhs:
             raise ModelSyntaxError("a latent variable cannot be its own indicator", s.line, s.lhs)
         if s.op == "~" and s.lhs == s.rhs:
             raise ModelSyntaxError("a variable cannot be regressed on itself", s.line, s.lhs)
+    return _Variables(var_lines=var_lines, lv_names=lv_names, lv_set=lv_set, lv_formative=lv_formative,
+                      v_ind=v_ind, ov_names=ov_names, ov_x=ov_x, ov_nox=ov_nox, ov_x_random=ov_x_random,
+                      lv_x=lv_x, lvov_y=lv_y + ov_y)
 
-    ordered = {v: (None if k is None else int(k)) for v, k in (ordered or {}).items() if v in ov_names}
-    _check_ordered(stmts, ordered, ov_names)
-    if meanstructure is None or ordered or growth:  # lavaan: categorical data always have a mean structure
-        meanstructure = (ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
-                         or growth)
-    # lavaan's auto.fix.single: the residual variance of the only indicator of a latent variable
-    # (an indicator of nothing else) is fixed at 0
+
+def _single_indicators(stmts, lv_set) -> set:
+    """lavaan's auto.fix.single: the only indicator of a latent variable (an indicator of nothing
+    else), whose residual variance is fixed at 0."""
     n_ind: dict[str, int] = {}
     for s_ in stmts:
         if s_.op == "=~":
@@ -494,10 +553,19 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     for s_ in stmts:
         if s_.op == "=~":
             ind_count[s_.rhs] = ind_count.get(s_.rhs, 0) + 1
-    single_ind = {s_.rhs for s_ in stmts if s_.op == "=~" and n_ind[s_.lhs] == 1 and s_.lhs != s_.rhs
-                  and ind_count[s_.rhs] == 1 and s_.rhs not in lv_set}
+    return {s_.rhs for s_ in stmts if s_.op == "=~" and n_ind[s_.lhs] == 1 and s_.lhs != s_.rhs
+            and ind_count[s_.rhs] == 1 and s_.rhs not in lv_set}
 
-    # ---- template rows (one block) -------------------------------------------
+
+def _block_rows(stmts, v, ordered, *, std_lv, orthogonal, auto_cov_y, meanstructure, growth) -> list[dict]:
+    """One block of the parameter table (lavaan's ``lav_partable_flat``): the user's rows, then the
+    default (residual) variances, covariances, thresholds, scale factors and intercepts.
+
+    Each row: lhs, op, rhs, user, mod (the modifiers), auto_fix (the first loading, fixed at 1),
+    exo, line and default_fixed (the value of a row fixed by default, None when free).
+    """
+    lv_set = v.lv_set
+    single_ind = _single_indicators(stmts, lv_set)
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
 
@@ -530,19 +598,20 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, mod=_Mod(), auto_fix=False,
                          exo=exo, line=None, default_fixed=fixed_value))
 
-    for v in ov_names:
-        for k in range(ordered.get(v) or 0):
-            add_default(v, "|", f"t{k + 1}")
-    for v in ov_nox + lv_names:
-        if v in ov_x_random:
+    ov_names, ov_x, ov_x_random, lv_x, lvov_y = v.ov_names, v.ov_x, v.ov_x_random, v.lv_x, v.lvov_y
+    for n in ov_names:
+        for k in range(ordered.get(n) or 0):
+            add_default(n, "|", f"t{k + 1}")
+    for n in v.ov_nox + v.lv_names:
+        if n in ov_x_random:
             continue
         # residual variances of ordered items follow from the other parameters (delta)
-        fixed_var = np.nan if v in ordered else (0.0 if v in single_ind else None)
-        if std_lv and v in lv_set:
+        fixed_var = np.nan if n in ordered else (0.0 if n in single_ind else None)
+        if std_lv and n in lv_set:
             fixed_var = 1.0
-        if v in lv_formative:
+        if n in v.lv_formative:
             fixed_var = 0.0
-        add_default(v, "~~", v, fixed_value=fixed_var)
+        add_default(n, "~~", n, fixed_value=fixed_var)
     lv_cov_fixed = 0.0 if orthogonal else None
     if len(lv_x) > 1:
         for i in range(len(lv_x)):
@@ -559,41 +628,46 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     for j in range(len(ov_x_random)):
         for i in range(j, len(ov_x_random)):
             add_default(ov_x_random[j], "~~", ov_x_random[i])
-    for v in ov_names:
-        if v in ordered:
-            add_default(v, "~*~", v, fixed_value=1.0)
+    for n in ov_names:
+        if n in ordered:
+            add_default(n, "~*~", n, fixed_value=1.0)
     if meanstructure:
-        for v in ov_names:
-            if v in ov_x:
-                add_default(v, "~1", "", fixed_value=np.nan, exo=1)
+        for n in ov_names:
+            if n in ov_x:
+                add_default(n, "~1", "", fixed_value=np.nan, exo=1)
             else:
-                add_default(v, "~1", "", fixed_value=0.0 if (v in ordered or growth) else None)
-        for v in lv_names:
-            add_default(v, "~1", "", fixed_value=None if growth else 0.0)
+                add_default(n, "~1", "", fixed_value=0.0 if (n in ordered or growth) else None)
+        for n in v.lv_names:
+            add_default(n, "~1", "", fixed_value=None if growth else 0.0)
+    return rows
 
-    # ---- replicate over groups, decide free/fixed ------------------------------
-    def category(r):
-        op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
-        if op == "=~":
-            return "loadings"
-        if op == "|":
-            return "thresholds"
-        if op in ("~", "<~"):
-            return "regressions" if op == "~" else "composite.loadings"
-        if op == "~1":
-            return "means" if lhs in lv_set else "intercepts"
-        if op == "~~":
-            both_lv = lhs in lv_set and rhs in lv_set
-            if lhs == rhs:
-                return "lv.variances" if lhs in lv_set else "residuals"
-            if both_lv:
-                return "lv.covariances"
-            if lhs not in lv_set and rhs not in lv_set:
-                return "residual.covariances"
-        return None
 
+def _category(r, lv_set):
+    """The ``group_equal`` kind of a row ("loadings", "intercepts", ...; None for none)."""
+    op, lhs, rhs = r["op"], r["lhs"], r["rhs"]
+    if op == "=~":
+        return "loadings"
+    if op == "|":
+        return "thresholds"
+    if op in ("~", "<~"):
+        return "regressions" if op == "~" else "composite.loadings"
+    if op == "~1":
+        return "means" if lhs in lv_set else "intercepts"
+    if op == "~~":
+        both_lv = lhs in lv_set and rhs in lv_set
+        if lhs == rhs:
+            return "lv.variances" if lhs in lv_set else "residuals"
+        if both_lv:
+            return "lv.covariances"
+        if lhs not in lv_set and rhs not in lv_set:
+            return "residual.covariances"
+    return None
+
+
+def _group_rows(rows, lv_set, ngroups, group_equal, std_lv) -> list[dict]:
+    """The block replicated over the groups, each row free or fixed (``is_free``, ``ustart``) by
+    its modifiers and lavaan's defaults, with its id, plabel and ``group_equal`` category."""
     out = []
-    nrow = len(rows)
     for g in range(ngroups):
         for r in rows:
             mod: _Mod = r["mod"]
@@ -625,12 +699,19 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
                 free, ustart = True, np.nan
             out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], user=r["user"], group=g + 1,
                             is_free=free, ustart=ustart, start=np.nan if start is None else start,
-                            label=label, exo=r["exo"], line=r["line"], cat=category(r)))
+                            label=label, exo=r["exo"], line=r["line"], cat=_category(r, lv_set)))
     for i, r in enumerate(out):
         r["id"] = i + 1
         r["plabel"] = f".p{i + 1}."
+    return out
 
-    # ---- assign free-parameter indices (labels, group_equal, ==) ---------------
+
+def _free_indices(out, nrow, ngroups, group_equal, partial, eq_stmts):
+    """Number the free parameters (``free``, 1-based; 0 = fixed): rows sharing a label, held equal by
+    ``group_equal`` (unless in ``partial``), by ``equal("...")`` or by ``a == b`` share one index.
+
+    Changes ``out`` in place; returns (rows by label, number of free parameters).
+    """
     parent = list(range(len(out)))
 
     def find(i):
@@ -707,11 +788,13 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             r["free"] = free_idx[root]
         else:
             r["free"] = 0
-    nfree = len(free_idx)
+    return by_label, len(free_idx)
 
-    # ---- defined parameters ------------------------------------------------------
+
+def _defined_parameters(out, defined_raw, known) -> list[tuple[str, Expression]]:
+    """The ``:=`` parameters as (name, expression); appends their rows to ``out`` and their names
+    to ``known`` (the labels an expression may use)."""
     defined: list[tuple[str, Expression]] = []
-    known = set(by_label) | {r["plabel"] for r in out}
     for name, text, line in defined_raw:
         ex = parse_expression(text, line)
         missing_names = [n for n in ex.names if n not in known]
@@ -724,8 +807,11 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
         out.append(dict(id=len(out) + 1, lhs=name, op=":=", rhs=text, user=1, group=0, is_free=False,
                         ustart=np.nan, start=np.nan, label=name, exo=0, line=line, cat=None,
                         plabel="", free=0))
+    return defined
 
-    # ---- general (nonlinear) equality and inequality constraints -----------------
+
+def _general_constraints(out, con_stmts, by_label, known) -> list[Constraint]:
+    """The general (nonlinear) equality and inequality constraints on known, free labels."""
     constraints = []
     for s_ in con_stmts:
         lhs_ex, rhs_ex = parse_expression(s_.lhs, s_.line), parse_expression(s_.rhs, s_.line)
@@ -735,14 +821,7 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
             if nm in by_label and not any(out[i]["is_free"] for i in by_label[nm]):
                 raise ModelSyntaxError(f"'{s_.op}' constraint involves a fixed parameter", s_.line, nm)
         constraints.append(Constraint(lhs_ex, s_.op, rhs_ex, s_.line))
-
-    pt = pd.DataFrame(out)
-    pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo",
-             "label", "plabel", "line"]]
-    return ModelSpec(partable=pt, ov_names=ov_names, lv_names=lv_names, ov_x=ov_x, ngroups=ngroups,
-                     meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
-                     var_lines=var_lines, group_equal=group_equal, constraints=constraints,
-                     ov_x_random=list(ov_x_random))
+    return constraints
 
 
 def _partial_key(lhs: str, op: str, rhs: str) -> tuple:
@@ -808,10 +887,10 @@ def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[st
                        kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
                        fixed_x: bool = True, missing: str = "listwise",
                        ordered: Mapping[str, int] | None = None, std_lv: bool = False,
-                       orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ModelSpec:
+                       orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ParTable:
     """:func:`parse_model` with a cache: repeated fits of one model (bootstrap refits) parse it once.
 
-    Returns a fresh :class:`ModelSpec` each call (own copies of the parameter table and the
+    Returns a fresh :class:`ParTable` each call (own copies of the parameter table and the
     lists), so a caller that changes one cannot change the next. Errors are not cached.
     """
     if isinstance(model, str) and (ordered is None or isinstance(ordered, Mapping)):

@@ -94,30 +94,21 @@ from validate.sem.ordinal import (
 )
 
 from . import fitmeasures as fm
-from .api import (
-    ESTIMATES_ONLY_NOTE,
-    SemResult,
-    check_data,
-    defined_values,
-    info_inverse,
-    param_names,
-    prepare_data,
-    standardize,
-    start_from,
-    wald_table,
-)
+from .data import check_data, prepare_data
 from .errors import ModelError
 from .estimate import start_values
+from .inference import Z975, defined_values, info_inverse, param_names, standardize, wald_table
 from .model import CompiledModel, SampleStats
+from .modindices import candidates
+from .result import ESTIMATES_ONLY_NOTE, SemResult
+from .start import start_from
 from .syntax import parse_model_cached
 
-__all__ = ["fit_wlsmv", "difftest", "empty_categories", "collapse_empty_categories"]
+__all__ = ["WlsmvResult", "fit_wlsmv", "difftest", "empty_categories", "collapse_empty_categories"]
 
 #: What this engine offers beyond one complete-data group (read by ``validate.missing.wlsmv_supports``):
 #: pairwise deletion (``missing="pairwise"``) and several groups with ``group_equal``.
 CAPABILITIES = frozenset({"pairwise", "group"})
-
-_Z975 = sps.norm.ppf(0.975)
 
 WLSMV_NOTE = ("logl, unrestricted_logl, aic and bic do not exist for WLSMV (a least-squares "
               "estimator has no likelihood); they are NaN, as lavaan reports NA")
@@ -778,7 +769,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         r2_groups.append({names_all[i]: (float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan)
                           for i in endo})
     r2 = r2_groups[0] if G == 1 else {str(labels[g]): r2_groups[g] for g in range(G)}
-    return SemResult(spec=spec, estimator="WLSMV", converged=bool(converged), admissible=bool(admissible),
+    return WlsmvResult(spec=spec, estimator="WLSMV", converged=bool(converged), admissible=bool(admissible),
                      warnings=warn, params=table, fit=fit, r2=r2, n=N, nobs_per_group=list(nobs),
                      group_labels=labels,
                      implied=dict(cov=[R for _, R, _ in groups_hat], mean=[np.zeros(p)] * G,
@@ -788,6 +779,14 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                      iterations=its, _cm=dm.cm, _stats=stats, _data=Ys, notes=notes,
                      ordinal=moms[0] if G == 1 else moms, estimates_only=estimates_only,
                      wlsmv=state, missing=missing)
+
+
+class WlsmvResult(SemResult):
+    """A WLSMV fit: a :class:`~validate.sem.result.SemResult` whose modification indices are the
+    DWLS score tests (:func:`wlsmv_modindices`)."""
+
+    def _score_tests(self) -> pd.DataFrame:
+        return wlsmv_modindices(self)
 
 
 @dataclass
@@ -858,7 +857,7 @@ def _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates):
                              rhs=[ex.text for _, ex in spec.defined],
                              label=[nm for nm, _ in spec.defined], group=0, free=0, estimate=dvals,
                              se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                             ci_lower=dvals - _Z975 * dse, ci_upper=dvals + _Z975 * dse,
+                             ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
                              std_lv=defined_values(spec, core, std_lv),
                              std_all=defined_values(spec, core, std_all)))
 
@@ -1100,7 +1099,6 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
     """
     from types import SimpleNamespace
 
-    from .modindices import _candidates
 
     if res.estimates_only or res.wlsmv is None or not res.converged:
         raise ModelError("modification indices need a full, converged WLSMV fit")
@@ -1126,13 +1124,13 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
             cands.append((lhs[i], ops[i], rhs[i], int(base["group"].iat[i])))
             start.append(float(base["ustart"].iat[i]))
     base["free"] = fr
-    for a, o, b, g in _candidates(spec, core):
+    for a, o, b, g in candidates(spec, core):
         cands.append((a, o, b, g))
         start.append(0.0)
     if not cands:
         return pd.DataFrame(columns=cols)
     K = len(cands)
-    nfix = K - len(_candidates(spec, core))
+    nfix = K - len(candidates(spec, core))
     extra = pd.DataFrame([dict(lhs=a, op=o, rhs=b, group=g, free=q + nfix + k + 1, ustart=np.nan, exo=0)
                           for k, (a, o, b, g) in enumerate(cands[nfix:])])
     aug = pd.concat([base, extra], ignore_index=True) if len(extra) else base
