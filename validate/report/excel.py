@@ -38,7 +38,7 @@ SHEET_NAMES = {
     "validity_amos": "validity_amos", "common_method": "common_method", "competing_models": "competing",
     "group_differences": "group_diff", "htmt_ci": "htmt_ci", "partial_invariance": "partial_invariance",
     "second_order": "second_order", "controls": "controls", "moderation": "moderation",
-    "simple_slopes": "simple_slopes",
+    "simple_slopes": "simple_slopes", "moderated_mediation": "mod_mediation",
 }
 
 NUMBER_FORMATS = {"int": "0", "num2": "0.00", "num3": "0.000", "bounded2": "0.00", "bounded3": "0.000",

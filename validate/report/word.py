@@ -303,7 +303,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                                          "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total",
                                          "kmo", "common_method", "competing_models", "modindices")),
                     ("sec_structural", ("paths", "r2", "chisq_diff", "controls", "moderation", "simple_slopes",
-                                        "indirect")),
+                                        "indirect", "moderated_mediation")),
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
