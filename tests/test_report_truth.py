@@ -439,6 +439,9 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     assert "Second-order constructs were fitted as factors measured by their dimensions: HOC (D1, D2, D3)" in page
     assert "Control variables entered the structural model as observed covariates (gender \u2192 ACT)" in page
     assert "Moderation (MOD \u00d7 DRV \u2192 ACT) was estimated as a latent interaction" in page
+    assert ("the index of moderated mediation (Hayes, 2015) were tested with percentile bootstrap intervals: "
+            "DRV \u2192 ACT \u2192 HOC (moderator MOD).") in page
+    assert "the conditional indirect effects at \u00b11 SD and the index of moderated mediation are in the" in page
 
 
 def test_check_cell_can_fail():

@@ -282,9 +282,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "meth_moderated_mediation": {
         "en": "For each indirect path through a moderated path, the conditional indirect effects at the moderator's "
               "mean and \u00b11 SD and the index of moderated mediation (Hayes, 2015) were tested with percentile "
-              "bootstrap intervals ({chains}).",
+              "bootstrap intervals: {chains}.",
         "zh": "对经过受调节路径的每条间接路径，以百分位 Bootstrap 置信区间检验调节变量均值及 \u00b11 个标准差处的条件间接效应"
-              "和被调节的中介指数（Hayes, 2015）（{chains}）。"},
+              "和被调节的中介指数（Hayes, 2015）：{chains}。"},
+    "mm_chain": {"en": "{chain} (moderator {mod})", "zh": "{chain}（调节变量 {mod}）"},
     "note_mm_no_index": {
         "en": "{chain}: {mod} moderates {n} paths of this chain ({paths}), so the indirect effect is not linear in it "
               "and has no single index of moderated mediation (Hayes, 2015); the conditional indirect effects are shown.",

@@ -1204,7 +1204,8 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
         if mms:
             arrow = " \u2192 "
             s += " " + t("meth_moderated_mediation", lang, chains=t("list_sep", lang).join(
-                f"{arrow.join(str(c) for c in as_list(r.get('chain')))} ({r.get('moderator')})" for r in mms))
+                t("mm_chain", lang, chain=arrow.join(str(c) for c in as_list(r.get("chain"))), mod=r.get("moderator"))
+                for r in mms))
         out.append(s)
     inv = as_dict(results.get("invalid_cells"))
     if inv.get("n"):
