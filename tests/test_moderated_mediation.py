@@ -83,6 +83,7 @@ def test_conditional_indirect_effects_and_index_are_hayes_formulas():
     assert row["index"] is None and "moderates 2 paths of this chain (X -> M, M -> Y)" in row["index_reason"]
     assert [c["moderator_value"] for c in row["conditional"]] == [-1.5, 0.0, 1.5]
     assert row["conditional"][0]["ci_lower"] is None and row["reason"] == "no bootstrap was run"
+    assert row["se_reason"] == "no sampling covariance of the estimates, so no delta-method SE"
 
 
 # --------------------------------------------------------------------------- against lavaan
@@ -175,3 +176,4 @@ def test_table_in_both_languages():
     assert en.marks[(0, "stat")] == "ok"
     assert zh.title.startswith("有调节的中介效应") and any("没有单一的被调节的中介指数" in n for n in zh.notes)
     assert any("未进行 Bootstrap（--bootstrap 0），因此没有 Bootstrap 置信区间" in n for n in zh.notes)
+    assert any("没有 delta 方法标准误" in n for n in zh.notes) and not any("delta-method SE" in n for n in zh.notes)

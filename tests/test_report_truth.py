@@ -280,7 +280,7 @@ def check_report(out: Path) -> int:
             for mm in struct["moderated_mediation"]:
                 skip.add((len(rows), "moderator_value"))  # the index has no moderator value: an empty cell
                 rows.append({**(mm["index"] or {}), "reason": mm.get("index_reason") or mm.get("reason")})
-                rows += [{**c, "reason": mm.get("reason")} for c in mm["conditional"]]
+                rows += [{**c, "reason": mm.get("reason"), "se_reason": mm.get("se_reason")} for c in mm["conditional"]]
             n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
                                          t("c_se_delta"): "se", t("c_ci"): ("ci_lower", "ci_upper")},
                              struct.get("warnings"), skip)

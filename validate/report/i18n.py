@@ -697,6 +697,7 @@ REASONS_ZH: dict[str, str] = {
     "no bootstrap was run (--bootstrap 0), so there is no bootstrap interval":
         "未进行 Bootstrap（--bootstrap 0），因此没有 Bootstrap 置信区间",
     "too few bootstrap resamples succeeded for an interval": "成功的 Bootstrap 样本太少，无法计算置信区间",
+    "no sampling covariance of the estimates, so no delta-method SE": "没有估计值的抽样协方差矩阵，因此没有 delta 方法标准误",
     "too few bootstrap resamples succeeded for an SE or interval": "成功的 Bootstrap 样本太少，无法计算标准误或置信区间",
     "BCa needs a jackknife refit per respondent, which is not done when each resample is refitted from its raw "
     "rows": "BCa 需要对每名受访者做刀切法重新拟合，而每个 Bootstrap 样本从原始数据重新拟合时不做此计算",

@@ -404,8 +404,9 @@ def _moderated_mediation_table(struct: dict, mid: str, lang: str) -> Table | Non
         if m.get("index") is None:
             notes.append(t("note_mm_no_index", lang, chain=chain, mod=m.get("moderator"), paths=paths,
                            n=len(as_list(m.get("moderated_paths")))))
-        if m.get("reason"):
-            notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(m['reason'], lang)}")
+        for key in ("reason", "se_reason"):
+            if m.get(key):
+                notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(m[key], lang)}")
     tab = Table("moderated_mediation", t("t_moderated_mediation", lang),
                 [Column("chain", t("c_chain", lang)), Column("moderated", t("c_moderated_path", lang)),
                  Column("stat", t("c_mm_statistic", lang)),

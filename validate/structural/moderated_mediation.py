@@ -35,6 +35,10 @@ METHOD = ("conditional indirect effects at -1, 0 and +1 SD of the latent moderat
           "SEs (as lavaan's := definitions)")
 
 
+#: Why a delta-method SE is missing.
+SE_REASON = "no sampling covariance of the estimates, so no delta-method SE"
+
+
 @dataclass(frozen=True)
 class ModeratedChain:
     """A chain of the mediation analysis with the steps one moderator moderates.
@@ -253,13 +257,15 @@ def moderated_mediation_rows(mchains: list[ModeratedChain], point: np.ndarray, s
         paths of the chain), ``conditional`` (per level: ``moderator_sd`` (-1, 0, 1),
         ``moderator_value`` (latent units), ``estimate``, ``se``, ``boot_se``, ``ci_lower``,
         ``ci_upper``, ``excludes_zero``), ``moderator_sd_value`` (the SD used), ``ci``
-        (how the interval was made), ``reason`` (when there are no intervals).
+        (how the interval was made), ``reason`` (when there are no intervals), ``se_reason``
+        (when there are no delta-method SEs).
 
     Notes
     -----
     Hayes (2015): the indirect effect depends on ``W`` if and only if the index differs from zero,
     judged by its bootstrap interval; the conditional effects then say where the indirect effect
-    holds. Checked against lavaan 0.6.14 ``:=`` definitions on the same product-indicator model
+    holds. In each bootstrap resample the moderator's SD is that resample's model-implied SD (as a
+    lavaan ``:=`` definition with ``sqrt`` of the variance parameter). Checked against lavaan 0.6.14 ``:=`` definitions on the same product-indicator model
     (``tests/fixtures/moderated_mediation``): estimates and delta-method SEs, and percentile
     intervals within Monte Carlo error of ``se = "bootstrap"``.
 
@@ -312,6 +318,8 @@ def moderated_mediation_rows(mchains: list[ModeratedChain], point: np.ndarray, s
             cond.append({"moderator_sd": k, "moderator_value": _f(k * sd), **c})
             pos += 1
         r["conditional"] = cond
+        if se is None or any(c["se"] is None for c in cond):
+            r["se_reason"] = SE_REASON
         if draws is None or draws.shape[0] <= 1:
             r["reason"] = no_boot
             r["ci"] = None
