@@ -301,6 +301,15 @@ def check_report(out: Path) -> int:
                 t("c_estimate"): "estimate", t("c_se"): "se", t("c_beta"): "std", t("c_vaf"): "vaf",
                 t("c_ci"): ("ci_lower", "ci_upper"), t("c_bca"): ("bca_lower", "bca_upper"),
                 t("c_std_ci"): ("std_ci_lower", "std_ci_upper")}, struct.get("warnings"))
+        elif key == "moderated_mediation":
+            rows, skip = [], set()
+            for mm in struct["moderated_mediation"]:
+                skip.add((len(rows), "moderator_value"))  # the index has no moderator value: an empty cell
+                rows.append({**(mm["index"] or {}), "reason": mm.get("index_reason") or mm.get("reason")})
+                rows += [{**c, "reason": mm.get("reason"), "se_reason": mm.get("se_reason")} for c in mm["conditional"]]
+            n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
+                                         t("c_se_delta"): "se", t("c_ci"): ("ci_lower", "ci_upper")},
+                             struct.get("warnings"), skip)
         elif key == "invariance":
             inv = m["invariance"]
             tests = {x["model"]: x for x in inv["tests"]}
@@ -408,7 +417,7 @@ def richer_run(tmp_path_factory):
 @pytest.mark.slow
 def test_richer_report_cells_are_the_json_values(richer_run):
     keys = {tb["key"] for tb in page_tables(richer_run)}
-    assert {"second_order", "controls", "loadings", "moderation", "simple_slopes"} <= keys
+    assert {"second_order", "controls", "loadings", "moderation", "simple_slopes", "moderated_mediation"} <= keys
     assert check_report(richer_run) > 100
     assert check_word_matches_page(richer_run) > 100
     # the pipeline's numbers are lavaan's / semTools' (tests/fixtures/richer/richer_reference.R): parameters agree
@@ -443,11 +452,22 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     assert jn["significant"] == "outside"
     (ind,) = m["structural"]["indirect"]  # DRV -> ACT -> HOC passes the moderated path: at MOD's mean
     assert ind["at_moderator_mean"] == ["MOD"]
+    # moderated mediation: lavaan := definitions (tests/fixtures/moderated_mediation), achieved 2.3e-6
+    mmref = json.loads((FIX / "moderated_mediation" / "moderated_mediation_reference.json").read_text(encoding="utf-8"))
+    lav = {r["name"]: r for r in mmref["first_stage"]["defined"]}
+    (mm,) = m["structural"]["moderated_mediation"]
+    assert_ref([mm["index"]["estimate"], mm["index"]["se"]], [lav["index"]["est"], lav["index"]["se"]], 1e-4, "index")
+    assert_ref([c["estimate"] for c in mm["conditional"]], [lav[k]["est"] for k in ("ind_minus", "ind_mean", "ind_plus")],
+               1e-4, "conditional indirect effects")
+    assert mm["index"]["ci_lower"] < mm["index"]["estimate"] < mm["index"]["ci_upper"]
     page = (richer_run / "report.html").read_text(encoding="utf-8")
     assert "DRV \u2192 ACT \u2192 HOC passes a moderated path" in page
     assert "Second-order constructs were fitted as factors measured by their dimensions: HOC (D1, D2, D3)" in page
     assert "Control variables entered the structural model as observed covariates (gender \u2192 ACT)" in page
     assert "Moderation (MOD \u00d7 DRV \u2192 ACT) was estimated as a latent interaction" in page
+    assert ("the index of moderated mediation (Hayes, 2015) were tested with percentile bootstrap intervals: "
+            "DRV \u2192 ACT \u2192 HOC (moderator MOD).") in page
+    assert "the conditional indirect effects at \u00b11 SD and the index of moderated mediation are in the" in page
 
 
 def test_check_cell_can_fail():

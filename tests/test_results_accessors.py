@@ -110,7 +110,7 @@ def test_free_form_objects_are_few_and_listed():
 
 @pytest.mark.parametrize("path", WRITERS)
 def test_writers_do_not_use_the_old_guards(path):
-    """``as_dict``/``as_list`` stay importable for the parallel branches only; the writers read through views."""
+    """The old ``as_dict``/``as_list`` guards are gone; no writer may bring them back (they read through views)."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
     calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
              and n.func.id in ("as_dict", "as_list")]

@@ -212,3 +212,54 @@ def test_path_diagram_names_the_dimensions_inside_the_second_order_construct(mec
     nodes = diagram_layout(mech, None).nodes
     assert "D1" not in nodes and "D2" not in nodes  # dimensions without paths of their own
     assert nodes["HOC"].lines == ["Outcomes", "D1/D2/D3"]
+
+
+# --------------------------------------------------------------------------- the second-order variant's demo
+
+SECOND_ORDER = Path(__file__).parent.parent / "instruments" / "models" / "short_video_vcc_second_order.yaml"
+
+
+def test_demo_runs_each_variant_on_its_own_example_data(monkeypatch, tmp_path):
+    import validate.pipeline as pipeline
+
+    seen = []
+    monkeypatch.setattr(pipeline, "run_validate", lambda files, spec, opts, **kw: seen.append((files, spec, opts)))
+    pipeline.run_demo(out=tmp_path / "a", model="second_order")
+    pipeline.run_demo(out=tmp_path / "b")
+    (so_files, so_spec, so_opts), (fo_files, fo_spec, _) = seen
+    assert so_spec.name == "short_video_vcc_second_order" and fo_spec.name == "short_video_vcc"
+    assert [p.parent.name for p in so_files] == ["example_second_order"] and so_files[0].exists()
+    assert [p.parent.name for p in fo_files] == ["example"] and fo_files[0] == pipeline.example_data_path()
+    assert so_opts.group == "platform"
+
+
+@pytest.mark.slow
+def test_second_order_variant_runs_cleanly_on_its_example_data(tmp_path):
+    """`vcc validate` (what the demo runs) of the second-order variant on its own data: an admissible solution,
+    the second-order loadings near the population's, reliabilityL2, the report written."""
+    from validate.cli import main
+    from validate.pipeline import demo_data_path
+
+    data = demo_data_path(SECOND_ORDER)
+    out = tmp_path / "out"
+    assert main(["validate", str(data), "--model", str(SECOND_ORDER), "--mechanism", "producer", "--bootstrap", "100",
+                 "--workers", "1", "--out", str(out)]) == 0
+    for name in ("report.html", "results.docx", "results.xlsx", "results.json"):
+        assert (out / name).stat().st_size > 1000, name
+    m = json.loads((out / "results.json").read_text(encoding="utf-8"))["mechanisms"]["producer"]
+    meas, st = m["measurement"], m["structural"]
+    assert meas["admissible"] and st["admissible"] and st["converged"]
+    assert not [w for w in meas["warnings"] + st["warnings"] if "inadmissible solution" in w and "ULMC" not in w]
+    pop = pd.read_csv(data.parent / "population_parameters.csv")
+    pop = pop[(pop.mechanism == "producer") & (pop.group == 1) & pop.lhs.isin(["PACT", "POUT"]) & (pop.op == "=~")]
+    second = {(r["construct"], r["item"]): r["std"] for r in meas["loadings"] if r.get("second_order")}
+    assert len(second) == 8
+    for r in pop.itertuples():  # n = 382: a standardised loading's SE is about .04
+        assert abs(second[(r.lhs, r.rhs)] - r.value) < 0.15, (r.lhs, r.rhs, second[(r.lhs, r.rhs)], r.value)
+    so = {c["construct"]: c for c in meas["second_order"]["constructs"]}
+    assert set(so) == {"PACT", "POUT"}
+    for c in so.values():
+        assert 0.5 < c["omega_l1"] < c["omega_l2"] < 1 and 0.5 < c["partial_omega_l1"] < 1
+    assert {(p["from"], p["to"]) for p in st["paths"] if p["supported"]} >= {("PACT", "POUT")}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Second-order constructs were fitted as factors measured by their dimensions: PACT (PAP, PAC, PAA, PAR)" in page

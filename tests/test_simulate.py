@@ -442,3 +442,50 @@ def test_bundled_example_content(spec):
     pop = pd.read_csv(EXAMPLE / "population_parameters.csv")
     row = pop[(pop.mechanism == "producer") & (pop.lhs == "POE") & (pop.op == "~") & (pop.rhs == "PAC")]
     assert dict(zip(row["group"], row["value"])) == {1: 0.3, 2: 0.3, 3: 0.55}
+
+
+# --------------------------------------------------------------------------- second-order constructs
+
+SECOND_ORDER = Path(__file__).parent.parent / "instruments" / "models" / "short_video_vcc_second_order.yaml"
+EXAMPLE_SO = Path(__file__).parent.parent / "data_templates" / "example_second_order"
+
+
+def test_second_order_population_by_hand():
+    """A dimension is g * H + disturbance: dimensions of one construct correlate g_i g_j, and through H
+    with the rest of the model."""
+    mech = load_spec(SECOND_ORDER).mechanisms["producer"]
+    pop = population_model(mech, loadings={"PAP": 0.9, "PAC": 0.5}, paths={"PACT -> POUT": 0.5})
+    assert pop.second_order_loadings[("PACT", "PAP")] == 0.9
+    assert pop.second_order_loadings[("POUT", "POK")] == simulate_module.DEFAULT_SECOND_ORDER_LOADING
+    r = pop.latent_corr
+    assert r.loc["PAP", "PAC"] == pytest.approx(0.9 * 0.5, abs=1e-12)
+    assert r.loc["PAP", "POC"] == pytest.approx(0.9 * 0.5 * 0.8, abs=1e-12)  # PAP <- PACT -> POUT -> POC
+    assert pop.residual_variances["PAP"] == pytest.approx(1 - 0.81, abs=1e-12)
+    assert pop.order.index("PACT") < pop.order.index("PAP") and "PAP" not in pop.exogenous
+    par = pop.parameters()
+    assert ((par.lhs == "PACT") & (par.op == "=~") & (par.rhs == "PAC") & (par.value == 0.5)).sum() == 1
+    with pytest.raises(InputError, match="dimension PAC: the standardised loading 1 on PACT"):
+        population_model(mech, loadings={"PAC": 1.0})
+    with pytest.raises(InputError, match="NOPE is not an item or a dimension of a second-order construct"):
+        population_model(mech, loadings={"NOPE": 0.5})
+    # large n: the sample correlation of two dimensions' latent scores is the population's
+    lat, _ = pop.draw(200_000, np.random.default_rng(3))
+    assert np.corrcoef(lat["PAP"], lat["PAC"])[0, 1] == pytest.approx(0.45, abs=0.01)
+
+
+def test_second_order_example_is_up_to_date(tmp_path):
+    """data_templates/example_second_order/make_example.py regenerates every bundled file byte for byte."""
+    import importlib.util
+
+    spec_ = importlib.util.spec_from_file_location("make_example_so", EXAMPLE_SO / "make_example.py")
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
+    mod.build(tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["README.md", "careless_respondents.csv", "example_consumer.csv",
+                       "example_producer.csv", "example_responses.xlsx", "population_parameters.csv"]
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (EXAMPLE_SO / name).read_bytes(), name
+    pop = pd.read_csv(EXAMPLE_SO / "population_parameters.csv")
+    row = pop[(pop.mechanism == "producer") & (pop.lhs == "PACT") & (pop.op == "=~") & (pop.rhs == "PAP")]
+    assert row["value"].tolist() == [0.8, 0.8, 0.8]

@@ -115,6 +115,26 @@ def example_data_path() -> Path:
     return Path(str(resources.files("data_templates") / "example" / "example_responses.xlsx"))
 
 
+#: Bundled spec files whose example data were simulated from their own population (folder of
+#: ``data_templates``); every other spec runs on the first-order example (:func:`example_data_path`).
+DEMO_DATA = {"short_video_vcc_second_order.yaml": "example_second_order"}
+
+
+def demo_data_path(spec_file: str | Path | None = None) -> Path:
+    """The example responses ``vcc demo`` analyses with the spec ``spec_file``.
+
+    The second-order variant has its own simulated data (``data_templates/example_second_order``,
+    drawn from a second-order population: the first-order example is inadmissible for it); any other
+    spec gets :func:`example_data_path`.
+    """
+    from importlib import resources
+
+    folder = DEMO_DATA.get(Path(spec_file).name) if spec_file is not None else None
+    if folder is None:
+        return example_data_path()
+    return Path(str(resources.files("data_templates") / folder / "example_responses.xlsx"))
+
+
 def _progress(msg: str, enabled: bool = True) -> None:
     if enabled:
         print(msg, file=sys.stderr, flush=True)
@@ -421,7 +441,8 @@ def _screening_report(sr) -> dict:
     return rep
 
 
-#: The bundled variants of the thesis spec ``vcc demo --model`` runs (same items, same example data).
+#: The bundled variants of the thesis spec ``vcc demo --model`` runs (same items; the data of each:
+#: :func:`demo_data_path`).
 DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_video_vcc.yaml",
                "second_order": "short_video_vcc_second_order.yaml",
                "short_video_vcc_second_order": "short_video_vcc_second_order.yaml"}
@@ -439,15 +460,16 @@ def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, work
     from instruments.spec import default_spec_path
 
     data = example_data_path()
-    if not data.exists():
-        raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
     if model is None or model in DEMO_MODELS:
         spec = load_spec(default_spec_path().with_name(DEMO_MODELS[model or "short_video_vcc"]))
+        data = demo_data_path(DEMO_MODELS[model or "short_video_vcc"])
     elif Path(model).exists():
         spec = load_spec(model)
     else:
         raise InputError(f"--model {model}: not a bundled model ({', '.join(sorted(DEMO_MODELS))}) "
                          "nor an existing spec file")
+    if not data.exists():
+        raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
     group = spec.group_question.id if spec.group_question else None
     opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
                            lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap),

@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_BETA",
     "DEFAULT_EXOGENOUS_CORR",
     "DEFAULT_LOADING",
+    "DEFAULT_SECOND_ORDER_LOADING",
     "Careless",
     "PopulationModel",
     "SimulatedStudy",
@@ -52,6 +53,8 @@ DEFAULT_LOADING = 0.7
 DEFAULT_BETA = 0.2
 #: Correlation between every pair of exogenous constructs unless told otherwise.
 DEFAULT_EXOGENOUS_CORR = 0.3
+#: Standardised loading of every dimension on its second-order construct unless told otherwise.
+DEFAULT_SECOND_ORDER_LOADING = 0.8
 
 _CARELESS_KINDS = ("straightliner", "speeder", "attention_failure", "outlier")
 
@@ -84,6 +87,9 @@ class PopulationModel:
         endogenous construct -> variance of its disturbance (``1 - R^2``).
     latent_corr : pandas.DataFrame
         The implied correlation matrix of the latent variables (spec order).
+    second_order_loadings : dict
+        (second-order construct, dimension) -> standardised loading of the dimension on it
+        (empty for a first-order model).
     """
 
     mechanism: str
@@ -95,6 +101,7 @@ class PopulationModel:
     paths: dict[tuple[str, str], float]
     residual_variances: dict[str, float]
     latent_corr: pd.DataFrame = field(repr=False)
+    second_order_loadings: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def items(self) -> list[str]:
@@ -134,6 +141,7 @@ class PopulationModel:
             ``r2`` rows for the explained variances.
         """
         rows = [(self.item_construct[i], "=~", i, self.loadings[i]) for i in self.items]
+        rows += [(h, "=~", d, g) for (h, d), g in self.second_order_loadings.items()]
         rows += [(t, "~", s, b) for (s, t), b in self.paths.items()]
         ex = list(self.exogenous)
         for a in range(len(ex)):
@@ -178,6 +186,9 @@ class PopulationModel:
             for (s, t), b in self.paths.items():
                 if t == c:
                     v = v + b * eta[s]
+            for (h, d), g in self.second_order_loadings.items():  # a dimension of a second-order construct
+                if d == c:
+                    v = v + g * eta[h]
             eta[c] = v
         latent = pd.DataFrame({c: eta[c] for c in cons})
         e = rng.standard_normal((n, len(self.items)))
@@ -218,7 +229,10 @@ def population_model(
         From :func:`instruments.spec.load_spec`.
     loadings : float or dict, default 0.7
         One standardised loading for every item, or ``{item_id: loading}``
-        (items not named get :data:`DEFAULT_LOADING`).
+        (items not named get :data:`DEFAULT_LOADING`). The dict may also name the
+        dimensions of a second-order construct, ``{dimension_id: loading}``: the
+        dimension's standardised loading on its second-order construct
+        (:data:`DEFAULT_SECOND_ORDER_LOADING` when not named).
     paths : float or dict, default 0.2
         One standardised coefficient for every path of the mechanism, or
         ``{"SOURCE -> TARGET": beta}`` (keys may also be ``(source, target)``
@@ -251,20 +265,35 @@ def population_model(
     topological order: ``cov(eta, x) = sum_k beta_k cov(eta_k, x)`` for any
     construct ``x`` earlier in the order (the disturbance is independent of
     them). An item is ``x = l * eta + sqrt(1 - l^2) * e``, so ``l`` is its
-    standardised loading.
+    standardised loading. A dimension ``d`` of a second-order construct ``H`` is
+    ``d = g * H + zeta`` with ``var(zeta) = 1 - g^2`` (``g`` its standardised
+    second-order loading), the population of lavaan's ``H =~ d1 + d2 + ...``; the
+    dimensions correlate only through ``H``.
     """
     mech = mechanism
     cons = list(mech.constructs)
     item_construct = {it.id: it.construct for it in mech.items}
     reverse = {it.id: it.reverse for it in mech.items}
+    dim_of = {d: c.id for c in mech.constructs.values() for d in c.dimensions}
+
+    # second-order loadings
+    gam: dict[tuple[str, str], float] = {}
+    for d, h in dim_of.items():
+        g = _number(loadings.get(d, DEFAULT_SECOND_ORDER_LOADING), f"loadings[{d}]") \
+            if isinstance(loadings, Mapping) else DEFAULT_SECOND_ORDER_LOADING
+        if abs(g) >= 1:
+            raise InputError(f"dimension {d}: the standardised loading {g:g} on {h} is not between -1 and 1 "
+                             "(exclusive); the dimension's residual variance 1 - loading^2 would be <= 0")
+        gam[(h, d)] = g
 
     # loadings
     lam: dict[str, float] = {}
     if isinstance(loadings, Mapping):
-        unknown = [k for k in loadings if k not in item_construct]
+        unknown = [k for k in loadings if k not in item_construct and k not in dim_of]
         if unknown:
-            raise InputError(f"loadings: {', '.join(map(str, unknown))} is not an item of mechanism "
-                             f"'{mech.id}'; expected one of {', '.join(item_construct)}")
+            what = "an item" if not dim_of else "an item or a dimension of a second-order construct"
+            raise InputError(f"loadings: {', '.join(map(str, unknown))} is not {what} of mechanism "
+                             f"'{mech.id}'; expected one of {', '.join(list(item_construct) + list(dim_of))}")
         for i in item_construct:
             lam[i] = _number(loadings.get(i, DEFAULT_LOADING), f"loadings[{i}]")
     else:
@@ -296,6 +325,8 @@ def population_model(
     preds: dict[str, list[str]] = {c: [] for c in cons}
     for s, t in spec_paths:
         preds[t].append(s)
+    for h, d in gam:  # a dimension follows its second-order construct
+        preds[d].append(h)
     order: list[str] = []
     done: set[str] = set()
     while len(order) < len(cons):
@@ -338,7 +369,7 @@ def population_model(
     for c in order:
         if c in exogenous:
             continue
-        src = [(s, b) for (s, t), b in beta.items() if t == c]
+        src = [(s, b) for (s, t), b in {**beta, **gam}.items() if t == c]
         k = idx[c]
         for x in order[:k]:
             cov = sum(b * phi[idx[s], idx[x]] for s, b in src)
@@ -367,6 +398,7 @@ def population_model(
         paths={k: beta[k] for k in spec_paths if k in beta},
         residual_variances={c: resid[c] for c in cons if c in resid},
         latent_corr=latent_corr,
+        second_order_loadings=gam,
     )
 
 
@@ -704,7 +736,8 @@ def simulate_study(
         Mechanism ids to simulate; default all.
     loadings : float or dict
         As in :func:`population_model`; a dict is keyed by item id (ids are
-        unique in a spec) and items of other mechanisms are ignored.
+        unique in a spec) or by the id of a second-order construct's dimension
+        (its second-order loading), and those of other mechanisms are ignored.
     paths : float or dict
         As in :func:`population_model`; a dict key applies to every simulated
         mechanism that has that path, and a key no mechanism has is an error.
@@ -812,7 +845,8 @@ def simulate_study(
     common = split_paths(paths, "paths")
     diffs = {g: split_paths(d, f"path_differences[{g}]") for g, d in (path_differences or {}).items()}
     if isinstance(loadings, Mapping):
-        all_items = {i for m in mids for i in spec.mechanisms[m].item_ids}
+        all_items = {i for m in mids for i in spec.mechanisms[m].item_ids} | {
+            d for m in mids for c in spec.mechanisms[m].constructs.values() for d in c.dimensions}
         unknown = [k for k in loadings if k not in all_items]
         if unknown:
             raise InputError(f"loadings: {', '.join(map(str, unknown))} is not an item of "
@@ -832,7 +866,8 @@ def simulate_study(
         lay = layout(spec, mech)
         item_cols = [r.id for r in lay.rows]
         checks = {a.id: a for a in spec.attention_checks_for(m)}
-        load_m = ({i: v for i, v in loadings.items() if i in mech.item_ids}
+        dims = {d for c in mech.constructs.values() for d in c.dimensions}
+        load_m = ({i: v for i, v in loadings.items() if i in mech.item_ids or i in dims}
                   if isinstance(loadings, Mapping) else loadings)
         frames = []
         for g, n in groups.items():

@@ -40,6 +40,7 @@ SHEET_NAMES = {
     "group_differences": "group_diff", "htmt_ci": "htmt_ci", "partial_invariance": "partial_invariance",
     "second_order": "second_order", "controls": "controls", "moderation": "moderation",
     "simple_slopes": "simple_slopes", "marker_cfa": "marker_cfa", "marker_items": "marker_items", "marker_lw": "marker_lw",
+    "moderated_mediation": "mod_mediation",
 }
 
 NUMBER_FORMATS = {"int": "0", "num2": "0.00", "num3": "0.000", "bounded2": "0.00", "bounded3": "0.000",
@@ -180,8 +181,3 @@ def write_xlsx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     wb = build_workbook(results, spec, lang)
     return atomic_write(path, lambda p: wb.save(p))
 
-
-# the old private names, kept until the parallel branches merge; the lead removes them
-_expand = expand_table
-_sheet_name = sheet_name
-_write_sheet = write_sheet

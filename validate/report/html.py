@@ -183,7 +183,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% else %}<p class="missing">{{ S.not_run }}</p>{% endif %}
 {% if m.t.indirect %}
 <h3 id="m-{{ m.anchor }}-indirect">{{ S.sec_indirect }}</h3>
-{{ tbl(m.t.indirect) }}{{ tbl(m.t.bootstrap) }}
+{{ tbl(m.t.indirect) }}{{ tbl(m.t.bootstrap) }}{{ tbl(m.t.moderated_mediation) }}
 {% if m.hists %}<figure class="chart"><div class="hists">
 {% for h in m.hists %}<figure data-chain="{{ h.chain }}">{{ h.svg }}</figure>
 {% endfor %}</div><figcaption><strong>{{ S.figure }} {{ m.hist_number }}.</strong> {{ S.note_histogram }}</figcaption></figure>{% endif %}
@@ -320,7 +320,7 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
                  "fit_amos", "loadings", "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
                  "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
-                 "simple_slopes", "indirect", "bootstrap", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
+                 "simple_slopes", "indirect", "bootstrap", "moderated_mediation", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
         views = {k: view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = mres.structural
         mtitle = text(plain(mres.get("label")), lang) or (text(mech.label, lang) if mech is not None else str(mid))
@@ -388,6 +388,3 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
     )
     return html
 
-
-# the old private names, kept until the parallel branches merge; the lead removes them
-_view_table = view_table

@@ -256,6 +256,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{chain} passes a moderated path: its indirect effect is the one at the mean of {mods} (conditional "
               "indirect effects at other values are not reported).",
         "zh": "{chain} 经过受调节的路径：其间接效应为 {mods} 取均值时的间接效应（未报告其他取值下的条件间接效应）。"},
+    "note_indirect_moderated_mm": {
+        "en": "{chain} passes a moderated path: its indirect effect is the one at the mean of {mods}; the conditional "
+              "indirect effects at \u00b11 SD and the index of moderated mediation are in the moderated-mediation table.",
+        "zh": "{chain} 经过受调节的路径：其间接效应为 {mods} 取均值时的间接效应；\u00b11 个标准差处的条件间接效应及"
+              "被调节的中介指数见有调节的中介效应表。"},
+    "t_moderated_mediation": {"en": "Moderated mediation: conditional indirect effects and the index of moderated "
+                                    "mediation",
+                              "zh": "有调节的中介效应：条件间接效应与被调节的中介指数"},
+    "c_moderated_path": {"en": "Moderated path", "zh": "受调节的路径"},
+    "c_mm_statistic": {"en": "Effect", "zh": "效应"},
+    "c_se_delta": {"en": "SE (delta method)", "zh": "标准误 SE（delta 方法）"},
+    "v_mm_index": {"en": "Index of moderated mediation", "zh": "被调节的中介指数"},
+    "note_moderated_mediation": {
+        "en": "Conditional indirect effects at the latent moderator's mean (0) and \u00b11 SD (its SD from the "
+              "model-implied latent variance; moderator values in latent units), and the index of moderated "
+              "mediation, the change of the indirect effect per unit of the moderator (Hayes, 2015). The indirect "
+              "effect depends on the moderator when the index's interval excludes 0. Percentile intervals from the "
+              "same {completed} bootstrap draws as the indirect effects; SEs by the delta method (as lavaan's := "
+              "definitions).",
+        "zh": "潜调节变量均值（0）及 \u00b11 个标准差处的条件间接效应（标准差取自模型隐含的潜变量方差；调节变量取值为潜变量单位），"
+              "以及被调节的中介指数，即调节变量每变化一个单位间接效应的变化量（Hayes, 2015）。指数的置信区间不含 0 时，间接效应"
+              "随调节变量而变化。百分位置信区间与间接效应基于同样的 {completed} 次 Bootstrap 抽样；标准误采用 delta 方法"
+              "（同 lavaan 的 := 定义）。"},
+    "meth_moderated_mediation": {
+        "en": "For each indirect path through a moderated path, the conditional indirect effects at the moderator's "
+              "mean and \u00b11 SD and the index of moderated mediation (Hayes, 2015) were tested with percentile "
+              "bootstrap intervals: {chains}.",
+        "zh": "对经过受调节路径的每条间接路径，以百分位 Bootstrap 置信区间检验调节变量均值及 \u00b11 个标准差处的条件间接效应"
+              "和被调节的中介指数（Hayes, 2015）：{chains}。"},
+    "mm_chain": {"en": "{chain} (moderator {mod})", "zh": "{chain}（调节变量 {mod}）"},
+    "note_mm_no_index": {
+        "en": "{chain}: {mod} moderates {n} paths of this chain ({paths}), so the indirect effect is not linear in it "
+              "and has no single index of moderated mediation (Hayes, 2015); the conditional indirect effects are shown.",
+        "zh": "{chain}：{mod} 调节该间接路径上的 {n} 条路径（{paths}），间接效应不是它的线性函数，没有单一的被调节的中介指数"
+              "（Hayes, 2015）；表中报告条件间接效应。"},
     "t_bootstrap": {"en": "Bootstrap", "zh": "Bootstrap 抽样"},
     "t_invariance": {"en": "Measurement invariance across groups", "zh": "跨组测量不变性"},
     "t_mg_paths": {"en": "Structural paths by group", "zh": "分组结构路径"},
@@ -719,6 +754,10 @@ REASONS_ZH: dict[str, str] = {
     "no bootstrap was run (--bootstrap 0), so there is no SE or interval":
         "未进行 Bootstrap（--bootstrap 0），因此没有标准误和置信区间",
     "the solution is inadmissible, so no bootstrap was run": "解不可接受，因此未进行 Bootstrap",
+    "no bootstrap was run (--bootstrap 0), so there is no bootstrap interval":
+        "未进行 Bootstrap（--bootstrap 0），因此没有 Bootstrap 置信区间",
+    "too few bootstrap resamples succeeded for an interval": "成功的 Bootstrap 样本太少，无法计算置信区间",
+    "no sampling covariance of the estimates, so no delta-method SE": "没有估计值的抽样协方差矩阵，因此没有 delta 方法标准误",
     "too few bootstrap resamples succeeded for an SE or interval": "成功的 Bootstrap 样本太少，无法计算标准误或置信区间",
     "BCa needs a jackknife refit per respondent, which is not done when each resample is refitted from its raw "
     "rows": "BCa 需要对每名受访者做刀切法重新拟合，而每个 Bootstrap 样本从原始数据重新拟合时不做此计算",

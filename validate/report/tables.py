@@ -36,7 +36,7 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
                    "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
                    "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
-                   "simple_slopes", "indirect", "invariance",
+                   "simple_slopes", "indirect", "moderated_mediation", "invariance",
                    "partial_invariance", "mg_tests", "mg_paths", "group_differences",
                    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
                    "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
@@ -115,21 +115,6 @@ def format_value(v: Any, kind: str) -> str:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def as_dict(x: Any) -> dict:
-    """The old guard (a dict or ``{}``), kept until the parallel branches' tables are converted to
-    :mod:`validate.report.results`; the lead removes it. New code reads through the views."""
-    if isinstance(x, View):
-        return x.raw
-    return x if isinstance(x, dict) else {}
-
-
-def as_list(x: Any) -> list:
-    """The old guard (a list or ``[]``), kept like :func:`as_dict`; the lead removes it."""
-    if isinstance(x, list):
-        return [v.raw if isinstance(v, View) else v for v in x]
-    return []
 
 
 def construct_label(mech: Mechanism | None, cid: str, lang: str, with_id: bool = False) -> str:
@@ -372,6 +357,68 @@ def _p_text(p) -> str:
     """``= .049`` or ``< .001`` (a p value in running text)."""
     s = apa.fmt_p(p)
     return s if s.startswith("<") or s == "\u2014" else f"= {s}"
+
+
+def _has_moderated_mediation(struct: View, ind: View) -> bool:
+    """Whether ``structural.moderated_mediation`` has a row for the chain of the indirect-effect row ``ind``."""
+    return any(r.get("key") == ind.get("key") for r in struct.rows("moderated_mediation"))
+
+
+_MM_KEYS = ("estimate", "se", "ci_lower", "ci_upper", "excludes_zero")
+
+
+def _mm_table_rows(mm: View) -> list[dict]:
+    """The table rows of one ``structural.moderated_mediation`` entry: the index, then the conditional
+    indirect effects at -1, 0, +1 SD (each a dict of the entry's values, ``reason`` where one is missing)."""
+    why = mm.get("reason")
+    if mm.get("index") is not None:
+        idx = mm.obj("index")
+        rows = [{**{k: idx.get(k) for k in _MM_KEYS}, "reason": why}]
+    else:
+        rows = [{**dict.fromkeys(_MM_KEYS), "reason": mm.get("index_reason") or why}]
+    rows[0].update(stat="index", moderator_value=None, moderator_sd=None)
+    rows += [{**{k: c.get(k) for k in _MM_KEYS + ("moderator_sd", "moderator_value")}, "stat": "conditional",
+              "reason": why} for c in mm.rows("conditional")]
+    return rows
+
+
+def _moderated_mediation_table(struct: View, mid: str, lang: str) -> Table | None:
+    """``structural.moderated_mediation``: per chain through a moderated path, the index of moderated mediation
+    and the conditional indirect effects at the moderator's mean and +-1 SD (Hayes, 2015)."""
+    mms = struct.rows("moderated_mediation")
+    if not mms:
+        return None
+    completed = struct.obj("bootstrap").get("completed")
+    notes = [t("note_moderated_mediation", lang, completed=apa.fmt_int(completed))]
+    level = {-1: "v_minus_sd", 0: "v_mean", 1: "v_plus_sd"}
+    rows, marks = [], {}
+    for m in mms:
+        chain = " \u2192 ".join(str(c) for c in m.list("chain"))
+        paths = ", ".join(str(p).replace(" -> ", " \u2192 ") for p in m.list("moderated_paths"))
+        for r in _mm_table_rows(m):
+            if r["stat"] == "index":
+                stat = t("v_mm_index", lang)
+            else:
+                stat = f"{m.get('moderator')} {t(level.get(r.get('moderator_sd'), 'v_mean'), lang)}"
+            if r.get("excludes_zero") is not None:
+                marks[(len(rows), "stat")] = "ok" if r["excludes_zero"] else "ns"
+            value = "" if r["stat"] == "index" else r.get("moderator_value")  # the index is per unit: no value
+            rows.append({"chain": chain, "moderated": paths, "stat": stat, "moderator_value": value,
+                         "estimate": r.get("estimate"), "se": r.get("se"), "ci": (r.get("ci_lower"), r.get("ci_upper"))})
+        if m.get("index") is None:
+            notes.append(t("note_mm_no_index", lang, chain=chain, mod=m.get("moderator"), paths=paths,
+                           n=len(m.list("moderated_paths"))))
+        for key in ("reason", "se_reason"):
+            if m.get(key):
+                notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(m[key], lang)}")
+    tab = Table("moderated_mediation", t("t_moderated_mediation", lang),
+                [Column("chain", t("c_chain", lang)), Column("moderated", t("c_moderated_path", lang)),
+                 Column("stat", t("c_mm_statistic", lang)),
+                 Column("moderator_value", t("c_moderator_value", lang), "num3"),
+                 Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se_delta", lang), "num3"),
+                 Column("ci", t("c_ci", lang), "ci3")], rows, list(dict.fromkeys(notes)), mid)
+    tab.marks.update(marks)
+    return tab
 
 
 def _moderation_tables(struct: View, mid: str, lang: str) -> tuple[Table | None, Table | None]:
@@ -649,7 +696,8 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
             rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
                      methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
             + _vaf_notes(ind, lang)
-            + [t("note_indirect_moderated", lang, chain=" \u2192 ".join(str(c) for c in p.list("chain")),
+            + [t("note_indirect_moderated_mm" if _has_moderated_mediation(struct, p) else "note_indirect_moderated",
+                 lang, chain=" \u2192 ".join(str(c) for c in p.list("chain")),
                  mods=", ".join(str(x) for x in p.list("at_moderator_mean")))
                for p in ind if p.get("at_moderator_mean")]
             + _warn_notes(struct.get("warnings")), mid)
@@ -663,6 +711,7 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
                                    [{"statistic": t("s_requested", lang), "value": boot.get("requested")},
                                     {"statistic": t("s_completed", lang), "value": boot.get("completed")},
                                     {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
+    T["moderated_mediation"] = _moderated_mediation_table(struct, mid, lang)
     inv = mres.obj("invariance")
     if inv:
         T["invariance"] = _invariance_table(inv, mid, lang)
@@ -1270,6 +1319,12 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
         if mods:
             s += " " + t("meth_moderation", lang, mods=t("list_sep", lang).join(
                 f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods))
+        mms = struct.rows("moderated_mediation")
+        if mms:
+            arrow = " \u2192 "
+            s += " " + t("meth_moderated_mediation", lang, chains=t("list_sep", lang).join(
+                t("mm_chain", lang, chain=arrow.join(str(c) for c in r.list("chain")), mod=r.get("moderator"))
+                for r in mms))
         out.append(s)
     inv = results.obj("invalid_cells")
     if inv.get("n"):

@@ -303,7 +303,7 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
                                          "kmo", "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models",
                                          "modindices")),
                     ("sec_structural", ("paths", "r2", "chisq_diff", "controls", "moderation", "simple_slopes",
-                                        "indirect")),
+                                        "indirect", "moderated_mediation")),
                     ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
@@ -377,7 +377,3 @@ def write_docx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     doc = build_document(results, spec, lang)
     return atomic_write(path, lambda p: doc.save(str(p)))
 
-
-# the old private names, kept until the parallel branches merge; the lead removes them
-_heading = add_heading
-_orient = set_orientation

@@ -10,7 +10,7 @@ from .effects import latent_structure
 from .errors import ModelError, ModelSyntaxError, SemError, UnknownVariableError
 from .estimate import MomentFit, fit_moments
 from .model import CompiledModel, SampleStats
-from .syntax import ModelSpec, ParTable, parse_model  # noqa: F401 (ModelSpec: see syntax.py)
+from .syntax import ParTable, parse_model  # noqa: F401
 
 __all__ = [
     "CompiledModel",

@@ -325,9 +325,6 @@ class ParTable:
         return [v for v in self.ov_names if v not in self.ov_x]
 
 
-#: The old name of :class:`ParTable`, kept until the parallel branches merge; the lead removes it.
-ModelSpec = ParTable
-
 
 def _check_ordered(stmts, ordered, ov_names):
     """Threshold statements and user rows that the delta parameterisation does not allow."""

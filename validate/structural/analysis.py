@@ -173,7 +173,7 @@ class SemBootstrapStatistic:
     """
 
     def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
-                 chains: list[Chain], pairs: list[tuple[str, str]]):
+                 chains: list[Chain], pairs: list[tuple[str, str]], extra=None):
         from validate.sem.effects import EffectVector
 
         self.model = model
@@ -182,15 +182,19 @@ class SemBootstrapStatistic:
         self.factors = factors
         self.chains = chains
         self.pairs = pairs
+        self.extra = extra  # e.g. a ModeratedMediationVector: its statistics follow the effects
         self._effects = EffectVector(model, factors, chains, pairs)
 
     @property
     def k(self) -> int:
-        return 2 * len(self.chains) + 2 * len(self.pairs)
+        return 2 * len(self.chains) + 2 * len(self.pairs) + (self.extra.k if self.extra is not None else 0)
 
     def effects(self, theta: np.ndarray) -> np.ndarray:
-        """Per chain [effect, standardised effect], then per pair [total, total indirect]."""
-        return self._effects(theta)
+        """Per chain [effect, standardised effect], then per pair [total, total indirect]; then ``extra``'s."""
+        out = self._effects(theta)
+        if self.extra is not None:
+            out = np.concatenate([out, self.extra.from_theta(self.model, theta)])
+        return out
 
     def __call__(self, rows: np.ndarray):
         from validate.sem import fit_moments
@@ -214,8 +218,8 @@ class FimlRefitStatistic:
     """
 
     def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
-                 chains: list[Chain], pairs: list[tuple[str, str]]):
-        self._moments = SemBootstrapStatistic(model, theta0, ov_names, factors, chains, pairs)
+                 chains: list[Chain], pairs: list[tuple[str, str]], extra=None):
+        self._moments = SemBootstrapStatistic(model, theta0, ov_names, factors, chains, pairs, extra)
 
     @property
     def k(self) -> int:
@@ -271,7 +275,8 @@ class RefitBootstrapStatistic:
 
     def __init__(self, syntax: str, columns: list[str], fit_kw: dict, start_params: pd.DataFrame,
                  factors: list[str], chains: list[Chain], pairs: list[tuple[str, str]],
-                 covariates: tuple[str, ...] = ()):
+                 covariates: tuple[str, ...] = (), extra=None):
+        self.extra = extra  # e.g. a ModeratedMediationVector: its statistics follow the effects
         self.syntax = syntax
         self.covariates = list(covariates)  # observed controls: part of the constructs' total variance
         self.columns = columns
@@ -283,7 +288,7 @@ class RefitBootstrapStatistic:
 
     @property
     def k(self) -> int:
-        return 2 * len(self.chains) + 2 * len(self.pairs)
+        return 2 * len(self.chains) + 2 * len(self.pairs) + (self.extra.k if self.extra is not None else 0)
 
     def __call__(self, rows: np.ndarray):
         from validate.sem import fit_sem
@@ -295,7 +300,10 @@ class RefitBootstrapStatistic:
         k = len(self.factors)
         B, _, cov = latent_matrices(r.params, self.factors + self.covariates)
         B, cov = B[:k, :k], cov[:k, :k]
-        return effect_vector(B, cov, self.factors, self.chains, self.pairs), None
+        out = effect_vector(B, cov, self.factors, self.chains, self.pairs)
+        if self.extra is not None:
+            out = np.concatenate([out, self.extra.from_params(r.params)])
+        return out, None
 
 
 @dataclass
@@ -473,6 +481,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     chains = enumerate_chains([(p.source, p.target) for p in active])
     if not chains:
         return {"indirect": [], "effects": []}
+    extra = _moderated_mediation_vector(mechanism, chains)
     pairs = sorted({(c.source, c.target) for c in chains},
                    key=lambda t: (factors.index(t[0]), factors.index(t[1])))
     point = effect_vector(B, cov, factors, chains, pairs)
@@ -492,16 +501,17 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
                           + tuple(c.variable for c in mechanism.controls))
             if (opts.missing == "fiml" and opts.estimator in ("ML", "MLR") and spec_.ngroups == 1
                     and not spec_.ov_x and not getattr(spec_, "constraints", None) and not extra_cols):
-                stat = FimlRefitStatistic(spec_, res.theta, items, factors, chains, pairs)
+                stat = FimlRefitStatistic(spec_, res.theta, items, factors, chains, pairs, extra)
             else:
-                stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs, extra_cols)
+                stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs, extra_cols,
+                                               extra)
             how = {"fiml": "full-information ML", "pairwise": "pairwise deletion"}.get(opts.missing, "listwise data")
             warnings.append(f"with {how} and the {opts.estimator} estimator each bootstrap "
                             "resample is refitted from its raw rows; BCa intervals, which would need a "
                             "jackknife refit per respondent, are not computed (percentile intervals are)")
         else:
             data = df[items].dropna().to_numpy(float)
-            stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs)
+            stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs, extra)
         if getattr(opts, "scheduler", None):
             from validate.executors import make_executor
 
@@ -568,10 +578,44 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
                                                            row["indirect_ci_upper"])
         eff_rows.append(row)
     out = {"indirect": ind_rows, "effects": eff_rows}
+    if extra is not None:
+        good = boot.good()[:, len(point):] if boot is not None and boot.completed > 1 else None
+        no_ci = ("no bootstrap was run (--bootstrap 0), so there is no bootstrap interval" if not opts.bootstrap else
+                 no_boot if not res.admissible else "too few bootstrap resamples succeeded for an interval")
+        out["moderated_mediation"] = _moderated_mediation(extra, res, good, no_ci, opts.alpha)
     if boot is not None:
         out["bootstrap"] = {**boot.summary(), "draws": draws_out,
                             "ci": "percentile and BCa, 95%" if jk is not None else "percentile, 95% (BCa not computed)"}
     return out
+
+
+def _moderated_mediation_vector(mechanism: Mechanism, chains: list[Chain]):
+    """The statistics of every chain through a moderated path (None when there is none)."""
+    from validate.structural.moderated_mediation import ModeratedMediationVector, moderated_chains
+
+    mchains = moderated_chains(chains, mechanism.moderations)
+    if not mchains:
+        return None
+    names = list(mechanism.constructs) + list(dict.fromkeys(mo.product for mo in mechanism.moderations))
+    return ModeratedMediationVector(mchains, names, [c.variable for c in mechanism.controls])
+
+
+def _moderated_mediation(extra, res, draws, no_boot: str, alpha: float) -> list[dict]:
+    """``structural.moderated_mediation`` (:func:`validate.structural.moderated_mediation.moderated_mediation_rows`)."""
+    from validate.structural.moderated_mediation import delta_se, moderated_mediation_rows
+
+    def fn(theta):
+        return extra.from_theta(res.spec, theta)
+
+    point = fn(res.theta)
+    se = None
+    if res.vcov is not None and np.shape(res.vcov) == (res.theta.size, res.theta.size):
+        se = delta_se(fn, res.theta, res.vcov)
+    from validate.sem.effects import latent_structure
+
+    cov = latent_structure(res.spec, res.theta, extra.names)[1]
+    sd = {w: float(np.sqrt(max(cov[extra.ix[w], extra.ix[w]], 0.0))) for w in {mc.moderator for mc in extra.mchains}}
+    return moderated_mediation_rows(extra.mchains, point, se, draws, sd, no_boot, alpha)
 
 
 def vaf_if_meaningful(indirect: float, total: float, direct_row: dict | None, ci_lower, ci_upper):
