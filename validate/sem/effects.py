@@ -7,10 +7,11 @@ matrices without building a parameter table.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .estimate import compiled_model
 
-__all__ = ["EffectVector", "latent_structure"]
+__all__ = ["EffectVector", "latent_matrices", "latent_structure"]
 
 
 def _factor_index(cm, factors) -> np.ndarray:
@@ -93,3 +94,18 @@ class EffectVector:
         A, S, _ = cm.matrices(np.asarray(theta, float), self.group)
         Tf = cm.inverse_i_minus_a(A)[self.idx]
         return A[np.ix_(self.idx, self.idx)], Tf @ S @ Tf.T
+
+
+def latent_matrices(params: pd.DataFrame, factors: list[str]):
+    """Structural coefficients ``B[to, from]``, residual covariance ``Psi`` and total latent covariance."""
+    k = len(factors)
+    ix = {f: i for i, f in enumerate(factors)}
+    B = np.zeros((k, k))
+    Psi = np.zeros((k, k))
+    for r in params.itertuples(index=False):
+        if r.op == "~" and r.lhs in ix and r.rhs in ix:
+            B[ix[r.lhs], ix[r.rhs]] = r.estimate
+        elif r.op == "~~" and r.lhs in ix and r.rhs in ix:
+            Psi[ix[r.lhs], ix[r.rhs]] = Psi[ix[r.rhs], ix[r.lhs]] = r.estimate
+    T = np.linalg.inv(np.eye(k) - B)
+    return B, Psi, T @ Psi @ T.T

@@ -19,6 +19,7 @@ from scipy import stats
 from instruments.errors import InputError
 from instruments.spec import Mechanism, ModelSpec
 from validate.measurement.analysis import fit_dict, guarded, json_float
+from validate.sem.effects import latent_matrices
 from validate.structural.bootstrap import bca_jackknife, run_bootstrap
 from validate.structural.mediation import (
     Chain,
@@ -65,21 +66,6 @@ def fit_structural(df: pd.DataFrame, mechanism: Mechanism, opts, **kw):
     syntax = kw.pop("syntax", None) or structural_syntax(mechanism, opts.direct_effects)
     return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem",
                    auto_cov_y=opts.auto_cov_y, **kw)
-
-
-def latent_matrices(params: pd.DataFrame, factors: list[str]):
-    """Structural coefficients ``B[to, from]``, residual covariance ``Psi`` and total latent covariance."""
-    k = len(factors)
-    ix = {f: i for i, f in enumerate(factors)}
-    B = np.zeros((k, k))
-    Psi = np.zeros((k, k))
-    for r in params.itertuples(index=False):
-        if r.op == "~" and r.lhs in ix and r.rhs in ix:
-            B[ix[r.lhs], ix[r.rhs]] = r.estimate
-        elif r.op == "~~" and r.lhs in ix and r.rhs in ix:
-            Psi[ix[r.lhs], ix[r.rhs]] = Psi[ix[r.rhs], ix[r.lhs]] = r.estimate
-    T = np.linalg.inv(np.eye(k) - B)
-    return B, Psi, T @ Psi @ T.T
 
 
 def _r2_from_cov(cov: np.ndarray, y: int, xs: list[int]) -> float:

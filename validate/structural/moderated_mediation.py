@@ -195,7 +195,7 @@ class ModeratedMediationVector:
         return self.from_matrices(B, cov)
 
     def from_params(self, params: pd.DataFrame) -> np.ndarray:
-        from validate.structural.analysis import latent_matrices
+        from validate.sem.effects import latent_matrices
 
         k = len(self.names)
         B, _, cov = latent_matrices(params, self.names + self.covariates)
