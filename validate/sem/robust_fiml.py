@@ -61,7 +61,7 @@ from scipy.linalg import lapack
 from .estimate import chol_inv
 from .model import CompiledModel
 
-__all__ = ["fiml_casewise_scores", "fiml_corrected", "fiml_sandwich", "fiml_yb_factors"]
+__all__ = ["clear_h1_cache", "fiml_casewise_scores", "fiml_corrected", "fiml_sandwich", "fiml_yb_factors"]
 
 
 def fiml_casewise_scores(cm: CompiledModel, theta, pats):
@@ -183,6 +183,11 @@ def _data_key(pats, h1_cov, h1_mean, rr, cc, vech_w) -> bytes:
         h.update(np.ascontiguousarray(a).tobytes())
     h.update(repr(len(pats)).encode())
     return h.digest()
+
+
+def clear_h1_cache() -> None:
+    """Forget the saturated-model pieces of earlier data sets (for timing a cold fit, or memory)."""
+    _H1_CACHE.clear()
 
 
 def h1_pieces(cm: CompiledModel, pats, h1_cov, h1_mean) -> H1Pieces:
