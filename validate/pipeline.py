@@ -258,6 +258,9 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             _progress(f"[{m.id}] groups ...", opts.progress)
             entry.update(platform_comparison(df, m, spec, mopts))  # measurement invariance needs no paths
         results["mechanisms"][m.id] = entry
+        from validate.sem.robust_fiml import clear_h1_cache
+
+        clear_h1_cache()  # the next mechanism has other data: free this one's FIML saturated-model pieces
     from validate.structural.analysis import compare_mechanisms
 
     comparison = compare_mechanisms(results, spec)
