@@ -978,13 +978,15 @@ def _equality_fit(syntax: str, df: pd.DataFrame, kw: dict, start_params: pd.Data
     chi-square and df are those of the base model plus the likelihood-ratio difference (all the
     equality test reads), instead of a full fit with standard errors and every fit measure.
     """
+    from validate.blas import single_threaded_blas
     from validate.sem import fit_sem
 
-    if lrt is None:
-        con = fit_sem(syntax, df, start=_Start(start_params), **kw)
-        return _FitSummary(bool(con.converged), dict(con.fit) if con.converged else {})
-    con = fit_sem(syntax, df, start=_Start(start_params), estimates_only=True, **kw)
-    return _FitSummary(bool(con.converged), _lrt_fit(con, lrt) if con.converged else {})
+    with single_threaded_blas():  # one task per core, as the bootstrap's workers
+        if lrt is None:
+            con = fit_sem(syntax, df, start=_Start(start_params), **kw)
+            return _FitSummary(bool(con.converged), dict(con.fit) if con.converged else {})
+        con = fit_sem(syntax, df, start=_Start(start_params), estimates_only=True, **kw)
+        return _FitSummary(bool(con.converged), _lrt_fit(con, lrt) if con.converged else {})
 
 
 def _lrt_base(base) -> dict | None:
