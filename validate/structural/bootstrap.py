@@ -145,14 +145,15 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
 
 
 #: Below this many CPU seconds of resampling left after the first chunk, the rest runs in this process:
-#: starting a worker process (interpreter, numpy, scipy, the toolkit) costs about a second of CPU each,
-#: more than it saves on a bootstrap this short.
-LOCAL_SECONDS = 1.0
+#: starting the worker processes (interpreter, numpy, scipy, the toolkit) costs about 1.5 s of wall
+#: time and as much CPU per worker, so with two workers the rest (``R`` s) only finishes sooner when
+#: ``1.5 + R / 2 < R``, i.e. ``R > 3``.
+LOCAL_SECONDS = 3.0
 
 
 def _local_or_parallel(args: list[tuple], workers: int):
     """Chunk results: the first chunk in this process, timed; the rest here too when they would take
-    less than :data:`LOCAL_SECONDS`, otherwise in ``workers`` joblib processes. Every resample
+    less than :data:`LOCAL_SECONDS` of CPU, otherwise in ``workers`` joblib processes. Every resample
     draws its rows from its own seed, so the draws are the same either way."""
     import time
 
