@@ -28,6 +28,32 @@ def test_same_seed_same_draws_for_any_worker_count_and_chunking():
     assert not np.array_equal(a.draws, c.draws)
 
 
+class PidStat:
+    """Column means and the id of the process that computed them."""
+
+    def __call__(self, rows):
+        import os
+
+        return np.append(rows.mean(axis=0), os.getpid()), None
+
+
+def test_short_bootstrap_stays_in_process_long_one_goes_to_workers_same_draws(monkeypatch):
+    """A bootstrap whose first chunk says the rest takes under LOCAL_SECONDS of CPU runs in this
+    process (worker start-up would cost more); a longer one uses the workers. Same draws."""
+    import os
+
+    import validate.structural.bootstrap as bs
+
+    a = run_bootstrap(PidStat(), DATA, 120, 3, seed=7, workers=1, progress=False, chunk=7)
+    b = run_bootstrap(PidStat(), DATA, 120, 3, seed=7, workers=2, progress=False, chunk=7)
+    np.testing.assert_array_equal(a.draws, b.draws)
+    assert set(b.draws[:, 2]) == {os.getpid()}  # the means of 40 rows take microseconds: all here
+    monkeypatch.setattr(bs, "LOCAL_SECONDS", -1.0)  # any work left after the first chunk goes to workers
+    c = run_bootstrap(PidStat(), DATA, 120, 3, seed=7, workers=2, progress=False, chunk=7)
+    np.testing.assert_array_equal(a.draws[:, :2], c.draws[:, :2])
+    assert set(c.draws[:7, 2]) == {os.getpid()} and os.getpid() not in set(c.draws[7:, 2])
+
+
 def test_resample_b_depends_only_on_seed_and_b():
     np.testing.assert_array_equal(resample_indices(3, 17, 40), resample_indices(3, 17, 40))
     assert not np.array_equal(resample_indices(3, 17, 40), resample_indices(3, 18, 40))

@@ -308,3 +308,27 @@ def test_group_on_an_undeclared_column_matches_lavaan(tmp_path):
     _mg_check([{**r, "group": {v: k for k, v in names.items()}[r["group"]]} for r in m["multigroup"]["paths"]])
     assert m["multigroup"]["n_obs_by_group"] == {names[k]: v for k, v in MG["nobs"].items()}
     assert m["structural"]["n_obs"] == MG["ntotal"] and m["measurement"]["n_obs"] == MG["ntotal"]
+
+
+def test_fiml_equality_tests_from_the_likelihood_ratio_equal_full_fits():
+    """With ML and FIML each per-path equality model is fitted for its estimates only and its
+    chi-square read from the likelihood ratio with the equal-loadings model; the full fits give
+    the same chi-square and df (achieved: equal to the last digit; asserted to 1e-7 relative)."""
+    from validate.sem import fit_sem
+    from validate.structural.analysis import _equality_fits, _lrt_base
+
+    df = pd.read_csv(Path(__file__).parent / "fixtures" / "lavaan" / "holzinger_missing.csv")
+    meas = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+    kw = dict(missing="fiml", kind="sem", group="school", group_equal=("loadings",))
+    base = fit_sem(meas + "speed ~ visual + textual", df, **kw)
+    assert base.converged and _lrt_base(base) is not None
+    syntaxes = [meas + "speed ~ c(a, a)*visual + textual", meas + "speed ~ visual + c(b, b)*textual"]
+    fast = _equality_fits(syntaxes, df, kw, base, wlsmv=False, workers=1)
+    full = [fit_sem(sx, df, start=base, **kw) for sx in syntaxes]
+    for f, g in zip(fast, full):
+        assert f.converged and g.converged
+        assert f.fit["df"] == g.fit["df"] == base.fit["df"] + 1
+        assert abs(f.fit["chisq"] - g.fit["chisq"]) < 1e-7 * max(1.0, g.fit["chisq"])
+        assert f.fit["chisq"] - base.fit["chisq"] > 0
+    mlr = fit_sem(meas + "speed ~ visual + textual", df, estimator="MLR", **kw)
+    assert _lrt_base(mlr) is None  # MLR needs the scaled difference: full fits

@@ -280,6 +280,9 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             _progress(f"[{m.id}] groups ...", opts.progress)
             entry.update(platform_comparison(df, m, spec, mopts))  # measurement invariance needs no paths
         results["mechanisms"][m.id] = entry
+        from validate.sem.robust_fiml import clear_h1_cache
+
+        clear_h1_cache()  # the next mechanism has other data: free this one's FIML saturated-model pieces
     from validate.structural.analysis import compare_mechanisms
 
     comparison = compare_mechanisms(results, spec)
@@ -317,7 +320,21 @@ def _stamp_n(section: dict | None, method: str, n_total: int) -> None:
 
 
 def run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=False) -> dict:
-    """``vcc validate``: the whole pipeline, from response files to the report."""
+    """``vcc validate``: the whole pipeline, from response files to the report.
+
+    The whole run uses one BLAS thread (:func:`validate.blas.single_threaded_blas`; the fits
+    always did): its matrices are small, and idle OpenBLAS threads spinning between the calls of
+    the measurement step and the report writers cost more CPU than the threads gain (measured on
+    the 28-item study of ``bench/fixed_cost.py`` on 2 cores: 24 s of CPU with the default two
+    threads, 7 s with one). The worker processes of the bootstrap run one thread each already.
+    """
+    from validate.blas import single_threaded_blas
+
+    with single_threaded_blas():
+        return _run_validate(files, spec, opts, out=out, force=force)
+
+
+def _run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=False) -> dict:
     from validate.ingest.responses import ingest
     from validate.report import write_report
     from validate.screening import screen

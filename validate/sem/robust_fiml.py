@@ -26,6 +26,16 @@ score cross-product, ``Wc`` the complete-data information at the EM moments,
 ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` for MLR (version "V3") and ``k = tr(Wc Wm^-1 U Wm^-1)``
 for ML (version "V6"). The same for the independence model gives the baseline's factor.
 
+Cost
+----
+Everything that depends on the data alone (the saturated model's information ``Wm`` and its
+inverse, ``Wc``, ``tr(Wc Wm^-1)``, ``tr(Wc Gamma)`` and the whole baseline factor) is computed
+once per data set: :func:`h1_pieces` keeps the pieces of the last few data sets (keyed by a hash
+of the data and of the EM moments), so the nested models of an analysis (CFA, SEM, the
+invariance levels, the multi-group models) pay for them once. Per model, the products with the
+Jacobian ``D`` use only the columns of the parameters that move the group's moments (in a
+multi-group model each group's block), which gives the same sums without the zero columns.
+
 Notes
 -----
 Checked against lavaan 0.6.14 ``cfa(..., estimator = "MLR", missing = "ml")`` and
@@ -42,13 +52,16 @@ estimation with missing data. Psychological Methods, 28(2), 263-283.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 from scipy.linalg import lapack
 
 from .estimate import chol_inv
 from .model import CompiledModel
 
-__all__ = ["fiml_casewise_scores", "fiml_corrected", "fiml_sandwich", "fiml_yb_factors"]
+__all__ = ["clear_h1_cache", "fiml_casewise_scores", "fiml_corrected", "fiml_sandwich", "fiml_yb_factors"]
 
 
 def fiml_casewise_scores(cm: CompiledModel, theta, pats):
@@ -143,8 +156,53 @@ def _pd_inverse(A):
     return np.linalg.inv(A)
 
 
-def h1_pieces(cm: CompiledModel, pats, h1_cov, h1_mean):
-    return [_H1(pat, h1_cov[g], h1_mean[g], cm.rr, cm.cc, cm.vech_w) for g, pat in enumerate(pats)]
+class H1Pieces(list):
+    """The :class:`_H1` of each group, and ``memo``: the data-only results of :func:`fiml_corrected`
+    (filled on first use, reused by every model fitted to the same data)."""
+
+    def __init__(self, items):
+        super().__init__(items)
+        self.memo: dict = {}
+
+
+#: The saturated-model pieces of the last few data sets (see :func:`h1_pieces`).
+_H1_CACHE: OrderedDict = OrderedDict()
+_H1_CACHE_SIZE = 2
+
+
+def _data_key(pats, h1_cov, h1_mean, rr, cc, vech_w) -> bytes:
+    """A digest of the data (each group's rows, missing cells included), the EM moments and the
+    moment layout: equal digests give equal saturated-model pieces."""
+    h = hashlib.blake2b(digest_size=20)
+    for pat, S, m in zip(pats, h1_cov, h1_mean):
+        for a in (pat.Y, S, m):
+            a = np.ascontiguousarray(a, dtype=float)
+            h.update(repr(a.shape).encode())
+            h.update(a.tobytes())
+    for a in (rr, cc, vech_w):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(repr(len(pats)).encode())
+    return h.digest()
+
+
+def clear_h1_cache() -> None:
+    """Forget the saturated-model pieces of earlier data sets (for timing a cold fit, or memory)."""
+    _H1_CACHE.clear()
+
+
+def h1_pieces(cm: CompiledModel, pats, h1_cov, h1_mean) -> H1Pieces:
+    """The saturated model's pieces of each group (an :class:`H1Pieces`), from the cache when the
+    same data and EM moments were seen in one of the last ``_H1_CACHE_SIZE`` calls."""
+    key = _data_key(pats, h1_cov, h1_mean, cm.rr, cm.cc, cm.vech_w)
+    h1 = _H1_CACHE.get(key)
+    if h1 is None:
+        h1 = H1Pieces([_H1(pat, h1_cov[g], h1_mean[g], cm.rr, cm.cc, cm.vech_w) for g, pat in enumerate(pats)])
+        _H1_CACHE[key] = h1
+        while len(_H1_CACHE) > _H1_CACHE_SIZE:
+            _H1_CACHE.popitem(last=False)
+    else:
+        _H1_CACHE.move_to_end(key)
+    return h1
 
 
 def _independence(pats):
@@ -209,6 +267,16 @@ def _checked_inverse(M):
     return np.linalg.inv(M)
 
 
+def _memo(h1, key, compute):
+    """``h1.memo[key]``, computed by ``compute()`` on first use (always computed for a plain list)."""
+    memo = getattr(h1, "memo", None)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf, version):
     """lavaan's ``lav_fit_fiml_corrected``: (XX3, c3, XX3_null, c3_null).
 
@@ -219,6 +287,10 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
     * V6: ``k = tr(Wc Wm^-1) - tr((D' Wm D)^-1 D' Wc D)``;
     * V3: ``k = tr(Wc Gamma) - 2 tr(Wc D E Gamma) + tr(D' Wc D E Gamma E')`` with
       ``Gamma = R' R / (n f)`` from :class:`_H1`.
+
+    ``h1`` is :func:`h1_pieces` of the same ``pats``, ``h1_cov`` and ``h1_mean``: the terms that
+    depend on the data alone (``tr(Wc Wm^-1)``, ``tr(Wc Gamma)``, the baseline's ``XX3_null`` and
+    factor) are kept in its ``memo`` and computed once per data set.
     """
     G = len(pats)
     N = sum(p.n for p in pats)
@@ -227,48 +299,69 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
     ps = len(rr)
     p = cm.p
     XX3 = sum(_ml_chisq(*cm.implied(theta, g), h1_cov[g], h1_mean[g], pats[g].n) for g in range(G))
-    ind = _independence(pats)
-    XX3n = sum(_ml_chisq(np.diag(v), m, h1_cov[g], h1_mean[g], pats[g].n) for g, (m, v) in enumerate(ind))
-    diag_cells = np.flatnonzero(rr == cc)
-    var_of_cell = rr[diag_cells]
-    Wc = [fg[g] * _complete_h1_information(h1_cov[g], rr, cc) for g in range(G)]
-    Vis = [chol_inv(h1_cov[g])[0] for g in range(G)]
-    tr_wc_wmi = sum(float(np.vdot(Wc[g], h1[g].A1i)) / fg[g] for g in range(G))
-    tr_wc_gam = 0.0
-    if version == "V3":
-        tr_wc_gam = sum(float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n
-                        for g in range(G))
+    ind = _memo(h1, "independence", lambda: _independence(pats))
+    XX3n = _memo(h1, "XX3_null", lambda: sum(_ml_chisq(np.diag(v), m, h1_cov[g], h1_mean[g], pats[g].n)
+                                             for g, (m, v) in enumerate(ind)))
+    Vis = _memo(h1, "Sigma_inverses", lambda: [chol_inv(h1_cov[g])[0] for g in range(G)])
+
+    def wc_wmi():
+        Wc = [fg[g] * _complete_h1_information(h1_cov[g], rr, cc) for g in range(G)]
+        return sum(float(np.vdot(Wc[g], h1[g].A1i)) / fg[g] for g in range(G))
+
+    def wc_gam():
+        return sum(float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n
+                   for g in range(G))
+
+    tr_wc_wmi = _memo(h1, "tr_wc_wmi", wc_wmi) if version != "V3" else None
+    tr_wc_gam = _memo(h1, "tr_wc_gam", wc_gam) if version == "V3" else None
 
     def kfac(Ds):
-        """``Ds``: per group, the Jacobian (K x npar) of the moments."""
-        if Ds[0].shape[1] == 0:  # nothing estimated: U = Wm
+        """``Ds``: per group, the Jacobian (K x npar) of the moments.
+
+        Each group's products use only the columns of ``D`` that are not zero in that group (a
+        multi-group model's other groups' parameters): the same sums without the zero terms.
+        """
+        q = Ds[0].shape[1]
+        if q == 0:  # nothing estimated: U = Wm
             return tr_wc_gam if version == "V3" else tr_wc_wmi
-        WmD = [fg[g] * (h1[g].A1 @ Ds[g]) for g in range(G)]
-        WcD = [fg[g] * _complete_info_times(Vis[g], Ds[g], rr, cc) for g in range(G)]
-        DWmD = sum(Ds[g].T @ WmD[g] for g in range(G))
-        DWcD = sum(Ds[g].T @ WcD[g] for g in range(G))
+        DWmD = np.zeros((q, q))
+        DWcD = np.zeros((q, q))
+        blocks = []
+        for g in range(G):
+            nz = np.flatnonzero(np.any(Ds[g] != 0, axis=0))
+            Dg = Ds[g][:, nz]
+            WmD = fg[g] * (h1[g].A1 @ Dg)
+            WcD = fg[g] * _complete_info_times(Vis[g], Dg, rr, cc)
+            ix = np.ix_(nz, nz)
+            DWmD[ix] += Dg.T @ WmD
+            DWcD[ix] += Dg.T @ WcD
+            blocks.append((nz, WmD, WcD))
         Ei = _checked_inverse(DWmD)
         if version != "V3":
             return tr_wc_wmi - float(np.vdot(Ei, DWcD))
         out = tr_wc_gam
         EGE = np.zeros_like(DWcD)
-        for g in range(G):
-            E = Ei @ WmD[g].T                                   # (npar, K)
+        for g, (nz, WmD, WcD) in enumerate(blocks):
+            E = Ei[:, nz] @ WmD.T                               # (npar, K)
             ER = E @ h1[g].R.T                                  # (npar, n)
             s = 1.0 / (h1[g].n * fg[g])
             EG = (ER @ h1[g].R) * s                             # E Gamma
-            out -= 2.0 * float(np.vdot(WcD[g], EG.T))
+            out -= 2.0 * float(np.vdot(WcD, EG[nz].T))
             EGE += (ER @ ER.T) * s
         return out + float(np.vdot(DWcD, EGE))
 
-    k = ps + p
-    db = np.zeros((k, 2 * p))
-    db[diag_cells, var_of_cell] = 1.0
-    db[ps + np.arange(p), p + np.arange(p)] = 1.0
-    if G > 1:  # the baseline's parameters are per group
-        DBs = [np.hstack([np.zeros((k, 2 * p * g)), db, np.zeros((k, 2 * p * (G - g - 1)))]) for g in range(G)]
-    else:
-        DBs = [db]
+    def baseline_factor():
+        k = ps + p
+        diag_cells = np.flatnonzero(rr == cc)
+        db = np.zeros((k, 2 * p))
+        db[diag_cells, rr[diag_cells]] = 1.0
+        db[ps + np.arange(p), p + np.arange(p)] = 1.0
+        if G > 1:  # the baseline's parameters are per group
+            DBs = [np.hstack([np.zeros((k, 2 * p * g)), db, np.zeros((k, 2 * p * (G - g - 1)))]) for g in range(G)]
+        else:
+            DBs = [db]
+        return kfac(DBs)
+
     c3 = kfac([cm.delta(theta, g) for g in range(G)]) / df if df > 0 else np.nan
-    c3n = kfac(DBs) / bdf if bdf > 0 else np.nan
+    c3n = _memo(h1, ("baseline_factor", version), baseline_factor) / bdf if bdf > 0 else np.nan
     return float(XX3), c3, float(XX3n), c3n

@@ -1001,12 +1001,53 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     return out
 
 
-def _equality_fit(syntax: str, df: pd.DataFrame, kw: dict, start_params: pd.DataFrame):
-    """One per-path equality model (run in a worker): ``(converged, fit dict)``, small to send back."""
+def _equality_fit(syntax: str, df: pd.DataFrame, kw: dict, start_params: pd.DataFrame, lrt=None):
+    """One per-path equality model (run in a worker): ``(converged, fit dict)``, small to send back.
+
+    With ``lrt`` (see :func:`_lrt_base`) the model is fitted for its estimates only and its
+    chi-square and df are those of the base model plus the likelihood-ratio difference (all the
+    equality test reads), instead of a full fit with standard errors and every fit measure.
+    """
+    from validate.blas import single_threaded_blas
     from validate.sem import fit_sem
 
-    con = fit_sem(syntax, df, start=_Start(start_params), **kw)
-    return _FitSummary(bool(con.converged), dict(con.fit) if con.converged else {})
+    with single_threaded_blas():  # one task per core, as the bootstrap's workers
+        if lrt is None:
+            con = fit_sem(syntax, df, start=_Start(start_params), **kw)
+            return _FitSummary(bool(con.converged), dict(con.fit) if con.converged else {})
+        con = fit_sem(syntax, df, start=_Start(start_params), estimates_only=True, **kw)
+        return _FitSummary(bool(con.converged), _lrt_fit(con, lrt) if con.converged else {})
+
+
+def _lrt_base(base) -> dict | None:
+    """What :func:`_lrt_fit` needs of the equal-loadings model, or None when a full fit is needed.
+
+    Only for ML with FIML and no fixed covariates: there the chi-square of a nested model is
+    ``2 (logl_h1 - logl)``, so the difference from the base model is ``2 (logl_base - logl)``,
+    read from the FIML log-likelihoods of the two fits (the same saturated model). MLR needs the
+    constrained model's scaling factor, and complete-data fits are cheap, so they keep full fits.
+    """
+    from validate.sem.fiml import Patterns, fiml_loglik
+
+    if (base.estimator != "ML" or getattr(base, "missing", None) != "fiml" or base.spec.ov_x
+            or base.spec.constraints):
+        return None
+    pats = [Patterns(Y) for Y in base._data]
+    return {"logl": float(fiml_loglik(base._cm, base.theta, pats)), "chisq": float(base.fit["chisq"]),
+            "df": float(base.fit["df"]), "npar": int(base.fit["npar"])}
+
+
+def _lrt_fit(con, lrt: dict) -> dict:
+    """``chisq`` and ``df`` of a constrained FIML fit (estimates only) from the base model's (see
+    :func:`_lrt_base`): ``chisq = chisq_base + 2 (logl_base - logl)``, ``df = df_base + npar_base - npar``."""
+    from validate.sem.fiml import Patterns, fiml_loglik
+
+    pats = [Patterns(Y) for Y in con._data]
+    logl = float(fiml_loglik(con._cm, con.theta, pats))
+    npar = int(con.fit["npar"])
+    return {"chisq": lrt["chisq"] + 2.0 * (lrt["logl"] - logl), "df": lrt["df"] + lrt["npar"] - npar,
+            "npar": npar, "logl_fiml": logl,
+            "note": "estimates only; chi-square from the likelihood ratio with the equal-loadings model"}
 
 
 @dataclass
@@ -1022,21 +1063,27 @@ def _equality_fits(syntaxes: list[str], df: pd.DataFrame, kw: dict, base, wlsmv:
 
     Each model starts from the equal-loadings model's estimates, as one sequential fit would; the
     results are the same. WLSMV keeps the full results (DIFFTEST needs their internals) and runs in
-    this process.
+    this process. With ML and FIML (see :func:`_lrt_base`) each model is fitted for its estimates
+    only, and its chi-square is the base model's plus the likelihood-ratio difference.
     """
     from validate.sem import fit_sem
 
-    if wlsmv or len(syntaxes) < 4:
+    if wlsmv:
         return [fit_sem(sx, df, start=base, **kw) for sx in syntaxes]
+    lrt = _lrt_base(base)
+    start = base.params[["lhs", "op", "rhs", "group", "estimate"]].copy()
+    if len(syntaxes) < 4:
+        if lrt is None:
+            return [fit_sem(sx, df, start=base, **kw) for sx in syntaxes]
+        return [_equality_fit(sx, df, kw, start, lrt) for sx in syntaxes]
     from joblib import Parallel, delayed
 
     from validate.structural.bootstrap import default_workers
 
     n_jobs = min(len(syntaxes), workers or default_workers())
     if n_jobs < 2:
-        return [_equality_fit(sx, df, kw, base.params[["lhs", "op", "rhs", "group", "estimate"]]) for sx in syntaxes]
-    start = base.params[["lhs", "op", "rhs", "group", "estimate"]].copy()
-    return Parallel(n_jobs=n_jobs)(delayed(_equality_fit)(sx, df, kw, start) for sx in syntaxes)
+        return [_equality_fit(sx, df, kw, start, lrt) for sx in syntaxes]
+    return Parallel(n_jobs=n_jobs)(delayed(_equality_fit)(sx, df, kw, start, lrt) for sx in syntaxes)
 
 
 def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts) -> dict:

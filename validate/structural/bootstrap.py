@@ -133,10 +133,7 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
         elif workers == 1 or len(bounds) == 1:
             results = (_run_chunk(*a) for a in args)
         else:
-            from joblib import Parallel, delayed
-
-            results = Parallel(n_jobs=workers, return_as="generator_unordered")(
-                delayed(_run_chunk)(*a) for a in args)
+            results = _local_or_parallel(args, workers)
         for start, out, good, reasons in results:
             draws[start:start + len(out)] = out
             ok[start:start + len(out)] = good
@@ -145,6 +142,32 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
     finally:
         bar.close()
     return BootstrapResult(draws, ok, failures, seed)
+
+
+#: Below this many CPU seconds of resampling left after the first chunk, the rest runs in this process:
+#: starting the worker processes (interpreter, numpy, scipy, the toolkit) costs about 1.5 s of wall
+#: time and as much CPU per worker, so with two workers the rest (``R`` s) only finishes sooner when
+#: ``1.5 + R / 2 < R``, i.e. ``R > 3``.
+LOCAL_SECONDS = 3.0
+
+
+def _local_or_parallel(args: list[tuple], workers: int):
+    """Chunk results: the first chunk in this process, timed; the rest here too when they would take
+    less than :data:`LOCAL_SECONDS` of CPU, otherwise in ``workers`` joblib processes. Every resample
+    draws its rows from its own seed, so the draws are the same either way."""
+    import time
+
+    t = time.process_time()
+    yield _run_chunk(*args[0])
+    rest = args[1:]
+    per_chunk = time.process_time() - t
+    if per_chunk * len(rest) < LOCAL_SECONDS:
+        for a in rest:
+            yield _run_chunk(*a)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=workers, return_as="generator_unordered")(delayed(_run_chunk)(*a) for a in rest)
 
 
 def jackknife(stat: ResampleStatistic, data: np.ndarray, k: int) -> np.ndarray:
