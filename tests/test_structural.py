@@ -332,3 +332,13 @@ def test_fiml_equality_tests_from_the_likelihood_ratio_equal_full_fits():
         assert f.fit["chisq"] - base.fit["chisq"] > 0
     mlr = fit_sem(meas + "speed ~ visual + textual", df, estimator="MLR", **kw)
     assert _lrt_base(mlr) is None  # MLR needs the scaled difference: full fits
+
+
+def test_configural_check_names_the_small_group_by_its_answer_label():
+    """The console and the warnings name a group as the user sees it (Kuaishou), not by its answer code."""
+    from validate.structural.analysis import configural_check
+
+    fit = {"cfi": 0.95, "rmsea": 0.05, "npar": 300}
+    chk = configural_check(fit, {"2": 120, "1": 133}, 2, "ML", {1: "Douyin", 2: "Kuaishou"})
+    assert chk["reason"].startswith("group 'Kuaishou' has 120 respondents for 150 free parameters per group")
+    assert configural_check(fit, {"2": 120, "1": 133}, 2, "ML")["reason"].startswith("group '2' has 120")

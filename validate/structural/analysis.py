@@ -713,7 +713,8 @@ def _by_group(res) -> dict:
     return {str(g): int(n) for g, n in zip(glabels, getattr(res, "nobs_per_group", []) or [])}
 
 
-def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator: str) -> dict:
+def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator: str,
+                     labels: dict | None = None) -> dict:
     """Whether the configural model is good enough for invariance to be judged.
 
     Returns
@@ -756,12 +757,13 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     out["enough_cases"] = bool(cpp is None or cpp >= MIN_CASES_PER_PARAMETER)
     if cpp is not None and cpp < MIN_CASES_PER_PARAMETER:
         small = min(n_by_group, key=n_by_group.get)
-        why.append(f"group '{small}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
+        name = {str(k): v for k, v in (labels or {}).items()}.get(str(small), small)  # the answer's label
+        why.append(f"group '{name}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
                    f"({cpp:.2f} per parameter; at least {MIN_CASES_PER_PARAMETER:g} are needed)")
     return {**out, "established": not why, "reason": "; ".join(why) if why else None}
 
 
-def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dict:
+def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels: dict | None = None) -> dict:
     """Configural, metric and scalar invariance of the mechanism's CFA across groups.
 
     Returns
@@ -801,7 +803,8 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts) -> dic
         fits[name] = (f, r)
         prev = r if r.converged else prev
     first = fits["configural"][1]
-    check = configural_check(fits["configural"][0], _by_group(first), len(_by_group(first)) or 1, opts.estimator)
+    check = configural_check(fits["configural"][0], _by_group(first), len(_by_group(first)) or 1, opts.estimator,
+                            labels)
     tests = []
     for a, b in (("configural", "metric"), ("metric", "scalar")):
         fa, fb = fits[a][0], fits[b][0]
@@ -1101,7 +1104,7 @@ def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         return {"invariance": {"group": opts.group, "configural": None, "metric": None, "scalar": None,
                                "warnings": warnings}}
     labels = _group_labels(spec, opts.group, levels, opts.lang)
-    inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts)
+    inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts, labels)
     out = {}
     if inv is not None:
         chk = inv.get("configural_check") or {}
