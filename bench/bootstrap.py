@@ -174,9 +174,16 @@ def bench_model():
         lines.append(f"ind{i + 1} := {prod(c)}")
     for x, y in pairs:
         lines.append(f"tind_{x}_{y} := " + " + ".join(prod(c) for c in chains if (c.source, c.target) == (x, y)))
-    return dict(name="bench_28", df=df, syntax=mech.lavaan_syntax(), lavaan=("\n".join(lines) + "\n"),
-                factors=factors, chains=chains, pairs=pairs,
-                paths=[(p.source, p.target) for p in active])
+    return dict(
+        name="bench_28",
+        df=df,
+        syntax=mech.lavaan_syntax(),
+        lavaan=("\n".join(lines) + "\n"),
+        factors=factors,
+        chains=chains,
+        pairs=pairs,
+        paths=[(p.source, p.target) for p in active],
+    )
 
 
 def pd_model():
@@ -186,8 +193,17 @@ def pd_model():
     factors = ["ind60", "dem60", "dem65"]
     chains = enumerate_chains(paths)
     pairs = sorted({(c.source, c.target) for c in chains})
-    return dict(name="political_democracy", df=df, syntax=ref["model"], lavaan=ref["model"] + "\n",
-                factors=factors, chains=chains, pairs=pairs, paths=paths, keep_inadmissible=True)
+    return dict(
+        name="political_democracy",
+        df=df,
+        syntax=ref["model"],
+        lavaan=ref["model"] + "\n",
+        factors=factors,
+        chains=chains,
+        pairs=pairs,
+        paths=paths,
+        keep_inadmissible=True,
+    )
 
 
 def make_statistic(m):
@@ -222,8 +238,11 @@ def time_ours(stat, data, B, workers, repeat):
 
 def summary_ms(times, B):
     ms = [1000 * t / B for t in times]
-    return {"seconds": [round(t, 3) for t in times], "ms_per_resample_best": round(min(ms), 4),
-            "ms_per_resample_median": round(statistics.median(ms), 4)}
+    return {
+        "seconds": [round(t, 3) for t in times],
+        "ms_per_resample_best": round(min(ms), 4),
+        "ms_per_resample_median": round(statistics.median(ms), 4),
+    }
 
 
 GRAD_R = r"""
@@ -252,8 +271,9 @@ def lavaan_gradients(m, res, tmp: Path):
     ours_csv = tmp / f"{m['name']}_ours.csv"
     ours.rename(columns={"estimate": "est"}).to_csv(ours_csv, index=False)
     csv, lav, out = tmp / f"{m['name']}.csv", tmp / f"{m['name']}.lav", tmp / f"{m['name']}_grad.json"
-    proc = subprocess.run(["Rscript", str(script), str(csv), str(lav), str(ours_csv), str(out)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["Rscript", str(script), str(csv), str(lav), str(ours_csv), str(out)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         print(f"  (lavaan's gradient check failed: {proc.stderr[-300:]})")
         return None
@@ -299,7 +319,7 @@ def se_mc_sd(draws, B_other):
     d = draws[np.isfinite(draws)]
     s = np.std(d, ddof=1)
     z = (d - d.mean()) / s
-    kurt = float(np.mean(z ** 4))
+    kurt = float(np.mean(z**4))
     f = np.sqrt(max(kurt - 1, 0.5) / 4)
     return s * f / np.sqrt(len(d)), s * f / np.sqrt(B_other)
 
@@ -331,14 +351,20 @@ def compare(res, stat, boot, ref, m, B_lav, lav_grad=None):
     est_diff = float(np.max(np.abs(lav_theta - res.theta)))
     F_ours, g_ours = _grad_at(res, res.theta)
     F_lav, g_lav = _grad_at(res, lav_theta)
-    point = {"max_abs_diff_default_lavaan": est_diff,
-             "ml_discrepancy_minus_ours_at_lavaan_estimates": F_lav - F_ours,
-             "max_abs_gradient_at_our_estimates": g_ours, "max_abs_gradient_at_lavaan_estimates": g_lav,
-             "note": "lavaan's default nlminb stops at rel.tol = 1e-10 on the discrepancy, which leaves "
-                     "parameters accurate to about 1e-5; its estimates have the larger gradient"}
+    point = {
+        "max_abs_diff_default_lavaan": est_diff,
+        "ml_discrepancy_minus_ours_at_lavaan_estimates": F_lav - F_ours,
+        "max_abs_gradient_at_our_estimates": g_ours,
+        "max_abs_gradient_at_lavaan_estimates": g_lav,
+        "note": "lavaan's default nlminb stops at rel.tol = 1e-10 on the discrepancy, which leaves "
+        "parameters accurate to about 1e-5; its estimates have the larger gradient",
+    }
     if lav_grad is not None:
-        point["lavaan_own_gradient"] = {**lav_grad, "note": "lavaan's gradient of its fmin (= F/2), evaluated "
-                                        "by lavaan at its estimates and at ours (sem(start = ours, do.fit = FALSE))"}
+        point["lavaan_own_gradient"] = {
+            **lav_grad,
+            "note": "lavaan's gradient of its fmin (= F/2), evaluated "
+            "by lavaan at its estimates and at ours (sem(start = ours, do.fit = FALSE))",
+        }
     good = boot.good()
     nchain, npair = len(stat.chains), len(stat.pairs)
     base = 2 * nchain + 2 * npair
@@ -347,8 +373,17 @@ def compare(res, stat, boot, ref, m, B_lav, lav_grad=None):
     def check(kind, name, ours_v, lav_v, sd_o, sd_l):
         sd = float(np.hypot(sd_o, sd_l))
         z = abs(ours_v - lav_v) / sd if sd > 0 else (0.0 if ours_v == lav_v else np.inf)
-        checks.append({"what": kind, "name": name, "ours": round(float(ours_v), 6), "lavaan": round(float(lav_v), 6),
-                       "mc_sd": round(sd, 6), "z": round(float(z), 2), "ok": bool(z <= MC_SDS)})
+        checks.append(
+            {
+                "what": kind,
+                "name": name,
+                "ours": round(float(ours_v), 6),
+                "lavaan": round(float(lav_v), 6),
+                "mc_sd": round(sd, 6),
+                "z": round(float(z), 2),
+                "ok": bool(z <= MC_SDS),
+            }
+        )
 
     for j, (x, y) in enumerate(m["paths"]):
         d = good[:, base + j]
@@ -373,10 +408,13 @@ def compare(res, stat, boot, ref, m, B_lav, lav_grad=None):
         for p, ours_v, lav_v in ((0.025, lo, row.ci_lower), (0.975, hi, row.ci_upper)):
             sd_o, sd_l = quantile_mc_sd(d, p, B_lav)
             check(f"percentile CI {'lower' if p < 0.5 else 'upper'}", name, ours_v, float(lav_v), sd_o, sd_l)
-    return {"point_estimates": point,
-            "mc_bound": f"|ours - lavaan| <= {MC_SDS:g} x sqrt(sd_ours^2 + sd_lavaan^2)",
-            "all_within_mc": bool(all(c["ok"] for c in checks)), "max_z": max(c["z"] for c in checks),
-            "checks": checks}
+    return {
+        "point_estimates": point,
+        "mc_bound": f"|ours - lavaan| <= {MC_SDS:g} x sqrt(sd_ours^2 + sd_lavaan^2)",
+        "all_within_mc": bool(all(c["ok"] for c in checks)),
+        "max_z": max(c["z"] for c in checks),
+        "checks": checks,
+    }
 
 
 # ----------------------------------------------------------------------------- main
@@ -384,57 +422,93 @@ def compare(res, stat, boot, ref, m, B_lav, lav_grad=None):
 
 def bench_one(m, B, B_lav, workers_list, repeat, lavaan: bool, tmp: Path, suggested: bool):
     res, stat, sugg, data = make_statistic(m)
-    out = {"model": m["name"], "n": int(data.shape[0]), "items": int(data.shape[1]), "free_parameters": int(len(res.theta)),
-           "indirect_chains": len(stat.chains), "resamples": B, "ours": {}}
+    out = {
+        "model": m["name"],
+        "n": int(data.shape[0]),
+        "items": int(data.shape[1]),
+        "free_parameters": int(len(res.theta)),
+        "indirect_chains": len(stat.chains),
+        "resamples": B,
+        "ours": {},
+    }
     boot = None
     for w in workers_list:
         times, b = time_ours(stat, data, B, w, repeat)
         boot = boot or b
         out["ours"][f"workers_{w}"] = summary_ms(times, B)
-        print(f"  ours, {w} worker(s): {out['ours'][f'workers_{w}']['ms_per_resample_best']:.3f} ms/resample best, "
-              f"{out['ours'][f'workers_{w}']['ms_per_resample_median']:.3f} median "
-              f"({B} resamples x {repeat}; {boot.failed} failed)", flush=True)
+        print(
+            f"  ours, {w} worker(s): {out['ours'][f'workers_{w}']['ms_per_resample_best']:.3f} ms/resample best, "
+            f"{out['ours'][f'workers_{w}']['ms_per_resample_median']:.3f} median "
+            f"({B} resamples x {repeat}; {boot.failed} failed)",
+            flush=True,
+        )
     out["failed_resamples"] = boot.summary()
     if suggested:
         out["ours_with_suggested_statistic"] = {}
         for w in workers_list:
             times, b = time_ours(sugg, data, B, w, repeat)
             diff = float(np.nanmax(np.abs(b.draws - boot.draws)))
-            out["ours_with_suggested_statistic"][f"workers_{w}"] = {**summary_ms(times, B), "max_abs_diff_of_draws": diff}
+            out["ours_with_suggested_statistic"][f"workers_{w}"] = {
+                **summary_ms(times, B),
+                "max_abs_diff_of_draws": diff,
+            }
             r = out["ours_with_suggested_statistic"][f"workers_{w}"]
-            print(f"  ours with the suggested statistic, {w} worker(s): {r['ms_per_resample_best']:.3f} ms/resample "
-                  f"best, {r['ms_per_resample_median']:.3f} median (draws differ by <= {diff:.1e})", flush=True)
+            print(
+                f"  ours with the suggested statistic, {w} worker(s): {r['ms_per_resample_best']:.3f} ms/resample "
+                f"best, {r['ms_per_resample_median']:.3f} median (draws differ by <= {diff:.1e})",
+                flush=True,
+            )
     if lavaan:
         print(f"  lavaan: {B_lav} resamples ...", flush=True)
         ref = run_lavaan(m, B_lav, tmp)
         ms = 1000 * ref["seconds"] / B_lav
-        out["lavaan"] = {"version": ref["source"]["lavaan"], "resamples": B_lav, "seconds": round(ref["seconds"], 3),
-                         "ms_per_resample": round(ms, 4),
-                         "note": (f"lavaan ran {B_lav} resamples on one core; its time per resample is scaled "
-                                  f"to {B} resamples" if B_lav != B else "lavaan ran the same number of resamples")}
+        out["lavaan"] = {
+            "version": ref["source"]["lavaan"],
+            "resamples": B_lav,
+            "seconds": round(ref["seconds"], 3),
+            "ms_per_resample": round(ms, 4),
+            "note": (
+                f"lavaan ran {B_lav} resamples on one core; its time per resample is scaled to {B} resamples"
+                if B_lav != B
+                else "lavaan ran the same number of resamples"
+            ),
+        }
         out["lavaan_seconds_scaled_to_resamples"] = round(ms * B / 1000, 2)
         out["ratio_lavaan_over_ours"] = {k: round(ms / v["ms_per_resample_best"], 2) for k, v in out["ours"].items()}
-        out["ratio_lavaan_over_ours_median"] = {k: round(ms / v["ms_per_resample_median"], 2)
-                                                for k, v in out["ours"].items()}
+        out["ratio_lavaan_over_ours_median"] = {
+            k: round(ms / v["ms_per_resample_median"], 2) for k, v in out["ours"].items()
+        }
         if suggested:
             out["ratio_lavaan_over_ours_with_suggested_statistic"] = {
-                k: round(ms / v["ms_per_resample_best"], 2) for k, v in out["ours_with_suggested_statistic"].items()}
+                k: round(ms / v["ms_per_resample_best"], 2) for k, v in out["ours_with_suggested_statistic"].items()
+            }
         out["agreement"] = compare(res, stat, boot, ref, m, B_lav, lavaan_gradients(m, res, tmp))
         out["target_under_a_tenth_of_lavaan"] = {k: bool(v >= 10) for k, v in out["ratio_lavaan_over_ours"].items()}
         scaled = f" (scaled to {B}: {out['lavaan_seconds_scaled_to_resamples']:.0f} s)" if B_lav != B else ""
-        print(f"  lavaan {ref['source']['lavaan']}: {ms:.2f} ms/resample from {B_lav} resamples on one core{scaled}; "
-              "lavaan / ours (best): " + ", ".join(f"{k}: {v}x" for k, v in out["ratio_lavaan_over_ours"].items())
-              + " (median: " + ", ".join(f"{k}: {v}x" for k, v in out["ratio_lavaan_over_ours_median"].items()) + ")",
-              flush=True)
+        print(
+            f"  lavaan {ref['source']['lavaan']}: {ms:.2f} ms/resample from {B_lav} resamples on one core{scaled}; "
+            "lavaan / ours (best): "
+            + ", ".join(f"{k}: {v}x" for k, v in out["ratio_lavaan_over_ours"].items())
+            + " (median: "
+            + ", ".join(f"{k}: {v}x" for k, v in out["ratio_lavaan_over_ours_median"].items())
+            + ")",
+            flush=True,
+        )
         a = out["agreement"]
         pe = a["point_estimates"]
         pe = a["point_estimates"]
         lg = pe.get("lavaan_own_gradient") or {}
-        print(f"  estimates: max |ours - lavaan| = {pe['max_abs_diff_default_lavaan']:.1e}; max |gradient| of "
-              f"lavaan's own objective at lavaan's estimates {lg.get('max_abs_gradient_at_lavaan_estimates', np.nan):.1e}"
-              f", at ours {lg.get('max_abs_gradient_at_our_estimates', np.nan):.1e}", flush=True)
-        print(f"  bootstrap SEs of the paths and percentile CIs of the indirect effects within {MC_SDS:g} MC SDs: "
-              f"{a['all_within_mc']} (max z = {a['max_z']}, {len(a['checks'])} comparisons)", flush=True)
+        print(
+            f"  estimates: max |ours - lavaan| = {pe['max_abs_diff_default_lavaan']:.1e}; max |gradient| of "
+            f"lavaan's own objective at lavaan's estimates {lg.get('max_abs_gradient_at_lavaan_estimates', np.nan):.1e}"
+            f", at ours {lg.get('max_abs_gradient_at_our_estimates', np.nan):.1e}",
+            flush=True,
+        )
+        print(
+            f"  bootstrap SEs of the paths and percentile CIs of the indirect effects within {MC_SDS:g} MC SDs: "
+            f"{a['all_within_mc']} (max z = {a['max_z']}, {len(a['checks'])} comparisons)",
+            flush=True,
+        )
     return out
 
 
@@ -447,31 +521,60 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-lavaan", action="store_true")
     ap.add_argument("--skip-pd", action="store_true")
-    ap.add_argument("--no-suggested", action="store_true",
-                    help="do not time the statistic with the changes suggested for validate/structural/analysis.py")
+    ap.add_argument(
+        "--no-suggested",
+        action="store_true",
+        help="do not time the statistic with the changes suggested for validate/structural/analysis.py",
+    )
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bootstrap.json"))
     args = ap.parse_args(argv)
     workers = [int(w) for w in args.workers.split(",")]
     lavaan = not args.no_lavaan and shutil.which("Rscript") is not None
     if not args.no_lavaan and not lavaan:
         print("Rscript not found: lavaan is not run", flush=True)
-    result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                          "platform": platform.platform(),
-                          "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
-                          "load_average_at_start": list(os.getloadavg())},
-              "what_is_timed": "per resample: resample rows, sample moments, ML refit of the estimates from the "
-                               "full-sample estimates (no SEs), indirect effects; lavaan: se='bootstrap' (estimates "
-                               "only per draw, FUN='coef'), one core",
-              "models": []}
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "what_is_timed": "per resample: resample rows, sample moments, ML refit of the estimates from the "
+        "full-sample estimates (no SEs), indirect effects; lavaan: se='bootstrap' (estimates "
+        "only per draw, FUN='coef'), one core",
+        "models": [],
+    }
     with tempfile.TemporaryDirectory(prefix="vcc-bench-boot-") as tmp:
         tmp = Path(tmp)
         print(f"bench_28: 28 items, 8 constructs, n = {N}", flush=True)
-        result["models"].append(bench_one(bench_model(), args.resamples, args.lavaan_resamples, workers,
-                                          args.repeat, lavaan, tmp, not args.no_suggested))
+        result["models"].append(
+            bench_one(
+                bench_model(),
+                args.resamples,
+                args.lavaan_resamples,
+                workers,
+                args.repeat,
+                lavaan,
+                tmp,
+                not args.no_suggested,
+            )
+        )
         if not args.skip_pd:
             print("PoliticalDemocracy: 11 items, 3 constructs, n = 75", flush=True)
-            result["models"].append(bench_one(pd_model(), args.pd_resamples, args.pd_resamples, workers,
-                                              args.repeat, lavaan, tmp, not args.no_suggested))
+            result["models"].append(
+                bench_one(
+                    pd_model(),
+                    args.pd_resamples,
+                    args.pd_resamples,
+                    workers,
+                    args.repeat,
+                    lavaan,
+                    tmp,
+                    not args.no_suggested,
+                )
+            )
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -71,10 +71,32 @@ from validate.structural.mediation import enumerate_chains  # noqa: E402
 SPEC = ROOT / "instruments" / "models" / "short_video_vcc.yaml"
 DATA = ROOT / "data_templates" / "example" / "example_producer.csv"
 MECHANISM = "producer"
-FIT_KEYS = ("chisq", "df", "pvalue", "baseline_chisq", "cfi", "tli", "rmsea", "rmsea_ci_lower",
-            "rmsea_ci_upper", "srmr", "aic", "bic", "logl", "unrestricted_logl", "chisq_scaled",
-            "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled", "cfi_scaled", "tli_scaled",
-            "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
+FIT_KEYS = (
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline_chisq",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "srmr",
+    "aic",
+    "bic",
+    "logl",
+    "unrestricted_logl",
+    "chisq_scaled",
+    "pvalue_scaled",
+    "chisq_scaling_factor",
+    "baseline_chisq_scaled",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+)
 
 LAVAAN_R = r"""
 suppressMessages({library(lavaan); library(jsonlite)})
@@ -163,8 +185,12 @@ def timed(fn, repeat):
         res = fn()
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
-    return {"wall": min(walls), "cpu": min(cpus), "wall_all": [round(w, 4) for w in walls],
-            "cpu_all": [round(c, 4) for c in cpus]}, res
+    return {
+        "wall": min(walls),
+        "cpu": min(cpus),
+        "wall_all": [round(w, 4) for w in walls],
+        "cpu_all": [round(c, 4) for c in cpus],
+    }, res
 
 
 class FimlRefitStatistic(SemBootstrapStatistic):
@@ -194,8 +220,10 @@ def bootstrap_statistics(res, mech, syntax, items):
     pairs = sorted({(c.source, c.target) for c in chains}, key=lambda t: (factors.index(t[0]), factors.index(t[1])))
     fit_kw = {"estimator": "ML", "missing": "fiml", "kind": "sem", "auto_cov_y": True, "estimates_only": True}
     ov = list(res.spec.ov_names)
-    return (RefitBootstrapStatistic(syntax, ov, fit_kw, res.params, factors, chains, pairs),
-            FimlRefitStatistic(res.spec, res.theta, ov, factors, chains, pairs))
+    return (
+        RefitBootstrapStatistic(syntax, ov, fit_kw, res.params, factors, chains, pairs),
+        FimlRefitStatistic(res.spec, res.theta, ov, factors, chains, pairs),
+    )
 
 
 def time_bootstrap(stat, data, B, seed=1):
@@ -214,8 +242,12 @@ def time_bootstrap(stat, data, B, seed=1):
             if why is None:
                 out[b] = eff
         wall, cpu = time.perf_counter() - t, time.process_time() - c
-    return {"resamples": B, "failed": failed, "wall_ms_per_resample": 1000 * wall / B,
-            "cpu_ms_per_resample": 1000 * cpu / B}, out
+    return {
+        "resamples": B,
+        "failed": failed,
+        "wall_ms_per_resample": 1000 * wall / B,
+        "cpu_ms_per_resample": 1000 * cpu / B,
+    }, out
 
 
 def run_lavaan(syntax, df, items, ours, B, tmp: Path):
@@ -231,8 +263,17 @@ def run_lavaan(syntax, df, items, ours, B, tmp: Path):
     procs = {}
     for k, est in enumerate(ours):
         out = tmp / f"lavaan_{est}.json"
-        cmd = ["Rscript", str(script), str(csv), str(lav), str(out), est, str(B if est == "ML" else 0), str(tmp),
-               "complete" if k == 0 else "no-complete"]
+        cmd = [
+            "Rscript",
+            str(script),
+            str(csv),
+            str(lav),
+            str(out),
+            est,
+            str(B if est == "ML" else 0),
+            str(tmp),
+            "complete" if k == 0 else "no-complete",
+        ]
         procs[est] = (subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), out)
     ref = {"fits": {}}
     for est, (proc, out) in procs.items():
@@ -262,6 +303,7 @@ def _match(params, ref_rows):
 
 def agreement(res, params_ref, fit_ref):
     """Largest |ours - lavaan| / max(1, |lavaan|) for estimates, SEs, std.all and fit measures."""
+
     def rel(a, b):
         return abs(a - b) / max(1.0, abs(b))
 
@@ -300,8 +342,10 @@ def optimum_check(res, lav_params):
         F, g, _ = fiml_grad(res._cm, th, pats, hessian=False)
         out[name] = {"objective": float(F), "max_abs_gradient": float(np.max(np.abs(g)))}
     out["objective_lavaan_minus_ours"] = out["lavaan"]["objective"] - out["ours"]["objective"]
-    out["note"] = ("-2 logl / N and its gradient (ours) at both sets of estimates: lavaan's nlminb stops where "
-                   "the gradient is still about this large, which explains the differences in the estimates")
+    out["note"] = (
+        "-2 logl / N and its gradient (ours) at both sets of estimates: lavaan's nlminb stops where "
+        "the gradient is still about this large, which explains the differences in the estimates"
+    )
     return out
 
 
@@ -309,8 +353,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3, help="runs of each of our fits (best is kept)")
     ap.add_argument("--resamples", type=int, default=100, help="our bootstrap resamples to time")
-    ap.add_argument("--lavaan-resamples", type=int, default=0,
-                    help="lavaan bootstrap resamples to time (each is a full FIML refit: slow)")
+    ap.add_argument(
+        "--lavaan-resamples",
+        type=int,
+        default=0,
+        help="lavaan bootstrap resamples to time (each is a full FIML refit: slow)",
+    )
     ap.add_argument("--no-lavaan", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "fiml.json"))
     args = ap.parse_args(argv)
@@ -320,21 +368,39 @@ def main(argv=None):
     mech, syntax, df, items = model_and_data()
     n_holes = int(df[items].isna().any(axis=1).sum())
     n_patterns = int(len(np.unique(~df[items].isna().to_numpy(), axis=0)))
-    result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                          "platform": platform.platform(), "load_average_at_start": list(os.getloadavg())},
-              "model": {"spec": str(SPEC.relative_to(ROOT)), "mechanism": MECHANISM,
-                        "data": str(DATA.relative_to(ROOT)), "rows": len(df), "items": len(items),
-                        "rows_with_a_hole": n_holes, "missing_data_patterns": n_patterns, "syntax": syntax},
-              "ours": {}}
-    print(f"producer model: {len(items)} items, {len(df)} rows ({n_holes} with a hole, {n_patterns} patterns)",
-          flush=True)
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "model": {
+            "spec": str(SPEC.relative_to(ROOT)),
+            "mechanism": MECHANISM,
+            "data": str(DATA.relative_to(ROOT)),
+            "rows": len(df),
+            "items": len(items),
+            "rows_with_a_hole": n_holes,
+            "missing_data_patterns": n_patterns,
+            "syntax": syntax,
+        },
+        "ours": {},
+    }
+    print(
+        f"producer model: {len(items)} items, {len(df)} rows ({n_holes} with a hole, {n_patterns} patterns)", flush=True
+    )
     fits = {}
     for est in ("ML", "MLR"):
         fit_sem(syntax, df, missing="fiml", estimator=est)  # warm-up (imports, caches)
         t, res = timed(lambda est=est: fit_sem(syntax, df, missing="fiml", estimator=est), args.repeat)
         fits[est] = res
-        result["ours"][f"fiml_fit_{est.lower()}"] = {**t, "converged": bool(res.converged),
-                                                     "iterations": int(res.iterations)}
+        result["ours"][f"fiml_fit_{est.lower()}"] = {
+            **t,
+            "converged": bool(res.converged),
+            "iterations": int(res.iterations),
+        }
         print(f"  ours FIML {est}: {t['wall']:.3f} s wall, {t['cpu']:.3f} s CPU (best of {args.repeat})", flush=True)
     o = result["ours"]
     o["mlr_over_ml"] = {k: o["fiml_fit_mlr"][k] / o["fiml_fit_ml"][k] for k in ("wall", "cpu")}
@@ -346,18 +412,25 @@ def main(argv=None):
     time_bootstrap(stat, data, 3, seed=99)  # warm-up
     o["bootstrap"], draws = time_bootstrap(stat, data, args.resamples)
     b = o["bootstrap"]
-    print(f"  ours FIML bootstrap (the pipeline's statistic, fit_sem): {b['wall_ms_per_resample']:.1f} ms wall, "
-          f"{b['cpu_ms_per_resample']:.1f} ms CPU per resample ({args.resamples} resamples, one worker, "
-          f"{b['failed']} failed)", flush=True)
+    print(
+        f"  ours FIML bootstrap (the pipeline's statistic, fit_sem): {b['wall_ms_per_resample']:.1f} ms wall, "
+        f"{b['cpu_ms_per_resample']:.1f} ms CPU per resample ({args.resamples} resamples, one worker, "
+        f"{b['failed']} failed)",
+        flush=True,
+    )
     time_bootstrap(fast, data, 3, seed=99)
     o["bootstrap_suggested_statistic"], draws_fast = time_bootstrap(fast, data, args.resamples)
     bf = o["bootstrap_suggested_statistic"]
     bf["max_abs_diff_of_draws"] = float(np.nanmax(np.abs(draws_fast - draws)))
-    bf["note"] = ("FimlRefitStatistic: validate.sem.fiml.fiml_refit instead of fit_sem(estimates_only=True), "
-                  "suggested for validate/structural/analysis.py")
-    print(f"  ours FIML bootstrap (suggested statistic, fiml_refit): {bf['wall_ms_per_resample']:.1f} ms wall, "
-          f"{bf['cpu_ms_per_resample']:.1f} ms CPU per resample (draws differ by <= {bf['max_abs_diff_of_draws']:.1e})",
-          flush=True)
+    bf["note"] = (
+        "FimlRefitStatistic: validate.sem.fiml.fiml_refit instead of fit_sem(estimates_only=True), "
+        "suggested for validate/structural/analysis.py"
+    )
+    print(
+        f"  ours FIML bootstrap (suggested statistic, fiml_refit): {bf['wall_ms_per_resample']:.1f} ms wall, "
+        f"{bf['cpu_ms_per_resample']:.1f} ms CPU per resample (draws differ by <= {bf['max_abs_diff_of_draws']:.1e})",
+        flush=True,
+    )
     if lavaan:
         with tempfile.TemporaryDirectory(prefix="vcc-bench-fiml-") as tmp:
             print("  lavaan (several minutes) ...", flush=True)
@@ -368,77 +441,120 @@ def main(argv=None):
         for est in ("ML", "MLR"):
             r = ref["fits"][est]
             both = {k: r["fit"][k] + r["fit_measures"][k] for k in ("wall", "cpu")}
-            lav[f"fiml_fit_{est.lower()}"] = {"sem": r["fit"], "fitMeasures": r["fit_measures"],
-                                              "sem_plus_fitMeasures": both, "iterations": r["iterations"],
-                                              "converged": r["converged"]}
+            lav[f"fiml_fit_{est.lower()}"] = {
+                "sem": r["fit"],
+                "fitMeasures": r["fit_measures"],
+                "sem_plus_fitMeasures": both,
+                "iterations": r["iterations"],
+                "converged": r["converged"],
+            }
             mine = o[f"fiml_fit_{est.lower()}"]
             ratios[f"fiml_fit_{est.lower()}"] = {
                 "lavaan_sem_over_ours": {k: r["fit"][k] / mine[k] for k in ("wall", "cpu")},
-                "lavaan_sem_plus_fitMeasures_over_ours": {k: both[k] / mine[k] for k in ("wall", "cpu")}}
-            agree[est] = {"lavaan_estimates": agreement(fits[est], r["parameters"], r["fit_measures_values"]),
-                          "optimum": optimum_check(fits[est], r["parameters"])}
+                "lavaan_sem_plus_fitMeasures_over_ours": {k: both[k] / mine[k] for k in ("wall", "cpu")},
+            }
+            agree[est] = {
+                "lavaan_estimates": agreement(fits[est], r["parameters"], r["fit_measures_values"]),
+                "optimum": optimum_check(fits[est], r["parameters"]),
+            }
             if "at_our_estimates" in r:
                 a0 = r["at_our_estimates"]
                 agree[est]["lavaan_at_our_estimates"] = {
                     **agreement(fits[est], a0["parameters"], a0["fit_measures_values"]),
-                    "start_taken_max_abs_diff": a0["start_taken_max_abs_diff"]}
+                    "start_taken_max_abs_diff": a0["start_taken_max_abs_diff"],
+                }
             if "bootstrap" in r:
                 bt = r["bootstrap"]
-                lav["bootstrap"] = {**bt, "wall_ms_per_resample": 1000 * bt["wall"] / bt["resamples"],
-                                    "cpu_ms_per_resample": 1000 * bt["cpu"] / bt["resamples"]}
+                lav["bootstrap"] = {
+                    **bt,
+                    "wall_ms_per_resample": 1000 * bt["wall"] / bt["resamples"],
+                    "cpu_ms_per_resample": 1000 * bt["cpu"] / bt["resamples"],
+                }
         lav_ml = lav["fiml_fit_ml"]["sem"]
         ratios["bootstrap_1000_resamples_ours_over_one_lavaan_fit"] = {
-            "wall": b["wall_ms_per_resample"] / lav_ml["wall"], "cpu": b["cpu_ms_per_resample"] / lav_ml["cpu"]}
+            "wall": b["wall_ms_per_resample"] / lav_ml["wall"],
+            "cpu": b["cpu_ms_per_resample"] / lav_ml["cpu"],
+        }
         ratios["bootstrap_1000_resamples_suggested_statistic_over_one_lavaan_fit"] = {
-            "wall": bf["wall_ms_per_resample"] / lav_ml["wall"], "cpu": bf["cpu_ms_per_resample"] / lav_ml["cpu"]}
+            "wall": bf["wall_ms_per_resample"] / lav_ml["wall"],
+            "cpu": bf["cpu_ms_per_resample"] / lav_ml["cpu"],
+        }
         if "bootstrap" in lav:
             ratios["bootstrap_per_resample_lavaan_over_ours"] = {
                 "wall": lav["bootstrap"]["wall_ms_per_resample"] / b["wall_ms_per_resample"],
-                "cpu": lav["bootstrap"]["cpu_ms_per_resample"] / b["cpu_ms_per_resample"]}
-        ratios["complete_data_ml_fit"] = {k: ref["complete_data_ml"][k] / o["complete_data_ml_fit"][k]
-                                          for k in ("wall", "cpu")}
+                "cpu": lav["bootstrap"]["cpu_ms_per_resample"] / b["cpu_ms_per_resample"],
+            }
+        ratios["complete_data_ml_fit"] = {
+            k: ref["complete_data_ml"][k] / o["complete_data_ml_fit"][k] for k in ("wall", "cpu")
+        }
         result["lavaan"] = lav
         result["ratios_lavaan_over_ours"] = ratios
         result["agreement"] = agree
         result["targets"] = {
             "fiml_fit_ml_at_most_1_40_of_lavaan_cpu": bool(ratios["fiml_fit_ml"]["lavaan_sem_over_ours"]["cpu"] >= 40),
-            "fiml_fit_ml_at_most_1_40_of_lavaan_wall": bool(ratios["fiml_fit_ml"]["lavaan_sem_over_ours"]["wall"] >= 40),
+            "fiml_fit_ml_at_most_1_40_of_lavaan_wall": bool(
+                ratios["fiml_fit_ml"]["lavaan_sem_over_ours"]["wall"] >= 40
+            ),
             "bootstrap_resample_at_most_30_ms_cpu": bool(b["cpu_ms_per_resample"] <= 30),
             "bootstrap_resample_at_most_30_ms_wall": bool(b["wall_ms_per_resample"] <= 30),
             "bootstrap_1000_under_one_lavaan_fit_cpu": bool(
-                ratios["bootstrap_1000_resamples_ours_over_one_lavaan_fit"]["cpu"] < 1),
+                ratios["bootstrap_1000_resamples_ours_over_one_lavaan_fit"]["cpu"] < 1
+            ),
             "mlr_within_1_5_of_ml_cpu": bool(o["mlr_over_ml"]["cpu"] <= 1.5),
-            "agreement_1e_6_at_our_estimates": bool(all(
-                v["max_rel_diff"] <= 1e-6 for est in agree for k, v in agree[est].get("lavaan_at_our_estimates", {}).items()
-                if isinstance(v, dict)))}
-        print("\n  figure                              ours (wall / CPU)      lavaan (wall / CPU)    lavaan/ours (wall / CPU)")
+            "agreement_1e_6_at_our_estimates": bool(
+                all(
+                    v["max_rel_diff"] <= 1e-6
+                    for est in agree
+                    for k, v in agree[est].get("lavaan_at_our_estimates", {}).items()
+                    if isinstance(v, dict)
+                )
+            ),
+        }
+        print(
+            "\n  figure                              ours (wall / CPU)      lavaan (wall / CPU)    lavaan/ours (wall / CPU)"
+        )
         for est in ("ML", "MLR"):
             m, lv = o[f"fiml_fit_{est.lower()}"], lav[f"fiml_fit_{est.lower()}"]["sem"]
             rr = ratios[f"fiml_fit_{est.lower()}"]["lavaan_sem_over_ours"]
-            print(f"  one FIML fit with SEs, {est:<3}         {m['wall']:7.3f} / {m['cpu']:6.3f} s    "
-                  f"{lv['wall']:7.1f} / {lv['cpu']:6.1f} s      {rr['wall']:6.0f}x / {rr['cpu']:5.0f}x")
+            print(
+                f"  one FIML fit with SEs, {est:<3}         {m['wall']:7.3f} / {m['cpu']:6.3f} s    "
+                f"{lv['wall']:7.1f} / {lv['cpu']:6.1f} s      {rr['wall']:6.0f}x / {rr['cpu']:5.0f}x"
+            )
         lb = lav.get("bootstrap")
-        print(f"  FIML bootstrap, per resample        {b['wall_ms_per_resample']:7.1f} / {b['cpu_ms_per_resample']:6.1f} ms   "
-              + (f"{lb['wall_ms_per_resample']:7.0f} / {lb['cpu_ms_per_resample']:6.0f} ms"
-                 if lb else "   (not run)"))
-        print(f"    (suggested statistic)             {bf['wall_ms_per_resample']:7.1f} / {bf['cpu_ms_per_resample']:6.1f} ms")
+        print(
+            f"  FIML bootstrap, per resample        {b['wall_ms_per_resample']:7.1f} / {b['cpu_ms_per_resample']:6.1f} ms   "
+            + (f"{lb['wall_ms_per_resample']:7.0f} / {lb['cpu_ms_per_resample']:6.0f} ms" if lb else "   (not run)")
+        )
+        print(
+            f"    (suggested statistic)             {bf['wall_ms_per_resample']:7.1f} / {bf['cpu_ms_per_resample']:6.1f} ms"
+        )
         cm_, cl = o["complete_data_ml_fit"], ref["complete_data_ml"]
-        print(f"  complete-data ML fit                {cm_['wall']:7.3f} / {cm_['cpu']:6.3f} s    "
-              f"{cl['wall']:7.2f} / {cl['cpu']:6.2f} s")
-        r1, r2 = (ratios["bootstrap_1000_resamples_ours_over_one_lavaan_fit"],
-                  ratios["bootstrap_1000_resamples_suggested_statistic_over_one_lavaan_fit"])
-        print(f"  MLR / ML (ours): {o['mlr_over_ml']['wall']:.2f} wall, {o['mlr_over_ml']['cpu']:.2f} CPU; "
-              f"1,000 resamples of ours / one lavaan ML fit: {r1['wall']:.2f} wall, {r1['cpu']:.2f} CPU "
-              f"(suggested statistic: {r2['wall']:.2f}, {r2['cpu']:.2f})")
+        print(
+            f"  complete-data ML fit                {cm_['wall']:7.3f} / {cm_['cpu']:6.3f} s    "
+            f"{cl['wall']:7.2f} / {cl['cpu']:6.2f} s"
+        )
+        r1, r2 = (
+            ratios["bootstrap_1000_resamples_ours_over_one_lavaan_fit"],
+            ratios["bootstrap_1000_resamples_suggested_statistic_over_one_lavaan_fit"],
+        )
+        print(
+            f"  MLR / ML (ours): {o['mlr_over_ml']['wall']:.2f} wall, {o['mlr_over_ml']['cpu']:.2f} CPU; "
+            f"1,000 resamples of ours / one lavaan ML fit: {r1['wall']:.2f} wall, {r1['cpu']:.2f} CPU "
+            f"(suggested statistic: {r2['wall']:.2f}, {r2['cpu']:.2f})"
+        )
         for est in ("ML", "MLR"):
             for where, a in agree[est].items():
                 if where == "optimum":
-                    print(f"  {est}: max |gradient| of -2 logl / N at our estimates {a['ours']['max_abs_gradient']:.1e}, "
-                          f"at lavaan's {a['lavaan']['max_abs_gradient']:.1e} (objective higher by "
-                          f"{a['objective_lavaan_minus_ours']:.1e})")
+                    print(
+                        f"  {est}: max |gradient| of -2 logl / N at our estimates {a['ours']['max_abs_gradient']:.1e}, "
+                        f"at lavaan's {a['lavaan']['max_abs_gradient']:.1e} (objective higher by "
+                        f"{a['objective_lavaan_minus_ours']:.1e})"
+                    )
                     continue
-                print(f"  agreement {est} vs {where}: " + ", ".join(
-                    f"{k} {v['max_rel_diff']:.1e}" for k, v in a.items() if isinstance(v, dict)))
+                print(
+                    f"  agreement {est} vs {where}: "
+                    + ", ".join(f"{k} {v['max_rel_diff']:.1e}" for k, v in a.items() if isinstance(v, dict))
+                )
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -80,8 +80,22 @@ def run_ours(folder: Path, n: int, B: int, workers: int) -> dict:
     csv = data_file(folder, n)
     outdir = folder / "out_fixed_cost"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    cmd = [sys.executable, "-m", "validate.cli", "validate", "--model", str(SPEC), "--bootstrap", str(B),
-           "--workers", str(workers), "--out", str(outdir), "--force", str(csv)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "validate.cli",
+        "validate",
+        "--model",
+        str(SPEC),
+        "--bootstrap",
+        str(B),
+        "--workers",
+        str(workers),
+        "--out",
+        str(outdir),
+        "--force",
+        str(csv),
+    ]
     r = run_measured(cmd, env=env)
     if r["returncode"] != 0:
         print(r["stderr_tail"], file=sys.stderr)
@@ -98,7 +112,9 @@ def run_lavaan(B: int, tmp: Path) -> dict:
     m["df"].to_csv(csv, index=False)
     lav.write_text(m["lavaan"])
     script.write_text(LAVAAN_R)
-    proc = subprocess.run(["Rscript", str(script), str(csv), str(lav), str(out), str(B)], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["Rscript", str(script), str(csv), str(lav), str(out), str(B)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"lavaan failed:\n{proc.stderr[-2000:]}")
     return json.loads(out.read_text())
@@ -116,29 +132,45 @@ def main(argv=None):
     lavaan = not args.no_lavaan and shutil.which("Rscript") is not None
     folder = Path(tempfile.gettempdir()) / "vcc-bench-scale"
     folder.mkdir(exist_ok=True)
-    result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                          "platform": platform.platform(), "load_average_at_start": list(os.getloadavg())},
-              "what_is_timed": {
-                  "ours": f"python -m validate.cli validate --model bench/specs/bench_28.yaml --bootstrap "
-                          f"{args.bootstrap} --workers {args.workers} (28 items, complete data, ML; the whole run)",
-                  "lavaan": f"sem(model, se = 'bootstrap', bootstrap = {args.bootstrap}) on the same simulated rows"},
-              "target": f"ours (whole run) / lavaan (bootstrap alone) <= {TARGET_RATIO}"}
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "what_is_timed": {
+            "ours": f"python -m validate.cli validate --model bench/specs/bench_28.yaml --bootstrap "
+            f"{args.bootstrap} --workers {args.workers} (28 items, complete data, ML; the whole run)",
+            "lavaan": f"sem(model, se = 'bootstrap', bootstrap = {args.bootstrap}) on the same simulated rows",
+        },
+        "target": f"ours (whole run) / lavaan (bootstrap alone) <= {TARGET_RATIO}",
+    }
     runs = []
     for _ in range(args.repeat):
         r = run_ours(folder, args.n, args.bootstrap, args.workers)
         runs.append(r)
-        print(f"  ours (whole vcc validate): {r['wall_seconds']:.1f} s wall, {r['tree_cpu_seconds'] or float('nan'):.1f} s "
-              f"CPU of the process tree (n used {r['n_used']})", flush=True)
+        print(
+            f"  ours (whole vcc validate): {r['wall_seconds']:.1f} s wall, {r['tree_cpu_seconds'] or float('nan'):.1f} s "
+            f"CPU of the process tree (n used {r['n_used']})",
+            flush=True,
+        )
     best = min(runs, key=lambda r: r["wall_seconds"])
     result["ours"] = {**best, "wall_seconds_all": [round(r["wall_seconds"], 2) for r in runs]}
     if lavaan:
         with tempfile.TemporaryDirectory(prefix="vcc-bench-fixed-") as tmp:
             lav = run_lavaan(args.bootstrap, Path(tmp))
         result["lavaan"] = lav
-        print(f"  lavaan {lav['lavaan']} bootstrap ({lav['resamples']} resamples, n = {lav['n']}): "
-              f"{lav['wall']:.1f} s wall, {lav['cpu']:.1f} s CPU", flush=True)
-        ratio = {"wall": best["wall_seconds"] / lav["wall"],
-                 "cpu": (best["tree_cpu_seconds"] or best["cpu_seconds"]) / lav["cpu"]}
+        print(
+            f"  lavaan {lav['lavaan']} bootstrap ({lav['resamples']} resamples, n = {lav['n']}): "
+            f"{lav['wall']:.1f} s wall, {lav['cpu']:.1f} s CPU",
+            flush=True,
+        )
+        ratio = {
+            "wall": best["wall_seconds"] / lav["wall"],
+            "cpu": (best["tree_cpu_seconds"] or best["cpu_seconds"]) / lav["cpu"],
+        }
         result["ratio_ours_over_lavaan"] = ratio
         result["meets_target"] = {k: bool(v <= TARGET_RATIO) for k, v in ratio.items()}
         print(f"  ours / lavaan: {ratio['wall']:.2f} wall, {ratio['cpu']:.2f} CPU (target <= {TARGET_RATIO})")

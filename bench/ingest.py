@@ -28,15 +28,33 @@ from validate.screening import screen  # noqa: E402
 
 def make_spec(path: Path, n_items: int) -> None:
     per = 5
-    lines = ["name: bench", "title: {en: Bench, zh: 基准}", "scale:", "  min: 1", "  max: 7", "  labels:",
-             "    en: [SD, D, SWD, N, SWA, A, SA]",
-             "    zh: [非常不同意, 不同意, 有点不同意, 一般, 有点同意, 同意, 非常同意]",
-             "background:", "  - id: platform", "    text: {en: Platform, zh: 平台}", "    choices:",
-             "      - {code: 1, label: {en: Douyin, zh: 抖音}}", "      - {code: 2, label: {en: Kuaishou, zh: 快手}}",
-             "mechanisms:", "  main:", "    label: {en: Main, zh: 主}", "    constructs:"]
+    lines = [
+        "name: bench",
+        "title: {en: Bench, zh: 基准}",
+        "scale:",
+        "  min: 1",
+        "  max: 7",
+        "  labels:",
+        "    en: [SD, D, SWD, N, SWA, A, SA]",
+        "    zh: [非常不同意, 不同意, 有点不同意, 一般, 有点同意, 同意, 非常同意]",
+        "background:",
+        "  - id: platform",
+        "    text: {en: Platform, zh: 平台}",
+        "    choices:",
+        "      - {code: 1, label: {en: Douyin, zh: 抖音}}",
+        "      - {code: 2, label: {en: Kuaishou, zh: 快手}}",
+        "mechanisms:",
+        "  main:",
+        "    label: {en: Main, zh: 主}",
+        "    constructs:",
+    ]
     for c in range(n_items // per):
-        lines += [f"      C{c}:", f"        label: {{en: Construct {c}, zh: 构念{c}}}", "        stage: driver",
-                  "        items:"]
+        lines += [
+            f"      C{c}:",
+            f"        label: {{en: Construct {c}, zh: 构念{c}}}",
+            "        stage: driver",
+            "        items:",
+        ]
         for i in range(per):
             k = c * per + i
             lines.append(f"          - {{id: C{c}_{i}, text: {{en: Statement number {k}., zh: 第{k}个陈述。}}}}")
@@ -84,8 +102,10 @@ def main(argv=None) -> None:
         res = ingest(book, spec)
         times.append(time.perf_counter() - t)
     df = res.data["main"]
-    print(f"ingest: best {min(times):.2f} s, median {np.median(times):.2f} s over {args.repeat} runs "
-          f"(target < 3 s); {df.shape[0]} x {df.shape[1]} read, {len(res.problems)} problems")
+    print(
+        f"ingest: best {min(times):.2f} s, median {np.median(times):.2f} s over {args.repeat} runs "
+        f"(target < 3 s); {df.shape[0]} x {df.shape[1]} read, {len(res.problems)} problems"
+    )
     t = time.perf_counter()
     sr = screen(df, "main", spec)
     print(f"screen: {time.perf_counter() - t:.2f} s; {len(sr.log)} log rows, {len(sr.dropped)} dropped")

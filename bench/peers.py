@@ -34,11 +34,13 @@ FIX = ROOT / "tests" / "fixtures"
 MODELS = {
     "Holzinger-Swineford CFA (n = 301, 9 items)": (
         FIX / "data" / "holzinger_swineford_1939.csv",
-        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"),
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+    ),
     "PoliticalDemocracy SEM (n = 75, 11 items)": (
         FIX / "data" / "political_democracy.csv",
         "ind60 =~ x1 + x2 + x3\ndem60 =~ y1 + y2 + y3 + y4\ndem65 =~ y5 + y6 + y7 + y8\n"
-        "dem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8"),
+        "dem60 ~ ind60\ndem65 ~ ind60 + dem60\ny1 ~~ y5\ny2 ~~ y4 + y6\ny3 ~~ y7\ny4 ~~ y8\ny6 ~~ y8",
+    ),
 }
 
 R_SCRIPT = r"""
@@ -70,8 +72,11 @@ def run_lavaan(data: Path, model: str, repeat: int):
         t = Path(tmp)
         (t / "fit.R").write_text(R_SCRIPT)
         (t / "model.lav").write_text(model)
-        subprocess.run(["Rscript", str(t / "fit.R"), str(data), str(t / "model.lav"), str(t / "out.json"), str(repeat)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["Rscript", str(t / "fit.R"), str(data), str(t / "model.lav"), str(t / "out.json"), str(repeat)],
+            check=True,
+            capture_output=True,
+        )
         return json.loads((t / "out.json").read_text())
 
 
@@ -117,7 +122,7 @@ def main(argv=None):
     for name, (data, model) in MODELS.items():
         df = pd.read_csv(data)
         lav = run_lavaan(data, model, args.repeat)
-        ref = ({_key(e["lhs"], e["op"], e["rhs"]): e["est"] for e in lav["est"]} if lav else None)
+        ref = {_key(e["lhs"], e["op"], e["rhs"]): e["est"] for e in lav["est"]} if lav else None
         for prog, out in (("vcc", run_vcc(df, model, args.repeat)), ("semopy", run_semopy(df, model, args.repeat))):
             if out is None:
                 rows.append({"model": name, "program": prog, "note": "not installed"})
@@ -125,9 +130,14 @@ def main(argv=None):
             secs, est, chisq, cfi = out
             row = {"model": name, "program": prog, "seconds": secs}
             if ref:
-                row.update(est_error=_err(est, ref), chisq_error=abs(chisq - lav["chisq"]) / max(1, lav["chisq"]),
-                           cfi_error=abs(cfi - lav["cfi"]), lavaan_seconds=lav["seconds"],
-                           speed_vs_lavaan=lav["seconds"] / secs, n_params_compared=len([k for k in ref if k in est]))
+                row.update(
+                    est_error=_err(est, ref),
+                    chisq_error=abs(chisq - lav["chisq"]) / max(1, lav["chisq"]),
+                    cfi_error=abs(cfi - lav["cfi"]),
+                    lavaan_seconds=lav["seconds"],
+                    speed_vs_lavaan=lav["seconds"] / secs,
+                    n_params_compared=len([k for k in ref if k in est]),
+                )
             rows.append(row)
         if lav:
             rows.append({"model": name, "program": "lavaan 0.6.14", "seconds": lav["seconds"], "est_error": 0.0})

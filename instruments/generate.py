@@ -46,8 +46,9 @@ from .xlsform import write_xlsform
 __all__ = ["write_instruments", "write_templates"]
 
 
-def write_instruments(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,
-                      lang: str = "both") -> list[Path]:
+def write_instruments(
+    spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None, lang: str = "both"
+) -> list[Path]:
     """Write every instrument for the selected mechanism(s) into ``out_dir``.
 
     Parameters

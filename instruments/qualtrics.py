@@ -64,13 +64,20 @@ def qualtrics_text(spec: ModelSpec, mechanism: str, lang: str = "en") -> str:
         return _q(text.get(lang, text.get("en", "")))
 
     out = ["[[AdvancedFormat]]", ""]
-    out += ["[[Block:Background]]", "", "[[Question:DB]]", "[[ID:intro]]",
-            f"<b>{_q(lay.title(lang))}</b><br><br>{_q(lay.instructions(lang))}", ""]
+    out += [
+        "[[Block:Background]]",
+        "",
+        "[[Question:DB]]",
+        "[[ID:intro]]",
+        f"<b>{_q(lay.title(lang))}</b><br><br>{_q(lay.instructions(lang))}",
+        "",
+    ]
 
     def question(q) -> None:
         nonlocal out
         kind = {"single": "MC:SingleAnswer:Vertical", "multiple": "MC:MultipleAnswer:Vertical"}.get(
-            q.type, "TE:SingleLine")
+            q.type, "TE:SingleLine"
+        )
         stem = t(question_text(lay, q))
         if q.section == "consent":
             stem = t(spec.consent.text) + "<br><br>" + stem
@@ -81,16 +88,28 @@ def qualtrics_text(spec: ModelSpec, mechanism: str, lang: str = "en") -> str:
                 out += [f"[[Choice:{ch.code}]]", t(ch.label)]
         out.append("")
         for ch in q.specify_choices:
-            out += ["[[Question:TE:SingleLine]]", f"[[ID:{specify_id(q, ch)}]]",
-                    _q(ui("specify_q", lang, label=ch.label.get(lang, ""))), ""]
+            out += [
+                "[[Question:TE:SingleLine]]",
+                f"[[ID:{specify_id(q, ch)}]]",
+                _q(ui("specify_q", lang, label=ch.label.get(lang, ""))),
+                "",
+            ]
 
     for _, q in lay.background:
         question(q)
     na = spec.not_applicable
     for block in lay.blocks:
         bsc = block.scale or spec.scale
-        out += ["[[PageBreak]]", "", f"[[Block:Section {block.section}]]", "", "[[Question:Matrix]]",
-                f"[[ID:section_{block.section}]]", _q(block_prompt(block, lang)), "[[Choices]]"]
+        out += [
+            "[[PageBreak]]",
+            "",
+            f"[[Block:Section {block.section}]]",
+            "",
+            "[[Question:Matrix]]",
+            f"[[ID:section_{block.section}]]",
+            _q(block_prompt(block, lang)),
+            "[[Choices]]",
+        ]
         out += [t(r.text) for r in block.rows]
         out.append("[[AdvancedAnswers]]")
         for code in bsc.codes:
@@ -105,12 +124,12 @@ def qualtrics_text(spec: ModelSpec, mechanism: str, lang: str = "en") -> str:
     return "\n".join(out)
 
 
-def write_qualtrics(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,
-                    lang: str = "both") -> list[Path]:
+def write_qualtrics(
+    spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None, lang: str = "both"
+) -> list[Path]:
     """Write ``qualtrics_<mechanism>_<lang>.txt`` per mechanism and language; returns the paths."""
     paths = []
     for mech in spec.select(mechanism):
         for lg in languages(lang):
-            paths.append(write_text(Path(out_dir) / f"qualtrics_{mech.id}_{lg}.txt",
-                                    qualtrics_text(spec, mech.id, lg)))
+            paths.append(write_text(Path(out_dir) / f"qualtrics_{mech.id}_{lg}.txt", qualtrics_text(spec, mech.id, lg)))
     return paths

@@ -206,7 +206,7 @@ def questionnaire_html(spec: ModelSpec, mechanism: str, lang: str = "en") -> str
         for row in block.rows:
             cells = "".join(f'<td class="code">{code}</td>' for code in bsc.codes)
             if block.has_na:
-                cells += (f'<td class="code">{na.code}</td>' if row.na else '<td class="code nacell">—</td>')
+                cells += f'<td class="code">{na.code}</td>' if row.na else '<td class="code nacell">—</td>'
             out.append(f'<tr><td class="no">{row.number}</td><td>{_h(row.text, lang)}</td>{cells}</tr>')
         out.append("</tbody></table>")
 
@@ -219,8 +219,9 @@ def questionnaire_html(spec: ModelSpec, mechanism: str, lang: str = "en") -> str
     return "\n".join(out)
 
 
-def write_questionnaire_html(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,
-                             lang: str = "both") -> list[Path]:
+def write_questionnaire_html(
+    spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None, lang: str = "both"
+) -> list[Path]:
     """Write ``questionnaire_<mechanism>_<lang>.html`` for each selected mechanism.
 
     ``lang="both"`` writes the ``en``, ``zh`` and bilingual ``both`` pages.
@@ -231,8 +232,9 @@ def write_questionnaire_html(spec: ModelSpec, out_dir: str | Path, mechanism: st
     paths = []
     for mech in spec.select(mechanism):
         for lg in langs:
-            paths.append(write_text(out_dir / f"questionnaire_{mech.id}_{lg}.html",
-                                    questionnaire_html(spec, mech.id, lg)))
+            paths.append(
+                write_text(out_dir / f"questionnaire_{mech.id}_{lg}.html", questionnaire_html(spec, mech.id, lg))
+            )
     return paths
 
 
@@ -318,8 +320,9 @@ def _texts(text: dict[str, str] | str, lang: str) -> list[tuple[str, bool]]:
     return [(text.get(lang, text.get("en", "")), False)]
 
 
-def _write(par, text: dict[str, str] | str, lang: str, size: float = 10.5, bold: bool = False,
-           prefix: str = "") -> None:
+def _write(
+    par, text: dict[str, str] | str, lang: str, size: float = 10.5, bold: bool = False, prefix: str = ""
+) -> None:
     """Add the text as runs; fonts come from the Normal style and the document defaults."""
     from docx.shared import Pt
 
@@ -375,8 +378,11 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
     _write(p, lay.spec.title, lang, size=15, bold=True)
     resp = lay.mechanism.respondent
     if resp:
-        _write(doc.add_paragraph(), {lg: ui("respondent", lg, who=resp.get(lg, resp.get("en", "")))
-                                     for lg in ("en", "zh")}, lang)
+        _write(
+            doc.add_paragraph(),
+            {lg: ui("respondent", lg, who=resp.get(lg, resp.get("en", ""))) for lg in ("en", "zh")},
+            lang,
+        )
     _write(doc.add_paragraph(), {lg: lay.instructions(lg) for lg in ("en", "zh")}, lang)
 
     def heading(text: dict[str, str]) -> None:
@@ -408,8 +414,11 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
                 cp = doc.add_paragraph()
                 cp.paragraph_format.left_indent = Cm(0.8)
                 line = " ________" if ch.specify else ""
-                _write(cp, {lg: f"□ {ch.label.get(lg, '')}{choice_note(lay, q, ch.code, lg)}{line}"
-                            for lg in ("en", "zh")}, lang)
+                _write(
+                    cp,
+                    {lg: f"□ {ch.label.get(lg, '')}{choice_note(lay, q, ch.code, lg)}{line}" for lg in ("en", "zh")},
+                    lang,
+                )
         else:
             lp = doc.add_paragraph()
             lp.add_run("_" * 40)
@@ -431,8 +440,12 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
         code_w = Cm(1.45 if lang != "both" else 1.6) if n_codes <= 8 else Cm(1.3)
         text_w = Cm(21.0 - 3.6) - no_w - code_w * n_codes
         heading(_uitext("section", n=block.section))
-        _write(doc.add_paragraph(), {lg: f"{block_prompt(block, lg)} {ui('paper_matrix', lg)}"
-                                     for lg in ("en", "zh")}, lang, size=9.5)
+        _write(
+            doc.add_paragraph(),
+            {lg: f"{block_prompt(block, lg)} {ui('paper_matrix', lg)}" for lg in ("en", "zh")},
+            lang,
+            size=9.5,
+        )
         table = doc.add_table(rows=1 + len(block.rows), cols=2 + n_codes)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -483,8 +496,9 @@ def questionnaire_docx(spec: ModelSpec, mechanism: str, lang: str = "en"):
     return doc
 
 
-def write_questionnaire_docx(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,
-                             lang: str = "both") -> list[Path]:
+def write_questionnaire_docx(
+    spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None, lang: str = "both"
+) -> list[Path]:
     """Write ``questionnaire_<mechanism>_<lang>.docx`` for each selected mechanism.
 
     ``lang="both"`` writes the ``en``, ``zh`` and bilingual ``both`` documents.

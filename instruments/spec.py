@@ -349,8 +349,9 @@ class Mechanism:
         """The second-order constructs (measured by their ``dimensions``)."""
         return {k: c for k, c in self.constructs.items() if c.second_order}
 
-    def lavaan_syntax(self, structural: bool = True, direct: bool = False, controls: bool = True,
-                      second_order: bool = True) -> str:
+    def lavaan_syntax(
+        self, structural: bool = True, direct: bool = False, controls: bool = True, second_order: bool = True
+    ) -> str:
         """The model in lavaan syntax: one ``=~`` line per construct, then ``~`` lines.
 
         A second-order construct is measured by its dimensions
@@ -402,8 +403,7 @@ class ModelSpec:
     def mechanism(self, mid: str) -> Mechanism:
         if mid not in self.mechanisms:
             raise SpecError(
-                f"{self._where()}: there is no mechanism '{mid}'; "
-                f"expected one of: {', '.join(self.mechanisms)}"
+                f"{self._where()}: there is no mechanism '{mid}'; expected one of: {', '.join(self.mechanisms)}"
             )
         return self.mechanisms[mid]
 
@@ -436,8 +436,7 @@ class ModelSpec:
 
     def not_applicable_items(self, mid: str | None = None) -> list[str]:
         """Ids of the items that offer a "not applicable" answer (of one mechanism, or all)."""
-        return [it.id for m in self.select(mid) for c in m.constructs.values() for it in c.items
-                if it.not_applicable]
+        return [it.id for m in self.select(mid) for c in m.constructs.values() for it in c.items if it.not_applicable]
 
     def markers_for(self, mid: str) -> list[BackgroundQuestion]:
         """The background questions marked ``marker: true`` that mechanism ``mid`` asks, in spec order."""
@@ -571,8 +570,9 @@ class _Builder:
             if k not in known:
                 close = difflib.get_close_matches(str(k), sorted(known), n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'? " if close else ""
-                self.warn(f"{key}.{k}" if key else str(k),
-                          f"{what}; {hint}(known: {', '.join(sorted(known))}); ignored")
+                self.warn(
+                    f"{key}.{k}" if key else str(k), f"{what}; {hint}(known: {', '.join(sorted(known))}); ignored"
+                )
 
     # -- sections
     def build(self) -> ModelSpec:
@@ -580,10 +580,25 @@ class _Builder:
         if raw is None:
             raise SpecError(f"{self.path}: the model spec is empty")
         if not isinstance(raw, dict):
-            raise SpecError(f"{self.path}: expected a mapping with keys scale and mechanisms at the top, "
-                            f"found {type(raw).__name__}")
-        known = {"name", "title", "version", "description", "scale", "scales", "not_applicable", "consent",
-                 "screeners", "background", "attention_checks", "mechanisms", "references", "notes"}
+            raise SpecError(
+                f"{self.path}: expected a mapping with keys scale and mechanisms at the top, found {type(raw).__name__}"
+            )
+        known = {
+            "name",
+            "title",
+            "version",
+            "description",
+            "scale",
+            "scales",
+            "not_applicable",
+            "consent",
+            "screeners",
+            "background",
+            "attention_checks",
+            "mechanisms",
+            "references",
+            "notes",
+        }
         self.known_keys(raw, "", known, "unknown top-level key")
         scale = self.scale(raw.get("scale"))
         scales = self.named_scales(raw.get("scales"), scale)
@@ -608,8 +623,7 @@ class _Builder:
         title = self.text(title, "title") if title is not None else {"en": str(raw.get("name", self.path.stem))}
         if self.errors:
             raise SpecError(
-                f"{self.path}: the model spec has {len(self.errors)} problem"
-                f"{'s' if len(self.errors) > 1 else ''}",
+                f"{self.path}: the model spec has {len(self.errors)} problem{'s' if len(self.errors) > 1 else ''}",
                 self.errors,
             )
         return ModelSpec(
@@ -628,8 +642,7 @@ class _Builder:
             raw=raw,
         )
 
-    def scale(self, node: Any, key: str = "scale", name: str = "default",
-              default: Scale | None = None) -> Scale:
+    def scale(self, node: Any, key: str = "scale", name: str = "default", default: Scale | None = None) -> Scale:
         node = self.mapping(node, key)
         if node:
             self.known_keys(node, key, {"min", "max", "labels", "kind", "prompt"})
@@ -644,8 +657,11 @@ class _Builder:
             self.err(key, f"max ({hi}) must be greater than min ({lo})")
             ok = False
         if ok and default is not None and (lo, hi) != (default.min, default.max):
-            self.err(key, f"has the codes {lo}-{hi}; expected the codes of the spec's scale "
-                     f"({default.min}-{default.max}): every scale shares the codes, only the labels differ")
+            self.err(
+                key,
+                f"has the codes {lo}-{hi}; expected the codes of the spec's scale "
+                f"({default.min}-{default.max}): every scale shares the codes, only the labels differ",
+            )
         labels: dict[str, list[str]] = {}
         lab = self.mapping(node.get("labels"), f"{key}.labels") if node else {}
         for lang in LANGUAGES if lab else ():
@@ -654,8 +670,9 @@ class _Builder:
                 self.err(f"{key}.labels.{lang}", "is missing; expected a list with one label per scale point")
                 continue
             if ok and len(vals) != hi - lo + 1:
-                self.err(f"{key}.labels.{lang}", f"has {len(vals)} labels; expected {hi - lo + 1} "
-                         f"for the scale {lo}-{hi}")
+                self.err(
+                    f"{key}.labels.{lang}", f"has {len(vals)} labels; expected {hi - lo + 1} for the scale {lo}-{hi}"
+                )
             labels[lang] = [str(v) for v in vals]
         kind = node.get("kind", "agreement" if name == "default" else "other")
         if kind not in SCALE_KINDS:
@@ -696,8 +713,11 @@ class _Builder:
             self.err("not_applicable.code", f"{code!r} is not a whole number; expected e.g. {scale.max + 1}")
             code = scale.max + 1
         elif scale.min <= code <= scale.max:
-            self.err("not_applicable.code", f"{code} is a code of the scale {scale.min}-{scale.max}; expected a "
-                     f"code outside it (e.g. {scale.max + 1}), so 'not applicable' is never read as an answer")
+            self.err(
+                "not_applicable.code",
+                f"{code} is a code of the scale {scale.min}-{scale.max}; expected a "
+                f"code outside it (e.g. {scale.max + 1}), so 'not applicable' is never read as an answer",
+            )
         label = self.text(node["label"], "not_applicable.label") if node.get("label") is not None else default_label
         return NotApplicable(int(code), label)
 
@@ -713,19 +733,37 @@ class _Builder:
         self.known_keys(node, "consent", {"id", "text", "question", "agree", "decline"})
         qid = self.ident(node.get("id", "consent"), "consent.id") or "consent"
         text = self.text(node.get("text"), "consent.text")
-        question = (self.text(node["question"], "consent.question") if node.get("question") is not None else
-                    {"en": "Having read the information above, do you agree to take part in this survey?",
-                     "zh": "阅读以上说明后，您是否同意参与本次调查？"})
-        agree = (self.text(node["agree"], "consent.agree") if node.get("agree") is not None else
-                 {"en": "Yes, I am 18 or older and agree to take part", "zh": "是，我已年满18周岁并同意参与"})
-        decline = (self.text(node["decline"], "consent.decline") if node.get("decline") is not None else
-                   {"en": "No, I do not agree", "zh": "否，我不同意"})
-        q = BackgroundQuestion(qid, question, "single", (Choice(1, agree), Choice(2, decline)),
-                               section="consent", continue_if={m: (1,) for m in mids})
+        question = (
+            self.text(node["question"], "consent.question")
+            if node.get("question") is not None
+            else {
+                "en": "Having read the information above, do you agree to take part in this survey?",
+                "zh": "阅读以上说明后，您是否同意参与本次调查？",
+            }
+        )
+        agree = (
+            self.text(node["agree"], "consent.agree")
+            if node.get("agree") is not None
+            else {"en": "Yes, I am 18 or older and agree to take part", "zh": "是，我已年满18周岁并同意参与"}
+        )
+        decline = (
+            self.text(node["decline"], "consent.decline")
+            if node.get("decline") is not None
+            else {"en": "No, I do not agree", "zh": "否，我不同意"}
+        )
+        q = BackgroundQuestion(
+            qid,
+            question,
+            "single",
+            (Choice(1, agree), Choice(2, decline)),
+            section="consent",
+            continue_if={m: (1,) for m in mids},
+        )
         return Consent(text, q)
 
-    def questions(self, node: Any, key: str, section: str, mechanisms: tuple[str, ...],
-                  mids: list[str]) -> list[BackgroundQuestion]:
+    def questions(
+        self, node: Any, key: str, section: str, mechanisms: tuple[str, ...], mids: list[str]
+    ) -> list[BackgroundQuestion]:
         """Screeners or background questions (a list), shared (``mechanisms=()``) or of one mechanism."""
         if node is None:
             return []
@@ -733,8 +771,20 @@ class _Builder:
             self.err(key, "expected a list of questions")
             return []
         out = []
-        known = {"id", "text", "type", "choices", "role", "position", "ask_if", "text_by_mechanism", "min",
-                 "max", "hint", "marker"} | ({"continue_if"} if section == "screener" else set())
+        known = {
+            "id",
+            "text",
+            "type",
+            "choices",
+            "role",
+            "position",
+            "ask_if",
+            "text_by_mechanism",
+            "min",
+            "max",
+            "hint",
+            "marker",
+        } | ({"continue_if"} if section == "screener" else set())
         for i, q in enumerate(node):
             qkey = f"{key}[{i}]"
             q = self.mapping(q, qkey)
@@ -780,8 +830,9 @@ class _Builder:
                 self.err(f"{qkey}.position", "screeners come before the survey; expected start or nothing")
             cont: dict[str, tuple[int, ...]] = {}
             if section == "screener":
-                cont = self.continue_if(q.get("continue_if"), f"{qkey}.continue_if", codes, mechanisms or
-                                        tuple(mids), qtype)
+                cont = self.continue_if(
+                    q.get("continue_if"), f"{qkey}.continue_if", codes, mechanisms or tuple(mids), qtype
+                )
             ask = None
             if q.get("ask_if") is not None:
                 a = self.mapping(q["ask_if"], f"{qkey}.ask_if")
@@ -798,8 +849,10 @@ class _Builder:
                 tbm = self.mapping(tbm, f"{qkey}.text_by_mechanism")
                 for mm, t in tbm.items():
                     if mm not in mids:
-                        self.err(f"{qkey}.text_by_mechanism.{mm}",
-                                 f"unknown mechanism '{mm}'; expected one of {', '.join(mids)}")
+                        self.err(
+                            f"{qkey}.text_by_mechanism.{mm}",
+                            f"unknown mechanism '{mm}'; expected one of {', '.join(mids)}",
+                        )
                     by_mech[str(mm)] = self.text(t, f"{qkey}.text_by_mechanism.{mm}")
             bounds = []
             for b in ("min", "max"):
@@ -815,9 +868,25 @@ class _Builder:
                 self.err(f"{qkey}.max", f"max ({bounds[1]:g}) must be greater than min ({bounds[0]:g})")
             hint = self.text(q["hint"], f"{qkey}.hint") if q.get("hint") is not None else None
             marker = self.marker(q, qkey, section, qtype, role, choices)
-            out.append(BackgroundQuestion(
-                qid or f"Q{i + 1}", self.text(q.get("text"), f"{qkey}.text"), str(qtype), tuple(choices), role,
-                section, str(position), mechanisms, cont, ask, by_mech, bounds[0], bounds[1], hint, marker))
+            out.append(
+                BackgroundQuestion(
+                    qid or f"Q{i + 1}",
+                    self.text(q.get("text"), f"{qkey}.text"),
+                    str(qtype),
+                    tuple(choices),
+                    role,
+                    section,
+                    str(position),
+                    mechanisms,
+                    cont,
+                    ask,
+                    by_mech,
+                    bounds[0],
+                    bounds[1],
+                    hint,
+                    marker,
+                )
+            )
             self._qkeys[id(out[-1])] = qkey
         return out
 
@@ -834,21 +903,32 @@ class _Builder:
         if not flag:
             return False
         if section != "background":
-            self.err(f"{qkey}.marker", f"a {section} cannot be a marker variable; declare marker: true on a "
-                     "background question (a number or a single choice with ordered codes)")
+            self.err(
+                f"{qkey}.marker",
+                f"a {section} cannot be a marker variable; declare marker: true on a "
+                "background question (a number or a single choice with ordered codes)",
+            )
             return False
         if qtype not in ("number", "single"):
-            self.err(f"{qkey}.marker", f"a marker variable must be numeric, but this question is {qtype}; expected "
-                     "type number, or single with ordered codes (e.g. 1-7)")
+            self.err(
+                f"{qkey}.marker",
+                f"a marker variable must be numeric, but this question is {qtype}; expected "
+                "type number, or single with ordered codes (e.g. 1-7)",
+            )
             return False
         if role == "group":
-            self.err(f"{qkey}.marker", "the group question (role: group) names categories, not amounts; it cannot "
-                     "be a marker variable")
+            self.err(
+                f"{qkey}.marker",
+                "the group question (role: group) names categories, not amounts; it cannot be a marker variable",
+            )
             return False
         if qtype == "single" and 0 < len(choices) < 3:
-            self.warn(f"{qkey}.marker", f"the marker has only {len(choices)} answers; its correlations are "
-                      "point-biserial and a weak estimate of common method variance (3 or more ordered answers, "
-                      "or a number, are recommended)")
+            self.warn(
+                f"{qkey}.marker",
+                f"the marker has only {len(choices)} answers; its correlations are "
+                "point-biserial and a weak estimate of common method variance (3 or more ordered answers, "
+                "or a number, are recommended)",
+            )
         return True
 
     def check_markers(self, mechanisms: dict[str, Mechanism], questions: list[BackgroundQuestion]) -> None:
@@ -858,17 +938,23 @@ class _Builder:
             for i, ctl in enumerate(m.controls):
                 q = markers.get(ctl.variable)
                 if q is not None and q.asked_in(mid):
-                    self.err(f"mechanisms.{mid}.controls[{i}].variable",
-                             f"'{ctl.variable}' is a marker variable (marker: true), which by design is unrelated "
-                             "to the constructs; a control is a cause the model adjusts for. Use it as one or the "
-                             "other")
+                    self.err(
+                        f"mechanisms.{mid}.controls[{i}].variable",
+                        f"'{ctl.variable}' is a marker variable (marker: true), which by design is unrelated "
+                        "to the constructs; a control is a cause the model adjusts for. Use it as one or the "
+                        "other",
+                    )
 
-    def continue_if(self, node: Any, key: str, codes: list[int], mechs: tuple[str, ...],
-                    qtype: str) -> dict[str, tuple[int, ...]]:
+    def continue_if(
+        self, node: Any, key: str, codes: list[int], mechs: tuple[str, ...], qtype: str
+    ) -> dict[str, tuple[int, ...]]:
         """``continue_if: [1]`` (every mechanism) or ``{producer: [1, 3], consumer: [2]}`` (routing)."""
         if node is None:
-            self.err(key, "is missing; a screener names the answers that go on to the survey, e.g. "
-                     "continue_if: [1] (or per mechanism: {producer: [1, 3], consumer: [2]})")
+            self.err(
+                key,
+                "is missing; a screener names the answers that go on to the survey, e.g. "
+                "continue_if: [1] (or per mechanism: {producer: [1, 3], consumer: [2]})",
+            )
             return {}
         if qtype != "single":
             self.err(key, f"only a single-choice screener can end the survey; this one is {qtype}")
@@ -879,8 +965,9 @@ class _Builder:
             good = []
             for x in v:
                 if isinstance(x, bool) or not isinstance(x, int) or x not in codes:
-                    self.err(k, f"{x!r} is not a choice code of this question; expected one of "
-                             f"{', '.join(map(str, codes))}")
+                    self.err(
+                        k, f"{x!r} is not a choice code of this question; expected one of {', '.join(map(str, codes))}"
+                    )
                 else:
                     good.append(x)
             if not good and v:
@@ -898,8 +985,11 @@ class _Builder:
                 out[str(m)] = codes_of(v, f"{key}.{m}")
             for m in mechs:
                 if m not in out and m not in node:
-                    self.err(key, f"names no answers for mechanism '{m}'; routing lists every mechanism that "
-                             "asks the screener (add '" + m + ": [...]')")
+                    self.err(
+                        key,
+                        f"names no answers for mechanism '{m}'; routing lists every mechanism that "
+                        "asks the screener (add '" + m + ": [...]')",
+                    )
             return out
         return {m: codes_of(node, key) for m in mechs}
 
@@ -912,28 +1002,39 @@ class _Builder:
                 k = f"{key}.ask_if.question"
                 src = seen.get(q.ask_if.question)
                 if src is None:
-                    self.err(k, f"'{q.ask_if.question}' is not a question asked before {q.id}; expected the id "
-                             "of an earlier screener or background question")
+                    self.err(
+                        k,
+                        f"'{q.ask_if.question}' is not a question asked before {q.id}; expected the id "
+                        "of an earlier screener or background question",
+                    )
                 else:
                     if src.type not in ("single", "multiple"):
-                        self.err(k, f"'{src.id}' is a {src.type} question; expected a single- or "
-                                 "multiple-choice question")
+                        self.err(
+                            k, f"'{src.id}' is a {src.type} question; expected a single- or multiple-choice question"
+                        )
                     if src.mechanisms and not (q.mechanisms and set(q.mechanisms) <= set(src.mechanisms)):
-                        self.err(k, f"'{src.id}' is asked only in {', '.join(src.mechanisms)}, "
-                                 f"but {q.id} is asked in every mechanism")
+                        self.err(
+                            k,
+                            f"'{src.id}' is asked only in {', '.join(src.mechanisms)}, "
+                            f"but {q.id} is asked in every mechanism",
+                        )
                     bad = [a for a in q.ask_if.answers if a not in [c.code for c in src.choices]]
                     if bad:
-                        self.err(f"{key}.ask_if.answers", f"{', '.join(map(str, bad))} is not a choice code of "
-                                 f"'{src.id}'; expected one of {', '.join(str(c.code) for c in src.choices)}")
+                        self.err(
+                            f"{key}.ask_if.answers",
+                            f"{', '.join(map(str, bad))} is not a choice code of "
+                            f"'{src.id}'; expected one of {', '.join(str(c.code) for c in src.choices)}",
+                        )
             seen[q.id] = q
         groups = [q for q in questions if q.role == "group"]
         if len(groups) > 1:
             self.err("background", "more than one question has role: group; expected at most one")
         for q in groups:
             if q.mechanisms or q.ask_if is not None:
-                self.err(f"{self._qkeys.get(id(q), q.id)}.role",
-                         "the group question must be asked of everyone in every mechanism "
-                         "(shared, without ask_if)")
+                self.err(
+                    f"{self._qkeys.get(id(q), q.id)}.role",
+                    "the group question must be asked of everyone in every mechanism (shared, without ask_if)",
+                )
 
     def mechanisms(self, node: Any, scale: Scale, scales: dict[str, Scale], mids: list[str]):
         """The mechanisms, plus the screeners, background questions and attention checks they add."""
@@ -950,9 +1051,24 @@ class _Builder:
             m = self.mapping(m, key)
             if not m:
                 continue
-            self.known_keys(m, key, {"label", "respondent", "instructions", "constructs", "paths", "direct_paths",
-                                     "expected_std", "screeners", "background", "attention_checks",
-                                     "moderations", "controls"})
+            self.known_keys(
+                m,
+                key,
+                {
+                    "label",
+                    "respondent",
+                    "instructions",
+                    "constructs",
+                    "paths",
+                    "direct_paths",
+                    "expected_std",
+                    "screeners",
+                    "background",
+                    "attention_checks",
+                    "moderations",
+                    "controls",
+                },
+            )
             questions += self.questions(m.get("screeners"), f"{key}.screeners", "screener", (str(mid),), mids)
             questions += self.questions(m.get("background"), f"{key}.background", "background", (str(mid),), mids)
             if m.get("attention_checks") is not None:
@@ -968,12 +1084,31 @@ class _Builder:
                 c = self.mapping(c, ckey)
                 if not c:
                     continue
-                self.known_keys(c, ckey, {"label", "stage", "items", "source", "definition", "scale", "period",
-                                          "not_applicable", "randomize", "mode", "dimensions", "marker"})
+                self.known_keys(
+                    c,
+                    ckey,
+                    {
+                        "label",
+                        "stage",
+                        "items",
+                        "source",
+                        "definition",
+                        "scale",
+                        "period",
+                        "not_applicable",
+                        "randomize",
+                        "mode",
+                        "dimensions",
+                        "marker",
+                    },
+                )
                 if c.get("marker") is not None and c.get("marker") is not False:
-                    self.err(f"{ckey}.marker", "a construct of the model cannot be the marker variable; ask the "
-                             "marker items as background questions with marker: true (type single with ordered "
-                             "codes, or type number): several marker questions measure one marker factor")
+                    self.err(
+                        f"{ckey}.marker",
+                        "a construct of the model cannot be the marker variable; ask the "
+                        "marker items as background questions with marker: true (type single with ordered "
+                        "codes, or type number): several marker questions measure one marker factor",
+                    )
                 stage = c.get("stage")
                 if stage not in STAGES:
                     self.err(f"{ckey}.stage", f"unknown stage {stage!r}; expected one of {' | '.join(STAGES)}")
@@ -981,13 +1116,22 @@ class _Builder:
                 if c.get("scale") is not None and c.get("scale") != "default":
                     cscale = scales.get(str(c.get("scale")))
                     if cscale is None:
-                        self.err(f"{ckey}.scale", f"unknown scale {c.get('scale')!r}; expected default"
-                                 + (" or one of the scales: " + ", ".join(scales) if scales else
-                                    " (declare other scales under the top-level key scales)"))
+                        self.err(
+                            f"{ckey}.scale",
+                            f"unknown scale {c.get('scale')!r}; expected default"
+                            + (
+                                " or one of the scales: " + ", ".join(scales)
+                                if scales
+                                else " (declare other scales under the top-level key scales)"
+                            ),
+                        )
                 period = self.text(c["period"], f"{ckey}.period") if c.get("period") is not None else None
                 if cscale is not None and cscale.kind == "frequency" and period is None:
-                    self.err(f"{ckey}.period", f"a construct on the frequency scale '{cscale.name}' needs a "
-                             'reference period, e.g. period: {en: "the past 3 months", zh: "过去3个月"}')
+                    self.err(
+                        f"{ckey}.period",
+                        f"a construct on the frequency scale '{cscale.name}' needs a "
+                        'reference period, e.g. period: {en: "the past 3 months", zh: "过去3个月"}',
+                    )
                 c_na = self.flag(c, "not_applicable", ckey)
                 randomize = c.get("randomize")
                 if randomize not in (None, "items", False, "none"):
@@ -1001,25 +1145,36 @@ class _Builder:
                 dims = self.dimensions(c, ckey)
                 if dims is not None:
                     if inode is not None:
-                        self.err(f"{ckey}.items", "a second-order construct (with dimensions) has no items of its "
-                                 "own; remove items or dimensions")
+                        self.err(
+                            f"{ckey}.items",
+                            "a second-order construct (with dimensions) has no items of its "
+                            "own; remove items or dimensions",
+                        )
                     inode = None
                 elif not isinstance(inode, list):
-                    self.err(f"{ckey}.items", "is missing; expected a list of items "
-                             "(or dimensions: [...] for a second-order construct)")
+                    self.err(
+                        f"{ckey}.items",
+                        "is missing; expected a list of items (or dimensions: [...] for a second-order construct)",
+                    )
                     inode = []
                 for j, it in enumerate(inode or []):
                     ikey = f"{ckey}.items[{j}]"
                     it = self.mapping(it, ikey)
                     if not it:
                         continue
-                    self.known_keys(it, ikey, {"id", "text", "reverse", "source", "adaptation", "original",
-                                               "not_applicable", "marker"})
+                    self.known_keys(
+                        it,
+                        ikey,
+                        {"id", "text", "reverse", "source", "adaptation", "original", "not_applicable", "marker"},
+                    )
                     if it.get("marker") is not None and it.get("marker") is not False:
-                        self.err(f"{ikey}.marker", "an item of a construct measures that construct, so it cannot be "
-                                 "the marker variable; ask the marker item as a background question with marker: "
-                                 "true (type single with ordered codes such as 1-7, or type number), which keeps it "
-                                 "out of the constructs' CFA")
+                        self.err(
+                            f"{ikey}.marker",
+                            "an item of a construct measures that construct, so it cannot be "
+                            "the marker variable; ask the marker item as a background question with marker: "
+                            "true (type single with ordered codes such as 1-7, or type number), which keeps it "
+                            "out of the constructs' CFA",
+                        )
                     iid = self.ident(it.get("id"), f"{ikey}.id")
                     rev = self.flag(it, "reverse", ikey)
                     adaptation = it.get("adaptation")
@@ -1028,24 +1183,50 @@ class _Builder:
                         adaptation = None
                     src = _opt_str(it.get("source"))
                     if adaptation in ("adopted", "adapted") and not (src or c.get("source")):
-                        self.warn(f"{ikey}.source", f"the item is {adaptation} but names no source (on the item "
-                                  "or its construct); name the work whose item it takes")
+                        self.warn(
+                            f"{ikey}.source",
+                            f"the item is {adaptation} but names no source (on the item "
+                            "or its construct); name the work whose item it takes",
+                        )
                     na = self.flag(it, "not_applicable", ikey) or c_na
-                    items.append(Item(iid or f"?{j}", self.text(it.get("text"), f"{ikey}.text"),
-                                      str(cid), rev, src, adaptation, _opt_str(it.get("original")), na))
+                    items.append(
+                        Item(
+                            iid or f"?{j}",
+                            self.text(it.get("text"), f"{ikey}.text"),
+                            str(cid),
+                            rev,
+                            src,
+                            adaptation,
+                            _opt_str(it.get("original")),
+                            na,
+                        )
+                    )
                 if inode is None:
                     pass
                 elif len(inode) < 2:
-                    self.err(f"{ckey}.items", f"has {len(inode)} item{'s' if len(inode) != 1 else ''}; "
-                             "a construct needs at least 2 (3 or more recommended)")
+                    self.err(
+                        f"{ckey}.items",
+                        f"has {len(inode)} item{'s' if len(inode) != 1 else ''}; "
+                        "a construct needs at least 2 (3 or more recommended)",
+                    )
                 elif len(inode) < 3:
-                    self.warn(f"{ckey}.items", f"has only {len(inode)} items; 3 or more are recommended "
-                              "for a stable latent variable")
+                    self.warn(
+                        f"{ckey}.items",
+                        f"has only {len(inode)} items; 3 or more are recommended for a stable latent variable",
+                    )
                 constructs[str(cid)] = Construct(
-                    str(cid), self.text(c.get("label"), f"{ckey}.label"), str(stage), tuple(items),
+                    str(cid),
+                    self.text(c.get("label"), f"{ckey}.label"),
+                    str(stage),
+                    tuple(items),
                     _opt_str(c.get("source")),
                     self.text(c["definition"], f"{ckey}.definition") if c.get("definition") else None,
-                    cscale, period, c_na, randomize == "items", str(mode), tuple(dims or ()),
+                    cscale,
+                    period,
+                    c_na,
+                    randomize == "items",
+                    str(mode),
+                    tuple(dims or ()),
                 )
             self.check_dimensions(constructs, f"{key}.constructs")
             paths = self.paths(m.get("paths"), f"{key}.paths", constructs)
@@ -1055,10 +1236,11 @@ class _Builder:
             moderations = self.moderations(m.get("moderations"), f"{key}.moderations", constructs, paths + direct)
             controls = self.controls(m.get("controls"), f"{key}.controls", constructs)
             expected = self.expected(m.get("expected_std"), f"{key}.expected_std", paths + direct)
-            paths = [PathSpec(p.source, p.target, f"H{i + 1}", False, expected(p))
-                     for i, p in enumerate(paths)]
-            direct = [PathSpec(p.source, p.target, f"H{len(paths) + i + 1}", True, expected(p, explicit=True))
-                      for i, p in enumerate(direct)]
+            paths = [PathSpec(p.source, p.target, f"H{i + 1}", False, expected(p)) for i, p in enumerate(paths)]
+            direct = [
+                PathSpec(p.source, p.target, f"H{len(paths) + i + 1}", True, expected(p, explicit=True))
+                for i, p in enumerate(direct)
+            ]
             out[str(mid)] = Mechanism(
                 str(mid),
                 self.text(m.get("label"), f"{key}.label"),
@@ -1085,13 +1267,21 @@ class _Builder:
             self.err(f"{ckey}.dimensions", f"{d!r:.60} is not a list of construct ids; expected e.g. [COST, REV, EXP]")
             return []
         if len(set(d)) != len(d):
-            self.err(f"{ckey}.dimensions", f"lists a dimension twice: {', '.join(sorted({x for x in d if d.count(x) > 1}))}")
+            self.err(
+                f"{ckey}.dimensions", f"lists a dimension twice: {', '.join(sorted({x for x in d if d.count(x) > 1}))}"
+            )
         if len(d) < 2:
-            self.err(f"{ckey}.dimensions", f"has {len(d)} dimension{'s' if len(d) != 1 else ''}; a second-order "
-                     "construct needs at least 2 (3 or more to be identified on its own)")
+            self.err(
+                f"{ckey}.dimensions",
+                f"has {len(d)} dimension{'s' if len(d) != 1 else ''}; a second-order "
+                "construct needs at least 2 (3 or more to be identified on its own)",
+            )
         elif len(d) == 2:
-            self.warn(f"{ckey}.dimensions", "has only 2 dimensions; a second-order factor with 2 dimensions is "
-                      "identified only through its paths to other constructs (3 or more recommended)")
+            self.warn(
+                f"{ckey}.dimensions",
+                "has only 2 dimensions; a second-order factor with 2 dimensions is "
+                "identified only through its paths to other constructs (3 or more recommended)",
+            )
         return list(d)
 
     def check_dimensions(self, constructs: dict[str, Construct], key: str) -> None:
@@ -1102,14 +1292,23 @@ class _Builder:
                 if d == c.id:
                     self.err(dk, f"'{d}' is the construct itself; a dimension must be another construct")
                 elif d not in constructs:
-                    self.err(dk, f"'{d}' is not a construct of this mechanism; expected one of: "
-                             f"{', '.join(k for k in constructs if k != c.id) or '(none declared)'}")
+                    self.err(
+                        dk,
+                        f"'{d}' is not a construct of this mechanism; expected one of: "
+                        f"{', '.join(k for k in constructs if k != c.id) or '(none declared)'}",
+                    )
                 elif constructs[d].second_order:
-                    self.err(dk, f"'{d}' is itself a second-order construct; dimensions must be measured by items "
-                             "(third-order constructs are not supported)")
+                    self.err(
+                        dk,
+                        f"'{d}' is itself a second-order construct; dimensions must be measured by items "
+                        "(third-order constructs are not supported)",
+                    )
                 elif d in owner and owner[d] != c.id:
-                    self.err(dk, f"'{d}' is already a dimension of {owner[d]}; a dimension belongs to one "
-                             "second-order construct")
+                    self.err(
+                        dk,
+                        f"'{d}' is already a dimension of {owner[d]}; a dimension belongs to one "
+                        "second-order construct",
+                    )
                 else:
                     owner[d] = c.id
 
@@ -1117,12 +1316,16 @@ class _Builder:
         for c in constructs.values():
             for p in paths:
                 if (p.source == c.id and p.target in c.dimensions) or (p.target == c.id and p.source in c.dimensions):
-                    self.err(f"{key}.paths", f"'{p}' joins the second-order construct {c.id} and its own dimension "
-                             f"{p.source if p.target == c.id else p.target}; the dimension is already part of "
-                             f"{c.id} (drop the path or the dimension)")
+                    self.err(
+                        f"{key}.paths",
+                        f"'{p}' joins the second-order construct {c.id} and its own dimension "
+                        f"{p.source if p.target == c.id else p.target}; the dimension is already part of "
+                        f"{c.id} (drop the path or the dimension)",
+                    )
 
-    def moderations(self, node: Any, key: str, constructs: dict[str, Construct],
-                    paths: list[PathSpec]) -> list[Moderation]:
+    def moderations(
+        self, node: Any, key: str, constructs: dict[str, Construct], paths: list[PathSpec]
+    ) -> list[Moderation]:
         if node is None:
             return []
         if not isinstance(node, list):
@@ -1143,23 +1346,33 @@ class _Builder:
                 continue
             a, b = pm.groups()
             if (a, b) not in known:
-                self.err(f"{mk}.path", f"'{a} -> {b}' is not one of this mechanism's paths or direct_paths; "
-                         "add it under paths (a moderator moderates a path of the model)")
+                self.err(
+                    f"{mk}.path",
+                    f"'{a} -> {b}' is not one of this mechanism's paths or direct_paths; "
+                    "add it under paths (a moderator moderates a path of the model)",
+                )
                 continue
             if not isinstance(mod, str) or mod not in constructs:
-                self.err(f"{mk}.moderator", f"{mod!r} is not a construct of this mechanism (a moderator must be in the "
-                         f"model); expected one of: {', '.join(constructs)}")
+                self.err(
+                    f"{mk}.moderator",
+                    f"{mod!r} is not a construct of this mechanism (a moderator must be in the "
+                    f"model); expected one of: {', '.join(constructs)}",
+                )
                 continue
             if mod in (a, b):
-                self.err(f"{mk}.moderator", f"'{mod}' is an end of the path '{a} -> {b}' it moderates; expected "
-                         "a third construct")
+                self.err(
+                    f"{mk}.moderator",
+                    f"'{mod}' is an end of the path '{a} -> {b}' it moderates; expected a third construct",
+                )
                 continue
             bad = False
             for role, cid in (("moderator", mod), ("path's source", a)):
                 if constructs[cid].second_order:
-                    self.err(f"{mk}.{'moderator' if role == 'moderator' else 'path'}",
-                             f"the {role} '{cid}' is a second-order construct; latent moderation with product "
-                             "indicators needs constructs measured by items")
+                    self.err(
+                        f"{mk}.{'moderator' if role == 'moderator' else 'path'}",
+                        f"the {role} '{cid}' is a second-order construct; latent moderation with product "
+                        "indicators needs constructs measured by items",
+                    )
                     bad = True
             if (a, b, mod) in seen:
                 self.err(mk, f"'{mod}' moderating '{a} -> {b}' is listed twice")
@@ -1192,8 +1405,10 @@ class _Builder:
             good = []
             for j, t in enumerate(on):
                 if not isinstance(t, str) or t not in constructs:
-                    self.err(f"{ck}.on[{j}]", f"{t!r} is not a construct of this mechanism; expected one of: "
-                             f"{', '.join(constructs)}")
+                    self.err(
+                        f"{ck}.on[{j}]",
+                        f"{t!r} is not a construct of this mechanism; expected one of: {', '.join(constructs)}",
+                    )
                 elif t in good:
                     self.err(f"{ck}.on[{j}]", f"'{t}' is listed twice")
                 else:
@@ -1201,8 +1416,10 @@ class _Builder:
             if var is None:
                 continue
             if var in constructs:
-                self.err(f"{ck}.variable", f"'{var}' is a construct; a control is an observed column "
-                         "(a background question or a data column)")
+                self.err(
+                    f"{ck}.variable",
+                    f"'{var}' is a construct; a control is an observed column (a background question or a data column)",
+                )
                 continue
             if var in seen:
                 self.err(f"{ck}.variable", f"'{var}' is listed twice; put all its constructs in one 'on' list")
@@ -1221,18 +1438,29 @@ class _Builder:
                 ck = f"mechanisms.{mid}.controls[{i}].variable"
                 q = qs.get(ctl.variable)
                 if ctl.variable in items:
-                    self.err(ck, f"'{ctl.variable}' is an item of a construct; a control is a column outside the "
-                             "constructs (a background question or a data column)")
+                    self.err(
+                        ck,
+                        f"'{ctl.variable}' is an item of a construct; a control is a column outside the "
+                        "constructs (a background question or a data column)",
+                    )
                 elif q is not None and q.type in ("text", "multiple"):
-                    self.err(ck, f"'{ctl.variable}' is a {q.type} question; a control needs a number or a coded "
-                             "single choice")
+                    self.err(
+                        ck,
+                        f"'{ctl.variable}' is a {q.type} question; a control needs a number or a coded single choice",
+                    )
                 elif q is not None and q.type == "single" and len(q.choices) > 2:
-                    self.warn(ck, f"'{ctl.variable}' is a single choice with {len(q.choices)} answers; as a control "
-                              "its codes are used as numbers (a linear effect of the code); for categories, add "
-                              "0/1 columns to the data and name those as controls")
+                    self.warn(
+                        ck,
+                        f"'{ctl.variable}' is a single choice with {len(q.choices)} answers; as a control "
+                        "its codes are used as numbers (a linear effect of the code); for categories, add "
+                        "0/1 columns to the data and name those as controls",
+                    )
                 elif q is None:
-                    self.warn(ck, f"'{ctl.variable}' is not a background question of this spec; the data must "
-                              "hold a numeric column of that name (checked when the model is fitted)")
+                    self.warn(
+                        ck,
+                        f"'{ctl.variable}' is not a background question of this spec; the data must "
+                        "hold a numeric column of that name (checked when the model is fitted)",
+                    )
 
     def flag(self, node: dict, name: str, key: str) -> bool:
         v = node.get(name, False)
@@ -1258,8 +1486,11 @@ class _Builder:
             bad = False
             for end in (a, b):
                 if end not in constructs:
-                    self.err(pk, f"'{p}' names an unknown construct '{end}'; "
-                             f"expected one of: {', '.join(constructs) or '(none declared)'}")
+                    self.err(
+                        pk,
+                        f"'{p}' names an unknown construct '{end}'; "
+                        f"expected one of: {', '.join(constructs) or '(none declared)'}",
+                    )
                     bad = True
             if a == b:
                 self.err(pk, f"'{p}' is a path from a construct to itself")
@@ -1297,8 +1528,7 @@ class _Builder:
                 self.err(f"{key}.{k}", f"'{k}' is not one of this mechanism's paths or direct_paths")
                 continue
             values[(m.group(1), m.group(2))] = float(v)
-        return lambda p, explicit=False: values.get((p.source, p.target),
-                                                    None if explicit else values.get("default"))
+        return lambda p, explicit=False: values.get((p.source, p.target), None if explicit else values.get("default"))
 
     def acyclic(self, paths: list[PathSpec], key: str) -> None:
         graph: dict[str, list[str]] = {}
@@ -1322,13 +1552,23 @@ class _Builder:
             if state.get(start) is None:
                 cyc = visit(start, [])
                 if cyc:
-                    loop = cyc[cyc.index(cyc[-1]):]
-                    self.err(f"{key}.paths", "the paths form a cycle " + " -> ".join(loop)
-                             + "; expected a recursive model (no feedback loops)")
+                    loop = cyc[cyc.index(cyc[-1]) :]
+                    self.err(
+                        f"{key}.paths",
+                        "the paths form a cycle "
+                        + " -> ".join(loop)
+                        + "; expected a recursive model (no feedback loops)",
+                    )
                     return
 
-    def attention(self, node: Any, scale: Scale, mechanisms: dict[str, Mechanism], where: str = "attention_checks",
-                  mid: str | None = None) -> list[AttentionCheck]:
+    def attention(
+        self,
+        node: Any,
+        scale: Scale,
+        mechanisms: dict[str, Mechanism],
+        where: str = "attention_checks",
+        mid: str | None = None,
+    ) -> list[AttentionCheck]:
         if node is None:
             return []
         if not isinstance(node, list):
@@ -1358,8 +1598,9 @@ class _Builder:
                     self.err(f"{key}.mechanisms", f"unknown mechanism '{mm}'; expected one of {', '.join(mechanisms)}")
             if mid is not None:
                 mechs = [mid]
-            out.append(AttentionCheck(aid or f"ATT{i + 1}", self.text(a.get("text"), f"{key}.text"),
-                                      tuple(good), tuple(mechs)))
+            out.append(
+                AttentionCheck(aid or f"ATT{i + 1}", self.text(a.get("text"), f"{key}.text"), tuple(good), tuple(mechs))
+            )
             self._qkeys[id(out[-1])] = key
         return out
 
@@ -1370,16 +1611,22 @@ class _Builder:
             if not mine:
                 continue
             if not any(c.scale is None for c in m.constructs.values()):
-                self.err(f"mechanisms.{m.id}", "has attention checks but no construct on the spec's scale; the "
-                         "checks are answered on that scale and sit in its item blocks")
+                self.err(
+                    f"mechanisms.{m.id}",
+                    "has attention checks but no construct on the spec's scale; the "
+                    "checks are answered on that scale and sit in its item blocks",
+                )
             common = set(scale.codes)
             for a in mine:
                 common &= set(a.expected)
             if common and all(a.expected for a in mine):
                 ids = ", ".join(a.id for a in mine)
-                self.warn(f"mechanisms.{m.id}", f"its attention check(s) {ids} are all passed by answering "
-                          f"{min(common)} to every statement (a straight line); use two checks that expect "
-                          f"different extreme answers, e.g. {scale.min} and {scale.max}")
+                self.warn(
+                    f"mechanisms.{m.id}",
+                    f"its attention check(s) {ids} are all passed by answering "
+                    f"{min(common)} to every statement (a straight line); use two checks that expect "
+                    f"different extreme answers, e.g. {scale.min} and {scale.max}",
+                )
 
     def unique_ids(self, mechanisms, background, checks) -> None:
         # Item ids must be unique within the file: a column maps to one item.
@@ -1404,8 +1651,10 @@ class _Builder:
         for m in mechanisms.values():
             for cid in m.constructs:
                 if cid in seen:
-                    self.err(f"mechanisms.{m.id}.constructs.{cid}",
-                             f"construct id '{cid}' is also an item or question id ({seen[cid]})")
+                    self.err(
+                        f"mechanisms.{m.id}.constructs.{cid}",
+                        f"construct id '{cid}' is also an item or question id ({seen[cid]})",
+                    )
 
 
 def _opt_str(v: Any) -> str | None:

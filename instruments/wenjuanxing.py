@@ -122,12 +122,14 @@ def _build(spec: ModelSpec, mechanism: str, lang: str) -> tuple[str, dict[str, i
     return "\n".join(lines), numbers
 
 
-def write_wenjuanxing(spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None,
-                      lang: str = "both") -> list[Path]:
+def write_wenjuanxing(
+    spec: ModelSpec, out_dir: str | Path, mechanism: str | None = None, lang: str = "both"
+) -> list[Path]:
     """Write ``wenjuanxing_<mechanism>_<lang>.txt`` (UTF-8) per mechanism and language; returns the paths."""
     paths = []
     for mech in spec.select(mechanism):
         for lg in languages(lang):
-            paths.append(write_text(Path(out_dir) / f"wenjuanxing_{mech.id}_{lg}.txt",
-                                    wenjuanxing_text(spec, mech.id, lg)))
+            paths.append(
+                write_text(Path(out_dir) / f"wenjuanxing_{mech.id}_{lg}.txt", wenjuanxing_text(spec, mech.id, lg))
+            )
     return paths

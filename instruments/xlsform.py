@@ -51,9 +51,20 @@ from .spec import ModelSpec, specify_id
 __all__ = ["CHOICES_COLUMNS", "SETTINGS_COLUMNS", "SURVEY_COLUMNS", "write_xlsform", "xlsform_tables"]
 
 LANG_NAMES = {"en": "English (en)", "zh": "Chinese (zh)"}
-SURVEY_COLUMNS = ["type", "name", "label::English (en)", "label::Chinese (zh)", "hint::English (en)",
-                  "hint::Chinese (zh)", "required", "appearance", "relevant", "constraint",
-                  "constraint_message::English (en)", "constraint_message::Chinese (zh)"]
+SURVEY_COLUMNS = [
+    "type",
+    "name",
+    "label::English (en)",
+    "label::Chinese (zh)",
+    "hint::English (en)",
+    "hint::Chinese (zh)",
+    "required",
+    "appearance",
+    "relevant",
+    "constraint",
+    "constraint_message::English (en)",
+    "constraint_message::Chinese (zh)",
+]
 CHOICES_COLUMNS = ["list_name", "name", "label::English (en)", "label::Chinese (zh)"]
 SETTINGS_COLUMNS = ["form_title", "form_id", "version", "default_language", "style"]
 
@@ -96,8 +107,12 @@ def xlsform_tables(spec: ModelSpec, mechanism: str) -> dict[str, list[dict]]:
         return " and ".join(f"({g})" for g in gates)
 
     def ask(q, relevant_base: str) -> None:
-        qtype = {"single": f"select_one bg_{q.id}", "multiple": f"select_multiple bg_{q.id}",
-                 "text": "text", "number": "integer"}[q.type]
+        qtype = {
+            "single": f"select_one bg_{q.id}",
+            "multiple": f"select_multiple bg_{q.id}",
+            "text": "text",
+            "number": "integer",
+        }[q.type]
         row = {"type": qtype, "name": q.id, **_labels(question_text(lay, q)), "required": "yes"}
         conds = [relevant_base] if relevant_base else []
         if q.ask_if is not None:
@@ -108,15 +123,20 @@ def xlsform_tables(spec: ModelSpec, mechanism: str) -> dict[str, list[dict]]:
         if conds:
             row["relevant"] = " and ".join(f"({c})" for c in conds) if len(conds) > 1 else conds[0]
         if q.type == "number" and (q.min is not None or q.max is not None):
-            parts = ([f". >= {q.min:g}"] if q.min is not None else []) + ([f". <= {q.max:g}"] if q.max is not None
-                                                                         else [])
+            parts = ([f". >= {q.min:g}"] if q.min is not None else []) + (
+                [f". <= {q.max:g}"] if q.max is not None else []
+            )
             row["constraint"] = " and ".join(parts)
             row.update(_labels({lg: range_text(q, lg) for lg in LANG_NAMES}, "constraint_message"))
         survey.append(row)
         for ch in q.specify_choices:
-            srow = {"type": "text", "name": specify_id(q, ch),
-                    **_labels({lg: ui("specify_q", lg, label=ch.label.get(lg, "")) for lg in LANG_NAMES}),
-                    "required": "yes", "relevant": f"selected(${{{q.id}}}, '{ch.code}')"}
+            srow = {
+                "type": "text",
+                "name": specify_id(q, ch),
+                **_labels({lg: ui("specify_q", lg, label=ch.label.get(lg, "")) for lg in LANG_NAMES}),
+                "required": "yes",
+                "relevant": f"selected(${{{q.id}}}, '{ch.code}')",
+            }
             if relevant_base:
                 srow["relevant"] = f"({relevant_base}) and ({srow['relevant']})"
             survey.append(srow)
@@ -129,50 +149,95 @@ def xlsform_tables(spec: ModelSpec, mechanism: str) -> dict[str, list[dict]]:
     screeners = [q for _, q in first if q.section == "screener"]
     start = [q for _, q in first if q.section == "background"]
     if consent:
-        survey.append({"type": "begin_group", "name": unique("consent_page"),
-                       **_labels(_ui("consent")), "appearance": "field-list"})
+        survey.append(
+            {
+                "type": "begin_group",
+                "name": unique("consent_page"),
+                **_labels(_ui("consent")),
+                "appearance": "field-list",
+            }
+        )
         survey.append({"type": "note", "name": unique("consent_text"), **_labels(spec.consent.text)})
         ask(consent[0], "")
         survey.append({"type": "end_group", "name": ""})
     if screeners:
-        survey.append({"type": "begin_group", "name": unique("screening"), **_labels(_ui("screening")),
-                       "appearance": "field-list", "relevant": passes()})
+        survey.append(
+            {
+                "type": "begin_group",
+                "name": unique("screening"),
+                **_labels(_ui("screening")),
+                "appearance": "field-list",
+                "relevant": passes(),
+            }
+        )
         for q in screeners:
             ask(q, passes())  # each screener after the gates before it
         survey.append({"type": "end_group", "name": ""})
     if start:
-        survey.append({"type": "begin_group", "name": unique("background"),
-                       **_labels({lg: f"{ui('section', lg, n=1)} · {ui('background', lg)}" for lg in LANG_NAMES}),
-                       "appearance": "field-list", "relevant": passes()})
+        survey.append(
+            {
+                "type": "begin_group",
+                "name": unique("background"),
+                **_labels({lg: f"{ui('section', lg, n=1)} · {ui('background', lg)}" for lg in LANG_NAMES}),
+                "appearance": "field-list",
+                "relevant": passes(),
+            }
+        )
         for q in start:
             ask(q, "")
         survey.append({"type": "end_group", "name": ""})
     na = spec.not_applicable
     lists: dict[str, tuple] = {}
     for block in lay.blocks:
-        survey.append({"type": "begin_group", "name": unique(f"section_{block.section}"),
-                       **_labels(_ui("section", n=block.section)),
-                       **_labels({lg: block_prompt(block, lg) for lg in LANG_NAMES}, "hint"),
-                       "appearance": "field-list", "relevant": passes()})
+        survey.append(
+            {
+                "type": "begin_group",
+                "name": unique(f"section_{block.section}"),
+                **_labels(_ui("section", n=block.section)),
+                **_labels({lg: block_prompt(block, lg) for lg in LANG_NAMES}, "hint"),
+                "appearance": "field-list",
+                "relevant": passes(),
+            }
+        )
         bsc = block.scale or spec.scale
         base = "likert" if bsc.name == "default" else f"likert_{bsc.name}"
         for r in block.rows:
             name = base + ("_na" if r.na else "")
             lists[name] = (bsc, r.na)
-            survey.append({"type": f"select_one {name}", "name": r.id, **_labels(r.text), "required": "yes",
-                           "appearance": "likert"})
+            survey.append(
+                {
+                    "type": f"select_one {name}",
+                    "name": r.id,
+                    **_labels(r.text),
+                    "required": "yes",
+                    "appearance": "likert",
+                }
+            )
         survey.append({"type": "end_group", "name": ""})
     if lay.closing:
-        survey.append({"type": "begin_group", "name": unique("closing"),
-                       **_labels({lg: f"{ui('section', lg, n=lay.closing_section)} · {ui('closing', lg)}"
-                                  for lg in LANG_NAMES}),
-                       "appearance": "field-list", "relevant": passes()})
+        survey.append(
+            {
+                "type": "begin_group",
+                "name": unique("closing"),
+                **_labels(
+                    {lg: f"{ui('section', lg, n=lay.closing_section)} · {ui('closing', lg)}" for lg in LANG_NAMES}
+                ),
+                "appearance": "field-list",
+                "relevant": passes(),
+            }
+        )
         for _, q in lay.closing:
             ask(q, "")
         survey.append({"type": "end_group", "name": ""})
     if gates:
-        survey.append({"type": "note", "name": unique("screened_out"), **_labels(_ui("screened_out")),
-                       "relevant": f"not({passes()})"})
+        survey.append(
+            {
+                "type": "note",
+                "name": unique("screened_out"),
+                **_labels(_ui("screened_out")),
+                "relevant": f"not({passes()})",
+            }
+        )
         survey.append({"type": "note", "name": unique("thanks"), **_labels(_ui("thanks")), "relevant": passes()})
     else:
         survey.append({"type": "note", "name": unique("thanks"), **_labels(_ui("thanks"))})
@@ -185,8 +250,10 @@ def xlsform_tables(spec: ModelSpec, mechanism: str) -> dict[str, list[dict]]:
         lists["likert"] = (sc, False)
     choices = []
     for name, (bsc, with_na) in sorted(lists.items(), key=lambda kv: kv[0]):
-        choices += [{"list_name": name, "name": str(c), **_labels({lg: bsc.label(c, lg) for lg in LANG_NAMES})}
-                    for c in bsc.codes]
+        choices += [
+            {"list_name": name, "name": str(c), **_labels({lg: bsc.label(c, lg) for lg in LANG_NAMES})}
+            for c in bsc.codes
+        ]
         if with_na:
             choices.append({"list_name": name, "name": str(na.code), **_labels(na.label)})
     for _, q in lay.questions:
@@ -197,8 +264,15 @@ def xlsform_tables(spec: ModelSpec, mechanism: str) -> dict[str, list[dict]]:
     title = lay.title("en")
     if lay.title("zh") != title:
         title += " / " + lay.title("zh")
-    settings = [{"form_title": title, "form_id": form_id, "version": spec.sha256[:10] or "1",
-                 "default_language": LANG_NAMES["en"], "style": "pages"}]
+    settings = [
+        {
+            "form_title": title,
+            "form_id": form_id,
+            "version": spec.sha256[:10] or "1",
+            "default_language": LANG_NAMES["en"],
+            "style": "pages",
+        }
+    ]
     return {"survey": survey, "choices": choices, "settings": settings}
 
 

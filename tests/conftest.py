@@ -41,8 +41,10 @@ def assert_ref(got, ref, tol: float = REF_TOL, what: str = "") -> None:
     """
     err = ref_error(got, ref)
     if not err <= tol:
-        raise AssertionError(f"{what or 'value'}: largest relative error {err:.3g} > {tol:g}"
-                             f" (got {np.asarray(got).ravel()[:6]}, reference {np.asarray(ref).ravel()[:6]})")
+        raise AssertionError(
+            f"{what or 'value'}: largest relative error {err:.3g} > {tol:g}"
+            f" (got {np.asarray(got).ravel()[:6]}, reference {np.asarray(ref).ravel()[:6]})"
+        )
 
 
 def pytest_configure(config):

@@ -79,11 +79,21 @@ def test_run_options_are_the_command_lines():
 
 
 def test_options_to_argv_and_messages():
-    argv = options_to_argv({"bootstrap": 100, "direct_effects": True, "keep-unfinished": False,
-                            "screen": {"attention": "drop"}, "group": "-x"})
+    argv = options_to_argv(
+        {
+            "bootstrap": 100,
+            "direct_effects": True,
+            "keep-unfinished": False,
+            "screen": {"attention": "drop"},
+            "group": "-x",
+        }
+    )
     assert argv == ["--bootstrap=100", "--direct-effects", "--screen=attention=drop", "--group=-x"]
-    with pytest.raises(InputError, match=r"options.bogus: is not an option of vcc validate; expected one of: "
-                                         r"mechanism, estimator"):
+    with pytest.raises(
+        InputError,
+        match=r"options.bogus: is not an option of vcc validate; expected one of: "
+        r"mechanism, estimator",
+    ):
         options_to_argv({"bogus": 1})
     with pytest.raises(InputError, match=r"options.workers: is set when the server starts"):
         options_to_argv({"workers": 2})
@@ -129,8 +139,20 @@ def test_inside_refuses_every_way_out(tmp_path):
     (tmp_path / "secret.txt").write_text("secret")
     os.symlink(tmp_path / "secret.txt", base / "link.txt")
     assert inside(base, "ok.txt") == (base / "ok.txt").resolve()
-    for bad in ("../secret.txt", "/etc/passwd", str(tmp_path / "secret.txt"), "..\\secret.txt", "link.txt",
-                "", ".", "a/../../secret.txt", "ok.txt\x00", "C:/x", "~/x", "missing.txt"):
+    for bad in (
+        "../secret.txt",
+        "/etc/passwd",
+        str(tmp_path / "secret.txt"),
+        "..\\secret.txt",
+        "link.txt",
+        "",
+        ".",
+        "a/../../secret.txt",
+        "ok.txt\x00",
+        "C:/x",
+        "~/x",
+        "missing.txt",
+    ):
         assert inside(base, bad) is None, bad
 
 
@@ -142,9 +164,19 @@ def test_files_outside_the_run_are_never_served(app, client):
     assert ok.status_code == 200 and ok.text == "<p>report</p>"
     assert ok.headers["x-content-type-options"] == "nosniff"
     assert "sandbox" in ok.headers["content-security-policy"]
-    for bad in ("../secret.txt", "..%2Fsecret.txt", "%2e%2e/secret.txt", "%2e%2e%2fsecret.txt",
-                "..%5Csecret.txt", "%2Fetc%2Fpasswd", "/etc/passwd", "../../runs.sqlite3",
-                "..%252Fsecret.txt", "report.html%00.txt", "../inputs/x.xlsx"):
+    for bad in (
+        "../secret.txt",
+        "..%2Fsecret.txt",
+        "%2e%2e/secret.txt",
+        "%2e%2e%2fsecret.txt",
+        "..%5Csecret.txt",
+        "%2Fetc%2Fpasswd",
+        "/etc/passwd",
+        "../../runs.sqlite3",
+        "..%252Fsecret.txt",
+        "report.html%00.txt",
+        "../inputs/x.xlsx",
+    ):
         for prefix in (f"/api/runs/{rid}/files/", f"/runs/{rid}/files/"):
             r = client.get(prefix + bad)
             assert r.status_code == 404, (prefix, bad, r.status_code)
@@ -174,8 +206,9 @@ def test_token_is_required_with_host(tmp_path):
 
 
 def test_cross_site_requests_are_refused(client):
-    r = client.post("/api/runs", headers={"Origin": "http://evil.example"},
-                    files=[("data", ("d.xlsx", _example_bytes()))])
+    r = client.post(
+        "/api/runs", headers={"Origin": "http://evil.example"}, files=[("data", ("d.xlsx", _example_bytes()))]
+    )
     assert r.status_code == 403
     r = client.post("/api/models/check", headers={"Origin": "null"}, content=b"name: x")
     assert r.status_code == 403
@@ -198,11 +231,13 @@ def test_upload_limit(tmp_path):
 
 def test_user_strings_are_escaped(client):
     csrf = _csrf(client)
-    text = default_spec_path().read_text(encoding="utf-8").replace(
-        '{en: "Internal drivers"', '{en: "<img src=x onerror=alert(1)>"', 1)
+    text = (
+        default_spec_path()
+        .read_text(encoding="utf-8")
+        .replace('{en: "Internal drivers"', '{en: "<img src=x onerror=alert(1)>"', 1)
+    )
     assert "<img src=x" in text
-    r = client.post("/model/upload", data={"csrf": csrf},
-                    files=[("model", ("<b>evil<b>.yaml", text.encode("utf-8")))])
+    r = client.post("/model/upload", data={"csrf": csrf}, files=[("model", ("<b>evil<b>.yaml", text.encode("utf-8")))])
     assert r.status_code == 200  # after the redirect
     page = client.get("/model").text
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -217,8 +252,13 @@ def test_health_and_docs(client):
     assert client.get("/api/health").json()["status"] == "ok"
     docs = client.get("/api/docs")
     assert docs.status_code == 200
-    for path in ("/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/files/{name}", "/api/models/check",
-                 "/api/health"):
+    for path in (
+        "/api/runs",
+        "/api/runs/{run_id}",
+        "/api/runs/{run_id}/files/{name}",
+        "/api/models/check",
+        "/api/health",
+    ):
         assert path in docs.text
     assert "cdn" not in docs.text.lower()  # works offline
     spec = client.get("/api/openapi.json").json()
@@ -226,18 +266,25 @@ def test_health_and_docs(client):
     assert "delete" in spec["paths"]["/api/runs/{run_id}"]
 
 
-@pytest.mark.parametrize("files, options, model, expected", [
-    ([], "{}", None, "data: give at least one response file"),
-    ([("d.xlsx", b"PK")], "{not json", None, "options: is not valid JSON"),
-    ([("d.xlsx", b"PK")], '{"bogus": 1}', None, "options.bogus: is not an option of vcc validate"),
-    ([("d.xlsx", b"PK")], '{"bootstrap": 5}', None, "--bootstrap 5: too few resamples"),
-    ([("d.xlsx", b"PK")], '{"estimator": "WLSMV", "missing": "fiml"}', None,
-     "--missing fiml cannot be combined with --estimator WLSMV"),
-    ([("d.pdf", b"%PDF-1.4")], "{}", None, "d.pdf: expected a file ending in .xlsx"),
-    ([("d.xlsx", b"%PDF-1.4 not a sheet")], "{}", None, "d.xlsx: is not a spreadsheet (it looks like a PDF"),
-    ([("d.xlsx", b"PK")], "{}", ("m.yaml", b"name: broken\n"), "m.yaml: the model spec has"),
-    ([("d.xlsx", b"PK")], "{}", ("m.txt", b"name: x"), "m.txt: expected a file ending in .yaml, .yml"),
-])
+@pytest.mark.parametrize(
+    "files, options, model, expected",
+    [
+        ([], "{}", None, "data: give at least one response file"),
+        ([("d.xlsx", b"PK")], "{not json", None, "options: is not valid JSON"),
+        ([("d.xlsx", b"PK")], '{"bogus": 1}', None, "options.bogus: is not an option of vcc validate"),
+        ([("d.xlsx", b"PK")], '{"bootstrap": 5}', None, "--bootstrap 5: too few resamples"),
+        (
+            [("d.xlsx", b"PK")],
+            '{"estimator": "WLSMV", "missing": "fiml"}',
+            None,
+            "--missing fiml cannot be combined with --estimator WLSMV",
+        ),
+        ([("d.pdf", b"%PDF-1.4")], "{}", None, "d.pdf: expected a file ending in .xlsx"),
+        ([("d.xlsx", b"%PDF-1.4 not a sheet")], "{}", None, "d.xlsx: is not a spreadsheet (it looks like a PDF"),
+        ([("d.xlsx", b"PK")], "{}", ("m.yaml", b"name: broken\n"), "m.yaml: the model spec has"),
+        ([("d.xlsx", b"PK")], "{}", ("m.txt", b"name: x"), "m.txt: expected a file ending in .yaml, .yml"),
+    ],
+)
 def test_bad_runs_get_a_located_400_and_leave_nothing(app, client, files, options, model, expected):
     parts = [("data", f) for f in files]
     if model:
@@ -281,8 +328,9 @@ def test_model_check_api_gives_the_command_lines_messages(client, tmp_path, caps
     assert r.status_code == 400
     body = r.json()
     assert body["ok"] is False and "NOPE" in "\n".join(body["problems"])
-    assert [body["error"]] + [f"  - {x}" for x in body["problems"]] == [ln.replace(str(p), "model.yaml")
-                                                                       for ln in cli_lines]
+    assert [body["error"]] + [f"  - {x}" for x in body["problems"]] == [
+        ln.replace(str(p), "model.yaml") for ln in cli_lines
+    ]
 
 
 def test_list_get_events_delete(app, client):
@@ -337,9 +385,15 @@ def test_model_page_diagram_form_check_and_downloads(client):
     # the form's check gives load_spec's messages
     r = client.post("/model/check", data={"csrf": csrf, "p|producer|paths": "PID -> NOPE"})
     assert "NOPE" in r.text and "check bad" in r.text
-    r = client.post("/model/save", data={"csrf": csrf, "c|producer|PID|label|en": "Inner drive",
-                                         "i|producer|PID|0|text|en": "I create short videos for fun.",
-                                         "i|producer|PID|0|reverse": "on"})
+    r = client.post(
+        "/model/save",
+        data={
+            "csrf": csrf,
+            "c|producer|PID|label|en": "Inner drive",
+            "i|producer|PID|0|text|en": "I create short videos for fun.",
+            "i|producer|PID|0|reverse": "on",
+        },
+    )
     assert r.status_code == 200
     page = client.get("/model").text
     assert "Inner drive" in page
@@ -349,8 +403,14 @@ def test_model_page_diagram_form_check_and_downloads(client):
     assert "I create short videos because it is fun." in yaml_text.split("id: PID2")[1].split("id: PID3")[0]
     r = client.post("/model/instruments", data={"csrf": csrf})
     assert r.status_code == 200
-    for name in ("questionnaire_producer_zh.docx", "codebook_producer.xlsx", "wenjuanxing_producer_zh.txt",
-                 "qualtrics_consumer_en.txt", "xlsform_producer.xlsx", "response_template.xlsx"):
+    for name in (
+        "questionnaire_producer_zh.docx",
+        "codebook_producer.xlsx",
+        "wenjuanxing_producer_zh.txt",
+        "qualtrics_consumer_en.txt",
+        "xlsform_producer.xlsx",
+        "response_template.xlsx",
+    ):
         f = client.get(f"/model/files/{name}")
         assert f.status_code == 200 and len(f.content) > 100, name
     assert client.get("/model/files/..%2F..%2Fruns.sqlite3").status_code == 404
@@ -360,8 +420,11 @@ def test_model_page_diagram_form_check_and_downloads(client):
 
 def test_data_page_mapping_screening_and_invalid_cells(client):
     csrf = _csrf(client)
-    r = client.post("/data/upload", data={"csrf": csrf, "fmt": "auto"},
-                    files=[("data", ("example_responses.xlsx", _example_bytes()))])
+    r = client.post(
+        "/data/upload",
+        data={"csrf": csrf, "fmt": "auto"},
+        files=[("data", ("example_responses.xlsx", _example_bytes()))],
+    )
     assert r.status_code == 200
     page = r.text
     assert re.search(r'id="kept-producer">\d+<', page)
@@ -370,8 +433,7 @@ def test_data_page_mapping_screening_and_invalid_cells(client):
     run = client.get("/run").text
     assert re.search(r'<option value="platform">platform</option>', run)
     # a bad file: the ingest message, located by the file's name
-    r = client.post("/data/upload", data={"csrf": csrf},
-                    files=[("data", ("bad.csv", b"a,b\n1,2\n"))])
+    r = client.post("/data/upload", data={"csrf": csrf}, files=[("data", ("bad.csv", b"a,b\n1,2\n"))])
     assert 'id="data-error"' in r.text and "bad.csv" in r.text
 
 
@@ -381,14 +443,32 @@ def test_api_run_gives_the_command_lines_results(client, tmp_path):
     from validate.cli import main
 
     opts = {"bootstrap": 100, "mechanism": "producer", "seed": 7, "missing": "listwise"}
-    r = client.post("/api/runs", data={"options": json.dumps(opts)},
-                    files=[("data", ("example_responses.xlsx", _example_bytes()))])
+    r = client.post(
+        "/api/runs", data={"options": json.dumps(opts)}, files=[("data", ("example_responses.xlsx", _example_bytes()))]
+    )
     assert r.status_code == 202, r.text
     rid = r.json()["id"]
     assert r.json()["status_url"] == f"/api/runs/{rid}"
     out = tmp_path / "cli"
-    assert main(["validate", str(example_data_path()), "--bootstrap", "100", "--mechanism", "producer",
-                 "--seed", "7", "--missing", "listwise", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(example_data_path()),
+                "--bootstrap",
+                "100",
+                "--mechanism",
+                "producer",
+                "--seed",
+                "7",
+                "--missing",
+                "listwise",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     st = _wait(client, rid)
     assert st["status"] == "done", st["error"]
     assert st["progress"]["bar"]["total"] == 100 and "[producer] structural model" in st["progress"]["stages"]
@@ -412,9 +492,11 @@ def test_api_run_gives_the_command_lines_results(client, tmp_path):
 
 @pytest.mark.slow
 def test_a_failing_run_does_not_take_the_server_down(client):
-    r = client.post("/api/runs", data={"options": json.dumps({"group": "no_such_column", "bootstrap": 0,
-                                                               "mechanism": "producer"})},
-                    files=[("data", ("example_responses.xlsx", _example_bytes()))])
+    r = client.post(
+        "/api/runs",
+        data={"options": json.dumps({"group": "no_such_column", "bootstrap": 0, "mechanism": "producer"})},
+        files=[("data", ("example_responses.xlsx", _example_bytes()))],
+    )
     assert r.status_code == 202, r.text
     st = _wait(client, r.json()["id"])
     assert st["status"] == "failed"
@@ -453,12 +535,12 @@ def test_vcc_app_subcommand_and_its_checks(capsys):
 
 def test_mapping_edits_reach_ingest_and_can_be_undone(client):
     csrf = _csrf(client)
-    page = client.post("/data/upload", data={"csrf": csrf},
-                       files=[("data", ("example_responses.xlsx", _example_bytes()))]).text
+    page = client.post(
+        "/data/upload", data={"csrf": csrf}, files=[("data", ("example_responses.xlsx", _example_bytes()))]
+    ).text
     rows = re.findall(r'name="hdr:(\d+)" value="([^"]*)"><input type="hidden" name="old:\d+" value="([^"]*)"', page)
     idx, header = next((i, h) for i, h, old in rows if old == "PID1")
-    r = client.post("/data/mapping", data={"csrf": csrf, f"hdr:{idx}": header, f"old:{idx}": "PID1",
-                                           f"map:{idx}": ""})
+    r = client.post("/data/mapping", data={"csrf": csrf, f"hdr:{idx}": header, f"old:{idx}": "PID1", f"map:{idx}": ""})
     assert 'id="data-error"' in r.text
     assert "no column for item PID1 of mechanism producer" in r.text  # ingest's own message
     r = client.post("/data/mapping/reset", data={"csrf": csrf})
@@ -470,8 +552,11 @@ def test_one_run_at_a_time_and_delete_stops_a_run(app, client):
     """Runs queue behind each other (one at a time by default); deleting a running run stops its process."""
     ids = []
     for _ in range(2):
-        r = client.post("/api/runs", data={"options": json.dumps({"bootstrap": 5000, "mechanism": "producer"})},
-                        files=[("data", ("example_responses.xlsx", _example_bytes()))])
+        r = client.post(
+            "/api/runs",
+            data={"options": json.dumps({"bootstrap": 5000, "mechanism": "producer"})},
+            files=[("data", ("example_responses.xlsx", _example_bytes()))],
+        )
         assert r.status_code == 202, r.text
         ids.append(r.json()["id"])
     t0 = time.monotonic()
@@ -493,15 +578,20 @@ def test_a_crashed_worker_is_reported_with_its_last_lines(app):
     d.mkdir(parents=True)
     (d / "log.txt").write_text("reading responses ...\n[producer] measurement model ...\n", encoding="utf-8")
     msg = app.state.manager._failure(d, -9)
-    assert msg == ("the run stopped unexpectedly (exit code -9); last lines: reading responses ... | "
-                   "[producer] measurement model ...")
+    assert msg == (
+        "the run stopped unexpectedly (exit code -9); last lines: reading responses ... | "
+        "[producer] measurement model ..."
+    )
     (d / "error.json").write_text(json.dumps({"kind": "input", "message": f"{d / 'inputs'}/x.csv: bad"}))
     assert app.state.manager._failure(d, 2) == "x.csv: bad"
 
 
 def test_bad_screen_setting_gets_the_command_lines_message(client):
-    r = client.post("/api/runs", data={"options": json.dumps({"screen": ["attention=maybe", "bogus=1"]})},
-                    files=[("data", ("example_responses.xlsx", _example_bytes()))])
+    r = client.post(
+        "/api/runs",
+        data={"options": json.dumps({"screen": ["attention=maybe", "bogus=1"]})},
+        files=[("data", ("example_responses.xlsx", _example_bytes()))],
+    )
     assert r.status_code == 400
     assert r.json()["error"].startswith("--screen bogus=1: expected RULE=VALUE with RULE one of")
 
@@ -512,15 +602,27 @@ def test_form_adds_and_removes_items():
     from validate.app.model import apply_form, check_spec_text, dump_yaml
 
     raw = yaml.safe_load(default_spec_path().read_text(encoding="utf-8"))
-    edited = apply_form(raw, {"x|producer|PID|3": "on", "n|producer|PID|id": "PID6",
-                              "n|producer|PID|text|en": "I lose track of time when I edit.",
-                              "n|producer|PID|text|zh": "剪辑时我会忘记时间。", "n|producer|PID|reverse": "on"})
+    edited = apply_form(
+        raw,
+        {
+            "x|producer|PID|3": "on",
+            "n|producer|PID|id": "PID6",
+            "n|producer|PID|text|en": "I lose track of time when I edit.",
+            "n|producer|PID|text|zh": "剪辑时我会忘记时间。",
+            "n|producer|PID|reverse": "on",
+        },
+    )
     items = edited["mechanisms"]["producer"]["constructs"]["PID"]["items"]
     assert [it["id"] for it in items] == ["PID1", "PID2", "PID3", "PID5", "PID6"]
-    assert (edited["mechanisms"]["producer"]["constructs"]["PAC"]["items"]
-            == raw["mechanisms"]["producer"]["constructs"]["PAC"]["items"])  # untouched
-    assert items[-1] == {"id": "PID6", "text": {"en": "I lose track of time when I edit.", "zh": "剪辑时我会忘记时间。"},
-                         "reverse": True}
+    assert (
+        edited["mechanisms"]["producer"]["constructs"]["PAC"]["items"]
+        == raw["mechanisms"]["producer"]["constructs"]["PAC"]["items"]
+    )  # untouched
+    assert items[-1] == {
+        "id": "PID6",
+        "text": {"en": "I lose track of time when I edit.", "zh": "剪辑时我会忘记时间。"},
+        "reverse": True,
+    }
     assert raw["mechanisms"]["producer"]["constructs"]["PID"]["items"][3]["id"] == "PID4"  # the input is kept
     assert check_spec_text(dump_yaml(edited))["ok"]
     dup = apply_form(raw, {"n|producer|PID|id": "PID1", "n|producer|PID|text|en": "x", "n|producer|PID|text|zh": "x"})

@@ -66,7 +66,7 @@ def test_two_mechanisms_with_twelve_constructs(spec):
             assert 4 <= len(c.items) <= 6, cid  # room for the pilot to drop weak items
             assert c.mode == "reflective" and c.randomize, cid
             for it in c.items:
-                assert it.id.startswith(cid) and it.id[len(cid):].isdigit(), it.id
+                assert it.id.startswith(cid) and it.id[len(cid) :].isdigit(), it.id
         assert not any(it.reverse for it in m.items), mid  # positively worded items only
         assert m.respondent is not None and m.instructions is not None
 
@@ -163,8 +163,7 @@ def test_background_questions(spec):
     assert group.code_for("快手") == 2 and group.code_for("Xiaohongshu (RED)") == 3
     assert "publish" in group.text_for("producer")["en"] and "watch" in group.text_for("consumer")["en"]
     shared = {q.id for q in spec.background if not q.mechanisms and q.section == "background"}
-    assert {"platform", "frequency", "tenure", "gender", "age", "education", "occupation", "income",
-            "region"} <= shared
+    assert {"platform", "frequency", "tenure", "gender", "age", "education", "occupation", "income", "region"} <= shared
     end = {q.id for q in spec.background if q.position == "end"}
     assert {"gender", "age", "education", "occupation", "income", "region"} == end  # demographics last
     producer = {q.id for q in spec.questions_for("producer", "background") if q.mechanisms}
@@ -176,8 +175,12 @@ def test_background_questions(spec):
     # tenure bands leave no gap: each band starts where the one before ends
     tenure = next(q for q in spec.background if q.id == "tenure")
     assert [c.label["en"] for c in tenure.choices] == [
-        "Less than 1 year", "1 year to less than 2 years", "2 years to less than 3 years",
-        "3 years to less than 5 years", "5 years or more"]
+        "Less than 1 year",
+        "1 year to less than 2 years",
+        "2 years to less than 3 years",
+        "3 years to less than 5 years",
+        "5 years or more",
+    ]
 
 
 def test_two_attention_checks_expect_opposite_extremes(spec):
@@ -198,8 +201,19 @@ def test_every_item_states_its_adaptation(spec):
     cited = " ".join(filter(None, [c.source for _, c, _ in _items(spec)] + [it.source for *_, it in _items(spec)]))
     assert "Porter" not in cited  # firm-level theory, no scale for a creator's account
     refs = " ".join(spec.raw["references"])
-    for work in ("Guay", "Kankanhalli", "Wasko", "Cable", "Ducoffe", "Yi, Y.", "Schivinski", "Ranjan",
-                 "Nambisan", "Flynn", "Venkatesh"):
+    for work in (
+        "Guay",
+        "Kankanhalli",
+        "Wasko",
+        "Cable",
+        "Ducoffe",
+        "Yi, Y.",
+        "Schivinski",
+        "Ranjan",
+        "Nambisan",
+        "Flynn",
+        "Venkatesh",
+    ):
         assert work in refs, work
 
 

@@ -64,8 +64,26 @@ def test_ingest_with_screening_option(tmp_path, capsys):
 
 def test_power_command_writes_its_outputs(tmp_path, capsys):
     out = tmp_path / "pw"
-    assert main(["power", "--model", str(MINIMAL), "--assume-std", "0.3", "--n", "100,200", "--replications", "20",
-                 "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "power",
+                "--model",
+                str(MINIMAL),
+                "--assume-std",
+                "0.3",
+                "--n",
+                "100,200",
+                "--replications",
+                "20",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "DRV -> ACT -> OUT" in text and "n=200" in text
     for name in ("power.json", "power.xlsx", "power.html", "power_curve.svg"):
@@ -78,14 +96,31 @@ def test_power_runs_every_mechanism_by_default_with_intervals(tmp_path, capsys):
     import yaml
 
     raw = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
-    raw["mechanisms"]["second"] = json.loads(json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR")
-                                             .replace("ACT", "XAC").replace("OUT", "XOU"))
+    raw["mechanisms"]["second"] = json.loads(
+        json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR").replace("ACT", "XAC").replace("OUT", "XOU")
+    )
     spec = tmp_path / "two.yaml"
     spec.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "pw"
     # before: "choose one of main, second (--mechanism M)" although the help says "default: all"
-    assert main(["power", "--model", str(spec), "--n", "100,200", "--replications", "40", "--workers", "1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "power",
+                "--model",
+                str(spec),
+                "--n",
+                "100,200",
+                "--replications",
+                "40",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     for mid in ("main", "second"):
         assert f"mechanism {mid}: power by sample size (40 replications per n" in text
@@ -98,8 +133,9 @@ def test_power_runs_every_mechanism_by_default_with_intervals(tmp_path, capsys):
     import re
 
     cells = re.findall(r"(\d\.\d\d) \[(\d\.\d\d), (\d\.\d\d)\]", row)
-    assert len(cells) == 2 and all(float(lo) <= float(p) <= float(hi) and float(hi) - float(lo) > 0.1
-                                   for p, lo, hi in cells)
+    assert len(cells) == 2 and all(
+        float(lo) <= float(p) <= float(hi) and float(hi) - float(lo) > 0.1 for p, lo, hi in cells
+    )
     assert re.search(r"(\d+|> 200) \[(\d+|> 200), (\d+|> 200)\]\s*$", row)
     assert "assumed: No effect size was stated" in text
 

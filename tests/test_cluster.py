@@ -87,8 +87,9 @@ def _pid():
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
         yield c
 
 
@@ -296,16 +297,20 @@ def test_local_executor_pins_blas_and_runs_everything():
 def test_scheduler_lost_mid_run_is_a_clear_error():
     import threading
 
-    c = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                 dashboard_address=":0")
+    c = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    )
     ex = make_executor(c.scheduler_address)
     address = c.scheduler_address
     got = []
     timer = threading.Timer(1.0, c.close)
     timer.start()
     try:
-        with pytest.raises(ClusterError, match=rf"the connection to the Dask scheduler at {address} was lost "
-                                               r"during the run \(FutureCancelledError: .*\); the run was stopped"):
+        with pytest.raises(
+            ClusterError,
+            match=rf"the connection to the Dask scheduler at {address} was lost "
+            r"during the run \(FutureCancelledError: .*\); the run was stopped",
+        ):
             for r in ex(time.sleep, [(0.4,)] * 30):
                 got.append(r)
     finally:

@@ -40,8 +40,20 @@ def assert_close(got, ref, rel=TOL):
     assert_ref(got, ref, rel)
 
 
-DESC_COLUMNS = ["item", "n", "n_missing", "mean", "sd", "min", "max", "skewness", "kurtosis",
-                "floor_pct", "ceiling_pct", "warnings"]
+DESC_COLUMNS = [
+    "item",
+    "n",
+    "n_missing",
+    "mean",
+    "sd",
+    "min",
+    "max",
+    "skewness",
+    "kurtosis",
+    "floor_pct",
+    "ceiling_pct",
+    "warnings",
+]
 
 
 @pytest.mark.parametrize("key, missing", [("describe", False), ("describe_missing", True)])
@@ -106,9 +118,10 @@ def test_bad_columns_named_in_message():
     assert item_descriptives(text)["mean"].iloc[0] == pytest.approx(7 / 3)
 
 
-@pytest.mark.parametrize("key, cols, missing",
-                         [("mardia", ITEMS, False), ("mardia_visual", ["x1", "x2", "x3"], False),
-                          ("mardia_missing", ITEMS, True)])
+@pytest.mark.parametrize(
+    "key, cols, missing",
+    [("mardia", ITEMS, False), ("mardia_visual", ["x1", "x2", "x3"], False), ("mardia_missing", ITEMS, True)],
+)
 def test_mardia_matches_psych(key, cols, missing):
     data = with_holes() if missing else HS
     out = mardia(data, cols).set_index("test")

@@ -99,13 +99,16 @@ def aligned(ours: pd.DataFrame, ref: pd.DataFrame):
     return best[1], best[2]
 
 
-@pytest.mark.parametrize("key, n, rotation, method", [
-    ("efa_minres_oblimin", 3, "oblimin", "minres"),
-    ("efa_ml_oblimin", 3, "oblimin", "ml"),
-    ("efa_minres_varimax", 3, "varimax", "minres"),
-    ("efa_minres_none", 3, "none", "minres"),
-    ("efa_minres_oblimin_2", 2, "oblimin", "minres"),
-])
+@pytest.mark.parametrize(
+    "key, n, rotation, method",
+    [
+        ("efa_minres_oblimin", 3, "oblimin", "minres"),
+        ("efa_ml_oblimin", 3, "oblimin", "ml"),
+        ("efa_minres_varimax", 3, "varimax", "minres"),
+        ("efa_minres_none", 3, "none", "minres"),
+        ("efa_minres_oblimin_2", 2, "oblimin", "minres"),
+    ],
+)
 def test_efa_matches_psych_fa(key, n, rotation, method):
     res = efa(X, n, rotation=rotation, method=method)
     ref = REF[key]
@@ -141,7 +144,9 @@ def test_efa_bad_input():
     with pytest.raises(NonNumericItemError, match="item x3 is not numeric"):
         kmo(bad)
     bad["x3"] = 2.0
-    with pytest.raises(ZeroVarianceError, match=r"item x3 has zero variance \(all answers are 2\); Bartlett's test cannot"):
+    with pytest.raises(
+        ZeroVarianceError, match=r"item x3 has zero variance \(all answers are 2\); Bartlett's test cannot"
+    ):
         bartlett_sphericity(bad)
     with pytest.raises(ValueError, match="n_iter must be a positive integer"):
         parallel_analysis(X, n_iter=0)
@@ -154,8 +159,10 @@ def test_wishart_null_correlations_match_simulated_data():
 
     n, p, reps = 60, 6, 2000
     rng = np.random.default_rng(7)
-    ev = {m: np.array([np.linalg.eigvalsh(null_correlation(rng, n, p, m))[::-1] for _ in range(reps)])
-          for m in ("data", "moments")}
+    ev = {
+        m: np.array([np.linalg.eigvalsh(null_correlation(rng, n, p, m))[::-1] for _ in range(reps)])
+        for m in ("data", "moments")
+    }
     c = null_correlation(rng, n, p, "moments")
     assert np.allclose(np.diag(c), 1.0) and np.allclose(c, c.T) and np.all(np.linalg.eigvalsh(c) > 0)
     se = np.sqrt(ev["data"].var(axis=0) / reps + ev["moments"].var(axis=0) / reps)

@@ -28,9 +28,15 @@ def test_fast_fiml_refit_matches_the_general_refit():
     pairs = sorted({(c.source, c.target) for c in chains}, key=lambda t: (factors.index(t[0]), factors.index(t[1])))
     items = list(res.spec.ov_names)
     fast = FimlRefitStatistic(res.spec, res.theta, items, factors, chains, pairs)
-    general = RefitBootstrapStatistic(syntax, items, {"estimator": "ML", "missing": "fiml", "kind": "sem",
-                                                      "auto_cov_y": True, "estimates_only": True},
-                                      res.params, factors, chains, pairs)
+    general = RefitBootstrapStatistic(
+        syntax,
+        items,
+        {"estimator": "ML", "missing": "fiml", "kind": "sem", "auto_cov_y": True, "estimates_only": True},
+        res.params,
+        factors,
+        chains,
+        pairs,
+    )
     data = df[items].to_numpy(float)
     for b in range(8):
         rows = data[resample_indices(11, b, len(data))]

@@ -24,13 +24,24 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
 
 
 def test_column_letters_and_cell_names():
-    assert [column_letter(j) for j in (0, 5, 25, 26, 27, 51, 52, 701, 702)] == \
-        ["A", "F", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+    assert [column_letter(j) for j in (0, 5, 25, 26, 27, 51, 52, 701, 702)] == [
+        "A",
+        "F",
+        "Z",
+        "AA",
+        "AB",
+        "AZ",
+        "BA",
+        "ZZ",
+        "AAA",
+    ]
     assert cell_name(16, 5) == "F17"
 
 
-@pytest.mark.parametrize("name, kind", [("template.xlsx", "xlsx"), ("template.csv", "csv"),
-                                        ("wjx_text_gbk.csv", "csv"), ("wjx_text_html.xls", "html")])
+@pytest.mark.parametrize(
+    "name, kind",
+    [("template.xlsx", "xlsx"), ("template.csv", "csv"), ("wjx_text_gbk.csv", "csv"), ("wjx_text_html.xls", "html")],
+)
 def test_sniff_by_content(name, kind):
     assert sniff_file(EXPORTS / name) == kind
 
@@ -43,8 +54,9 @@ def test_html_named_xlsx_is_still_html(tmp_path):
 
 def test_xml_spreadsheet_2003_is_refused_with_advice(tmp_path):
     f = tmp_path / "old.xls"
-    f.write_text('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
-                 encoding="utf-8")
+    f.write_text(
+        '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', encoding="utf-8"
+    )
     with pytest.raises(InputError, match=r"old.xls: is an 'XML Spreadsheet 2003' file.*save it as .xlsx"):
         sniff_file(f)
     g = tmp_path / "other.xml"
@@ -72,8 +84,11 @@ def test_zip_bomb_limits(tmp_path, monkeypatch):
         sniff_file(f)
     monkeypatch.setattr(formats, "MAX_UNCOMPRESSED", 10**9)
     monkeypatch.setattr(formats, "RATIO_FLOOR", 1_000_000)
-    with pytest.raises(InputError, match=r"big.xlsx: refused: the workbook is compressed \d+ times "
-                                         r"\(more than 100x\), which suggests a zip bomb"):
+    with pytest.raises(
+        InputError,
+        match=r"big.xlsx: refused: the workbook is compressed \d+ times "
+        r"\(more than 100x\), which suggests a zip bomb",
+    ):
         sniff_file(f)
 
 
@@ -177,7 +192,8 @@ def test_xml_entities_are_not_expanded(tmp_path):
             data = src.read(info.filename)
             if info.filename == "xl/worksheets/sheet1.xml":
                 s = data.decode().replace(
-                    "<worksheet", '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">]><worksheet', 1)
+                    "<worksheet", '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">]><worksheet', 1
+                )
                 data = s.replace("<t>y</t>", "<t>&xxe;</t>").encode()
             dst.writestr(info, data)
     with pytest.raises(InputError) as e:
@@ -189,29 +205,37 @@ def test_xml_entities_are_not_expanded(tmp_path):
 
 
 def test_opendocument_spreadsheet_is_read(tmp_path):
-    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
 
     def cell(v):
         if isinstance(v, (int, float)):
             return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
         return f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
 
-    rows = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>"
-                   for r in (["resp_id", "DRV1"], ["a", 3]))
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="main">{rows}</table:table>'
-               "</office:spreadsheet></office:body></office:document-content>")
+    rows = "".join(
+        "<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>"
+        for r in (["resp_id", "DRV1"], ["a", 3])
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="main">{rows}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
     f = tmp_path / "wps.ods"
     with zipfile.ZipFile(f, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", content)
-        z.writestr("META-INF/manifest.xml",
-                   '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                   'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                   '<manifest:file-entry manifest:full-path="/" '
-                   'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>')
+        z.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>',
+        )
     assert sniff_file(f) == "ods"
     (sheet,) = read_file(f)
     assert sheet.sheet == "main" and sheet.grid.values.tolist() == [["resp_id", "DRV1"], ["a", 3.0]]
@@ -221,8 +245,11 @@ def test_unreadable_workbook_says_how_to_fix(tmp_path):
     f = tmp_path / "odd.xlsx"
     with zipfile.ZipFile(f, "w") as z:
         z.writestr("xl/workbook.xml", "not xml at all")
-    with pytest.raises(InputError, match=r"odd.xlsx: cannot be read as an Excel workbook \(.*\); "
-                                         "open it in Excel and save it as .xlsx"):
+    with pytest.raises(
+        InputError,
+        match=r"odd.xlsx: cannot be read as an Excel workbook \(.*\); "
+        "open it in Excel and save it as .xlsx",
+    ):
         read_file(f)
 
 

@@ -19,8 +19,11 @@ TOL = 1e-8
 
 def _run():
     d = pd.read_csv(FIX / "group_scores.csv")
-    out = group_differences(d[["score"]], {"gender": d["gender"], "platform": d["platform"]},
-                            labels={"platform": {1: "Douyin", 2: "Kuaishou", 3: "Xiaohongshu"}})
+    out = group_differences(
+        d[["score"]],
+        {"gender": d["gender"], "platform": d["platform"]},
+        labels={"platform": {1: "Douyin", 2: "Kuaishou", 3: "Xiaohongshu"}},
+    )
     return out.set_index("by")
 
 

@@ -19,8 +19,14 @@ PACKAGE = ROOT / "validate"
 #: may shrink or go; a new cycle, or a module joining one of these, fails the test.
 KNOWN_CYCLES = [
     {"validate.app.command", "validate.app.options", "validate.app.server", "validate.cli"},
-    {"validate.pls.report", "validate.pls.hoc_report", "validate.report.excel", "validate.report.html",
-     "validate.report.tables", "validate.report.word"},  # hoc_report: the PLS report's higher-order tables
+    {
+        "validate.pls.report",
+        "validate.pls.hoc_report",
+        "validate.report.excel",
+        "validate.report.html",
+        "validate.report.tables",
+        "validate.report.word",
+    },  # hoc_report: the PLS report's higher-order tables
     {"validate.power.study", "validate.report.power"},
 ]
 

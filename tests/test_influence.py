@@ -57,8 +57,9 @@ def test_influence_values_are_the_linearised_jackknife(bench28):
 
 def test_acceleration_from_influence_agrees_with_the_jackknife(bench28):
     res, data, stat, jk = bench28["res"], bench28["data"], bench28["stat"], bench28["jk"]
-    lin = bca_jackknife(stat, data, stat.k, influence=EffectInfluence(res.spec, res.theta, stat.effects),
-                        exact_max_n=100)
+    lin = bca_jackknife(
+        stat, data, stat.k, influence=EffectInfluence(res.spec, res.theta, stat.effects), exact_max_n=100
+    )
     a_jk, a_if = _acceleration(jk), _acceleration(lin)
     assert np.all(np.isfinite(a_if)) and not np.allclose(a_if, 0)
     # The BCa interval reads the draws at the levels Phi(z0 + (z0 + z) / (1 - a (z0 + z))).
@@ -101,6 +102,7 @@ def test_parameter_influence_is_the_derivative_of_the_estimate():
     U = influence_values(res.spec, res.theta, x)
     mean = x.mean(axis=0)
     S = np.cov(x.T, bias=True)
+
     def fit_at(e, xi):
         m = (1 - e) * mean + e * xi
         Se = (1 - e) * (S + np.outer(mean - m, mean - m)) + e * np.outer(xi - m, xi - m)

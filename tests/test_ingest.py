@@ -138,8 +138,24 @@ def test_text_key_folds_width_case_punctuation_and_spaces():
 
 
 def test_text_labels_map_to_scale_codes_in_both_languages(tmp_path):
-    rows = [HEADER] + [["a", "抖音", "Female", 60, "非常同意", "Strongly agree", "strongly  AGREE", "Ｎｅｕｔｒａｌ",
-                        "同意", "不同意", "非常不同意", "一般", "agree", "同意"]]
+    rows = [HEADER] + [
+        [
+            "a",
+            "抖音",
+            "Female",
+            60,
+            "非常同意",
+            "Strongly agree",
+            "strongly  AGREE",
+            "Ｎｅｕｔｒａｌ",
+            "同意",
+            "不同意",
+            "非常不同意",
+            "一般",
+            "agree",
+            "同意",
+        ]
+    ]
     res = ingest(write_xlsx(tmp_path / "t.xlsx", rows), SPEC)
     df = res.data["main"]
     assert df[ITEMS].iloc[0].tolist() == [5, 5, 5, 3, 4, 2, 1, 3, 4]
@@ -147,9 +163,12 @@ def test_text_labels_map_to_scale_codes_in_both_languages(tmp_path):
 
 
 def test_headers_matched_by_text_with_numbers_and_full_width_punctuation(tmp_path):
-    head = ["ID", "Q1. Which platform do you use most?", "性别"] + \
-        [f"Q{k + 3}. {SPEC.mechanisms['main'].items[k].text['en']}" if k % 2 else
-         f"{k + 3}．{SPEC.mechanisms['main'].items[k].text['zh']}" for k in range(9)]
+    head = ["ID", "Q1. Which platform do you use most?", "性别"] + [
+        f"Q{k + 3}. {SPEC.mechanisms['main'].items[k].text['en']}"
+        if k % 2
+        else f"{k + 3}．{SPEC.mechanisms['main'].items[k].text['zh']}"
+        for k in range(9)
+    ]
     rows = [head, ["x1", 2, 1] + [3] * 9]
     res = ingest(write_xlsx(tmp_path / "t.xlsx", rows), SPEC)
     assert res.mapping.loc[res.mapping["mapped_to"].isin(ITEMS), "how"].eq("text").sum() == 9
@@ -161,11 +180,11 @@ def test_headers_matched_by_text_with_numbers_and_full_width_punctuation(tmp_pat
 
 def test_cell_problems_name_file_sheet_cell_value_and_expectation(tmp_path):
     rows = good_rows(3)
-    rows[2][4] = 9        # E3: DRV1 out of scale
+    rows[2][4] = 9  # E3: DRV1 out of scale
     rows[3][5] = "maybe"  # F4: DRV2 not a label
-    rows[1][6] = 3.5      # G2: DRV3 not whole
+    rows[1][6] = 3.5  # G2: DRV3 not whole
     rows[3][1] = "Weibo"  # B4: platform not a choice
-    rows[1][3] = "fast"   # D2: duration not a duration
+    rows[1][3] = "fast"  # D2: duration not a duration
     f = write_xlsx(tmp_path / "responses.xlsx", rows, sheet="main")
     res = ingest(f, SPEC)
     pr = res.problems
@@ -338,8 +357,10 @@ def test_duplicate_respondent_ids(tmp_path):
     f = write_xlsx(tmp_path / "dups.xlsx", rows)
     with pytest.raises(InputError) as e:
         ingest(f, SPEC)
-    assert ("respondent id 'r1' appears twice: dups.xlsx, sheet main, cell A2 and dups.xlsx, sheet main, cell A4"
-            in problems_of(e))
+    assert (
+        "respondent id 'r1' appears twice: dups.xlsx, sheet main, cell A2 and dups.xlsx, sheet main, cell A4"
+        in problems_of(e)
+    )
     g = write_xlsx(tmp_path / "other.xlsx", good_rows(1))
     h = write_xlsx(tmp_path / "again.xlsx", good_rows(1))
     with pytest.raises(InputError, match="'r1' appears twice: other.xlsx, sheet main, cell A2 and again.xlsx"):
@@ -395,8 +416,12 @@ def test_mapping_file_overrides_automatic_matching(tmp_path):
     rows = [head, ["p1", 1, 2] + list(range(1, 6)) + [1, 2, 3, 4] + [5]]
     f = write_xlsx(tmp_path / "odd.xlsx", rows)
     m = tmp_path / "map.csv"
-    m.write_text("column,item\nRespondent,resp_id\nPlat,platform\nSex,gender\n"
-                 + "".join(f"item_{k},{ITEMS[k]}\n" for k in range(9)) + "DRV1,ignore\n", encoding="utf-8")
+    m.write_text(
+        "column,item\nRespondent,resp_id\nPlat,platform\nSex,gender\n"
+        + "".join(f"item_{k},{ITEMS[k]}\n" for k in range(9))
+        + "DRV1,ignore\n",
+        encoding="utf-8",
+    )
     res = ingest(f, SPEC, mapping=m)
     df = res.data["main"]
     assert df["resp_id"].item() == "p1"
@@ -405,8 +430,12 @@ def test_mapping_file_overrides_automatic_matching(tmp_path):
     assert mp.loc["item_0", "how"] == "mapping" and mp.loc["item_0", "mapped_to"] == "DRV1"
     assert mp.loc["DRV1", "mapped_to"] == ""
     y = tmp_path / "map.yaml"
-    y.write_text("Respondent: resp_id\nPlat: platform\nSex: gender\n"
-                 + "".join(f"item_{k}: {ITEMS[k]}\n" for k in range(9)) + "DRV1: ignore\n", encoding="utf-8")
+    y.write_text(
+        "Respondent: resp_id\nPlat: platform\nSex: gender\n"
+        + "".join(f"item_{k}: {ITEMS[k]}\n" for k in range(9))
+        + "DRV1: ignore\n",
+        encoding="utf-8",
+    )
     assert ingest(f, SPEC, mapping=y).data["main"].equals(df)
 
 
@@ -530,8 +559,11 @@ def test_each_sheet_goes_to_its_mechanism_and_shared_texts_resolve(tmp_path):
     assert res.data["cons"][["C1", "C2", "C3"]].iloc[0].tolist() == [4, 5, 1]
     # by text: the shared statement goes to the mechanism the other columns choose
     f = tmp_path / "cons.csv"
-    f.write_text("ID,Start time,Completion time,I watch videos.,我点赞视频。,平台给我带来价值。\n"
-                 "7,2024-01-01 10:00:00,2024-01-01 10:03:00,2,3,4\n", encoding="utf-8")
+    f.write_text(
+        "ID,Start time,Completion time,I watch videos.,我点赞视频。,平台给我带来价值。\n"
+        "7,2024-01-01 10:00:00,2024-01-01 10:03:00,2,3,4\n",
+        encoding="utf-8",
+    )
     res = ingest(f, spec)
     assert list(res.data) == ["cons"]
     assert res.data["cons"].iloc[0][["resp_id", "duration_sec", "C3"]].tolist() == ["7", 180.0, 4.0]
@@ -545,8 +577,10 @@ def test_ambiguous_mechanism_is_an_error(tmp_path):
     f.write_text("resp_id,平台给我带来价值。\n1,3\n", encoding="utf-8")
     with pytest.raises(InputError) as e:
         ingest(f, spec)
-    assert ("shared.csv: the columns match items of several mechanisms equally (prod: 1, cons: 1); "
-            "name one with --mechanism") in str(e.value)
+    assert (
+        "shared.csv: the columns match items of several mechanisms equally (prod: 1, cons: 1); "
+        "name one with --mechanism"
+    ) in str(e.value)
     with pytest.raises(InputError, match="shared.csv: no column for item C1 of mechanism cons"):
         ingest(f, spec, mechanism="cons")
 
@@ -612,11 +646,13 @@ def test_qualtrics_previews_spam_and_unfinished_are_left_out():
         "qualtrics_numeric.csv: 1 survey-preview response(s) left out / 已剔除预览作答 1 份 "
         "(Status = Survey Preview): R_PreviewXyZ01; 1 spam response(s) left out / 已剔除垃圾作答 1 份 "
         "(Status = Spam): R_SpamXyZ0001; 1 unfinished response(s) left out / 已剔除未完成作答 1 份 "
-        "(Finished = False): R_UnfinXyZ001"]
+        "(Finished = False): R_UnfinXyZ001"
+    ]
     assert res.left_out.values.tolist() == [
         ["qualtrics_numeric.csv", "", 12, "R_PreviewXyZ01", "survey-preview", "Status = Survey Preview"],
         ["qualtrics_numeric.csv", "", 13, "R_SpamXyZ0001", "spam", "Status = Spam"],
-        ["qualtrics_numeric.csv", "", 14, "R_UnfinXyZ001", "unfinished", "Finished = False, Progress = 40"]]
+        ["qualtrics_numeric.csv", "", 14, "R_UnfinXyZ001", "unfinished", "Finished = False, Progress = 40"],
+    ]
     assert res.sources["n_responses"].tolist() == [8]
     mp = res.mapping.set_index("header")
     for h in ("Status | Response Type", "Finished", "Progress"):
@@ -637,20 +673,25 @@ def test_keep_unfinished_keeps_them_and_says_so():
     assert last[["ACT2", "OUT3", "ATT1"]].isna().all()  # not reached: missing, not a problem
     assert res.problems.empty
     assert res.left_out["resp_id"].tolist() == ["R_PreviewXyZ01", "R_SpamXyZ0001"]  # previews and spam still go
-    assert res.warnings[0].endswith("1 unfinished response(s) kept (keep_unfinished=True) / 保留未完成作答 1 份 "
-                                    "(Finished = False): R_UnfinXyZ001")
+    assert res.warnings[0].endswith(
+        "1 unfinished response(s) kept (keep_unfinished=True) / 保留未完成作答 1 份 (Finished = False): R_UnfinXyZ001"
+    )
     mp = res.mapping.set_index("header")
     assert mp.loc["Finished", "how"] == "" and mp.loc["Progress", "how"] == ""
     assert mp.loc["Status | Response Type", "how"] == "filter"
 
 
 def test_progress_decides_when_there_is_no_finished_column(tmp_path):
-    f = qualtrics_csv(tmp_path / "q.csv", [("R_a", 0, 100, ""), ("R_b", 0, 55, ""), ("R_c", "IP Address", 99.5, "")],
-                      with_finished=False)
+    f = qualtrics_csv(
+        tmp_path / "q.csv",
+        [("R_a", 0, 100, ""), ("R_b", 0, 55, ""), ("R_c", "IP Address", 99.5, "")],
+        with_finished=False,
+    )
     res = ingest(f, SPEC)
     assert res.data["main"]["resp_id"].tolist() == ["R_a"]
-    assert res.warnings == ["q.csv: 2 unfinished response(s) left out / 已剔除未完成作答 2 份 (Progress < 100): "
-                            "R_b, R_c"]
+    assert res.warnings == [
+        "q.csv: 2 unfinished response(s) left out / 已剔除未完成作答 2 份 (Progress < 100): R_b, R_c"
+    ]
     assert res.left_out["value"].tolist() == ["Progress = 55", "Progress = 99.5"]
 
 
@@ -659,8 +700,10 @@ def test_finished_wins_over_progress_and_many_ids_are_shortened(tmp_path):
     res = ingest(qualtrics_csv(tmp_path / "q.csv", rows), SPEC)
     assert res.data["main"]["resp_id"].tolist() == ["R_ok"]  # Finished = 1 although Progress is 40
     shown = ", ".join(f"R_p{i:02d}" for i in range(20))
-    assert res.warnings == [f"q.csv: 23 survey-preview response(s) left out / 已剔除预览作答 23 份 "
-                            f"(Status = Survey Preview): {shown}, ... and 3 more"]
+    assert res.warnings == [
+        f"q.csv: 23 survey-preview response(s) left out / 已剔除预览作答 23 份 "
+        f"(Status = Survey Preview): {shown}, ... and 3 more"
+    ]
 
 
 def test_every_response_left_out_is_an_error(tmp_path):
@@ -670,7 +713,8 @@ def test_every_response_left_out_is_an_error(tmp_path):
     assert e.value.problems == [
         "q.csv: all 2 responses were left out as survey previews, spam, test or unfinished responses (see the "
         "warnings); expected at least one real, finished response (unfinished ones can be kept with "
-        "keep_unfinished=True / --keep-unfinished)"]
+        "keep_unfinished=True / --keep-unfinished)"
+    ]
     res = ingest(f, SPEC, keep_unfinished=True)
     assert res.data["main"]["resp_id"].tolist() == ["R_b"]
 
@@ -682,12 +726,18 @@ def spec_with_video(tmp_path: Path):
     import yaml
 
     raw = yaml.safe_load((ROOT / "fixtures" / "specs" / "minimal.yaml").read_text(encoding="utf-8"))
-    raw["background"].append({
-        "id": "video", "type": "multiple",
-        "text": {"en": "Which kinds of short videos do you watch?", "zh": "您常看哪些类型的短视频？"},
-        "choices": [{"code": 1, "label": {"en": "Comedy", "zh": "搞笑"}},
-                    {"code": 2, "label": {"en": "Food", "zh": "美食"}},
-                    {"code": 3, "label": {"en": "Knowledge", "zh": "知识"}}]})
+    raw["background"].append(
+        {
+            "id": "video",
+            "type": "multiple",
+            "text": {"en": "Which kinds of short videos do you watch?", "zh": "您常看哪些类型的短视频？"},
+            "choices": [
+                {"code": 1, "label": {"en": "Comedy", "zh": "搞笑"}},
+                {"code": 2, "label": {"en": "Food", "zh": "美食"}},
+                {"code": 3, "label": {"en": "Knowledge", "zh": "知识"}},
+            ],
+        }
+    )
     p = tmp_path / "video.yaml"
     p.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return load_spec(p)
@@ -709,19 +759,29 @@ def test_wjx_option_columns_become_one_multiple_choice_column(tmp_path):
 
 def test_wjx_option_columns_with_stem_skip_codes_and_bad_values(tmp_path):
     spec = spec_with_video(tmp_path)
-    head = ["序号", "所用时间", *ITEMS, "7、您常看哪些类型的短视频？(知识)", "7、您常看哪些类型的短视频？(搞笑)",
-            "8、(Sports)", "9、别的问题(搞笑)"]
-    rows = [head,
-            [1, "100秒", *[3] * 9, 1, 1, 0, 1],
-            [2, "100秒", *[3] * 9, 0, 0, 1, 0],  # nothing chosen: missing
-            [3, "100秒", *[3] * 9, -3, -3, 0, 0],  # skipped by logic: missing
-            [4, "100秒", *[3] * 9, 2, 1, 0, 0]]
+    head = [
+        "序号",
+        "所用时间",
+        *ITEMS,
+        "7、您常看哪些类型的短视频？(知识)",
+        "7、您常看哪些类型的短视频？(搞笑)",
+        "8、(Sports)",
+        "9、别的问题(搞笑)",
+    ]
+    rows = [
+        head,
+        [1, "100秒", *[3] * 9, 1, 1, 0, 1],
+        [2, "100秒", *[3] * 9, 0, 0, 1, 0],  # nothing chosen: missing
+        [3, "100秒", *[3] * 9, -3, -3, 0, 0],  # skipped by logic: missing
+        [4, "100秒", *[3] * 9, 2, 1, 0, 0],
+    ]
     f = write_xlsx(tmp_path / "wjx.xlsx", rows, sheet="Sheet1")
     res = ingest(f, spec)
     vals = res.data["main"]["video"].tolist()
     assert vals[0] == "1;3" and pd.isna(vals[1]) and pd.isna(vals[2]) and vals[3] == "1"
     assert res.problems[["cell", "value", "problem", "expected"]].values.tolist() == [
-        ["L5", "2", "'2' is not 0 or 1 in an option column of question video", "1 (chosen) or 0 (not chosen)"]]
+        ["L5", "2", "'2' is not 0 or 1 in an option column of question video", "1 (chosen) or 0 (not chosen)"]
+    ]
     mp = res.mapping.set_index("header")
     # a label that is not a choice, or a stem of another question: left unmapped
     assert mp.loc["8、(Sports)", "mapped_to"] == "" and mp.loc["9、别的问题(搞笑)", "mapped_to"] == ""

@@ -65,12 +65,38 @@ def test_spec_reads_every_feature(spec):
 
 def test_layout_order(spec):
     lay = layout(spec, "creator")
-    assert [q.id for _, q in lay.background] == ["consent", "role", "posted", "platform", "earns",
-                                                   "income_source", "hours"]
+    assert [q.id for _, q in lay.background] == [
+        "consent",
+        "role",
+        "posted",
+        "platform",
+        "earns",
+        "income_source",
+        "hours",
+    ]
     assert [q.id for _, q in lay.closing] == ["gender"]
-    assert lay.columns == ["consent", "role", "posted", "platform", "platform_other", "earns", "income_source",
-                           "hours", "MOT1", "MOT2", "ATT1", "MOT3", "INT1", "INT2", "INT3", "INC1", "ATT2",
-                           "INC2", "INC3", "gender"]
+    assert lay.columns == [
+        "consent",
+        "role",
+        "posted",
+        "platform",
+        "platform_other",
+        "earns",
+        "income_source",
+        "hours",
+        "MOT1",
+        "MOT2",
+        "ATT1",
+        "MOT3",
+        "INT1",
+        "INT2",
+        "INT3",
+        "INC1",
+        "ATT2",
+        "INC2",
+        "INC3",
+        "gender",
+    ]
     # the checks sit only in blocks on the spec's own scale, never in the frequency block
     assert [r.id for r in lay.blocks[1].rows] == ["INT1", "INT2", "INT3"]
     assert lay.closing[0][0] == 19 and lay.closing_section == 5
@@ -172,7 +198,10 @@ def test_logic_rules_list_what_the_imports_cannot_carry(spec, written):
     assert role.rule_en == "Question 2 (role): answering 2 “I watch” ends the survey."
     assert role.wenjuanxing_number == 2 and role.qualtrics_id == "role"
     viewer = logic_rules(spec, "viewer")
-    assert viewer.loc[viewer.variable == "role", "rule_zh"].iloc[0] == "第2题（role）：选择1 “我创作”、3 “两者都有”时结束作答。"
+    assert (
+        viewer.loc[viewer.variable == "role", "rule_zh"].iloc[0]
+        == "第2题（role）：选择1 “我创作”、3 “两者都有”时结束作答。"
+    )
     text = written["survey_logic_creator_zh.txt"].read_text(encoding="utf-8")
     assert "跳题逻辑" in text and "行随机" in text and logic_text(spec, "creator", "zh") == text
 
@@ -205,6 +234,7 @@ def test_template_allows_the_na_code_only_where_offered(spec, tmp_path):
     assert head == ["resp_id"] + layout(spec, "creator").columns
     dvs = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
     col = {h: openpyxl.utils.get_column_letter(j) for j, h in enumerate(head, start=1)}
+
     def covered(sqref: str) -> set[str]:
         out = set()
         for rng in sqref.split():
@@ -215,7 +245,14 @@ def test_template_allows_the_na_code_only_where_offered(spec, tmp_path):
     with_na = covered(next(k for k, f in dvs.items() if f == '"1,2,3,4,5,6"'))
     assert with_na == {"INT3", "INC1", "INC2", "INC3"}
     assert covered(next(k for k, f in dvs.items() if f == '"1,2,3,4,5"')) == {
-        "MOT1", "MOT2", "ATT1", "MOT3", "INT1", "INT2", "ATT2"}
+        "MOT1",
+        "MOT2",
+        "ATT1",
+        "MOT3",
+        "INT1",
+        "INT2",
+        "ATT2",
+    }
     assert f"{col['gender']}2:{col['gender']}" in " ".join(dvs)  # closing questions validated too
     text = " ".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
     assert "enter 6 for that answer" in text and "frequency scale" in text
@@ -231,8 +268,15 @@ def test_adaptation_table_and_translation_record(spec, written):
     tr = translation_record(spec, "creator")
     assert list(tr.columns) == TRANSLATION_COLUMNS
     assert set(spec.mechanisms["creator"].item_ids) <= set(tr["variable"])
-    assert {"consent_text", "consent", "role=2", "platform_other", "ATT1", "scale:frequency=5",
-            "not_applicable=6"} <= set(tr["variable"])
+    assert {
+        "consent_text",
+        "consent",
+        "role=2",
+        "platform_other",
+        "ATT1",
+        "scale:frequency=5",
+        "not_applicable=6",
+    } <= set(tr["variable"])
     assert (tr["back_translation"] == "").all()
     book = pd.read_excel(written["translation_record_creator.xlsx"], sheet_name=None, engine="calamine")
     assert list(book) == ["Translation"] and "back_translation" in book["Translation"].columns
@@ -255,8 +299,22 @@ def test_ingest_reads_not_applicable_as_missing_and_counts_it(spec, tmp_path):
     rows = []
     for k in range(3):
         r = {c: 3 for c in lay.columns}
-        r.update({"resp_id": f"r{k}", "consent": 1, "role": 1, "posted": 1, "platform": 1, "platform_other": "",
-                  "earns": 2, "income_source": "", "hours": 2, "ATT1": 1, "ATT2": 5, "gender": 1})
+        r.update(
+            {
+                "resp_id": f"r{k}",
+                "consent": 1,
+                "role": 1,
+                "posted": 1,
+                "platform": 1,
+                "platform_other": "",
+                "earns": 2,
+                "income_source": "",
+                "hours": 2,
+                "ATT1": 1,
+                "ATT2": 5,
+                "gender": 1,
+            }
+        )
         rows.append(r)
     rows[0]["INC1"] = 6
     rows[1]["INC1"] = "不适用"
@@ -285,11 +343,11 @@ def test_validate_reports_the_not_applicable_counts(spec, tmp_path):
     df = st.data["creator"]
     path = tmp_path / "creator.csv"
     df.to_csv(path, index=False)
-    res = run_validate([path], spec, AnalysisOptions(bootstrap=0, progress=False, missing="fiml"),
-                       out=tmp_path / "out")
+    res = run_validate([path], spec, AnalysisOptions(bootstrap=0, progress=False, missing="fiml"), out=tmp_path / "out")
     got = {d["item"]: d["n_not_applicable"] for d in res["mechanisms"]["creator"]["not_applicable"]}
-    expected = {i: int(df[i].eq(spec.not_applicable.code).fillna(False).sum())
-                for i in spec.not_applicable_items("creator")}
+    expected = {
+        i: int(df[i].eq(spec.not_applicable.code).fillna(False).sum()) for i in spec.not_applicable_items("creator")
+    }
     assert got == expected and sum(got.values()) == int(st.missing["n_not_applicable"].sum()) > 0
 
 
@@ -317,8 +375,10 @@ def test_ingest_matches_a_mechanism_specific_wording_and_frequency_labels(spec, 
     lay = layout(spec, "creator")
     items = [r.id for r in lay.rows]
     head = ["序号", "Where do you publish most?"] + items
-    rows = [[1, "Kuaishou"] + ["Often" if i.startswith("INT") else 3 for i in items],
-            [2, "抖音"] + ["总是" if i.startswith("INT") else 4 for i in items]]
+    rows = [
+        [1, "Kuaishou"] + ["Often" if i.startswith("INT") else 3 for i in items],
+        [2, "抖音"] + ["总是" if i.startswith("INT") else 4 for i in items],
+    ]
     path = tmp_path / "export.csv"
     pd.DataFrame(rows, columns=head).to_csv(path, index=False)
     res = ingest([path], spec, mechanism="creator")

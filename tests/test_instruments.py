@@ -85,8 +85,20 @@ def parse_html(text: str) -> _Collect:
 
 def test_layout_order_background_first_stages_and_attention_check_in_the_middle(spec):
     lay = layout(spec, "main")
-    assert lay.columns == ["platform", "gender", "DRV1", "DRV2", "DRV3", "ACT1", "ATT1", "ACT2", "ACT3",
-                           "OUT1", "OUT2", "OUT3"]
+    assert lay.columns == [
+        "platform",
+        "gender",
+        "DRV1",
+        "DRV2",
+        "DRV3",
+        "ACT1",
+        "ATT1",
+        "ACT2",
+        "ACT3",
+        "OUT1",
+        "OUT2",
+        "OUT3",
+    ]
     assert [n for n, _ in lay.background] == [1, 2]
     assert [r.number for r in lay.rows] == list(range(3, 13))
     assert [b.section for b in lay.blocks] == [2, 3, 4]
@@ -97,6 +109,7 @@ def test_layout_groups_blocks_by_stage_keeping_spec_order(tmp_path):
     def edit(raw):
         c = raw["mechanisms"]["main"]["constructs"]
         raw["mechanisms"]["main"]["constructs"] = {"OUT": c["OUT"], "ACT": c["ACT"], "DRV": c["DRV"]}
+
     s = make_spec(tmp_path, edit)
     assert [b.construct.id for b in layout(s, "main").blocks] == ["DRV", "ACT", "OUT"]
 
@@ -140,8 +153,11 @@ def test_html_has_every_text_in_its_language_and_no_theory(spec, tmp_path, lang)
 
 def test_html_both_shows_chinese_with_english_beneath(spec, tmp_path):
     paths = write_questionnaire_html(spec, tmp_path, lang="both")
-    assert [p.name for p in paths] == ["questionnaire_main_en.html", "questionnaire_main_zh.html",
-                                       "questionnaire_main_both.html"]
+    assert [p.name for p in paths] == [
+        "questionnaire_main_en.html",
+        "questionnaire_main_zh.html",
+        "questionnaire_main_both.html",
+    ]
     text = paths[2].read_text(encoding="utf-8")
     body = "".join(parse_html(text).data)
     for zh, en in zip(item_texts(spec, "zh"), item_texts(spec, "en")):
@@ -156,6 +172,7 @@ def test_html_escapes_spec_text(tmp_path):
     def edit(raw):
         raw["mechanisms"]["main"]["constructs"]["DRV"]["items"][0]["text"] = {"en": evil, "zh": evil + "中文"}
         raw["background"][1]["choices"][0]["label"]["en"] = "<img src=x onerror=alert(1)>"
+
     s = make_spec(tmp_path, edit)
     for lang in ("en", "zh", "both"):
         text = questionnaire_html(s, "main", lang)
@@ -186,12 +203,16 @@ def _docx_text(d) -> str:
 
 def test_docx_opens_with_tables_per_block_and_keeps_chinese(spec, tmp_path):
     paths = write_questionnaire_docx(spec, tmp_path, lang="both")
-    assert [p.name for p in paths] == ["questionnaire_main_en.docx", "questionnaire_main_zh.docx",
-                                       "questionnaire_main_both.docx"]
+    assert [p.name for p in paths] == [
+        "questionnaire_main_en.docx",
+        "questionnaire_main_zh.docx",
+        "questionnaire_main_both.docx",
+    ]
     zh = docx.Document(paths[1])
     assert len(zh.tables) == 3
     assert [c.text for c in zh.tables[0].rows[0].cells] == ["题号", "题目"] + [
-        f"{i} {lab}" for i, lab in enumerate(spec.scale.labels["zh"], start=1)]
+        f"{i} {lab}" for i, lab in enumerate(spec.scale.labels["zh"], start=1)
+    ]
     text = _docx_text(zh)
     for t in item_texts(spec, "zh") + [spec.attention_checks[0].text["zh"]]:
         assert t in text
@@ -227,7 +248,12 @@ def test_codebook_table(spec):
     assert list(cb["variable"]) == layout(spec, "main").columns
     assert list(cb["position"]) == list(range(1, 13))
     row = cb.set_index("variable").loc["DRV3"]
-    assert (row["construct"], row["construct_label_zh"], row["stage"], row["reverse"]) == ("DRV", "驱动", "driver", True)
+    assert (row["construct"], row["construct_label_zh"], row["stage"], row["reverse"]) == (
+        "DRV",
+        "驱动",
+        "driver",
+        True,
+    )
     assert row["value_labels_zh"] == "1 = 非常不同意; 2 = 不同意; 3 = 一般; 4 = 同意; 5 = 非常同意"
     assert (row["scale_min"], row["scale_max"]) == (1, 5)
     att = cb.set_index("variable").loc["ATT1"]
@@ -263,17 +289,22 @@ def test_codebook_files_round_trip(spec, tmp_path):
 def test_codebook_cells_cannot_run_as_formulas(tmp_path):
     def edit(raw):
         raw["mechanisms"]["main"]["constructs"]["DRV"]["items"][0]["text"] = {
-            "en": "=HYPERLINK(\"http://x\")", "zh": "+1 中文"}
+            "en": '=HYPERLINK("http://x")',
+            "zh": "+1 中文",
+        }
+
     s = make_spec(tmp_path, edit)
     paths = write_codebook(s, tmp_path / "out")
     ws = openpyxl.load_workbook(paths[0])["Variables"]
-    texts = [(r[CODEBOOK_COLUMNS.index("text_en")].value, r[CODEBOOK_COLUMNS.index("text_zh")].value)
-             for r in ws.iter_rows(min_row=2)]
-    assert ("'=HYPERLINK(\"http://x\")", "'+1 中文") in texts
+    texts = [
+        (r[CODEBOOK_COLUMNS.index("text_en")].value, r[CODEBOOK_COLUMNS.index("text_zh")].value)
+        for r in ws.iter_rows(min_row=2)
+    ]
+    assert ('\'=HYPERLINK("http://x")', "'+1 中文") in texts
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     with open(paths[1], encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows[2]["text_en"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[2]["text_en"] == '\'=HYPERLINK("http://x")'
 
 
 # --------------------------------------------------------------------------- XLSForm
@@ -332,7 +363,7 @@ def test_wenjuanxing_text_structure(spec, tmp_path):
     assert len(matrices) == 3
     assert lines[matrices[0]].startswith("3. ")
     assert lines[matrices[0] + 1] == "非常不同意 不同意 一般 同意 非常同意"
-    assert lines[matrices[0] + 2: matrices[0] + 5] == ["我有创作的动力。", "我想分享。", "我很少感到有动力。"]
+    assert lines[matrices[0] + 2 : matrices[0] + 5] == ["我有创作的动力。", "我想分享。", "我很少感到有动力。"]
     assert lines[matrices[1] + 3] == spec.attention_checks[0].text["zh"]
     en = paths[0].read_text(encoding="utf-8").split("\n")
     m = next(i for i, line in enumerate(en) if line.endswith("[矩阵量表题]"))
@@ -342,6 +373,7 @@ def test_wenjuanxing_text_structure(spec, tmp_path):
 def test_wenjuanxing_text_cannot_inject_tags(tmp_path):
     def edit(raw):
         raw["mechanisms"]["main"]["constructs"]["DRV"]["items"][0]["text"]["zh"] = "坏[单选题]\n2. 新题"
+
     s = make_spec(tmp_path, edit)
     text = wenjuanxing_text(s, "main", "zh")
     assert "坏［单选题］ 2. 新题" in text
@@ -364,9 +396,14 @@ def test_qualtrics_advanced_format(spec, tmp_path):
     assert text.count("[[Block:") == 4
     assert "[[Question:MC:SingleAnswer:Vertical]]\n[[ID:gender]]\n性别\n[[AdvancedChoices]]\n[[Choice:1]]\n男" in text
     i = lines.index("[[ID:section_3]]")
-    assert lines[i + 2: i + 7] == ["[[Choices]]", "我经常互动。", spec.attention_checks[0].text["zh"],
-                                   "我会回复评论。", "我参与挑战活动。"]
-    assert lines[i + 7: i + 10] == ["[[AdvancedAnswers]]", "[[Answer:1]]", "非常不同意"]
+    assert lines[i + 2 : i + 7] == [
+        "[[Choices]]",
+        "我经常互动。",
+        spec.attention_checks[0].text["zh"],
+        "我会回复评论。",
+        "我参与挑战活动。",
+    ]
+    assert lines[i + 7 : i + 10] == ["[[AdvancedAnswers]]", "[[Answer:1]]", "非常不同意"]
     assert text.count("[[Answer:") == 3 * 5
     with pytest.raises(InputError, match="a Qualtrics TXT file holds one language"):
         qualtrics_text(spec, "main", "both")
@@ -375,6 +412,7 @@ def test_qualtrics_advanced_format(spec, tmp_path):
 def test_qualtrics_escapes_html_and_tags(tmp_path):
     def edit(raw):
         raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][0]["text"]["en"] = "<b>x</b> [[PageBreak]]"
+
     s = make_spec(tmp_path, edit)
     text = qualtrics_text(s, "main", "en")
     assert "&lt;b&gt;x&lt;/b&gt; &#91;&#91;PageBreak&#93;&#93;" in text
@@ -386,17 +424,38 @@ def test_qualtrics_escapes_html_and_tags(tmp_path):
 
 def test_write_instruments_lang_options(spec, tmp_path):
     names = {p.name for p in write_instruments(spec, tmp_path / "en", lang="en")}
-    review = {"item_adaptation_main.xlsx", "item_adaptation_main.docx", "translation_record_main.xlsx",
-              "translation_record_main.docx"}
-    assert names == {"questionnaire_main_en.html", "questionnaire_main_en.docx", "codebook_main.xlsx",
-                     "codebook_main.csv", "codebook_main_values.csv", "xlsform_main.xlsx",
-                     "wenjuanxing_main_en.txt", "qualtrics_main_en.txt", "survey_logic_main_en.txt",
-                     "pilot_guide_en.docx"} | review
+    review = {
+        "item_adaptation_main.xlsx",
+        "item_adaptation_main.docx",
+        "translation_record_main.xlsx",
+        "translation_record_main.docx",
+    }
+    assert (
+        names
+        == {
+            "questionnaire_main_en.html",
+            "questionnaire_main_en.docx",
+            "codebook_main.xlsx",
+            "codebook_main.csv",
+            "codebook_main_values.csv",
+            "xlsform_main.xlsx",
+            "wenjuanxing_main_en.txt",
+            "qualtrics_main_en.txt",
+            "survey_logic_main_en.txt",
+            "pilot_guide_en.docx",
+        }
+        | review
+    )
     assert {p.name for p in (tmp_path / "en").iterdir()} == names
     zh = {p.name for p in write_instruments(spec, tmp_path / "zh", lang="zh")}
-    assert {n for n in zh if "_zh" in n} == {"questionnaire_main_zh.html", "questionnaire_main_zh.docx",
-                                            "wenjuanxing_main_zh.txt", "qualtrics_main_zh.txt",
-                                            "survey_logic_main_zh.txt", "pilot_guide_zh.docx"}
+    assert {n for n in zh if "_zh" in n} == {
+        "questionnaire_main_zh.html",
+        "questionnaire_main_zh.docx",
+        "wenjuanxing_main_zh.txt",
+        "qualtrics_main_zh.txt",
+        "survey_logic_main_zh.txt",
+        "pilot_guide_zh.docx",
+    }
     assert not any("_en" in n for n in zh)
     both = {p.name for p in write_instruments(spec, tmp_path / "both")}
     assert len(both) == 14 + 4 + 4
@@ -433,12 +492,20 @@ def test_every_background_question_type_in_every_format(tmp_path):
 
     def edit(raw):
         raw["background"] += [
-            {"id": "apps", "type": "multiple", "text": {"en": "Which apps?", "zh": "哪些应用？"},
-             "choices": [{"code": 1, "label": {"en": "A", "zh": "甲"}}, {"code": 2, "label": {"en": "B", "zh": "乙"}}]},
+            {
+                "id": "apps",
+                "type": "multiple",
+                "text": {"en": "Which apps?", "zh": "哪些应用？"},
+                "choices": [
+                    {"code": 1, "label": {"en": "A", "zh": "甲"}},
+                    {"code": 2, "label": {"en": "B", "zh": "乙"}},
+                ],
+            },
             {"id": "city", "type": "text", "text": {"en": "Your city", "zh": "您所在的城市"}},
             {"id": "hours", "type": "number", "text": {"en": "Hours per day", "zh": "每天使用小时数"}},
         ]
         raw["mechanisms"]["main"]["respondent"] = {"en": "Creators", "zh": "创作者"}
+
     s = make_spec(tmp_path, edit)
     paths = {p.name: p for p in write_instruments(s, tmp_path / "out", lang="both")}
     xform = convert(xlsform=str(paths["xlsform_main.xlsx"]), validate=False).xform

@@ -25,8 +25,11 @@ from validate.measurement.method_bias import MARKER_FACTOR, cfa_marker, lindell_
 
 FIX = Path(__file__).parent / "fixtures" / "lavaan"
 REF = json.loads((FIX / "marker_reference.json").read_text())
-CONSTRUCTS = {"A": [f"y{i}" for i in range(1, 5)], "B": [f"y{i}" for i in range(5, 9)],
-              "C": [f"y{i}" for i in range(9, 13)]}
+CONSTRUCTS = {
+    "A": [f"y{i}" for i in range(1, 5)],
+    "B": [f"y{i}" for i in range(5, 9)],
+    "C": [f"y{i}" for i in range(9, 13)],
+}
 # Achieved (relative to max(1, |ref|), over fit measures, Δχ² tests, standardised marker loadings): 4.3e-6 with
 # complete data, 1.3e-5 with FIML (both the Δχ² of Method-R, whose fixed correlations come from each program's own
 # baseline fit); asserted at 5e-4, about 100x the complete-data error and 40x FIML's.
@@ -48,8 +51,9 @@ def _with_missing(data):
     return d
 
 
-@pytest.mark.parametrize("key, markers", [("three_markers", ["m1", "m2", "m3"]), ("one_marker", ["m1"]),
-                                          ("fiml", ["m1", "m2", "m3"])])
+@pytest.mark.parametrize(
+    "key, markers", [("three_markers", ["m1", "m2", "m3"]), ("one_marker", ["m1"]), ("fiml", ["m1", "m2", "m3"])]
+)
 def test_cfa_marker_matches_lavaan(data, key, markers):
     if key == "fiml":
         out = cfa_marker(_with_missing(data), CONSTRUCTS, markers, missing="fiml")
@@ -63,8 +67,11 @@ def test_cfa_marker_matches_lavaan(data, key, markers):
     for row in out["models"]:
         for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"):
             assert_ref(row[k], ref["models"][row["name"]][k], TOL, f"{key} {row['name']} {k}")
-    assert [t["comparison"] for t in out["tests"]] == ["baseline_vs_method_c", "method_c_vs_method_u",
-                                                       "method_vs_method_r"]
+    assert [t["comparison"] for t in out["tests"]] == [
+        "baseline_vs_method_c",
+        "method_c_vs_method_u",
+        "method_vs_method_r",
+    ]
     for row in out["tests"]:
         for k in ("chisq_diff", "df_diff", "p_value"):
             assert_ref(row[k], ref["tests"][row["comparison"]][k], TOL, f"{key} {row['comparison']} {k}")
@@ -82,8 +89,9 @@ def test_marker_syntax_fixes_what_williams_et_al_fix():
     base = marker_syntax(CONSTRUCTS, ["m1"], "baseline", **fixed)
     assert f"{MARKER_FACTOR} =~ 0.5*m1" in base and "m1 ~~ 0.25*m1" in base and f"{MARKER_FACTOR} ~~ 0*C" in base
     assert "mc*y12" in marker_syntax(CONSTRUCTS, ["m1"], "method_c", **fixed)
-    r = marker_syntax(CONSTRUCTS, ["m1"], "method_r_u", correlations={("A", "B"): .4, ("A", "C"): .3, ("B", "C"): .2},
-                      **fixed)
+    r = marker_syntax(
+        CONSTRUCTS, ["m1"], "method_r_u", correlations={("A", "B"): 0.4, ("A", "C"): 0.3, ("B", "C"): 0.2}, **fixed
+    )
     assert "A ~~ 0.40000000000000002*B" in r and " + y1 + " in r and "mc*" not in r
     assert "m1 ~~ 0*m1" in marker_syntax(CONSTRUCTS, ["m1"], "cfa")
     with pytest.raises(ValueError, match="needs the CFA's marker loadings"):
@@ -101,22 +109,22 @@ def test_lindell_whitney_matches_r(data):
         assert (ours["construct_a"], ours["construct_b"]) == (theirs["construct_a"], theirs["construct_b"])
         for k in ("r", "p_value", "r_corrected", "t_corrected", "p_value_corrected"):
             assert_ref(ours[k], theirs[k], TOL_LW, f"{ours['construct_a']}-{ours['construct_b']} {k}")
-    assert out["n_significant"] == sum(r["p_value"] < .05 for r in ref["correlations"])
-    assert out["n_significant_corrected"] == sum(r["p_value_corrected"] < .05 for r in ref["correlations"])
+    assert out["n_significant"] == sum(r["p_value"] < 0.05 for r in ref["correlations"])
+    assert out["n_significant_corrected"] == sum(r["p_value_corrected"] < 0.05 for r in ref["correlations"])
 
 
 def test_lindell_whitney_by_hand():
     # r_U = .5, r_M = .2: r_A = .3 / .8 = .375; t = .375 / sqrt((1 - .375^2) / 97) on 97 df
     rng = np.random.default_rng(1)
     z = rng.standard_normal((100, 3))
-    L = np.linalg.cholesky(np.array([[1, .5, .2], [.5, 1, .3], [.2, .3, 1]]))
+    L = np.linalg.cholesky(np.array([[1, 0.5, 0.2], [0.5, 1, 0.3], [0.2, 0.3, 1]]))
     x = z - z.mean(0)
     x = x @ np.linalg.inv(np.linalg.cholesky(np.cov(x.T, bias=True))).T @ L.T  # exactly these correlations
     out = lindell_whitney(pd.DataFrame(x[:, :2], columns=["P", "Q"]), pd.DataFrame({"mk": x[:, 2]}))
     (row,) = out["correlations"]
     assert_ref(out["r_m"], 0.2, 1e-12, "r_M")
     assert_ref(row["r_corrected"], 0.375, 1e-12, "r_A")
-    t = 0.375 / np.sqrt((1 - 0.375 ** 2) / 97)
+    t = 0.375 / np.sqrt((1 - 0.375**2) / 97)
     assert_ref(row["t_corrected"], t, 1e-12, "t")
     assert_ref(row["p_value_corrected"], 2 * stats.t.sf(t, 97), 1e-12, "p")
     assert out["r_m_second"] is not None and abs(out["r_m_second"] - 0.3) < 1e-12
@@ -163,8 +171,16 @@ def test_marker_question_is_read_from_the_spec():
 
 
 def _number_marker(raw):
-    raw["background"].append({"id": "minutes", "type": "number", "min": 0, "max": 1440, "marker": True,
-                              "text": {"en": "Minutes a day", "zh": "每天分钟数"}})
+    raw["background"].append(
+        {
+            "id": "minutes",
+            "type": "number",
+            "min": 0,
+            "max": 1440,
+            "marker": True,
+            "text": {"en": "Minutes a day", "zh": "每天分钟数"},
+        }
+    )
 
 
 def _text_marker(raw):
@@ -192,23 +208,43 @@ def _marker_as_control(raw):
 
 
 def _screener_marker(raw):
-    raw["screeners"] = [{"id": "uses", "marker": True, "text": {"en": "Do you use it?", "zh": "您使用吗？"},
-                         "choices": [{"code": 1, "label": {"en": "Yes", "zh": "是"}},
-                                     {"code": 2, "label": {"en": "No", "zh": "否"}}], "continue_if": [1]}]
+    raw["screeners"] = [
+        {
+            "id": "uses",
+            "marker": True,
+            "text": {"en": "Do you use it?", "zh": "您使用吗？"},
+            "choices": [
+                {"code": 1, "label": {"en": "Yes", "zh": "是"}},
+                {"code": 2, "label": {"en": "No", "zh": "否"}},
+            ],
+            "continue_if": [1],
+        }
+    ]
 
 
-@pytest.mark.parametrize("edit, message", [
-    (_text_marker, "background.note.marker: a marker variable must be numeric, but this question is text; "
-                   "expected type number, or single with ordered codes (e.g. 1-7)"),
-    (_group_marker, "background.platform.marker: the group question (role: group) names categories, not amounts"),
-    (_item_marker, "mechanisms.main.constructs.DRV.items[0].marker: an item of a construct measures that construct, "
-                   "so it cannot be the marker variable; ask the marker item as a background question"),
-    (_construct_marker, "mechanisms.main.constructs.OUT.marker: a construct of the model cannot be the marker "
-                        "variable"),
-    (_not_a_flag, "background.blue.marker: 'yes' is not true or false"),
-    (_marker_as_control, "mechanisms.main.controls[0].variable: 'blue' is a marker variable (marker: true)"),
-    (_screener_marker, "screeners.uses.marker: a screener cannot be a marker variable"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            _text_marker,
+            "background.note.marker: a marker variable must be numeric, but this question is text; "
+            "expected type number, or single with ordered codes (e.g. 1-7)",
+        ),
+        (_group_marker, "background.platform.marker: the group question (role: group) names categories, not amounts"),
+        (
+            _item_marker,
+            "mechanisms.main.constructs.DRV.items[0].marker: an item of a construct measures that construct, "
+            "so it cannot be the marker variable; ask the marker item as a background question",
+        ),
+        (
+            _construct_marker,
+            "mechanisms.main.constructs.OUT.marker: a construct of the model cannot be the marker variable",
+        ),
+        (_not_a_flag, "background.blue.marker: 'yes' is not true or false"),
+        (_marker_as_control, "mechanisms.main.controls[0].variable: 'blue' is a marker variable (marker: true)"),
+        (_screener_marker, "screeners.uses.marker: a screener cannot be a marker variable"),
+    ],
+)
 def test_bad_marker_declarations_exit_2_naming_the_key(tmp_path, capsys, edit, message):
     from validate.cli import main
 
@@ -237,14 +273,18 @@ def test_the_run_says_why_a_marker_test_is_not_there(data):
 
     warnings: list[str] = []
     ml = SimpleNamespace(estimator="ML", missing="listwise")
-    assert _marker(data, CONSTRUCTS, [], ml, warnings) == {"marker": None,
-                                                           "marker_reason": "no marker variable declared in the spec"}
+    assert _marker(data, CONSTRUCTS, [], ml, warnings) == {
+        "marker": None,
+        "marker_reason": "no marker variable declared in the spec",
+    }
     out = _marker(data, CONSTRUCTS, ["blue"], ml, warnings)
     assert out["marker"] is None and "the responses have no column for the marker variable blue" in out["marker_reason"]
     assert any("marker variable blue" in w for w in warnings)
     flat = _marker(data.assign(k=3), CONSTRUCTS, ["k"], ml, warnings)["marker"]
     assert flat["cfa_marker"] is None and "zero variance in column(s) ['k']" in flat["cfa_marker_reason"]
-    wlsmv = _marker(data, CONSTRUCTS, ["m1"], SimpleNamespace(estimator="WLSMV", missing="pairwise"), warnings)["marker"]
+    wlsmv = _marker(data, CONSTRUCTS, ["m1"], SimpleNamespace(estimator="WLSMV", missing="pairwise"), warnings)[
+        "marker"
+    ]
     assert wlsmv["cfa_marker"] is None and "not run with WLSMV" in wlsmv["cfa_marker_reason"]
     assert wlsmv["lindell_whitney"]["r_m"] is not None
     both = _marker(data, CONSTRUCTS, ["m1", "m2", "m3"], ml, warnings)["marker"]

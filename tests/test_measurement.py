@@ -40,8 +40,21 @@ def ml(hs):
 
 def test_fit_measures_match_lavaan(ml):
     fit = ml["measurement"]["fit"]
-    for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
-                "rmsea_pvalue", "srmr", "aic", "bic", "logl"):
+    for key in (
+        "chisq",
+        "df",
+        "pvalue",
+        "cfi",
+        "tli",
+        "rmsea",
+        "rmsea_ci_lower",
+        "rmsea_ci_upper",
+        "rmsea_pvalue",
+        "srmr",
+        "aic",
+        "bic",
+        "logl",
+    ):
         assert close(fit[key], REF["fit"][key]), (key, fit[key], REF["fit"][key])
 
 
@@ -108,8 +121,16 @@ def test_mlr_scaled_fit_reaches_the_results(hs):
     spec, mech, df = hs
     out = analyse_measurement(df, mech, spec, AnalysisOptions(estimator="MLR", bootstrap=0))
     fit = out["measurement"]["fit"]
-    for key in ("chisq_scaled", "chisq_scaling_factor", "cfi_scaled", "tli_scaled", "rmsea_scaled",
-                "cfi_robust", "tli_robust", "rmsea_robust"):
+    for key in (
+        "chisq_scaled",
+        "chisq_scaling_factor",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea_scaled",
+        "cfi_robust",
+        "tli_robust",
+        "rmsea_robust",
+    ):
         assert close(fit[key], REF_MLR["fit"][key]), key
 
 

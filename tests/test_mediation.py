@@ -37,8 +37,11 @@ def test_effects_add_up_to_the_total():
     B[idx["Y"], idx["M2"]] = 0.3
     B[idx["M2"], idx["X"]] = 0.2
     B[idx["Y"], idx["X"]] = 0.1
-    chains = [c for c in enumerate_chains([("X", "M1"), ("M1", "M2"), ("M2", "Y"), ("X", "M2"), ("X", "Y")])
-              if c.source == "X" and c.target == "Y"]
+    chains = [
+        c
+        for c in enumerate_chains([("X", "M1"), ("M1", "M2"), ("M2", "Y"), ("X", "M2"), ("X", "Y")])
+        if c.source == "X" and c.target == "Y"
+    ]
     ind = sum(effect_of_chain(B, idx, c) for c in chains)
     assert ind == pytest.approx(0.5 * 0.4 * 0.3 + 0.2 * 0.3)
     assert total_effects(B)[idx["Y"], idx["X"]] == pytest.approx(ind + 0.1)
@@ -69,16 +72,19 @@ def test_bca_undefined_when_estimate_outside_draws():
     assert np.isnan(bca_ci(np.ones(50), 2.0, np.ones(10))[0])
 
 
-@pytest.mark.parametrize("ind,lo,hi,direct,p,expected", [
-    (0.2, 0.1, 0.3, 0.3, 0.01, "complementary"),
-    (0.2, 0.1, 0.3, -0.3, 0.01, "competitive"),
-    (0.2, 0.1, 0.3, 0.01, 0.60, "indirect-only"),
-    (0.0, -0.1, 0.1, 0.3, 0.01, "direct-only"),
-    (0.0, -0.1, 0.1, 0.0, 0.90, "no-effect"),
-    (0.2, 0.1, 0.3, None, None, "indirect-no-direct-path"),
-    (0.0, -0.1, 0.1, None, None, "no-indirect-no-direct-path"),
-    (0.2, np.nan, np.nan, 0.3, 0.01, "undetermined"),
-])
+@pytest.mark.parametrize(
+    "ind,lo,hi,direct,p,expected",
+    [
+        (0.2, 0.1, 0.3, 0.3, 0.01, "complementary"),
+        (0.2, 0.1, 0.3, -0.3, 0.01, "competitive"),
+        (0.2, 0.1, 0.3, 0.01, 0.60, "indirect-only"),
+        (0.0, -0.1, 0.1, 0.3, 0.01, "direct-only"),
+        (0.0, -0.1, 0.1, 0.0, 0.90, "no-effect"),
+        (0.2, 0.1, 0.3, None, None, "indirect-no-direct-path"),
+        (0.0, -0.1, 0.1, None, None, "no-indirect-no-direct-path"),
+        (0.2, np.nan, np.nan, 0.3, 0.01, "undetermined"),
+    ],
+)
 def test_zhao_lynch_chen_classification(ind, lo, hi, direct, p, expected):
     assert classify_mediation(ind, lo, hi, direct, p) == expected
 

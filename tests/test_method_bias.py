@@ -18,8 +18,11 @@ from validate.sem import fit_sem
 
 FIX = Path(__file__).parent / "fixtures" / "lavaan"
 REF = json.loads((FIX / "method_bias_reference.json").read_text())
-CONSTRUCTS = {"A": [f"y{i}" for i in range(1, 5)], "B": [f"y{i}" for i in range(5, 9)],
-              "C": [f"y{i}" for i in range(9, 13)]}
+CONSTRUCTS = {
+    "A": [f"y{i}" for i in range(1, 5)],
+    "B": [f"y{i}" for i in range(5, 9)],
+    "C": [f"y{i}" for i in range(9, 13)],
+}
 # Achieved: 2e-7 or less (fit, Δχ², method variance); asserted at about 100x lavaan's 5e-6 stopping noise.
 TOL = 5e-4
 

@@ -55,10 +55,15 @@ def _defined(stage: str, boot: bool = False) -> dict:
 def test_chains_through_a_moderated_path():
     chains = [Chain(("X", "M", "Y")), Chain(("X", "M", "Z", "Y")), Chain(("A", "B", "C"))]
     mods = (Moderation("X", "M", "W"), Moderation("Z", "Y", "V"), Moderation("M", "Z", "W"))
-    got = [(mc.chain.key, mc.moderator, mc.steps, mc.products, mc.stage, mc.linear) for mc in moderated_chains(chains, mods)]
-    assert got == [("X->M->Y", "W", (0,), ("XxW",), "first", True),
-                   ("X->M->Z->Y", "W", (0, 1), ("XxW", "MxW"), "several", False),
-                   ("X->M->Z->Y", "V", (2,), ("ZxV",), "second", True)]  # A->B->C passes no moderated path
+    got = [
+        (mc.chain.key, mc.moderator, mc.steps, mc.products, mc.stage, mc.linear)
+        for mc in moderated_chains(chains, mods)
+    ]
+    assert got == [
+        ("X->M->Y", "W", (0,), ("XxW",), "first", True),
+        ("X->M->Z->Y", "W", (0, 1), ("XxW", "MxW"), "several", False),
+        ("X->M->Z->Y", "V", (2,), ("ZxV",), "second", True),
+    ]  # A->B->C passes no moderated path
 
 
 def test_conditional_indirect_effects_and_index_are_hayes_formulas():
@@ -70,13 +75,13 @@ def test_conditional_indirect_effects_and_index_are_hayes_formulas():
     cov = np.eye(6)
     cov[ix["W"], ix["W"]] = 2.25  # SD 1.5
     chain = Chain(("X", "M", "Y"))
-    first, = moderated_chains([chain], (Moderation("X", "M", "W"),))
+    (first,) = moderated_chains([chain], (Moderation("X", "M", "W"),))
     got = conditional_effects(B, cov, ix, first)
     assert got == pytest.approx([a3 * b] + [(a + a3 * k * 1.5) * b for k in (-1, 0, 1)], abs=1e-15)
-    second, = moderated_chains([chain], (Moderation("M", "Y", "W"),))
+    (second,) = moderated_chains([chain], (Moderation("M", "Y", "W"),))
     got = conditional_effects(B, cov, ix, second)
     assert got == pytest.approx([a * b3] + [a * (b + b3 * k * 1.5) for k in (-1, 0, 1)], abs=1e-15)
-    both, = moderated_chains([chain], (Moderation("X", "M", "W"), Moderation("M", "Y", "W")))
+    (both,) = moderated_chains([chain], (Moderation("X", "M", "W"), Moderation("M", "Y", "W")))
     got = conditional_effects(B, cov, ix, both)  # quadratic in W: no index, only the conditional effects
     assert got == pytest.approx([(a + a3 * w) * (b + b3 * w) for w in (-1.5, 0, 1.5)], abs=1e-15)
     (row,) = moderated_mediation_rows([both], got, None, None, {"W": 1.5}, "no bootstrap was run")
@@ -105,8 +110,12 @@ def test_point_estimates_and_delta_ses_match_lavaan(stage):
         assert_ref(c["estimate"], ref[name]["est"], ETOL, name)
         assert_ref(c["se"], ref[name]["se"], STOL, f"{name} SE")
     assert [c["moderator_sd"] for c in mm["conditional"]] == [-1, 0, 1]
-    assert_ref([c["moderator_value"] for c in mm["conditional"]], [-ref["sd_w"]["est"], 0, ref["sd_w"]["est"]],
-               STOL, "moderator values")
+    assert_ref(
+        [c["moderator_value"] for c in mm["conditional"]],
+        [-ref["sd_w"]["est"], 0, ref["sd_w"]["est"]],
+        STOL,
+        "moderator values",
+    )
     # without resamples there is no interval, and the reason says so
     assert mm["index"]["ci_lower"] is None and "--bootstrap 0" in mm["reason"]
     # the indirect effect of the chain is the conditional one at the moderator's mean
@@ -160,16 +169,22 @@ def test_table_in_both_languages():
     lin = moderated_chains([chain], (Moderation("X", "M", "W"),))
     point = np.array([0.1, 0.2, 0.3, 0.4])
     draws = np.random.default_rng(1).normal(point, 0.05, size=(500, 4))
-    rows = (moderated_mediation_rows(lin, point, np.full(4, 0.05), draws, {"W": 0.8}, None)
-            + moderated_mediation_rows(mc, point[1:], None, None, {"W": 0.8}, "no bootstrap was run (--bootstrap 0), "
-                                       "so there is no bootstrap interval"))
+    rows = moderated_mediation_rows(lin, point, np.full(4, 0.05), draws, {"W": 0.8}, None) + moderated_mediation_rows(
+        mc, point[1:], None, None, {"W": 0.8}, "no bootstrap was run (--bootstrap 0), so there is no bootstrap interval"
+    )
     res = {"mechanisms": {"main": {"structural": {"moderated_mediation": rows, "bootstrap": {"completed": 500}}}}}
     en = mechanism_tables(res, None, "main", "en")["moderated_mediation"]
     zh = mechanism_tables(res, None, "main", "zh")["moderated_mediation"]
     assert len(en.rows) == 8 and [r["stat"] for r in en.rows[:4]] == [
-        "Index of moderated mediation", "W \u22121 SD", "W Mean", "W +1 SD"]
-    assert en.rows[0]["estimate"] == 0.1 and en.rows[0]["ci"] == (rows[0]["index"]["ci_lower"],
-                                                                   rows[0]["index"]["ci_upper"])
+        "Index of moderated mediation",
+        "W \u22121 SD",
+        "W Mean",
+        "W +1 SD",
+    ]
+    assert en.rows[0]["estimate"] == 0.1 and en.rows[0]["ci"] == (
+        rows[0]["index"]["ci_lower"],
+        rows[0]["index"]["ci_upper"],
+    )
     assert en.rows[4]["estimate"] is None  # no index: a dash, with the reason in a note
     assert any("moderates 2 paths of this chain" in n for n in en.notes)
     assert any("500 bootstrap draws" in n for n in en.notes)

@@ -423,7 +423,9 @@ def test_bad_codes_are_named():
         "  - column b, row 0: 'y' is not a numeric answer code (2 such cells)"
     )
     d = pd.DataFrame({"a": [1, 2, 3], "b": [1, np.inf, 2]})
-    assert _error(d) == "ordinal items must hold whole-number answer codes\n  - column b, row 1: inf is not an answer code"
+    assert (
+        _error(d) == "ordinal items must hold whole-number answer codes\n  - column b, row 1: inf is not an answer code"
+    )
 
 
 def test_unknown_and_duplicate_items_and_options():
@@ -506,13 +508,15 @@ def test_dwls_fit_function_and_gradient(hs):
     assert 2 * mom.n * f == pytest.approx(ref["fit"]["chisq"], rel=1e-6)  # 56.7788; achieved 1e-9
     # lavaan's estimates are a minimum: the gradient vanishes (scale: |d f / d theta| ~ 0.1 at theta + 0.05)
     assert np.abs(grad).max() < 1e-6
-    _, away = dwls_fit_function(mom.wls_obs, _implied(theta + 0.05, names), mom.wls_weight_diag, mom.n,
-                                _jacobian(theta + 0.05, names))
+    _, away = dwls_fit_function(
+        mom.wls_obs, _implied(theta + 0.05, names), mom.wls_weight_diag, mom.n, _jacobian(theta + 0.05, names)
+    )
     assert np.abs(away).max() > 1e-3
     # the analytic gradient is the derivative of f (central differences, away from the minimum)
     t_away = theta + 0.02
-    _, g_away = dwls_fit_function(mom.wls_obs, _implied(t_away, names), mom.wls_weight_diag, mom.n,
-                                  _jacobian(t_away, names))
+    _, g_away = dwls_fit_function(
+        mom.wls_obs, _implied(t_away, names), mom.wls_weight_diag, mom.n, _jacobian(t_away, names)
+    )
     fd = []
     for j in range(theta.size):
         e = np.zeros_like(theta)
@@ -538,8 +542,9 @@ def test_scaled_shifted_test_matches_lavaan(hs):
     lav = ref["test"]["scaled.shifted"]
     # (a) lavaan's own Delta, W and Gamma
     ss = ref["sampstat"]
-    t_ref = scaled_shifted_test(ref["fit"]["chisq"], _matrix(ref["delta"]), np.array(ss["wls_vd"]),
-                                _matrix(ss["gamma"]), 24)
+    t_ref = scaled_shifted_test(
+        ref["fit"]["chisq"], _matrix(ref["delta"]), np.array(ss["wls_vd"]), _matrix(ss["gamma"]), 24
+    )
     assert t_ref.stat == pytest.approx(lav["stat"], rel=1e-9)
     # (b) everything computed here: our moments, our Gamma, our Jacobian of the tiny CFA
     f, _ = dwls_fit_function(mom.wls_obs, _implied(theta, names), mom.wls_weight_diag, mom.n)
@@ -566,9 +571,22 @@ def test_baseline_and_fit_indices_match_lavaan(hs):
     f, _ = dwls_fit_function(mom.wls_obs, _implied(theta, names), mom.wls_weight_diag, mom.n)
     model = scaled_shifted_test(2 * mom.n * f, _jacobian(theta, names), mom.wls_weight_diag, mom.nacov, 24)
     got = wlsmv_fit_indices(model, base, mom.n)
-    for key in ["chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "chisq_scaling_factor",
-                "baseline_chisq", "baseline_chisq_scaled", "cfi", "tli", "rmsea", "cfi_scaled",
-                "tli_scaled", "rmsea_scaled"]:
+    for key in [
+        "chisq",
+        "df",
+        "pvalue",
+        "chisq_scaled",
+        "pvalue_scaled",
+        "chisq_scaling_factor",
+        "baseline_chisq",
+        "baseline_chisq_scaled",
+        "cfi",
+        "tli",
+        "rmsea",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea_scaled",
+    ]:
         assert got[key] == pytest.approx(fit[key], rel=1e-5), key
     assert got["chisq_shift_parameter"] == pytest.approx(ref["test"]["scaled.shifted"]["shift.parameter"], rel=1e-6)
     # a model that fits perfectly: CFI 1, RMSEA 0

@@ -22,8 +22,9 @@ def test_partial_scalar_invariance_releases_what_lavaan_releases():
     m = REF["model"]
 
     def scalar(released=()):
-        return fit_sem(m, d, kind="cfa", group="school", group_equal=["loadings", "intercepts"],
-                       group_partial=list(released))
+        return fit_sem(
+            m, d, kind="cfa", group="school", group_equal=["loadings", "intercepts"], group_partial=list(released)
+        )
 
     metric = fit_sem(m, d, kind="cfa", group="school", group_equal=["loadings"])
     out = partial_invariance("scalar", scalar, scalar(), metric)
@@ -41,8 +42,9 @@ def test_search_that_cannot_establish_invariance_says_why():
     metric = fit_sem(m, d, kind="cfa", group="school", group_equal=["loadings"])
 
     def scalar(released=()):
-        return fit_sem(m, d, kind="cfa", group="school", group_equal=["loadings", "intercepts"],
-                       group_partial=list(released))
+        return fit_sem(
+            m, d, kind="cfa", group="school", group_equal=["loadings", "intercepts"], group_partial=list(released)
+        )
 
     # a criterion no model can meet: the search releases every significant intercept, then stops
     out = partial_invariance("scalar", scalar, scalar(), metric, delta_cfi=-1.0)
@@ -62,15 +64,16 @@ def test_platform_comparison_searches_partial_invariance_when_a_level_fails():
     rng = np.random.default_rng(5)
     parts = []
     for g in ("A", "B"):
-        F = rng.multivariate_normal([0, 0, 0], [[1, .4, .3], [.4, 1, .35], [.3, .35, 1]], 500)
+        F = rng.multivariate_normal([0, 0, 0], [[1, 0.4, 0.3], [0.4, 1, 0.35], [0.3, 0.35, 1]], 500)
         X = 5 + 0.8 * F[:, np.arange(9) // 3] + rng.normal(0, 0.6, (500, 9))
         if g == "B":
             X[:, 2] += 0.6
             X[:, 6] -= 0.4
         parts.append(pd.DataFrame(X, columns=[f"x{i}" for i in range(1, 10)]).assign(school=g))
     spec = load_spec(FIX / "specs" / "holzinger.yaml")
-    out = invariance(pd.concat(parts, ignore_index=True), spec.mechanism("hs"), "school",
-                     AnalysisOptions(missing="listwise"))
+    out = invariance(
+        pd.concat(parts, ignore_index=True), spec.mechanism("hs"), "school", AnalysisOptions(missing="listwise")
+    )
     verdicts = {t["model"]: t["verdict"] for t in out["tests"]}
     assert out["configural_check"]["established"] and verdicts == {"metric": "supported", "scalar": "not supported"}
     part = out["partial"]["scalar"]

@@ -17,8 +17,9 @@ SPEC_PATH = FIX / "specs" / "minimal.yaml"
 @pytest.fixture(scope="module")
 def study_file(tmp_path_factory):
     spec = load_spec(SPEC_PATH)
-    study = simulate_study(spec, {1: 150, 2: 150, 3: 150}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
-                           missing_rate=0.005, seed=3)
+    study = simulate_study(
+        spec, {1: 150, 2: 150, 3: 150}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4}, missing_rate=0.005, seed=3
+    )
     path = tmp_path_factory.mktemp("data") / "responses.xlsx"
     study.data["main"].to_excel(path, sheet_name="main", index=False)
     return path
@@ -27,9 +28,27 @@ def study_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(study_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    rc = main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "200", "--seed", "4",
-               "--workers", "1", "--group", "platform", "--direct-effects", "--missing", "listwise",
-               "--out", str(out)])
+    rc = main(
+        [
+            "validate",
+            str(study_file),
+            "--model",
+            str(SPEC_PATH),
+            "--bootstrap",
+            "200",
+            "--seed",
+            "4",
+            "--workers",
+            "1",
+            "--group",
+            "platform",
+            "--direct-effects",
+            "--missing",
+            "listwise",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     return out
 
@@ -50,8 +69,19 @@ def test_results_json_has_the_documented_shape(run):
     assert m["structural"]["n_obs"] == m["measurement"]["n_obs"]
     assert sum(m["multigroup"]["n_obs_by_group"].values()) == m["multigroup"]["n_obs"] == m["structural"]["n_obs"]
     fit = m["measurement"]["fit"]
-    for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "srmr",
-                "aic", "bic"):
+    for key in (
+        "chisq",
+        "df",
+        "pvalue",
+        "cfi",
+        "tli",
+        "rmsea",
+        "rmsea_ci_lower",
+        "rmsea_ci_upper",
+        "srmr",
+        "aic",
+        "bic",
+    ):
         assert isinstance(fit[key], float), key
     assert set(m["measurement"]["reliability"]["DRV"]) >= {"alpha", "omega", "cr", "ave"}
     assert m["measurement"]["htmt"]["DRV"]["ACT"] > 0
@@ -70,9 +100,30 @@ def test_results_json_has_the_documented_shape(run):
 
 def test_same_seed_same_numbers(run, study_file, tmp_path):
     out2 = tmp_path / "again"
-    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "200", "--seed", "4",
-                 "--workers", "2", "--group", "platform", "--direct-effects", "--missing", "listwise",
-                 "--out", str(out2)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(study_file),
+                "--model",
+                str(SPEC_PATH),
+                "--bootstrap",
+                "200",
+                "--seed",
+                "4",
+                "--workers",
+                "2",
+                "--group",
+                "platform",
+                "--direct-effects",
+                "--missing",
+                "listwise",
+                "--out",
+                str(out2),
+            ]
+        )
+        == 0
+    )
     a = json.loads((run / "results.json").read_text(encoding="utf-8"))
     b = json.loads((out2 / "results.json").read_text(encoding="utf-8"))
     a.pop("created"), b.pop("created")
@@ -122,19 +173,42 @@ def test_failure_half_way_leaves_nothing(study_file, tmp_path, monkeypatch):
 def test_bad_options_and_files_exit_2(study_file, tmp_path, capsys):
     assert main(["validate", str(tmp_path / "none.xlsx"), "--model", str(SPEC_PATH), "--out", str(tmp_path / "o")]) == 2
     assert "input file(s) not found" in capsys.readouterr().err
-    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "50",
-                 "--out", str(tmp_path / "o2")]) == 2
+    assert (
+        main(
+            ["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "50", "--out", str(tmp_path / "o2")]
+        )
+        == 2
+    )
     assert "--bootstrap 50: too few resamples" in capsys.readouterr().err
-    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--group", "platfrom", "--bootstrap", "0",
-                 "--out", str(tmp_path / "o3")]) == 2
+    assert (
+        main(
+            [
+                "validate",
+                str(study_file),
+                "--model",
+                str(SPEC_PATH),
+                "--group",
+                "platfrom",
+                "--bootstrap",
+                "0",
+                "--out",
+                str(tmp_path / "o3"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     # the file's real headers, and the closest one with its column letter
-    assert ("sheet main: --group platfrom: there is no column headed 'platfrom'; the closest header is 'platform' "
-            "(column B); expected one of the file's headers: 'resp_id', 'platform'") in err
+    assert (
+        "sheet main: --group platfrom: there is no column headed 'platfrom'; the closest header is 'platform' "
+        "(column B); expected one of the file's headers: 'resp_id', 'platform'"
+    ) in err
 
 
 def test_inputs_are_never_written(study_file, tmp_path):
     before = study_file.read_bytes()
-    assert main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "0",
-                 "--out", str(tmp_path / "o")]) == 0
+    assert (
+        main(["validate", str(study_file), "--model", str(SPEC_PATH), "--bootstrap", "0", "--out", str(tmp_path / "o")])
+        == 0
+    )
     assert study_file.read_bytes() == before

@@ -29,8 +29,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     sm = None
 
-needs_seminr = pytest.mark.skipif(sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not "
-                                  "installed: pip install seminr")
+needs_seminr = pytest.mark.skipif(
+    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
+)
 TOL = 1e-8  # achieved 4.6e-14; see the module docstring
 
 
@@ -38,25 +39,48 @@ def _dataset(name: str) -> pd.DataFrame:
     return pd.read_csv(os.path.join(os.path.dirname(sm.__file__), "datasets", name))
 
 
-CORP = {"COMP": ["comp_1", "comp_2", "comp_3"], "LIKE": ["like_1", "like_2", "like_3"], "CUSA": ["cusa"],
-        "CUSL": ["cusl_1", "cusl_2", "cusl_3"]}
+CORP = {
+    "COMP": ["comp_1", "comp_2", "comp_3"],
+    "LIKE": ["like_1", "like_2", "like_3"],
+    "CUSA": ["cusa"],
+    "CUSL": ["cusl_1", "cusl_2", "cusl_3"],
+}
 CORP_PATHS = [("COMP", "CUSA"), ("COMP", "CUSL"), ("LIKE", "CUSA"), ("LIKE", "CUSL"), ("CUSA", "CUSL")]
 
 # Hair et al.'s extended corporate reputation model: four formative (Mode B) drivers.
-CORP_EXT = {**CORP,
-            "QUAL": [f"qual_{i}" for i in range(1, 9)], "PERF": [f"perf_{i}" for i in range(1, 6)],
-            "CSOR": [f"csor_{i}" for i in range(1, 6)], "ATTR": [f"attr_{i}" for i in range(1, 4)]}
+CORP_EXT = {
+    **CORP,
+    "QUAL": [f"qual_{i}" for i in range(1, 9)],
+    "PERF": [f"perf_{i}" for i in range(1, 6)],
+    "CSOR": [f"csor_{i}" for i in range(1, 6)],
+    "ATTR": [f"attr_{i}" for i in range(1, 4)],
+}
 CORP_EXT_PATHS = [(a, b) for a in ("QUAL", "PERF", "CSOR", "ATTR") for b in ("COMP", "LIKE")] + CORP_PATHS
 CORP_EXT_MODES = {"QUAL": "B", "PERF": "B", "CSOR": "B", "ATTR": "B"}
 
-MOBI = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-        "Quality": [f"PERQ{i}" for i in range(1, 8)], "Value": ["PERV1", "PERV2"],
-        "Satisfaction": [f"CUSA{i}" for i in range(1, 4)], "Complaints": ["CUSCO"],
-        "Loyalty": [f"CUSL{i}" for i in range(1, 4)]}
-MOBI_PATHS = [("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
-              ("Expectation", "Quality"), ("Expectation", "Value"), ("Expectation", "Satisfaction"),
-              ("Quality", "Value"), ("Quality", "Satisfaction"), ("Value", "Satisfaction"),
-              ("Satisfaction", "Complaints"), ("Satisfaction", "Loyalty"), ("Complaints", "Loyalty")]
+MOBI = {
+    "Image": [f"IMAG{i}" for i in range(1, 6)],
+    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+    "Quality": [f"PERQ{i}" for i in range(1, 8)],
+    "Value": ["PERV1", "PERV2"],
+    "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+    "Complaints": ["CUSCO"],
+    "Loyalty": [f"CUSL{i}" for i in range(1, 4)],
+}
+MOBI_PATHS = [
+    ("Image", "Expectation"),
+    ("Image", "Satisfaction"),
+    ("Image", "Loyalty"),
+    ("Expectation", "Quality"),
+    ("Expectation", "Value"),
+    ("Expectation", "Satisfaction"),
+    ("Quality", "Value"),
+    ("Quality", "Satisfaction"),
+    ("Value", "Satisfaction"),
+    ("Satisfaction", "Complaints"),
+    ("Satisfaction", "Loyalty"),
+    ("Complaints", "Loyalty"),
+]
 
 
 def _seminr_fit(df, constructs, paths, modes=None, scheme="path", consistent=False, missing_value=None):
@@ -80,8 +104,9 @@ def _compare(res, m, what: str) -> None:
     w = res.weights()
     assert_ref(w.estimate, [m.outer_weights.get(r.item, r.construct) for r in w.itertuples()], TOL, f"{what} weights")
     lo = res.loadings()
-    assert_ref(lo.estimate, [m.outer_loadings.get(r.item, r.construct) for r in lo.itertuples()], TOL,
-               f"{what} loadings")
+    assert_ref(
+        lo.estimate, [m.outer_loadings.get(r.item, r.construct) for r in lo.itertuples()], TOL, f"{what} loadings"
+    )
     p = res.paths()
     assert_ref(p.estimate, [m.path_coef.get(a, b) for a, b in zip(p["from"], p["to"])], TOL, f"{what} paths")
     r2 = res.r2()
@@ -131,8 +156,13 @@ def test_corp_rep_published_values():
     """Hair et al.'s simple corporate reputation model (mean replacement, path scheme), seminr's fixture values."""
     res = fit_pls(_dataset("corp_rep_data.csv"), CORP, CORP_PATHS, missing_value=-99)
     p = res.paths().set_index(["from", "to"]).estimate
-    published = {("COMP", "CUSA"): 0.1621, ("LIKE", "CUSA"): 0.4239, ("COMP", "CUSL"): 0.0092,
-                 ("LIKE", "CUSL"): 0.3421, ("CUSA", "CUSL"): 0.5045}
+    published = {
+        ("COMP", "CUSA"): 0.1621,
+        ("LIKE", "CUSA"): 0.4239,
+        ("COMP", "CUSL"): 0.0092,
+        ("LIKE", "CUSL"): 0.3421,
+        ("CUSA", "CUSL"): 0.5045,
+    }
     for k, v in published.items():
         assert abs(p[k] - v) < 5e-5, k  # published to 4 decimals
     r2 = res.r2().set_index("construct").r2
@@ -284,8 +314,10 @@ def test_schemes_differ_and_two_constructs_do_not_care():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(200, 1))
     y = 0.6 * x + rng.normal(size=(200, 1)) * 0.7
-    df = pd.DataFrame(np.hstack([x + rng.normal(size=(200, 3)) * 0.7, y + rng.normal(size=(200, 3)) * 0.7]),
-                      columns=["x1", "x2", "x3", "y1", "y2", "y3"])
+    df = pd.DataFrame(
+        np.hstack([x + rng.normal(size=(200, 3)) * 0.7, y + rng.normal(size=(200, 3)) * 0.7]),
+        columns=["x1", "x2", "x3", "y1", "y2", "y3"],
+    )
     C = {"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]}
     w = [fit_pls(df, C, [("X", "Y")], scheme=s).weights().estimate for s in ("path", "factorial", "centroid")]
     assert_ref(w[0], w[1], 1e-9) and assert_ref(w[0], w[2], 1e-9)  # one neighbour: same proxy up to scale
@@ -294,12 +326,17 @@ def test_schemes_differ_and_two_constructs_do_not_care():
 def test_single_item_and_listwise():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(150, 1))
-    df = pd.DataFrame(np.hstack([x + rng.normal(size=(150, 2)) * 0.5, 0.5 * x + rng.normal(size=(150, 1))]),
-                      columns=["x1", "x2", "y"])
+    df = pd.DataFrame(
+        np.hstack([x + rng.normal(size=(150, 2)) * 0.5, 0.5 * x + rng.normal(size=(150, 1))]), columns=["x1", "x2", "y"]
+    )
     df.iloc[[3, 8], 0] = np.nan
     res = fit_pls(df, {"X": ["x1", "x2"], "Y": ["y"]}, [("X", "Y")], missing="listwise")
-    assert res.n_obs == 148 and res.to_dict()["missing"] == {"method": "listwise deletion", "n_replaced": 0,
-                                                             "n_dropped": 2, "replaced_by_item": {}}
+    assert res.n_obs == 148 and res.to_dict()["missing"] == {
+        "method": "listwise deletion",
+        "n_replaced": 0,
+        "n_dropped": 2,
+        "replaced_by_item": {},
+    }
     assert res.weights().set_index("item").estimate["y"] == pytest.approx(1.0)
     rel = res.reliability().set_index("construct").loc["Y"]
     assert (rel[["alpha", "rho_a", "rho_c", "ave"]] == 1).all()
@@ -340,10 +377,11 @@ def test_bootstrap_same_seed_same_numbers_and_executor():
 
     rng = np.random.default_rng(8)
     x = rng.normal(size=(120, 1))
-    df = pd.DataFrame(np.hstack([x + rng.normal(size=(120, 3)) * 0.6, 0.4 * x + rng.normal(size=(120, 3))]),
-                      columns=["x1", "x2", "x3", "y1", "y2", "y3"])
-    kw = dict(constructs={"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]}, paths=[("X", "Y")], bootstrap=120,
-              seed=5)
+    df = pd.DataFrame(
+        np.hstack([x + rng.normal(size=(120, 3)) * 0.6, 0.4 * x + rng.normal(size=(120, 3))]),
+        columns=["x1", "x2", "x3", "y1", "y2", "y3"],
+    )
+    kw = dict(constructs={"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]}, paths=[("X", "Y")], bootstrap=120, seed=5)
     a = fit_pls(df, **kw, workers=1)
     with make_executor(None, workers=1) as ex:
         b = fit_pls(df, **kw, executor=ex)
@@ -361,13 +399,42 @@ def test_bootstrap_same_seed_same_numbers_and_executor():
 def test_to_dict_has_the_contract_keys():
     rng = np.random.default_rng(9)
     x = rng.normal(size=(100, 1))
-    df = pd.DataFrame(np.hstack([x + rng.normal(size=(100, 2)) * 0.6, 0.4 * x + rng.normal(size=(100, 2)),
-                                 0.3 * x + rng.normal(size=(100, 2))]), columns=["x1", "x2", "m1", "m2", "y1", "y2"])
-    res = fit_pls(df, {"X": ["x1", "x2"], "M": ["m1", "m2"], "Y": ["y1", "y2"]},
-                  [("X", "M"), ("M", "Y"), ("X", "Y")], modes={"Y": "formative"})
+    df = pd.DataFrame(
+        np.hstack(
+            [
+                x + rng.normal(size=(100, 2)) * 0.6,
+                0.4 * x + rng.normal(size=(100, 2)),
+                0.3 * x + rng.normal(size=(100, 2)),
+            ]
+        ),
+        columns=["x1", "x2", "m1", "m2", "y1", "y2"],
+    )
+    res = fit_pls(
+        df,
+        {"X": ["x1", "x2"], "M": ["m1", "m2"], "Y": ["y1", "y2"]},
+        [("X", "M"), ("M", "Y"), ("X", "Y")],
+        modes={"Y": "formative"},
+    )
     d = res.to_dict()
-    for key in ("scheme", "consistent", "n_obs", "iterations", "converged", "weights", "loadings", "reliability",
-                "htmt", "vif_outer", "vif_inner", "paths", "r2", "r2_adj", "f2", "indirect", "fit"):
+    for key in (
+        "scheme",
+        "consistent",
+        "n_obs",
+        "iterations",
+        "converged",
+        "weights",
+        "loadings",
+        "reliability",
+        "htmt",
+        "vif_outer",
+        "vif_inner",
+        "paths",
+        "r2",
+        "r2_adj",
+        "f2",
+        "indirect",
+        "fit",
+    ):
         assert key in d, key
     assert set(d["weights"][0]) >= {"construct", "item", "estimate", "se", "ci_lower", "ci_upper"}
     assert set(d["paths"][0]) >= {"from", "to", "estimate", "se", "t", "p_value", "ci_lower", "ci_upper"}
@@ -386,15 +453,18 @@ def test_to_dict_has_the_contract_keys():
 # ---------------------------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("constructs, paths, modes, message", [
-    ({"A": ["a1"], "B": ["b1"]}, [("A", "C")], {}, "names C, which is not a construct"),
-    ({"A": ["a1"], "B": ["b1"]}, [("A", "B"), ("B", "A")], {}, "cycle"),
-    ({"A": ["a1"], "B": ["b1"], "C": ["c1"]}, [("A", "B")], {}, "C take part in no path"),
-    ({"A": ["a1"], "B": ["a1"]}, [("A", "B")], {}, "item a1 is given for both A and B"),
-    ({"A": ["a1"], "B": ["b1"]}, [("A", "B")], {"A": "C"}, "mode 'C' is not known"),
-    ({"A": [], "B": ["b1"]}, [("A", "B")], {}, "construct A has no items"),
-    ({"A": ["a1"], "B": ["b1"]}, [], {}, "no structural paths"),
-])
+@pytest.mark.parametrize(
+    "constructs, paths, modes, message",
+    [
+        ({"A": ["a1"], "B": ["b1"]}, [("A", "C")], {}, "names C, which is not a construct"),
+        ({"A": ["a1"], "B": ["b1"]}, [("A", "B"), ("B", "A")], {}, "cycle"),
+        ({"A": ["a1"], "B": ["b1"], "C": ["c1"]}, [("A", "B")], {}, "C take part in no path"),
+        ({"A": ["a1"], "B": ["a1"]}, [("A", "B")], {}, "item a1 is given for both A and B"),
+        ({"A": ["a1"], "B": ["b1"]}, [("A", "B")], {"A": "C"}, "mode 'C' is not known"),
+        ({"A": [], "B": ["b1"]}, [("A", "B")], {}, "construct A has no items"),
+        ({"A": ["a1"], "B": ["b1"]}, [], {}, "no structural paths"),
+    ],
+)
 def test_bad_model(constructs, paths, modes, message):
     with pytest.raises(InputError, match=message):
         PLSModel(constructs, paths, modes)
@@ -444,13 +514,24 @@ def test_bootstrap_on_a_dask_cluster_gives_the_local_numbers():
 
     rng = np.random.default_rng(13)
     x = rng.normal(size=(150, 1))
-    df = pd.DataFrame(np.hstack([x + rng.normal(size=(150, 3)) * 0.6, 0.4 * x + rng.normal(size=(150, 3))]),
-                      columns=["x1", "x2", "x3", "y1", "y2", "y3"])
-    kw = dict(constructs={"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]}, paths=[("X", "Y")], bootstrap=200,
-              seed=3, bca=False)
+    df = pd.DataFrame(
+        np.hstack([x + rng.normal(size=(150, 3)) * 0.6, 0.4 * x + rng.normal(size=(150, 3))]),
+        columns=["x1", "x2", "x3", "y1", "y2", "y3"],
+    )
+    kw = dict(
+        constructs={"X": ["x1", "x2", "x3"], "Y": ["y1", "y2", "y3"]},
+        paths=[("X", "Y")],
+        bootstrap=200,
+        seed=3,
+        bca=False,
+    )
     local = fit_pls(df, **kw, workers=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, make_executor(cluster.scheduler_address) as ex:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        make_executor(cluster.scheduler_address) as ex,
+    ):
         remote = fit_pls(df, **kw, executor=ex)
     pd.testing.assert_frame_equal(local.paths(), remote.paths())
     pd.testing.assert_frame_equal(local.htmt(), remote.htmt())
@@ -461,8 +542,11 @@ def test_corp_rep_plsc_with_mode_b_matches_seminr():
     """PLSc on the reflective constructs while the four drivers stay Mode B composites."""
     df = _dataset("corp_rep_data.csv")
     res = fit_pls(df, CORP_EXT, CORP_EXT_PATHS, modes=CORP_EXT_MODES, missing_value=-99, consistent=True)
-    _compare(res, _seminr_fit(df, CORP_EXT, CORP_EXT_PATHS, CORP_EXT_MODES, consistent=True, missing_value=-99.0),
-             "corp_rep PLSc + Mode B")
+    _compare(
+        res,
+        _seminr_fit(df, CORP_EXT, CORP_EXT_PATHS, CORP_EXT_MODES, consistent=True, missing_value=-99.0),
+        "corp_rep PLSc + Mode B",
+    )
 
 
 def test_mode_read_from_the_spec_construct():
@@ -476,8 +560,11 @@ def test_mode_read_from_the_spec_construct():
         return c
 
     paths = [SimpleNamespace(source="X", target="Y", hypothesis="H1", direct=False)]
-    mech = SimpleNamespace(id="m", constructs={"X": construct(["x1", "x2"], "formative"), "Y": construct(["y1"])},
-                           active_paths=lambda direct=False: paths)
+    mech = SimpleNamespace(
+        id="m",
+        constructs={"X": construct(["x1", "x2"], "formative"), "Y": construct(["y1"])},
+        active_paths=lambda direct=False: paths,
+    )
     assert PLSModel.from_mechanism(mech).modes == {"X": "B", "Y": "A"}
     assert PLSModel.from_mechanism(mech, modes={"X": "reflective"}).modes == {"X": "A", "Y": "A"}
     mech.constructs["Y"].mode = "bogus"

@@ -51,11 +51,14 @@ def test_method_both_side_by_side(tmp_path):
     assert 'data-table="pls_compare"' in html and "CB-SEM 与 PLS-SEM" in html
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--method", "pls", "--pls-mode", "CID"], "--pls-mode CID: expected CONSTRUCT=A"),
-    (["--method", "pls", "--pls-mode", "NOPE=B", "--bootstrap", "0"], "NOPE is not a construct"),
-    (["--method", "pls", "--bootstrap", "0", "--ipma-target", "CID"], "--ipma-target CID: an exogenous construct"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--method", "pls", "--pls-mode", "CID"], "--pls-mode CID: expected CONSTRUCT=A"),
+        (["--method", "pls", "--pls-mode", "NOPE=B", "--bootstrap", "0"], "NOPE is not a construct"),
+        (["--method", "pls", "--bootstrap", "0", "--ipma-target", "CID"], "--ipma-target CID: an exogenous construct"),
+    ],
+)
 def test_bad_pls_options_exit_2(tmp_path, capsys, extra, message):
     code, _ = _run(tmp_path, *extra)
     assert code == 2 and message in capsys.readouterr().err
@@ -64,8 +67,21 @@ def test_bad_pls_options_exit_2(tmp_path, capsys, extra, message):
 @pytest.mark.slow
 def test_method_pls_with_groups_runs_micom_and_mga(tmp_path):
     """--group with --method pls: MICOM and the multigroup tests for every pair of platforms, in every report."""
-    code, out = _run(tmp_path, "--method", "pls", "--group", "platform", "--permutations", "50", "--bootstrap", "100",
-                     "--predict-folds", "0", "--workers", "1")
+    code, out = _run(
+        tmp_path,
+        "--method",
+        "pls",
+        "--group",
+        "platform",
+        "--permutations",
+        "50",
+        "--bootstrap",
+        "100",
+        "--predict-folds",
+        "0",
+        "--workers",
+        "1",
+    )
     assert code == 0
     m = json.loads((out / "results.json").read_text(encoding="utf-8"))["mechanisms"]["consumer"]
     pls = m["pls"]

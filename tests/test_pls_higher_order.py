@@ -30,8 +30,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     sm = None
 
-needs_seminr = pytest.mark.skipif(sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not "
-                                  "installed: pip install seminr")
+needs_seminr = pytest.mark.skipif(
+    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
+)
 TOL = 1e-8  # achieved 1.3e-14; see the module docstring
 
 
@@ -40,30 +41,54 @@ def _dataset(name: str) -> pd.DataFrame:
 
 
 # Sarstedt et al.'s (2019) corporate reputation example: REP measured by COMP and LIKE, four Mode B drivers.
-CORP = {"QUAL": [f"qual_{i}" for i in range(1, 9)], "PERF": [f"perf_{i}" for i in range(1, 6)],
-        "CSOR": [f"csor_{i}" for i in range(1, 6)], "ATTR": [f"attr_{i}" for i in range(1, 4)],
-        "COMP": ["comp_1", "comp_2", "comp_3"], "LIKE": ["like_1", "like_2", "like_3"], "CUSA": ["cusa"],
-        "CUSL": ["cusl_1", "cusl_2", "cusl_3"]}
+CORP = {
+    "QUAL": [f"qual_{i}" for i in range(1, 9)],
+    "PERF": [f"perf_{i}" for i in range(1, 6)],
+    "CSOR": [f"csor_{i}" for i in range(1, 6)],
+    "ATTR": [f"attr_{i}" for i in range(1, 4)],
+    "COMP": ["comp_1", "comp_2", "comp_3"],
+    "LIKE": ["like_1", "like_2", "like_3"],
+    "CUSA": ["cusa"],
+    "CUSL": ["cusl_1", "cusl_2", "cusl_3"],
+}
 CORP_HOCS = {"REP": ["COMP", "LIKE"]}
-CORP_PATHS = [(a, "REP") for a in ("QUAL", "PERF", "CSOR", "ATTR")] + [("REP", "CUSA"), ("REP", "CUSL"),
-                                                                        ("CUSA", "CUSL")]
+CORP_PATHS = [(a, "REP") for a in ("QUAL", "PERF", "CSOR", "ATTR")] + [
+    ("REP", "CUSA"),
+    ("REP", "CUSL"),
+    ("CUSA", "CUSL"),
+]
 CORP_MODES = {"QUAL": "B", "PERF": "B", "CSOR": "B", "ATTR": "B"}
 
 # mobi with two HOCs, one pointing to the other, and a one-item dimension.
-MOBI = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-        "Quality": [f"PERQ{i}" for i in range(1, 8)], "Value": ["PERV1", "PERV2"],
-        "Satisfaction": [f"CUSA{i}" for i in range(1, 4)], "Complaints": ["CUSCO"],
-        "Loyalty": [f"CUSL{i}" for i in range(1, 4)]}
+MOBI = {
+    "Image": [f"IMAG{i}" for i in range(1, 6)],
+    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+    "Quality": [f"PERQ{i}" for i in range(1, 8)],
+    "Value": ["PERV1", "PERV2"],
+    "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+    "Complaints": ["CUSCO"],
+    "Loyalty": [f"CUSL{i}" for i in range(1, 4)],
+}
 MOBI_HOCS = {"PRE": ["Image", "Expectation"], "POST": ["Satisfaction", "Complaints", "Loyalty"]}
-MOBI_PATHS = [("PRE", "Quality"), ("PRE", "Value"), ("Quality", "Value"), ("Quality", "POST"), ("Value", "POST"),
-              ("PRE", "POST")]
+MOBI_PATHS = [
+    ("PRE", "Quality"),
+    ("PRE", "Value"),
+    ("Quality", "Value"),
+    ("Quality", "POST"),
+    ("Value", "POST"),
+    ("PRE", "POST"),
+]
 
 
 def _seminr_two_stage(df, constructs, hocs, paths, modes, missing_value=None, **kw):
-    specs = [sm.composite(c, it, weights=sm.mode_B) if modes.get(c) == "B" else sm.composite(c, it)
-             for c, it in constructs.items()]
-    specs += [sm.higher_composite(h, d, method="two_stage", weights=sm.mode_B if modes.get(h) == "B" else sm.mode_A)
-              for h, d in hocs.items()]
+    specs = [
+        sm.composite(c, it, weights=sm.mode_B) if modes.get(c) == "B" else sm.composite(c, it)
+        for c, it in constructs.items()
+    ]
+    specs += [
+        sm.higher_composite(h, d, method="two_stage", weights=sm.mode_B if modes.get(h) == "B" else sm.mode_A)
+        for h, d in hocs.items()
+    ]
     if missing_value is not None:
         kw["missing_value"] = missing_value
     return sm.estimate_pls(df, sm.constructs(*specs), sm.relationships(*[sm.paths(a, b) for a, b in paths]), **kw)
@@ -84,15 +109,15 @@ def _seminr_embedded(df, constructs, hocs, paths, modes, missing_value=None):
         specs.append(sm.composite(h, copies, weights=sm.mode_B) if modes.get(h) == "B" else sm.composite(h, copies))
         extra += [(d, h) for d in dims] if modes.get(h) == "B" else [(h, d) for d in dims]
     kw = {"missing_value": missing_value} if missing_value is not None else {}
-    s1 = sm.estimate_pls(df, sm.constructs(*specs), sm.relationships(*[sm.paths(a, b) for a, b in paths + extra]),
-                         **kw)
+    s1 = sm.estimate_pls(df, sm.constructs(*specs), sm.relationships(*[sm.paths(a, b) for a, b in paths + extra]), **kw)
     low = {d for dims in hocs.values() for d in dims}
     df2 = df.copy()
     for d in low:
         df2[d] = s1.construct_scores.column(d)
     specs2 = [s for s, c in zip(specs, list(constructs) + list(hocs)) if c not in low and c not in hocs]
-    specs2 += [sm.composite(h, d, weights=sm.mode_B) if modes.get(h) == "B" else sm.composite(h, d)
-               for h, d in hocs.items()]
+    specs2 += [
+        sm.composite(h, d, weights=sm.mode_B) if modes.get(h) == "B" else sm.composite(h, d) for h, d in hocs.items()
+    ]
     s2 = sm.estimate_pls(df2, sm.constructs(*specs2), sm.relationships(*[sm.paths(a, b) for a, b in paths]), **kw)
     return s1, s2
 
@@ -104,8 +129,9 @@ def _compare(res, m, what, m1=None):
     w = r2.weights()
     assert_ref(w.estimate, [m.outer_weights.get(r.item, r.construct) for r in w.itertuples()], TOL, f"{what} weights")
     lo = r2.loadings()
-    assert_ref(lo.estimate, [m.outer_loadings.get(r.item, r.construct) for r in lo.itertuples()], TOL,
-               f"{what} loadings")
+    assert_ref(
+        lo.estimate, [m.outer_loadings.get(r.item, r.construct) for r in lo.itertuples()], TOL, f"{what} loadings"
+    )
     p = r2.paths()
     assert_ref(p.estimate, [m.path_coef.get(a, b) for a, b in zip(p["from"], p["to"])], TOL, f"{what} paths")
     assert_ref(p.f2, [s.f_square.get(a, b) for a, b in zip(p["from"], p["to"])], TOL, f"{what} f²")
@@ -128,12 +154,20 @@ def _compare(res, m, what, m1=None):
     low = set(res.model.dimensions)
     lo1 = res.stage1.loadings()
     lo1 = lo1[lo1.construct.isin(low)]
-    assert_ref(lo1.estimate, [m1.outer_loadings.get(r.item, r.construct) for r in lo1.itertuples()], TOL,
-               f"{what} stage-1 loadings")
+    assert_ref(
+        lo1.estimate,
+        [m1.outer_loadings.get(r.item, r.construct) for r in lo1.itertuples()],
+        TOL,
+        f"{what} stage-1 loadings",
+    )
     w1 = res.stage1.weights()
     w1 = w1[w1.construct.isin(low)]
-    assert_ref(w1.estimate, [m1.outer_weights.get(r.item, r.construct) for r in w1.itertuples()], TOL,
-               f"{what} stage-1 weights")
+    assert_ref(
+        w1.estimate,
+        [m1.outer_weights.get(r.item, r.construct) for r in w1.itertuples()],
+        TOL,
+        f"{what} stage-1 weights",
+    )
     rel1 = res.stage1.reliability().set_index("construct").loc[sorted(low)]
     ref = np.array([[s1.reliability.get(c, k) for k in ("alpha", "rhoA", "rhoC", "AVE")] for c in rel1.index])
     assert_ref(rel1[["alpha", "rho_a", "rho_c", "ave"]].to_numpy(), ref, TOL, f"{what} stage-1 reliability")
@@ -145,8 +179,9 @@ def test_disjoint_corp_rep_matches_seminr(hoc_mode):
     df = _dataset("corp_rep_data.csv")
     modes = {**CORP_MODES, "REP": hoc_mode}
     res = fit_hoc(df, HOCModel(CORP, CORP_HOCS, CORP_PATHS, modes), missing_value=-99)
-    _compare(res, _seminr_two_stage(df, CORP, CORP_HOCS, CORP_PATHS, modes, missing_value=-99.0),
-             f"corp_rep REP {hoc_mode}")
+    _compare(
+        res, _seminr_two_stage(df, CORP, CORP_HOCS, CORP_PATHS, modes, missing_value=-99.0), f"corp_rep REP {hoc_mode}"
+    )
     ho = res.to_dict()
     rep = ho["constructs"][0]
     assert rep["type"] == ("reflective-reflective" if hoc_mode == "A" else "reflective-formative")
@@ -205,8 +240,9 @@ def test_embedded_matches_the_two_stages_built_in_seminr(hoc_mode):
     assert len(r1.model.constructs["REP"]) == 6
     assert (("REP", "COMP") if hoc_mode == "A" else ("COMP", "REP")) in r1.model.paths
     lo1 = r1.loadings()
-    assert_ref(lo1.estimate, [s1.outer_loadings.get(r.item, r.construct) for r in lo1.itertuples()], TOL,
-               "stage-1 loadings")
+    assert_ref(
+        lo1.estimate, [s1.outer_loadings.get(r.item, r.construct) for r in lo1.itertuples()], TOL, "stage-1 loadings"
+    )
     p1 = r1.paths()
     assert_ref(p1.estimate, [s1.path_coef.get(a, b) for a, b in zip(p1["from"], p1["to"])], TOL, "stage-1 paths")
     # not the disjoint estimate: the approach matters
@@ -222,8 +258,15 @@ def test_bootstrap_same_resamples_as_seminr():
 
     df = _dataset("corp_rep_data.csv")
     nboot, seed = 40, 3
-    res = fit_hoc(df, HOCModel(CORP, CORP_HOCS, CORP_PATHS, CORP_MODES), missing_value=-99, bootstrap=nboot,
-                  seed=seed, workers=1, bca=False)
+    res = fit_hoc(
+        df,
+        HOCModel(CORP, CORP_HOCS, CORP_PATHS, CORP_MODES),
+        missing_value=-99,
+        bootstrap=nboot,
+        seed=seed,
+        workers=1,
+        bca=False,
+    )
     idx = np.array([resample_indices(seed, b, len(df)) for b in range(nboot)])
     m = _seminr_two_stage(df, CORP, CORP_HOCS, CORP_PATHS, CORP_MODES, missing_value=-99.0)
     ref = sm.summarize(sm.bootstrap_model(m, nboot, indices=idx)).bootstrapped_paths
@@ -277,7 +320,9 @@ def test_bad_models_are_refused():
     with pytest.raises(InputError, match="a mode is given for Q"):
         HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")], {"Q": "B"})
     df = pd.DataFrame(np.random.default_rng(1).normal(size=(50, 6)), columns=["a1", "a2", "b1", "b2", "c1", "c2"])
-    with pytest.raises(InputError, match=r"--consistent \(PLSc\) with the higher-order construct\(s\) H: not supported"):
+    with pytest.raises(
+        InputError, match=r"--consistent \(PLSc\) with the higher-order construct\(s\) H: not supported"
+    ):
         fit_hoc(df, HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")]), consistent=True)
     with pytest.raises(InputError, match="--hoc-approach stacked: expected disjoint"):
         fit_hoc(df, HOCModel(blocks, {"H": ["A", "B"]}, [("H", "C")]), "stacked")
@@ -298,9 +343,31 @@ def second_order_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("hoc") / "out"
     spec = default_spec_path().with_name("short_video_vcc_second_order.yaml")
-    assert main(["validate", str(example_data_path()), "--model", str(spec), "--method", "pls", "--mechanism",
-                 "consumer", "--bootstrap", "100", "--workers", "1", "--group", "platform", "--permutations", "40",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(example_data_path()),
+                "--model",
+                str(spec),
+                "--method",
+                "pls",
+                "--mechanism",
+                "consumer",
+                "--bootstrap",
+                "100",
+                "--workers",
+                "1",
+                "--group",
+                "platform",
+                "--permutations",
+                "40",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return spec, out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
@@ -315,8 +382,13 @@ def test_bundled_second_order_spec_runs_with_pls(second_order_run):
     ho = pls["higher_order"]
     assert ho["approach"] == "disjoint" and [c["construct"] for c in ho["constructs"]] == ["CACT", "COUT"]
     assert ho["constructs"][0]["dimensions"] == ["CAP", "CAC", "CAA", "CAR"]
-    assert {(p["from"], p["to"]) for p in pls["paths"]} == {("CID", "CACT"), ("CED", "CACT"), ("CPO", "CACT"),
-                                                            ("CVC", "CACT"), ("CACT", "COUT")}
+    assert {(p["from"], p["to"]) for p in pls["paths"]} == {
+        ("CID", "CACT"),
+        ("CED", "CACT"),
+        ("CPO", "CACT"),
+        ("CVC", "CACT"),
+        ("CACT", "COUT"),
+    }
     assert [p["hypothesis"] for p in pls["paths"]] == ["H1", "H2", "H3", "H4", "H5"]
     assert set(ho["stage1"]["reliability"]) == {"CAP", "CAC", "CAA", "CAR", "COC", "COR", "COE", "COK"}
     # the stage-2 indicators of CACT are its dimensions, with two-stage bootstrap intervals
@@ -325,11 +397,20 @@ def test_bundled_second_order_spec_runs_with_pls(second_order_run):
     assert pls["predict"]["skipped"] and pls["ipma"]["skipped"]
     # platforms compared on the stage-2 data, and the report says so
     assert len(pls["micom"]["pairs"]) == 3 and "stage-2 data" in pls["mga"]["method"]
-    assert {(r["from"], r["to"]) for r in pls["mga"]["pairs"][0]["paths"]} == {(p["from"], p["to"]) for p in pls["paths"]}
+    assert {(r["from"], r["to"]) for r in pls["mga"]["pairs"][0]["paths"]} == {
+        (p["from"], p["to"]) for p in pls["paths"]
+    }
     assert any("MICOM and the multigroup analysis ran on the stage-2 data" in w for w in pls["warnings"])
     html = (out / "report.html").read_text(encoding="utf-8")
-    for key in ("pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
-                "pls_hoc_stage1_reliability", "pls_micom", "pls_mga"):
+    for key in (
+        "pls_hoc_measurement",
+        "pls_hoc_reliability",
+        "pls_hoc_htmt",
+        "pls_hoc_stage1_outer",
+        "pls_hoc_stage1_reliability",
+        "pls_micom",
+        "pls_mga",
+    ):
         assert f'data-table="{key}"' in html
     assert "disjoint two-stage approach (2: CACT, COUT)" in html
 

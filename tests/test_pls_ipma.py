@@ -48,11 +48,13 @@ def test_agrees_with_the_procedure_done_by_hand():
         u = w[its] / resc[its].std()
         wn.update((u / u.sum()).to_dict())
         sc[c] = resc[its] @ (u / u.sum())
+
     # unstandardised paths by OLS on the rescaled scores, then total effects
     def ols(y, xs):
         X = np.column_stack([np.ones(len(df))] + [sc[x] for x in xs])
         return np.linalg.lstsq(X, sc[y], rcond=None)[0][1:]
-    b_xm, = ols("M", ["X"])
+
+    (b_xm,) = ols("M", ["X"])
     b_xy, b_my = ols("Y", ["X", "M"])
     want = {("X", "Y"): b_xy + b_xm * b_my, ("M", "Y"): b_my, ("X", "M"): b_xm}
     for t in ("Y", "M"):

@@ -68,8 +68,15 @@ def test_pls_mga_matches_seminr_with_the_same_resamples():
     i1 = np.array([resample_indices(seed, b, n1) for b in range(B)])
     i2 = np.array([resample_indices(seed, b, n2) for b in range(B)])
     ref = sm.estimate_pls_mga(m, keep, nboot=B, group1_indices=i1, group2_indices=i2)
-    out = micom_mga(df.assign(g=np.where(keep, "a", "b")), PLSModel(CORP, CORP_PATHS), "g", permutations=50,
-                    bootstrap=B, seed=seed, workers=1)
+    out = micom_mga(
+        df.assign(g=np.where(keep, "a", "b")),
+        PLSModel(CORP, CORP_PATHS),
+        "g",
+        permutations=50,
+        bootstrap=B,
+        seed=seed,
+        workers=1,
+    )
     rows = out["pairs"][0]["mga"]["paths"]
     assert [(r.source, r.target) for r in ref] == [(x["from"], x["to"]) for x in rows]
     for r, x in zip(ref, rows):
@@ -79,10 +86,11 @@ def test_pls_mga_matches_seminr_with_the_same_resamples():
         # the parametric and Welch tests from the same bootstrap SEs, by hand (Sarstedt et al. 2011)
         se1, se2 = x["se_1"], x["se_2"]
         d = x["diff"]
-        t_p = d / (np.sqrt(((n1 - 1) ** 2 * se1 ** 2 + (n2 - 1) ** 2 * se2 ** 2) / (n1 + n2 - 2))
-                   * np.sqrt(1 / n1 + 1 / n2))
-        v1, v2 = (n1 - 1) / n1 * se1 ** 2, (n2 - 1) / n2 * se2 ** 2
-        df_w = (v1 + v2) ** 2 / ((n1 - 1) / n1 ** 2 * se1 ** 4 + (n2 - 1) / n2 ** 2 * se2 ** 4) - 2
+        t_p = d / (
+            np.sqrt(((n1 - 1) ** 2 * se1**2 + (n2 - 1) ** 2 * se2**2) / (n1 + n2 - 2)) * np.sqrt(1 / n1 + 1 / n2)
+        )
+        v1, v2 = (n1 - 1) / n1 * se1**2, (n2 - 1) / n2 * se2**2
+        df_w = (v1 + v2) ** 2 / ((n1 - 1) / n1**2 * se1**4 + (n2 - 1) / n2**2 * se2**4) - 2
         assert x["t_parametric"] == pytest.approx(t_p, rel=1e-12) and x["df_parametric"] == n1 + n2 - 2
         assert x["t_welch"] == pytest.approx(d / np.sqrt(v1 + v2), rel=1e-12)
         assert x["df_welch"] == pytest.approx(df_w, rel=1e-12)
@@ -91,8 +99,9 @@ def test_pls_mga_matches_seminr_with_the_same_resamples():
 def test_micom_statistics_agree_with_a_data_level_computation():
     g1, g2 = _group(120, 1), _group(140, 2, b_xm=0.2)
     model = PLSModel(C, P)
-    out = compare_groups(prepare_data(g1, model).raw, prepare_data(g2, model).raw, model, permutations=40,
-                         bootstrap=0, seed=3, workers=1)
+    out = compare_groups(
+        prepare_data(g1, model).raw, prepare_data(g2, model).raw, model, permutations=40, bootstrap=0, seed=3, workers=1
+    )
     pooled = pd.concat([g1, g2], ignore_index=True)
     z = (pooled - pooled.mean()) / pooled.std()
     w1 = fit_pls(g1, C, P).weights().set_index("item").estimate
@@ -117,20 +126,29 @@ def test_micom_statistics_agree_with_a_data_level_computation():
 def test_micom_and_mga_decide_as_the_simulated_groups_differ():
     model = PLSModel(C, P)
     raw = lambda d: prepare_data(d, model).raw  # noqa: E731
-    same = compare_groups(raw(_group(200, 1)), raw(_group(200, 2)), model, permutations=200, bootstrap=0,
-                          seed=5, workers=1)
+    same = compare_groups(
+        raw(_group(200, 1)), raw(_group(200, 2)), model, permutations=200, bootstrap=0, seed=5, workers=1
+    )
     assert same["micom"]["verdict"] == "full"
     assert not any(p["differs"] for p in same["mga"]["paths"])
     # X's indicators weighted differently in group 2: no compositional invariance for X
-    flip = compare_groups(raw(_group(200, 1)), raw(_group(200, 2, flip=True)), model, permutations=200,
-                          bootstrap=0, seed=5, workers=1)
+    flip = compare_groups(
+        raw(_group(200, 1)), raw(_group(200, 2, flip=True)), model, permutations=200, bootstrap=0, seed=5, workers=1
+    )
     comp = {r["construct"]: r for r in flip["micom"]["compositional"]}
     assert comp["X"]["invariant"] is False and comp["X"]["p_value"] < 0.05 and comp["M"]["invariant"]
     assert flip["micom"]["verdict"] == "none"
     # same weights but X shifted and spread in group 2, and a weaker X -> M path: partial invariance,
     # X's mean and variance differ, and the permutation test finds the path difference
-    diff = compare_groups(raw(_group(250, 1)), raw(_group(250, 2, b_xm=0.0, shift=1.0, scale=1.6)), model,
-                          permutations=200, bootstrap=0, seed=5, workers=1)
+    diff = compare_groups(
+        raw(_group(250, 1)),
+        raw(_group(250, 2, b_xm=0.0, shift=1.0, scale=1.6)),
+        model,
+        permutations=200,
+        bootstrap=0,
+        seed=5,
+        workers=1,
+    )
     mv = {r["construct"]: r for r in diff["micom"]["means_variances"]}
     assert diff["micom"]["verdict"] == "partial"
     assert not mv["X"]["mean_equal"] and not mv["X"]["log_var_ratio_equal"]
@@ -169,9 +187,26 @@ def test_a_group_that_cannot_carry_the_model_is_reported_not_a_stop():
     for key in (("a", "c"), ("b", "c")):
         assert "group c" in pairs[key]["error"] and "x2" in pairs[key]["error"] and pairs[key]["n"][1] == 30
     from validate.pls.pipeline import _groups_entry  # the results.json shape and the report keep the reason
-    po = type("O", (), {"permutations": 30, "bootstrap": 0, "seed": 1, "scheme": "path", "consistent": False,
-                        "missing": "mean", "tol": 1e-7, "max_iter": 300, "alpha": 0.05, "progress": False,
-                        "scheduler": None, "workers": 1, "group": "g"})()
+
+    po = type(
+        "O",
+        (),
+        {
+            "permutations": 30,
+            "bootstrap": 0,
+            "seed": 1,
+            "scheme": "path",
+            "consistent": False,
+            "missing": "mean",
+            "tol": 1e-7,
+            "max_iter": 300,
+            "alpha": 0.05,
+            "progress": False,
+            "scheduler": None,
+            "workers": 1,
+            "group": "g",
+        },
+    )()
     entry = _groups_entry(pd.concat([a, b, c], ignore_index=True), model, po, "m")
     pls = fit_pls(pd.concat([a, b]), C, P).to_dict()
     tabs = pls_tables({"mechanisms": {"m": {"pls": {**pls, **entry}}}}, None, "m", "en")

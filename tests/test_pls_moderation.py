@@ -32,14 +32,19 @@ try:
 except ImportError:  # pragma: no cover - depends on the environment
     sm = None
 
-needs_seminr = pytest.mark.skipif(sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not "
-                                  "installed: pip install seminr")
+needs_seminr = pytest.mark.skipif(
+    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
+)
 TOL = 1e-8  # achieved ~1e-15; see the module docstring
 FIX = Path(__file__).parent / "fixtures"
 SPEC = FIX / "specs" / "pls_moderation.yaml"
 
-MOBI = {"Image": [f"IMAG{i}" for i in range(1, 6)], "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-        "Value": ["PERV1", "PERV2"], "Satisfaction": [f"CUSA{i}" for i in range(1, 4)]}
+MOBI = {
+    "Image": [f"IMAG{i}" for i in range(1, 6)],
+    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
+    "Value": ["PERV1", "PERV2"],
+    "Satisfaction": [f"CUSA{i}" for i in range(1, 4)],
+}
 # seminr's moderation example: Expectation moderates Image -> Satisfaction (its main effect is a path here)
 MOBI_PATHS = [("Image", "Satisfaction"), ("Expectation", "Satisfaction"), ("Value", "Satisfaction")]
 
@@ -49,8 +54,12 @@ def _mobi() -> pd.DataFrame:
 
 
 def _mech(constructs, moderations, controls=()):
-    return NS(id="m", constructs={c: NS(item_ids=v) for c, v in constructs.items()}, moderations=tuple(moderations),
-              controls=tuple(controls))
+    return NS(
+        id="m",
+        constructs={c: NS(item_ids=v) for c, v in constructs.items()},
+        moderations=tuple(moderations),
+        controls=tuple(controls),
+    )
 
 
 def _mobi_model(approach: str) -> ModeratedModel:
@@ -60,8 +69,9 @@ def _mobi_model(approach: str) -> ModeratedModel:
 
 def _seminr_mobi(approach: str):
     meth = {"two_stage": sm.two_stage, "product_indicator": sm.product_indicator, "orthogonal": sm.orthogonal}[approach]
-    mm = sm.constructs(*[sm.composite(c, v) for c, v in MOBI.items()],
-                       sm.interaction_term("Image", "Expectation", method=meth))
+    mm = sm.constructs(
+        *[sm.composite(c, v) for c, v in MOBI.items()], sm.interaction_term("Image", "Expectation", method=meth)
+    )
     rel = sm.relationships(sm.paths(["Image", "Expectation", "Value", "Image*Expectation"], "Satisfaction"))
     return sm.estimate_pls(_mobi(), mm, rel)
 
@@ -86,15 +96,23 @@ def test_mobi_moderation_matches_seminr(approach):
     assert_ref(b_int, ref.path_coef.get("Image*Expectation", "Satisfaction"), TOL, f"{approach}: interaction")
     assert abs(b_int - std[("ImagexExpectation", "Satisfaction")]) > 1e-3  # the two scales differ: the test can fail
     assert_ref(res.r2().r2.iloc[0], ref.r_squared.get("Rsq", "Satisfaction"), TOL, f"{approach}: R²")
-    assert_ref(res.f2_values[("ImagexExpectation", "Satisfaction")],
-               sm.f_squared(ref, "Image*Expectation", "Satisfaction"), TOL, f"{approach}: f² of the interaction")
+    assert_ref(
+        res.f2_values[("ImagexExpectation", "Satisfaction")],
+        sm.f_squared(ref, "Image*Expectation", "Satisfaction"),
+        TOL,
+        f"{approach}: f² of the interaction",
+    )
     w = res.weights()
-    got = [ref.outer_weights.get(it if "x" not in it or approach == "two_stage" else it.replace("x", "*"), name(c))
-           for c, it in zip(w.construct, w["item"]) if c != "ImagexExpectation"]
+    got = [
+        ref.outer_weights.get(it if "x" not in it or approach == "two_stage" else it.replace("x", "*"), name(c))
+        for c, it in zip(w.construct, w["item"])
+        if c != "ImagexExpectation"
+    ]
     assert_ref(w[w.construct != "ImagexExpectation"].estimate.to_numpy(), got, TOL, f"{approach}: outer weights")
     # simple slopes on standardised scores: b_Image + b_int * w
-    assert_ref(extras["point"][1:], std[("Image", "Satisfaction")] + b_int * np.array([-1.0, 0.0, 1.0]), 1e-12,
-               "simple slopes")
+    assert_ref(
+        extras["point"][1:], std[("Image", "Satisfaction")] + b_int * np.array([-1.0, 0.0, 1.0]), 1e-12, "simple slopes"
+    )
 
 
 @needs_seminr
@@ -211,19 +229,50 @@ def test_validate_pls_reports_moderation_and_controls(study, tmp_path, lang):
     from validate.report.schema import validate_results
 
     out = tmp_path / "out"
-    assert main(["validate", str(study), "--model", str(SPEC), "--method", "pls", "--bootstrap", "100",
-                 "--workers", "1", "--predict-folds", "0", "--pls-moderation", "product_indicator", "--lang", lang,
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(study),
+                "--model",
+                str(SPEC),
+                "--method",
+                "pls",
+                "--bootstrap",
+                "100",
+                "--workers",
+                "1",
+                "--predict-folds",
+                "0",
+                "--pls-moderation",
+                "product_indicator",
+                "--lang",
+                lang,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert validate_results(res) == []
     assert res["options"]["pls_moderation"] == "product_indicator"
     pls = res["mechanisms"]["main"]["pls"]
     (mo,) = pls["moderation"]
     assert (mo["from"], mo["to"], mo["moderator"], mo["approach"], mo["main_effect_added"]) == (
-        "DRV", "ACT", "MOD", "product_indicator", True)
+        "DRV",
+        "ACT",
+        "MOD",
+        "product_indicator",
+        True,
+    )
     assert [s["moderator_sd"] for s in mo["simple_slopes"]] == [-1, 0, 1]
-    assert_ref([s["estimate"] for s in mo["simple_slopes"]],
-               [mo["simple_slopes"][1]["estimate"] + k * mo["estimate"] for k in (-1, 0, 1)], 1e-12, "slopes")
+    assert_ref(
+        [s["estimate"] for s in mo["simple_slopes"]],
+        [mo["simple_slopes"][1]["estimate"] + k * mo["estimate"] for k in (-1, 0, 1)],
+        1e-12,
+        "slopes",
+    )
     assert mo["ci_lower"] < mo["estimate"] < mo["ci_upper"] and mo["supported"] == (mo["p_value"] < 0.05)
     assert [(c["variable"], c["to"]) for c in pls["controls"]] == [("gender", "ACT"), ("gender", "OUT")]
     # hypotheses, measurement tables and effects hold only the spec's constructs
@@ -248,8 +297,23 @@ def test_validate_pls_reports_moderation_and_controls(study, tmp_path, lang):
 def test_validate_pls_with_moderation_and_consistent_is_refused(study, tmp_path, capsys):
     from validate.cli import main
 
-    code = main(["validate", str(study), "--model", str(SPEC), "--method", "pls", "--consistent", "--bootstrap", "0",
-                 "--predict-folds", "0", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "validate",
+            str(study),
+            "--model",
+            str(SPEC),
+            "--method",
+            "pls",
+            "--consistent",
+            "--bootstrap",
+            "0",
+            "--predict-folds",
+            "0",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2
     assert "run the moderation without --consistent" in capsys.readouterr().err
 
@@ -260,7 +324,21 @@ def test_a_missing_control_column_is_named(study, tmp_path, capsys):
     df = pd.read_csv(study).drop(columns="gender")
     path = tmp_path / "r.csv"
     df.to_csv(path, index=False)
-    code = main(["validate", str(path), "--model", str(SPEC), "--method", "pls", "--bootstrap", "0",
-                 "--predict-folds", "0", "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "validate",
+            str(path),
+            "--model",
+            str(SPEC),
+            "--method",
+            "pls",
+            "--bootstrap",
+            "0",
+            "--predict-folds",
+            "0",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2
     assert "the control 'gender'" in capsys.readouterr().err

@@ -76,8 +76,10 @@ def test_same_folds_as_seminr_predict_pls(data, approach):
     cols = list(p.items.pls_out_of_sample.cols)
     assert sorted(cols) == sorted(ours.items)
     ix = [cols.index(c) for c in ours.items]
-    for what, ref, got in (("PLS", p.items.pls_out_of_sample.values[:, ix], ours.pls[0]),
-                           ("LM", p.items.lm_out_of_sample.values[:, ix], ours.lm[0])):
+    for what, ref, got in (
+        ("PLS", p.items.pls_out_of_sample.values[:, ix], ours.pls[0]),
+        ("LM", p.items.lm_out_of_sample.values[:, ix], ours.lm[0]),
+    ):
         err = np.max(np.abs(got - ref) / np.maximum(1, np.abs(ref)))
         assert err < TOL, f"{data} {approach} {what} predictions differ by {err:.2g}"
     met = item_metrics(p)
@@ -127,8 +129,8 @@ def test_agrees_with_a_data_level_loop():
         for g in range(k):
             tr, te = df[f != g], df[f == g]
             ia += ((te[items] - tr[items].mean()) ** 2).sum().to_numpy()
-        q2s.append(1 - (e ** 2).sum().to_numpy() / ia)
-        rm.append(np.sqrt((e ** 2).mean().to_numpy()))
+        q2s.append(1 - (e**2).sum().to_numpy() / ia)
+        rm.append(np.sqrt((e**2).mean().to_numpy()))
     m = pr.metrics()
     assert np.allclose(m.q2_predict, np.mean(q2s, axis=0), atol=1e-10)
     assert np.allclose(m.pls_rmse, np.mean(rm, axis=0), atol=1e-10)
@@ -185,8 +187,10 @@ def test_cvpat_is_the_paired_t_test_of_the_case_losses():
     for (c, b), t in tests.items():
         cols = [q for q, cc in enumerate(pr.constructs) if c in ("overall", cc)]
         act = pr.actual[:, cols]
-        case = [np.mean([np.nanmean((act - pred[r][:, cols]) ** 2, axis=1) for r in range(pr.repetitions)], axis=0)
-                for pred in (pr.ia if b == "ia" else pr.lm, pr.pls)]
+        case = [
+            np.mean([np.nanmean((act - pred[r][:, cols]) ** 2, axis=1) for r in range(pr.repetitions)], axis=0)
+            for pred in (pr.ia if b == "ia" else pr.lm, pr.pls)
+        ]
         d = case[0] - case[1]
         ref = stats.ttest_1samp(d, 0.0, alternative="greater")
         assert t["t"] == pytest.approx(ref.statistic, rel=1e-10) and t["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)

@@ -31,8 +31,17 @@ def consumer():
 def results(consumer):
     spec, mech, df = consumer
     out = run_pls(df, mech, bootstrap=100, bca=False, progress=False, workers=1)
-    cb_paths = [{"hypothesis": p["hypothesis"], "from": p["from"], "to": p["to"], "std": 0.1, "p_value": 0.5,
-                 "supported": False} for p in out["pls"]["paths"]]
+    cb_paths = [
+        {
+            "hypothesis": p["hypothesis"],
+            "from": p["from"],
+            "to": p["to"],
+            "std": 0.1,
+            "p_value": 0.5,
+            "supported": False,
+        }
+        for p in out["pls"]["paths"]
+    ]
     return to_jsonable({"mechanisms": {"consumer": {"label": mech.label, "structural": {"paths": cb_paths}, **out}}})
 
 
@@ -51,8 +60,9 @@ def test_run_pls_on_the_bundled_example(consumer, results):
     assert set(pls["reliability"]) == set(mech.constructs)
     pr = pls["predict"]  # PLSpredict: every indicator of an endogenous construct, with its benchmarks
     endo = {p["to"] for p in pls["paths"]}
-    assert [r["item"] for r in pr["items"]] == [i for c in mech.constructs if c in endo
-                                                for i in mech.constructs[c].item_ids]
+    assert [r["item"] for r in pr["items"]] == [
+        i for c in mech.constructs if c in endo for i in mech.constructs[c].item_ids
+    ]
     assert all(r["q2_predict"] is not None and r["lm_rmse"] > 0 for r in pr["items"])
 
 
@@ -91,12 +101,27 @@ def test_options_are_read_from_vcc_validate_options():
 def test_tables_in_every_writer(results, lang):
     spec = load_spec()
     tabs = pls_tables(results, spec, "consumer", lang)
-    assert {"pls_settings", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker", "pls_paths",
-            "pls_r2", "pls_indirect", "pls_fit", "pls_compare", "pls_cross_loadings", "pls_predict", "pls_cvpat"} <= set(tabs)
+    assert {
+        "pls_settings",
+        "pls_outer",
+        "pls_reliability",
+        "pls_htmt",
+        "pls_fornell_larcker",
+        "pls_paths",
+        "pls_r2",
+        "pls_indirect",
+        "pls_fit",
+        "pls_compare",
+        "pls_cross_loadings",
+        "pls_predict",
+        "pls_cvpat",
+    } <= set(tabs)
     pred = tabs["pls_predict"]
     pr = results["mechanisms"]["consumer"]["pls"]["predict"]
     assert len(pred.rows) == pr["n_items"] and pr["folds"] == 10 and pr["repetitions"] == 10
-    assert ("10-fold cross-validation repeated 10 times" if lang == "en" else "10 折交叉验证重复 10 次") in pred.notes[0]
+    assert ("10-fold cross-validation repeated 10 times" if lang == "en" else "10 折交叉验证重复 10 次") in pred.notes[
+        0
+    ]
     html = render_pls_html(results, spec, "consumer", lang, counter=[4])
     assert 'data-section="pls"' in html and ("Table 5" if lang == "en" else "表 5") in html
     assert ("mean replacement" if lang == "en" else "均值替换") in html
@@ -123,13 +148,33 @@ def test_command_line_options():
 
     p = argparse.ArgumentParser()
     add_pls_arguments(p)
-    args = p.parse_args(["--method", "both", "--scheme", "centroid", "--consistent", "--pls-mode", "PID=formative",
-                         "--pls-mode", "PAC=A"])
-    assert pls_fields(args) == {"method": "both", "pls_scheme": "centroid", "pls_consistent": True,
-                                "pls_missing": "mean", "pls_modes": {"PID": "B", "PAC": "A"},
-                                "pls_predict_folds": 10, "pls_predict_repetitions": 10, "pls_predict_approach": "direct",
-                                "pls_permutations": 5000, "pls_ipma_targets": None,
-                                "pls_moderation": "two_stage", "pls_hoc_approach": "disjoint"}
+    args = p.parse_args(
+        [
+            "--method",
+            "both",
+            "--scheme",
+            "centroid",
+            "--consistent",
+            "--pls-mode",
+            "PID=formative",
+            "--pls-mode",
+            "PAC=A",
+        ]
+    )
+    assert pls_fields(args) == {
+        "method": "both",
+        "pls_scheme": "centroid",
+        "pls_consistent": True,
+        "pls_missing": "mean",
+        "pls_modes": {"PID": "B", "PAC": "A"},
+        "pls_predict_folds": 10,
+        "pls_predict_repetitions": 10,
+        "pls_predict_approach": "direct",
+        "pls_permutations": 5000,
+        "pls_ipma_targets": None,
+        "pls_moderation": "two_stage",
+        "pls_hoc_approach": "disjoint",
+    }
     with pytest.raises(InputError, match="--pls-mode PID: expected CONSTRUCT=A"):
         parse_modes(["PID"])
     with pytest.raises(InputError, match="--pls-mode PID=Q: mode 'Q' is not known"):

@@ -49,10 +49,23 @@ def test_replication_matches_lavaan(spec):
     """Replication 7 at ns[1] = 150 (seed 5): data, estimates, SEs and std.all SEs as lavaan 0.6.14."""
     mech = spec.mechanisms["main"]
     beta = {("DRV", "ACT"): 0.3, ("ACT", "OUT"): 0.3, ("DRV", "OUT"): 0.1}
-    eff = (_Effect("path", ("DRV", "ACT"), 0.3), _Effect("path", ("ACT", "OUT"), 0.3),
-           _Effect("direct", ("DRV", "OUT"), 0.1), _Effect("indirect", ("DRV", "ACT", "OUT"), 0.09))
-    job = _Job(mech, spec.scale, 0.7, beta, 0.3, tuple(default_thresholds(spec.scale)),
-               mech.lavaan_syntax(structural=True, direct=True), eff, 5)
+    eff = (
+        _Effect("path", ("DRV", "ACT"), 0.3),
+        _Effect("path", ("ACT", "OUT"), 0.3),
+        _Effect("direct", ("DRV", "OUT"), 0.1),
+        _Effect("indirect", ("DRV", "ACT", "OUT"), 0.09),
+    )
+    job = _Job(
+        mech,
+        spec.scale,
+        0.7,
+        beta,
+        0.3,
+        tuple(default_thresholds(spec.scale)),
+        mech.lavaan_syntax(structural=True, direct=True),
+        eff,
+        5,
+    )
     ctx = _context(job)
     data = pd.read_csv(FIX / "replication.csv")
     codes = _draw_codes(ctx, 5, 1, 150, 7)
@@ -92,9 +105,16 @@ def test_draws_are_the_simulators(spec):
 
 
 def test_large_effect_has_power_one(spec):
-    res = power_study(spec, "main", ns=[500], replications=20, seed=11, effects={"DRV -> ACT": 0.6,
-                                                                              "ACT -> OUT": 0.6},
-                      workers=1, progress=False)
+    res = power_study(
+        spec,
+        "main",
+        ns=[500],
+        replications=20,
+        seed=11,
+        effects={"DRV -> ACT": 0.6, "ACT -> OUT": 0.6},
+        workers=1,
+        progress=False,
+    )
     paths = res.table[res.table["kind"] == "path"]
     assert (paths["power"] == 1.0).all()
     assert (paths["converged"] == 20).all()
@@ -112,9 +132,16 @@ def test_zero_path_rejects_at_alpha(spec):
     The same replications check the standardised estimates of the non-zero paths: |bias| < .03 and
     coverage within 3 SD (.011) of .95 on both sides at least down to .91.
     """
-    res = power_study(spec, "main", ns=[250], replications=400, seed=2024,
-                      effects={"DRV -> OUT": 0.0, "DRV -> ACT": 0.3, "ACT -> OUT": 0.3},
-                      workers=1, progress=False)
+    res = power_study(
+        spec,
+        "main",
+        ns=[250],
+        replications=400,
+        seed=2024,
+        effects={"DRV -> OUT": 0.0, "DRV -> ACT": 0.3, "ACT -> OUT": 0.3},
+        workers=1,
+        progress=False,
+    )
     t = res.table.set_index("effect")
     assert res.settings["direct_effects"] is True
     zero = t.loc["DRV -> OUT"]
@@ -135,7 +162,7 @@ def test_power_grows_with_n_and_conventional_values_are_stated(small_study):
     assert list(t.columns)[:4] == ["n", "kind", "effect", "population_std"]
     assert t["effect"].tolist() == ["DRV -> ACT", "ACT -> OUT", "DRV -> ACT -> OUT"] * 2
     assert (t["population_std"].to_numpy()[:2] == CONVENTIONAL_PATH).all()
-    assert t["population_std"].iloc[2] == pytest.approx(CONVENTIONAL_PATH ** 2)
+    assert t["population_std"].iloc[2] == pytest.approx(CONVENTIONAL_PATH**2)
     p100 = t[t.n == 100]["power"].to_numpy()
     p200 = t[t.n == 200]["power"].to_numpy()
     assert p200.sum() > p100.sum()
@@ -151,8 +178,7 @@ def test_power_grows_with_n_and_conventional_values_are_stated(small_study):
 
 
 def test_same_seed_same_results_any_workers_or_chunks(spec, small_study):
-    again = power_study(spec, "main", ns=[100, 200], replications=12, seed=3, workers=2, chunk=5,
-                        progress=False)
+    again = power_study(spec, "main", ns=[100, 200], replications=12, seed=3, workers=2, chunk=5, progress=False)
     pd.testing.assert_frame_equal(again.table, small_study.table, check_exact=True)
     other = power_study(spec, "main", ns=[100, 200], replications=12, seed=4, workers=1, progress=False)
     assert not other.table["mean_estimate"].equals(small_study.table["mean_estimate"])
@@ -171,7 +197,10 @@ def test_replication_seeds_do_not_depend_on_grid_neighbours(spec, small_study):
 
 def test_required_n_cases():
     assert required_n([200, 300, 500], [0.5, 0.7, 0.9]) == (
-        400, "interpolated", "interpolated between n = 300 (power 0.700) and n = 500 (power 0.900)")
+        400,
+        "interpolated",
+        "interpolated between n = 300 (power 0.700) and n = 500 (power 0.900)",
+    )
     assert required_n([200, 300], [0.85, 0.9])[:2] == (200, "at_or_below_min")
     n, status, note = required_n([200, 300, 500, 800], [0.1, 0.2, 0.3, 0.4])
     assert (n, status) == (None, "not_reached") and note.startswith("> 800")
@@ -209,28 +238,33 @@ def test_negative_residual_variance_names_construct_and_largest_value(tmp_path):
     assert "--effects FILE" in msg and "--assume-std" in msg
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"ns": [0, 100]}, r"ns: 0 is not a positive whole number of respondents"),
-    ({"ns": [100.5]}, r"ns: 100.5 is not a positive whole number"),
-    ({"ns": "200"}, r"ns: '200' is not a list of sample sizes"),
-    ({"ns": []}, r"ns: \[\] is not a list of sample sizes"),
-    ({"ns": [100, 100]}, r"ns: 100 appears more than once"),
-    ({"ns": [9, 100]}, r"ns: 9 is not larger than the 9 items of mechanism 'main'"),
-    ({"replications": 0}, r"replications: 0 is not a whole number >= 1"),
-    ({"replications": 2.5}, r"replications: 2.5 is not a whole number >= 1"),
-    ({"alpha": 1.5}, r"alpha: 1.5 is not a probability between 0 and 1"),
-    ({"target": 0}, r"target: 0 is not a probability between 0 and 1"),
-    ({"seed": -1}, r"seed: -1 is not a non-negative whole number"),
-    ({"effects": {"OUT -> DRV": 0.2}}, r"effects: 'OUT -> DRV' is not a path of mechanism 'main'"),
-    ({"effects": {"DRV -> ACT": 1.2}}, r"effects\['DRV -> ACT'\]: the standardised path 1.2 is not between"),
-    ({"effects": {"DRV ACT": 0.2}}, r"effects: 'DRV ACT' is not a path; expected 'SOURCE -> TARGET'"),
-    ({"effects": {"DRV -> ACT": "big"}}, r"effects\['DRV -> ACT'\]: 'big' is not a finite number"),
-    ({"assume_std": -1.0}, r"assume_std: the standardised path -1 is not between -1 and 1"),
-    ({"effects": {"DRV -> OUT": 0.1}, "direct_effects": False},
-     r"effects: a direct path has a stated value but direct_effects is False"),
-    ({"workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, r"workers and scheduler: give one"),
-    ({"workers": 0}, r"workers: 0 is not a whole number of worker processes >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"ns": [0, 100]}, r"ns: 0 is not a positive whole number of respondents"),
+        ({"ns": [100.5]}, r"ns: 100.5 is not a positive whole number"),
+        ({"ns": "200"}, r"ns: '200' is not a list of sample sizes"),
+        ({"ns": []}, r"ns: \[\] is not a list of sample sizes"),
+        ({"ns": [100, 100]}, r"ns: 100 appears more than once"),
+        ({"ns": [9, 100]}, r"ns: 9 is not larger than the 9 items of mechanism 'main'"),
+        ({"replications": 0}, r"replications: 0 is not a whole number >= 1"),
+        ({"replications": 2.5}, r"replications: 2.5 is not a whole number >= 1"),
+        ({"alpha": 1.5}, r"alpha: 1.5 is not a probability between 0 and 1"),
+        ({"target": 0}, r"target: 0 is not a probability between 0 and 1"),
+        ({"seed": -1}, r"seed: -1 is not a non-negative whole number"),
+        ({"effects": {"OUT -> DRV": 0.2}}, r"effects: 'OUT -> DRV' is not a path of mechanism 'main'"),
+        ({"effects": {"DRV -> ACT": 1.2}}, r"effects\['DRV -> ACT'\]: the standardised path 1.2 is not between"),
+        ({"effects": {"DRV ACT": 0.2}}, r"effects: 'DRV ACT' is not a path; expected 'SOURCE -> TARGET'"),
+        ({"effects": {"DRV -> ACT": "big"}}, r"effects\['DRV -> ACT'\]: 'big' is not a finite number"),
+        ({"assume_std": -1.0}, r"assume_std: the standardised path -1 is not between -1 and 1"),
+        (
+            {"effects": {"DRV -> OUT": 0.1}, "direct_effects": False},
+            r"effects: a direct path has a stated value but direct_effects is False",
+        ),
+        ({"workers": 2, "scheduler": "tcp://127.0.0.1:8786"}, r"workers and scheduler: give one"),
+        ({"workers": 0}, r"workers: 0 is not a whole number of worker processes >= 1"),
+    ],
+)
 def test_bad_settings(spec, kwargs, message):
     args = {"ns": [100], "replications": 2, "progress": False}
     args.update(kwargs)
@@ -252,10 +286,14 @@ def test_unknown_and_missing_mechanism(spec):
 
 def test_load_effects(tmp_path):
     f = tmp_path / "effects.yaml"
-    f.write_text("paths:\n  DRV -> ACT: 0.35\n  ACT->OUT: 0.25\nloadings: 0.75\nexogenous_corr: 0.2\n",
-                 encoding="utf-8")
-    assert load_effects(f) == {"effects": {"DRV -> ACT": 0.35, "ACT -> OUT": 0.25}, "loadings": 0.75,
-                               "exogenous_corr": 0.2}
+    f.write_text(
+        "paths:\n  DRV -> ACT: 0.35\n  ACT->OUT: 0.25\nloadings: 0.75\nexogenous_corr: 0.2\n", encoding="utf-8"
+    )
+    assert load_effects(f) == {
+        "effects": {"DRV -> ACT": 0.35, "ACT -> OUT": 0.25},
+        "loadings": 0.75,
+        "exogenous_corr": 0.2,
+    }
     flat = tmp_path / "flat.json"
     flat.write_text('{"DRV -> ACT": 0.4}', encoding="utf-8")
     assert load_effects(flat)["effects"] == {"DRV -> ACT": 0.4}
@@ -264,14 +302,17 @@ def test_load_effects(tmp_path):
     assert load_effects(per_item)["loadings"] == {"DRV1": 0.8}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("paths:\n  DRV -> ACT: high\n", r"effects.yaml, paths\['DRV -> ACT'\]: 'high' is not a finite number"),
-    ("paths: [1, 2]\n", r"effects.yaml: 'paths' must be a mapping"),
-    ("paths: {DRV -> ACT: 0.3}\nbetas: 1\n", r"effects.yaml: unknown key\(s\) betas"),
-    ("paths: {DRV -> ACT: 0.3\n", r"effects.yaml, line \d+: not valid YAML/JSON"),
-    ("", r"effects.yaml: expected a mapping with 'paths'"),
-    ("loadings: one\n", r"effects.yaml, loadings: 'one' is not a finite number"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("paths:\n  DRV -> ACT: high\n", r"effects.yaml, paths\['DRV -> ACT'\]: 'high' is not a finite number"),
+        ("paths: [1, 2]\n", r"effects.yaml: 'paths' must be a mapping"),
+        ("paths: {DRV -> ACT: 0.3}\nbetas: 1\n", r"effects.yaml: unknown key\(s\) betas"),
+        ("paths: {DRV -> ACT: 0.3\n", r"effects.yaml, line \d+: not valid YAML/JSON"),
+        ("", r"effects.yaml: expected a mapping with 'paths'"),
+        ("loadings: one\n", r"effects.yaml, loadings: 'one' is not a finite number"),
+    ],
+)
 def test_load_effects_errors(tmp_path, text, message):
     f = tmp_path / "effects.yaml"
     f.write_text(text, encoding="utf-8")
@@ -297,8 +338,19 @@ def test_parse_assume_std():
 
 def test_stated_values_are_used_and_reported(spec):
     eff, common = parse_assume_std(["DRV -> ACT=0.5", "0.1"])
-    res = power_study(spec, "main", ns=[100], replications=2, effects=eff, assume_std=common, loadings=0.8,
-                      exogenous_corr=0.1, seed=1, workers=1, progress=False)
+    res = power_study(
+        spec,
+        "main",
+        ns=[100],
+        replications=2,
+        effects=eff,
+        assume_std=common,
+        loadings=0.8,
+        exogenous_corr=0.1,
+        seed=1,
+        workers=1,
+        progress=False,
+    )
     pop = res.table.set_index("effect")["population_std"]
     assert pop["DRV -> ACT"] == 0.5 and pop["ACT -> OUT"] == 0.1
     assert pop["DRV -> ACT -> OUT"] == pytest.approx(0.05)
@@ -315,10 +367,15 @@ def test_stated_values_are_used_and_reported(spec):
 
 
 def test_write_outputs(small_study, tmp_path):
-    evil = dataclasses.replace(small_study, mechanism="=HYPERLINK(\"http://x\")<script>alert(1)</script>")
+    evil = dataclasses.replace(small_study, mechanism='=HYPERLINK("http://x")<script>alert(1)</script>')
     paths = evil.write(tmp_path)
-    assert sorted(p.name for p in paths) == ["power.html", "power.json", "power.xlsx", "power_curve.png",
-                                             "power_curve.svg"]
+    assert sorted(p.name for p in paths) == [
+        "power.html",
+        "power.json",
+        "power.xlsx",
+        "power_curve.png",
+        "power_curve.svg",
+    ]
     doc = json.loads((tmp_path / "power.json").read_text(encoding="utf-8"))
     assert doc["ns"] == [100, 200] and doc["replications"] == 12 and doc["seed"] == 3
     assert len(doc["power"]) == 6 and doc["power"][0]["effect"] == "DRV -> ACT"

@@ -106,10 +106,19 @@ def test_negative_alpha_is_flagged():
 
 
 def test_alpha_bad_input_messages():
-    df = pd.DataFrame({"PID1": [1, 2, 3, 5], "PID2": [4, 4, 4, 4], "PID3": [2, 3, 3, 4],
-                       "TXT": ["x", "y", "z", "w"], "GONE": [np.nan] * 4})
-    with pytest.raises(ZeroVarianceError,
-                       match=r"item PID2 has zero variance \(all answers are 4\); alpha for construct PID cannot be computed"):
+    df = pd.DataFrame(
+        {
+            "PID1": [1, 2, 3, 5],
+            "PID2": [4, 4, 4, 4],
+            "PID3": [2, 3, 3, 4],
+            "TXT": ["x", "y", "z", "w"],
+            "GONE": [np.nan] * 4,
+        }
+    )
+    with pytest.raises(
+        ZeroVarianceError,
+        match=r"item PID2 has zero variance \(all answers are 4\); alpha for construct PID cannot be computed",
+    ):
         cronbach_alpha(df, {"PID": ["PID1", "PID2", "PID3"]})
     with pytest.raises(TooFewItemsError, match="Cronbach's alpha of construct PID needs at least 2 items, got 1"):
         cronbach_alpha(df, {"PID": ["PID1"]})
@@ -137,9 +146,24 @@ def lavaan_estimates():
 def test_reliability_from_lavaan_fixture_parameters():
     lam, theta, psi = lavaan_estimates()
     out = reliability_from_cfa(lam, theta, psi, sample_covariance(HS, ITEMS)).set_index("construct")
-    assert list(out.reset_index().columns) == ["construct", "n_items", "alpha", "omega", "omega2", "omega3", "ave", "warnings"]
+    assert list(out.reset_index().columns) == [
+        "construct",
+        "n_items",
+        "alpha",
+        "omega",
+        "omega2",
+        "omega3",
+        "ave",
+        "warnings",
+    ]
     for f, ref in LAV["reliability"].items():
-        for col, rkey in [("alpha", "alpha"), ("omega", "omega"), ("omega2", "omega2"), ("omega3", "omega3"), ("ave", "avevar")]:
+        for col, rkey in [
+            ("alpha", "alpha"),
+            ("omega", "omega"),
+            ("omega2", "omega2"),
+            ("omega3", "omega3"),
+            ("ave", "avevar"),
+        ]:
             assert close(out.loc[f, col], ref[rkey]), (f, col)
 
 
@@ -147,11 +171,20 @@ def test_reliability_from_lavaan_fixture_parameters():
 def test_reliability_matches_semtools(case):
     c = REF[case]
     lam = matrix(c["lambda"])
-    sample_cov = pd.DataFrame(c["sample_cov"], index=c["sample_cov_rows"]) if "_row" not in c["sample_cov"][0] \
+    sample_cov = (
+        pd.DataFrame(c["sample_cov"], index=c["sample_cov_rows"])
+        if "_row" not in c["sample_cov"][0]
         else matrix(c["sample_cov"])
+    )
     out = reliability_from_cfa(lam, matrix(c["theta"]), matrix(c["psi"]), sample_cov).set_index("construct")
     for f, ref in c["reliability"].items():
-        for col, rkey in [("alpha", "alpha"), ("omega", "omega"), ("omega2", "omega2"), ("omega3", "omega3"), ("ave", "avevar")]:
+        for col, rkey in [
+            ("alpha", "alpha"),
+            ("omega", "omega"),
+            ("omega2", "omega2"),
+            ("omega3", "omega3"),
+            ("ave", "avevar"),
+        ]:
             if ref[rkey] is None:
                 assert np.isnan(out.loc[f, col])
                 assert "x9 also load(s) on another factor" in out.loc[f, "warnings"]
@@ -169,12 +202,15 @@ def test_scalar_helpers_match_semtools():
     assert close(average_variance_extracted(lam["visual"], th, psi.loc["visual", "visual"]), ref["avevar"])
     # standardised loadings, factor variance 1: the textbook Fornell-Larcker formulas
     std = np.array([0.8, 0.7, 0.6])
-    assert composite_reliability(std, 1 - std**2) == pytest.approx(std.sum() ** 2 / (std.sum() ** 2 + (1 - std**2).sum()))
+    assert composite_reliability(std, 1 - std**2) == pytest.approx(
+        std.sum() ** 2 / (std.sum() ** 2 + (1 - std**2).sum())
+    )
     assert average_variance_extracted(std, 1 - std**2) == pytest.approx(np.mean(std**2))
     tm = np.diag(1 - std**2)
     tm[0, 1] = tm[1, 0] = 0.1
     assert composite_reliability(std, 1 - std**2, residual_covariances=tm) == pytest.approx(
-        std.sum() ** 2 / (std.sum() ** 2 + (1 - std**2).sum() + 0.2))
+        std.sum() ** 2 / (std.sum() ** 2 + (1 - std**2).sum() + 0.2)
+    )
 
 
 def test_reliability_without_sample_cov_and_bad_input():
@@ -189,21 +225,26 @@ def test_reliability_without_sample_cov_and_bad_input():
         reliability_from_cfa(lam, theta.iloc[:8, :8], psi)
     with pytest.raises(CFAInputError, match="got 3 loadings but 2 residual variances"):
         composite_reliability([0.7, 0.7, 0.7], [0.5, 0.5])
-    single = reliability_from_cfa({"f": pd.Series({"x1": 1.0}), "g": lam["speed"]}, theta, psi.rename(index={"visual": "f"}, columns={"visual": "f"}).rename(index={"speed": "g"}, columns={"speed": "g"}))
+    single = reliability_from_cfa(
+        {"f": pd.Series({"x1": 1.0}), "g": lam["speed"]},
+        theta,
+        psi.rename(index={"visual": "f"}, columns={"visual": "f"}).rename(index={"speed": "g"}, columns={"speed": "g"}),
+    )
     assert np.isnan(single.loc[0, "omega"]) and "factor f has 1 indicator" in single.loc[0, "warnings"]
 
 
 def test_convergent_discriminant_summary_formulas_and_heywood():
     from validate.measurement.reliability import convergent_discriminant_summary
 
-    std = pd.DataFrame({"construct": ["A"] * 3 + ["B"] * 3, "item": list("abcdef"),
-                        "std": [0.7, 0.8, 0.6, 0.9, 1.02, 0.5]})
+    std = pd.DataFrame(
+        {"construct": ["A"] * 3 + ["B"] * 3, "item": list("abcdef"), "std": [0.7, 0.8, 0.6, 0.9, 1.02, 0.5]}
+    )
     fc = pd.DataFrame([[1.0, 0.4], [0.4, 1.0]], index=["A", "B"], columns=["A", "B"])
     out = convergent_discriminant_summary(std, fc).set_index("construct")
     lam = np.array([0.7, 0.8, 0.6])
-    assert close(out.loc["A", "cr_std"], lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum()))
-    assert close(out.loc["A", "ave_std"], np.mean(lam ** 2))
-    assert close(out.loc["A", "maxrh"], 1 / (1 + 1 / np.sum(lam ** 2 / (1 - lam ** 2))))
+    assert close(out.loc["A", "cr_std"], lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()))
+    assert close(out.loc["A", "ave_std"], np.mean(lam**2))
+    assert close(out.loc["A", "maxrh"], 1 / (1 + 1 / np.sum(lam**2 / (1 - lam**2))))
     assert close(out.loc["A", "msv"], 0.16) and close(out.loc["A", "asv"], 0.16)
     # a standardised loading above 1 leaves CR, AVE and H undefined, with the reason
     assert np.isnan(out.loc["B", "cr_std"]) and "Heywood" in out.loc["B", "warnings"]

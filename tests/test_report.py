@@ -30,8 +30,11 @@ def example_spec():
 
 
 def example_data(spec):
-    return {m: pd.read_csv(FIX / f"data_example_{m}.csv") for m in spec.mechanisms
-            if (FIX / f"data_example_{m}.csv").exists()}
+    return {
+        m: pd.read_csv(FIX / f"data_example_{m}.csv")
+        for m in spec.mechanisms
+        if (FIX / f"data_example_{m}.csv").exists()
+    }
 
 
 class Page(HTMLParser):
@@ -122,12 +125,27 @@ def test_apa_number_formats():
 
 
 def test_to_jsonable_turns_nan_and_numpy_into_json():
-    obj = {"a": np.float64("nan"), "b": np.int64(3), "c": [np.float32(0.5), float("inf"), -float("inf")],
-           "d": np.array([[1, 2], [3, 4]]), "e": (np.bool_(True), None), 5: pd.NA,
-           "f": pd.DataFrame({"x": [1.0, np.nan]}), "g": Path("a/b")}
+    obj = {
+        "a": np.float64("nan"),
+        "b": np.int64(3),
+        "c": [np.float32(0.5), float("inf"), -float("inf")],
+        "d": np.array([[1, 2], [3, 4]]),
+        "e": (np.bool_(True), None),
+        5: pd.NA,
+        "f": pd.DataFrame({"x": [1.0, np.nan]}),
+        "g": Path("a/b"),
+    }
     out = to_jsonable(obj)
-    assert out == {"a": None, "b": 3, "c": [0.5, None, None], "d": [[1, 2], [3, 4]], "e": [True, None],
-                   "5": None, "f": [{"x": 1.0}, {"x": None}], "g": "a/b"}
+    assert out == {
+        "a": None,
+        "b": 3,
+        "c": [0.5, None, None],
+        "d": [[1, 2], [3, 4]],
+        "e": [True, None],
+        "5": None,
+        "f": [{"x": 1.0}, {"x": None}],
+        "g": "a/b",
+    }
     assert type(out["b"]) is int and type(out["c"][0]) is float
     json.dumps(out, allow_nan=False)
 
@@ -152,8 +170,7 @@ def test_json_file_has_no_nan_and_round_trips(tmp_path):
 
 def test_write_report_writes_four_files(rendered):
     _, out = rendered
-    assert sorted(p.name for p in out["en"].values()) == ["report.html", "results.docx", "results.json",
-                                                          "results.xlsx"]
+    assert sorted(p.name for p in out["en"].values()) == ["report.html", "results.docx", "results.json", "results.xlsx"]
     assert all(p.stat().st_size > 1000 for p in out["en"].values())
     assert sorted(p.name for p in out["en"]["html"].parent.iterdir()) == sorted(p.name for p in out["en"].values())
     back = json.loads(out["en"]["json"].read_text(encoding="utf-8"), parse_constant=_no_constants)
@@ -201,14 +218,34 @@ def test_html_has_every_section_and_one_diagram_per_mechanism(rendered, lang):
         assert ns and {e["data-path"] for e in edges if "ns" in e["class"].split()} == ns
     # tables of the contract are there, with their citations
     keys = {a.get("data-table") for t, a in page.tags if t == "figure"}
-    assert {"screening_summary", "descriptives", "fit", "fit_criteria", "loadings", "reliability", "htmt",
-            "fornell_larcker", "paths", "r2", "indirect", "invariance", "mg_paths", "mg_tests"} <= keys
+    assert {
+        "screening_summary",
+        "descriptives",
+        "fit",
+        "fit_criteria",
+        "loadings",
+        "reliability",
+        "htmt",
+        "fornell_larcker",
+        "paths",
+        "r2",
+        "indirect",
+        "invariance",
+        "mg_paths",
+        "mg_tests",
+    } <= keys
     txt = page.all_text
-    for cite in ("Hu & Bentler, 1999", "Henseler, Ringle & Sarstedt, 2015", "Fornell & Larcker, 1981",
-                 "Cheung & Rensvold, 2002"):
+    for cite in (
+        "Hu & Bentler, 1999",
+        "Henseler, Ringle & Sarstedt, 2015",
+        "Fornell & Larcker, 1981",
+        "Cheung & Rensvold, 2002",
+    ):
         assert cite in txt
     # one Likert chart per construct
-    charts = [a for t, a in page.tags if t == "figure" and "chart" in (a.get("class") or "") and a.get("data-construct")]
+    charts = [
+        a for t, a in page.tags if t == "figure" and "chart" in (a.get("class") or "") and a.get("data-construct")
+    ]
     assert len(charts) == sum(len(m.constructs) for m in spec.mechanisms.values())
 
 
@@ -322,8 +359,9 @@ def test_diagram_without_results_draws_the_spec_and_stars_follow_p():
     page = parse(f'<figure class="diagram" data-mechanism="main">{svg}</figure>')
     assert sorted(page.nodes["main"]) == ["ACT", "DRV", "OUT"]
     assert [e["data-path"] for e in page.edges["main"]] == ["DRV->ACT", "ACT->OUT"]
-    svg = path_diagram_svg(mech, MINIMAL["mechanisms"]["main"]["structural"]["paths"], "en",
-                           {"ACT": 0.304, "OUT": 0.398})
+    svg = path_diagram_svg(
+        mech, MINIMAL["mechanisms"]["main"]["structural"]["paths"], "en", {"ACT": 0.304, "OUT": 0.398}
+    )
     assert ".55***" in svg and ".64***" in svg and "\u2212.04<" in svg
     assert "R\u00b2 = .30" in svg and "R\u00b2 = .40" in svg
     assert svg.count('stroke-dasharray="6 4"') == 1  # only the non-significant DRV -> OUT
@@ -404,7 +442,7 @@ def test_xlsx_keeps_minimal_formula_like_text_as_text(tmp_path):
     ws = load_workbook(path)["main-screening_log"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["<script>alert(1)</script>", "'=1+1", "'@SUM(A1)", 17]
-    assert rows[2][2] == "'=HYPERLINK(\"http://x\")"
+    assert rows[2][2] == '\'=HYPERLINK("http://x")'
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
@@ -426,7 +464,9 @@ def test_zh_report_names_screening_rules_in_chinese_and_keeps_no_file_name_title
     res = json.loads(json.dumps(EXAMPLE))
     res["spec"]["title"] = None  # a spec without a title
     res["mechanisms"]["producer"]["screening"]["summary"] = [  # the rule names screening writes
-        {"rule": "missing", "flagged": 0, "dropped": 0}, {"rule": "zero_variance", "flagged": 2, "dropped": 2}]
+        {"rule": "missing", "flagged": 0, "dropped": 0},
+        {"rule": "zero_variance", "flagged": 2, "dropped": 2},
+    ]
     html = render_html(res, example_spec(), "zh")
     page = parse(html)
     assert "缺失题项过多" in page.all_text and "所有题项答案相同" in page.all_text
@@ -440,12 +480,14 @@ def test_reasons_beside_null_statistics_read_in_chinese():
     from validate.report.i18n import REASONS_ZH, reason_text
     from validate.structural.analysis import chisq_difference, vaf_if_meaningful
 
-    reasons = [vaf_if_meaningful(0.2, 0.3, None, 0.1, 0.3)[1],
-               vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, None, None)[1],
-               vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, -0.1, 0.3)[1],
-               vaf_if_meaningful(0.2, 0.1, {"estimate": -0.1}, 0.1, 0.3)[1],
-               chisq_difference({"chisq": 5.0, "df": 3}, {"chisq": 4.0, "df": 3})["reason"],
-               chisq_difference({"chisq": None, "df": 3}, {"chisq": 4.0, "df": 2})["reason"]]
+    reasons = [
+        vaf_if_meaningful(0.2, 0.3, None, 0.1, 0.3)[1],
+        vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, None, None)[1],
+        vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, -0.1, 0.3)[1],
+        vaf_if_meaningful(0.2, 0.1, {"estimate": -0.1}, 0.1, 0.3)[1],
+        chisq_difference({"chisq": 5.0, "df": 3}, {"chisq": 4.0, "df": 3})["reason"],
+        chisq_difference({"chisq": None, "df": 3}, {"chisq": 4.0, "df": 2})["reason"],
+    ]
     assert vaf_if_meaningful(0.2, 0.3, {"estimate": 0.1}, 0.1, 0.3) == (pytest.approx(2 / 3), None)
     for r in reasons:
         assert r in REASONS_ZH, r  # every reason the analysis writes has its Chinese

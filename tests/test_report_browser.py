@@ -21,22 +21,42 @@ from validate.report import render_html
 HERE = Path(__file__).parent
 FIX = HERE / "fixtures" / "report"
 ROOT = HERE.parent
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                             shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
+        if p and Path(p).exists()
+    ),
+    None,
+)
 
 if CHROMIUM is None and not os.environ.get("CI"):
-    pytest.skip("Chromium is not installed (apt-get install -y chromium); the browser test runs in CI",
-                allow_module_level=True)
+    pytest.skip(
+        "Chromium is not installed (apt-get install -y chromium); the browser test runs in CI", allow_module_level=True
+    )
 
 
 def screenshot(html_path: Path, tmp: Path, height: int = 4000) -> tuple[Path, str]:
     if CHROMIUM is None:
         pytest.fail("CI is set but Chromium is not installed; .ci/run must apt-get install -y chromium")
     shot = tmp / "shot.png"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp / 'profile'}", f"--screenshot={shot}",
-           f"--window-size=1280,{height}", html_path.resolve().as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={tmp / 'profile'}",
+        f"--screenshot={shot}",
+        f"--window-size=1280,{height}",
+        html_path.resolve().as_uri(),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     return shot, proc.stderr
 

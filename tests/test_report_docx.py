@@ -116,8 +116,11 @@ def test_chinese_document_sets_east_asian_font(doc_zh):
     assert "表 1" in texts and "结构模型" in texts
     runs = [r for p in doc_zh.paragraphs for r in p.runs if "结构模型" in r.text]
     assert runs and runs[0].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "SimSun"
-    rel = next(t for t in doc_zh.tables if t.rows[0].cells[0].text == "构念" and "组合信度 CR（标准化）" in
-               [c.text for c in t.rows[0].cells])
+    rel = next(
+        t
+        for t in doc_zh.tables
+        if t.rows[0].cells[0].text == "构念" and "组合信度 CR（标准化）" in [c.text for c in t.rows[0].cells]
+    )
     row = next(r for r in rel.rows if r.cells[0].text == "ACT")
     assert row.cells[4].text == apa.MISSING  # omega not computed
     text = "\n".join(texts)
@@ -129,8 +132,11 @@ def test_without_a_chinese_font_the_diagram_uses_english_and_says_so(monkeypatch
     import validate.report.figures as figures
 
     monkeypatch.setattr(figures, "cjk_font_path", lambda: None)
-    png, used = figures.path_diagram_png(load_spec(ROOT / "tests/fixtures/specs/minimal.yaml").mechanisms["main"],
-                                         MINIMAL["mechanisms"]["main"]["structural"]["paths"], "zh")
+    png, used = figures.path_diagram_png(
+        load_spec(ROOT / "tests/fixtures/specs/minimal.yaml").mechanisms["main"],
+        MINIMAL["mechanisms"]["main"]["structural"]["paths"],
+        "zh",
+    )
     assert used == "en" and png.startswith(b"\x89PNG")
     doc = build_document(MINIMAL, load_spec(ROOT / "tests/fixtures/specs/minimal.yaml"), "zh")
     text = "\n".join(p.text for p in doc.paragraphs)

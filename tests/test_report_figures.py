@@ -20,8 +20,10 @@ from validate.report.power import plot_power
 
 SPEC = load_spec(Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml")
 MECH = SPEC.mechanisms["main"]
-PATHS = [{"from": "DRV", "to": "ACT", "std": 0.52, "p_value": 0.0001},
-         {"from": "ACT", "to": "OUT", "std": -0.31, "p_value": 0.2}]
+PATHS = [
+    {"from": "DRV", "to": "ACT", "std": 0.52, "p_value": 0.0001},
+    {"from": "ACT", "to": "OUT", "std": -0.31, "p_value": 0.2},
+]
 
 
 @pytest.fixture(scope="module")

@@ -40,13 +40,30 @@ NUMERIC = re.compile(r"\u2014|<\s?\.\d+|\[?[\u2212\-]?[\d,]*\.?\d+(,\s[\u2212\-]
 @pytest.fixture(scope="module")
 def fiml_run(tmp_path_factory):
     spec = load_spec(SPEC)
-    study = simulate_study(spec, {1: 150, 2: 150, 3: 150}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
-                           missing_rate=0.02, seed=3)
+    study = simulate_study(
+        spec, {1: 150, 2: 150, 3: 150}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4}, missing_rate=0.02, seed=3
+    )
     path = tmp_path_factory.mktemp("data") / "responses.xlsx"
     study.data["main"].to_excel(path, sheet_name="main", index=False)
     out = tmp_path_factory.mktemp("fiml") / "out"
-    assert main(["validate", str(path), "--model", str(SPEC), "--bootstrap", "200", "--workers", "1",
-                 "--direct-effects", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(path),
+                "--model",
+                str(SPEC),
+                "--bootstrap",
+                "200",
+                "--workers",
+                "1",
+                "--direct-effects",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -56,8 +73,25 @@ def grouped_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "export.csv"
     df.to_csv(path, index=False)
     out = tmp_path_factory.mktemp("grouped") / "out"
-    assert main(["validate", str(path), "--model", str(SPEC), "--bootstrap", "0", "--missing", "listwise",
-                 "--group", "usage platform", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(path),
+                "--model",
+                str(SPEC),
+                "--bootstrap",
+                "0",
+                "--missing",
+                "listwise",
+                "--group",
+                "usage platform",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -141,7 +175,7 @@ def check_cell(shown: str, value, why: str | None, where: str) -> None:
         assert value < float(shown.lstrip("< ")), (where, shown, value)
         return
     got, dec = _num(shown)
-    assert math.isclose(got, value, abs_tol=0.5 * 10 ** -dec + 1e-9), f"{where}: shows {shown}, results.json {value}"
+    assert math.isclose(got, value, abs_tol=0.5 * 10**-dec + 1e-9), f"{where}: shows {shown}, results.json {value}"
 
 
 def check_table(tab: dict, rows: list[dict], columns: dict[str, str], warnings: list, skip=()) -> int:
@@ -162,9 +196,20 @@ def check_table(tab: dict, rows: list[dict], columns: dict[str, str], warnings: 
     return n
 
 
-FIT = {t("c_n_obs"): "n_obs", t("c_n_total"): "n_total", t("c_chisq"): "chisq", t("c_df"): "df",
-       t("c_p"): "pvalue", t("c_cfi"): "cfi", t("c_tli"): "tli", t("c_rmsea"): "rmsea", t("c_srmr"): "srmr",
-       t("c_aic"): "aic", t("c_bic"): "bic", t("c_rmsea_ci"): ("rmsea_ci_lower", "rmsea_ci_upper")}
+FIT = {
+    t("c_n_obs"): "n_obs",
+    t("c_n_total"): "n_total",
+    t("c_chisq"): "chisq",
+    t("c_df"): "df",
+    t("c_p"): "pvalue",
+    t("c_cfi"): "cfi",
+    t("c_tli"): "tli",
+    t("c_rmsea"): "rmsea",
+    t("c_srmr"): "srmr",
+    t("c_aic"): "aic",
+    t("c_bic"): "bic",
+    t("c_rmsea_ci"): ("rmsea_ci_lower", "rmsea_ci_upper"),
+}
 
 
 def check_report(out: Path) -> int:
@@ -180,8 +225,19 @@ def check_report(out: Path) -> int:
             for mm in res["mechanisms"].values():
                 sec = mm["structural"] if (mm.get("structural") or {}).get("fit") else mm["measurement"]
                 rows.append({**sec["fit"], "n_obs": sec["n_obs"], "n_raw": mm["n_raw"], "n_used": mm["n_used"]})
-            n += check_table(tab, rows, {t("n_raw"): "n_raw", t("n_used"): "n_used", t("c_n_model"): "n_obs",
-                                         "CFI": "cfi", "RMSEA": "rmsea", "SRMR": "srmr"}, [])
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("n_raw"): "n_raw",
+                    t("n_used"): "n_used",
+                    t("c_n_model"): "n_obs",
+                    "CFI": "cfi",
+                    "RMSEA": "rmsea",
+                    "SRMR": "srmr",
+                },
+                [],
+            )
             continue
         if m is None:
             continue
@@ -191,133 +247,341 @@ def check_report(out: Path) -> int:
             rows = [{**s["fit"], "n_obs": s.get("n_obs"), "n_total": meas["n_total"]} for s in secs]
             n += check_table(tab, rows, FIT, meas.get("warnings"))
         elif key == "fit_amos":
-            secs = [s for s in (meas, meas.get("single_factor_cfa") or {}, struct)
-                    if s.get("fit") and (s["fit"].get("nfi") is not None or s["fit"].get("gfi") is not None)]
-            cols = {t("c_chisq"): "chisq", t("c_df"): "df", t("c_chisq_df"): "chisq_df",
-                    **{k.upper(): k for k in ("gfi", "agfi", "nfi", "ifi", "tli", "cfi", "rfi", "pgfi", "pnfi", "rmr",
-                                              "srmr", "rmsea", "ecvi")}}
+            secs = [
+                s
+                for s in (meas, meas.get("single_factor_cfa") or {}, struct)
+                if s.get("fit") and (s["fit"].get("nfi") is not None or s["fit"].get("gfi") is not None)
+            ]
+            cols = {
+                t("c_chisq"): "chisq",
+                t("c_df"): "df",
+                t("c_chisq_df"): "chisq_df",
+                **{
+                    k.upper(): k
+                    for k in (
+                        "gfi",
+                        "agfi",
+                        "nfi",
+                        "ifi",
+                        "tli",
+                        "cfi",
+                        "rfi",
+                        "pgfi",
+                        "pnfi",
+                        "rmr",
+                        "srmr",
+                        "rmsea",
+                        "ecvi",
+                    )
+                },
+            }
             n += check_table(tab, [s["fit"] for s in secs], cols, meas.get("warnings"))
         elif key == "validity_amos":
-            n += check_table(tab, list(meas["reliability"].values()),
-                             {t("c_cr"): "cr", t("c_ave_std"): "ave_std", t("c_msv"): "msv", t("c_asv"): "asv",
-                              t("c_maxrh"): "maxrh"}, meas.get("warnings"))
+            n += check_table(
+                tab,
+                list(meas["reliability"].values()),
+                {
+                    t("c_cr"): "cr",
+                    t("c_ave_std"): "ave_std",
+                    t("c_msv"): "msv",
+                    t("c_asv"): "asv",
+                    t("c_maxrh"): "maxrh",
+                },
+                meas.get("warnings"),
+            )
         elif key == "common_method":
             one, ul = meas.get("single_factor_cfa") or {}, (meas.get("common_method") or {}).get("ulmc") or {}
-            rows = [meas["fit"]] + ([{**one["fit"], **one}] if one else []) + ([{**(ul.get("fit") or {}), **ul}] if ul else [])
+            rows = (
+                [meas["fit"]]
+                + ([{**one["fit"], **one}] if one else [])
+                + ([{**(ul.get("fit") or {}), **ul}] if ul else [])
+            )
             diffs = ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea", "method_variance")
             skip = {(0, k) for k in diffs} | ({(1, k) for k in diffs[3:]} if one else set())
-            n += check_table(tab, rows, {t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
-                                         t("c_rmsea"): "rmsea", t("c_chisq_diff"): "chisq_diff",
-                                         t("c_df_diff"): "df_diff", t("c_p"): "p_value",
-                                         t("c_delta_cfi"): "delta_cfi", t("c_delta_rmsea"): "delta_rmsea",
-                                         t("c_method_variance"): "method_variance"}, meas.get("warnings"), skip)
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("c_chisq"): "chisq",
+                    t("c_df"): "df",
+                    t("c_cfi"): "cfi",
+                    t("c_rmsea"): "rmsea",
+                    t("c_chisq_diff"): "chisq_diff",
+                    t("c_df_diff"): "df_diff",
+                    t("c_p"): "p_value",
+                    t("c_delta_cfi"): "delta_cfi",
+                    t("c_delta_rmsea"): "delta_rmsea",
+                    t("c_method_variance"): "method_variance",
+                },
+                meas.get("warnings"),
+                skip,
+            )
         elif key == "marker_cfa":
             cm = meas["common_method"]["marker"]["cfa_marker"]
             tests = {("method_r" if x["comparison"] == "method_vs_method_r" else x["free"]): x for x in cm["tests"]}
             rows = [{**mo, **tests.get(mo["name"], {})} for mo in cm["models"]]
-            skip = {(i, k) for i, mo in enumerate(cm["models"]) if mo["name"] not in tests
-                    for k in ("chisq_diff", "df_diff", "p_value")}
-            n += check_table(tab, rows, {t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
-                                         t("c_rmsea"): "rmsea", t("c_chisq_diff"): "chisq_diff",
-                                         t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, meas.get("warnings"), skip)
+            skip = {
+                (i, k)
+                for i, mo in enumerate(cm["models"])
+                if mo["name"] not in tests
+                for k in ("chisq_diff", "df_diff", "p_value")
+            }
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("c_chisq"): "chisq",
+                    t("c_df"): "df",
+                    t("c_cfi"): "cfi",
+                    t("c_rmsea"): "rmsea",
+                    t("c_chisq_diff"): "chisq_diff",
+                    t("c_df_diff"): "df_diff",
+                    t("c_p"): "p_value",
+                },
+                meas.get("warnings"),
+                skip,
+            )
             for i, mo in enumerate(cm["models"]):  # the compared-with column names the model the test is against
                 tst = tests.get(mo["name"])
-                want = "" if tst is None else t("m_marker_" + (tst["free"] if mo["name"] == "method_r" else
-                                                                tst["restricted"]))
+                want = (
+                    ""
+                    if tst is None
+                    else t("m_marker_" + (tst["free"] if mo["name"] == "method_r" else tst["restricted"]))
+                )
                 assert tab["rows"][i][tab["headers"].index(t("c_compared_with"))] == want
         elif key == "marker_items":
             cm = meas["common_method"]["marker"]["cfa_marker"]
-            n += check_table(tab, cm["items"], {t("c_substantive_loading"): "substantive_loading_std",
-                                                t("c_marker_loading"): "method_loading_std",
-                                                t("c_method_variance"): "method_variance"}, meas.get("warnings"))
+            n += check_table(
+                tab,
+                cm["items"],
+                {
+                    t("c_substantive_loading"): "substantive_loading_std",
+                    t("c_marker_loading"): "method_loading_std",
+                    t("c_method_variance"): "method_variance",
+                },
+                meas.get("warnings"),
+            )
         elif key == "marker_lw":
             lw = meas["common_method"]["marker"]["lindell_whitney"]
-            n += check_table(tab, lw["correlations"], {t("c_r_uncorrected"): "r", t("c_p"): "p_value",
-                                                       t("c_r_corrected"): "r_corrected",
-                                                       t("c_t_corrected"): "t_corrected",
-                                                       t("c_p_corrected"): "p_value_corrected"}, meas.get("warnings"))
+            n += check_table(
+                tab,
+                lw["correlations"],
+                {
+                    t("c_r_uncorrected"): "r",
+                    t("c_p"): "p_value",
+                    t("c_r_corrected"): "r_corrected",
+                    t("c_t_corrected"): "t_corrected",
+                    t("c_p_corrected"): "p_value_corrected",
+                },
+                meas.get("warnings"),
+            )
         elif key == "htmt_ci":
-            n += check_table(tab, meas["htmt_ci"], {t("c_htmt"): "estimate", t("c_ci"): ("ci_lower", "ci_upper")},
-                             meas.get("warnings"))
+            n += check_table(
+                tab,
+                meas["htmt_ci"],
+                {t("c_htmt"): "estimate", t("c_ci"): ("ci_lower", "ci_upper")},
+                meas.get("warnings"),
+            )
         elif key == "competing_models":
             skip = {(0, k) for k in ("chisq_diff", "df_diff", "p_value")}
-            n += check_table(tab, meas["competing_models"], {
-                t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi", t("c_tli"): "tli", t("c_rmsea"): "rmsea",
-                t("c_srmr"): "srmr", t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff",
-                t("c_p"): "p_value"}, meas.get("warnings"), skip)
+            n += check_table(
+                tab,
+                meas["competing_models"],
+                {
+                    t("c_chisq"): "chisq",
+                    t("c_df"): "df",
+                    t("c_cfi"): "cfi",
+                    t("c_tli"): "tli",
+                    t("c_rmsea"): "rmsea",
+                    t("c_srmr"): "srmr",
+                    t("c_chisq_diff"): "chisq_diff",
+                    t("c_df_diff"): "df_diff",
+                    t("c_p"): "p_value",
+                },
+                meas.get("warnings"),
+                skip,
+            )
         elif key == "group_differences":
             recs = m["group_differences"]
             skip = {(i, "df2") for i, r in enumerate(recs) if r["test"] == "welch_t"}
-            n += check_table(tab, recs, {t("c_statistic"): "statistic", t("c_df"): "df", t("c_df2"): "df2",
-                                         t("c_p"): "p_value", t("c_effect"): "effect_size"}, [], skip)
+            n += check_table(
+                tab,
+                recs,
+                {
+                    t("c_statistic"): "statistic",
+                    t("c_df"): "df",
+                    t("c_df2"): "df2",
+                    t("c_p"): "p_value",
+                    t("c_effect"): "effect_size",
+                },
+                [],
+                skip,
+            )
         elif key == "loadings":
-            n += check_table(tab, meas["loadings"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
-                                                     t("c_p"): "p_value", t("c_std_loading"): "std"},
-                             meas.get("warnings"))
+            n += check_table(
+                tab,
+                meas["loadings"],
+                {
+                    t("c_estimate"): "estimate",
+                    t("c_se"): "se",
+                    t("c_z"): "z",
+                    t("c_p"): "p_value",
+                    t("c_std_loading"): "std",
+                },
+                meas.get("warnings"),
+            )
         elif key == "reliability":
-            n += check_table(tab, list(meas["reliability"].values()),
-                             {t("c_alpha"): "alpha", t("c_alpha_std"): "alpha_std", t("c_omega"): "omega",
-                              t("c_cr"): "cr", t("c_ave"): "ave"}, meas.get("warnings"))
+            n += check_table(
+                tab,
+                list(meas["reliability"].values()),
+                {
+                    t("c_alpha"): "alpha",
+                    t("c_alpha_std"): "alpha_std",
+                    t("c_omega"): "omega",
+                    t("c_cr"): "cr",
+                    t("c_ave"): "ave",
+                },
+                meas.get("warnings"),
+            )
         elif key == "kmo":
-            rows = [{"v": meas["kmo"]["overall"]},
-                    {"v": meas["bartlett"]["chisq"], "df": meas["bartlett"]["df"], "p": meas["bartlett"]["p_value"]},
-                    {"v": meas["harman"]["first_factor_share"]}]
+            rows = [
+                {"v": meas["kmo"]["overall"]},
+                {"v": meas["bartlett"]["chisq"], "df": meas["bartlett"]["df"], "p": meas["bartlett"]["p_value"]},
+                {"v": meas["harman"]["first_factor_share"]},
+            ]
             # KMO and Harman's share have no df or p: the dash is the table's, not a missing statistic
-            n += check_table(tab, rows, {t("c_value"): "v", t("c_df"): "df", t("c_p"): "p"},
-                             ["KMO and Harman's share have no df or p value"])
+            n += check_table(
+                tab,
+                rows,
+                {t("c_value"): "v", t("c_df"): "df", t("c_p"): "p"},
+                ["KMO and Harman's share have no df or p value"],
+            )
         elif key == "descriptives":
-            n += check_table(tab, m["descriptives"], {t("c_n"): "n", t("c_mean"): "mean", t("c_sd"): "sd",
-                                                      t("c_skew"): "skew", t("c_kurtosis"): "kurtosis"},
-                             meas.get("warnings"))
+            n += check_table(
+                tab,
+                m["descriptives"],
+                {t("c_n"): "n", t("c_mean"): "mean", t("c_sd"): "sd", t("c_skew"): "skew", t("c_kurtosis"): "kurtosis"},
+                meas.get("warnings"),
+            )
         elif key == "paths":
-            n += check_table(tab, struct["paths"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
-                                                    t("c_p"): "p_value", t("c_p_holm"): "p_holm",
-                                                    t("c_p_fdr_bh"): "p_fdr_bh", t("c_beta"): "std", t("c_f2"): "f2"},
-                             struct.get("warnings"))
+            n += check_table(
+                tab,
+                struct["paths"],
+                {
+                    t("c_estimate"): "estimate",
+                    t("c_se"): "se",
+                    t("c_z"): "z",
+                    t("c_p"): "p_value",
+                    t("c_p_holm"): "p_holm",
+                    t("c_p_fdr_bh"): "p_fdr_bh",
+                    t("c_beta"): "std",
+                    t("c_f2"): "f2",
+                },
+                struct.get("warnings"),
+            )
         elif key == "r2":
             n += check_table(tab, [{"r2": v} for v in struct["r2"].values()], {t("c_r2"): "r2"}, [])
         elif key == "chisq_diff":
-            n += check_table(tab, [struct["chisq_diff"]], {t("c_chisq_diff"): "chisq_diff",
-                                                           t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])
+            n += check_table(
+                tab,
+                [struct["chisq_diff"]],
+                {t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff", t("c_p"): "p_value"},
+                [],
+            )
         elif key == "second_order":
             so = meas["second_order"]
-            n += check_table(tab, so["constructs"], {
-                t("c_omega_l1"): "omega_l1", t("c_omega_l2"): "omega_l2", t("c_partial_omega_l1"): "partial_omega_l1",
-                t("c_omega_higher"): "omega_higher", t("c_cr"): "cr", t("c_ave"): "ave"}, meas.get("warnings"))
+            n += check_table(
+                tab,
+                so["constructs"],
+                {
+                    t("c_omega_l1"): "omega_l1",
+                    t("c_omega_l2"): "omega_l2",
+                    t("c_partial_omega_l1"): "partial_omega_l1",
+                    t("c_omega_higher"): "omega_higher",
+                    t("c_cr"): "cr",
+                    t("c_ave"): "ave",
+                },
+                meas.get("warnings"),
+            )
         elif key == "controls":
-            n += check_table(tab, struct["controls"], {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z",
-                                                       t("c_p"): "p_value", t("c_beta"): "std"}, struct.get("warnings"))
+            n += check_table(
+                tab,
+                struct["controls"],
+                {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value", t("c_beta"): "std"},
+                struct.get("warnings"),
+            )
         elif key == "moderation":
-            n += check_table(tab, struct["moderation"], {t("c_estimate"): "estimate", t("c_se"): "se",
-                                                         t("c_z"): "z", t("c_p"): "p_value", t("c_beta"): "std"},
-                             struct.get("warnings"))
+            n += check_table(
+                tab,
+                struct["moderation"],
+                {t("c_estimate"): "estimate", t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value", t("c_beta"): "std"},
+                struct.get("warnings"),
+            )
         elif key == "simple_slopes":
             rows = [s for mo in struct["moderation"] for s in mo["simple_slopes"]]
-            n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
-                                         t("c_se"): "se", t("c_z"): "z", t("c_p"): "p_value",
-                                         t("c_ci_wald"): ("ci_lower", "ci_upper")}, struct.get("warnings"))
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("c_moderator_value"): "moderator_value",
+                    t("c_estimate"): "estimate",
+                    t("c_se"): "se",
+                    t("c_z"): "z",
+                    t("c_p"): "p_value",
+                    t("c_ci_wald"): ("ci_lower", "ci_upper"),
+                },
+                struct.get("warnings"),
+            )
         elif key == "indirect":
-            n += check_table(tab, struct["indirect"], {
-                t("c_estimate"): "estimate", t("c_se"): "se", t("c_beta"): "std", t("c_vaf"): "vaf",
-                t("c_ci"): ("ci_lower", "ci_upper"), t("c_bca"): ("bca_lower", "bca_upper"),
-                t("c_std_ci"): ("std_ci_lower", "std_ci_upper")}, struct.get("warnings"))
+            n += check_table(
+                tab,
+                struct["indirect"],
+                {
+                    t("c_estimate"): "estimate",
+                    t("c_se"): "se",
+                    t("c_beta"): "std",
+                    t("c_vaf"): "vaf",
+                    t("c_ci"): ("ci_lower", "ci_upper"),
+                    t("c_bca"): ("bca_lower", "bca_upper"),
+                    t("c_std_ci"): ("std_ci_lower", "std_ci_upper"),
+                },
+                struct.get("warnings"),
+            )
         elif key == "moderated_mediation":
             rows, skip = [], set()
             for mm in struct["moderated_mediation"]:
                 skip.add((len(rows), "moderator_value"))  # the index has no moderator value: an empty cell
                 rows.append({**(mm["index"] or {}), "reason": mm.get("index_reason") or mm.get("reason")})
                 rows += [{**c, "reason": mm.get("reason"), "se_reason": mm.get("se_reason")} for c in mm["conditional"]]
-            n += check_table(tab, rows, {t("c_moderator_value"): "moderator_value", t("c_estimate"): "estimate",
-                                         t("c_se_delta"): "se", t("c_ci"): ("ci_lower", "ci_upper")},
-                             struct.get("warnings"), skip)
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("c_moderator_value"): "moderator_value",
+                    t("c_estimate"): "estimate",
+                    t("c_se_delta"): "se",
+                    t("c_ci"): ("ci_lower", "ci_upper"),
+                },
+                struct.get("warnings"),
+                skip,
+            )
         elif key == "invariance":
             inv = m["invariance"]
             tests = {x["model"]: x for x in inv["tests"]}
             rows = [{**inv[lv], **tests.get(lv, {})} for lv in ("configural", "metric", "scalar")]
-            cols = {t("c_n_obs"): "n_obs", t("c_chisq"): "chisq", t("c_df"): "df", t("c_cfi"): "cfi",
-                    t("c_rmsea"): "rmsea", t("c_srmr"): "srmr", t("c_chisq_diff"): "chisq_diff",
-                    t("c_df_diff"): "df_diff", t("c_p"): "p_value", t("c_delta_cfi"): "delta_cfi",
-                    t("c_delta_rmsea"): "delta_rmsea"}
+            cols = {
+                t("c_n_obs"): "n_obs",
+                t("c_chisq"): "chisq",
+                t("c_df"): "df",
+                t("c_cfi"): "cfi",
+                t("c_rmsea"): "rmsea",
+                t("c_srmr"): "srmr",
+                t("c_chisq_diff"): "chisq_diff",
+                t("c_df_diff"): "df_diff",
+                t("c_p"): "p_value",
+                t("c_delta_cfi"): "delta_cfi",
+                t("c_delta_rmsea"): "delta_rmsea",
+            }
             skip = {(0, k) for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea")}
             n += check_table(tab, rows, cols, inv.get("warnings"), skip)
             for i, lv in enumerate(("metric", "scalar"), start=1):  # the verdict is the one in results.json
@@ -325,19 +589,36 @@ def check_report(out: Path) -> int:
         elif key == "partial_invariance":
             part = m["invariance"]["partial"]
             rows = [r for lv in ("metric", "scalar") for r in (part.get(lv) or {}).get("released", [])]
-            n += check_table(tab, rows, {t("c_score_x2"): "x2", t("c_p"): "p_value", t("c_chisq"): "chisq",
-                                         t("c_df"): "df", t("c_cfi"): "cfi", t("c_rmsea"): "rmsea"}, [])
+            n += check_table(
+                tab,
+                rows,
+                {
+                    t("c_score_x2"): "x2",
+                    t("c_p"): "p_value",
+                    t("c_chisq"): "chisq",
+                    t("c_df"): "df",
+                    t("c_cfi"): "cfi",
+                    t("c_rmsea"): "rmsea",
+                },
+                [],
+            )
         elif key == "mg_tests":
-            n += check_table(tab, m["multigroup"]["equality_tests"], {
-                t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff", t("c_p"): "p_value"}, [])
+            n += check_table(
+                tab,
+                m["multigroup"]["equality_tests"],
+                {t("c_chisq_diff"): "chisq_diff", t("c_df_diff"): "df_diff", t("c_p"): "p_value"},
+                [],
+            )
         elif key == "mg_paths":
             mg = m["multigroup"]
             names = (m.get("invariance") or {}).get("level_labels") or {}
             for g, size in mg["n_obs_by_group"].items():
                 head = f"{names.get(g, g)} (n = {size}) \u03b2"
                 assert head in tab["headers"], (head, tab["headers"])
-                rows = [next(p for p in mg["paths"] if p["group"] == g and (p["from"], p["to"]) == (a, b))
-                        for a, b in [(p["from"], p["to"]) for p in mg["paths"] if p["group"] == g]]
+                rows = [
+                    next(p for p in mg["paths"] if p["group"] == g and (p["from"], p["to"]) == (a, b))
+                    for a, b in [(p["from"], p["to"]) for p in mg["paths"] if p["group"] == g]
+                ]
                 n += check_table(tab, rows, {head: "std", f"{names.get(g, g)} p": "p_value"}, mg.get("warnings"))
     return n
 
@@ -373,8 +654,22 @@ def test_fiml_report_cells_are_the_json_values(fiml_run):
     res = json.loads((fiml_run / "results.json").read_text(encoding="utf-8"))
     assert res["mechanisms"]["main"]["missing"] == "fiml"
     keys = {tb["key"] for tb in page_tables(fiml_run)}
-    assert {"summary", "fit", "loadings", "reliability", "kmo", "paths", "r2", "chisq_diff", "indirect",
-            "fit_amos", "validity_amos", "common_method", "competing_models", "htmt_ci"} <= keys
+    assert {
+        "summary",
+        "fit",
+        "loadings",
+        "reliability",
+        "kmo",
+        "paths",
+        "r2",
+        "chisq_diff",
+        "indirect",
+        "fit_amos",
+        "validity_amos",
+        "common_method",
+        "competing_models",
+        "htmt_ci",
+    } <= keys
     assert check_report(fiml_run) > 150
     assert check_word_matches_page(fiml_run) > 150
     # the Method text and the console line give the n of each model and the missing-data method
@@ -384,8 +679,10 @@ def test_fiml_report_cells_are_the_json_values(fiml_run):
     n, total = m["measurement"]["n_obs"], m["measurement"]["n_total"]
     text = "\n".join(p.text for p in docx.Document(str(fiml_run / "results.docx")).paragraphs)
     assert f"Of them, the measurement model (CFA) used {n} of {total}; the structural model used " in text
-    assert "with full-information maximum likelihood (FIML). FIML was chosen automatically (--missing auto) " \
-           f"because {m['missing_detail']['n_incomplete']} respondents left" in text
+    assert (
+        "with full-information maximum likelihood (FIML). FIML was chosen automatically (--missing auto) "
+        f"because {m['missing_detail']['n_incomplete']} respondents left" in text
+    )
     assert f"SEM used {m['structural']['n_obs']} of {total} (full-information ML)" in summary_lines("main", m)[0]
 
 
@@ -409,8 +706,25 @@ def richer_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "richer.csv"
     df.to_csv(path, index=False)
     out = tmp_path_factory.mktemp("richer") / "out"
-    assert main(["validate", str(path), "--model", str(FIX / "specs" / "richer.yaml"), "--bootstrap", "100",
-                 "--workers", "1", "--missing", "listwise", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(path),
+                "--model",
+                str(FIX / "specs" / "richer.yaml"),
+                "--bootstrap",
+                "100",
+                "--workers",
+                "1",
+                "--missing",
+                "listwise",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -445,8 +759,12 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     assert_ref([mo["estimate"], mo["se"], mo["std"]], [lav["est"], lav["se"], lav["std.all"]], 1e-4, "interaction")
     assert mo["main_effect_added"] and mo["moderator_effect"]["estimate"] is not None
     for ours, theirs in zip(mo["simple_slopes"], ref["moderation"]["simple_slopes"]):
-        assert_ref([ours[k] for k in ("moderator_value", "estimate", "se", "z")],
-                   [theirs[k] for k in ("moderator_value", "estimate", "se", "z")], 1e-5, "simple slope")
+        assert_ref(
+            [ours[k] for k in ("moderator_value", "estimate", "se", "z")],
+            [theirs[k] for k in ("moderator_value", "estimate", "se", "z")],
+            1e-5,
+            "simple slope",
+        )
     jn = mo["johnson_neyman"]
     assert_ref([jn["lower"], jn["upper"]], ref["moderation"]["johnson_neyman"], 1e-5, "Johnson-Neyman")
     assert jn["significant"] == "outside"
@@ -457,16 +775,22 @@ def test_richer_report_cells_are_the_json_values(richer_run):
     lav = {r["name"]: r for r in mmref["first_stage"]["defined"]}
     (mm,) = m["structural"]["moderated_mediation"]
     assert_ref([mm["index"]["estimate"], mm["index"]["se"]], [lav["index"]["est"], lav["index"]["se"]], 1e-4, "index")
-    assert_ref([c["estimate"] for c in mm["conditional"]], [lav[k]["est"] for k in ("ind_minus", "ind_mean", "ind_plus")],
-               1e-4, "conditional indirect effects")
+    assert_ref(
+        [c["estimate"] for c in mm["conditional"]],
+        [lav[k]["est"] for k in ("ind_minus", "ind_mean", "ind_plus")],
+        1e-4,
+        "conditional indirect effects",
+    )
     assert mm["index"]["ci_lower"] < mm["index"]["estimate"] < mm["index"]["ci_upper"]
     page = (richer_run / "report.html").read_text(encoding="utf-8")
     assert "DRV \u2192 ACT \u2192 HOC passes a moderated path" in page
     assert "Second-order constructs were fitted as factors measured by their dimensions: HOC (D1, D2, D3)" in page
     assert "Control variables entered the structural model as observed covariates (gender \u2192 ACT)" in page
     assert "Moderation (MOD \u00d7 DRV \u2192 ACT) was estimated as a latent interaction" in page
-    assert ("the index of moderated mediation (Hayes, 2015) were tested with percentile bootstrap intervals: "
-            "DRV \u2192 ACT \u2192 HOC (moderator MOD).") in page
+    assert (
+        "the index of moderated mediation (Hayes, 2015) were tested with percentile bootstrap intervals: "
+        "DRV \u2192 ACT \u2192 HOC (moderator MOD)."
+    ) in page
     assert "the conditional indirect effects at \u00b11 SD and the index of moderated mediation are in the" in page
 
 
@@ -492,8 +816,23 @@ def marker_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "marker.csv"
     df.to_csv(path, index=False)
     out = tmp_path_factory.mktemp("marker") / "out"
-    assert main(["validate", str(path), "--model", str(FIX / "specs" / "marker.yaml"), "--bootstrap", "0",
-                 "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(path),
+                "--model",
+                str(FIX / "specs" / "marker.yaml"),
+                "--bootstrap",
+                "0",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -509,12 +848,15 @@ def test_marker_report_cells_are_the_json_values(marker_run, fiml_run):
     lw = mk["lindell_whitney"]
     assert lw["r_m"] == min(r["r"] for r in lw["marker_correlations"] if r["r"] > 0)
     page = (marker_run / "report.html").read_text(encoding="utf-8")
-    assert f"Significant at .05: {lw['n_significant']} of 3 correlations before the correction, " \
-           f"{lw['n_significant_corrected']} after it." in page
+    assert (
+        f"Significant at .05: {lw['n_significant']} of 3 correlations before the correction, "
+        f"{lw['n_significant_corrected']} after it." in page
+    )
     assert "no marker variable declared" not in page
     # without a marker the run says so once, in results.json and under the common-method table
     cm = json.loads((fiml_run / "results.json").read_text(encoding="utf-8"))["mechanisms"]["main"]["measurement"][
-        "common_method"]
+        "common_method"
+    ]
     assert cm["marker"] is None and cm["marker_reason"] == "no marker variable declared in the spec"
     page = (fiml_run / "report.html").read_text(encoding="utf-8")
     assert page.count("no marker variable declared in the spec") == 1

@@ -31,9 +31,15 @@ from validate.report.tables import mechanism_tables
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "report"
 MINIMAL = json.loads((FIX / "results_minimal.json").read_text(encoding="utf-8"))
-WRITERS = ["validate/report/tables.py", "validate/report/html.py", "validate/report/word.py",
-           "validate/report/excel.py", "validate/report/apa.py", "validate/report/power.py",
-           "validate/pls/report.py"]
+WRITERS = [
+    "validate/report/tables.py",
+    "validate/report/html.py",
+    "validate/report/word.py",
+    "validate/report/excel.py",
+    "validate/report/apa.py",
+    "validate/report/power.py",
+    "validate/pls/report.py",
+]
 
 
 def test_every_named_accessor_path_is_in_the_schema():
@@ -81,7 +87,9 @@ def test_a_key_optional_by_schema_reads_as_absent():
 def test_views_read_values_objects_and_rows():
     m = Results.of(MINIMAL).mechanism("main")
     assert m.measurement.reliability("DRV")["ave"] == 0.561
-    with pytest.raises(ResultsKeyError, match=r"measurement/reliability has no construct 'XYZ' \(it has: DRV, ACT, OUT\)"):
+    with pytest.raises(
+        ResultsKeyError, match=r"measurement/reliability has no construct 'XYZ' \(it has: DRV, ACT, OUT\)"
+    ):
         m.measurement.reliability("XYZ")
     assert [p.get("to") for p in m.structural.paths] == [p.get("to") for p in m.structural.rows("paths")]
     rel = m.measurement.obj("reliability")
@@ -112,6 +120,9 @@ def test_free_form_objects_are_few_and_listed():
 def test_writers_do_not_use_the_old_guards(path):
     """The old ``as_dict``/``as_list`` guards are gone; no writer may bring them back (they read through views)."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id in ("as_dict", "as_list")]
+    calls = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ("as_dict", "as_list")
+    ]
     assert calls == [], f"{path}: old guards at lines {calls}"

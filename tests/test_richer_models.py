@@ -44,8 +44,7 @@ def _compare_params(res, section, cols=(("estimate", "est"), ("se", "se"), ("std
         row = got[(got.lhs == r.lhs) & (got.op == r.op) & (got.rhs == r.rhs)]
         assert len(row) == 1, (r.lhs, r.op, r.rhs)
         for ours, theirs in cols:
-            assert_ref(float(row[ours].iloc[0]), float(r[theirs]), PTOL,
-                       f"{section} {r.lhs}{r.op}{r.rhs} {ours}")
+            assert_ref(float(row[ours].iloc[0]), float(r[theirs]), PTOL, f"{section} {r.lhs}{r.op}{r.rhs} {ours}")
             n += 1
     return n
 
@@ -76,8 +75,8 @@ def test_second_order_cr_ave_from_standardised_loadings(cfa2):
     g = ref[(ref.lhs == "HOC") & (ref.op == "=~")]["std.all"].to_numpy()
     out = second_order_summary(cfa2.params, "HOC")
     s = g.sum()
-    assert_ref(out["cr"], s ** 2 / (s ** 2 + (1 - g ** 2).sum()), TOL, "second-order CR")
-    assert_ref(out["ave"], (g ** 2).mean(), TOL, "second-order AVE")
+    assert_ref(out["cr"], s**2 / (s**2 + (1 - g**2).sum()), TOL, "second-order CR")
+    assert_ref(out["ave"], (g**2).mean(), TOL, "second-order AVE")
 
 
 def test_structural_model_with_a_control_matches_lavaan():
@@ -195,8 +194,13 @@ def test_simple_slope_plot_draws_the_three_lines():
 
     from validate.report.figures import simple_slopes_svg
 
-    mod = {"estimate": 0.2, "predictor_sd": 1.0, "moderator_sd": 0.5, "moderator_effect": {"estimate": 0.3},
-           "simple_slopes": [{"moderator_sd": k, "estimate": 0.4 + 0.2 * 0.5 * k} for k in (-1, 0, 1)]}
+    mod = {
+        "estimate": 0.2,
+        "predictor_sd": 1.0,
+        "moderator_sd": 0.5,
+        "moderator_effect": {"estimate": 0.3},
+        "simple_slopes": [{"moderator_sd": k, "estimate": 0.4 + 0.2 * 0.5 * k} for k in (-1, 0, 1)],
+    }
     svg = simple_slopes_svg(mod, ["low", "mean", "high"], title="M x X -> Y")
     lines = re.findall(r'data-moderator-sd="(-?\d)" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"', svg)
     assert [k for k, *_ in lines] == ["-1", "0", "1"]
@@ -242,8 +246,25 @@ def test_second_order_variant_runs_cleanly_on_its_example_data(tmp_path):
 
     data = demo_data_path(SECOND_ORDER)
     out = tmp_path / "out"
-    assert main(["validate", str(data), "--model", str(SECOND_ORDER), "--mechanism", "producer", "--bootstrap", "100",
-                 "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(data),
+                "--model",
+                str(SECOND_ORDER),
+                "--mechanism",
+                "producer",
+                "--bootstrap",
+                "100",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     for name in ("report.html", "results.docx", "results.xlsx", "results.json"):
         assert (out / name).stat().st_size > 1000, name
     m = json.loads((out / "results.json").read_text(encoding="utf-8"))["mechanisms"]["producer"]
@@ -262,4 +283,6 @@ def test_second_order_variant_runs_cleanly_on_its_example_data(tmp_path):
         assert 0.5 < c["omega_l1"] < c["omega_l2"] < 1 and 0.5 < c["partial_omega_l1"] < 1
     assert {(p["from"], p["to"]) for p in st["paths"] if p["supported"]} >= {("PACT", "POUT")}
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Second-order constructs were fitted as factors measured by their dimensions: PACT (PAP, PAC, PAA, PAR)" in page
+    assert (
+        "Second-order constructs were fitted as factors measured by their dimensions: PACT (PAP, PAC, PAA, PAR)" in page
+    )

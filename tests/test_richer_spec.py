@@ -14,20 +14,26 @@ MINIMAL = Path(__file__).parent / "fixtures" / "specs" / "minimal.yaml"
 
 
 def _construct(cid, stage="activity", n=3):
-    return {"label": {"en": cid, "zh": cid}, "stage": stage,
-            "items": [{"id": f"{cid}{i}", "text": {"en": f"{cid} item {i}", "zh": f"{cid}题{i}"}}
-                      for i in range(1, n + 1)]}
+    return {
+        "label": {"en": cid, "zh": cid},
+        "stage": stage,
+        "items": [{"id": f"{cid}{i}", "text": {"en": f"{cid} item {i}", "zh": f"{cid}题{i}"}} for i in range(1, n + 1)],
+    }
 
 
 def rich_raw():
     """DRV -> ACT (moderated by MOD) -> HOC, HOC a second-order construct of D1..D3; gender controls ACT."""
     raw = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
     m = raw["mechanisms"]["main"]
-    m["constructs"] = {"DRV": _construct("DRV", "driver"), "MOD": _construct("MOD", "driver"),
-                       "ACT": _construct("ACT"), "D1": _construct("D1", "outcome"),
-                       "D2": _construct("D2", "outcome"), "D3": _construct("D3", "outcome"),
-                       "HOC": {"label": {"en": "Outcomes", "zh": "结果"}, "stage": "outcome",
-                               "dimensions": ["D1", "D2", "D3"]}}
+    m["constructs"] = {
+        "DRV": _construct("DRV", "driver"),
+        "MOD": _construct("MOD", "driver"),
+        "ACT": _construct("ACT"),
+        "D1": _construct("D1", "outcome"),
+        "D2": _construct("D2", "outcome"),
+        "D3": _construct("D3", "outcome"),
+        "HOC": {"label": {"en": "Outcomes", "zh": "结果"}, "stage": "outcome", "dimensions": ["D1", "D2", "D3"]},
+    }
     m["paths"] = ["DRV -> ACT", "ACT -> HOC"]
     m.pop("direct_paths", None)
     m["moderations"] = [{"path": "DRV -> ACT", "moderator": "MOD"}]
@@ -75,25 +81,39 @@ def _edit(fn):
     return raw
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda m: m["constructs"]["HOC"].update(dimensions=["D1", "D2", "NOPE"]),
-     r"constructs.HOC.dimensions\[2\]: 'NOPE' is not a construct of this mechanism"),
-    (lambda m: m["constructs"]["HOC"].update(dimensions=["D1"]), "has 1 dimension; a second-order construct needs"),
-    (lambda m: m["constructs"]["HOC"].update(items=m["constructs"]["D1"]["items"]),
-     "constructs.HOC.items: a second-order construct .* has no items"),
-    (lambda m: m["paths"].append("D1 -> HOC"), "joins the second-order construct HOC and its own dimension D1"),
-    (lambda m: m["moderations"].append({"path": "DRV -> ACT", "moderator": "ZZZ"}),
-     r"moderations\[1\].moderator: 'ZZZ' is not a construct of this mechanism"),
-    (lambda m: m["moderations"].append({"path": "MOD -> ACT", "moderator": "DRV"}),
-     r"moderations\[1\].path: 'MOD -> ACT' is not one of this mechanism's paths"),
-    (lambda m: m["moderations"].append({"path": "ACT -> HOC", "moderator": "ACT"}),
-     "is an end of the path"),
-    (lambda m: m["controls"].append({"variable": "tenure", "on": ["NOPE"]}),
-     r"controls\[1\].on\[0\]: 'NOPE' is not a construct"),
-    (lambda m: m["controls"].append({"variable": "ACT1", "on": ["HOC"]}),
-     r"controls\[1\].variable: 'ACT1' is an item of a construct"),
-    (lambda m: m["controls"].append({"variable": "DRV", "on": ["HOC"]}), "'DRV' is a construct"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda m: m["constructs"]["HOC"].update(dimensions=["D1", "D2", "NOPE"]),
+            r"constructs.HOC.dimensions\[2\]: 'NOPE' is not a construct of this mechanism",
+        ),
+        (lambda m: m["constructs"]["HOC"].update(dimensions=["D1"]), "has 1 dimension; a second-order construct needs"),
+        (
+            lambda m: m["constructs"]["HOC"].update(items=m["constructs"]["D1"]["items"]),
+            "constructs.HOC.items: a second-order construct .* has no items",
+        ),
+        (lambda m: m["paths"].append("D1 -> HOC"), "joins the second-order construct HOC and its own dimension D1"),
+        (
+            lambda m: m["moderations"].append({"path": "DRV -> ACT", "moderator": "ZZZ"}),
+            r"moderations\[1\].moderator: 'ZZZ' is not a construct of this mechanism",
+        ),
+        (
+            lambda m: m["moderations"].append({"path": "MOD -> ACT", "moderator": "DRV"}),
+            r"moderations\[1\].path: 'MOD -> ACT' is not one of this mechanism's paths",
+        ),
+        (lambda m: m["moderations"].append({"path": "ACT -> HOC", "moderator": "ACT"}), "is an end of the path"),
+        (
+            lambda m: m["controls"].append({"variable": "tenure", "on": ["NOPE"]}),
+            r"controls\[1\].on\[0\]: 'NOPE' is not a construct",
+        ),
+        (
+            lambda m: m["controls"].append({"variable": "ACT1", "on": ["HOC"]}),
+            r"controls\[1\].variable: 'ACT1' is an item of a construct",
+        ),
+        (lambda m: m["controls"].append({"variable": "DRV", "on": ["HOC"]}), "'DRV' is a construct"),
+    ],
+)
 def test_richer_problems_name_the_key(tmp_path, edit, message):
     import re
 
@@ -139,7 +159,8 @@ def test_bundled_second_order_variant_has_the_same_items():
         assert b.constructs[f"{prefix}ACT"].dimensions == tuple(f"{prefix}A{x}" for x in "PCAR")
         assert b.constructs[f"{prefix}OUT"].dimensions == tuple(f"{prefix}O{x}" for x in "CREK")
         assert [str(p) for p in b.paths] == [f"{prefix}{d} -> {prefix}ACT" for d in ("ID", "ED", "PO", "VC")] + [
-            f"{prefix}ACT -> {prefix}OUT"]
+            f"{prefix}ACT -> {prefix}OUT"
+        ]
         assert len(b.direct_paths) == 4
     assert len(second.warnings) == len(first.warnings)
 
@@ -149,8 +170,11 @@ def test_pls_refuses_second_order_with_moderations_by_name(tmp_path):
     from validate.pipeline import AnalysisOptions, analyse
 
     spec = _load(tmp_path, rich_raw())
-    with pytest.raises(InputError, match=r"second-order constructs \(two-stage approach\) and moderations, "
-                                         "controls, but not both in one model"):
+    with pytest.raises(
+        InputError,
+        match=r"second-order constructs \(two-stage approach\) and moderations, "
+        "controls, but not both in one model",
+    ):
         analyse({"main": pd.DataFrame()}, spec, AnalysisOptions(method="pls", bootstrap=0))
 
 

@@ -63,15 +63,19 @@ def test_single_group_level_is_a_warning(tmp_path, study):
     assert code == 0
     m = _results(out)["mechanisms"]["main"]
     assert m["invariance"]["configural"] is None and "multigroup" not in m
-    assert any("groups cannot be compared because every answered response is in group '1'" in w
-               for w in m["invariance"]["warnings"])
+    assert any(
+        "groups cannot be compared because every answered response is in group '1'" in w
+        for w in m["invariance"]["warnings"]
+    )
 
 
 def test_measurement_only_spec_with_group_tests_invariance(tmp_path, study):
     text = SPEC.read_text(encoding="utf-8")
     spec = tmp_path / "measurement_only.yaml"
-    spec.write_text(text.replace('    paths: ["DRV -> ACT", "ACT -> OUT"]\n', "")
-                        .replace('    direct_paths: ["DRV -> OUT"]\n', ""), encoding="utf-8")
+    spec.write_text(
+        text.replace('    paths: ["DRV -> ACT", "ACT -> OUT"]\n', "").replace('    direct_paths: ["DRV -> OUT"]\n', ""),
+        encoding="utf-8",
+    )
     code, out = _run(tmp_path, study, "--group", "platform", model=spec)
     assert code == 0
     m = _results(out)["mechanisms"]["main"]
@@ -202,8 +206,9 @@ def test_spss_file_is_named_as_such(tmp_path, capsys):
 def test_same_file_twice_is_named(tmp_path, study, capsys):
     data = tmp_path / "data.csv"
     study.to_csv(data, index=False)
-    code = main(["validate", str(data), str(data), "--model", str(SPEC), "--bootstrap", "0",
-                 "--out", str(tmp_path / "out")])
+    code = main(
+        ["validate", str(data), str(data), "--model", str(SPEC), "--bootstrap", "0", "--out", str(tmp_path / "out")]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert f"{data}: the same response file is given twice" in err
@@ -252,15 +257,19 @@ def test_group_by_wenjuanxing_title_declared_or_not():
     assert group_column(spec, "Which platform do you use most?") == "platform"
     # an undeclared column of the export, carried as answered
     assert group_column(spec, "来源") == "来源"
-    res = ingest(Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx", spec,
-                 extra_columns={"来源": "--group"})
+    res = ingest(
+        Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx", spec, extra_columns={"来源": "--group"}
+    )
     col = res.data["main"]["来源"]
     assert col.notna().all() and col.map(type).eq(str).all()
     from instruments.errors import InputError
 
     with pytest.raises(InputError) as err:
-        ingest(Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx", spec,
-               extra_columns={"来源渠道": "--group"})
+        ingest(
+            Path(__file__).parent / "fixtures" / "exports" / "wjx_codes.xlsx",
+            spec,
+            extra_columns={"来源渠道": "--group"},
+        )
     line = err.value.problems[0]
     assert "--group 来源渠道: there is no column headed '来源渠道'; the closest header is '来源' (column D)" in line
     assert "expected one of the file's headers: '序号', '提交答卷时间'" in line

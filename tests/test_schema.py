@@ -33,9 +33,25 @@ def _results(out: Path) -> dict:
 @pytest.mark.slow
 def test_grouped_wlsmv_run_follows_the_schema(tmp_path):
     out = tmp_path / "out"
-    assert main(["validate", str(FIX / "ordinal" / "hs_ordinal5_school.csv"), "--model",
-                 str(FIX / "specs" / "holzinger.yaml"), "--estimator", "WLSMV", "--group", "school",
-                 "--bootstrap", "0", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(FIX / "ordinal" / "hs_ordinal5_school.csv"),
+                "--model",
+                str(FIX / "specs" / "holzinger.yaml"),
+                "--estimator",
+                "WLSMV",
+                "--group",
+                "school",
+                "--bootstrap",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = _results(out)
     assert res["schema_version"] == SCHEMA_VERSION
     assert validate_results(res) == []
@@ -50,8 +66,25 @@ def test_pls_and_cb_run_follows_the_schema(tmp_path):
     data = tmp_path / "responses.csv"
     study.data["main"].to_csv(data, index=False)
     out = tmp_path / "out"
-    assert main(["validate", str(data), "--model", str(FIX / "specs" / "minimal.yaml"), "--method", "both",
-                 "--bootstrap", "100", "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(data),
+                "--model",
+                str(FIX / "specs" / "minimal.yaml"),
+                "--method",
+                "both",
+                "--bootstrap",
+                "100",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = _results(out)
     assert "pls" in res["mechanisms"]["main"]
     assert validate_results(res) == []
@@ -66,8 +99,21 @@ def test_the_schema_can_fail(tmp_path):
     data = tmp_path / "responses.csv"
     study.data["main"].to_csv(data, index=False)
     out = tmp_path / "out"
-    assert main(["validate", str(data), "--model", str(FIX / "specs" / "minimal.yaml"), "--bootstrap", "0",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(data),
+                "--model",
+                str(FIX / "specs" / "minimal.yaml"),
+                "--bootstrap",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = _results(out)
     assert validate_results(res) == []
     bad = copy.deepcopy(res)

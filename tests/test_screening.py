@@ -52,8 +52,8 @@ def add(df: pd.DataFrame, rid: str, answers, duration=200.0, att=4.0) -> pd.Data
 
 def crafted() -> pd.DataFrame:
     df = clean_data()
-    df = add(df, "straight", [5] * 9)                            # zero variance
-    df = add(df, "longrun", [4, 4, 4, 4, 4, 4, 4, 4, 3])         # run of 8 of 9
+    df = add(df, "straight", [5] * 9)  # zero variance
+    df = add(df, "longrun", [4, 4, 4, 4, 4, 4, 4, 4, 3])  # run of 8 of 9
     df = add(df, "speeder", [4, 4, 2, 4, 3, 4, 4, 3, 4], duration=20)
     df = add(df, "outlier", [5, 1, 5, 1, 5, 1, 5, 1, 5])
     df = add(df, "inattentive", [4, 3, 2, 4, 3, 4, 3, 4, 4], att=1)
@@ -106,8 +106,15 @@ def test_crafted_careless_respondents_are_caught():
 
 
 def test_every_rule_can_be_turned_off_or_made_to_drop():
-    off = ScreeningOptions(missing="off", zero_variance="off", longstring="off", attention="off", speeder="off",
-                           outlier="off", reverse=False)
+    off = ScreeningOptions(
+        missing="off",
+        zero_variance="off",
+        longstring="off",
+        attention="off",
+        speeder="off",
+        outlier="off",
+        reverse=False,
+    )
     df = crafted()
     res = screen(df, "main", SPEC, off)
     assert res.log.empty
@@ -194,8 +201,13 @@ def test_reverse_code():
 def test_write(tmp_path):
     res = screen(crafted(), "main", SPEC)
     paths = res.write(tmp_path)
-    assert sorted(p.name for p in paths) == ["cleaned_main.csv", "cleaned_main.parquet", "cleaned_main.xlsx",
-                                             "screening_log_main.csv", "screening_summary_main.csv"]
+    assert sorted(p.name for p in paths) == [
+        "cleaned_main.csv",
+        "cleaned_main.parquet",
+        "cleaned_main.xlsx",
+        "screening_log_main.csv",
+        "screening_summary_main.csv",
+    ]
     back = pd.read_csv(tmp_path / "cleaned_main.csv", dtype={"resp_id": str}, encoding="utf-8-sig")
     assert len(back) == len(res.cleaned)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cleaned_main.parquet"), res.cleaned)

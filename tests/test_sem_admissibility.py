@@ -70,7 +70,7 @@ def test_non_numeric_column(hs):
 
 def test_heywood_case_flagged():
     # one-factor model whose ML solution needs loading^2 = .8*.8/.3 > 1 for v1
-    R = np.array([[1, .8, .8], [.8, 1, .3], [.8, .3, 1]])
+    R = np.array([[1, 0.8, 0.8], [0.8, 1, 0.3], [0.8, 0.3, 1]])
     res = fit_sem("f =~ v1 + v2 + v3", _exact_data(R))
     assert res.converged and not res.admissible
     assert any("Heywood" in w and "'v1'" in w for w in res.warnings)
@@ -114,8 +114,10 @@ def test_fiml_with_fixed_x_covariates(hs, estimator):
     d.loc[[1, 2], "x1"] = np.nan
     res = fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", d, missing="fiml", estimator=estimator)
     assert res.n == len(hs) - 3 and res.converged
-    assert any(w.startswith("3 case(s) with missing values on the exogenous covariate(s) ageyr were "
-                            "removed") for w in res.warnings)
+    assert any(
+        w.startswith("3 case(s) with missing values on the exogenous covariate(s) ageyr were removed")
+        for w in res.warnings
+    )
     assert np.isnan(res.fit["cfi_robust"]) and any("not computed yet (NaN)" in n for n in res.notes)
     kept = fit_sem("visual =~ x1 + x2 + x3\nvisual ~ ageyr", d, missing="ml.x", estimator=estimator)
     assert kept.n == len(hs)
@@ -126,14 +128,19 @@ def test_fiml_unidentified_model_flagged_and_robust_measures_explained(estimator
     """A factor with free loadings and free variance under FIML: no SEs, and the robust/scaled
     statistics that need the information matrix are NaN with a note saying why."""
     df = pd.read_csv(FIX / "lavaan" / "holzinger_missing.csv")
-    res = fit_sem("f =~ NA*x1 + x2 + x3\nf ~~ NA*f\ng =~ x4 + x5 + x6", df, kind="cfa",
-                  missing="fiml", estimator=estimator)
+    res = fit_sem(
+        "f =~ NA*x1 + x2 + x3\nf ~~ NA*f\ng =~ x4 + x5 + x6", df, kind="cfa", missing="fiml", estimator=estimator
+    )
     assert res.converged and not res.admissible and res.vcov is None
     assert any(w.startswith("the information matrix is singular") and "f ~~ f" in w for w in res.warnings)
-    assert ("the information matrix of the model is singular, so the FIML-corrected robust "
-            "CFI/TLI/RMSEA could not be computed (NaN)") in res.notes
+    assert (
+        "the information matrix of the model is singular, so the FIML-corrected robust "
+        "CFI/TLI/RMSEA could not be computed (NaN)"
+    ) in res.notes
     assert np.isnan(res.fit["cfi_robust"]) and np.isfinite(res.fit["chisq"])
     if estimator == "MLR":
-        assert ("the observed information matrix is singular, so the scaled (Yuan-Bentler) test and "
-                "the scaled CFI/TLI/RMSEA could not be computed (NaN)") in res.notes
+        assert (
+            "the observed information matrix is singular, so the scaled (Yuan-Bentler) test and "
+            "the scaled CFI/TLI/RMSEA could not be computed (NaN)"
+        ) in res.notes
         assert np.isnan(res.fit["chisq_scaled"])

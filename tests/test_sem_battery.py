@@ -41,29 +41,65 @@ DATA = {
 #: 100x the largest error achieved (see the module docstring).
 TOL = 1e-4
 #: fit measures compared when lavaan reports them
-FIT_KEYS = ("npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "logl", "unrestricted_logl", "aic", "bic",
-            "baseline_chisq", "baseline_df", "chisq_scaled", "chisq_scaling_factor", "cfi_scaled",
-            "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust", "rmsea_robust")
+FIT_KEYS = (
+    "npar",
+    "chisq",
+    "df",
+    "cfi",
+    "tli",
+    "rmsea",
+    "srmr",
+    "logl",
+    "unrestricted_logl",
+    "aic",
+    "bic",
+    "baseline_chisq",
+    "baseline_df",
+    "chisq_scaled",
+    "chisq_scaling_factor",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+)
 #: models whose feature fit_sem does not have yet: the test asserts the refusal names it
 REFUSED: dict[str, str] = {}
 #: statistics of a model that other modules do not compute as lavaan yet (left out of the
 #: comparison, each with the reason; everything else of the model is compared)
 KNOWN_GAPS: dict[str, tuple[set, str]] = {
-    "hs_fiml_random_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
-                         "FIML-corrected robust CFI/TLI/RMSEA with free covariate moments differ by ~1e-3 "
-                         "(validate/sem/robust_fiml.py)"),
-    "hs_fiml_fixed_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
-                        "FIML with fixed covariates: robust CFI/TLI/RMSEA not computed yet (NaN, with a note)"),
-    "hs_fiml_fixed_x_mlr": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust", "fit chisq_scaled",
-                             "fit chisq_scaling_factor", "fit cfi_scaled", "fit tli_scaled", "fit rmsea_scaled"},
-                            "FIML with fixed covariates: scaled test and robust CFI/TLI/RMSEA not computed yet "
-                            "(NaN, with a note)"),
-    "hs_fiml_ml_x": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust", "fit unrestricted_logl"},
-                     "missing='ml.x': robust CFI/TLI/RMSEA not computed yet (NaN, with a note); lavaan's "
-                     "unrestricted logl differs from 2 logl + chisq there (its own inconsistency), ours is "
-                     "logl + chisq / 2"),
-    "hs_ordinal_wlsmv": ({"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
-                         "WLSMV does not report lavaan's robust CFI/TLI/RMSEA yet (validate/sem/wlsmv.py)"),
+    "hs_fiml_random_x": (
+        {"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
+        "FIML-corrected robust CFI/TLI/RMSEA with free covariate moments differ by ~1e-3 (validate/sem/robust_fiml.py)",
+    ),
+    "hs_fiml_fixed_x": (
+        {"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
+        "FIML with fixed covariates: robust CFI/TLI/RMSEA not computed yet (NaN, with a note)",
+    ),
+    "hs_fiml_fixed_x_mlr": (
+        {
+            "fit cfi_robust",
+            "fit tli_robust",
+            "fit rmsea_robust",
+            "fit chisq_scaled",
+            "fit chisq_scaling_factor",
+            "fit cfi_scaled",
+            "fit tli_scaled",
+            "fit rmsea_scaled",
+        },
+        "FIML with fixed covariates: scaled test and robust CFI/TLI/RMSEA not computed yet (NaN, with a note)",
+    ),
+    "hs_fiml_ml_x": (
+        {"fit cfi_robust", "fit tli_robust", "fit rmsea_robust", "fit unrestricted_logl"},
+        "missing='ml.x': robust CFI/TLI/RMSEA not computed yet (NaN, with a note); lavaan's "
+        "unrestricted logl differs from 2 logl + chisq there (its own inconsistency), ours is "
+        "logl + chisq / 2",
+    ),
+    "hs_ordinal_wlsmv": (
+        {"fit cfi_robust", "fit tli_robust", "fit rmsea_robust"},
+        "WLSMV does not report lavaan's robust CFI/TLI/RMSEA yet (validate/sem/wlsmv.py)",
+    ),
 }
 #: models that do not agree yet (xfail, strict: the test fails once they do)
 NOT_YET: dict[str, str] = {}
@@ -99,8 +135,12 @@ def _kwargs(m):
         kw["missing"] = "fiml"
     elif o.get("missing") == "ml.x":
         kw["missing"] = "ml.x"
-    for r, p in (("fixed.x", "fixed_x"), ("std.lv", "std_lv"), ("orthogonal", "orthogonal"),
-                 ("meanstructure", "meanstructure")):
+    for r, p in (
+        ("fixed.x", "fixed_x"),
+        ("std.lv", "std_lv"),
+        ("orthogonal", "orthogonal"),
+        ("meanstructure", "meanstructure"),
+    ):
         if r in o:
             kw[p] = bool(o[r])
     return kw
@@ -126,11 +166,13 @@ def _errors(m, res):
             sel = ours[(ours["op"] == ":=") & (ours["lhs"] == r["lhs"])]
         else:
             g = int(r["group"])
-            sel = ours[(ours["lhs"] == r["lhs"]) & (ours["op"] == r["op"]) & (ours["rhs"] == r["rhs"])
-                       & (ours["group"] == g)]
+            sel = ours[
+                (ours["lhs"] == r["lhs"]) & (ours["op"] == r["op"]) & (ours["rhs"] == r["rhs"]) & (ours["group"] == g)
+            ]
             if sel.empty and r["op"] == "~~":
-                sel = ours[(ours["lhs"] == r["rhs"]) & (ours["op"] == "~~") & (ours["rhs"] == r["lhs"])
-                           & (ours["group"] == g)]
+                sel = ours[
+                    (ours["lhs"] == r["rhs"]) & (ours["op"] == "~~") & (ours["rhs"] == r["lhs"]) & (ours["group"] == g)
+                ]
         key = f"{r['lhs']} {r['op']} {r['rhs']}" + (f" [g{r['group']}]" if len(groups) > 1 else "")
         if sel.empty:
             out[f"missing row {key}"] = math.inf
@@ -152,8 +194,15 @@ def _errors(m, res):
 
 
 NAMES = [m["name"] for m in _battery()]
-SLOW = {"hs_fiml_groups", "hs_fiml_mlr", "hs_groups_mlr", "hs_ordinal_wlsmv", "hs_fiml", "hs_fiml_std_lv",
-        "hs_fiml_random_x"}
+SLOW = {
+    "hs_fiml_groups",
+    "hs_fiml_mlr",
+    "hs_groups_mlr",
+    "hs_ordinal_wlsmv",
+    "hs_fiml",
+    "hs_fiml_std_lv",
+    "hs_fiml_random_x",
+}
 
 
 def _marks(n):
@@ -176,7 +225,8 @@ def test_battery_model_agrees_with_lavaan(name):
     gaps = KNOWN_GAPS.get(name, (set(), ""))[0]
     bad = {k: v for k, v in errs.items() if not v <= TOL and k not in gaps}
     assert not bad, f"{name}: {len(bad)} value(s) differ from lavaan by more than {TOL:g}: " + "; ".join(
-        f"{k} ({v:.2g})" for k, v in sorted(bad.items(), key=lambda kv: -kv[1])[:8])
+        f"{k} ({v:.2g})" for k, v in sorted(bad.items(), key=lambda kv: -kv[1])[:8]
+    )
 
 
 def test_doubtful_first_fit_is_refitted_and_reported():
@@ -196,8 +246,10 @@ def test_inadmissible_solution_is_the_best_found_and_said_so():
     # equal intercepts on x1, x2 and x3: every solution has a negative residual variance; lavaan
     # stops at chi-square 872.266 (x1 ~~ x1 = -2.05), fit_sem keeps a lower one (850.945,
     # x2 ~~ x2 = -1.69), reports it as inadmissible and says that the refits found nothing better
-    res = fit_sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
-                  "x1 ~ a*1\nx2 ~ a*1\nx3 ~ a*1", _data("hs"))
+    res = fit_sem(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\nx1 ~ a*1\nx2 ~ a*1\nx3 ~ a*1",
+        _data("hs"),
+    )
     assert res.converged and not res.admissible
     assert res.fit["chisq"] < 872.2658
     assert any("Heywood case" in w and "'x2'" in w for w in res.warnings)

@@ -137,7 +137,7 @@ def test_wlsmv_start(likert):
 def test_inadmissible_still_flagged():
     """A Heywood case makes an estimates-only fit inadmissible too, with the same warning."""
     # one-factor model whose ML solution needs loading^2 = .8*.8/.3 > 1 for v1
-    R = np.array([[1, .8, .8], [.8, 1, .3], [.8, .3, 1]])
+    R = np.array([[1, 0.8, 0.8], [0.8, 1, 0.3], [0.8, 0.3, 1]])
     rng = np.random.default_rng(1)
     Z = rng.standard_normal((200, 3))
     data = pd.DataFrame(Z @ np.linalg.cholesky(R).T, columns=["v1", "v2", "v3"])
@@ -151,8 +151,9 @@ def test_inadmissible_still_flagged():
 
 def test_modindices_refused(hs):
     eo = fit_sem(HS_MODEL, hs, kind="cfa", estimates_only=True)
-    with pytest.raises(ModelError, match="modification indices need a full fit; this result was "
-                                         "fitted with estimates_only=True"):
+    with pytest.raises(
+        ModelError, match="modification indices need a full fit; this result was fitted with estimates_only=True"
+    ):
         eo.modindices()
 
 

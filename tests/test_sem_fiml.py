@@ -99,11 +99,11 @@ def test_casewise_scores_sum_to_the_gradient():
     assert M.shape == (pat.n, len(rr) + p)
     GS, gm = pat.dloglik(Sigma, mu)
     w = np.where(rr == cc, 1.0, 2.0)
-    assert np.allclose(M[:, :len(rr)].sum(axis=0), GS[rr, cc] * w, rtol=1e-10, atol=1e-10)
-    assert np.allclose(M[:, len(rr):].sum(axis=0), gm, rtol=1e-10, atol=1e-10)
+    assert np.allclose(M[:, : len(rr)].sum(axis=0), GS[rr, cc] * w, rtol=1e-10, atol=1e-10)
+    assert np.allclose(M[:, len(rr) :].sum(axis=0), gm, rtol=1e-10, atol=1e-10)
     # a case contributes nothing for a variable it did not answer
     miss = np.isnan(pat.Y)
-    assert np.all(M[:, len(rr):][miss] == 0)
+    assert np.all(M[:, len(rr) :][miss] == 0)
 
 
 def test_em_reaches_the_saturated_maximum():
@@ -151,12 +151,18 @@ def _compiled(model, df, **kw):
     return res, res._cm, [Patterns(Y) for Y in Ys]
 
 
-@pytest.mark.parametrize("model, kw", [
-    (HS_MODEL, dict(kind="cfa")),
-    # regressions among latent variables, two groups, equal loadings and intercepts: the latent
-    # means are free in the second group, so the second derivatives of the implied means count
-    (HS_MODEL + "\ntextual ~ visual\nspeed ~ textual", dict(group="school", group_equal=("loadings", "intercepts"))),
-])
+@pytest.mark.parametrize(
+    "model, kw",
+    [
+        (HS_MODEL, dict(kind="cfa")),
+        # regressions among latent variables, two groups, equal loadings and intercepts: the latent
+        # means are free in the second group, so the second derivatives of the implied means count
+        (
+            HS_MODEL + "\ntextual ~ visual\nspeed ~ textual",
+            dict(group="school", group_equal=("loadings", "intercepts")),
+        ),
+    ],
+)
 def test_analytic_observed_information_matches_differences(hs_missing, model, kw):
     res, cm, pats = _compiled(model, hs_missing, **kw)
     rng = np.random.default_rng(0)

@@ -132,8 +132,9 @@ def test_political_democracy(tmp_path):
     assert d["fit"]["rmsea_ci_lower"] == 0
 
 
-@pytest.mark.parametrize("name,equal", [("configural", ()), ("metric", ("loadings",)),
-                                        ("scalar", ("loadings", "intercepts"))])
+@pytest.mark.parametrize(
+    "name,equal", [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))]
+)
 def test_invariance_school(hs, name, equal):
     ref = _load("holzinger_invariance_school.json")
     res = fit_sem(ref["model"], hs, group="school", group_equal=equal, kind="cfa")
@@ -151,9 +152,12 @@ def test_invariance_school(hs, name, equal):
 
 def test_invariance_lrt(hs):
     ref = _load("holzinger_invariance_school.json")
-    fits = {n: fit_sem(ref["model"], hs, group="school", group_equal=e, kind="cfa").fit
-            for n, e in [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))]}
+    fits = {
+        n: fit_sem(ref["model"], hs, group="school", group_equal=e, kind="cfa").fit
+        for n, e in [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))]
+    }
     from scipy import stats
+
     for prev, cur, r in [("configural", "metric", ref["lrt"][1]), ("metric", "scalar", ref["lrt"][2])]:
         d = fits[cur]["chisq"] - fits[prev]["chisq"]
         ddf = fits[cur]["df"] - fits[prev]["df"]
@@ -213,11 +217,14 @@ def test_sem_with_fixed_x_covariates(hs):
         _close(res.r2[k], v, f"r2 {k}")
 
 
-@pytest.mark.parametrize("name, estimator, missing", [
-    ("holzinger_cfa_mlr_modindices.json", "MLR", "listwise"),
-    ("holzinger_cfa_fiml_modindices.json", "ML", "fiml"),
-    ("holzinger_cfa_fiml_mlr_modindices.json", "MLR", "fiml"),
-])
+@pytest.mark.parametrize(
+    "name, estimator, missing",
+    [
+        ("holzinger_cfa_mlr_modindices.json", "MLR", "listwise"),
+        ("holzinger_cfa_fiml_modindices.json", "ML", "fiml"),
+        ("holzinger_cfa_fiml_mlr_modindices.json", "MLR", "fiml"),
+    ],
+)
 def test_modindices_mlr_and_fiml(hs, name, estimator, missing):
     """modindices() after MLR and/or FIML (lavaan_modindices.R): lavaan uses the expected
     information whatever the estimator, so MLR gives ML's indices; with FIML the expected

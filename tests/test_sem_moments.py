@@ -36,7 +36,7 @@ def test_fit_moments_bootstrap_speed():
     lam = np.zeros((28, 8))
     for f, n in enumerate(per):
         names = [f"v{k + i + 1}" for i in range(n)]
-        lam[k:k + n, f] = rng.uniform(0.5, 0.9, n)
+        lam[k : k + n, f] = rng.uniform(0.5, 0.9, n)
         k += n
         cols += names
         lines.append(f"F{f + 1} =~ " + " + ".join(names))

@@ -35,8 +35,9 @@ def pd_fit():
 @pytest.fixture(scope="module")
 def hs_fit():
     df = pd.read_csv(FIX / "data" / "holzinger_swineford_1939.csv")
-    res = fit_sem("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
-                  "textual ~ visual\nspeed ~ textual", df)
+    res = fit_sem(
+        "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\ntextual ~ visual\nspeed ~ textual", df
+    )
     Y = df[list(res.spec.ov_names)].to_numpy(float)
     return res, Y
 

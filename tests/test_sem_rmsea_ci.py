@@ -22,10 +22,20 @@ from validate.sem import fitmeasures as fm
 
 FIX = Path(__file__).parent / "fixtures"
 REL = 1e-6
-SCALED = ("rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled",
-          "rmsea_notclose_pvalue_scaled")
-ROBUST = ("rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "rmsea_pvalue_robust",
-          "rmsea_notclose_pvalue_robust")
+SCALED = (
+    "rmsea_scaled",
+    "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
+    "rmsea_pvalue_scaled",
+    "rmsea_notclose_pvalue_scaled",
+)
+ROBUST = (
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "rmsea_pvalue_robust",
+    "rmsea_notclose_pvalue_robust",
+)
 
 
 def _load(name):
@@ -41,6 +51,7 @@ def _check(got: dict, ref: dict, keys, floor=0.0):
 
 
 # ---------------------------------------------------------------- formulas from lavaan's inputs
+
 
 def test_mlr_scaled_interval_uses_unscaled_chisq_on_c_times_df():
     f = _load("rmsea_ci_hs_mlr.json")["fit"]
@@ -58,8 +69,9 @@ def test_mlr_robust_interval_from_scaled_chisq():
     c = f["chisq_scaling_factor"]
     got = fm.rmsea_robust_measures(f["chisq"], f["df"], f["ntotal"], c_hat3=c)
     _check(got, f, ROBUST)
-    explicit = fm.rmsea_robust_measures(f["chisq"], f["df"], f["ntotal"], c_hat3=c, c_hat=c,
-                                        xx3_scaled=f["chisq_scaled"])
+    explicit = fm.rmsea_robust_measures(
+        f["chisq"], f["df"], f["ntotal"], c_hat3=c, c_hat=c, xx3_scaled=f["chisq_scaled"]
+    )
     _check(explicit, f, ROBUST)
 
 
@@ -77,8 +89,14 @@ def test_wlsmv_scaled_and_robust_from_lavaan_inputs():
     d = _load("rmsea_ci_hs_ordinal5_wlsmv.json")
     f, r = d["fit"], d["robust_inputs"]
     n = len(pd.read_csv(FIX / "ordinal" / "hs_ordinal5.csv")) - 1  # lavaan's N - 1 for (D)WLS
-    got = fm.rmsea_scaled_measures(f["chisq"], f["df"], n, scaling_factor=f["chisq_scaling_factor"],
-                                   chisq_scaled=f["chisq_scaled"], test="scaled.shifted")
+    got = fm.rmsea_scaled_measures(
+        f["chisq"],
+        f["df"],
+        n,
+        scaling_factor=f["chisq_scaling_factor"],
+        chisq_scaled=f["chisq_scaled"],
+        test="scaled.shifted",
+    )
     _check(got, f, SCALED)
     got = fm.rmsea_robust_measures(r["XX3"], r["df3"], n, c_hat3=r["c.hat3"], xx3_scaled=r["XX3.scaled"])
     _check(got, f, ROBUST)
@@ -105,6 +123,7 @@ def test_good_fit_lower_limit_is_zero():
 # observed information), which moves p-values near 5e-4 by ~1.4e-6 relative; so p-values below
 # 1e-3 are held to 1e-9 absolute (FLOOR), everything else to 1e-6 relative.
 FLOOR = 1e-3
+
 
 def test_wlsmv_fit_sem_scaled_interval():
     d = _load("rmsea_ci_hs_ordinal5_wlsmv.json")

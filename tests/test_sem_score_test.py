@@ -21,10 +21,17 @@ TOL = 2e-3
 @pytest.mark.parametrize("case", ["metric", "scalar", "scalar_fiml"])
 def test_univariate_and_total_score_tests_match_lavaan(case):
     ref = REF[case]
-    data = pd.read_csv(FIX / ("lavaan/holzinger_missing.csv" if case.endswith("fiml")
-                              else "data/holzinger_swineford_1939.csv"))
-    res = fit_sem(REF["model"], data, kind="cfa", group="school", group_equal=[ref["group_equal"]] if isinstance(ref["group_equal"], str) else ref["group_equal"],
-                  missing="fiml" if case.endswith("fiml") else "listwise")
+    data = pd.read_csv(
+        FIX / ("lavaan/holzinger_missing.csv" if case.endswith("fiml") else "data/holzinger_swineford_1939.csv")
+    )
+    res = fit_sem(
+        REF["model"],
+        data,
+        kind="cfa",
+        group="school",
+        group_equal=[ref["group_equal"]] if isinstance(ref["group_equal"], str) else ref["group_equal"],
+        missing="fiml" if case.endswith("fiml") else "listwise",
+    )
     table, total = equality_score_tests(res)
     assert len(table) == len(ref["univariate"])
     got = {(r.lhs, r.op, r.rhs, r.group): r for r in table.itertuples(index=False)}

@@ -20,14 +20,14 @@ def test_cfa_defaults_match_lavaan():
     assert spec.nfree == 21 and len(pt) == 24
     first = pt[(pt["op"] == "=~") & (pt["rhs"].isin(["x1", "x4", "x7"]))]
     assert (first["free"] == 0).all() and (first["ustart"] == 1).all()
-    assert _rows(pt, "~~")[-3:] == [("visual", "~~", "textual"), ("visual", "~~", "speed"),
-                                    ("textual", "~~", "speed")]
+    assert _rows(pt, "~~")[-3:] == [("visual", "~~", "textual"), ("visual", "~~", "speed"), ("textual", "~~", "speed")]
     assert not spec.meanstructure
 
 
 def test_modifiers_labels_and_separators():
-    spec = parse_model("f =~ NA*x1 + a*x2 + 0.5*x3 ; f ~~ 1*f  # comment\n y ~ b*f + start(0.2)*x4\n"
-                       "z ~ b*x4\n d := a*b - 1")
+    spec = parse_model(
+        "f =~ NA*x1 + a*x2 + 0.5*x3 ; f ~~ 1*f  # comment\n y ~ b*f + start(0.2)*x4\nz ~ b*x4\n d := a*b - 1"
+    )
     pt = spec.partable
     row = lambda l, o, r: pt[(pt.lhs == l) & (pt.op == o) & (pt.rhs == r)].iloc[0]
     assert row("f", "=~", "x1")["free"] > 0
@@ -58,15 +58,18 @@ def test_group_equal_shares_parameters():
     assert spec.nfree == 48 and spec.meanstructure
 
 
-@pytest.mark.parametrize("text,line,token", [
-    ("visual =~ x1 + x2 +\n", 1, "x1 + x2 +"),
-    ("visual =~ x1 + x2\ntextual =~ x4 + x5@", 2, "x5@"),
-    ("f =~ x1 + x2\nf ~~ ", 2, "~~"),
-    ("f =~ x1 + x2\nx1 ~*~ x1", 2, "~*~"),
-    ("f =~ x1 + x2\nf =~ x1", 2, "f =~ x1"),
-    ("f =~ a*x1 + x2\nd := a * zz", 2, "zz"),
-    ("just words", 1, "just words"),
-])
+@pytest.mark.parametrize(
+    "text,line,token",
+    [
+        ("visual =~ x1 + x2 +\n", 1, "x1 + x2 +"),
+        ("visual =~ x1 + x2\ntextual =~ x4 + x5@", 2, "x5@"),
+        ("f =~ x1 + x2\nf ~~ ", 2, "~~"),
+        ("f =~ x1 + x2\nx1 ~*~ x1", 2, "~*~"),
+        ("f =~ x1 + x2\nf =~ x1", 2, "f =~ x1"),
+        ("f =~ a*x1 + x2\nd := a * zz", 2, "zz"),
+        ("just words", 1, "just words"),
+    ],
+)
 def test_syntax_errors_name_line_and_token(text, line, token):
     with pytest.raises(ModelSyntaxError) as ei:
         parse_model(text)
@@ -113,8 +116,7 @@ def test_std_lv_with_equal_loadings_frees_later_group_variances():
 
 
 def test_group_partial_exempts_parameters():
-    spec = parse_model(HS, ngroups=2, group_equal=["loadings", "intercepts"],
-                       group_partial=["visual=~x2", "x7 ~ 1"])
+    spec = parse_model(HS, ngroups=2, group_equal=["loadings", "intercepts"], group_partial=["visual=~x2", "x7 ~ 1"])
     pt = spec.partable
     assert _row(pt, "visual", "=~", "x2", 1)["free"] != _row(pt, "visual", "=~", "x2", 2)["free"]
     assert _row(pt, "x7", "~1", "", 1)["free"] != _row(pt, "x7", "~1", "", 2)["free"]
@@ -155,13 +157,16 @@ def test_general_constraints_are_parsed():
         parse_model("visual =~ x1 + a*x2 + b*x3\na + c == 2")
 
 
-@pytest.mark.parametrize("model, message", [
-    ("f =~ x1 + x2\ng <~ f + x3", "a formative composite \\('<~'\\) is formed from observed variables"),
-    ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
-    ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
-    ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),
-    ("level: 1\nf =~ x1 + x2 + x3\nlevel: 2\nf =~ x1 + x2 + x3", "multilevel or block syntax"),
-])
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ("f =~ x1 + x2\ng <~ f + x3", "a formative composite \\('<~'\\) is formed from observed variables"),
+        ('efa("efa")*f1 +\nefa("efa")*f2 =~ x1 + x2 + x3 + x4', "exploratory SEM blocks"),
+        ("f =~ x1 + x2 + x3\nx1 ~~ lower(0)*x1", "bounds lower\\(\\) are not supported"),
+        ("f =~ x1 + x2\nx1 ~*~ x1", "scale factors"),
+        ("level: 1\nf =~ x1 + x2 + x3\nlevel: 2\nf =~ x1 + x2 + x3", "multilevel or block syntax"),
+    ],
+)
 def test_unsupported_syntax_is_refused_by_name(model, message):
     with pytest.raises(ModelSyntaxError, match=message):
         parse_model(model)
@@ -172,6 +177,7 @@ def test_unknown_and_unsupported_options_are_refused():
 
     from instruments.errors import VccError
     from validate.sem import fit_sem
+
     df = pd.DataFrame({"x1": [1.0, 2, 3, 4], "x2": [2.0, 1, 4, 3], "x3": [1.0, 3, 2, 5]})
     cases = [
         ({"std.lv": True}, "option 'std.lv' is written 'std_lv' in Python"),
@@ -192,11 +198,13 @@ def test_general_constraints_with_fiml_are_refused():
     import pandas as pd
 
     from validate.sem import ModelError, fit_sem
+
     rng = np.random.default_rng(1)
     df = pd.DataFrame(rng.normal(size=(50, 3)), columns=["x1", "x2", "x3"])
     df.iloc[0, 0] = np.nan
-    with pytest.raises(ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with "
-                                         "missing='fiml'"):
+    with pytest.raises(
+        ModelError, match="general constraints \\(a\\+b == 2\\) are not implemented with missing='fiml'"
+    ):
         fit_sem("f =~ x1 + a*x2 + b*x3\na + b == 2", df, missing="fiml")
 
 
@@ -205,6 +213,7 @@ def test_summary_statistics_input_is_checked():
 
     from instruments.errors import VccError
     from validate.sem import fit_sem
+
     cov = pd.DataFrame([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]], index=list("abc"), columns=list("abc"))
     model = "f =~ a + b + c"
     res = fit_sem(model, None, sample_cov=cov, sample_nobs=100)
@@ -229,6 +238,7 @@ def test_modindices_refused_with_general_constraints():
     import pandas as pd
 
     from validate.sem import ModelError, fit_sem
+
     hs = pd.read_csv(Path(__file__).parent / "fixtures" / "data" / "holzinger_swineford_1939.csv")
     res = fit_sem(HS.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "\na + b == 2", hs)
     assert res.converged and res.fit["df"] == 25 and res.fit["npar"] == 20

@@ -58,8 +58,11 @@ def sem(hs_data):
 def sparse():
     ref = _load("sparse_likert_cfa.json")
     data = pd.read_csv(FIX / "sparse_likert.csv")
-    return (fit_sem(ref["model"], data, estimator="WLSMV", kind="cfa", ordered=list(data.columns)), ref,
-            _load("sparse_likert_cfa_fitmeasures.json"))
+    return (
+        fit_sem(ref["model"], data, estimator="WLSMV", kind="cfa", ordered=list(data.columns)),
+        ref,
+        _load("sparse_likert_cfa_fitmeasures.json"),
+    )
 
 
 def _row(params, r):
@@ -91,16 +94,34 @@ def test_cfa_parameters_match_lavaan(cfa):
     assert got == [(r["lhs"], r["op"], r["rhs"]) for r in ref["parameters"]]
     th = res.params[res.params["op"] == "|"]
     assert list(th["rhs"][:4]) == ["t1", "t2", "t3", "t4"] and (th["free"] > 0).all()
-    fixed = res.params[res.params["op"].isin(["~*~", "~1"]) | ((res.params["op"] == "~~")
-                                                             & res.params["lhs"].str.startswith("x"))]
+    fixed = res.params[
+        res.params["op"].isin(["~*~", "~1"]) | ((res.params["op"] == "~~") & res.params["lhs"].str.startswith("x"))
+    ]
     assert (fixed["se"] == 0).all() and fixed["z"].isna().all()
 
 
 def test_cfa_fit_measures_match_lavaan(cfa):
     res, ref = cfa
-    for key in ("npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
-                "chisq_scaling_factor", "baseline_chisq", "baseline_df", "baseline_chisq_scaled",
-                "cfi", "tli", "rmsea", "cfi_scaled", "tli_scaled", "rmsea_scaled", "srmr"):
+    for key in (
+        "npar",
+        "chisq",
+        "df",
+        "pvalue",
+        "chisq_scaled",
+        "df_scaled",
+        "pvalue_scaled",
+        "chisq_scaling_factor",
+        "baseline_chisq",
+        "baseline_df",
+        "baseline_chisq_scaled",
+        "cfi",
+        "tli",
+        "rmsea",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea_scaled",
+        "srmr",
+    ):
         _close(res.fit[key], ref["fit"][key], key)
     _close(res.fit["chisq_shift_parameter"], ref["test"]["scaled.shifted"]["shift.parameter"], "shift")
     # no likelihood for a least-squares estimator: NaN here, None in JSON, and said so
@@ -134,6 +155,7 @@ def test_cfa_implied_moments_and_delta_match_lavaan(cfa):
 
 def param_names(res):
     from validate.sem.api import param_names as names
+
     core = res.spec.partable[res.spec.partable["op"] != ":="]
     return names(core.reset_index(drop=True), len(res.theta))
 
@@ -141,20 +163,52 @@ def param_names(res):
 def test_sem_parameters_std_all_and_defined_effect_match_lavaan(sem):
     res, ref, _ = sem
     assert res.converged and res.admissible
-    _check_params(res, ref["parameters"], [("estimate", "est"), ("se", "se"), ("std_lv", "std_lv"),
-                                           ("std_all", "std_all"), ("ci_lower", "ci_lower"),
-                                           ("ci_upper", "ci_upper")])
+    _check_params(
+        res,
+        ref["parameters"],
+        [
+            ("estimate", "est"),
+            ("se", "se"),
+            ("std_lv", "std_lv"),
+            ("std_all", "std_all"),
+            ("ci_lower", "ci_lower"),
+            ("ci_upper", "ci_upper"),
+        ],
+    )
     ind = _row(res.params, dict(lhs="ind", op=":=", rhs="a*b"))
     assert ind["se"] > 0
 
 
 def test_sem_fit_measures_and_r2_match_lavaan(sem):
     res, _, full = sem
-    keys = ["npar", "fmin", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
-            "chisq_scaling_factor", "baseline_chisq", "baseline_df", "baseline_chisq_scaled",
-            "baseline_chisq_scaling_factor", "cfi", "tli", "cfi_scaled", "tli_scaled", "rmsea",
-            "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "rmsea_scaled", "rmsea_ci_lower_scaled",
-            "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled", "srmr"]
+    keys = [
+        "npar",
+        "fmin",
+        "chisq",
+        "df",
+        "pvalue",
+        "chisq_scaled",
+        "df_scaled",
+        "pvalue_scaled",
+        "chisq_scaling_factor",
+        "baseline_chisq",
+        "baseline_df",
+        "baseline_chisq_scaled",
+        "baseline_chisq_scaling_factor",
+        "cfi",
+        "tli",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea",
+        "rmsea_ci_lower",
+        "rmsea_ci_upper",
+        "rmsea_pvalue",
+        "rmsea_scaled",
+        "rmsea_ci_lower_scaled",
+        "rmsea_ci_upper_scaled",
+        "rmsea_pvalue_scaled",
+        "srmr",
+    ]
     for key in keys:
         _close(res.fit[key], full["fit"][key], key)
     assert set(res.r2) == set(full["r2"])
@@ -169,8 +223,20 @@ def test_sparse_binary_items_match_lavaan(sparse):
     # s5 has no answer 3, so 5 categories and 4 thresholds; binary items have one
     th = res.params[res.params["op"] == "|"].groupby("lhs").size()
     assert th["s5"] == 4 and th["b1"] == 1 and th["s1"] == 6
-    for key in ("chisq", "df", "chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "cfi_scaled",
-                "tli", "tli_scaled", "rmsea_scaled", "rmsea_ci_upper", "rmsea_ci_upper_scaled", "srmr"):
+    for key in (
+        "chisq",
+        "df",
+        "chisq_scaled",
+        "pvalue_scaled",
+        "chisq_scaling_factor",
+        "cfi_scaled",
+        "tli",
+        "tli_scaled",
+        "rmsea_scaled",
+        "rmsea_ci_upper",
+        "rmsea_ci_upper_scaled",
+        "srmr",
+    ):
         _close(res.fit[key], full["fit"][key], key)
     assert res.fit["cfi"] == 1.0 and res.fit["rmsea"] == 0.0
 
@@ -201,15 +267,24 @@ def test_parse_model_ordered_defaults():
     assert (pt.loc[(pt["op"] == "~1") & pt["lhs"].isin(["a", "b"]), "ustart"] == 0.0).all()
 
 
-@pytest.mark.parametrize("model, ordered, message", [
-    ("f =~ a + b + c\na | t3", {"a": 2, "b": 1, "c": 1},
-     "'a' has 3 observed answer categories, so its thresholds are t1 to t2 (line 2, at 'a | t3')"),
-    ("f =~ a + b + c\na | t1", None, "thresholds ('|') need 'a' to be an ordered item"),
-    ("f =~ a + b + c\nzz | t1", {"a": 2},
-     "thresholds ('|') given for a variable that is not an observed variable of the model (line 2, at 'zz')"),
-    ("f =~ a + b + c\na ~~ a", {"a": 2}, "the residual variance of the ordered item 'a' is not a free parameter"),
-    ("f =~ a + b + c\na ~ 1", {"a": 2}, "the intercept of the ordered item 'a' is not a free parameter"),
-])
+@pytest.mark.parametrize(
+    "model, ordered, message",
+    [
+        (
+            "f =~ a + b + c\na | t3",
+            {"a": 2, "b": 1, "c": 1},
+            "'a' has 3 observed answer categories, so its thresholds are t1 to t2 (line 2, at 'a | t3')",
+        ),
+        ("f =~ a + b + c\na | t1", None, "thresholds ('|') need 'a' to be an ordered item"),
+        (
+            "f =~ a + b + c\nzz | t1",
+            {"a": 2},
+            "thresholds ('|') given for a variable that is not an observed variable of the model (line 2, at 'zz')",
+        ),
+        ("f =~ a + b + c\na ~~ a", {"a": 2}, "the residual variance of the ordered item 'a' is not a free parameter"),
+        ("f =~ a + b + c\na ~ 1", {"a": 2}, "the intercept of the ordered item 'a' is not a free parameter"),
+    ],
+)
 def test_threshold_syntax_errors(model, ordered, message):
     with pytest.raises(ModelSyntaxError) as err:
         parse_model(model, ordered=ordered)
@@ -221,8 +296,10 @@ def test_option_errors(hs_data, cfa):
     model = ref["model"]
     cases = [
         (dict(estimator="WLSMV", group="x1"), "group column 'x1' is also an observed variable of the model"),
-        (dict(estimator="WLSMV", missing="fiml"),
-         "missing='fiml' is not available with WLSMV; use 'listwise' (lavaan's default) or 'pairwise'"),
+        (
+            dict(estimator="WLSMV", missing="fiml"),
+            "missing='fiml' is not available with WLSMV; use 'listwise' (lavaan's default) or 'pairwise'",
+        ),
         (dict(estimator="ML", ordered=True), "ordered items need estimator='WLSMV'"),
         (dict(estimator="WLSMV", ordered=["x99"]), "ordered item(s) x99 are not columns of the data"),
         (dict(estimator="WLSMV", ordered=["x1", "nope"]), "ordered item(s) nope are not columns of the data"),
@@ -276,9 +353,13 @@ def test_heywood_case_is_flagged(hs_data):
     # factor variance fixed at 2 with x1's loading fixed at 1: x1* would need variance -1 left over
     res = fit_sem("f =~ x1 + x2 + x3 + x4\nf ~~ 2*f", hs_data, estimator="WLSMV")
     assert res.converged and not res.admissible
-    assert res.warnings == [("Heywood case: the residual variance of the latent response of 'x1' is negative "
-                             "(-1), i.e. its loadings explain more than all of its variance; the solution is "
-                             "not admissible")]
+    assert res.warnings == [
+        (
+            "Heywood case: the residual variance of the latent response of 'x1' is negative "
+            "(-1), i.e. its loadings explain more than all of its variance; the solution is "
+            "not admissible"
+        )
+    ]
     assert _row(res.params, dict(lhs="x1", op="~~", rhs="x1"))["estimate"] == pytest.approx(-1.0)
 
 
@@ -304,8 +385,15 @@ def test_item_predicting_item_keeps_unit_variances(hs_data):
     assert res.r2["x7"] == pytest.approx(row["estimate"] ** 2, abs=1e-12)
 
 
-ROBUST = ("cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
-          "rmsea_pvalue_robust", "rmsea_notclose_pvalue_robust")
+ROBUST = (
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "rmsea_pvalue_robust",
+    "rmsea_notclose_pvalue_robust",
+)
 
 
 def test_robust_fit_indices_match_lavaan(cfa, sem, sparse):
@@ -314,6 +402,7 @@ def test_robust_fit_indices_match_lavaan(cfa, sem, sparse):
     Achieved: 2e-8 relative; asserted at 1e-5.
     """
     from conftest import assert_ref
+
     res, ref = cfa
     for key in ("cfi_robust", "tli_robust", "rmsea_robust"):
         assert_ref(res.fit[key], ref["fit"][key], 1e-5, key)

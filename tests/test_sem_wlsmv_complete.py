@@ -39,8 +39,10 @@ def school():
 
 @pytest.fixture(scope="module")
 def levels(school):
-    return {name: fit_sem(CFA, school, estimator="WLSMV", kind="cfa", group="school", group_equal=eq)
-            for name, eq in LEVELS.items()}
+    return {
+        name: fit_sem(CFA, school, estimator="WLSMV", kind="cfa", group="school", group_equal=eq)
+        for name, eq in LEVELS.items()
+    }
 
 
 def _check_params(res, ref):
@@ -48,8 +50,12 @@ def _check_params(res, ref):
     assert len(res.params) == len(P)
     got_est, got_se, ref_est, ref_se = [], [], [], []
     for row in P.itertuples(index=False):
-        m = res.params[(res.params.lhs == row.lhs) & (res.params.op == row.op) & (res.params.rhs == row.rhs)
-                       & (res.params.group == row.group)]
+        m = res.params[
+            (res.params.lhs == row.lhs)
+            & (res.params.op == row.op)
+            & (res.params.rhs == row.rhs)
+            & (res.params.group == row.group)
+        ]
         assert len(m) == 1, (row.lhs, row.op, row.rhs, row.group)
         got_est.append(m.iloc[0]["estimate"])
         ref_est.append(row.est)
@@ -60,11 +66,34 @@ def _check_params(res, ref):
     assert_ref(got_se, ref_se, PARAM_TOL, "standard errors")
 
 
-FIT_KEYS = ("npar", "chisq", "df", "pvalue", "chisq_scaled", "pvalue_scaled", "chisq_scaling_factor",
-            "baseline_chisq", "baseline_df", "baseline_chisq_scaled", "cfi", "tli", "rmsea",
-            "rmsea_ci_lower", "rmsea_ci_upper", "cfi_scaled", "tli_scaled", "rmsea_scaled",
-            "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
-            "rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "srmr")
+FIT_KEYS = (
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "chisq_scaled",
+    "pvalue_scaled",
+    "chisq_scaling_factor",
+    "baseline_chisq",
+    "baseline_df",
+    "baseline_chisq_scaled",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "srmr",
+)
 
 
 def _check_fit(res, ref):
@@ -101,9 +130,14 @@ def test_scalar_identification_follows_lavaan(levels):
     assert levels["scalar"].to_dict()["fit"]["cfi_robust"] is None
 
 
-@pytest.mark.parametrize("key,restricted,free", [("lrt_metric", "metric", "configural"),
-                                                 ("lrt_scalar", "scalar", "metric"),
-                                                 ("lrt_config_scalar", "scalar", "configural")])
+@pytest.mark.parametrize(
+    "key,restricted,free",
+    [
+        ("lrt_metric", "metric", "configural"),
+        ("lrt_scalar", "scalar", "metric"),
+        ("lrt_config_scalar", "scalar", "configural"),
+    ],
+)
 def test_difftest_matches_lavtestlrt(levels, key, restricted, free):
     d = difftest(levels[restricted], levels[free])
     ref = REF[key]
@@ -115,8 +149,9 @@ def test_difftest_matches_lavtestlrt(levels, key, restricted, free):
 @pytest.mark.slow
 def test_path_equality_difftest_matches_lavaan(school):
     free = fit_sem(REF["mg_sem"]["model"], school, estimator="WLSMV", group="school", group_equal=["loadings"])
-    eq = fit_sem(REF["mg_sem_eq"]["model"], school, estimator="WLSMV", group="school",
-                 group_equal=["loadings"], start=free)
+    eq = fit_sem(
+        REF["mg_sem_eq"]["model"], school, estimator="WLSMV", group="school", group_equal=["loadings"], start=free
+    )
     _check_params(free, REF["mg_sem"])
     _check_params(eq, REF["mg_sem_eq"])
     _check_fit(eq, REF["mg_sem_eq"])
@@ -141,8 +176,9 @@ def _three_platforms():
     rng = np.random.default_rng(13)
     n = 240
     f = rng.normal(size=n)
-    d = pd.DataFrame({f"e{i}": np.clip(np.round(4 + 1.3 * (0.8 * f + 0.6 * rng.normal(size=n))), 1, 7)
-                      for i in range(1, 5)})
+    d = pd.DataFrame(
+        {f"e{i}": np.clip(np.round(4 + 1.3 * (0.8 * f + 0.6 * rng.normal(size=n))), 1, 7) for i in range(1, 5)}
+    )
     d["platform"] = np.repeat(["Douyin", "Kuaishou", "Xiaohongshu"], n // 3)
     d.loc[(d.platform == "Kuaishou") & (d.e1 == 7), "e1"] = 6  # nobody on Kuaishou chose 7
     return d
@@ -237,8 +273,10 @@ def test_held_out_bfi_by_gender_and_pairwise():
     """
     ref = json.loads((FIX / "bfi_heldout.json").read_text(encoding="utf-8"))
     d = pd.read_csv(FIX / "bfi_ac.csv")
-    fits = {name: fit_sem(ref["model"], d, estimator="WLSMV", kind="cfa", group="gender", group_equal=eq)
-            for name, eq in LEVELS.items()}
+    fits = {
+        name: fit_sem(ref["model"], d, estimator="WLSMV", kind="cfa", group="gender", group_equal=eq)
+        for name, eq in LEVELS.items()
+    }
     for name, res in fits.items():
         assert res.n == 754  # listwise
         _check_params(res, ref[name])
@@ -270,17 +308,23 @@ def test_three_platforms_match_lavaan():
     1e-5, where lavaan stops early (its estimates give a larger DWLS function than ours)."""
     ref = json.loads((FIX / "platforms3.json").read_text(encoding="utf-8"))
     d = pd.read_csv(FIX / "platforms3.csv")
-    fits = {name: fit_sem(ref["cfa"], d, estimator="WLSMV", kind="cfa", group="platform", group_equal=eq)
-            for name, eq in LEVELS.items()}
+    fits = {
+        name: fit_sem(ref["cfa"], d, estimator="WLSMV", kind="cfa", group="platform", group_equal=eq)
+        for name, eq in LEVELS.items()
+    }
     fits["sem_free"] = fit_sem(ref["sem"], d, estimator="WLSMV", group="platform", group_equal=["loadings"])
-    fits["sem_equal"] = fit_sem(ref["sem_eq"], d, estimator="WLSMV", group="platform", group_equal=["loadings"],
-                                start=fits["sem_free"])
+    fits["sem_equal"] = fit_sem(
+        ref["sem_eq"], d, estimator="WLSMV", group="platform", group_equal=["loadings"], start=fits["sem_free"]
+    )
     for name, res in fits.items():
         assert sorted(res.nobs_per_group) == [200, 200, 200]
         _check_params(res, ref[name])
         _check_fit(res, ref[name])
-    for key, (a, b) in {"lrt_metric": ("metric", "configural"), "lrt_scalar": ("scalar", "metric"),
-                        "lrt_path": ("sem_equal", "sem_free")}.items():
+    for key, (a, b) in {
+        "lrt_metric": ("metric", "configural"),
+        "lrt_scalar": ("scalar", "metric"),
+        "lrt_path": ("sem_equal", "sem_free"),
+    }.items():
         dt = difftest(fits[a], fits[b])
         assert dt["df_diff"] == ref[key]["df_diff"]
         assert_ref(dt["chisq_diff"], ref[key]["chisq_diff"], FIT_TOL, key)

@@ -192,13 +192,15 @@ def test_loading_of_one_names_the_item(mini):
 
 
 def test_negative_residual_variance_names_the_construct(mini, spec):
-    with pytest.raises(InputError, match=r"construct ACT: the paths into it \(DRV -> ACT = 1.2\) explain "
-                                         r"1.440 of its variance, so its residual variance would be -0.440 <= 0"):
+    with pytest.raises(
+        InputError,
+        match=r"construct ACT: the paths into it \(DRV -> ACT = 1.2\) explain "
+        r"1.440 of its variance, so its residual variance would be -0.440 <= 0",
+    ):
         simulate_mechanism(mini.mechanisms["main"], mini.scale, 10, paths={"DRV -> ACT": 1.2})
     # four correlated predictors at 0.45 each explain 0.81 + 12 * 0.2025 * 0.3 = 1.539
     with pytest.raises(InputError, match=r"construct PAP: .* residual variance would be -0.539 <= 0"):
-        population_model(spec.mechanisms["producer"],
-                         paths={f"{s} -> PAP": 0.45 for s in ("PID", "PED", "PPO", "PVC")})
+        population_model(spec.mechanisms["producer"], paths={f"{s} -> PAP": 0.45 for s in ("PID", "PED", "PPO", "PVC")})
 
 
 def test_other_bad_input(mini):
@@ -207,8 +209,11 @@ def test_other_bad_input(mini):
         population_model(mech, paths={"OUT -> DRV": 0.3})
     with pytest.raises(InputError, match=r"paths: 7 is not a path; expected 'SOURCE -> TARGET'"):
         population_model(mech, paths={7: 0.3})
-    with pytest.raises(InputError, match=r"thresholds: \[1.0, 0.0, 2.0, 3.0\] are not 4 increasing finite "
-                                         r"numbers; expected 4 cut points for the scale 1-5"):
+    with pytest.raises(
+        InputError,
+        match=r"thresholds: \[1.0, 0.0, 2.0, 3.0\] are not 4 increasing finite "
+        r"numbers; expected 4 cut points for the scale 1-5",
+    ):
         simulate_mechanism(mech, sc, 10, thresholds=[1, 0, 2, 3])
     with pytest.raises(InputError, match=r"group_effects: 'NOPE' is not a construct of mechanism 'main'"):
         simulate_mechanism(mech, sc, 10, group_effects={"NOPE": 1})
@@ -220,8 +225,11 @@ def test_other_bad_input(mini):
 
 def test_exogenous_corr_must_be_a_correlation_matrix(spec):
     mech = spec.mechanisms["consumer"]
-    with pytest.raises(InputError, match=r"exogenous_corr: the correlations of CID, CED, CPO, CVC do not form "
-                                         r"a positive definite correlation matrix .*-0.333 < r < 1"):
+    with pytest.raises(
+        InputError,
+        match=r"exogenous_corr: the correlations of CID, CED, CPO, CVC do not form "
+        r"a positive definite correlation matrix .*-0.333 < r < 1",
+    ):
         population_model(mech, exogenous_corr=-0.5)
     ids = ["CID", "CED", "CPO", "CVC"]
     r = pd.DataFrame(np.eye(4), index=ids, columns=ids)
@@ -239,8 +247,9 @@ def test_exogenous_corr_must_be_a_correlation_matrix(spec):
 
 
 def test_study_layout_and_groups(spec):
-    st = simulate_study(spec, {1: 60, 2: 50, 3: 40}, seed=1,
-                        path_differences={3: {"CAC -> COE": 0.55}}, group_effects={2: {"CID": 0.5}})
+    st = simulate_study(
+        spec, {1: 60, 2: 50, 3: 40}, seed=1, path_differences={3: {"CAC -> COE": 0.55}}, group_effects={2: {"CID": 0.5}}
+    )
     for m, df in st.data.items():
         mech = spec.mechanisms[m]
         lay = layout(spec, m)
@@ -282,9 +291,14 @@ def test_study_layout_and_groups(spec):
 
 
 def test_study_careless_and_missing(spec):
-    st = simulate_study(spec, {1: 120, 2: 120, 3: 120}, seed=4,
-                        careless=Careless(straightliners=3, speeders=2, attention_failures=2, outliers=2),
-                        missing_rate=0.02, not_applicable_rate=0.05)
+    st = simulate_study(
+        spec,
+        {1: 120, 2: 120, 3: 120},
+        seed=4,
+        careless=Careless(straightliners=3, speeders=2, attention_failures=2, outliers=2),
+        missing_rate=0.02,
+        not_applicable_rate=0.05,
+    )
     car = st.careless
     na = spec.not_applicable.code
     assert len(car) == 2 * 9
@@ -294,8 +308,12 @@ def test_study_careless_and_missing(spec):
         assert len({a.expected[0] for a in checks}) == 2  # two checks expecting different answers
         na_items = spec.not_applicable_items(m)
         c = car[car.mechanism == m]
-        assert c["kind"].value_counts().to_dict() == {"straightliner": 3, "speeder": 2,
-                                                      "attention_failure": 2, "outlier": 2}
+        assert c["kind"].value_counts().to_dict() == {
+            "straightliner": 3,
+            "speeder": 2,
+            "attention_failure": 2,
+            "outlier": 2,
+        }
         rows = df.set_index("resp_id")
         median = df["duration_sec"].median()
         for rid, kind in zip(c["resp_id"], c["kind"]):
@@ -341,8 +359,11 @@ def test_study_single_group(mini):
 
 
 def test_study_bad_input(spec, mini):
-    with pytest.raises(InputError, match=r"n_per_group: 9 is not a code of the group question 'platform'; "
-                                         r"expected one of 1, 2, 3, 4"):
+    with pytest.raises(
+        InputError,
+        match=r"n_per_group: 9 is not a code of the group question 'platform'; "
+        r"expected one of 1, 2, 3, 4",
+    ):
         simulate_study(spec, {9: 10})
     with pytest.raises(InputError, match=r"n_per_group\[1\]: -5 is not a whole number of respondents >= 1"):
         simulate_study(spec, {1: -5})
@@ -350,11 +371,17 @@ def test_study_bad_input(spec, mini):
         simulate_study(spec, {})
     with pytest.raises(InputError, match=r"path_differences: group 3 is not simulated; expected one of 1, 2"):
         simulate_study(spec, {1: 10, 2: 10}, path_differences={3: {"PAC -> POE": 0.5}})
-    with pytest.raises(InputError, match=r"path_differences\[2\]: 'PAC -> COE' is not a path of any of "
-                                         r"the mechanisms producer, consumer"):
+    with pytest.raises(
+        InputError,
+        match=r"path_differences\[2\]: 'PAC -> COE' is not a path of any of "
+        r"the mechanisms producer, consumer",
+    ):
         simulate_study(spec, {1: 10, 2: 10}, path_differences={2: {"PAC -> COE": 0.5}})
-    with pytest.raises(InputError, match=r"careless: 12 careless respondents asked for mechanism 'producer', "
-                                         r"which has only 10 respondents"):
+    with pytest.raises(
+        InputError,
+        match=r"careless: 12 careless respondents asked for mechanism 'producer', "
+        r"which has only 10 respondents",
+    ):
         simulate_study(spec, {1: 10}, careless=Careless(straightliners=12))
     with pytest.raises(InputError, match=r"missing_rate: 0.9 is not a share between 0 and 0.5"):
         simulate_study(spec, {1: 10}, missing_rate=0.9)
@@ -408,8 +435,14 @@ def test_bundled_example_is_up_to_date(tmp_path):
     mod = _load_make_example()
     mod.build(tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["README.md", "careless_respondents.csv", "example_consumer.csv",
-                       "example_producer.csv", "example_responses.xlsx", "population_parameters.csv"]
+    assert written == [
+        "README.md",
+        "careless_respondents.csv",
+        "example_consumer.csv",
+        "example_producer.csv",
+        "example_responses.xlsx",
+        "population_parameters.csv",
+    ]
     for name in written:
         assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name
 
@@ -482,8 +515,14 @@ def test_second_order_example_is_up_to_date(tmp_path):
     spec_.loader.exec_module(mod)
     mod.build(tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["README.md", "careless_respondents.csv", "example_consumer.csv",
-                       "example_producer.csv", "example_responses.xlsx", "population_parameters.csv"]
+    assert written == [
+        "README.md",
+        "careless_respondents.csv",
+        "example_consumer.csv",
+        "example_producer.csv",
+        "example_responses.xlsx",
+        "population_parameters.csv",
+    ]
     for name in written:
         assert (tmp_path / name).read_bytes() == (EXAMPLE_SO / name).read_bytes(), name
     pop = pd.read_csv(EXAMPLE_SO / "population_parameters.csv")

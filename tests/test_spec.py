@@ -90,20 +90,26 @@ def test_duplicate_item_id(tmp_path):
     raw = _raw()
     raw["mechanisms"]["main"]["constructs"]["OUT"]["items"][2]["id"] = "ACT1"
     _, msg = _problems(tmp_path, raw)
-    assert ("mechanisms.main.constructs.OUT.items[2].id: duplicate id 'ACT1' "
-            "(also used at mechanisms.main.constructs.ACT.items[0].id)") in msg
+    assert (
+        "mechanisms.main.constructs.OUT.items[2].id: duplicate id 'ACT1' "
+        "(also used at mechanisms.main.constructs.ACT.items[0].id)"
+    ) in msg
 
 
 def test_construct_with_one_item_is_an_error(tmp_path):
     raw = _raw()
-    raw["mechanisms"]["main"]["constructs"]["ACT"]["items"] = raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][:1]
+    raw["mechanisms"]["main"]["constructs"]["ACT"]["items"] = raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][
+        :1
+    ]
     _, msg = _problems(tmp_path, raw)
     assert "mechanisms.main.constructs.ACT.items: has 1 item; a construct needs at least 2" in msg
 
 
 def test_construct_with_two_items_is_a_warning(tmp_path):
     raw = _raw()
-    raw["mechanisms"]["main"]["constructs"]["ACT"]["items"] = raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][:2]
+    raw["mechanisms"]["main"]["constructs"]["ACT"]["items"] = raw["mechanisms"]["main"]["constructs"]["ACT"]["items"][
+        :2
+    ]
     spec = load_spec(_write(tmp_path, raw))
     new = [w for w in spec.warnings if "straight line" not in w]  # the fixture's one-check warning aside
     assert len(new) == 1
@@ -131,8 +137,10 @@ def test_unknown_stage(tmp_path):
     raw = _raw()
     raw["mechanisms"]["main"]["constructs"]["ACT"]["stage"] = "mediator"
     _, msg = _problems(tmp_path, raw)
-    assert "mechanisms.main.constructs.ACT.stage: unknown stage 'mediator'; expected one of " \
-           "driver | proposition | activity | outcome" in msg
+    assert (
+        "mechanisms.main.constructs.ACT.stage: unknown stage 'mediator'; expected one of "
+        "driver | proposition | activity | outcome" in msg
+    )
 
 
 def test_attention_check_expected_outside_scale(tmp_path):
@@ -153,16 +161,24 @@ def test_measurement_only_mechanism_loads(tmp_path):
 def test_another_theory_with_other_ids_loads(tmp_path):
     raw = {
         "scale": {"min": 1, "max": 3, "labels": {"en": ["No", "Maybe", "Yes"], "zh": ["否", "也许", "是"]}},
-        "mechanisms": {"tam": {
-            "label": {"en": "TAM", "zh": "技术接受模型"},
-            "constructs": {
-                "PU": {"label": {"en": "Usefulness", "zh": "有用性"}, "stage": "driver",
-                       "items": [{"id": f"PU{i}", "text": {"en": f"useful {i}", "zh": f"有用{i}"}} for i in (1, 2, 3)]},
-                "BI": {"label": {"en": "Intention", "zh": "意向"}, "stage": "outcome",
-                       "items": [{"id": f"BI{i}", "text": {"en": f"intend {i}", "zh": f"意向{i}"}} for i in (1, 2, 3)]},
-            },
-            "paths": ["PU -> BI"],
-        }},
+        "mechanisms": {
+            "tam": {
+                "label": {"en": "TAM", "zh": "技术接受模型"},
+                "constructs": {
+                    "PU": {
+                        "label": {"en": "Usefulness", "zh": "有用性"},
+                        "stage": "driver",
+                        "items": [{"id": f"PU{i}", "text": {"en": f"useful {i}", "zh": f"有用{i}"}} for i in (1, 2, 3)],
+                    },
+                    "BI": {
+                        "label": {"en": "Intention", "zh": "意向"},
+                        "stage": "outcome",
+                        "items": [{"id": f"BI{i}", "text": {"en": f"intend {i}", "zh": f"意向{i}"}} for i in (1, 2, 3)],
+                    },
+                },
+                "paths": ["PU -> BI"],
+            }
+        },
     }
     spec = load_spec(_write(tmp_path, raw))
     assert spec.mechanism("tam").lavaan_syntax() == "PU =~ PU1 + PU2 + PU3\nBI =~ BI1 + BI2 + BI3\nBI ~ PU"
@@ -224,55 +240,102 @@ def test_features_spec_loads_and_old_specs_stay_valid():
     assert (c.scale, c.period, c.not_applicable, c.randomize, c.mode) == (None, None, False, False, "reflective")
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].update(scale="freq"),
-     "mechanisms.creator.constructs.INT.scale: unknown scale 'freq'; expected default or one of the scales: "
-     "frequency"),
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].pop("period"),
-     "mechanisms.creator.constructs.INT.period: a construct on the frequency scale 'frequency' needs a "
-     "reference period"),
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(randomize="rows"),
-     "mechanisms.creator.constructs.MOT.randomize: 'rows' is not supported; expected items (or none)"),
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(mode="formativ"),
-     "mechanisms.creator.constructs.MOT.mode: unknown mode 'formativ'; expected reflective or formative"),
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"]["items"][0].update(adaptation="adopt"),
-     "mechanisms.creator.constructs.MOT.items[0].adaptation: 'adopt'; expected one of adopted, adapted, "
-     "self-developed"),
-    (lambda r: r["mechanisms"]["creator"]["constructs"]["INC"].update(not_applicable="yes"),
-     "mechanisms.creator.constructs.INC.not_applicable: 'yes' is not true or false"),
-    (lambda r: r["not_applicable"].update(code=3),
-     "not_applicable.code: 3 is a code of the scale 1-5; expected a code outside it"),
-    (lambda r: r["scales"]["frequency"].update(max=7, labels={"en": list("abcdefg"), "zh": list("甲乙丙丁戊己庚")}),
-     "scales.frequency: has the codes 1-7; expected the codes of the spec's scale (1-5)"),
-    (lambda r: r["scales"]["frequency"].update(kind="often"),
-     "scales.frequency.kind: unknown kind 'often'; expected one of agreement, frequency, other"),
-    (lambda r: r["consent"].pop("text"), "consent.text: is missing"),
-    (lambda r: r["screeners"][0].pop("continue_if"),
-     "screeners.role.continue_if: is missing; a screener names the answers that go on to the survey"),
-    (lambda r: r["screeners"][0].update(continue_if=[9]),
-     "screeners.role.continue_if: 9 is not a choice code of this question; expected one of 1, 2, 3"),
-    (lambda r: r["screeners"][0].update(continue_if={"creator": [1]}),
-     "screeners.role.continue_if: names no answers for mechanism 'viewer'"),
-    (lambda r: r["screeners"][0].update(continue_if={"creator": [1], "viewer": [2], "editor": [3]}),
-     "screeners.role.continue_if.editor: unknown mechanism 'editor'; expected one of creator, viewer"),
-    (lambda r: r["background"][1].update(position="middle"),
-     "background.gender.position: unknown position 'middle'; expected start or end"),
-    (lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "income", "answers": [1]}),
-     "mechanisms.creator.background.income_source.ask_if.question: 'income' is not a question asked before "
-     "income_source"),
-    (lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "earns", "answers": [7]}),
-     "mechanisms.creator.background.income_source.ask_if.answers: 7 is not a choice code of 'earns'"),
-    (lambda r: r["background"][0]["text_by_mechanism"].update(editor={"en": "x", "zh": "某"}),
-     "background.platform.text_by_mechanism.editor: unknown mechanism 'editor'"),
-    (lambda r: r["background"][1].update(min=0),
-     "background.gender.min: only a number question has min; this one is single"),
-    (lambda r: r["mechanisms"]["creator"]["background"][2].update(min=30),
-     "mechanisms.creator.background.hours.max: max (24) must be greater than min (30)"),
-    (lambda r: r["background"][0]["choices"][2].update(specify="yes"),
-     "background.platform.choices[2].specify: 'yes' is not true or false"),
-    (lambda r: r["background"].append({"id": "platform_other", "type": "text", "text": {"en": "x", "zh": "某"}}),
-     "duplicate id 'platform_other'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].update(scale="freq"),
+            "mechanisms.creator.constructs.INT.scale: unknown scale 'freq'; expected default or one of the scales: "
+            "frequency",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["INT"].pop("period"),
+            "mechanisms.creator.constructs.INT.period: a construct on the frequency scale 'frequency' needs a "
+            "reference period",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(randomize="rows"),
+            "mechanisms.creator.constructs.MOT.randomize: 'rows' is not supported; expected items (or none)",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"].update(mode="formativ"),
+            "mechanisms.creator.constructs.MOT.mode: unknown mode 'formativ'; expected reflective or formative",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["MOT"]["items"][0].update(adaptation="adopt"),
+            "mechanisms.creator.constructs.MOT.items[0].adaptation: 'adopt'; expected one of adopted, adapted, "
+            "self-developed",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["constructs"]["INC"].update(not_applicable="yes"),
+            "mechanisms.creator.constructs.INC.not_applicable: 'yes' is not true or false",
+        ),
+        (
+            lambda r: r["not_applicable"].update(code=3),
+            "not_applicable.code: 3 is a code of the scale 1-5; expected a code outside it",
+        ),
+        (
+            lambda r: r["scales"]["frequency"].update(
+                max=7, labels={"en": list("abcdefg"), "zh": list("甲乙丙丁戊己庚")}
+            ),
+            "scales.frequency: has the codes 1-7; expected the codes of the spec's scale (1-5)",
+        ),
+        (
+            lambda r: r["scales"]["frequency"].update(kind="often"),
+            "scales.frequency.kind: unknown kind 'often'; expected one of agreement, frequency, other",
+        ),
+        (lambda r: r["consent"].pop("text"), "consent.text: is missing"),
+        (
+            lambda r: r["screeners"][0].pop("continue_if"),
+            "screeners.role.continue_if: is missing; a screener names the answers that go on to the survey",
+        ),
+        (
+            lambda r: r["screeners"][0].update(continue_if=[9]),
+            "screeners.role.continue_if: 9 is not a choice code of this question; expected one of 1, 2, 3",
+        ),
+        (
+            lambda r: r["screeners"][0].update(continue_if={"creator": [1]}),
+            "screeners.role.continue_if: names no answers for mechanism 'viewer'",
+        ),
+        (
+            lambda r: r["screeners"][0].update(continue_if={"creator": [1], "viewer": [2], "editor": [3]}),
+            "screeners.role.continue_if.editor: unknown mechanism 'editor'; expected one of creator, viewer",
+        ),
+        (
+            lambda r: r["background"][1].update(position="middle"),
+            "background.gender.position: unknown position 'middle'; expected start or end",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "income", "answers": [1]}),
+            "mechanisms.creator.background.income_source.ask_if.question: 'income' is not a question asked before "
+            "income_source",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["background"][1].update(ask_if={"question": "earns", "answers": [7]}),
+            "mechanisms.creator.background.income_source.ask_if.answers: 7 is not a choice code of 'earns'",
+        ),
+        (
+            lambda r: r["background"][0]["text_by_mechanism"].update(editor={"en": "x", "zh": "某"}),
+            "background.platform.text_by_mechanism.editor: unknown mechanism 'editor'",
+        ),
+        (
+            lambda r: r["background"][1].update(min=0),
+            "background.gender.min: only a number question has min; this one is single",
+        ),
+        (
+            lambda r: r["mechanisms"]["creator"]["background"][2].update(min=30),
+            "mechanisms.creator.background.hours.max: max (24) must be greater than min (30)",
+        ),
+        (
+            lambda r: r["background"][0]["choices"][2].update(specify="yes"),
+            "background.platform.choices[2].specify: 'yes' is not true or false",
+        ),
+        (
+            lambda r: r["background"].append({"id": "platform_other", "type": "text", "text": {"en": "x", "zh": "某"}}),
+            "duplicate id 'platform_other'",
+        ),
+    ],
+)
 def test_feature_problems_name_the_key(tmp_path, edit, message):
     raw = _features()
     edit(raw)
@@ -289,8 +352,10 @@ def test_feature_warnings(tmp_path):
     text = "\n".join(spec.warnings)
     assert "mechanisms.creator.constructs.MOT.randomise: unknown key" in text
     assert "mechanisms.creator.constructs.MOT.items[2].source: the item is adapted but names no source" in text
-    assert ("mechanisms.creator: its attention check(s) ATT1, ATT2 are all passed by answering 1 to every "
-            "statement (a straight line)") in text
+    assert (
+        "mechanisms.creator: its attention check(s) ATT1, ATT2 are all passed by answering 1 to every "
+        "statement (a straight line)"
+    ) in text
     assert len(spec.warnings) == 4  # the straight-line warning for each mechanism
 
 

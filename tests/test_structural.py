@@ -110,7 +110,8 @@ def test_chisq_difference_with_measurement_model():
     out = analyse_structural(DATA, MECH, SPEC, opts, cfa_fit=cfa_fit)["structural"]
     assert out["chisq_diff"]["df_diff"] == out["fit"]["df"] - 24
     assert chisq_difference({"chisq": 10.0, "df": 5}, {"chisq": 4.0, "df": 3})["p_value"] == pytest.approx(
-        np.exp(-3.0), rel=1e-9)  # chi2(2) survival of 6 is exp(-3)
+        np.exp(-3.0), rel=1e-9
+    )  # chi2(2) survival of 6 is exp(-3)
 
 
 def test_parameter_recovery_on_simulated_data():
@@ -129,8 +130,13 @@ def test_parameter_recovery_on_simulated_data():
 
 
 def test_platform_difference_is_found():
-    study = simulate_study(SPEC, {1: 700, 2: 700}, paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
-                           path_differences={2: {"ACT -> OUT": 0.0}}, seed=5)
+    study = simulate_study(
+        SPEC,
+        {1: 700, 2: 700},
+        paths={"DRV -> ACT": 0.5, "ACT -> OUT": 0.4},
+        path_differences={2: {"ACT -> OUT": 0.0}},
+        seed=5,
+    )
     df = study.data["main"]
     df = df.assign(**{c: df[c].astype("float64") for c in MECH.item_ids + ["platform"]})
     for it in MECH.items:
@@ -149,8 +155,10 @@ def test_platform_difference_is_found():
     assert inv["configural_check"]["established"] is True and inv["configural_check"]["reason"] is None
     assert inv["tests"][0]["verdict"] == "supported"
     assert out["multigroup"]["n_obs_by_group"] == {"1": 700, "2": 700} and out["multigroup"]["n_obs"] == 1400
-    assert all(t["constrained"].startswith("loadings equal across groups, and this path")
-               for t in out["multigroup"]["equality_tests"])
+    assert all(
+        t["constrained"].startswith("loadings equal across groups, and this path")
+        for t in out["multigroup"]["equality_tests"]
+    )
 
 
 def test_invariance_matches_lavaan_by_school():
@@ -175,8 +183,10 @@ def test_invariance_matches_lavaan_by_school():
     assert "respondents for 30 free parameters per group" in chk["reason"]
     assert [t["verdict"] for t in out["tests"]] == ["not established", "not established"]
     assert all(t["reason"] == chk["reason"] for t in out["tests"])
-    assert out["configural"]["n_obs"] == 301 and out["configural"]["n_obs_by_group"] == {"Pasteur": 156,
-                                                                                         "Grant-White": 145}
+    assert out["configural"]["n_obs"] == 301 and out["configural"]["n_obs_by_group"] == {
+        "Pasteur": 156,
+        "Grant-White": 145,
+    }
 
 
 def test_group_errors_name_the_group():
@@ -215,21 +225,28 @@ def test_mechanisms_side_by_side_matched_by_role(tmp_path):
     from validate.structural.analysis import compare_mechanisms
 
     raw = yaml.safe_load((FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8"))
-    second = json.loads(json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR").replace("ACT", "XAC")
-                        .replace("OUT", "XOU"))
+    second = json.loads(
+        json.dumps(raw["mechanisms"]["main"]).replace("DRV", "XDR").replace("ACT", "XAC").replace("OUT", "XOU")
+    )
     raw["mechanisms"]["other"] = second
     path = tmp_path / "two.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     spec = load_spec(path)
 
     def mres(prefix, b1, b2):
-        return {"structural": {
-            "paths": [{"from": f"{prefix[0]}", "to": f"{prefix[1]}", "std": b1, "p_value": 0.01, "supported": True},
-                      {"from": f"{prefix[1]}", "to": f"{prefix[2]}", "std": b2, "p_value": 0.20, "supported": False}],
-            "indirect": [{"chain": list(prefix), "std": b1 * b2, "std_ci_lower": 0.01, "std_ci_upper": 0.2}]}}
+        return {
+            "structural": {
+                "paths": [
+                    {"from": f"{prefix[0]}", "to": f"{prefix[1]}", "std": b1, "p_value": 0.01, "supported": True},
+                    {"from": f"{prefix[1]}", "to": f"{prefix[2]}", "std": b2, "p_value": 0.20, "supported": False},
+                ],
+                "indirect": [{"chain": list(prefix), "std": b1 * b2, "std_ci_lower": 0.01, "std_ci_upper": 0.2}],
+            }
+        }
 
-    results = {"mechanisms": {"main": mres(("DRV", "ACT", "OUT"), 0.5, 0.1),
-                              "other": mres(("XDR", "XAC", "XOU"), 0.3, 0.4)}}
+    results = {
+        "mechanisms": {"main": mres(("DRV", "ACT", "OUT"), 0.5, 0.1), "other": mres(("XDR", "XAC", "XOU"), 0.3, 0.4)}
+    }
     comp = compare_mechanisms(results, spec)
     assert comp["mechanisms"] == ["main", "other"]
     first = comp["paths"][0]
@@ -296,11 +313,31 @@ def test_group_on_an_undeclared_column_matches_lavaan(tmp_path):
     data = tmp_path / "export.csv"
     df.to_csv(data, index=False)
     spec = tmp_path / "spec.yaml"  # the minimal spec without DRV3's reverse keying: the data are not reversed
-    spec.write_text((FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8")
-                    .replace(", reverse: true}", "}"), encoding="utf-8")
+    spec.write_text(
+        (FIX / "specs" / "minimal.yaml").read_text(encoding="utf-8").replace(", reverse: true}", "}"), encoding="utf-8"
+    )
     out = tmp_path / "out"
-    assert main(["validate", str(data), "--model", str(spec), "--group", "主要使用平台", "--bootstrap", "0",
-                 "--screen", "missing=off", "--screen", "longstring=off", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "validate",
+                str(data),
+                "--model",
+                str(spec),
+                "--group",
+                "主要使用平台",
+                "--bootstrap",
+                "0",
+                "--screen",
+                "missing=off",
+                "--screen",
+                "longstring=off",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     m = res["mechanisms"]["main"]
     assert m["missing"] == "fiml" and m["n_used"] == MG["ntotal"]

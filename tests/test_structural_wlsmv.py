@@ -44,5 +44,7 @@ def test_grouped_wlsmv_invariance_uses_difftest():
     assert tests["metric"]["delta_cfi"] >= -0.01 and tests["metric"]["delta_rmsea"] <= 0.015
     assert tests["scalar"]["delta_cfi"] < -0.01
     assert not out["configural_check"]["established"]
-    assert all(tests[m]["verdict"] == "not established" and "3.02 per parameter" in tests[m]["reason"]
-               for m in ("metric", "scalar"))
+    assert all(
+        tests[m]["verdict"] == "not established" and "3.02 per parameter" in tests[m]["reason"]
+        for m in ("metric", "scalar")
+    )

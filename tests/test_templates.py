@@ -41,16 +41,31 @@ def test_template_sheets_header_and_validations(spec, tmp_path):
     wb = openpyxl.load_workbook(paths[0])
     assert wb.sheetnames == ["Instructions", "main", "Codebook"]
     ws = wb["main"]
-    assert [c.value for c in ws[1]] == ["resp_id", "platform", "gender", "DRV1", "DRV2", "DRV3", "ACT1", "ATT1",
-                                        "ACT2", "ACT3", "OUT1", "OUT2", "OUT3"]
+    assert [c.value for c in ws[1]] == [
+        "resp_id",
+        "platform",
+        "gender",
+        "DRV1",
+        "DRV2",
+        "DRV3",
+        "ACT1",
+        "ATT1",
+        "ACT2",
+        "ACT3",
+        "OUT1",
+        "OUT2",
+        "OUT3",
+    ]
     assert ws.max_row == 1  # one header row of ids, no data
     assert ws.freeze_panes == "B2"
     last = MAX_ROWS + 1
-    assert validations(ws) == sorted([
-        (f"B2:B{last}", "list", '"1,2,3"'),
-        (f"C2:C{last}", "list", '"1,2"'),
-        (f"D2:M{last}", "list", '"1,2,3,4,5"'),
-    ])
+    assert validations(ws) == sorted(
+        [
+            (f"B2:B{last}", "list", '"1,2,3"'),
+            (f"C2:C{last}", "list", '"1,2"'),
+            (f"D2:M{last}", "list", '"1,2,3,4,5"'),
+        ]
+    )
     item_dv = next(dv for dv in ws.data_validations.dataValidation if str(dv.sqref).startswith("D2"))
     assert item_dv.allow_blank and item_dv.showErrorMessage
     assert item_dv.error == "Enter a code 1-5 (blank = missing) / 请输入 1-5 的代码（空白表示缺失）"
@@ -83,6 +98,7 @@ def test_template_for_one_mechanism(tmp_path):
             for it in c["items"]:
                 it["id"] = "S" + it["id"]
         raw["attention_checks"][0]["mechanisms"] = ["second"]
+
     s = make_spec(tmp_path, edit)
     both = openpyxl.load_workbook(write_templates(s, tmp_path / "all")[0])
     assert both.sheetnames == ["Instructions", "main", "second", "Codebook"]
@@ -98,17 +114,25 @@ def test_template_for_one_mechanism(tmp_path):
 def test_template_rejects_mechanism_ids_that_cannot_be_sheet_names(tmp_path):
     def clash(raw):
         raw["mechanisms"]["codebook"] = raw["mechanisms"].pop("main")
+
     s = make_spec(tmp_path, clash)
-    with pytest.raises(SpecError, match=r"spec\.yaml: mechanisms\.codebook: the mechanism id clashes with the "
-                                        r"template's 'codebook' sheet; expected an id other than Instructions or Codebook"):
+    with pytest.raises(
+        SpecError,
+        match=r"spec\.yaml: mechanisms\.codebook: the mechanism id clashes with the "
+        r"template's 'codebook' sheet; expected an id other than Instructions or Codebook",
+    ):
         write_templates(s, tmp_path / "out")
     long_id = "m" * 32
 
     def too_long(raw):
         raw["mechanisms"][long_id] = raw["mechanisms"].pop("main")
+
     s = make_spec(tmp_path, too_long)
-    with pytest.raises(SpecError, match=rf"mechanisms\.{long_id}: the mechanism id is 32 characters long; "
-                                        "expected at most 31, the longest Excel sheet name"):
+    with pytest.raises(
+        SpecError,
+        match=rf"mechanisms\.{long_id}: the mechanism id is 32 characters long; "
+        "expected at most 31, the longest Excel sheet name",
+    ):
         write_templates(s, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -134,9 +158,13 @@ def _snapshot(path: Path) -> dict:
     return {
         "sheets": wb.sheetnames,
         "cells": {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb},
-        "validations": {ws.title: sorted((str(dv.sqref), dv.type, dv.operator, dv.formula1, bool(dv.allow_blank),
-                                          dv.error, dv.errorTitle) for dv in ws.data_validations.dataValidation)
-                        for ws in wb},
+        "validations": {
+            ws.title: sorted(
+                (str(dv.sqref), dv.type, dv.operator, dv.formula1, bool(dv.allow_blank), dv.error, dv.errorTitle)
+                for dv in ws.data_validations.dataValidation
+            )
+            for ws in wb
+        },
         "freeze": {ws.title: ws.freeze_panes for ws in wb},
     }
 
@@ -151,14 +179,16 @@ def test_committed_templates_match_the_bundled_spec(tmp_path):
     spec = load_spec()
     committed = sorted(p.name for p in COMMITTED.glob("*.xlsx"))
     assert committed == _expected_names(spec), (
-        "data_templates/ is out of date; run: python -m instruments.generate data_templates")
+        "data_templates/ is out of date; run: python -m instruments.generate data_templates"
+    )
     fresh = write_templates(spec, tmp_path)
     for m in spec.mechanisms:
         fresh += write_templates(spec, tmp_path, m)
     for p in fresh:
         assert _snapshot(COMMITTED / p.name) == _snapshot(p), (
             f"data_templates/{p.name} differs from what the bundled spec generates; "
-            "run: python -m instruments.generate data_templates")
+            "run: python -m instruments.generate data_templates"
+        )
 
 
 def test_drift_check_detects_a_changed_template(tmp_path):

@@ -50,12 +50,15 @@ def assert_close(got, ref, rel=1e-3):
 HTMT_COLUMNS = ["construct_a", "construct_b", "estimate", "mean", "below_085", "below_090", "n_obs", "warnings"]
 
 
-@pytest.mark.parametrize("key, kwargs, missing", [
-    ("htmt2", {}, False),
-    ("htmt", {"mean": "arithmetic"}, False),
-    ("htmt_signed", {"mean": "arithmetic", "absolute": False}, False),
-    ("htmt2_missing", {}, True),
-])
+@pytest.mark.parametrize(
+    "key, kwargs, missing",
+    [
+        ("htmt2", {}, False),
+        ("htmt", {"mean": "arithmetic"}, False),
+        ("htmt_signed", {"mean": "arithmetic", "absolute": False}, False),
+        ("htmt2_missing", {}, True),
+    ],
+)
 def test_htmt_matches_semtools(key, kwargs, missing):
     data = with_holes() if missing else HS
     out = htmt(data, SCALES, **kwargs)
@@ -94,7 +97,9 @@ def test_htmt_bad_input():
         htmt(HS, SCALES, absolute=False)
     df = HS[ITEMS].copy()
     df["x2"] = 4.0
-    with pytest.raises(ZeroVarianceError, match=r"item x2 has zero variance \(all answers are 4\); HTMT for construct visual"):
+    with pytest.raises(
+        ZeroVarianceError, match=r"item x2 has zero variance \(all answers are 4\); HTMT for construct visual"
+    ):
         htmt(df, SCALES)
     df = HS[ITEMS].copy()
     df["x8"] = "high"
@@ -110,7 +115,15 @@ def test_fornell_larcker_from_cfa():
     ave = rel.set_index("construct")["ave"]
     phi = matrix(c["std_factor_cor"])
     out = fornell_larcker(ave, phi).set_index("construct")
-    assert list(out.reset_index().columns) == ["construct", "ave", "sqrt_ave", "max_abs_corr", "max_corr_with", "passes", "warnings"]
+    assert list(out.reset_index().columns) == [
+        "construct",
+        "ave",
+        "sqrt_ave",
+        "max_abs_corr",
+        "max_corr_with",
+        "passes",
+        "warnings",
+    ]
     for f in SCALES:
         assert_close(out.loc[f, "ave"], LAV["reliability"][f]["avevar"])
         others = phi.loc[f].drop(f).abs()
@@ -136,13 +149,22 @@ def test_convergent_validity_markers():
     c = REF["reliability_simple"]
     rel = reliability_from_cfa(matrix(c["lambda"]), matrix(c["theta"]), matrix(c["psi"]))
     out = convergent_validity(rel).set_index("construct")
-    assert list(out.loc["textual", ["ave_ok", "cr_ok"]]) == [True, True]   # .72, .89
+    assert list(out.loc["textual", ["ave_ok", "cr_ok"]]) == [True, True]  # .72, .89
     assert list(out.loc["visual", ["ave_ok", "cr_ok"]]) == [False, False]  # .37, .63
 
 
 def test_cross_loadings_match_r():
     out = cross_loadings(HS, SCALES)
-    assert list(out.columns) == ["item", "assigned_construct", "construct", "loading", "own", "highest_is_own", "n_obs", "warnings"]
+    assert list(out.columns) == [
+        "item",
+        "assigned_construct",
+        "construct",
+        "loading",
+        "own",
+        "highest_is_own",
+        "n_obs",
+        "warnings",
+    ]
     m = out.pivot(index="item", columns="construct", values="loading")
     ref = matrix(REF["cross_loadings"])
     assert_close(m.loc[ref.index, ref.columns].to_numpy(), ref.to_numpy())
@@ -190,8 +212,10 @@ def test_htmt_bootstrap_uses_the_structural_resamples():
     cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
     one = htmt_bootstrap(hs, cons, 1, seed=7)
     x = hs[["x1", "x2", "x3", "x4", "x5", "x6"]].to_numpy(float)
-    v = [_htmt_vector(x[resample_indices(7, b, len(hs))], [np.array([0, 1, 2]), np.array([3, 4, 5])], [(0, 1)])[0]
-         for b in (0, 1)]
+    v = [
+        _htmt_vector(x[resample_indices(7, b, len(hs))], [np.array([0, 1, 2]), np.array([3, 4, 5])], [(0, 1)])[0]
+        for b in (0, 1)
+    ]
     assert one.loc[0, "resamples"] == 1 and np.isnan(one.loc[0, "ci_lower"])  # one resample: no interval
     two = htmt_bootstrap(hs, cons, 2, seed=7)
     lo, hi = min(v), max(v)  # R's type-7 quantiles of two draws

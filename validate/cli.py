@@ -31,14 +31,22 @@ def _add_out(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 def _add_screening(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--keep-unfinished", action="store_true",
-                   help="keep responses a platform marks unfinished (Qualtrics Finished = False); "
-                        "previews and spam are always left out")
-    p.add_argument("--screen", action="append", default=[], metavar="RULE=VALUE",
-                   help="screening setting, repeatable: a rule (missing, zero_variance, longstring, attention, "
-                        "speeder, outlier) = flag|drop|off, or max_missing, longstring_share, speed_ratio, "
-                        "outlier_p = a number, or reverse = yes|no. Defaults: flag only, except respondents "
-                        "with more than half the items missing or identical answers to every item are dropped")
+    p.add_argument(
+        "--keep-unfinished",
+        action="store_true",
+        help="keep responses a platform marks unfinished (Qualtrics Finished = False); "
+        "previews and spam are always left out",
+    )
+    p.add_argument(
+        "--screen",
+        action="append",
+        default=[],
+        metavar="RULE=VALUE",
+        help="screening setting, repeatable: a rule (missing, zero_variance, longstring, attention, "
+        "speeder, outlier) = flag|drop|off, or max_missing, longstring_share, speed_ratio, "
+        "outlier_p = a number, or reverse = yes|no. Defaults: flag only, except respondents "
+        "with more than half the items missing or identical answers to every item are dropped",
+    )
 
 
 def _screening_options(pairs: list[str]):
@@ -75,36 +83,76 @@ def _screening_options(pairs: list[str]):
 
 
 def _add_analysis(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"],
-                   help="ML (default), MLR (robust), or WLSMV (ordinal items)")
-    p.add_argument("--missing", default="auto", choices=["auto", "fiml", "listwise", "pairwise"],
-                   help="missing answers: auto (default: full-information ML when an item cell is empty, "
-                        "pairwise deletion with WLSMV), fiml, listwise, or pairwise (WLSMV)")
-    p.add_argument("--invalid", default="stop", choices=["stop", "missing"],
-                   help="invalid cells (9 on a 1-7 scale, text): stop (default) lists every one and exits; "
-                        "missing analyses them as missing answers and the report says where")
-    p.add_argument("--group", metavar="COLUMN",
-                   help="compare groups of any column of the data file (its header, or a Wenjuanxing question "
-                        "title), e.g. platform")
-    p.add_argument("--bootstrap", type=int, default=5000, metavar="N",
-                   help="bootstrap resamples for indirect effects (default 5000; 0 to skip)")
+    p.add_argument(
+        "--estimator",
+        default="ML",
+        type=str.upper,
+        choices=["ML", "MLR", "WLSMV"],
+        help="ML (default), MLR (robust), or WLSMV (ordinal items)",
+    )
+    p.add_argument(
+        "--missing",
+        default="auto",
+        choices=["auto", "fiml", "listwise", "pairwise"],
+        help="missing answers: auto (default: full-information ML when an item cell is empty, "
+        "pairwise deletion with WLSMV), fiml, listwise, or pairwise (WLSMV)",
+    )
+    p.add_argument(
+        "--invalid",
+        default="stop",
+        choices=["stop", "missing"],
+        help="invalid cells (9 on a 1-7 scale, text): stop (default) lists every one and exits; "
+        "missing analyses them as missing answers and the report says where",
+    )
+    p.add_argument(
+        "--group",
+        metavar="COLUMN",
+        help="compare groups of any column of the data file (its header, or a Wenjuanxing question "
+        "title), e.g. platform",
+    )
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="bootstrap resamples for indirect effects (default 5000; 0 to skip)",
+    )
     p.add_argument("--seed", type=int, default=20240601, metavar="S", help="random seed (default 20240601)")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="worker processes for the bootstrap (default: all cores)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run the bootstrap on this Dask cluster (needs: pip install '.[cluster]')")
-    p.add_argument("--direct-effects", action="store_true",
-                   help="also fit the spec's direct paths (drivers -> outcomes), to test mediation")
+    p.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="worker processes for the bootstrap (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the bootstrap on this Dask cluster (needs: pip install '.[cluster]')",
+    )
+    p.add_argument(
+        "--direct-effects",
+        action="store_true",
+        help="also fit the spec's direct paths (drivers -> outcomes), to test mediation",
+    )
     p.add_argument("--alpha", type=float, default=0.05, help="significance level for hypotheses (default .05)")
-    p.add_argument("--adjust", default="none", choices=["none", "holm", "fdr_bh"],
-                   help="judge hypotheses by Holm- or Benjamini-Hochberg-adjusted p-values (default: none; "
-                        "both adjusted columns are reported either way)")
-    p.add_argument("--collapse-empty", action="store_true",
-                   help="WLSMV with --group: merge an answer category nobody chose within a group into its "
-                        "neighbour (named in the Method section), instead of stopping")
+    p.add_argument(
+        "--adjust",
+        default="none",
+        choices=["none", "holm", "fdr_bh"],
+        help="judge hypotheses by Holm- or Benjamini-Hochberg-adjusted p-values (default: none; "
+        "both adjusted columns are reported either way)",
+    )
+    p.add_argument(
+        "--collapse-empty",
+        action="store_true",
+        help="WLSMV with --group: merge an answer category nobody chose within a group into its "
+        "neighbour (named in the Method section), instead of stopping",
+    )
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="report language")
-    p.add_argument("--format", dest="fmt", default="auto", metavar="F",
-                   help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
+    p.add_argument(
+        "--format",
+        dest="fmt",
+        default="auto",
+        metavar="F",
+        help="input format (default auto): template, csv, wjx, qualtrics, google, msforms",
+    )
     p.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
 
 
@@ -142,8 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_check = msub.add_parser("check", help="validate a spec file and list every problem")
     p_check.add_argument("file", metavar="FILE")
 
-    p_inst = sub.add_parser("instrument", help="write questionnaires (HTML, Word), codebook, XLSForm, "
-                                               "Wenjuanxing and Qualtrics import files")
+    p_inst = sub.add_parser(
+        "instrument",
+        help="write questionnaires (HTML, Word), codebook, XLSForm, Wenjuanxing and Qualtrics import files",
+    )
     _add_model(p_inst)
     p_inst.add_argument("--lang", default="both", choices=["en", "zh", "both"])
     _add_out(p_inst)
@@ -155,15 +205,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_ing = sub.add_parser("ingest", help="read and screen response files")
     p_ing.add_argument("files", nargs="+", metavar="FILE")
     _add_model(p_ing)
-    p_ing.add_argument("--format", dest="fmt", default="auto", metavar="F",
-                       help="input format (default auto): template, csv, wjx, qualtrics, google, msforms")
+    p_ing.add_argument(
+        "--format",
+        dest="fmt",
+        default="auto",
+        metavar="F",
+        help="input format (default auto): template, csv, wjx, qualtrics, google, msforms",
+    )
     p_ing.add_argument("--mapping", metavar="FILE", help="explicit column -> item id mapping (CSV or YAML)")
     p_ing.add_argument("--print-mapping", action="store_true", help="print how columns map to items and stop")
     _add_screening(p_ing)
     _add_out(p_ing, required=False)
 
-    p_val = sub.add_parser("validate", help="the whole pipeline: ingest, screening, measurement, "
-                                            "structural model, platforms, report")
+    p_val = sub.add_parser(
+        "validate", help="the whole pipeline: ingest, screening, measurement, structural model, platforms, report"
+    )
     p_val.add_argument("files", nargs="+", metavar="DATA")
     _add_model(p_val)
     _add_analysis(p_val)
@@ -177,8 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(p_pow)
     eff = p_pow.add_mutually_exclusive_group()
     eff.add_argument("--effects", metavar="FILE", help="expected standardised effects (YAML or JSON)")
-    eff.add_argument("--assume-std", nargs="+", metavar="PATH=VALUE",
-                     help='e.g. "PID -> PAP=0.3" or 0.2 for every other path')
+    eff.add_argument(
+        "--assume-std", nargs="+", metavar="PATH=VALUE", help='e.g. "PID -> PAP=0.3" or 0.2 for every other path'
+    )
     p_pow.add_argument("--n", default="200,300,500,800", metavar="N1,N2,...", help="sample sizes to simulate")
     p_pow.add_argument("--replications", type=int, default=1000, metavar="R")
     p_pow.add_argument("--seed", type=int, default=20240601, metavar="S")
@@ -194,17 +251,26 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example data")
     p_demo.add_argument("--out", metavar="DIR", default="vcc-demo", help="output folder (default vcc-demo)")
     p_demo.add_argument("--force", action="store_true", help="write into an existing, non-empty folder")
-    p_demo.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                        help="bootstrap resamples (default 1000 for a quick demo)")
+    p_demo.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000 for a quick demo)"
+    )
     p_demo.add_argument("--seed", type=int, default=20240601, metavar="S")
     p_demo.add_argument("--workers", type=int, default=None, metavar="N")
     p_demo.add_argument("--lang", default="en", choices=["en", "zh"])
     p_demo.add_argument("--estimator", default="ML", type=str.upper, choices=["ML", "MLR", "WLSMV"])
-    p_demo.add_argument("--model", default=None, metavar="SPEC",
-                        help="the bundled model to run: short_video_vcc (default) or second_order (the four "
-                             "activities and the four outcomes as second-order constructs), or a spec file")
-    p_demo.add_argument("--method", default="cb", choices=("cb", "pls", "both"),
-                        help="cb (default), pls (platforms compared by MICOM and PLS multigroup tests) or both")
+    p_demo.add_argument(
+        "--model",
+        default=None,
+        metavar="SPEC",
+        help="the bundled model to run: short_video_vcc (default) or second_order (the four "
+        "activities and the four outcomes as second-order constructs), or a spec file",
+    )
+    p_demo.add_argument(
+        "--method",
+        default="cb",
+        choices=("cb", "pls", "both"),
+        help="cb (default), pls (platforms compared by MICOM and PLS multigroup tests) or both",
+    )
     from validate.pls.cli import add_hoc_argument
 
     add_hoc_argument(p_demo)  # --hoc-approach for the second-order variant under --method pls
@@ -228,13 +294,11 @@ def _cmd_model(args) -> int:
     if args.model_command == "check":
         spec = _spec(args.file)
         n_items = sum(len(m.items) for m in spec.mechanisms.values())
-        print(f"{args.file}: OK: {len(spec.mechanisms)} mechanism(s), {n_items} items, "
-              f"{len(spec.warnings)} warning(s)")
+        print(f"{args.file}: OK: {len(spec.mechanisms)} mechanism(s), {n_items} items, {len(spec.warnings)} warning(s)")
         return 0
     from instruments.describe import describe_spec
 
-    print(describe_spec(_spec(args.model), mechanism=args.mechanism, lang=args.lang,
-                        direct=args.direct_effects))
+    print(describe_spec(_spec(args.model), mechanism=args.mechanism, lang=args.lang, direct=args.direct_effects))
     return 0
 
 
@@ -267,9 +331,18 @@ def _cmd_ingest(args) -> int:
     spec = _spec(args.model)
     if not args.print_mapping and not args.out:
         raise VccError("vcc ingest needs --out DIR (or --print-mapping to only show the column mapping)")
-    run_ingest(args.files, spec, out=args.out, fmt=args.fmt, mapping=args.mapping,
-               mechanism=args.mechanism, print_mapping=args.print_mapping, force=args.force,
-               screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished)
+    run_ingest(
+        args.files,
+        spec,
+        out=args.out,
+        fmt=args.fmt,
+        mapping=args.mapping,
+        mechanism=args.mechanism,
+        print_mapping=args.print_mapping,
+        force=args.force,
+        screening=_screening_options(args.screen),
+        keep_unfinished=args.keep_unfinished,
+    )
     return 0
 
 
@@ -279,12 +352,25 @@ def _cmd_validate(args) -> int:
 
     spec = _spec(args.model)
     opts = AnalysisOptions(
-        estimator=args.estimator, missing=args.missing, invalid=args.invalid, group=args.group,
+        estimator=args.estimator,
+        missing=args.missing,
+        invalid=args.invalid,
+        group=args.group,
         bootstrap=args.bootstrap,
-        seed=args.seed, workers=args.workers, scheduler=args.scheduler, direct_effects=args.direct_effects,
-        alpha=args.alpha, adjust=args.adjust, collapse_empty=args.collapse_empty,
-        lang=args.lang, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
-        screening=_screening_options(args.screen), keep_unfinished=args.keep_unfinished, **pls_fields(args),
+        seed=args.seed,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        direct_effects=args.direct_effects,
+        alpha=args.alpha,
+        adjust=args.adjust,
+        collapse_empty=args.collapse_empty,
+        lang=args.lang,
+        fmt=args.fmt,
+        mapping=args.mapping,
+        mechanism=args.mechanism,
+        screening=_screening_options(args.screen),
+        keep_unfinished=args.keep_unfinished,
+        **pls_fields(args),
     )
     run_validate(args.files, spec, opts, out=args.out, force=args.force)
     return 0
@@ -308,12 +394,22 @@ def _cmd_power(args) -> int:
     out = prepare_out_dir(args.out, args.force)
     written = []
     for mid in mids:
-        res = power_study(spec, mid, ns=ns, replications=args.replications,
-                          effects=eff["effects"] if eff else (effects or None), assume_std=common,
-                          loadings=eff["loadings"] if eff else None,
-                          exogenous_corr=eff["exogenous_corr"] if eff else None,
-                          direct_effects=args.direct_effects or None, seed=args.seed, workers=args.workers,
-                          scheduler=args.scheduler, alpha=args.alpha, target=args.target)
+        res = power_study(
+            spec,
+            mid,
+            ns=ns,
+            replications=args.replications,
+            effects=eff["effects"] if eff else (effects or None),
+            assume_std=common,
+            loadings=eff["loadings"] if eff else None,
+            exogenous_corr=eff["exogenous_corr"] if eff else None,
+            direct_effects=args.direct_effects or None,
+            seed=args.seed,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            alpha=args.alpha,
+            target=args.target,
+        )
         _print_power(res, args.replications)
         written += res.write(out / mid if len(mids) > 1 else out)
     _print_written(written)
@@ -322,8 +418,10 @@ def _cmd_power(args) -> int:
 
 def _print_power(res, replications: int) -> None:
     """A readable console table: assumed effects, power with its Monte Carlo interval, the n for the target."""
-    print(f"\nmechanism {res.mechanism}: power by sample size ({replications} replications per n; "
-          f"two-sided alpha = {res.alpha:g}; [ ] = Monte Carlo 95% interval)")
+    print(
+        f"\nmechanism {res.mechanism}: power by sample size ({replications} replications per n; "
+        f"two-sided alpha = {res.alpha:g}; [ ] = Monte Carlo 95% interval)"
+    )
     table = res.console_table()
     if not table.empty:
         print(table.to_string(index=False))
@@ -337,9 +435,18 @@ def _print_power(res, replications: int) -> None:
 def _cmd_demo(args) -> int:
     from validate.pipeline import run_demo
 
-    run_demo(out=args.out, force=args.force, bootstrap=args.bootstrap, seed=args.seed,
-             workers=args.workers, lang=args.lang, estimator=args.estimator, method=args.method,
-             model=args.model, hoc_approach=getattr(args, "hoc_approach", "disjoint"))
+    run_demo(
+        out=args.out,
+        force=args.force,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        workers=args.workers,
+        lang=args.lang,
+        estimator=args.estimator,
+        method=args.method,
+        model=args.model,
+        hoc_approach=getattr(args, "hoc_approach", "disjoint"),
+    )
     return 0
 
 
@@ -393,9 +500,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal bug: one line, not a traceback
         if args.debug:
             raise
-        print(f"vcc: internal error: {type(exc).__name__}: {exc}\n"
-              "vcc: this is a bug in the toolkit; run again with --debug and report the traceback",
-              file=sys.stderr)
+        print(
+            f"vcc: internal error: {type(exc).__name__}: {exc}\n"
+            "vcc: this is a bug in the toolkit; run again with --debug and report the traceback",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

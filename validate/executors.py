@@ -101,7 +101,7 @@ def _import_distributed():
     except ImportError:
         raise InputError(
             "running on a Dask cluster needs the optional extra 'cluster', which is not installed; "
-            "install it with: pip install \"vcc-toolkit[cluster]\" (or: pip install \"dask[distributed]\"), "
+            'install it with: pip install "vcc-toolkit[cluster]" (or: pip install "dask[distributed]"), '
             "or leave out --scheduler to run on local worker processes"
         ) from None
     return distributed
@@ -128,7 +128,8 @@ class LocalExecutor:
         from joblib import Parallel, delayed
 
         return Parallel(n_jobs=min(self.workers, len(args)), return_as="generator_unordered")(
-            delayed(_pinned_call)(fn, a) for a in args)
+            delayed(_pinned_call)(fn, a) for a in args
+        )
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers != 1 else ''}"
@@ -197,8 +198,13 @@ class DaskExecutor:
                         f"died {exc.args[0] if exc.args else ''} several times in a row; the workers may be "
                         "running out of memory or being stopped. Check the worker logs and run again"
                     ) from None
-                except (OSError, distributed.comm.CommClosedError, TimeoutError, CancelledError,
-                        asyncio.CancelledError) as exc:
+                except (
+                    OSError,
+                    distributed.comm.CommClosedError,
+                    TimeoutError,
+                    CancelledError,
+                    asyncio.CancelledError,
+                ) as exc:
                     raise ClusterError(
                         f"the connection to the Dask scheduler at {self.address} was lost during the run "
                         f"({type(exc).__name__}: {_one_line(exc)}); the run was stopped. Check the scheduler "
@@ -247,8 +253,7 @@ class DaskExecutor:
         return False
 
 
-def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: int | None = None,
-                  retries: int = 3):
+def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: int | None = None, retries: int = 3):
     """An executor for :func:`~validate.structural.bootstrap.run_bootstrap` and :func:`~validate.power.study.power_study`.
 
     Parameters
@@ -289,8 +294,10 @@ def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: 
     if scheduler is None:
         return LocalExecutor(workers)
     if not isinstance(scheduler, str) or not _ADDRESS.match(scheduler.strip()):
-        raise InputError(f"scheduler: {scheduler!r} is not a Dask scheduler address; expected "
-                         "tcp://HOST:PORT, e.g. tcp://192.168.1.10:8786")
+        raise InputError(
+            f"scheduler: {scheduler!r} is not a Dask scheduler address; expected "
+            "tcp://HOST:PORT, e.g. tcp://192.168.1.10:8786"
+        )
     address = scheduler.strip()
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise InputError(f"timeout: {timeout!r} is not a positive number of seconds")
@@ -312,8 +319,10 @@ def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: 
         try:
             client.wait_for_workers(1, timeout=timeout)
         except (TimeoutError, OSError):
-            raise ClusterError(f"the Dask scheduler at {address} has no workers (waited {timeout:g} s); "
-                               f"start some with `dask worker {address}`") from None
+            raise ClusterError(
+                f"the Dask scheduler at {address} has no workers (waited {timeout:g} s); "
+                f"start some with `dask worker {address}`"
+            ) from None
         mine = toolkit_fingerprint()
         try:
             theirs = client.run(_worker_fingerprint)
@@ -321,14 +330,16 @@ def make_executor(scheduler: str | None = None, timeout: float = 5, *, workers: 
             raise ClusterError(
                 f"the workers of the Dask cluster at {address} cannot run the toolkit "
                 f"({type(exc).__name__}: {_one_line(exc)}); install the same version of vcc-toolkit on every "
-                "worker machine (pip install \"vcc-toolkit[cluster]\")"
+                'worker machine (pip install "vcc-toolkit[cluster]")'
             ) from None
         differ = sorted(w for w, fp in theirs.items() if fp != mine)
         if differ:
             raise ClusterError(
                 f"{len(differ)} worker(s) of the Dask cluster at {address} run a different version of the "
                 "toolkit, so the same seed could give different results; install the same version "
-                "everywhere", problems=[f"{w}: fingerprint {theirs[w]} (here: {mine})" for w in differ])
+                "everywhere",
+                problems=[f"{w}: fingerprint {theirs[w]} (here: {mine})" for w in differ],
+            )
     except BaseException:
         client.close()
         raise

@@ -61,29 +61,42 @@ def choose_missing(df: pd.DataFrame, items: list[str], estimator: str, requested
     n_cells = int(holes.to_numpy().sum())
     base = {"requested": requested, "n_incomplete": n_inc, "n_empty_cells": n_cells}
     if requested != "auto":
-        why = {"fiml": "full-information ML was requested (--missing fiml): every respondent with at least one "
-                       "answered item is used",
-               "listwise": "listwise deletion was requested (--missing listwise): respondents with an empty item "
-                           "cell are left out",
-               "pairwise": "pairwise deletion was requested (--missing pairwise): each polychoric correlation uses "
-                           "every respondent who answered both items"}[requested]
+        why = {
+            "fiml": "full-information ML was requested (--missing fiml): every respondent with at least one "
+            "answered item is used",
+            "listwise": "listwise deletion was requested (--missing listwise): respondents with an empty item "
+            "cell are left out",
+            "pairwise": "pairwise deletion was requested (--missing pairwise): each polychoric correlation uses "
+            "every respondent who answered both items",
+        }[requested]
         return {"method": requested, **base, "reason": why}
     if n_inc == 0:
-        return {"method": "listwise", **base,
-                "reason": "--missing auto: no analysed item cell is empty, so every respondent is used "
-                          "(complete-data estimation)"}
+        return {
+            "method": "listwise",
+            **base,
+            "reason": "--missing auto: no analysed item cell is empty, so every respondent is used "
+            "(complete-data estimation)",
+        }
     if estimator == "WLSMV":
         if not wlsmv_supports("pairwise"):
-            raise InputError(f"--missing auto with --estimator WLSMV: {n_inc} respondent(s) have {n_cells} empty "
-                             "item cell(s), and pairwise deletion with WLSMV (lavaan's missing = \"pairwise\") is "
-                             "not available in this version of the engine yet; use --missing listwise to leave "
-                             "these respondents out, or --estimator ML/MLR, which use full-information ML")
-        return {"method": "pairwise", **base,
-                "reason": f"--missing auto with WLSMV: {n_inc} respondent(s) have {n_cells} empty item cell(s); "
-                          "pairwise deletion (lavaan's missing = \"pairwise\") keeps them"}
-    return {"method": "fiml", **base,
-            "reason": f"--missing auto: {n_inc} respondent(s) have {n_cells} empty item cell(s), so full-information "
-                      "ML (lavaan's missing = \"ml\") keeps every respondent with at least one answered item"}
+            raise InputError(
+                f"--missing auto with --estimator WLSMV: {n_inc} respondent(s) have {n_cells} empty "
+                'item cell(s), and pairwise deletion with WLSMV (lavaan\'s missing = "pairwise") is '
+                "not available in this version of the engine yet; use --missing listwise to leave "
+                "these respondents out, or --estimator ML/MLR, which use full-information ML"
+            )
+        return {
+            "method": "pairwise",
+            **base,
+            "reason": f"--missing auto with WLSMV: {n_inc} respondent(s) have {n_cells} empty item cell(s); "
+            'pairwise deletion (lavaan\'s missing = "pairwise") keeps them',
+        }
+    return {
+        "method": "fiml",
+        **base,
+        "reason": f"--missing auto: {n_inc} respondent(s) have {n_cells} empty item cell(s), so full-information "
+        'ML (lavaan\'s missing = "ml") keeps every respondent with at least one answered item',
+    }
 
 
 def resolve_options(opts, df: pd.DataFrame, items: list[str]):

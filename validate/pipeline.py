@@ -26,8 +26,16 @@ from instruments.outputs import prepare_out_dir
 from instruments.spec import ModelSpec, load_spec
 from validate.missing import MISSING_CHOICES, choose_missing, wlsmv_supports
 
-__all__ = ["AnalysisOptions", "run_ingest", "run_validate", "run_demo", "analyse", "example_data_path",
-           "choose_missing", "MISSING_CHOICES"]
+__all__ = [
+    "AnalysisOptions",
+    "run_ingest",
+    "run_validate",
+    "run_demo",
+    "analyse",
+    "example_data_path",
+    "choose_missing",
+    "MISSING_CHOICES",
+]
 
 #: ``--adjust``: the p-value that judges each hypothesis (unadjusted, Holm, or Benjamini-Hochberg).
 ADJUST_CHOICES = ("none", "holm", "fdr_bh")
@@ -83,25 +91,35 @@ class AnalysisOptions:
         if self.invalid not in ("stop", "missing"):
             raise InputError(f"--invalid {self.invalid}: expected stop (the default) or missing")
         if self.estimator == "WLSMV" and self.missing == "fiml":
-            raise InputError("--missing fiml cannot be combined with --estimator WLSMV "
-                             "(lavaan's WLSMV uses pairwise or listwise data); use --missing pairwise or listwise")
+            raise InputError(
+                "--missing fiml cannot be combined with --estimator WLSMV "
+                "(lavaan's WLSMV uses pairwise or listwise data); use --missing pairwise or listwise"
+            )
         if self.missing == "pairwise" and self.estimator != "WLSMV":
-            raise InputError(f"--missing pairwise goes with --estimator WLSMV (lavaan's pairwise deletion of the "
-                             f"polychoric correlations); with {self.estimator} use --missing fiml or listwise")
+            raise InputError(
+                f"--missing pairwise goes with --estimator WLSMV (lavaan's pairwise deletion of the "
+                f"polychoric correlations); with {self.estimator} use --missing fiml or listwise"
+            )
         if self.missing == "pairwise" and not wlsmv_supports("pairwise"):
-            raise InputError("--missing pairwise: pairwise deletion with WLSMV is not available in this version "
-                             "of the engine yet; use --missing listwise (respondents with an empty item cell are "
-                             "left out)")
+            raise InputError(
+                "--missing pairwise: pairwise deletion with WLSMV is not available in this version "
+                "of the engine yet; use --missing listwise (respondents with an empty item cell are "
+                "left out)"
+            )
         if self.group and self.estimator == "WLSMV" and not wlsmv_supports("group"):
-            raise InputError(f"--group {self.group} with --estimator WLSMV: the multi-group WLSMV model (needed for "
-                             "measurement invariance and the group comparison of paths) is not available in this "
-                             "version of the engine yet; use --estimator MLR with --group, or run WLSMV without "
-                             "--group")
+            raise InputError(
+                f"--group {self.group} with --estimator WLSMV: the multi-group WLSMV model (needed for "
+                "measurement invariance and the group comparison of paths) is not available in this "
+                "version of the engine yet; use --estimator MLR with --group, or run WLSMV without "
+                "--group"
+            )
         if self.bootstrap < 0:
             raise InputError(f"--bootstrap {self.bootstrap}: expected 0 (no bootstrap) or a positive number")
         if 0 < self.bootstrap < 100:
-            raise InputError(f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
-                             "expected 0 or at least 100 (5000 recommended)")
+            raise InputError(
+                f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
+                "expected 0 or at least 100 (5000 recommended)"
+            )
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
         if self.workers is not None and self.workers < 1:
@@ -162,8 +180,19 @@ class _Staging:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def run_ingest(files, spec: ModelSpec, *, out=None, fmt="auto", mapping=None, mechanism=None,
-               print_mapping=False, force=False, screening=None, keep_unfinished=False) -> dict:
+def run_ingest(
+    files,
+    spec: ModelSpec,
+    *,
+    out=None,
+    fmt="auto",
+    mapping=None,
+    mechanism=None,
+    print_mapping=False,
+    force=False,
+    screening=None,
+    keep_unfinished=False,
+) -> dict:
     """``vcc ingest``: read, map and screen responses; write the cleaned data and the logs."""
     from validate.ingest.responses import ingest, render_mapping
     from validate.screening import screen
@@ -209,13 +238,15 @@ def _check_files(files) -> None:
     for f in files:
         key = Path(f).resolve()
         if key in seen:
-            raise InputError(f"{f}: the same response file is given twice (also as {seen[key]}); "
-                             "expected each file once")
+            raise InputError(
+                f"{f}: the same response file is given twice (also as {seen[key]}); expected each file once"
+            )
         seen[key] = f
 
 
-def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOptions,
-            screening: dict | None = None) -> dict:
+def analyse(
+    data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOptions, screening: dict | None = None
+) -> dict:
     """Measurement and structural analysis of each mechanism; returns the results dict."""
     from validate.measurement.analysis import analyse_measurement
     from validate.structural.analysis import analyse_structural
@@ -227,8 +258,10 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
         "schema_version": SCHEMA_VERSION,
         "toolkit": {"name": "vcc", "version": _version()},
         "spec": {"name": spec.name, "path": str(spec.path), "sha256": spec.sha256, "title": _declared_title(spec)},
-        "options": {**{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
-                    "screening": opts.screening.to_dict() if opts.screening is not None else "defaults"},
+        "options": {
+            **{k: v for k, v in asdict(opts).items() if k not in ("progress", "screening")},
+            "screening": opts.screening.to_dict() if opts.screening is not None else "defaults",
+        },
         "software": _software(),
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         "warnings": list(spec.warnings),
@@ -240,9 +273,11 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             chosen[m.id] = choose_missing(data[m.id], m.item_ids, opts.estimator, opts.missing)
         if opts.method in ("pls", "both") and m.second_order and (m.moderations or m.controls):
             parts = [k for k, v in (("moderations", m.moderations), ("controls", m.controls)) if v]
-            raise InputError(f"mechanism {m.id}: PLS-SEM fits second-order constructs (two-stage approach) and "
-                             f"{', '.join(parts)}, but not both in one model in this version; run with --method cb, "
-                             f"or drop the {' and '.join(parts)} for the PLS run")
+            raise InputError(
+                f"mechanism {m.id}: PLS-SEM fits second-order constructs (two-stage approach) and "
+                f"{', '.join(parts)}, but not both in one model in this version; run with --method cb, "
+                f"or drop the {' and '.join(parts)} for the PLS run"
+            )
     for m in spec.select(opts.mechanism):
         if m.id not in data:
             results["warnings"].append(f"no responses for mechanism {m.id}; skipped")
@@ -250,8 +285,14 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
         df = _user_index(data[m.id])
         how = chosen[m.id]
         mopts = replace(opts, missing=how["method"])  # the method this mechanism's models are fitted with
-        entry: dict = {"label": m.label, "n_raw": int((screening or {}).get(m.id, {}).get("n_raw", len(df))),
-                       "n_used": int(len(df)), "missing": how["method"], "missing_detail": how, "warnings": []}
+        entry: dict = {
+            "label": m.label,
+            "n_raw": int((screening or {}).get(m.id, {}).get("n_raw", len(df))),
+            "n_used": int(len(df)),
+            "missing": how["method"],
+            "missing_detail": how,
+            "warnings": [],
+        }
         if screening and m.id in screening:
             entry["screening"] = screening[m.id].get("report")
             invalid = screening[m.id].get("invalid_cells")
@@ -261,8 +302,9 @@ def analyse(data: dict[str, pd.DataFrame], spec: ModelSpec, opts: AnalysisOption
             from validate.pls.pipeline import run_pls
 
             _progress(f"[{m.id}] PLS-SEM ...", opts.progress)
-            entry.update(run_pls(df, m, opts, scales={i: (spec.item_scale(i).min, spec.item_scale(i).max)
-                                                      for i in m.item_ids}))
+            entry.update(
+                run_pls(df, m, opts, scales={i: (spec.item_scale(i).min, spec.item_scale(i).max) for i in m.item_ids})
+            )
         if opts.method == "pls":  # with --group, run_pls has run MICOM and the multigroup analysis
             results["mechanisms"][m.id] = entry
             continue
@@ -308,8 +350,9 @@ def _user_index(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _missing_words(method: str) -> str:
-    return {"fiml": "full-information ML", "listwise": "listwise deletion",
-            "pairwise": "pairwise deletion"}.get(method, method)
+    return {"fiml": "full-information ML", "listwise": "listwise deletion", "pairwise": "pairwise deletion"}.get(
+        method, method
+    )
 
 
 def _stamp_n(section: dict | None, method: str, n_total: int) -> None:
@@ -346,11 +389,22 @@ def _run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=F
     group = group_column(spec, opts.group)
     if group != opts.group:
         opts = replace(opts, group=group)
-    known = {q.id for q in spec.background} | {"resp_id", "duration_sec"} | {a.id for a in spec.attention_checks} \
+    known = (
+        {q.id for q in spec.background}
+        | {"resp_id", "duration_sec"}
+        | {a.id for a in spec.attention_checks}
         | {i for m in spec.mechanisms.values() for i in m.item_ids}
+    )
     extra = {group: "--group"} if group and group not in known else None  # an undeclared column, carried as is
-    res = ingest(files, spec, fmt=opts.fmt, mapping=opts.mapping, mechanism=opts.mechanism,
-                 keep_unfinished=opts.keep_unfinished, extra_columns=extra)
+    res = ingest(
+        files,
+        spec,
+        fmt=opts.fmt,
+        mapping=opts.mapping,
+        mechanism=opts.mechanism,
+        keep_unfinished=opts.keep_unfinished,
+        extra_columns=extra,
+    )
     invalid = _invalid_cells(res, opts.invalid)
     cleaned, screening = {}, {}
     for mid, df in res.data.items():
@@ -358,8 +412,7 @@ def _run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=F
             continue
         sr = screen(df, spec.mechanism(mid), spec, options=opts.screening)
         cleaned[mid] = sr.data
-        screening[mid] = {"n_raw": len(df), "report": _screening_report(sr),
-                          "invalid_cells": _cells_of(invalid, df)}
+        screening[mid] = {"n_raw": len(df), "report": _screening_report(sr), "invalid_cells": _cells_of(invalid, df)}
     if not cleaned:
         raise InputError("no responses of any mechanism were found in " + ", ".join(map(str, files)))
     if opts.group:
@@ -367,9 +420,12 @@ def _run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=F
             if opts.group not in df.columns:
                 heads = [str(h) for h in res.mapping["header"].tolist() if str(h).strip()]
                 close = difflib.get_close_matches(opts.group, heads, n=1, cutoff=0.0)
-                raise InputError(f"--group {opts.group}: there is no column '{opts.group}' in the responses of "
-                                 f"mechanism {mid}" + (f"; the closest header is '{close[0]}'" if close else "")
-                                 + f"; expected one of the file's headers: {', '.join(repr(h) for h in heads[:40])}")
+                raise InputError(
+                    f"--group {opts.group}: there is no column '{opts.group}' in the responses of "
+                    f"mechanism {mid}"
+                    + (f"; the closest header is '{close[0]}'" if close else "")
+                    + f"; expected one of the file's headers: {', '.join(repr(h) for h in heads[:40])}"
+                )
             from validate.structural.analysis import check_groups
 
             check_groups(df, opts.group, len(spec.mechanism(mid).item_ids))  # before any long computation
@@ -377,15 +433,24 @@ def _run_validate(files, spec: ModelSpec, opts: AnalysisOptions, *, out, force=F
     na = getattr(res, "not_applicable", None)
     for mid, entry in results["mechanisms"].items():  # "not applicable" answers: read as missing, counted here
         if na is not None and (na["mechanism"] == mid).any():
-            entry["not_applicable"] = [{"item": str(r.variable), "n_not_applicable": int(r.n_not_applicable)}
-                                       for r in na[na["mechanism"] == mid].itertuples(index=False)]
+            entry["not_applicable"] = [
+                {"item": str(r.variable), "n_not_applicable": int(r.n_not_applicable)}
+                for r in na[na["mechanism"] == mid].itertuples(index=False)
+            ]
     results["inputs"] = [str(f) for f in files]
     results["warnings"] = list(getattr(res, "warnings", [])) + results["warnings"]  # what ingest left out
     if invalid is not None and len(invalid):
-        results["invalid_cells"] = {"n": int(len(invalid)), "action": "set to missing (--invalid missing)",
-                                    "cells": _cell_records(invalid)}
-        results["warnings"].insert(0, f"{len(invalid)} invalid cell(s) were set to missing (--invalid missing): "
-                                      + _cell_list(invalid, 20) + "; all of them are in problems.csv")
+        results["invalid_cells"] = {
+            "n": int(len(invalid)),
+            "action": "set to missing (--invalid missing)",
+            "cells": _cell_records(invalid),
+        }
+        results["warnings"].insert(
+            0,
+            f"{len(invalid)} invalid cell(s) were set to missing (--invalid missing): "
+            + _cell_list(invalid, 20)
+            + "; all of them are in problems.csv",
+        )
     with _Staging(out) as stage:
         res.write(stage)
         written = write_report(results, spec, stage, lang=opts.lang, data=cleaned)
@@ -420,8 +485,12 @@ def _invalid_cells(res, action: str) -> pd.DataFrame | None:
     raise InputError(
         f"{len(prob)} invalid cell(s) in the responses; nothing was analysed. Correct them in the file, or pass "
         "--invalid missing to analyse them as missing answers (the report then says where)",
-        [f"{_where(r)}, cell {r.cell} (column '{r.column}', respondent {r.resp_id}): "
-         f"{r.value!r}: {r.problem}; expected {r.expected}" for r in prob.itertuples(index=False)])
+        [
+            f"{_where(r)}, cell {r.cell} (column '{r.column}', respondent {r.resp_id}): "
+            f"{r.value!r}: {r.problem}; expected {r.expected}"
+            for r in prob.itertuples(index=False)
+        ],
+    )
 
 
 def _where(r) -> str:
@@ -436,8 +505,10 @@ def _cells_of(invalid: pd.DataFrame | None, df: pd.DataFrame) -> list[dict]:
 
 def _cell_records(invalid: pd.DataFrame) -> list[dict]:
     cols = ["file", "sheet", "cell", "column", "resp_id", "value", "problem", "expected"]
-    return [{k: (None if v is None or (isinstance(v, float) and v != v) else str(v)) for k, v in r.items()}
-            for r in invalid[cols].to_dict(orient="records")]
+    return [
+        {k: (None if v is None or (isinstance(v, float) and v != v) else str(v)) for k, v in r.items()}
+        for r in invalid[cols].to_dict(orient="records")
+    ]
 
 
 def _cell_list(invalid: pd.DataFrame, limit: int) -> str:
@@ -449,24 +520,52 @@ def _cell_list(invalid: pd.DataFrame, limit: int) -> str:
 def _screening_report(sr) -> dict:
     """The screening result in the shape of results.json: one summary row per rule and the log."""
     rep = sr.to_dict()
-    rep["summary"] = [{"rule": s["rule"], "setting": s.get("setting"), "action": s.get("action"),
-                       "flagged": s.get("n_flagged"), "dropped": s.get("n_dropped"), "note": s.get("note")}
-                      for s in rep.get("summary", [])]
+    rep["summary"] = [
+        {
+            "rule": s["rule"],
+            "setting": s.get("setting"),
+            "action": s.get("action"),
+            "flagged": s.get("n_flagged"),
+            "dropped": s.get("n_dropped"),
+            "note": s.get("note"),
+        }
+        for s in rep.get("summary", [])
+    ]
     log = sr.log
-    rep["log"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-                  for r in log.astype(object).to_dict(orient="records")] if log is not None else []
+    rep["log"] = (
+        [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in log.astype(object).to_dict(orient="records")
+        ]
+        if log is not None
+        else []
+    )
     return rep
 
 
 #: The bundled variants of the thesis spec ``vcc demo --model`` runs (same items; the data of each:
 #: :func:`demo_data_path`).
-DEMO_MODELS = {"short_video_vcc": "short_video_vcc.yaml", "first_order": "short_video_vcc.yaml",
-               "second_order": "short_video_vcc_second_order.yaml",
-               "short_video_vcc_second_order": "short_video_vcc_second_order.yaml"}
+DEMO_MODELS = {
+    "short_video_vcc": "short_video_vcc.yaml",
+    "first_order": "short_video_vcc.yaml",
+    "second_order": "short_video_vcc_second_order.yaml",
+    "short_video_vcc_second_order": "short_video_vcc_second_order.yaml",
+}
 
 
-def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, workers=None, lang="en",
-             estimator="ML", method="cb", model: str | None = None, hoc_approach: str = "disjoint") -> dict:
+def run_demo(
+    *,
+    out="vcc-demo",
+    force=False,
+    bootstrap=1000,
+    seed=20240601,
+    workers=None,
+    lang="en",
+    estimator="ML",
+    method="cb",
+    model: str | None = None,
+    hoc_approach: str = "disjoint",
+) -> dict:
     """``vcc demo``: ``vcc validate`` on the bundled example data, comparing platforms.
 
     With ``method="pls"`` (or ``both``) the platforms are compared by MICOM and the PLS multigroup tests,
@@ -483,22 +582,33 @@ def run_demo(*, out="vcc-demo", force=False, bootstrap=1000, seed=20240601, work
     elif Path(model).exists():
         spec = load_spec(model)
     else:
-        raise InputError(f"--model {model}: not a bundled model ({', '.join(sorted(DEMO_MODELS))}) "
-                         "nor an existing spec file")
+        raise InputError(
+            f"--model {model}: not a bundled model ({', '.join(sorted(DEMO_MODELS))}) nor an existing spec file"
+        )
     if not data.exists():
         raise InputError(f"{data}: the bundled example data is missing; reinstall the toolkit")
     group = spec.group_question.id if spec.group_question else None
-    opts = AnalysisOptions(estimator=estimator, bootstrap=bootstrap, seed=seed, workers=workers,
-                           lang=lang, group=group, method=method, pls_permutations=max(20, bootstrap),
-                           pls_hoc_approach=hoc_approach)
+    opts = AnalysisOptions(
+        estimator=estimator,
+        bootstrap=bootstrap,
+        seed=seed,
+        workers=workers,
+        lang=lang,
+        group=group,
+        method=method,
+        pls_permutations=max(20, bootstrap),
+        pls_hoc_approach=hoc_approach,
+    )
     return run_validate([data], spec, opts, out=out, force=force)
 
 
 def _summary(results: dict, out: Path, written) -> None:
     print()
     if results.get("invalid_cells"):
-        print(f"{results['invalid_cells']['n']} invalid cell(s) were analysed as missing answers (--invalid missing); "
-              f"see problems.csv")
+        print(
+            f"{results['invalid_cells']['n']} invalid cell(s) were analysed as missing answers (--invalid missing); "
+            f"see problems.csv"
+        )
     for mid, m in results["mechanisms"].items():
         for line in summary_lines(mid, m):
             print(line)
@@ -506,10 +616,15 @@ def _summary(results: dict, out: Path, written) -> None:
         if pls:
             print(f"  PLS-SEM: {sum(bool(p.get('supported')) for p in pls)} of {len(pls)} hypotheses supported")
         for pr in ((m.get("pls") or {}).get("micom") or {}).get("pairs") or []:
-            words = {"full": "full measurement invariance", "partial": "partial measurement invariance (paths may be "
-                     "compared)", "none": "no compositional invariance"}
-            print(f"  PLS MICOM, {((m.get('pls') or {}).get('micom') or {}).get('group')} "
-                  f"{' vs '.join(pr.get('groups') or [])}: {words.get(pr.get('verdict'), pr.get('verdict'))}")
+            words = {
+                "full": "full measurement invariance",
+                "partial": "partial measurement invariance (paths may be compared)",
+                "none": "no compositional invariance",
+            }
+            print(
+                f"  PLS MICOM, {((m.get('pls') or {}).get('micom') or {}).get('group')} "
+                f"{' vs '.join(pr.get('groups') or [])}: {words.get(pr.get('verdict'), pr.get('verdict'))}"
+            )
     n_warn = len(results.get("warnings", []))
     for m in results["mechanisms"].values():  # the warnings of each statistic, where the report shows them
         n_warn += len(m.get("warnings", []))
@@ -518,7 +633,7 @@ def _summary(results: dict, out: Path, written) -> None:
     if n_warn:
         print(f"{n_warn} warning(s); see the report")
     print(f"wrote to {out}:")
-    for name in (written or {}):
+    for name in written or {}:
         print(f"  {Path(out) / Path(written[name]).name}")
 
 
@@ -534,9 +649,11 @@ def summary_lines(mid: str, m: dict) -> list[str]:
         line += f"; {what} used {n_obs} of {n_total} ({_missing_words(m.get('missing') or part.get('missing'))})"
     sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""  # MLR and WLSMV report the scaled test
     if fit.get("cfi" + sfx) is not None:
-        line += (f", chi2{'(scaled)' if sfx else ''}({fit.get('df'):.0f}) = {fit.get('chisq' + sfx):.2f}, "
-                 f"CFI = {fit.get('cfi' + sfx):.3f}, RMSEA = {fit.get('rmsea' + sfx):.3f}, "
-                 f"SRMR = {fit.get('srmr'):.3f}")
+        line += (
+            f", chi2{'(scaled)' if sfx else ''}({fit.get('df'):.0f}) = {fit.get('chisq' + sfx):.2f}, "
+            f"CFI = {fit.get('cfi' + sfx):.3f}, RMSEA = {fit.get('rmsea' + sfx):.3f}, "
+            f"SRMR = {fit.get('srmr'):.3f}"
+        )
     paths = (m.get("structural") or {}).get("paths") or []
     if paths:
         sup = sum(bool(p.get("supported")) for p in paths)
@@ -547,18 +664,28 @@ def summary_lines(mid: str, m: dict) -> list[str]:
     by = mg.get("n_obs_by_group") or (inv.get("configural") or {}).get("n_obs_by_group")
     if by:
         names = inv.get("level_labels") or {}
-        lines.append(f"  groups of {inv.get('group') or mg.get('group')}: "
-                     + ", ".join(f"{names.get(g, g)} n = {n}" for g, n in by.items()))
+        lines.append(
+            f"  groups of {inv.get('group') or mg.get('group')}: "
+            + ", ".join(f"{names.get(g, g)} n = {n}" for g, n in by.items())
+        )
         verdicts = [f"{x.get('model')}: {x.get('verdict')}" for x in inv.get("tests") or []]
         if verdicts:
-            lines.append("  measurement invariance: " + "; ".join(verdicts)
-                         + (f" ({inv['configural_check']['reason']})"
-                            if (inv.get("configural_check") or {}).get("reason") else ""))
+            lines.append(
+                "  measurement invariance: "
+                + "; ".join(verdicts)
+                + (
+                    f" ({inv['configural_check']['reason']})"
+                    if (inv.get("configural_check") or {}).get("reason")
+                    else ""
+                )
+            )
         for lv, part in (inv.get("partial") or {}).items():
             if isinstance(part, dict) and "released" in part:
                 rel = ", ".join(r["parameter"] for r in part["released"]) or "nothing"
-                lines.append(f"  partial {lv} invariance: {'established' if part.get('established') else 'not established'}"
-                             f" (released {rel})")
+                lines.append(
+                    f"  partial {lv} invariance: {'established' if part.get('established') else 'not established'}"
+                    f" (released {rel})"
+                )
     return lines
 
 
@@ -571,8 +698,10 @@ def _version() -> str:
 def _software() -> dict:
     import scipy
 
-    return {"python": _platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-            "pandas": pd.__version__, "vcc": _version()}
-
-
-
+    return {
+        "python": _platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pd.__version__,
+        "vcc": _version(),
+    }

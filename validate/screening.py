@@ -185,9 +185,13 @@ class ScreeningResult:
         return sorted(set(self.log.loc[self.log["action"] == "dropped", "resp_id"]))
 
     def to_dict(self) -> dict:
-        return {"mechanism": self.mechanism, "options": self.options.to_dict(),
-                "n_kept": int(len(self.cleaned)), "n_dropped": len(self.dropped),
-                "summary": self.summary.to_dict(orient="records")}
+        return {
+            "mechanism": self.mechanism,
+            "options": self.options.to_dict(),
+            "n_kept": int(len(self.cleaned)),
+            "n_dropped": len(self.dropped),
+            "summary": self.summary.to_dict(orient="records"),
+        }
 
     def write(self, out_dir: str | Path, mechanism: str | None = None, *, parquet: bool = True) -> list[Path]:
         """Write ``cleaned_<mechanism>.csv`` / ``.xlsx`` / ``.parquet``, ``screening_log_<mechanism>.csv``
@@ -201,14 +205,14 @@ class ScreeningResult:
         m = mechanism or self.mechanism
         paths = [
             write_csv(out / f"cleaned_{m}.csv", self.cleaned),
-            write_table_xlsx(out / f"cleaned_{m}.xlsx", {"cleaned": self.cleaned, "screening_log": self.log,
-                                                         "summary": self.summary}),
+            write_table_xlsx(
+                out / f"cleaned_{m}.xlsx", {"cleaned": self.cleaned, "screening_log": self.log, "summary": self.summary}
+            ),
             write_csv(out / f"screening_log_{m}.csv", self.log),
             write_csv(out / f"screening_summary_{m}.csv", self.summary),
         ]
         if parquet:
-            paths.append(atomic_write(out / f"cleaned_{m}.parquet",
-                                      lambda p: self.cleaned.to_parquet(p, index=False)))
+            paths.append(atomic_write(out / f"cleaned_{m}.parquet", lambda p: self.cleaned.to_parquet(p, index=False)))
         return paths
 
 
@@ -218,8 +222,9 @@ class ScreeningResult:
 def _items(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     missing = [i for i in items if i not in df.columns]
     if missing:
-        raise InputError(f"the data have no column for item(s) {', '.join(missing)}; "
-                         f"expected columns {', '.join(items)}")
+        raise InputError(
+            f"the data have no column for item(s) {', '.join(missing)}; expected columns {', '.join(items)}"
+        )
     return df[items].astype(float)
 
 
@@ -236,16 +241,28 @@ def item_missingness(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Missing answers per item: ``item, n, n_missing, share_missing``."""
     x = _items(df, items)
     n_miss = x.isna().sum()
-    return pd.DataFrame({"item": items, "n": len(x), "n_missing": n_miss.to_numpy(dtype=int),
-                         "share_missing": (n_miss / max(len(x), 1)).to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "item": items,
+            "n": len(x),
+            "n_missing": n_miss.to_numpy(dtype=int),
+            "share_missing": (n_miss / max(len(x), 1)).to_numpy(dtype=float),
+        }
+    )
 
 
 def respondent_missingness(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Missing answers per respondent: ``resp_id, n_items, n_missing, share_missing``."""
     x = _items(df, items)
     n_miss = x.isna().sum(axis=1).to_numpy(dtype=int)
-    return pd.DataFrame({"resp_id": df["resp_id"].to_numpy(), "n_items": len(items), "n_missing": n_miss,
-                         "share_missing": n_miss / max(len(items), 1)})
+    return pd.DataFrame(
+        {
+            "resp_id": df["resp_id"].to_numpy(),
+            "n_items": len(items),
+            "n_missing": n_miss,
+            "share_missing": n_miss / max(len(items), 1),
+        }
+    )
 
 
 def longstring(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
@@ -277,8 +294,7 @@ def longstring(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         irv = np.where(answered >= 2, np.nanstd(x, axis=1), np.nan) if k else np.full(n, np.nan)
-    return pd.DataFrame({"resp_id": df["resp_id"].to_numpy(), "longstring": best, "n_answered": answered,
-                         "irv": irv})
+    return pd.DataFrame({"resp_id": df["resp_id"].to_numpy(), "longstring": best, "n_answered": answered, "irv": irv})
 
 
 def attention_failures(df: pd.DataFrame, checks) -> pd.DataFrame:
@@ -294,8 +310,15 @@ def attention_failures(df: pd.DataFrame, checks) -> pd.DataFrame:
         vals = df[a.id].astype(float).to_numpy()
         exp = ", ".join(str(e) for e in a.expected)
         for rid, v in zip(df["resp_id"], vals):
-            rows.append({"resp_id": rid, "check": a.id, "value": v, "expected": exp,
-                         "passed": bool(not np.isnan(v) and int(v) in a.expected)})
+            rows.append(
+                {
+                    "resp_id": rid,
+                    "check": a.id,
+                    "value": v,
+                    "expected": exp,
+                    "passed": bool(not np.isnan(v) and int(v) in a.expected),
+                }
+            )
     return pd.DataFrame(rows, columns=["resp_id", "check", "value", "expected", "passed"])
 
 
@@ -316,9 +339,15 @@ def speeders(df: pd.DataFrame, ratio: float = 0.5) -> pd.DataFrame:
     med = float(d.median()) if d.notna().any() else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = med / d.to_numpy()
-    return pd.DataFrame({"resp_id": df["resp_id"].to_numpy(), "duration_sec": d.to_numpy(),
-                         "median_sec": med, "relative_speed": rel,
-                         "speeder": (d < ratio * med).to_numpy() if np.isfinite(med) else False})
+    return pd.DataFrame(
+        {
+            "resp_id": df["resp_id"].to_numpy(),
+            "duration_sec": d.to_numpy(),
+            "median_sec": med,
+            "relative_speed": rel,
+            "speeder": (d < ratio * med).to_numpy() if np.isfinite(med) else False,
+        }
+    )
 
 
 def mahalanobis(df: pd.DataFrame, items: list[str], p: float = 0.001) -> pd.DataFrame:
@@ -355,15 +384,17 @@ def mahalanobis(df: pd.DataFrame, items: list[str], p: float = 0.001) -> pd.Data
         inv = np.linalg.pinv(s)
         d2 = np.einsum("ij,jk,ik->i", c, inv, c)
     pv = stats.chi2.sf(d2, k)
-    return pd.DataFrame({"resp_id": df["resp_id"].to_numpy()[ok], "d2": d2, "df": k, "p_value": pv,
-                         "outlier": pv < p}, columns=cols)
+    return pd.DataFrame(
+        {"resp_id": df["resp_id"].to_numpy()[ok], "d2": d2, "df": k, "p_value": pv, "outlier": pv < p}, columns=cols
+    )
 
 
 # --------------------------------------------------------------------------- screen
 
 
-def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
-           options: ScreeningOptions | None = None) -> ScreeningResult:
+def screen(
+    df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec, options: ScreeningOptions | None = None
+) -> ScreeningResult:
     """Run every screening rule on one mechanism's responses.
 
     Parameters
@@ -412,35 +443,57 @@ def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
                 log.append({"resp_id": ids[i], "rule": rule, "detail": details[i], "action": act})
             if action == "drop":
                 drop |= mask
-        summary.append({"rule": rule, "setting": setting, "action": action,
-                        "n_flagged": int(mask.sum()) if action != "off" else 0,
-                        "n_dropped": int(mask.sum()) if action == "drop" else 0, "note": note})
+        summary.append(
+            {
+                "rule": rule,
+                "setting": setting,
+                "action": action,
+                "n_flagged": int(mask.sum()) if action != "off" else 0,
+                "n_dropped": int(mask.sum()) if action == "drop" else 0,
+                "note": note,
+            }
+        )
 
     # missingness
     rm = respondent_missingness(df, items)
     mask = (rm["share_missing"] > opts.max_missing).to_numpy() if opts.missing != "off" else np.zeros(len(df), bool)
-    record("missing", mask,
-           [f"{m} of {k} items missing ({s:.0%} > {opts.max_missing:.0%})" for m, s in
-            zip(rm["n_missing"], rm["share_missing"])],
-           opts.missing, f"> {opts.max_missing:.0%} of items missing")
+    record(
+        "missing",
+        mask,
+        [
+            f"{m} of {k} items missing ({s:.0%} > {opts.max_missing:.0%})"
+            for m, s in zip(rm["n_missing"], rm["share_missing"])
+        ],
+        opts.missing,
+        f"> {opts.max_missing:.0%} of items missing",
+    )
     # straight-lining (raw answers, questionnaire order)
     ls = longstring(df, items)
     x = df[items].astype(float).to_numpy()
     answered = ls["n_answered"].to_numpy()
     with np.errstate(invalid="ignore"):
-        zero = (answered >= opts.min_answered_for_variance) & (np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1)
-                                                                 == np.nanmin(np.where(np.isnan(x), np.inf, x), axis=1))
+        zero = (answered >= opts.min_answered_for_variance) & (
+            np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1) == np.nanmin(np.where(np.isnan(x), np.inf, x), axis=1)
+        )
     vals = np.nanmax(np.where(np.isnan(x), -np.inf, x), axis=1)
     if opts.zero_variance == "off":
         zero = np.zeros(len(df), bool)
-    record("zero_variance", zero,
-           [f"all {a} answered items = {_num(v)}" for a, v in zip(answered, vals)],
-           opts.zero_variance, f"identical answers to all items (>= {opts.min_answered_for_variance} answered)")
+    record(
+        "zero_variance",
+        zero,
+        [f"all {a} answered items = {_num(v)}" for a, v in zip(answered, vals)],
+        opts.zero_variance,
+        f"identical answers to all items (>= {opts.min_answered_for_variance} answered)",
+    )
     need = max(2, math.ceil(opts.longstring_share * k))
     long = (ls["longstring"].to_numpy() >= need) if opts.longstring != "off" else np.zeros(len(df), bool)
-    record("longstring", long, [f"longest run of identical answers {r} of {k} items (>= {need})"
-                                for r in ls["longstring"]],
-           opts.longstring, f"run >= {need} of {k} items ({opts.longstring_share:.0%})")
+    record(
+        "longstring",
+        long,
+        [f"longest run of identical answers {r} of {k} items (>= {need})" for r in ls["longstring"]],
+        opts.longstring,
+        f"run >= {need} of {k} items ({opts.longstring_share:.0%})",
+    )
     # attention checks
     checks = spec.attention_checks_for(mech.id)
     present = [a for a in checks if a.id in df.columns]
@@ -452,23 +505,40 @@ def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
         for r in failed.itertuples(index=False):
             got = "not answered" if np.isnan(r.value) else f"answered {_num(r.value)}"
             det.setdefault(r.resp_id, []).append(f"{r.check}: {got}, expected {r.expected}")
-        record("attention", mask, ["; ".join(det.get(i, [])) for i in ids], opts.attention,
-               "answer differs from the instructed one")
+        record(
+            "attention",
+            mask,
+            ["; ".join(det.get(i, [])) for i in ids],
+            opts.attention,
+            "answer differs from the instructed one",
+        )
     else:
         note = "off" if opts.attention == "off" else "no attention-check column in the data"
-        record("attention", np.zeros(len(df), bool), [""] * len(df), "off" if not present else opts.attention,
-               "answer differs from the instructed one", note)
+        record(
+            "attention",
+            np.zeros(len(df), bool),
+            [""] * len(df),
+            "off" if not present else opts.attention,
+            "answer differs from the instructed one",
+            note,
+        )
     # speeders
     if "duration_sec" in df.columns and df["duration_sec"].notna().any() and opts.speeder != "off":
         sp = speeders(df, opts.speed_ratio)
         med = float(sp["median_sec"].iloc[0])
-        record("speeder", sp["speeder"].to_numpy(dtype=bool),
-               [f"{_num(d)} s < {opts.speed_ratio:g} x median {_num(med)} s" for d in sp["duration_sec"]],
-               opts.speeder, f"duration < {opts.speed_ratio:g} x median", f"median {_num(med)} s")
+        record(
+            "speeder",
+            sp["speeder"].to_numpy(dtype=bool),
+            [f"{_num(d)} s < {opts.speed_ratio:g} x median {_num(med)} s" for d in sp["duration_sec"]],
+            opts.speeder,
+            f"duration < {opts.speed_ratio:g} x median",
+            f"median {_num(med)} s",
+        )
     else:
         note = "off" if opts.speeder == "off" else "the platform gave no duration"
-        record("speeder", np.zeros(len(df), bool), [""] * len(df), "off",
-               f"duration < {opts.speed_ratio:g} x median", note)
+        record(
+            "speeder", np.zeros(len(df), bool), [""] * len(df), "off", f"duration < {opts.speed_ratio:g} x median", note
+        )
     # multivariate outliers (on respondents not already dropped)
     if opts.outlier != "off":
         keep_idx = np.flatnonzero(~drop)
@@ -486,18 +556,29 @@ def screen(df: pd.DataFrame, mechanism: Mechanism | str, spec: ModelSpec,
                 mask[i] = bool(r.outlier)
         record("outlier", mask, det, opts.outlier, f"Mahalanobis p < {opts.outlier_p:g}", note)
     else:
-        record("outlier", np.zeros(len(df), bool), [""] * len(df), "off", f"Mahalanobis p < {opts.outlier_p:g}",
-               "off")
+        record("outlier", np.zeros(len(df), bool), [""] * len(df), "off", f"Mahalanobis p < {opts.outlier_p:g}", "off")
     cleaned = df.loc[~drop].reset_index(drop=True)
     rev = [it.id for it in mech.items if it.reverse]
     if opts.reverse:
         cleaned = reverse_code(cleaned, mech, spec.scale)
-    summary.append({"rule": "reverse_coded", "setting": f"{spec.scale.min} + {spec.scale.max} - x",
-                    "action": "recode" if opts.reverse else "off", "n_flagged": 0, "n_dropped": 0,
-                    "note": ", ".join(rev) if rev else "no reverse-keyed items"})
-    return ScreeningResult(cleaned=cleaned, log=pd.DataFrame(log, columns=LOG_COLUMNS),
-                           summary=pd.DataFrame(summary, columns=SUMMARY_COLUMNS),
-                           item_missing=item_missingness(df, items), mechanism=mech.id, options=opts)
+    summary.append(
+        {
+            "rule": "reverse_coded",
+            "setting": f"{spec.scale.min} + {spec.scale.max} - x",
+            "action": "recode" if opts.reverse else "off",
+            "n_flagged": 0,
+            "n_dropped": 0,
+            "note": ", ".join(rev) if rev else "no reverse-keyed items",
+        }
+    )
+    return ScreeningResult(
+        cleaned=cleaned,
+        log=pd.DataFrame(log, columns=LOG_COLUMNS),
+        summary=pd.DataFrame(summary, columns=SUMMARY_COLUMNS),
+        item_missing=item_missingness(df, items),
+        mechanism=mech.id,
+        options=opts,
+    )
 
 
 def _num(x) -> str:

@@ -57,18 +57,30 @@ CARELESS = Careless(straightliners=3, speeders=2, attention_failures=3, outliers
 # Standardised loadings per construct, in item order (five items each; the spec has no
 # reverse-keyed items). A weak item or two per mechanism, as a pilot usually finds.
 _LOADINGS = {
-    "PID": (0.80, 0.78, 0.74, 0.76, 0.62), "PED": (0.72, 0.66, 0.74, 0.70, 0.60),
-    "PPO": (0.76, 0.80, 0.74, 0.70, 0.66), "PVC": (0.72, 0.70, 0.74, 0.76, 0.68),
-    "PAP": (0.70, 0.74, 0.68, 0.58, 0.66), "PAC": (0.80, 0.74, 0.72, 0.70, 0.66),
-    "PAA": (0.82, 0.78, 0.72, 0.74, 0.70), "PAR": (0.68, 0.62, 0.72, 0.74, 0.64),
-    "POC": (0.74, 0.76, 0.66, 0.70, 0.68), "POR": (0.84, 0.80, 0.76, 0.72, 0.78),
-    "POE": (0.78, 0.74, 0.72, 0.70, 0.80), "POK": (0.76, 0.70, 0.78, 0.72, 0.74),
-    "CID": (0.80, 0.78, 0.74, 0.72, 0.60), "CED": (0.74, 0.76, 0.72, 0.64, 0.66),
-    "CPO": (0.76, 0.78, 0.72, 0.70, 0.68), "CVC": (0.74, 0.70, 0.72, 0.66, 0.78),
-    "CAP": (0.68, 0.72, 0.66, 0.70, 0.58), "CAC": (0.80, 0.78, 0.74, 0.66, 0.70),
-    "CAA": (0.72, 0.76, 0.80, 0.70, 0.68), "CAR": (0.70, 0.72, 0.66, 0.68, 0.62),
-    "COC": (0.76, 0.74, 0.72, 0.70, 0.68), "COR": (0.80, 0.74, 0.70, 0.66, 0.78),
-    "COE": (0.76, 0.72, 0.74, 0.70, 0.80), "COK": (0.74, 0.76, 0.72, 0.70, 0.66),
+    "PID": (0.80, 0.78, 0.74, 0.76, 0.62),
+    "PED": (0.72, 0.66, 0.74, 0.70, 0.60),
+    "PPO": (0.76, 0.80, 0.74, 0.70, 0.66),
+    "PVC": (0.72, 0.70, 0.74, 0.76, 0.68),
+    "PAP": (0.70, 0.74, 0.68, 0.58, 0.66),
+    "PAC": (0.80, 0.74, 0.72, 0.70, 0.66),
+    "PAA": (0.82, 0.78, 0.72, 0.74, 0.70),
+    "PAR": (0.68, 0.62, 0.72, 0.74, 0.64),
+    "POC": (0.74, 0.76, 0.66, 0.70, 0.68),
+    "POR": (0.84, 0.80, 0.76, 0.72, 0.78),
+    "POE": (0.78, 0.74, 0.72, 0.70, 0.80),
+    "POK": (0.76, 0.70, 0.78, 0.72, 0.74),
+    "CID": (0.80, 0.78, 0.74, 0.72, 0.60),
+    "CED": (0.74, 0.76, 0.72, 0.64, 0.66),
+    "CPO": (0.76, 0.78, 0.72, 0.70, 0.68),
+    "CVC": (0.74, 0.70, 0.72, 0.66, 0.78),
+    "CAP": (0.68, 0.72, 0.66, 0.70, 0.58),
+    "CAC": (0.80, 0.78, 0.74, 0.66, 0.70),
+    "CAA": (0.72, 0.76, 0.80, 0.70, 0.68),
+    "CAR": (0.70, 0.72, 0.66, 0.68, 0.62),
+    "COC": (0.76, 0.74, 0.72, 0.70, 0.68),
+    "COR": (0.80, 0.74, 0.70, 0.66, 0.78),
+    "COE": (0.76, 0.72, 0.74, 0.70, 0.80),
+    "COK": (0.74, 0.76, 0.72, 0.70, 0.66),
 }
 
 # Path coefficients, common to all platforms. Rows: predictors; columns: targets in the order
@@ -95,7 +107,6 @@ PATH_DIFFERENCES = {
 }
 
 
-
 def _fixed(x: float, digits: int) -> str:
     """``x`` to ``digits`` decimals, the same on every machine.
 
@@ -104,6 +115,7 @@ def _fixed(x: float, digits: int) -> str:
     printed digit) to land on one float before it is formatted.
     """
     return f"{round(float(x), 9):.{digits}f}"
+
 
 def _and(ids: list) -> str:
     names = [f"`{a.id}`" for a in ids]
@@ -204,18 +216,23 @@ def _readme(spec, study: SimulatedStudy) -> str:
         "| --- | --- |",
         "| `example_responses.xlsx` | sheets `producer` and `consumer`, the toolkit's template layout |",
         "| `example_producer.csv`, `example_consumer.csv` | the same data as CSV (UTF-8; empty = missing) |",
-        ("| `population_parameters.csv` | population values per mechanism and platform "
-         "(`mechanism, group, lhs, op, rhs, value`, lavaan notation) |"),
+        (
+            "| `population_parameters.csv` | population values per mechanism and platform "
+            "(`mechanism, group, lhs, op, rhs, value`, lavaan notation) |"
+        ),
         "| `careless_respondents.csv` | the careless respondents injected (`mechanism, resp_id, kind, group, detail`) |",
         "",
         "Columns, in questionnaire order (`instruments._layout`): `resp_id`, the consent, screener",
-        "and background questions of section 1 (a `..._other` text column follows an \"other, please",
-        "specify\" question and is left empty), `duration_sec`, the items with the attention checks",
+        'and background questions of section 1 (a `..._other` text column follows an "other, please',
+        'specify" question and is left empty), `duration_sec`, the items with the attention checks',
         f"{_and(checks)} among them, then the closing background questions. Answers are integer codes:",
         f"items {sc.min}-{sc.max} on their construct's scale (agreement: 1 = {sc.labels['en'][0]} / "
         f"{sc.labels['zh'][0]} ... {sc.max} = {sc.labels['en'][-1]} / {sc.labels['zh'][-1]}; "
-        + "; ".join(f"{name}: 1 = {o.labels['en'][0]} / {o.labels['zh'][0]} ... {o.max} = {o.labels['en'][-1]} / "
-                    f"{o.labels['zh'][-1]}" for name, o in spec.scales.items())
+        + "; ".join(
+            f"{name}: 1 = {o.labels['en'][0]} / {o.labels['zh'][0]} ... {o.max} = {o.labels['en'][-1]} / "
+            f"{o.labels['zh'][-1]}"
+            for name, o in spec.scales.items()
+        )
         + f"), and {na.code} = {na.label['en']} / {na.label['zh']} on the items that offer it",
         f"({', '.join(f'`{i}`' for i in spec.not_applicable_items())}); the toolkit reads {na.code} there as "
         "missing and counts it. Background questions use the codes of the spec. Only respondents who",
@@ -228,8 +245,7 @@ def _readme(spec, study: SimulatedStudy) -> str:
     ]
     for mid, df in study.data.items():
         counts = df["platform"].value_counts()
-        out.append(f"| {mid} | " + " | ".join(str(int(counts.get(g, 0))) for g in N_PER_PLATFORM)
-                   + f" | {len(df)} |")
+        out.append(f"| {mid} | " + " | ".join(str(int(counts.get(g, 0))) for g in N_PER_PLATFORM) + f" | {len(df)} |")
     out += [
         "",
         "## Population model",
@@ -253,25 +269,44 @@ def _readme(spec, study: SimulatedStudy) -> str:
         out += [f"### {mid}: {mech.label['en']}", "", "Loadings:", ""]
         rows = []
         for c in mech.constructs.values():
-            rows.append({"construct": c.id, "label": c.label["en"],
-                         "scale": spec.scale_of(c).name,
-                         "items (loading)": ", ".join(f"{i.id}{' (R)' if i.reverse else ''} {base.loadings[i.id]:.2f}"
-                                                      for i in c.items)})
+            rows.append(
+                {
+                    "construct": c.id,
+                    "label": c.label["en"],
+                    "scale": spec.scale_of(c).name,
+                    "items (loading)": ", ".join(
+                        f"{i.id}{' (R)' if i.reverse else ''} {base.loadings[i.id]:.2f}" for i in c.items
+                    ),
+                }
+            )
         legend = ["(R) = reverse-keyed.", ""] if any(i.reverse for i in mech.items) else []
-        out += [_md_table(pd.DataFrame(rows)), "", *legend, "Paths (standardised coefficients; all platforms unless stated):", ""]
+        out += [
+            _md_table(pd.DataFrame(rows)),
+            "",
+            *legend,
+            "Paths (standardised coefficients; all platforms unless stated):",
+            "",
+        ]
         rows = []
         for p in list(mech.paths) + list(mech.direct_paths):
             vals = {g: study.population[(mid, g)].paths.get((p.source, p.target), 0.0) for g in N_PER_PLATFORM}
             common = vals[1] if len(set(vals.values())) == 1 else None
             differs = "" if common is not None else "; ".join(f"{platforms[g]}: {v:.2f}" for g, v in vals.items())
-            rows.append({"hypothesis": p.hypothesis, "path": f"{p.source} -> {p.target}",
-                         "kind": "direct (mediation test)" if p.direct else "structural",
-                         "beta": f"{common:.2f}" if common is not None else "differs",
-                         "by platform": differs})
+            rows.append(
+                {
+                    "hypothesis": p.hypothesis,
+                    "path": f"{p.source} -> {p.target}",
+                    "kind": "direct (mediation test)" if p.direct else "structural",
+                    "beta": f"{common:.2f}" if common is not None else "differs",
+                    "by platform": differs,
+                }
+            )
         out += [_md_table(pd.DataFrame(rows)), ""]
         r2 = {g: study.population[(mid, g)].r_squared for g in N_PER_PLATFORM}
-        rows = [{"construct": c, **{f"R^2 {platforms[g]}": _fixed(r2[g][c], 3) for g in N_PER_PLATFORM}}
-                for c in base.r_squared]
+        rows = [
+            {"construct": c, **{f"R^2 {platforms[g]}": _fixed(r2[g][c], 3) for g in N_PER_PLATFORM}}
+            for c in base.r_squared
+        ]
         out += ["Explained variance of the endogenous constructs:", "", _md_table(pd.DataFrame(rows)), ""]
     out += ["### Platform difference", ""]
     for g, d in PATH_DIFFERENCES.items():
@@ -279,23 +314,36 @@ def _readme(spec, study: SimulatedStudy) -> str:
             s, tgt = (x.strip() for x in k.split("->"))
             mid = next(m for m in spec.mechanisms if s in spec.mechanisms[m].constructs)
             b = study.population[(mid, 1)].paths.get((s, tgt), 0.0)
-            out.append(f"* {mid}: `{k}` is {v:.2f} on {platforms[g]} (platform code {g}) and {b:.2f} on the "
-                       "other platforms; everything else is the same on every platform.")
-    out += ["", "## Injected problems", "",
-            "Careless respondents replace ordinary ones (each shows one kind of problem):", ""]
-    out += [_md_table(study.careless.assign(group=study.careless["group"].map(platforms))
-                      .rename(columns={"group": "platform"})), ""]
+            out.append(
+                f"* {mid}: `{k}` is {v:.2f} on {platforms[g]} (platform code {g}) and {b:.2f} on the "
+                "other platforms; everything else is the same on every platform."
+            )
+    out += [
+        "",
+        "## Injected problems",
+        "",
+        "Careless respondents replace ordinary ones (each shows one kind of problem):",
+        "",
+    ]
+    out += [
+        _md_table(
+            study.careless.assign(group=study.careless["group"].map(platforms)).rename(columns={"group": "platform"})
+        ),
+        "",
+    ]
     out += [
         "* straightliner: one code for every item and every attention check (the checks expect different",
         "  answers, so a straight line fails at least one);",
-        ("* speeder: random answers in about 1.5 s per question (ordinary median about "
-         f"{int(study.data['producer']['duration_sec'].median())} s);"),
+        (
+            "* speeder: random answers in about 1.5 s per question (ordinary median about "
+            f"{int(study.data['producer']['duration_sec'].median())} s);"
+        ),
         f"* attention_failure: ordinary answers but a wrong code for every attention check (expected {expected});",
         f"* outlier: every item {sc.min} or {sc.max} at random (a multivariate outlier, not a straight line).",
         "",
         f"Every other respondent answers the attention checks as expected ({expected}). Missing answers: item",
         f"answers of the ordinary respondents blanked completely at random with probability {MISSING_RATE};",
-        f"\"{na.label['en']}\" ({na.code}) given completely at random with probability {NOT_APPLICABLE_RATE} on the",
+        f'"{na.label["en"]}" ({na.code}) given completely at random with probability {NOT_APPLICABLE_RATE} on the',
         "items that offer it:",
         "",
         _md_table(study.missing),
@@ -312,8 +360,9 @@ def build(out_dir: str | Path = HERE) -> SimulatedStudy:
     _xlsx(study, out_dir / "example_responses.xlsx")
     for mid, df in study.data.items():
         write_text(out_dir / f"example_{mid}.csv", _csv(df))
-    write_text(out_dir / "population_parameters.csv",
-               _csv(study.parameters().assign(value=lambda d: d["value"].round(6))))
+    write_text(
+        out_dir / "population_parameters.csv", _csv(study.parameters().assign(value=lambda d: d["value"].round(6)))
+    )
     write_text(out_dir / "careless_respondents.csv", _csv(study.careless))
     write_text(out_dir / "README.md", _readme(spec, study))
     return study

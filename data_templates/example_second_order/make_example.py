@@ -84,9 +84,17 @@ def simulate(spec=None) -> SimulatedStudy:
     """The example study of the second-order variant (no files written)."""
     spec = spec or load_spec(SPEC_FILE)
     return simulate_study(
-        spec, first.N_PER_PLATFORM, loadings=loadings_for(spec), paths={**paths_for("P"), **paths_for("C")},
-        exogenous_corr=first.EXOGENOUS_CORR, path_differences=PATH_DIFFERENCES, careless=first.CARELESS,
-        missing_rate=first.MISSING_RATE, not_applicable_rate=first.NOT_APPLICABLE_RATE, seed=SEED)
+        spec,
+        first.N_PER_PLATFORM,
+        loadings=loadings_for(spec),
+        paths={**paths_for("P"), **paths_for("C")},
+        exogenous_corr=first.EXOGENOUS_CORR,
+        path_differences=PATH_DIFFERENCES,
+        careless=first.CARELESS,
+        missing_rate=first.MISSING_RATE,
+        not_applicable_rate=first.NOT_APPLICABLE_RATE,
+        seed=SEED,
+    )
 
 
 def _readme(spec, study: SimulatedStudy) -> str:
@@ -123,22 +131,38 @@ def _readme(spec, study: SimulatedStudy) -> str:
     for mid, mech in spec.mechanisms.items():
         base = study.population[(mid, 1)]
         out += [f"### {mid}: {mech.label['en']}", "", "Second-order loadings (standardised):", ""]
-        rows = [{"construct": c.id, "label": c.label["en"],
-                 "dimensions (loading)": ", ".join(f"{d} {base.second_order_loadings[(c.id, d)]:.2f}"
-                                                   for d in c.dimensions)} for c in mech.second_order.values()]
+        rows = [
+            {
+                "construct": c.id,
+                "label": c.label["en"],
+                "dimensions (loading)": ", ".join(
+                    f"{d} {base.second_order_loadings[(c.id, d)]:.2f}" for d in c.dimensions
+                ),
+            }
+            for c in mech.second_order.values()
+        ]
         out += [first._md_table(pd.DataFrame(rows)), "", "Paths (standardised; all platforms unless stated):", ""]
         rows = []
         for p in list(mech.paths) + list(mech.direct_paths):
             vals = {g: study.population[(mid, g)].paths.get((p.source, p.target), 0.0) for g in first.N_PER_PLATFORM}
             common = vals[1] if len(set(vals.values())) == 1 else None
-            rows.append({"hypothesis": p.hypothesis, "path": f"{p.source} -> {p.target}",
-                         "kind": "direct (mediation test)" if p.direct else "structural",
-                         "beta": f"{common:.2f}" if common is not None else "differs",
-                         "by platform": "" if common is not None else
-                         "; ".join(f"{platforms[g]}: {v:.2f}" for g, v in vals.items())})
+            rows.append(
+                {
+                    "hypothesis": p.hypothesis,
+                    "path": f"{p.source} -> {p.target}",
+                    "kind": "direct (mediation test)" if p.direct else "structural",
+                    "beta": f"{common:.2f}" if common is not None else "differs",
+                    "by platform": ""
+                    if common is not None
+                    else "; ".join(f"{platforms[g]}: {v:.2f}" for g, v in vals.items()),
+                }
+            )
         out += [first._md_table(pd.DataFrame(rows)), ""]
-    out += ["Item loadings: those of the first-order example. All values per platform are in",
-            "`population_parameters.csv`; the careless respondents are in `careless_respondents.csv`.", ""]
+    out += [
+        "Item loadings: those of the first-order example. All values per platform are in",
+        "`population_parameters.csv`; the careless respondents are in `careless_respondents.csv`.",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -150,8 +174,10 @@ def build(out_dir: str | Path = HERE) -> SimulatedStudy:
     first._xlsx(study, out_dir / "example_responses.xlsx")
     for mid, df in study.data.items():
         write_text(out_dir / f"example_{mid}.csv", first._csv(df))
-    write_text(out_dir / "population_parameters.csv",
-               first._csv(study.parameters().assign(value=lambda d: d["value"].round(6))))
+    write_text(
+        out_dir / "population_parameters.csv",
+        first._csv(study.parameters().assign(value=lambda d: d["value"].round(6))),
+    )
     write_text(out_dir / "careless_respondents.csv", first._csv(study.careless))
     write_text(out_dir / "README.md", _readme(spec, study))
     return study

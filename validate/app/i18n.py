@@ -18,8 +18,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "colon": (": ", "："),
     "n_read": ("N read", "读取样本"),
     "hyp_supported": ("hypotheses supported", "个假设得到支持"),
-    "local_note": ("Everything stays on this computer: nothing is uploaded anywhere.",
-                   "所有数据都保留在本机，不会上传到任何地方。"),
+    "local_note": (
+        "Everything stays on this computer: nothing is uploaded anywhere.",
+        "所有数据都保留在本机，不会上传到任何地方。",
+    ),
     # model page
     "model_heading": ("Model", "模型"),
     "model_current": ("Model in use", "当前模型"),
@@ -44,36 +46,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "direct_paths": ("Direct paths (for mediation tests)", "直接路径（用于中介检验）"),
     "hypotheses": ("Hypotheses", "假设"),
     "model_edit": ("Edit the model", "编辑模型"),
-    "model_edit_note": ("Checked as you type with the same messages as `vcc model check`. Saving writes a "
-                        "copy of the model for this session (comments of the YAML are not kept).",
-                        "输入时即按 `vcc model check` 的规则检查。保存会为本次会话写入模型副本（YAML 注释不保留）。"),
+    "model_edit_note": (
+        "Checked as you type with the same messages as `vcc model check`. Saving writes a "
+        "copy of the model for this session (comments of the YAML are not kept).",
+        "输入时即按 `vcc model check` 的规则检查。保存会为本次会话写入模型副本（YAML 注释不保留）。",
+    ),
     "model_yaml": ("The model as YAML", "模型 YAML"),
     "save": ("Save", "保存"),
     "check": ("Check", "检查"),
     "downloads": ("Downloads", "下载"),
     "download_yaml": ("Model spec (YAML)", "模型文件（YAML）"),
-    "make_instruments": ("Make the questionnaires, codebook, import files and Excel template",
-                         "生成问卷、编码手册、平台导入文件和 Excel 模板"),
-    "instruments_note": ("Questionnaires (HTML, Word), codebook, XLSForm, Wenjuanxing and Qualtrics import "
-                         "files, and the Excel response template.",
-                         "问卷（HTML、Word）、编码手册、XLSForm、问卷星和 Qualtrics 导入文件，以及 Excel 回收模板。"),
+    "make_instruments": (
+        "Make the questionnaires, codebook, import files and Excel template",
+        "生成问卷、编码手册、平台导入文件和 Excel 模板",
+    ),
+    "instruments_note": (
+        "Questionnaires (HTML, Word), codebook, XLSForm, Wenjuanxing and Qualtrics import "
+        "files, and the Excel response template.",
+        "问卷（HTML、Word）、编码手册、XLSForm、问卷星和 Qualtrics 导入文件，以及 Excel 回收模板。",
+    ),
     "spec_ok": ("The model is valid.", "模型有效。"),
     "spec_bad": ("The model has problems:", "模型存在问题："),
     "warnings": ("Warnings", "警告"),
     # data page
     "data_heading": ("Data", "数据"),
     "data_upload": ("Upload response files", "上传回收数据"),
-    "data_upload_note": ("Excel template, Wenjuanxing (问卷星), Qualtrics, Google Forms, Microsoft Forms or CSV; "
-                         "several files are stacked.",
-                         "Excel 模板、问卷星、Qualtrics、Google 表单、Microsoft Forms 或 CSV；多个文件会合并。"),
+    "data_upload_note": (
+        "Excel template, Wenjuanxing (问卷星), Qualtrics, Google Forms, Microsoft Forms or CSV; "
+        "several files are stacked.",
+        "Excel 模板、问卷星、Qualtrics、Google 表单、Microsoft Forms 或 CSV；多个文件会合并。",
+    ),
     "format": ("Format", "格式"),
     "data_files": ("Files", "文件"),
     "data_clear": ("Remove the files", "移除文件"),
     "data_none": ("No response files yet.", "尚未上传回收数据。"),
     "mapping": ("Column mapping", "列映射"),
-    "mapping_note": ("How each column was matched (by id or by question text). Change a target and save to "
-                     "override it; empty means not used.",
-                     "每一列的匹配方式（按题号或题目文字）。修改目标并保存即可覆盖；留空表示不使用。"),
+    "mapping_note": (
+        "How each column was matched (by id or by question text). Change a target and save to "
+        "override it; empty means not used.",
+        "每一列的匹配方式（按题号或题目文字）。修改目标并保存即可覆盖；留空表示不使用。",
+    ),
     "file": ("File", "文件"),
     "sheet": ("Sheet", "工作表"),
     "column": ("Column", "列"),
@@ -104,8 +116,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "run_heading": ("Run the analysis", "运行分析"),
     "run_need_data": ("Upload response files on the Data page first.", "请先在“数据”页上传回收数据。"),
     "run_start": ("Start", "开始"),
-    "run_options_note": ("The options of `vcc validate`; the defaults are the command line's.",
-                         "即 `vcc validate` 的选项；默认值与命令行相同。"),
+    "run_options_note": (
+        "The options of `vcc validate`; the defaults are the command line's.",
+        "即 `vcc validate` 的选项；默认值与命令行相同。",
+    ),
     "none_option": ("(none)", "（无）"),
     "all_option": ("(all)", "（全部）"),
     "opt_mechanism": ("Mechanism", "机制"),

@@ -58,9 +58,14 @@ def check_spec_text(text: str, name: str = "model.yaml") -> dict:
             return {"ok": False, "message": exc.headline, "problems": exc.problems, "warnings": []}
     n_items = sum(len(m.items) for m in spec.mechanisms.values())
     warnings = [w.replace(str(p), name) for w in spec.warnings]
-    return {"ok": True, "message": f"{name}: OK: {len(spec.mechanisms)} mechanism(s), {n_items} items, "
-                                   f"{len(warnings)} warning(s)",
-            "problems": [], "warnings": warnings, "mechanisms": len(spec.mechanisms), "items": n_items}
+    return {
+        "ok": True,
+        "message": f"{name}: OK: {len(spec.mechanisms)} mechanism(s), {n_items} items, {len(warnings)} warning(s)",
+        "problems": [],
+        "warnings": warnings,
+        "mechanisms": len(spec.mechanisms),
+        "items": n_items,
+    }
 
 
 def form_view(raw: dict) -> list[dict]:
@@ -74,18 +79,35 @@ def form_view(raw: dict) -> list[dict]:
             if not isinstance(c, dict):
                 continue
             items = [it for it in (c.get("items") or []) if isinstance(it, dict)]
-            cons.append({"id": cid, "label": _lang(c.get("label")), "stage": c.get("stage", ""),
-                         "items": [{"id": it.get("id", ""), "text": _lang(it.get("text")),
-                                    "reverse": bool(it.get("reverse"))} for it in items]})
-        out.append({"id": mid, "label": _lang(m.get("label")), "constructs": cons,
-                    "paths": "\n".join(str(p) for p in (m.get("paths") or [])),
-                    "direct_paths": "\n".join(str(p) for p in (m.get("direct_paths") or []))})
+            cons.append(
+                {
+                    "id": cid,
+                    "label": _lang(c.get("label")),
+                    "stage": c.get("stage", ""),
+                    "items": [
+                        {"id": it.get("id", ""), "text": _lang(it.get("text")), "reverse": bool(it.get("reverse"))}
+                        for it in items
+                    ],
+                }
+            )
+        out.append(
+            {
+                "id": mid,
+                "label": _lang(m.get("label")),
+                "constructs": cons,
+                "paths": "\n".join(str(p) for p in (m.get("paths") or [])),
+                "direct_paths": "\n".join(str(p) for p in (m.get("direct_paths") or [])),
+            }
+        )
     return out
 
 
 def _lang(v) -> dict:
-    return {"en": str(v.get("en", "")), "zh": str(v.get("zh", ""))} if isinstance(v, dict) else {"en": str(v or ""),
-                                                                                                 "zh": ""}
+    return (
+        {"en": str(v.get("en", "")), "zh": str(v.get("zh", ""))}
+        if isinstance(v, dict)
+        else {"en": str(v or ""), "zh": ""}
+    )
 
 
 def apply_form(raw: dict, form: dict) -> dict:
@@ -152,8 +174,10 @@ def _add_and_remove_items(mechs: dict, form: dict) -> None:
             c["items"] = [it for k, it in enumerate(c["items"]) if f"x|{mid}|{cid}|{k}" not in form]
             new_id = str(form.get(f"n|{mid}|{cid}|id", "")).strip()
             if new_id:
-                item = {"id": new_id, "text": {lang: str(form.get(f"n|{mid}|{cid}|text|{lang}", ""))
-                                               for lang in ("en", "zh")}}
+                item = {
+                    "id": new_id,
+                    "text": {lang: str(form.get(f"n|{mid}|{cid}|text|{lang}", "")) for lang in ("en", "zh")},
+                }
                 if f"n|{mid}|{cid}|reverse" in form:
                     item["reverse"] = True
                 c["items"].append(item)

@@ -16,8 +16,15 @@ from dataclasses import dataclass, fields
 
 from instruments.errors import InputError
 
-__all__ = ["RunOption", "run_options", "options_to_argv", "parse_run_argv", "check_options", "SERVER_OPTIONS",
-           "FILE_OPTIONS"]
+__all__ = [
+    "RunOption",
+    "run_options",
+    "options_to_argv",
+    "parse_run_argv",
+    "check_options",
+    "SERVER_OPTIONS",
+    "FILE_OPTIONS",
+]
 
 #: Options the app sets itself: the data files, the model (an upload), where outputs go.
 _APP_SET = {"help", "files", "model", "out", "force"}
@@ -87,8 +94,17 @@ def run_options() -> list[RunOption]:
             type_name = "boolean"
         elif kind == "list":
             type_name = "array of strings"
-        out.append(RunOption(long[2:], a.dest, kind, tuple(a.choices) if a.choices else None,
-                             a.default, (a.help or "").replace("%%", "%"), type_name))
+        out.append(
+            RunOption(
+                long[2:],
+                a.dest,
+                kind,
+                tuple(a.choices) if a.choices else None,
+                a.default,
+                (a.help or "").replace("%%", "%"),
+                type_name,
+            )
+        )
     return out
 
 
@@ -138,7 +154,7 @@ def options_to_argv(options: dict) -> list[str]:
             elif isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-                raise InputError(f"options.{key}: expected a list of strings such as [\"attention=drop\"]")
+                raise InputError(f'options.{key}: expected a list of strings such as ["attention=drop"]')
             for v in value:
                 argv.append(f"{flag}={v}")  # "=" keeps a value such as "-x" a value
         else:
@@ -150,8 +166,9 @@ def options_to_argv(options: dict) -> list[str]:
     return argv
 
 
-def parse_run_argv(files: list[str], argv: list[str], *, model: str | None = None, out: str = "out",
-                   server: dict | None = None) -> argparse.Namespace:
+def parse_run_argv(
+    files: list[str], argv: list[str], *, model: str | None = None, out: str = "out", server: dict | None = None
+) -> argparse.Namespace:
     """Parse ``vcc validate FILES ARGV`` with the command line's parser; its messages become InputError."""
     full = ["validate", *files]
     if model:

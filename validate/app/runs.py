@@ -43,8 +43,12 @@ def parse_progress(progress: dict, segment: str) -> bool:
     m = _BAR.match(text)
     if m:
         done, total = int(m["n"]), int(m["total"])
-        progress["bar"] = {"label": m["label"].strip(), "done": done, "total": total,
-                           "percent": round(100 * done / total) if total else 0}
+        progress["bar"] = {
+            "label": m["label"].strip(),
+            "done": done,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+        }
         return True
     if text.endswith("..."):
         stage = text.rstrip(". ").strip()
@@ -62,9 +66,14 @@ def summarise_results(results: dict) -> dict:
         fit = (m.get("structural") or m.get("measurement") or {}).get("fit") or {}
         sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""
         paths = (m.get("structural") or {}).get("paths") or []
-        out[mid] = {"n_used": m.get("n_used"), "cfi": fit.get("cfi" + sfx), "rmsea": fit.get("rmsea" + sfx),
-                    "srmr": fit.get("srmr"), "supported": sum(bool(p.get("supported")) for p in paths),
-                    "hypotheses": len(paths)}
+        out[mid] = {
+            "n_used": m.get("n_used"),
+            "cfi": fit.get("cfi" + sfx),
+            "rmsea": fit.get("rmsea" + sfx),
+            "srmr": fit.get("srmr"),
+            "supported": sum(bool(p.get("supported")) for p in paths),
+            "hypotheses": len(paths),
+        }
     return out
 
 
@@ -87,8 +96,12 @@ class RunManager:
     def submit(self, run_id: str, files: list[Path], argv: list[str], model: Path | None, options: dict) -> None:
         """Index the run and queue it; ``files``/``model`` are already inside the run's ``inputs/``."""
         d = self.run_dir(run_id)
-        request = {"files": [str(f) for f in files], "argv": argv, "model": str(model) if model else None,
-                   "server": self.server_options}
+        request = {
+            "files": [str(f) for f in files],
+            "argv": argv,
+            "model": str(model) if model else None,
+            "server": self.server_options,
+        }
         (d / "request.json").write_text(json.dumps(request, ensure_ascii=False, indent=1), encoding="utf-8")
         self.store.add(run_id, options, [f.name for f in files], model.name if model else None)
         with self._lock:
@@ -107,11 +120,21 @@ class RunManager:
                 return
         self.store.set_status(run_id, "running")
         pkg_root = str(Path(__file__).resolve().parents[2])  # this source tree, also for the child
-        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8",
-                   PYTHONPATH=os.pathsep.join([pkg_root, *filter(None, [os.environ.get("PYTHONPATH")])]))
+        env = dict(
+            os.environ,
+            PYTHONUNBUFFERED="1",
+            PYTHONIOENCODING="utf-8",
+            PYTHONPATH=os.pathsep.join([pkg_root, *filter(None, [os.environ.get("PYTHONPATH")])]),
+        )
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "validate.app.worker", str(d)], cwd=d, env=env,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "validate.app.worker", str(d)],
+                cwd=d,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
         except OSError as exc:
             self.store.set_status(run_id, "failed", error=f"could not start the run: {exc}")
             return
@@ -160,8 +183,10 @@ class RunManager:
         if err.is_file():
             info = json.loads(err.read_text(encoding="utf-8"))
             if info.get("kind") == "internal":
-                return (f"internal error: {info['message']} (this is a bug in the toolkit; "
-                        f"the run's log.txt has the traceback)")
+                return (
+                    f"internal error: {info['message']} (this is a bug in the toolkit; "
+                    f"the run's log.txt has the traceback)"
+                )
             return unlocate(info["message"], d)
         tail = ""
         log = d / "log.txt"

@@ -29,8 +29,10 @@ CSRF_COOKIE = "vcc_csrf"
 TOKEN_COOKIE = "vcc_token"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'")
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
 #: Output files (the report) are shown in a sandbox: no scripts, no forms, nothing loaded from elsewhere.
 FILE_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 
@@ -132,9 +134,13 @@ class Guard:
             if not sent:
                 sent = cookies.get(TOKEN_COOKIE)
             if not sent or not secrets.compare_digest(sent, self.token):
-                return await _plain(send, 401, "this app needs its access token: open the address "
-                                               "vcc app printed (it ends in ?token=...), or send "
-                                               "'Authorization: Bearer TOKEN'")
+                return await _plain(
+                    send,
+                    401,
+                    "this app needs its access token: open the address "
+                    "vcc app printed (it ends in ?token=...), or send "
+                    "'Authorization: Bearer TOKEN'",
+                )
         if method in ("POST", "PUT", "PATCH"):
             length = headers.get("content-length")
             if length is None and headers.get("transfer-encoding"):
@@ -146,22 +152,27 @@ class Guard:
                     return await _plain(send, 400, "Content-Length is not a number")
                 if n > self.max_upload:
                     mb = self.max_upload / 1e6
-                    return await _plain(send, 413, f"the upload is {n / 1e6:.1f} MB; the limit is {mb:g} MB "
-                                                   "(vcc app --max-upload-mb)")
+                    return await _plain(
+                        send, 413, f"the upload is {n / 1e6:.1f} MB; the limit is {mb:g} MB (vcc app --max-upload-mb)"
+                    )
         is_file = "/files/" in path
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 h = list(message.get("headers", []))
                 names = {k.lower() for k, _ in h}
-                extra = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                         (b"x-frame-options", b"SAMEORIGIN")]
+                extra = [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"SAMEORIGIN"),
+                ]
                 if b"content-security-policy" not in names:
                     extra.append((b"content-security-policy", (FILE_CSP if is_file else PAGE_CSP).encode()))
                 extra = [e for e in extra if e[0] not in names]
                 if set_token_cookie:
-                    extra.append((b"set-cookie", f"{TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; "
-                                                 "SameSite=Strict".encode()))
+                    extra.append(
+                        (b"set-cookie", f"{TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode())
+                    )
                 message = {**message, "headers": h + extra}
             await send(message)
 
@@ -179,10 +190,17 @@ def _cookies(raw: str) -> dict:
 
 async def _plain(send, status: int, text: str) -> None:
     body = (text + "\n").encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"x-content-type-options", b"nosniff")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

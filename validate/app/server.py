@@ -77,10 +77,12 @@ def create_app(config: AppConfig) -> Guard:
     (workdir / "drafts").mkdir(exist_ok=True)
     store = RunStore(workdir)
     store.fail_unfinished()
-    manager = RunManager(workdir, store, jobs=config.jobs,
-                         server_options={"workers": config.workers, "scheduler": config.scheduler})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    manager = RunManager(
+        workdir, store, jobs=config.jobs, server_options={"workers": config.workers, "scheduler": config.scheduler}
+    )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.filters["num"] = _num
     env.filters["pval"] = _pval
     env.filters["when"] = _when
@@ -90,10 +92,16 @@ def create_app(config: AppConfig) -> Guard:
         yield
         manager.shutdown()
 
-    app = FastAPI(title="vcc app API", version=_version(), docs_url=None, redoc_url=None, lifespan=lifespan,
-                  openapi_url="/api/openapi.json",
-                  description="Run `vcc validate` on uploaded survey responses and follow the run. "
-                              "Options take the command line's names.")
+    app = FastAPI(
+        title="vcc app API",
+        version=_version(),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        openapi_url="/api/openapi.json",
+        description="Run `vcc validate` on uploaded survey responses and follow the run. "
+        "Options take the command line's names.",
+    )
     app.state.config = config
     app.state.manager = manager
     app.state.store = store
@@ -129,9 +137,14 @@ def create_app(config: AppConfig) -> Guard:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         did, new = session(request)
         html = env.get_template(template).render(
-            lang=lang, t=lambda k: i18n.t(k, lang), csrf=csrf, path=request.url.path,
+            lang=lang,
+            t=lambda k: i18n.t(k, lang),
+            csrf=csrf,
+            path=request.url.path,
             here=str(request.url.path) + (("?" + request.url.query) if request.url.query else ""),
-            nav=template.split(".")[0], **ctx)
+            nav=template.split(".")[0],
+            **ctx,
+        )
         resp = HTMLResponse(html, status_code=status)
         if not request.cookies.get(CSRF_COOKIE):
             resp.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/")
@@ -147,8 +160,11 @@ def create_app(config: AppConfig) -> Guard:
         return form
 
     def forbidden() -> Response:
-        return Response("the form has expired or came from another site (CSRF check failed); "
-                        "reload the page and try again\n", status_code=403, media_type="text/plain; charset=utf-8")
+        return Response(
+            "the form has expired or came from another site (CSRF check failed); reload the page and try again\n",
+            status_code=403,
+            media_type="text/plain; charset=utf-8",
+        )
 
     def redirect(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
@@ -186,8 +202,7 @@ def create_app(config: AppConfig) -> Guard:
             raise _Upload(f"{name}: the file is empty (0 bytes)")
         return dest
 
-    def prepare_run(run_id: str, files: list[Path], model: Path | None, mapping: Path | None,
-                    options: dict) -> None:
+    def prepare_run(run_id: str, files: list[Path], model: Path | None, mapping: Path | None, options: dict) -> None:
         """Check everything a run needs (options, model, data), as ``vcc validate`` does, then queue it."""
         from validate.ingest.responses import ingest
 
@@ -197,12 +212,23 @@ def create_app(config: AppConfig) -> Guard:
         argv = options_to_argv(options)
         if mapping is not None:
             argv.append(f"--mapping={mapping}")
-        args = parse_run_argv([str(f) for f in files], argv, model=str(model) if model else None,
-                              out=str(d / "out"), server=manager.server_options)
+        args = parse_run_argv(
+            [str(f) for f in files],
+            argv,
+            model=str(model) if model else None,
+            out=str(d / "out"),
+            server=manager.server_options,
+        )
         check_options(args)
         spec = load_named(model, model.name if model else "")
-        ingest([str(f) for f in files], spec, fmt=args.fmt, mapping=args.mapping, mechanism=args.mechanism,
-               keep_unfinished=args.keep_unfinished)
+        ingest(
+            [str(f) for f in files],
+            spec,
+            fmt=args.fmt,
+            mapping=args.mapping,
+            mechanism=args.mechanism,
+            keep_unfinished=args.keep_unfinished,
+        )
         shown = {o.name: getattr(args, o.dest) for o in run_options() if o.name not in FILE_OPTIONS}
         manager.submit(run_id, files, argv, model, shown)
 
@@ -220,12 +246,20 @@ def create_app(config: AppConfig) -> Guard:
     def run_status(row: dict) -> dict:
         out_dir = manager.run_dir(row["id"]) / "out"
         files = sorted(p.name for p in out_dir.iterdir() if p.is_file()) if out_dir.is_dir() else []
-        return {"id": row["id"], "status": row["status"], "created": row["created"], "finished": row["finished"],
-                "options": row["options"], "inputs": row["inputs"], "model": row["model"],
-                "progress": manager.progress(row["id"]) or {"stage": None, "stages": [], "bar": None},
-                "error": row["error"], "summary": row["summary"],
-                "files": files if row["status"] == "done" else [],
-                "status_url": f"/api/runs/{row['id']}"}
+        return {
+            "id": row["id"],
+            "status": row["status"],
+            "created": row["created"],
+            "finished": row["finished"],
+            "options": row["options"],
+            "inputs": row["inputs"],
+            "model": row["model"],
+            "progress": manager.progress(row["id"]) or {"stage": None, "stages": [], "bar": None},
+            "error": row["error"],
+            "summary": row["summary"],
+            "files": files if row["status"] == "done" else [],
+            "status_url": f"/api/runs/{row['id']}",
+        }
 
     def serve_file(run_id: str, name: str, download: bool) -> Response:
         if not RUN_ID.match(run_id) or store.get(run_id) is None:
@@ -233,8 +267,11 @@ def create_app(config: AppConfig) -> Guard:
         p = inside(manager.run_dir(run_id) / "out", name)
         if p is None:
             return _api_error(404, f"run {run_id} has no output file {name!r}")
-        return FileResponse(p, filename=p.name if download or not p.name.endswith(".html") else None,
-                            content_disposition_type="attachment" if download else "inline")
+        return FileResponse(
+            p,
+            filename=p.name if download or not p.name.endswith(".html") else None,
+            content_disposition_type="attachment" if download else "inline",
+        )
 
     # ------------------------------------------------------------------ pages
 
@@ -267,20 +304,35 @@ def create_app(config: AppConfig) -> Guard:
         diagrams = []
         if spec is not None:
             for m in spec.mechanisms.values():
-                diagrams.append({"id": m.id, "label": m.label.get(lang) or m.label.get("en", m.id),
-                                 "svg": path_diagram_svg(m, None, lang, id_prefix=f"pd-{m.id}"),
-                                 "constructs": list(m.constructs.values()),
-                                 "paths": list(m.paths) + list(m.direct_paths)})
+                diagrams.append(
+                    {
+                        "id": m.id,
+                        "label": m.label.get(lang) or m.label.get("en", m.id),
+                        "svg": path_diagram_svg(m, None, lang, id_prefix=f"pd-{m.id}"),
+                        "constructs": list(m.constructs.values()),
+                        "paths": list(m.paths) + list(m.direct_paths),
+                    }
+                )
         try:
             raw = yaml.safe_load(saved_text) if spec is not None else None
         except yaml.YAMLError:
             raw = None
         inst = d / "instruments"
         downloads = sorted(p.name for p in inst.iterdir() if p.is_file()) if inst.is_dir() else []
-        return page(request, "model.html", status=status, spec=spec, error=err, name=name,
-                    yaml_text=text if text is not None else saved_text, diagrams=diagrams,
-                    form=form_view(raw) if isinstance(raw, dict) else [], downloads=downloads, check=check,
-                    stages=STAGES)
+        return page(
+            request,
+            "model.html",
+            status=status,
+            spec=spec,
+            error=err,
+            name=name,
+            yaml_text=text if text is not None else saved_text,
+            diagrams=diagrams,
+            form=form_view(raw) if isinstance(raw, dict) else [],
+            downloads=downloads,
+            check=check,
+            stages=STAGES,
+        )
 
     @app.post("/model/upload", include_in_schema=False)
     async def model_upload(request: Request):
@@ -291,16 +343,18 @@ def create_app(config: AppConfig) -> Guard:
         d = draft_dir(did)
         up = form.get("model")
         if not isinstance(up, StarletteUpload) or not up.filename:
-            return render_model(request, 400, check={"ok": False, "message": "choose a YAML file to upload",
-                                                     "problems": [], "warnings": []})
+            return render_model(
+                request,
+                400,
+                check={"ok": False, "message": "choose a YAML file to upload", "problems": [], "warnings": []},
+            )
         tmp = d / "upload"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
             p = await store_upload(up, tmp, MODEL_SUFFIXES, set(), MODEL_MAX_BYTES)
         except _Upload as exc:
-            return render_model(request, 400, check={"ok": False, "message": str(exc), "problems": [],
-                                                     "warnings": []})
+            return render_model(request, 400, check={"ok": False, "message": str(exc), "problems": [], "warnings": []})
         from .model import check_spec_text
 
         text = p.read_bytes().decode("utf-8-sig", errors="replace")
@@ -389,8 +443,11 @@ def create_app(config: AppConfig) -> Guard:
         d = draft_dir(session(request)[0])
         if name == "model.yaml":
             _, _, text, shown = current_spec(d)
-            return Response(text.encode("utf-8"), media_type="application/x-yaml",
-                            headers={"content-disposition": f'attachment; filename="{safe_name(shown or "short_video_vcc.yaml")}"'})
+            return Response(
+                text.encode("utf-8"),
+                media_type="application/x-yaml",
+                headers={"content-disposition": f'attachment; filename="{safe_name(shown or "short_video_vcc.yaml")}"'},
+            )
         p = inside(d / "instruments", name)
         if p is None:
             return Response("no such file\n", status_code=404, media_type="text/plain")
@@ -410,13 +467,25 @@ def create_app(config: AppConfig) -> Guard:
         files = draft_data(d)
         meta = draft_meta(d)
         mapping = d / "mapping.yaml"
-        out: dict = {"files": [p.name for p in files], "error": None, "mapping": [], "screening": [],
-                     "problems": [], "n_problems": 0, "columns": [], "warnings": []}
+        out: dict = {
+            "files": [p.name for p in files],
+            "error": None,
+            "mapping": [],
+            "screening": [],
+            "problems": [],
+            "n_problems": 0,
+            "columns": [],
+            "warnings": [],
+        }
         if not files or spec is None:
             return out
         try:
-            res = ingest([str(f) for f in files], spec, fmt=meta.get("fmt", "auto"),
-                         mapping=str(mapping) if mapping.is_file() else None)
+            res = ingest(
+                [str(f) for f in files],
+                spec,
+                fmt=meta.get("fmt", "auto"),
+                mapping=str(mapping) if mapping.is_file() else None,
+            )
         except VccError as exc:
             out["error"] = unlocate(str(exc), d / "data")
             return out
@@ -428,12 +497,20 @@ def create_app(config: AppConfig) -> Guard:
         cols: list[str] = []
         for mid, df in res.data.items():
             sr = screen(df, spec.mechanism(mid), spec)
-            out["screening"].append({"mechanism": mid, "n": len(df), "kept": len(sr.data),
-                                     "rows": sr.summary.astype(object).where(sr.summary.notna(), None)
-                                     .to_dict(orient="records")})
+            out["screening"].append(
+                {
+                    "mechanism": mid,
+                    "n": len(df),
+                    "kept": len(sr.data),
+                    "rows": sr.summary.astype(object).where(sr.summary.notna(), None).to_dict(orient="records"),
+                }
+            )
             items = set(spec.mechanism(mid).item_ids)
-            cols += [c for c in df.columns if c not in items and c not in ("resp_id", "duration_sec")
-                     and c not in cols and not c.startswith("ATT")]
+            cols += [
+                c
+                for c in df.columns
+                if c not in items and c not in ("resp_id", "duration_sec") and c not in cols and not c.startswith("ATT")
+            ]
         bg = {q.id for q in spec.background}
         out["columns"] = [c for c in cols if c in bg] + [c for c in cols if c not in bg]
         out["targets"] = sorted({i for m in spec.mechanisms.values() for i in m.item_ids} | bg)
@@ -444,9 +521,15 @@ def create_app(config: AppConfig) -> Guard:
         d = draft_dir(session(request)[0])
         spec, err, _, _ = current_spec(d)
         info = await asyncio.to_thread(read_draft, d, spec)
-        return page(request, "data.html", info=info, spec_error=err, fmt=draft_meta(d).get("fmt", "auto"),
-                    formats=["auto", "template", "csv", "wjx", "qualtrics", "google", "msforms"],
-                    has_mapping=(d / "mapping.yaml").is_file())
+        return page(
+            request,
+            "data.html",
+            info=info,
+            spec_error=err,
+            fmt=draft_meta(d).get("fmt", "auto"),
+            formats=["auto", "template", "csv", "wjx", "qualtrics", "google", "msforms"],
+            has_mapping=(d / "mapping.yaml").is_file(),
+        )
 
     @app.post("/data/upload", include_in_schema=False)
     async def data_upload(request: Request):
@@ -466,10 +549,25 @@ def create_app(config: AppConfig) -> Guard:
                 await store_upload(up, tmp, DATA_SUFFIXES, taken)
         except _Upload as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            return page(request, "data.html", status=400, info={"files": [], "error": str(exc), "mapping": [],
-                                                                 "screening": [], "problems": [], "n_problems": 0,
-                                                                 "columns": [], "warnings": []},
-                        spec_error=None, fmt="auto", formats=["auto"], has_mapping=False)
+            return page(
+                request,
+                "data.html",
+                status=400,
+                info={
+                    "files": [],
+                    "error": str(exc),
+                    "mapping": [],
+                    "screening": [],
+                    "problems": [],
+                    "n_problems": 0,
+                    "columns": [],
+                    "warnings": [],
+                },
+                spec_error=None,
+                fmt="auto",
+                formats=["auto"],
+                has_mapping=False,
+            )
         shutil.rmtree(d / "data", ignore_errors=True)
         tmp.rename(d / "data")
         (d / "mapping.yaml").unlink(missing_ok=True)
@@ -520,8 +618,14 @@ def create_app(config: AppConfig) -> Guard:
         for o in run_options():
             if o.name in FILE_OPTIONS:
                 continue
-            entry = {"name": o.name, "kind": o.kind, "default": o.default, "help": o.help,
-                     "choices": list(o.choices) if o.choices else None, "type": o.type_name}
+            entry = {
+                "name": o.name,
+                "kind": o.kind,
+                "default": o.default,
+                "help": o.help,
+                "choices": list(o.choices) if o.choices else None,
+                "type": o.type_name,
+            }
             if o.name == "group":
                 entry["choices"] = [""] + info.get("columns", [])  # the file's background columns
             elif o.name == "mechanism" and spec is not None:
@@ -537,8 +641,15 @@ def create_app(config: AppConfig) -> Guard:
         spec, err, _, name = current_spec(d)
         info = await asyncio.to_thread(read_draft, d, spec)
         info["fmt"] = draft_meta(d).get("fmt", "auto")
-        return page(request, "run.html", info=info, options=run_form_options(spec, info), spec_error=err,
-                    model_name=name, message=None)
+        return page(
+            request,
+            "run.html",
+            info=info,
+            options=run_form_options(spec, info),
+            spec_error=err,
+            model_name=name,
+            message=None,
+        )
 
     @app.post("/run", include_in_schema=False)
     async def run_start(request: Request):
@@ -583,8 +694,16 @@ def create_app(config: AppConfig) -> Guard:
             spec, err, _, name = current_spec(d)
             info = await asyncio.to_thread(read_draft, d, spec)
             info["fmt"] = draft_meta(d).get("fmt", "auto")
-            return page(request, "run.html", status=400, info=info, options=run_form_options(spec, info),
-                        spec_error=err, model_name=name, message=unlocate(str(exc), rd))
+            return page(
+                request,
+                "run.html",
+                status=400,
+                info=info,
+                options=run_form_options(spec, info),
+                spec_error=err,
+                model_name=name,
+                message=unlocate(str(exc), rd),
+            )
         return redirect(f"/runs/{run_id}")
 
     # results and history
@@ -632,10 +751,16 @@ def create_app(config: AppConfig) -> Guard:
         """`{"status": "ok", "version": ...}` when the app is up."""
         return {"status": "ok", "version": _version()}
 
-    @app.post("/api/runs", tags=["api"], status_code=202, responses={
-        202: {"description": '`{"id": ..., "status_url": ...}`: the run is queued'},
-        400: {"description": '`{"error": ...}`: the message `vcc validate` prints for this input'},
-        413: {"description": "the upload is larger than the limit"}})
+    @app.post(
+        "/api/runs",
+        tags=["api"],
+        status_code=202,
+        responses={
+            202: {"description": '`{"id": ..., "status_url": ...}`: the run is queued'},
+            400: {"description": '`{"error": ...}`: the message `vcc validate` prints for this input'},
+            413: {"description": "the upload is larger than the limit"},
+        },
+    )
     async def api_create_run(request: Request):
         """Start a run of `vcc validate`.
 
@@ -647,8 +772,9 @@ def create_app(config: AppConfig) -> Guard:
         """
         ctype = request.headers.get("content-type", "")
         if not ctype.startswith("multipart/form-data"):
-            return _api_error(400, "send a multipart/form-data body with the fields data (files), "
-                                   "model (optional), options (JSON)")
+            return _api_error(
+                400, "send a multipart/form-data body with the fields data (files), model (optional), options (JSON)"
+            )
         form = await request.form(max_files=100, max_fields=100)
         ups = [u for u in form.getlist("data") if isinstance(u, StarletteUpload)]
         if not ups:
@@ -702,11 +828,10 @@ def create_app(config: AppConfig) -> Guard:
             while True:
                 row = store.get(run_id)
                 if row is None:
-                    yield "event: end\ndata: {\"status\": \"deleted\"}\n\n"
+                    yield 'event: end\ndata: {"status": "deleted"}\n\n'
                     return
                 st = run_status(row)
-                payload = json.dumps({k: st[k] for k in ("id", "status", "progress", "error")},
-                                     ensure_ascii=False)
+                payload = json.dumps({k: st[k] for k in ("id", "status", "progress", "error")}, ensure_ascii=False)
                 if payload != last:
                     yield f"event: progress\ndata: {payload}\n\n"
                     last = payload
@@ -720,8 +845,9 @@ def create_app(config: AppConfig) -> Guard:
                     return
                 await asyncio.sleep(0.3)
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+        return StreamingResponse(
+            stream(), media_type="text/event-stream", headers={"cache-control": "no-cache", "x-accel-buffering": "no"}
+        )
 
     @app.get("/api/runs/{run_id}/files/{name:path}", tags=["api"], responses={404: {"description": "no such file"}})
     def api_run_file(run_id: str, name: str):
@@ -736,9 +862,14 @@ def create_app(config: AppConfig) -> Guard:
         await asyncio.to_thread(manager.delete, run_id)
         return Response(status_code=204)
 
-    @app.post("/api/models/check", tags=["api"], responses={
-        200: {"description": '`{"ok": true, "message": "model.yaml: OK: ...", "warnings": [...]}`'},
-        400: {"description": '`{"ok": false, "error": ..., "problems": [...]}`: the messages of `vcc model check`'}})
+    @app.post(
+        "/api/models/check",
+        tags=["api"],
+        responses={
+            200: {"description": '`{"ok": true, "message": "model.yaml: OK: ...", "warnings": [...]}`'},
+            400: {"description": '`{"ok": false, "error": ..., "problems": [...]}`: the messages of `vcc model check`'},
+        },
+    )
     async def api_check_model(request: Request):
         """Check a model spec as `vcc model check` does: multipart field `model` (a YAML file), or the YAML
         as the request body."""
@@ -769,9 +900,19 @@ def create_app(config: AppConfig) -> Guard:
     @app.get("/api/options", tags=["api"])
     def api_options():
         """The options a run takes (the options of `vcc validate`), with kind, choices, default and help."""
-        return {"options": [{"name": o.name, "type": o.type_name, "choices": list(o.choices) if o.choices else None,
-                             "default": o.default, "help": o.help}
-                            for o in run_options() if o.name not in FILE_OPTIONS]}
+        return {
+            "options": [
+                {
+                    "name": o.name,
+                    "type": o.type_name,
+                    "choices": list(o.choices) if o.choices else None,
+                    "default": o.default,
+                    "help": o.help,
+                }
+                for o in run_options()
+                if o.name not in FILE_OPTIONS
+            ]
+        }
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request):
@@ -779,26 +920,43 @@ def create_app(config: AppConfig) -> Guard:
         ops = []
         for path, methods in spec["paths"].items():
             for method, op in methods.items():
-                ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-                            "description": op.get("description", ""),
-                            "responses": {k: v.get("description", "") for k, v in op.get("responses", {}).items()}})
-        return page(request, "api_docs.html", ops=ops, options=[o for o in run_options()
-                                                                  if o.name not in FILE_OPTIONS])
+                ops.append(
+                    {
+                        "method": method.upper(),
+                        "path": path,
+                        "summary": op.get("summary", ""),
+                        "description": op.get("description", ""),
+                        "responses": {k: v.get("description", "") for k, v in op.get("responses", {}).items()},
+                    }
+                )
+        return page(request, "api_docs.html", ops=ops, options=[o for o in run_options() if o.name not in FILE_OPTIONS])
 
     def results_summary(results: dict) -> list[dict]:
         rows = []
         for mid, m in (results.get("mechanisms") or {}).items():
             fit = (m.get("structural") or m.get("measurement") or {}).get("fit") or {}
             sfx = "_scaled" if fit.get("chisq_scaled") is not None else ""
-            rows.append({"id": mid, "label": m.get("label") or {}, "n_raw": m.get("n_raw"), "n_used": m.get("n_used"),
-                         "chisq": fit.get("chisq" + sfx), "df": fit.get("df"), "cfi": fit.get("cfi" + sfx),
-                         "tli": fit.get("tli" + sfx), "rmsea": fit.get("rmsea" + sfx), "srmr": fit.get("srmr"),
-                         "scaled": bool(sfx),
-                         "paths": (m.get("structural") or {}).get("paths") or []})
+            rows.append(
+                {
+                    "id": mid,
+                    "label": m.get("label") or {},
+                    "n_raw": m.get("n_raw"),
+                    "n_used": m.get("n_used"),
+                    "chisq": fit.get("chisq" + sfx),
+                    "df": fit.get("df"),
+                    "cfi": fit.get("cfi" + sfx),
+                    "tli": fit.get("tli" + sfx),
+                    "rmsea": fit.get("rmsea" + sfx),
+                    "srmr": fit.get("srmr"),
+                    "scaled": bool(sfx),
+                    "paths": (m.get("structural") or {}).get("paths") or [],
+                }
+            )
         return rows
 
-    guarded = Guard(app, token=config.token, loopback_only=config.loopback_only,
-                    max_upload=int(config.max_upload_mb * 1e6))
+    guarded = Guard(
+        app, token=config.token, loopback_only=config.loopback_only, max_upload=int(config.max_upload_mb * 1e6)
+    )
     guarded.state = app.state  # the FastAPI app's state (manager, store) for the server and tests
     return guarded
 

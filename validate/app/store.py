@@ -62,16 +62,25 @@ class RunStore:
 
     def add(self, run_id: str, options: dict, inputs: list[str], model: str | None) -> None:
         with self._lock, self._connect() as db:
-            db.execute("INSERT INTO runs (id, created, status, options, inputs, model) VALUES (?, ?, ?, ?, ?, ?)",
-                       (run_id, _now(), "queued", json.dumps(options, ensure_ascii=False),
-                        json.dumps(inputs, ensure_ascii=False), model))
+            db.execute(
+                "INSERT INTO runs (id, created, status, options, inputs, model) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    _now(),
+                    "queued",
+                    json.dumps(options, ensure_ascii=False),
+                    json.dumps(inputs, ensure_ascii=False),
+                    model,
+                ),
+            )
 
     def set_status(self, run_id: str, status: str, error: str | None = None, summary: dict | None = None) -> None:
         finished = _now() if status in ("done", "failed") else None
         with self._lock, self._connect() as db:
-            db.execute("UPDATE runs SET status = ?, error = ?, finished = ?, summary = ? WHERE id = ?",
-                       (status, error, finished, json.dumps(summary, ensure_ascii=False) if summary else None,
-                        run_id))
+            db.execute(
+                "UPDATE runs SET status = ?, error = ?, finished = ?, summary = ? WHERE id = ?",
+                (status, error, finished, json.dumps(summary, ensure_ascii=False) if summary else None, run_id),
+            )
 
     def get(self, run_id: str) -> dict | None:
         with self._connect() as db:
@@ -90,9 +99,12 @@ class RunStore:
     def fail_unfinished(self) -> int:
         """Mark runs a stopped server left queued or running as failed; returns how many."""
         with self._lock, self._connect() as db:
-            cur = db.execute("UPDATE runs SET status = 'failed', finished = ?, "
-                             "error = 'the app stopped before this run finished; start it again' "
-                             "WHERE status IN ('queued', 'running')", (_now(),))
+            cur = db.execute(
+                "UPDATE runs SET status = 'failed', finished = ?, "
+                "error = 'the app stopped before this run finished; start it again' "
+                "WHERE status IN ('queued', 'running')",
+                (_now(),),
+            )
             return cur.rowcount
 
 

@@ -37,8 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         from validate.app.options import parse_run_argv
         from validate.cli import COMMANDS
 
-        ns = parse_run_argv(request["files"], request["argv"], model=request.get("model"),
-                            out=str(run_dir / "out"), server=request.get("server"))
+        ns = parse_run_argv(
+            request["files"],
+            request["argv"],
+            model=request.get("model"),
+            out=str(run_dir / "out"),
+            server=request.get("server"),
+        )
         return COMMANDS[ns.command](ns)
     except VccError as exc:
         _error(run_dir, "input", str(exc))

@@ -153,8 +153,9 @@ def sniff_file(path: str | Path) -> str:
     if head.startswith(_ZIP):
         return _check_zip(p)
     text_head = _text_head(head).lstrip().lower()
-    if text_head.startswith(("<html", "<!doctype html", "<table", "<meta", "<head", "<body", "<style")) \
-            or ("<table" in text_head[:2048] and text_head.startswith("<")):
+    if text_head.startswith(("<html", "<!doctype html", "<table", "<meta", "<head", "<body", "<style")) or (
+        "<table" in text_head[:2048] and text_head.startswith("<")
+    ):
         return "html"
     if text_head.startswith("<?xml"):
         if "urn:schemas-microsoft-com:office:spreadsheet" in text_head:
@@ -166,11 +167,14 @@ def sniff_file(path: str | Path) -> str:
             return "html"
         raise InputError(f"{p.name}: is an XML file, not a spreadsheet; expected .xlsx, .xls or .csv")
     if head.startswith((b"$FL2", b"$FL3")):
-        raise InputError(f"{p.name}: is an SPSS data file (.sav), which the toolkit does not read; in SPSS use "
-                         "File > Export > Excel (or CSV) with 'Save value labels' off, and give that file")
+        raise InputError(
+            f"{p.name}: is an SPSS data file (.sav), which the toolkit does not read; in SPSS use "
+            "File > Export > Excel (or CSV) with 'Save value labels' off, and give that file"
+        )
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf")):
-        raise InputError(f"{p.name}: is not a spreadsheet (it looks like a {_magic_name(head)} file); "
-                         "expected .xlsx, .xls or .csv")
+        raise InputError(
+            f"{p.name}: is not a spreadsheet (it looks like a {_magic_name(head)} file); expected .xlsx, .xls or .csv"
+        )
     if _looks_binary(head):
         raise InputError(f"{p.name}: is not a spreadsheet or a text (CSV) file; expected .xlsx, .xls or .csv")
     return "csv"
@@ -185,8 +189,14 @@ def _ole_encrypted(p: Path, size: int) -> bool:
 
 
 def _magic_name(head: bytes) -> str:
-    for magic, name in ((b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
-                        (b"GIF8", "GIF image"), (b"Rar!", "RAR archive"), (b"7z\xbc\xaf", "7-Zip archive")):
+    for magic, name in (
+        (b"%PDF", "PDF"),
+        (b"\x89PNG", "PNG image"),
+        (b"\xff\xd8\xff", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"Rar!", "RAR archive"),
+        (b"7z\xbc\xaf", "7-Zip archive"),
+    ):
         if head.startswith(magic):
             return name
     return "binary"
@@ -233,8 +243,11 @@ def _check_zip(p: Path) -> str:
             if b"opendocument.spreadsheet" in zf.read("mimetype")[:100]:
                 return "ods"
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
-        kind = "Word document" if "word/document.xml" in names else (
-            "PowerPoint file" if "ppt/presentation.xml" in names else "zip archive")
+        kind = (
+            "Word document"
+            if "word/document.xml" in names
+            else ("PowerPoint file" if "ppt/presentation.xml" in names else "zip archive")
+        )
         raise InputError(f"{p.name}: is a {kind}, not an Excel workbook; expected .xlsx, .xls or .csv")
     return "xlsx"
 
@@ -266,10 +279,13 @@ def _read_workbook(p: Path, kind: str) -> list[RawSheet]:
     except Exception as exc:  # calamine raises its own error types
         msg = str(exc)
         if "password" in msg.lower() or "encrypt" in msg.lower():
-            raise InputError(f"{p.name}: the workbook is password-protected (encrypted); remove the "
-                             "password in Excel and save it again") from None
-        raise InputError(f"{p.name}: cannot be read as an Excel workbook ({msg}); "
-                         "open it in Excel and save it as .xlsx") from None
+            raise InputError(
+                f"{p.name}: the workbook is password-protected (encrypted); remove the "
+                "password in Excel and save it again"
+            ) from None
+        raise InputError(
+            f"{p.name}: cannot be read as an Excel workbook ({msg}); open it in Excel and save it as .xlsx"
+        ) from None
     out = []
     for meta in wb.sheets_metadata:
         if "WorkSheet" not in str(meta.typ):
@@ -315,14 +331,23 @@ def _read_csv(p: Path) -> RawSheet:
     counts = {d: first.count(d) for d in (",", "\t", ";")}
     delim = max(counts, key=counts.get) if max(counts.values()) else ","
     try:
-        grid = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
-                           skip_blank_lines=False, sep=delim, quoting=csv.QUOTE_MINIMAL,
-                           engine="c", on_bad_lines="error")
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            sep=delim,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+            on_bad_lines="error",
+        )
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+), saw (\d+)", str(exc))
         detail = f" (line {m.group(1)} has {m.group(2)} fields, more than the header)" if m else ""
-        raise InputError(f"{p.name}: is not a well-formed CSV file{detail}; check the quoting or "
-                         "save it again from Excel") from None
+        raise InputError(
+            f"{p.name}: is not a well-formed CSV file{detail}; check the quoting or save it again from Excel"
+        ) from None
     grid = grid.astype(object)
     return RawSheet(p, "", grid, "csv", encoding=enc)
 
@@ -337,8 +362,9 @@ def _read_html(p: Path) -> list[RawSheet]:
             "open it in Excel or WPS and save it as .xlsx (Excel Workbook), or install lxml to read it directly"
         ) from None
     try:
-        tables = pd.read_html(io.StringIO(text), header=None, flavor="lxml", keep_default_na=False,
-                              displayed_only=False)
+        tables = pd.read_html(
+            io.StringIO(text), header=None, flavor="lxml", keep_default_na=False, displayed_only=False
+        )
     except ValueError:
         raise InputError(
             f"{p.name}: is an HTML page (not a real Excel file) and holds no table; "
@@ -349,8 +375,16 @@ def _read_html(p: Path) -> list[RawSheet]:
         t = t.astype(object)
         t.columns = range(t.shape[1])
         name = "" if len(tables) == 1 else f"table {i + 1}"
-        out.append(RawSheet(p, name, t.reset_index(drop=True), "html", encoding=enc,
-                            notes=["HTML table saved with a spreadsheet name"]))
+        out.append(
+            RawSheet(
+                p,
+                name,
+                t.reset_index(drop=True),
+                "html",
+                encoding=enc,
+                notes=["HTML table saved with a spreadsheet name"],
+            )
+        )
     return out
 
 
@@ -377,12 +411,14 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
-_CELL_WITH_F = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+\d+)"[^>]*>(?:(?!</(?:\w+:)?c>).){0,200}?<(?:\w+:)?f[\s>/]',
-                          re.S)
+_CELL_WITH_F = re.compile(
+    rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+\d+)"[^>]*>(?:(?!</(?:\w+:)?c>).){0,200}?<(?:\w+:)?f[\s>/]', re.S
+)
 
 
-def scan_xlsx_structure(path: str | Path, sheets: list[str], max_cells: int = 10,
-                        merged: bool = True) -> dict[str, dict]:
+def scan_xlsx_structure(
+    path: str | Path, sheets: list[str], max_cells: int = 10, merged: bool = True
+) -> dict[str, dict]:
     """Find merged cells and formulas in the named sheets of an .xlsx file.
 
     Scans the raw sheet XML (no workbook object is built), so it costs one
@@ -426,27 +462,92 @@ def scan_xlsx_structure(path: str | Path, sheets: list[str], max_cells: int = 10
 # fold(header) -> role, per platform. Roles: resp_id, duration, start, end, meta (ignored),
 # and for Qualtrics status, progress, finished (used to leave out previews, spam and unfinished responses).
 _META: dict[str, dict[str, str]] = {
-    "template": {"resp_id": "resp_id", "duration_sec": "duration", "start_time": "start",
-                 "end_time": "end", "submitted": "meta", "note": "meta", "notes": "meta"},
-    "wjx": {"序号": "resp_id", "答卷编号": "resp_id", "所用时间": "duration", "提交答卷时间": "end",
-            "开始答题时间": "start", "来源": "meta", "来源详情": "meta", "来自ip": "meta", "总分": "meta",
-            "答题序号": "meta", "填写者": "meta", "用户id": "meta", "微信昵称": "meta", "自定义字段": "meta"},
-    "qualtrics": {"responseid": "resp_id", "response id": "resp_id", "_recordid": "resp_id",
-                  "duration (in seconds)": "duration", "startdate": "start", "enddate": "end",
-                  "status": "status", "ipaddress": "meta", "progress": "progress", "finished": "finished",
-                  "recordeddate": "meta", "recipientlastname": "meta", "recipientfirstname": "meta",
-                  "recipientemail": "meta", "externalreference": "meta", "externaldatareference": "meta",
-                  "locationlatitude": "meta", "locationlongitude": "meta", "distributionchannel": "meta",
-                  "userlanguage": "meta", "v1": "resp_id"},
-    "google": {"timestamp": "end", "时间戳记": "end", "时间戳": "end", "email address": "meta",
-               "电子邮件地址": "meta", "score": "meta", "分数": "meta"},
-    "msforms": {"id": "resp_id", "start time": "start", "completion time": "end", "email": "meta",
-                "name": "meta", "last modified time": "meta", "开始时间": "start", "完成时间": "end",
-                "电子邮件": "meta", "名称": "meta", "上次修改时间": "meta", "total points": "meta",
-                "quiz feedback": "meta"},
-    "generic": {"resp_id": "resp_id", "duration_sec": "duration", "id": "resp_id", "respondent_id": "resp_id",
-                "respondent": "resp_id", "participant_id": "resp_id", "编号": "resp_id", "受访者编号": "resp_id",
-                "问卷编号": "resp_id", "duration": "duration", "用时": "duration", "作答时长": "duration"},
+    "template": {
+        "resp_id": "resp_id",
+        "duration_sec": "duration",
+        "start_time": "start",
+        "end_time": "end",
+        "submitted": "meta",
+        "note": "meta",
+        "notes": "meta",
+    },
+    "wjx": {
+        "序号": "resp_id",
+        "答卷编号": "resp_id",
+        "所用时间": "duration",
+        "提交答卷时间": "end",
+        "开始答题时间": "start",
+        "来源": "meta",
+        "来源详情": "meta",
+        "来自ip": "meta",
+        "总分": "meta",
+        "答题序号": "meta",
+        "填写者": "meta",
+        "用户id": "meta",
+        "微信昵称": "meta",
+        "自定义字段": "meta",
+    },
+    "qualtrics": {
+        "responseid": "resp_id",
+        "response id": "resp_id",
+        "_recordid": "resp_id",
+        "duration (in seconds)": "duration",
+        "startdate": "start",
+        "enddate": "end",
+        "status": "status",
+        "ipaddress": "meta",
+        "progress": "progress",
+        "finished": "finished",
+        "recordeddate": "meta",
+        "recipientlastname": "meta",
+        "recipientfirstname": "meta",
+        "recipientemail": "meta",
+        "externalreference": "meta",
+        "externaldatareference": "meta",
+        "locationlatitude": "meta",
+        "locationlongitude": "meta",
+        "distributionchannel": "meta",
+        "userlanguage": "meta",
+        "v1": "resp_id",
+    },
+    "google": {
+        "timestamp": "end",
+        "时间戳记": "end",
+        "时间戳": "end",
+        "email address": "meta",
+        "电子邮件地址": "meta",
+        "score": "meta",
+        "分数": "meta",
+    },
+    "msforms": {
+        "id": "resp_id",
+        "start time": "start",
+        "completion time": "end",
+        "email": "meta",
+        "name": "meta",
+        "last modified time": "meta",
+        "开始时间": "start",
+        "完成时间": "end",
+        "电子邮件": "meta",
+        "名称": "meta",
+        "上次修改时间": "meta",
+        "total points": "meta",
+        "quiz feedback": "meta",
+    },
+    "generic": {
+        "resp_id": "resp_id",
+        "duration_sec": "duration",
+        "id": "resp_id",
+        "respondent_id": "resp_id",
+        "respondent": "resp_id",
+        "participant_id": "resp_id",
+        "编号": "resp_id",
+        "受访者编号": "resp_id",
+        "问卷编号": "resp_id",
+        "duration": "duration",
+        "用时": "duration",
+        "作答时长": "duration",
+    },
 }
 
 
@@ -466,8 +567,17 @@ def meta_role(platform: str, header) -> str | None:
 
 
 #: Qualtrics ``Status`` (Response Type) codes of a numeric-values export and their text.
-QUALTRICS_STATUS = {0: "IP Address", 1: "Survey Preview", 2: "Survey Test", 4: "Imported", 8: "Spam",
-                    9: "Survey Preview Spam", 12: "Imported Spam", 16: "Offline", 17: "Offline Survey Preview"}
+QUALTRICS_STATUS = {
+    0: "IP Address",
+    1: "Survey Preview",
+    2: "Survey Test",
+    4: "Imported",
+    8: "Spam",
+    9: "Survey Preview Spam",
+    12: "Imported Spam",
+    16: "Offline",
+    17: "Offline Survey Preview",
+}
 
 
 def qualtrics_status(value) -> tuple[str | None, str]:
@@ -554,8 +664,21 @@ def detect_platform(rows: list[list]) -> tuple[str, int]:
             return "wjx", r
         if "答卷编号" in ks and ks & {"提交答卷时间", "所用时间"}:
             return "wjx", r
-        if len(ks & {"startdate", "enddate", "responseid", "finished", "recordeddate", "progress",
-                     "duration (in seconds)"}) >= 2:
+        if (
+            len(
+                ks
+                & {
+                    "startdate",
+                    "enddate",
+                    "responseid",
+                    "finished",
+                    "recordeddate",
+                    "progress",
+                    "duration (in seconds)",
+                }
+            )
+            >= 2
+        ):
             return "qualtrics", r
         if "id" in ks and (ks & {"start time", "开始时间"}) and (ks & {"completion time", "完成时间"}):
             return "msforms", r

@@ -123,8 +123,21 @@ _MAX_HEADER_SCAN = 10
 #: Wenjuanxing "按序号" option column of a multiple-choice question: ``7、(搞笑)`` or ``7、您常看...？(搞笑)``.
 _OPTION_HEADER = re.compile(r"^\s*(\d+)\s*[、.]?\s*(.*?)\s*\(([^()]+)\)\s*$")
 #: Sheets that are never responses (the template's own codebook and instructions).
-IGNORED_SHEETS = frozenset({"codebook", "instructions", "readme", "about", "notes", "编码表", "说明", "填写说明",
-                            "变量说明", "codebook 编码表", "instructions 说明"})
+IGNORED_SHEETS = frozenset(
+    {
+        "codebook",
+        "instructions",
+        "readme",
+        "about",
+        "notes",
+        "编码表",
+        "说明",
+        "填写说明",
+        "变量说明",
+        "codebook 编码表",
+        "instructions 说明",
+    }
+)
 
 
 # --------------------------------------------------------------------------- text keys
@@ -281,11 +294,16 @@ class IngestResult:
         rows = []
         for mid, df in self.data.items():
             items = [c for c in df.columns if c not in ("resp_id", "duration_sec")]
-            rows.append({"mechanism": mid, "n_responses": len(df), "n_columns": len(items),
-                         "n_missing_cells": int(df[items].isna().sum().sum()) if items else 0,
-                         "n_problems": int((self.problems["resp_id"].isin(df["resp_id"])).sum())})
-        return pd.DataFrame(rows, columns=["mechanism", "n_responses", "n_columns", "n_missing_cells",
-                                           "n_problems"])
+            rows.append(
+                {
+                    "mechanism": mid,
+                    "n_responses": len(df),
+                    "n_columns": len(items),
+                    "n_missing_cells": int(df[items].isna().sum().sum()) if items else 0,
+                    "n_problems": int((self.problems["resp_id"].isin(df["resp_id"])).sum()),
+                }
+            )
+        return pd.DataFrame(rows, columns=["mechanism", "n_responses", "n_columns", "n_missing_cells", "n_problems"])
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write ``mapping.csv``, ``problems.csv``, ``problems.xlsx``, ``responses_<mechanism>.csv``
@@ -430,10 +448,12 @@ def read_mapping(path: str | Path, spec: ModelSpec | None = None, extra_targets=
             if not row or not any(c.strip() for c in row):
                 continue
             if len(row) < 2:
-                raise InputError(f"{p}, line {i + 1}: expected two columns 'column header,item id', "
-                                 f"found {row[0]!r}")
-            if i == 0 and fold(row[0]) in ("column", "header", "列", "列名") \
-                    and fold(row[1]) in ("item", "item_id", "id", "mapped_to", "题目", "题号"):
+                raise InputError(f"{p}, line {i + 1}: expected two columns 'column header,item id', found {row[0]!r}")
+            if (
+                i == 0
+                and fold(row[0]) in ("column", "header", "列", "列名")
+                and fold(row[1]) in ("item", "item_id", "id", "mapped_to", "题目", "题号")
+            ):
                 continue
             pairs.append((row[0], row[1].strip(), i + 1))
     out: dict[str, str] = {}
@@ -450,8 +470,10 @@ def read_mapping(path: str | Path, spec: ModelSpec | None = None, extra_targets=
             if close:
                 t = close[0]
             else:
-                bad.append(f"line {line}: '{header}' -> '{target}': '{target}' is not an item, background "
-                           "or attention-check id of the model spec (or resp_id, duration_sec, ignore)")
+                bad.append(
+                    f"line {line}: '{header}' -> '{target}': '{target}' is not an item, background "
+                    "or attention-check id of the model spec (or resp_id, duration_sec, ignore)"
+                )
                 continue
         out[header] = t
     if bad:
@@ -486,8 +508,15 @@ class _Block:
 
 
 class _Run:
-    def __init__(self, spec: ModelSpec, fmt: str, mapping: dict[str, str] | None, mechanism: str | None,
-                 keep_unfinished: bool = False, extra_columns: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        fmt: str,
+        mapping: dict[str, str] | None,
+        mechanism: str | None,
+        keep_unfinished: bool = False,
+        extra_columns: Mapping[str, str] | None = None,
+    ):
         self.spec = spec
         self.extra_columns = dict(extra_columns or {})
         self.keep_unfinished = keep_unfinished
@@ -505,8 +534,10 @@ class _Run:
         self.labels = _scale_lookup(spec)
         self.na_counts: dict[tuple[str, str], int] = {}
         s = spec.scale
-        self.scale_expected = (f"a whole number {s.min}-{s.max} or a scale label "
-                               f"({' / '.join(s.labels.get('en', []))}; {' / '.join(s.labels.get('zh', []))})")
+        self.scale_expected = (
+            f"a whole number {s.min}-{s.max} or a scale label "
+            f"({' / '.join(s.labels.get('en', []))}; {' / '.join(s.labels.get('zh', []))})"
+        )
 
     # ------------------------------------------------------------------ one sheet
     def sheet(self, raw: RawSheet) -> _Block | None | str:
@@ -531,7 +562,8 @@ class _Run:
         if isinstance(mid, list):
             self.errors.append(
                 f"{raw.where}: the columns match items of several mechanisms equally "
-                f"({', '.join(f'{m}: {n}' for m, n in mid)}); name one with --mechanism")
+                f"({', '.join(f'{m}: {n}' for m, n in mid)}); name one with --mechanism"
+            )
             return "error"
         self._resolve(cols, mid)
         self._multiple_parts(cols)
@@ -543,8 +575,16 @@ class _Run:
                 mapped, how = "", "filter" if used else ""
             elif c.part_of is not None:
                 mapped = f"{c.part_of[0]}={c.part_of[1]}"
-            self.mapping_rows.append({"file": raw.path.name, "sheet": raw.sheet, "column": column_letter(c.j),
-                                      "header": c.header, "mapped_to": mapped, "how": how})
+            self.mapping_rows.append(
+                {
+                    "file": raw.path.name,
+                    "sheet": raw.sheet,
+                    "column": column_letter(c.j),
+                    "header": c.header,
+                    "mapped_to": mapped,
+                    "how": how,
+                }
+            )
         n_err = len(self.errors)
         self._structure(raw, cols, mid)
         first = header_rows[-1] + 1
@@ -556,14 +596,21 @@ class _Run:
             data = self._leave_out(raw, cols, data)
         rows = data.index.to_numpy()  # 0-based grid rows -> spreadsheet row = +1
         if n_rows == 0:
-            self.errors.append(f"{raw.where}: has a header row but no responses below it (row {first + 1} on "
-                               "is empty); expected one row per respondent")
+            self.errors.append(
+                f"{raw.where}: has a header row but no responses below it (row {first + 1} on "
+                "is empty); expected one row per respondent"
+            )
         elif len(data) == 0:
-            hint = "" if self.keep_unfinished else \
-                " (unfinished ones can be kept with keep_unfinished=True / --keep-unfinished)"
-            self.errors.append(f"{raw.where}: all {n_rows} responses were left out as survey previews, spam, "
-                               f"test or unfinished responses (see the warnings); expected at least one real, "
-                               f"finished response{hint}")
+            hint = (
+                ""
+                if self.keep_unfinished
+                else " (unfinished ones can be kept with keep_unfinished=True / --keep-unfinished)"
+            )
+            self.errors.append(
+                f"{raw.where}: all {n_rows} responses were left out as survey previews, spam, "
+                f"test or unfinished responses (see the warnings); expected at least one real, "
+                f"finished response{hint}"
+            )
         if len(self.errors) > n_err:
             return "error"
         extra = self._extra(raw, cols)
@@ -572,18 +619,29 @@ class _Run:
         frame, generated, id_cells, variant = self._code(raw, cols, data, rows, mid, platform)
         for name, c in extra.items():
             frame[name] = [_extra_value(v) for v in data.iloc[:, c.j]]
-        self.sources.append({"file": raw.path.name, "sheet": raw.sheet, "format": platform, "variant": variant,
-                             "mechanism": mid, "header_rows": len(header_rows), "n_responses": len(frame)})
-        return _Block(mid, frame, generated, id_cells, raw.where, raw.path,
-                      sequential_ids=platform in ("wjx", "msforms"))
+        self.sources.append(
+            {
+                "file": raw.path.name,
+                "sheet": raw.sheet,
+                "format": platform,
+                "variant": variant,
+                "mechanism": mid,
+                "header_rows": len(header_rows),
+                "n_responses": len(frame),
+            }
+        )
+        return _Block(
+            mid, frame, generated, id_cells, raw.where, raw.path, sequential_ids=platform in ("wjx", "msforms")
+        )
 
     def _extra(self, raw: RawSheet, cols: list[_Column]) -> dict[str, _Column]:
         """The columns asked for by name (``extra_columns``): by header, or by question title without its number."""
         found: dict[str, _Column] = {}
         for name, option in self.extra_columns.items():
             key = text_key(name)
-            hit = [c for c in cols if c.role == "extra" and c.target == name] or \
-                  [c for c in cols if key and key in (text_key(c.header), text_key(strip_number(c.header)))]
+            hit = [c for c in cols if c.role == "extra" and c.target == name] or [
+                c for c in cols if key and key in (text_key(c.header), text_key(strip_number(c.header)))
+            ]
             if hit:
                 found[name] = hit[0]
                 continue
@@ -591,10 +649,14 @@ class _Run:
             close = difflib.get_close_matches(str(name), headers, n=1, cutoff=0.0)
             self.errors.append(
                 f"{raw.where}: {option} {name}: there is no column headed '{name}'"
-                + (f"; the closest header is '{_short(close[0], 60)}' (column {column_letter(next(c.j for c in cols if str(c.header) == close[0]))})"
-                   if close else "")
+                + (
+                    f"; the closest header is '{_short(close[0], 60)}' (column {column_letter(next(c.j for c in cols if str(c.header) == close[0]))})"
+                    if close
+                    else ""
+                )
                 + f"; expected one of the file's headers: {', '.join(repr(_short(h, 40)) for h in headers[:40])}"
-                + (f" and {len(headers) - 40} more" if len(headers) > 40 else ""))
+                + (f" and {len(headers) - 40} more" if len(headers) > 40 else "")
+            )
         return found
 
     def _leave_out(self, raw: RawSheet, cols: list[_Column], data: pd.DataFrame) -> pd.DataFrame:
@@ -606,8 +668,10 @@ class _Run:
             return data
         id_col = next((c for c in cols if c.role == "resp_id"), None)
         rows = data.index.to_numpy()
-        ids = [(_id_text(v) if id_col is not None else "") or f"row{r + 1}"
-               for v, r in zip(data.iloc[:, id_col.j] if id_col is not None else [None] * len(rows), rows)]
+        ids = [
+            (_id_text(v) if id_col is not None else "") or f"row{r + 1}"
+            for v, r in zip(data.iloc[:, id_col.j] if id_col is not None else [None] * len(rows), rows)
+        ]
         drop = np.zeros(len(data), dtype=bool)
         groups: dict[str, list[int]] = {}  # reason -> positions
         values: dict[int, str] = {}
@@ -644,23 +708,37 @@ class _Run:
             ks = groups.get(kind, [])
             if ks:
                 texts = sorted({values[k].split(" = ", 1)[1] for k in ks})
-                parts.append(f"{len(ks)} {names[kind]} response(s) left out / 已剔除{zh[kind]}作答 {len(ks)} 份 "
-                             f"(Status = {' / '.join(texts)}): {_id_list([ids[k] for k in ks])}")
+                parts.append(
+                    f"{len(ks)} {names[kind]} response(s) left out / 已剔除{zh[kind]}作答 {len(ks)} 份 "
+                    f"(Status = {' / '.join(texts)}): {_id_list([ids[k] for k in ks])}"
+                )
         if unfinished:
             reason = " or ".join(sorted(why))
             if self.keep_unfinished:
-                parts.append(f"{len(unfinished)} unfinished response(s) kept (keep_unfinished=True) / "
-                             f"保留未完成作答 {len(unfinished)} 份 ({reason}): "
-                             f"{_id_list([ids[k] for k in unfinished])}")
+                parts.append(
+                    f"{len(unfinished)} unfinished response(s) kept (keep_unfinished=True) / "
+                    f"保留未完成作答 {len(unfinished)} 份 ({reason}): "
+                    f"{_id_list([ids[k] for k in unfinished])}"
+                )
             else:
-                parts.append(f"{len(unfinished)} unfinished response(s) left out / 已剔除未完成作答 "
-                             f"{len(unfinished)} 份 ({reason}): {_id_list([ids[k] for k in unfinished])}")
+                parts.append(
+                    f"{len(unfinished)} unfinished response(s) left out / 已剔除未完成作答 "
+                    f"{len(unfinished)} 份 ({reason}): {_id_list([ids[k] for k in unfinished])}"
+                )
         if parts:
             self.warnings.append(f"{raw.where}: " + "; ".join(parts))
         for k in np.flatnonzero(drop):
             reason = next((kind for kind, ks in groups.items() if k in ks), "unfinished")
-            self.left_out.append({"file": raw.path.name, "sheet": raw.sheet, "row": int(rows[k]) + 1,
-                                  "resp_id": ids[k], "reason": reason, "value": values[k]})
+            self.left_out.append(
+                {
+                    "file": raw.path.name,
+                    "sheet": raw.sheet,
+                    "row": int(rows[k]) + 1,
+                    "resp_id": ids[k],
+                    "reason": reason,
+                    "value": values[k],
+                }
+            )
         return data[~drop]
 
     def _multiple_parts(self, cols: list[_Column]) -> None:
@@ -703,8 +781,12 @@ class _Run:
             for c in row:
                 if not _filled(c):
                     continue
-                if text_key(c) in self.mapping or self.matcher.by_identifier(c) or self.matcher.by_statement(c) \
-                        or meta_role(platform, c) in ("resp_id", "duration"):
+                if (
+                    text_key(c) in self.mapping
+                    or self.matcher.by_identifier(c)
+                    or self.matcher.by_statement(c)
+                    or meta_role(platform, c) in ("resp_id", "duration")
+                ):
                     n += 1
             if n > best_n:
                 best, best_n = r, n
@@ -736,7 +818,7 @@ class _Run:
             shown = [str(c).strip() for c in cells if _filled(c) and not str(c).lstrip().startswith("{")]
             header = " | ".join(dict.fromkeys(shown))
             col = _Column(j, header, cells)
-            if not shown and not _filled_any(grid.iloc[header_rows[-1] + 1:, j]):
+            if not shown and not _filled_any(grid.iloc[header_rows[-1] + 1 :, j]):
                 continue  # an empty column
             # (1) the user's mapping file
             for c in cells:
@@ -823,36 +905,45 @@ class _Run:
                 by_target.setdefault(c.target, []).append(c)
         for tgt, cs in by_target.items():
             if len(cs) > 1:
-                what = "the respondent id" if tgt == "resp_id" else (
-                    "the duration" if tgt == "duration_sec" else f"'{tgt}'")
+                what = (
+                    "the respondent id"
+                    if tgt == "resp_id"
+                    else ("the duration" if tgt == "duration_sec" else f"'{tgt}'")
+                )
                 listed = ", ".join(f"{column_letter(c.j)} ('{_short(c.header)}')" for c in cs)
-                self.errors.append(f"{where}: columns {listed} all map to {what}; expected one column "
-                                   "per item (delete the extra column or map it elsewhere with --mapping)")
+                self.errors.append(
+                    f"{where}: columns {listed} all map to {what}; expected one column "
+                    "per item (delete the extra column or map it elsewhere with --mapping)"
+                )
         mech = self.spec.mechanism(mid)
         missing = [it for it in mech.items if it.id not in by_target]
         for it in missing:
             self.errors.append(
-                f"{where}: no column for item {it.id} of mechanism {mid} (\"{it.text.get('en', '')}\" / "
-                f"\"{it.text.get('zh', '')}\"); expected a column headed {it.id} or with the item text "
-                "(or map a column to it with --mapping)")
+                f'{where}: no column for item {it.id} of mechanism {mid} ("{it.text.get("en", "")}" / '
+                f'"{it.text.get("zh", "")}"); expected a column headed {it.id} or with the item text '
+                "(or map a column to it with --mapping)"
+            )
         found: dict = {}
         if raw.kind == "xlsx" and raw.sheet:
             found = scan_xlsx_structure(raw.path, [raw.sheet], merged=raw.merged is None).get(raw.sheet, {})
         merged = raw.merged if raw.merged is not None else found.get("merged", [])
         if merged:
             rngs = ", ".join(merged[:10]) + (", ..." if len(merged) > 10 else "")
-            self.errors.append(f"{where}: has merged cells ({rngs}); expected one header cell per column "
-                               "and one value per cell -- unmerge them (Home > Merge & Center) and save again")
+            self.errors.append(
+                f"{where}: has merged cells ({rngs}); expected one header cell per column "
+                "and one value per cell -- unmerge them (Home > Merge & Center) and save again"
+            )
         if found.get("n_formulas"):
             n = found["n_formulas"]
             cells = ", ".join(found["formulas"])
-            self.errors.append(f"{where}: {n} cell(s) hold formulas instead of values ({cells}"
-                               f"{', ...' if n > len(found['formulas']) else ''}); expected plain values "
-                               "-- copy the sheet and Paste Special > Values, then save again")
+            self.errors.append(
+                f"{where}: {n} cell(s) hold formulas instead of values ({cells}"
+                f"{', ...' if n > len(found['formulas']) else ''}); expected plain values "
+                "-- copy the sheet and Paste Special > Values, then save again"
+            )
 
     # ------------------------------------------------------------------ coding
-    def _code(self, raw: RawSheet, cols: list[_Column], data: pd.DataFrame, rows: np.ndarray, mid: str,
-              platform: str):
+    def _code(self, raw: RawSheet, cols: list[_Column], data: pd.DataFrame, rows: np.ndarray, mid: str, platform: str):
         n = len(data)
         fname, sheet = raw.path.name, raw.sheet
         out: dict[str, Any] = {}
@@ -863,9 +954,17 @@ class _Run:
             ids = np.array([_id_text(v) for v in data.iloc[:, id_col.j]], dtype=object)
             blank = ids == ""
             for k in np.flatnonzero(blank):
-                self._problem(fname, sheet, rows[k], id_col.j, id_col.header, f"row{rows[k] + 1}", "",
-                              "the respondent id is empty; the row was given the id " f"row{rows[k] + 1}",
-                              "a respondent id")
+                self._problem(
+                    fname,
+                    sheet,
+                    rows[k],
+                    id_col.j,
+                    id_col.header,
+                    f"row{rows[k] + 1}",
+                    "",
+                    f"the respondent id is empty; the row was given the id row{rows[k] + 1}",
+                    "a respondent id",
+                )
                 ids[k] = f"row{rows[k] + 1}"
             id_cells = [cell_name(r, id_col.j) for r in rows]
             generated = False
@@ -945,9 +1044,19 @@ class _Run:
         return out
 
     def _problem(self, f, sheet, row0, j, header, resp_id, value, problem, expected) -> None:
-        self.problems.append({"file": f, "sheet": sheet, "cell": cell_name(row0, j), "column": header,
-                              "resp_id": resp_id, "value": value, "problem": problem, "expected": expected,
-                              "_order": (len(self.sources), int(row0), j)})
+        self.problems.append(
+            {
+                "file": f,
+                "sheet": sheet,
+                "cell": cell_name(row0, j),
+                "column": header,
+                "resp_id": resp_id,
+                "value": value,
+                "problem": problem,
+                "expected": expected,
+                "_order": (len(self.sources), int(row0), j),
+            }
+        )
 
     def _code_scale(self, f, sheet, c: _Column, data, rows, ids, skip):
         lo, hi = self.spec.scale.min, self.spec.scale.max
@@ -970,8 +1079,9 @@ class _Run:
             if problem is None:
                 continue
             for pos in np.flatnonzero(codes == k):
-                self._problem(f, sheet, rows[pos], c.j, c.header, ids[pos], _show(uniq[k]), problem,
-                              self.scale_expected)
+                self._problem(
+                    f, sheet, rows[pos], c.j, c.header, ids[pos], _show(uniq[k]), problem, self.scale_expected
+                )
         return out, n_text, n_num
 
     def _code_background(self, f, sheet, c: _Column, data, rows, ids, q, skip):
@@ -989,8 +1099,9 @@ class _Run:
             arr = np.array(list(vals) + [None], dtype=object)
         out = arr[np.where(codes >= 0, codes, len(uniq))]
         if q.choices:
-            exp = "one of " + ", ".join(f"{ch.code} ({ch.label.get('en', '')} / {ch.label.get('zh', '')})"
-                                         for ch in q.choices)
+            exp = "one of " + ", ".join(
+                f"{ch.code} ({ch.label.get('en', '')} / {ch.label.get('zh', '')})" for ch in q.choices
+            )
         else:
             exp = "a number" if q.type == "number" else "text"
         for k, problem in enumerate(bad):
@@ -1006,8 +1117,9 @@ class _Run:
         for c in sorted(parts, key=lambda c: c.part_of[1]):
             code = c.part_of[1]
             for k, v in enumerate(data.iloc[:, c.j]):
-                if not _filled(v) or (isinstance(v, str) and unicodedata.normalize("NFKC", v).strip().casefold()
-                                      in MISSING_TOKENS):
+                if not _filled(v) or (
+                    isinstance(v, str) and unicodedata.normalize("NFKC", v).strip().casefold() in MISSING_TOKENS
+                ):
                     continue
                 x = float(unicodedata.normalize("NFKC", str(v)).strip()) if _is_number(v) else None
                 if x is not None and x in skip:
@@ -1015,9 +1127,17 @@ class _Run:
                 if x == 1:
                     chosen[k].append(code)
                 elif x != 0:
-                    self._problem(f, sheet, rows[k], c.j, c.header, ids[k], _show(v),
-                                  f"'{_show(v)}' is not 0 or 1 in an option column of question {c.part_of[0]}",
-                                  "1 (chosen) or 0 (not chosen)")
+                    self._problem(
+                        f,
+                        sheet,
+                        rows[k],
+                        c.j,
+                        c.header,
+                        ids[k],
+                        _show(v),
+                        f"'{_show(v)}' is not 0 or 1 in an option column of question {c.part_of[0]}",
+                        "1 (chosen) or 0 (not chosen)",
+                    )
         return np.array([";".join(str(x) for x in sorted(set(ch))) if ch else None for ch in chosen], dtype=object)
 
     def _code_duration(self, f, sheet, c: _Column, data, rows, ids):
@@ -1028,8 +1148,17 @@ class _Run:
             x = _parse_duration(v)
             if x is None:
                 for pos in np.flatnonzero(codes == k):
-                    self._problem(f, sheet, rows[pos], c.j, c.header, ids[pos], _show(v),
-                                  f"'{_show(v)}' is not a duration", "seconds, e.g. 185 or 185秒 or 3分5秒")
+                    self._problem(
+                        f,
+                        sheet,
+                        rows[pos],
+                        c.j,
+                        c.header,
+                        ids[pos],
+                        _show(v),
+                        f"'{_show(v)}' is not a duration",
+                        "seconds, e.g. 185 or 185秒 or 3分5秒",
+                    )
             else:
                 vals[k] = x
         return vals[np.where(codes >= 0, codes, len(uniq))]
@@ -1110,8 +1239,11 @@ def _classify_background(v, q, skip) -> tuple[Any, str | None]:
     return (float(code) if q.type == "single" else str(code)), None
 
 
-_DUR = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|m|min))?\s*"
-                  r"(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec))?$", re.I)
+_DUR = re.compile(
+    r"^(?:(\d+(?:\.\d+)?)\s*(?:小时|时|h))?\s*(?:(\d+(?:\.\d+)?)\s*(?:分钟|分|m|min))?\s*"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec))?$",
+    re.I,
+)
 
 
 def _parse_duration(v) -> float | None:
@@ -1291,8 +1423,14 @@ def ingest(
         raise InputError("no response files given; expected at least one .xlsx, .xls or .csv file")
     if isinstance(mapping, (str, Path)):
         mapping = read_mapping(mapping, spec, extra_targets=tuple(extra_columns or ()))
-    run = _Run(spec, fmt, dict(mapping) if mapping else None, mechanism, keep_unfinished=keep_unfinished,
-               extra_columns=extra_columns)
+    run = _Run(
+        spec,
+        fmt,
+        dict(mapping) if mapping else None,
+        mechanism,
+        keep_unfinished=keep_unfinished,
+        extra_columns=extra_columns,
+    )
     blocks: list[_Block] = []
     for p in paths:
         try:
@@ -1301,8 +1439,12 @@ def ingest(
             run.errors.append(str(exc))
             continue
         outcomes = []
-        used = [raw for raw in sheets if fold(raw.sheet) not in IGNORED_SHEETS
-                and not any(fold(raw.sheet).startswith(w) for w in ("codebook", "instructions"))]
+        used = [
+            raw
+            for raw in sheets
+            if fold(raw.sheet) not in IGNORED_SHEETS
+            and not any(fold(raw.sheet).startswith(w) for w in ("codebook", "instructions"))
+        ]
         if any(_looks_template(raw) for raw in used):
             used = [raw for raw in used if _looks_template(raw)]  # a template: only response sheets
         for raw in used:
@@ -1319,7 +1461,8 @@ def ingest(
                 run.errors.append(
                     f"{p.name}: no column matches an item of {which}{' (columns: ' + heads + ')' if heads else ''}; "
                     "expected columns headed by item ids (e.g. "
-                    f"{', '.join(_first_items(spec, mechanism))}) or by the item texts, or a --mapping file")
+                    f"{', '.join(_first_items(spec, mechanism))}) or by the item texts, or a --mapping file"
+                )
     for k in run.mapping:
         if k not in run.mapping_used:
             run.warnings.append(f"mapping: the header '{k}' matched no column of the input files")
@@ -1327,20 +1470,30 @@ def ingest(
     mp = pd.DataFrame(run.mapping_rows, columns=MAPPING_COLUMNS)
     if run.errors:
         n = len(run.errors)
-        err = InputError(f"{n} problem{'s' if n > 1 else ''} in the response file{'s' if len(paths) > 1 else ''}; "
-                         "nothing was ingested", run.errors)
+        err = InputError(
+            f"{n} problem{'s' if n > 1 else ''} in the response file{'s' if len(paths) > 1 else ''}; "
+            "nothing was ingested",
+            run.errors,
+        )
         err.mapping = mp
         raise err
     formats = sorted({s["format"] for s in run.sources})
     # in reading order: file by file, row by row, left to right
     ordered = sorted(run.problems, key=lambda d: d["_order"])
     problems = pd.DataFrame(ordered, columns=PROBLEM_COLUMNS)
-    return IngestResult(data=data, mapping=mp, problems=problems,
-                        format=formats[0] if len(formats) == 1 else "mixed",
-                        sources=pd.DataFrame(run.sources, columns=SOURCE_COLUMNS), warnings=run.warnings,
-                        left_out=pd.DataFrame(run.left_out, columns=LEFT_OUT_COLUMNS),
-                        not_applicable=pd.DataFrame([{"mechanism": m, "variable": v, "n_not_applicable": n}
-                                                     for (m, v), n in run.na_counts.items()], columns=NA_COLUMNS))
+    return IngestResult(
+        data=data,
+        mapping=mp,
+        problems=problems,
+        format=formats[0] if len(formats) == 1 else "mixed",
+        sources=pd.DataFrame(run.sources, columns=SOURCE_COLUMNS),
+        warnings=run.warnings,
+        left_out=pd.DataFrame(run.left_out, columns=LEFT_OUT_COLUMNS),
+        not_applicable=pd.DataFrame(
+            [{"mechanism": m, "variable": v, "n_not_applicable": n} for (m, v), n in run.na_counts.items()],
+            columns=NA_COLUMNS,
+        ),
+    )
 
 
 def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:
@@ -1362,8 +1515,10 @@ def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:
                 for rid, cell in zip(f["resp_id"], b.id_cells):
                     here = f"{b.where}, cell {cell}"
                     if rid in seen:
-                        dups.append(f"respondent id '{rid}' appears twice: {seen[rid]} and {here}; "
-                                    "expected each respondent once (remove the duplicate response)")
+                        dups.append(
+                            f"respondent id '{rid}' appears twice: {seen[rid]} and {here}; "
+                            "expected each respondent once (remove the duplicate response)"
+                        )
                     else:
                         seen[rid] = here
             frames.append(f)
@@ -1372,8 +1527,14 @@ def _combine(run: _Run, blocks: list[_Block]) -> dict[str, pd.DataFrame]:
             if len(dups) > 50:
                 run.errors.append(f"... and {len(dups) - 50} more duplicate respondent ids")
         mech = run.spec.mechanism(mid)
-        cols = ["resp_id"] + [q.id for q in run.spec.background] + list(run.extra_columns) + ["duration_sec"] \
-            + mech.item_ids + [a.id for a in run.spec.attention_checks_for(mid)]
+        cols = (
+            ["resp_id"]
+            + [q.id for q in run.spec.background]
+            + list(run.extra_columns)
+            + ["duration_sec"]
+            + mech.item_ids
+            + [a.id for a in run.spec.attention_checks_for(mid)]
+        )
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         data[mid] = df[[c for c in cols if c in df.columns]].reset_index(drop=True)
     return data

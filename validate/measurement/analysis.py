@@ -25,13 +25,49 @@ __all__ = ["analyse_measurement", "fit_cfa", "cfa_matrices", "FIT_KEYS"]
 
 #: Fit measures carried into results.json, lavaan's names with underscores.
 FIT_KEYS = (
-    "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_lower", "rmsea_ci_upper",
-    "rmsea_pvalue", "srmr", "aic", "bic", "logl", "baseline_chisq", "baseline_df",
-    "chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor", "chisq_shift_parameter",
-    "cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled",
-    "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust", "rmsea_ci_upper_robust",
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea_ci_lower",
+    "rmsea_ci_upper",
+    "rmsea_pvalue",
+    "srmr",
+    "aic",
+    "bic",
+    "logl",
+    "baseline_chisq",
+    "baseline_df",
+    "chisq_scaled",
+    "df_scaled",
+    "pvalue_scaled",
+    "chisq_scaling_factor",
+    "chisq_shift_parameter",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
     # the AMOS-style set (lavaan's definitions): chi-square/df, incremental and absolute indices
-    "chisq_df", "nfi", "ifi", "rfi", "rni", "gfi", "agfi", "pgfi", "pnfi", "rmr", "ecvi",
+    "chisq_df",
+    "nfi",
+    "ifi",
+    "rfi",
+    "rni",
+    "gfi",
+    "agfi",
+    "pgfi",
+    "pnfi",
+    "rmr",
+    "ecvi",
 )
 
 
@@ -95,8 +131,16 @@ def _records(df: pd.DataFrame | None) -> list[dict]:
         return []
     out = []
     for rec in df.to_dict(orient="records"):
-        out.append({k: (json_float(v) if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool)
-                        else v) for k, v in rec.items()})
+        out.append(
+            {
+                k: (
+                    json_float(v)
+                    if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool)
+                    else v
+                )
+                for k, v in rec.items()
+            }
+        )
     return out
 
 
@@ -118,34 +162,58 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     constructs = {c.id: c.item_ids for c in mechanism.first_order.values()}
     missing_cols = [i for i in items if i not in df.columns]
     if missing_cols:
-        raise InputError(f"mechanism {mechanism.id}: the responses have no column for item(s) "
-                         f"{', '.join(missing_cols)}; expected one column per item of the spec")
+        raise InputError(
+            f"mechanism {mechanism.id}: the responses have no column for item(s) "
+            f"{', '.join(missing_cols)}; expected one column per item of the spec"
+        )
     X = df[items].astype(float)
     complete = X.dropna()
     out: dict = {}
     if len(complete) == 0 and len(X):
         # Every complete-case statistic would otherwise blame the first item; name the real cause once.
         empty = [i for i in items if X[i].isna().all()]
-        cause = (f"item(s) {', '.join(empty)} have no answers at all (all {len(X)} responses are empty)"
-                 if empty else f"none of the {len(X)} respondents answered every item")
-        warnings.append(f"mechanism {mechanism.id}: {cause}; statistics that need complete responses "
-                        "(Mardia's test, KMO, Bartlett's test, parallel analysis, EFA, Harman's test and, with "
-                        "listwise deletion, the CFA and SEM) cannot be computed; check the export or mapping "
-                        "of these columns")
+        cause = (
+            f"item(s) {', '.join(empty)} have no answers at all (all {len(X)} responses are empty)"
+            if empty
+            else f"none of the {len(X)} respondents answered every item"
+        )
+        warnings.append(
+            f"mechanism {mechanism.id}: {cause}; statistics that need complete responses "
+            "(Mardia's test, KMO, Bartlett's test, parallel analysis, EFA, Harman's test and, with "
+            "listwise deletion, the CFA and SEM) cannot be computed; check the export or mapping "
+            "of these columns"
+        )
 
     answered = [i for i in items if X[i].notna().any()]  # an item nobody answered spoils no other's row
     if len(answered) < len(items):
-        warnings.append("item descriptives of " + ", ".join(i for i in items if i not in answered)
-                        + " could not be computed: the item has no observed values (all missing)")
-    desc = (guarded(warnings, "item descriptives", descriptives.item_descriptives, X, answered,
-                   scale_min=spec.scale.min, scale_max=spec.scale.max) if answered else None)
+        warnings.append(
+            "item descriptives of "
+            + ", ".join(i for i in items if i not in answered)
+            + " could not be computed: the item has no observed values (all missing)"
+        )
+    desc = (
+        guarded(
+            warnings,
+            "item descriptives",
+            descriptives.item_descriptives,
+            X,
+            answered,
+            scale_min=spec.scale.min,
+            scale_max=spec.scale.max,
+        )
+        if answered
+        else None
+    )
     if desc is not None:
         item_construct = {i: c for c, its in constructs.items() for i in its}
         desc = desc.rename(columns={"skewness": "skew"})
         desc.insert(1, "construct", desc["item"].map(item_construct))
     out["descriptives"] = _records(desc)
-    mard = (guarded(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
-            if len(complete) else None)
+    mard = (
+        guarded(warnings, "Mardia's multivariate normality test", descriptives.mardia, complete, items)
+        if len(complete)
+        else None
+    )
     out["mardia"] = _records(mard)
 
     meas: dict = {"warnings": warnings, "n_complete": int(len(complete))}
@@ -166,13 +234,30 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         meas["fit"] = fit_dict(cfa.fit) if usable else None
         pt = cfa.params
         load = pt[(pt.op == "=~")]
-        meas["loadings"] = [
-            {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
-             "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all),
-             **({"fixed": True, "reason": "fixed at 1 to set the factor's scale (marker item), so it has no z or p"}
-                if int(r.free) == 0 else {"fixed": False})}
-            for r in load.itertuples(index=False)
-        ] if usable else []
+        meas["loadings"] = (
+            [
+                {
+                    "construct": r.lhs,
+                    "item": r.rhs,
+                    "estimate": json_float(r.estimate),
+                    "se": json_float(r.se),
+                    "z": json_float(r.z),
+                    "p_value": json_float(r.p_value),
+                    "std": json_float(r.std_all),
+                    **(
+                        {
+                            "fixed": True,
+                            "reason": "fixed at 1 to set the factor's scale (marker item), so it has no z or p",
+                        }
+                        if int(r.free) == 0
+                        else {"fixed": False}
+                    ),
+                }
+                for r in load.itertuples(index=False)
+            ]
+            if usable
+            else []
+        )
         factors = list(constructs)
         lam, theta, psi = cfa_matrices(pt, items, factors)
         sd = np.sqrt(np.clip(np.diag(psi.to_numpy()), 0, None))
@@ -181,17 +266,28 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
         fcorr = pd.DataFrame(fc, index=factors, columns=factors)
         if usable and cfa.admissible:
             meas["factor_correlations"] = _square_dict(fcorr)
-            rel_tab = guarded(warnings, "CR and AVE", reliability.reliability_from_cfa, lam, theta, psi,
-                             reliability.sample_covariance(complete, items))
+            rel_tab = guarded(
+                warnings,
+                "CR and AVE",
+                reliability.reliability_from_cfa,
+                lam,
+                theta,
+                psi,
+                reliability.sample_covariance(complete, items),
+            )
             if opts.estimator == "WLSMV":
-                meas["notes"] = ["With WLSMV, omega (CR) and AVE are computed on the latent-response scale "
-                                 "of the polychoric correlations (delta parameterisation); semTools' categorical "
-                                 "omega (Green & Yang, 2009) is on the scale of the observed sum score and differs. "
-                                 "Alpha uses Pearson covariances, as psych::alpha does."]
+                meas["notes"] = [
+                    "With WLSMV, omega (CR) and AVE are computed on the latent-response scale "
+                    "of the polychoric correlations (delta parameterisation); semTools' categorical "
+                    "omega (Green & Yang, 2009) is on the scale of the observed sum score and differs. "
+                    "Alpha uses Pearson covariances, as psych::alpha does."
+                ]
         else:
             meas["factor_correlations"] = None
-            warnings.append("factor correlations, omega, CR and AVE are not reported because the CFA "
-                            + ("did not converge" if not cfa.converged else "solution is inadmissible"))
+            warnings.append(
+                "factor correlations, omega, CR and AVE are not reported because the CFA "
+                + ("did not converge" if not cfa.converged else "solution is inadmissible")
+            )
         mi = guarded(warnings, "modification indices", cfa.modindices, 10) if usable else None
         meas["modindices"] = _records(mi)
     else:
@@ -201,8 +297,7 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     summary = None
     if rel_tab is not None and meas.get("loadings"):
         std = pd.DataFrame(meas["loadings"])[["construct", "item", "std"]].astype({"std": float})
-        summary = guarded(warnings, "CR, MSV, ASV and MaxR(H)", reliability.convergent_discriminant_summary,
-                          std, fcorr)
+        summary = guarded(warnings, "CR, MSV, ASV and MaxR(H)", reliability.convergent_discriminant_summary, std, fcorr)
     meas["reliability"] = _reliability(constructs, alpha, rel_tab, summary)
 
     out["group_differences"] = _group_differences(df, X, constructs, spec, opts, warnings)
@@ -217,8 +312,15 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     if ht is not None and getattr(opts, "bootstrap", 0):
         # the rows the structural bootstrap resamples, in its order: resample b is the same respondents
         rows = X if opts.missing in ("fiml", "pairwise") else X.dropna()
-        hb = guarded(warnings, "bootstrap intervals of HTMT", validity.htmt_bootstrap, rows, constructs,
-                     opts.bootstrap, opts.seed)
+        hb = guarded(
+            warnings,
+            "bootstrap intervals of HTMT",
+            validity.htmt_bootstrap,
+            rows,
+            constructs,
+            opts.bootstrap,
+            opts.seed,
+        )
         meas["htmt_ci"] = _records(hb)
     if rel_tab is not None and fcorr is not None and len(constructs) > 1:
         ave = rel_tab.set_index("construct")["ave"]
@@ -229,8 +331,11 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
 
     # ---- exploratory checks and common method bias
     meas.update(_exploratory(complete, items, len(constructs), opts, warnings) if len(complete) else {})
-    harm = (guarded(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
-            if len(complete) else None)
+    harm = (
+        guarded(warnings, "Harman's single-factor test", validity.harman_single_factor, complete, items)
+        if len(complete)
+        else None
+    )
     if harm is not None and len(harm):
         rows = _records(harm)
         first = next((r for r in rows if r["method"] == "pca"), rows[0])
@@ -246,13 +351,19 @@ def analyse_measurement(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
             from scipy import stats
 
             meas["single_factor_cfa"] = {
-                "fit": fit_dict(f1), "n_obs": int(one.n), "chisq_diff": json_float(d_chi), "df_diff": json_float(d_df),
+                "fit": fit_dict(f1),
+                "n_obs": int(one.n),
+                "chisq_diff": json_float(d_chi),
+                "df_diff": json_float(d_df),
                 "p_value": json_float(stats.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
             }
         elif one is not None:
             warnings.append("the single-factor CFA did not converge; the comparison with the full CFA is not reported")
-        meas.update(_method_bias(df, constructs, cfa, one, fcorr, opts, warnings,
-                                 markers=[q.id for q in spec.markers_for(mechanism.id)]))
+        meas.update(
+            _method_bias(
+                df, constructs, cfa, one, fcorr, opts, warnings, markers=[q.id for q in spec.markers_for(mechanism.id)]
+            )
+        )
     if mechanism.second_order:
         meas["second_order"] = _second_order(df, mechanism, cfa, complete, opts, warnings)
         meas["loadings"] = meas.get("loadings", []) + meas["second_order"].pop("loadings")
@@ -275,15 +386,42 @@ def _second_order(df, mechanism: Mechanism, cfa, complete: pd.DataFrame, opts, w
     from validate.sem import fit_sem
 
     syntax = mechanism.lavaan_syntax(structural=False)
-    out: dict = {"syntax": syntax, "converged": False, "admissible": False, "n_obs": None, "fit": None,
-                 "chisq_first_order": None, "target_coefficient": None, "constructs": [], "loadings": [],
-                 "method": "second-order CFA (each second-order factor measured by its dimensions, as lavaan's "
-                           "OUT =~ COST + REV + ...); reliability as semTools reliabilityL2 and compRelSEM(higher=)"}
-    fit = guarded(warnings, "the second-order CFA", fit_sem, syntax, df, estimator=opts.estimator,
-                  missing=opts.missing, kind="cfa")
-    empty = [{"construct": c.id, "dimensions": list(c.dimensions), "omega_l1": None, "omega_l2": None,
-              "partial_omega_l1": None, "omega_higher": None, "cr": None, "ave": None}
-             for c in mechanism.second_order.values()]
+    out: dict = {
+        "syntax": syntax,
+        "converged": False,
+        "admissible": False,
+        "n_obs": None,
+        "fit": None,
+        "chisq_first_order": None,
+        "target_coefficient": None,
+        "constructs": [],
+        "loadings": [],
+        "method": "second-order CFA (each second-order factor measured by its dimensions, as lavaan's "
+        "OUT =~ COST + REV + ...); reliability as semTools reliabilityL2 and compRelSEM(higher=)",
+    }
+    fit = guarded(
+        warnings,
+        "the second-order CFA",
+        fit_sem,
+        syntax,
+        df,
+        estimator=opts.estimator,
+        missing=opts.missing,
+        kind="cfa",
+    )
+    empty = [
+        {
+            "construct": c.id,
+            "dimensions": list(c.dimensions),
+            "omega_l1": None,
+            "omega_l2": None,
+            "partial_omega_l1": None,
+            "omega_higher": None,
+            "cr": None,
+            "ave": None,
+        }
+        for c in mechanism.second_order.values()
+    ]
     if fit is None or not fit.converged:
         why = "the second-order CFA could not be fitted" if fit is None else "the second-order CFA did not converge"
         out["constructs"] = [{**r, "reason": why} for r in empty]
@@ -297,10 +435,24 @@ def _second_order(df, mechanism: Mechanism, cfa, complete: pd.DataFrame, opts, w
     pt = fit.params
     seconds = set(mechanism.second_order)
     out["loadings"] = [
-        {"construct": r.lhs, "item": r.rhs, "estimate": json_float(r.estimate), "se": json_float(r.se),
-         "z": json_float(r.z), "p_value": json_float(r.p_value), "std": json_float(r.std_all), "second_order": True,
-         **({"fixed": True, "reason": "fixed at 1 to set the factor's scale (marker dimension), so it has no z or p"}
-            if int(r.free) == 0 else {"fixed": False})}
+        {
+            "construct": r.lhs,
+            "item": r.rhs,
+            "estimate": json_float(r.estimate),
+            "se": json_float(r.se),
+            "z": json_float(r.z),
+            "p_value": json_float(r.p_value),
+            "std": json_float(r.std_all),
+            "second_order": True,
+            **(
+                {
+                    "fixed": True,
+                    "reason": "fixed at 1 to set the factor's scale (marker dimension), so it has no z or p",
+                }
+                if int(r.free) == 0
+                else {"fixed": False}
+            ),
+        }
         for r in pt[(pt.op == "=~") & pt.lhs.isin(seconds)].itertuples(index=False)
     ]
     if not fit.admissible:
@@ -311,16 +463,19 @@ def _second_order(df, mechanism: Mechanism, cfa, complete: pd.DataFrame, opts, w
     rows = []
     for c in mechanism.second_order.values():
         rl = guarded(warnings, f"omega of the second-order construct {c.id}", higher_order.reliability_l2, pt, c.id, S)
-        cr = guarded(warnings, f"CR and AVE of the second-order construct {c.id}",
-                     higher_order.second_order_summary, pt, c.id)
+        cr = guarded(
+            warnings, f"CR and AVE of the second-order construct {c.id}", higher_order.second_order_summary, pt, c.id
+        )
         row = {"construct": c.id, "dimensions": list(c.dimensions)}
         for k in ("omega_l1", "omega_l2", "partial_omega_l1", "omega_higher"):
             row[k] = json_float(rl[k]) if rl and rl[k] is not None else None
         row["cr"] = json_float(cr["cr"]) if cr else None
         row["ave"] = json_float(cr["ave"]) if cr else None
         if row["omega_higher"] is None and rl:
-            row["omega_higher_reason"] = ("needs the sample covariance of complete responses (listwise deletion); "
-                                          f"not computed with missing={opts.missing}")
+            row["omega_higher_reason"] = (
+                "needs the sample covariance of complete responses (listwise deletion); "
+                f"not computed with missing={opts.missing}"
+            )
         rows.append(row)
     out["constructs"] = rows
     return out
@@ -342,8 +497,9 @@ def _group_differences(df, X, constructs, spec, opts, warnings) -> list[dict]:
     if not by:
         return []
     scores = gd.construct_scores(X, constructs)
-    return _records(guarded(warnings, "group differences in construct scores", gd.group_differences, scores, by,
-                            labels=labels))
+    return _records(
+        guarded(warnings, "group differences in construct scores", gd.group_differences, scores, by, labels=labels)
+    )
 
 
 def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings, markers=()) -> dict:
@@ -355,13 +511,23 @@ def _method_bias(df, constructs, cfa, one, fcorr, opts, warnings, markers=()) ->
     reason = "the CFA solution is inadmissible" if not cfa.admissible else None
     if reason:
         return {"common_method": {"ulmc": None, "reason": reason, **mark}, "competing_models": None}
-    ul = guarded(warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, start=cfa,
-                 **kwargs)
+    ul = guarded(
+        warnings, "the ULMC method-factor model", method_bias.ulmc, df, constructs, cfa.fit, start=cfa, **kwargs
+    )
     if ul is not None and ul.get("reason"):
         warnings.append(f"common method (ULMC): {ul['reason']}")
     one_fit = one.fit if one is not None and one.converged else None
-    comp = guarded(warnings, "the competing-model CFAs", method_bias.competing_models, df, constructs, cfa.fit,
-                   fcorr, one_factor_fit=one_fit, **kwargs)
+    comp = guarded(
+        warnings,
+        "the competing-model CFAs",
+        method_bias.competing_models,
+        df,
+        constructs,
+        cfa.fit,
+        fcorr,
+        one_factor_fit=one_fit,
+        **kwargs,
+    )
     return {"common_method": {"ulmc": ul, **mark}, "competing_models": comp}
 
 
@@ -381,28 +547,46 @@ def _marker(df, constructs, markers: list[str], opts, warnings: list[str]) -> di
         return {"marker": None, "marker_reason": "no marker variable declared in the spec"}
     absent = [m for m in markers if m not in df.columns]
     if absent:
-        why = (f"the responses have no column for the marker variable{'s' if len(absent) > 1 else ''} "
-               f"{', '.join(absent)} declared in the spec (marker: true)")
+        why = (
+            f"the responses have no column for the marker variable{'s' if len(absent) > 1 else ''} "
+            f"{', '.join(absent)} declared in the spec (marker: true)"
+        )
         warnings.append(f"common method (marker): {why}")
         return {"marker": None, "marker_reason": why}
     items = [i for its in constructs.values() for i in its]
     data = df[items].astype(float).join(df[markers].apply(pd.to_numeric, errors="coerce"))
-    lw = guarded(warnings, "the Lindell & Whitney marker correction", method_bias.lindell_whitney,
-                 construct_scores(data[items], constructs), data[markers])
+    lw = guarded(
+        warnings,
+        "the Lindell & Whitney marker correction",
+        method_bias.lindell_whitney,
+        construct_scores(data[items], constructs),
+        data[markers],
+    )
     if lw is not None and lw.get("reason"):
         warnings.append(f"common method (Lindell & Whitney): {lw['reason']}")
     out: dict = {"markers": list(markers), "lindell_whitney": lw, "cfa_marker": None, "cfa_marker_reason": None}
     if opts.estimator == "WLSMV":
-        out["cfa_marker_reason"] = ("the CFA marker technique is fitted by maximum likelihood on numeric markers; "
-                                    "it is not run with WLSMV (ordered items)")
+        out["cfa_marker_reason"] = (
+            "the CFA marker technique is fitted by maximum likelihood on numeric markers; "
+            "it is not run with WLSMV (ordered items)"
+        )
     else:
         seen = len(warnings)
-        cm = guarded(warnings, "the CFA marker technique", method_bias.cfa_marker, data, constructs, markers,
-                     estimator=opts.estimator, missing=opts.missing)
+        cm = guarded(
+            warnings,
+            "the CFA marker technique",
+            method_bias.cfa_marker,
+            data,
+            constructs,
+            markers,
+            estimator=opts.estimator,
+            missing=opts.missing,
+        )
         out["cfa_marker"] = cm
         if cm is None:
-            out["cfa_marker_reason"] = (warnings[-1] if len(warnings) > seen
-                                        else "the CFA marker technique could not be computed")
+            out["cfa_marker_reason"] = (
+                warnings[-1] if len(warnings) > seen else "the CFA marker technique could not be computed"
+            )
         elif cm.get("reason"):
             warnings.append(f"common method (CFA marker technique): {cm['reason']}")
     return {"marker": out}
@@ -415,8 +599,9 @@ def _per_construct(warnings: list[str], what: str, fn: Callable, X: pd.DataFrame
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None,
-                 summary: pd.DataFrame | None = None) -> dict:
+def _reliability(
+    constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame | None, summary: pd.DataFrame | None = None
+) -> dict:
     """Per construct: alpha, semTools' omega and AVE, and the AMOS-style CR, AVE, MSV, ASV and MaxR(H).
 
     ``cr`` is the composite reliability on the standardised solution (Fornell & Larcker 1981, as
@@ -428,8 +613,17 @@ def _reliability(constructs: dict, alpha: pd.DataFrame | None, rel: pd.DataFrame
     r = rel.set_index("construct") if rel is not None else None
     v = summary.set_index("construct") if summary is not None else None
     for c in constructs:
-        row = {"alpha": None, "alpha_std": None, "omega": None, "cr": None, "ave": None,
-               "ave_std": None, "msv": None, "asv": None, "maxrh": None}
+        row = {
+            "alpha": None,
+            "alpha_std": None,
+            "omega": None,
+            "cr": None,
+            "ave": None,
+            "ave_std": None,
+            "msv": None,
+            "asv": None,
+            "maxrh": None,
+        }
         if a is not None and c in a.index:
             row["alpha"] = json_float(a.loc[c, "raw_alpha"])
             row["alpha_std"] = json_float(a.loc[c, "std_alpha"])
@@ -457,17 +651,25 @@ def _exploratory(complete: pd.DataFrame, items: list[str], n_factors: int, opts,
     if kmo is not None:
         overall = kmo[kmo["scope"] == "overall"]
         per = kmo[kmo["scope"] == "item"]
-        out["kmo"] = {"overall": json_float(overall["msa"].iloc[0]) if len(overall) else None,
-                      "label": overall["label"].iloc[0] if len(overall) else None,
-                      "items": {r.item: json_float(r.msa) for r in per.itertuples(index=False)}}
+        out["kmo"] = {
+            "overall": json_float(overall["msa"].iloc[0]) if len(overall) else None,
+            "label": overall["label"].iloc[0] if len(overall) else None,
+            "items": {r.item: json_float(r.msa) for r in per.itertuples(index=False)},
+        }
     bart = _records(guarded(warnings, "Bartlett's test of sphericity", efa.bartlett_sphericity, complete[items]))
-    out["bartlett"] = ({"chisq": bart[0]["statistic"], "df": bart[0]["df"], "p_value": bart[0]["p_value"]}
-                       if bart else None)
+    out["bartlett"] = (
+        {"chisq": bart[0]["statistic"], "df": bart[0]["df"], "p_value": bart[0]["p_value"]} if bart else None
+    )
     pa = guarded(warnings, "parallel analysis", efa.parallel_analysis, complete[items], n_iter=100, seed=opts.seed)
     out["parallel_analysis"] = _records(pa)
     fit = guarded(warnings, "the exploratory factor analysis", efa.efa, complete[items], n_factors)
     if fit is not None:
-        out["efa"] = {"n_factors": n_factors, "rotation": "oblimin", "method": "minres",
-                      "loadings": _records(fit.loadings), "communalities": _records(fit.communalities),
-                      "factor_correlations": _records(fit.factor_correlations)}
+        out["efa"] = {
+            "n_factors": n_factors,
+            "rotation": "oblimin",
+            "method": "minres",
+            "loadings": _records(fit.loadings),
+            "communalities": _records(fit.communalities),
+            "factor_correlations": _records(fit.factor_correlations),
+        }
     return out

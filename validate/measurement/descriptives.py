@@ -98,8 +98,7 @@ def item_frame(
     if absent:
         raise MissingItemError(
             f"item(s) {', '.join(map(str, absent))}{where} not found in the data; "
-            f"available columns: {', '.join(map(str, df.columns[:20]))}"
-            + (" ..." if len(df.columns) > 20 else "")
+            f"available columns: {', '.join(map(str, df.columns[:20]))}" + (" ..." if len(df.columns) > 20 else "")
         )
     if len(items) < min_items:
         raise TooFewItemsError(
@@ -113,14 +112,14 @@ def item_frame(
             raise ItemDataError(f"column name {item!r} occurs more than once in the data")
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
             if pd.api.types.is_bool_dtype(col):
-                raise NonNumericItemError(
-                    f"item {item}{where} is boolean; recode it to numbers (e.g. 0/1) first"
-                )
+                raise NonNumericItemError(f"item {item}{where} is boolean; recode it to numbers (e.g. 0/1) first")
             converted = pd.to_numeric(col, errors="coerce")
             bad = col[converted.isna() & col.notna()]
             if len(bad) or not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
                 example = f", e.g. value {_fmt_value(bad.iloc[0])}" if len(bad) else ""
-                hint = "; convert categories to numeric codes first" if isinstance(col.dtype, pd.CategoricalDtype) else ""
+                hint = (
+                    "; convert categories to numeric codes first" if isinstance(col.dtype, pd.CategoricalDtype) else ""
+                )
                 raise NonNumericItemError(
                     f"item {item}{where} is not numeric (dtype {col.dtype}{example}); "
                     f"{what} needs numeric item scores{hint}"
@@ -143,8 +142,7 @@ def check_variance(x: pd.DataFrame, *, what: str, construct: str | None = None) 
             value = _fmt_value(obs.iloc[0]) if len(obs) else "missing"
             target = f" for construct {construct}" if construct is not None else ""
             raise ZeroVarianceError(
-                f"item {item} has zero variance (all answers are {value}); "
-                f"{what}{target} cannot be computed"
+                f"item {item} has zero variance (all answers are {value}); {what}{target} cannot be computed"
             )
 
 
@@ -408,7 +406,8 @@ def mardia(df: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame
     s = xc.T @ xc / (n - 1)
     if np.linalg.cond(s) > 1e12:
         raise ItemDataError(
-            "the covariance matrix of items " + ", ".join(map(str, complete.columns))
+            "the covariance matrix of items "
+            + ", ".join(map(str, complete.columns))
             + " is singular (some items are linear combinations of others); Mardia's test cannot be computed"
         )
     sum_cubes, sum_sq_diag = mardia_sums(xc, s)
@@ -479,7 +478,7 @@ def mardia_sums(xc: np.ndarray, s: np.ndarray, block_rows: int | None = None) ->
     sum_sq_diag = 0.0
     with single_threaded_blas():  # many small products: threads only cost
         for start in range(0, n, block_rows):
-            z = solve_triangular(L, xc[start:start + block_rows].T, lower=True).T  # rows z_i = L^-1 x_i
+            z = solve_triangular(L, xc[start : start + block_rows].T, lower=True).T  # rows z_i = L^-1 x_i
             w = z[:, iu] * z[:, ju]
             T += w.T @ z
             sum_sq_diag += float(np.sum(np.einsum("ij,ij->i", z, z) ** 2))

@@ -41,7 +41,9 @@ def _cor_pairwise(x: pd.DataFrame, what: str) -> np.ndarray:
     a = r.to_numpy()
     if np.isnan(a).any():
         i, j = np.argwhere(np.isnan(a))[0]
-        raise ItemDataError(f"items {r.index[i]} and {r.columns[j]} have fewer than 3 answers in common; {what} cannot be computed")
+        raise ItemDataError(
+            f"items {r.index[i]} and {r.columns[j]} have fewer than 3 answers in common; {what} cannot be computed"
+        )
     return a
 
 
@@ -57,7 +59,13 @@ def _checked(df, items, what, min_items):
 def _kaiser_label(msa: float) -> str:
     if not np.isfinite(msa):
         return ""
-    for cut, label in ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable")):
+    for cut, label in (
+        (0.9, "marvelous"),
+        (0.8, "meritorious"),
+        (0.7, "middling"),
+        (0.6, "mediocre"),
+        (0.5, "miserable"),
+    ):
         if msa >= cut:
             return label
     return "unacceptable"
@@ -118,12 +126,22 @@ def kmo(df: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:
         per = (r0**2).sum(0) / ((r0**2).sum(0) + (q**2).sum(0))
     if x.isna().any().any():
         reasons.append("pairwise-complete correlations used (missing values present)")
-    rows = [{"scope": "overall", "item": "", "msa": overall, "label": _kaiser_label(overall), "warnings": join_reasons(reasons)}]
+    rows = [
+        {
+            "scope": "overall",
+            "item": "",
+            "msa": overall,
+            "label": _kaiser_label(overall),
+            "warnings": join_reasons(reasons),
+        }
+    ]
     for n, v in zip(names, per):
         w = list(reasons)
         if np.isfinite(v) and v < 0.5:
             w.append(f"item {n} has MSA {v:.2f} < .50 (unacceptable; consider removing it)")
-        rows.append({"scope": "item", "item": n, "msa": float(v), "label": _kaiser_label(v), "warnings": join_reasons(w)})
+        rows.append(
+            {"scope": "item", "item": n, "msa": float(v), "label": _kaiser_label(v), "warnings": join_reasons(w)}
+        )
     return pd.DataFrame(rows, columns=["scope", "item", "msa", "label", "warnings"])
 
 
@@ -171,7 +189,16 @@ def bartlett_sphericity(df: pd.DataFrame, items: Sequence[str] | None = None) ->
     if x.isna().any().any():
         reasons.append("pairwise correlations with missing values; n_obs counts all rows (as psych)")
     return pd.DataFrame(
-        [{"statistic": stat, "df": p * (p - 1) / 2, "p_value": pval, "n_obs": n, "n_vars": p, "warnings": join_reasons(reasons)}],
+        [
+            {
+                "statistic": stat,
+                "df": p * (p - 1) / 2,
+                "p_value": pval,
+                "n_obs": n,
+                "n_vars": p,
+                "warnings": join_reasons(reasons),
+            }
+        ],
         columns=["statistic", "df", "p_value", "n_obs", "n_vars", "warnings"],
     )
 
@@ -211,7 +238,11 @@ def minres_fit(r: np.ndarray, nf: int, tol: float = 1e-12):
         return f, g
 
     res = optimize.minimize(
-        fun, np.clip(start, 0.005, upper), jac=True, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
+        fun,
+        np.clip(start, 0.005, upper),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.005, upper)] * p,
         options={"ftol": tol, "gtol": 1e-10, "maxiter": 5000},
     )
     psi = res.x
@@ -238,7 +269,11 @@ def _ml_fit(r: np.ndarray, nf: int, tol: float = 1e-12):
         return f, g
 
     res = optimize.minimize(
-        fun, np.clip(start, 0.005, upper), jac=True, method="L-BFGS-B", bounds=[(0.005, upper)] * p,
+        fun,
+        np.clip(start, 0.005, upper),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.005, upper)] * p,
         options={"ftol": tol, "gtol": 1e-10, "maxiter": 5000},
     )
     psi = res.x
@@ -451,7 +486,9 @@ def efa(
         )
     r = _cor_pairwise(x, "factor analysis")
     if np.linalg.eigvalsh(r)[0] <= 1e-10:
-        raise FactorAnalysisError("the item correlation matrix is singular or not positive definite (linearly dependent items?)")
+        raise FactorAnalysisError(
+            "the item correlation matrix is singular or not positive definite (linearly dependent items?)"
+        )
     reasons: list[str] = []
     if x.isna().any().any():
         reasons.append("pairwise-complete correlations used (missing values present)")
@@ -491,7 +528,9 @@ def efa(
     if (h2 > 1).any():
         reasons.append("Heywood case: communality > 1 for " + ", ".join(n for n, h in zip(names, h2) if h > 1))
     if (psi <= 0.005 + 1e-8).any():
-        reasons.append("uniqueness at the lower bound .005 for " + ", ".join(n for n, u in zip(names, psi) if u <= 0.005 + 1e-8))
+        reasons.append(
+            "uniqueness at the lower bound .005 for " + ", ".join(n for n, u in zip(names, psi) if u <= 0.005 + 1e-8)
+        )
     structure = load @ phi
     loadings = pd.DataFrame(
         [
@@ -502,16 +541,26 @@ def efa(
         columns=["item", "factor", "loading", "structure"],
     )
     comm = pd.DataFrame(
-        {"item": names, "communality": h2, "uniqueness": 1 - h2,
-         "warnings": ["communality > 1 (Heywood case)" if h > 1 else "" for h in h2]},
+        {
+            "item": names,
+            "communality": h2,
+            "uniqueness": 1 - h2,
+            "warnings": ["communality > 1 (Heywood case)" if h > 1 else "" for h in h2],
+        },
         columns=["item", "communality", "uniqueness", "warnings"],
     )
     fc = pd.DataFrame(
-        [{"factor_a": a, "factor_b": b, "correlation": float(phi[i, j])} for i, a in enumerate(fnames) for j, b in enumerate(fnames)],
+        [
+            {"factor_a": a, "factor_b": b, "correlation": float(phi[i, j])}
+            for i, a in enumerate(fnames)
+            for j, b in enumerate(fnames)
+        ],
         columns=["factor_a", "factor_b", "correlation"],
     )
     ss = np.diag(phi @ load.T @ load)
-    var = pd.DataFrame({"factor": fnames, "ss_loadings": ss, "proportion": ss / p}, columns=["factor", "ss_loadings", "proportion"])
+    var = pd.DataFrame(
+        {"factor": fnames, "ss_loadings": ss, "proportion": ss / p}, columns=["factor", "ss_loadings", "proportion"]
+    )
     rr = r.copy()
     np.fill_diagonal(rr, h2)
     ev = pd.DataFrame(

@@ -15,8 +15,22 @@ import pandas as pd
 __all__ = ["COLUMNS", "construct_scores", "group_differences", "omega_squared"]
 
 #: The columns of :func:`group_differences`.
-COLUMNS = ["construct", "by", "test", "n_groups", "n_obs", "statistic", "df", "df2", "p_value",
-           "effect_size", "effect_size_type", "groups", "posthoc", "reason"]
+COLUMNS = [
+    "construct",
+    "by",
+    "test",
+    "n_groups",
+    "n_obs",
+    "statistic",
+    "df",
+    "df2",
+    "p_value",
+    "effect_size",
+    "effect_size_type",
+    "groups",
+    "posthoc",
+    "reason",
+]
 
 
 def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -24,8 +38,9 @@ def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) 
 
     A respondent who answered none of a construct's items has a missing score for it.
     """
-    return pd.DataFrame({c: df[list(items)].astype(float).mean(axis=1, skipna=True) for c, items in constructs.items()},
-                        index=df.index)
+    return pd.DataFrame(
+        {c: df[list(items)].astype(float).mean(axis=1, skipna=True) for c, items in constructs.items()}, index=df.index
+    )
 
 
 def omega_squared(values: np.ndarray, groups: np.ndarray) -> float:
@@ -39,9 +54,14 @@ def omega_squared(values: np.ndarray, groups: np.ndarray) -> float:
     return float((ss_b - (k - 1) * ms_w) / (ss_t + ms_w))
 
 
-def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
-                      labels: Mapping[str, Mapping] | None = None, min_group: int = 2,
-                      posthoc_alpha: float = 0.05) -> pd.DataFrame:
+def group_differences(
+    scores: pd.DataFrame,
+    by: Mapping[str, pd.Series],
+    *,
+    labels: Mapping[str, Mapping] | None = None,
+    min_group: int = 2,
+    posthoc_alpha: float = 0.05,
+) -> pd.DataFrame:
     """Welch tests of every construct score across the groups of every grouping variable.
 
     Parameters
@@ -87,35 +107,82 @@ def group_differences(scores: pd.DataFrame, by: Mapping[str, pd.Series], *,
             d = d[d["g"].isin(counts[counts >= min_group].index)]
             levels = sorted(d["g"].unique().tolist(), key=lambda v: (str(type(v)), v))
             lab = labels.get(name, {})
-            groups = [{"group": _plain(v), "label": str(lab.get(v, v)), "n": int((d.g == v).sum()),
-                       "mean": float(d.y[d.g == v].mean()), "sd": float(d.y[d.g == v].std(ddof=1))} for v in levels]
-            row = {"construct": c, "by": name, "n_groups": len(levels), "n_obs": int(len(d)), "groups": groups,
-                   "posthoc": None, "reason": None, "statistic": None, "df": None, "df2": None, "p_value": None,
-                   "effect_size": None}
-            note = f"; groups with fewer than {min_group} respondents left out: {', '.join(map(str, small))}" if small else ""
+            groups = [
+                {
+                    "group": _plain(v),
+                    "label": str(lab.get(v, v)),
+                    "n": int((d.g == v).sum()),
+                    "mean": float(d.y[d.g == v].mean()),
+                    "sd": float(d.y[d.g == v].std(ddof=1)),
+                }
+                for v in levels
+            ]
+            row = {
+                "construct": c,
+                "by": name,
+                "n_groups": len(levels),
+                "n_obs": int(len(d)),
+                "groups": groups,
+                "posthoc": None,
+                "reason": None,
+                "statistic": None,
+                "df": None,
+                "df2": None,
+                "p_value": None,
+                "effect_size": None,
+            }
+            note = (
+                f"; groups with fewer than {min_group} respondents left out: {', '.join(map(str, small))}"
+                if small
+                else ""
+            )
             if len(levels) < 2:
-                row.update(test=None, effect_size_type=None,
-                           reason=f"fewer than two groups with {min_group} or more respondents" + note)
+                row.update(
+                    test=None,
+                    effect_size_type=None,
+                    reason=f"fewer than two groups with {min_group} or more respondents" + note,
+                )
             elif len(levels) == 2:
                 a, b = (d.y[d.g == v].to_numpy() for v in levels)
                 t = pg.ttest(a, b, correction=True)
-                row.update(test="welch_t", statistic=float(t["T"].iloc[0]), df=float(t["dof"].iloc[0]),
-                           p_value=float(t["p_val"].iloc[0] if "p_val" in t else t["p-val"].iloc[0]),
-                           effect_size=float(pg.compute_effsize(a, b, eftype="hedges")),
-                           effect_size_type="hedges_g", reason=note.lstrip("; ") or None)
+                row.update(
+                    test="welch_t",
+                    statistic=float(t["T"].iloc[0]),
+                    df=float(t["dof"].iloc[0]),
+                    p_value=float(t["p_val"].iloc[0] if "p_val" in t else t["p-val"].iloc[0]),
+                    effect_size=float(pg.compute_effsize(a, b, eftype="hedges")),
+                    effect_size_type="hedges_g",
+                    reason=note.lstrip("; ") or None,
+                )
             else:
                 w = pg.welch_anova(d, dv="y", between="g")
                 p_omnibus = float(w["p_unc"].iloc[0] if "p_unc" in w else w["p-unc"].iloc[0])
-                row.update(test="welch_anova", statistic=float(w["F"].iloc[0]), df=float(w["ddof1"].iloc[0]),
-                           df2=float(w["ddof2"].iloc[0]), p_value=p_omnibus,
-                           effect_size=omega_squared(d.y.to_numpy(), d.g.to_numpy()), effect_size_type="omega_squared",
-                           reason=note.lstrip("; ") or None)
+                row.update(
+                    test="welch_anova",
+                    statistic=float(w["F"].iloc[0]),
+                    df=float(w["ddof1"].iloc[0]),
+                    df2=float(w["ddof2"].iloc[0]),
+                    p_value=p_omnibus,
+                    effect_size=omega_squared(d.y.to_numpy(), d.g.to_numpy()),
+                    effect_size_type="omega_squared",
+                    reason=note.lstrip("; ") or None,
+                )
                 if p_omnibus < posthoc_alpha:
                     gh = pg.pairwise_gameshowell(d, dv="y", between="g")
                     pcol = "pval" if "pval" in gh else "p-val"
-                    row["posthoc"] = [{"a": _plain(r.A), "b": _plain(r.B), "diff": float(r.diff), "se": float(r.se),
-                                       "t": float(r.T), "df": float(r.df), "p_value": float(getattr(r, pcol)),
-                                       "hedges_g": float(r.hedges)} for r in gh.itertuples(index=False)]
+                    row["posthoc"] = [
+                        {
+                            "a": _plain(r.A),
+                            "b": _plain(r.B),
+                            "diff": float(r.diff),
+                            "se": float(r.se),
+                            "t": float(r.T),
+                            "df": float(r.df),
+                            "p_value": float(getattr(r, pcol)),
+                            "hedges_g": float(r.hedges),
+                        }
+                        for r in gh.itertuples(index=False)
+                    ]
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 

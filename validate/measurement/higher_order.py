@@ -144,5 +144,8 @@ def second_order_summary(params: pd.DataFrame, second: str) -> dict:
     rows = params[(params.op == "=~") & (params.lhs == second)]
     g = rows.std_all.to_numpy(dtype=float)
     s = g.sum()
-    return {"cr": float(s ** 2 / (s ** 2 + (1 - g ** 2).sum())), "ave": float((g ** 2).mean()),
-            "loadings": [float(x) for x in g]}
+    return {
+        "cr": float(s**2 / (s**2 + (1 - g**2).sum())),
+        "ave": float((g**2).mean()),
+        "loadings": [float(x) for x in g],
+    }

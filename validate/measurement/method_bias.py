@@ -24,8 +24,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["MARKER_FACTOR", "METHOD_FACTOR", "cfa_marker", "competing_models", "lindell_whitney", "marker_syntax",
-           "merged_syntax", "one_factor_syntax", "ulmc", "ulmc_syntax"]
+__all__ = [
+    "MARKER_FACTOR",
+    "METHOD_FACTOR",
+    "cfa_marker",
+    "competing_models",
+    "lindell_whitney",
+    "marker_syntax",
+    "merged_syntax",
+    "one_factor_syntax",
+    "ulmc",
+    "ulmc_syntax",
+]
 
 #: The name of the method factor in the ULMC model (kept out of the constructs' namespace).
 METHOD_FACTOR = "CMV_METHOD"
@@ -78,8 +88,9 @@ def _fit_summary(fit: Mapping[str, Any]) -> dict[str, float]:
     return {k: float(fit[k]) for k in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr") if k in fit}
 
 
-def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: Mapping[str, Any],
-         start=None, **fit_kwargs) -> dict:
+def ulmc(
+    data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: Mapping[str, Any], start=None, **fit_kwargs
+) -> dict:
     """The unmeasured latent method construct test.
 
     Parameters
@@ -123,13 +134,24 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: M
     from validate.sem import fit_sem
 
     res = fit_sem(ulmc_syntax(constructs), data, kind="cfa", start=start, **fit_kwargs)
-    out: dict = {"converged": bool(res.converged), "admissible": bool(res.admissible),
-                 "note": "every item loads on one method factor with equal loadings; the method factor is "
-                         "uncorrelated with the constructs"}
+    out: dict = {
+        "converged": bool(res.converged),
+        "admissible": bool(res.admissible),
+        "note": "every item loads on one method factor with equal loadings; the method factor is "
+        "uncorrelated with the constructs",
+    }
     if not res.converged:
-        out.update(fit=None, chisq_diff=None, df_diff=None, p_value=None, delta_cfi=None, delta_rmsea=None,
-                   method_variance=None, method_loading_std=None,
-                   reason="the ULMC model did not converge")
+        out.update(
+            fit=None,
+            chisq_diff=None,
+            df_diff=None,
+            p_value=None,
+            delta_cfi=None,
+            delta_rmsea=None,
+            method_variance=None,
+            method_loading_std=None,
+            reason="the ULMC model did not converge",
+        )
         return out
     out["fit"] = _fit_summary(res.fit)
     out.update(_chisq_test(cfa_fit, res.fit))
@@ -138,7 +160,7 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: M
     pt = res.params
     m = pt[(pt.op == "=~") & (pt.lhs == METHOD_FACTOR)]["std_all"].to_numpy(dtype=float)
     if res.admissible and len(m) and np.all(np.isfinite(m)):
-        out["method_variance"] = float(np.mean(m ** 2))
+        out["method_variance"] = float(np.mean(m**2))
         out["method_loading_std"] = float(np.mean(m))
     else:
         out["method_variance"] = out["method_loading_std"] = None
@@ -146,9 +168,15 @@ def ulmc(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: M
     return out
 
 
-def competing_models(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], cfa_fit: Mapping[str, Any],
-                     factor_correlations: pd.DataFrame, *, one_factor_fit: Mapping[str, Any] | None = None,
-                     **fit_kwargs) -> list[dict]:
+def competing_models(
+    data: pd.DataFrame,
+    constructs: Mapping[str, Sequence[str]],
+    cfa_fit: Mapping[str, Any],
+    factor_correlations: pd.DataFrame,
+    *,
+    one_factor_fit: Mapping[str, Any] | None = None,
+    **fit_kwargs,
+) -> list[dict]:
     """The competing-model CFA table: full, the two most correlated constructs merged, one factor.
 
     Parameters
@@ -170,12 +198,20 @@ def competing_models(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
     """
     from validate.sem import fit_sem
 
-    rows = [{"name": "full", "constructs_merged": None, **_fit_summary(cfa_fit),
-             "chisq_diff": None, "df_diff": None, "p_value": None}]
+    rows = [
+        {
+            "name": "full",
+            "constructs_merged": None,
+            **_fit_summary(cfa_fit),
+            "chisq_diff": None,
+            "df_diff": None,
+            "p_value": None,
+        }
+    ]
     names = [c for c in constructs if c in factor_correlations.index]
     best, pair = -1.0, None
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             r = abs(float(factor_correlations.loc[a, b]))
             if np.isfinite(r) and r > best:
                 best, pair = r, (a, b)
@@ -191,8 +227,18 @@ def competing_models(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]
             res = fit_sem(syntax, data, kind="cfa", **fit_kwargs)
             fit = res.fit if res.converged else None
         if fit is None:
-            row.update(chisq=None, df=None, cfi=None, tli=None, rmsea=None, srmr=None, chisq_diff=None,
-                       df_diff=None, p_value=None, reason=f"the {name.replace('_', '-')} model did not converge")
+            row.update(
+                chisq=None,
+                df=None,
+                cfi=None,
+                tli=None,
+                rmsea=None,
+                srmr=None,
+                chisq_diff=None,
+                df_diff=None,
+                p_value=None,
+                reason=f"the {name.replace('_', '-')} model did not converge",
+            )
         else:
             row.update(_fit_summary(fit))
             row.update(_chisq_test(fit, cfa_fit))
@@ -247,17 +293,31 @@ def lindell_whitney(scores: pd.DataFrame, markers: pd.DataFrame, *, alpha: float
     cons, marks = list(scores.columns), list(markers.columns)
     both = pd.concat([scores.astype(float), markers.astype(float)], axis=1).dropna()
     n = int(len(both))
-    out: dict = {"method": "lindell_whitney", "markers": marks, "n": n, "r_m": None,
-                 "r_m_rule": "smallest_positive", "r_m_marker": None, "r_m_construct": None, "r_m_second": None,
-                 "alpha": float(alpha), "n_significant": None, "n_significant_corrected": None,
-                 "marker_correlations": [], "correlations": [], "reason": None}
+    out: dict = {
+        "method": "lindell_whitney",
+        "markers": marks,
+        "n": n,
+        "r_m": None,
+        "r_m_rule": "smallest_positive",
+        "r_m_marker": None,
+        "r_m_construct": None,
+        "r_m_second": None,
+        "alpha": float(alpha),
+        "n_significant": None,
+        "n_significant_corrected": None,
+        "marker_correlations": [],
+        "correlations": [],
+        "reason": None,
+    }
     if n < 5:
         out["reason"] = f"only {n} respondents answered every construct and the marker; at least 5 are needed"
         return out
     flat = [m for m in marks if both[m].nunique() < 2]
     if flat:
-        out["reason"] = (f"the marker {', '.join(flat)} has the same answer for every respondent (no variance), so "
-                         "it correlates with nothing")
+        out["reason"] = (
+            f"the marker {', '.join(flat)} has the same answer for every respondent (no variance), so "
+            "it correlates with nothing"
+        )
         return out
     R = both.corr().to_numpy()
     idx = {c: i for i, c in enumerate(both.columns)}
@@ -274,21 +334,33 @@ def lindell_whitney(scores: pd.DataFrame, markers: pd.DataFrame, *, alpha: float
             r = float(R[idx[m], idx[c]])
             mc.append({"marker": m, "construct": c, "r": r if np.isfinite(r) else None, "p_value": cor_p(r, n - 2)})
     out["marker_correlations"] = mc
-    positive = sorted((row["r"], row["marker"], row["construct"]) for row in mc if row["r"] is not None and row["r"] > 0)
+    positive = sorted(
+        (row["r"], row["marker"], row["construct"]) for row in mc if row["r"] is not None and row["r"] > 0
+    )
     if not positive:
-        out["reason"] = ("no marker correlates positively with a construct, so there is no estimate of common "
-                         "method variance to partial out (Lindell & Whitney, 2001)")
+        out["reason"] = (
+            "no marker correlates positively with a construct, so there is no estimate of common "
+            "method variance to partial out (Lindell & Whitney, 2001)"
+        )
     else:
         out["r_m"], out["r_m_marker"], out["r_m_construct"] = float(positive[0][0]), positive[0][1], positive[0][2]
         out["r_m_second"] = float(positive[1][0]) if len(positive) > 1 else None
     rm = out["r_m"]
     rows, sig, sig_c = [], 0, 0
     for i, a in enumerate(cons):
-        for b in cons[i + 1:]:
+        for b in cons[i + 1 :]:
             r = float(R[idx[a], idx[b]])
             p = cor_p(r, n - 2)
-            row = {"construct_a": a, "construct_b": b, "r": r if np.isfinite(r) else None, "p_value": p,
-                   "r_corrected": None, "t_corrected": None, "df_corrected": float(n - 3), "p_value_corrected": None}
+            row = {
+                "construct_a": a,
+                "construct_b": b,
+                "r": r if np.isfinite(r) else None,
+                "p_value": p,
+                "r_corrected": None,
+                "t_corrected": None,
+                "df_corrected": float(n - 3),
+                "p_value_corrected": None,
+            }
             if rm is not None and np.isfinite(r):
                 ra = (r - rm) / (1 - rm)
                 row["r_corrected"] = float(ra)
@@ -309,10 +381,15 @@ def _num(v: float) -> str:
     return f"{float(v):.17g}"
 
 
-def marker_syntax(constructs: Mapping[str, Sequence[str]], markers: Sequence[str], model: str, *,
-                  marker_loadings: Mapping[str, float] | None = None,
-                  marker_residuals: Mapping[str, float] | None = None,
-                  correlations: Mapping[tuple[str, str], float] | None = None) -> str:
+def marker_syntax(
+    constructs: Mapping[str, Sequence[str]],
+    markers: Sequence[str],
+    model: str,
+    *,
+    marker_loadings: Mapping[str, float] | None = None,
+    marker_residuals: Mapping[str, float] | None = None,
+    correlations: Mapping[tuple[str, str], float] | None = None,
+) -> str:
     """lavaan syntax of one model of the CFA marker technique (fitted with ``std.lv = TRUE``).
 
     Parameters
@@ -353,12 +430,18 @@ def marker_syntax(constructs: Mapping[str, Sequence[str]], markers: Sequence[str
     if model.startswith("method_r"):
         if correlations is None:
             raise ValueError("the Method-R model needs the baseline's construct correlations")
-        lines += [f"{a} ~~ {_num(correlations[(a, b)])}*{b}" for i, a in enumerate(names) for b in names[i + 1:]]
+        lines += [f"{a} ~~ {_num(correlations[(a, b)])}*{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
     return "\n".join(lines)
 
 
-def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], markers: Sequence[str], *,
-               alpha: float = 0.05, **fit_kwargs) -> dict:
+def cfa_marker(
+    data: pd.DataFrame,
+    constructs: Mapping[str, Sequence[str]],
+    markers: Sequence[str],
+    *,
+    alpha: float = 0.05,
+    **fit_kwargs,
+) -> dict:
     r"""The CFA marker technique (Williams, Hartman & Cavazotte, 2010).
 
     Parameters
@@ -418,15 +501,25 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
 
     markers = list(markers)
     names = list(constructs)
-    out: dict = {"method": "cfa_marker", "markers": markers, "single_indicator": len(markers) == 1, "n_obs": None, "models": [],
-                 "tests": [], "retained": None, "method_effects": None, "biased_correlations": None, "items": [],
-                 "method_variance": None, "reason": None,
-                 "note": "latent variances fixed at 1; baseline: the marker's loadings and residual variances fixed at "
-                         "the CFA's, the marker uncorrelated with the constructs; Method-C: one equal marker loading "
-                         "on every item; Method-U: free marker loadings; Method-R: the retained model with the "
-                         "construct correlations fixed at the baseline's (Williams et al., 2010)"
-                         + ("; the single marker indicator is taken as measured without error" if len(markers) == 1
-                            else "")}
+    out: dict = {
+        "method": "cfa_marker",
+        "markers": markers,
+        "single_indicator": len(markers) == 1,
+        "n_obs": None,
+        "models": [],
+        "tests": [],
+        "retained": None,
+        "method_effects": None,
+        "biased_correlations": None,
+        "items": [],
+        "method_variance": None,
+        "reason": None,
+        "note": "latent variances fixed at 1; baseline: the marker's loadings and residual variances fixed at "
+        "the CFA's, the marker uncorrelated with the constructs; Method-C: one equal marker loading "
+        "on every item; Method-U: free marker loadings; Method-R: the retained model with the "
+        "construct correlations fixed at the baseline's (Williams et al., 2010)"
+        + ("; the single marker indicator is taken as measured without error" if len(markers) == 1 else ""),
+    }
     fits: dict[str, Any] = {}
 
     def run(name: str, syntax: str):
@@ -437,16 +530,28 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
             row["reason"] = None if res.admissible else "the solution is inadmissible (a negative variance)"
             fits[name] = res
         else:
-            row.update(chisq=None, df=None, pvalue=None, cfi=None, tli=None, rmsea=None, srmr=None,
-                       reason=f"the {name.replace('_', '-')} model did not converge")
+            row.update(
+                chisq=None,
+                df=None,
+                pvalue=None,
+                cfi=None,
+                tli=None,
+                rmsea=None,
+                srmr=None,
+                reason=f"the {name.replace('_', '-')} model did not converge",
+            )
         out["models"].append(row)
         return res if res.converged else None
 
     def test(label: str, restricted: str, free: str) -> dict | None:
         if restricted not in fits or free not in fits:
             return None
-        row = {"comparison": label, "restricted": restricted, "free": free,
-               **_chisq_test(fits[restricted].fit, fits[free].fit)}
+        row = {
+            "comparison": label,
+            "restricted": restricted,
+            "free": free,
+            **_chisq_test(fits[restricted].fit, fits[free].fit),
+        }
         out["tests"].append(row)
         return row
 
@@ -457,8 +562,9 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
         return out
     pt = cfa.params
     lam = {r.rhs: float(r.estimate) for r in pt[(pt.op == "=~") & (pt.lhs == MARKER_FACTOR)].itertuples()}
-    res_var = {r.lhs: float(r.estimate) for r in pt[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(markers)]
-               .itertuples()}
+    res_var = {
+        r.lhs: float(r.estimate) for r in pt[(pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(markers)].itertuples()
+    }
     fixed = {"marker_loadings": lam, "marker_residuals": res_var}
     base = run("baseline", marker_syntax(constructs, markers, "baseline", **fixed))
     run("method_c", marker_syntax(constructs, markers, "method_c", **fixed))
@@ -472,8 +578,10 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
     retained = "method_u" if (t2 is not None and t2["p_value"] is not None and t2["p_value"] < alpha) else "method_c"
     out["retained"] = retained
     bp = base.params
-    cor = {(r.lhs, r.rhs): float(r.estimate)
-           for r in bp[(bp.op == "~~") & bp.lhs.isin(names) & bp.rhs.isin(names) & (bp.lhs != bp.rhs)].itertuples()}
+    cor = {
+        (r.lhs, r.rhs): float(r.estimate)
+        for r in bp[(bp.op == "~~") & bp.lhs.isin(names) & bp.rhs.isin(names) & (bp.lhs != bp.rhs)].itertuples()
+    }
     cor.update({(b, a): v for (a, b), v in list(cor.items())})
     run("method_r", marker_syntax(constructs, markers, "method_r_" + retained[-1], correlations=cor, **fixed))
     t3 = test("method_vs_method_r", "method_r", retained)
@@ -487,12 +595,21 @@ def cfa_marker(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], mark
     for c, its in constructs.items():
         for i in its:
             m = meth.get(i)
-            rows.append({"construct": c, "item": i, "substantive_loading_std": sub.get((c, i)),
-                         "method_loading_std": m, "method_variance": None if m is None else m * m})
+            rows.append(
+                {
+                    "construct": c,
+                    "item": i,
+                    "substantive_loading_std": sub.get((c, i)),
+                    "method_loading_std": m,
+                    "method_variance": None if m is None else m * m,
+                }
+            )
     if ret.admissible:
         out["items"] = rows
         out["method_variance"] = float(np.mean([r["method_variance"] for r in rows]))
     else:
         out["items"] = [{**r, "method_loading_std": None, "method_variance": None} for r in rows]
-        out["reason"] = f"the retained {retained.replace('_', '-')} solution is inadmissible; no method variance is reported"
+        out["reason"] = (
+            f"the retained {retained.replace('_', '-')} solution is inadmissible; no method variance is reported"
+        )
     return out

@@ -71,7 +71,9 @@ def _cov_pairwise(x: pd.DataFrame, construct: str, what: str) -> np.ndarray:
     return c.to_numpy()
 
 
-def cronbach_alpha(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None) -> pd.DataFrame:
+def cronbach_alpha(
+    df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None
+) -> pd.DataFrame:
     """Cronbach's alpha, raw and standardised, per construct (``psych::alpha``).
 
     Parameters
@@ -147,7 +149,9 @@ def cronbach_alpha(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | S
                 "warnings": join_reasons(reasons),
             }
         )
-    return pd.DataFrame(rows, columns=["construct", "n_items", "n_obs", "raw_alpha", "std_alpha", "average_r", "warnings"])
+    return pd.DataFrame(
+        rows, columns=["construct", "n_items", "n_obs", "raw_alpha", "std_alpha", "average_r", "warnings"]
+    )
 
 
 def item_total(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None) -> pd.DataFrame:
@@ -207,7 +211,13 @@ def item_total(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Seque
             if r_drop < 0:
                 reasons.append(f"item {item} correlates negatively with the rest of construct {name}; reverse-keyed?")
             rows.append(
-                {"construct": name, "item": item, "r_drop": r_drop, "alpha_if_deleted": a_del, "warnings": join_reasons(reasons)}
+                {
+                    "construct": name,
+                    "item": item,
+                    "r_drop": r_drop,
+                    "alpha_if_deleted": a_del,
+                    "warnings": join_reasons(reasons),
+                }
             )
     return pd.DataFrame(rows, columns=["construct", "item", "r_drop", "alpha_if_deleted", "warnings"])
 
@@ -468,8 +478,15 @@ def reliability_from_cfa(
     for j, f in enumerate(factors):
         idx = np.flatnonzero(L[:, j] != 0)
         reasons: list[str] = []
-        row = {"construct": f, "n_items": len(idx), "alpha": np.nan, "omega": np.nan, "omega2": np.nan,
-               "omega3": np.nan, "ave": np.nan}
+        row = {
+            "construct": f,
+            "n_items": len(idx),
+            "alpha": np.nan,
+            "omega": np.nan,
+            "omega2": np.nan,
+            "omega3": np.nan,
+            "ave": np.nan,
+        }
         if len(idx) < 2:
             reasons.append(
                 f"factor {f} has {len(idx)} indicator{'s' if len(idx) != 1 else ''}; reliability needs at least 2"
@@ -488,9 +505,7 @@ def reliability_from_cfa(
         if np.abs(trueitem - truefac).sum() < 1e-5:
             row["ave"] = float(trueitem.sum() / (trueitem + np.diag(T)[idx]).sum())
         else:
-            others = sorted(
-                {items[i] for i in idx if np.any(np.delete(L[i], j) != 0)}, key=items.index
-            )
+            others = sorted({items[i] for i in idx if np.any(np.delete(L[i], j) != 0)}, key=items.index)
             reasons.append(
                 f"AVE of {f} is undefined because {', '.join(others)} also load(s) on another factor "
                 "(semTools reports NA)"
@@ -574,10 +589,10 @@ def convergent_discriminant_summary(std_loadings: pd.DataFrame, factor_correlati
         if warn:
             row.update(cr_std=np.nan, ave_std=np.nan, maxrh=np.nan)
         else:
-            th = 1 - lam ** 2
+            th = 1 - lam**2
             row["cr_std"] = float(lam.sum() ** 2 / (lam.sum() ** 2 + th.sum()))
-            row["ave_std"] = float(np.mean(lam ** 2))
-            ratio = float(np.sum(lam ** 2 / th))
+            row["ave_std"] = float(np.mean(lam**2))
+            ratio = float(np.sum(lam**2 / th))
             row["maxrh"] = float(1 / (1 + 1 / ratio)) if ratio > 0 else np.nan
         others = [o for o in fc.columns if o != c] if c in fc.index else []
         r2 = np.array([float(fc.loc[c, o]) ** 2 for o in others])

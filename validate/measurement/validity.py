@@ -111,7 +111,9 @@ def htmt(
     if mean not in ("geometric", "arithmetic"):
         raise ValueError(f"mean must be 'geometric' (HTMT2) or 'arithmetic' (HTMT), got {mean!r}")
     if not absolute and mean == "geometric":
-        raise ValueError("absolute=False is only possible with mean='arithmetic'; the geometric mean (HTMT2) needs absolute correlations")
+        raise ValueError(
+            "absolute=False is only possible with mean='arithmetic'; the geometric mean (HTMT2) needs absolute correlations"
+        )
     cons, x = _construct_data(df, constructs, "HTMT", min_constructs=2)
     complete = x.dropna()
     n = len(complete)
@@ -150,7 +152,9 @@ def htmt(
                 if len(cons[c]) < 2:
                     reasons.append(f"construct {c} has a single item; HTMT needs at least 2 items per construct")
                 elif not mono[c] > 0:
-                    reasons.append(f"items of construct {c} are uncorrelated (or negatively on average); HTMT undefined")
+                    reasons.append(
+                        f"items of construct {c} are uncorrelated (or negatively on average); HTMT undefined"
+                    )
             est = float(hetero / denom) if denom > 0 else np.nan
             if not np.isfinite(est):
                 est = np.nan
@@ -176,14 +180,16 @@ def _htmt_vector(x: np.ndarray, blocks: list[np.ndarray], pairs: list[tuple[int,
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.abs(np.corrcoef(x, rowvar=False))
         logr = np.log(r)
-        mono = np.array([np.mean(logr[np.ix_(b, b)][np.triu_indices(len(b), 1)]) if len(b) > 1 else np.nan
-                         for b in blocks])
+        mono = np.array(
+            [np.mean(logr[np.ix_(b, b)][np.triu_indices(len(b), 1)]) if len(b) > 1 else np.nan for b in blocks]
+        )
         het = np.array([np.mean(logr[np.ix_(blocks[a], blocks[b])]) for a, b in pairs])
         return np.exp(het - 0.5 * (mono[[a for a, _ in pairs]] + mono[[b for _, b in pairs]]))
 
 
-def htmt_bootstrap(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], n_boot: int, seed: int,
-                   level: float = 0.95) -> pd.DataFrame:
+def htmt_bootstrap(
+    df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], n_boot: int, seed: int, level: float = 0.95
+) -> pd.DataFrame:
     """Percentile bootstrap intervals of every HTMT2 (Franke & Sarstedt, 2019).
 
     Parameters
@@ -247,13 +253,33 @@ def htmt_bootstrap(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], n_
             warn.append("fewer than 2 resamples gave an HTMT")
         else:
             lo, hi = np.quantile(d, [alpha, 1 - alpha])
-        rows.append({"construct_a": names[a], "construct_b": names[b], "estimate": est, "ci_lower": float(lo),
-                     "ci_upper": float(hi),
-                     "upper_below_085": bool(hi < 0.85) if np.isfinite(hi) else None,
-                     "upper_below_090": bool(hi < 0.90) if np.isfinite(hi) else None,
-                     "resamples": int(len(d)), "warnings": join_reasons(warn)})
-    return pd.DataFrame(rows, columns=["construct_a", "construct_b", "estimate", "ci_lower", "ci_upper",
-                                       "upper_below_085", "upper_below_090", "resamples", "warnings"])
+        rows.append(
+            {
+                "construct_a": names[a],
+                "construct_b": names[b],
+                "estimate": est,
+                "ci_lower": float(lo),
+                "ci_upper": float(hi),
+                "upper_below_085": bool(hi < 0.85) if np.isfinite(hi) else None,
+                "upper_below_090": bool(hi < 0.90) if np.isfinite(hi) else None,
+                "resamples": int(len(d)),
+                "warnings": join_reasons(warn),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "construct_a",
+            "construct_b",
+            "estimate",
+            "ci_lower",
+            "ci_upper",
+            "upper_below_085",
+            "upper_below_090",
+            "resamples",
+            "warnings",
+        ],
+    )
 
 
 def htmt_matrix(table: pd.DataFrame, value: str = "estimate") -> pd.DataFrame:
@@ -314,7 +340,9 @@ def fornell_larcker(ave: pd.Series, factor_corr: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(ave, pd.Series):
         raise TypeError(f"ave must be a pandas Series indexed by construct, got {type(ave).__name__}")
     if not isinstance(factor_corr, pd.DataFrame):
-        raise TypeError(f"factor_corr must be a pandas DataFrame with construct labels, got {type(factor_corr).__name__}")
+        raise TypeError(
+            f"factor_corr must be a pandas DataFrame with construct labels, got {type(factor_corr).__name__}"
+        )
     names = [str(n) for n in ave.index]
     ave = pd.Series(ave.to_numpy(dtype="float64"), index=names)
     fc = factor_corr.copy()
@@ -362,7 +390,9 @@ def fornell_larcker(ave: pd.Series, factor_corr: pd.DataFrame) -> pd.DataFrame:
                 "warnings": join_reasons(reasons),
             }
         )
-    return pd.DataFrame(rows, columns=["construct", "ave", "sqrt_ave", "max_abs_corr", "max_corr_with", "passes", "warnings"])
+    return pd.DataFrame(
+        rows, columns=["construct", "ave", "sqrt_ave", "max_abs_corr", "max_corr_with", "passes", "warnings"]
+    )
 
 
 def convergent_validity(
@@ -485,7 +515,9 @@ def cross_loadings(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) ->
             for name in cons:
                 reasons = []
                 if not np.isfinite(vals[name]):
-                    reasons.append(f"correlation of {item} with {name} score undefined (fewer than 3 pairs or constant score)")
+                    reasons.append(
+                        f"correlation of {item} with {name} score undefined (fewer than 3 pairs or constant score)"
+                    )
                 if name == own and not highest and others:
                     reasons.append(f"item {item} correlates at least as strongly with another construct as with {own}")
                 rows.append(

@@ -45,7 +45,7 @@ def reliability(est: Estimate, S: np.ndarray, st: Structure) -> np.ndarray:
     out = np.full((J, 4), np.nan)
     k0 = 0
     for j, b in enumerate(st.blocks):
-        lam = est.loadings[k0:k0 + b.size]
+        lam = est.loadings[k0 : k0 + b.size]
         k0 += b.size
         if st.mode_b[j]:
             continue
@@ -170,7 +170,7 @@ def implied_correlations(est: Estimate, S: np.ndarray, st: Structure, saturated:
     lam = np.zeros((p, len(st.names)))
     k = 0
     for j, b in enumerate(st.blocks):
-        lam[b, j] = est.loadings[k:k + b.size]
+        lam[b, j] = est.loadings[k : k + b.size]
         k += b.size
     Sigma = lam @ Phi @ lam.T
     for j, b in enumerate(st.blocks):

@@ -49,10 +49,17 @@ class Layout:
         return cls(ic, list(paths), total, list(chains), pairs, st.endogenous)
 
     def slices(self) -> dict[str, slice]:
-        sizes = [("weights", len(self.item_construct)), ("loadings", len(self.item_construct)),
-                 ("paths", len(self.paths)), ("total", len(self.total)), ("indirect", len(self.chains)),
-                 ("total_indirect", len(self.total)),
-                 ("htmt", len(self.pairs)), ("htmt2", len(self.pairs)), ("r2", len(self.endogenous))]
+        sizes = [
+            ("weights", len(self.item_construct)),
+            ("loadings", len(self.item_construct)),
+            ("paths", len(self.paths)),
+            ("total", len(self.total)),
+            ("indirect", len(self.chains)),
+            ("total_indirect", len(self.total)),
+            ("htmt", len(self.pairs)),
+            ("htmt2", len(self.pairs)),
+            ("r2", len(self.endogenous)),
+        ]
         out, k = {}, 0
         for name, m in sizes:
             out[name] = slice(k, k + m)
@@ -76,11 +83,16 @@ def statistic_vector(est: Estimate, S: np.ndarray, st: Structure, lay: Layout) -
         L = max((len(c) for c in lay.chains), default=2)
         edges = np.full((len(lay.chains), L - 1), J * (J + 1) + J, dtype=int)  # padding: a 1 in B_ext
         for k, c in enumerate(lay.chains):
-            edges[k, :len(c) - 1] = [c[m] * (J + 1) + c[m + 1] for m in range(len(c) - 1)]
-        plan = lay._plan = (np.array([i for i, _ in lay.item_construct], dtype=int),
-                            np.array([j for _, j in lay.item_construct], dtype=int),
-                            _flat(lay.paths, J), _flat(lay.total, J), edges, _flat(lay.pairs, J),
-                            np.array(lay.endogenous, dtype=int))
+            edges[k, : len(c) - 1] = [c[m] * (J + 1) + c[m + 1] for m in range(len(c) - 1)]
+        plan = lay._plan = (
+            np.array([i for i, _ in lay.item_construct], dtype=int),
+            np.array([j for _, j in lay.item_construct], dtype=int),
+            _flat(lay.paths, J),
+            _flat(lay.total, J),
+            edges,
+            _flat(lay.pairs, J),
+            np.array(lay.endogenous, dtype=int),
+        )
     wi, wj, paths, total, edges, pairs, endo = plan
     B = est.B
     T = total_effects(B)
@@ -88,9 +100,19 @@ def statistic_vector(est: Estimate, S: np.ndarray, st: Structure, lay: Layout) -
     B_ext[:J, :J] = B
     B_ext[J, J] = 1.0
     chains = np.prod(B_ext.ravel()[edges], axis=1) if len(lay.chains) else np.zeros(0)
-    return np.concatenate([est.W[wi, wj], est.loadings, B.ravel()[paths], T.ravel()[total], chains,
-                           (T - B).ravel()[total],
-                           htmt(S, st).ravel()[pairs], htmt(S, st, "htmt2").ravel()[pairs], est.r2[endo]])
+    return np.concatenate(
+        [
+            est.W[wi, wj],
+            est.loadings,
+            B.ravel()[paths],
+            T.ravel()[total],
+            chains,
+            (T - B).ravel()[total],
+            htmt(S, st).ravel()[pairs],
+            htmt(S, st, "htmt2").ravel()[pairs],
+            est.r2[endo],
+        ]
+    )
 
 
 class PLSStatistic:

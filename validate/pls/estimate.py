@@ -42,12 +42,12 @@ class Structure:
 
     names: list[str]
     items: list[str]
-    blocks: list[np.ndarray]      # item indices of each construct
-    mode_b: np.ndarray            # bool per construct
-    single: np.ndarray            # bool per construct: one item
-    adj: np.ndarray               # A[i, j] = 1 for a path i -> j
-    preds: list[np.ndarray]       # predecessor indices of each construct (empty for exogenous)
-    order: list[int]              # a topological order (exogenous first)
+    blocks: list[np.ndarray]  # item indices of each construct
+    mode_b: np.ndarray  # bool per construct
+    single: np.ndarray  # bool per construct: one item
+    adj: np.ndarray  # A[i, j] = 1 for a path i -> j
+    preds: list[np.ndarray]  # predecessor indices of each construct (empty for exogenous)
+    order: list[int]  # a topological order (exogenous first)
 
     def __post_init__(self):
         # index work done once, so that an iteration is a handful of array operations
@@ -65,7 +65,7 @@ class Structure:
         m = max((self.preds[j].size for j in endo), default=0)
         self.endo = np.array(endo, dtype=int)
         K = len(endo)
-        self.sys_a = np.zeros((K, m, m), dtype=int)     # flat indices into R (J*J) of each system matrix
+        self.sys_a = np.zeros((K, m, m), dtype=int)  # flat indices into R (J*J) of each system matrix
         self.sys_b = np.zeros((K, m), dtype=int)
         self.sys_used = np.zeros((K, m), dtype=bool)
         for k, j in enumerate(endo):
@@ -80,7 +80,7 @@ class Structure:
         dest = np.zeros((K, m), dtype=int)
         for k, j in enumerate(endo):
             P = self.preds[j]
-            dest[k, :P.size] = P * J + j
+            dest[k, : P.size] = P * J + j
         self.sys_dest = dest
         self.succ_mask = self.adj.T.copy()  # E[i, j] = corr for i a successor of j
         self.adj_sym = self.adj + self.adj.T
@@ -107,8 +107,16 @@ class Structure:
                 if j not in seen and all(int(i) in seen for i in preds[j]):
                     order.append(j)
                     seen.add(j)
-        return cls(names, items, blocks, np.array([model.modes[c] == "B" for c in names]),
-                   np.array([len(model.constructs[c]) == 1 for c in names]), adj, preds, order)
+        return cls(
+            names,
+            items,
+            blocks,
+            np.array([model.modes[c] == "B" for c in names]),
+            np.array([len(model.constructs[c]) == 1 for c in names]),
+            adj,
+            preds,
+            order,
+        )
 
     @property
     def endogenous(self) -> list[int]:
@@ -204,8 +212,9 @@ def structural(Rc: np.ndarray, st: Structure) -> tuple[np.ndarray, np.ndarray]:
     return B, r2
 
 
-def estimate(S: np.ndarray, st: Structure, scheme: str = "path", consistent: bool = False,
-             tol: float = 1e-7, max_iter: int = 300) -> Estimate:
+def estimate(
+    S: np.ndarray, st: Structure, scheme: str = "path", consistent: bool = False, tol: float = 1e-7, max_iter: int = 300
+) -> Estimate:
     """Run the PLS algorithm on the indicator correlation matrix ``S``.
 
     Parameters

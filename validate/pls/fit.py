@@ -30,8 +30,6 @@ from validate.structural.mediation import enumerate_chains
 __all__ = ["fit_pls", "PLSResults"]
 
 
-
-
 @dataclass
 class PLSResults:
     """A fitted PLS path model with its assessment (see :func:`fit_pls`).
@@ -114,13 +112,15 @@ class PLSResults:
     # ------------------------------------------------------------------ tables
     def weights(self) -> pd.DataFrame:
         """Outer weights: ``construct, item, estimate, se, t, p_value, ci_lower, ci_upper, bca_lower, bca_upper``."""
-        return self._rows("weights", [{"construct": self.st.names[j], "item": self.st.items[i]}
-                                      for i, j in self.lay.item_construct])
+        return self._rows(
+            "weights", [{"construct": self.st.names[j], "item": self.st.items[i]} for i, j in self.lay.item_construct]
+        )
 
     def loadings(self) -> pd.DataFrame:
         """Outer loadings (PLSc: consistent loadings of Mode A constructs); columns as :meth:`weights`."""
-        return self._rows("loadings", [{"construct": self.st.names[j], "item": self.st.items[i]}
-                                       for i, j in self.lay.item_construct])
+        return self._rows(
+            "loadings", [{"construct": self.st.names[j], "item": self.st.items[i]} for i, j in self.lay.item_construct]
+        )
 
     def paths(self) -> pd.DataFrame:
         """Path coefficients: ``from, to, estimate, se, t, p_value, ci_lower, ci_upper, bca_lower, bca_upper, f2``."""
@@ -137,20 +137,33 @@ class PLSResults:
         for m, j in zip(range(sl.start, sl.stop), self.lay.endogenous):
             k = self.st.preds[j].size
             r2 = float(self.est.r2[j])
-            rows.append({"construct": self.st.names[j], "r2": r2,
-                         "r2_adj": 1 - (1 - r2) * (n - 1) / (n - k - 1) if n - k - 1 > 0 else np.nan,
-                         "se": float(self.inf["se"][m]) if self.inf else np.nan,
-                         "ci_lower": float(self.inf["ci_lower"][m]) if self.inf else np.nan,
-                         "ci_upper": float(self.inf["ci_upper"][m]) if self.inf else np.nan,
-                         "n_predictors": k})
+            rows.append(
+                {
+                    "construct": self.st.names[j],
+                    "r2": r2,
+                    "r2_adj": 1 - (1 - r2) * (n - 1) / (n - k - 1) if n - k - 1 > 0 else np.nan,
+                    "se": float(self.inf["se"][m]) if self.inf else np.nan,
+                    "ci_lower": float(self.inf["ci_lower"][m]) if self.inf else np.nan,
+                    "ci_upper": float(self.inf["ci_upper"][m]) if self.inf else np.nan,
+                    "n_predictors": k,
+                }
+            )
         return pd.DataFrame(rows)
 
     def reliability(self) -> pd.DataFrame:
         """``construct, mode, n_items, alpha, rho_a, rho_c, ave`` (NaN for Mode B constructs)."""
         rel = reliability(self.est, self.S, self.st)
-        return pd.DataFrame({"construct": self.st.names, "mode": self.model_modes(),
-                             "n_items": [b.size for b in self.st.blocks],
-                             "alpha": rel[:, 0], "rho_a": rel[:, 1], "rho_c": rel[:, 2], "ave": rel[:, 3]})
+        return pd.DataFrame(
+            {
+                "construct": self.st.names,
+                "mode": self.model_modes(),
+                "n_items": [b.size for b in self.st.blocks],
+                "alpha": rel[:, 0],
+                "rho_a": rel[:, 1],
+                "rho_c": rel[:, 2],
+                "ave": rel[:, 3],
+            }
+        )
 
     def model_modes(self) -> list[str]:
         return [self.model.modes[c] for c in self.st.names]
@@ -197,13 +210,19 @@ class PLSResults:
     def vif_outer(self) -> pd.DataFrame:
         """``construct, item, vif``: each indicator regressed on the other indicators of its construct."""
         v = vif_outer(self.S, self.st)
-        return pd.DataFrame([{"construct": self.st.names[j], "item": self.st.items[i], "vif": float(v[i])}
-                             for i, j in self.lay.item_construct])
+        return pd.DataFrame(
+            [
+                {"construct": self.st.names[j], "item": self.st.items[i], "vif": float(v[i])}
+                for i, j in self.lay.item_construct
+            ]
+        )
 
     def vif_inner(self) -> pd.DataFrame:
         """``from, to, vif``: each predictor of an endogenous construct on its other predictors."""
         n = self.st.names
-        return pd.DataFrame([{"from": n[i], "to": n[j], "vif": v} for (i, j), v in vif_inner(self.est.Rc, self.st).items()])
+        return pd.DataFrame(
+            [{"from": n[i], "to": n[j], "vif": v} for (i, j), v in vif_inner(self.est.Rc, self.st).items()]
+        )
 
     def f2(self) -> pd.DataFrame:
         """``from, to, f2``: ``(R²_incl - R²_excl) / (1 - R²_incl)``, the model re-estimated without the path."""
@@ -230,8 +249,10 @@ class PLSResults:
         """Specific indirect effects: ``chain, from, to, estimate, se, t, p_value, ci_lower, ci_upper, bca_lower,
         bca_upper`` (the product of the chain's path coefficients)."""
         n = self.st.names
-        return self._rows("indirect", [{"chain": " -> ".join(n[c] for c in ch), "from": n[ch[0]], "to": n[ch[-1]]}
-                                       for ch in self.lay.chains])
+        return self._rows(
+            "indirect",
+            [{"chain": " -> ".join(n[c] for c in ch), "from": n[ch[0]], "to": n[ch[-1]]} for ch in self.lay.chains],
+        )
 
     def fit(self) -> pd.DataFrame:
         """``model, srmr, d_uls, d_g`` for the saturated and the estimated model."""
@@ -244,11 +265,32 @@ class PLSResults:
     # ------------------------------------------------------------------ results.json
     def to_dict(self) -> dict:
         """The ``pls`` entry of a mechanism in ``results.json`` (NaN becomes null)."""
-        def recs(df: pd.DataFrame, cols: Sequence[str]) -> list[dict]:
-            return [{c: (_json(r[c]) if isinstance(r[c], (float, np.floating, int, np.integer)) and not isinstance(r[c], bool)
-                         else r[c]) for c in cols} for _, r in df.iterrows()]
 
-        est_cols = ["construct", "item", "estimate", "se", "t", "p_value", "ci_lower", "ci_upper", "bca_lower", "bca_upper"]
+        def recs(df: pd.DataFrame, cols: Sequence[str]) -> list[dict]:
+            return [
+                {
+                    c: (
+                        _json(r[c])
+                        if isinstance(r[c], (float, np.floating, int, np.integer)) and not isinstance(r[c], bool)
+                        else r[c]
+                    )
+                    for c in cols
+                }
+                for _, r in df.iterrows()
+            ]
+
+        est_cols = [
+            "construct",
+            "item",
+            "estimate",
+            "se",
+            "t",
+            "p_value",
+            "ci_lower",
+            "ci_upper",
+            "bca_lower",
+            "bca_upper",
+        ]
         rel = self.reliability()
         h = self.htmt()
         htmt_d: dict = {}
@@ -257,11 +299,20 @@ class PLSResults:
         for _, r in h.iterrows():
             htmt_d.setdefault(r.construct_a, {})[r.construct_b] = _json(r.htmt)
             htmt2_d.setdefault(r.construct_a, {})[r.construct_b] = _json(r.htmt2)
-            htmt_ci.append({"construct_a": r.construct_a, "construct_b": r.construct_b, "htmt": _json(r.htmt),
-                            "ci_lower": _json(r.ci_lower), "ci_upper": _json(r.ci_upper),
-                            "bca_lower": _json(r.bca_lower), "bca_upper": _json(r.bca_upper),
-                            "htmt2": _json(r.htmt2), "htmt2_ci_lower": _json(r.htmt2_ci_lower),
-                            "htmt2_ci_upper": _json(r.htmt2_ci_upper)})
+            htmt_ci.append(
+                {
+                    "construct_a": r.construct_a,
+                    "construct_b": r.construct_b,
+                    "htmt": _json(r.htmt),
+                    "ci_lower": _json(r.ci_lower),
+                    "ci_upper": _json(r.ci_upper),
+                    "bca_lower": _json(r.bca_lower),
+                    "bca_upper": _json(r.bca_upper),
+                    "htmt2": _json(r.htmt2),
+                    "htmt2_ci_lower": _json(r.htmt2_ci_lower),
+                    "htmt2_ci_upper": _json(r.htmt2_ci_upper),
+                }
+            )
         r2 = self.r2()
         fl = self.fornell_larcker()
         cl = self.cross_loadings()
@@ -277,13 +328,18 @@ class PLSResults:
             "method": "PLS-SEM",
             "scheme": self.scheme,
             "consistent": bool(self.consistent),
-            "measurement": ("common factors for Mode A constructs (PLSc, Dijkstra & Henseler 2015); Mode B composites"
-                            if self.consistent else "composites (Mode A: correlation weights, Mode B: regression "
-                            "weights), as SmartPLS's PLS algorithm"),
+            "measurement": (
+                "common factors for Mode A constructs (PLSc, Dijkstra & Henseler 2015); Mode B composites"
+                if self.consistent
+                else "composites (Mode A: correlation weights, Mode B: regression weights), as SmartPLS's PLS algorithm"
+            ),
             "modes": dict(zip(self.st.names, self.model_modes())),
-            "missing": {"method": "mean replacement" if self.missing == "mean" else "listwise deletion",
-                        "n_replaced": self.data.n_replaced, "n_dropped": self.data.n_dropped,
-                        "replaced_by_item": dict(self.data.replaced_by_item)},
+            "missing": {
+                "method": "mean replacement" if self.missing == "mean" else "listwise deletion",
+                "n_replaced": self.data.n_replaced,
+                "n_dropped": self.data.n_dropped,
+                "replaced_by_item": dict(self.data.replaced_by_item),
+            },
             "n_obs": self.n_obs,
             "iterations": self.iterations,
             "converged": bool(self.converged),
@@ -292,9 +348,17 @@ class PLSResults:
             "max_iterations": self.max_iter,
             "weights": recs(self.weights(), est_cols),
             "loadings": recs(self.loadings(), est_cols),
-            "reliability": {r.construct: {"mode": r["mode"], "n_items": int(r.n_items), "alpha": _json(r.alpha),
-                                          "rho_a": _json(r.rho_a), "rho_c": _json(r.rho_c), "ave": _json(r.ave)}
-                            for _, r in rel.iterrows()},
+            "reliability": {
+                r.construct: {
+                    "mode": r["mode"],
+                    "n_items": int(r.n_items),
+                    "alpha": _json(r.alpha),
+                    "rho_a": _json(r.rho_a),
+                    "rho_c": _json(r.rho_c),
+                    "ave": _json(r.ave),
+                }
+                for _, r in rel.iterrows()
+            },
             "htmt": htmt_d,
             "htmt2": htmt2_d,
             "htmt_inference": htmt_ci,
@@ -302,22 +366,64 @@ class PLSResults:
             "cross_loadings": {it: {c: _json(cl.loc[it, c]) for c in cl.columns} for it in cl.index},
             "vif_outer": vif_o,
             "vif_inner": vif_i,
-            "paths": recs(self.paths(), ["from", "to", "estimate", "se", "t", "p_value", "ci_lower", "ci_upper",
-                                         "bca_lower", "bca_upper"]),
+            "paths": recs(
+                self.paths(),
+                ["from", "to", "estimate", "se", "t", "p_value", "ci_lower", "ci_upper", "bca_lower", "bca_upper"],
+            ),
             "r2": {r.construct: _json(r.r2) for _, r in r2.iterrows()},
             "r2_adj": {r.construct: _json(r.r2_adj) for _, r in r2.iterrows()},
             "r2_inference": recs(r2, ["construct", "se", "ci_lower", "ci_upper"]),
             "f2": recs(self.f2(), ["from", "to", "f2"]),
             "f2_method": "the model re-estimated without the path (as seminr's fSquared and SmartPLS)",
-            "effects": recs(self.effects(), ["from", "to", "total", "direct", "total_indirect", "se", "t", "p_value",
-                                             "ci_lower", "ci_upper", "bca_lower", "bca_upper", "indirect_se",
-                                             "indirect_t", "indirect_p_value", "indirect_ci_lower",
-                                             "indirect_ci_upper", "indirect_bca_lower", "indirect_bca_upper"]),
-            "indirect": recs(self.indirect(), ["chain", "from", "to", "estimate", "se", "t", "p_value", "ci_lower",
-                                               "ci_upper", "bca_lower", "bca_upper"]),
-            "fit": {**(fit.get("estimated") or {}), "saturated": fit.get("saturated"), "estimated": fit.get("estimated")},
-            "fit_note": ("model-implied correlations of the composite model (within a composite block the observed "
-                         "correlations; PLSc common factors: λλ'), Dijkstra & Henseler (2015), as cSEM"),
+            "effects": recs(
+                self.effects(),
+                [
+                    "from",
+                    "to",
+                    "total",
+                    "direct",
+                    "total_indirect",
+                    "se",
+                    "t",
+                    "p_value",
+                    "ci_lower",
+                    "ci_upper",
+                    "bca_lower",
+                    "bca_upper",
+                    "indirect_se",
+                    "indirect_t",
+                    "indirect_p_value",
+                    "indirect_ci_lower",
+                    "indirect_ci_upper",
+                    "indirect_bca_lower",
+                    "indirect_bca_upper",
+                ],
+            ),
+            "indirect": recs(
+                self.indirect(),
+                [
+                    "chain",
+                    "from",
+                    "to",
+                    "estimate",
+                    "se",
+                    "t",
+                    "p_value",
+                    "ci_lower",
+                    "ci_upper",
+                    "bca_lower",
+                    "bca_upper",
+                ],
+            ),
+            "fit": {
+                **(fit.get("estimated") or {}),
+                "saturated": fit.get("saturated"),
+                "estimated": fit.get("estimated"),
+            },
+            "fit_note": (
+                "model-implied correlations of the composite model (within a composite block the observed "
+                "correlations; PLSc common factors: λλ'), Dijkstra & Henseler (2015), as cSEM"
+            ),
             "bootstrap": self.boot_summary,
             "level": self.level,
             "warnings": list(self.warnings),
@@ -328,8 +434,10 @@ def _estimate_or_raise(S, st, scheme, consistent, tol, max_iter, what="the PLS m
     try:
         return estimate(S, st, scheme, consistent, tol, max_iter)
     except np.linalg.LinAlgError:
-        raise InputError(f"{what} cannot be estimated: a correlation matrix is singular (a Mode B construct with "
-                         "perfectly collinear items, or predictors whose scores are perfectly collinear)") from None
+        raise InputError(
+            f"{what} cannot be estimated: a correlation matrix is singular (a Mode B construct with "
+            "perfectly collinear items, or predictors whose scores are perfectly collinear)"
+        ) from None
 
 
 def _sub_correlations(S: np.ndarray, items: list[str], sub: PLSModel) -> np.ndarray:
@@ -338,13 +446,27 @@ def _sub_correlations(S: np.ndarray, items: list[str], sub: PLSModel) -> np.ndar
     return S[np.ix_(idx, idx)]
 
 
-def fit_pls(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | PLSModel,
-            paths: Sequence[tuple[str, str]] | None = None, *, modes: Mapping[str, str] | None = None,
-            scheme: str = "path", consistent: bool = False, missing: str = "mean",
-            missing_value: float | None = None, tol: float = 1e-7, max_iter: int = 300,
-            bootstrap: int = 0, seed: int = 20240601, level: float = 0.95, bca: bool = True,
-            workers: int | None = None, executor: Callable | None = None, progress: bool = False,
-            desc: str = "PLS bootstrap") -> PLSResults:
+def fit_pls(
+    data: pd.DataFrame,
+    constructs: Mapping[str, Sequence[str]] | PLSModel,
+    paths: Sequence[tuple[str, str]] | None = None,
+    *,
+    modes: Mapping[str, str] | None = None,
+    scheme: str = "path",
+    consistent: bool = False,
+    missing: str = "mean",
+    missing_value: float | None = None,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    bootstrap: int = 0,
+    seed: int = 20240601,
+    level: float = 0.95,
+    bca: bool = True,
+    workers: int | None = None,
+    executor: Callable | None = None,
+    progress: bool = False,
+    desc: str = "PLS bootstrap",
+) -> PLSResults:
     """Estimate a PLS path model, assess it and (optionally) bootstrap it.
 
     Parameters
@@ -419,18 +541,25 @@ def fit_pls(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | PLSMod
     est = _estimate_or_raise(S, st, scheme, consistent, tol, max_iter)
     warnings: list[str] = []
     if not est.converged:
-        warnings.append(f"the PLS algorithm did not converge in {max_iter} iterations (last change of the weights "
-                        f"{est.weight_change:.2g} > {tol:g}); the estimates are not reliable")
+        warnings.append(
+            f"the PLS algorithm did not converge in {max_iter} iterations (last change of the weights "
+            f"{est.weight_change:.2g} > {tol:g}); the estimates are not reliable"
+        )
     if missing == "mean" and prep.n_replaced:
         share = {it: k / prep.raw.shape[0] for it, k in prep.replaced_by_item.items()}
         many = [f"{it} ({100 * s:.1f}%)" for it, s in share.items() if s > 0.05]
         if many:
-            warnings.append("more than 5% of the answers are missing and were mean-replaced for " + ", ".join(many)
-                            + "; mean replacement shrinks the variance of these items (Hair et al. 2022 suggest "
-                            "listwise deletion or another treatment above 5%)")
+            warnings.append(
+                "more than 5% of the answers are missing and were mean-replaced for "
+                + ", ".join(many)
+                + "; mean replacement shrinks the variance of these items (Hair et al. 2022 suggest "
+                "listwise deletion or another treatment above 5%)"
+            )
     if np.any(st.mode_b):
-        warnings.append("reliability and AVE are not reported for Mode B (formative) constructs: the criteria "
-                        "assume reflective measurement (Hair et al. 2022, ch. 5)")
+        warnings.append(
+            "reliability and AVE are not reported for Mode B (formative) constructs: the criteria "
+            "assume reflective measurement (Hair et al. 2022, ch. 5)"
+        )
     if consistent and not np.any(~st.mode_b & ~st.single):
         warnings.append("PLSc changes nothing here: no construct is Mode A with more than one item")
     ix = {c: i for i, c in enumerate(st.names)}
@@ -454,22 +583,52 @@ def fit_pls(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | PLSMod
             except np.linalg.LinAlgError:
                 r2_out = np.nan
         f2[(a, b)] = (r2_in - r2_out) / (1 - r2_in)
-    res = PLSResults(model, scheme, bool(consistent), missing, prep, est, S, st, lay, scores, point,
-                     level=level, f2_values=f2, fit_values=model_fit(est, S, st), tol=tol, max_iter=max_iter,
-                     warnings=warnings)
+    res = PLSResults(
+        model,
+        scheme,
+        bool(consistent),
+        missing,
+        prep,
+        est,
+        S,
+        st,
+        lay,
+        scores,
+        point,
+        level=level,
+        f2_values=f2,
+        fit_values=model_fit(est, S, st),
+        tol=tol,
+        max_iter=max_iter,
+        warnings=warnings,
+    )
     if bootstrap:
         from validate.structural.bootstrap import jackknife, run_bootstrap
 
         stat = PLSStatistic(st, lay, scheme, bool(consistent), tol, max_iter)
-        boot = run_bootstrap(stat, prep.raw, int(bootstrap), stat.k, seed=seed, workers=workers, progress=progress,
-                             desc=desc, executor=executor)
+        boot = run_bootstrap(
+            stat,
+            prep.raw,
+            int(bootstrap),
+            stat.k,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            desc=desc,
+            executor=executor,
+        )
         jack = jackknife(stat, prep.raw, stat.k) if bca else None
         res.inf = inference(point, boot.good(), jack, level)
-        res.boot_summary = {**boot.summary(), "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
-                            "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)"}
+        res.boot_summary = {
+            **boot.summary(),
+            "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
+            "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)",
+        }
         if boot.failed:
-            warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated and were "
-                            "left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+            warnings.append(
+                f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated and were "
+                "left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items())
+            )
         if boot.completed < 2:
             warnings.append("fewer than 2 bootstrap resamples completed; no standard errors or intervals")
     return res

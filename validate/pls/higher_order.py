@@ -121,31 +121,42 @@ class HOCModel:
         owner: dict[str, str] = {}
         for h, dims in hocs.items():
             if h in blocks:
-                raise InputError(f"PLS model: {h} is given both as a construct with items and as a higher-order "
-                                 "construct; expected one of the two")
+                raise InputError(
+                    f"PLS model: {h} is given both as a construct with items and as a higher-order "
+                    "construct; expected one of the two"
+                )
             if len(dims) < 2:
-                raise InputError(f"PLS model: higher-order construct {h} has {len(dims)} dimension(s); expected "
-                                 "at least 2")
+                raise InputError(
+                    f"PLS model: higher-order construct {h} has {len(dims)} dimension(s); expected at least 2"
+                )
             for d in dims:
                 if d not in blocks:
-                    raise InputError(f"PLS model: {d}, a dimension of {h}, is not a construct measured by items; "
-                                     f"expected one of {', '.join(blocks)}")
+                    raise InputError(
+                        f"PLS model: {d}, a dimension of {h}, is not a construct measured by items; "
+                        f"expected one of {', '.join(blocks)}"
+                    )
                 if d in owner:
-                    raise InputError(f"PLS model: {d} is a dimension of both {owner[d]} and {h}; expected each "
-                                     "dimension in one higher-order construct")
+                    raise InputError(
+                        f"PLS model: {d} is a dimension of both {owner[d]} and {h}; expected each "
+                        "dimension in one higher-order construct"
+                    )
                 owner[d] = h
         items = {it for v in blocks.values() for it in v}
         clash = sorted(items & set(blocks) | items & set(hocs))
         if clash:
-            raise InputError(f"PLS model: {', '.join(clash)} is both an item and a construct; the two-stage approach "
-                             "names the stage-2 indicators of a higher-order construct by its dimensions")
+            raise InputError(
+                f"PLS model: {', '.join(clash)} is both an item and a construct; the two-stage approach "
+                "names the stage-2 indicators of a higher-order construct by its dimensions"
+            )
         paths = [tuple(map(str, p)) for p in self.paths]
         for a, b in paths:
             for c in (a, b):
                 if c in owner:
-                    raise InputError(f"PLS model: path {a} -> {b} names {c}, a dimension of the higher-order construct "
-                                     f"{owner[c]}; in the two-stage approach a dimension takes part only through "
-                                     f"{owner[c]} (draw the path from or to {owner[c]})")
+                    raise InputError(
+                        f"PLS model: path {a} -> {b} names {c}, a dimension of the higher-order construct "
+                        f"{owner[c]}; in the two-stage approach a dimension takes part only through "
+                        f"{owner[c]} (draw the path from or to {owner[c]})"
+                    )
         order = list(self.order) or list(blocks) + list(hocs)
         object.__setattr__(self, "constructs", blocks)
         object.__setattr__(self, "hocs", hocs)
@@ -197,8 +208,11 @@ class HOCModel:
                 if outs:
                     paths = [p for p in paths if p[0] != h] + [(d, b) for d in dims for b in outs]
             used = {c for p in paths for c in p}
-            return PLSModel({c: self.constructs[c] for c in first if c in used}, paths,
-                            {c: self.modes[c] for c in first if c in used})
+            return PLSModel(
+                {c: self.constructs[c] for c in first if c in used},
+                paths,
+                {c: self.modes[c] for c in first if c in used},
+            )
         paths = list(self.paths)
         for h, dims in self.hocs.items():
             paths += [(d, h) for d in dims] if self.modes[h] == "B" else [(h, d) for d in dims]
@@ -207,8 +221,11 @@ class HOCModel:
         for c in self.order:
             if c not in used:
                 continue
-            blocks[c] = ([_COPY.format(hoc=c, item=it) for d in self.hocs[c] for it in self.constructs[d]]
-                         if c in self.hocs else self.constructs[c])
+            blocks[c] = (
+                [_COPY.format(hoc=c, item=it) for d in self.hocs[c] for it in self.constructs[d]]
+                if c in self.hocs
+                else self.constructs[c]
+            )
         return PLSModel(blocks, paths, {c: self.modes[c] for c in blocks})
 
     def without_path(self, source: str, target: str) -> HOCModel | PLSModel | None:
@@ -230,8 +247,9 @@ class HOCModel:
 
     def copies(self) -> dict[str, str]:
         """Embedded stage 1: repeated-indicator column -> the item it repeats."""
-        return {_COPY.format(hoc=h, item=it): it for h, dims in self.hocs.items() for d in dims
-                for it in self.constructs[d]}
+        return {
+            _COPY.format(hoc=h, item=it): it for h, dims in self.hocs.items() for d in dims for it in self.constructs[d]
+        }
 
     @classmethod
     def from_mechanism(cls, mechanism, direct: bool = False, modes: Mapping[str, str] | None = None) -> HOCModel:
@@ -244,8 +262,11 @@ class HOCModel:
         used = {x for p in paths for x in p}
         hocs = {cid: tuple(c.dimensions) for cid, c in mechanism.constructs.items() if c.second_order and cid in used}
         low = {d for dims in hocs.values() for d in dims}
-        blocks = {cid: list(c.item_ids) for cid, c in mechanism.constructs.items()
-                  if not c.second_order and (cid in used or cid in low)}
+        blocks = {
+            cid: list(c.item_ids)
+            for cid, c in mechanism.constructs.items()
+            if not c.second_order and (cid in used or cid in low)
+        }
         order = [cid for cid in mechanism.constructs if cid in blocks or cid in hocs]
         found = {}
         for cid, c in mechanism.constructs.items():
@@ -254,8 +275,10 @@ class HOCModel:
                 found[cid] = normalise_mode(m, f"mechanisms.{mechanism.id}.constructs.{cid}.mode")
         for cid, m in dict(modes or {}).items():
             if cid not in order:
-                raise InputError(f"--pls-mode {cid}={m}: {cid} is not a construct of mechanism {mechanism.id} "
-                                 f"that takes part in a path; expected one of {', '.join(order)}")
+                raise InputError(
+                    f"--pls-mode {cid}={m}: {cid} is not a construct of mechanism {mechanism.id} "
+                    f"that takes part in a path; expected one of {', '.join(order)}"
+                )
             found[cid] = normalise_mode(m, f"mode of construct {cid}")
         return cls(blocks, hocs, paths, found, tuple(order))
 
@@ -269,8 +292,17 @@ class TwoStage:
     followed by the stage-1 weights and loadings.
     """
 
-    def __init__(self, hm: HOCModel, approach: str, base: list[str], lay2: Layout | None, scheme: str,
-                 consistent: bool, tol: float, max_iter: int):
+    def __init__(
+        self,
+        hm: HOCModel,
+        approach: str,
+        base: list[str],
+        lay2: Layout | None,
+        scheme: str,
+        consistent: bool,
+        tol: float,
+        max_iter: int,
+    ):
         self.m1 = hm.stage1(approach)
         self.m2 = hm.stage2
         self.st1, self.st2 = Structure.of(self.m1), Structure.of(self.m2)
@@ -321,8 +353,9 @@ class TwoStage:
     def vector(self, est1: Estimate, est2: Estimate, S2: np.ndarray) -> np.ndarray:
         st1 = self.st1
         with np.errstate(all="ignore"):
-            return np.concatenate([statistic_vector(est2, S2, self.st2, self.lay2),
-                                   est1.W[st1.item_of, st1.construct_of], est1.loadings])
+            return np.concatenate(
+                [statistic_vector(est2, S2, self.st2, self.lay2), est1.W[st1.item_of, st1.construct_of], est1.loadings]
+            )
 
     def __call__(self, rows: np.ndarray):
         out = self.stages(rows)
@@ -380,13 +413,28 @@ class HOCResults:
                 continue
             for d in dims:
                 lo, w = ld.loc[(h, d)], wt.loc[(h, d)]
-                rows.append({"construct": h, "dimension": d, "mode": self.model.modes[h], "type": self.model.kind(h),
-                             "loading": lo.estimate, "loading_se": lo.se, "loading_p_value": lo.p_value,
-                             "loading_ci_lower": lo.ci_lower, "loading_ci_upper": lo.ci_upper,
-                             "weight": w.estimate, "weight_se": w.se, "weight_t": w.t, "weight_p_value": w.p_value,
-                             "weight_ci_lower": w.ci_lower, "weight_ci_upper": w.ci_upper,
-                             "weight_bca_lower": w.bca_lower, "weight_bca_upper": w.bca_upper,
-                             "vif": float(vif.loc[(h, d)])})
+                rows.append(
+                    {
+                        "construct": h,
+                        "dimension": d,
+                        "mode": self.model.modes[h],
+                        "type": self.model.kind(h),
+                        "loading": lo.estimate,
+                        "loading_se": lo.se,
+                        "loading_p_value": lo.p_value,
+                        "loading_ci_lower": lo.ci_lower,
+                        "loading_ci_upper": lo.ci_upper,
+                        "weight": w.estimate,
+                        "weight_se": w.se,
+                        "weight_t": w.t,
+                        "weight_p_value": w.p_value,
+                        "weight_ci_lower": w.ci_lower,
+                        "weight_ci_upper": w.ci_upper,
+                        "weight_bca_lower": w.bca_lower,
+                        "weight_bca_upper": w.bca_upper,
+                        "vif": float(vif.loc[(h, d)]),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
@@ -403,31 +451,61 @@ class HOCResults:
             reflective = self.model.modes[h] == "A"
             rr = rel.loc[h]
             entry = {
-                "construct": h, "dimensions": list(dims), "mode": self.model.modes[h], "type": self.model.kind(h),
-                "loadings": [{"dimension": r.dimension, "estimate": _json(r.loading), "se": _json(r.loading_se),
-                              "p_value": _json(r.loading_p_value), "ci_lower": _json(r.loading_ci_lower),
-                              "ci_upper": _json(r.loading_ci_upper)} for r in rows.itertuples()],
-                "weights": [{"dimension": r.dimension, "estimate": _json(r.weight), "se": _json(r.weight_se),
-                             "t": _json(r.weight_t), "p_value": _json(r.weight_p_value),
-                             "ci_lower": _json(r.weight_ci_lower), "ci_upper": _json(r.weight_ci_upper),
-                             "bca_lower": _json(r.weight_bca_lower), "bca_upper": _json(r.weight_bca_upper),
-                             "vif": _json(r.vif)} for r in rows.itertuples()],
-                "reliability": ({"alpha": _json(rr.alpha), "rho_a": _json(rr.rho_a), "rho_c": _json(rr.rho_c),
-                                 "ave": _json(rr.ave)} if reflective else None),
+                "construct": h,
+                "dimensions": list(dims),
+                "mode": self.model.modes[h],
+                "type": self.model.kind(h),
+                "loadings": [
+                    {
+                        "dimension": r.dimension,
+                        "estimate": _json(r.loading),
+                        "se": _json(r.loading_se),
+                        "p_value": _json(r.loading_p_value),
+                        "ci_lower": _json(r.loading_ci_lower),
+                        "ci_upper": _json(r.loading_ci_upper),
+                    }
+                    for r in rows.itertuples()
+                ],
+                "weights": [
+                    {
+                        "dimension": r.dimension,
+                        "estimate": _json(r.weight),
+                        "se": _json(r.weight_se),
+                        "t": _json(r.weight_t),
+                        "p_value": _json(r.weight_p_value),
+                        "ci_lower": _json(r.weight_ci_lower),
+                        "ci_upper": _json(r.weight_ci_upper),
+                        "bca_lower": _json(r.weight_bca_lower),
+                        "bca_upper": _json(r.weight_bca_upper),
+                        "vif": _json(r.vif),
+                    }
+                    for r in rows.itertuples()
+                ],
+                "reliability": (
+                    {"alpha": _json(rr.alpha), "rho_a": _json(rr.rho_a), "rho_c": _json(rr.rho_c), "ave": _json(rr.ave)}
+                    if reflective
+                    else None
+                ),
                 "htmt": ({c: _json(ht.loc[h, c]) for c in ht.columns if c != h} if reflective else None),
             }
             if not reflective:
-                entry["note"] = ("a formative (Mode B) higher-order construct is judged by its weights, their "
-                                 "bootstrap significance and VIF; reliability, AVE and HTMT assume reflective "
-                                 "measurement and are not reported (Sarstedt et al. 2019)")
+                entry["note"] = (
+                    "a formative (Mode B) higher-order construct is judged by its weights, their "
+                    "bootstrap significance and VIF; reliability, AVE and HTMT assume reflective "
+                    "measurement and are not reported (Sarstedt et al. 2019)"
+                )
             hocs.append(entry)
         d1 = r1.to_dict()
         low = set(self.model.dimensions)
         keep = lambda c: c in low  # noqa: E731  the stage-1 measurement reported: the dimensions'
         s1 = {
-            "model": {"constructs": {c: list(v) for c, v in r1.model.constructs.items()},
-                      "paths": [[a, b] for a, b in r1.model.paths], "modes": dict(r1.model.modes)},
-            "converged": d1["converged"], "iterations": d1["iterations"],
+            "model": {
+                "constructs": {c: list(v) for c, v in r1.model.constructs.items()},
+                "paths": [[a, b] for a, b in r1.model.paths],
+                "modes": dict(r1.model.modes),
+            },
+            "converged": d1["converged"],
+            "iterations": d1["iterations"],
             "loadings": [r for r in d1["loadings"] if keep(r["construct"])],
             "weights": [r for r in d1["weights"] if keep(r["construct"])],
             "reliability": {c: v for c, v in d1["reliability"].items() if keep(c)},
@@ -436,35 +514,63 @@ class HOCResults:
         }
         s1["htmt"] = {a: row for a, row in s1["htmt"].items() if row}
         if self.approach == "disjoint":
-            s1["paths_note"] = ("the stage-1 paths stand in for the higher-order construct's paths and are not "
-                                "reported; the structural model is stage 2's")
+            s1["paths_note"] = (
+                "the stage-1 paths stand in for the higher-order construct's paths and are not "
+                "reported; the structural model is stage 2's"
+            )
             del s1["paths"]
         else:
-            s1["paths_note"] = ("the repeated-indicator model of stage 1 (paths between a higher-order construct and "
-                                "its dimensions included); the structural model is stage 2's")
+            s1["paths_note"] = (
+                "the repeated-indicator model of stage 1 (paths between a higher-order construct and "
+                "its dimensions included); the structural model is stage 2's"
+            )
         return {
             "approach": self.approach,
-            "method": (("disjoint two-stage approach: stage 1 links the dimensions directly to the constructs the "
-                        "higher-order construct is related to (as seminr's two_stage)") if self.approach == "disjoint"
-                       else ("embedded two-stage approach: stage 1 is the repeated-indicator model (the higher-order "
-                             "construct measured by all items of its dimensions)"))
-                      + "; stage 2 measures each higher-order construct by its dimensions' stage-1 scores "
-                        "(Becker, Klein & Wetzels 2012; Sarstedt et al. 2019); every bootstrap resample re-runs "
-                        "both stages",
+            "method": (
+                (
+                    "disjoint two-stage approach: stage 1 links the dimensions directly to the constructs the "
+                    "higher-order construct is related to (as seminr's two_stage)"
+                )
+                if self.approach == "disjoint"
+                else (
+                    "embedded two-stage approach: stage 1 is the repeated-indicator model (the higher-order "
+                    "construct measured by all items of its dimensions)"
+                )
+            )
+            + "; stage 2 measures each higher-order construct by its dimensions' stage-1 scores "
+            "(Becker, Klein & Wetzels 2012; Sarstedt et al. 2019); every bootstrap resample re-runs "
+            "both stages",
             "constructs": hocs,
             "stage1": s1,
-            "stage2": {"constructs": {c: list(v) for c, v in r2.model.constructs.items()},
-                       "note": "the paths, R², effects, f², fit and the measurement of the other constructs in this "
-                               "PLS entry are stage 2's"},
+            "stage2": {
+                "constructs": {c: list(v) for c, v in r2.model.constructs.items()},
+                "note": "the paths, R², effects, f², fit and the measurement of the other constructs in this "
+                "PLS entry are stage 2's",
+            },
             "warnings": list(self.warnings),
         }
 
 
-def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, scheme: str = "path",
-            consistent: bool = False, missing: str = "mean", missing_value: float | None = None, tol: float = 1e-7,
-            max_iter: int = 300, bootstrap: int = 0, seed: int = 20240601, level: float = 0.95, bca: bool = True,
-            workers: int | None = None, executor: Callable | None = None, progress: bool = False,
-            desc: str = "PLS two-stage bootstrap") -> HOCResults:
+def fit_hoc(
+    data: pd.DataFrame,
+    model: HOCModel,
+    approach: str = "disjoint",
+    *,
+    scheme: str = "path",
+    consistent: bool = False,
+    missing: str = "mean",
+    missing_value: float | None = None,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    bootstrap: int = 0,
+    seed: int = 20240601,
+    level: float = 0.95,
+    bca: bool = True,
+    workers: int | None = None,
+    executor: Callable | None = None,
+    progress: bool = False,
+    desc: str = "PLS two-stage bootstrap",
+) -> HOCResults:
     """Estimate a PLS path model with higher-order constructs by the two-stage approach.
 
     Parameters
@@ -509,9 +615,11 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
     if not isinstance(model, HOCModel):
         raise InputError("fit_hoc: expected a HOCModel (first-order constructs, higher-order constructs, paths)")
     if consistent:  # PLSc would make the HOC a common factor of its dimensions' scores: not the two-stage model
-        raise InputError(f"--consistent (PLSc) with the higher-order construct(s) {', '.join(model.hocs)}: not "
-                         "supported in this version (a second-order composite of common factors needs its own "
-                         "correction); run without --consistent")
+        raise InputError(
+            f"--consistent (PLSc) with the higher-order construct(s) {', '.join(model.hocs)}: not "
+            "supported in this version (a second-order composite of common factors needs its own "
+            "correction); run without --consistent"
+        )
     kw = dict(scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter, level=level)
     base_model = model.stage1("disjoint")  # every item once
     prep = prepare_data(data, base_model, missing, missing_value)
@@ -519,8 +627,10 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
     two = TwoStage(model, approach, base, None, scheme, bool(consistent), tol, max_iter)
     out = two.stages(prep.raw)
     if isinstance(out, str):
-        raise InputError(f"the two-stage PLS model cannot be estimated: {out} (a Mode B block with perfectly "
-                         "collinear indicators, or predictors whose scores are perfectly collinear)")
+        raise InputError(
+            f"the two-stage PLS model cannot be estimated: {out} (a Mode B block with perfectly "
+            "collinear indicators, or predictors whose scores are perfectly collinear)"
+        )
     _, _, Z1, _, _, X2 = out
     # the stage fits as results objects (same numbers as the stages above; assessed as any PLS model)
     df1 = pd.DataFrame(Z1, columns=two.m1.items)
@@ -537,19 +647,25 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         share = {it: k / prep.raw.shape[0] for it, k in prep.replaced_by_item.items()}
         many = [f"{it} ({100 * s:.1f}%)" for it, s in share.items() if s > 0.05]
         if many:
-            warnings.append("more than 5% of the answers are missing and were mean-replaced for " + ", ".join(many)
-                            + "; mean replacement shrinks the variance of these items (Hair et al. 2022 suggest "
-                            "listwise deletion or another treatment above 5%)")
+            warnings.append(
+                "more than 5% of the answers are missing and were mean-replaced for "
+                + ", ".join(many)
+                + "; mean replacement shrinks the variance of these items (Hair et al. 2022 suggest "
+                "listwise deletion or another treatment above 5%)"
+            )
     res2.warnings = warnings
     res2.f2_values = _f2(model, approach, prep.raw, base, res2, scheme, bool(consistent), tol, max_iter)
     hoc_warn = []
     if not res1.converged:
-        hoc_warn.append(f"stage 1 of the two-stage approach did not converge in {max_iter} iterations; the "
-                        "dimension scores are not reliable")
+        hoc_warn.append(
+            f"stage 1 of the two-stage approach did not converge in {max_iter} iterations; the "
+            "dimension scores are not reliable"
+        )
     for h in model.hocs:
         if len(model.hocs[h]) == 2 and model.modes[h] == "A":
-            hoc_warn.append(f"{h} has 2 dimensions: its reliability rests on one correlation (3 or more "
-                            "dimensions recommended)")
+            hoc_warn.append(
+                f"{h} has 2 dimensions: its reliability rests on one correlation (3 or more dimensions recommended)"
+            )
     X = data[base].to_numpy(dtype=float, copy=True)
     if missing_value is not None:
         X[X == float(missing_value)] = np.nan
@@ -559,8 +675,17 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         from validate.structural.bootstrap import jackknife, run_bootstrap
 
         two.lay2 = res2.lay
-        boot = run_bootstrap(two, prep.raw, int(bootstrap), two.k, seed=seed, workers=workers, progress=progress,
-                             desc=desc, executor=executor)
+        boot = run_bootstrap(
+            two,
+            prep.raw,
+            int(bootstrap),
+            two.k,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            desc=desc,
+            executor=executor,
+        )
         jack = jackknife(two, prep.raw, two.k) if bca else None
         k2 = res2.lay.k
         m1 = len(two.m1.items)
@@ -570,22 +695,36 @@ def fit_hoc(data: pd.DataFrame, model: HOCModel, approach: str = "disjoint", *, 
         res2.inf = {k: v[:k2] for k, v in inf.items()}
         inf1 = {k: np.full(res1.lay.k, np.nan) for k in inf}
         for k, v in inf.items():
-            inf1[k][s1["weights"]] = v[k2:k2 + m1]
-            inf1[k][s1["loadings"]] = v[k2 + m1:]
+            inf1[k][s1["weights"]] = v[k2 : k2 + m1]
+            inf1[k][s1["loadings"]] = v[k2 + m1 :]
         res1.inf = inf1
-        summary = {**boot.summary(), "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
-                   "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)"}
+        summary = {
+            **boot.summary(),
+            "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
+            "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)",
+        }
         res2.boot_summary = res1.boot_summary = summary
         if boot.failed:
-            res2.warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated and "
-                                 "were left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+            res2.warnings.append(
+                f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated and "
+                "were left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items())
+            )
         if boot.completed < 2:
             res2.warnings.append("fewer than 2 bootstrap resamples completed; no standard errors or intervals")
     return res
 
 
-def _f2(model: HOCModel, approach: str, raw: np.ndarray, base: list[str], res2, scheme: str, consistent: bool,
-        tol: float, max_iter: int) -> dict:
+def _f2(
+    model: HOCModel,
+    approach: str,
+    raw: np.ndarray,
+    base: list[str],
+    res2,
+    scheme: str,
+    consistent: bool,
+    tol: float,
+    max_iter: int,
+) -> dict:
     """f² of every stage-2 path, ``(R²_incl - R²_excl) / (1 - R²_incl)``, both stages re-run without the path.
 
     Without the path the HOC's stage 1 changes too (disjoint: the antecedent's paths to every dimension go),

@@ -63,11 +63,14 @@ def ipma(res, targets: str | Sequence[str], scales: Mapping[str, tuple[float, fl
     targets = [targets] if isinstance(targets, str) else list(targets)
     for t in targets:
         if t not in st.names:
-            raise InputError(f"--ipma-target {t}: not a construct of the PLS model; expected one of "
-                             + ", ".join(st.names))
+            raise InputError(
+                f"--ipma-target {t}: not a construct of the PLS model; expected one of " + ", ".join(st.names)
+            )
         if not st.preds[st.names.index(t)].size:
-            raise InputError(f"--ipma-target {t}: an exogenous construct has no predecessors to map; expected an "
-                             "endogenous construct (one a path points to)")
+            raise InputError(
+                f"--ipma-target {t}: an exogenous construct has no predecessors to map; expected an "
+                "endogenous construct (one a path points to)"
+            )
     missing = [it for it in st.items if it not in scales]
     if missing:
         raise InputError("IPMA: no answer scale (min, max) for item(s) " + ", ".join(missing))
@@ -83,8 +86,11 @@ def ipma(res, targets: str | Sequence[str], scales: Mapping[str, tuple[float, fl
     warnings = []
     outside = [st.items[i] for i in range(X.shape[1]) if X[:, i].min() < lo[i] or X[:, i].max() > hi[i]]
     if outside:
-        warnings.append("answers outside the scale's minimum and maximum for " + ", ".join(outside)
-                        + ": their performance can leave 0-100")
+        warnings.append(
+            "answers outside the scale's minimum and maximum for "
+            + ", ".join(outside)
+            + ": their performance can leave 0-100"
+        )
     R = (X - lo) / (hi - lo) * 100
     sd = R.std(axis=0, ddof=1)
     J = len(st.names)
@@ -95,8 +101,10 @@ def ipma(res, targets: str | Sequence[str], scales: Mapping[str, tuple[float, fl
         w[b] = u / u.sum()
         neg += [st.items[i] for i in b if est.W[i, j] < 0]
     if neg:
-        warnings.append("negative outer weight(s) for " + ", ".join(neg) + ": IPMA assumes non-negative weights "
-                        "(Ringle & Sarstedt 2016); the performance of their constructs may leave 0-100")
+        warnings.append(
+            "negative outer weight(s) for " + ", ".join(neg) + ": IPMA assumes non-negative weights "
+            "(Ringle & Sarstedt 2016); the performance of their constructs may leave 0-100"
+        )
     scores = np.column_stack([R[:, b] @ w[b] for b in st.blocks])
     perf = scores.mean(0)
     ssd = scores.std(0, ddof=1)
@@ -109,16 +117,33 @@ def ipma(res, targets: str | Sequence[str], scales: Mapping[str, tuple[float, fl
             if j == k or abs(T[j, k]) == 0:
                 continue
             imp = float(T[j, k] * ssd[k] / ssd[j])
-            cons.append({"construct": st.names[j], "importance": imp, "performance": float(perf[j]),
-                         "importance_standardised": float(T[j, k])})
+            cons.append(
+                {
+                    "construct": st.names[j],
+                    "importance": imp,
+                    "performance": float(perf[j]),
+                    "importance_standardised": float(T[j, k]),
+                }
+            )
             for i in st.blocks[j]:
-                inds.append({"construct": st.names[j], "item": st.items[i], "importance": float(w[i] * imp),
-                             "performance": float(R[:, i].mean()), "weight": float(w[i])})
+                inds.append(
+                    {
+                        "construct": st.names[j],
+                        "item": st.items[i],
+                        "importance": float(w[i] * imp),
+                        "performance": float(R[:, i].mean()),
+                        "weight": float(w[i]),
+                    }
+                )
         out[t] = {"performance": float(perf[k]), "constructs": cons, "indicators": inds}
-    return {"method": "importance-performance map analysis (Ringle & Sarstedt 2016): importance = unstandardised "
-                      "total effect on the target, performance = mean rescaled (0-100) construct score",
-            "targets": out, "performance": {c: float(p) for c, p in zip(st.names, perf)},
-            "scales": {it: [float(a), float(b)] for it, a, b in zip(st.items, lo, hi)}, "warnings": warnings}
+    return {
+        "method": "importance-performance map analysis (Ringle & Sarstedt 2016): importance = unstandardised "
+        "total effect on the target, performance = mean rescaled (0-100) construct score",
+        "targets": out,
+        "performance": {c: float(p) for c, p in zip(st.names, perf)},
+        "scales": {it: [float(a), float(b)] for it, a, b in zip(st.items, lo, hi)},
+        "warnings": warnings,
+    }
 
 
 def ipma_frame(entry: dict, target: str) -> pd.DataFrame:

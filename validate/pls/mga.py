@@ -87,8 +87,16 @@ def permutation_labels(seed: int, b: int, n: int, n1: int) -> np.ndarray:
 class _PermStat:
     """Picklable: two groups' raw rows -> (c per construct, path differences) or a failure reason."""
 
-    def __init__(self, st: Structure, Sp: np.ndarray, path_ix: np.ndarray, scheme: str, consistent: bool,
-                 tol: float, max_iter: int):
+    def __init__(
+        self,
+        st: Structure,
+        Sp: np.ndarray,
+        path_ix: np.ndarray,
+        scheme: str,
+        consistent: bool,
+        tol: float,
+        max_iter: int,
+    ):
         self.st, self.Sp, self.path_ix = st, Sp, path_ix
         self.scheme, self.consistent, self.tol, self.max_iter = scheme, consistent, tol, max_iter
 
@@ -154,7 +162,7 @@ def _run_permutations(stat, raw, n1, n_perm, seed, workers, executor, progress, 
 
             results = Parallel(n_jobs=workers, return_as="generator_unordered")(delayed(_perm_chunk)(*a) for a in args)
         for start, out, reasons in results:
-            draws[start:start + len(out)] = out
+            draws[start : start + len(out)] = out
             failures.update(reasons)
             bar.update(len(out))
     finally:
@@ -171,8 +179,9 @@ def _group_bootstrap(model, raw, scheme, consistent, tol, max_iter, n_boot, seed
     ix = {c: i for i, c in enumerate(st.names)}
     lay = Layout.of(st, [(ix[a], ix[b]) for a, b in model.paths], [])
     stat = PLSStatistic(st, lay, scheme, consistent, tol, max_iter)
-    boot = run_bootstrap(stat, raw, n_boot, stat.k, seed=seed, workers=workers, progress=progress, desc=desc,
-                         executor=executor)
+    boot = run_bootstrap(
+        stat, raw, n_boot, stat.k, seed=seed, workers=workers, progress=progress, desc=desc, executor=executor
+    )
     return boot.good()[:, lay.slices()["paths"]], boot
 
 
@@ -181,11 +190,26 @@ def _pvalue_ge(perm: np.ndarray, obs: np.ndarray) -> np.ndarray:
     return (np.sum((np.abs(perm) >= np.abs(obs) - 1e-12) & good, 0) + 1) / (good.sum(0) + 1)
 
 
-def compare_groups(raw1: np.ndarray, raw2: np.ndarray, model: PLSModel, *, permutations: int = 5000,
-                   bootstrap: int = 5000, seed: int = 20240601, scheme: str = "path", consistent: bool = False,
-                   tol: float = 1e-7, max_iter: int = 300, alpha: float = 0.05, workers: int | None = None,
-                   executor=None, progress: bool = False, desc: str = "MICOM", boots: tuple | None = None,
-                   names: tuple[str, str] = ("1", "2")) -> dict:
+def compare_groups(
+    raw1: np.ndarray,
+    raw2: np.ndarray,
+    model: PLSModel,
+    *,
+    permutations: int = 5000,
+    bootstrap: int = 5000,
+    seed: int = 20240601,
+    scheme: str = "path",
+    consistent: bool = False,
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    alpha: float = 0.05,
+    workers: int | None = None,
+    executor=None,
+    progress: bool = False,
+    desc: str = "MICOM",
+    boots: tuple | None = None,
+    names: tuple[str, str] = ("1", "2"),
+) -> dict:
     """MICOM and MGA of one pair of groups (rows of prepared indicator data, NaN where missing).
 
     Parameters
@@ -222,8 +246,10 @@ def compare_groups(raw1: np.ndarray, raw2: np.ndarray, model: PLSModel, *, permu
     stat = _PermStat(st, Sp, path_ix, scheme, consistent, tol, max_iter)
     obs, why = stat(raw1, raw2)
     if why:
-        raise InputError(f"MICOM {names[0]} vs {names[1]}: the model cannot be estimated in each group ({why}); "
-                         "expected more respondents per group or fewer items")
+        raise InputError(
+            f"MICOM {names[0]} vs {names[1]}: the model cannot be estimated in each group ({why}); "
+            "expected more respondents per group or fewer items"
+        )
     e1, _ = stat.fit(raw1)
     e2, _ = stat.fit(raw2)
     pooled = estimate(Sp, st, scheme, consistent, tol, max_iter)
@@ -251,15 +277,29 @@ def compare_groups(raw1: np.ndarray, raw2: np.ndarray, model: PLSModel, *, permu
         q05 = float(np.quantile(c_perm[:, j], 0.05)) if nok else np.nan
         p_c = float((np.sum(c_perm[:, j] <= obs[j] + 1e-12) + 1) / (nok + 1)) if nok else np.nan
         single = bool(st.single[j])
-        comp.append({"construct": c, "c": float(obs[j]), "q05": q05, "p_value": p_c,
-                     "invariant": True if single else (bool(p_c > alpha) if nok else None),
-                     "single_item": single})
+        comp.append(
+            {
+                "construct": c,
+                "c": float(obs[j]),
+                "q05": q05,
+                "p_value": p_c,
+                "invariant": True if single else (bool(p_c > alpha) if nok else None),
+                "single_item": single,
+            }
+        )
         row = {"construct": c}
         for key, d, dist in (("mean", d_mean[j], pm[:, j]), ("log_var_ratio", d_var[j], pv[:, j])):
             lo, hi = np.quantile(dist, [alpha / 2, 1 - alpha / 2])
             p = float(_pvalue_ge(dist[:, None], np.array([d]))[0])
-            row.update({f"{key}_diff": float(d), f"{key}_ci_lower": float(lo), f"{key}_ci_upper": float(hi),
-                        f"{key}_p_value": p, f"{key}_equal": bool(lo <= d <= hi)})
+            row.update(
+                {
+                    f"{key}_diff": float(d),
+                    f"{key}_ci_lower": float(lo),
+                    f"{key}_ci_upper": float(hi),
+                    f"{key}_p_value": p,
+                    f"{key}_equal": bool(lo <= d <= hi),
+                }
+            )
         mv.append(row)
     compositional = all(r["invariant"] for r in comp)
     full = compositional and all(r["mean_equal"] and r["log_var_ratio_equal"] for r in mv)
@@ -268,54 +308,133 @@ def compare_groups(raw1: np.ndarray, raw2: np.ndarray, model: PLSModel, *, permu
     diff = obs[J:]
     p_perm = _pvalue_ge(draws[ok, J:], diff) if nok else np.full(diff.size, np.nan)
     if boots is None and bootstrap:
-        m1 = _group_bootstrap(model, raw1, scheme, consistent, tol, max_iter, bootstrap, seed, workers, executor,
-                              progress, f"{desc} bootstrap {names[0]}")[0]
-        m2 = _group_bootstrap(model, raw2, scheme, consistent, tol, max_iter, bootstrap, seed, workers, executor,
-                              progress, f"{desc} bootstrap {names[1]}")[0]
+        m1 = _group_bootstrap(
+            model,
+            raw1,
+            scheme,
+            consistent,
+            tol,
+            max_iter,
+            bootstrap,
+            seed,
+            workers,
+            executor,
+            progress,
+            f"{desc} bootstrap {names[0]}",
+        )[0]
+        m2 = _group_bootstrap(
+            model,
+            raw2,
+            scheme,
+            consistent,
+            tol,
+            max_iter,
+            bootstrap,
+            seed,
+            workers,
+            executor,
+            progress,
+            f"{desc} bootstrap {names[1]}",
+        )[0]
         boots = (m1, m2)
     rows = []
     for k, (i, j) in enumerate(path_pairs):
         b1, b2 = float(e1.B[i, j]), float(e2.B[i, j])
-        r = {"from": st.names[i], "to": st.names[j], "beta_1": b1, "beta_2": b2, "diff": b1 - b2,
-             "p_permutation": float(p_perm[k])}
+        r = {
+            "from": st.names[i],
+            "to": st.names[j],
+            "beta_1": b1,
+            "beta_2": b2,
+            "diff": b1 - b2,
+            "p_permutation": float(p_perm[k]),
+        }
         if boots is not None and boots[0].shape[0] > 1 and boots[1].shape[0] > 1:
             d1, d2 = boots[0][:, k], boots[1][:, k]
             ph = henseler_p(d1, d2)
             se1, se2 = float(d1.std(ddof=1)), float(d2.std(ddof=1))
             dfp = n1 + n2 - 2
-            sp = np.sqrt(((n1 - 1) ** 2 * se1 ** 2 + (n2 - 1) ** 2 * se2 ** 2) / dfp) * np.sqrt(1 / n1 + 1 / n2)
-            a1, a2 = (n1 - 1) / n1 * se1 ** 2, (n2 - 1) / n2 * se2 ** 2
-            dfw = (a1 + a2) ** 2 / ((n1 - 1) / n1 ** 2 * se1 ** 4 + (n2 - 1) / n2 ** 2 * se2 ** 4) - 2
+            sp = np.sqrt(((n1 - 1) ** 2 * se1**2 + (n2 - 1) ** 2 * se2**2) / dfp) * np.sqrt(1 / n1 + 1 / n2)
+            a1, a2 = (n1 - 1) / n1 * se1**2, (n2 - 1) / n2 * se2**2
+            dfw = (a1 + a2) ** 2 / ((n1 - 1) / n1**2 * se1**4 + (n2 - 1) / n2**2 * se2**4) - 2
             tp_, tw = (b1 - b2) / sp, (b1 - b2) / np.sqrt(a1 + a2)
-            r.update({"p_henseler": ph, "p_henseler_two_sided": 2 * min(ph, 1 - ph), "se_1": se1, "se_2": se2,
-                      "t_parametric": float(tp_), "df_parametric": dfp,
-                      "p_parametric": float(2 * stats.t.sf(abs(tp_), dfp)), "t_welch": float(tw),
-                      "df_welch": float(dfw), "p_welch": float(2 * stats.t.sf(abs(tw), dfw))})
+            r.update(
+                {
+                    "p_henseler": ph,
+                    "p_henseler_two_sided": 2 * min(ph, 1 - ph),
+                    "se_1": se1,
+                    "se_2": se2,
+                    "t_parametric": float(tp_),
+                    "df_parametric": dfp,
+                    "p_parametric": float(2 * stats.t.sf(abs(tp_), dfp)),
+                    "t_welch": float(tw),
+                    "df_welch": float(dfw),
+                    "p_welch": float(2 * stats.t.sf(abs(tw), dfw)),
+                }
+            )
         else:
-            r.update({k2: None for k2 in ("p_henseler", "p_henseler_two_sided", "se_1", "se_2", "t_parametric",
-                                          "df_parametric", "p_parametric", "t_welch", "df_welch", "p_welch")})
+            r.update(
+                {
+                    k2: None
+                    for k2 in (
+                        "p_henseler",
+                        "p_henseler_two_sided",
+                        "se_1",
+                        "se_2",
+                        "t_parametric",
+                        "df_parametric",
+                        "p_parametric",
+                        "t_welch",
+                        "df_welch",
+                        "p_welch",
+                    )
+                }
+            )
         r["differs"] = bool(r["p_permutation"] < alpha) if np.isfinite(r["p_permutation"]) else None
         rows.append(r)
     return {
-        "groups": list(names), "n": [int(n1), int(n2)],
+        "groups": list(names),
+        "n": [int(n1), int(n2)],
         "micom": {
-            "configural": {"established": bool(e1.converged and e2.converged),
-                           "note": "same indicators, data treatment and PLS settings in both groups (one spec and "
-                                   "one set of options); both group models converged"
-                           if e1.converged and e2.converged else "a group's model did not converge"},
-            "compositional": comp, "means_variances": mv, "verdict": verdict,
+            "configural": {
+                "established": bool(e1.converged and e2.converged),
+                "note": "same indicators, data treatment and PLS settings in both groups (one spec and "
+                "one set of options); both group models converged"
+                if e1.converged and e2.converged
+                else "a group's model did not converge",
+            },
+            "compositional": comp,
+            "means_variances": mv,
+            "verdict": verdict,
         },
-        "mga": {"paths": rows, "bootstrap": int(min(boots[0].shape[0], boots[1].shape[0])) if boots is not None
-                else 0},
-        "permutations": {"requested": int(permutations), "completed": nok, "failure_reasons": dict(failures),
-                         "seed": seed},
+        "mga": {"paths": rows, "bootstrap": int(min(boots[0].shape[0], boots[1].shape[0])) if boots is not None else 0},
+        "permutations": {
+            "requested": int(permutations),
+            "completed": nok,
+            "failure_reasons": dict(failures),
+            "seed": seed,
+        },
     }
 
 
-def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: int = 5000, bootstrap: int = 5000,
-              seed: int = 20240601, scheme: str = "path", consistent: bool = False, missing: str = "mean",
-              tol: float = 1e-7, max_iter: int = 300, alpha: float = 0.05, workers: int | None = None,
-              executor=None, progress: bool = False, desc: str = "MICOM") -> dict:
+def micom_mga(
+    df: pd.DataFrame,
+    model: PLSModel,
+    group: str,
+    *,
+    permutations: int = 5000,
+    bootstrap: int = 5000,
+    seed: int = 20240601,
+    scheme: str = "path",
+    consistent: bool = False,
+    missing: str = "mean",
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    alpha: float = 0.05,
+    workers: int | None = None,
+    executor=None,
+    progress: bool = False,
+    desc: str = "MICOM",
+) -> dict:
     """MICOM and MGA for every pair of the levels of column ``group`` (see :func:`compare_groups`).
 
     Returns
@@ -339,8 +458,9 @@ def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: in
     except TypeError:
         pass
     if len(levels) < 2:
-        raise InputError(f"--group {group}: one group only ({levels[0] if levels else 'none'}); MICOM compares "
-                         "two or more groups")
+        raise InputError(
+            f"--group {group}: one group only ({levels[0] if levels else 'none'}); MICOM compares two or more groups"
+        )
     raws, bad = {}, {}
     for lv in levels:  # a group whose data cannot carry the model is reported, not a reason to stop the run
         try:
@@ -350,8 +470,20 @@ def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: in
     boots = {}
     if bootstrap:
         for lv in raws:
-            boots[lv] = _group_bootstrap(model, raws[lv], scheme, consistent, tol, max_iter, bootstrap, seed, workers,
-                                         executor, progress, f"{desc} bootstrap {lv}")[0]
+            boots[lv] = _group_bootstrap(
+                model,
+                raws[lv],
+                scheme,
+                consistent,
+                tol,
+                max_iter,
+                bootstrap,
+                seed,
+                workers,
+                executor,
+                progress,
+                f"{desc} bootstrap {lv}",
+            )[0]
     pairs = []
     for a, b in combinations(levels, 2):
         n = [int(raws[g].shape[0]) if g in raws else int((d[group] == g).sum()) for g in (a, b)]
@@ -359,15 +491,35 @@ def micom_mga(df: pd.DataFrame, model: PLSModel, group: str, *, permutations: in
             pairs.append({"groups": [str(a), str(b)], "n": n, "error": bad.get(a) or bad.get(b)})
             continue
         try:
-            pairs.append(compare_groups(raws[a], raws[b], model, permutations=permutations, bootstrap=bootstrap,
-                                        seed=seed, scheme=scheme, consistent=consistent, tol=tol, max_iter=max_iter,
-                                        alpha=alpha, workers=workers, executor=executor, progress=progress,
-                                        desc=f"{desc} {a} vs {b}", boots=(boots[a], boots[b]) if bootstrap else None,
-                                        names=(str(a), str(b))))
+            pairs.append(
+                compare_groups(
+                    raws[a],
+                    raws[b],
+                    model,
+                    permutations=permutations,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    scheme=scheme,
+                    consistent=consistent,
+                    tol=tol,
+                    max_iter=max_iter,
+                    alpha=alpha,
+                    workers=workers,
+                    executor=executor,
+                    progress=progress,
+                    desc=f"{desc} {a} vs {b}",
+                    boots=(boots[a], boots[b]) if bootstrap else None,
+                    names=(str(a), str(b)),
+                )
+            )
         except InputError as e:
             pairs.append({"groups": [str(a), str(b)], "n": n, "error": str(e)})
-    return {"group": group, "levels": [str(lv) for lv in levels],
-            "n": {str(lv): int(raws[lv].shape[0]) if lv in raws else int((d[group] == lv).sum()) for lv in levels},
-            "alpha": alpha, "pairs": pairs,
-            "method": "MICOM (Henseler et al. 2016) and MGA: permutation test (Chin & Dibbern 2010), PLS-MGA "
-                      "(Henseler et al. 2009), parametric and Welch-Satterthwaite tests"}
+    return {
+        "group": group,
+        "levels": [str(lv) for lv in levels],
+        "n": {str(lv): int(raws[lv].shape[0]) if lv in raws else int((d[group] == lv).sum()) for lv in levels},
+        "alpha": alpha,
+        "pairs": pairs,
+        "method": "MICOM (Henseler et al. 2016) and MGA: permutation test (Chin & Dibbern 2010), PLS-MGA "
+        "(Henseler et al. 2009), parametric and Welch-Satterthwaite tests",
+    }

@@ -26,8 +26,7 @@ SCHEMES = ("path", "factorial", "centroid")
 #: Missing-value treatments.
 MISSING = ("mean", "listwise")
 
-_MODE_WORDS = {"a": "A", "b": "B", "reflective": "A", "formative": "B", "mode_a": "A", "mode_b": "B",
-               "composite": "A"}
+_MODE_WORDS = {"a": "A", "b": "B", "reflective": "A", "formative": "B", "mode_a": "A", "mode_b": "B", "composite": "A"}
 
 
 def normalise_mode(value, where: str) -> str:
@@ -75,8 +74,10 @@ class PLSModel:
                 raise InputError(f"PLS model: construct {c} has no items; expected at least one")
             for it in items:
                 if it in owner:
-                    raise InputError(f"PLS model: item {it} is given for both {owner[it]} and {c}; "
-                                     "expected each item in one construct")
+                    raise InputError(
+                        f"PLS model: item {it} is given for both {owner[it]} and {c}; "
+                        "expected each item in one construct"
+                    )
                 owner[it] = c
             blocks[str(c)] = tuple(map(str, items))
         object.__setattr__(self, "constructs", blocks)
@@ -87,8 +88,10 @@ class PLSModel:
             a, b = map(str, p)
             for c in (a, b):
                 if c not in blocks:
-                    raise InputError(f"PLS model: path {a} -> {b} names {c}, which is not a construct; "
-                                     f"expected one of {', '.join(blocks)}")
+                    raise InputError(
+                        f"PLS model: path {a} -> {b} names {c}, which is not a construct; "
+                        f"expected one of {', '.join(blocks)}"
+                    )
             if a == b:
                 raise InputError(f"PLS model: path {a} -> {b} points to itself")
             if (a, b) not in paths:
@@ -99,8 +102,10 @@ class PLSModel:
         used = {c for p in paths for c in p}
         lonely = [c for c in blocks if c not in used]
         if lonely:
-            raise InputError(f"PLS model: construct(s) {', '.join(lonely)} take part in no path; the PLS "
-                             "algorithm needs every construct linked to another (add a path or leave it out)")
+            raise InputError(
+                f"PLS model: construct(s) {', '.join(lonely)} take part in no path; the PLS "
+                "algorithm needs every construct linked to another (add a path or leave it out)"
+            )
         modes = {}
         for c, m in dict(self.modes or {}).items():
             if c not in blocks:
@@ -119,9 +124,11 @@ class PLSModel:
             state[n] = 1
             for m in succ.get(n, []):
                 if state.get(m) == 1:
-                    cyc = trail[trail.index(m):] + [m] if m in trail else [n, m]
-                    raise InputError("PLS model: the paths form a cycle (" + " -> ".join(cyc) + "); PLS "
-                                     "path models must be recursive")
+                    cyc = trail[trail.index(m) :] + [m] if m in trail else [n, m]
+                    raise InputError(
+                        "PLS model: the paths form a cycle (" + " -> ".join(cyc) + "); PLS "
+                        "path models must be recursive"
+                    )
                 if m not in state:
                     visit(m, trail + [m])
             state[n] = 2
@@ -151,8 +158,11 @@ class PLSModel:
         if not paths:
             return None
         used = {c for p in paths for c in p}
-        return PLSModel({c: v for c, v in self.constructs.items() if c in used}, paths,
-                        {c: m for c, m in self.modes.items() if c in used})
+        return PLSModel(
+            {c: v for c, v in self.constructs.items() if c in used},
+            paths,
+            {c: m for c, m in self.modes.items() if c in used},
+        )
 
     @classmethod
     def from_mechanism(cls, mechanism, direct: bool = False, modes: Mapping[str, str] | None = None) -> PLSModel:
@@ -173,8 +183,10 @@ class PLSModel:
                 found[cid] = normalise_mode(m, f"mechanisms.{mechanism.id}.constructs.{cid}.mode")
         for cid, m in dict(modes or {}).items():
             if cid not in blocks:
-                raise InputError(f"--pls-mode {cid}={m}: {cid} is not a construct of mechanism {mechanism.id} "
-                                 f"that takes part in a path; expected one of {', '.join(blocks)}")
+                raise InputError(
+                    f"--pls-mode {cid}={m}: {cid} is not a construct of mechanism {mechanism.id} "
+                    f"that takes part in a path; expected one of {', '.join(blocks)}"
+                )
             found[cid] = normalise_mode(m, f"mode of construct {cid}")
         return cls(blocks, paths, found)
 
@@ -204,8 +216,9 @@ class PreparedData:
     replaced_by_item: dict = field(default_factory=dict)
 
 
-def prepare_data(data: pd.DataFrame, model: PLSModel, missing: str = "mean",
-                 missing_value: float | None = None) -> PreparedData:
+def prepare_data(
+    data: pd.DataFrame, model: PLSModel, missing: str = "mean", missing_value: float | None = None
+) -> PreparedData:
     """Select, check and (listwise) filter the indicator columns.
 
     Parameters
@@ -230,8 +243,9 @@ def prepare_data(data: pd.DataFrame, model: PLSModel, missing: str = "mean",
     items = model.items
     absent = [it for it in items if it not in data.columns]
     if absent:
-        raise InputError(f"PLS data: no column for item(s) {', '.join(absent)}; expected one column per item "
-                         "of the model")
+        raise InputError(
+            f"PLS data: no column for item(s) {', '.join(absent)}; expected one column per item of the model"
+        )
     X = data[items]
     bad = [c for c in items if not pd.api.types.is_numeric_dtype(X[c])]
     if bad:
@@ -258,13 +272,17 @@ def prepare_data(data: pd.DataFrame, model: PLSModel, missing: str = "mean",
         out.n_replaced = int(nan.sum())
         out.replaced_by_item = {it: int(k) for it, k in zip(items, nan.sum(0)) if k}
     if out.n_obs < 3:
-        raise InputError(f"PLS data: {out.n_obs} complete row(s) after listwise deletion; expected at least 3 "
-                         "(use mean replacement or collect more responses)")
+        raise InputError(
+            f"PLS data: {out.n_obs} complete row(s) after listwise deletion; expected at least 3 "
+            "(use mean replacement or collect more responses)"
+        )
     sd = np.nanstd(out.raw, axis=0, ddof=1)
     const = [it for it, s in zip(items, sd) if not s > 0]
     if const:
-        raise InputError(f"PLS data: item(s) {', '.join(const)} have the same answer in every row (no variance); "
-                         "a PLS indicator must vary")
+        raise InputError(
+            f"PLS data: item(s) {', '.join(const)} have the same answer in every row (no variance); "
+            "a PLS indicator must vary"
+        )
     return out
 
 

@@ -67,11 +67,11 @@ APPROACHES = ("two_stage", "product_indicator", "orthogonal")
 #: The words results.json and the reports use for each approach.
 METHODS = {
     "two_stage": "two-stage approach: the product of the standardised stage-1 construct scores as the single "
-                 "indicator of the interaction term (Henseler & Chin 2010; Becker, Ringle & Sarstedt 2018)",
+    "indicator of the interaction term (Henseler & Chin 2010; Becker, Ringle & Sarstedt 2018)",
     "product_indicator": "product-indicator approach: all products of the standardised indicators of the "
-                         "predictor and the moderator (Chin, Marcolin & Newsted 2003)",
+    "predictor and the moderator (Chin, Marcolin & Newsted 2003)",
     "orthogonal": "orthogonalising approach: the products of the standardised indicators, residualised on all "
-                  "indicators of the predictor and the moderator (Little, Bovaird & Widaman 2006)",
+    "indicators of the predictor and the moderator (Little, Bovaird & Widaman 2006)",
 }
 
 
@@ -95,13 +95,21 @@ class InteractionBuilder:
     (n, p0 + q) matrix, or None with a reason when the rows cannot give an interaction term.
     """
 
-    def __init__(self, approach: str, p0: int, terms: list[_Term], stage1: Structure | None,
-                 scheme: str, tol: float, max_iter: int):
+    def __init__(
+        self,
+        approach: str,
+        p0: int,
+        terms: list[_Term],
+        stage1: Structure | None,
+        scheme: str,
+        tol: float,
+        max_iter: int,
+    ):
         self.approach, self.p0, self.terms, self.stage1 = approach, p0, terms, stage1
         self.scheme, self.tol, self.max_iter = scheme, tol, max_iter
 
     def __call__(self, raw: np.ndarray):
-        base = raw[:, :self.p0]
+        base = raw[:, : self.p0]
         zr = fill_and_correlate(base)
         if zr is None:
             return None, "an item had no variance"
@@ -137,8 +145,17 @@ class ModerationStatistic(PLSStatistic):
     per moderation, the interaction path on the product scale and the simple slopes at -1, 0, +1 SD.
     """
 
-    def __init__(self, st, lay, scheme, consistent, tol, max_iter, builder: InteractionBuilder,
-                 slots: list[tuple[int, int, int, int, np.ndarray]]):
+    def __init__(
+        self,
+        st,
+        lay,
+        scheme,
+        consistent,
+        tol,
+        max_iter,
+        builder: InteractionBuilder,
+        slots: list[tuple[int, int, int, int, np.ndarray]],
+    ):
         super().__init__(st, lay, scheme, consistent, tol, max_iter)
         self.builder, self.slots = builder, slots
 
@@ -224,8 +241,10 @@ class ModeratedModel:
         controls = []
         for ctl in mechanism.controls:
             if ctl.variable in blocks or ctl.variable in base.items:
-                raise InputError(f"mechanism {mechanism.id}: the control '{ctl.variable}' is also a construct or "
-                                 "an item of the PLS model; a control is a column outside the constructs")
+                raise InputError(
+                    f"mechanism {mechanism.id}: the control '{ctl.variable}' is also a construct or "
+                    "an item of the PLS model; a control is a column outside the constructs"
+                )
             blocks[ctl.variable] = [ctl.variable]
             for t in ctl.on:
                 block(t)
@@ -249,17 +268,23 @@ class ModeratedModel:
             if name in terms:
                 continue
             if name in blocks or any(it == name for it in p_items):
-                raise InputError(f"mechanism {mechanism.id}: the interaction term's name {name} is already a "
-                                 "construct or an item; rename it")
+                raise InputError(
+                    f"mechanism {mechanism.id}: the interaction term's name {name} is already a "
+                    "construct or an item; rename it"
+                )
             x, w = blocks[mo.source], blocks[mo.moderator]
-            items = ((f"{mo.source}x{mo.moderator}",) if approach == "two_stage"
-                     else tuple(f"{a}x{b}" for a in x for b in w))
+            items = (
+                (f"{mo.source}x{mo.moderator}",) if approach == "two_stage" else tuple(f"{a}x{b}" for a in x for b in w)
+            )
             clash = [it for it in items if it in pos]
             if clash:
-                raise InputError(f"mechanism {mechanism.id}: the interaction indicator name {clash[0]} is already "
-                                 "an item or a column of the model; rename that item")
-            terms[name] = _Term(name, mo.source, mo.moderator, tuple(pos[i] for i in x), tuple(pos[i] for i in w),
-                                items)
+                raise InputError(
+                    f"mechanism {mechanism.id}: the interaction indicator name {clash[0]} is already "
+                    "an item or a column of the model; rename that item"
+                )
+            terms[name] = _Term(
+                name, mo.source, mo.moderator, tuple(pos[i] for i in x), tuple(pos[i] for i in w), items
+            )
         full_blocks = {**blocks, **{t.name: list(t.items) for t in terms.values()}}
         full_paths = list(paths) + [(mo.product, mo.target) for mo in mechanism.moderations]
         model = PLSModel(full_blocks, full_paths, {**modes, **{t: "A" for t in terms}})
@@ -278,14 +303,14 @@ class ModeratedModel:
         st1 = Structure.of(self.stage1) if self.approach == "two_stage" else None
         return InteractionBuilder(self.approach, len(self.stage1.items), self.terms, st1, scheme, tol, max_iter)
 
-    def augmented_data(self, data: pd.DataFrame, missing: str, builder: InteractionBuilder
-                       ) -> tuple[pd.DataFrame, int]:
+    def augmented_data(self, data: pd.DataFrame, missing: str, builder: InteractionBuilder) -> tuple[pd.DataFrame, int]:
         """The indicator columns of ``model`` (interaction indicators built) and the rows listwise deletion removed."""
         items = self.stage1.items
         absent = [it for it in items if it not in data.columns]
         if absent:
-            raise InputError(f"PLS data: no column for item(s) {', '.join(absent)}; expected one column per item "
-                             "of the model")
+            raise InputError(
+                f"PLS data: no column for item(s) {', '.join(absent)}; expected one column per item of the model"
+            )
         X = data[items]
         bad = [c for c in items if not pd.api.types.is_numeric_dtype(X[c])]
         if bad:
@@ -301,18 +326,34 @@ class ModeratedModel:
         sd = np.nanstd(raw, axis=0, ddof=1)
         const = [it for it, s in zip(items, sd) if not s > 0]
         if const:
-            raise InputError(f"PLS data: column(s) {', '.join(const)} have the same value in every row (no "
-                             "variance); a PLS indicator or control must vary")
+            raise InputError(
+                f"PLS data: column(s) {', '.join(const)} have the same value in every row (no "
+                "variance); a PLS indicator or control must vary"
+            )
         aug, why = builder(raw)
         if aug is None:
             raise InputError(f"the interaction term(s) cannot be built: {why}")
         return pd.DataFrame(aug, columns=self.model.items), dropped
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: pd.DataFrame, *, scheme: str = "path", consistent: bool = False, missing: str = "mean",
-            tol: float = 1e-7, max_iter: int = 300, bootstrap: int = 0, seed: int = 20240601,
-            level: float = 0.95, bca: bool = True, workers=None, executor=None, progress: bool = False,
-            desc: str = "PLS bootstrap"):
+    def fit(
+        self,
+        data: pd.DataFrame,
+        *,
+        scheme: str = "path",
+        consistent: bool = False,
+        missing: str = "mean",
+        tol: float = 1e-7,
+        max_iter: int = 300,
+        bootstrap: int = 0,
+        seed: int = 20240601,
+        level: float = 0.95,
+        bca: bool = True,
+        workers=None,
+        executor=None,
+        progress: bool = False,
+        desc: str = "PLS bootstrap",
+    ):
         """Fit the extended model, and bootstrap it rebuilding the interaction terms in every resample.
 
         Parameters
@@ -340,22 +381,40 @@ class ModeratedModel:
         from validate.pls.fit import fit_pls
 
         if consistent and self.terms:
-            raise InputError("PLSc (--consistent) with interaction terms is not available in this version: the "
-                             "consistency correction of an interaction term is not settled (Becker et al. 2018 "
-                             "use a dedicated procedure); run the moderation without --consistent")
+            raise InputError(
+                "PLSc (--consistent) with interaction terms is not available in this version: the "
+                "consistency correction of an interaction term is not settled (Becker et al. 2018 "
+                "use a dedicated procedure); run the moderation without --consistent"
+            )
         b = self.builder(scheme, tol, max_iter)
         aug, dropped = self.augmented_data(data, missing, b)
-        res = fit_pls(aug, self.model, scheme=scheme, consistent=consistent, missing="mean", tol=tol,
-                      max_iter=max_iter, bootstrap=0, level=level)
+        res = fit_pls(
+            aug,
+            self.model,
+            scheme=scheme,
+            consistent=consistent,
+            missing="mean",
+            tol=tol,
+            max_iter=max_iter,
+            bootstrap=0,
+            level=level,
+        )
         if missing == "listwise":  # the rows were dropped before the interaction terms were built
             res.data.missing = res.missing = "listwise"
             res.data.n_dropped = dropped
         st, lay = res.st, res.lay
         ix = {c: k for k, c in enumerate(st.names)}
         item_ix = {it: k for k, it in enumerate(st.items)}
-        slots = [(ix[mo.source], ix[mo.product], ix[mo.target], ix[mo.moderator],
-                  np.array([item_ix[i] for i in next(t for t in self.terms if t.name == mo.product).items]))
-                 for mo in self.mechanism.moderations]
+        slots = [
+            (
+                ix[mo.source],
+                ix[mo.product],
+                ix[mo.target],
+                ix[mo.moderator],
+                np.array([item_ix[i] for i in next(t for t in self.terms if t.name == mo.product).items]),
+            )
+            for mo in self.mechanism.moderations
+        ]
         stat = ModerationStatistic(st, lay, scheme, bool(consistent), tol, max_iter, b, slots)
         full = res.data.raw
         aug_full, _ = b(full)
@@ -363,18 +422,32 @@ class ModeratedModel:
         if bootstrap:
             from validate.structural.bootstrap import jackknife, run_bootstrap
 
-            boot = run_bootstrap(stat, full, int(bootstrap), stat.k, seed=seed, workers=workers, progress=progress,
-                                 desc=desc, executor=executor)
+            boot = run_bootstrap(
+                stat,
+                full,
+                int(bootstrap),
+                stat.k,
+                seed=seed,
+                workers=workers,
+                progress=progress,
+                desc=desc,
+                executor=executor,
+            )
             jack = jackknife(stat, full, stat.k) if bca else None
             point = np.concatenate([res.point, extras["point"]])
             inf = inference(point, boot.good(), jack, level)
-            res.inf = {k: v[:lay.k] for k, v in inf.items()}
-            extras["inf"] = {k: v[lay.k:] for k, v in inf.items()}
-            res.boot_summary = {**boot.summary(), "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
-                                "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)"}
+            res.inf = {k: v[: lay.k] for k, v in inf.items()}
+            extras["inf"] = {k: v[lay.k :] for k, v in inf.items()}
+            res.boot_summary = {
+                **boot.summary(),
+                "ci": f"percentile{' and BCa' if bca else ''}, {100 * level:g}%",
+                "p_value": "two-sided, t distribution with B - 1 degrees of freedom (as SmartPLS)",
+            }
             if boot.failed:
-                res.warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated "
-                                    "and were left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
+                res.warnings.append(
+                    f"{boot.failed} of {boot.requested} bootstrap resamples could not be estimated "
+                    "and were left out: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items())
+                )
             if boot.completed < 2:
                 res.warnings.append("fewer than 2 bootstrap resamples completed; no standard errors or intervals")
         return res, extras
@@ -427,14 +500,20 @@ class ModeratedModel:
         out["reliability"] = {c: v for c, v in out["reliability"].items() if c not in extra}
         out["modes"] = {c: v for c, v in out["modes"].items() if c not in extra}
         for key in ("htmt", "htmt2", "fornell_larcker"):
-            out[key] = {a: {b: v for b, v in row.items() if b not in extra} for a, row in out[key].items()
-                        if a not in extra}
-        out["htmt_inference"] = [r for r in out["htmt_inference"]
-                                 if r["construct_a"] not in extra and r["construct_b"] not in extra]
-        out["cross_loadings"] = {it: {c: v for c, v in row.items() if c not in extra}
-                                 for it, row in out["cross_loadings"].items() if it not in extra_items}
+            out[key] = {
+                a: {b: v for b, v in row.items() if b not in extra} for a, row in out[key].items() if a not in extra
+            }
+        out["htmt_inference"] = [
+            r for r in out["htmt_inference"] if r["construct_a"] not in extra and r["construct_b"] not in extra
+        ]
+        out["cross_loadings"] = {
+            it: {c: v for c, v in row.items() if c not in extra}
+            for it, row in out["cross_loadings"].items()
+            if it not in extra_items
+        }
         out["vif_outer"] = {c: v for c, v in out["vif_outer"].items() if c not in extra}
         out["paths"] = [r for r in out["paths"] if (r["from"], r["to"]) in spec_paths]
+
         def spec_chain(r: dict) -> bool:  # every step a path of the spec (not a control, interaction or added path)
             c = r["chain"].split(" -> ")
             return all(step in spec_paths for step in zip(c[:-1], c[1:]))
@@ -448,23 +527,35 @@ class ModeratedModel:
             mods = [moderated[(a, b)] for a, b in zip(chain[:-1], chain[1:]) if (a, b) in moderated]
             if mods:
                 r["at_moderator_mean"] = mods
-        paths = {(r["from"], r["to"]): {k: (_json(v) if k not in ("from", "to") else v) for k, v in r.items()}
-                 for r in res.paths().to_dict("records")}
+        paths = {
+            (r["from"], r["to"]): {k: (_json(v) if k not in ("from", "to") else v) for k, v in r.items()}
+            for r in res.paths().to_dict("records")
+        }
         f2 = res.f2_values
         keys = ("estimate", "se", "t", "p_value", "ci_lower", "ci_upper", "bca_lower", "bca_upper")
-        out["controls"] = [{"variable": v, "to": t, **{k: paths[(v, t)][k] for k in keys}, "f2": _json(f2[(v, t)])}
-                           for v, t in self.controls]
+        out["controls"] = [
+            {"variable": v, "to": t, **{k: paths[(v, t)][k] for k in keys}, "f2": _json(f2[(v, t)])}
+            for v, t in self.controls
+        ]
         out["moderation"] = self._moderation_rows(paths, f2, extras, alpha, res.converged)
-        out["fit_note"] += ("; the model includes the interaction term(s) and control(s)" if self.terms else
-                            "; the model includes the control(s)")
+        out["fit_note"] += (
+            "; the model includes the interaction term(s) and control(s)"
+            if self.terms
+            else "; the model includes the control(s)"
+        )
         out["moderation_approach"] = self.approach
         if self.added:
-            out["warnings"].append("the moderator's main effect(s) " + ", ".join(f"{w} -> {y}" for w, y in self.added)
-                                   + " are not paths of the spec; they were added to the model because an "
-                                     "interaction is interpreted beside both main effects (not hypotheses)")
+            out["warnings"].append(
+                "the moderator's main effect(s) "
+                + ", ".join(f"{w} -> {y}" for w, y in self.added)
+                + " are not paths of the spec; they were added to the model because an "
+                "interaction is interpreted beside both main effects (not hypotheses)"
+            )
         if self.controls:
-            out["warnings"].append("control variable(s) " + ", ".join(self.control_names) + " enter as single-item "
-                                   "constructs; their paths are reported apart from the hypotheses")
+            out["warnings"].append(
+                "control variable(s) " + ", ".join(self.control_names) + " enter as single-item "
+                "constructs; their paths are reported apart from the hypotheses"
+            )
         return out
 
     def _moderation_rows(self, paths: dict, f2: dict, extras: dict, alpha: float, converged: bool) -> list[dict]:
@@ -482,16 +573,28 @@ class ModeratedModel:
             base = 4 * n
             inter = paths[(mo.product, mo.target)]
             main = paths[(mo.moderator, mo.target)]
-            row = {"path": f"{mo.source} -> {mo.target}", "from": mo.source, "to": mo.target,
-                   "moderator": mo.moderator, "product": mo.product, "approach": self.approach,
-                   "method": METHODS[self.approach], **stat(base),
-                   "std": inter["estimate"], "std_se": inter["se"], "std_p_value": inter["p_value"],
-                   "f2": _json(f2[(mo.product, mo.target)]), "predictor_sd": 1.0, "moderator_sd": 1.0,
-                   "main_effect_added": (mo.moderator, mo.target) in self.added,
-                   "moderator_effect": {k: main[k] for k in ("estimate", "se", "t", "p_value", "ci_lower",
-                                                             "ci_upper")},
-                   "simple_slopes": [{"moderator_sd": k, "moderator_value": float(k), **stat(base + 1 + j)}
-                                     for j, k in enumerate((-1, 0, 1))]}
+            row = {
+                "path": f"{mo.source} -> {mo.target}",
+                "from": mo.source,
+                "to": mo.target,
+                "moderator": mo.moderator,
+                "product": mo.product,
+                "approach": self.approach,
+                "method": METHODS[self.approach],
+                **stat(base),
+                "std": inter["estimate"],
+                "std_se": inter["se"],
+                "std_p_value": inter["p_value"],
+                "f2": _json(f2[(mo.product, mo.target)]),
+                "predictor_sd": 1.0,
+                "moderator_sd": 1.0,
+                "main_effect_added": (mo.moderator, mo.target) in self.added,
+                "moderator_effect": {k: main[k] for k in ("estimate", "se", "t", "p_value", "ci_lower", "ci_upper")},
+                "simple_slopes": [
+                    {"moderator_sd": k, "moderator_value": float(k), **stat(base + 1 + j)}
+                    for j, k in enumerate((-1, 0, 1))
+                ],
+            }
             pv = row["p_value"]
             row["supported"] = bool(pv < alpha) if pv is not None and converged else None
             rows.append(row)

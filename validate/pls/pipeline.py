@@ -74,27 +74,35 @@ class PLSOptions:
         if isinstance(self.bootstrap, bool) or not isinstance(self.bootstrap, int) or self.bootstrap < 0:
             raise InputError(f"--bootstrap {self.bootstrap!r}: expected 0 (no bootstrap) or a positive number")
         if 0 < self.bootstrap < 100:
-            raise InputError(f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
-                             "expected 0 or at least 100 (5000 recommended)")
+            raise InputError(
+                f"--bootstrap {self.bootstrap}: too few resamples for confidence intervals; "
+                "expected 0 or at least 100 (5000 recommended)"
+            )
         for name, v in (("--predict-folds", self.predict_folds), ("--predict-repetitions", self.predict_repetitions)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise InputError(f"{name} {v!r}: expected a whole number (0 to skip PLSpredict)")
         if isinstance(self.permutations, bool) or not isinstance(self.permutations, int) or self.permutations < 20:
-            raise InputError(f"--permutations {self.permutations!r}: expected a whole number of at least 20 "
-                             "(5000 recommended)")
+            raise InputError(
+                f"--permutations {self.permutations!r}: expected a whole number of at least 20 (5000 recommended)"
+            )
         if self.predict_folds == 1:
             raise InputError("--predict-folds 1: expected 0 (no PLSpredict) or at least 2 folds (10 recommended)")
         if self.predict_approach not in ("direct", "earliest"):
-            raise InputError(f"--predict-approach {self.predict_approach}: expected direct (direct antecedents) or "
-                             "earliest (earliest antecedents)")
+            raise InputError(
+                f"--predict-approach {self.predict_approach}: expected direct (direct antecedents) or "
+                "earliest (earliest antecedents)"
+            )
         if self.moderation not in ("two_stage", "product_indicator", "orthogonal"):
-            raise InputError(f"--pls-moderation {self.moderation}: expected two_stage (default), product_indicator "
-                             "or orthogonal")
+            raise InputError(
+                f"--pls-moderation {self.moderation}: expected two_stage (default), product_indicator or orthogonal"
+            )
         if not 0 < self.alpha < 1:
             raise InputError(f"--alpha {self.alpha}: expected a number between 0 and 1, e.g. 0.05")
         if self.hoc_approach not in ("disjoint", "embedded"):
-            raise InputError(f"--hoc-approach {self.hoc_approach}: expected disjoint (the default, as seminr's "
-                             "two_stage) or embedded (repeated indicators in stage 1)")
+            raise InputError(
+                f"--hoc-approach {self.hoc_approach}: expected disjoint (the default, as seminr's "
+                "two_stage) or embedded (repeated indicators in stage 1)"
+            )
 
 
 def pls_options(opts=None, **overrides) -> PLSOptions:
@@ -106,6 +114,7 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
     """
     out = PLSOptions()
     if opts is not None:
+
         def get(*names):
             for n in names:
                 v = getattr(opts, n, None)
@@ -113,18 +122,27 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
                     return v
             return None
 
-        for attr, names in (("scheme", ("pls_scheme", "scheme")), ("consistent", ("pls_consistent", "consistent")),
-                            ("missing", ("pls_missing",)), ("modes", ("pls_modes",)),
-                            ("bootstrap", ("pls_bootstrap", "bootstrap")), ("seed", ("seed",)),
-                            ("alpha", ("alpha",)), ("workers", ("workers",)), ("scheduler", ("scheduler",)),
-                            ("progress", ("progress",)), ("direct_effects", ("direct_effects",)),
-                            ("predict_folds", ("pls_predict_folds",)),
-                            ("permutations", ("pls_permutations",)), ("group", ("group",)),
-                            ("ipma_targets", ("pls_ipma_targets",)),
-                            ("predict_repetitions", ("pls_predict_repetitions",)),
-                            ("predict_approach", ("pls_predict_approach",)),
-                            ("moderation", ("pls_moderation",)),
-                            ("hoc_approach", ("pls_hoc_approach",))):
+        for attr, names in (
+            ("scheme", ("pls_scheme", "scheme")),
+            ("consistent", ("pls_consistent", "consistent")),
+            ("missing", ("pls_missing",)),
+            ("modes", ("pls_modes",)),
+            ("bootstrap", ("pls_bootstrap", "bootstrap")),
+            ("seed", ("seed",)),
+            ("alpha", ("alpha",)),
+            ("workers", ("workers",)),
+            ("scheduler", ("scheduler",)),
+            ("progress", ("progress",)),
+            ("direct_effects", ("direct_effects",)),
+            ("predict_folds", ("pls_predict_folds",)),
+            ("permutations", ("pls_permutations",)),
+            ("group", ("group",)),
+            ("ipma_targets", ("pls_ipma_targets",)),
+            ("predict_repetitions", ("pls_predict_repetitions",)),
+            ("predict_approach", ("pls_predict_approach",)),
+            ("moderation", ("pls_moderation",)),
+            ("hoc_approach", ("pls_hoc_approach",)),
+        ):
             v = get(*names)
             if v is not None:
                 setattr(out, attr, v)
@@ -136,8 +154,15 @@ def pls_options(opts=None, **overrides) -> PLSOptions:
     return out
 
 
-def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] | None = None,
-            scales: Mapping[str, tuple[float, float]] | None = None, **overrides) -> dict:
+def run_pls(
+    df: pd.DataFrame,
+    mechanism,
+    opts=None,
+    *,
+    modes: Mapping[str, str] | None = None,
+    scales: Mapping[str, tuple[float, float]] | None = None,
+    **overrides,
+) -> dict:
     """PLS-SEM of one mechanism; returns ``{"pls": {...}}`` for ``results["mechanisms"][id]``.
 
     Parameters
@@ -182,16 +207,29 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
     else:
         model = PLSModel.from_mechanism(mechanism, direct=po.direct_effects, modes=po.modes)
     desc = f"{mechanism.id} PLS bootstrap"
-    kw = dict(scheme=po.scheme, consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter,
-              bootstrap=po.bootstrap, seed=po.seed, level=1 - po.alpha, bca=po.bca, progress=po.progress, desc=desc)
+    kw = dict(
+        scheme=po.scheme,
+        consistent=po.consistent,
+        missing=po.missing,
+        tol=po.tol,
+        max_iter=po.max_iter,
+        bootstrap=po.bootstrap,
+        seed=po.seed,
+        level=1 - po.alpha,
+        bca=po.bca,
+        progress=po.progress,
+        desc=desc,
+    )
     moderated = None
     if mechanism.moderations or mechanism.controls:  # interaction terms and controls: validate.pls.moderation
         from validate.pls.moderation import ModeratedModel
         from validate.structural.analysis import check_controls
 
         if hoc is not None:  # validate.pipeline refuses this first; kept for the Python API
-            raise InputError(f"mechanism {mechanism.id}: PLS-SEM fits second-order constructs and moderations or "
-                             "controls, but not both in one model in this version")
+            raise InputError(
+                f"mechanism {mechanism.id}: PLS-SEM fits second-order constructs and moderations or "
+                "controls, but not both in one model in this version"
+            )
         check_controls(df, mechanism)
         moderated = ModeratedModel.of(mechanism, model, po.moderation)
     if hoc is not None:
@@ -215,12 +253,20 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         res, extras = res
         out = moderated.entry(res.to_dict(), res, extras, po.alpha)
         pres = res
-        uses = [w for w, on in (("PLSpredict and CVPAT", po.predict_folds and po.predict_repetitions),
-                                ("the IPMA", scales is not None), ("MICOM and the multigroup analysis", po.group)) if on]
+        uses = [
+            w
+            for w, on in (
+                ("PLSpredict and CVPAT", po.predict_folds and po.predict_repetitions),
+                ("the IPMA", scales is not None),
+                ("MICOM and the multigroup analysis", po.group),
+            )
+            if on
+        ]
         if uses:  # these re-estimate the model on parts of the data: the spec's model, without the added terms
             pres = fit_pls(df, model, **{**kw, "bootstrap": 0})
-            out["warnings"].append(", ".join(uses) + " use the spec's model without the interaction term(s) and "
-                                   "control(s)")
+            out["warnings"].append(
+                ", ".join(uses) + " use the spec's model without the interaction term(s) and control(s)"
+            )
     else:
         out = res.to_dict()
     if hoc_res is not None:
@@ -231,34 +277,44 @@ def run_pls(df: pd.DataFrame, mechanism, opts=None, *, modes: Mapping[str, str] 
         row["hypothesis"] = p.hypothesis if p is not None else None
         row["direct"] = bool(p.direct) if p is not None else False
         pv = row.get("p_value")
-        row["supported"] = (bool(pv < po.alpha) if pv is not None and res.converged else None)
+        row["supported"] = bool(pv < po.alpha) if pv is not None and res.converged else None
         row["f2"] = next((f["f2"] for f in out["f2"] if f["from"] == row["from"] and f["to"] == row["to"]), None)
         vif = (out["vif_inner"].get(row["to"]) or {}).get(row["from"])
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
     if hoc_res is not None:  # the resampling analyses would re-run stage 2 only, on stage-1 scores of all cases
-        why = ("models with higher-order constructs are not supported in this version (the folds would re-fit "
-               "stage 2 on dimension scores estimated from every case, held-out ones included)")
+        why = (
+            "models with higher-order constructs are not supported in this version (the folds would re-fit "
+            "stage 2 on dimension scores estimated from every case, held-out ones included)"
+        )
         out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
-        out["ipma"] = {"skipped": "models with higher-order constructs are not supported in this version (the "
-                                  "stage-2 indicators of a higher-order construct are scores without an answer scale)"}
+        out["ipma"] = {
+            "skipped": "models with higher-order constructs are not supported in this version (the "
+            "stage-2 indicators of a higher-order construct are scores without an answer scale)"
+        }
         if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
             out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
-            note = (" - on the stage-2 data of the two-stage approach (the dimensions' stage-1 scores, estimated on "
-                    "all cases, held fixed as the higher-order constructs' indicators)")
+            note = (
+                " - on the stage-2 data of the two-stage approach (the dimensions' stage-1 scores, estimated on "
+                "all cases, held fixed as the higher-order constructs' indicators)"
+            )
             out["micom"]["method"] += note
             out["mga"]["method"] += note
-            out["warnings"].append(f"--group {po.group}: MICOM and the multigroup analysis ran on the stage-2 data"
-                                   + note[len(" - on the stage-2 data"):])
+            out["warnings"].append(
+                f"--group {po.group}: MICOM and the multigroup analysis ran on the stage-2 data"
+                + note[len(" - on the stage-2 data") :]
+            )
     else:
         out["predict"], out["cvpat"] = _predict_entry(pres, po, mechanism.id)
         out["ipma"] = _ipma_entry(pres, po, mechanism, scales)
         if po.group:
             out.update(_groups_entry(df, model, po, mechanism.id))
     if not po.bootstrap:
-        out["warnings"].append("no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
-                               "and no hypothesis is judged")
+        out["warnings"].append(
+            "no bootstrap was run (--bootstrap 0): no standard errors, p-values or intervals, "
+            "and no hypothesis is judged"
+        )
     if not res.converged:
         out["warnings"].append("no hypothesis is judged: the PLS algorithm did not converge")
     return {"pls": out}
@@ -282,11 +338,13 @@ def _predict_entry(res, po: PLSOptions, mid: str) -> tuple[dict, dict]:
         from validate.executors import make_executor
 
         with make_executor(po.scheduler) as ex:
-            pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
-                             executor=ex, **kw)
+            pr = pls_predict(
+                res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed, executor=ex, **kw
+            )
     else:
-        pr = pls_predict(res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed,
-                         workers=po.workers, **kw)
+        pr = pls_predict(
+            res, po.predict_folds, po.predict_repetitions, po.predict_approach, po.seed, workers=po.workers, **kw
+        )
     return pr.to_dict(), cvpat(pr)
 
 
@@ -294,9 +352,19 @@ def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -
     """``pls.micom`` and ``pls.mga``: MICOM, then the multigroup tests, for every pair of levels of ``po.group``."""
     from validate.pls.mga import micom_mga
 
-    kw = dict(permutations=po.permutations, bootstrap=po.bootstrap, seed=po.seed, scheme=po.scheme,
-              consistent=po.consistent, missing=po.missing, tol=po.tol, max_iter=po.max_iter, alpha=po.alpha,
-              progress=po.progress, desc=f"{mid} MICOM")
+    kw = dict(
+        permutations=po.permutations,
+        bootstrap=po.bootstrap,
+        seed=po.seed,
+        scheme=po.scheme,
+        consistent=po.consistent,
+        missing=po.missing,
+        tol=po.tol,
+        max_iter=po.max_iter,
+        alpha=po.alpha,
+        progress=po.progress,
+        desc=f"{mid} MICOM",
+    )
     if po.scheduler:
         from validate.executors import make_executor
 
@@ -305,16 +373,35 @@ def _groups_entry(df: pd.DataFrame, model: PLSModel, po: PLSOptions, mid: str) -
     else:
         res = micom_mga(df, model, po.group, workers=po.workers, **kw)
     head = {k: res[k] for k in ("group", "levels", "n", "alpha")}
-    micom = {**head, "method": "MICOM (Henseler, Ringle & Sarstedt 2016): configural, compositional (permutation "
-                               "of c), equality of composite means and variances (pooled scores, permutation)",
-             "pairs": [{"groups": p["groups"], "n": p["n"], **p["micom"], "permutations": p["permutations"]}
-                       if "error" not in p else p for p in res["pairs"]]}
-    mga = {**head, "method": "permutation test (Chin & Dibbern 2010), PLS-MGA (Henseler et al. 2009), parametric "
-                             "(Keil et al. 2000) and Welch-Satterthwaite tests",
-           "judged_by": "p_permutation",
-           "pairs": [{"groups": p["groups"], "n": p["n"], "micom_verdict": p["micom"]["verdict"], **p["mga"],
-                      "permutations": p["permutations"]["completed"]} if "error" not in p else p
-                     for p in res["pairs"]]}
+    micom = {
+        **head,
+        "method": "MICOM (Henseler, Ringle & Sarstedt 2016): configural, compositional (permutation "
+        "of c), equality of composite means and variances (pooled scores, permutation)",
+        "pairs": [
+            {"groups": p["groups"], "n": p["n"], **p["micom"], "permutations": p["permutations"]}
+            if "error" not in p
+            else p
+            for p in res["pairs"]
+        ],
+    }
+    mga = {
+        **head,
+        "method": "permutation test (Chin & Dibbern 2010), PLS-MGA (Henseler et al. 2009), parametric "
+        "(Keil et al. 2000) and Welch-Satterthwaite tests",
+        "judged_by": "p_permutation",
+        "pairs": [
+            {
+                "groups": p["groups"],
+                "n": p["n"],
+                "micom_verdict": p["micom"]["verdict"],
+                **p["mga"],
+                "permutations": p["permutations"]["completed"],
+            }
+            if "error" not in p
+            else p
+            for p in res["pairs"]
+        ],
+    }
     if not po.bootstrap:
         mga["note"] = "no bootstrap (--bootstrap 0): PLS-MGA, parametric and Welch-Satterthwaite tests not run"
     return {"micom": micom, "mga": mga}

@@ -83,8 +83,8 @@ class _Plan:
     tol: float
     max_iter: int
     approach: str
-    endo_items: np.ndarray            # indices of the endogenous constructs' items
-    lm_x: list[np.ndarray] = field(default_factory=list)   # per endogenous item: predictor item indices
+    endo_items: np.ndarray  # indices of the endogenous constructs' items
+    lm_x: list[np.ndarray] = field(default_factory=list)  # per endogenous item: predictor item indices
 
 
 def _plan(st: Structure, scheme, consistent, tol, max_iter, approach) -> _Plan:
@@ -121,7 +121,12 @@ def predict_fold(plan: _Plan, train: np.ndarray, test: np.ndarray):
     except np.linalg.LinAlgError:
         return None, None, None, "a singular correlation matrix in a training sample"
     if not est.converged:
-        return None, None, None, f"the PLS algorithm did not converge in {plan.max_iter} iterations in a training sample"
+        return (
+            None,
+            None,
+            None,
+            f"the PLS algorithm did not converge in {plan.max_iter} iterations in a training sample",
+        )
     Xte = _fill(test, mu)
     Y = ((Xte - mu) / sd) @ est.W
     B = est.B
@@ -204,10 +209,20 @@ class PLSPredictResult:
             q2 = 1 - ps / isse
         rows = []
         for q, (c, it) in enumerate(zip(self.constructs, self.items)):
-            rows.append({"construct": c, "item": it, "pls_rmse": pr[:, q].mean(), "pls_mae": pm[:, q].mean(),
-                         "lm_rmse": lr[:, q].mean(), "lm_mae": lmae[:, q].mean(), "ia_rmse": ir[:, q].mean(),
-                         "ia_mae": im[:, q].mean(), "q2_predict": q2[:, q].mean(),
-                         "pls_rmse_sd": pr[:, q].std(ddof=1) if self.repetitions > 1 else np.nan})
+            rows.append(
+                {
+                    "construct": c,
+                    "item": it,
+                    "pls_rmse": pr[:, q].mean(),
+                    "pls_mae": pm[:, q].mean(),
+                    "lm_rmse": lr[:, q].mean(),
+                    "lm_mae": lmae[:, q].mean(),
+                    "ia_rmse": ir[:, q].mean(),
+                    "ia_mae": im[:, q].mean(),
+                    "q2_predict": q2[:, q].mean(),
+                    "pls_rmse_sd": pr[:, q].std(ddof=1) if self.repetitions > 1 else np.nan,
+                }
+            )
         df = pd.DataFrame(rows)
         df["pls_minus_lm_rmse"] = df.pls_rmse - df.lm_rmse
         df["pls_minus_lm_mae"] = df.pls_mae - df.lm_mae
@@ -235,19 +250,38 @@ class PLSPredictResult:
         from validate.measurement.analysis import json_float as _json
 
         m = self.metrics()
-        cols = ["construct", "item", "q2_predict", "pls_rmse", "pls_mae", "lm_rmse", "lm_mae", "ia_rmse", "ia_mae",
-                "pls_rmse_sd", "pls_minus_lm_rmse", "pls_minus_lm_mae"]
+        cols = [
+            "construct",
+            "item",
+            "q2_predict",
+            "pls_rmse",
+            "pls_mae",
+            "lm_rmse",
+            "lm_mae",
+            "ia_rmse",
+            "ia_mae",
+            "pls_rmse_sd",
+            "pls_minus_lm_rmse",
+            "pls_minus_lm_mae",
+        ]
         return {
             "method": "PLSpredict (Shmueli et al. 2019)",
             "approach": self.approach,
-            "approach_note": ("direct antecedents: each endogenous construct predicted from the scores of its "
-                              "predictors" if self.approach == "direct" else
-                              "earliest antecedents: predictions propagated from the exogenous constructs"),
-            "folds": self.folds, "repetitions": self.repetitions, "seed": self.seed,
-            "benchmarks": {"lm": "OLS of each indicator on the antecedent constructs' indicators",
-                           "ia": "training-sample mean of the indicator"},
-            "items": [{c: (_json(r[c]) if c not in ("construct", "item") else r[c]) for c in cols}
-                      for _, r in m.iterrows()],
+            "approach_note": (
+                "direct antecedents: each endogenous construct predicted from the scores of its predictors"
+                if self.approach == "direct"
+                else "earliest antecedents: predictions propagated from the exogenous constructs"
+            ),
+            "folds": self.folds,
+            "repetitions": self.repetitions,
+            "seed": self.seed,
+            "benchmarks": {
+                "lm": "OLS of each indicator on the antecedent constructs' indicators",
+                "ia": "training-sample mean of the indicator",
+            },
+            "items": [
+                {c: (_json(r[c]) if c not in ("construct", "item") else r[c]) for c in cols} for _, r in m.iterrows()
+            ],
             "n_items": len(m),
             "pls_lower_rmse_than_lm": int(np.sum(m.pls_minus_lm_rmse < 0)),
             "pls_lower_mae_than_lm": int(np.sum(m.pls_minus_lm_mae < 0)),
@@ -279,9 +313,18 @@ def _predict_repetition(plan: _Plan, raw: np.ndarray, f: np.ndarray, folds: int,
     return r, out[0], out[1], out[2], reasons
 
 
-def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "direct", seed: int = 20240601,
-                fold_ids: np.ndarray | None = None, progress: bool = False, desc: str = "PLSpredict",
-                workers: int | None = 1, executor=None) -> PLSPredictResult:
+def pls_predict(
+    res,
+    folds: int = 10,
+    repetitions: int = 10,
+    approach: str = "direct",
+    seed: int = 20240601,
+    fold_ids: np.ndarray | None = None,
+    progress: bool = False,
+    desc: str = "PLSpredict",
+    workers: int | None = 1,
+    executor=None,
+) -> PLSPredictResult:
     """PLSpredict of a fitted model: k-fold cross-validated predictions of the endogenous indicators.
 
     Parameters
@@ -318,8 +361,9 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
     from validate.structural.bootstrap import progress_bar
 
     if approach not in APPROACHES:
-        raise InputError(f"PLSpredict approach {approach!r}: expected direct (direct antecedents) or earliest "
-                         "(earliest antecedents)")
+        raise InputError(
+            f"PLSpredict approach {approach!r}: expected direct (direct antecedents) or earliest (earliest antecedents)"
+        )
     raw = res.data.raw
     n = raw.shape[0]
     if fold_ids is not None:
@@ -332,8 +376,10 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise InputError(f"PLSpredict {name} {v!r}: expected a whole number of at least {lo}")
     if folds > n // 2:
-        raise InputError(f"PLSpredict: {folds} folds for {n} cases; expected at most {n // 2} (each training "
-                         "sample needs cases to estimate the model)")
+        raise InputError(
+            f"PLSpredict: {folds} folds for {n} cases; expected at most {n // 2} (each training "
+            "sample needs cases to estimate the model)"
+        )
     st = res.st
     plan = _plan(st, res.scheme, res.consistent, res.tol, res.max_iter, approach)
     if not plan.endo_items.size:
@@ -354,7 +400,8 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
             from joblib import Parallel, delayed
 
             results = Parallel(n_jobs=workers, return_as="generator_unordered")(
-                delayed(_predict_repetition)(*a) for a in args)
+                delayed(_predict_repetition)(*a) for a in args
+            )
         for r, pls, lm, ia, reasons in results:
             out["pls"][r], out["lm"][r], out["ia"][r] = pls, lm, ia
             for why, c in reasons.items():
@@ -363,9 +410,20 @@ def pls_predict(res, folds: int = 10, repetitions: int = 10, approach: str = "di
             bar.update(folds)
     finally:
         bar.close()
-    return PLSPredictResult([st.items[i] for i in plan.endo_items], [st.names[st.construct_of[i]] for i in plan.endo_items],
-                            out["pls"], out["lm"], out["ia"], raw[:, plan.endo_items], folds, repetitions, approach,
-                            None if fold_ids is not None else seed, nfail, failures)
+    return PLSPredictResult(
+        [st.items[i] for i in plan.endo_items],
+        [st.names[st.construct_of[i]] for i in plan.endo_items],
+        out["pls"],
+        out["lm"],
+        out["ia"],
+        raw[:, plan.endo_items],
+        folds,
+        repetitions,
+        approach,
+        None if fold_ids is not None else seed,
+        nfail,
+        failures,
+    )
 
 
 def cvpat(pr: PLSPredictResult) -> dict:
@@ -414,11 +472,24 @@ def cvpat(pr: PLSPredictResult) -> dict:
             sd = d.std(ddof=1) if n > 1 else np.nan
             t = d.mean() / (sd / np.sqrt(n)) if n > 1 and sd > 0 else np.nan
             p = float(stats.t.sf(t, n - 1)) if np.isfinite(t) else np.nan
-            tests.append({"construct": name, "benchmark": bench, "loss_pls": _json(np.nanmean(lp)),
-                          "loss_benchmark": _json(np.nanmean(lb)), "difference": _json(d.mean() if n else np.nan),
-                          "t": _json(t), "df": n - 1, "p_value": _json(p),
-                          "pls_better": bool(p < 0.05) if np.isfinite(p) else None})
-    return {"method": "CVPAT (Liengaard et al. 2021): paired one-sided t-test of the out-of-sample losses",
-            "approach": pr.approach, "folds": pr.folds, "repetitions": pr.repetitions,
-            "loss": "mean squared prediction error of the indicators, per case, averaged over repetitions",
-            "tests": tests}
+            tests.append(
+                {
+                    "construct": name,
+                    "benchmark": bench,
+                    "loss_pls": _json(np.nanmean(lp)),
+                    "loss_benchmark": _json(np.nanmean(lb)),
+                    "difference": _json(d.mean() if n else np.nan),
+                    "t": _json(t),
+                    "df": n - 1,
+                    "p_value": _json(p),
+                    "pls_better": bool(p < 0.05) if np.isfinite(p) else None,
+                }
+            )
+    return {
+        "method": "CVPAT (Liengaard et al. 2021): paired one-sided t-test of the out-of-sample losses",
+        "approach": pr.approach,
+        "folds": pr.folds,
+        "repetitions": pr.repetitions,
+        "loss": "mean squared prediction error of the indicators, per case, averaged over repetitions",
+        "tests": tests,
+    }

@@ -122,8 +122,9 @@ class PopulationModel:
         """
         ids = self.items
         lam = np.array([self.loadings[i] for i in ids])
-        phi = self.latent_corr.loc[[self.item_construct[i] for i in ids],
-                                   [self.item_construct[i] for i in ids]].to_numpy()
+        phi = self.latent_corr.loc[
+            [self.item_construct[i] for i in ids], [self.item_construct[i] for i in ids]
+        ].to_numpy()
         r = np.outer(lam, lam) * phi
         np.fill_diagonal(r, 1.0)
         return pd.DataFrame(r, index=ids, columns=ids)
@@ -151,8 +152,9 @@ class PopulationModel:
         rows += [(c, "r2", c, r2) for c, r2 in self.r_squared.items()]
         return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "value"])
 
-    def draw(self, n: int, rng: np.random.Generator, means: Mapping[str, float] | None = None
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def draw(
+        self, n: int, rng: np.random.Generator, means: Mapping[str, float] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Draw latent scores and continuous item scores for ``n`` respondents.
 
         Parameters
@@ -279,11 +281,16 @@ def population_model(
     # second-order loadings
     gam: dict[tuple[str, str], float] = {}
     for d, h in dim_of.items():
-        g = _number(loadings.get(d, DEFAULT_SECOND_ORDER_LOADING), f"loadings[{d}]") \
-            if isinstance(loadings, Mapping) else DEFAULT_SECOND_ORDER_LOADING
+        g = (
+            _number(loadings.get(d, DEFAULT_SECOND_ORDER_LOADING), f"loadings[{d}]")
+            if isinstance(loadings, Mapping)
+            else DEFAULT_SECOND_ORDER_LOADING
+        )
         if abs(g) >= 1:
-            raise InputError(f"dimension {d}: the standardised loading {g:g} on {h} is not between -1 and 1 "
-                             "(exclusive); the dimension's residual variance 1 - loading^2 would be <= 0")
+            raise InputError(
+                f"dimension {d}: the standardised loading {g:g} on {h} is not between -1 and 1 "
+                "(exclusive); the dimension's residual variance 1 - loading^2 would be <= 0"
+            )
         gam[(h, d)] = g
 
     # loadings
@@ -292,8 +299,10 @@ def population_model(
         unknown = [k for k in loadings if k not in item_construct and k not in dim_of]
         if unknown:
             what = "an item" if not dim_of else "an item or a dimension of a second-order construct"
-            raise InputError(f"loadings: {', '.join(map(str, unknown))} is not {what} of mechanism "
-                             f"'{mech.id}'; expected one of {', '.join(list(item_construct) + list(dim_of))}")
+            raise InputError(
+                f"loadings: {', '.join(map(str, unknown))} is not {what} of mechanism "
+                f"'{mech.id}'; expected one of {', '.join(list(item_construct) + list(dim_of))}"
+            )
         for i in item_construct:
             lam[i] = _number(loadings.get(i, DEFAULT_LOADING), f"loadings[{i}]")
     else:
@@ -301,8 +310,10 @@ def population_model(
         lam = {i: value for i in item_construct}
     for i, v in lam.items():
         if abs(v) >= 1:
-            raise InputError(f"item {i}: the standardised loading {v:g} is not between -1 and 1 "
-                             "(exclusive); the item's unique variance 1 - loading^2 would be <= 0")
+            raise InputError(
+                f"item {i}: the standardised loading {v:g} is not between -1 and 1 "
+                "(exclusive); the item's unique variance 1 - loading^2 would be <= 0"
+            )
 
     # paths
     spec_paths = {(p.source, p.target): DEFAULT_BETA for p in mech.paths}
@@ -312,8 +323,10 @@ def population_model(
         for key, v in paths.items():
             k = _path_key(key, "paths")
             if k not in spec_paths:
-                raise InputError(f"paths: '{k[0]} -> {k[1]}' is not a path of mechanism '{mech.id}' "
-                                 "(neither in paths nor in direct_paths of the spec)")
+                raise InputError(
+                    f"paths: '{k[0]} -> {k[1]}' is not a path of mechanism '{mech.id}' "
+                    "(neither in paths nor in direct_paths of the spec)"
+                )
             beta[k] = _number(v, f"paths['{k[0]} -> {k[1]}']")
     else:
         value = _number(paths, "paths")
@@ -345,8 +358,10 @@ def population_model(
     if isinstance(exogenous_corr, pd.DataFrame):
         missing = [c for c in exogenous if c not in exogenous_corr.index or c not in exogenous_corr.columns]
         if missing:
-            raise InputError(f"exogenous_corr: the matrix has no row/column for {', '.join(missing)}; "
-                             f"expected rows and columns {', '.join(exogenous)}")
+            raise InputError(
+                f"exogenous_corr: the matrix has no row/column for {', '.join(missing)}; "
+                f"expected rows and columns {', '.join(exogenous)}"
+            )
         r_ex = exogenous_corr.loc[exogenous, exogenous].to_numpy(dtype=float)
         if not np.allclose(r_ex, r_ex.T) or not np.allclose(np.diag(r_ex), 1.0):
             raise InputError("exogenous_corr: expected a symmetric matrix with 1 on the diagonal")
@@ -355,9 +370,11 @@ def population_model(
         r_ex = np.full((m, m), r0)
         np.fill_diagonal(r_ex, 1.0)
     if m and np.linalg.eigvalsh(r_ex).min() <= 1e-10:
-        raise InputError(f"exogenous_corr: the correlations of {', '.join(exogenous)} do not form a "
-                         "positive definite correlation matrix (for one common value r with "
-                         f"{m} constructs, expected {-1 / max(m - 1, 1):.3f} < r < 1)")
+        raise InputError(
+            f"exogenous_corr: the correlations of {', '.join(exogenous)} do not form a "
+            "positive definite correlation matrix (for one common value r with "
+            f"{m} constructs, expected {-1 / max(m - 1, 1):.3f} < r < 1)"
+        )
 
     # implied latent covariance, topological order
     idx = {c: k for k, c in enumerate(order)}
@@ -426,8 +443,10 @@ def _check_thresholds(thresholds, scale: Scale) -> np.ndarray:
     t = np.asarray(thresholds, dtype=float).ravel()
     k = scale.max - scale.min + 1
     if t.size != k - 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
-        raise InputError(f"thresholds: {[round(float(v), 4) for v in t]} are not {k - 1} increasing finite numbers; "
-                         f"expected {k - 1} cut points for the scale {scale.min}-{scale.max}")
+        raise InputError(
+            f"thresholds: {[round(float(v), 4) for v in t]} are not {k - 1} increasing finite numbers; "
+            f"expected {k - 1} cut points for the scale {scale.min}-{scale.max}"
+        )
     return t
 
 
@@ -455,8 +474,10 @@ def _check_means(group_effects, mech: Mechanism, where: str) -> dict[str, float]
     out = {}
     for c, v in group_effects.items():
         if c not in mech.constructs:
-            raise InputError(f"{where}: '{c}' is not a construct of mechanism '{mech.id}'; "
-                             f"expected one of {', '.join(mech.constructs)}")
+            raise InputError(
+                f"{where}: '{c}' is not a construct of mechanism '{mech.id}'; "
+                f"expected one of {', '.join(mech.constructs)}"
+            )
         out[c] = _number(v, f"{where}[{c}]")
     return out
 
@@ -572,8 +593,12 @@ class Careless:
     outliers: int = 0
 
     def counts(self) -> dict[str, int]:
-        return {"straightliner": self.straightliners, "speeder": self.speeders,
-                "attention_failure": self.attention_failures, "outlier": self.outliers}
+        return {
+            "straightliner": self.straightliners,
+            "speeder": self.speeders,
+            "attention_failure": self.attention_failures,
+            "outlier": self.outliers,
+        }
 
 
 @dataclass(frozen=True)
@@ -797,25 +822,31 @@ def simulate_study(
         groups = {}
         for g, n in n_per_group.items():
             if gq is None:
-                raise InputError("n_per_group: the spec has no background question with role: group, "
-                                 "so groups cannot be simulated; pass a single number instead")
+                raise InputError(
+                    "n_per_group: the spec has no background question with role: group, "
+                    "so groups cannot be simulated; pass a single number instead"
+                )
             if g not in [c.code for c in gq.choices]:
-                raise InputError(f"n_per_group: {g!r} is not a code of the group question '{gq.id}'; "
-                                 f"expected one of {', '.join(str(c.code) for c in gq.choices)}")
+                raise InputError(
+                    f"n_per_group: {g!r} is not a code of the group question '{gq.id}'; "
+                    f"expected one of {', '.join(str(c.code) for c in gq.choices)}"
+                )
             groups[int(g)] = _check_n(n, f"n_per_group[{g}]")
         single = False
     else:
         groups = {0: _check_n(n_per_group, "n_per_group")}
         single = True
     for name, d in (("path_differences", path_differences), ("group_effects", group_effects)):
-        for g in (d or {}):
+        for g in d or {}:
             if g not in groups:
-                raise InputError(f"{name}: group {g!r} is not simulated; expected one of "
-                                 f"{', '.join(map(str, groups))}")
+                raise InputError(f"{name}: group {g!r} is not simulated; expected one of {', '.join(map(str, groups))}")
     if isinstance(missing_rate, bool) or not isinstance(missing_rate, (int, float)) or not 0 <= missing_rate <= 0.5:
         raise InputError(f"missing_rate: {missing_rate!r} is not a share between 0 and 0.5")
-    if (isinstance(not_applicable_rate, bool) or not isinstance(not_applicable_rate, (int, float))
-            or not 0 <= not_applicable_rate <= 0.5):
+    if (
+        isinstance(not_applicable_rate, bool)
+        or not isinstance(not_applicable_rate, (int, float))
+        or not 0 <= not_applicable_rate <= 0.5
+    ):
         raise InputError(f"not_applicable_rate: {not_applicable_rate!r} is not a share between 0 and 0.5")
     careless = careless or Careless()
     for kind, k in careless.counts().items():
@@ -837,20 +868,22 @@ def simulate_study(
                     out[m][k] = v
                     hit = True
             if not hit:
-                raise InputError(f"{where}: '{k[0]} -> {k[1]}' is not a path of "
-                                 f"{'mechanism' if len(mids) == 1 else 'any of the mechanisms'} "
-                                 f"{', '.join(mids)}")
+                raise InputError(
+                    f"{where}: '{k[0]} -> {k[1]}' is not a path of "
+                    f"{'mechanism' if len(mids) == 1 else 'any of the mechanisms'} "
+                    f"{', '.join(mids)}"
+                )
         return out
 
     common = split_paths(paths, "paths")
     diffs = {g: split_paths(d, f"path_differences[{g}]") for g, d in (path_differences or {}).items()}
     if isinstance(loadings, Mapping):
         all_items = {i for m in mids for i in spec.mechanisms[m].item_ids} | {
-            d for m in mids for c in spec.mechanisms[m].constructs.values() for d in c.dimensions}
+            d for m in mids for c in spec.mechanisms[m].constructs.values() for d in c.dimensions
+        }
         unknown = [k for k in loadings if k not in all_items]
         if unknown:
-            raise InputError(f"loadings: {', '.join(map(str, unknown))} is not an item of "
-                             f"{', '.join(mids)}")
+            raise InputError(f"loadings: {', '.join(map(str, unknown))} is not an item of {', '.join(mids)}")
     for g, eff in (group_effects or {}).items():
         known = {c for m in mids for c in spec.mechanisms[m].constructs}
         for c in eff:
@@ -867,14 +900,20 @@ def simulate_study(
         item_cols = [r.id for r in lay.rows]
         checks = {a.id: a for a in spec.attention_checks_for(m)}
         dims = {d for c in mech.constructs.values() for d in c.dimensions}
-        load_m = ({i: v for i, v in loadings.items() if i in mech.item_ids or i in dims}
-                  if isinstance(loadings, Mapping) else loadings)
+        load_m = (
+            {i: v for i, v in loadings.items() if i in mech.item_ids or i in dims}
+            if isinstance(loadings, Mapping)
+            else loadings
+        )
         frames = []
         for g, n in groups.items():
             p = common[m]
             if g in diffs:
-                p = ({**p, **diffs[g][m]} if isinstance(p, Mapping)
-                     else {**{(q.source, q.target): p for q in mech.paths}, **diffs[g][m]})
+                p = (
+                    {**p, **diffs[g][m]}
+                    if isinstance(p, Mapping)
+                    else {**{(q.source, q.target): p for q in mech.paths}, **diffs[g][m]}
+                )
             pop = population_model(mech, loadings=load_m, paths=p, exogenous_corr=exogenous_corr)
             population[(m, g)] = pop
             means = {c: v for c, v in (group_effects or {}).get(g, {}).items() if c in mech.constructs}
@@ -888,8 +927,10 @@ def simulate_study(
         items_only = mech.item_ids
         codes = np.array(df[items_only].to_numpy(dtype=np.int64)[perm], copy=True)
         n_all = len(df)
-        att = {a.id: np.full(n_all, a.expected[0] if a.expected else spec.scale.min, dtype=np.int64)
-               for a in checks.values()}
+        att = {
+            a.id: np.full(n_all, a.expected[0] if a.expected else spec.scale.min, dtype=np.int64)
+            for a in checks.values()
+        }
         n_q = len(lay.questions) + len(item_cols)
         duration = np.round(np.exp(np.log(30 + 7 * n_q) + 0.3 * rng.standard_normal(n_all))).astype(np.int64)
 
@@ -897,8 +938,9 @@ def simulate_study(
         counts = careless.counts()
         total = sum(counts.values())
         if total > n_all:
-            raise InputError(f"careless: {total} careless respondents asked for mechanism '{m}', "
-                             f"which has only {n_all} respondents")
+            raise InputError(
+                f"careless: {total} careless respondents asked for mechanism '{m}', which has only {n_all} respondents"
+            )
         rows = rng.choice(n_all, size=total, replace=False)
         lo, hi = spec.scale.min, spec.scale.max
         k = 0
@@ -971,8 +1013,8 @@ def simulate_study(
     careless_df = pd.DataFrame(careless_rows, columns=["mechanism", "resp_id", "kind", "group", "detail"])
     if not careless_df.empty:
         rank = {**{k: i for i, k in enumerate(_CARELESS_KINDS)}, **{m: i for i, m in enumerate(mids)}}
-        careless_df = (careless_df.sort_values(["mechanism", "kind", "resp_id"],
-                                               key=lambda s: s.map(rank) if s.name != "resp_id" else s)
-                       .reset_index(drop=True))
+        careless_df = careless_df.sort_values(
+            ["mechanism", "kind", "resp_id"], key=lambda s: s.map(rank) if s.name != "resp_id" else s
+        ).reset_index(drop=True)
     missing_df = pd.DataFrame(missing_rows, columns=["mechanism", "n_cells", "n_missing", "n_not_applicable"])
     return SimulatedStudy(data, population, careless_df, missing_df, seed)

@@ -81,39 +81,60 @@ _OK, _INADMISSIBLE, _NOT_CONVERGED, _FAILED = 0, 1, 2, 3
 #: Columns of :attr:`PowerResult.table`, with their meaning in English and Chinese.
 COLUMNS: dict[str, tuple[str, str]] = {
     "n": ("sample size", "样本量"),
-    "kind": ("path (hypothesised), direct (spec's direct path) or indirect (chain of paths)",
-             "路径（假设）、直接路径或间接效应（路径链）"),
+    "kind": (
+        "path (hypothesised), direct (spec's direct path) or indirect (chain of paths)",
+        "路径（假设）、直接路径或间接效应（路径链）",
+    ),
     "effect": ("the path 'A -> B' or the chain 'A -> M -> B'", "路径“A -> B”或路径链“A -> M -> B”"),
-    "population_std": ("standardised population value (product of the paths for a chain)",
-                       "总体标准化值（路径链为各路径之积）"),
+    "population_std": (
+        "standardised population value (product of the paths for a chain)",
+        "总体标准化值（路径链为各路径之积）",
+    ),
     "replications": ("replications run at this n", "该样本量下的重复次数"),
-    "converged": ("replications that converged with standard errors (the power denominator)",
-                  "收敛且可计算标准误的重复次数（检验力的分母）"),
+    "converged": (
+        "replications that converged with standard errors (the power denominator)",
+        "收敛且可计算标准误的重复次数（检验力的分母）",
+    ),
     "converged_share": ("converged / replications", "收敛比例"),
-    "admissible_share": ("share of replications that converged to an admissible solution "
-                         "(no negative variance, positive definite latent covariance)",
-                         "收敛且解可接受（无负方差、潜变量协方差正定）的比例"),
-    "power": ("share of converged replications with p < alpha (Wald z of the unstandardised estimate; "
-              "for a chain the delta-method (Sobel) z of the product)",
-              "收敛重复中 p < alpha 的比例（非标准化估计的 Wald z；路径链用 delta 法（Sobel）z）"),
-    "power_mcse": ("Monte Carlo standard error of power, sqrt(power (1 - power) / converged)",
-                   "检验力的蒙特卡洛标准误"),
-    "power_joint": ("chains only: share of converged replications in which every path of the chain has "
-                    "p < alpha (joint-significance test)",
-                    "仅路径链：链上每条路径均 p < alpha 的比例（联合显著性检验）"),
-    "mean_estimate": ("mean unstandardised estimate (first loading of each construct fixed to 1)",
-                      "非标准化估计均值（每个构念第一个载荷固定为 1）"),
+    "admissible_share": (
+        "share of replications that converged to an admissible solution "
+        "(no negative variance, positive definite latent covariance)",
+        "收敛且解可接受（无负方差、潜变量协方差正定）的比例",
+    ),
+    "power": (
+        "share of converged replications with p < alpha (Wald z of the unstandardised estimate; "
+        "for a chain the delta-method (Sobel) z of the product)",
+        "收敛重复中 p < alpha 的比例（非标准化估计的 Wald z；路径链用 delta 法（Sobel）z）",
+    ),
+    "power_mcse": (
+        "Monte Carlo standard error of power, sqrt(power (1 - power) / converged)",
+        "检验力的蒙特卡洛标准误",
+    ),
+    "power_joint": (
+        "chains only: share of converged replications in which every path of the chain has "
+        "p < alpha (joint-significance test)",
+        "仅路径链：链上每条路径均 p < alpha 的比例（联合显著性检验）",
+    ),
+    "mean_estimate": (
+        "mean unstandardised estimate (first loading of each construct fixed to 1)",
+        "非标准化估计均值（每个构念第一个载荷固定为 1）",
+    ),
     "mean_se": ("mean standard error of the unstandardised estimate", "非标准化估计标准误均值"),
     "mean_std_estimate": ("mean standardised estimate (std.all)", "标准化估计均值（std.all）"),
     "bias": ("mean_std_estimate - population_std", "标准化估计均值减总体值"),
-    "relative_bias": ("bias / population_std (empty when the population value is 0)",
-                      "相对偏差 = 偏差 / 总体值（总体值为 0 时为空）"),
-    "sd_std_estimate": ("standard deviation of the standardised estimates across replications "
-                        "(the empirical standard error)", "标准化估计在重复间的标准差（经验标准误）"),
-    "mean_std_se": ("mean delta-method standard error of the standardised estimate",
-                    "标准化估计 delta 法标准误均值"),
-    "coverage": ("share of converged replications whose 95% Wald interval of the standardised estimate "
-                 "contains population_std", "标准化估计 95% Wald 区间覆盖总体值的比例"),
+    "relative_bias": (
+        "bias / population_std (empty when the population value is 0)",
+        "相对偏差 = 偏差 / 总体值（总体值为 0 时为空）",
+    ),
+    "sd_std_estimate": (
+        "standard deviation of the standardised estimates across replications (the empirical standard error)",
+        "标准化估计在重复间的标准差（经验标准误）",
+    ),
+    "mean_std_se": ("mean delta-method standard error of the standardised estimate", "标准化估计 delta 法标准误均值"),
+    "coverage": (
+        "share of converged replications whose 95% Wald interval of the standardised estimate contains population_std",
+        "标准化估计 95% Wald 区间覆盖总体值的比例",
+    ),
 }
 
 
@@ -184,8 +205,10 @@ def load_effects(path: str | Path) -> dict:
         where = f", line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}{where}: not valid YAML/JSON ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(doc, Mapping) or not doc:
-        raise InputError(f"{path}: expected a mapping with 'paths' (\"A -> B\": value), and optionally "
-                         "'loadings' and 'exogenous_corr'")
+        raise InputError(
+            f"{path}: expected a mapping with 'paths' (\"A -> B\": value), and optionally "
+            "'loadings' and 'exogenous_corr'"
+        )
     known = {"paths", "loadings", "exogenous_corr"}
     if not any(k in known for k in doc):
         doc = {"paths": dict(doc)}
@@ -238,17 +261,21 @@ def parse_assume_std(values: Sequence[str]) -> tuple[dict[str, float], float | N
             try:
                 effects[f"{a} -> {b}"] = _num(float(val), f"--assume-std {text}")
             except ValueError:
-                raise InputError(f"--assume-std {text}: {val.strip()!r} is not a number; "
-                                 "expected PATH=VALUE, e.g. 'DRV -> ACT=0.3'") from None
+                raise InputError(
+                    f"--assume-std {text}: {val.strip()!r} is not a number; expected PATH=VALUE, e.g. 'DRV -> ACT=0.3'"
+                ) from None
         else:
             if common is not None:
-                raise InputError(f"--assume-std {text}: a common value ({common:g}) was already given; "
-                                 "give one VALUE for all paths and PATH=VALUE for the others")
+                raise InputError(
+                    f"--assume-std {text}: a common value ({common:g}) was already given; "
+                    "give one VALUE for all paths and PATH=VALUE for the others"
+                )
             try:
                 common = _num(float(text), f"--assume-std {text}")
             except ValueError:
-                raise InputError(f"--assume-std {text}: expected PATH=VALUE (e.g. 'DRV -> ACT=0.3') "
-                                 "or one VALUE for every path") from None
+                raise InputError(
+                    f"--assume-std {text}: expected PATH=VALUE (e.g. 'DRV -> ACT=0.3') or one VALUE for every path"
+                ) from None
     return effects, common
 
 
@@ -281,9 +308,16 @@ class _Job:
     seed: int
 
     def cache_key(self) -> str:
-        return json.dumps([self.mechanism.id, self.syntax, repr(self.loadings),
-                           sorted((f"{s}->{t}", b) for (s, t), b in self.paths.items()),
-                           self.exogenous_corr, list(self.thresholds)])
+        return json.dumps(
+            [
+                self.mechanism.id,
+                self.syntax,
+                repr(self.loadings),
+                sorted((f"{s}->{t}", b) for (s, t), b in self.paths.items()),
+                self.exogenous_corr,
+                list(self.thresholds),
+            ]
+        )
 
 
 class _Context:
@@ -292,8 +326,9 @@ class _Context:
     def __init__(self, job: _Job):
         from validate.sem import CompiledModel, parse_model
 
-        self.pop = population_model(job.mechanism, loadings=job.loadings, paths=job.paths,
-                                    exogenous_corr=job.exogenous_corr)
+        self.pop = population_model(
+            job.mechanism, loadings=job.loadings, paths=job.paths, exogenous_corr=job.exogenous_corr
+        )
         self.model = parse_model(job.syntax, kind="sem")
         pm = self.model
         self.cm = CompiledModel(pm.partable, pm.ov_names, pm.lv_names, pm.ngroups, pm.meanstructure)
@@ -422,7 +457,7 @@ def _replicate(ctx: _Context, seed: int, n_index: int, n: int, r: int):
     steps[1 + len(k) + np.arange(len(k)), k] = -h
     vals = ctx.values(theta[None, :] + steps)
     f0 = vals[0]
-    J = ((vals[1:1 + len(k)] - vals[1 + len(k):]) / (2 * h[:, None])).T
+    J = ((vals[1 : 1 + len(k)] - vals[1 + len(k) :]) / (2 * h[:, None])).T
     var = np.einsum("ij,jk,ik->i", J, V[np.ix_(k, k)], J)
     se_all = np.sqrt(np.clip(var, 0, None))
     out[:, 0] = f0[:E]
@@ -500,8 +535,11 @@ def required_n(ns: Sequence[int], power: Sequence[float], target: float = 0.8) -
             n0, p0, n1, p1 = ns[j], pw[j], ns[i], x
             n_req = n1 if p1 == p0 else n0 + (target - p0) * (n1 - n0) / (p1 - p0)
             n_req = int(math.ceil(n_req - 1e-9))
-            return n_req, "interpolated", (f"interpolated between n = {n0} (power {p0:.3f}) and "
-                                           f"n = {n1} (power {p1:.3f})")
+            return (
+                n_req,
+                "interpolated",
+                (f"interpolated between n = {n0} (power {p0:.3f}) and n = {n1} (power {p1:.3f})"),
+            )
     last = [x for x in pw if math.isfinite(x)][-1]
     return None, "not_reached", f"> {ns[-1]} (power {last:.3f} at the largest n)"
 
@@ -647,18 +685,24 @@ class PowerResult:
 
     def to_dict(self) -> dict:
         """JSON-able dictionary (NaN -> None) of everything in the result."""
-        return json_clean({
-            "mechanism": self.mechanism, "ns": self.ns, "replications": self.replications, "seed": self.seed,
-            "alpha": self.alpha, "target": self.target,
-            "assumptions": {"en": self.assumptions, "zh": self.assumptions_zh},
-            "overall": self.overall,
-            "required_n": self.required.astype(object).where(self.required.notna(), None).to_dict("records"),
-            "power": self.table.to_dict("records"),
-            "failures": self.failures,
-            "population": self.population.to_dict("records"),
-            "columns": {k: {"en": v[0], "zh": v[1]} for k, v in COLUMNS.items()},
-            "settings": self.settings,
-        })
+        return json_clean(
+            {
+                "mechanism": self.mechanism,
+                "ns": self.ns,
+                "replications": self.replications,
+                "seed": self.seed,
+                "alpha": self.alpha,
+                "target": self.target,
+                "assumptions": {"en": self.assumptions, "zh": self.assumptions_zh},
+                "overall": self.overall,
+                "required_n": self.required.astype(object).where(self.required.notna(), None).to_dict("records"),
+                "power": self.table.to_dict("records"),
+                "failures": self.failures,
+                "population": self.population.to_dict("records"),
+                "columns": {k: {"en": v[0], "zh": v[1]} for k, v in COLUMNS.items()},
+                "settings": self.settings,
+            }
+        )
 
     # ----------------------------------------------------------------- outputs
     def plot(self, fmt: str = "svg") -> bytes:
@@ -681,8 +725,9 @@ class PowerResult:
         svg = self.plot("svg")
         png = self.plot("png")
         paths = [
-            write_text(out / "power.json", json.dumps(self.to_dict(), ensure_ascii=False, indent=2,
-                                                      allow_nan=False) + "\n"),
+            write_text(
+                out / "power.json", json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+            ),
             atomic_write(out / "power.xlsx", lambda p: write_power_xlsx(self, p)),
             write_bytes(out / "power_curve.svg", svg),
             write_bytes(out / "power_curve.png", png),
@@ -691,8 +736,9 @@ class PowerResult:
         return paths
 
 
-def _aggregate(effects: Sequence[_Effect], ns: list[int], values: np.ndarray, status: np.ndarray,
-               alpha: float) -> pd.DataFrame:
+def _aggregate(
+    effects: Sequence[_Effect], ns: list[int], values: np.ndarray, status: np.ndarray, alpha: float
+) -> pd.DataFrame:
     """values: (len(ns), R, E, 4); status: (len(ns), R)."""
     zcrit = float(sps.norm.isf(alpha / 2))
     rows = []
@@ -708,9 +754,16 @@ def _aggregate(effects: Sequence[_Effect], ns: list[int], values: np.ndarray, st
         for j, e in enumerate(effects):
             est, se, std, sse = (v[:, j, k] for k in range(4))
             pop = e.population_std
-            row = {"n": n, "kind": e.kind, "effect": e.key, "population_std": pop, "replications": R,
-                   "converged": nc, "converged_share": nc / R,
-                   "admissible_share": float(np.mean(st == _OK))}
+            row = {
+                "n": n,
+                "kind": e.kind,
+                "effect": e.key,
+                "population_std": pop,
+                "replications": R,
+                "converged": nc,
+                "converged_share": nc / R,
+                "admissible_share": float(np.mean(st == _OK)),
+            }
             if nc:
                 pw = float(np.mean(sig[:, j]))
                 joint = np.nan
@@ -719,13 +772,19 @@ def _aggregate(effects: Sequence[_Effect], ns: list[int], values: np.ndarray, st
                     joint = float(np.mean(np.all(sig[:, cols], axis=1)))
                 lo, hi = std - _Z975 * sse, std + _Z975 * sse
                 mstd = float(np.mean(std))
-                row.update(power=pw, power_mcse=math.sqrt(pw * (1 - pw) / nc), power_joint=joint,
-                           mean_estimate=float(np.mean(est)), mean_se=float(np.mean(se)),
-                           mean_std_estimate=mstd, bias=mstd - pop,
-                           relative_bias=(mstd - pop) / pop if pop != 0 else np.nan,
-                           sd_std_estimate=float(np.std(std, ddof=1)) if nc > 1 else np.nan,
-                           mean_std_se=float(np.mean(sse)),
-                           coverage=float(np.mean((lo <= pop) & (pop <= hi))))
+                row.update(
+                    power=pw,
+                    power_mcse=math.sqrt(pw * (1 - pw) / nc),
+                    power_joint=joint,
+                    mean_estimate=float(np.mean(est)),
+                    mean_se=float(np.mean(se)),
+                    mean_std_estimate=mstd,
+                    bias=mstd - pop,
+                    relative_bias=(mstd - pop) / pop if pop != 0 else np.nan,
+                    sd_std_estimate=float(np.std(std, ddof=1)) if nc > 1 else np.nan,
+                    mean_std_se=float(np.mean(sse)),
+                    coverage=float(np.mean((lo <= pop) & (pop <= hi))),
+                )
             rows.append(row)
     df = pd.DataFrame(rows)
     for c in COLUMNS:
@@ -739,20 +798,47 @@ def _required_table(effects, table: pd.DataFrame, ns: list[int], target: float) 
     for e in effects:
         sub = table[table["effect"] == e.key].sort_values("n")
         if e.population_std == 0:
-            rows.append({"kind": e.kind, "effect": e.key, "population_std": 0.0, "n_required": None,
-                         "status": "zero_effect",
-                         "note": "population value 0: the power column is the type I error rate"})
+            rows.append(
+                {
+                    "kind": e.kind,
+                    "effect": e.key,
+                    "population_std": 0.0,
+                    "n_required": None,
+                    "status": "zero_effect",
+                    "note": "population value 0: the power column is the type I error rate",
+                }
+            )
             continue
         n_req, status, note = required_n(sub["n"].tolist(), sub["power"].tolist(), target)
         bounds = [wilson_interval(p, int(c)) for p, c in zip(sub["power"], sub["converged"])]
         # the n reaching the target where power is at the top / bottom of its Monte Carlo interval
         n_lo = required_n(sub["n"].tolist(), [b[1] for b in bounds], target)[0]
         n_hi = required_n(sub["n"].tolist(), [b[0] for b in bounds], target)[0]
-        rows.append({"kind": e.kind, "effect": e.key, "population_std": e.population_std,
-                     "n_required": n_req, "n_required_ci_lower": n_lo,
-                     "n_required_ci_upper": n_hi, "status": status, "note": note})
-    req = pd.DataFrame(rows, columns=["kind", "effect", "population_std", "n_required", "n_required_ci_lower",
-                                      "n_required_ci_upper", "status", "note"])
+        rows.append(
+            {
+                "kind": e.kind,
+                "effect": e.key,
+                "population_std": e.population_std,
+                "n_required": n_req,
+                "n_required_ci_lower": n_lo,
+                "n_required_ci_upper": n_hi,
+                "status": status,
+                "note": note,
+            }
+        )
+    req = pd.DataFrame(
+        rows,
+        columns=[
+            "kind",
+            "effect",
+            "population_std",
+            "n_required",
+            "n_required_ci_lower",
+            "n_required_ci_upper",
+            "status",
+            "note",
+        ],
+    )
     for c in ("n_required", "n_required_ci_lower", "n_required_ci_upper"):
         req[c] = pd.array(req[c].tolist(), dtype="Int64")
     hyp = req[(req["kind"] == "path") & (req["status"] != "zero_effect")]
@@ -760,14 +846,17 @@ def _required_table(effects, table: pd.DataFrame, ns: list[int], target: float) 
         overall = {"n_all_paths": None, "note": "no hypothesised path with a non-zero population value"}
     elif hyp["n_required"].isna().any():
         missing = hyp.loc[hyp["n_required"].isna(), "effect"].tolist()
-        overall = {"n_all_paths": None,
-                   "note": f"> {ns[-1]}: {len(missing)} path(s) do not reach power {target:g} within the grid "
-                           f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"}
+        overall = {
+            "n_all_paths": None,
+            "note": f"> {ns[-1]}: {len(missing)} path(s) do not reach power {target:g} within the grid "
+            f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})",
+        }
     else:
         k = int(hyp["n_required"].max())
-        overall = {"n_all_paths": k,
-                   "note": f"every hypothesised path reaches power {target:g} at n = {k} "
-                           f"(the largest of the per-path values)"}
+        overall = {
+            "n_all_paths": k,
+            "note": f"every hypothesised path reaches power {target:g} at n = {k} (the largest of the per-path values)",
+        }
     return req, overall
 
 
@@ -796,8 +885,7 @@ def _resolve_spec(spec) -> ModelSpec:
     return load_spec(spec)
 
 
-def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float | None, loadings,
-                exogenous_corr):
+def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float | None, loadings, exogenous_corr):
     """The population values and the assumption texts (en, zh)."""
     en: list[str] = []
     zh: list[str] = []
@@ -807,19 +895,25 @@ def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float
     for key, v in (effects or {}).items():
         k = _path_key(key, "effects")
         if k not in spec_paths and k not in direct:
-            raise InputError(f"effects: '{k[0]} -> {k[1]}' is not a path of mechanism '{mech.id}'; expected one "
-                             f"of {', '.join(f'{s} -> {t}' for s, t in list(spec_paths) + list(direct))}")
+            raise InputError(
+                f"effects: '{k[0]} -> {k[1]}' is not a path of mechanism '{mech.id}'; expected one "
+                f"of {', '.join(f'{s} -> {t}' for s, t in list(spec_paths) + list(direct))}"
+            )
         val = _num(v, f"effects['{k[0]} -> {k[1]}']")
         if abs(val) >= 1:
-            raise InputError(f"effects['{k[0]} -> {k[1]}']: the standardised path {val:g} is not between -1 "
-                             "and 1 (exclusive)")
+            raise InputError(
+                f"effects['{k[0]} -> {k[1]}']: the standardised path {val:g} is not between -1 and 1 (exclusive)"
+            )
         stated[k] = val
     if assume_std is not None:
         assume_std = _num(assume_std, "assume_std")
         if abs(assume_std) >= 1:
             raise InputError(f"assume_std: the standardised path {assume_std:g} is not between -1 and 1 (exclusive)")
-    declared = {k: float(p.expected_std) for k, p in {**spec_paths, **direct}.items()
-                if getattr(p, "expected_std", None) is not None and k not in stated}
+    declared = {
+        k: float(p.expected_std)
+        for k, p in {**spec_paths, **direct}.items()
+        if getattr(p, "expected_std", None) is not None and k not in stated
+    }
     default_paths = [k for k in spec_paths if k not in stated and k not in declared]
     common = assume_std if assume_std is not None else CONVENTIONAL_PATH
     beta = {**{k: common for k in default_paths}, **declared, **stated}
@@ -837,11 +931,15 @@ def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float
             en.append(f"Every other hypothesised path was given the stated common value {common:g}: {names}.")
             zh.append(f"其余假设路径取用户给定的统一值 {common:g}：{names}。")
         else:
-            en.append(f"No effect size was stated for {len(default_paths)} hypothesised path(s) and the spec "
-                      f"declares none; they were given the conventional standardised value {common:g} "
-                      f"(a medium effect): {names}.")
-            zh.append(f"{len(default_paths)} 条假设路径未给定效应量，模型文件也未声明；采用惯用的标准化值 "
-                      f"{common:g}（中等效应）：{names}。")
+            en.append(
+                f"No effect size was stated for {len(default_paths)} hypothesised path(s) and the spec "
+                f"declares none; they were given the conventional standardised value {common:g} "
+                f"(a medium effect): {names}."
+            )
+            zh.append(
+                f"{len(default_paths)} 条假设路径未给定效应量，模型文件也未声明；采用惯用的标准化值 "
+                f"{common:g}（中等效应）：{names}。"
+            )
     if default_direct:
         names = ", ".join(f"{s} -> {t}" for s, t in default_direct)
         en.append(f"Direct paths without a stated value are 0 in the population (full mediation): {names}.")
@@ -849,17 +947,22 @@ def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float
     # loadings
     if loadings is None:
         lam: Any = CONVENTIONAL_LOADING
-        en.append(f"Every standardised loading is the conventional {CONVENTIONAL_LOADING:.2f} "
-                  "(none stated, none declared in the spec).")
+        en.append(
+            f"Every standardised loading is the conventional {CONVENTIONAL_LOADING:.2f} "
+            "(none stated, none declared in the spec)."
+        )
         zh.append(f"所有标准化载荷取惯用值 {CONVENTIONAL_LOADING:.2f}（未给定，模型文件也未声明）。")
     elif isinstance(loadings, Mapping):
         lam = {str(k): _num(v, f"loadings['{k}']") for k, v in loadings.items()}
         rest = [i for i in mech.item_ids if i not in lam]
-        en.append(f"Stated loadings for {len(lam)} item(s)"
-                  + (f"; the other {len(rest)} item(s) have the conventional {CONVENTIONAL_LOADING:.2f}."
-                     if rest else "."))
-        zh.append(f"{len(lam)} 个题项使用给定载荷"
-                  + (f"；其余 {len(rest)} 个题项取惯用值 {CONVENTIONAL_LOADING:.2f}。" if rest else "。"))
+        en.append(
+            f"Stated loadings for {len(lam)} item(s)"
+            + (f"; the other {len(rest)} item(s) have the conventional {CONVENTIONAL_LOADING:.2f}." if rest else ".")
+        )
+        zh.append(
+            f"{len(lam)} 个题项使用给定载荷"
+            + (f"；其余 {len(rest)} 个题项取惯用值 {CONVENTIONAL_LOADING:.2f}。" if rest else "。")
+        )
         lam = {**{i: CONVENTIONAL_LOADING for i in rest}, **lam}
     else:
         lam = _num(loadings, "loadings")
@@ -880,12 +983,16 @@ def _population(mech: Mechanism, effects: Mapping[str, float], assume_std: float
         if default_paths and not stated and not declared:
             vmax = _largest_common(mech, default_paths, beta, lam, exo)
             how = "stated" if assume_std is not None else "conventional"
-            hint.append(f"every hypothesised path was given the {how} value {common:g}, which is too large for "
-                        "this mechanism (the paths into a construct explain all of its variance); the largest "
-                        f"common value it allows is about {vmax:.2f}, where the paths would explain nearly all "
-                        "of the variance; realistic values are smaller")
-        hint.append("state the effects you expect: an effects file (--effects FILE) or --assume-std "
-                    "PATH=VALUE / --assume-std VALUE")
+            hint.append(
+                f"every hypothesised path was given the {how} value {common:g}, which is too large for "
+                "this mechanism (the paths into a construct explain all of its variance); the largest "
+                f"common value it allows is about {vmax:.2f}, where the paths would explain nearly all "
+                "of the variance; realistic values are smaller"
+            )
+        hint.append(
+            "state the effects you expect: an effects file (--effects FILE) or --assume-std "
+            "PATH=VALUE / --assume-std VALUE"
+        )
         raise InputError(exc.headline, problems=exc.problems + hint) from None
     return pop, beta, lam, exo, en, zh
 
@@ -895,8 +1002,7 @@ def _largest_common(mech, default_paths, beta, lam, exo) -> float:
     for _ in range(30):
         mid = (lo + hi) / 2
         try:
-            population_model(mech, loadings=lam, paths={**beta, **{k: mid for k in default_paths}},
-                             exogenous_corr=exo)
+            population_model(mech, loadings=lam, paths={**beta, **{k: mid for k in default_paths}}, exogenous_corr=exo)
             lo = mid
         except InputError:
             hi = mid
@@ -1061,38 +1167,49 @@ def power_study(
     spec = _resolve_spec(spec)
     if mechanism_id is None:
         if len(spec.mechanisms) != 1:
-            raise InputError(f"mechanism: the spec has {len(spec.mechanisms)} mechanisms; choose one of "
-                             f"{', '.join(spec.mechanisms)} (--mechanism M)")
+            raise InputError(
+                f"mechanism: the spec has {len(spec.mechanisms)} mechanisms; choose one of "
+                f"{', '.join(spec.mechanisms)} (--mechanism M)"
+            )
         mechanism_id = next(iter(spec.mechanisms))
     if mechanism_id not in spec.mechanisms:
-        raise InputError(f"mechanism: '{mechanism_id}' is not a mechanism of the spec; expected one of "
-                         f"{', '.join(spec.mechanisms)}")
+        raise InputError(
+            f"mechanism: '{mechanism_id}' is not a mechanism of the spec; expected one of {', '.join(spec.mechanisms)}"
+        )
     mech = spec.mechanisms[mechanism_id]
     if not mech.paths:
         raise InputError(f"mechanism '{mech.id}' has no paths; a power study needs hypothesised paths")
     p_items = len(mech.item_ids)
     small = [n for n in ns if n <= p_items]
     if small:
-        raise InputError(f"ns: {', '.join(map(str, small))} is not larger than the {p_items} items of mechanism "
-                         f"'{mech.id}'; the sample covariance matrix would be singular")
+        raise InputError(
+            f"ns: {', '.join(map(str, small))} is not larger than the {p_items} items of mechanism "
+            f"'{mech.id}'; the sample covariance matrix would be singular"
+        )
 
-    pop, beta, lam, exo, assumptions, assumptions_zh = _population(mech, effects or {}, assume_std, loadings,
-                                                                   exogenous_corr)
-    direct_named = any(_path_key(k, "effects") in {(p.source, p.target) for p in mech.direct_paths}
-                       for k in (effects or {}))
+    pop, beta, lam, exo, assumptions, assumptions_zh = _population(
+        mech, effects or {}, assume_std, loadings, exogenous_corr
+    )
+    direct_named = any(
+        _path_key(k, "effects") in {(p.source, p.target) for p in mech.direct_paths} for k in (effects or {})
+    )
     if direct_effects is None:
         direct_effects = direct_named
     elif not direct_effects and direct_named:
-        raise InputError("effects: a direct path has a stated value but direct_effects is False; "
-                         "fit the direct paths (--direct-effects) or leave the direct path out")
+        raise InputError(
+            "effects: a direct path has a stated value but direct_effects is False; "
+            "fit the direct paths (--direct-effects) or leave the direct path out"
+        )
     active = mech.active_paths(bool(direct_effects))
     if direct_effects and mech.direct_paths:
         assumptions.append("The fitted model includes the spec's direct paths.")
         assumptions_zh.append("拟合的模型包含模型文件中的直接路径。")
     syntax = mech.lavaan_syntax(structural=True, direct=bool(direct_effects))
 
-    eff: list[_Effect] = [_Effect("direct" if p.direct else "path", (p.source, p.target),
-                                  float(beta.get((p.source, p.target), 0.0))) for p in active]
+    eff: list[_Effect] = [
+        _Effect("direct" if p.direct else "path", (p.source, p.target), float(beta.get((p.source, p.target), 0.0)))
+        for p in active
+    ]
     for c in enumerate_chains([(p.source, p.target) for p in active]):
         v = 1.0
         for a in range(len(c.nodes) - 1):
@@ -1123,14 +1240,23 @@ def power_study(
         f"alpha = {alpha:g}（双侧），目标检验力 = {target:g}；检验力以收敛的重复为分母，包括不可接受解。",
     ]
 
-    job = _Job(mechanism=mech, scale=spec.scale, loadings=lam, paths=beta, exogenous_corr=exo,
-               thresholds=tuple(float(x) for x in default_thresholds(spec.scale)), syntax=syntax,
-               effects=tuple(eff), seed=seed)
+    job = _Job(
+        mechanism=mech,
+        scale=spec.scale,
+        loadings=lam,
+        paths=beta,
+        exogenous_corr=exo,
+        thresholds=tuple(float(x) for x in default_thresholds(spec.scale)),
+        syntax=syntax,
+        effects=tuple(eff),
+        seed=seed,
+    )
     _context(job)  # parse the model here first: syntax problems surface before any worker starts
 
     chunk = chunk or max(5, min(50, replications // 20 or 1))
-    args = [(job, i, n, r0, min(r0 + chunk, replications))
-            for i, n in enumerate(ns) for r0 in range(0, replications, chunk)]
+    args = [
+        (job, i, n, r0, min(r0 + chunk, replications)) for i, n in enumerate(ns) for r0 in range(0, replications, chunk)
+    ]
     E = len(eff)
     values = np.full((len(ns), replications, E, 4), np.nan)
     status = np.full((len(ns), replications), _FAILED, dtype=np.int8)
@@ -1147,9 +1273,9 @@ def power_study(
     try:
         for i, r0, vals, st, why in executor(_power_chunk, args):
             k = len(st)
-            values[i, r0:r0 + k] = vals
-            status[i, r0:r0 + k] = st
-            seen[i, r0:r0 + k] = True
+            values[i, r0 : r0 + k] = vals
+            status[i, r0 : r0 + k] = st
+            seen[i, r0 : r0 + k] = True
             reasons[ns[i]].update(why)
             bar.update(k)
     finally:
@@ -1162,15 +1288,32 @@ def power_study(
     table = _aggregate(eff, ns, values, status, alpha)
     required, overall = _required_table(eff, table, ns, target)
     return PowerResult(
-        mechanism=mech.id, ns=ns, replications=replications, seed=seed, alpha=float(alpha), target=float(target),
-        table=table, required=required, overall=overall, assumptions=assumptions, assumptions_zh=assumptions_zh,
+        mechanism=mech.id,
+        ns=ns,
+        replications=replications,
+        seed=seed,
+        alpha=float(alpha),
+        target=float(target),
+        table=table,
+        required=required,
+        overall=overall,
+        assumptions=assumptions,
+        assumptions_zh=assumptions_zh,
         failures={str(n): dict(c) for n, c in reasons.items()},
         population=pop.parameters(),
-        settings={"model_syntax": syntax, "spec_sha256": getattr(spec, "sha256", None),
-                  "scale": [spec.scale.min, spec.scale.max], "thresholds": list(job.thresholds),
-                  "direct_effects": bool(direct_effects), "chunk": chunk,
-                  "seeding": "replication r at ns[i] uses numpy SeedSequence(seed, spawn_key=(i, r))",
-                  "indirect_test": "delta-method (Sobel) z of the product; power_joint: joint significance",
-                  "run": {"executor": where, "elapsed_seconds": round(time.time() - started, 3),
-                          "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started))}},
+        settings={
+            "model_syntax": syntax,
+            "spec_sha256": getattr(spec, "sha256", None),
+            "scale": [spec.scale.min, spec.scale.max],
+            "thresholds": list(job.thresholds),
+            "direct_effects": bool(direct_effects),
+            "chunk": chunk,
+            "seeding": "replication r at ns[i] uses numpy SeedSequence(seed, spawn_key=(i, r))",
+            "indirect_test": "delta-method (Sobel) z of the product; power_joint: joint significance",
+            "run": {
+                "executor": where,
+                "elapsed_seconds": round(time.time() - started, 3),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+            },
+        },
     )

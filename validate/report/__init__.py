@@ -116,8 +116,9 @@ def write_json(results: dict, path: str | Path) -> Path:
     return write_text(path, text + "\n")
 
 
-def write_report(results: dict, spec: ModelSpec | None, out_dir: str | Path, *, lang: str = "en",
-                 data: dict | None = None) -> dict[str, Path]:
+def write_report(
+    results: dict, spec: ModelSpec | None, out_dir: str | Path, *, lang: str = "en", data: dict | None = None
+) -> dict[str, Path]:
     """Write the four report files into ``out_dir``.
 
     Parameters

@@ -28,13 +28,48 @@ MISSING = "\u2014"
 
 #: Statistics that cannot exceed 1 in absolute value: APA drops the leading zero
 #: (".05", not "0.05").
-BOUNDED = frozenset({
-    "p", "p_value", "pvalue", "skew_p", "kurtosis_p", "r", "std", "beta", "std_ci_lower", "std_ci_upper",
-    "cfi", "tli", "rmsea", "srmr", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust",
-    "tli_robust", "rmsea_robust", "rmsea_ci_lower", "rmsea_ci_upper", "alpha", "alpha_std", "omega",
-    "cr", "ave", "htmt", "r2", "kmo", "first_factor_share", "r_drop", "alpha_if_deleted",
-    "delta_cfi", "delta_rmsea", "vaf", "correlation", "sepc_all",
-})
+BOUNDED = frozenset(
+    {
+        "p",
+        "p_value",
+        "pvalue",
+        "skew_p",
+        "kurtosis_p",
+        "r",
+        "std",
+        "beta",
+        "std_ci_lower",
+        "std_ci_upper",
+        "cfi",
+        "tli",
+        "rmsea",
+        "srmr",
+        "cfi_scaled",
+        "tli_scaled",
+        "rmsea_scaled",
+        "cfi_robust",
+        "tli_robust",
+        "rmsea_robust",
+        "rmsea_ci_lower",
+        "rmsea_ci_upper",
+        "alpha",
+        "alpha_std",
+        "omega",
+        "cr",
+        "ave",
+        "htmt",
+        "r2",
+        "kmo",
+        "first_factor_share",
+        "r_drop",
+        "alpha_if_deleted",
+        "delta_cfi",
+        "delta_rmsea",
+        "vaf",
+        "correlation",
+        "sepc_all",
+    }
+)
 
 
 def is_missing(x: Any) -> bool:

@@ -29,22 +29,59 @@ __all__ = ["write_xlsx", "build_workbook", "SHEET_NAMES", "expand_table", "sheet
 
 #: Short sheet names per table key (a mechanism id is put in front).
 SHEET_NAMES = {
-    "summary": "summary", "screening_summary": "screening", "screening_log": "screening_log",
-    "descriptives": "descriptives", "mardia": "mardia", "fit": "fit", "fit_robust": "fit_robust",
-    "fit_criteria": "fit_criteria", "loadings": "loadings", "reliability": "reliability", "htmt": "htmt",
-    "fornell_larcker": "fornell_larcker", "item_total": "item_total", "kmo": "kmo_cmb",
-    "modindices": "modindices", "paths": "paths", "r2": "r2", "chisq_diff": "chisq_diff",
-    "indirect": "indirect", "bootstrap": "bootstrap", "invariance": "invariance", "mg_paths": "mg_paths",
-    "mg_tests": "mg_tests", "method": "method", "warnings": "warnings", "fit_amos": "fit_amos",
-    "validity_amos": "validity_amos", "common_method": "common_method", "competing_models": "competing",
-    "group_differences": "group_diff", "htmt_ci": "htmt_ci", "partial_invariance": "partial_invariance",
-    "second_order": "second_order", "controls": "controls", "moderation": "moderation",
-    "simple_slopes": "simple_slopes", "marker_cfa": "marker_cfa", "marker_items": "marker_items", "marker_lw": "marker_lw",
+    "summary": "summary",
+    "screening_summary": "screening",
+    "screening_log": "screening_log",
+    "descriptives": "descriptives",
+    "mardia": "mardia",
+    "fit": "fit",
+    "fit_robust": "fit_robust",
+    "fit_criteria": "fit_criteria",
+    "loadings": "loadings",
+    "reliability": "reliability",
+    "htmt": "htmt",
+    "fornell_larcker": "fornell_larcker",
+    "item_total": "item_total",
+    "kmo": "kmo_cmb",
+    "modindices": "modindices",
+    "paths": "paths",
+    "r2": "r2",
+    "chisq_diff": "chisq_diff",
+    "indirect": "indirect",
+    "bootstrap": "bootstrap",
+    "invariance": "invariance",
+    "mg_paths": "mg_paths",
+    "mg_tests": "mg_tests",
+    "method": "method",
+    "warnings": "warnings",
+    "fit_amos": "fit_amos",
+    "validity_amos": "validity_amos",
+    "common_method": "common_method",
+    "competing_models": "competing",
+    "group_differences": "group_diff",
+    "htmt_ci": "htmt_ci",
+    "partial_invariance": "partial_invariance",
+    "second_order": "second_order",
+    "controls": "controls",
+    "moderation": "moderation",
+    "simple_slopes": "simple_slopes",
+    "marker_cfa": "marker_cfa",
+    "marker_items": "marker_items",
+    "marker_lw": "marker_lw",
     "moderated_mediation": "mod_mediation",
 }
 
-NUMBER_FORMATS = {"int": "0", "num2": "0.00", "num3": "0.000", "bounded2": "0.00", "bounded3": "0.000",
-                  "p": '[<0.001]"<.001";0.000', "pct": "0.0", "ci3": "0.000", "ci_b3": "0.000"}
+NUMBER_FORMATS = {
+    "int": "0",
+    "num2": "0.00",
+    "num3": "0.000",
+    "bounded2": "0.00",
+    "bounded3": "0.000",
+    "p": '[<0.001]"<.001";0.000',
+    "pct": "0.0",
+    "ci3": "0.000",
+    "ci_b3": "0.000",
+}
 _BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -147,8 +184,14 @@ def build_workbook(results: dict, spec: ModelSpec | None, lang: str = "en") -> W
         ws = wb.create_sheet(name)
         heads, rows = expand_table(tab, lang)
         write_sheet(ws, heads, rows)
-        index_rows.append([safe_cell(name), safe_cell(tab.mechanism or ""), safe_cell(tab.title),
-                           safe_cell(" ".join(tab.notes)) if tab.notes else None])
+        index_rows.append(
+            [
+                safe_cell(name),
+                safe_cell(tab.mechanism or ""),
+                safe_cell(tab.title),
+                safe_cell(" ".join(tab.notes)) if tab.notes else None,
+            ]
+        )
     # bootstrap draws: one column per indirect path
     for mid, m in Results.of(results).mechanisms.items():
         draws = m.structural.obj("bootstrap").obj("draws")
@@ -167,8 +210,11 @@ def build_workbook(results: dict, spec: ModelSpec | None, lang: str = "en") -> W
                 if isinstance(cell.value, float):
                     cell.number_format = "0.0000"
         index_rows.append([safe_cell(name), safe_cell(mid), safe_cell(t("xl_draws", lang)), None])
-    write_sheet(index, [(t("xl_sheet", lang), ""), (t("c_mechanism", lang), ""), (t("xl_title", lang), ""),
-                         (t("note", lang), "")], index_rows)
+    write_sheet(
+        index,
+        [(t("xl_sheet", lang), ""), (t("c_mechanism", lang), ""), (t("xl_title", lang), ""), (t("note", lang), "")],
+        index_rows,
+    )
     index.column_dimensions["D"].width = 100
     for row in index.iter_rows(min_row=2, min_col=4, max_col=4):
         for cell in row:
@@ -180,4 +226,3 @@ def write_xlsx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     """Write ``results.xlsx`` atomically (a failure leaves no half-written file under ``path``)."""
     wb = build_workbook(results, spec, lang)
     return atomic_write(path, lambda p: wb.save(p))
-

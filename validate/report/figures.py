@@ -45,8 +45,10 @@ __all__ = [
 ]
 
 #: CSS font-family stack that finds a Simplified Chinese font on Linux, Windows and macOS.
-FONT_STACK = ("'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
-              "'WenQuanYi Micro Hei', 'Droid Sans Fallback', 'Helvetica Neue', Arial, sans-serif")
+FONT_STACK = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
+    "'WenQuanYi Micro Hei', 'Droid Sans Fallback', 'Helvetica Neue', Arial, sans-serif"
+)
 
 INK = "#1f2937"
 GREY = "#9ca3af"
@@ -156,8 +158,9 @@ class Layout:
     font_size: float = 13.0
 
 
-def _columns(mech: Mechanism | None, node_ids: list[str], pairs: list[tuple[str, str]],
-             stages: dict[str, str]) -> dict[str, int]:
+def _columns(
+    mech: Mechanism | None, node_ids: list[str], pairs: list[tuple[str, str]], stages: dict[str, str]
+) -> dict[str, int]:
     """Column of each construct: stages left to right; a stage shares the previous column when
     no path joins the two (drivers and value propositions side by side as antecedents)."""
     col: dict[str, int] = {}
@@ -178,8 +181,14 @@ def _columns(mech: Mechanism | None, node_ids: list[str], pairs: list[tuple[str,
     return col
 
 
-def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: str = "en",
-                   r2: dict | None = None, font_size: float = 13.0, compact: bool = False) -> Layout:
+def diagram_layout(
+    mech: Mechanism | None,
+    paths: Sequence[dict] | None,
+    lang: str = "en",
+    r2: dict | None = None,
+    font_size: float = 13.0,
+    compact: bool = False,
+) -> Layout:
     """Place constructs in columns by stage and route one arrow per path.
 
     Parameters
@@ -250,10 +259,19 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
             lines = _wrap(label, fs, 2 * rx - 26)
             if cons is not None and cons.dimensions:
                 lines = _wrap(label, fs, 2 * rx - 26, max_lines=2) + _wrap(
-                    "/".join(cons.dimensions), fs, 2 * rx - 12, max_lines=2)
+                    "/".join(cons.dimensions), fs, 2 * rx - 12, max_lines=2
+                )
             v = apa.as_float(r2.get(n))
-            nodes[n] = Node(n, lines, left + c * gap_x, top + ry + offset + i * gap_y, rx, ry,
-                            stages.get(n, ""), None if v is None else "R\u00b2 = " + apa.fmt_num(v, 2, False))
+            nodes[n] = Node(
+                n,
+                lines,
+                left + c * gap_x,
+                top + ry + offset + i * gap_y,
+                rx,
+                ry,
+                stages.get(n, ""),
+                None if v is None else "R\u00b2 = " + apa.fmt_num(v, 2, False),
+            )
     width = left + (ncol - 1) * gap_x + rx + 30
     height = top + body_h + n_down * arc_step + (24 if n_down else 0) + 10
     headers = []
@@ -278,8 +296,7 @@ def diagram_layout(mech: Mechanism | None, paths: Sequence[dict] | None, lang: s
             std = p.get("estimate")
         sig = None if apa.as_float(pv) is None else apa.as_float(pv) < 0.05
         has_num = apa.as_float(std) is not None
-        label = (apa.fmt_num(std, 2, leading_zero=False) + apa.stars(pv)) if has_num else (
-            apa.MISSING if paths else "")
+        label = (apa.fmt_num(std, 2, leading_zero=False) + apa.stars(pv)) if has_num else (apa.MISSING if paths else "")
         hyp = str(p.get("hypothesis") or "")
         tip = f"{hyp}: {a} \u2192 {b}".strip(": ")
         if has_num:
@@ -335,13 +352,19 @@ def _place_labels(edges: list[Edge], nodes: dict[str, Node], size: float) -> Non
         r = h / 2 + 1.5
         n = max(2, int(math.ceil(w / h)) + 1)
         ca, sa = math.cos(ang), math.sin(ang)
-        return [(x + (-w / 2 + r * 0.8 + i * (w - 1.6 * r) / (n - 1)) * ca,
-                 y + (-w / 2 + r * 0.8 + i * (w - 1.6 * r) / (n - 1)) * sa, r) for i in range(n)]
+        return [
+            (
+                x + (-w / 2 + r * 0.8 + i * (w - 1.6 * r) / (n - 1)) * ca,
+                y + (-w / 2 + r * 0.8 + i * (w - 1.6 * r) / (n - 1)) * sa,
+                r,
+            )
+            for i in range(n)
+        ]
 
     def cost_of(ds):
         tot = 0.0
-        for (x, y, r) in ds:
-            for (px, py, pr) in placed:
+        for x, y, r in ds:
+            for px, py, pr in placed:
                 d = math.hypot(x - px, y - py)
                 if d < r + pr:
                     tot += (r + pr - d) * 4
@@ -386,8 +409,15 @@ def _place_labels(edges: list[Edge], nodes: dict[str, Node], size: float) -> Non
 # --------------------------------------------------------------------------- path diagram: SVG
 
 
-def path_diagram_svg(mech: Mechanism | None, paths: Sequence[dict] | None, lang: str = "en",
-                     r2: dict | None = None, *, id_prefix: str = "pd", title: str | None = None) -> str:
+def path_diagram_svg(
+    mech: Mechanism | None,
+    paths: Sequence[dict] | None,
+    lang: str = "en",
+    r2: dict | None = None,
+    *,
+    id_prefix: str = "pd",
+    title: str | None = None,
+) -> str:
     """The path diagram as an inline ``<svg>`` element.
 
     Each construct is a ``<g class="node" data-construct="ID">`` (an ellipse with its label),
@@ -396,20 +426,26 @@ def path_diagram_svg(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
     """
     lay = diagram_layout(mech, paths, lang, r2)
     pid = re.sub(r"[^A-Za-z0-9_-]", "_", id_prefix)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="path-diagram" role="img" '
-           f'viewBox="0 0 {_f(lay.width)} {_f(lay.height)}" width="{_f(lay.width)}" height="{_f(lay.height)}" '
-           f'font-family="{_e(FONT_STACK)}" font-size="{_f(lay.font_size)}">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="path-diagram" role="img" '
+        f'viewBox="0 0 {_f(lay.width)} {_f(lay.height)}" width="{_f(lay.width)}" height="{_f(lay.height)}" '
+        f'font-family="{_e(FONT_STACK)}" font-size="{_f(lay.font_size)}">'
+    ]
     if title:
         out.append(f"<title>{_e(title)}</title>")
     out.append("<defs>")
     for cls, colr in (("sig", INK), ("ns", GREY), ("na", INK)):
-        out.append(f'<marker id="{pid}-arrow-{cls}" viewBox="0 0 10 10" refX="9.5" refY="5" markerWidth="7" '
-                   f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colr}"/></marker>')
+        out.append(
+            f'<marker id="{pid}-arrow-{cls}" viewBox="0 0 10 10" refX="9.5" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colr}"/></marker>'
+        )
     out.append("</defs>")
     out.append(f'<rect x="0" y="0" width="{_f(lay.width)}" height="{_f(lay.height)}" fill="#ffffff"/>')
     for x, name in lay.headers:
-        out.append(f'<text x="{_f(x)}" y="22" text-anchor="middle" font-weight="bold" fill="#4b5563" '
-                   f'font-size="{_f(lay.font_size)}">{_e(name)}</text>')
+        out.append(
+            f'<text x="{_f(x)}" y="22" text-anchor="middle" font-weight="bold" fill="#4b5563" '
+            f'font-size="{_f(lay.font_size)}">{_e(name)}</text>'
+        )
     # edges first, so nodes are drawn over their ends
     for e in lay.edges:
         cls = "na" if e.sig is None else ("sig" if e.sig else "ns")
@@ -420,35 +456,47 @@ def path_diagram_svg(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
         if len(p) == 2:
             d = f"M{_f(p[0][0])},{_f(p[0][1])} L{_f(p[1][0])},{_f(p[1][1])}"
         else:
-            d = (f"M{_f(p[0][0])},{_f(p[0][1])} C{_f(p[1][0])},{_f(p[1][1])} "
-                 f"{_f(p[2][0])},{_f(p[2][1])} {_f(p[3][0])},{_f(p[3][1])}")
-        out.append(f'<g class="edge {cls}{" direct" if e.direct else ""}" data-path="{_e(e.source + "->" + e.target)}" '
-                   f'data-hypothesis="{_e(e.hypothesis)}"><title>{_e(e.tooltip)}</title>'
-                   f'<path d="{d}" fill="none" stroke="{colr}" stroke-width="{width}"{dash} '
-                   f'marker-end="url(#{pid}-arrow-{cls})"/>')
+            d = (
+                f"M{_f(p[0][0])},{_f(p[0][1])} C{_f(p[1][0])},{_f(p[1][1])} "
+                f"{_f(p[2][0])},{_f(p[2][1])} {_f(p[3][0])},{_f(p[3][1])}"
+            )
+        out.append(
+            f'<g class="edge {cls}{" direct" if e.direct else ""}" data-path="{_e(e.source + "->" + e.target)}" '
+            f'data-hypothesis="{_e(e.hypothesis)}"><title>{_e(e.tooltip)}</title>'
+            f'<path d="{d}" fill="none" stroke="{colr}" stroke-width="{width}"{dash} '
+            f'marker-end="url(#{pid}-arrow-{cls})"/>'
+        )
         if e.label:
             lx, ly = e.label_xy
             w = _text_width(e.label, lay.font_size - 2) + 6
             rot = f' transform="rotate({_f(e.label_angle)} {_f(lx)} {_f(ly)})"' if abs(e.label_angle) > 0.5 else ""
-            out.append(f'<g class="coef"{rot}><rect x="{_f(lx - w / 2)}" y="{_f(ly - 7.5)}" width="{_f(w)}" '
-                       f'height="15" rx="3" fill="#ffffff" fill-opacity="0.95"/>'
-                       f'<text x="{_f(lx)}" y="{_f(ly + 4)}" text-anchor="middle" font-size="{_f(lay.font_size - 2)}" '
-                       f'fill="{colr}">{_e(e.label)}</text></g>')
+            out.append(
+                f'<g class="coef"{rot}><rect x="{_f(lx - w / 2)}" y="{_f(ly - 7.5)}" width="{_f(w)}" '
+                f'height="15" rx="3" fill="#ffffff" fill-opacity="0.95"/>'
+                f'<text x="{_f(lx)}" y="{_f(ly + 4)}" text-anchor="middle" font-size="{_f(lay.font_size - 2)}" '
+                f'fill="{colr}">{_e(e.label)}</text></g>'
+            )
         out.append("</g>")
     for n in lay.nodes.values():
-        out.append(f'<g class="node" data-construct="{_e(n.id)}"><title>{_e(n.id)}</title>'
-                   f'<ellipse cx="{_f(n.x)}" cy="{_f(n.y)}" rx="{_f(n.rx)}" ry="{_f(n.ry)}" fill="#eef4fb" '
-                   f'stroke="{ACCENT}" stroke-width="1.5"/>')
+        out.append(
+            f'<g class="node" data-construct="{_e(n.id)}"><title>{_e(n.id)}</title>'
+            f'<ellipse cx="{_f(n.x)}" cy="{_f(n.y)}" rx="{_f(n.rx)}" ry="{_f(n.ry)}" fill="#eef4fb" '
+            f'stroke="{ACCENT}" stroke-width="1.5"/>'
+        )
         lh = lay.font_size + 2
         total = len(n.lines) * lh + 11
         y0 = n.y - total / 2 + lay.font_size - 1
         for i, line in enumerate(n.lines):
             out.append(f'<text x="{_f(n.x)}" y="{_f(y0 + i * lh)}" text-anchor="middle" fill="{INK}">{_e(line)}</text>')
-        out.append(f'<text x="{_f(n.x)}" y="{_f(y0 + len(n.lines) * lh - 1)}" text-anchor="middle" font-size="10" '
-                   f'fill="#6b7280">{_e(n.id)}</text>')
+        out.append(
+            f'<text x="{_f(n.x)}" y="{_f(y0 + len(n.lines) * lh - 1)}" text-anchor="middle" font-size="10" '
+            f'fill="#6b7280">{_e(n.id)}</text>'
+        )
         if n.r2:
-            out.append(f'<text class="r2" x="{_f(n.x)}" y="{_f(n.y + n.ry + 15)}" text-anchor="middle" '
-                       f'font-size="{_f(lay.font_size - 2)}" fill="{ACCENT}">{_e(n.r2)}</text>')
+            out.append(
+                f'<text class="r2" x="{_f(n.x)}" y="{_f(n.y + n.ry + 15)}" text-anchor="middle" '
+                f'font-size="{_f(lay.font_size - 2)}" fill="{ACCENT}">{_e(n.r2)}</text>'
+            )
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
@@ -461,8 +509,18 @@ def path_diagram_svg(mech: Mechanism | None, paths: Sequence[dict] | None, lang:
 LATIN_FAMILIES = ("DejaVu Sans",)
 #: Families with Simplified Chinese glyphs, in order of preference; matplotlib falls back to them glyph by
 #: glyph. Droid Sans Fallback has no Latin letters, so it may never be the only font of a text.
-CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC",
-                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Noto Sans CJK JP", "Droid Sans Fallback")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Noto Sans CJK JP",
+    "Droid Sans Fallback",
+)
 
 
 def _installed() -> dict[str, str]:
@@ -501,9 +559,15 @@ def figure_rc() -> dict:
     return {"font.family": font_families(), "axes.unicode_minus": True}
 
 
-def path_diagram_png(mech: Mechanism | None, paths: Sequence[dict] | None, lang: str = "en",
-                     r2: dict | None = None, dpi: int = 150, font_size: float = 14.0,
-                     compact: bool = False) -> tuple[bytes, str]:
+def path_diagram_png(
+    mech: Mechanism | None,
+    paths: Sequence[dict] | None,
+    lang: str = "en",
+    r2: dict | None = None,
+    dpi: int = 150,
+    font_size: float = 14.0,
+    compact: bool = False,
+) -> tuple[bytes, str]:
     """The path diagram as PNG bytes, drawn with matplotlib from :func:`diagram_layout`.
 
     Returns
@@ -545,14 +609,29 @@ def _diagram_png(mech, paths, lang, r2, dpi, font_size, compact) -> bytes:
             verts, codes = e.points, [MPath.MOVETO, MPath.LINETO]
         else:
             verts, codes = e.points, [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4]
-        arrow = FancyArrowPatch(path=MPath(verts, codes), arrowstyle="-|>,head_length=5,head_width=2.5",
-                                color=colr, lw=1.2 if ns else 1.5, linestyle=(0, (5, 3)) if ns else "-",
-                                shrinkA=0, shrinkB=0)
+        arrow = FancyArrowPatch(
+            path=MPath(verts, codes),
+            arrowstyle="-|>,head_length=5,head_width=2.5",
+            color=colr,
+            lw=1.2 if ns else 1.5,
+            linestyle=(0, (5, 3)) if ns else "-",
+            shrinkA=0,
+            shrinkB=0,
+        )
         ax.add_patch(arrow)
         if e.label:
             lx, ly = e.label_xy
-            txt(lx, ly, e.label, lay.font_size - 2, color=colr, rotation=-e.label_angle, rotation_mode="anchor",
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.95), zorder=2.5)
+            txt(
+                lx,
+                ly,
+                e.label,
+                lay.font_size - 2,
+                color=colr,
+                rotation=-e.label_angle,
+                rotation_mode="anchor",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.95),
+                zorder=2.5,
+            )
     for n in lay.nodes.values():
         ax.add_patch(Ellipse((n.x, n.y), 2 * n.rx, 2 * n.ry, fc="#eef4fb", ec=ACCENT, lw=1.4, zorder=3))
         lh = lay.font_size + 2
@@ -571,19 +650,32 @@ def _diagram_png(mech, paths, lang, r2, dpi, font_size, compact) -> bytes:
 # --------------------------------------------------------------------------- bootstrap histogram
 
 
-def histogram_svg(draws: Sequence[float] | None, ci: tuple[Any, Any] | None = None, *, title: str = "",
-                  width: float = 250, height: float = 118, bins: int = 30) -> str:
+def histogram_svg(
+    draws: Sequence[float] | None,
+    ci: tuple[Any, Any] | None = None,
+    *,
+    title: str = "",
+    width: float = 250,
+    height: float = 118,
+    bins: int = 30,
+) -> str:
     """A small SVG histogram of bootstrap draws with the CI shaded and a line at 0."""
     x = np.asarray([v for v in (draws or []) if apa.as_float(v) is not None], dtype=float)
     pad_l, pad_r, pad_t, pad_b = 8.0, 8.0, 20.0, 22.0
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="histogram" viewBox="0 0 {_f(width)} {_f(height)}" '
-           f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="10">',
-           f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="histogram" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="10">',
+        f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>',
+    ]
     if title:
-        out.append(f'<text x="{_f(width / 2)}" y="13" text-anchor="middle" font-size="11" fill="{INK}">{_e(title)}</text>')
+        out.append(
+            f'<text x="{_f(width / 2)}" y="13" text-anchor="middle" font-size="11" fill="{INK}">{_e(title)}</text>'
+        )
     if x.size < 2:
-        out.append(f'<text x="{_f(width / 2)}" y="{_f(height / 2)}" text-anchor="middle" fill="#6b7280">'
-                   f'{apa.MISSING}</text></svg>')
+        out.append(
+            f'<text x="{_f(width / 2)}" y="{_f(height / 2)}" text-anchor="middle" fill="#6b7280">'
+            f"{apa.MISSING}</text></svg>"
+        )
         return "".join(out)
     lo, hi = float(x.min()), float(x.max())
     if hi - lo < 1e-12:
@@ -600,51 +692,76 @@ def histogram_svg(draws: Sequence[float] | None, ci: tuple[Any, Any] | None = No
     cl, cu = (apa.as_float(ci[0]), apa.as_float(ci[1])) if ci else (None, None)
     if cl is None or cu is None:
         cl, cu = (float(v) for v in np.percentile(x, [2.5, 97.5]))
-    out.append(f'<rect x="{_f(sx(max(cl, lo)))}" y="{_f(pad_t)}" width="{_f(max(0.0, sx(min(cu, hi)) - sx(max(cl, lo))))}" '
-               f'height="{_f(ph)}" fill="#dbeafe"/>')
+    out.append(
+        f'<rect x="{_f(sx(max(cl, lo)))}" y="{_f(pad_t)}" width="{_f(max(0.0, sx(min(cu, hi)) - sx(max(cl, lo))))}" '
+        f'height="{_f(ph)}" fill="#dbeafe"/>'
+    )
     m = counts.max() or 1
     bw = pw / bins
     for c, e0 in zip(counts, edges[:-1]):
         if c:
             h = c / m * (ph - 2)
-            out.append(f'<rect x="{_f(sx(e0) + 0.5)}" y="{_f(pad_t + ph - h)}" width="{_f(max(bw - 1, 0.5))}" '
-                       f'height="{_f(h)}" fill="{ACCENT}"/>')
-    out.append(f'<line x1="{_f(pad_l)}" x2="{_f(pad_l + pw)}" y1="{_f(pad_t + ph)}" y2="{_f(pad_t + ph)}" '
-               f'stroke="{INK}" stroke-width="0.8"/>')
+            out.append(
+                f'<rect x="{_f(sx(e0) + 0.5)}" y="{_f(pad_t + ph - h)}" width="{_f(max(bw - 1, 0.5))}" '
+                f'height="{_f(h)}" fill="{ACCENT}"/>'
+            )
+    out.append(
+        f'<line x1="{_f(pad_l)}" x2="{_f(pad_l + pw)}" y1="{_f(pad_t + ph)}" y2="{_f(pad_t + ph)}" '
+        f'stroke="{INK}" stroke-width="0.8"/>'
+    )
     if lo <= 0 <= hi:
-        out.append(f'<line class="zero" x1="{_f(sx(0))}" x2="{_f(sx(0))}" y1="{_f(pad_t - 2)}" y2="{_f(pad_t + ph)}" '
-                   f'stroke="#b2182b" stroke-width="1.2"/>')
+        out.append(
+            f'<line class="zero" x1="{_f(sx(0))}" x2="{_f(sx(0))}" y1="{_f(pad_t - 2)}" y2="{_f(pad_t + ph)}" '
+            f'stroke="#b2182b" stroke-width="1.2"/>'
+        )
     for v, anchor in ((lo, "start"), (hi, "end")):
-        out.append(f'<text x="{_f(sx(v))}" y="{_f(height - 7)}" text-anchor="{anchor}" fill="#4b5563">'
-                   f'{_e(apa.fmt_num(v, 3))}</text>')
+        out.append(
+            f'<text x="{_f(sx(v))}" y="{_f(height - 7)}" text-anchor="{anchor}" fill="#4b5563">'
+            f"{_e(apa.fmt_num(v, 3))}</text>"
+        )
     if lo <= 0 <= hi and sx(0) - pad_l > 40 and pad_l + pw - sx(0) > 40:
         out.append(f'<text x="{_f(sx(0))}" y="{_f(height - 7)}" text-anchor="middle" fill="#b2182b">0</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def simple_slopes_svg(mod: dict, labels: Sequence[str], *, title: str = "", x_label: str = "",
-                      y_label: str = "", width: float = 300, height: float = 200) -> str:
+def simple_slopes_svg(
+    mod: dict,
+    labels: Sequence[str],
+    *,
+    title: str = "",
+    x_label: str = "",
+    y_label: str = "",
+    width: float = 300,
+    height: float = 200,
+) -> str:
     """A simple-slope plot of one moderation (``structural.moderation[i]``) as SVG.
 
     Three lines, the predicted outcome ``b1 x + b2 w + b3 x w`` (latent units; latent means are 0 and
     the product is double-mean-centred) across the predictor from -2 to +2 SD, at the moderator's
     -1 SD, mean and +1 SD (``labels`` names them). A dash when a coefficient is missing.
     """
-    b1 = apa.as_float(next((s.get("estimate") for s in mod.get("simple_slopes") or [] if s.get("moderator_sd") == 0),
-                           None))
+    b1 = apa.as_float(
+        next((s.get("estimate") for s in mod.get("simple_slopes") or [] if s.get("moderator_sd") == 0), None)
+    )
     b2 = apa.as_float((mod.get("moderator_effect") or {}).get("estimate"))
     b3 = apa.as_float(mod.get("estimate"))
     sx_, sw = apa.as_float(mod.get("predictor_sd")), apa.as_float(mod.get("moderator_sd"))
     pad_l, pad_r, pad_t, pad_b = 40.0, 70.0, 22.0, 30.0
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="simple-slopes" viewBox="0 0 {_f(width)} {_f(height)}" '
-           f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="10">',
-           f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="simple-slopes" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="10">',
+        f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>',
+    ]
     if title:
-        out.append(f'<text x="{_f(width / 2)}" y="14" text-anchor="middle" font-size="11" fill="{INK}">{_e(title)}</text>')
+        out.append(
+            f'<text x="{_f(width / 2)}" y="14" text-anchor="middle" font-size="11" fill="{INK}">{_e(title)}</text>'
+        )
     if None in (b1, b2, b3, sx_, sw):
-        out.append(f'<text x="{_f(width / 2)}" y="{_f(height / 2)}" text-anchor="middle" fill="#6b7280">'
-                   f'{apa.MISSING}</text></svg>')
+        out.append(
+            f'<text x="{_f(width / 2)}" y="{_f(height / 2)}" text-anchor="middle" fill="#6b7280">'
+            f"{apa.MISSING}</text></svg>"
+        )
         return "".join(out)
     xs = np.array([-2 * sx_, 2 * sx_])
     lines = [(k, (b1 + b3 * k * sw) * xs + b2 * k * sw) for k in (-1, 0, 1)]
@@ -662,28 +779,41 @@ def simple_slopes_svg(mod: dict, labels: Sequence[str], *, title: str = "", x_la
     def py(v):
         return pad_t + (hi - v) / (hi - lo) * ph
 
-    out.append(f'<line x1="{_f(pad_l)}" x2="{_f(pad_l + pw)}" y1="{_f(pad_t + ph)}" y2="{_f(pad_t + ph)}" '
-               f'stroke="{INK}" stroke-width="0.8"/><line x1="{_f(pad_l)}" x2="{_f(pad_l)}" y1="{_f(pad_t)}" '
-               f'y2="{_f(pad_t + ph)}" stroke="{INK}" stroke-width="0.8"/>')
+    out.append(
+        f'<line x1="{_f(pad_l)}" x2="{_f(pad_l + pw)}" y1="{_f(pad_t + ph)}" y2="{_f(pad_t + ph)}" '
+        f'stroke="{INK}" stroke-width="0.8"/><line x1="{_f(pad_l)}" x2="{_f(pad_l)}" y1="{_f(pad_t)}" '
+        f'y2="{_f(pad_t + ph)}" stroke="{INK}" stroke-width="0.8"/>'
+    )
     styles = {-1: ("#2166ac", "4 3"), 0: (INK, ""), 1: ("#b2182b", "")}
     for (k, y), lab in zip(lines, labels):
         color, dash = styles[k]
-        out.append(f'<line class="slope" data-moderator-sd="{k}" x1="{_f(px(xs[0]))}" y1="{_f(py(y[0]))}" '
-                   f'x2="{_f(px(xs[1]))}" y2="{_f(py(y[1]))}" stroke="{color}" stroke-width="1.6"'
-                   + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        out.append(
+            f'<line class="slope" data-moderator-sd="{k}" x1="{_f(px(xs[0]))}" y1="{_f(py(y[0]))}" '
+            f'x2="{_f(px(xs[1]))}" y2="{_f(py(y[1]))}" stroke="{color}" stroke-width="1.6"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + "/>"
+        )
         out.append(f'<text x="{_f(pad_l + pw + 4)}" y="{_f(py(y[1]) + 3)}" fill="{color}">{_e(lab)}</text>')
     for v, anchor in ((xs[0], "start"), (0.0, "middle"), (xs[1], "end")):
-        out.append(f'<text x="{_f(px(v))}" y="{_f(pad_t + ph + 12)}" text-anchor="{anchor}" fill="#4b5563">'
-                   f'{_e(apa.fmt_num(v, 2))}</text>')
+        out.append(
+            f'<text x="{_f(px(v))}" y="{_f(pad_t + ph + 12)}" text-anchor="{anchor}" fill="#4b5563">'
+            f"{_e(apa.fmt_num(v, 2))}</text>"
+        )
     for v in (lo, hi):
-        out.append(f'<text x="{_f(pad_l - 3)}" y="{_f(py(v) + 3)}" text-anchor="end" fill="#4b5563">'
-                   f'{_e(apa.fmt_num(v, 2))}</text>')
+        out.append(
+            f'<text x="{_f(pad_l - 3)}" y="{_f(py(v) + 3)}" text-anchor="end" fill="#4b5563">'
+            f"{_e(apa.fmt_num(v, 2))}</text>"
+        )
     if x_label:
-        out.append(f'<text x="{_f(pad_l + pw / 2)}" y="{_f(height - 4)}" text-anchor="middle" fill="{INK}">'
-                   f'{_e(x_label)}</text>')
+        out.append(
+            f'<text x="{_f(pad_l + pw / 2)}" y="{_f(height - 4)}" text-anchor="middle" fill="{INK}">'
+            f"{_e(x_label)}</text>"
+        )
     if y_label:
-        out.append(f'<text x="10" y="{_f(pad_t + ph / 2)}" text-anchor="middle" fill="{INK}" '
-                   f'transform="rotate(-90 10 {_f(pad_t + ph / 2)})">{_e(y_label)}</text>')
+        out.append(
+            f'<text x="10" y="{_f(pad_t + ph / 2)}" text-anchor="middle" fill="{INK}" '
+            f'transform="rotate(-90 10 {_f(pad_t + ph / 2)})">{_e(y_label)}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
@@ -713,8 +843,9 @@ def _palette(k: int) -> list[str]:
     return [base[round(i * 8 / (k - 1))] for i in range(k)]
 
 
-def likert_svg(data, items: Sequence[Any], scale: Scale, lang: str = "en", *, title: str = "",
-               width: float = 820) -> str:
+def likert_svg(
+    data, items: Sequence[Any], scale: Scale, lang: str = "en", *, title: str = "", width: float = 820
+) -> str:
     """Diverging stacked bars of the answers to ``items``, centred on the neutral point.
 
     Parameters
@@ -750,17 +881,20 @@ def likert_svg(data, items: Sequence[Any], scale: Scale, lang: str = "en", *, ti
     plot_w = width - label_w - 20
     cx = label_w + plot_w / 2
     unit = plot_w / 2 / 100  # px per percent
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="likert" viewBox="0 0 {_f(width)} {_f(height)}" '
-           f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="11">',
-           f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="likert" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'width="{_f(width)}" height="{_f(height)}" font-family="{_e(FONT_STACK)}" font-size="11">',
+        f'<rect x="0" y="0" width="{_f(width)}" height="{_f(height)}" fill="#ffffff"/>',
+    ]
     if title:
         out.append(f'<text x="8" y="18" font-size="13" font-weight="bold" fill="{INK}">{_e(title)}</text>')
     if not rows:
         out.append(f'<text x="{_f(cx)}" y="{_f(top + 16)}" text-anchor="middle" fill="#6b7280">{apa.MISSING}</text>')
     mid = (k - 1) / 2
     ybase = top + max(len(rows), 1) * row_h
-    out.append(f'<line x1="{_f(cx)}" x2="{_f(cx)}" y1="{_f(top - 2)}" y2="{_f(ybase + 2)}" stroke="{INK}" '
-               f'stroke-width="1"/>')
+    out.append(
+        f'<line x1="{_f(cx)}" x2="{_f(cx)}" y1="{_f(top - 2)}" y2="{_f(ybase + 2)}" stroke="{INK}" stroke-width="1"/>'
+    )
     for r, (it, n, pct) in enumerate(rows):
         y = top + r * row_h + (row_h - bar_h) / 2
         # left extent: all disagreeing answers plus half of the neutral ones
@@ -768,22 +902,28 @@ def likert_svg(data, items: Sequence[Any], scale: Scale, lang: str = "en", *, ti
         x = cx - left * unit
         name = it.id + (" (R)" if getattr(it, "reverse", False) else "")
         tip = f"{it.id}: {text(it.text, lang)} (n = {n})"
-        out.append(f'<g class="likert-row" data-item="{_e(it.id)}"><title>{_e(tip)}</title>'
-                   f'<text x="{_f(label_w - 8)}" y="{_f(y + bar_h / 2 + 4)}" text-anchor="end" fill="{INK}">{_e(name)}</text>')
+        out.append(
+            f'<g class="likert-row" data-item="{_e(it.id)}"><title>{_e(tip)}</title>'
+            f'<text x="{_f(label_w - 8)}" y="{_f(y + bar_h / 2 + 4)}" text-anchor="end" fill="{INK}">{_e(name)}</text>'
+        )
         for i, p in enumerate(pct):
             w = p * unit
             if w > 0:
                 out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(bar_h)}" fill="{colours[i]}"/>')
                 if w >= 26:
                     dark = colours[i] in _DARK
-                    out.append(f'<text x="{_f(x + w / 2)}" y="{_f(y + bar_h / 2 + 4)}" text-anchor="middle" '
-                               f'font-size="10" fill="{"#ffffff" if dark else INK}">{p:.0f}</text>')
+                    out.append(
+                        f'<text x="{_f(x + w / 2)}" y="{_f(y + bar_h / 2 + 4)}" text-anchor="middle" '
+                        f'font-size="10" fill="{"#ffffff" if dark else INK}">{p:.0f}</text>'
+                    )
             x += w
         out.append("</g>")
     for v in (-100, -50, 0, 50, 100):
         xx = cx + v * unit
-        out.append(f'<line x1="{_f(xx)}" x2="{_f(xx)}" y1="{_f(ybase + 2)}" y2="{_f(ybase + 6)}" stroke="{INK}"/>'
-                   f'<text x="{_f(xx)}" y="{_f(ybase + 17)}" text-anchor="middle" fill="#4b5563">{abs(v)}%</text>')
+        out.append(
+            f'<line x1="{_f(xx)}" x2="{_f(xx)}" y1="{_f(ybase + 2)}" y2="{_f(ybase + 6)}" stroke="{INK}"/>'
+            f'<text x="{_f(xx)}" y="{_f(ybase + 17)}" text-anchor="middle" fill="#4b5563">{abs(v)}%</text>'
+        )
     labels = scale.labels.get(lang) or scale.labels.get("en") or [str(c) for c in codes]
     per_row = 4 if lang == "en" else 7
     lx0, ly = label_w, ybase + axis_h + 8
@@ -791,8 +931,10 @@ def likert_svg(data, items: Sequence[Any], scale: Scale, lang: str = "en", *, ti
     for i, (lab, colr) in enumerate(zip(labels, colours)):
         xx = lx0 + (i % per_row) * col_w
         yy = ly + (i // per_row) * 22
-        out.append(f'<rect x="{_f(xx)}" y="{_f(yy)}" width="12" height="12" fill="{colr}" stroke="#9ca3af" '
-                   f'stroke-width="0.5"/><text x="{_f(xx + 17)}" y="{_f(yy + 10)}" fill="{INK}">'
-                   f'{_e(f"{codes[i]} {lab}")}</text>')
+        out.append(
+            f'<rect x="{_f(xx)}" y="{_f(yy)}" width="12" height="12" fill="{colr}" stroke="#9ca3af" '
+            f'stroke-width="0.5"/><text x="{_f(xx + 17)}" y="{_f(yy + 10)}" fill="{INK}">'
+            f"{_e(f'{codes[i]} {lab}')}</text>"
+        )
     out.append("</svg>")
     return "".join(out)

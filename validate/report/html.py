@@ -230,8 +230,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 </html>
 """
 
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False,
-                          lstrip_blocks=False)
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False)
 _TEMPLATE = _ENV.from_string(TEMPLATE)
 
 
@@ -275,10 +274,17 @@ def view_table(tb: Table | None, counter: list[int], anchor: str, lang: str) -> 
         notes.append(t("more_rows", lang, shown=limit, total=len(tb.rows)))
     if any(c["text"] == apa.MISSING for r in rows for c in r):
         notes.append(t("missing_reason", lang))
-    return {"key": tb.key, "title": tb.title, "number": number, "anchor": f"{anchor}-t-{tb.key}",
-            "collapse": tb.key in COLLAPSED and len(tb.rows) > 12, "n": len(tb.rows),
-            "headers": [c.header for c in tb.columns], "rows": rows, "notes": notes}
-
+    return {
+        "key": tb.key,
+        "title": tb.title,
+        "number": number,
+        "anchor": f"{anchor}-t-{tb.key}",
+        "collapse": tb.key in COLLAPSED and len(tb.rows) > 12,
+        "n": len(tb.rows),
+        "headers": [c.header for c in tb.columns],
+        "rows": rows,
+        "notes": notes,
+    }
 
 
 def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: dict | None = None) -> str:
@@ -294,12 +300,47 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
     data : dict of str to pandas.DataFrame, optional
         Cleaned item responses (codes) per mechanism, for the Likert charts.
     """
-    S = _Strings({k: t(k, lang) for k in (
-        "contents", "overview", "mechanism", "warnings", "note_lead", "colon", "no_warnings", "not_run", "note", "table", "figure",
-        "sec_sample", "sec_descriptives", "sec_measurement", "sec_structural", "sec_diagram", "sec_hypotheses",
-        "sec_indirect", "sec_groups", "sec_likert", "sec_method", "n_raw", "n_used", "n_dropped", "spec",
-        "note_diagram", "note_histogram", "note_likert", "fig_simple_slopes", "note_fig_simple_slopes", "meth_conventions", "references", "c_n_model",
-        "warnings_original")})
+    S = _Strings(
+        {
+            k: t(k, lang)
+            for k in (
+                "contents",
+                "overview",
+                "mechanism",
+                "warnings",
+                "note_lead",
+                "colon",
+                "no_warnings",
+                "not_run",
+                "note",
+                "table",
+                "figure",
+                "sec_sample",
+                "sec_descriptives",
+                "sec_measurement",
+                "sec_structural",
+                "sec_diagram",
+                "sec_hypotheses",
+                "sec_indirect",
+                "sec_groups",
+                "sec_likert",
+                "sec_method",
+                "n_raw",
+                "n_used",
+                "n_dropped",
+                "spec",
+                "note_diagram",
+                "note_histogram",
+                "note_likert",
+                "fig_simple_slopes",
+                "note_fig_simple_slopes",
+                "meth_conventions",
+                "references",
+                "c_n_model",
+                "warnings_original",
+            )
+        }
+    )
     counter = [0, 0]
     fig = [0]
     fig_s = [0]
@@ -308,8 +349,13 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
     tk = results.obj("toolkit")
     title = text(plain(sp.get("title")), lang)  # None when the spec declares no title: never the file name
     doc_title = f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang)
-    generated = t("generated", lang, created=results.get("created") or apa.MISSING,
-                  toolkit=tk.get("name") or "vcc", version=tk.get("version") or "")
+    generated = t(
+        "generated",
+        lang,
+        created=results.get("created") or apa.MISSING,
+        toolkit=tk.get("name") or "vcc",
+        version=tk.get("version") or "",
+    )
     summary = view_table(summary_table(results, spec, lang), counter, "overview", lang)
     comparison = [view_table(tb, counter, "overview", lang) for tb in comparison_tables(results, lang)]
     mechs = []
@@ -317,16 +363,57 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         mech = spec.mechanisms.get(mid) if spec is not None else None
         anchor = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(mid))
         tabs = mechanism_tables(results, spec, mid, lang)
-        order = ["screening_summary", "screening_log", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria",
-                 "fit_amos", "loadings", "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo",
-                 "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
-                 "simple_slopes", "indirect", "bootstrap", "moderated_mediation", "invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"]
+        order = [
+            "screening_summary",
+            "screening_log",
+            "descriptives",
+            "mardia",
+            "fit",
+            "fit_robust",
+            "fit_criteria",
+            "fit_amos",
+            "loadings",
+            "reliability",
+            "validity_amos",
+            "second_order",
+            "htmt",
+            "htmt_ci",
+            "fornell_larcker",
+            "item_total",
+            "kmo",
+            "common_method",
+            "marker_cfa",
+            "marker_items",
+            "marker_lw",
+            "competing_models",
+            "modindices",
+            "paths",
+            "r2",
+            "chisq_diff",
+            "controls",
+            "moderation",
+            "simple_slopes",
+            "indirect",
+            "bootstrap",
+            "moderated_mediation",
+            "invariance",
+            "partial_invariance",
+            "mg_tests",
+            "mg_paths",
+            "group_differences",
+        ]
         views = {k: view_table(tabs.get(k), counter, f"m-{anchor}", lang) for k in order}
         struct = mres.structural
         mtitle = text(plain(mres.get("label")), lang) or (text(mech.label, lang) if mech is not None else str(mid))
         fig[0] += 1
-        diagram = path_diagram_svg(mech, [p.raw for p in struct.rows("paths")], lang, struct.obj("r2").raw,
-                                   id_prefix=f"pd-{anchor}", title=f"{t('sec_diagram', lang)}: {mtitle}")
+        diagram = path_diagram_svg(
+            mech,
+            [p.raw for p in struct.rows("paths")],
+            lang,
+            struct.obj("r2").raw,
+            id_prefix=f"pd-{anchor}",
+            title=f"{t('sec_diagram', lang)}: {mtitle}",
+        )
         fig_number = fig[0]
         hists = []
         draws = struct.obj("bootstrap").obj("draws")
@@ -334,20 +421,38 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
             chain = [str(c) for c in ind.list("chain")]
             key = "->".join(chain)
             if key in draws:
-                hists.append({"chain": key, "svg": Markup(histogram_svg(
-                    draws.list(key), (ind.get("ci_lower"), ind.get("ci_upper")), title=" \u2192 ".join(chain)))})
+                hists.append(
+                    {
+                        "chain": key,
+                        "svg": Markup(
+                            histogram_svg(
+                                draws.list(key),
+                                (ind.get("ci_lower"), ind.get("ci_upper")),
+                                title=" \u2192 ".join(chain),
+                            )
+                        ),
+                    }
+                )
         hist_number = None
         if hists:  # only the page shows the histograms: a supplementary number keeps Figure n as in Word
             fig_s[0] += 1
             hist_number = f"S{fig_s[0]}"
         slopes = []
         for mo in struct.rows("moderation"):
-            slopes.append({"key": f"{mo.get('moderator')}:{mo.get('from')}->{mo.get('to')}",
-                           "svg": Markup(simple_slopes_svg(
-                               mo.raw, [f"{mo.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean",
-                                                                                          "v_plus_sd")],
-                               title=f"{mo.get('moderator')} \u00d7 {path_label(mo.get('from'), mo.get('to'))}",
-                               x_label=str(mo.get("from")), y_label=str(mo.get("to"))))})
+            slopes.append(
+                {
+                    "key": f"{mo.get('moderator')}:{mo.get('from')}->{mo.get('to')}",
+                    "svg": Markup(
+                        simple_slopes_svg(
+                            mo.raw,
+                            [f"{mo.get('moderator')} {t(k, lang)}" for k in ("v_minus_sd", "v_mean", "v_plus_sd")],
+                            title=f"{mo.get('moderator')} \u00d7 {path_label(mo.get('from'), mo.get('to'))}",
+                            x_label=str(mo.get("from")),
+                            y_label=str(mo.get("to")),
+                        )
+                    ),
+                }
+            )
         slopes_number = None
         if slopes:  # page only (like the histograms): a supplementary number keeps Figure n as in Word
             fig_s[0] += 1
@@ -356,8 +461,16 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         df = (data or {}).get(mid)
         if df is not None and mech is not None and spec is not None:
             for c in mech.first_order.values():
-                likert.append({"construct": c.id, "svg": Markup(likert_svg(
-                    df, c.items, spec.scale, lang, title=f"{construct_label(mech, c.id, lang)} ({c.id})"))})
+                likert.append(
+                    {
+                        "construct": c.id,
+                        "svg": Markup(
+                            likert_svg(
+                                df, c.items, spec.scale, lang, title=f"{construct_label(mech, c.id, lang)} ({c.id})"
+                            )
+                        ),
+                    }
+                )
         from validate.pls.report import render_pls_html
 
         pls_html = Markup(render_pls_html(results, spec, mid, lang, counter))
@@ -365,26 +478,50 @@ def render_html(results: dict, spec: ModelSpec | None, lang: str = "en", data: d
         mw = [str(w) for w in mres.list("warnings")]
         for sec in ("measurement", "structural", "invariance", "multigroup"):  # the sections with warnings
             mw += [str(w) for w in mres.obj(sec).list("warnings")]
-        mechs.append({
-            "id": mid, "anchor": anchor, "title": mtitle, "t": _Strings(views),
-            "n_raw": apa.fmt_int(nr), "n_used": apa.fmt_int(nu),
-            "n_obs": apa.fmt_int(model_section(mres)[1].get("n_obs")),
-            "missing": missing_name(mres.get("missing"), lang) or apa.MISSING,
-            "n_dropped": apa.fmt_int(nr - nu) if isinstance(nr, (int, float)) and isinstance(nu, (int, float)) else apa.MISSING,
-            "warnings": mw, "diagram": Markup(diagram), "fig_number": fig_number, "hists": hists,
-            "hist_number": hist_number, "likert": likert, "slopes": slopes, "slopes_number": slopes_number, "pls_html": pls_html,
-            "has_measurement": bool(mres.measurement),
-            "has_structural": bool(struct.rows("paths")),
-        })
+        mechs.append(
+            {
+                "id": mid,
+                "anchor": anchor,
+                "title": mtitle,
+                "t": _Strings(views),
+                "n_raw": apa.fmt_int(nr),
+                "n_used": apa.fmt_int(nu),
+                "n_obs": apa.fmt_int(model_section(mres)[1].get("n_obs")),
+                "missing": missing_name(mres.get("missing"), lang) or apa.MISSING,
+                "n_dropped": apa.fmt_int(nr - nu)
+                if isinstance(nr, (int, float)) and isinstance(nu, (int, float))
+                else apa.MISSING,
+                "warnings": mw,
+                "diagram": Markup(diagram),
+                "fig_number": fig_number,
+                "hists": hists,
+                "hist_number": hist_number,
+                "likert": likert,
+                "slopes": slopes,
+                "slopes_number": slopes_number,
+                "pls_html": pls_html,
+                "has_measurement": bool(mres.measurement),
+                "has_structural": bool(struct.rows("paths")),
+            }
+        )
     html = _TEMPLATE.render(
-        html_lang="zh-CN" if lang == "zh" else "en", generator=f"{tk.get('name') or 'vcc'} {tk.get('version') or ''}",
-        css=Markup(CSS), doc_title=doc_title, generated=generated, S=S, mechs=mechs, summary=summary, comparison=comparison,
+        html_lang="zh-CN" if lang == "zh" else "en",
+        generator=f"{tk.get('name') or 'vcc'} {tk.get('version') or ''}",
+        css=Markup(CSS),
+        doc_title=doc_title,
+        generated=generated,
+        S=S,
+        mechs=mechs,
+        summary=summary,
+        comparison=comparison,
         global_warnings=[str(w) for w in results.list("warnings")],
         method_intro=t("method_intro", lang, toolkit=tk.get("name") or "vcc", version=tk.get("version") or ""),
-        method=method_rows(results, lang), method_text=method_paragraphs(results, lang),
+        method=method_rows(results, lang),
+        method_text=method_paragraphs(results, lang),
         conventions=[t(k, lang) for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std")],
-        all_warnings=all_warnings(results), references=REFERENCES,
-        spec_name=sp.get("name") or apa.MISSING, spec_sha=sp.get("sha256") or apa.MISSING,
+        all_warnings=all_warnings(results),
+        references=REFERENCES,
+        spec_name=sp.get("name") or apa.MISSING,
+        spec_sha=sp.get("sha256") or apa.MISSING,
     )
     return html
-

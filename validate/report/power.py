@@ -35,8 +35,11 @@ def plot_power(res: PowerResult, fmt: str, lang: str | None = None) -> bytes:
     from validate.report.figures import figure_rc, has_cjk_font
 
     zh = has_cjk_font() if lang is None else (lang == "zh" and has_cjk_font())
-    kinds = [("path", "Paths", "路径"), ("direct", "Direct paths", "直接路径"),
-             ("indirect", "Indirect effects", "间接效应")]
+    kinds = [
+        ("path", "Paths", "路径"),
+        ("direct", "Direct paths", "直接路径"),
+        ("indirect", "Indirect effects", "间接效应"),
+    ]
     present = [k for k in kinds if (res.table["kind"] == k[0]).any()]
     rc = {**figure_rc(), "svg.fonttype": "path", "svg.hashsalt": "vcc-power", "font.size": 9}
     with matplotlib.rc_context(rc):
@@ -88,15 +91,25 @@ def write_power_xlsx(res: PowerResult, path: Path) -> None:
     sheet(wb.create_sheet("required_n"), res.required.astype(object).where(res.required.notna(), None))
     sheet(wb.create_sheet("power_by_n"), res.summary())
     sheet(wb.create_sheet("assumptions"), pd.DataFrame({"en": res.assumptions, "zh": res.assumptions_zh}))
-    sheet(wb.create_sheet("columns"), pd.DataFrame([(k, v[0], v[1]) for k, v in COLUMNS.items()],
-                                                   columns=["column", "meaning_en", "meaning_zh"]))
+    sheet(
+        wb.create_sheet("columns"),
+        pd.DataFrame([(k, v[0], v[1]) for k, v in COLUMNS.items()], columns=["column", "meaning_en", "meaning_zh"]),
+    )
     sheet(wb.create_sheet("population"), res.population)
-    settings = [("mechanism", res.mechanism), ("ns", ", ".join(map(str, res.ns))),
-                ("replications", res.replications), ("seed", res.seed), ("alpha", res.alpha),
-                ("target", res.target), ("n_all_paths", res.overall.get("n_all_paths")),
-                ("n_all_paths_note", res.overall.get("note"))]
-    settings += [(k, json.dumps(json_clean(v), ensure_ascii=False) if isinstance(v, (dict, list)) else json_clean(v))
-                 for k, v in res.settings.items()]
+    settings = [
+        ("mechanism", res.mechanism),
+        ("ns", ", ".join(map(str, res.ns))),
+        ("replications", res.replications),
+        ("seed", res.seed),
+        ("alpha", res.alpha),
+        ("target", res.target),
+        ("n_all_paths", res.overall.get("n_all_paths")),
+        ("n_all_paths_note", res.overall.get("note")),
+    ]
+    settings += [
+        (k, json.dumps(json_clean(v), ensure_ascii=False) if isinstance(v, (dict, list)) else json_clean(v))
+        for k, v in res.settings.items()
+    ]
     sheet(wb.create_sheet("settings"), pd.DataFrame(settings, columns=["setting", "value"]))
     wb.save(path)
 
@@ -113,8 +126,9 @@ def _fmt(v, digits: int = 3) -> str:
 def _html_table(df: pd.DataFrame, headers: dict[str, str] | None = None) -> str:
     e = html.escape
     head = "".join(f"<th>{e(headers.get(c, c) if headers else str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{e(_fmt(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{e(_fmt(v))}</td>" for v in row) + "</tr>" for row in df.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -135,15 +149,41 @@ def power_html(res: PowerResult, svg: bytes) -> str:
     req = res.required.copy()
     req["n_required"] = [None if pd.isna(v) else str(int(v)) for v in req["n_required"]]
     req["status"] = [_STATUS.get(v, v) for v in req["status"]]
-    heads = {"kind": "kind / 类型", "effect": "effect / 效应", "population_std": "population std / 总体标准化值",
-             "n_required": f"n for power {res.target:g} / 所需样本量", "status": "status / 状态", "note": "note / 说明"}
-    detail_cols = ["n", "kind", "effect", "population_std", "converged_share", "admissible_share", "power",
-                   "power_mcse", "power_joint", "mean_std_estimate", "bias", "relative_bias", "coverage"]
+    heads = {
+        "kind": "kind / 类型",
+        "effect": "effect / 效应",
+        "population_std": "population std / 总体标准化值",
+        "n_required": f"n for power {res.target:g} / 所需样本量",
+        "status": "status / 状态",
+        "note": "note / 说明",
+    }
+    detail_cols = [
+        "n",
+        "kind",
+        "effect",
+        "population_std",
+        "converged_share",
+        "admissible_share",
+        "power",
+        "power_mcse",
+        "power_joint",
+        "mean_std_estimate",
+        "bias",
+        "relative_bias",
+        "coverage",
+    ]
     legend = "".join(f"<li><code>{e(c)}</code>: {e(COLUMNS[c][0])}<br>{e(COLUMNS[c][1])}</li>" for c in detail_cols)
-    assumptions = "".join(f"<li>{e(a)}<br><span lang='zh-CN'>{e(b)}</span></li>"
-                          for a, b in zip(res.assumptions, res.assumptions_zh))
-    fails = "".join(f"<li>n = {e(str(n))}: " + e("; ".join(f"{v} {k}" for k, v in c.items())) + "</li>"
-                    for n, c in res.failures.items() if c) or "<li>none / 无</li>"
+    assumptions = "".join(
+        f"<li>{e(a)}<br><span lang='zh-CN'>{e(b)}</span></li>" for a, b in zip(res.assumptions, res.assumptions_zh)
+    )
+    fails = (
+        "".join(
+            f"<li>n = {e(str(n))}: " + e("; ".join(f"{v} {k}" for k, v in c.items())) + "</li>"
+            for n, c in res.failures.items()
+            if c
+        )
+        or "<li>none / 无</li>"
+    )
     overall = res.overall.get("note", "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -158,10 +198,18 @@ img {{ max-width: 100%; }}
 .small {{ font-size: 0.85rem; color: #4b5563; }}
 </style></head><body>
 <h1>{e(f"Monte Carlo power analysis / 蒙特卡洛检验力分析: {res.mechanism}")}</h1>
-<p>{e(f"{res.replications} replications at each n = {', '.join(map(str, res.ns))}; seed {res.seed}; "
-      f"alpha {res.alpha:g}; target power {res.target:g}.")}<br>
-<span lang="zh-CN">{e(f"每个样本量 {', '.join(map(str, res.ns))} 重复 {res.replications} 次；随机种子 {res.seed}；"
-                     f"alpha {res.alpha:g}；目标检验力 {res.target:g}。")}</span></p>
+<p>{
+        e(
+            f"{res.replications} replications at each n = {', '.join(map(str, res.ns))}; seed {res.seed}; "
+            f"alpha {res.alpha:g}; target power {res.target:g}."
+        )
+    }<br>
+<span lang="zh-CN">{
+        e(
+            f"每个样本量 {', '.join(map(str, res.ns))} 重复 {res.replications} 次；随机种子 {res.seed}；"
+            f"alpha {res.alpha:g}；目标检验力 {res.target:g}。"
+        )
+    }</span></p>
 <h2>Sample size needed / 所需样本量</h2>
 <p><strong>{e(overall)}</strong></p>
 {_html_table(req, heads)}

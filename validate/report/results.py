@@ -37,11 +37,23 @@ from typing import Any
 
 from .schema import load_schema
 
-__all__ = ["Results", "MechanismResults", "MeasurementResults", "Section", "StructuralResults", "ResultsKeyError", "ResultsSchemaError", "View", "accessor_paths",
-           "free_form_paths", "plain", "schema_node"]
+__all__ = [
+    "Results",
+    "MechanismResults",
+    "MeasurementResults",
+    "Section",
+    "StructuralResults",
+    "ResultsKeyError",
+    "ResultsSchemaError",
+    "View",
+    "accessor_paths",
+    "free_form_paths",
+    "plain",
+    "schema_node",
+]
 
-_ANY = "*"     # a key of an object whose keys are data (mechanism ids, construct ids)
-_ITEM = "[]"   # an element of an array
+_ANY = "*"  # a key of an object whose keys are data (mechanism ids, construct ids)
+_ITEM = "[]"  # an element of an array
 
 
 class ResultsSchemaError(KeyError):
@@ -104,8 +116,11 @@ def free_form_paths() -> list[str]:
         types = node.get("type")
         types = types if isinstance(types, list) else [types]
         untyped = types == [None] and "items" not in node  # {}: anything
-        if (("object" in types or untyped) and "properties" not in node
-                and not isinstance(node.get("additionalProperties"), dict)):
+        if (
+            ("object" in types or untyped)
+            and "properties" not in node
+            and not isinstance(node.get("additionalProperties"), dict)
+        ):
             out.append("/".join(path) or "(top)")
         for k, v in node.get("properties", {}).items():
             walk(v, path + (k,))
@@ -135,8 +150,9 @@ class View:
 
     def __init__(self, data: Mapping | None, where: tuple[str, ...] = (), schema: dict | None = None):
         if data is not None and not isinstance(data, Mapping):
-            raise TypeError(f"results.json: {self.path_of(where)} should be an object, not "
-                            f"{type(data).__name__} ({data!r:.60})")
+            raise TypeError(
+                f"results.json: {self.path_of(where)} should be an object, not {type(data).__name__} ({data!r:.60})"
+            )
         self._data = data if data is not None else {}
         self._where = tuple(where)
         self._schema = load_schema() if schema is None else schema
@@ -160,9 +176,11 @@ class View:
         sub = _sub(self._schema, str(key))
         if sub is None:
             known = sorted(self._schema.get("properties", {}))
-            raise ResultsSchemaError(f"results.json schema: {self.path} has no key {key!r} (its keys: "
-                                     f"{', '.join(known)}); add it to validate/report/results.schema.json "
-                                     "if the analysis writes it")
+            raise ResultsSchemaError(
+                f"results.json schema: {self.path} has no key {key!r} (its keys: "
+                f"{', '.join(known)}); add it to validate/report/results.schema.json "
+                "if the analysis writes it"
+            )
         return sub
 
     def defines(self, key: str) -> bool:
@@ -299,8 +317,10 @@ class MeasurementResults(View):
         """``reliability/<construct>`` (alpha, omega, cr, ave, ...); raises naming the construct when absent."""
         rel = self.obj("reliability")
         if construct not in rel:
-            raise ResultsKeyError(f"results.json: {rel.path} has no construct {construct!r} (it has: "
-                                  f"{', '.join(map(str, rel.keys())) or 'none'})")
+            raise ResultsKeyError(
+                f"results.json: {rel.path} has no construct {construct!r} (it has: "
+                f"{', '.join(map(str, rel.keys())) or 'none'})"
+            )
         return rel.obj(construct)
 
 
@@ -357,8 +377,10 @@ class Results(View):
         sub = _sub(mech._schema, str(mid))
         data = mech.raw.get(mid)
         if data is None:
-            raise ResultsKeyError(f"results.json: mechanisms has no mechanism {mid!r} (it has: "
-                                  f"{', '.join(map(str, mech.keys())) or 'none'})")
+            raise ResultsKeyError(
+                f"results.json: mechanisms has no mechanism {mid!r} (it has: "
+                f"{', '.join(map(str, mech.keys())) or 'none'})"
+            )
         return MechanismResults(data, ("mechanisms", str(mid)), sub)
 
 

@@ -19,10 +19,23 @@ from . import apa
 from .i18n import STRINGS, reason_text, t, text
 from .results import Results, View, plain
 
-__all__ = ["Column", "Table", "mechanism_tables", "summary_table", "comparison_tables", "method_table",
-           "method_paragraphs", "fit_models", "verdict_name", "NUMBERED_TABLES",
-           "warnings_table",
-           "construct_label", "path_label", "fit_verdicts", "FIT_CUTOFFS"]
+__all__ = [
+    "Column",
+    "Table",
+    "mechanism_tables",
+    "summary_table",
+    "comparison_tables",
+    "method_table",
+    "method_paragraphs",
+    "fit_models",
+    "verdict_name",
+    "NUMBERED_TABLES",
+    "warnings_table",
+    "construct_label",
+    "path_label",
+    "fit_verdicts",
+    "FIT_CUTOFFS",
+]
 
 #: Column kinds: how a value is shown.
 #: text, int, num2 (2 decimals), num3, bounded2/bounded3 (no leading zero), p, pct (1 decimal), verdict.
@@ -33,16 +46,63 @@ KINDS = ("text", "int", "num2", "num3", "bounded2", "bounded3", "p", "pct", "ver
 #: Tables numbered "Table n" in every writer, in report order. HTML and Word number the same tables in
 #: the same order, so "Table 7" names one table in both; tables only the page shows (the screening log,
 #: the bootstrap counts) are numbered S1, S2 ... there.
-NUMBERED_TABLES = ("screening_summary", "descriptives", "mardia", "fit", "fit_robust", "fit_criteria", "loadings",
-                   "reliability", "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total", "kmo", "common_method",
-                   "marker_cfa", "marker_items", "marker_lw", "competing_models", "modindices", "paths", "r2", "chisq_diff", "controls", "moderation",
-                   "simple_slopes", "indirect", "moderated_mediation", "invariance",
-                   "partial_invariance", "mg_tests", "mg_paths", "group_differences",
-                   # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
-                   "pls_settings", "pls_compare", "pls_outer", "pls_reliability", "pls_htmt", "pls_fornell_larcker",
-                   "pls_hoc_measurement", "pls_hoc_reliability", "pls_hoc_htmt", "pls_hoc_stage1_outer",
-                   "pls_hoc_stage1_reliability",
-                   "pls_paths", "pls_r2", "pls_indirect", "pls_fit", "pls_predict", "pls_cvpat", "pls_ipma", "pls_micom", "pls_mga")
+NUMBERED_TABLES = (
+    "screening_summary",
+    "descriptives",
+    "mardia",
+    "fit",
+    "fit_robust",
+    "fit_criteria",
+    "loadings",
+    "reliability",
+    "validity_amos",
+    "second_order",
+    "htmt",
+    "htmt_ci",
+    "fornell_larcker",
+    "item_total",
+    "kmo",
+    "common_method",
+    "marker_cfa",
+    "marker_items",
+    "marker_lw",
+    "competing_models",
+    "modindices",
+    "paths",
+    "r2",
+    "chisq_diff",
+    "controls",
+    "moderation",
+    "simple_slopes",
+    "indirect",
+    "moderated_mediation",
+    "invariance",
+    "partial_invariance",
+    "mg_tests",
+    "mg_paths",
+    "group_differences",
+    # PLS-SEM (validate.pls.report.DOCX_TABLES), after the covariance-based tables in both writers
+    "pls_settings",
+    "pls_compare",
+    "pls_outer",
+    "pls_reliability",
+    "pls_htmt",
+    "pls_fornell_larcker",
+    "pls_hoc_measurement",
+    "pls_hoc_reliability",
+    "pls_hoc_htmt",
+    "pls_hoc_stage1_outer",
+    "pls_hoc_stage1_reliability",
+    "pls_paths",
+    "pls_r2",
+    "pls_indirect",
+    "pls_fit",
+    "pls_predict",
+    "pls_cvpat",
+    "pls_ipma",
+    "pls_micom",
+    "pls_mga",
+)
 NUMBERED_TABLES += ("pls_controls", "pls_moderation", "pls_simple_slopes")  # PLS moderation and controls
 
 #: Fit cut-offs: (key, comparison, value, source).
@@ -178,8 +238,11 @@ def fit_models(mres: View) -> list[tuple[str, View, View]]:
     meas = mres.obj("measurement")
     struct = mres.obj("structural")
     single = meas.obj("single_factor_cfa")
-    models = [("m_measurement", meas.obj("fit"), meas), ("m_single", single.obj("fit"), single),
-              ("m_structural", struct.obj("fit"), struct)]
+    models = [
+        ("m_measurement", meas.obj("fit"), meas),
+        ("m_single", single.obj("fit"), single),
+        ("m_structural", struct.obj("fit"), struct),
+    ]
     return [(k, f, sec) for k, f, sec in models if f]
 
 
@@ -195,15 +258,22 @@ def _fit_table(mres: View, mid: str, lang: str) -> Table | None:
     models = fit_models(mres)
     if not models:
         return None
-    cols = [Column("model", t("c_model", lang)), Column("n_obs", t("c_n_obs", lang), "int"),
-            Column("n_total", t("c_n_total", lang), "int"), Column("chisq", t("c_chisq", lang), "num2"),
-            Column("df", t("c_df", lang), "int"), Column("pvalue", t("c_p", lang), "p"),
-            Column("chisq_df", t("c_chisq_df", lang), "num2"),
-            Column("cfi", t("c_cfi", lang), "bounded3"), Column("tli", t("c_tli", lang), "bounded3"),
-            Column("rmsea", t("c_rmsea", lang), "bounded3"),
-            Column("rmsea_ci", t("c_rmsea_ci", lang), "ci_b3"),
-            Column("srmr", t("c_srmr", lang), "bounded3"),
-            Column("aic", t("c_aic", lang), "num2"), Column("bic", t("c_bic", lang), "num2")]
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("n_obs", t("c_n_obs", lang), "int"),
+        Column("n_total", t("c_n_total", lang), "int"),
+        Column("chisq", t("c_chisq", lang), "num2"),
+        Column("df", t("c_df", lang), "int"),
+        Column("pvalue", t("c_p", lang), "p"),
+        Column("chisq_df", t("c_chisq_df", lang), "num2"),
+        Column("cfi", t("c_cfi", lang), "bounded3"),
+        Column("tli", t("c_tli", lang), "bounded3"),
+        Column("rmsea", t("c_rmsea", lang), "bounded3"),
+        Column("rmsea_ci", t("c_rmsea_ci", lang), "ci_b3"),
+        Column("srmr", t("c_srmr", lang), "bounded3"),
+        Column("aic", t("c_aic", lang), "num2"),
+        Column("bic", t("c_bic", lang), "num2"),
+    ]
     rows, marks = [], {}
     for i, (k, f, sec) in enumerate(models):
         row = {c.key: f.get(c.key) for c in cols if c.key in _FIT_KEYS}
@@ -229,13 +299,16 @@ def _robust_fit_table(mres: View, mid: str, lang: str) -> Table | None:
     models = [(k, f) for k, f, _ in fit_models(mres) if any(f.get(x) is not None for x in keys)]
     if not models:
         return None
-    cols = [Column("model", t("c_model", lang)), Column("chisq_scaled", t("c_chisq_scaled", lang), "num2"),
-            Column("cfi_scaled", t("c_cfi_scaled", lang), "bounded3"),
-            Column("tli_scaled", t("c_tli_scaled", lang), "bounded3"),
-            Column("rmsea_scaled", t("c_rmsea_scaled", lang), "bounded3"),
-            Column("cfi_robust", t("c_cfi_robust", lang), "bounded3"),
-            Column("tli_robust", t("c_tli_robust", lang), "bounded3"),
-            Column("rmsea_robust", t("c_rmsea_robust", lang), "bounded3")]
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("chisq_scaled", t("c_chisq_scaled", lang), "num2"),
+        Column("cfi_scaled", t("c_cfi_scaled", lang), "bounded3"),
+        Column("tli_scaled", t("c_tli_scaled", lang), "bounded3"),
+        Column("rmsea_scaled", t("c_rmsea_scaled", lang), "bounded3"),
+        Column("cfi_robust", t("c_cfi_robust", lang), "bounded3"),
+        Column("tli_robust", t("c_tli_robust", lang), "bounded3"),
+        Column("rmsea_robust", t("c_rmsea_robust", lang), "bounded3"),
+    ]
     rows = [{"model": t(k, lang), **{x: f.get(x) for x in keys}} for k, f in models]
     return Table("fit_robust", t("t_fit_robust", lang), cols, rows, [t("note_fit_robust", lang)], mid)
 
@@ -244,9 +317,14 @@ def _fit_criteria_table(mres: View, mid: str, lang: str) -> Table | None:
     models = [(k, f) for k, f, _ in fit_models(mres) if k != "m_single"]
     if not models:
         return None
-    cols = [Column("model", t("c_model", lang)), Column("index", t("c_index", lang)),
-            Column("value", t("c_value", lang), "num3"), Column("criterion", t("c_criterion", lang)),
-            Column("verdict", t("c_verdict", lang), "verdict"), Column("source", t("c_source", lang))]
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("index", t("c_index", lang)),
+        Column("value", t("c_value", lang), "num3"),
+        Column("criterion", t("c_criterion", lang)),
+        Column("verdict", t("c_verdict", lang), "verdict"),
+        Column("source", t("c_source", lang)),
+    ]
     names = {"cfi": "CFI", "tli": "TLI", "rmsea": "RMSEA", "srmr": "SRMR", "chisq_df": "\u03c7\u00b2/df"}
     rows, marks = [], {}
     for k, f in models:
@@ -254,9 +332,16 @@ def _fit_criteria_table(mres: View, mid: str, lang: str) -> Table | None:
         for idx, op, cut, src in FIT_CUTOFFS:
             val = _chisq_df(f) if idx == "chisq_df" else apa.as_float(f.get(idx))
             cut_s = apa.fmt_num(cut, 2, leading_zero=idx == "chisq_df")
-            rows.append({"model": t(k, lang), "index": names[idx], "value": val,
-                         "criterion": _OPS[op] + " " + cut_s,
-                         "verdict": _verdict(lang, ver[idx]), "source": src})
+            rows.append(
+                {
+                    "model": t(k, lang),
+                    "index": names[idx],
+                    "value": val,
+                    "criterion": _OPS[op] + " " + cut_s,
+                    "verdict": _verdict(lang, ver[idx]),
+                    "source": src,
+                }
+            )
             if ver[idx] is not None:
                 marks[(len(rows) - 1, "verdict")] = "ok" if ver[idx] else "fail"
     kinds = {(i, "value"): ("num2" if r["index"] == names["chisq_df"] else "bounded3") for i, r in enumerate(rows)}
@@ -268,19 +353,34 @@ def _reliability_table(mres: View, mech: Mechanism | None, mid: str, lang: str) 
     rel = meas.obj("reliability")
     if not rel:
         return None
-    cols = [Column("construct", t("c_construct", lang)), Column("label", ""),
-            Column("alpha", t("c_alpha", lang), "bounded3"), Column("alpha_std", t("c_alpha_std", lang), "bounded3"),
-            Column("omega", t("c_omega", lang), "bounded3"), Column("cr", t("c_cr", lang), "bounded3"),
-            Column("ave", t("c_ave", lang), "bounded3"), Column("cr_ok", t("c_cr_ok", lang), "verdict"),
-            Column("ave_ok", t("c_ave_ok", lang), "verdict")]
+    cols = [
+        Column("construct", t("c_construct", lang)),
+        Column("label", ""),
+        Column("alpha", t("c_alpha", lang), "bounded3"),
+        Column("alpha_std", t("c_alpha_std", lang), "bounded3"),
+        Column("omega", t("c_omega", lang), "bounded3"),
+        Column("cr", t("c_cr", lang), "bounded3"),
+        Column("ave", t("c_ave", lang), "bounded3"),
+        Column("cr_ok", t("c_cr_ok", lang), "verdict"),
+        Column("ave_ok", t("c_ave_ok", lang), "verdict"),
+    ]
     cols[1].header = t("c_label", lang)
     rows, marks = [], {}
     for cid, v in rel.items():
         cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave"), ">", 0.50)
-        rows.append({"construct": cid, "label": construct_label(mech, cid, lang),
-                     "alpha": v.get("alpha"), "alpha_std": v.get("alpha_std"), "omega": v.get("omega"),
-                     "cr": v.get("cr"), "ave": v.get("ave"),
-                     "cr_ok": _verdict(lang, cr_ok), "ave_ok": _verdict(lang, ave_ok)})
+        rows.append(
+            {
+                "construct": cid,
+                "label": construct_label(mech, cid, lang),
+                "alpha": v.get("alpha"),
+                "alpha_std": v.get("alpha_std"),
+                "omega": v.get("omega"),
+                "cr": v.get("cr"),
+                "ave": v.get("ave"),
+                "cr_ok": _verdict(lang, cr_ok),
+                "ave_ok": _verdict(lang, ave_ok),
+            }
+        )
         for key, ok in (("cr_ok", cr_ok), ("ave_ok", ave_ok), ("cr", cr_ok), ("ave", ave_ok)):
             if ok is not None:
                 marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
@@ -288,12 +388,20 @@ def _reliability_table(mres: View, mech: Mechanism | None, mid: str, lang: str) 
             ok = _cmp(v.get(key), ">=", 0.70)
             if ok is not None:
                 marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
-    return Table("reliability", t("t_reliability", lang), cols, rows,
-                 [t("note_reliability", lang)] + _warn_notes(meas.get("warnings")), mid, marks)
+    return Table(
+        "reliability",
+        t("t_reliability", lang),
+        cols,
+        rows,
+        [t("note_reliability", lang)] + _warn_notes(meas.get("warnings")),
+        mid,
+        marks,
+    )
 
 
-def _matrix_table(key: str, title: str, mat: dict, mech, mid: str, lang: str, kind: str,
-                  diag: dict | None = None) -> Table | None:
+def _matrix_table(
+    key: str, title: str, mat: dict, mech, mid: str, lang: str, kind: str, diag: dict | None = None
+) -> Table | None:
     if not mat:
         return None
     order = list(mat)
@@ -377,8 +485,10 @@ def _mm_table_rows(mm: View) -> list[dict]:
     else:
         rows = [{**dict.fromkeys(_MM_KEYS), "reason": mm.get("index_reason") or why}]
     rows[0].update(stat="index", moderator_value=None, moderator_sd=None)
-    rows += [{**{k: c.get(k) for k in _MM_KEYS + ("moderator_sd", "moderator_value")}, "stat": "conditional",
-              "reason": why} for c in mm.rows("conditional")]
+    rows += [
+        {**{k: c.get(k) for k in _MM_KEYS + ("moderator_sd", "moderator_value")}, "stat": "conditional", "reason": why}
+        for c in mm.rows("conditional")
+    ]
     return rows
 
 
@@ -403,20 +513,47 @@ def _moderated_mediation_table(struct: View, mid: str, lang: str) -> Table | Non
             if r.get("excludes_zero") is not None:
                 marks[(len(rows), "stat")] = "ok" if r["excludes_zero"] else "ns"
             value = "" if r["stat"] == "index" else r.get("moderator_value")  # the index is per unit: no value
-            rows.append({"chain": chain, "moderated": paths, "stat": stat, "moderator_value": value,
-                         "estimate": r.get("estimate"), "se": r.get("se"), "ci": (r.get("ci_lower"), r.get("ci_upper"))})
+            rows.append(
+                {
+                    "chain": chain,
+                    "moderated": paths,
+                    "stat": stat,
+                    "moderator_value": value,
+                    "estimate": r.get("estimate"),
+                    "se": r.get("se"),
+                    "ci": (r.get("ci_lower"), r.get("ci_upper")),
+                }
+            )
         if m.get("index") is None:
-            notes.append(t("note_mm_no_index", lang, chain=chain, mod=m.get("moderator"), paths=paths,
-                           n=len(m.list("moderated_paths"))))
+            notes.append(
+                t(
+                    "note_mm_no_index",
+                    lang,
+                    chain=chain,
+                    mod=m.get("moderator"),
+                    paths=paths,
+                    n=len(m.list("moderated_paths")),
+                )
+            )
         for key in ("reason", "se_reason"):
             if m.get(key):
                 notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(m[key], lang)}")
-    tab = Table("moderated_mediation", t("t_moderated_mediation", lang),
-                [Column("chain", t("c_chain", lang)), Column("moderated", t("c_moderated_path", lang)),
-                 Column("stat", t("c_mm_statistic", lang)),
-                 Column("moderator_value", t("c_moderator_value", lang), "num3"),
-                 Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se_delta", lang), "num3"),
-                 Column("ci", t("c_ci", lang), "ci3")], rows, list(dict.fromkeys(notes)), mid)
+    tab = Table(
+        "moderated_mediation",
+        t("t_moderated_mediation", lang),
+        [
+            Column("chain", t("c_chain", lang)),
+            Column("moderated", t("c_moderated_path", lang)),
+            Column("stat", t("c_mm_statistic", lang)),
+            Column("moderator_value", t("c_moderator_value", lang), "num3"),
+            Column("estimate", t("c_estimate", lang), "num3"),
+            Column("se", t("c_se_delta", lang), "num3"),
+            Column("ci", t("c_ci", lang), "ci3"),
+        ],
+        rows,
+        list(dict.fromkeys(notes)),
+        mid,
+    )
     tab.marks.update(marks)
     return tab
 
@@ -430,23 +567,51 @@ def _moderation_tables(struct: View, mid: str, lang: str) -> tuple[Table | None,
     for m in mods:
         eff = m.obj("moderator_effect")
         if m.get("main_effect_added") and eff:
-            notes.append(t("note_main_effect_added", lang, path=path_label(m.get("moderator"), m.get("to")),
-                           b=apa.fmt_num(eff.get("estimate"), 3), p=_p_text(eff.get("p_value"))))
+            notes.append(
+                t(
+                    "note_main_effect_added",
+                    lang,
+                    path=path_label(m.get("moderator"), m.get("to")),
+                    b=apa.fmt_num(eff.get("estimate"), 3),
+                    p=_p_text(eff.get("p_value")),
+                )
+            )
     rows = []
     for m in mods:
         sup = m.get("supported")
-        rows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
-                     "interaction": m.get("product"), "estimate": m.get("estimate"), "se": m.get("se"),
-                     "z": m.get("z"), "p_value": m.get("p_value"), "std": m.get("std"),
-                     "stars": apa.stars(m.get("p_value")),
-                     "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
-    mod_tab = Table("moderation", t("t_moderation", lang),
-                    [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
-                     Column("interaction", t("c_interaction", lang)),
-                     Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
-                     Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-                     Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
-                     Column("supported", t("c_supported", lang), "verdict")], rows, notes, mid)
+        rows.append(
+            {
+                "path": path_label(m.get("from"), m.get("to")),
+                "moderator": m.get("moderator"),
+                "interaction": m.get("product"),
+                "estimate": m.get("estimate"),
+                "se": m.get("se"),
+                "z": m.get("z"),
+                "p_value": m.get("p_value"),
+                "std": m.get("std"),
+                "stars": apa.stars(m.get("p_value")),
+                "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang),
+            }
+        )
+    mod_tab = Table(
+        "moderation",
+        t("t_moderation", lang),
+        [
+            Column("path", t("c_path", lang)),
+            Column("moderator", t("c_moderator", lang)),
+            Column("interaction", t("c_interaction", lang)),
+            Column("estimate", t("c_estimate", lang), "num3"),
+            Column("se", t("c_se", lang), "num3"),
+            Column("z", t("c_z", lang), "num2"),
+            Column("p_value", t("c_p", lang), "p"),
+            Column("std", t("c_beta", lang), "bounded3"),
+            Column("stars", ""),
+            Column("supported", t("c_supported", lang), "verdict"),
+        ],
+        rows,
+        notes,
+        mid,
+    )
     for i, m in enumerate(mods):
         if m.get("supported") is not None:
             mod_tab.marks[(i, "supported")] = "ok" if m.get("supported") else "fail"
@@ -454,26 +619,54 @@ def _moderation_tables(struct: View, mid: str, lang: str) -> tuple[Table | None,
     level = {-1: "v_minus_sd", 0: "v_mean", 1: "v_plus_sd"}
     for m in mods:
         for s in m.rows("simple_slopes"):
-            srows.append({"path": path_label(m.get("from"), m.get("to")), "moderator": m.get("moderator"),
-                          "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
-                          **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
-                          "ci": (s.get("ci_lower"), s.get("ci_upper"))})
+            srows.append(
+                {
+                    "path": path_label(m.get("from"), m.get("to")),
+                    "moderator": m.get("moderator"),
+                    "level": t(level[s["moderator_sd"]], lang) if s.get("moderator_sd") in level else "",
+                    **{k: s.get(k) for k in ("moderator_value", "estimate", "se", "z", "p_value")},
+                    "ci": (s.get("ci_lower"), s.get("ci_upper")),
+                }
+            )
         jn = m.obj("johnson_neyman")
         if jn:
             kind = jn.get("significant")
             lo, hi = apa.fmt_num(jn.get("lower"), 2), apa.fmt_num(jn.get("upper"), 2)
-            snotes.append(t("note_jn", lang, path=path_label(m.get("from"), m.get("to")), mod=m.get("moderator"),
-                            sd=apa.fmt_num(m.get("moderator_sd"), 2), alpha=jn.get("alpha"),
-                            where=t(f"jn_{kind}", lang, lo=lo, hi=hi)))
+            snotes.append(
+                t(
+                    "note_jn",
+                    lang,
+                    path=path_label(m.get("from"), m.get("to")),
+                    mod=m.get("moderator"),
+                    sd=apa.fmt_num(m.get("moderator_sd"), 2),
+                    alpha=jn.get("alpha"),
+                    where=t(f"jn_{kind}", lang, lo=lo, hi=hi),
+                )
+            )
         elif m.get("reason"):
             snotes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{m['reason']}")
-    slope_tab = Table("simple_slopes", t("t_simple_slopes", lang),
-                      [Column("path", t("c_path", lang)), Column("moderator", t("c_moderator", lang)),
-                       Column("level", t("c_slope_at", lang)),
-                       Column("moderator_value", t("c_moderator_value", lang), "num3"),
-                       Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
-                       Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-                       Column("ci", t("c_ci_wald", lang), "ci3")], srows, snotes, mid) if srows else None
+    slope_tab = (
+        Table(
+            "simple_slopes",
+            t("t_simple_slopes", lang),
+            [
+                Column("path", t("c_path", lang)),
+                Column("moderator", t("c_moderator", lang)),
+                Column("level", t("c_slope_at", lang)),
+                Column("moderator_value", t("c_moderator_value", lang), "num3"),
+                Column("estimate", t("c_estimate", lang), "num3"),
+                Column("se", t("c_se", lang), "num3"),
+                Column("z", t("c_z", lang), "num2"),
+                Column("p_value", t("c_p", lang), "p"),
+                Column("ci", t("c_ci_wald", lang), "ci3"),
+            ],
+            srows,
+            snotes,
+            mid,
+        )
+        if srows
+        else None
+    )
     return mod_tab, slope_tab
 
 
@@ -490,18 +683,34 @@ def _second_order_table(meas: View, mech: Mechanism | None, mid: str, lang: str)
     for r in rows:
         if r.get("reason"):
             notes.append(f"{r.get('construct')}{t('colon', lang)}{r['reason']}")
-    return Table("second_order", t("t_second_order", lang),
-                 [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
-                  Column("dims", t("c_dimensions", lang)),
-                  Column("omega_l1", t("c_omega_l1", lang), "bounded3"),
-                  Column("omega_l2", t("c_omega_l2", lang), "bounded3"),
-                  Column("partial_omega_l1", t("c_partial_omega_l1", lang), "bounded3"),
-                  Column("omega_higher", t("c_omega_higher", lang), "bounded3"),
-                  Column("cr", t("c_cr", lang), "bounded3"), Column("ave", t("c_ave", lang), "bounded3")],
-                 [{**{k: r.get(k) for k in ("construct", "omega_l1", "omega_l2", "partial_omega_l1", "omega_higher",
-                                            "cr", "ave")},
-                   "label": construct_label(mech, r.get("construct"), lang),
-                   "dims": ", ".join(str(d) for d in r.list("dimensions"))} for r in rows], notes, mid)
+    return Table(
+        "second_order",
+        t("t_second_order", lang),
+        [
+            Column("construct", t("c_construct", lang)),
+            Column("label", t("c_label", lang)),
+            Column("dims", t("c_dimensions", lang)),
+            Column("omega_l1", t("c_omega_l1", lang), "bounded3"),
+            Column("omega_l2", t("c_omega_l2", lang), "bounded3"),
+            Column("partial_omega_l1", t("c_partial_omega_l1", lang), "bounded3"),
+            Column("omega_higher", t("c_omega_higher", lang), "bounded3"),
+            Column("cr", t("c_cr", lang), "bounded3"),
+            Column("ave", t("c_ave", lang), "bounded3"),
+        ],
+        [
+            {
+                **{
+                    k: r.get(k)
+                    for k in ("construct", "omega_l1", "omega_l2", "partial_omega_l1", "omega_higher", "cr", "ave")
+                },
+                "label": construct_label(mech, r.get("construct"), lang),
+                "dims": ", ".join(str(d) for d in r.list("dimensions")),
+            }
+            for r in rows
+        ],
+        notes,
+        mid,
+    )
 
 
 def _records_table(key, title, records: list[View], cols, mid, notes=(), limit=None, derive=None) -> Table | None:
@@ -524,25 +733,51 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T: dict[str, Table | None] = {}
     scr = mres.obj("screening")
     T["screening_summary"] = _records_table(
-        "screening_summary", t("t_screening_summary", lang),
+        "screening_summary",
+        t("t_screening_summary", lang),
         scr.rows("summary"),
-        [Column("rule", t("c_rule", lang)), Column("flagged", t("c_flagged", lang), "int"),
-         Column("dropped", t("c_dropped", lang), "int")], mid,
-        derive=lambda r: {"rule": coded_name("rule", r.get("rule"), lang)})
+        [
+            Column("rule", t("c_rule", lang)),
+            Column("flagged", t("c_flagged", lang), "int"),
+            Column("dropped", t("c_dropped", lang), "int"),
+        ],
+        mid,
+        derive=lambda r: {"rule": coded_name("rule", r.get("rule"), lang)},
+    )
     T["screening_log"] = _records_table(
-        "screening_log", t("t_screening_log", lang),
+        "screening_log",
+        t("t_screening_log", lang),
         scr.rows("log"),
-        [Column("resp_id", t("c_resp_id", lang)), Column("rule", t("c_rule", lang)),
-         Column("detail", t("c_detail", lang)), Column("action", t("c_action", lang))], mid,
-        derive=lambda r: {"rule": coded_name("rule", r.get("rule"), lang),
-                          "action": coded_name("action", r.get("action"), lang)})
+        [
+            Column("resp_id", t("c_resp_id", lang)),
+            Column("rule", t("c_rule", lang)),
+            Column("detail", t("c_detail", lang)),
+            Column("action", t("c_action", lang)),
+        ],
+        mid,
+        derive=lambda r: {
+            "rule": coded_name("rule", r.get("rule"), lang),
+            "action": coded_name("action", r.get("action"), lang),
+        },
+    )
     T["descriptives"] = _records_table(
-        "descriptives", t("t_descriptives", lang), mres.rows("descriptives"),
-        [Column("item", t("c_item", lang)), Column("construct", t("c_construct", lang)),
-         Column("n", t("c_n", lang), "int"), Column("mean", t("c_mean", lang), "num2"),
-         Column("sd", t("c_sd", lang), "num2"), Column("skew", t("c_skew", lang), "num2"),
-         Column("kurtosis", t("c_kurtosis", lang), "num2"), Column("floor_pct", t("c_floor", lang), "pct"),
-         Column("ceiling_pct", t("c_ceiling", lang), "pct")], mid, [t("note_descriptives", lang)])
+        "descriptives",
+        t("t_descriptives", lang),
+        mres.rows("descriptives"),
+        [
+            Column("item", t("c_item", lang)),
+            Column("construct", t("c_construct", lang)),
+            Column("n", t("c_n", lang), "int"),
+            Column("mean", t("c_mean", lang), "num2"),
+            Column("sd", t("c_sd", lang), "num2"),
+            Column("skew", t("c_skew", lang), "num2"),
+            Column("kurtosis", t("c_kurtosis", lang), "num2"),
+            Column("floor_pct", t("c_floor", lang), "pct"),
+            Column("ceiling_pct", t("c_ceiling", lang), "pct"),
+        ],
+        mid,
+        [t("note_descriptives", lang)],
+    )
     if T["descriptives"] is not None and mech is not None:
         items = {it.id: it for it in mech.items}
         T["descriptives"].columns.insert(1, Column("text", t("c_item_text", lang)))
@@ -553,22 +788,43 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     # b1p (skewness) and b2p (kurtosis) with their p values
     mar = {r.get("test"): r for r in mres.rows("mardia")}
     if "skewness" in mar or "kurtosis" in mar:
-        rows = [{"statistic": t(name, lang), "value": mar[test].get("estimate"), "p_value": mar[test].get("p_value")}
-                for test, name in (("skewness", "s_mardia_skew"), ("kurtosis", "s_mardia_kurt")) if test in mar]
-        T["mardia"] = Table("mardia", t("t_mardia", lang),
-                            [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
-                             Column("p_value", t("c_p", lang), "p")],
-                            rows, [t("note_mardia", lang)], mid)
+        rows = [
+            {"statistic": t(name, lang), "value": mar[test].get("estimate"), "p_value": mar[test].get("p_value")}
+            for test, name in (("skewness", "s_mardia_skew"), ("kurtosis", "s_mardia_kurt"))
+            if test in mar
+        ]
+        T["mardia"] = Table(
+            "mardia",
+            t("t_mardia", lang),
+            [
+                Column("statistic", t("c_statistic", lang)),
+                Column("value", t("c_value", lang), "num2"),
+                Column("p_value", t("c_p", lang), "p"),
+            ],
+            rows,
+            [t("note_mardia", lang)],
+            mid,
+        )
     meas = mres.obj("measurement")
     T["fit"] = _fit_table(mres, mid, lang)
     T["fit_robust"] = _robust_fit_table(mres, mid, lang)
     T["fit_criteria"] = _fit_criteria_table(mres, mid, lang)
     load = _records_table(
-        "loadings", t("t_loadings", lang), meas.rows("loadings"),
-        [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
-         Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
-         Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-         Column("std", t("c_std_loading", lang), "bounded3")], mid, [t("note_loadings", lang)])
+        "loadings",
+        t("t_loadings", lang),
+        meas.rows("loadings"),
+        [
+            Column("construct", t("c_construct", lang)),
+            Column("item", t("c_item", lang)),
+            Column("estimate", t("c_estimate", lang), "num3"),
+            Column("se", t("c_se", lang), "num3"),
+            Column("z", t("c_z", lang), "num2"),
+            Column("p_value", t("c_p", lang), "p"),
+            Column("std", t("c_std_loading", lang), "bounded3"),
+        ],
+        mid,
+        [t("note_loadings", lang)],
+    )
     if load is not None:
         for i, row in enumerate(load.rows):
             s = apa.as_float(row.get("std"))
@@ -585,25 +841,49 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     T["htmt_ci"] = _htmt_ci_table(meas, mech, mid, lang)
     T["fornell_larcker"] = _fornell_table(mres, mech, mid, lang)
     T["item_total"] = _records_table(
-        "item_total", t("t_item_total", lang), meas.rows("item_total"),
-        [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
-         Column("r_drop", t("c_r_drop", lang), "bounded3"),
-         Column("alpha_if_deleted", t("c_alpha_if_deleted", lang), "bounded3")], mid, [t("note_item_total", lang)])
+        "item_total",
+        t("t_item_total", lang),
+        meas.rows("item_total"),
+        [
+            Column("construct", t("c_construct", lang)),
+            Column("item", t("c_item", lang)),
+            Column("r_drop", t("c_r_drop", lang), "bounded3"),
+            Column("alpha_if_deleted", t("c_alpha_if_deleted", lang), "bounded3"),
+        ],
+        mid,
+        [t("note_item_total", lang)],
+    )
     kmo, bart, har = meas.obj("kmo"), meas.obj("bartlett"), meas.obj("harman")
     if kmo or bart or har:
         rows = []
         if kmo:
             rows.append({"statistic": t("s_kmo", lang), "value": kmo.get("overall"), "df": None, "p_value": None})
         if bart:
-            rows.append({"statistic": t("s_bartlett", lang), "value": bart.get("chisq"), "df": bart.get("df"),
-                         "p_value": bart.get("p_value")})
+            rows.append(
+                {
+                    "statistic": t("s_bartlett", lang),
+                    "value": bart.get("chisq"),
+                    "df": bart.get("df"),
+                    "p_value": bart.get("p_value"),
+                }
+            )
         if har:
-            rows.append({"statistic": t("s_harman", lang), "value": har.get("first_factor_share"), "df": None,
-                         "p_value": None})
-        T["kmo"] = Table("kmo", t("t_kmo", lang),
-                         [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "num2"),
-                          Column("df", t("c_df", lang), "int"), Column("p_value", t("c_p", lang), "p")],
-                         rows, [t("note_kmo", lang)], mid)
+            rows.append(
+                {"statistic": t("s_harman", lang), "value": har.get("first_factor_share"), "df": None, "p_value": None}
+            )
+        T["kmo"] = Table(
+            "kmo",
+            t("t_kmo", lang),
+            [
+                Column("statistic", t("c_statistic", lang)),
+                Column("value", t("c_value", lang), "num2"),
+                Column("df", t("c_df", lang), "int"),
+                Column("p_value", t("c_p", lang), "p"),
+            ],
+            rows,
+            [t("note_kmo", lang)],
+            mid,
+        )
         for i, row in enumerate(rows):
             if row["statistic"] != t("s_bartlett", lang):
                 T["kmo"].cell_kinds[(i, "value")] = "bounded3"
@@ -614,103 +894,212 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
     _note_no_marker(T.get("common_method"), meas, lang)
     T["competing_models"] = _competing_table(meas, mech, mid, lang)
     T["modindices"] = _records_table(
-        "modindices", t("t_modindices", lang),
-        sorted(meas.rows("modindices"),
-               key=lambda m: -(apa.as_float(m.get("mi")) or 0)),
-        [Column("lhs", t("c_lhs", lang)), Column("op", t("c_op", lang)), Column("rhs", t("c_rhs", lang)),
-         Column("mi", t("c_mi", lang), "num2"), Column("epc", t("c_epc", lang), "num3"),
-         Column("sepc_all", t("c_sepc_all", lang), "num3")], mid, [t("note_modindices", lang)], limit=20)
+        "modindices",
+        t("t_modindices", lang),
+        sorted(meas.rows("modindices"), key=lambda m: -(apa.as_float(m.get("mi")) or 0)),
+        [
+            Column("lhs", t("c_lhs", lang)),
+            Column("op", t("c_op", lang)),
+            Column("rhs", t("c_rhs", lang)),
+            Column("mi", t("c_mi", lang), "num2"),
+            Column("epc", t("c_epc", lang), "num3"),
+            Column("sepc_all", t("c_sepc_all", lang), "num3"),
+        ],
+        mid,
+        [t("note_modindices", lang)],
+        limit=20,
+    )
     struct = mres.obj("structural")
     paths = struct.rows("paths")
     if paths:
         rows = []
         for p in paths:
             sup = p.get("supported")
-            rows.append({"hypothesis": p.get("hypothesis") or "", "path": path_label(p.get("from"), p.get("to")),
-                         "estimate": p.get("estimate"), "se": p.get("se"), "z": p.get("z"),
-                         "p_value": p.get("p_value"), "p_holm": p.get("p_holm"), "p_fdr_bh": p.get("p_fdr_bh"),
-                         "std": p.get("std"), "stars": apa.stars(p.get("p_value")),
-                         "f2": p.get("f2"),
-                         "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang)})
-        tab = Table("paths", t("t_paths", lang),
-                    [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
-                     Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
-                     Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-                     *([Column("p_holm", t("c_p_holm", lang), "p"), Column("p_fdr_bh", t("c_p_fdr_bh", lang), "p")]
-                       if any("p_holm" in p for p in paths) else []),
-                     Column("std", t("c_beta", lang), "bounded3"), Column("stars", ""),
-                     Column("f2", t("c_f2", lang), "num3"),
-                     Column("supported", t("c_supported", lang), "verdict")],
-                    rows, [t("note_paths", lang)] + ([
-                        t("note_adjust_" + str(struct.obj("adjust").get("method") or "none"), lang,
-                          k=struct.obj("adjust").get("family_size") or len(paths))]
-                        if struct.get("adjust") else []), mid)
+            rows.append(
+                {
+                    "hypothesis": p.get("hypothesis") or "",
+                    "path": path_label(p.get("from"), p.get("to")),
+                    "estimate": p.get("estimate"),
+                    "se": p.get("se"),
+                    "z": p.get("z"),
+                    "p_value": p.get("p_value"),
+                    "p_holm": p.get("p_holm"),
+                    "p_fdr_bh": p.get("p_fdr_bh"),
+                    "std": p.get("std"),
+                    "stars": apa.stars(p.get("p_value")),
+                    "f2": p.get("f2"),
+                    "supported": None if sup is None else t("v_supported" if sup else "v_not_supported", lang),
+                }
+            )
+        tab = Table(
+            "paths",
+            t("t_paths", lang),
+            [
+                Column("hypothesis", t("c_hypothesis", lang)),
+                Column("path", t("c_path", lang)),
+                Column("estimate", t("c_estimate", lang), "num3"),
+                Column("se", t("c_se", lang), "num3"),
+                Column("z", t("c_z", lang), "num2"),
+                Column("p_value", t("c_p", lang), "p"),
+                *(
+                    [Column("p_holm", t("c_p_holm", lang), "p"), Column("p_fdr_bh", t("c_p_fdr_bh", lang), "p")]
+                    if any("p_holm" in p for p in paths)
+                    else []
+                ),
+                Column("std", t("c_beta", lang), "bounded3"),
+                Column("stars", ""),
+                Column("f2", t("c_f2", lang), "num3"),
+                Column("supported", t("c_supported", lang), "verdict"),
+            ],
+            rows,
+            [t("note_paths", lang)]
+            + (
+                [
+                    t(
+                        "note_adjust_" + str(struct.obj("adjust").get("method") or "none"),
+                        lang,
+                        k=struct.obj("adjust").get("family_size") or len(paths),
+                    )
+                ]
+                if struct.get("adjust")
+                else []
+            ),
+            mid,
+        )
         for i, p in enumerate(paths):
             if p.get("supported") is not None:
                 tab.marks[(i, "supported")] = "ok" if p.get("supported") else "fail"
         T["paths"] = tab
     r2 = struct.obj("r2")
     if r2:
-        T["r2"] = Table("r2", t("t_r2", lang),
-                        [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
-                         Column("r2", t("c_r2", lang), "bounded3")],
-                        [{"construct": c, "label": construct_label(mech, c, lang), "r2": v} for c, v in r2.items()],
-                        [t("note_r2", lang)], mid)
+        T["r2"] = Table(
+            "r2",
+            t("t_r2", lang),
+            [
+                Column("construct", t("c_construct", lang)),
+                Column("label", t("c_label", lang)),
+                Column("r2", t("c_r2", lang), "bounded3"),
+            ],
+            [{"construct": c, "label": construct_label(mech, c, lang), "r2": v} for c, v in r2.items()],
+            [t("note_r2", lang)],
+            mid,
+        )
     cd = struct.obj("chisq_diff")
     if cd:
         notes = [t("note_chisq_diff", lang)]
         if cd.get("reason"):
             notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cd['reason'], lang)}")
-        T["chisq_diff"] = Table("chisq_diff", t("t_chisq_diff", lang),
-                                [Column("models", t("c_models", lang)),
-                                 Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
-                                 Column("df_diff", t("c_df_diff", lang), "int"),
-                                 Column("p_value", t("c_p", lang), "p")],
-                                [dict(models=t("m_struct_vs_cfa", lang), chisq_diff=cd.get("chisq_diff"),
-                                      df_diff=cd.get("df_diff"), p_value=cd.get("p_value"))], notes, mid)
+        T["chisq_diff"] = Table(
+            "chisq_diff",
+            t("t_chisq_diff", lang),
+            [
+                Column("models", t("c_models", lang)),
+                Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+                Column("df_diff", t("c_df_diff", lang), "int"),
+                Column("p_value", t("c_p", lang), "p"),
+            ],
+            [
+                dict(
+                    models=t("m_struct_vs_cfa", lang),
+                    chisq_diff=cd.get("chisq_diff"),
+                    df_diff=cd.get("df_diff"),
+                    p_value=cd.get("p_value"),
+                )
+            ],
+            notes,
+            mid,
+        )
     T["controls"] = _records_table(
-        "controls", t("t_controls", lang),
+        "controls",
+        t("t_controls", lang),
         struct.rows("controls"),
-        [Column("variable", t("c_control", lang)), Column("to", t("c_on", lang)),
-         Column("estimate", t("c_estimate", lang), "num3"), Column("se", t("c_se", lang), "num3"),
-         Column("z", t("c_z", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-         Column("std", t("c_beta", lang), "bounded3"), Column("stars", "")], mid, [t("note_controls", lang)],
-        derive=lambda r: {"stars": apa.stars(r.get("p_value"))})
+        [
+            Column("variable", t("c_control", lang)),
+            Column("to", t("c_on", lang)),
+            Column("estimate", t("c_estimate", lang), "num3"),
+            Column("se", t("c_se", lang), "num3"),
+            Column("z", t("c_z", lang), "num2"),
+            Column("p_value", t("c_p", lang), "p"),
+            Column("std", t("c_beta", lang), "bounded3"),
+            Column("stars", ""),
+        ],
+        mid,
+        [t("note_controls", lang)],
+        derive=lambda r: {"stars": apa.stars(r.get("p_value"))},
+    )
     T["moderation"], T["simple_slopes"] = _moderation_tables(struct, mid, lang)
     ind = struct.rows("indirect")
     if ind:
         boot = struct.obj("bootstrap")
-        rows = [{"chain": " \u2192 ".join(str(c) for c in p.list("chain")),
-                 "estimate": p.get("estimate"), "std": p.get("std"), "se": p.get("se"),
-                 "ci": (p.get("ci_lower"), p.get("ci_upper")), "bca": (p.get("bca_lower"), p.get("bca_upper")),
-                 "std_ci": (p.get("std_ci_lower"), p.get("std_ci_upper")), "vaf": p.get("vaf"),
-                 "mediation": mediation_name(p.get("mediation"), lang)} for p in ind]
+        rows = [
+            {
+                "chain": " \u2192 ".join(str(c) for c in p.list("chain")),
+                "estimate": p.get("estimate"),
+                "std": p.get("std"),
+                "se": p.get("se"),
+                "ci": (p.get("ci_lower"), p.get("ci_upper")),
+                "bca": (p.get("bca_lower"), p.get("bca_upper")),
+                "std_ci": (p.get("std_ci_lower"), p.get("std_ci_upper")),
+                "vaf": p.get("vaf"),
+                "mediation": mediation_name(p.get("mediation"), lang),
+            }
+            for p in ind
+        ]
         completed = boot.get("completed")
         T["indirect"] = Table(
-            "indirect", t("t_indirect", lang),
-            [Column("chain", t("c_chain", lang)), Column("estimate", t("c_estimate", lang), "num3"),
-             Column("se", t("c_se", lang), "num3"), Column("ci", t("c_ci", lang), "ci3"),
-             Column("bca", t("c_bca", lang), "ci3"), Column("std", t("c_beta", lang), "bounded3"),
-             Column("std_ci", t("c_std_ci", lang), "ci_b3"),
-             Column("mediation", t("c_mediation", lang)), Column("vaf", t("c_vaf", lang), "num2")],
-            rows, [t("note_indirect", lang, completed=apa.fmt_int(completed),
-                     methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang))]
+            "indirect",
+            t("t_indirect", lang),
+            [
+                Column("chain", t("c_chain", lang)),
+                Column("estimate", t("c_estimate", lang), "num3"),
+                Column("se", t("c_se", lang), "num3"),
+                Column("ci", t("c_ci", lang), "ci3"),
+                Column("bca", t("c_bca", lang), "ci3"),
+                Column("std", t("c_beta", lang), "bounded3"),
+                Column("std_ci", t("c_std_ci", lang), "ci_b3"),
+                Column("mediation", t("c_mediation", lang)),
+                Column("vaf", t("c_vaf", lang), "num2"),
+            ],
+            rows,
+            [
+                t(
+                    "note_indirect",
+                    lang,
+                    completed=apa.fmt_int(completed),
+                    methods=t("ci_pct_bca" if any(p.get("bca_lower") is not None for p in ind) else "ci_pct", lang),
+                )
+            ]
             + _vaf_notes(ind, lang)
-            + [t("note_indirect_moderated_mm" if _has_moderated_mediation(struct, p) else "note_indirect_moderated",
-                 lang, chain=" \u2192 ".join(str(c) for c in p.list("chain")),
-                 mods=", ".join(str(x) for x in p.list("at_moderator_mean")))
-               for p in ind if p.get("at_moderator_mean")]
-            + _warn_notes(struct.get("warnings")), mid)
+            + [
+                t(
+                    "note_indirect_moderated_mm" if _has_moderated_mediation(struct, p) else "note_indirect_moderated",
+                    lang,
+                    chain=" \u2192 ".join(str(c) for c in p.list("chain")),
+                    mods=", ".join(str(x) for x in p.list("at_moderator_mean")),
+                )
+                for p in ind
+                if p.get("at_moderator_mean")
+            ]
+            + _warn_notes(struct.get("warnings")),
+            mid,
+        )
         for i, p in enumerate(ind):
             lo, hi = apa.as_float(p.get("ci_lower")), apa.as_float(p.get("ci_upper"))
             if lo is not None and hi is not None:
                 T["indirect"].marks[(i, "chain")] = "ok" if (lo > 0 or hi < 0) else "ns"
         if boot:
-            T["bootstrap"] = Table("bootstrap", t("t_bootstrap", lang),
-                                   [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "int")],
-                                   [{"statistic": t("s_requested", lang), "value": boot.get("requested")},
-                                    {"statistic": t("s_completed", lang), "value": boot.get("completed")},
-                                    {"statistic": t("s_failed", lang), "value": boot.get("failed")}], [], mid)
+            T["bootstrap"] = Table(
+                "bootstrap",
+                t("t_bootstrap", lang),
+                [Column("statistic", t("c_statistic", lang)), Column("value", t("c_value", lang), "int")],
+                [
+                    {"statistic": t("s_requested", lang), "value": boot.get("requested")},
+                    {"statistic": t("s_completed", lang), "value": boot.get("completed")},
+                    {"statistic": t("s_failed", lang), "value": boot.get("failed")},
+                ],
+                [],
+                mid,
+            )
     T["moderated_mediation"] = _moderated_mediation_table(struct, mid, lang)
     inv = mres.obj("invariance")
     if inv:
@@ -726,17 +1115,32 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
         tests = mg.rows("equality_tests")
 
         def mg_test(p):
-            return {"path": path_label(p.get("from"), p.get("to")),
-                    "differs": None if p.get("differs") is None else t("v_yes" if p.get("differs") else "v_no", lang)}
+            return {
+                "path": path_label(p.get("from"), p.get("to")),
+                "differs": None if p.get("differs") is None else t("v_yes" if p.get("differs") else "v_no", lang),
+            }
 
         T["mg_tests"] = _records_table(
-            "mg_tests", t("t_mg_tests", lang), tests,
-            [Column("hypothesis", t("c_hypothesis", lang)), Column("path", t("c_path", lang)),
-             Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
-             Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
-             Column("differs", t("c_differs", lang), "verdict")],
-            mid, [t("note_mg", lang)] + [f"{mg_test(p)['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
-                                         for p in tests if p.get("reason")], derive=mg_test)
+            "mg_tests",
+            t("t_mg_tests", lang),
+            tests,
+            [
+                Column("hypothesis", t("c_hypothesis", lang)),
+                Column("path", t("c_path", lang)),
+                Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+                Column("df_diff", t("c_df_diff", lang), "int"),
+                Column("p_value", t("c_p", lang), "p"),
+                Column("differs", t("c_differs", lang), "verdict"),
+            ],
+            mid,
+            [t("note_mg", lang)]
+            + [
+                f"{mg_test(p)['path']}{t('colon', lang)}{reason_text(p['reason'], lang)}"
+                for p in tests
+                if p.get("reason")
+            ],
+            derive=mg_test,
+        )
     T["group_differences"] = _group_diff_table(mres, spec, mech, mid, lang)
     from validate.pls.report import pls_tables
 
@@ -745,23 +1149,41 @@ def mechanism_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str)
 
 
 #: The AMOS-style fit set: (key, header or i18n key, kind).
-AMOS_FIT = (("chisq", "c_chisq", "num2"), ("df", "c_df", "int"), ("chisq_df", "c_chisq_df", "num2"),
-            ("gfi", "GFI", "bounded3"), ("agfi", "AGFI", "bounded3"), ("nfi", "NFI", "bounded3"),
-            ("ifi", "IFI", "bounded3"), ("tli", "TLI", "bounded3"), ("cfi", "CFI", "bounded3"),
-            ("rfi", "RFI", "bounded3"), ("pgfi", "PGFI", "bounded3"), ("pnfi", "PNFI", "bounded3"),
-            ("rmr", "RMR", "num3"), ("srmr", "SRMR", "bounded3"), ("rmsea", "RMSEA", "bounded3"),
-            ("ecvi", "ECVI", "num3"))
+AMOS_FIT = (
+    ("chisq", "c_chisq", "num2"),
+    ("df", "c_df", "int"),
+    ("chisq_df", "c_chisq_df", "num2"),
+    ("gfi", "GFI", "bounded3"),
+    ("agfi", "AGFI", "bounded3"),
+    ("nfi", "NFI", "bounded3"),
+    ("ifi", "IFI", "bounded3"),
+    ("tli", "TLI", "bounded3"),
+    ("cfi", "CFI", "bounded3"),
+    ("rfi", "RFI", "bounded3"),
+    ("pgfi", "PGFI", "bounded3"),
+    ("pnfi", "PNFI", "bounded3"),
+    ("rmr", "RMR", "num3"),
+    ("srmr", "SRMR", "bounded3"),
+    ("rmsea", "RMSEA", "bounded3"),
+    ("ecvi", "ECVI", "num3"),
+)
 
 
 def _partial_table(part: View, mid: str, lang: str, names: dict | None = None) -> Table | None:
     levels = [(lv, part.obj(lv)) for lv in ("metric", "scalar") if part.obj(lv)]
     if not levels:
         return None
-    cols = [Column("level", t("c_level", lang)), Column("parameter", t("c_parameter", lang)),
-            Column("group_label", t("c_largest_in", lang)), Column("x2", t("c_score_x2", lang), "num2"),
-            Column("p_value", t("c_p", lang), "p"), Column("chisq", t("c_chisq", lang), "num2"),
-            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-            Column("rmsea", t("c_rmsea", lang), "bounded3")]
+    cols = [
+        Column("level", t("c_level", lang)),
+        Column("parameter", t("c_parameter", lang)),
+        Column("group_label", t("c_largest_in", lang)),
+        Column("x2", t("c_score_x2", lang), "num2"),
+        Column("p_value", t("c_p", lang), "p"),
+        Column("chisq", t("c_chisq", lang), "num2"),
+        Column("df", t("c_df", lang), "int"),
+        Column("cfi", t("c_cfi", lang), "bounded3"),
+        Column("rmsea", t("c_rmsea", lang), "bounded3"),
+    ]
     rows, notes = [], [t("note_partial", lang)]
     for lv, res in levels:
         name = t(f"m_{lv}", lang)
@@ -778,15 +1200,25 @@ def _htmt_ci_table(meas: View, mech: Mechanism | None, mid: str, lang: str) -> T
     recs = meas.rows("htmt_ci")
     if not recs:
         return None
-    cols = [Column("pair", t("c_pair", lang)), Column("estimate", t("c_htmt", lang), "bounded3"),
-            Column("ci", t("c_ci", lang), "ci_b3"), Column("ok85", t("c_upper_085", lang), "verdict"),
-            Column("ok90", t("c_upper_090", lang), "verdict")]
+    cols = [
+        Column("pair", t("c_pair", lang)),
+        Column("estimate", t("c_htmt", lang), "bounded3"),
+        Column("ci", t("c_ci", lang), "ci_b3"),
+        Column("ok85", t("c_upper_085", lang), "verdict"),
+        Column("ok90", t("c_upper_090", lang), "verdict"),
+    ]
     rows, marks, notes = [], {}, [t("note_htmt_ci", lang, b=apa.fmt_int(max(r.get("resamples") or 0 for r in recs)))]
     for r in recs:
         a, b = str(r.get("construct_a")), str(r.get("construct_b"))
-        rows.append({"pair": f"{construct_label(mech, a, lang)} – {construct_label(mech, b, lang)}",
-                     "estimate": r.get("estimate"), "ci": (r.get("ci_lower"), r.get("ci_upper")),
-                     "ok85": _verdict(lang, r.get("upper_below_085")), "ok90": _verdict(lang, r.get("upper_below_090"))})
+        rows.append(
+            {
+                "pair": f"{construct_label(mech, a, lang)} – {construct_label(mech, b, lang)}",
+                "estimate": r.get("estimate"),
+                "ci": (r.get("ci_lower"), r.get("ci_upper")),
+                "ok85": _verdict(lang, r.get("upper_below_085")),
+                "ok90": _verdict(lang, r.get("upper_below_090")),
+            }
+        )
         for key, ok in (("ok85", r.get("upper_below_085")), ("ok90", r.get("upper_below_090"))):
             if ok is not None:
                 marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
@@ -800,7 +1232,8 @@ def _fit_amos_table(mres: View, mid: str, lang: str) -> Table | None:
     if not models:
         return None
     cols = [Column("model", t("c_model", lang))] + [
-        Column(key, t(head, lang) if head.startswith("c_") else head, kind) for key, head, kind in AMOS_FIT]
+        Column(key, t(head, lang) if head.startswith("c_") else head, kind) for key, head, kind in AMOS_FIT
+    ]
     rows = [{"model": t(k, lang), **{key: f.get(key) for key, _, _ in AMOS_FIT}} for k, f in models]
     return Table("fit_amos", t("t_fit_amos", lang), cols, rows, [t("note_fit_amos", lang)], mid)
 
@@ -810,18 +1243,33 @@ def _validity_amos_table(mres: View, mech: Mechanism | None, mid: str, lang: str
     rel = dict(meas.obj("reliability").items())
     if not any(v.get("cr") is not None for v in rel.values()):
         return None
-    cols = [Column("construct", t("c_construct", lang)), Column("label", t("c_label", lang)),
-            Column("cr", t("c_cr", lang), "bounded3"), Column("ave_std", t("c_ave_std", lang), "bounded3"),
-            Column("msv", t("c_msv", lang), "bounded3"), Column("asv", t("c_asv", lang), "bounded3"),
-            Column("maxrh", t("c_maxrh", lang), "bounded3"), Column("msv_ok", t("c_msv_ok", lang), "verdict")]
+    cols = [
+        Column("construct", t("c_construct", lang)),
+        Column("label", t("c_label", lang)),
+        Column("cr", t("c_cr", lang), "bounded3"),
+        Column("ave_std", t("c_ave_std", lang), "bounded3"),
+        Column("msv", t("c_msv", lang), "bounded3"),
+        Column("asv", t("c_asv", lang), "bounded3"),
+        Column("maxrh", t("c_maxrh", lang), "bounded3"),
+        Column("msv_ok", t("c_msv_ok", lang), "verdict"),
+    ]
     rows, marks = [], {}
     for cid, v in rel.items():
         cr_ok, ave_ok = _cmp(v.get("cr"), ">", 0.70), _cmp(v.get("ave_std"), ">", 0.50)
         msv, ave = apa.as_float(v.get("msv")), apa.as_float(v.get("ave_std"))
         msv_ok = None if msv is None or ave is None else msv < ave
-        rows.append({"construct": cid, "label": construct_label(mech, cid, lang), "cr": v.get("cr"),
-                     "ave_std": v.get("ave_std"), "msv": v.get("msv"), "asv": v.get("asv"), "maxrh": v.get("maxrh"),
-                     "msv_ok": _verdict(lang, msv_ok)})
+        rows.append(
+            {
+                "construct": cid,
+                "label": construct_label(mech, cid, lang),
+                "cr": v.get("cr"),
+                "ave_std": v.get("ave_std"),
+                "msv": v.get("msv"),
+                "asv": v.get("asv"),
+                "maxrh": v.get("maxrh"),
+                "msv_ok": _verdict(lang, msv_ok),
+            }
+        )
         for key, ok in (("cr", cr_ok), ("ave_std", ave_ok), ("msv_ok", msv_ok)):
             if ok is not None:
                 marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
@@ -836,25 +1284,46 @@ def _common_method_table(meas: View, mid: str, lang: str) -> Table | None:
     if not fit or not (ul or one):
         return None
     keys = ("chisq", "df", "cfi", "rmsea")
-    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
-            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-            Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
-            Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p"),
-            Column("delta_cfi", t("c_delta_cfi", lang), "num3"),
-            Column("delta_rmsea", t("c_delta_rmsea", lang), "num3"),
-            Column("method_variance", t("c_method_variance", lang), "bounded3")]
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("chisq", t("c_chisq", lang), "num2"),
+        Column("df", t("c_df", lang), "int"),
+        Column("cfi", t("c_cfi", lang), "bounded3"),
+        Column("rmsea", t("c_rmsea", lang), "bounded3"),
+        Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+        Column("df_diff", t("c_df_diff", lang), "int"),
+        Column("p_value", t("c_p", lang), "p"),
+        Column("delta_cfi", t("c_delta_cfi", lang), "num3"),
+        Column("delta_rmsea", t("c_delta_rmsea", lang), "num3"),
+        Column("method_variance", t("c_method_variance", lang), "bounded3"),
+    ]
     na = dict(chisq_diff="", df_diff="", p_value="", delta_cfi="", delta_rmsea="", method_variance="")
     rows = [{"model": t("m_cfa", lang), **{k: fit.get(k) for k in keys}, **na}]
     notes = [t("note_common_method", lang)]
     if one:
         f1 = one.obj("fit")
-        rows.append({"model": t("m_single", lang), **{k: f1.get(k) for k in keys}, **na,
-                     "chisq_diff": one.get("chisq_diff"), "df_diff": one.get("df_diff"), "p_value": one.get("p_value")})
+        rows.append(
+            {
+                "model": t("m_single", lang),
+                **{k: f1.get(k) for k in keys},
+                **na,
+                "chisq_diff": one.get("chisq_diff"),
+                "df_diff": one.get("df_diff"),
+                "p_value": one.get("p_value"),
+            }
+        )
     if ul:
         fu = ul.obj("fit")
-        rows.append({"model": t("m_ulmc", lang), **{k: fu.get(k) for k in keys},
-                     **{k: ul.get(k) for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
-                                               "method_variance")}})
+        rows.append(
+            {
+                "model": t("m_ulmc", lang),
+                **{k: fu.get(k) for k in keys},
+                **{
+                    k: ul.get(k)
+                    for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea", "method_variance")
+                },
+            }
+        )
         if ul.get("reason"):
             notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{ul['reason']}")
     elif cm.get("reason"):
@@ -878,17 +1347,27 @@ def _marker_cfa_table(meas: View, mid: str, lang: str) -> Table | None:
         return None
     if not cm:
         if mk.get("cfa_marker_reason"):
-            return Table("marker_cfa", t("t_marker_cfa", lang), [Column("model", t("c_model", lang))], [],
-                         [f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(mk['cfa_marker_reason'], lang)}"],
-                         mid)
+            return Table(
+                "marker_cfa",
+                t("t_marker_cfa", lang),
+                [Column("model", t("c_model", lang))],
+                [],
+                [f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(mk['cfa_marker_reason'], lang)}"],
+                mid,
+            )
         return None
-    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
-            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-            Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("compared", t("c_compared_with", lang)),
-            Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
-            Column("p_value", t("c_p", lang), "p")]
-    tests = {r.get("free") if r.get("comparison") != "method_vs_method_r" else "method_r": r
-             for r in cm.rows("tests")}
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("chisq", t("c_chisq", lang), "num2"),
+        Column("df", t("c_df", lang), "int"),
+        Column("cfi", t("c_cfi", lang), "bounded3"),
+        Column("rmsea", t("c_rmsea", lang), "bounded3"),
+        Column("compared", t("c_compared_with", lang)),
+        Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+        Column("df_diff", t("c_df_diff", lang), "int"),
+        Column("p_value", t("c_p", lang), "p"),
+    ]
+    tests = {r.get("free") if r.get("comparison") != "method_vs_method_r" else "method_r": r for r in cm.rows("tests")}
     rows = []
     for m in cm.rows("models"):
         name = str(m.get("name"))
@@ -898,8 +1377,9 @@ def _marker_cfa_table(meas: View, mid: str, lang: str) -> Table | None:
             row.update(compared="", chisq_diff="", df_diff="", p_value="")
         else:
             other = tst.get("restricted") if name != "method_r" else tst.get("free")
-            row.update(compared=t(f"m_marker_{other}", lang),
-                       **{k: tst.get(k) for k in ("chisq_diff", "df_diff", "p_value")})
+            row.update(
+                compared=t(f"m_marker_{other}", lang), **{k: tst.get(k) for k in ("chisq_diff", "df_diff", "p_value")}
+            )
         rows.append(row)
         if m.get("reason"):
             notes.append(f"{row['model']}{t('colon', lang)}{reason_text(m['reason'], lang)}")
@@ -909,9 +1389,16 @@ def _marker_cfa_table(meas: View, mid: str, lang: str) -> Table | None:
         notes.append(t("note_marker_single", lang))
     if cm.get("retained"):
         mv = apa.fmt_num(cm.get("method_variance"), 3, leading_zero=False)
-        notes.append(t("note_marker_result", lang, retained=t(f"m_marker_{cm['retained']}", lang), mv=mv,
-                       effects=_yes_no(lang, cm.get("method_effects")),
-                       biased=_yes_no(lang, cm.get("biased_correlations"))))
+        notes.append(
+            t(
+                "note_marker_result",
+                lang,
+                retained=t(f"m_marker_{cm['retained']}", lang),
+                mv=mv,
+                effects=_yes_no(lang, cm.get("method_effects")),
+                biased=_yes_no(lang, cm.get("biased_correlations")),
+            )
+        )
     if cm.get("reason"):
         notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
     return Table("marker_cfa", t("t_marker_cfa", lang), cols, rows, notes, mid)
@@ -923,12 +1410,21 @@ def _marker_items_table(meas: View, mech: Mechanism | None, mid: str, lang: str)
     rows = cm.rows("items")
     if not rows or not cm.get("retained"):
         return None
-    cols = [Column("construct", t("c_construct", lang)), Column("item", t("c_item", lang)),
-            Column("substantive_loading_std", t("c_substantive_loading", lang), "num3"),
-            Column("method_loading_std", t("c_marker_loading", lang), "num3"),
-            Column("method_variance", t("c_method_variance", lang), "bounded3")]
-    out = [{"construct": construct_label(mech, str(r.get("construct")), lang), "item": r.get("item"),
-            **{c.key: r.get(c.key) for c in cols[2:]}} for r in rows]
+    cols = [
+        Column("construct", t("c_construct", lang)),
+        Column("item", t("c_item", lang)),
+        Column("substantive_loading_std", t("c_substantive_loading", lang), "num3"),
+        Column("method_loading_std", t("c_marker_loading", lang), "num3"),
+        Column("method_variance", t("c_method_variance", lang), "bounded3"),
+    ]
+    out = [
+        {
+            "construct": construct_label(mech, str(r.get("construct")), lang),
+            "item": r.get("item"),
+            **{c.key: r.get(c.key) for c in cols[2:]},
+        }
+        for r in rows
+    ]
     notes = [t("note_marker_items", lang, retained=t(f"m_marker_{cm['retained']}", lang))]
     if cm.get("reason"):
         notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(cm['reason'], lang)}")
@@ -944,23 +1440,43 @@ def _marker_lw_table(meas: View, mech: Mechanism | None, mid: str, lang: str) ->
     lw = meas.obj("common_method").obj("marker").obj("lindell_whitney")
     if not lw:
         return None
-    cols = [Column("pair", t("c_pair", lang)), Column("r", t("c_r_uncorrected", lang), "bounded3"),
-            Column("p_value", t("c_p", lang), "p"), Column("r_corrected", t("c_r_corrected", lang), "bounded3"),
-            Column("t_corrected", t("c_t_corrected", lang), "num2"),
-            Column("p_value_corrected", t("c_p_corrected", lang), "p")]
+    cols = [
+        Column("pair", t("c_pair", lang)),
+        Column("r", t("c_r_uncorrected", lang), "bounded3"),
+        Column("p_value", t("c_p", lang), "p"),
+        Column("r_corrected", t("c_r_corrected", lang), "bounded3"),
+        Column("t_corrected", t("c_t_corrected", lang), "num2"),
+        Column("p_value_corrected", t("c_p_corrected", lang), "p"),
+    ]
     rows = []
     for r in lw.rows("correlations"):
-        pair = (f"{construct_label(mech, str(r.get('construct_a')), lang)} – "
-                f"{construct_label(mech, str(r.get('construct_b')), lang)}")
+        pair = (
+            f"{construct_label(mech, str(r.get('construct_a')), lang)} – "
+            f"{construct_label(mech, str(r.get('construct_b')), lang)}"
+        )
         rows.append({"pair": pair, **{c.key: r.get(c.key) for c in cols[1:]}})
     notes = [t("note_marker_lw", lang, n=lw.get("n"))]
     if lw.get("r_m") is not None:
         second = lw.get("r_m_second")
-        notes.append(t("note_marker_rm", lang, rm=apa.fmt_num(lw["r_m"], 3, leading_zero=False),
-                       marker=lw.get("r_m_marker"), construct=construct_label(mech, str(lw.get("r_m_construct")), lang),
-                       second=apa.fmt_num(second, 3, leading_zero=False) if second is not None else apa.MISSING))
-        notes.append(t("note_marker_sig", lang, before=lw.get("n_significant"),
-                       after=lw.get("n_significant_corrected"), total=len(rows)))
+        notes.append(
+            t(
+                "note_marker_rm",
+                lang,
+                rm=apa.fmt_num(lw["r_m"], 3, leading_zero=False),
+                marker=lw.get("r_m_marker"),
+                construct=construct_label(mech, str(lw.get("r_m_construct")), lang),
+                second=apa.fmt_num(second, 3, leading_zero=False) if second is not None else apa.MISSING,
+            )
+        )
+        notes.append(
+            t(
+                "note_marker_sig",
+                lang,
+                before=lw.get("n_significant"),
+                after=lw.get("n_significant_corrected"),
+                total=len(rows),
+            )
+        )
     if lw.get("reason"):
         notes.append(f"{t('missing_reason', lang)}{t('colon', lang)}{reason_text(lw['reason'], lang)}")
     return Table("marker_lw", t("t_marker_lw", lang), cols, rows, notes, mid)
@@ -971,11 +1487,18 @@ def _competing_table(meas: View, mech: Mechanism | None, mid: str, lang: str) ->
     if len(models) < 2:
         return None
     k = len(meas.obj("reliability"))
-    cols = [Column("model", t("c_model", lang)), Column("chisq", t("c_chisq", lang), "num2"),
-            Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-            Column("tli", t("c_tli", lang), "bounded3"), Column("rmsea", t("c_rmsea", lang), "bounded3"),
-            Column("srmr", t("c_srmr", lang), "bounded3"), Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
-            Column("df_diff", t("c_df_diff", lang), "int"), Column("p_value", t("c_p", lang), "p")]
+    cols = [
+        Column("model", t("c_model", lang)),
+        Column("chisq", t("c_chisq", lang), "num2"),
+        Column("df", t("c_df", lang), "int"),
+        Column("cfi", t("c_cfi", lang), "bounded3"),
+        Column("tli", t("c_tli", lang), "bounded3"),
+        Column("rmsea", t("c_rmsea", lang), "bounded3"),
+        Column("srmr", t("c_srmr", lang), "bounded3"),
+        Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+        Column("df_diff", t("c_df_diff", lang), "int"),
+        Column("p_value", t("c_p", lang), "p"),
+    ]
     rows, notes = [], [t("note_competing", lang)]
     for m in models:
         name = m.get("name")
@@ -1000,20 +1523,30 @@ def _group_diff_table(mres: View, spec: ModelSpec | None, mech: Mechanism | None
     if not recs:
         return None
     questions = {q.id: q for q in spec.background} if spec is not None else {}
-    cols = [Column("construct", t("c_construct", lang)), Column("by", t("c_by", lang)),
-            Column("test", t("c_test", lang)), Column("groups", t("c_groups_means", lang)),
-            Column("statistic", t("c_statistic", lang), "num2"), Column("df", t("c_df", lang), "num2"),
-            Column("df2", t("c_df2", lang), "num2"), Column("p_value", t("c_p", lang), "p"),
-            Column("effect_size", t("c_effect", lang), "num3")]
+    cols = [
+        Column("construct", t("c_construct", lang)),
+        Column("by", t("c_by", lang)),
+        Column("test", t("c_test", lang)),
+        Column("groups", t("c_groups_means", lang)),
+        Column("statistic", t("c_statistic", lang), "num2"),
+        Column("df", t("c_df", lang), "num2"),
+        Column("df2", t("c_df2", lang), "num2"),
+        Column("p_value", t("c_p", lang), "p"),
+        Column("effect_size", t("c_effect", lang), "num3"),
+    ]
     rows, notes = [], [t("note_group_diff", lang)]
     for r in recs:
         q = questions.get(r.get("by"))
         by = text(q.text, lang) if q is not None else str(r.get("by"))
-        groups = "; ".join(f"{g.get('label')} {apa.fmt_num(g.get('mean'), 2)} ({g.get('n')})"
-                           for g in r.rows("groups"))
+        groups = "; ".join(f"{g.get('label')} {apa.fmt_num(g.get('mean'), 2)} ({g.get('n')})" for g in r.rows("groups"))
         test = {"welch_t": t("s_welch_t", lang), "welch_anova": t("s_welch_anova", lang)}.get(r.get("test"), "")
-        row = {"construct": construct_label(mech, str(r.get("construct")), lang), "by": by, "test": test,
-               "groups": groups, **{k: r.get(k) for k in ("statistic", "df", "df2", "p_value", "effect_size")}}
+        row = {
+            "construct": construct_label(mech, str(r.get("construct")), lang),
+            "by": by,
+            "test": test,
+            "groups": groups,
+            **{k: r.get(k) for k in ("statistic", "df", "df2", "p_value", "effect_size")},
+        }
         if r.get("test") == "welch_t":
             row["df2"] = ""
         rows.append(row)
@@ -1030,15 +1563,30 @@ def _invariance_table(inv: View, mid: str, lang: str) -> Table:
         f = inv.obj(m)
         if not f and m not in tests:
             continue
-        tt = tests.get(m) or ({k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea",
-                                                "verdict")} if m == "configural" else {})
+        tt = tests.get(m) or (
+            {k: "" for k in ("chisq_diff", "df_diff", "p_value", "delta_cfi", "delta_rmsea", "verdict")}
+            if m == "configural"
+            else {}
+        )
         v = tt.get("verdict")
-        rows.append({"model": t(f"m_{m}", lang), "n_obs": f.get("n_obs"), "chisq": f.get("chisq"), "df": f.get("df"),
-                     "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
-                     "chisq_diff": tt.get("chisq_diff"), "df_diff": tt.get("df_diff"),
-                     "p_value": tt.get("p_value"), "delta_cfi": tt.get("delta_cfi"),
-                     "delta_rmsea": tt.get("delta_rmsea"), "verdict": verdict_name(v, lang) if v else v,
-                     "_verdict": v})
+        rows.append(
+            {
+                "model": t(f"m_{m}", lang),
+                "n_obs": f.get("n_obs"),
+                "chisq": f.get("chisq"),
+                "df": f.get("df"),
+                "cfi": f.get("cfi"),
+                "rmsea": f.get("rmsea"),
+                "srmr": f.get("srmr"),
+                "chisq_diff": tt.get("chisq_diff"),
+                "df_diff": tt.get("df_diff"),
+                "p_value": tt.get("p_value"),
+                "delta_cfi": tt.get("delta_cfi"),
+                "delta_rmsea": tt.get("delta_rmsea"),
+                "verdict": verdict_name(v, lang) if v else v,
+                "_verdict": v,
+            }
+        )
     chk = inv.obj("configural_check")
     notes = [t("note_invariance", lang)]
     if chk:
@@ -1048,18 +1596,33 @@ def _invariance_table(inv: View, mid: str, lang: str) -> Table:
     by = inv.obj("configural").obj("n_obs_by_group")
     if by:
         names = inv.obj("level_labels")
-        notes.append(t("c_n_groups", lang) + t("colon", lang)
-                     + ", ".join(f"{names.get(g, g)} {apa.fmt_int(n)}" for g, n in by.items()))
-    tab = Table("invariance", t("t_invariance", lang),
-                [Column("model", t("c_model", lang)), Column("n_obs", t("c_n_obs", lang), "int"),
-                 Column("chisq", t("c_chisq", lang), "num2"),
-                 Column("df", t("c_df", lang), "int"), Column("cfi", t("c_cfi", lang), "bounded3"),
-                 Column("rmsea", t("c_rmsea", lang), "bounded3"), Column("srmr", t("c_srmr", lang), "bounded3"),
-                 Column("chisq_diff", t("c_chisq_diff", lang), "num2"), Column("df_diff", t("c_df_diff", lang), "int"),
-                 Column("p_value", t("c_p", lang), "p"), Column("delta_cfi", t("c_delta_cfi", lang), "bounded3"),
-                 Column("delta_rmsea", t("c_delta_rmsea", lang), "bounded3"),
-                 Column("verdict", t("c_verdict", lang), "verdict")],
-                rows, notes + _warn_notes(inv.get("warnings")), mid)
+        notes.append(
+            t("c_n_groups", lang)
+            + t("colon", lang)
+            + ", ".join(f"{names.get(g, g)} {apa.fmt_int(n)}" for g, n in by.items())
+        )
+    tab = Table(
+        "invariance",
+        t("t_invariance", lang),
+        [
+            Column("model", t("c_model", lang)),
+            Column("n_obs", t("c_n_obs", lang), "int"),
+            Column("chisq", t("c_chisq", lang), "num2"),
+            Column("df", t("c_df", lang), "int"),
+            Column("cfi", t("c_cfi", lang), "bounded3"),
+            Column("rmsea", t("c_rmsea", lang), "bounded3"),
+            Column("srmr", t("c_srmr", lang), "bounded3"),
+            Column("chisq_diff", t("c_chisq_diff", lang), "num2"),
+            Column("df_diff", t("c_df_diff", lang), "int"),
+            Column("p_value", t("c_p", lang), "p"),
+            Column("delta_cfi", t("c_delta_cfi", lang), "bounded3"),
+            Column("delta_rmsea", t("c_delta_rmsea", lang), "bounded3"),
+            Column("verdict", t("c_verdict", lang), "verdict"),
+        ],
+        rows,
+        notes + _warn_notes(inv.get("warnings")),
+        mid,
+    )
     for i, row in enumerate(rows):
         v = row.pop("_verdict", None)
         if v:
@@ -1071,13 +1634,26 @@ def _configural_reason(chk: View, inv: View, lang: str) -> str:
     """Why invariance is not established, in ``lang``, from the values of ``configural_check``."""
     why = []
     if chk.get("fits") is False and chk.get("cfi") is not None and chk.get("rmsea") is not None:
-        why.append(t("why_configural_fit", lang, cfi=apa.fmt_num(chk["cfi"], 3, False),
-                     rmsea=apa.fmt_num(chk["rmsea"], 3, False)))
+        why.append(
+            t(
+                "why_configural_fit",
+                lang,
+                cfi=apa.fmt_num(chk["cfi"], 3, False),
+                rmsea=apa.fmt_num(chk["rmsea"], 3, False),
+            )
+        )
     if chk.get("enough_cases") is False:
         g = str(chk.get("smallest_group"))
-        why.append(t("why_few_cases", lang, group=inv.obj("level_labels").get(g, g),
-                     n=apa.fmt_int(chk.get("smallest_n")), npar=apa.fmt_num(chk.get("npar_per_group"), 0),
-                     ratio=apa.fmt_num(chk.get("cases_per_parameter"), 2)))
+        why.append(
+            t(
+                "why_few_cases",
+                lang,
+                group=inv.obj("level_labels").get(g, g),
+                n=apa.fmt_int(chk.get("smallest_n")),
+                npar=apa.fmt_num(chk.get("npar_per_group"), 0),
+                ratio=apa.fmt_num(chk.get("cases_per_parameter"), 2),
+            )
+        )
     return t("list_sep", lang).join(why) if why else str(chk.get("reason"))
 
 
@@ -1094,10 +1670,14 @@ def _vaf_notes(ind: list[View], lang: str) -> list[str]:
     by: dict[str, list[str]] = {}
     for p in ind:
         if p.get("vaf") is None and p.get("vaf_reason"):
-            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(" \u2192 ".join(str(c) for c in p.list("chain")))
+            by.setdefault(reason_text(p["vaf_reason"], lang), []).append(
+                " \u2192 ".join(str(c) for c in p.list("chain"))
+            )
     out = [t("note_vaf_missing", lang, chains="; ".join(chains), reason=r) for r, chains in by.items()]
-    why = sorted({reason_text(p["reason"], lang) for p in ind if p.get("reason")}
-                 | {reason_text(p["bca_reason"], lang) for p in ind if p.get("bca_reason")})
+    why = sorted(
+        {reason_text(p["reason"], lang) for p in ind if p.get("reason")}
+        | {reason_text(p["bca_reason"], lang) for p in ind if p.get("bca_reason")}
+    )
     return out + [f"{t('missing_reason', lang)}{t('colon', lang)}{w}" for w in why]
 
 
@@ -1135,8 +1715,15 @@ def _mg_paths_table(mg: View, spec: ModelSpec | None, mid: str, lang: str, names
             if pv is not None and pv >= 0.05:
                 marks[(r, f"b{i}")] = "ns"
         rows.append(row)
-    return Table("mg_paths", t("t_mg_paths", lang), cols, rows,
-                 [t("note_mg_paths", lang)] + _warn_notes(mg.get("warnings")), mid, marks)
+    return Table(
+        "mg_paths",
+        t("t_mg_paths", lang),
+        cols,
+        rows,
+        [t("note_mg_paths", lang)] + _warn_notes(mg.get("warnings")),
+        mid,
+        marks,
+    )
 
 
 def coded_name(kind: str, v: Any, lang: str) -> Any:
@@ -1170,12 +1757,19 @@ def model_section(m: View) -> tuple[str, View]:
 
 
 def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
-    cols = [Column("mechanism", t("c_mechanism", lang)), Column("label", t("c_label", lang)),
-            Column("n_raw", t("n_raw", lang), "int"), Column("n_used", t("n_used", lang), "int"),
-            Column("n_dropped", t("n_dropped", lang), "int"), Column("n_obs", t("c_n_model", lang), "int"),
-            Column("missing", t("meth_missing", lang)),
-            Column("cfi", "CFI", "bounded3"), Column("rmsea", "RMSEA", "bounded3"), Column("srmr", "SRMR", "bounded3"),
-            Column("supported", t("c_n_supported", lang), "text")]
+    cols = [
+        Column("mechanism", t("c_mechanism", lang)),
+        Column("label", t("c_label", lang)),
+        Column("n_raw", t("n_raw", lang), "int"),
+        Column("n_used", t("n_used", lang), "int"),
+        Column("n_dropped", t("n_dropped", lang), "int"),
+        Column("n_obs", t("c_n_model", lang), "int"),
+        Column("missing", t("meth_missing", lang)),
+        Column("cfi", "CFI", "bounded3"),
+        Column("rmsea", "RMSEA", "bounded3"),
+        Column("srmr", "SRMR", "bounded3"),
+        Column("supported", t("c_n_supported", lang), "text"),
+    ]
     rows = []
     for mid, m in Results.of(results).mechanisms.items():
         mech = spec.mechanisms.get(mid) if spec is not None else None
@@ -1184,12 +1778,21 @@ def summary_table(results: dict, spec: ModelSpec | None, lang: str) -> Table:
         paths = m.structural.rows("paths") or m.pls.rows("paths")  # --method pls
         nsup = sum(1 for p in paths if p.get("supported") is True)
         nr, nu = m.get("n_raw"), m.get("n_used")
-        rows.append({"mechanism": mid, "label": text(plain(m.get("label")), lang) or (text(mech.label, lang) if mech else ""),
-                     "n_raw": nr, "n_used": nu,
-                     "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
-                     "n_obs": sec.get("n_obs"), "missing": missing_name(m.get("missing"), lang) or None,
-                     "cfi": f.get("cfi"), "rmsea": f.get("rmsea"), "srmr": f.get("srmr"),
-                     "supported": f"{nsup} / {len(paths)}" if any(p.get("supported") is not None for p in paths) else None})
+        rows.append(
+            {
+                "mechanism": mid,
+                "label": text(plain(m.get("label")), lang) or (text(mech.label, lang) if mech else ""),
+                "n_raw": nr,
+                "n_used": nu,
+                "n_dropped": (nr - nu) if isinstance(nr, int) and isinstance(nu, int) else None,
+                "n_obs": sec.get("n_obs"),
+                "missing": missing_name(m.get("missing"), lang) or None,
+                "cfi": f.get("cfi"),
+                "rmsea": f.get("rmsea"),
+                "srmr": f.get("srmr"),
+                "supported": f"{nsup} / {len(paths)}" if any(p.get("supported") is not None for p in paths) else None,
+            }
+        )
     return Table("summary", t("t_summary", lang), cols, rows, [t("note_fit", lang), t("note_summary_n", lang)])
 
 
@@ -1209,6 +1812,7 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
     for m in mids:
         cols += [] if compact else [Column(m, m)]
         cols += [Column(f"{m}_std", f"{m} β", "bounded3"), Column(f"{m}_p", f"{m} p", "p")]
+
     def named(r: View) -> dict:
         # the columns are named after the mechanisms (consumer_std, ...): read as the row's own keys
         row = dict(r.raw)
@@ -1235,8 +1839,12 @@ def comparison_tables(results: dict, lang: str, compact: bool = False) -> list[T
 
 
 def missing_name(v: Any, lang: str) -> str:
-    key = {"listwise": "missing_listwise", "fiml": "missing_fiml", "ml": "missing_fiml",
-           "pairwise": "missing_pairwise"}.get(str(v).lower())
+    key = {
+        "listwise": "missing_listwise",
+        "fiml": "missing_fiml",
+        "ml": "missing_fiml",
+        "pairwise": "missing_pairwise",
+    }.get(str(v).lower())
     return t(key, lang) if key else ("" if v is None else str(v))
 
 
@@ -1255,8 +1863,12 @@ def method_rows(results: dict, lang: str) -> list[tuple[str, str]]:
         if m.get("missing"):
             rows.append((f"{t('meth_missing', lang)} ({mid})", missing_name(m.get("missing"), lang)))
     rows += [
-        (t("meth_invalid", lang), t("invalid_" + str(o.get("invalid") or "stop"), lang)
-         if str(o.get("invalid") or "stop") in ("stop", "missing") else o.get("invalid")),
+        (
+            t("meth_invalid", lang),
+            t("invalid_" + str(o.get("invalid") or "stop"), lang)
+            if str(o.get("invalid") or "stop") in ("stop", "missing")
+            else o.get("invalid"),
+        ),
         (t("meth_group", lang), o.get("group")),
         (t("meth_bootstrap", lang), o.get("bootstrap")),
         (t("meth_seed", lang), o.get("seed")),
@@ -1287,44 +1899,81 @@ def method_paragraphs(results: dict, lang: str) -> list[str]:
             if sec.get("n_obs") is not None:
                 name = t(key, lang)
                 name = name[:1].lower() + name[1:] if lang == "en" else name
-                parts.append(t("meth_used_n", lang, model=name, n=apa.fmt_int(sec.get("n_obs")),
-                               total=apa.fmt_int(_n_total(m, sec))))
+                parts.append(
+                    t(
+                        "meth_used_n",
+                        lang,
+                        model=name,
+                        n=apa.fmt_int(sec.get("n_obs")),
+                        total=apa.fmt_int(_n_total(m, sec)),
+                    )
+                )
         if not parts and not m.get("missing"):
             continue
-        s = t("meth_sample", lang, mechanism=text(plain(m.get("label")), lang) or mid, n_raw=apa.fmt_int(m.get("n_raw")),
-              n_used=apa.fmt_int(m.get("n_used")))
+        s = t(
+            "meth_sample",
+            lang,
+            mechanism=text(plain(m.get("label")), lang) or mid,
+            n_raw=apa.fmt_int(m.get("n_raw")),
+            n_used=apa.fmt_int(m.get("n_used")),
+        )
         if parts:
-            s += " " + t("meth_models", lang, parts=t("list_sep", lang).join(parts),
-                         method=missing_name(m.get("missing"), lang))
+            s += " " + t(
+                "meth_models", lang, parts=t("list_sep", lang).join(parts), method=missing_name(m.get("missing"), lang)
+            )
         if detail.get("n_incomplete") is not None:
             auto = detail.get("requested") == "auto" and m.get("missing") in ("fiml", "listwise", "pairwise")
-            s += " " + t(f"meth_why_auto_{m.get('missing')}" if auto else "meth_why_explicit", lang,
-                         n_incomplete=apa.fmt_int(detail.get("n_incomplete")),
-                         n_cells=apa.fmt_int(detail.get("n_empty_cells")))
-        by = m.obj("multigroup").obj("n_obs_by_group") or \
-            m.obj("invariance").obj("configural").obj("n_obs_by_group")
+            s += " " + t(
+                f"meth_why_auto_{m.get('missing')}" if auto else "meth_why_explicit",
+                lang,
+                n_incomplete=apa.fmt_int(detail.get("n_incomplete")),
+                n_cells=apa.fmt_int(detail.get("n_empty_cells")),
+            )
+        by = m.obj("multigroup").obj("n_obs_by_group") or m.obj("invariance").obj("configural").obj("n_obs_by_group")
         if by:
             names = m.obj("invariance").obj("level_labels")
-            s += " " + t("meth_groups", lang, group=m.obj("invariance").get("group") or "",
-                         sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()))
+            s += " " + t(
+                "meth_groups",
+                lang,
+                group=m.obj("invariance").get("group") or "",
+                sizes=t("list_sep", lang).join(f"{names.get(g, g)} n = {apa.fmt_int(n)}" for g, n in by.items()),
+            )
         so = meas.obj("second_order").rows("constructs")
         if so:
-            s += " " + t("meth_second_order", lang, constructs=t("list_sep", lang).join(
-                f"{r.get('construct')} ({', '.join(str(d) for d in r.list('dimensions'))})" for r in so))
+            s += " " + t(
+                "meth_second_order",
+                lang,
+                constructs=t("list_sep", lang).join(
+                    f"{r.get('construct')} ({', '.join(str(d) for d in r.list('dimensions'))})" for r in so
+                ),
+            )
         ctl = struct.rows("controls")
         if ctl:
-            s += " " + t("meth_controls", lang, controls=t("list_sep", lang).join(
-                f"{r.get('variable')} \u2192 {r.get('to')}" for r in ctl))
+            s += " " + t(
+                "meth_controls",
+                lang,
+                controls=t("list_sep", lang).join(f"{r.get('variable')} \u2192 {r.get('to')}" for r in ctl),
+            )
         mods = struct.rows("moderation")
         if mods:
-            s += " " + t("meth_moderation", lang, mods=t("list_sep", lang).join(
-                f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods))
+            s += " " + t(
+                "meth_moderation",
+                lang,
+                mods=t("list_sep", lang).join(
+                    f"{r.get('moderator')} \u00d7 {path_label(r.get('from'), r.get('to'))}" for r in mods
+                ),
+            )
         mms = struct.rows("moderated_mediation")
         if mms:
             arrow = " \u2192 "
-            s += " " + t("meth_moderated_mediation", lang, chains=t("list_sep", lang).join(
-                t("mm_chain", lang, chain=arrow.join(str(c) for c in r.list("chain")), mod=r.get("moderator"))
-                for r in mms))
+            s += " " + t(
+                "meth_moderated_mediation",
+                lang,
+                chains=t("list_sep", lang).join(
+                    t("mm_chain", lang, chain=arrow.join(str(c) for c in r.list("chain")), mod=r.get("moderator"))
+                    for r in mms
+                ),
+            )
         out.append(s)
     inv = results.obj("invalid_cells")
     if inv.get("n"):
@@ -1337,8 +1986,9 @@ def method_table(results: dict, lang: str) -> Table:
     rows += [{"key": t("meth_sample_n", lang), "value": p} for p in method_paragraphs(results, lang)]
     for k in ("conv_marker", "conv_exo", "conv_auto_cov_y", "conv_std"):
         rows.append({"key": t("meth_conventions", lang), "value": t(k, lang)})
-    return Table("method", t("t_method", lang), [Column("key", t("c_key", lang)), Column("value", t("c_value", lang))],
-                 rows)
+    return Table(
+        "method", t("t_method", lang), [Column("key", t("c_key", lang)), Column("value", t("c_value", lang))], rows
+    )
 
 
 def all_warnings(results: dict) -> list[tuple[str, str]]:
@@ -1353,9 +2003,12 @@ def all_warnings(results: dict) -> list[tuple[str, str]]:
 
 
 def warnings_table(results: dict, lang: str) -> Table:
-    return Table("warnings", t("t_warnings", lang),
-                 [Column("section", t("c_section", lang)), Column("message", t("c_message", lang))],
-                 [{"section": w, "message": m} for w, m in all_warnings(results)])
+    return Table(
+        "warnings",
+        t("t_warnings", lang),
+        [Column("section", t("c_section", lang)), Column("message", t("c_message", lang))],
+        [{"section": w, "message": m} for w, m in all_warnings(results)],
+    )
 
 
 def iter_tables(results: dict, spec: ModelSpec | None, lang: str) -> Iterable[Table]:

@@ -97,8 +97,11 @@ def _borders(el, tag: str, sides: dict[str, dict[str, str] | None]) -> None:
 def _apa_rules(table, header_cells) -> None:
     """Three-line table: rule above and below the table and under the header; nothing else."""
     tblPr = table._tbl.tblPr
-    _borders(tblPr, "w:tblBorders", {"top": RULE, "left": None, "bottom": RULE, "right": None,
-                                     "insideH": None, "insideV": None})
+    _borders(
+        tblPr,
+        "w:tblBorders",
+        {"top": RULE, "left": None, "bottom": RULE, "right": None, "insideH": None, "insideV": None},
+    )
     for cell in header_cells:
         tcPr = cell._tc.get_or_add_tcPr()
         _borders(tcPr, "w:tcBorders", {"bottom": RULE})
@@ -143,8 +146,7 @@ def _notes(doc, notes: list[str], lang: str) -> None:
 
 def _text_len(s: str) -> float:
     """Width of ``s`` in units of a lower-case letter (capitals and CJK are wider)."""
-    return sum(1.75 if unicodedata.east_asian_width(ch) in ("W", "F") else 1.3 if ch.isupper() else 1.0
-               for ch in s)
+    return sum(1.75 if unicodedata.east_asian_width(ch) in ("W", "F") else 1.3 if ch.isupper() else 1.0 for ch in s)
 
 
 def _set_widths(table, cols, texts: list[list[str]], grid: list, total_cm: float = 17.0) -> None:
@@ -159,7 +161,8 @@ def _set_widths(table, cols, texts: list[list[str]], grid: list, total_cm: float
         head = _text_len(c.header)
         nat = max(longest, min(head, 14.0), word, 3.0)
         wrap_ok = c.kind in ("text", "verdict") and any(
-            " " in x or any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in x) for x in body)
+            " " in x or any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in x) for x in body
+        )
         low = max(word, 3.0, 10.0 if wrap_ok else longest)
         natural.append(nat * per_char + pad)
         least.append(min(nat, low) * per_char + pad)
@@ -239,8 +242,11 @@ def add_apa_table(doc, tab: Table, number: int, lang: str, width_cm: float = 17.
                 s = tab.format(i, c)
             missing |= s == apa.MISSING
             text_like = tab.kind(i, c) in ("text", "verdict")
-            put(grid[(i + 1) * ncol + j], s,
-                WD_ALIGN_PARAGRAPH.LEFT if (j == 0 or text_like) else WD_ALIGN_PARAGRAPH.CENTER)
+            put(
+                grid[(i + 1) * ncol + j],
+                s,
+                WD_ALIGN_PARAGRAPH.LEFT if (j == 0 or text_like) else WD_ALIGN_PARAGRAPH.CENTER,
+            )
             line.append(s)
         texts.append(line)
     _set_widths(table, cols, texts, grid, total_cm=width_cm)
@@ -284,8 +290,17 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
     title = text(plain(sp.get("title")), lang)  # None when the spec declares no title: never the file name
     add_heading(doc, f"{title} \u2014 {t('report_title', lang)}" if title else t("report_title", lang), 0, lang)
     tk = results.obj("toolkit")
-    _para(doc, t("generated", lang, created=results.get("created") or apa.MISSING, toolkit=tk.get("name") or "vcc",
-                 version=tk.get("version") or ""), lang=lang)
+    _para(
+        doc,
+        t(
+            "generated",
+            lang,
+            created=results.get("created") or apa.MISSING,
+            toolkit=tk.get("name") or "vcc",
+            version=tk.get("version") or "",
+        ),
+        lang=lang,
+    )
     n_tab, n_fig = 0, 0
     n_tab += 1
     add_apa_table(doc, summary_table(results, spec, lang), n_tab, lang)
@@ -297,14 +312,47 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
         mtitle = text(plain(mres.get("label")), lang) or (text(mech.label, lang) if mech is not None else str(mid))
         add_heading(doc, f"{t('mechanism', lang)}{t('colon', lang)}{mtitle}", 1, lang)
         tabs = mechanism_tables(results, spec, mid, lang)
-        sections = [("sec_sample", ("screening_summary",)), ("sec_descriptives", ("descriptives", "mardia")),
-                    ("sec_measurement", ("fit", "fit_robust", "fit_criteria", "loadings", "reliability",
-                                         "validity_amos", "second_order", "htmt", "htmt_ci", "fornell_larcker", "item_total",
-                                         "kmo", "common_method", "marker_cfa", "marker_items", "marker_lw", "competing_models",
-                                         "modindices")),
-                    ("sec_structural", ("paths", "r2", "chisq_diff", "controls", "moderation", "simple_slopes",
-                                        "indirect", "moderated_mediation")),
-                    ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences"))]
+        sections = [
+            ("sec_sample", ("screening_summary",)),
+            ("sec_descriptives", ("descriptives", "mardia")),
+            (
+                "sec_measurement",
+                (
+                    "fit",
+                    "fit_robust",
+                    "fit_criteria",
+                    "loadings",
+                    "reliability",
+                    "validity_amos",
+                    "second_order",
+                    "htmt",
+                    "htmt_ci",
+                    "fornell_larcker",
+                    "item_total",
+                    "kmo",
+                    "common_method",
+                    "marker_cfa",
+                    "marker_items",
+                    "marker_lw",
+                    "competing_models",
+                    "modindices",
+                ),
+            ),
+            (
+                "sec_structural",
+                (
+                    "paths",
+                    "r2",
+                    "chisq_diff",
+                    "controls",
+                    "moderation",
+                    "simple_slopes",
+                    "indirect",
+                    "moderated_mediation",
+                ),
+            ),
+            ("sec_groups", ("invariance", "partial_invariance", "mg_tests", "mg_paths", "group_differences")),
+        ]
         for head, keys in sections:
             present = [k for k in keys if k in tabs and k in DOCX_TABLES]
             struct = mres.structural
@@ -326,10 +374,14 @@ def build_document(results: dict, spec: ModelSpec | None, lang: str = "en"):
             if head == "sec_sample":
                 nr, nu = mres.get("n_raw"), mres.get("n_used")
                 n_obs = model_section(mres)[1].get("n_obs")
-                _para(doc, f"{t('n_raw', lang)}{t('colon', lang)}{apa.fmt_int(nr)}{t('list_sep', lang)}"
-                           f"{t('n_used', lang)}{t('colon', lang)}{apa.fmt_int(nu)}{t('list_sep', lang)}"
-                           f"{t('c_n_model', lang)}{t('colon', lang)}{apa.fmt_int(n_obs)} "
-                           f"({missing_name(mres.get('missing'), lang) or apa.MISSING}).", lang=lang)
+                _para(
+                    doc,
+                    f"{t('n_raw', lang)}{t('colon', lang)}{apa.fmt_int(nr)}{t('list_sep', lang)}"
+                    f"{t('n_used', lang)}{t('colon', lang)}{apa.fmt_int(nu)}{t('list_sep', lang)}"
+                    f"{t('c_n_model', lang)}{t('colon', lang)}{apa.fmt_int(n_obs)} "
+                    f"({missing_name(mres.get('missing'), lang) or apa.MISSING}).",
+                    lang=lang,
+                )
             for k in present:
                 n_tab += 1
                 wide = k in WIDE_TABLES
@@ -376,4 +428,3 @@ def write_docx(results: dict, spec: ModelSpec | None, path: str | Path, lang: st
     """Write ``results.docx`` atomically."""
     doc = build_document(results, spec, lang)
     return atomic_write(path, lambda p: doc.save(str(p)))
-

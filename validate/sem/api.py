@@ -50,14 +50,32 @@ __all__ = ["SemResult", "fit_sem"]
 # ----------------------------------------------------------------------------
 # main entry point
 # ----------------------------------------------------------------------------
-def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str | None = None,
-            group_equal: Sequence[str] = (), missing: str = "listwise", kind: str = "sem",
-            auto_cov_y: bool = True, fixed_x: bool = True, meanstructure: bool | None = None,
-            max_iter: int = 500, ordered: bool | Sequence[str] | None = None,
-            start: SemResult | None = None, estimates_only: bool = False, std_lv: bool = False,
-            orthogonal: bool = False, group_partial: Sequence[str] = (), se: str = "standard",
-            collapse_empty: bool = False, sample_cov=None, sample_mean=None, sample_nobs=None,
-            **unknown) -> SemResult:
+def fit_sem(
+    model: str,
+    data: pd.DataFrame,
+    *,
+    estimator: str = "ML",
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    missing: str = "listwise",
+    kind: str = "sem",
+    auto_cov_y: bool = True,
+    fixed_x: bool = True,
+    meanstructure: bool | None = None,
+    max_iter: int = 500,
+    ordered: bool | Sequence[str] | None = None,
+    start: SemResult | None = None,
+    estimates_only: bool = False,
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    group_partial: Sequence[str] = (),
+    se: str = "standard",
+    collapse_empty: bool = False,
+    sample_cov=None,
+    sample_mean=None,
+    sample_nobs=None,
+    **unknown,
+) -> SemResult:
     """Fit a structural-equation model by maximum likelihood, like lavaan's ``sem()``/``cfa()``.
 
     Parameters
@@ -143,33 +161,74 @@ def fit_sem(model: str, data: pd.DataFrame, *, estimator: str = "ML", group: str
     _check_options(unknown, se=se, estimator=estimator)
     extra = dict(std_lv=bool(std_lv), orthogonal=bool(orthogonal), group_partial=group_partial)
     if any(extra.values()) and str(estimator).upper() == "WLSMV":
-        raise ModelError("std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
-                         "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
-                         "'f1 ~~ 0*f2')")
+        raise ModelError(
+            "std_lv, orthogonal and group_partial are not available with estimator='WLSMV' "
+            "yet; write them in the syntax instead (e.g. 'f =~ NA*x1 + x2; f ~~ 1*f', "
+            "'f1 ~~ 0*f2')"
+        )
     if sample_cov is not None or sample_mean is not None or sample_nobs is not None:
-        extra["moments"] = moment_input(data, sample_cov, sample_mean, sample_nobs, estimator=estimator,
-                                         missing=missing, group=group, ordered=ordered)
+        extra["moments"] = moment_input(
+            data,
+            sample_cov,
+            sample_mean,
+            sample_nobs,
+            estimator=estimator,
+            missing=missing,
+            group=group,
+            ordered=ordered,
+        )
     with single_threaded_blas():
-        return _fit_sem(model, data, estimator=estimator, group=group, group_equal=group_equal,
-                        missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                        meanstructure=meanstructure, max_iter=max_iter, ordered=ordered, start=start,
-                        estimates_only=bool(estimates_only), collapse_empty=bool(collapse_empty),
-                        **{k: v for k, v in extra.items() if v})
+        return _fit_sem(
+            model,
+            data,
+            estimator=estimator,
+            group=group,
+            group_equal=group_equal,
+            missing=missing,
+            kind=kind,
+            auto_cov_y=auto_cov_y,
+            fixed_x=fixed_x,
+            meanstructure=meanstructure,
+            max_iter=max_iter,
+            ordered=ordered,
+            start=start,
+            estimates_only=bool(estimates_only),
+            collapse_empty=bool(collapse_empty),
+            **{k: v for k, v in extra.items() if v},
+        )
 
 
 #: fit_sem's keywords, and lavaan option names a researcher may type -> what to write instead
-_FIT_SEM_OPTIONS = ("estimator", "group", "group_equal", "group_partial", "missing", "kind", "auto_cov_y",
-                    "fixed_x", "meanstructure", "max_iter", "ordered", "start", "estimates_only", "std_lv",
-                    "orthogonal", "se", "collapse_empty", "sample_cov", "sample_mean", "sample_nobs")
+_FIT_SEM_OPTIONS = (
+    "estimator",
+    "group",
+    "group_equal",
+    "group_partial",
+    "missing",
+    "kind",
+    "auto_cov_y",
+    "fixed_x",
+    "meanstructure",
+    "max_iter",
+    "ordered",
+    "start",
+    "estimates_only",
+    "std_lv",
+    "orthogonal",
+    "se",
+    "collapse_empty",
+    "sample_cov",
+    "sample_mean",
+    "sample_nobs",
+)
 _REFUSED_OPTIONS = {
     "test": "the test statistic follows the estimator (ML: chi-square; MLR: also the Yuan-Bentler "
-            "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
+    "scaled test; WLSMV: the scaled-shifted test); choose estimator= instead",
     "bootstrap": "bootstrap intervals of indirect and total effects are made by the structural "
-                 "analysis (validate.structural.bootstrap; the 'bootstrap' setting of `vcc run`)",
-    "parameterization": "WLSMV uses the delta parameterisation only; the theta parameterisation is "
-                        "not implemented",
+    "analysis (validate.structural.bootstrap; the 'bootstrap' setting of `vcc run`)",
+    "parameterization": "WLSMV uses the delta parameterisation only; the theta parameterisation is not implemented",
     "int_ov_free": "use kind='growth' (observed intercepts fixed at 0, latent means free) or write "
-                   "the intercepts in the syntax ('x1 ~ 0*1')",
+    "the intercepts in the syntax ('x1 ~ 0*1')",
     "int_lv_free": "use kind='growth' or write the latent means in the syntax ('f ~ 1')",
     "auto_fix_first": "write the scaling in the syntax ('f =~ NA*x1 + x2; f ~~ 1*f') or use std_lv=True",
     "conditional_x": "fixed_x=True fits the model conditional on the covariates' sample moments",
@@ -186,11 +245,13 @@ _REFUSED_OPTIONS = {
 def _check_options(unknown: dict, *, se, estimator) -> None:
     """Refuse lavaan options that fit_sem does not have, naming the supported way (never ignore one)."""
     from instruments.errors import InputError
+
     for key in unknown:
         name = str(key).replace(".", "_")
         if name in _FIT_SEM_OPTIONS:
-            raise InputError(f"fit_sem: option {key!r} is written {name!r} in Python (lavaan's dots become "
-                             "underscores)")
+            raise InputError(
+                f"fit_sem: option {key!r} is written {name!r} in Python (lavaan's dots become underscores)"
+            )
         if name in _REFUSED_OPTIONS:
             raise InputError(f"fit_sem: lavaan's option {key!r} is not supported: {_REFUSED_OPTIONS[name]}")
         raise InputError(f"fit_sem: unknown option {key!r}; the options are {', '.join(_FIT_SEM_OPTIONS)}")
@@ -199,45 +260,92 @@ def _check_options(unknown: dict, *, se, estimator) -> None:
         return
     if se_name in ("robust", "robust.huber.white", "robust.sem"):
         want = "estimator='MLR'" if se_name != "robust.sem" else "estimator='WLSMV' (ordered items)"
-        raise InputError(f"fit_sem: se={se!r} is chosen through the estimator here: use {want} "
-                         f"(estimator={estimator!r} was given)")
+        raise InputError(
+            f"fit_sem: se={se!r} is chosen through the estimator here: use {want} (estimator={estimator!r} was given)"
+        )
     if se_name == "bootstrap":
-        raise InputError("fit_sem: se='bootstrap' is not supported; " + _REFUSED_OPTIONS["bootstrap"]
-                         + ". Standard errors here come from the information matrix (robust with "
-                         "estimator='MLR')")
+        raise InputError(
+            "fit_sem: se='bootstrap' is not supported; "
+            + _REFUSED_OPTIONS["bootstrap"]
+            + ". Standard errors here come from the information matrix (robust with "
+            "estimator='MLR')"
+        )
     if se_name == "none":
-        raise InputError("fit_sem: se='none' is written estimates_only=True here (no standard errors, "
-                         "no fit measures)")
-    raise InputError(f"fit_sem: se={se!r} is not supported; the choice is se='standard' "
-                     "(with estimator='MLR' for robust standard errors)")
+        raise InputError("fit_sem: se='none' is written estimates_only=True here (no standard errors, no fit measures)")
+    raise InputError(
+        f"fit_sem: se={se!r} is not supported; the choice is se='standard' "
+        "(with estimator='MLR' for robust standard errors)"
+    )
 
 
 _MLM_HINT = "; 'MLM' is available for complete data"
 
 
-def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_cov_y, fixed_x,
-             meanstructure, max_iter, ordered=None, start=None, estimates_only=False, std_lv=False,
-             orthogonal=False, group_partial=(), collapse_empty=False, moments=None):
+def _fit_sem(
+    model,
+    data,
+    *,
+    estimator,
+    group,
+    group_equal,
+    missing,
+    kind,
+    auto_cov_y,
+    fixed_x,
+    meanstructure,
+    max_iter,
+    ordered=None,
+    start=None,
+    estimates_only=False,
+    std_lv=False,
+    orthogonal=False,
+    group_partial=(),
+    collapse_empty=False,
+    moments=None,
+):
     """Fit one model, in lavaan's steps: syntax -> parameter table -> data and sample statistics ->
     start values -> estimation -> inference (standard errors, parameter table, admissibility) ->
     fit measures and R²."""
     estimator = _check_estimator(estimator, missing, kind)
     if estimator == "WLSMV":
-        return fit_wlsmv(model, data, ordered=ordered, group=group, group_equal=group_equal,
-                         missing=missing, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                         max_iter=max_iter, start=start, estimates_only=estimates_only,
-                         collapse_empty=collapse_empty)
+        return fit_wlsmv(
+            model,
+            data,
+            ordered=ordered,
+            group=group,
+            group_equal=group_equal,
+            missing=missing,
+            kind=kind,
+            auto_cov_y=auto_cov_y,
+            fixed_x=fixed_x,
+            max_iter=max_iter,
+            start=start,
+            estimates_only=estimates_only,
+            collapse_empty=collapse_empty,
+        )
     ml_x, missing = _check_missing(missing, ordered, estimator, fixed_x)
     ngroups = _count_groups(data, group, moments)
     # syntax -> parameter table
-    spec = parse_model_cached(model, ngroups=ngroups, group_equal=group_equal, kind=kind,
-                              auto_cov_y=auto_cov_y, meanstructure=meanstructure, fixed_x=fixed_x,
-                              missing=missing, std_lv=std_lv, orthogonal=orthogonal,
-                              group_partial=group_partial)
+    spec = parse_model_cached(
+        model,
+        ngroups=ngroups,
+        group_equal=group_equal,
+        kind=kind,
+        auto_cov_y=auto_cov_y,
+        meanstructure=meanstructure,
+        fixed_x=fixed_x,
+        missing=missing,
+        std_lv=std_lv,
+        orthogonal=orthogonal,
+        group_partial=group_partial,
+    )
     if spec.constraints and missing == "fiml":
-        raise ModelError("general constraints (" + "; ".join(c.text for c in spec.constraints)
-                         + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
-                         "write equality between two labels by giving them the same label")
+        raise ModelError(
+            "general constraints ("
+            + "; ".join(c.text for c in spec.constraints)
+            + ") are not implemented with missing='fiml' yet; use listwise deletion, or "
+            "write equality between two labels by giving them the same label"
+        )
     pt = spec.partable
     core = pt[pt["op"] != ":="].reset_index(drop=True)
     # a start that gives every free parameter: no preliminary fit (and, for estimates only,
@@ -270,11 +378,23 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
         notes.append(ESTIMATES_ONLY_NOTE)
     else:
         cons = est.cons
-        fit = _fit_measures(spec, cm, theta, sample.stats, sample.Ys, est.opt, converged, estimator, A_obs, B0,
-                            n_eq=0 if cons is None else cons.n_eq,
-                            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(
-                                A_obs, cons, theta, est.cons_active),
-                            pats=sample.pats, h1_logl=sample.h1_logl, notes=notes)
+        fit = _fit_measures(
+            spec,
+            cm,
+            theta,
+            sample.stats,
+            sample.Ys,
+            est.opt,
+            converged,
+            estimator,
+            A_obs,
+            B0,
+            n_eq=0 if cons is None else cons.n_eq,
+            a_inv=None if cons is None or A_obs is None else _constrained_a_inv(A_obs, cons, theta, est.cons_active),
+            pats=sample.pats,
+            h1_logl=sample.h1_logl,
+            notes=notes,
+        )
     r2 = _r_squared(spec, cm, theta, sample.labels)
     retry_note = est.retry_note
     if retry_note is not None:
@@ -282,18 +402,42 @@ def _fit_sem(model, data, *, estimator, group, group_equal, missing, kind, auto_
     if sample.pats is not None and spec.ov_x and not estimates_only:
         _fiml_fixed_x_gaps(fit, notes)
     stats = sample.stats
-    return SemResult(spec=spec, estimator=estimator, converged=converged, admissible=bool(admissible),
-                     warnings=warnings, params=table, fit=fit, r2=r2, n=stats.ntotal,
-                     nobs_per_group=list(stats.nobs), group_labels=sample.labels,
-                     implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
-                     sample_cov=stats.cov, sample_mean=stats.mean, theta=theta, vcov=vcov,
-                     iterations=est.opt.iterations, _cm=cm, _stats=stats, _data=sample.Ys, notes=notes,
-                     estimates_only=estimates_only, missing=missing,
-                     start_retry=None if retry_note is None else dict(
-                         first_converged=retry_note.first_converged,
-                         first_admissible=retry_note.first_admissible,
-                         first_chisq=retry_note.first_chisq, chisq=retry_note.chisq,
-                         kept=retry_note.start, refits=retry_note.tried, changed=retry_note.changed))
+    return SemResult(
+        spec=spec,
+        estimator=estimator,
+        converged=converged,
+        admissible=bool(admissible),
+        warnings=warnings,
+        params=table,
+        fit=fit,
+        r2=r2,
+        n=stats.ntotal,
+        nobs_per_group=list(stats.nobs),
+        group_labels=sample.labels,
+        implied=dict(cov=implied_cov, mean=implied_mean, ov_names=list(spec.ov_names)),
+        sample_cov=stats.cov,
+        sample_mean=stats.mean,
+        theta=theta,
+        vcov=vcov,
+        iterations=est.opt.iterations,
+        _cm=cm,
+        _stats=stats,
+        _data=sample.Ys,
+        notes=notes,
+        estimates_only=estimates_only,
+        missing=missing,
+        start_retry=None
+        if retry_note is None
+        else dict(
+            first_converged=retry_note.first_converged,
+            first_admissible=retry_note.first_admissible,
+            first_chisq=retry_note.first_chisq,
+            chisq=retry_note.chisq,
+            kept=retry_note.start,
+            refits=retry_note.tried,
+            changed=retry_note.changed,
+        ),
+    )
 
 
 def _check_estimator(estimator, missing, kind) -> str:
@@ -302,14 +446,15 @@ def _check_estimator(estimator, missing, kind) -> str:
     if estimator not in ("ML", "MLR", "MLM", "WLSMV"):
         hint = ""
         if estimator.startswith("MLM"):
-            hint = ("; the nearest is 'MLM' (Satorra-Bentler robust standard errors and scaled test; "
-                    "the scaled-and-shifted test of 'MLMV' is not implemented)")
+            hint = (
+                "; the nearest is 'MLM' (Satorra-Bentler robust standard errors and scaled test; "
+                "the scaled-and-shifted test of 'MLMV' is not implemented)"
+            )
         elif estimator in ("DWLS", "ULSMV", "WLSM", "WLSMVS", "WLS"):
             hint = "; for ordered (Likert) items use 'WLSMV'"
         raise ModelError(f"estimator {estimator!r} is not supported (use 'ML', 'MLR' or 'WLSMV'){hint or _MLM_HINT}")
     if estimator == "MLM" and missing not in ("listwise", None):
-        raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use "
-                         "estimator='MLR'")
+        raise ModelError("estimator='MLM' needs complete data (as in lavaan); with missing='fiml' use estimator='MLR'")
     if kind == "growth" and estimator == "WLSMV":
         raise ModelError("kind='growth' is not available with estimator='WLSMV'")
     return estimator
@@ -318,8 +463,10 @@ def _check_estimator(estimator, missing, kind) -> str:
 def _check_missing(missing, ordered, estimator, fixed_x) -> tuple[bool, str]:
     """The ML family's missing-data option: returns (lavaan's ml.x?, "listwise" or "fiml")."""
     if ordered is True or (ordered is not None and ordered is not False and len(ordered) > 0):
-        raise ModelError("ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
-                         f"here estimator={estimator!r} was asked for)")
+        raise ModelError(
+            "ordered items need estimator='WLSMV' (lavaan switches to it automatically; "
+            f"here estimator={estimator!r} was asked for)"
+        )
     if missing not in ("listwise", "fiml", "ml", "ml.x"):
         raise ModelError(f"missing={missing!r} is not supported (use 'listwise', 'fiml' or 'ml.x')")
     # lavaan's ml.x: the covariates' moments fixed at their saturated (EM) estimates, and the cases
@@ -375,13 +522,15 @@ def _sample(spec, data, group, missing, ml_x, moments, *, cheap) -> _Sample:
     pats = h1_logl = None
     if missing == "fiml":
         from .fiml import Patterns, em_h1
+
         if spec.ov_x and not ml_x:
             Ys, n_x_dropped = drop_missing_x(spec, Ys, labels)
             if n_x_dropped:
                 warnings.append(
                     f"{n_x_dropped} case(s) with missing values on the exogenous covariate(s) "
                     f"{', '.join(spec.ov_x)} were removed (fixed_x=True conditions on the covariates, "
-                    "as lavaan's missing='ml'); missing='ml.x' keeps them")
+                    "as lavaan's missing='ml'); missing='ml.x' keeps them"
+                )
         pats = [Patterns(Y) for Y in Ys]
         if cheap:
             stats = available_case_stats(pats)
@@ -429,6 +578,7 @@ def _estimate(spec, cm, core, sample, theta0, *, start, covered, max_iter) -> _E
         return _Estimation(opt, retry_note, cons, cons_active)
     from .estimate import OptResult
     from .fiml import fiml_fit
+
     if not covered:
         # start from the ML solution on the EM moments (close to the FIML one)
         opt0 = optimize_ml(cm, stats, theta0, max_iter=max_iter)
@@ -437,8 +587,9 @@ def _estimate(spec, cm, core, sample, theta0, *, start, covered, max_iter) -> _E
         if opt0.converged:
             theta0 = opt0.theta
     th, Fm, conv, its = fiml_fit(cm, sample.pats, theta0, max_iter=max_iter)
-    return _Estimation(OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge",
-                                 0.0))
+    return _Estimation(
+        OptResult(th, Fm / 2, conv, its, "converged" if conv else "FIML optimiser did not converge", 0.0)
+    )
 
 
 def _estimation_warnings(spec, cm, est) -> list[str]:
@@ -449,16 +600,24 @@ def _estimation_warnings(spec, cm, est) -> list[str]:
     if retry_note is not None and retry_note.changed:  # the reports show warnings: say it there
         out.append(retry_note.message())
     if not opt.converged:
-        out.append(f"the optimiser did not converge after {opt.iterations} iterations "
-                   f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
-                   "trustworthy and standard errors and fit measures are not reported")
+        out.append(
+            f"the optimiser did not converge after {opt.iterations} iterations "
+            f"({opt.message}; largest gradient {opt.max_grad:.2e}); estimates are not "
+            "trustworthy and standard errors and fit measures are not reported"
+        )
     q = cm.nfree
     nx = len(spec.ov_x)
-    ndat = spec.ngroups * (cm.p * (cm.p + 1) // 2 + (cm.p if cm.meanstructure else 0)
-                           - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
+    ndat = spec.ngroups * (
+        cm.p * (cm.p + 1) // 2
+        + (cm.p if cm.meanstructure else 0)
+        - nx * (nx + 1) // 2
+        - (nx if cm.meanstructure else 0)
+    )
     if q > ndat:
-        out.append(f"the model has more free parameters ({q}) than sample moments ({ndat}), "
-                   f"i.e. negative degrees of freedom ({ndat - q}): it is not identified")
+        out.append(
+            f"the model has more free parameters ({q}) than sample moments ({ndat}), "
+            f"i.e. negative degrees of freedom ({ndat - q}): it is not identified"
+        )
     return out
 
 
@@ -474,6 +633,7 @@ def _vcov(spec, cm, theta, sample, est, estimator, names, warnings):
     N = stats.ntotal
     if pats is not None:
         from .fiml import fiml_information
+
         # identification: the analytic expected information; the SEs: the observed one
         A_obs, E_exp = fiml_information(cm, theta, pats)  # totals over cases
         vcov = B0 = None
@@ -481,6 +641,7 @@ def _vcov(spec, cm, theta, sample, est, estimator, names, warnings):
             vcov = info_inverse(A_obs, names, warnings)
         if estimator == "MLR" and vcov is not None:
             from .robust_fiml import fiml_casewise_scores, fiml_sandwich
+
             B0 = fiml_casewise_scores(cm, theta, pats)
             vcov, _ = fiml_sandwich(A_obs, B0)
         return vcov, A_obs, B0
@@ -494,14 +655,17 @@ def _vcov(spec, cm, theta, sample, est, estimator, names, warnings):
         info = expected_information(cm, theta, stats)
         return (info_inverse(info * N, names, warnings) if info is not None else None), None, None
     from .robust import sandwich
+
     try:
         vcov, A_obs, B0 = sandwich(cm, theta, stats, Ys)
         if info_inverse(A_obs * N, names, warnings) is None:
             vcov = None
         return vcov, A_obs, B0
     except np.linalg.LinAlgError:
-        warnings.append("the observed information matrix is singular; robust standard errors "
-                        "could not be computed (the model may not be identified)")
+        warnings.append(
+            "the observed information matrix is singular; robust standard errors "
+            "could not be computed (the model may not be identified)"
+        )
         return None, None, None
 
 
@@ -535,17 +699,31 @@ def _parameter_table(spec, cm, core, theta, se_free, vcov, converged) -> pd.Data
             tp, tm = theta.copy(), theta.copy()
             tp[k] += h
             tm[k] -= h
-            J[:, k] = (defined_values(spec, core, row_values(cm, core, tp))
-                       - defined_values(spec, core, row_values(cm, core, tm))) / (2 * h)
+            J[:, k] = (
+                defined_values(spec, core, row_values(cm, core, tp))
+                - defined_values(spec, core, row_values(cm, core, tm))
+            ) / (2 * h)
         dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         dz = dvals / dse
-    drows = pd.DataFrame(dict(lhs=[n for n, _ in spec.defined], op=":=",
-                              rhs=[ex.text for _, ex in spec.defined],
-                              label=[n for n, _ in spec.defined], group=0, free=0, estimate=dvals,
-                              se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                              ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
-                              std_lv=dstd_lv, std_all=dstd_all))
+    drows = pd.DataFrame(
+        dict(
+            lhs=[n for n, _ in spec.defined],
+            op=":=",
+            rhs=[ex.text for _, ex in spec.defined],
+            label=[n for n, _ in spec.defined],
+            group=0,
+            free=0,
+            estimate=dvals,
+            se=dse,
+            z=dz,
+            p_value=2 * sps.norm.sf(np.abs(dz)),
+            ci_lower=dvals - Z975 * dse,
+            ci_upper=dvals + Z975 * dse,
+            std_lv=dstd_lv,
+            std_all=dstd_all,
+        )
+    )
     return pd.concat([table, drows], ignore_index=True)
 
 
@@ -557,20 +735,26 @@ def _admissibility(spec, cm, theta, sample, table, converged, warnings):
     """
     labels, stats = sample.labels, sample.stats
     problems = admissibility(cm, theta) if converged else []
-    glab = (lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}")
+    glab = lambda g: "" if spec.ngroups == 1 else f" in group {labels[g]!r}"
     for g, name, _what in problems:
         if name is not None:
             kind_v = "residual variance" if name in spec.ov_names or name in cm.lv_names else "variance"
-            warnings.append(f"Heywood case: the estimated {kind_v} of {name!r}{glab(g)} is negative "
-                            f"({cm.matrices(theta, g)[1][cm.pos[name], cm.pos[name]]:.4g}); "
-                            "the solution is not admissible")
+            warnings.append(
+                f"Heywood case: the estimated {kind_v} of {name!r}{glab(g)} is negative "
+                f"({cm.matrices(theta, g)[1][cm.pos[name], cm.pos[name]]:.4g}); "
+                "the solution is not admissible"
+            )
         else:
-            warnings.append(f"the model-implied covariance matrix of the latent variables{glab(g)} is not "
-                            "positive definite; the solution is not admissible")
+            warnings.append(
+                f"the model-implied covariance matrix of the latent variables{glab(g)} is not "
+                "positive definite; the solution is not admissible"
+            )
     offd = (table["op"] == "~~") & (table["lhs"] != table["rhs"]) & (table["std_all"].abs() > 1)
     for _, r in table[offd].iterrows():
-        warnings.append(f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
-                        f"absolute value ({r['std_all']:.3f}); the solution is not admissible")
+        warnings.append(
+            f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
+            f"absolute value ({r['std_all']:.3f}); the solution is not admissible"
+        )
         problems.append((None, None, "corr"))
     implied_cov, implied_mean = [], []
     for g in range(spec.ngroups):
@@ -602,6 +786,7 @@ def _r_squared(spec, cm, theta, labels) -> dict:
 def _mlm_vcov(cm, theta, stats, Ys, names, warnings, spec_ov_x=()):
     """Satorra-Bentler robust covariance matrix of the estimates (lavaan's MLM, se='robust.sem')."""
     from .mlm import satorra_bentler
+
     info = expected_information(cm, theta, stats)
     if info is None or info_inverse(info * stats.ntotal, names, warnings) is None:
         return None
@@ -615,6 +800,7 @@ def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
     indices of the active constraints.
     """
     from .constraints import ConstraintSet, constrained_ml
+
     cons = ConstraintSet(spec, core)
     start_theta = opt.theta if opt.converged else theta0
     res, active = constrained_ml(cm, stats, cons, start_theta, max_iter=max_iter)
@@ -627,6 +813,7 @@ def _fit_constrained(spec, core, cm, stats, opt, theta0, max_iter):
 
 def _constrained_a_inv(A_obs, cons, theta, active):
     from .constraints import projected_inverse
+
     try:
         return projected_inverse(A_obs, cons.jacobian(theta)[active])
     except np.linalg.LinAlgError:
@@ -639,6 +826,7 @@ def _constrained_vcov(cm, theta, stats, Ys, cons, active, estimator, names, warn
     Returns (vcov, A_obs, B0); A_obs and B0 only for MLR.
     """
     from .constraints import projected_inverse
+
     N = stats.ntotal
     J = cons.jacobian(theta)[active]
     info = expected_information(cm, theta, stats)
@@ -646,35 +834,53 @@ def _constrained_vcov(cm, theta, stats, Ys, cons, active, estimator, names, warn
         return None, None, None
     # identification: the information in the directions the constraints leave free
     Pinfo = _null_info(info, J)
-    if info_inverse(Pinfo * N, [f"constrained direction {k + 1}" for k in range(len(Pinfo))],
-                    warnings) is None:
+    if info_inverse(Pinfo * N, [f"constrained direction {k + 1}" for k in range(len(Pinfo))], warnings) is None:
         return None, None, None
     try:
         if estimator == "ML":
             return projected_inverse(info, J) / N, None, None
         from .robust import sandwich
+
         _, A_obs, B0 = sandwich(cm, theta, stats, Ys)
         Ai = projected_inverse(A_obs, J)
         B = sum(w * b for w, b in zip(stats.weights, B0))
         return Ai @ B @ Ai / N, A_obs, B0
     except np.linalg.LinAlgError:
-        warnings.append("the information matrix restricted by the constraints is singular; standard "
-                        "errors could not be computed (the model may not be identified)")
+        warnings.append(
+            "the information matrix restricted by the constraints is singular; standard "
+            "errors could not be computed (the model may not be identified)"
+        )
         return None, None, None
 
 
 def _null_info(info, J):
     """The information in the directions the constraints leave free (for the identification check)."""
     from scipy import linalg
+
     P = linalg.null_space(J) if len(J) else np.eye(len(info))
     return P.T @ info @ P
 
 
-_FIML_FIXED_X_GAPS = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
-                      "baseline_pvalue_scaled", "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled",
-                      "rmsea_scaled", "rmsea_ci_lower_scaled", "rmsea_ci_upper_scaled", "rmsea_pvalue_scaled",
-                      "cfi_robust", "tli_robust", "rmsea_robust", "rmsea_ci_lower_robust",
-                      "rmsea_ci_upper_robust", "rmsea_pvalue_robust")
+_FIML_FIXED_X_GAPS = (
+    "chisq_scaled",
+    "pvalue_scaled",
+    "chisq_scaling_factor",
+    "baseline_chisq_scaled",
+    "baseline_pvalue_scaled",
+    "baseline_chisq_scaling_factor",
+    "cfi_scaled",
+    "tli_scaled",
+    "rmsea_scaled",
+    "rmsea_ci_lower_scaled",
+    "rmsea_ci_upper_scaled",
+    "rmsea_pvalue_scaled",
+    "cfi_robust",
+    "tli_robust",
+    "rmsea_robust",
+    "rmsea_ci_lower_robust",
+    "rmsea_ci_upper_robust",
+    "rmsea_pvalue_robust",
+)
 
 
 def _fiml_fixed_x_gaps(fit, notes):
@@ -684,8 +890,10 @@ def _fiml_fixed_x_gaps(fit, notes):
     for k in gone:
         fit[k] = float("nan")
     if gone:
-        notes.append("with missing='fiml' and fixed covariates, the scaled test and the robust CFI/TLI/RMSEA "
-                     "are not computed yet (NaN); the estimates, standard errors and the ML test are")
+        notes.append(
+            "with missing='fiml' and fixed covariates, the scaled test and the robust CFI/TLI/RMSEA "
+            "are not computed yet (NaN); the estimates, standard errors and the ML test are"
+        )
 
 
 def _retry_if_doubtful(cm, core, stats, opt, max_iter):
@@ -695,6 +903,7 @@ def _retry_if_doubtful(cm, core, stats, opt, max_iter):
     first fit was not doubtful).
     """
     from .retry import needs_retry, retry_ml
+
     if cm.nfree == 0 or not needs_retry(cm, opt):
         return opt, None
     return retry_ml(cm, core, stats, opt, max_iter=max_iter)
@@ -736,15 +945,25 @@ def _baseline_model(spec, cm, stats):
             theta.append(stats.cov[g][i, i])
         for a in range(len(spec.ov_x)):
             for b in range(a, len(spec.ov_x)):
-                rows.append(dict(lhs=spec.ov_x[a], op="~~", rhs=spec.ov_x[b], group=g + 1, free=0,
-                                 ustart=np.nan, exo=1))
+                rows.append(
+                    dict(lhs=spec.ov_x[a], op="~~", rhs=spec.ov_x[b], group=g + 1, free=0, ustart=np.nan, exo=1)
+                )
         # fixed_x=False: the covariances among the covariates are free in the baseline too
         xr = [cm.ov_names.index(v) for v in getattr(spec, "ov_x_random", [])]
         for a in range(len(xr)):
             for b in range(a + 1, len(xr)):
                 pid += 1
-                rows.append(dict(lhs=cm.ov_names[xr[a]], op="~~", rhs=cm.ov_names[xr[b]], group=g + 1,
-                                 free=pid, ustart=np.nan, exo=0))
+                rows.append(
+                    dict(
+                        lhs=cm.ov_names[xr[a]],
+                        op="~~",
+                        rhs=cm.ov_names[xr[b]],
+                        group=g + 1,
+                        free=pid,
+                        ustart=np.nan,
+                        exo=0,
+                    )
+                )
                 theta.append(stats.cov[g][xr[a], xr[b]])
         if cm.meanstructure:
             for i, v in enumerate(cm.ov_names):
@@ -760,8 +979,23 @@ def _baseline_model(spec, cm, stats):
     return bcm, np.asarray(theta)
 
 
-def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, B0, pats=None,
-                  h1_logl=None, notes=None, n_eq=0, a_inv=None):
+def _fit_measures(
+    spec,
+    cm,
+    theta,
+    stats,
+    Ys,
+    opt,
+    converged,
+    estimator,
+    A_obs,
+    B0,
+    pats=None,
+    h1_logl=None,
+    notes=None,
+    n_eq=0,
+    a_inv=None,
+):
     """Fit measures (lavaan's ``lav_fit_measures``); ``n_eq`` general equality constraints count as
     parameters fewer (lavaan's npar and df), and ``a_inv`` (their constrained inverse of ``A_obs``)
     replaces ``A_obs^-1`` in the Yuan-Bentler trace.
@@ -775,8 +1009,9 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     q = cm.nfree - n_eq
     p = cm.p
     nx = len(spec.ov_x)
-    ndat = G * (p * (p + 1) // 2 + (p if cm.meanstructure else 0)
-                - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0))
+    ndat = G * (
+        p * (p + 1) // 2 + (p if cm.meanstructure else 0) - nx * (nx + 1) // 2 - (nx if cm.meanstructure else 0)
+    )
     df = ndat - q
     out: dict = {"npar": q}
     nan = float("nan")
@@ -789,11 +1024,17 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     # nel: the modelled sample statistics, lavaan's length(unlist(WLS.obs)) (fixed-x ones included)
     nel = G * (p * (p + 1) // 2 + (p if (cm.meanstructure or pats is not None) else 0))
     out["agfi"] = float(1 - nel / df * (1 - out["gfi"])) if df > 0 else 1.0
-    out.update(chisq=chisq, df=df, pvalue=float(sps.chi2.sf(chisq, df)) if df > 0 else nan,
-               baseline_chisq=bchisq, baseline_df=bdf,
-               baseline_pvalue=float(sps.chi2.sf(bchisq, bdf)) if bdf > 0 else nan,
-               cfi=fm.cfi(chisq, df, bchisq, bdf), tli=fm.tli(chisq, df, bchisq, bdf),
-               **fm.incremental_indices(chisq, df, bchisq, bdf))
+    out.update(
+        chisq=chisq,
+        df=df,
+        pvalue=float(sps.chi2.sf(chisq, df)) if df > 0 else nan,
+        baseline_chisq=bchisq,
+        baseline_df=bdf,
+        baseline_pvalue=float(sps.chi2.sf(bchisq, bdf)) if bdf > 0 else nan,
+        cfi=fm.cfi(chisq, df, bchisq, bdf),
+        tli=fm.tli(chisq, df, bchisq, bdf),
+        **fm.incremental_indices(chisq, df, bchisq, bdf),
+    )
     out["pgfi"] = fm.pgfi(out["gfi"], nel, df)
     out["chisq_df"] = chisq / df if df > 0 else nan
     out["cfi"] = min(max(out["cfi"], 0.0), 1.0)
@@ -813,8 +1054,11 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
         # every case counted, also under missing='ml.x' where covariates can be missing)
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         for g in range(G):
-            lx = -stats.nobs[g] / 2 * (len(xi) * np.log(2 * np.pi)
-                                       + np.linalg.slogdet(stats.cov[g][np.ix_(xi, xi)])[1] + len(xi))
+            lx = (
+                -stats.nobs[g]
+                / 2
+                * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(stats.cov[g][np.ix_(xi, xi)])[1] + len(xi))
+            )
             logl -= lx
             logl_h1 -= lx
     out["logl"] = float(logl)
@@ -823,11 +1067,28 @@ def _fit_measures(spec, cm, theta, stats, Ys, opt, converged, estimator, A_obs, 
     out["bic"] = float(-2 * logl + np.log(N) * q)
     out["ntotal"] = N
     if pats is None and df > 0:
-        out.update(_robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv,
-                                         chisq, df, bchisq, bdf))
+        out.update(
+            _robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_inv, chisq, df, bchisq, bdf)
+        )
     if pats is not None and df > 0:
-        out.update(_fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0,
-                                         chisq, df, bchisq, bdf, N, G, notes if notes is not None else []))
+        out.update(
+            _fiml_robust_measures(
+                cm,
+                theta,
+                pats,
+                stats,
+                estimator,
+                A_obs,
+                B0,
+                chisq,
+                df,
+                bchisq,
+                bdf,
+                N,
+                G,
+                notes if notes is not None else [],
+            )
+        )
     return out
 
 
@@ -840,6 +1101,7 @@ def _test_statistics(spec, cm, theta, stats, opt, pats, h1_logl):
     if pats is None:
         return chisq, bchisq, bdf, None
     from .fiml import fiml_loglik
+
     logl_fiml = fiml_loglik(cm, theta, pats)
     chisq = 2 * (h1_logl - logl_fiml)
     # independence model: each variable's available-case mean and variance
@@ -930,15 +1192,20 @@ def _robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_in
     out = {}
     if estimator == "MLR" and A_obs is not None:
         from .robust import h1_trace, sandwich, yb_trace
+
         tr_h1 = h1_trace(cm, Ys, stats)
-        tr_h0 = (yb_trace(A_obs, B0, stats) if a_inv is None else
-                 float(sum(w * np.sum(b * a_inv.T) for w, b in zip(stats.weights, B0))))
+        tr_h0 = (
+            yb_trace(A_obs, B0, stats)
+            if a_inv is None
+            else float(sum(w * np.sum(b * a_inv.T) for w, b in zip(stats.weights, B0)))
+        )
         c = (tr_h1 - tr_h0) / df
         bcm, btheta = _baseline_model(spec, cm, stats)
         _, Ab, B0b = sandwich(bcm, btheta, stats, Ys)
         cb = (tr_h1 - yb_trace(Ab, B0b, stats)) / bdf
     elif estimator == "MLM":
         from .mlm import satorra_bentler
+
         xi = [cm.ov_names.index(v) for v in spec.ov_x]
         c = satorra_bentler(cm, theta, stats, Ys, x_idx=xi)[1] / df
         bcm, btheta = _baseline_model(spec, cm, stats)
@@ -946,44 +1213,62 @@ def _robust_test_measures(spec, cm, theta, stats, Ys, estimator, A_obs, B0, a_in
     else:
         return out
     out.update(_scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G))
-    out.update(cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
-               tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
-               **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c))
+    out.update(
+        cfi_robust=min(max(fm.cfi(chisq, df, bchisq, bdf, c, cb), 0.0), 1.0),
+        tli_robust=fm.tli(chisq, df, bchisq, bdf, c, cb),
+        **fm.rmsea_robust_measures(chisq, df, N, G, c_hat3=c),
+    )
     return out
 
 
 def _scaled_measures(chisq, df, bchisq, bdf, c, cb, N, G):
     """Scaled test, baseline and CFI/TLI/RMSEA from the scaling factors ``c`` (model), ``cb`` (baseline)."""
     ts, tbs = chisq / c, bchisq / cb
-    out = dict(chisq_scaled=ts, df_scaled=df, pvalue_scaled=float(sps.chi2.sf(ts, df)),
-               chisq_scaling_factor=c, baseline_chisq_scaled=tbs, baseline_df_scaled=bdf,
-               baseline_pvalue_scaled=float(sps.chi2.sf(tbs, bdf)),
-               baseline_chisq_scaling_factor=cb,
-               cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
-               tli_scaled=fm.tli(ts, df, tbs, bdf),
-               **fm.rmsea_scaled_measures(chisq, df, N, G, scaling_factor=c))
+    out = dict(
+        chisq_scaled=ts,
+        df_scaled=df,
+        pvalue_scaled=float(sps.chi2.sf(ts, df)),
+        chisq_scaling_factor=c,
+        baseline_chisq_scaled=tbs,
+        baseline_df_scaled=bdf,
+        baseline_pvalue_scaled=float(sps.chi2.sf(tbs, bdf)),
+        baseline_chisq_scaling_factor=cb,
+        cfi_scaled=min(max(fm.cfi(ts, df, tbs, bdf), 0.0), 1.0),
+        tli_scaled=fm.tli(ts, df, tbs, bdf),
+        **fm.rmsea_scaled_measures(chisq, df, N, G, scaling_factor=c),
+    )
     return out
 
 
-def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, df, bchisq, bdf, N, G,
-                          notes):
+def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, df, bchisq, bdf, N, G, notes):
     """FIML: the Yuan-Bentler scaled test (MLR) and the FIML-corrected robust CFI/TLI/RMSEA (ML, MLR).
 
     What cannot be computed (a singular information matrix) is NaN with a line in ``notes``.
     """
     from .robust_fiml import fiml_corrected, fiml_yb_factors, h1_pieces
+
     nan = float("nan")
     out = dict(cfi_robust=nan, tli_robust=nan, **fm.rmsea_robust_measures(nan, df, N, G, c_hat3=nan))
-    scaled_keys = ("chisq_scaled", "pvalue_scaled", "chisq_scaling_factor", "baseline_chisq_scaled",
-                   "cfi_scaled", "tli_scaled", *fm.rmsea_scaled_measures(nan, df, N, G, scaling_factor=nan))
+    scaled_keys = (
+        "chisq_scaled",
+        "pvalue_scaled",
+        "chisq_scaling_factor",
+        "baseline_chisq_scaled",
+        "cfi_scaled",
+        "tli_scaled",
+        *fm.rmsea_scaled_measures(nan, df, N, G, scaling_factor=nan),
+    )
     if estimator == "MLR":
         out.update(dict.fromkeys(scaled_keys, nan))
     try:
         h1 = h1_pieces(cm, pats, stats.cov, stats.mean)
     except np.linalg.LinAlgError:
-        notes.append("the information matrix of the saturated (h1) FIML model is singular, so the "
-                     "robust CFI/TLI/RMSEA" + (" and the scaled test" if estimator == "MLR" else "")
-                     + " could not be computed (NaN)")
+        notes.append(
+            "the information matrix of the saturated (h1) FIML model is singular, so the "
+            "robust CFI/TLI/RMSEA"
+            + (" and the scaled test" if estimator == "MLR" else "")
+            + " could not be computed (NaN)"
+        )
         return out
     if estimator == "MLR":
         try:
@@ -992,16 +1277,23 @@ def _fiml_robust_measures(cm, theta, pats, stats, estimator, A_obs, B0, chisq, d
             tr, trb = fiml_yb_factors(h1, B0, A_obs, pats)
             out.update(_scaled_measures(chisq, df, bchisq, bdf, tr / df, trb / bdf, N, G))
         except np.linalg.LinAlgError:
-            notes.append("the observed information matrix is singular, so the scaled (Yuan-Bentler) "
-                         "test and the scaled CFI/TLI/RMSEA could not be computed (NaN)")
+            notes.append(
+                "the observed information matrix is singular, so the scaled (Yuan-Bentler) "
+                "test and the scaled CFI/TLI/RMSEA could not be computed (NaN)"
+            )
     try:
-        XX3, c3, XX3n, c3n = fiml_corrected(cm, theta, pats, h1, stats.cov, stats.mean, df, bdf,
-                                            "V3" if estimator == "MLR" else "V6")
+        XX3, c3, XX3n, c3n = fiml_corrected(
+            cm, theta, pats, h1, stats.cov, stats.mean, df, bdf, "V3" if estimator == "MLR" else "V6"
+        )
     except np.linalg.LinAlgError:
-        notes.append("the information matrix of the model is singular, so the FIML-corrected robust "
-                     "CFI/TLI/RMSEA could not be computed (NaN)")
+        notes.append(
+            "the information matrix of the model is singular, so the FIML-corrected robust "
+            "CFI/TLI/RMSEA could not be computed (NaN)"
+        )
         return out
-    out.update(cfi_robust=min(max(fm.cfi(XX3, df, XX3n, bdf, c3, c3n), 0.0), 1.0),
-               tli_robust=fm.tli(XX3, df, XX3n, bdf, c3, c3n),
-               **fm.rmsea_robust_measures(XX3, df, N, G, c_hat3=c3))
+    out.update(
+        cfi_robust=min(max(fm.cfi(XX3, df, XX3n, bdf, c3, c3n), 0.0), 1.0),
+        tli_robust=fm.tli(XX3, df, XX3n, bdf, c3, c3n),
+        **fm.rmsea_robust_measures(XX3, df, N, G, c_hat3=c3),
+    )
     return out

@@ -203,8 +203,11 @@ def _sqp(cm, stats, cons, theta, active, max_iter, tol):
             trial = theta + alpha * d
             Ft = objective(cm, trial, stats)
             ct = cons.values(trial)[active] if len(active) else np.zeros(0)
-            if np.isfinite(Ft) and np.all(np.isfinite(ct)) and \
-                    Ft + mu * np.sum(np.abs(ct)) <= merit + 1e-4 * alpha * min(slope, 0.0) + 1e-15 * max(1.0, F):
+            if (
+                np.isfinite(Ft)
+                and np.all(np.isfinite(ct))
+                and Ft + mu * np.sum(np.abs(ct)) <= merit + 1e-4 * alpha * min(slope, 0.0) + 1e-15 * max(1.0, F)
+            ):
                 break
             alpha *= 0.5
         else:
@@ -231,8 +234,11 @@ def constrained_ml(cm, stats, cons: ConstraintSet, theta0, *, max_iter: int = 50
     ineq = [j for j in range(len(cons)) if not cons.is_eq[j]]
     c0 = cons.values(theta)
     if not np.all(np.isfinite(c0)):
-        raise ModelError("a constraint cannot be evaluated at the starting values (" + "; ".join(
-            cons.constraints[j].text for j in np.flatnonzero(~np.isfinite(c0))) + ")")
+        raise ModelError(
+            "a constraint cannot be evaluated at the starting values ("
+            + "; ".join(cons.constraints[j].text for j in np.flatnonzero(~np.isfinite(c0)))
+            + ")"
+        )
     act_in = [j for j in ineq if c0[j] < 0]
     total_it = 0
     seen = set()
@@ -242,8 +248,14 @@ def constrained_ml(cm, stats, cons: ConstraintSet, theta0, *, max_iter: int = 50
         total_it += its
         if not ok:
             g = gradient_and_information(cm, th, stats, hessian=False)[1]
-            return OptResult(th, F / 2, False, total_it, "constrained optimiser did not converge",
-                             float(np.max(np.abs(g))) if g is not None else np.inf), active
+            return OptResult(
+                th,
+                F / 2,
+                False,
+                total_it,
+                "constrained optimiser did not converge",
+                float(np.max(np.abs(g))) if g is not None else np.inf,
+            ), active
         theta = th
         c = cons.values(theta)
         violated = [j for j in ineq if j not in act_in and c[j] < -1e-10]
@@ -263,5 +275,6 @@ def constrained_ml(cm, stats, cons: ConstraintSet, theta0, *, max_iter: int = 50
             act_in = sorted(set(act_in) - {min(release, key=lambda j: lam_in[j])})
     g = gradient_and_information(cm, theta, stats, hessian=False)[1]
     active = np.asarray(eq + act_in, dtype=int)
-    return OptResult(theta, F / 2, True, total_it, "converged (constrained)",
-                     float(np.max(np.abs(g))) if g is not None else np.inf), active
+    return OptResult(
+        theta, F / 2, True, total_it, "converged (constrained)", float(np.max(np.abs(g))) if g is not None else np.inf
+    ), active

@@ -15,8 +15,15 @@ from .errors import ModelError, UnknownVariableError
 from .model import SampleStats
 from .syntax import ParTable
 
-__all__ = ["available_case_stats", "check_data", "drop_missing_x", "moment_input", "moment_stats",
-           "prepare_data", "sample_stats"]
+__all__ = [
+    "available_case_stats",
+    "check_data",
+    "drop_missing_x",
+    "moment_input",
+    "moment_stats",
+    "prepare_data",
+    "sample_stats",
+]
 
 
 def prepare_data(spec: ParTable, data, group, missing):
@@ -30,7 +37,9 @@ def prepare_data(spec: ParTable, data, group, missing):
         raise UnknownVariableError(
             f"variable {v!r} is neither a latent variable (left of =~) nor a column of the data"
             + (f"; also missing: {absent[1:]}" if len(absent) > 1 else ""),
-            spec.var_lines.get(v), v)
+            spec.var_lines.get(v),
+            v,
+        )
     if group is not None and group not in data.columns:
         raise ModelError(f"group column {group!r} is not in the data")
     cols = list(ov) + ([group] if group is not None else [])
@@ -62,7 +71,6 @@ def prepare_data(spec: ParTable, data, group, missing):
     return Ys, labels, n_before - len(df)
 
 
-
 def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
     """Add the product column of every observed interaction term (``x7:x8``) the model names.
 
@@ -86,7 +94,6 @@ def _with_interactions(data: pd.DataFrame, ov) -> pd.DataFrame:
     return data.assign(**extra) if extra else data
 
 
-
 def check_data(spec, Ys, labels, nfree):
     p = len(spec.ov_names)
     ntotal = sum(len(Y) for Y in Ys)
@@ -98,17 +105,21 @@ def check_data(spec, Ys, labels, nfree):
         if empty:  # possible with FIML; nanstd would warn and call the column constant
             raise ModelError(f"no observed values{where} in column(s) {empty}: every case is missing")
         sd = np.nanstd(Y, axis=0)
-        zero = [spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))]
+        zero = [
+            spec.ov_names[i] for i in np.flatnonzero(~(sd > 1e-12 * np.maximum(1.0, np.abs(np.nanmean(Y, axis=0)))))
+        ]
         if zero:
             raise ModelError(f"zero variance{where} in column(s) {zero}: every case has the same value")
         if len(Y) < p:
-            raise ModelError(f"too few rows{where}: {len(Y)} complete cases for {p} observed variables "
-                             f"({', '.join(spec.ov_names)})")
+            raise ModelError(
+                f"too few rows{where}: {len(Y)} complete cases for {p} observed variables ({', '.join(spec.ov_names)})"
+            )
     if ntotal <= nfree:
-        return [f"only {ntotal} cases for {nfree} free parameters; estimates and standard errors of a model "
-                "this size are unstable at this sample size (a common rule asks for 5-10 cases per parameter)"]
+        return [
+            f"only {ntotal} cases for {nfree} free parameters; estimates and standard errors of a model "
+            "this size are unstable at this sample size (a common rule asks for 5-10 cases per parameter)"
+        ]
     return []
-
 
 
 def sample_stats(spec, Ys, labels):
@@ -122,12 +133,13 @@ def sample_stats(spec, Ys, labels):
             v = evec[:, 0]
             involved = [spec.ov_names[i] for i in np.flatnonzero(np.abs(v) > 0.1)]
             where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"the sample covariance matrix{where} is not positive definite: "
-                             f"column(s) {involved} are (nearly) linearly dependent")
+            raise ModelError(
+                f"the sample covariance matrix{where} is not positive definite: "
+                f"column(s) {involved} are (nearly) linearly dependent"
+            )
         covs.append(S)
         means.append(m)
     return SampleStats(covs, means, [len(Y) for Y in Ys])
-
 
 
 def available_case_stats(pats):
@@ -144,7 +156,6 @@ def available_case_stats(pats):
     return SampleStats(covs, means, [pat.n for pat in pats])
 
 
-
 def drop_missing_x(spec, Ys, labels):
     """FIML with fixed covariates: drop the cases with a missing covariate (lavaan's missing='ml').
 
@@ -158,41 +169,47 @@ def drop_missing_x(spec, Ys, labels):
         dropped += int((~keep).sum())
         if not keep.any():
             where = "" if lab is None else f" in group {lab!r}"
-            raise ModelError(f"every case{where} has a missing value on the covariate(s) "
-                             f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False")
+            raise ModelError(
+                f"every case{where} has a missing value on the covariate(s) "
+                f"{', '.join(spec.ov_x)}; use missing='ml.x' or fixed_x=False"
+            )
         out.append(Y[keep])
     return out, dropped
-
 
 
 def moment_input(data, sample_cov, sample_mean, sample_nobs, *, estimator, missing, group, ordered):
     """Check lavaan-style summary-statistics input; returns (covs, means or None, nobs) per group."""
     from instruments.errors import InputError
+
     if data is not None:
         raise InputError("fit_sem: give either data or sample_cov/sample_nobs, not both")
     if sample_cov is None or sample_nobs is None:
         raise InputError("fit_sem: summary-statistics input needs both sample_cov and sample_nobs")
     if str(estimator).upper() != "ML" or missing not in ("listwise", None) or group is not None or ordered:
-        raise InputError("fit_sem: with sample_cov only estimator='ML' without missing data is possible "
-                         "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)")
+        raise InputError(
+            "fit_sem: with sample_cov only estimator='ML' without missing data is possible "
+            "(MLR, FIML and WLSMV need the raw data; groups are given as lists, not group=)"
+        )
     covs = list(sample_cov) if isinstance(sample_cov, (list, tuple)) else [sample_cov]
     nobs = list(sample_nobs) if isinstance(sample_nobs, (list, tuple)) else [sample_nobs]
     means = None
     if sample_mean is not None:
         means = list(sample_mean) if isinstance(sample_mean, (list, tuple)) else [sample_mean]
     if len(nobs) != len(covs) or (means is not None and len(means) != len(covs)):
-        raise InputError(f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
-                         + ("" if means is None else f" and {len(means)} mean vectors"))
+        raise InputError(
+            f"fit_sem: {len(covs)} covariance matrices but {len(nobs)} sample sizes"
+            + ("" if means is None else f" and {len(means)} mean vectors")
+        )
     for k, C in enumerate(covs):
         if not isinstance(C, pd.DataFrame) or list(C.index) != list(C.columns):
-            raise InputError(f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the "
-                             "same variable names")
+            raise InputError(
+                f"fit_sem: sample_cov[{k}] must be a DataFrame whose index and columns are the same variable names"
+            )
         if means is not None and not isinstance(means[k], pd.Series):
             raise InputError(f"fit_sem: sample_mean[{k}] must be a Series indexed by variable name")
         if not (isinstance(nobs[k], (int, np.integer)) and nobs[k] > 1):
             raise InputError(f"fit_sem: sample_nobs[{k}] must be a whole number above 1, not {nobs[k]!r}")
     return covs, means, [int(n) for n in nobs]
-
 
 
 def moment_stats(spec, moments):
@@ -204,8 +221,11 @@ def moment_stats(spec, moments):
         absent = [v for v in ov if v not in C.columns]
         if absent:
             v = absent[0]
-            raise UnknownVariableError(f"variable {v!r} is neither a latent variable (left of =~) nor a "
-                                       f"variable of sample_cov", spec.var_lines.get(v), v)
+            raise UnknownVariableError(
+                f"variable {v!r} is neither a latent variable (left of =~) nor a variable of sample_cov",
+                spec.var_lines.get(v),
+                v,
+            )
         S = C.loc[ov, ov].to_numpy(dtype=float) * (n - 1) / n
         if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12) or np.linalg.eigvalsh(S)[0] <= 0:
             raise ModelError(f"sample_cov[{k}] is not a symmetric positive definite matrix")

@@ -29,7 +29,7 @@ def latent_structure(spec, theta: np.ndarray, factors: list[str], group: int = 0
     cm = compiled_model(spec)
     A, S, _ = cm.matrices(np.asarray(theta, float), group)
     idx = _factor_index(cm, factors)
-    Tf = cm.inverse_i_minus_a(A)[idx]      # rows of (I - A)^-1 for the factors
+    Tf = cm.inverse_i_minus_a(A)[idx]  # rows of (I - A)^-1 for the factors
     return A[np.ix_(idx, idx)], Tf @ S @ Tf.T
 
 
@@ -66,7 +66,7 @@ class EffectVector:
         steps = np.full((len(chains), longest), pad, dtype=np.intp)
         for r, c in enumerate(chains):
             for s, (a, b) in enumerate(zip(c.nodes[:-1], c.nodes[1:])):
-                steps[r, s] = ix[b] * k + ix[a]   # B[to, from]
+                steps[r, s] = ix[b] * k + ix[a]  # B[to, from]
         self.steps = steps
         self.src = np.asarray([ix[c.source] for c in chains], dtype=np.intp)
         self.tgt = np.asarray([ix[c.target] for c in chains], dtype=np.intp)
@@ -80,13 +80,13 @@ class EffectVector:
         eff = Bx[self.steps].prod(axis=1)
         sd = np.sqrt(np.clip(cov.diagonal(), 1e-300, None))
         out = np.empty(2 * self.nchains + 2 * self.npairs)
-        out[0:2 * self.nchains:2] = eff
-        out[1:2 * self.nchains:2] = eff * sd[self.src] / sd[self.tgt]
+        out[0 : 2 * self.nchains : 2] = eff
+        out[1 : 2 * self.nchains : 2] = eff * sd[self.src] / sd[self.tgt]
         if self.npairs:
             tot = (np.linalg.solve(self.eye - B, self.eye) - self.eye).ravel()[self.pair_cell]
             base = 2 * self.nchains
             out[base::2] = tot
-            out[base + 1::2] = tot - B.ravel()[self.pair_cell]
+            out[base + 1 :: 2] = tot - B.ravel()[self.pair_cell]
         return out
 
     def _structure(self, theta):

@@ -46,7 +46,7 @@ __all__ = [
 @dataclass
 class OptResult:
     theta: np.ndarray
-    fmin: float            # F / 2, lavaan's fmin
+    fmin: float  # F / 2, lavaan's fmin
     converged: bool
     iterations: int
     message: str
@@ -103,7 +103,7 @@ def cov_hessian(st, Vi, W, ZW, Z, exact):
     Hc = Quu * Qvv
     Hc += Quv * Quv.T
     if exact:
-        QW = ZW @ Z.T                     # Z W Z' = -Z M Z'
+        QW = ZW @ Z.T  # Z W Z' = -Z M Z'
         Ruv = QW.take(b.z_uv)
         Hc -= Quv.T * Ruv
         Hc -= Qvv * QW.take(b.z_uu)
@@ -127,8 +127,8 @@ def add_sigma_curvature(st, QW, Hc):
     if nA:
         nv = st.cm.nv
         T = st.T
-        K = QW[:nv, :nv]                  # G' W G
-        L = QW[nv:2 * nv, :nv]            # T S G' W G
+        K = QW[:nv, :nv]  # G' W G
+        L = QW[nv : 2 * nv, :nv]  # T S G' W G
         Tot = st.total()
         # A x A: 2 [T[b,i] L[j,a] + T[j,a] L[b,i] + Tot[j,b] K[a,i]]
         t1 = T.take(b.h_ji)
@@ -141,8 +141,8 @@ def add_sigma_curvature(st, QW, Hc):
             as_ = T.take(b.h_ja) * K.take(b.h_ib)
             as_ += T.take(b.h_jb) * K.take(b.h_ia)
             as_ *= 2.0 * b.h_ssc[None, :]
-            Hc[:nA, nA:nA + nS] += as_
-            Hc[nA:nA + nS, :nA] += as_.T
+            Hc[:nA, nA : nA + nS] += as_
+            Hc[nA : nA + nS, :nA] += as_.T
     return Hc
 
 
@@ -230,8 +230,15 @@ def expected_information(cm: CompiledModel, theta, stats: SampleStats):
     return None if H is None else 0.5 * H
 
 
-def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int = 500,
-                tol: float = 1e-9, newton_switch: float = 1e-2) -> OptResult:
+def optimize_ml(
+    cm: CompiledModel,
+    stats: SampleStats,
+    theta0,
+    *,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+    newton_switch: float = 1e-2,
+) -> OptResult:
     """Minimise the ML discrepancy from ``theta0``.
 
     Convergence: max |dF/dtheta| < ``tol`` (scaled by ``max(1, F)``), or no
@@ -245,7 +252,9 @@ def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int 
         return OptResult(theta, F / 2, np.isfinite(F), 0, "no free parameters", 0.0)
     F, g, H = gradient_and_information(cm, theta, stats)
     if not np.isfinite(F):
-        return OptResult(theta, np.inf, False, 0, "starting values give a non-positive-definite implied covariance matrix", np.inf)
+        return OptResult(
+            theta, np.inf, False, 0, "starting values give a non-positive-definite implied covariance matrix", np.inf
+        )
     it = 0
     msg = "iteration limit reached"
     converged = False
@@ -311,8 +320,10 @@ def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int 
             if not np.isfinite(Fv):
                 return 1e10, np.zeros(q)
             return Fv, gv
-        res = optimize.minimize(fun, theta, jac=True, method="L-BFGS-B",
-                                options=dict(maxiter=5000, ftol=1e-15, gtol=1e-10))
+
+        res = optimize.minimize(
+            fun, theta, jac=True, method="L-BFGS-B", options=dict(maxiter=5000, ftol=1e-15, gtol=1e-10)
+        )
         if res.fun < F:
             theta = res.x
             F, g, H = gradient_and_information(cm, theta, stats)
@@ -325,9 +336,17 @@ def optimize_ml(cm: CompiledModel, stats: SampleStats, theta0, *, max_iter: int 
     return OptResult(theta, F / 2, converged, it, msg, gmax)
 
 
-def refit_newton(cm: CompiledModel, stats: SampleStats, theta0, *, tol: float = 1e-9,
-                 step_tol: float = 1e-5, chord_tol: float = 1e-7, lazy: float = 1e-3,
-                 max_iter: int = 15) -> OptResult:
+def refit_newton(
+    cm: CompiledModel,
+    stats: SampleStats,
+    theta0,
+    *,
+    tol: float = 1e-9,
+    step_tol: float = 1e-5,
+    chord_tol: float = 1e-7,
+    lazy: float = 1e-3,
+    max_iter: int = 15,
+) -> OptResult:
     """Newton's method with the exact Hessian, for refits from a start near the optimum.
 
     Meant for refits from the full-sample estimates (the bootstrap), where
@@ -601,7 +620,7 @@ def admissibility(cm: CompiledModel, theta):
         for i in np.flatnonzero(d < 0):
             problems.append((g, names[i], "negative variance"))
         if cm.nlv:
-            Tl = cm.inverse_i_minus_a(A)[cm.p:]
+            Tl = cm.inverse_i_minus_a(A)[cm.p :]
             tot = Tl @ S @ Tl.T
             if lapack.dpotrf(tot, lower=1)[1] == 0:  # positive definite: the common case
                 continue
@@ -610,8 +629,17 @@ def admissibility(cm: CompiledModel, theta):
     return problems
 
 
-def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute_se=False,
-                max_iter: int = 200, tol: float = 1e-9, blas_threads_1: bool = True) -> MomentFit:
+def fit_moments(
+    spec_or_partable,
+    S_list,
+    mean_list,
+    n_list,
+    start=None,
+    compute_se=False,
+    max_iter: int = 200,
+    tol: float = 1e-9,
+    blas_threads_1: bool = True,
+) -> MomentFit:
     """Fit a parsed model from sample moments only (fast path for resampling).
 
     Parameters
@@ -645,8 +673,9 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
     """
     if blas_threads_1:
         with single_threaded_blas():
-            return fit_moments(spec_or_partable, S_list, mean_list, n_list, start, compute_se,
-                               max_iter, tol, blas_threads_1=False)
+            return fit_moments(
+                spec_or_partable, S_list, mean_list, n_list, start, compute_se, max_iter, tol, blas_threads_1=False
+            )
     cm = compiled_model(spec_or_partable)
     stats = SampleStats(list(S_list), list(mean_list), list(n_list))
     cm.set_exo(stats)
@@ -677,5 +706,13 @@ def fit_moments(spec_or_partable, S_list, mean_list, n_list, start=None, compute
             se = np.sqrt(np.diag(np.linalg.inv(info * stats.ntotal)))
         except np.linalg.LinAlgError:
             se = np.full(cm.nfree, np.nan)
-    return MomentFit(res.theta, res.fmin, 2 * stats.ntotal * res.fmin, res.converged,
-                     res.converged and not problems, res.iterations, se, warn)
+    return MomentFit(
+        res.theta,
+        res.fmin,
+        2 * stats.ntotal * res.fmin,
+        res.converged,
+        res.converged and not problems,
+        res.iterations,
+        se,
+        warn,
+    )

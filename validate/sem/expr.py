@@ -15,9 +15,14 @@ from .errors import ModelSyntaxError
 
 __all__ = ["Expression", "parse_expression"]
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_.][A-Za-z0-9_.]*)|(\*\*|[-+*/^(),]))")
+_TOKEN = re.compile(
+    r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)|([A-Za-z_.][A-Za-z0-9_.]*)|(\*\*|[-+*/^(),]))"
+)
 _FUNCS: dict[str, Callable[[float], float]] = {
-    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "abs": abs,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "abs": abs,
 }
 
 
@@ -79,7 +84,7 @@ def _eval(node, values):
         return a * b
     if op == "/":
         return a / b if b != 0 else float("nan")
-    return a ** b
+    return a**b
 
 
 def parse_expression(text: str, line: int | None = None) -> Expression:

@@ -45,8 +45,16 @@ from scipy.linalg import lapack
 from .estimate import add_sigma_curvature, chol_inv, cov_hessian
 from .model import CompiledModel
 
-__all__ = ["Patterns", "em_h1", "fiml_expected_information", "fiml_fit", "fiml_information",
-           "fiml_loglik", "fiml_observed_information", "fiml_refit"]
+__all__ = [
+    "Patterns",
+    "em_h1",
+    "fiml_expected_information",
+    "fiml_fit",
+    "fiml_information",
+    "fiml_loglik",
+    "fiml_observed_information",
+    "fiml_refit",
+]
 
 _L2PI = float(np.log(2 * np.pi))
 
@@ -76,8 +84,10 @@ def _vech_gathers(p, rr, cc):
         lut = _vech_lut(p, rr, cc)
         ps = len(rr)
         A, B = rr, cc
-        out = tuple(lut[i1[:, None], i2[None, :]] * ps + lut[j1[:, None], j2[None, :]]
-                    for (i1, i2, j1, j2) in ((B, A, A, B), (B, B, A, A), (A, A, B, B), (A, B, B, A)))
+        out = tuple(
+            lut[i1[:, None], i2[None, :]] * ps + lut[j1[:, None], j2[None, :]]
+            for (i1, i2, j1, j2) in ((B, A, A, B), (B, B, A, A), (A, A, B, B), (A, B, B, A))
+        )
         _GATHER_CACHE.clear()
         _GATHER_CACHE[key] = out
     return out
@@ -124,13 +134,13 @@ class _Group:
     """The incomplete patterns with the same number ``k`` of missing variables."""
 
     k: int
-    pid: np.ndarray       # (P,) positions in Patterns.patterns
-    miss: np.ndarray      # (P, k) missing variables of each pattern
-    npat: np.ndarray      # (P,) cases per pattern
-    rows: np.ndarray      # (n_k,) the cases (positions in Patterns.Y)
-    cpat: np.ndarray      # (n_k,) each case's pattern (position in pid)
-    cmiss: np.ndarray     # (n_k, k) each case's missing variables
-    flat_mm: np.ndarray   # (P, k, k) flat positions of (m, m) in a p x p matrix
+    pid: np.ndarray  # (P,) positions in Patterns.patterns
+    miss: np.ndarray  # (P, k) missing variables of each pattern
+    npat: np.ndarray  # (P,) cases per pattern
+    rows: np.ndarray  # (n_k,) the cases (positions in Patterns.Y)
+    cpat: np.ndarray  # (n_k,) each case's pattern (position in pid)
+    cmiss: np.ndarray  # (n_k, k) each case's missing variables
+    flat_mm: np.ndarray  # (P, k, k) flat positions of (m, m) in a p x p matrix
     flat_case: np.ndarray  # (n_k, k) flat positions of the cases' missing cells in an n x p matrix
 
 
@@ -138,14 +148,14 @@ class _Group:
 class _Solved:
     """Everything at one (Sigma, mu) that the likelihood and its derivatives are made of."""
 
-    Vi: np.ndarray        # Sigma^-1
+    Vi: np.ndarray  # Sigma^-1
     logdet: float
-    ll: float             # log-likelihood
-    E: np.ndarray         # (n, p) residuals y - mu, zero where missing
-    Ehat: np.ndarray      # (n, p) residuals with the missing ones replaced by their conditional means
-    U: np.ndarray         # (n, p) Sigma_oo^-1 e_o, zero where missing (= Ehat @ Vi)
-    D: np.ndarray         # (p, p) sum over cases of M^-1 placed at (m, m) (conditional covariances)
-    minv: list            # per group: (P, k, k) M^-1 of each pattern
+    ll: float  # log-likelihood
+    E: np.ndarray  # (n, p) residuals y - mu, zero where missing
+    Ehat: np.ndarray  # (n, p) residuals with the missing ones replaced by their conditional means
+    U: np.ndarray  # (n, p) Sigma_oo^-1 e_o, zero where missing (= Ehat @ Vi)
+    D: np.ndarray  # (p, p) sum over cases of M^-1 placed at (m, m) (conditional covariances)
+    minv: list  # per group: (P, k, k) M^-1 of each pattern
 
 
 class Patterns:
@@ -169,8 +179,9 @@ class Patterns:
         self._nobs = int(mask.sum())
         # patterns: one byte string per row (bits of the mask), sorted and grouped
         packed = np.ascontiguousarray(np.packbits(mask, axis=1))
-        keys, first, inv = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel(),
-                                     return_index=True, return_inverse=True)
+        keys, first, inv = np.unique(
+            packed.view(np.dtype((np.void, packed.shape[1]))).ravel(), return_index=True, return_inverse=True
+        )
         inv = inv.ravel()
         order = np.argsort(inv, kind="stable")
         bounds = np.searchsorted(inv[order], np.arange(len(keys) + 1))
@@ -178,7 +189,7 @@ class Patterns:
         allv = np.arange(p)
         for k in range(len(keys)):
             key = mask[first[k]]
-            idx = order[bounds[k]:bounds[k + 1]]
+            idx = order[bounds[k] : bounds[k + 1]]
             o = allv[key]
             self.patterns.append(_Pattern(o, len(idx), idx, len(o) == p, allv[~key], Y))
         self.groups = []
@@ -189,9 +200,19 @@ class Patterns:
             cpat = np.repeat(np.arange(len(pid)), [self.patterns[i].n for i in pid])
             miss = np.stack([self.patterns[i].miss for i in pid])
             cmiss = miss[cpat]
-            self.groups.append(_Group(int(k), pid, miss, np.array([self.patterns[i].n for i in pid], dtype=float),
-                                      rows, cpat, cmiss, miss[:, :, None] * p + miss[:, None, :],
-                                      rows[:, None] * p + cmiss))
+            self.groups.append(
+                _Group(
+                    int(k),
+                    pid,
+                    miss,
+                    np.array([self.patterns[i].n for i in pid], dtype=float),
+                    rows,
+                    cpat,
+                    cmiss,
+                    miss[:, :, None] * p + miss[:, None, :],
+                    rows[:, None] * p + cmiss,
+                )
+            )
         self._miss_flat = np.flatnonzero(~mask)
 
     # ------------------------------------------------------------------ core
@@ -209,8 +230,8 @@ class Patterns:
         minv = []
         Uf, Ef = U.reshape(-1), Ehat.reshape(-1)
         for gr in self.groups:
-            M = Vi.take(gr.flat_mm)                              # (P, k, k) = Vi[m, m]
-            if gr.k == 1:                                        # the common case: a scalar
+            M = Vi.take(gr.flat_mm)  # (P, k, k) = Vi[m, m]
+            if gr.k == 1:  # the common case: a scalar
                 if not np.all(M > 0):
                     return None
                 Mi = 1.0 / M
@@ -229,8 +250,7 @@ class Patterns:
                 Ef[gr.flat_case] = -z
                 U[gr.rows] -= np.einsum("na,nap->np", z, Vi[gr.cmiss])
             minv.append(Mi)
-            Dflat += np.bincount(gr.flat_mm.ravel(), weights=(Mi * gr.npat[:, None, None]).ravel(),
-                                 minlength=p * p)
+            Dflat += np.bincount(gr.flat_mm.ravel(), weights=(Mi * gr.npat[:, None, None]).ravel(), minlength=p * p)
         Uf[self._miss_flat] = 0.0
         quad = float(np.vdot(E, U))
         ll = -0.5 * (self._nobs * _L2PI + self.n * logdet + ldm + quad)
@@ -239,7 +259,7 @@ class Patterns:
     def _derivatives(self, s: _Solved):
         """``(GS, gm)``: dl/dSigma (symmetric matrix form) and dl/dmu at a solved point."""
         Vi = s.Vi
-        W = self.n * Vi - Vi @ s.D @ Vi - s.U.T @ s.U   # sum over cases of Sigma_oo^-1 - u u'
+        W = self.n * Vi - Vi @ s.D @ Vi - s.U.T @ s.U  # sum over cases of Sigma_oo^-1 - u u'
         return -0.5 * W, s.U.sum(axis=0)
 
     def evaluate(self, Sigma, mu, grad=True):
@@ -278,7 +298,7 @@ class Patterns:
         for gr, Mi in zip(self.groups, s.minv):
             for j, pid in enumerate(gr.pid):
                 m = gr.miss[j]
-                Vm = Vi[m]                       # (k, p)
+                Vm = Vi[m]  # (k, p)
                 Vf = Vi - Vm.T @ Mi[j] @ Vm
                 Vf[m, :] = 0.0
                 Vf[:, m] = 0.0
@@ -300,7 +320,7 @@ class Patterns:
         Vi = s.Vi
         Vcase = np.broadcast_to(Vi[rr, cc], (self.n, len(rr))).copy()
         for gr, Mi in zip(self.groups, s.minv):
-            Gm = Vi[gr.miss]                                   # (P, k, p)
+            Gm = Vi[gr.miss]  # (P, k, p)
             H = np.einsum("jab,jbp->jap", Mi, Gm)
             corr = np.einsum("jap,jap->jp", Gm[:, :, rr], H[:, :, cc])
             Vcase[gr.rows] -= corr[gr.cpat]
@@ -324,7 +344,7 @@ class Patterns:
         vecs = np.stack([Vf[rr, cc] for Vf in Vfs])
         ns = np.array([pt.n for pt in self.patterns], dtype=float)
         Vsum = self.n * s.Vi - s.Vi @ s.D @ s.Vi
-        K = (vecs.T * ns) @ vecs        # K[(a,b),(c,d)] = sum n V_ab V_cd, over vech pairs
+        K = (vecs.T * ns) @ vecs  # K[(a,b),(c,d)] = sum n V_ab V_cd, over vech pairs
         _, _, g_aabb, g_abba = _vech_gathers(p, rr, cc)
         sc = np.where(rr == cc, 0.5, 1.0)
         cov = K.take(g_aabb)
@@ -359,21 +379,21 @@ class Patterns:
             # n C = sum over the pattern's cases of e e' (zero where missing)
             Up = s.U[pt.rows]
             X[k] = Vf.ravel()
-            Z[k] = ((Up.T @ Up) / pt.n - 0.5 * Vf).ravel()     # V C V - V/2
-            vv[k] = Up.sum(axis=0) / pt.n                        # V (ybar - mu)
+            Z[k] = ((Up.T @ Up) / pt.n - 0.5 * Vf).ravel()  # V C V - V/2
+            vv[k] = Up.sum(axis=0) / pt.n  # V (ybar - mu)
             ns[k] = pt.n
         Vsum = self.n * s.Vi - s.Vi @ s.D @ s.Vi
         Xn = X.T * ns
-        L = Xn @ vv                     # L[(m,a), b] = sum n V_ma v_b
+        L = Xn @ vv  # L[(m,a), b] = sum n V_ma v_b
         # K[(i,j),(k,l)] = sum n V_ij Z_kl, over vech pairs (V and Z are symmetric)
         K = Xn[rr * p + cc] @ Z[:, rr * p + cc]
         g_baab, g_bbaa, g_aabb, _ = _vech_gathers(p, rr, cc)
         A, B = rr, cc
         sc = np.where(rr == cc, 0.5, 1.0)
-        t1 = K.take(g_baab)             # V_bc Z_ad
-        cov = t1 + t1.T                 # + V_ad Z_bc
-        cov += K.take(g_bbaa)           # V_bd Z_ac
-        cov += K.take(g_aabb)           # V_ac Z_bd
+        t1 = K.take(g_baab)  # V_bc Z_ad
+        cov = t1 + t1.T  # + V_ad Z_bc
+        cov += K.take(g_bbaa)  # V_bd Z_ac
+        cov += K.take(g_aabb)  # V_ac Z_bd
         cov *= np.outer(sc, sc)
         m = np.arange(p)
         mc = (L[m[:, None] * p + A[None, :], B[None, :]] + L[m[:, None] * p + B[None, :], A[None, :]]) * sc
@@ -417,14 +437,14 @@ class Patterns:
         Z = st.basis()
         ZVi = Z @ Vi
         Q0 = ZVi @ Z.T
-        ZU = s.U @ Z.T                    # rows z_i = Z u_i
+        ZU = s.U @ Z.T  # rows z_i = Z u_i
         dmu = st.dmu()
-        Vd = Vi @ dmu.T                   # (p, c)
+        Vd = Vi @ dmu.T  # (p, c)
         zu, zv = b.z_u, b.z_v
         uu, vv, uv = b.z_uu, b.z_vv, b.z_uv
         Q0uu, Q0vv, Q0uv = Q0.take(uu), Q0.take(vv), Q0.take(uv)
         # expected part: sum_p n_p (Quu Qvv + Quv Quv')
-        Dl = ZVi @ s.D @ ZVi.T            # sum_p n_p L_p L_p'
+        Dl = ZVi @ s.D @ ZVi.T  # sum_p n_p L_p L_p'
         Dluu, Dlvv, Dluv = Dl.take(uu), Dl.take(vv), Dl.take(uv)
         Hq = n * (Q0uu * Q0vv)
         Hq += n * (Q0uv * Q0uv.T)
@@ -447,27 +467,27 @@ class Patterns:
             ZVd0 = Z @ Vd
             X = sz[zu][:, None] * ZVd0[zv] + sz[zv][:, None] * ZVd0[zu]
         for gr, Mi in zip(self.groups, s.minv):
-            F = np.linalg.cholesky(Mi)                          # (P, k, k), F F' = M^-1
+            F = np.linalg.cholesky(Mi)  # (P, k, k), F F' = M^-1
             m = gr.miss
-            L = np.einsum("zpa,pab->pzb", ZVi[:, m], F)         # (P, nz, k)
-            Lu, Lv = L[:, zu, :], L[:, zv, :]                   # (P, c, k)
-            xab = np.einsum("pca,pcb->pabc", Lu, Lv)            # (P, k, k, c)
+            L = np.einsum("zpa,pab->pzb", ZVi[:, m], F)  # (P, nz, k)
+            Lu, Lv = L[:, zu, :], L[:, zv, :]  # (P, c, k)
+            xab = np.einsum("pca,pcb->pabc", Lu, Lv)  # (P, k, k, c)
             xs = xab + xab.transpose(0, 2, 1, 3)
             xw = (xab * gr.npat[:, None, None, None]).reshape(-1, c)
             Hq += xw.T @ xs.reshape(-1, c)
             if not observed:
                 continue
-            zc = ZU[gr.rows]                                    # (n_k, nz)
-            y = Lu[gr.cpat] * zc[:, zv, None] + Lv[gr.cpat] * zc[:, zu, None]   # (n_k, c, k)
+            zc = ZU[gr.rows]  # (n_k, nz)
+            y = Lu[gr.cpat] * zc[:, zv, None] + Lv[gr.cpat] * zc[:, zu, None]  # (n_k, c, k)
             y = y.transpose(0, 2, 1).reshape(-1, c)
             Hs -= y.T @ y
             starts = np.flatnonzero(np.r_[True, np.diff(gr.cpat) != 0])
-            sp = np.add.reduceat(zc, starts, axis=0)            # (P, nz): sum of z_i per pattern
-            w = sp[:, zu, None] * Lv + sp[:, zv, None] * Lu     # (P, c, k)
-            Ld = np.einsum("pba,pbc->pac", F, Vd[m])            # (P, k, c)
+            sp = np.add.reduceat(zc, starts, axis=0)  # (P, nz): sum of z_i per pattern
+            w = sp[:, zu, None] * Lv + sp[:, zv, None] * Lu  # (P, c, k)
+            Ld = np.einsum("pba,pbc->pac", F, Vd[m])  # (P, k, c)
             X -= np.einsum("pca,pad->cd", w, Ld)
         DV = dmu @ Vi
-        Hmm = n * (DV @ dmu.T) - DV @ s.D @ DV.T                # sum_p n_p dmu V_p dmu'
+        Hmm = n * (DV @ dmu.T) - DV @ s.D @ DV.T  # sum_p n_p dmu V_p dmu'
         if not observed:
             return None, Hq * b.z_s2 + Hmm
         Hc = (Hs - Hq) * (2.0 * b.z_s2)
@@ -488,8 +508,8 @@ class Patterns:
             Hc[:nA, :nA] += t2 + t2.T
             if nM:
                 am = gG[ar][:, None] * T[ac[:, None], b.m_r[None, :]]
-                Hc[:nA, nA + nS:] += am
-                Hc[nA + nS:, :nA] += am.T
+                Hc[:nA, nA + nS :] += am
+                Hc[nA + nS :, :nA] += am.T
         if expected:
             return Hc, Hq * b.z_s2 + Hmm
         return Hc
@@ -642,7 +662,7 @@ def _chord(cm: CompiledModel, pats, theta, tol, max_iter, newton_switch=1e-2):
         near = gmax < newton_switch
         if factor is None or gmax > 0.5 * gprev or (near and not exact):
             factor = None
-            for hess in ((_exact_hessian, _fisher_hessian) if near else (_fisher_hessian,)):
+            for hess in (_exact_hessian, _fisher_hessian) if near else (_fisher_hessian,):
                 H = hess(cm, theta, pats)
                 if H is not None:
                     c, info = lapack.dpotrf(H, lower=1, clean=1)
@@ -769,8 +789,7 @@ def fiml_expected_information(cm: CompiledModel, theta, pats):
     return fiml_information(cm, theta, pats, observed=False)[1]
 
 
-def fiml_refit(model, Y_list, start, *, max_iter: int = 200, tol: float = 1e-9,
-               blas_threads_1: bool = True):
+def fiml_refit(model, Y_list, start, *, max_iter: int = 200, tol: float = 1e-9, blas_threads_1: bool = True):
     """Refit a model's estimates by FIML from raw rows with missing values (bootstrap refits).
 
     The FIML counterpart of :func:`validate.sem.estimate.fit_moments` with a start: no

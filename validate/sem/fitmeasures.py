@@ -101,7 +101,7 @@ def rmsea_ci(x2, df, n, g=1, c_hat=1.0, level=0.90):
 def rmsea_pvalue(x2, df, n, g=1, c_hat=1.0, h0=0.05):
     if df <= 0 or not np.isfinite(x2):
         return np.nan
-    ncp = n * df / c_hat * h0 ** 2 / g
+    ncp = n * df / c_hat * h0**2 / g
     return float(1 - pchisq(x2, df, ncp))
 
 
@@ -109,7 +109,7 @@ def rmsea_notclose_pvalue(x2, df, n, g=1, c_hat=1.0, h0=0.08):
     """lavaan's ``rmsea.notclose.pvalue``: ``P(chi2(df, ncp) <= x2)`` under H0 RMSEA >= ``h0``."""
     if df <= 0 or not np.isfinite(x2):
         return np.nan
-    ncp = n * df / c_hat * h0 ** 2 / g
+    ncp = n * df / c_hat * h0**2 / g
     return float(pchisq(x2, df, ncp))
 
 
@@ -117,8 +117,19 @@ def _finite(*values):
     return all(v is not None and np.isfinite(v) for v in values)
 
 
-def rmsea_scaled_measures(chisq, df, n, g=1, *, scaling_factor, chisq_scaled=None,
-                          test="yuan.bentler.mplus", level=0.90, close_h0=0.05, notclose_h0=0.08):
+def rmsea_scaled_measures(
+    chisq,
+    df,
+    n,
+    g=1,
+    *,
+    scaling_factor,
+    chisq_scaled=None,
+    test="yuan.bentler.mplus",
+    level=0.90,
+    close_h0=0.05,
+    notclose_h0=0.08,
+):
     """lavaan's ``rmsea.scaled`` with its interval and p-values (``lav_fit_rmsea_lavobject``).
 
     Parameters
@@ -163,16 +174,26 @@ def rmsea_scaled_measures(chisq, df, n, g=1, *, scaling_factor, chisq_scaled=Non
             df2 = np.nan
     nan = float("nan")
     if not _finite(x2, df2, n):
-        return {"rmsea_scaled": nan, "rmsea_ci_lower_scaled": nan, "rmsea_ci_upper_scaled": nan,
-                "rmsea_pvalue_scaled": nan, "rmsea_notclose_pvalue_scaled": nan}
+        return {
+            "rmsea_scaled": nan,
+            "rmsea_ci_lower_scaled": nan,
+            "rmsea_ci_upper_scaled": nan,
+            "rmsea_pvalue_scaled": nan,
+            "rmsea_notclose_pvalue_scaled": nan,
+        }
     lo, hi = rmsea_ci(x2, df2, n, g, level=level)
-    return {"rmsea_scaled": rmsea(x2, df2, n, g), "rmsea_ci_lower_scaled": lo, "rmsea_ci_upper_scaled": hi,
-            "rmsea_pvalue_scaled": rmsea_pvalue(x2, df2, n, g, h0=close_h0),
-            "rmsea_notclose_pvalue_scaled": rmsea_notclose_pvalue(x2, df2, n, g, h0=notclose_h0)}
+    return {
+        "rmsea_scaled": rmsea(x2, df2, n, g),
+        "rmsea_ci_lower_scaled": lo,
+        "rmsea_ci_upper_scaled": hi,
+        "rmsea_pvalue_scaled": rmsea_pvalue(x2, df2, n, g, h0=close_h0),
+        "rmsea_notclose_pvalue_scaled": rmsea_notclose_pvalue(x2, df2, n, g, h0=notclose_h0),
+    }
 
 
-def rmsea_robust_measures(xx3, df3, n, g=1, *, c_hat3, c_hat=None, xx3_scaled=None,
-                          level=0.90, close_h0=0.05, notclose_h0=0.08):
+def rmsea_robust_measures(
+    xx3, df3, n, g=1, *, c_hat3, c_hat=None, xx3_scaled=None, level=0.90, close_h0=0.05, notclose_h0=0.08
+):
     """lavaan's ``rmsea.robust`` with its interval and p-values (``lav_fit_rmsea_lavobject``).
 
     Parameters
@@ -218,16 +239,23 @@ def rmsea_robust_measures(xx3, df3, n, g=1, *, c_hat3, c_hat=None, xx3_scaled=No
     if xx3_scaled is None and _finite(xx3, c_hat3) and c_hat3 != 0:
         xx3_scaled = xx3 / c_hat3
     nan = float("nan")
-    out = {"rmsea_robust": nan, "rmsea_ci_lower_robust": nan, "rmsea_ci_upper_robust": nan,
-               "rmsea_pvalue_robust": nan, "rmsea_notclose_pvalue_robust": nan}
+    out = {
+        "rmsea_robust": nan,
+        "rmsea_ci_lower_robust": nan,
+        "rmsea_ci_upper_robust": nan,
+        "rmsea_pvalue_robust": nan,
+        "rmsea_notclose_pvalue_robust": nan,
+    }
     if _finite(xx3, df3, n, c_hat3):
         out["rmsea_robust"] = rmsea(xx3, df3, n, g, c_hat=c_hat3)
     if _finite(xx3_scaled, df3, n, c_hat):
         lo, hi = rmsea_ci(xx3_scaled, df3, n, g, c_hat=c_hat, level=level)
-        out.update(rmsea_ci_lower_robust=lo, rmsea_ci_upper_robust=hi,
-                   rmsea_pvalue_robust=rmsea_pvalue(xx3_scaled, df3, n, g, c_hat=c_hat, h0=close_h0),
-                   rmsea_notclose_pvalue_robust=rmsea_notclose_pvalue(xx3_scaled, df3, n, g,
-                                                                       c_hat=c_hat, h0=notclose_h0))
+        out.update(
+            rmsea_ci_lower_robust=lo,
+            rmsea_ci_upper_robust=hi,
+            rmsea_pvalue_robust=rmsea_pvalue(xx3_scaled, df3, n, g, c_hat=c_hat, h0=close_h0),
+            rmsea_notclose_pvalue_robust=rmsea_notclose_pvalue(xx3_scaled, df3, n, g, c_hat=c_hat, h0=notclose_h0),
+        )
     return out
 
 
@@ -266,7 +294,7 @@ def srmr_bentler(S, mean, Sigma, mu, meanstructure):
     ss_nomean = ss
     if meanstructure:
         rm = (mean - mu) / sd
-        ss += np.sum(rm ** 2)
+        ss += np.sum(rm**2)
         return float(np.sqrt(ss / (ne + p))), float(np.sqrt(ss_nomean / ne))
     return float(np.sqrt(ss / ne)), float(np.sqrt(ss / ne))
 

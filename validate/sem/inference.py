@@ -32,12 +32,24 @@ def wald_table(core: pd.DataFrame, est, se_free, converged: bool, std_lv, std_al
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(free > 0, est / se, np.nan)
     pval = 2 * sps.norm.sf(np.abs(z))
-    return pd.DataFrame(dict(lhs=core["lhs"], op=core["op"], rhs=core["rhs"], label=core["label"],
-                             group=core["group"], free=free, estimate=est, se=se, z=z, p_value=pval,
-                             ci_lower=np.where(free > 0, est - Z975 * se, est),
-                             ci_upper=np.where(free > 0, est + Z975 * se, est),
-                             std_lv=std_lv, std_all=std_all))
-
+    return pd.DataFrame(
+        dict(
+            lhs=core["lhs"],
+            op=core["op"],
+            rhs=core["rhs"],
+            label=core["label"],
+            group=core["group"],
+            free=free,
+            estimate=est,
+            se=se,
+            z=z,
+            p_value=pval,
+            ci_lower=np.where(free > 0, est - Z975 * se, est),
+            ci_upper=np.where(free > 0, est + Z975 * se, est),
+            std_lv=std_lv,
+            std_all=std_all,
+        )
+    )
 
 
 def row_values(cm: CompiledModel, pt, theta):
@@ -56,7 +68,6 @@ def row_values(cm: CompiledModel, pt, theta):
         else:
             est[i] = m[cm.row_r[i]]
     return est
-
 
 
 def standardize(cm: CompiledModel, pt, theta, est):
@@ -113,7 +124,6 @@ def standardize(cm: CompiledModel, pt, theta, est):
     return std_lv, std_all
 
 
-
 def _label_map(pt, values):
     """label -> value for user labels and plabels (first occurrence)."""
     out = {}
@@ -129,7 +139,6 @@ def _label_map(pt, values):
     return out
 
 
-
 def defined_values(spec, pt, values):
     vals = _label_map(pt, values)
     res = []
@@ -141,7 +150,6 @@ def defined_values(spec, pt, values):
         vals[name] = v
         res.append(v)
     return np.asarray(res, dtype=float)
-
 
 
 def info_inverse(info, names, warnings):
@@ -156,12 +164,13 @@ def info_inverse(info, names, warnings):
     if ev[0] < 1e-10 * max(1.0, ev[-1]):
         v = evec[:, 0]
         involved = [names[k] for k in np.flatnonzero(np.abs(v) > 0.1)]
-        warnings.append("the information matrix is singular (smallest eigenvalue "
-                        f"{ev[0]:.2e}): the model may not be identified; standard errors could not "
-                        f"be computed. Parameters involved: {', '.join(involved)}")
+        warnings.append(
+            "the information matrix is singular (smallest eigenvalue "
+            f"{ev[0]:.2e}): the model may not be identified; standard errors could not "
+            f"be computed. Parameters involved: {', '.join(involved)}"
+        )
         return None
     return np.linalg.inv(info)
-
 
 
 def param_names(pt, q):

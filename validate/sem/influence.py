@@ -21,8 +21,14 @@ from .model import SampleStats
 __all__ = ["influence_values", "EffectInfluence"]
 
 
-def influence_values(spec, theta: np.ndarray, data: np.ndarray, fn: Callable[[np.ndarray], np.ndarray] | None = None,
-                     *, block_rows: int = 4096) -> np.ndarray:
+def influence_values(
+    spec,
+    theta: np.ndarray,
+    data: np.ndarray,
+    fn: Callable[[np.ndarray], np.ndarray] | None = None,
+    *,
+    block_rows: int = 4096,
+) -> np.ndarray:
     """Empirical influence values of ``fn(theta_hat)`` at each row of complete data.
 
     Parameters
@@ -121,12 +127,12 @@ def _influence_values(spec, theta, data, fn, block_rows):
     const = Vi[rr, cc] @ Pc
     out = np.empty((n, jac.shape[0]))
     for start in range(0, n, block_rows):
-        u = (x[start:start + block_rows] - mu) @ Vi
+        u = (x[start : start + block_rows] - mu) @ Vi
         blk = (u[:, rr] * u[:, cc]) @ Pc
         blk -= const
         if cm.meanstructure:
             blk += u @ P[pstar:]
-        out[start:start + len(u)] = blk
+        out[start : start + len(u)] = blk
     return out
 
 
@@ -135,7 +141,7 @@ def _cov_n(x: np.ndarray, mean: np.ndarray, block_rows: int) -> np.ndarray:
     p = x.shape[1]
     acc = np.zeros((p, p))
     for start in range(0, x.shape[0], block_rows):
-        xc = x[start:start + block_rows] - mean
+        xc = x[start : start + block_rows] - mean
         acc += xc.T @ xc
     return acc / x.shape[0]
 

@@ -202,8 +202,7 @@ class CompiledModel:
             b.m_r, b.m_k = np.asarray(mr, dtype=np.intp), np.asarray(mk, dtype=np.intp)
             b.nA, b.nS, b.nM = len(Ar), len(Sr), len(mr)
             b.cell_r = np.concatenate([b.A_r, b.S_r, b.m_r])
-            b.cell_scale = np.concatenate([np.ones(b.nA), np.where(b.S_r == b.S_c, 0.5, 1.0),
-                                           np.ones(b.nM)])
+            b.cell_scale = np.concatenate([np.ones(b.nA), np.where(b.S_r == b.S_c, 0.5, 1.0), np.ones(b.nM)])
             b.cell_param = np.concatenate([b.A_k, b.S_k, b.m_k])
             agg = np.zeros((q, len(b.cell_param)))
             agg[b.cell_param, np.arange(len(b.cell_param))] = 1.0
@@ -225,8 +224,7 @@ class CompiledModel:
         self.has_exo = any(len(b.exo_S) or len(b.exo_m) for b in self.blocks)
         # no variable is regressed on an observed one (A[:, :p] == 0 in every
         # group): (I - A)^-1 only needs the inverse of the latent block
-        self.lv_predictors_only = all(
-            not np.any(b.A0[:, :p]) and not np.any(b.A_c < p) for b in self.blocks)
+        self.lv_predictors_only = all(not np.any(b.A0[:, :p]) and not np.any(b.A_c < p) for b in self.blocks)
 
     # ------------------------------------------------------------------
     def set_exo(self, stats: SampleStats) -> None:
@@ -346,7 +344,7 @@ def _precompute(b: _Block, nv: int, q: int) -> None:
     i, j = b.A_r, b.A_c
     a_, c_ = b.S_r, b.S_c
     # second derivatives of Sigma (exact Hessian): gathers of T, L, Tot, K
-    b.h_ji = j[None, :] * nv + i[:, None]     # [k, l] -> (j_l, i_k)
+    b.h_ji = j[None, :] * nv + i[:, None]  # [k, l] -> (j_l, i_k)
     b.h_jj = j[:, None] * nv + j[None, :]
     b.h_ii = i[:, None] * nv + i[None, :]
     b.h_ja = j[:, None] * nv + a_[None, :]
@@ -379,7 +377,7 @@ class _State:
         p = cm.p
         self.G = G = T[:p]
         self.TS = TS = T @ S
-        self.C = C = TS @ G.T              # T S G'  (nv x p)
+        self.C = C = TS @ G.T  # T S G'  (nv x p)
         self.Sigma = np.ascontiguousarray(C[:p])
         self.mu = G @ m
         self.Tot = None
@@ -396,7 +394,7 @@ class _State:
         nv = cm.nv
         Z = np.empty((2 * nv + 1, cm.p))
         Z[:nv] = self.G.T
-        Z[nv:2 * nv] = self.C
+        Z[nv : 2 * nv] = self.C
         Z[2 * nv] = 0.0
         return Z
 
@@ -411,7 +409,7 @@ class _State:
                 Tm = self.T @ self.m
                 dmu[:nA] = Gt.take(b.A_r, axis=0) * Tm.take(b.A_c)[:, None]
             if nM:
-                dmu[nA + nS:] = Gt.take(b.m_r, axis=0)
+                dmu[nA + nS :] = Gt.take(b.m_r, axis=0)
         return dmu
 
     def cells(self):
@@ -423,16 +421,16 @@ class _State:
         X = np.zeros((2 * c, cm.p))
         if nA + nS:
             X[: nA + nS] = Gt.take(b.cell_r[: nA + nS], axis=0)
-            X[:nA + nS] *= b.cell_scale[: nA + nS, None]
+            X[: nA + nS] *= b.cell_scale[: nA + nS, None]
         if nA:
-            X[c:c + nA] = self.C.take(b.A_c, axis=0)
+            X[c : c + nA] = self.C.take(b.A_c, axis=0)
         if nS:
-            X[c + nA:c + nA + nS] = Gt.take(b.S_c, axis=0)
+            X[c + nA : c + nA + nS] = Gt.take(b.S_c, axis=0)
         dmu = np.zeros((c, cm.p))
         if cm.meanstructure:
             if nA:
                 Tm = self.T @ self.m
                 dmu[:nA] = Gt.take(b.A_r, axis=0) * Tm.take(b.A_c)[:, None]
             if nM:
-                dmu[nA + nS:] = Gt.take(b.m_r, axis=0)
+                dmu[nA + nS :] = Gt.take(b.m_r, axis=0)
         return X, dmu

@@ -52,12 +52,12 @@ def candidates(spec, pt):
                 if (f, "=~", x) not in have:
                     rows.append((f, "=~", x, g))
         for i, a in enumerate(ov):
-            for b in ov[i + 1:]:
+            for b in ov[i + 1 :]:
                 if ("~~",) + tuple(sorted((a, b))) not in have:
                     rows.append((a, "~~", b, g))
         lvs = spec.lv_names
         for i, a in enumerate(lvs):
-            for b in lvs[i + 1:]:
+            for b in lvs[i + 1 :]:
                 if ("~~",) + tuple(sorted((a, b))) not in have:
                     rows.append((a, "~~", b, g))
         for a in lvs:
@@ -70,6 +70,7 @@ def candidates(spec, pt):
 def fiml_information_score(cm: CompiledModel, theta, data):
     """FIML: per-case expected information of the missing-data likelihood and score ``dlogl/dtheta / N``."""
     from .fiml import Patterns, fiml_expected_information, fiml_grad
+
     pats = [Patterns(Y) for Y in data]
     N = sum(p.n for p in pats)
     _, grad, _ = fiml_grad(cm, theta, pats, hessian=False)
@@ -86,8 +87,12 @@ def modification_indices(res) -> pd.DataFrame:
     if not cands or not res.converged:
         return pd.DataFrame(columns=cols)
     q = res._cm.nfree
-    extra = pd.DataFrame([dict(lhs=l, op=o, rhs=r, group=g, free=q + k + 1, ustart=np.nan, exo=0)
-                          for k, (l, o, r, g) in enumerate(cands)])
+    extra = pd.DataFrame(
+        [
+            dict(lhs=l, op=o, rhs=r, group=g, free=q + k + 1, ustart=np.nan, exo=0)
+            for k, (l, o, r, g) in enumerate(cands)
+        ]
+    )
     aug = pd.concat([core[["lhs", "op", "rhs", "group", "free", "ustart", "exo"]], extra], ignore_index=True)
     cm = CompiledModel(aug, spec.ov_names, spec.lv_names, spec.ngroups, spec.meanstructure)
     cm.set_exo(res._stats)
@@ -135,8 +140,18 @@ def modification_indices(res) -> pd.DataFrame:
             else:
                 sepc_all[k] = epc[k] / np.sqrt(vp[a] * vp[b])
                 sepc_lv[k] = sepc_all[k] if (l in lvset and r in lvset) else epc[k]
-    out = pd.DataFrame(dict(lhs=[c[0] for c in cands], op=[c[1] for c in cands], rhs=[c[2] for c in cands],
-                            group=[c[3] for c in cands], mi=mi, epc=epc, sepc_lv=sepc_lv, sepc_all=sepc_all))
+    out = pd.DataFrame(
+        dict(
+            lhs=[c[0] for c in cands],
+            op=[c[1] for c in cands],
+            rhs=[c[2] for c in cands],
+            group=[c[3] for c in cands],
+            mi=mi,
+            epc=epc,
+            sepc_lv=sepc_lv,
+            sepc_all=sepc_all,
+        )
+    )
     out = out[np.isfinite(out["mi"])].reset_index(drop=True)
     if spec.ngroups == 1:
         out = out.drop(columns=["group"])

@@ -122,14 +122,19 @@ def _bvnu(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
             bs = (hi - ki) ** 2
             c = (4.0 - hki) / 8.0
             d = (12.0 - hki) / 16.0
-            val = a * np.exp(-(bs / as_ + hki) / 2.0) * (
-                1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0
+            val = (
+                a
+                * np.exp(-(bs / as_ + hki) / 2.0)
+                * (1.0 - c * (bs - as_) * (1.0 - d * bs / 5.0) / 3.0 + c * d * as_ * as_ / 5.0)
             )
             b = np.sqrt(bs)
             ok = hki > -160.0
             corr = np.where(
                 ok,
-                np.exp(-np.where(ok, hki, 0.0) / 2.0) * np.sqrt(_TWOPI) * ndtr(-b / a) * b
+                np.exp(-np.where(ok, hki, 0.0) / 2.0)
+                * np.sqrt(_TWOPI)
+                * ndtr(-b / a)
+                * b
                 * (1.0 - c * bs * (1.0 - d * bs / 5.0) / 3.0),
                 0.0,
             )
@@ -344,7 +349,9 @@ def _code_items(df: pd.DataFrame, items, missing: str) -> _Coded:
         ]
         if len(msgs) == 1:
             raise InputError(msgs[0])
-        raise InputError(f"{len(msgs)} items have a single answer category; polychoric correlations need at least 2", msgs)
+        raise InputError(
+            f"{len(msgs)} items have a single answer category; polychoric correlations need at least 2", msgs
+        )
     return _Coded(list(items), y, levels, counts, dropped, n)
 
 
@@ -369,7 +376,9 @@ def _cell_terms(u1, u2, rho, second=True):
     step = max(1, 20000 // (k1 * k1))
     if m <= step:
         return _cell_terms_block(u1, u2, rho, second)
-    parts = [_cell_terms_block(u1[i : i + step], u2[i : i + step], rho[i : i + step], second) for i in range(0, m, step)]
+    parts = [
+        _cell_terms_block(u1[i : i + step], u2[i : i + step], rho[i : i + step], second) for i in range(0, m, step)
+    ]
     return tuple(None if parts[0][j] is None else np.concatenate([p[j] for p in parts]) for j in range(3))
 
 
@@ -535,7 +544,8 @@ def _influence(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit):
         a11 = score.T @ (coded.counts[i][:, None] * score)
         yi = coded.y[:, i]
         if_th[:, th_start[i] : th_start[i] + k] = np.where(
-            (yi >= 0)[:, None], (score @ np.linalg.inv(a11))[np.maximum(yi, 0)], 0.0)
+            (yi >= 0)[:, None], (score @ np.linalg.inv(a11))[np.maximum(yi, 0)], 0.0
+        )
     m = fit.rho.size
     if m == 0:
         return if_th, np.zeros((n, 0))
@@ -570,7 +580,7 @@ def _influence(coded: _Coded, thresholds: list[np.ndarray], fit: _PairFit):
         kk = np.arange(kmax - 1)[None, :]
         valid = kk < nth[items][:, None]
         rr_idx = np.broadcast_to(np.arange(m)[:, None], valid.shape)[valid]
-        cc_idx = (th_start[items][:, None] + kk)
+        cc_idx = th_start[items][:, None] + kk
         a21[rr_idx, np.broadcast_to(cc_idx, valid.shape)[valid]] = block[valid]
     # casewise rho scores
     y1, y2 = coded.y[:, rows], coded.y[:, cols]
@@ -659,7 +669,8 @@ class OrdinalMoments:
     def labels(self) -> list[str]:
         """lavaan's names of :attr:`wls_obs`: ``x1|t1``, ..., (``x7~1``, ``x7~~x7``), ``x1~~x2``, ..."""
         th = list(self.univariate_labels) or [
-            f"{i}|{t}" for i, t in zip(self.thresholds["item"], self.thresholds["threshold"])]
+            f"{i}|{t}" for i, t in zip(self.thresholds["item"], self.thresholds["threshold"])
+        ]
         return th + [f"{a}~~{b}" for a, b in zip(self.pairs["item_a"], self.pairs["item_b"])]
 
     def summary(self) -> pd.DataFrame:
@@ -669,9 +680,13 @@ class OrdinalMoments:
         return pd.DataFrame(
             {
                 "statistic": self.labels,
-                "kind": ([("mean" if lab.endswith("~1") else "variance" if "~~" in lab else "threshold")
-                          for lab in self.labels[: self.univariate_vector.size]]
-                         + ["polychoric"] * len(self.pairs)),
+                "kind": (
+                    [
+                        ("mean" if lab.endswith("~1") else "variance" if "~~" in lab else "threshold")
+                        for lab in self.labels[: self.univariate_vector.size]
+                    ]
+                    + ["polychoric"] * len(self.pairs)
+                ),
                 "estimate": est,
                 "se": np.sqrt(np.diag(self.nacov) / self.n),
                 "wls_weight": self.wls_weight_diag,
@@ -745,9 +760,7 @@ def polychoric(df: pd.DataFrame, items: Sequence[str] | None = None, *, missing:
     return pd.DataFrame(corr, index=coded.items, columns=coded.items)
 
 
-def ordinal_moments(
-    df: pd.DataFrame, items: Sequence[str] | None = None, *, missing: str = "error"
-) -> OrdinalMoments:
+def ordinal_moments(df: pd.DataFrame, items: Sequence[str] | None = None, *, missing: str = "error") -> OrdinalMoments:
     """Thresholds, polychoric correlations, Gamma and DWLS weights, as lavaan's WLSMV.
 
     Parameters
@@ -1202,8 +1215,14 @@ def catml_robust_test(R, Sigma, nobs, Delta, W, Gamma, E_inv, df) -> CatMLTest |
     df_null = int(sum(len(r) * (len(r) - 1) // 2 for r in R))
     if df <= 0:
         raise ValueError(f"the ML model on the polychoric correlations has {df} degrees of freedom")
-    return CatMLTest(stat=float(stat), df=int(df), c_hat=ks / df, stat_null=float(stat_null),
-                     df_null=df_null, c_hat_null=float(np.trace(G_all)) / df_null)
+    return CatMLTest(
+        stat=float(stat),
+        df=int(df),
+        c_hat=ks / df,
+        stat_null=float(stat_null),
+        df_null=df_null,
+        c_hat_null=float(np.trace(G_all)) / df_null,
+    )
 
 
 def wlsmv_fit_indices(model: ScaledShiftedTest, baseline: ScaledShiftedTest, n: int, ngroups: int = 1) -> dict:
@@ -1352,8 +1371,11 @@ def mixed_moments(df: pd.DataFrame, items: Sequence[str], ordered: Sequence[str]
     pf = _pairs(coded, th) if len(oi) > 1 else None
     if oi:
         if pf is None:
-            if_th = _influence(coded, th, _PairFit(np.zeros(0, int), np.zeros(0, int), np.zeros(0),
-                                                   np.zeros((0, 1, 1)), np.zeros(0, int), []))[0]
+            if_th = _influence(
+                coded,
+                th,
+                _PairFit(np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros((0, 1, 1)), np.zeros(0, int), []),
+            )[0]
             if_oo = np.zeros((n, 0))
         else:
             if_th, if_oo = _influence(coded, th, pf)
@@ -1422,12 +1444,19 @@ def mixed_moments(df: pd.DataFrame, items: Sequence[str], ordered: Sequence[str]
             dmu_b = (zb - r * za) / (r2 * sd[b])
             dv_a = (za - r * zb) / r2 * za / (2 * var[a]) - 1 / (2 * var[a])
             dv_b = (zb - r * za) / r2 * zb / (2 * var[b]) - 1 / (2 * var[b])
-            a21 = [(uni_pos[(a, "mean")], s_r @ dmu_a), (uni_pos[(b, "mean")], s_r @ dmu_b),
-                   (uni_pos[(a, "var")], s_r @ dv_a), (uni_pos[(b, "var")], s_r @ dv_b)]
+            a21 = [
+                (uni_pos[(a, "mean")], s_r @ dmu_a),
+                (uni_pos[(b, "mean")], s_r @ dmu_b),
+                (uni_pos[(a, "var")], s_r @ dv_a),
+                (uni_pos[(b, "var")], s_r @ dv_b),
+            ]
             ifr = (s_r - sum(c * IFU[:, pos] for pos, c in a21)) / float(s_r @ s_r)
             cv = r * sd[a] * sd[b]
-            ifc = sd[a] * sd[b] * ifr + r * sd[b] / (2 * sd[a]) * IFU[:, uni_pos[(a, "var")]] \
+            ifc = (
+                sd[a] * sd[b] * ifr
+                + r * sd[b] / (2 * sd[a]) * IFU[:, uni_pos[(a, "var")]]
                 + r * sd[a] / (2 * sd[b]) * IFU[:, uni_pos[(b, "var")]]
+            )
         else:
             xn, on = (a, b) if a not in ordset else (b, a)
             jo = oi.index(on)
@@ -1466,16 +1495,32 @@ def mixed_moments(df: pd.DataFrame, items: Sequence[str], ordered: Sequence[str]
         for k in range(th[j].size):
             thr_rows.append((v, f"t{k + 1}", int(lev[k]), int(lev[k + 1]), float(th[j][k])))
     thr = pd.DataFrame(thr_rows, columns=["item", "threshold", "code_below", "code_above", "estimate"])
-    thr["se"] = [float(np.sqrt(diag[uni_pos[(v, "th", int(t[1:]) - 1)]] / n))
-                 for v, t in zip(thr["item"], thr["threshold"])]
+    thr["se"] = [
+        float(np.sqrt(diag[uni_pos[(v, "th", int(t[1:]) - 1)]] / n)) for v, t in zip(thr["item"], thr["threshold"])
+    ]
     nu = len(uni_vals)
-    pairs = pd.DataFrame({"item_a": [items[j] for j in cols], "item_b": [items[i] for i in rows],
-                          "estimate": cov_vals, "se": np.sqrt(diag[nu:] / n), "empty_cells": 0})
+    pairs = pd.DataFrame(
+        {
+            "item_a": [items[j] for j in cols],
+            "item_b": [items[i] for i in rows],
+            "estimate": cov_vals,
+            "se": np.sqrt(diag[nu:] / n),
+            "empty_cells": 0,
+        }
+    )
     return OrdinalMoments(
-        items=tuple(items), n=n, thresholds=thr, threshold_vector=thr["estimate"].to_numpy(),
+        items=tuple(items),
+        n=n,
+        thresholds=thr,
+        threshold_vector=thr["estimate"].to_numpy(),
         threshold_item=np.repeat(np.arange(len(oi)), [t.size for t in th]) if oi else np.zeros(0, int),
-        corr=pd.DataFrame(cov, index=items, columns=items), pairs=pairs, nacov=nacov,
+        corr=pd.DataFrame(cov, index=items, columns=items),
+        pairs=pairs,
+        nacov=nacov,
         wls_weight_diag=1.0 / diag,
         categories={v: tuple(int(c) for c in lev) for v, lev in zip(oi, coded.levels)} if oi else {},
-        warnings=tuple(pf.warnings) if pf is not None else (), numeric=tuple(ni),
-        univariate=np.asarray(uni_vals), univariate_labels=tuple(uni_labels))
+        warnings=tuple(pf.warnings) if pf is not None else (),
+        numeric=tuple(ni),
+        univariate=np.asarray(uni_vals),
+        univariate_labels=tuple(uni_labels),
+    )

@@ -15,9 +15,9 @@ from .syntax import ParTable
 __all__ = ["ESTIMATES_ONLY_NOTE", "SemResult"]
 
 
-ESTIMATES_ONLY_NOTE = ("estimates only (estimates_only=True): standard errors, test statistics and fit "
-                       "measures were not computed")
-
+ESTIMATES_ONLY_NOTE = (
+    "estimates only (estimates_only=True): standard errors, test statistics and fit measures were not computed"
+)
 
 
 @dataclass
@@ -94,11 +94,13 @@ class SemResult:
         Columns: lhs, op, rhs, group, mi, epc, sepc_all (and sepc_lv).
         """
         if self.estimates_only:
-            raise ModelError("modification indices need a full fit; this result was fitted with "
-                             "estimates_only=True")
+            raise ModelError("modification indices need a full fit; this result was fitted with estimates_only=True")
         if self.spec.constraints:
-            raise ModelError("modification indices of a model with general constraints ("
-                             + "; ".join(c.text for c in self.spec.constraints) + ") are not implemented")
+            raise ModelError(
+                "modification indices of a model with general constraints ("
+                + "; ".join(c.text for c in self.spec.constraints)
+                + ") are not implemented"
+            )
         out = self._score_tests()
         out = out[out["mi"] >= minimum].sort_values("mi", ascending=False, kind="mergesort")
         out = out.reset_index(drop=True)
@@ -113,14 +115,28 @@ class SemResult:
 
     def summary(self) -> pd.DataFrame:
         """The parameter table with rounded numbers, like lavaan's summary()."""
-        cols = ["lhs", "op", "rhs", "label", "group", "estimate", "se", "z", "p_value",
-                "ci_lower", "ci_upper", "std_lv", "std_all"]
+        cols = [
+            "lhs",
+            "op",
+            "rhs",
+            "label",
+            "group",
+            "estimate",
+            "se",
+            "z",
+            "p_value",
+            "ci_lower",
+            "ci_upper",
+            "std_lv",
+            "std_all",
+        ]
         if self.spec.ngroups == 1:
             cols.remove("group")
         return self.params[cols].round(3)
 
     def to_dict(self) -> dict:
         """JSON-able dictionary (NaN -> None)."""
+
         def clean(x):
             if isinstance(x, dict):
                 return {str(k): clean(v) for k, v in x.items()}
@@ -135,9 +151,21 @@ class SemResult:
             if isinstance(x, (np.bool_,)):
                 return bool(x)
             return x
+
         params = self.params.drop(columns=["free"]).to_dict(orient="records")
-        return clean(dict(estimator=self.estimator, converged=self.converged, admissible=self.admissible,
-                          warnings=list(self.warnings), notes=list(self.notes), n=self.n,
-                          nobs_per_group=self.nobs_per_group,
-                          group_labels=[None if g is None else str(g) for g in self.group_labels],
-                          parameters=params, fit=self.fit, r2=self.r2, start_retry=self.start_retry))
+        return clean(
+            dict(
+                estimator=self.estimator,
+                converged=self.converged,
+                admissible=self.admissible,
+                warnings=list(self.warnings),
+                notes=list(self.notes),
+                n=self.n,
+                nobs_per_group=self.nobs_per_group,
+                group_labels=[None if g is None else str(g) for g in self.group_labels],
+                parameters=params,
+                fit=self.fit,
+                r2=self.r2,
+                start_retry=self.start_retry,
+            )
+        )

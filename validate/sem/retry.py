@@ -120,8 +120,14 @@ def _trust_newton(cm: CompiledModel, stats: SampleStats, theta0, max_iter: int =
     if not np.isfinite(fg(np.asarray(theta0, dtype=float))[0]):
         return None
     try:
-        res = optimize.minimize(fun, np.asarray(theta0, dtype=float), jac=jac, hess=hess,
-                                method="trust-exact", options=dict(gtol=1e-9, maxiter=max_iter))
+        res = optimize.minimize(
+            fun,
+            np.asarray(theta0, dtype=float),
+            jac=jac,
+            hess=hess,
+            method="trust-exact",
+            options=dict(gtol=1e-9, maxiter=max_iter),
+        )
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         return None
     if not np.isfinite(res.fun) or res.fun >= 1e10:
@@ -143,15 +149,22 @@ class RetryReport:
 
     def message(self) -> str:
         if not self.changed:
-            return (f"the first fit {'did not converge' if not self.first_converged else 'was not admissible'}"
-                    f"; {self.tried} refits from other starting values (lavaan's 'simple' start, "
-                    "trust-region Newton, perturbed starts) found no better solution")
-        first = ("did not converge" if not self.first_converged else
-                 f"stopped at chi-square {self.first_chisq:.4f}"
-                 + ("" if self.first_admissible else " with a negative variance"))
-        return (f"the fit from the default starting values {first}; a refit from other starting "
-                f"values ({self.start}) found a better solution, chi-square {self.chisq:.4f}, which is "
-                "reported")
+            return (
+                f"the first fit {'did not converge' if not self.first_converged else 'was not admissible'}"
+                f"; {self.tried} refits from other starting values (lavaan's 'simple' start, "
+                "trust-region Newton, perturbed starts) found no better solution"
+            )
+        first = (
+            "did not converge"
+            if not self.first_converged
+            else f"stopped at chi-square {self.first_chisq:.4f}"
+            + ("" if self.first_admissible else " with a negative variance")
+        )
+        return (
+            f"the fit from the default starting values {first}; a refit from other starting "
+            f"values ({self.start}) found a better solution, chi-square {self.chisq:.4f}, which is "
+            "reported"
+        )
 
 
 def retry_ml(cm: CompiledModel, partable, stats: SampleStats, opt: OptResult, *, max_iter: int = 500):
@@ -172,8 +185,10 @@ def retry_ml(cm: CompiledModel, partable, stats: SampleStats, opt: OptResult, *,
     if opt.converged:
         cands.append((2 * opt.fmin, first_adm, opt.theta, "default", opt.iterations))
     t_default = start_values(cm, partable, stats)
-    starts = [("default start, trust-region Newton", t_default, True),
-              ("lavaan's 'simple' start", simple_start_values(cm, partable), True)]
+    starts = [
+        ("default start, trust-region Newton", t_default, True),
+        ("lavaan's 'simple' start", simple_start_values(cm, partable), True),
+    ]
     rng = np.random.default_rng(RETRY_SEED)
     var = cm.variance_mask
     for j in range(N_PERTURBED):
@@ -209,12 +224,19 @@ def retry_ml(cm: CompiledModel, partable, stats: SampleStats, opt: OptResult, *,
     near = [c for c in cands if c[0] <= Fmin + 1e-9 * max(1.0, abs(Fmin))]
     best = next((c for c in near if c[1]), near[0])
     first_chisq = 2 * opt.fmin * N if opt.converged else np.nan
-    changed = best[3] != "default" and (not opt.converged or best[0] < 2 * opt.fmin - 1e-9 * max(1.0, Fmin)
-                                        or (best[1] and not first_adm))
+    changed = best[3] != "default" and (
+        not opt.converged or best[0] < 2 * opt.fmin - 1e-9 * max(1.0, Fmin) or (best[1] and not first_adm)
+    )
     if not changed:
         return opt, RetryReport(first_chisq, opt.converged, first_adm, first_chisq, "default", tried, False)
     F, _adm, th, where, its = best
     g = gradient_and_information(cm, th, stats, hessian=False)[1]
-    new = OptResult(th, F / 2, True, opt.iterations + its, f"converged (refit from {where})",
-                    float(np.max(np.abs(g))) if g is not None else np.inf)
+    new = OptResult(
+        th,
+        F / 2,
+        True,
+        opt.iterations + its,
+        f"converged (refit from {where})",
+        float(np.max(np.abs(g))) if g is not None else np.inf,
+    )
     return new, RetryReport(first_chisq, opt.converged, first_adm, F * N, where, tried, True)

@@ -90,8 +90,8 @@ def _complete_h1_information(Sigma, rr, cc):
     H = (Vi[np.ix_(rr, rr)] * Vi[np.ix_(cc, cc)] + Vi[np.ix_(rr, cc)] * Vi[np.ix_(cc, rr)]) * np.outer(s, s)
     p = len(Sigma)
     out = np.zeros((len(rr) + p, len(rr) + p))
-    out[:len(rr), :len(rr)] = H
-    out[len(rr):, len(rr):] = Vi
+    out[: len(rr), : len(rr)] = H
+    out[len(rr) :, len(rr) :] = Vi
     return out
 
 
@@ -135,7 +135,7 @@ class _H1:
             pat, Sigma, mu, rr, cc, vech_w = self._args
             M = pat.moment_scores(Sigma, mu, rr, cc, vech_w)
             self._R = M @ self.A1i
-            self._trace = float(np.vdot(M, self._R)) / pat.n       # tr(B1 A1^-1)
+            self._trace = float(np.vdot(M, self._R)) / pat.n  # tr(B1 A1^-1)
         return self._R
 
     @property
@@ -225,11 +225,11 @@ def _independence_scores_info(pats, ind):
         Y = pat.Y
         obs = ~np.isnan(Y)
         E = np.where(obs, Y - m, 0.0)
-        s_var = np.where(obs, 0.5 * (E * E / v ** 2 - 1.0 / v), 0.0)
+        s_var = np.where(obs, 0.5 * (E * E / v**2 - 1.0 / v), 0.0)
         s_mean = E / v
         scores.append(np.hstack([s_var, s_mean]))
         nj = obs.sum(axis=0)
-        infos.append(np.concatenate([nj / (2 * v ** 2), nj / v]))
+        infos.append(np.concatenate([nj / (2 * v**2), nj / v]))
     return scores, infos
 
 
@@ -300,8 +300,11 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
     p = cm.p
     XX3 = sum(_ml_chisq(*cm.implied(theta, g), h1_cov[g], h1_mean[g], pats[g].n) for g in range(G))
     ind = _memo(h1, "independence", lambda: _independence(pats))
-    XX3n = _memo(h1, "XX3_null", lambda: sum(_ml_chisq(np.diag(v), m, h1_cov[g], h1_mean[g], pats[g].n)
-                                             for g, (m, v) in enumerate(ind)))
+    XX3n = _memo(
+        h1,
+        "XX3_null",
+        lambda: sum(_ml_chisq(np.diag(v), m, h1_cov[g], h1_mean[g], pats[g].n) for g, (m, v) in enumerate(ind)),
+    )
     Vis = _memo(h1, "Sigma_inverses", lambda: [chol_inv(h1_cov[g])[0] for g in range(G)])
 
     def wc_wmi():
@@ -309,8 +312,9 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
         return sum(float(np.vdot(Wc[g], h1[g].A1i)) / fg[g] for g in range(G))
 
     def wc_gam():
-        return sum(float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n
-                   for g in range(G))
+        return sum(
+            float(np.vdot(_complete_info_times(Vis[g], h1[g].R.T, rr, cc), h1[g].R.T)) / h1[g].n for g in range(G)
+        )
 
     tr_wc_wmi = _memo(h1, "tr_wc_wmi", wc_wmi) if version != "V3" else None
     tr_wc_gam = _memo(h1, "tr_wc_gam", wc_gam) if version == "V3" else None
@@ -342,10 +346,10 @@ def fiml_corrected(cm: CompiledModel, theta, pats, h1, h1_cov, h1_mean, df, bdf,
         out = tr_wc_gam
         EGE = np.zeros_like(DWcD)
         for g, (nz, WmD, WcD) in enumerate(blocks):
-            E = Ei[:, nz] @ WmD.T                               # (npar, K)
-            ER = E @ h1[g].R.T                                  # (npar, n)
+            E = Ei[:, nz] @ WmD.T  # (npar, K)
+            ER = E @ h1[g].R.T  # (npar, n)
             s = 1.0 / (h1[g].n * fg[g])
-            EG = (ER @ h1[g].R) * s                             # E Gamma
+            EG = (ER @ h1[g].R) * s  # E Gamma
             out -= 2.0 * float(np.vdot(WcD, EG[nz].T))
             EGE += (ER @ ER.T) * s
         return out + float(np.vdot(DWcD, EGE))

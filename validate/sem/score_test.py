@@ -97,6 +97,7 @@ def equality_score_tests(res) -> tuple[pd.DataFrame, dict]:
     theta_f = T @ res.theta
     if getattr(res, "missing", "listwise") == "fiml":
         from .modindices import fiml_information_score
+
         info, score = fiml_information_score(cm, theta_f, res._data)
     else:
         _, grad, H = gradient_and_information(cm, theta_f, res._stats)
@@ -119,15 +120,27 @@ def equality_score_tests(res) -> tuple[pd.DataFrame, dict]:
             x2 = N * score[j] ** 2 / V if V > np.finfo(float).eps ** (1 / 3) else np.nan
             r = core.iloc[rows[j]]
             g = int(r["group"])
-            out.append({"lhs": r["lhs"], "op": r["op"], "rhs": r["rhs"], "group": g,
-                        "group_label": labels[g - 1] if len(labels) >= g else g,
-                        "reference_group": int(group_of_row[ref]), "x2": float(x2), "df": 1,
-                        "p_value": float(sps.chi2.sf(x2, 1)) if np.isfinite(x2) else np.nan})
+            out.append(
+                {
+                    "lhs": r["lhs"],
+                    "op": r["op"],
+                    "rhs": r["rhs"],
+                    "group": g,
+                    "group_label": labels[g - 1] if len(labels) >= g else g,
+                    "reference_group": int(group_of_row[ref]),
+                    "x2": float(x2),
+                    "df": 1,
+                    "p_value": float(sps.chi2.sf(x2, 1)) if np.isfinite(x2) else np.nan,
+                }
+            )
     n_con = int(np.sum(counts[counts > 1] - 1))
     try:
         total = float(N * score @ np.linalg.solve(info, score))
     except np.linalg.LinAlgError:
         total = float(N * score @ np.linalg.pinv(info) @ score)
-    return (pd.DataFrame(out, columns=["lhs", "op", "rhs", "group", "group_label", "reference_group", "x2", "df",
-                                       "p_value"]),
-            {"x2": total, "df": n_con, "p_value": float(sps.chi2.sf(total, n_con))})
+    return (
+        pd.DataFrame(
+            out, columns=["lhs", "op", "rhs", "group", "group_label", "reference_group", "x2", "df", "p_value"]
+        ),
+        {"x2": total, "df": n_con, "p_value": float(sps.chi2.sf(total, n_con))},
+    )

@@ -13,15 +13,14 @@ __all__ = ["start_covers", "start_from"]
 
 
 def _row_keys(pt: pd.DataFrame):
-    return zip(pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy(),
-               pt["group"].to_numpy().astype(int).tolist())
-
+    return zip(
+        pt["lhs"].to_numpy(), pt["op"].to_numpy(), pt["rhs"].to_numpy(), pt["group"].to_numpy().astype(int).tolist()
+    )
 
 
 def _start_estimates(prev: pd.DataFrame) -> dict:
     est = prev["estimate"].to_numpy(dtype=float)
     return {k: v for k, v in zip(_row_keys(prev), est.tolist()) if np.isfinite(v)}
-
 
 
 def start_from(theta0, core, prev: pd.DataFrame):
@@ -34,7 +33,6 @@ def start_from(theta0, core, prev: pd.DataFrame):
             if v is not None:
                 theta[k - 1] = v
     return theta
-
 
 
 def start_covers(core, prev: pd.DataFrame) -> bool:

@@ -51,8 +51,15 @@ from .expr import Expression, parse_expression
 __all__ = ["GROUP_EQUAL_CHOICES", "Constraint", "ParTable", "parse_model", "parse_statements"]
 
 GROUP_EQUAL_CHOICES = (
-    "loadings", "intercepts", "means", "regressions", "residuals",
-    "residual.covariances", "lv.variances", "lv.covariances", "thresholds",
+    "loadings",
+    "intercepts",
+    "means",
+    "regressions",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+    "thresholds",
 )
 
 _IDENT = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
@@ -66,10 +73,10 @@ _OPS = re.compile(r":=|=~|~~|~\*~|<~|==|~|<|>|\|")
 
 @dataclass
 class _Mod:
-    fixed: tuple | None = None      # per-group fixed values (None = free in that group)
-    label: tuple | None = None      # per-group labels
+    fixed: tuple | None = None  # per-group fixed values (None = free in that group)
+    label: tuple | None = None  # per-group labels
     start: tuple | None = None
-    free: bool = False              # NA* given
+    free: bool = False  # NA* given
 
 
 @dataclass
@@ -193,24 +200,41 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
             raise ModelSyntaxError(
                 "multilevel or block syntax ('level: 1', 'group: a') is not supported; for groups "
                 "use the group= option with group_equal/group_partial, or c(...) modifier vectors",
-                lineno, _strip_comment(raw).strip())
+                lineno,
+                _strip_comment(raw).strip(),
+            )
         if _EFA.search(_strip_comment(raw)):
             raise ModelSyntaxError(
-                "exploratory SEM blocks (efa(\"...\")* modifiers) are not supported; run an "
+                'exploratory SEM blocks (efa("...")* modifiers) are not supported; run an '
                 "exploratory factor analysis (validate.measurement.efa) to choose the items, then "
-                "write the confirmatory model with '=~'", lineno, _EFA.search(raw).group(0))
-        for kw, what in (("rv(", "random-variance modifiers rv()"), ("prior(", "Bayesian priors prior()"),
-                         ("lower(", "bounds lower()"), ("upper(", "bounds upper()")):
+                "write the confirmatory model with '=~'",
+                lineno,
+                _EFA.search(raw).group(0),
+            )
+        for kw, what in (
+            ("rv(", "random-variance modifiers rv()"),
+            ("prior(", "Bayesian priors prior()"),
+            ("lower(", "bounds lower()"),
+            ("upper(", "bounds upper()"),
+        ):
             if re.search(r"(^|[^A-Za-z0-9_.])" + re.escape(kw), _strip_comment(raw)):
-                raise ModelSyntaxError(f"{what} are not supported; write an inequality constraint "
-                                       "instead (label the parameter, then e.g. 'a > 0')"
-                                       if kw in ("lower(", "upper(") else f"{what} are not supported",
-                                       lineno, kw[:-1])
+                raise ModelSyntaxError(
+                    f"{what} are not supported; write an inequality constraint "
+                    "instead (label the parameter, then e.g. 'a > 0')"
+                    if kw in ("lower(", "upper(")
+                    else f"{what} are not supported",
+                    lineno,
+                    kw[:-1],
+                )
         for piece in _strip_comment(raw).split(";"):
             piece = piece.strip()
             if not piece:
                 continue
-            if not _OPS.search(piece) or piece.startswith("+") or (chunks and chunks[-1][0].rstrip().endswith(("+", "*"))):
+            if (
+                not _OPS.search(piece)
+                or piece.startswith("+")
+                or (chunks and chunks[-1][0].rstrip().endswith(("+", "*")))
+            ):
                 if not chunks:
                     raise ModelSyntaxError("statement has no operator (=~, ~, ~~, :=)", lineno, piece)
                 chunks[-1][0] = chunks[-1][0] + " " + piece
@@ -222,10 +246,14 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
     for text, lineno in chunks:
         m = _OPS.search(text)
         op = m.group(0)
-        lhs_txt, rhs_txt = text[: m.start()].strip(), text[m.end():].strip()
+        lhs_txt, rhs_txt = text[: m.start()].strip(), text[m.end() :].strip()
         if op == "~*~":
-            raise ModelSyntaxError("operator '~*~' (scale factors) is not supported; scale factors of "
-                                   "ordered items are fixed at 1 (delta parameterisation)", lineno, op)
+            raise ModelSyntaxError(
+                "operator '~*~' (scale factors) is not supported; scale factors of "
+                "ordered items are fixed at 1 (delta parameterisation)",
+                lineno,
+                op,
+            )
 
         if not lhs_txt:
             raise ModelSyntaxError("missing left-hand side", lineno, op)
@@ -240,8 +268,9 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
             statements.append(Statement(lhs_txt.replace(" ", ""), op, rhs_txt.replace(" ", ""), lineno))
             continue
         if _OPS.search(_QUOTED.sub("", rhs_txt)):
-            raise ModelSyntaxError("more than one operator in a statement", lineno,
-                                   _OPS.search(_QUOTED.sub("", rhs_txt)).group(0))
+            raise ModelSyntaxError(
+                "more than one operator in a statement", lineno, _OPS.search(_QUOTED.sub("", rhs_txt)).group(0)
+            )
         lhs_list = _split_plus(lhs_txt)
         for lv in lhs_list:
             if not _IDENT.match(lv):
@@ -263,7 +292,10 @@ def parse_statements(model: str) -> tuple[list[Statement], list[tuple[str, str, 
             elif ":" in var and _INTERACTION.match(var):
                 raise ModelSyntaxError(
                     f"an interaction term ({var}) can only be a predictor in a regression ('~'); "
-                    "for a latent interaction, build product indicators first", lineno, var)
+                    "for a latent interaction, build product indicators first",
+                    lineno,
+                    var,
+                )
             elif not _IDENT.match(var):
                 raise ModelSyntaxError("bad variable name", lineno, var)
             for lv in lhs_list:
@@ -325,17 +357,20 @@ class ParTable:
         return [v for v in self.ov_names if v not in self.ov_x]
 
 
-
 def _check_ordered(stmts, ordered, ov_names):
     """Threshold statements and user rows that the delta parameterisation does not allow."""
     for s in stmts:
         if s.op == "|":
             if s.lhs not in ov_names:
-                raise ModelSyntaxError("thresholds ('|') given for a variable that is not an observed "
-                                       "variable of the model", s.line, s.lhs)
+                raise ModelSyntaxError(
+                    "thresholds ('|') given for a variable that is not an observed variable of the model", s.line, s.lhs
+                )
             if s.lhs not in ordered:
-                raise ModelSyntaxError(f"thresholds ('|') need {s.lhs!r} to be an ordered item "
-                                       "(estimator='WLSMV' with ordered=...)", s.line, f"{s.lhs} | {s.rhs}")
+                raise ModelSyntaxError(
+                    f"thresholds ('|') need {s.lhs!r} to be an ordered item (estimator='WLSMV' with ordered=...)",
+                    s.line,
+                    f"{s.lhs} | {s.rhs}",
+                )
             n = ordered[s.lhs]
             m = re.match(r"^t(\d+)$", s.rhs)
             if n is None and m and int(m.group(1)) >= 1:
@@ -343,14 +378,20 @@ def _check_ordered(stmts, ordered, ov_names):
             if not m or n is None or not 1 <= int(m.group(1)) <= n:
                 if n is None:
                     raise ModelSyntaxError("thresholds are named t1, t2, ...", s.line, f"{s.lhs} | {s.rhs}")
-                raise ModelSyntaxError(f"{s.lhs!r} has {n + 1} observed answer categories, so its thresholds "
-                                       f"are t1 to t{n}", s.line, f"{s.lhs} | {s.rhs}")
+                raise ModelSyntaxError(
+                    f"{s.lhs!r} has {n + 1} observed answer categories, so its thresholds are t1 to t{n}",
+                    s.line,
+                    f"{s.lhs} | {s.rhs}",
+                )
         elif s.lhs in ordered and ((s.op == "~~" and s.rhs == s.lhs) or s.op == "~1"):
             what = "residual variance" if s.op == "~~" else "intercept"
-            raise ModelSyntaxError(f"the {what} of the ordered item {s.lhs!r} is not a free parameter with "
-                                   "WLSMV (delta parameterisation: intercepts are 0 and residual variances "
-                                   "are 1 minus the explained variance); remove this statement",
-                                   s.line, f"{s.lhs} {s.op} {s.rhs}".strip())
+            raise ModelSyntaxError(
+                f"the {what} of the ordered item {s.lhs!r} is not a free parameter with "
+                "WLSMV (delta parameterisation: intercepts are 0 and residual variances "
+                "are 1 minus the explained variance); remove this statement",
+                s.line,
+                f"{s.lhs} {s.op} {s.rhs}".strip(),
+            )
 
 
 def _modval(tup, g):
@@ -363,11 +404,21 @@ def _modval(tup, g):
     return tup[g]
 
 
-def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
-                kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
-                fixed_x: bool = True, missing: str = "listwise",
-                ordered: Mapping[str, int] | None = None, std_lv: bool = False,
-                orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ParTable:
+def parse_model(
+    model: str,
+    *,
+    ngroups: int = 1,
+    group_equal: Sequence[str] = (),
+    kind: str = "sem",
+    auto_cov_y: bool = True,
+    meanstructure: bool | None = None,
+    fixed_x: bool = True,
+    missing: str = "listwise",
+    ordered: Mapping[str, int] | None = None,
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    group_partial: Sequence[str] = (),
+) -> ParTable:
     """Parse lavaan syntax and apply ``sem()``/``cfa()`` defaults.
 
     Parameters
@@ -439,22 +490,38 @@ def parse_model(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = ()
     ordered = {n: (None if k is None else int(k)) for n, k in (ordered or {}).items() if n in v.ov_names}
     _check_ordered(stmts, ordered, v.ov_names)
     if meanstructure is None or ordered or growth:  # lavaan: categorical data always have a mean structure
-        meanstructure = (ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered)
-                         or growth)
-    rows = _block_rows(stmts, v, ordered, std_lv=std_lv, orthogonal=orthogonal, auto_cov_y=auto_cov_y,
-                       meanstructure=meanstructure, growth=growth)
+        meanstructure = ngroups > 1 or missing == "fiml" or any(s.op == "~1" for s in stmts) or bool(ordered) or growth
+    rows = _block_rows(
+        stmts,
+        v,
+        ordered,
+        std_lv=std_lv,
+        orthogonal=orthogonal,
+        auto_cov_y=auto_cov_y,
+        meanstructure=meanstructure,
+        growth=growth,
+    )
     out = _group_rows(rows, v.lv_set, ngroups, group_equal, std_lv)
     by_label, nfree = _free_indices(out, len(rows), ngroups, group_equal, partial, eq_stmts)
     known = set(by_label) | {r["plabel"] for r in out}
     defined = _defined_parameters(out, defined_raw, known)
     constraints = _general_constraints(out, con_stmts, by_label, known)
     pt = pd.DataFrame(out)
-    pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo",
-             "label", "plabel", "line"]]
-    return ParTable(partable=pt, ov_names=v.ov_names, lv_names=v.lv_names, ov_x=v.ov_x, ngroups=ngroups,
-                    meanstructure=bool(meanstructure), defined=defined, nfree=nfree,
-                    var_lines=v.var_lines, group_equal=group_equal, constraints=constraints,
-                    ov_x_random=list(v.ov_x_random))
+    pt = pt[["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "start", "exo", "label", "plabel", "line"]]
+    return ParTable(
+        partable=pt,
+        ov_names=v.ov_names,
+        lv_names=v.lv_names,
+        ov_x=v.ov_x,
+        ngroups=ngroups,
+        meanstructure=bool(meanstructure),
+        defined=defined,
+        nfree=nfree,
+        var_lines=v.var_lines,
+        group_equal=group_equal,
+        constraints=constraints,
+        ov_x_random=list(v.ov_x_random),
+    )
 
 
 def _split_constraints(stmts):
@@ -500,8 +567,11 @@ def _variables(stmts, fixed_x) -> _Variables:
     lv_formative = set(_uniq(s.lhs for s in stmts if s.op == "<~"))
     for s_ in stmts:
         if s_.op == "<~" and s_.rhs in lv_set:
-            raise ModelSyntaxError("a formative composite ('<~') is formed from observed variables here; "
-                                   f"{s_.rhs!r} is latent", s_.line, f"{s_.lhs} <~ {s_.rhs}")
+            raise ModelSyntaxError(
+                f"a formative composite ('<~') is formed from observed variables here; {s_.rhs!r} is latent",
+                s_.line,
+                f"{s_.lhs} <~ {s_.rhs}",
+            )
     v_ind = _uniq(s.rhs for s in stmts if s.op == "=~")
     eqs_y = _uniq(s.lhs for s in stmts if s.op == "~")
     eqs_x = _uniq(s.rhs for s in stmts if s.op in ("~", "<~"))
@@ -534,9 +604,19 @@ def _variables(stmts, fixed_x) -> _Variables:
             raise ModelSyntaxError("a latent variable cannot be its own indicator", s.line, s.lhs)
         if s.op == "~" and s.lhs == s.rhs:
             raise ModelSyntaxError("a variable cannot be regressed on itself", s.line, s.lhs)
-    return _Variables(var_lines=var_lines, lv_names=lv_names, lv_set=lv_set, lv_formative=lv_formative,
-                      v_ind=v_ind, ov_names=ov_names, ov_x=ov_x, ov_nox=ov_nox, ov_x_random=ov_x_random,
-                      lv_x=lv_x, lvov_y=lv_y + ov_y)
+    return _Variables(
+        var_lines=var_lines,
+        lv_names=lv_names,
+        lv_set=lv_set,
+        lv_formative=lv_formative,
+        v_ind=v_ind,
+        ov_names=ov_names,
+        ov_x=ov_x,
+        ov_nox=ov_nox,
+        ov_x_random=ov_x_random,
+        lv_x=lv_x,
+        lvov_y=lv_y + ov_y,
+    )
 
 
 def _single_indicators(stmts, lv_set) -> set:
@@ -550,8 +630,11 @@ def _single_indicators(stmts, lv_set) -> set:
     for s_ in stmts:
         if s_.op == "=~":
             ind_count[s_.rhs] = ind_count.get(s_.rhs, 0) + 1
-    return {s_.rhs for s_ in stmts if s_.op == "=~" and n_ind[s_.lhs] == 1 and s_.lhs != s_.rhs
-            and ind_count[s_.rhs] == 1 and s_.rhs not in lv_set}
+    return {
+        s_.rhs
+        for s_ in stmts
+        if s_.op == "=~" and n_ind[s_.lhs] == 1 and s_.lhs != s_.rhs and ind_count[s_.rhs] == 1 and s_.rhs not in lv_set
+    }
 
 
 def _block_rows(stmts, v, ordered, *, std_lv, orthogonal, auto_cov_y, meanstructure, growth) -> list[dict]:
@@ -581,19 +664,40 @@ def _block_rows(stmts, v, ordered, *, std_lv, orthogonal, auto_cov_y, meanstruct
             raise ModelSyntaxError("parameter specified twice", s.line, f"{s.lhs} {s.op} {s.rhs}".strip())
         seen[k] = len(rows)
         mod = s.mod
-        auto_fix = (s.op == "=~" and first_ind[s.lhs] == s.rhs and mod.fixed is None and not mod.free
-                    and not std_lv)
+        auto_fix = s.op == "=~" and first_ind[s.lhs] == s.rhs and mod.fixed is None and not mod.free and not std_lv
         std_var = 1.0 if (std_lv and s.op == "~~" and s.lhs == s.rhs and s.lhs in lv_set) else None
-        rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, mod=mod, auto_fix=auto_fix,
-                         exo=0, line=s.line, default_fixed=std_var))
+        rows.append(
+            dict(
+                lhs=s.lhs,
+                op=s.op,
+                rhs=s.rhs,
+                user=1,
+                mod=mod,
+                auto_fix=auto_fix,
+                exo=0,
+                line=s.line,
+                default_fixed=std_var,
+            )
+        )
 
     def add_default(lhs, op, rhs, fixed_value=None, exo=0):
         k = key_of(lhs, op, rhs)
         if k in seen:
             return
         seen[k] = len(rows)
-        rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, mod=_Mod(), auto_fix=False,
-                         exo=exo, line=None, default_fixed=fixed_value))
+        rows.append(
+            dict(
+                lhs=lhs,
+                op=op,
+                rhs=rhs,
+                user=0,
+                mod=_Mod(),
+                auto_fix=False,
+                exo=exo,
+                line=None,
+                default_fixed=fixed_value,
+            )
+        )
 
     ov_names, ov_x, ov_x_random, lv_x, lvov_y = v.ov_names, v.ov_x, v.ov_x_random, v.lv_x, v.lvov_y
     for n in ov_names:
@@ -682,21 +786,46 @@ def _group_rows(rows, lv_set, ngroups, group_equal, std_lv) -> list[dict]:
             else:
                 free, ustart = True, np.nan
             # lavaan frees latent means in later groups when intercepts (or thresholds) are equal
-            if (r["op"] == "~1" and r["lhs"] in lv_set and r["user"] == 0 and g > 0
-                    and ("intercepts" in group_equal or "thresholds" in group_equal)
-                    and "means" not in group_equal):
+            if (
+                r["op"] == "~1"
+                and r["lhs"] in lv_set
+                and r["user"] == 0
+                and g > 0
+                and ("intercepts" in group_equal or "thresholds" in group_equal)
+                and "means" not in group_equal
+            ):
                 free, ustart = True, np.nan
             # ... and, delta parameterisation, the scale factors when thresholds are equal
             if r["op"] == "~*~" and r["user"] == 0 and g > 0 and "thresholds" in group_equal:
                 free, ustart = True, np.nan
             # ... and, with std.lv, latent variances in later groups when loadings are equal
-            if (std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lv_set
-                    and r["user"] == 0 and g > 0 and "loadings" in group_equal
-                    and "lv.variances" not in group_equal):
+            if (
+                std_lv
+                and r["op"] == "~~"
+                and r["lhs"] == r["rhs"]
+                and r["lhs"] in lv_set
+                and r["user"] == 0
+                and g > 0
+                and "loadings" in group_equal
+                and "lv.variances" not in group_equal
+            ):
                 free, ustart = True, np.nan
-            out.append(dict(lhs=r["lhs"], op=r["op"], rhs=r["rhs"], user=r["user"], group=g + 1,
-                            is_free=free, ustart=ustart, start=np.nan if start is None else start,
-                            label=label, exo=r["exo"], line=r["line"], cat=_category(r, lv_set)))
+            out.append(
+                dict(
+                    lhs=r["lhs"],
+                    op=r["op"],
+                    rhs=r["rhs"],
+                    user=r["user"],
+                    group=g + 1,
+                    is_free=free,
+                    ustart=ustart,
+                    start=np.nan if start is None else start,
+                    label=label,
+                    exo=r["exo"],
+                    line=r["line"],
+                    cat=_category(r, lv_set),
+                )
+            )
     for i, r in enumerate(out):
         r["id"] = i + 1
         r["plabel"] = f".p{i + 1}."
@@ -726,7 +855,7 @@ def _free_indices(out, nrow, ngroups, group_equal, partial, eq_stmts):
     row_of = {(r["group"], _partial_key(r["lhs"], r["op"], r["rhs"])): i for i, r in enumerate(out)}
     for i, r in enumerate(out):
         if r["label"].startswith(_EQUAL_REF):
-            ref_txt = r["label"][len(_EQUAL_REF):]
+            ref_txt = r["label"][len(_EQUAL_REF) :]
             r["label"] = ""
             m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.:]*)(=~|~~|~)(.+)$", ref_txt)
             key = None
@@ -735,8 +864,7 @@ def _free_indices(out, nrow, ngroups, group_equal, partial, eq_stmts):
                 key = (lhs_, "~1", "") if (op_ == "~" and rhs_ == "1") else _partial_key(lhs_, op_, rhs_)
             j = row_of.get((r["group"], key))
             if j is None:
-                raise ModelSyntaxError("equal() names a parameter that is not in the model", r["line"],
-                                       ref_txt)
+                raise ModelSyntaxError("equal() names a parameter that is not in the model", r["line"], ref_txt)
             equal_refs.append((i, j))
     by_label: dict[str, list[int]] = {}
     for i, r in enumerate(out):
@@ -757,8 +885,13 @@ def _free_indices(out, nrow, ngroups, group_equal, partial, eq_stmts):
         for g in range(1, ngroups):
             for t in range(nrow):
                 r1, rg = out[t], out[g * nrow + t]
-                if (rg["cat"] in group_equal and r1["is_free"] and rg["is_free"] and not rg["label"]
-                        and _partial_key(rg["lhs"], rg["op"], rg["rhs"]) not in partial):
+                if (
+                    rg["cat"] in group_equal
+                    and r1["is_free"]
+                    and rg["is_free"]
+                    and not rg["label"]
+                    and _partial_key(rg["lhs"], rg["op"], rg["rhs"]) not in partial
+                ):
                     union(t, g * nrow + t)
                     rg["label"] = r1["label"] or r1["plabel"]
                     if not r1["label"]:
@@ -801,9 +934,25 @@ def _defined_parameters(out, defined_raw, known) -> list[tuple[str, Expression]]
             raise ModelSyntaxError("defined parameter name is already a label", line, name)
         known.add(name)
         defined.append((name, ex))
-        out.append(dict(id=len(out) + 1, lhs=name, op=":=", rhs=text, user=1, group=0, is_free=False,
-                        ustart=np.nan, start=np.nan, label=name, exo=0, line=line, cat=None,
-                        plabel="", free=0))
+        out.append(
+            dict(
+                id=len(out) + 1,
+                lhs=name,
+                op=":=",
+                rhs=text,
+                user=1,
+                group=0,
+                is_free=False,
+                ustart=np.nan,
+                start=np.nan,
+                label=name,
+                exo=0,
+                line=line,
+                cat=None,
+                plabel="",
+                free=0,
+            )
+        )
     return defined
 
 
@@ -836,8 +985,9 @@ def _parse_group_partial(group_partial) -> set:
         text = str(item).replace(" ", "")
         m = re.match(r"^([A-Za-z_.][A-Za-z0-9_.:]*)(=~|~~|~|\|)(.+)$", text)
         if not m:
-            raise ModelSyntaxError(f"cannot read the group_partial entry {item!r}; write it like "
-                                   "'visual=~x2', 'x7~1' or 'x1~~x1'")
+            raise ModelSyntaxError(
+                f"cannot read the group_partial entry {item!r}; write it like 'visual=~x2', 'x7~1' or 'x1~~x1'"
+            )
         lhs, op, rhs = m.groups()
         if op == "~" and rhs == "1":
             keys.add((lhs, "~1", ""))
@@ -873,18 +1023,36 @@ class Constraint:
 
 
 @functools.lru_cache(maxsize=64)
-def _parse_cached(model, ngroups, group_equal, kind, auto_cov_y, meanstructure, fixed_x, missing, ordered,
-                  extra=()):
-    return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
-                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing,
-                       ordered=None if ordered is None else dict(ordered), **dict(extra))
+def _parse_cached(model, ngroups, group_equal, kind, auto_cov_y, meanstructure, fixed_x, missing, ordered, extra=()):
+    return parse_model(
+        model,
+        ngroups=ngroups,
+        group_equal=group_equal,
+        kind=kind,
+        auto_cov_y=auto_cov_y,
+        meanstructure=meanstructure,
+        fixed_x=fixed_x,
+        missing=missing,
+        ordered=None if ordered is None else dict(ordered),
+        **dict(extra),
+    )
 
 
-def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[str] = (),
-                       kind: str = "sem", auto_cov_y: bool = True, meanstructure: bool | None = None,
-                       fixed_x: bool = True, missing: str = "listwise",
-                       ordered: Mapping[str, int] | None = None, std_lv: bool = False,
-                       orthogonal: bool = False, group_partial: Sequence[str] = ()) -> ParTable:
+def parse_model_cached(
+    model: str,
+    *,
+    ngroups: int = 1,
+    group_equal: Sequence[str] = (),
+    kind: str = "sem",
+    auto_cov_y: bool = True,
+    meanstructure: bool | None = None,
+    fixed_x: bool = True,
+    missing: str = "listwise",
+    ordered: Mapping[str, int] | None = None,
+    std_lv: bool = False,
+    orthogonal: bool = False,
+    group_partial: Sequence[str] = (),
+) -> ParTable:
     """:func:`parse_model` with a cache: repeated fits of one model (bootstrap refits) parse it once.
 
     Returns a fresh :class:`ParTable` each call (own copies of the parameter table and the
@@ -893,20 +1061,55 @@ def parse_model_cached(model: str, *, ngroups: int = 1, group_equal: Sequence[st
     if isinstance(model, str) and (ordered is None or isinstance(ordered, Mapping)):
         try:
             key_ordered = None if ordered is None else tuple(ordered.items())
-            extra = tuple((k, v) for k, v in (("std_lv", bool(std_lv)), ("orthogonal", bool(orthogonal)),
-                                                ("group_partial", tuple([group_partial] if isinstance(
-                                                    group_partial, str) else group_partial or ())))
-                          if v)
-            spec = _parse_cached(model, int(ngroups), tuple(group_equal), kind, bool(auto_cov_y),
-                                 meanstructure, bool(fixed_x), missing, key_ordered, extra)
+            extra = tuple(
+                (k, v)
+                for k, v in (
+                    ("std_lv", bool(std_lv)),
+                    ("orthogonal", bool(orthogonal)),
+                    (
+                        "group_partial",
+                        tuple([group_partial] if isinstance(group_partial, str) else group_partial or ()),
+                    ),
+                )
+                if v
+            )
+            spec = _parse_cached(
+                model,
+                int(ngroups),
+                tuple(group_equal),
+                kind,
+                bool(auto_cov_y),
+                meanstructure,
+                bool(fixed_x),
+                missing,
+                key_ordered,
+                extra,
+            )
         except TypeError:  # unhashable argument: parse without the cache
             spec = None
         if spec is not None:
             return dataclasses.replace(
-                spec, partable=spec.partable.copy(), ov_names=list(spec.ov_names),
-                lv_names=list(spec.lv_names), ov_x=list(spec.ov_x), defined=list(spec.defined),
-                var_lines=dict(spec.var_lines), constraints=list(spec.constraints),
-                ov_x_random=list(spec.ov_x_random))
-    return parse_model(model, ngroups=ngroups, group_equal=group_equal, kind=kind, auto_cov_y=auto_cov_y,
-                       meanstructure=meanstructure, fixed_x=fixed_x, missing=missing, ordered=ordered,
-                       std_lv=std_lv, orthogonal=orthogonal, group_partial=group_partial)
+                spec,
+                partable=spec.partable.copy(),
+                ov_names=list(spec.ov_names),
+                lv_names=list(spec.lv_names),
+                ov_x=list(spec.ov_x),
+                defined=list(spec.defined),
+                var_lines=dict(spec.var_lines),
+                constraints=list(spec.constraints),
+                ov_x_random=list(spec.ov_x_random),
+            )
+    return parse_model(
+        model,
+        ngroups=ngroups,
+        group_equal=group_equal,
+        kind=kind,
+        auto_cov_y=auto_cov_y,
+        meanstructure=meanstructure,
+        fixed_x=fixed_x,
+        missing=missing,
+        ordered=ordered,
+        std_lv=std_lv,
+        orthogonal=orthogonal,
+        group_partial=group_partial,
+    )

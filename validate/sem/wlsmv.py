@@ -110,8 +110,10 @@ __all__ = ["WlsmvResult", "fit_wlsmv", "difftest", "empty_categories", "collapse
 #: pairwise deletion (``missing="pairwise"``) and several groups with ``group_equal``.
 CAPABILITIES = frozenset({"pairwise", "group"})
 
-WLSMV_NOTE = ("logl, unrestricted_logl, aic and bic do not exist for WLSMV (a least-squares "
-              "estimator has no likelihood); they are NaN, as lavaan reports NA")
+WLSMV_NOTE = (
+    "logl, unrestricted_logl, aic and bic do not exist for WLSMV (a least-squares "
+    "estimator has no likelihood); they are NaN, as lavaan reports NA"
+)
 
 
 # ----------------------------------------------------------------------------------------
@@ -180,11 +182,11 @@ class _DeltaModel:
             labels = list(getattr(mom, "univariate_labels", ()) or ())
             if labels:
                 lpos = {lab: k for k, lab in enumerate(labels)}
-                self.th_pos.append(np.array([lpos[f"{it}|{t}"] for it, t in zip(th["item"], th["threshold"])],
-                                            dtype=np.intp))
+                self.th_pos.append(
+                    np.array([lpos[f"{it}|{t}"] for it, t in zip(th["item"], th["threshold"])], dtype=np.intp)
+                )
                 self.mean_pos.append(np.array([lpos[f"{self.ov[j]}~1"] for j in self.nidx], dtype=np.intp))
-                self.var_pos.append(np.array([lpos[f"{self.ov[j]}~~{self.ov[j]}"] for j in self.nidx],
-                                             dtype=np.intp))
+                self.var_pos.append(np.array([lpos[f"{self.ov[j]}~~{self.ov[j]}"] for j in self.nidx], dtype=np.intp))
                 self.nuni_g.append(len(labels))
             else:
                 self.th_pos.append(np.arange(nth, dtype=np.intp))
@@ -305,8 +307,9 @@ class _DeltaModel:
             ds[o] = np.linalg.lstsq(Js, target, rcond=None)[0] if self.chain[g] else target
             dS = D1[self.off_rows, :q] + D1[self.off_rows, rc] @ ds
             dR = (sc[ro] * sc[co])[:, None] * dS + (Sig[ro, co])[:, None] * (
-                sc[co][:, None] * dsc[ro] + sc[ro][:, None] * dsc[co])
-            dmu = D1[self.pstar:, :q] + D1[self.pstar:, rc] @ ds
+                sc[co][:, None] * dsc[ro] + sc[ro][:, None] * dsc[co]
+            )
+            dmu = D1[self.pstar :, :q] + D1[self.pstar :, rc] @ ds
             it = self.th_item[g]
             tau = self.thresholds(theta, g)
             dtau = np.zeros((len(tau), q))
@@ -361,8 +364,9 @@ def _optimize(dm, theta0, obs, w, max_iter, tol=1e-10):
                 raise linalg.LinAlgError
         except (linalg.LinAlgError, linalg.LinAlgWarning, ValueError):
             # (nearly) singular, e.g. at starting values with all regressions 0: damped step
-            step = np.linalg.lstsq(H + 1e-6 * np.diag(np.maximum(np.diag(H), 1e-12)) + 1e-10 * np.eye(q),
-                                   -g, rcond=None)[0]
+            step = np.linalg.lstsq(
+                H + 1e-6 * np.diag(np.maximum(np.diag(H), 1e-12)) + 1e-10 * np.eye(q), -g, rcond=None
+            )[0]
         slope = float(g @ step)
         if slope >= 0:
             step, slope = -g, -float(g @ g)
@@ -399,8 +403,10 @@ def _ordered_items(ordered, data, ov_names):
     if ordered is None or ordered is True:
         return list(ov_names)
     if ordered is False:
-        raise ModelError("estimator='WLSMV' needs ordered items; ordered=False leaves none (use "
-                         "estimator='ML' or 'MLR' for continuous indicators)")
+        raise ModelError(
+            "estimator='WLSMV' needs ordered items; ordered=False leaves none (use "
+            "estimator='ML' or 'MLR' for continuous indicators)"
+        )
     if isinstance(ordered, str):
         ordered = [ordered]
     items = list(ordered)
@@ -409,8 +415,10 @@ def _ordered_items(ordered, data, ov_names):
         raise ModelError(f"ordered item(s) {', '.join(unknown)} are not columns of the data")
     ords = [v for v in ov_names if v in items]
     if not ords:
-        raise ModelError("estimator='WLSMV' needs at least one ordered item of the model in ordered= "
-                         f"(got {', '.join(map(str, items))}); use estimator='ML' or 'MLR' for continuous items")
+        raise ModelError(
+            "estimator='WLSMV' needs at least one ordered item of the model in ordered= "
+            f"(got {', '.join(map(str, items))}); use estimator='ML' or 'MLR' for continuous items"
+        )
     return ords
 
 
@@ -477,8 +485,10 @@ def collapse_empty_categories(data: pd.DataFrame, items: Sequence[str], group: s
             nb = codes[k - 1] if k > 0 else codes[k + 1]
             where = ", ".join(repr(g) for g in emp.loc[emp["category"] == c, "group"])
             out[it] = col.where(col != c, nb)
-            notes.append(f"item {it}: answer code {_code(c)} merged into {_code(nb)} for every group "
-                         f"(nobody chose {_code(c)} in group {where})")
+            notes.append(
+                f"item {it}: answer code {_code(c)} merged into {_code(nb)} for every group "
+                f"(nobody chose {_code(c)} in group {where})"
+            )
     return out, notes
 
 
@@ -490,13 +500,17 @@ def _group_data(data, items, group, missing, collapse_empty):
         emp = empty_categories(d, items, group)
         if not emp.empty:
             if not collapse_empty:
-                lines = [f"item {r.item}, group {r.group!r}: nobody chose answer code {r.category}"
-                         for r in emp.itertuples(index=False)]
+                lines = [
+                    f"item {r.item}, group {r.group!r}: nobody chose answer code {r.category}"
+                    for r in emp.itertuples(index=False)
+                ]
                 raise InputError(
                     f"{len(emp)} answer categor{'y is' if len(emp) == 1 else 'ies are'} empty within a group, so "
-                    "the groups cannot share thresholds (lavaan stops here too: \"some categories of "
-                    "variable ... are empty in group ...\"); merge each empty category into its neighbour "
-                    "with collapse_empty=True (--collapse-empty), or leave the item out", lines)
+                    'the groups cannot share thresholds (lavaan stops here too: "some categories of '
+                    'variable ... are empty in group ..."); merge each empty category into its neighbour '
+                    "with collapse_empty=True (--collapse-empty), or leave the item out",
+                    lines,
+                )
             d, notes = collapse_empty_categories(d, items, group)
         labels = list(pd.unique(d[group]))
         parts = [d[d[group] == lab] for lab in labels]
@@ -508,11 +522,22 @@ def _group_data(data, items, group, missing, collapse_empty):
 # ----------------------------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------------------------
-def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] | None = None,
-              group: str | None = None, group_equal: Sequence[str] = (), missing: str = "listwise",
-              kind: str = "sem", auto_cov_y: bool = True, fixed_x: bool = True, max_iter: int = 500,
-              start: SemResult | None = None, estimates_only: bool = False,
-              collapse_empty: bool = False):
+def fit_wlsmv(
+    model: str,
+    data: pd.DataFrame,
+    *,
+    ordered: bool | Sequence[str] | None = None,
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    missing: str = "listwise",
+    kind: str = "sem",
+    auto_cov_y: bool = True,
+    fixed_x: bool = True,
+    max_iter: int = 500,
+    start: SemResult | None = None,
+    estimates_only: bool = False,
+    collapse_empty: bool = False,
+):
     """Fit a model to ordered items by WLSMV, like lavaan's ``sem(..., ordered = TRUE, estimator = "WLSMV")``.
 
     Usually called through :func:`validate.sem.fit_sem` with ``estimator="WLSMV"``.
@@ -576,29 +601,41 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         empty within a group, ... (from :func:`validate.sem.ordinal.ordinal_moments`).
     """
     if missing not in ("listwise", "pairwise"):
-        raise ModelError(f"missing={missing!r} is not available with WLSMV; use 'listwise' (lavaan's default) "
-                         "or 'pairwise' (pairwise polychoric correlations)")
+        raise ModelError(
+            f"missing={missing!r} is not available with WLSMV; use 'listwise' (lavaan's default) "
+            "or 'pairwise' (pairwise polychoric correlations)"
+        )
     if not isinstance(data, pd.DataFrame):
         raise ModelError("data must be a pandas DataFrame")
     if group is not None and group not in data.columns:
         raise ModelError(f"group column {group!r} is not in the data")
-    cand = data.columns if ordered is None or ordered is True or ordered is False else (
-        [ordered] if isinstance(ordered, str) else list(ordered))
-    spec0 = parse_model_cached(model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x,
-                               ordered={v: None for v in cand if isinstance(v, str)})
+    cand = (
+        data.columns
+        if ordered is None or ordered is True or ordered is False
+        else ([ordered] if isinstance(ordered, str) else list(ordered))
+    )
+    spec0 = parse_model_cached(
+        model, kind=kind, auto_cov_y=auto_cov_y, fixed_x=fixed_x, ordered={v: None for v in cand if isinstance(v, str)}
+    )
     if spec0.ov_x:
-        raise ModelError("WLSMV with exogenous observed covariates is not implemented yet "
-                         f"({', '.join(spec0.ov_x)}); model them as single-indicator latent variables "
-                         "or use fixed_x=False to treat them as ordered items too")
+        raise ModelError(
+            "WLSMV with exogenous observed covariates is not implemented yet "
+            f"({', '.join(spec0.ov_x)}); model them as single-indicator latent variables "
+            "or use fixed_x=False to treat them as ordered items too"
+        )
     if group is not None and group in spec0.ov_names:
-        raise ModelError(f"group column {group!r} is also an observed variable of the model; "
-                         "choose a grouping column that is not an item")
+        raise ModelError(
+            f"group column {group!r} is also an observed variable of the model; "
+            "choose a grouping column that is not an item"
+        )
     prepare_data(spec0, data, group, "listwise")  # unknown / non-numeric columns
     items = _ordered_items(ordered, data, spec0.ov_names)
     continuous = [v for v in spec0.ov_names if v not in items]
     if continuous and missing == "pairwise":
-        raise ModelError("missing='pairwise' with continuous items mixed with ordered ones is not implemented; "
-                         "use missing='listwise'")
+        raise ModelError(
+            "missing='pairwise' with continuous items mixed with ordered ones is not implemented; "
+            "use missing='listwise'"
+        )
     if missing == "listwise":
         used = data.dropna(subset=list(spec0.ov_names))
     else:  # pairwise: only respondents without a single answer are left out
@@ -608,8 +645,9 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     labels, parts, collapse_notes = _group_data(used, items, group, missing, collapse_empty)
     G = len(labels)
     if group is not None and G < 2:
-        raise ModelError(f"group column {group!r} has {G} group(s) with complete answers; a multi-group "
-                         "model needs at least 2")
+        raise ModelError(
+            f"group column {group!r} has {G} group(s) with complete answers; a multi-group model needs at least 2"
+        )
     moms = []
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", OrdinalWarning)  # kept in mom.warnings
@@ -624,8 +662,15 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
                     raise
                 raise InputError(f"group {lab!r}: {exc.args[0]}", *exc.args[1:]) from None
     nth = moms[0].thresholds.groupby("item", sort=False).size().to_dict()
-    spec = parse_model_cached(model, ngroups=G, group_equal=tuple(group_equal or ()), kind=kind,
-                              auto_cov_y=auto_cov_y, fixed_x=fixed_x, ordered=nth)
+    spec = parse_model_cached(
+        model,
+        ngroups=G,
+        group_equal=tuple(group_equal or ()),
+        kind=kind,
+        auto_cov_y=auto_cov_y,
+        fixed_x=fixed_x,
+        ordered=nth,
+    )
     n_dropped = len(data) - len(used) if group is None else int(data[group].notna().sum()) - len(used)
     warn: list[str] = []
     for lab, mom in zip(labels, moms):
@@ -672,14 +717,18 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     theta, F, converged, its, msg, gmax = _optimize(dm, theta0, obs, w_eff, max_iter)
     names = param_names(core, q)
     if not converged:
-        warn.append(f"the optimiser did not converge after {its} iterations ({msg}; largest gradient "
-                    f"{gmax:.2e}); estimates are not trustworthy and standard errors and fit measures "
-                    "are not reported")
+        warn.append(
+            f"the optimiser did not converge after {its} iterations ({msg}; largest gradient "
+            f"{gmax:.2e}); estimates are not trustworthy and standard errors and fit measures "
+            "are not reported"
+        )
     df = dm.nmom - q
     if df < 0:
-        warn.append(f"the model has more free parameters ({q}) than sample statistics ({dm.nmom}: "
-                    "thresholds and polychoric correlations), i.e. negative "
-                    f"degrees of freedom ({df}): it is not identified")
+        warn.append(
+            f"the model has more free parameters ({q}) than sample statistics ({dm.nmom}: "
+            "thresholds and polychoric correlations), i.e. negative "
+            f"degrees of freedom ({df}): it is not identified"
+        )
     groups_hat, s = dm.implied_groups(theta)
     ext_theta = dm.ext(theta, s)
     Dg = None if estimates_only else dm.jacobian_groups(theta, s)
@@ -705,42 +754,53 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     std_lv, std_all = _std(dm, core, ext_theta, est)
     table = wald_table(core, est, se_free, converged, std_lv, std_all)
     if spec.defined:
-        table = pd.concat([table, _defined_rows(spec, core, theta, est, std_lv, std_all, vcov,
-                                                row_estimates)], ignore_index=True)
+        table = pd.concat(
+            [table, _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates)], ignore_index=True
+        )
 
     # ---- admissibility ---------------------------------------------------------------------
     problems = []
-    glab = (lambda g: "" if G == 1 else f" in group {labels[g]!r}")
+    glab = lambda g: "" if G == 1 else f" in group {labels[g]!r}"
     if converged:
         for g in range(G):
             for j in np.flatnonzero(s[g] < 0):
-                warn.append(f"Heywood case: the residual variance of the latent response of {dm.ov[j]!r}"
-                            f"{glab(g)} is negative ({s[g][j]:.4g}), i.e. its loadings explain more than all "
-                            "of its variance; the solution is not admissible")
+                warn.append(
+                    f"Heywood case: the residual variance of the latent response of {dm.ov[j]!r}"
+                    f"{glab(g)} is negative ({s[g][j]:.4g}), i.e. its loadings explain more than all "
+                    "of its variance; the solution is not admissible"
+                )
                 problems.append(dm.ov[j])
             A, S, _ = dm.cm.matrices(ext_theta, g)
             for j in dm.nidx:
                 if S[j, j] < 0:
-                    warn.append(f"Heywood case: the estimated residual variance of {dm.ov[j]!r}{glab(g)} is "
-                                f"negative ({S[j, j]:.4g}); the solution is not admissible")
+                    warn.append(
+                        f"Heywood case: the estimated residual variance of {dm.ov[j]!r}{glab(g)} is "
+                        f"negative ({S[j, j]:.4g}); the solution is not admissible"
+                    )
                     problems.append(dm.ov[j])
             for i in range(dm.cm.p, dm.cm.nv):
                 if S[i, i] < 0:
                     nm = dm.cm.lv_names[i - dm.cm.p]
-                    warn.append(f"Heywood case: the estimated variance of {nm!r}{glab(g)} is negative "
-                                f"({S[i, i]:.4g}); the solution is not admissible")
+                    warn.append(
+                        f"Heywood case: the estimated variance of {nm!r}{glab(g)} is negative "
+                        f"({S[i, i]:.4g}); the solution is not admissible"
+                    )
                     problems.append(nm)
             if dm.cm.nlv:
                 T = np.linalg.inv(dm.cm.eye - A)
-                tot = (T @ S @ T.T)[dm.cm.p:, dm.cm.p:]
+                tot = (T @ S @ T.T)[dm.cm.p :, dm.cm.p :]
                 if np.min(np.linalg.eigvalsh(tot)) < -1e-10 * max(1.0, np.max(np.abs(tot))):
-                    warn.append("the model-implied covariance matrix of the latent variables"
-                                f"{glab(g)} is not positive definite; the solution is not admissible")
+                    warn.append(
+                        "the model-implied covariance matrix of the latent variables"
+                        f"{glab(g)} is not positive definite; the solution is not admissible"
+                    )
                     problems.append("psi")
         offd = (table["op"] == "~~") & (table["lhs"] != table["rhs"]) & (table["std_all"].abs() > 1)
         for _, r in table[offd].iterrows():
-            warn.append(f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
-                        f"absolute value ({r['std_all']:.3f}); the solution is not admissible")
+            warn.append(
+                f"the estimated correlation between {r['lhs']!r} and {r['rhs']!r} exceeds 1 in "
+                f"absolute value ({r['std_all']:.3f}); the solution is not admissible"
+            )
             problems.append("corr")
     admissible = converged and not problems and (vcov is not None or estimates_only)
 
@@ -748,15 +808,24 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
     notes = [WLSMV_NOTE] + collapse_notes
     holes = int(used[items].isna().any(axis=1).sum())
     if missing == "pairwise" and holes:
-        notes.append(f"{holes} respondent(s) with missing answers kept: thresholds from each item's answers and "
-                     "polychoric correlations from each pair's complete answers (lavaan's missing = 'pairwise')")
+        notes.append(
+            f"{holes} respondent(s) with missing answers kept: thresholds from each item's answers and "
+            "polychoric correlations from each pair's complete answers (lavaan's missing = 'pairwise')"
+        )
     state = None
     if estimates_only:
         fit = {"npar": dm.q, "ntotal": N, "fmin": F}
         notes.append(ESTIMATES_ONLY_NOTE)
     else:
-        state = _WlsmvState(delta=Dg, w=wg, gamma=[m.nacov for m in moms], nobs=nobs,
-                            chisq=2 * N * F if converged else np.nan, df=df, obs=obs)
+        state = _WlsmvState(
+            delta=Dg,
+            w=wg,
+            gamma=[m.nacov for m in moms],
+            nobs=nobs,
+            chisq=2 * N * F if converged else np.nan,
+            df=df,
+            obs=obs,
+        )
         fit = _fit_measures(dm, moms, theta, F, Dg, groups_hat, df, converged, E, notes)
 
     # ---- R2 --------------------------------------------------------------------------------
@@ -766,19 +835,40 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: bool | Sequence[str] |
         _, _, tot, _, A, S, _, _ = dm.cm.implied(ext_theta, g, full=True)
         b = dm.cm.blocks[g]
         endo = np.flatnonzero(np.any(A != 0, axis=1) | np.isin(np.arange(dm.cm.nv), b.A_r))
-        r2_groups.append({names_all[i]: (float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan)
-                          for i in endo})
+        r2_groups.append({names_all[i]: (float(1 - S[i, i] / tot[i, i]) if tot[i, i] != 0 else np.nan) for i in endo})
     r2 = r2_groups[0] if G == 1 else {str(labels[g]): r2_groups[g] for g in range(G)}
-    return WlsmvResult(spec=spec, estimator="WLSMV", converged=bool(converged), admissible=bool(admissible),
-                     warnings=warn, params=table, fit=fit, r2=r2, n=N, nobs_per_group=list(nobs),
-                     group_labels=labels,
-                     implied=dict(cov=[R for _, R, _ in groups_hat], mean=[np.zeros(p)] * G,
-                                  ov_names=list(spec.ov_names),
-                                  thresholds=[th for _, _, th in groups_hat]),
-                     sample_cov=Rs, sample_mean=[np.zeros(p)] * G, theta=theta, vcov=vcov,
-                     iterations=its, _cm=dm.cm, _stats=stats, _data=Ys, notes=notes,
-                     ordinal=moms[0] if G == 1 else moms, estimates_only=estimates_only,
-                     wlsmv=state, missing=missing)
+    return WlsmvResult(
+        spec=spec,
+        estimator="WLSMV",
+        converged=bool(converged),
+        admissible=bool(admissible),
+        warnings=warn,
+        params=table,
+        fit=fit,
+        r2=r2,
+        n=N,
+        nobs_per_group=list(nobs),
+        group_labels=labels,
+        implied=dict(
+            cov=[R for _, R, _ in groups_hat],
+            mean=[np.zeros(p)] * G,
+            ov_names=list(spec.ov_names),
+            thresholds=[th for _, _, th in groups_hat],
+        ),
+        sample_cov=Rs,
+        sample_mean=[np.zeros(p)] * G,
+        theta=theta,
+        vcov=vcov,
+        iterations=its,
+        _cm=dm.cm,
+        _stats=stats,
+        _data=Ys,
+        notes=notes,
+        ordinal=moms[0] if G == 1 else moms,
+        estimates_only=estimates_only,
+        wlsmv=state,
+        missing=missing,
+    )
 
 
 class WlsmvResult(SemResult):
@@ -848,18 +938,30 @@ def _defined_rows(spec, core, theta, est, std_lv, std_all, vcov, row_estimates):
             tp, tm = theta.copy(), theta.copy()
             tp[k] += h
             tm[k] -= h
-            J[:, k] = (defined_values(spec, core, row_estimates(tp))
-                       - defined_values(spec, core, row_estimates(tm))) / (2 * h)
+            J[:, k] = (
+                defined_values(spec, core, row_estimates(tp)) - defined_values(spec, core, row_estimates(tm))
+            ) / (2 * h)
         dse = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, vcov, J), 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         dz = dvals / dse
-    return pd.DataFrame(dict(lhs=[nm for nm, _ in spec.defined], op=":=",
-                             rhs=[ex.text for _, ex in spec.defined],
-                             label=[nm for nm, _ in spec.defined], group=0, free=0, estimate=dvals,
-                             se=dse, z=dz, p_value=2 * sps.norm.sf(np.abs(dz)),
-                             ci_lower=dvals - Z975 * dse, ci_upper=dvals + Z975 * dse,
-                             std_lv=defined_values(spec, core, std_lv),
-                             std_all=defined_values(spec, core, std_all)))
+    return pd.DataFrame(
+        dict(
+            lhs=[nm for nm, _ in spec.defined],
+            op=":=",
+            rhs=[ex.text for _, ex in spec.defined],
+            label=[nm for nm, _ in spec.defined],
+            group=0,
+            free=0,
+            estimate=dvals,
+            se=dse,
+            z=dz,
+            p_value=2 * sps.norm.sf(np.abs(dz)),
+            ci_lower=dvals - Z975 * dse,
+            ci_upper=dvals + Z975 * dse,
+            std_lv=defined_values(spec, core, std_lv),
+            std_all=defined_values(spec, core, std_all),
+        )
+    )
 
 
 def _block_diag(mats):
@@ -896,11 +998,25 @@ def _fit_measures(dm, moms, theta, F, Dg, groups_hat, df, converged, E, notes):
         ts = test.stat
     else:
         # saturated (df = 0): lavaan reports chisq 0, no scaling, perfect fit indices
-        out.update(chisq=T, df=df, pvalue=nan, chisq_scaled=T, pvalue_scaled=nan,
-                   chisq_scaling_factor=nan, chisq_shift_parameter=nan,
-                   baseline_chisq=base.stat_unscaled, baseline_df=base.df,
-                   baseline_chisq_scaled=base.stat, cfi=1.0, tli=1.0, rmsea=0.0,
-                   cfi_scaled=1.0, tli_scaled=1.0, rmsea_scaled=0.0, df_scaled=df)
+        out.update(
+            chisq=T,
+            df=df,
+            pvalue=nan,
+            chisq_scaled=T,
+            pvalue_scaled=nan,
+            chisq_scaling_factor=nan,
+            chisq_shift_parameter=nan,
+            baseline_chisq=base.stat_unscaled,
+            baseline_df=base.df,
+            baseline_chisq_scaled=base.stat,
+            cfi=1.0,
+            tli=1.0,
+            rmsea=0.0,
+            cfi_scaled=1.0,
+            tli_scaled=1.0,
+            rmsea_scaled=0.0,
+            df_scaled=df,
+        )
         ts = T
     out["baseline_pvalue"] = float(sps.chi2.sf(base.stat_unscaled, base.df))
     out["baseline_df_scaled"] = base.df
@@ -926,8 +1042,10 @@ def _robust_measures(dm, moms, Dg, groups_hat, df, E, base, notes):
     if df <= 0 or E is None:
         return out
     if any(m.numeric for m in moms):
-        notes.append("the robust CFI/TLI/RMSEA are not reported (NaN): with continuous items among the "
-                     "ordered ones lavaan 0.6.14 gives NA too; compare the scaled CFI/TLI/RMSEA instead")
+        notes.append(
+            "the robust CFI/TLI/RMSEA are not reported (NaN): with continuous items among the "
+            "ordered ones lavaan 0.6.14 gives NA too; compare the scaled CFI/TLI/RMSEA instead"
+        )
         return out
     core = dm.core
     th_rows = core["op"].isin(["|", "~1"]).to_numpy()
@@ -935,24 +1053,33 @@ def _robust_measures(dm, moms, Dg, groups_hat, df, E, base, notes):
     shared = set(fr[th_rows & (fr > 0)]) & set(fr[~th_rows & (fr > 0)])
     th_labels = core.loc[th_rows & (fr > 0), "free"]
     if th_labels.duplicated().any() or shared:
-        notes.append("the robust CFI/TLI/RMSEA are not reported (NaN): with thresholds held equal across "
-                     "groups (scalar invariance) lavaan 0.6.14 cannot compute them either (its ML refit "
-                     "on the polychoric correlations drops the thresholds and their equality constraints); "
-                     "compare the scaled CFI/TLI/RMSEA instead")
+        notes.append(
+            "the robust CFI/TLI/RMSEA are not reported (NaN): with thresholds held equal across "
+            "groups (scalar invariance) lavaan 0.6.14 cannot compute them either (its ML refit "
+            "on the polychoric correlations drops the thresholds and their equality constraints); "
+            "compare the scaled CFI/TLI/RMSEA instead"
+        )
         return out
     q_cat = len(set(fr[~th_rows & (fr > 0)]))
     try:
-        rob = catml_robust_test([m.corr.to_numpy() for m in moms], [R for _, R, _ in groups_hat], nobs,
-                                [D[m.threshold_vector.size:] for D, m in zip(Dg, moms)],
-                                [m.wls_weight_diag[m.threshold_vector.size:] for m in moms],
-                                [m.nacov[m.threshold_vector.size:, m.threshold_vector.size:] for m in moms],
-                                np.linalg.inv(E), sum(len(m.pairs) for m in moms) - q_cat)
+        rob = catml_robust_test(
+            [m.corr.to_numpy() for m in moms],
+            [R for _, R, _ in groups_hat],
+            nobs,
+            [D[m.threshold_vector.size :] for D, m in zip(Dg, moms)],
+            [m.wls_weight_diag[m.threshold_vector.size :] for m in moms],
+            [m.nacov[m.threshold_vector.size :, m.threshold_vector.size :] for m in moms],
+            np.linalg.inv(E),
+            sum(len(m.pairs) for m in moms) - q_cat,
+        )
     except (ValueError, np.linalg.LinAlgError) as exc:
         notes.append(f"the robust CFI/TLI/RMSEA could not be computed (NaN): {exc}")
         return out
     if rob is None:
-        notes.append("the robust CFI/TLI/RMSEA are not reported (NaN): a polychoric correlation matrix is "
-                      "not positive definite, and lavaan gives NA there too")
+        notes.append(
+            "the robust CFI/TLI/RMSEA are not reported (NaN): a polychoric correlation matrix is "
+            "not positive definite, and lavaan gives NA there too"
+        )
         return out
     out["cfi_robust"] = min(max(fm.cfi(rob.stat, df, rob.stat_null, base.df, rob.c_hat, rob.c_hat_null), 0.0), 1.0)
     out["tli_robust"] = fm.tli(rob.stat, df, rob.stat_null, base.df, rob.c_hat, rob.c_hat_null)
@@ -1023,12 +1150,15 @@ def difftest(restricted: SemResult, free: SemResult) -> dict:
     """
     s0, s1 = _state_of(restricted, "restricted"), _state_of(free, "free")
     if list(s0.nobs) != list(s1.nobs) or s0.obs.shape != s1.obs.shape or not np.allclose(s0.obs, s1.obs):
-        raise ModelError("difftest: the two models were not fitted to the same data (items, groups and "
-                         "respondents must be the same)")
+        raise ModelError(
+            "difftest: the two models were not fitted to the same data (items, groups and respondents must be the same)"
+        )
     m = int(s0.df - s1.df)
     if m <= 0:
-        raise ModelError(f"difftest: the restricted model must have more degrees of freedom than the free one "
-                         f"(got {s0.df} and {s1.df}); pass (restricted, free) in that order")
+        raise ModelError(
+            f"difftest: the restricted model must have more degrees of freedom than the free one "
+            f"(got {s0.df} and {s1.df}); pass (restricted, free) in that order"
+        )
     tol = np.sqrt(np.finfo(float).eps)
     D1, D0 = np.vstack(s1.delta), np.vstack(s0.delta)
     H = np.linalg.pinv(D1, rcond=tol) @ D0
@@ -1055,9 +1185,15 @@ def difftest(restricted: SemResult, free: SemResult) -> dict:
     b = m - a * tr1
     t0t1 = float(s0.chisq - s1.chisq)
     stat = a * t0t1 + b
-    return {"chisq_diff": float(stat), "df_diff": m, "p_value": float(sps.chi2.sf(stat, m)),
-            "chisq_diff_unscaled": t0t1, "scaling_a": float(a), "shift_b": float(b),
-            "method": "satorra.2000"}
+    return {
+        "chisq_diff": float(stat),
+        "df_diff": m,
+        "p_value": float(sps.chi2.sf(stat, m)),
+        "chisq_diff_unscaled": t0t1,
+        "scaling_a": float(a),
+        "shift_b": float(b),
+        "method": "satorra.2000",
+    }
 
 
 # ----------------------------------------------------------------------------------------
@@ -1099,7 +1235,6 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
     """
     from types import SimpleNamespace
 
-
     if res.estimates_only or res.wlsmv is None or not res.converged:
         raise ModelError("modification indices need a full, converged WLSMV fit")
     spec = res.spec
@@ -1131,8 +1266,12 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     K = len(cands)
     nfix = K - len(candidates(spec, core))
-    extra = pd.DataFrame([dict(lhs=a, op=o, rhs=b, group=g, free=q + nfix + k + 1, ustart=np.nan, exo=0)
-                          for k, (a, o, b, g) in enumerate(cands[nfix:])])
+    extra = pd.DataFrame(
+        [
+            dict(lhs=a, op=o, rhs=b, group=g, free=q + nfix + k + 1, ustart=np.nan, exo=0)
+            for k, (a, o, b, g) in enumerate(cands[nfix:])
+        ]
+    )
     aug = pd.concat([base, extra], ignore_index=True) if len(extra) else base
     ns = SimpleNamespace(partable=aug, nfree=q + K, ov_names=spec.ov_names, lv_names=spec.lv_names, ngroups=G)
     dma = _DeltaModel(ns, moms)
@@ -1184,7 +1323,17 @@ def wlsmv_modindices(res: SemResult) -> pd.DataFrame:
                 sepc_lv[k] = sepc_all[k] if a_ in lvset else epc[k]
             else:  # ~*~
                 sepc_all[k] = sepc_lv[k] = epc[k]
-    out = pd.DataFrame(dict(lhs=[c[0] for c in cands], op=[c[1] for c in cands], rhs=[c[2] for c in cands],
-                            group=[c[3] for c in cands], mi=mi, epc=epc, sepc_lv=sepc_lv, sepc_all=sepc_all))
+    out = pd.DataFrame(
+        dict(
+            lhs=[c[0] for c in cands],
+            op=[c[1] for c in cands],
+            rhs=[c[2] for c in cands],
+            group=[c[3] for c in cands],
+            mi=mi,
+            epc=epc,
+            sepc_lv=sepc_lv,
+            sepc_all=sepc_all,
+        )
+    )
     out = out[np.isfinite(out["mi"])].reset_index(drop=True)
     return out[cols]

@@ -64,8 +64,9 @@ def fit_structural(df: pd.DataFrame, mechanism: Mechanism, opts, **kw):
     from validate.sem import fit_sem
 
     syntax = kw.pop("syntax", None) or structural_syntax(mechanism, opts.direct_effects)
-    return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem",
-                   auto_cov_y=opts.auto_cov_y, **kw)
+    return fit_sem(
+        syntax, df, estimator=opts.estimator, missing=opts.missing, kind="sem", auto_cov_y=opts.auto_cov_y, **kw
+    )
 
 
 def _r2_from_cov(cov: np.ndarray, y: int, xs: list[int]) -> float:
@@ -104,33 +105,58 @@ def chisq_difference(restricted: dict, free: dict, estimator: str = "ML") -> dic
     t0, t1 = restricted.get("chisq"), free.get("chisq")
     d0, d1 = restricted.get("df"), free.get("df")
     if None in (t0, t1, d0, d1):
-        return {"chisq_diff": None, "df_diff": None, "p_value": None,
-                "reason": "a chi-square or its degrees of freedom is not available"}
+        return {
+            "chisq_diff": None,
+            "df_diff": None,
+            "p_value": None,
+            "reason": "a chi-square or its degrees of freedom is not available",
+        }
     if d0 <= d1:
-        return {"chisq_diff": None, "df_diff": json_float(d0 - d1), "p_value": None,
-                "reason": "the models have the same degrees of freedom (they are equivalent: the structural part "
-                          "is saturated), so there is nothing to test" if d0 == d1 else
-                          "the first model is not the more restricted one"}
+        return {
+            "chisq_diff": None,
+            "df_diff": json_float(d0 - d1),
+            "p_value": None,
+            "reason": "the models have the same degrees of freedom (they are equivalent: the structural part "
+            "is saturated), so there is nothing to test"
+            if d0 == d1
+            else "the first model is not the more restricted one",
+        }
     ddf = d0 - d1
     diff = t0 - t1
     if estimator == "WLSMV":
-        return {"chisq_diff": None, "df_diff": ddf, "p_value": None,
-                "reason": "the chi-square difference test for WLSMV needs lavaan's scaled-shifted difference "
-                           "(DIFFTEST), which is not implemented yet; the unscaled difference is not a valid test"}
+        return {
+            "chisq_diff": None,
+            "df_diff": ddf,
+            "p_value": None,
+            "reason": "the chi-square difference test for WLSMV needs lavaan's scaled-shifted difference "
+            "(DIFFTEST), which is not implemented yet; the unscaled difference is not a valid test",
+        }
     if estimator == "MLR":
         c0, c1 = restricted.get("chisq_scaling_factor"), free.get("chisq_scaling_factor")
         if c0 is None or c1 is None:
-            return {"chisq_diff": None, "df_diff": ddf, "p_value": None,
-                    "reason": "a scaling factor of the robust test is not available"}
+            return {
+                "chisq_diff": None,
+                "df_diff": ddf,
+                "p_value": None,
+                "reason": "a scaling factor of the robust test is not available",
+            }
         cd = (d0 * c0 - d1 * c1) / ddf
         if cd <= 0:
-            return {"chisq_diff": None, "df_diff": ddf, "p_value": None,
-                    "reason": "the scaled chi-square difference is not defined (negative scaling); "
-                              "report the unscaled difference with care"}
+            return {
+                "chisq_diff": None,
+                "df_diff": ddf,
+                "p_value": None,
+                "reason": "the scaled chi-square difference is not defined (negative scaling); "
+                "report the unscaled difference with care",
+            }
         diff = diff / cd
     diff = max(diff, 0.0)
-    return {"chisq_diff": json_float(diff), "df_diff": json_float(ddf), "p_value": json_float(stats.chi2.sf(diff, ddf)),
-            "method": "Satorra-Bentler (2001) scaled difference" if estimator == "MLR" else "likelihood-ratio test"}
+    return {
+        "chisq_diff": json_float(diff),
+        "df_diff": json_float(ddf),
+        "p_value": json_float(stats.chi2.sf(diff, ddf)),
+        "method": "Satorra-Bentler (2001) scaled difference" if estimator == "MLR" else "likelihood-ratio test",
+    }
 
 
 def wlsmv_difftest(restricted, free) -> dict:
@@ -143,9 +169,12 @@ def wlsmv_difftest(restricted, free) -> dict:
         d = difftest(restricted, free)
     except ModelError as exc:
         return {"chisq_diff": None, "df_diff": None, "p_value": None, "warning": str(exc)}
-    return {"chisq_diff": json_float(d["chisq_diff"]), "df_diff": json_float(d["df_diff"]),
-            "p_value": json_float(d["p_value"]),
-            "test": "DIFFTEST: scaled-shifted chi-square difference (lavaan's lavTestLRT, satorra.2000)"}
+    return {
+        "chisq_diff": json_float(d["chisq_diff"]),
+        "df_diff": json_float(d["df_diff"]),
+        "p_value": json_float(d["p_value"]),
+        "test": "DIFFTEST: scaled-shifted chi-square difference (lavaan's lavTestLRT, satorra.2000)",
+    }
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -158,8 +187,16 @@ class SemBootstrapStatistic:
     covariance matrix (and means) only, with the estimator core's Fisher scoring.
     """
 
-    def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
-                 chains: list[Chain], pairs: list[tuple[str, str]], extra=None):
+    def __init__(
+        self,
+        model,
+        theta0: np.ndarray,
+        ov_names: list[str],
+        factors: list[str],
+        chains: list[Chain],
+        pairs: list[tuple[str, str]],
+        extra=None,
+    ):
         from validate.sem.effects import EffectVector
 
         self.model = model
@@ -203,8 +240,16 @@ class FimlRefitStatistic:
     MLR (the estimates are the same) with one group, no fixed covariates and no constraints.
     """
 
-    def __init__(self, model, theta0: np.ndarray, ov_names: list[str], factors: list[str],
-                 chains: list[Chain], pairs: list[tuple[str, str]], extra=None):
+    def __init__(
+        self,
+        model,
+        theta0: np.ndarray,
+        ov_names: list[str],
+        factors: list[str],
+        chains: list[Chain],
+        pairs: list[tuple[str, str]],
+        extra=None,
+    ):
         self._moments = SemBootstrapStatistic(model, theta0, ov_names, factors, chains, pairs, extra)
 
     @property
@@ -259,9 +304,18 @@ class RefitBootstrapStatistic:
     for each resample). Slower than :class:`SemBootstrapStatistic`, with the same output.
     """
 
-    def __init__(self, syntax: str, columns: list[str], fit_kw: dict, start_params: pd.DataFrame,
-                 factors: list[str], chains: list[Chain], pairs: list[tuple[str, str]],
-                 covariates: tuple[str, ...] = (), extra=None):
+    def __init__(
+        self,
+        syntax: str,
+        columns: list[str],
+        fit_kw: dict,
+        start_params: pd.DataFrame,
+        factors: list[str],
+        chains: list[Chain],
+        pairs: list[tuple[str, str]],
+        covariates: tuple[str, ...] = (),
+        extra=None,
+    ):
         self.extra = extra  # e.g. a ModeratedMediationVector: its statistics follow the effects
         self.syntax = syntax
         self.covariates = list(covariates)  # observed controls: part of the constructs' total variance
@@ -317,8 +371,9 @@ def effect_vector(B, cov, factors, chains, pairs) -> np.ndarray:
 # ----------------------------------------------------------------------------- main
 
 
-def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts,
-                       cfa_fit: dict | None = None) -> dict:
+def analyse_structural(
+    df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, opts, cfa_fit: dict | None = None
+) -> dict:
     """Structural results of one mechanism in the shape of ``results.json``."""
     from validate.missing import resolve_options
 
@@ -331,14 +386,18 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
         from validate.structural.moderation import add_products, moderation_syntax
 
         if opts.estimator == "WLSMV":
-            raise InputError(f"mechanism {mechanism.id}: the spec's moderations are fitted with product indicators, "
-                             "which are not ordered categories; use --estimator ML or MLR for a model with "
-                             "moderations (WLSMV would treat each product as an ordinal item)")
+            raise InputError(
+                f"mechanism {mechanism.id}: the spec's moderations are fitted with product indicators, "
+                "which are not ordered categories; use --estimator ML or MLR for a model with "
+                "moderations (WLSMV would treat each product as an ordinal item)"
+            )
         df = add_products(df, mechanism)
         added = moderation_syntax(mechanism, opts.direct_effects)[1]
         for a in added:
-            warnings.append(f"the moderator's main effect {a} is not a path of the spec; it was added to the model "
-                            "because an interaction is interpreted beside both main effects (it is not a hypothesis)")
+            warnings.append(
+                f"the moderator's main effect {a} is not a path of the spec; it was added to the model "
+                "because an interaction is interpreted beside both main effects (it is not a hypothesis)"
+            )
     res = guarded(warnings, "the structural model", fit_structural, df, mechanism, opts)
     if res is None:
         return {"structural": out}
@@ -354,17 +413,25 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     if cfa_fit:
         # The structural model restricts the CFA's free factor covariances to the paths: the test says
         # whether those restrictions hold (Anderson & Gerbing, 1988). It is not a test of direct paths.
-        out["chisq_diff"] = {**chisq_difference(out["fit"], cfa_fit, opts.estimator),
-                             "models": "structural model against the measurement model (CFA)"}
-        extra = ([f"the control variable(s) {', '.join(c.variable for c in mechanism.controls)}"]
-                 if mechanism.controls else []) + (["the product indicators of the latent interaction(s)"]
-                                                   if mechanism.moderations else [])
+        out["chisq_diff"] = {
+            **chisq_difference(out["fit"], cfa_fit, opts.estimator),
+            "models": "structural model against the measurement model (CFA)",
+        }
+        extra = (
+            [f"the control variable(s) {', '.join(c.variable for c in mechanism.controls)}"]
+            if mechanism.controls
+            else []
+        ) + (["the product indicators of the latent interaction(s)"] if mechanism.moderations else [])
         if extra:
             out["chisq_diff"].update(
-                chisq_diff=None, df_diff=None, p_value=None,
-                reason="the structural model also holds " + " and ".join(extra)
-                       + ", which the CFA does not; the two models are fitted to different variables, so their "
-                         "chi-squares cannot be compared")
+                chisq_diff=None,
+                df_diff=None,
+                p_value=None,
+                reason="the structural model also holds "
+                + " and ".join(extra)
+                + ", which the CFA does not; the two models are fitted to different variables, so their "
+                "chi-squares cannot be compared",
+            )
         out["measurement_fit"] = cfa_fit
 
     factors = list(mechanism.constructs)
@@ -384,13 +451,23 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     for p in active:
         r = pt[(pt.op == "~") & (pt.lhs == p.target) & (pt.rhs == p.source)].iloc[0]
         pval = json_float(r.p_value)
-        rows.append({
-            "hypothesis": p.hypothesis, "from": p.source, "to": p.target, "direct": p.direct,
-            "estimate": json_float(r.estimate), "se": json_float(r.se), "z": json_float(r.z), "p_value": pval,
-            "ci_lower": json_float(r.ci_lower), "ci_upper": json_float(r.ci_upper), "std": json_float(r.std_all),
-            "f2": json_float(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
-            "supported": bool(pval is not None and pval < opts.alpha) if res.admissible else None,
-        })
+        rows.append(
+            {
+                "hypothesis": p.hypothesis,
+                "from": p.source,
+                "to": p.target,
+                "direct": p.direct,
+                "estimate": json_float(r.estimate),
+                "se": json_float(r.se),
+                "z": json_float(r.z),
+                "p_value": pval,
+                "ci_lower": json_float(r.ci_lower),
+                "ci_upper": json_float(r.ci_upper),
+                "std": json_float(r.std_all),
+                "f2": json_float(f_squared(cov, ix, p.target, preds[p.target], p.source)) if res.admissible else None,
+                "supported": bool(pval is not None and pval < opts.alpha) if res.admissible else None,
+            }
+        )
     out["adjust"] = _adjust_p(rows, opts, res.admissible)
     out["paths"] = rows
     if mechanism.controls:
@@ -398,20 +475,29 @@ def analyse_structural(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec, 
     if mechanism.moderations:
         from validate.structural.moderation import moderation_rows
 
-        mods = moderation_rows(pt, res.vcov, pd.DataFrame(cov_all, index=allf, columns=allf), mechanism.moderations,
-                               added, getattr(opts, "alpha", 0.05))
+        mods = moderation_rows(
+            pt,
+            res.vcov,
+            pd.DataFrame(cov_all, index=allf, columns=allf),
+            mechanism.moderations,
+            added,
+            getattr(opts, "alpha", 0.05),
+        )
         for row in mods:
-            row["supported"] = (bool(row["p_value"] < opts.alpha) if res.admissible else None)
+            row["supported"] = bool(row["p_value"] < opts.alpha) if res.admissible else None
         out["moderation"] = mods
         if opts.group:
-            warnings.append("the comparison of paths across groups fits the model without the moderation's "
-                            "product term(s)")
+            warnings.append(
+                "the comparison of paths across groups fits the model without the moderation's product term(s)"
+            )
     r2 = res.r2 if isinstance(res.r2, dict) else {}
     out["r2"] = {c: (json_float(r2.get(c)) if res.admissible else None) for c in factors if c in preds}
     if not res.admissible:
-        warnings.append("the solution is inadmissible, so no hypothesis is judged supported or not, and R², f² "
-                        "and bootstrap intervals are not reported; the estimates are shown only to help find the "
-                        "problem (see the warnings above)")
+        warnings.append(
+            "the solution is inadmissible, so no hypothesis is judged supported or not, and R², f² "
+            "and bootstrap intervals are not reported; the estimates are shown only to help find the "
+            "problem (see the warnings above)"
+        )
     out.update(_indirect(df, mechanism, res, factors, B, cov, active, rows, opts, warnings))
     if mechanism.moderations:
         # a chain through a moderated path is the indirect effect at the moderator's mean (0)
@@ -432,18 +518,23 @@ def check_controls(df: pd.DataFrame, mechanism: Mechanism) -> None:
     for i, ctl in enumerate(mechanism.controls):
         where = f"the control '{ctl.variable}' (mechanisms.{mechanism.id}.controls[{i}].variable in the spec)"
         if ctl.variable not in df.columns:
-            raise InputError(f"mechanism {mechanism.id}: {where} is not a column of the responses; expected a "
-                             "background question of the spec or a numeric data column of that name")
+            raise InputError(
+                f"mechanism {mechanism.id}: {where} is not a column of the responses; expected a "
+                "background question of the spec or a numeric data column of that name"
+            )
         col = df[ctl.variable]
         num = pd.to_numeric(col, errors="coerce")
         bad = col[num.isna() & col.notna()]
         if len(bad):
-            raise InputError(f"mechanism {mechanism.id}: {where} has a value that is not a number: "
-                             f"{bad.iloc[0]!r} (respondent {bad.index[0]}); a control must be numeric "
-                             "(code a category as 0/1)")
+            raise InputError(
+                f"mechanism {mechanism.id}: {where} has a value that is not a number: "
+                f"{bad.iloc[0]!r} (respondent {bad.index[0]}); a control must be numeric "
+                "(code a category as 0/1)"
+            )
         if num.nunique(dropna=True) < 2:
-            raise InputError(f"mechanism {mechanism.id}: {where} has the same value for every respondent; "
-                             "a control must vary")
+            raise InputError(
+                f"mechanism {mechanism.id}: {where} has the same value for every respondent; a control must vary"
+            )
 
 
 def control_rows(params: pd.DataFrame, mechanism: Mechanism) -> list[dict]:
@@ -457,9 +548,19 @@ def control_rows(params: pd.DataFrame, mechanism: Mechanism) -> list[dict]:
     for ctl in mechanism.controls:
         for t in ctl.on:
             r = pt[(pt.op == "~") & (pt.lhs == t) & (pt.rhs == ctl.variable)].iloc[0]
-            out.append({"variable": ctl.variable, "to": t, "estimate": json_float(r.estimate), "se": json_float(r.se),
-                        "z": json_float(r.z), "p_value": json_float(r.p_value), "ci_lower": json_float(r.ci_lower),
-                        "ci_upper": json_float(r.ci_upper), "std": json_float(r.std_all)})
+            out.append(
+                {
+                    "variable": ctl.variable,
+                    "to": t,
+                    "estimate": json_float(r.estimate),
+                    "se": json_float(r.se),
+                    "z": json_float(r.z),
+                    "p_value": json_float(r.p_value),
+                    "ci_lower": json_float(r.ci_lower),
+                    "ci_upper": json_float(r.ci_upper),
+                    "std": json_float(r.std_all),
+                }
+            )
     return out
 
 
@@ -468,8 +569,7 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     if not chains:
         return {"indirect": [], "effects": []}
     extra = _moderated_mediation_vector(mechanism, chains)
-    pairs = sorted({(c.source, c.target) for c in chains},
-                   key=lambda t: (factors.index(t[0]), factors.index(t[1])))
+    pairs = sorted({(c.source, c.target) for c in chains}, key=lambda t: (factors.index(t[0]), factors.index(t[1])))
     point = effect_vector(B, cov, factors, chains, pairs)
     boot = None
     jk = None
@@ -480,21 +580,36 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             # polychorics per resample.
             data = (df[items] if opts.missing in ("fiml", "pairwise") else df[items].dropna()).to_numpy(float)
             syntax = structural_syntax(mechanism, opts.direct_effects)
-            fit_kw = {"estimator": opts.estimator, "missing": opts.missing, "kind": "sem",
-                      "auto_cov_y": opts.auto_cov_y, "estimates_only": True}
+            fit_kw = {
+                "estimator": opts.estimator,
+                "missing": opts.missing,
+                "kind": "sem",
+                "auto_cov_y": opts.auto_cov_y,
+                "estimates_only": True,
+            }
             spec_ = res.spec
-            extra_cols = (tuple(dict.fromkeys(mo.product for mo in mechanism.moderations))
-                          + tuple(c.variable for c in mechanism.controls))
-            if (opts.missing == "fiml" and opts.estimator in ("ML", "MLR") and spec_.ngroups == 1
-                    and not spec_.ov_x and not getattr(spec_, "constraints", None) and not extra_cols):
+            extra_cols = tuple(dict.fromkeys(mo.product for mo in mechanism.moderations)) + tuple(
+                c.variable for c in mechanism.controls
+            )
+            if (
+                opts.missing == "fiml"
+                and opts.estimator in ("ML", "MLR")
+                and spec_.ngroups == 1
+                and not spec_.ov_x
+                and not getattr(spec_, "constraints", None)
+                and not extra_cols
+            ):
                 stat = FimlRefitStatistic(spec_, res.theta, items, factors, chains, pairs, extra)
             else:
-                stat = RefitBootstrapStatistic(syntax, items, fit_kw, res.params, factors, chains, pairs, extra_cols,
-                                               extra)
+                stat = RefitBootstrapStatistic(
+                    syntax, items, fit_kw, res.params, factors, chains, pairs, extra_cols, extra
+                )
             how = {"fiml": "full-information ML", "pairwise": "pairwise deletion"}.get(opts.missing, "listwise data")
-            warnings.append(f"with {how} and the {opts.estimator} estimator each bootstrap "
-                            "resample is refitted from its raw rows; BCa intervals, which would need a "
-                            "jackknife refit per respondent, are not computed (percentile intervals are)")
+            warnings.append(
+                f"with {how} and the {opts.estimator} estimator each bootstrap "
+                "resample is refitted from its raw rows; BCa intervals, which would need a "
+                "jackknife refit per respondent, are not computed (percentile intervals are)"
+            )
         else:
             data = df[items].dropna().to_numpy(float)
             stat = SemBootstrapStatistic(res.spec, res.theta, items, factors, chains, pairs, extra)
@@ -502,21 +617,43 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             from validate.executors import make_executor
 
             with make_executor(opts.scheduler) as ex:
-                boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed,
-                                     progress=opts.progress, desc=f"{mechanism.id} bootstrap", executor=ex)
+                boot = run_bootstrap(
+                    stat,
+                    data,
+                    opts.bootstrap,
+                    stat.k,
+                    seed=opts.seed,
+                    progress=opts.progress,
+                    desc=f"{mechanism.id} bootstrap",
+                    executor=ex,
+                )
         else:
-            boot = run_bootstrap(stat, data, opts.bootstrap, stat.k, seed=opts.seed, workers=opts.workers,
-                                 progress=opts.progress, desc=f"{mechanism.id} bootstrap")
+            boot = run_bootstrap(
+                stat,
+                data,
+                opts.bootstrap,
+                stat.k,
+                seed=opts.seed,
+                workers=opts.workers,
+                progress=opts.progress,
+                desc=f"{mechanism.id} bootstrap",
+            )
         if isinstance(stat, SemBootstrapStatistic):  # exact jackknife to n = 1,000, influence values above
             from validate.sem.influence import EffectInfluence
 
             jk = bca_jackknife(stat, data, stat.k, influence=EffectInfluence(res.spec, res.theta, stat.effects))
         if boot.failed:
-            warnings.append(f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
-                            f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items()))
-    no_boot = ("no bootstrap was run (--bootstrap 0), so there is no SE or interval" if not opts.bootstrap else
-               "the solution is inadmissible, so no bootstrap was run" if not res.admissible else
-               "too few bootstrap resamples succeeded for an SE or interval")
+            warnings.append(
+                f"{boot.failed} of {boot.requested} bootstrap resamples failed and were left out "
+                f"of the intervals: " + "; ".join(f"{v} {k}" for k, v in boot.failures.items())
+            )
+    no_boot = (
+        "no bootstrap was run (--bootstrap 0), so there is no SE or interval"
+        if not opts.bootstrap
+        else "the solution is inadmissible, so no bootstrap was run"
+        if not res.admissible
+        else "too few bootstrap resamples succeeded for an SE or interval"
+    )
     direct = {(p["from"], p["to"]): p for p in path_rows}
     base = 2 * len(chains)
     total_of = {pair: point[base + 2 * j] for j, pair in enumerate(pairs)}
@@ -524,9 +661,19 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
     draws_out = {}
     for i, c in enumerate(chains):
         est, std = point[2 * i], point[2 * i + 1]
-        row = {"chain": list(c.nodes), "key": c.key, "estimate": json_float(est), "std": json_float(std),
-               "se": None, "ci_lower": None, "ci_upper": None, "bca_lower": None, "bca_upper": None,
-               "std_ci_lower": None, "std_ci_upper": None}
+        row = {
+            "chain": list(c.nodes),
+            "key": c.key,
+            "estimate": json_float(est),
+            "std": json_float(std),
+            "se": None,
+            "ci_lower": None,
+            "ci_upper": None,
+            "bca_lower": None,
+            "bca_upper": None,
+            "std_ci_lower": None,
+            "std_ci_upper": None,
+        }
         if boot is not None and boot.completed > 1:
             d = boot.good()[:, 2 * i]
             ds = boot.good()[:, 2 * i + 1]
@@ -537,41 +684,66 @@ def _indirect(df, mechanism, res, factors, B, cov, active, path_rows, opts, warn
             row["std_ci_lower"], row["std_ci_upper"] = map(json_float, percentile_ci(ds))
             draws_out[c.key] = [float(x) for x in d[:1000]]
             if jk is None:
-                row["bca_reason"] = ("BCa needs a jackknife refit per respondent, which is not done when each "
-                                     "resample is refitted from its raw rows")
+                row["bca_reason"] = (
+                    "BCa needs a jackknife refit per respondent, which is not done when each "
+                    "resample is refitted from its raw rows"
+                )
         else:
             row["reason"] = no_boot
         dr = direct.get((c.source, c.target))
         lo, hi = row["ci_lower"], row["ci_upper"]
         row["mediation"] = classify_mediation(
-            est, lo if lo is not None else math.nan, hi if hi is not None else math.nan,
-            dr["estimate"] if dr else None, dr["p_value"] if dr else None, opts.alpha)
+            est,
+            lo if lo is not None else math.nan,
+            hi if hi is not None else math.nan,
+            dr["estimate"] if dr else None,
+            dr["p_value"] if dr else None,
+            opts.alpha,
+        )
         row["vaf"], row["vaf_reason"] = vaf_if_meaningful(est, total_of[(c.source, c.target)], dr, lo, hi)
         ind_rows.append(row)
     eff_rows = []
     for j, (x, y) in enumerate(pairs):
         tot, ind = point[base + 2 * j], point[base + 2 * j + 1]
-        row = {"from": x, "to": y, "total": json_float(tot), "direct": json_float(tot - ind), "total_indirect": json_float(ind),
-               "total_ci_lower": None, "total_ci_upper": None,
-               "indirect_ci_lower": None, "indirect_ci_upper": None}
+        row = {
+            "from": x,
+            "to": y,
+            "total": json_float(tot),
+            "direct": json_float(tot - ind),
+            "total_indirect": json_float(ind),
+            "total_ci_lower": None,
+            "total_ci_upper": None,
+            "indirect_ci_lower": None,
+            "indirect_ci_upper": None,
+        }
         if boot is not None and boot.completed > 1:
             row["total_ci_lower"], row["total_ci_upper"] = map(json_float, percentile_ci(boot.good()[:, base + 2 * j]))
             row["indirect_ci_lower"], row["indirect_ci_upper"] = map(
-                json_float, percentile_ci(boot.good()[:, base + 2 * j + 1]))
+                json_float, percentile_ci(boot.good()[:, base + 2 * j + 1])
+            )
         else:
             row["reason"] = no_boot
-        row["vaf"], row["vaf_reason"] = vaf_if_meaningful(ind, tot, direct.get((x, y)), row["indirect_ci_lower"],
-                                                           row["indirect_ci_upper"])
+        row["vaf"], row["vaf_reason"] = vaf_if_meaningful(
+            ind, tot, direct.get((x, y)), row["indirect_ci_lower"], row["indirect_ci_upper"]
+        )
         eff_rows.append(row)
     out = {"indirect": ind_rows, "effects": eff_rows}
     if extra is not None:
-        good = boot.good()[:, len(point):] if boot is not None and boot.completed > 1 else None
-        no_ci = ("no bootstrap was run (--bootstrap 0), so there is no bootstrap interval" if not opts.bootstrap else
-                 no_boot if not res.admissible else "too few bootstrap resamples succeeded for an interval")
+        good = boot.good()[:, len(point) :] if boot is not None and boot.completed > 1 else None
+        no_ci = (
+            "no bootstrap was run (--bootstrap 0), so there is no bootstrap interval"
+            if not opts.bootstrap
+            else no_boot
+            if not res.admissible
+            else "too few bootstrap resamples succeeded for an interval"
+        )
         out["moderated_mediation"] = _moderated_mediation(extra, res, good, no_ci, opts.alpha)
     if boot is not None:
-        out["bootstrap"] = {**boot.summary(), "draws": draws_out,
-                            "ci": "percentile and BCa, 95%" if jk is not None else "percentile, 95% (BCa not computed)"}
+        out["bootstrap"] = {
+            **boot.summary(),
+            "draws": draws_out,
+            "ci": "percentile and BCa, 95%" if jk is not None else "percentile, 95% (BCa not computed)",
+        }
     return out
 
 
@@ -636,16 +808,22 @@ def vaf_if_meaningful(indirect: float, total: float, direct_row: dict | None, ci
     structural equation modeling (PLS-SEM). Sage.
     """
     if direct_row is None or direct_row.get("estimate") is None:
-        return None, "no direct path is estimated (the model fixes the direct effect at 0), so VAF is 1 by " \
-                     "construction and says nothing"
+        return (
+            None,
+            "no direct path is estimated (the model fixes the direct effect at 0), so VAF is 1 by "
+            "construction and says nothing",
+        )
     if ci_lower is None or ci_upper is None:
         return None, "no bootstrap interval of the indirect effect"
     if not (ci_lower > 0 or ci_upper < 0):
         return None, "the indirect effect does not differ from zero (its interval includes 0)"
     d = direct_row["estimate"]
     if np.sign(indirect) != np.sign(d) or not np.isfinite(total) or total == 0:
-        return None, "the indirect and direct effects have opposite signs (competitive mediation), so the " \
-                     "ratio is not a share of the total effect"
+        return (
+            None,
+            "the indirect and direct effects have opposite signs (competitive mediation), so the "
+            "ratio is not a share of the total effect",
+        )
     v = vaf(indirect, total)
     if not 0 <= v <= 1:  # one chain against another of opposite sign
         return None, "the ratio falls outside 0-1 (other chains of the pair have the opposite sign)"
@@ -680,17 +858,24 @@ def check_groups(df: pd.DataFrame, column: str, n_items: int) -> pd.DataFrame:
     if len(tiny):
         shown = ", ".join(f"'{k}' ({v} respondent)" for k, v in tiny.head(5).items())
         more = f" and {len(tiny) - 5} more" if len(tiny) > 5 else ""
-        hint = (f"; '{column}' has {len(counts)} different values: is it really a grouping question "
-                "(e.g. platform)?" if len(counts) > 10 else "")
-        raise InputError(f"--group {column}: group level(s) {shown}{more} have a single respondent; expected at "
-                         f"least {n_items + 1} per group; merge or drop these levels{hint}")
+        hint = (
+            f"; '{column}' has {len(counts)} different values: is it really a grouping question (e.g. platform)?"
+            if len(counts) > 10
+            else ""
+        )
+        raise InputError(
+            f"--group {column}: group level(s) {shown}{more} have a single respondent; expected at "
+            f"least {n_items + 1} per group; merge or drop these levels{hint}"
+        )
     small = counts[counts <= n_items]
     if len(small):
-        raise InputError(f"--group {column}: group(s) "
-                         + ", ".join(f"'{k}' ({v} respondents)" for k, v in small.head(5).items())
-                         + (f" and {len(small) - 5} more" if len(small) > 5 else "")
-                         + f" have too few respondents for a {n_items}-item model; expected more than {n_items} "
-                           "per group")
+        raise InputError(
+            f"--group {column}: group(s) "
+            + ", ".join(f"'{k}' ({v} respondents)" for k, v in small.head(5).items())
+            + (f" and {len(small) - 5} more" if len(small) > 5 else "")
+            + f" have too few respondents for a {n_items}-item model; expected more than {n_items} "
+            "per group"
+        )
     return d
 
 
@@ -713,8 +898,9 @@ def _by_group(res) -> dict:
     return {str(g): int(n) for g, n in zip(glabels, getattr(res, "nobs_per_group", []) or [])}
 
 
-def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator: str,
-                     labels: dict | None = None) -> dict:
+def configural_check(
+    fit: dict | None, n_by_group: dict, ngroups: int, estimator: str, labels: dict | None = None
+) -> dict:
     """Whether the configural model is good enough for invariance to be judged.
 
     Returns
@@ -731,8 +917,10 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     meaningful only when the configural model fits (Putnick & Bornstein, 2016); the cut-offs are CFI ≥ .90
     and RMSEA ≤ .08, and each group needs about five respondents per free parameter (Bentler & Chou, 1987).
     """
-    crit = ("configural CFI ≥ .90 and RMSEA ≤ .08, and at least "
-            f"{MIN_CASES_PER_PARAMETER:g} respondents per free parameter in every group")
+    crit = (
+        "configural CFI ≥ .90 and RMSEA ≤ .08, and at least "
+        f"{MIN_CASES_PER_PARAMETER:g} respondents per free parameter in every group"
+    )
     out = {"criteria": crit, "min_cases_per_parameter": MIN_CASES_PER_PARAMETER}
     if not fit:
         return {**out, "established": False, "reason": "the configural model did not converge"}
@@ -740,8 +928,16 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     cfi, rmsea, npar = fit.get(ck), fit.get(rk), fit.get("npar")
     per = npar / ngroups if npar else None
     cpp = (min(n_by_group.values()) / per) if per and n_by_group else None
-    out.update({"cfi": cfi, "cfi_key": ck, "rmsea": rmsea, "rmsea_key": rk, "npar_per_group": json_float(per),
-                "cases_per_parameter": json_float(cpp)})
+    out.update(
+        {
+            "cfi": cfi,
+            "cfi_key": ck,
+            "rmsea": rmsea,
+            "rmsea_key": rk,
+            "npar_per_group": json_float(per),
+            "cases_per_parameter": json_float(cpp),
+        }
+    )
     why = []
     if cfi is None or rmsea is None:
         why.append("the configural CFI or RMSEA is not available")
@@ -758,8 +954,10 @@ def configural_check(fit: dict | None, n_by_group: dict, ngroups: int, estimator
     if cpp is not None and cpp < MIN_CASES_PER_PARAMETER:
         small = min(n_by_group, key=n_by_group.get)
         name = {str(k): v for k, v in (labels or {}).items()}.get(str(small), small)  # the answer's label
-        why.append(f"group '{name}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
-                   f"({cpp:.2f} per parameter; at least {MIN_CASES_PER_PARAMETER:g} are needed)")
+        why.append(
+            f"group '{name}' has {n_by_group[small]} respondents for {per:.0f} free parameters per group "
+            f"({cpp:.2f} per parameter; at least {MIN_CASES_PER_PARAMETER:g} are needed)"
+        )
     return {**out, "established": not why, "reason": "; ".join(why) if why else None}
 
 
@@ -793,25 +991,48 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
     syntax = mechanism.lavaan_syntax(structural=False)
     fits = {}
     prev = None
-    for name, eq in (("configural", ()), ("metric", ("loadings",)),
-                     ("scalar", ("loadings", "thresholds" if wlsmv else "intercepts"))):
-        r = fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa",
-                    group=column, group_equal=eq, start=prev, **extra)
+    for name, eq in (
+        ("configural", ()),
+        ("metric", ("loadings",)),
+        ("scalar", ("loadings", "thresholds" if wlsmv else "intercepts")),
+    ):
+        r = fit_sem(
+            syntax,
+            df,
+            estimator=opts.estimator,
+            missing=opts.missing,
+            kind="cfa",
+            group=column,
+            group_equal=eq,
+            start=prev,
+            **extra,
+        )
         f = None
         if r.converged:
             f = {**fit_dict(r.fit), "n_obs": int(r.n), "n_obs_by_group": _by_group(r)}
         fits[name] = (f, r)
         prev = r if r.converged else prev
     first = fits["configural"][1]
-    check = configural_check(fits["configural"][0], _by_group(first), len(_by_group(first)) or 1, opts.estimator,
-                            labels)
+    check = configural_check(
+        fits["configural"][0], _by_group(first), len(_by_group(first)) or 1, opts.estimator, labels
+    )
     tests = []
     for a, b in (("configural", "metric"), ("metric", "scalar")):
         fa, fb = fits[a][0], fits[b][0]
         if fa is None or fb is None:
-            tests.append({"model": b, "against": a, "chisq_diff": None, "df_diff": None, "p_value": None,
-                          "delta_cfi": None, "delta_rmsea": None, "verdict": "not established",
-                          "reason": "a model did not converge"})
+            tests.append(
+                {
+                    "model": b,
+                    "against": a,
+                    "chisq_diff": None,
+                    "df_diff": None,
+                    "p_value": None,
+                    "delta_cfi": None,
+                    "delta_rmsea": None,
+                    "verdict": "not established",
+                    "reason": "a model did not converge",
+                }
+            )
             continue
         d = wlsmv_difftest(fits[b][1], fits[a][1]) if wlsmv else chisq_difference(fb, fa, opts.estimator)
         key = _index_key(fa, "cfi", opts.estimator)
@@ -825,16 +1046,32 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
         else:
             ok = dcfi >= -0.010 and drmsea <= 0.015
             verdict, reason = ("supported" if ok else "not supported"), None
-        tests.append({"model": b, "against": a, **d, "delta_cfi": json_float(dcfi),
-                      "delta_rmsea": json_float(drmsea), "delta_basis": key.replace("cfi", "").strip("_") or "standard",
-                      "verdict": verdict, "reason": reason})
+        tests.append(
+            {
+                "model": b,
+                "against": a,
+                **d,
+                "delta_cfi": json_float(dcfi),
+                "delta_rmsea": json_float(drmsea),
+                "delta_basis": key.replace("cfi", "").strip("_") or "standard",
+                "verdict": verdict,
+                "reason": reason,
+            }
+        )
     partial = _partial_invariance(df, syntax, column, opts, fits, tests, check)
-    return {"group": column, "levels": [str(x) for x in getattr(first, "group_labels", [])],
-            "collapsed_categories": [n for n in first.notes if "merged into" in n],
-            "configural": fits["configural"][0], "metric": fits["metric"][0], "scalar": fits["scalar"][0],
-            "tests": tests, "configural_check": check, "partial": partial,
-            "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
-                        + check["criteria"]}
+    return {
+        "group": column,
+        "levels": [str(x) for x in getattr(first, "group_labels", [])],
+        "collapsed_categories": [n for n in first.notes if "merged into" in n],
+        "configural": fits["configural"][0],
+        "metric": fits["metric"][0],
+        "scalar": fits["scalar"][0],
+        "tests": tests,
+        "configural_check": check,
+        "partial": partial,
+        "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
+        + check["criteria"],
+    }
 
 
 def _adjust_p(rows: list[dict], opts, admissible: bool) -> dict:
@@ -860,8 +1097,11 @@ def _adjust_p(rows: list[dict], opts, admissible: bool) -> dict:
         key = {"holm": "p_holm", "fdr_bh": "p_fdr_bh"}[method]
         for r in rows:
             r["supported"] = bool(r[key] is not None and r[key] < opts.alpha)
-    return {"method": method, "family_size": len(idx),
-            "judged_by": {"none": "p_value", "holm": "p_holm", "fdr_bh": "p_fdr_bh"}[method]}
+    return {
+        "method": method,
+        "family_size": len(idx),
+        "judged_by": {"none": "p_value", "holm": "p_holm", "fdr_bh": "p_fdr_bh"}[method],
+    }
 
 
 def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | None:
@@ -881,25 +1121,41 @@ def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | 
     metric_fit = fits["metric"][1]
     for level, eq in (("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))):
         if level == "scalar" and not metric_ok:
-            out[level] = {"level": level, "established": False, "released": [],
-                          "reason": "scalar invariance is not searched because metric invariance, full or "
-                                    "partial, was not established"}
+            out[level] = {
+                "level": level,
+                "established": False,
+                "released": [],
+                "reason": "scalar invariance is not searched because metric invariance, full or "
+                "partial, was not established",
+            }
             continue
         if verdicts.get(level) != "not supported":
             continue
         base_release = released_metric if level == "scalar" else []
 
         def fit_level(released, eq=eq, base_release=base_release):
-            return fit_sem(syntax, df, estimator=opts.estimator, missing=opts.missing, kind="cfa", group=column,
-                           group_equal=eq, group_partial=list(base_release) + list(released))
+            return fit_sem(
+                syntax,
+                df,
+                estimator=opts.estimator,
+                missing=opts.missing,
+                kind="cfa",
+                group=column,
+                group_equal=eq,
+                group_partial=list(base_release) + list(released),
+            )
 
         start = fit_level([]) if base_release else fits[level][1]
         previous = fits["configural"][1] if level == "metric" else metric_fit
         try:
             res = partial_invariance(level, fit_level, start, previous)
         except (SemError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:  # reported, never fatal
-            out[level] = {"level": level, "established": False, "released": [],
-                          "reason": f"the partial invariance search failed: {exc}"}
+            out[level] = {
+                "level": level,
+                "established": False,
+                "released": [],
+                "reason": f"the partial invariance search failed: {exc}",
+            }
             continue
         final = res.pop("result")
         res["fit"] = {**fit_dict(final.fit), "n_obs": int(final.n)}
@@ -954,8 +1210,16 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
     ngroups = df[column].nunique()
     wlsmv = opts.estimator == "WLSMV"
     extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
-    free = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
-                   missing=opts.missing, kind="sem", group=column, auto_cov_y=opts.auto_cov_y, **extra)
+    free = fit_sem(
+        _mg_syntax(mechanism, opts.direct_effects, ngroups, None),
+        df,
+        estimator=opts.estimator,
+        missing=opts.missing,
+        kind="sem",
+        group=column,
+        auto_cov_y=opts.auto_cov_y,
+        **extra,
+    )
     if not free.converged:
         return {"warnings": ["the free multi-group structural model did not converge"]}
     pt = free.params
@@ -965,42 +1229,93 @@ def multigroup_paths(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, 
         sel = pt[(pt.op == "~") & (pt.lhs == p.target) & (pt.rhs == p.source)]
         for r in sel.itertuples(index=False):
             g = glabels[int(r.group) - 1] if 0 < int(r.group) <= len(glabels) else r.group
-            rows.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, "group": str(g),
-                         "group_label": labels.get(g, str(g)), "estimate": json_float(r.estimate), "se": json_float(r.se),
-                         "std": json_float(r.std_all), "p_value": json_float(r.p_value)})
-    out = {"group": column, "fit": fit_dict(free.fit), "n_obs": int(free.n), "n_obs_by_group": _by_group(free),
-           "paths": rows, "warnings": [f"free multi-group model: {w}" for w in free.warnings
-                                       if "listwise deletion" not in w]}
-    base = fit_sem(_mg_syntax(mechanism, opts.direct_effects, ngroups, None), df, estimator=opts.estimator,
-                   missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
-                   auto_cov_y=opts.auto_cov_y, start=free, **extra)
+            rows.append(
+                {
+                    "hypothesis": p.hypothesis,
+                    "from": p.source,
+                    "to": p.target,
+                    "group": str(g),
+                    "group_label": labels.get(g, str(g)),
+                    "estimate": json_float(r.estimate),
+                    "se": json_float(r.se),
+                    "std": json_float(r.std_all),
+                    "p_value": json_float(r.p_value),
+                }
+            )
+    out = {
+        "group": column,
+        "fit": fit_dict(free.fit),
+        "n_obs": int(free.n),
+        "n_obs_by_group": _by_group(free),
+        "paths": rows,
+        "warnings": [f"free multi-group model: {w}" for w in free.warnings if "listwise deletion" not in w],
+    }
+    base = fit_sem(
+        _mg_syntax(mechanism, opts.direct_effects, ngroups, None),
+        df,
+        estimator=opts.estimator,
+        missing=opts.missing,
+        kind="sem",
+        group=column,
+        group_equal=("loadings",),
+        auto_cov_y=opts.auto_cov_y,
+        start=free,
+        **extra,
+    )
     constrained = "loadings equal across groups, and this path equal across groups"
     if not base.converged:
-        out["warnings"].append("the multi-group model with equal loadings did not converge, so the paths are "
-                               "not tested for equality")
+        out["warnings"].append(
+            "the multi-group model with equal loadings did not converge, so the paths are not tested for equality"
+        )
         out["equality_tests"] = []
         return out
     bfit = fit_dict(base.fit)
     out["tests_baseline"] = {"fit": bfit, "n_obs": int(base.n), "constraints": "loadings equal across groups"}
     tests = []
     paths = list(mechanism.active_paths(opts.direct_effects))
-    kw = dict(estimator=opts.estimator, missing=opts.missing, kind="sem", group=column, group_equal=("loadings",),
-              auto_cov_y=opts.auto_cov_y, **extra)
+    kw = dict(
+        estimator=opts.estimator,
+        missing=opts.missing,
+        kind="sem",
+        group=column,
+        group_equal=("loadings",),
+        auto_cov_y=opts.auto_cov_y,
+        **extra,
+    )
     syntaxes = [_mg_syntax(mechanism, opts.direct_effects, ngroups, (p.source, p.target)) for p in paths]
     fitted = _equality_fits(syntaxes, df, kw, base, wlsmv, getattr(opts, "workers", None))
     for p, con in zip(paths, fitted):
         if not con.converged:
-            tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target,
-                          "chisq_diff": None, "df_diff": None, "p_value": None, "differs": None,
-                          "constrained": constrained, "reason": "the constrained model did not converge"})
+            tests.append(
+                {
+                    "hypothesis": p.hypothesis,
+                    "from": p.source,
+                    "to": p.target,
+                    "chisq_diff": None,
+                    "df_diff": None,
+                    "p_value": None,
+                    "differs": None,
+                    "constrained": constrained,
+                    "reason": "the constrained model did not converge",
+                }
+            )
             continue
         d = wlsmv_difftest(con, base) if wlsmv else chisq_difference(fit_dict(con.fit), bfit, opts.estimator)
-        tests.append({"hypothesis": p.hypothesis, "from": p.source, "to": p.target, **d,
-                      "differs": bool(d["p_value"] < opts.alpha) if d["p_value"] is not None else None,
-                      "constrained": constrained})
+        tests.append(
+            {
+                "hypothesis": p.hypothesis,
+                "from": p.source,
+                "to": p.target,
+                **d,
+                "differs": bool(d["p_value"] < opts.alpha) if d["p_value"] is not None else None,
+                "constrained": constrained,
+            }
+        )
     out["equality_tests"] = tests
-    out["note"] = ("per-group paths: the free multi-group model (no equality constraints); equality tests: loadings "
-                   "and the tested path constrained equal, against loadings constrained equal")
+    out["note"] = (
+        "per-group paths: the free multi-group model (no equality constraints); equality tests: loadings "
+        "and the tested path constrained equal, against loadings constrained equal"
+    )
     return out
 
 
@@ -1032,12 +1347,15 @@ def _lrt_base(base) -> dict | None:
     """
     from validate.sem.fiml import Patterns, fiml_loglik
 
-    if (base.estimator != "ML" or getattr(base, "missing", None) != "fiml" or base.spec.ov_x
-            or base.spec.constraints):
+    if base.estimator != "ML" or getattr(base, "missing", None) != "fiml" or base.spec.ov_x or base.spec.constraints:
         return None
     pats = [Patterns(Y) for Y in base._data]
-    return {"logl": float(fiml_loglik(base._cm, base.theta, pats)), "chisq": float(base.fit["chisq"]),
-            "df": float(base.fit["df"]), "npar": int(base.fit["npar"])}
+    return {
+        "logl": float(fiml_loglik(base._cm, base.theta, pats)),
+        "chisq": float(base.fit["chisq"]),
+        "df": float(base.fit["df"]),
+        "npar": int(base.fit["npar"]),
+    }
 
 
 def _lrt_fit(con, lrt: dict) -> dict:
@@ -1048,9 +1366,13 @@ def _lrt_fit(con, lrt: dict) -> dict:
     pats = [Patterns(Y) for Y in con._data]
     logl = float(fiml_loglik(con._cm, con.theta, pats))
     npar = int(con.fit["npar"])
-    return {"chisq": lrt["chisq"] + 2.0 * (lrt["logl"] - logl), "df": lrt["df"] + lrt["npar"] - npar,
-            "npar": npar, "logl_fiml": logl,
-            "note": "estimates only; chi-square from the likelihood ratio with the equal-loadings model"}
+    return {
+        "chisq": lrt["chisq"] + 2.0 * (lrt["logl"] - logl),
+        "df": lrt["df"] + lrt["npar"] - npar,
+        "npar": npar,
+        "logl_fiml": logl,
+        "note": "estimates only; chi-square from the likelihood ratio with the equal-loadings model",
+    }
 
 
 @dataclass
@@ -1097,31 +1419,51 @@ def platform_comparison(df: pd.DataFrame, mechanism: Mechanism, spec: ModelSpec,
     d = check_groups(df, opts.group, len(mechanism.item_ids))
     levels = sorted(d[opts.group].unique(), key=lambda v: (str(type(v)), v))
     if len(levels) < 2:
-        found = (f"every answered response is in group '{levels[0]}'" if levels
-                 else f"the column '{opts.group}' has no answers")
-        warnings.append(f"--group {opts.group}: groups cannot be compared because {found}; expected at least "
-                        "two groups, so measurement invariance and the multi-group model are not reported")
-        return {"invariance": {"group": opts.group, "configural": None, "metric": None, "scalar": None,
-                               "warnings": warnings}}
+        found = (
+            f"every answered response is in group '{levels[0]}'"
+            if levels
+            else f"the column '{opts.group}' has no answers"
+        )
+        warnings.append(
+            f"--group {opts.group}: groups cannot be compared because {found}; expected at least "
+            "two groups, so measurement invariance and the multi-group model are not reported"
+        )
+        return {
+            "invariance": {
+                "group": opts.group,
+                "configural": None,
+                "metric": None,
+                "scalar": None,
+                "warnings": warnings,
+            }
+        }
     labels = _group_labels(spec, opts.group, levels, opts.lang)
     inv = guarded(warnings, "measurement invariance", invariance, d, mechanism, opts.group, opts, labels)
     out = {}
     if inv is not None:
         chk = inv.get("configural_check") or {}
         if not chk.get("established", True):
-            warnings.append(f"measurement invariance across {opts.group} is not established, so no step is called "
-                            f"supported: {chk.get('reason')} (criteria: {chk.get('criteria')})")
+            warnings.append(
+                f"measurement invariance across {opts.group} is not established, so no step is called "
+                f"supported: {chk.get('reason')} (criteria: {chk.get('criteria')})"
+            )
         inv["level_labels"] = {str(k): v for k, v in labels.items()}
         inv["warnings"] = warnings
         out["invariance"] = inv
     if mechanism.paths:
-        mg = guarded(warnings, "the multi-group structural model", multigroup_paths, d, mechanism, opts.group,
-                    opts, labels)
+        mg = guarded(
+            warnings, "the multi-group structural model", multigroup_paths, d, mechanism, opts.group, opts, labels
+        )
         if mg is not None:
             out["multigroup"] = mg
     if "invariance" not in out:
-        out["invariance"] = {"group": opts.group, "configural": None, "metric": None, "scalar": None,
-                             "warnings": warnings}
+        out["invariance"] = {
+            "group": opts.group,
+            "configural": None,
+            "metric": None,
+            "scalar": None,
+            "warnings": warnings,
+        }
     return out
 
 
@@ -1155,8 +1497,11 @@ def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
         or ``m_ci_lower``, ``m_ci_upper`` (the percentile interval of the standardised
         indirect effect) and ``m_supported``.
     """
-    mids = [mid for mid, m in results.get("mechanisms", {}).items()
-            if (m.get("structural") or {}).get("paths") and mid in spec.mechanisms]
+    mids = [
+        mid
+        for mid, m in results.get("mechanisms", {}).items()
+        if (m.get("structural") or {}).get("paths") and mid in spec.mechanisms
+    ]
     if len(mids) < 2:
         return None
     roles = {mid: _roles(spec.mechanisms[mid]) for mid in mids}
@@ -1172,8 +1517,10 @@ def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
 
     def new_row(k):
         ids = [by_role[first].get(r) for r in k]
-        label = {lang: " -> ".join(names[i].label[lang] if i else f"{r[0]} {r[1]}" for i, r in zip(ids, k))
-                 for lang in ("en", "zh")}
+        label = {
+            lang: " -> ".join(names[i].label[lang] if i else f"{r[0]} {r[1]}" for i, r in zip(ids, k))
+            for lang in ("en", "zh")
+        }
         return {"role": _role_name(k, by_role[first]), "role_label": label}
 
     for mid in mids:
@@ -1181,17 +1528,33 @@ def compare_mechanisms(results: dict, spec: ModelSpec) -> dict | None:
         for p in st.get("paths") or []:
             k = key(mid, (p["from"], p["to"]))
             row = path_rows.setdefault(k, new_row(k))
-            row.update({mid: f"{p['from']} -> {p['to']}", f"{mid}_std": p.get("std"),
-                        f"{mid}_p": p.get("p_value"), f"{mid}_supported": p.get("supported")})
+            row.update(
+                {
+                    mid: f"{p['from']} -> {p['to']}",
+                    f"{mid}_std": p.get("std"),
+                    f"{mid}_p": p.get("p_value"),
+                    f"{mid}_supported": p.get("supported"),
+                }
+            )
         for ind in st.get("indirect") or []:
             k = key(mid, ind["chain"])
             row = ind_rows.setdefault(k, new_row(k))
             lo, hi = ind.get("std_ci_lower"), ind.get("std_ci_upper")  # beside the standardised effect
-            row.update({mid: " -> ".join(ind["chain"]), f"{mid}_std": ind.get("std"),
-                        f"{mid}_ci_lower": lo, f"{mid}_ci_upper": hi,
-                        f"{mid}_supported": None if lo is None or hi is None else bool(lo > 0 or hi < 0)})
-    return {"mechanisms": mids, "paths": list(path_rows.values()), "indirect": list(ind_rows.values()),
-            "matched_by": "construct stage and position within the stage"}
+            row.update(
+                {
+                    mid: " -> ".join(ind["chain"]),
+                    f"{mid}_std": ind.get("std"),
+                    f"{mid}_ci_lower": lo,
+                    f"{mid}_ci_upper": hi,
+                    f"{mid}_supported": None if lo is None or hi is None else bool(lo > 0 or hi < 0),
+                }
+            )
+    return {
+        "mechanisms": mids,
+        "paths": list(path_rows.values()),
+        "indirect": list(ind_rows.values()),
+        "matched_by": "construct stage and position within the stage",
+    }
 
 
 def _role_name(k: tuple, names: dict) -> str:

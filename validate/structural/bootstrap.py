@@ -20,8 +20,15 @@ import numpy as np
 
 from validate.blas import single_threaded_blas
 
-__all__ = ["BootstrapResult", "ResampleStatistic", "run_bootstrap", "resample_indices", "jackknife", "bca_jackknife",
-           "EXACT_JACKKNIFE_MAX_N"]
+__all__ = [
+    "BootstrapResult",
+    "ResampleStatistic",
+    "run_bootstrap",
+    "resample_indices",
+    "jackknife",
+    "bca_jackknife",
+    "EXACT_JACKKNIFE_MAX_N",
+]
 
 
 class ResampleStatistic(Protocol):
@@ -65,8 +72,13 @@ class BootstrapResult:
         return self.draws[self.ok]
 
     def summary(self) -> dict:
-        return {"requested": self.requested, "completed": self.completed, "failed": self.failed,
-                "failure_reasons": dict(self.failures), "seed": self.seed}
+        return {
+            "requested": self.requested,
+            "completed": self.completed,
+            "failed": self.failed,
+            "failure_reasons": dict(self.failures),
+            "seed": self.seed,
+        }
 
 
 def resample_indices(seed: int, b: int, n: int) -> np.ndarray:
@@ -95,9 +107,19 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int, *, seed: int,
-                  workers: int | None = None, progress: bool = True, desc: str = "bootstrap",
-                  chunk: int | None = None, executor: Callable | None = None) -> BootstrapResult:
+def run_bootstrap(
+    stat: ResampleStatistic,
+    data: np.ndarray,
+    n_boot: int,
+    k: int,
+    *,
+    seed: int,
+    workers: int | None = None,
+    progress: bool = True,
+    desc: str = "bootstrap",
+    chunk: int | None = None,
+    executor: Callable | None = None,
+) -> BootstrapResult:
     """Run ``n_boot`` resamples of ``stat`` on the rows of ``data``.
 
     Parameters
@@ -135,8 +157,8 @@ def run_bootstrap(stat: ResampleStatistic, data: np.ndarray, n_boot: int, k: int
         else:
             results = _local_or_parallel(args, workers)
         for start, out, good, reasons in results:
-            draws[start:start + len(out)] = out
-            ok[start:start + len(out)] = good
+            draws[start : start + len(out)] = out
+            ok[start : start + len(out)] = good
             failures.update(reasons)
             bar.update(len(out))
     finally:
@@ -188,9 +210,14 @@ EXACT_JACKKNIFE_MAX_N = 1000
 """Up to this many rows the BCa acceleration comes from the exact leave-one-out jackknife."""
 
 
-def bca_jackknife(stat: ResampleStatistic, data: np.ndarray, k: int, *,
-                  influence: Callable[[np.ndarray], np.ndarray] | None = None,
-                  exact_max_n: int | None = None) -> np.ndarray:
+def bca_jackknife(
+    stat: ResampleStatistic,
+    data: np.ndarray,
+    k: int,
+    *,
+    influence: Callable[[np.ndarray], np.ndarray] | None = None,
+    exact_max_n: int | None = None,
+) -> np.ndarray:
     """Leave-one-out values for the BCa acceleration, exact for small n, linearised for large n.
 
     Parameters

@@ -172,8 +172,9 @@ def _excludes_zero(lo: float, hi: float) -> bool | None:
     return lo > 0 or hi < 0
 
 
-def classify_mediation(indirect: float, ind_lo: float, ind_hi: float, direct: float | None,
-                       direct_p: float | None, alpha: float = 0.05) -> str:
+def classify_mediation(
+    indirect: float, ind_lo: float, ind_hi: float, direct: float | None, direct_p: float | None, alpha: float = 0.05
+) -> str:
     """Zhao, Lynch & Chen (2010) type of a mediation.
 
     Returns one of ``complementary`` (partial), ``competitive`` (partial),
@@ -217,10 +218,12 @@ def vaf(indirect: float, total: float) -> float:
 
 def chains_frame(chains: list[Chain]) -> pd.DataFrame:
     """A tidy listing of chains: ``key``, ``source``, ``target``, ``mediators``, ``length``."""
-    return pd.DataFrame({
-        "key": [c.key for c in chains],
-        "source": [c.source for c in chains],
-        "target": [c.target for c in chains],
-        "mediators": [" -> ".join(c.mediators) for c in chains],
-        "length": [len(c.nodes) - 1 for c in chains],
-    })
+    return pd.DataFrame(
+        {
+            "key": [c.key for c in chains],
+            "source": [c.source for c in chains],
+            "target": [c.target for c in chains],
+            "mediators": [" -> ".join(c.mediators) for c in chains],
+            "length": [len(c.nodes) - 1 for c in chains],
+        }
+    )

@@ -22,17 +22,27 @@ from instruments.spec import Moderation
 
 from .mediation import Chain, percentile_ci
 
-__all__ = ["SD_LEVELS", "ModeratedChain", "moderated_chains", "conditional_effects", "ModeratedMediationVector",
-           "delta_se", "moderated_mediation_rows", "METHOD"]
+__all__ = [
+    "SD_LEVELS",
+    "ModeratedChain",
+    "moderated_chains",
+    "conditional_effects",
+    "ModeratedMediationVector",
+    "delta_se",
+    "moderated_mediation_rows",
+    "METHOD",
+]
 
 #: The moderator values probed, in SDs of the latent moderator from its mean (0).
 SD_LEVELS = (-1, 0, 1)
 
 #: How the effects are computed (shown in the report and results.json).
-METHOD = ("conditional indirect effects at -1, 0 and +1 SD of the latent moderator (SD from the model-implied "
-          "latent variance, as semTools probe2WayMC) and the index of moderated mediation (Hayes, 2015), "
-          "with percentile bootstrap intervals from the structural bootstrap's resamples and delta-method "
-          "SEs (as lavaan's := definitions)")
+METHOD = (
+    "conditional indirect effects at -1, 0 and +1 SD of the latent moderator (SD from the model-implied "
+    "latent variance, as semTools probe2WayMC) and the index of moderated mediation (Hayes, 2015), "
+    "with percentile bootstrap intervals from the structural bootstrap's resamples and delta-method "
+    "SEs (as lavaan's := definitions)"
+)
 
 
 #: Why a delta-method SE is missing.
@@ -84,7 +94,9 @@ class ModeratedChain:
         return int(self.linear) + len(SD_LEVELS)
 
 
-def moderated_chains(chains: list[Chain], moderations: tuple[Moderation, ...] | list[Moderation]) -> list[ModeratedChain]:
+def moderated_chains(
+    chains: list[Chain], moderations: tuple[Moderation, ...] | list[Moderation]
+) -> list[ModeratedChain]:
     """Every (chain, moderator) pair in which the moderator moderates a path of the chain.
 
     Parameters
@@ -225,9 +237,15 @@ def _f(x) -> float | None:
     return x if x is not None and np.isfinite(x) else None
 
 
-def moderated_mediation_rows(mchains: list[ModeratedChain], point: np.ndarray, se: np.ndarray | None,
-                             draws: np.ndarray | None, moderator_sd: dict[str, float], no_boot: str | None,
-                             alpha: float = 0.05) -> list[dict]:
+def moderated_mediation_rows(
+    mchains: list[ModeratedChain],
+    point: np.ndarray,
+    se: np.ndarray | None,
+    draws: np.ndarray | None,
+    moderator_sd: dict[str, float],
+    no_boot: str | None,
+    alpha: float = 0.05,
+) -> list[dict]:
     """``structural.moderated_mediation``: one row per (chain, moderator).
 
     Parameters
@@ -298,9 +316,16 @@ def moderated_mediation_rows(mchains: list[ModeratedChain], point: np.ndarray, s
 
     for mc in mchains:
         sd = moderator_sd[mc.moderator]
-        r = {"chain": list(mc.chain.nodes), "key": mc.chain.key, "moderator": mc.moderator,
-             "moderated_paths": mc.paths, "products": list(mc.products), "stage": mc.stage,
-             "moderator_sd_value": _f(sd), "method": METHOD}
+        r = {
+            "chain": list(mc.chain.nodes),
+            "key": mc.chain.key,
+            "moderator": mc.moderator,
+            "moderated_paths": mc.paths,
+            "products": list(mc.products),
+            "stage": mc.stage,
+            "moderator_sd_value": _f(sd),
+            "method": METHOD,
+        }
         if mc.linear:
             ix = stat(pos)
             z = ix["estimate"] / ix["se"] if ix["estimate"] is not None and ix["se"] else None
@@ -310,9 +335,11 @@ def moderated_mediation_rows(mchains: list[ModeratedChain], point: np.ndarray, s
             pos += 1
         else:
             r["index"] = None
-            r["index_reason"] = (f"{mc.moderator} moderates {len(mc.steps)} paths of this chain "
-                                 f"({', '.join(mc.paths)}), so the indirect effect is not linear in it and has "
-                                 "no single index of moderated mediation (Hayes, 2015)")
+            r["index_reason"] = (
+                f"{mc.moderator} moderates {len(mc.steps)} paths of this chain "
+                f"({', '.join(mc.paths)}), so the indirect effect is not linear in it and has "
+                "no single index of moderated mediation (Hayes, 2015)"
+            )
         cond = []
         for k in SD_LEVELS:
             c = stat(pos)

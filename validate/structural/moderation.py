@@ -18,13 +18,22 @@ from scipy import stats
 
 from instruments.spec import Mechanism, Moderation
 
-__all__ = ["METHOD", "product_indicators", "add_products", "moderation_syntax", "simple_slopes",
-           "johnson_neyman", "coefficient_vcov"]
+__all__ = [
+    "METHOD",
+    "product_indicators",
+    "add_products",
+    "moderation_syntax",
+    "simple_slopes",
+    "johnson_neyman",
+    "coefficient_vcov",
+]
 
 #: How the interaction is estimated (shown in the report and results.json).
-METHOD = ("latent interaction with double-mean-centred product indicators (Lin et al., 2010): every pair of "
-          "the two constructs' items, residual covariances between products sharing an item; as semTools "
-          "indProd(match = FALSE, meanC = TRUE, doubleMC = TRUE); simple slopes as semTools probe2WayMC")
+METHOD = (
+    "latent interaction with double-mean-centred product indicators (Lin et al., 2010): every pair of "
+    "the two constructs' items, residual covariances between products sharing an item; as semTools "
+    "indProd(match = FALSE, meanC = TRUE, doubleMC = TRUE); simple slopes as semTools probe2WayMC"
+)
 
 
 def product_names(x_items: list[str], m_items: list[str]) -> list[str]:
@@ -73,8 +82,10 @@ def product_indicators(df: pd.DataFrame, x_items: list[str], m_items: list[str])
 
 def add_products(df: pd.DataFrame, mechanism: Mechanism) -> pd.DataFrame:
     """``df`` with the product indicators of every moderation of ``mechanism`` appended."""
-    extra = [product_indicators(df, mechanism.constructs[mo.source].item_ids,
-                                mechanism.constructs[mo.moderator].item_ids) for mo in mechanism.moderations]
+    extra = [
+        product_indicators(df, mechanism.constructs[mo.source].item_ids, mechanism.constructs[mo.moderator].item_ids)
+        for mo in mechanism.moderations
+    ]
     if not extra:
         return df
     new = pd.concat(extra, axis=1)
@@ -173,9 +184,17 @@ def simple_slopes(b: np.ndarray, V: np.ndarray, values, alpha: float = 0.05) -> 
         est = b[0] + b[1] * w
         se = float(np.sqrt(max(V[0, 0] + 2 * w * V[0, 1] + w * w * V[1, 1], 0.0)))
         z = est / se if se > 0 else float("nan")
-        out.append({"moderator_value": float(w), "estimate": float(est), "se": se, "z": float(z),
-                    "p_value": float(2 * stats.norm.sf(abs(z))), "ci_lower": float(est - zc * se),
-                    "ci_upper": float(est + zc * se)})
+        out.append(
+            {
+                "moderator_value": float(w),
+                "estimate": float(est),
+                "se": se,
+                "z": float(z),
+                "p_value": float(2 * stats.norm.sf(abs(z))),
+                "ci_lower": float(est - zc * se),
+                "ci_upper": float(est + zc * se),
+            }
+        )
     return out
 
 
@@ -210,18 +229,28 @@ def johnson_neyman(b: np.ndarray, V: np.ndarray, alpha: float = 0.05) -> dict:
         sig = "everywhere" if (A > 0 or (A == 0 and C > 0)) else "nowhere"
         return {"lower": None, "upper": None, "significant": sig, "alpha": alpha}
     r = sorted([(-B - np.sqrt(disc)) / (2 * A), (-B + np.sqrt(disc)) / (2 * A)])
-    return {"lower": float(r[0]), "upper": float(r[1]), "significant": "outside" if A > 0 else "inside",
-            "alpha": alpha}
+    return {"lower": float(r[0]), "upper": float(r[1]), "significant": "outside" if A > 0 else "inside", "alpha": alpha}
 
 
 def _path(params: pd.DataFrame, target: str, source: str) -> dict:
     r = params[(params.op == "~") & (params.lhs == target) & (params.rhs == source)].iloc[0]
-    return {"estimate": float(r.estimate), "se": float(r.se), "z": float(r.z), "p_value": float(r.p_value),
-            "std": float(r.std_all)}
+    return {
+        "estimate": float(r.estimate),
+        "se": float(r.se),
+        "z": float(r.z),
+        "p_value": float(r.p_value),
+        "std": float(r.std_all),
+    }
 
 
-def moderation_rows(params: pd.DataFrame, vcov: np.ndarray | None, latent_cov: pd.DataFrame,
-                    moderations: tuple[Moderation, ...], added: list[str], alpha: float = 0.05) -> list[dict]:
+def moderation_rows(
+    params: pd.DataFrame,
+    vcov: np.ndarray | None,
+    latent_cov: pd.DataFrame,
+    moderations: tuple[Moderation, ...],
+    added: list[str],
+    alpha: float = 0.05,
+) -> list[dict]:
     """``structural.moderation``: one row per moderation.
 
     Rows: ``path``, ``from``, ``to``, ``moderator``, ``product`` (the latent product's name),
@@ -238,19 +267,36 @@ def moderation_rows(params: pd.DataFrame, vcov: np.ndarray | None, latent_cov: p
         r = params[(params.op == "~") & (params.lhs == mo.target) & (params.rhs == mo.product)].iloc[0]
         sd = float(np.sqrt(latent_cov.loc[mo.moderator, mo.moderator]))
         sd_x = float(np.sqrt(latent_cov.loc[mo.source, mo.source]))
-        row = {"path": f"{mo.source} -> {mo.target}", "from": mo.source, "to": mo.target,
-               "moderator": mo.moderator, "product": mo.product,
-               "estimate": float(r.estimate), "se": float(r.se), "z": float(r.z), "p_value": float(r.p_value),
-               "ci_lower": float(r.ci_lower), "ci_upper": float(r.ci_upper), "std": float(r.std_all),
-               "moderator_sd": sd, "predictor_sd": sd_x, "main_effect_added": f"{mo.moderator} -> {mo.target}" in added,
-               "moderator_effect": _path(params, mo.target, mo.moderator), "method": METHOD}
+        row = {
+            "path": f"{mo.source} -> {mo.target}",
+            "from": mo.source,
+            "to": mo.target,
+            "moderator": mo.moderator,
+            "product": mo.product,
+            "estimate": float(r.estimate),
+            "se": float(r.se),
+            "z": float(r.z),
+            "p_value": float(r.p_value),
+            "ci_lower": float(r.ci_lower),
+            "ci_upper": float(r.ci_upper),
+            "std": float(r.std_all),
+            "moderator_sd": sd,
+            "predictor_sd": sd_x,
+            "main_effect_added": f"{mo.moderator} -> {mo.target}" in added,
+            "moderator_effect": _path(params, mo.target, mo.moderator),
+            "method": METHOD,
+        }
         if vcov is None:
-            row.update(simple_slopes=[], johnson_neyman=None,
-                       reason="no sampling covariance of the estimates, so no simple slopes")
+            row.update(
+                simple_slopes=[],
+                johnson_neyman=None,
+                reason="no sampling covariance of the estimates, so no simple slopes",
+            )
         else:
             b, V = coefficient_vcov(params, vcov, mo.target, [mo.source, mo.product])
-            row["simple_slopes"] = [{**s, "moderator_sd": k}
-                                    for k, s in zip((-1, 0, 1), simple_slopes(b, V, [-sd, 0.0, sd], alpha))]
+            row["simple_slopes"] = [
+                {**s, "moderator_sd": k} for k, s in zip((-1, 0, 1), simple_slopes(b, V, [-sd, 0.0, sd], alpha))
+            ]
             row["johnson_neyman"] = johnson_neyman(b, V, alpha)
         out.append(row)
     return out

@@ -28,9 +28,17 @@ def _criteria_hold(fit: dict, previous: dict, delta_cfi: float, delta_rmsea: flo
     return (fit["cfi"] - previous["cfi"] >= -delta_cfi) and (fit["rmsea"] - previous["rmsea"] <= delta_rmsea)
 
 
-def partial_invariance(level: str, fit_level: Callable[[Sequence[str]], object], start_fit, previous_fit, *,
-                       alpha: float = 0.05, delta_cfi: float = 0.01, delta_rmsea: float = 0.015,
-                       max_steps: int = 20) -> dict:
+def partial_invariance(
+    level: str,
+    fit_level: Callable[[Sequence[str]], object],
+    start_fit,
+    previous_fit,
+    *,
+    alpha: float = 0.05,
+    delta_cfi: float = 0.01,
+    delta_rmsea: float = 0.015,
+    max_steps: int = 20,
+) -> dict:
     """Search for a partially invariant model at ``level``.
 
     Parameters
@@ -74,8 +82,10 @@ def partial_invariance(level: str, fit_level: Callable[[Sequence[str]], object],
         table = table[~table.apply(lambda r: _name(r.lhs, r.op, r.rhs) in released, axis=1)]
         table = table.dropna(subset=["x2"]).sort_values("x2", ascending=False)
         if table.empty or table["p_value"].iloc[0] >= alpha:
-            reason = (f"no remaining {'loading' if op == '=~' else 'intercept'} constraint has a significant "
-                      f"score test (p < {alpha:g}); the criteria still fail")
+            reason = (
+                f"no remaining {'loading' if op == '=~' else 'intercept'} constraint has a significant "
+                f"score test (p < {alpha:g}); the criteria still fail"
+            )
             break
         top = table.iloc[0]
         name = _name(top.lhs, top.op, top.rhs)
@@ -86,14 +96,25 @@ def partial_invariance(level: str, fit_level: Callable[[Sequence[str]], object],
             released.pop()
             break
         current = refit
-        steps.append({"parameter": name, "group_label": str(top.group_label), "x2": float(top.x2),
-                      "p_value": float(top.p_value), **{k: float(current.fit[k]) for k in ("chisq", "df", "cfi",
-                                                                                            "rmsea")}})
+        steps.append(
+            {
+                "parameter": name,
+                "group_label": str(top.group_label),
+                "x2": float(top.x2),
+                "p_value": float(top.p_value),
+                **{k: float(current.fit[k]) for k in ("chisq", "df", "cfi", "rmsea")},
+            }
+        )
     d_chi = current.fit["chisq"] - prev["chisq"]
     d_df = current.fit["df"] - prev["df"]
-    return {"level": level, "released": steps,
-            "established": bool(_criteria_hold(current.fit, prev, delta_cfi, delta_rmsea)),
-            "fit": {k: float(current.fit[k]) for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr") if k in current.fit},
-            "chisq_diff": float(d_chi), "df_diff": float(d_df),
-            "p_value": float(sps.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
-            "reason": reason, "result": current}
+    return {
+        "level": level,
+        "released": steps,
+        "established": bool(_criteria_hold(current.fit, prev, delta_cfi, delta_rmsea)),
+        "fit": {k: float(current.fit[k]) for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr") if k in current.fit},
+        "chisq_diff": float(d_chi),
+        "df_diff": float(d_df),
+        "p_value": float(sps.chi2.sf(d_chi, d_df)) if d_df > 0 else None,
+        "reason": reason,
+        "result": current,
+    }
