@@ -205,6 +205,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "模型样本数：结构模型（无路径时为 CFA）实际使用的答卷数；拟合指标为该模型的指标。",
     },
     "note_vaf_missing": {"en": "VAF is not reported for {chains}: {reason}.", "zh": "{chains} 未报告 VAF：{reason}。"},
+    "note_inv_second_order": {
+        "en": "Second-order constructs ({constructs}): in the scalar model the items' intercepts are equal "
+        "across groups, the dimensions' intercepts are free in all but the first group and the second-order "
+        "constructs' means are fixed at 0 (freeing every latent mean, lavaan's group.equal default, leaves a "
+        "second-order model unidentified).",
+        "zh": "二阶构念（{constructs}）：标量模型中各题项截距跨组相等，各维度截距在第一组以外的组中自由估计，"
+        "二阶构念的均值固定为 0（若像 lavaan 的 group.equal 默认那样释放所有潜变量均值，二阶模型将无法识别）。",
+    },
     "note_configural": {
         "en": "A step is judged only when the configural model is established: configural CFI \u2265 "
         ".90 and RMSEA \u2264 .08, and at least 5 respondents per free parameter in every group "

@@ -1593,6 +1593,9 @@ def _invariance_table(inv: View, mid: str, lang: str) -> Table:
         notes.append(t("note_configural", lang))
         if chk.get("reason"):
             notes.append(t("note_not_established", lang, reason=_configural_reason(chk, inv, lang)))
+    hom = inv.obj("second_order_means")
+    if hom:
+        notes.append(t("note_inv_second_order", lang, constructs=", ".join(str(c) for c in hom.list("constructs"))))
     by = inv.obj("configural").obj("n_obs_by_group")
     if by:
         names = inv.obj("level_labels")

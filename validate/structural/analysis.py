@@ -961,6 +961,14 @@ def configural_check(
     return {**out, "established": not why, "reason": "; ".join(why) if why else None}
 
 
+#: Why the scalar models of a spec with second-order constructs fix those constructs' means.
+SECOND_ORDER_SCALAR_NOTE = (
+    "in the scalar models the items' intercepts are equal across groups, the dimensions' intercepts are "
+    "free in all but the first group and the second-order constructs' means are fixed at 0: freeing every "
+    "latent mean, as lavaan's group.equal does, leaves a second-order model unidentified"
+)
+
+
 def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels: dict | None = None) -> dict:
     """Configural, metric and scalar invariance of the mechanism's CFA across groups.
 
@@ -989,6 +997,11 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
     wlsmv = opts.estimator == "WLSMV"
     extra = {"collapse_empty": bool(getattr(opts, "collapse_empty", False))} if wlsmv else {}
     syntax = mechanism.lavaan_syntax(structural=False)
+    # lavaan frees every latent mean in groups 2+ once intercepts (or thresholds) are equal; with a
+    # second-order construct that leaves its mean and its dimensions' intercepts unidentified, so the
+    # scalar models fix the second-order means at 0 (the dimensions' intercepts carry the group means).
+    hocs = list(mechanism.second_order)
+    scalar_syntax = syntax + "".join(f"\n{h} ~ 0*1" for h in hocs)
     fits = {}
     prev = None
     for name, eq in (
@@ -997,7 +1010,7 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
         ("scalar", ("loadings", "thresholds" if wlsmv else "intercepts")),
     ):
         r = fit_sem(
-            syntax,
+            scalar_syntax if name == "scalar" else syntax,
             df,
             estimator=opts.estimator,
             missing=opts.missing,
@@ -1058,7 +1071,7 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
                 "reason": reason,
             }
         )
-    partial = _partial_invariance(df, syntax, column, opts, fits, tests, check)
+    partial = _partial_invariance(df, syntax, column, opts, fits, tests, check, scalar_syntax)
     return {
         "group": column,
         "levels": [str(x) for x in getattr(first, "group_labels", [])],
@@ -1071,6 +1084,9 @@ def invariance(df: pd.DataFrame, mechanism: Mechanism, column: str, opts, labels
         "partial": partial,
         "criteria": "ΔCFI ≥ -.010 (Cheung & Rensvold, 2002) and ΔRMSEA ≤ .015 (Chen, 2007), judged only when "
         + check["criteria"],
+        "second_order_means": (
+            {"constructs": hocs, "fixed_at": 0.0, "reason": SECOND_ORDER_SCALAR_NOTE} if hocs else None
+        ),
     }
 
 
@@ -1104,7 +1120,7 @@ def _adjust_p(rows: list[dict], opts, admissible: bool) -> dict:
     }
 
 
-def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | None:
+def _partial_invariance(df, syntax, column, opts, fits, tests, check, scalar_syntax=None) -> dict | None:
     """Partial metric and scalar invariance for the levels that were not supported (see
     :func:`validate.structural.partial.partial_invariance`); None when every level held or was not judged."""
     from validate.sem import SemError, fit_sem
@@ -1133,9 +1149,9 @@ def _partial_invariance(df, syntax, column, opts, fits, tests, check) -> dict | 
             continue
         base_release = released_metric if level == "scalar" else []
 
-        def fit_level(released, eq=eq, base_release=base_release):
+        def fit_level(released, eq=eq, base_release=base_release, level=level):
             return fit_sem(
-                syntax,
+                (scalar_syntax or syntax) if level == "scalar" else syntax,
                 df,
                 estimator=opts.estimator,
                 missing=opts.missing,
