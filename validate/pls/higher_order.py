@@ -384,6 +384,8 @@ class HOCResults:
     stage2: object
     warnings: list = field(default_factory=list)
     rows: np.ndarray | None = None  # positions of the data rows used (listwise deletion drops some)
+    raw: np.ndarray | None = None  # the items of the rows used (``base`` order, NaN where missing): for PLSpredict
+    base: list | None = None  # the item columns of ``raw`` (every item once)
 
     def stage2_frame(self, data: pd.DataFrame, *columns: str) -> pd.DataFrame:
         """The stage-2 data (items and dimension scores, standardised) with ``columns`` of ``data`` beside them.
@@ -670,7 +672,7 @@ def fit_hoc(
     if missing_value is not None:
         X[X == float(missing_value)] = np.nan
     rows = np.flatnonzero(~np.isnan(X).any(1)) if missing == "listwise" else np.arange(len(data))
-    res = HOCResults(model, approach, res1, res2, hoc_warn, rows)
+    res = HOCResults(model, approach, res1, res2, hoc_warn, rows, prep.raw, list(base))
     if bootstrap:
         from validate.structural.bootstrap import jackknife, run_bootstrap
 
