@@ -33,6 +33,9 @@ by its weights, their bootstrap significance and VIF).
 Every bootstrap resample re-runs both stages on the resampled rows (as seminr's
 ``bootstrap_model`` of a two-stage model does), so the intervals carry the
 uncertainty of the stage-1 scores.
+PLSpredict and CVPAT likewise re-run both stages on the training cases of every
+fold (:func:`validate.pls.predict.hoc_predict_fold`), so no held-out case enters the
+dimension scores the training model is estimated from.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(1)
@@ -376,6 +379,13 @@ class HOCResults:
     stage1, stage2 : validate.pls.fit.PLSResults
         ``stage2`` carries the two-stage bootstrap (both stages re-run in every resample); ``stage1``'s
         weights and loadings carry it too.
+    rows : ndarray
+        Positions of the data rows used (listwise deletion drops some).
+    raw : ndarray (n, p)
+        The items of the rows used, in ``base`` order (NaN where missing): PLSpredict re-runs both stages on
+        them in every fold (:func:`validate.pls.predict.pls_predict`).
+    base : list of str
+        The item columns of ``raw`` (every item once).
     """
 
     model: HOCModel

@@ -28,6 +28,21 @@ PLS RMSE), as cSEM's ``predict()`` averages its measures over repetitions.
 Checked against seminr 0.2.1's ``predict_pls`` (one repetition, the same fold assignment
 passed in): PLS and LM predictions of every held-out case agree to ~1e-13.
 
+**Higher-order constructs** (a :class:`~validate.pls.higher_order.HOCResults`, the two-stage
+approaches): in every fold *both* stages are estimated on the training cases only (:func:`hoc_predict_fold`).
+Stage 1 on the training items (mean replacement and standardisation with the training means and SDs);
+the dimension scores of the training and the held-out cases are ``Z W1`` with the training stage-1
+weights; stage 2 on the training cases' items and dimension scores; the held-out cases are predicted from
+that training model as above. Predicted: the items of the endogenous first-order constructs, and the
+items of the dimensions of an endogenous higher-order construct, as
+``l1 * l2 * (predicted HOC score)`` (``l2`` the dimension's stage-2 loading, ``l1`` the item's stage-1
+loading on its dimension, both from the training sample), put on the item's scale; they are listed under
+the higher-order construct (CVPAT tests them together). The LM benchmark regresses each predicted item on
+the items of the antecedent (or exogenous) constructs, a higher-order construct's being its dimensions'
+items. seminr has no PLSpredict of a two-stage model; checked fold by fold against ``fit_hoc`` on the
+training cases (itself checked against seminr's ``two_stage``), held-out scores computed by hand and the
+first-order PLSpredict of the stage-2 data so built (~2e-15; tests/test_pls_predict_hoc.py).
+
 References
 ----------
 Shmueli, G., Ray, S., Velasquez Estrada, J. M., & Chatla, S. B. (2016). The elephant in the room:
@@ -464,8 +479,10 @@ def pls_predict(
 
     Parameters
     ----------
-    res : PLSResults
-        A fit from :func:`validate.pls.fit_pls` (its data, model, scheme, PLSc and stopping rule are used).
+    res : PLSResults or HOCResults
+        A fit from :func:`validate.pls.fit_pls` (its data, model, scheme, PLSc and stopping rule are used), or a
+        two-stage fit from :func:`validate.pls.higher_order.fit_hoc` (both stages re-run in every fold; see the
+        module docstring for what is predicted).
     folds : int
         k (10 by default); between 2 and the number of cases.
     repetitions : int
