@@ -199,4 +199,51 @@ def test_pipeline_reports_predict_and_cvpat_for_the_second_order_spec(tmp_path):
     }
     assert all(r["q2_predict"] is not None for r in pred["items"])
     assert {t["construct"] for t in cv["tests"]} == {"overall", "OUT", "ACT"}
-    assert pls["ipma"]["skipped"]  # the IPMA of a two-stage model is still not supported
+    ipma = pls["ipma"]
+    assert "skipped" not in ipma and [r["construct"] for r in ipma["targets"]["OUT"]["constructs"]] == ["DRV", "ACT"]
+    assert "dimensions' rescaled (0-100) stage-1 scores" in ipma["method"]
+
+
+@pytest.mark.parametrize("approach", ["disjoint", "embedded"])
+def test_ipma_of_a_higher_order_model_agrees_with_the_procedure_done_by_hand(approach):
+    """Dimensions' rescaled stage-1 scores as the HOC's indicators; importance from OLS along the model."""
+    df, blocks = _data(missing=False)
+    df = df.clip(1, 5)
+    res = fit_hoc(df, _model(blocks), approach)
+    scales = {c: (1, 5) for c in df}
+    scales["OUT1"] = (1, 7)  # another scale for one item
+    out = res.ipma(["OUT", "ACT"], scales)
+    resc = pd.DataFrame({it: (df[it] - scales[it][0]) / (scales[it][1] - scales[it][0]) * 100 for it in df})
+
+    def composite(frame, weights):
+        u = weights / frame[list(weights.index)].std()
+        return frame[list(weights.index)] @ (u / u.sum())
+
+    w1 = res.stage1.weights()
+    w2 = res.stage2.weights()
+    dims = pd.DataFrame({d: composite(resc, w1[w1.construct == d].set_index("item").estimate) for d in DIMS})
+    sc = {
+        "DRV": composite(resc, w2[w2.construct == "DRV"].set_index("item").estimate),
+        "OUT": composite(resc, w2[w2.construct == "OUT"].set_index("item").estimate),
+        "ACT": composite(dims, w2[w2.construct == "ACT"].set_index("item").estimate),
+    }
+
+    def ols(y, x):
+        X = np.column_stack([np.ones(len(df)), sc[x]])
+        return np.linalg.lstsq(X, sc[y], rcond=None)[0][1]
+
+    b_da, b_ao = ols("ACT", "DRV"), ols("OUT", "ACT")
+    want = {("DRV", "OUT"): b_da * b_ao, ("ACT", "OUT"): b_ao, ("DRV", "ACT"): b_da}
+    for t in ("OUT", "ACT"):
+        tv = out["targets"][t]
+        assert tv["performance"] == pytest.approx(sc[t].mean(), abs=1e-9)
+        for r in tv["constructs"]:
+            assert r["importance"] == pytest.approx(want[(r["construct"], t)], abs=1e-9)
+            assert r["performance"] == pytest.approx(sc[r["construct"]].mean(), abs=1e-9)
+    # the HOC's "indicators" are its dimensions, their performance the mean rescaled dimension score
+    act = [r for r in out["targets"]["OUT"]["indicators"] if r["construct"] == "ACT"]
+    assert [r["item"] for r in act] == list(DIMS)
+    for r in act:
+        assert r["performance"] == pytest.approx(dims[r["item"]].mean(), abs=1e-9)
+    assert out["scales"]["A11"] == [1.0, 5.0] and out["scales"]["OUT1"] == [1.0, 7.0] and "A1" not in out["scales"]
+    assert all(0 <= p <= 100 for p in out["performance"].values())

@@ -408,6 +408,85 @@ class HOCResults:
             out[c] = data[c].to_numpy()[self.rows if self.rows is not None else slice(None)]
         return out
 
+    def ipma(self, targets, scales: Mapping[str, tuple[float, float]]) -> dict:
+        """IPMA (:func:`validate.pls.ipma.ipma`) of the two-stage model, on the dimensions' rescaled scores.
+
+        A higher-order construct's indicators have no answer scale, so its dimensions' rescaled (0-100) stage-1
+        scores are used as its indicators (the procedure Sarstedt et al. 2019 and SmartPLS describe for the
+        two-stage approach): each dimension's score is ``Σ w̃_i x*_i`` with its items rescaled to 0-100 and its
+        stage-1 weights unstandardised and normalised to sum to 1 (``w̃_i ∝ w_i / sd(x*_i)``); stage 2 is then
+        estimated on these scores (on a scale 0-100) and the other constructs' items. A dimension's score is an
+        increasing linear function of its standardised stage-1 score when its weights' sum is positive, so
+        stage 2's estimates are unchanged (checked); otherwise the IPMA is refused.
+
+        Parameters
+        ----------
+        targets : str or sequence of str
+            Endogenous stage-2 constructs.
+        scales : mapping item -> (min, max)
+            The answer scale of every item.
+
+        Returns
+        -------
+        dict
+            :func:`validate.pls.ipma.ipma`'s entry; ``method`` says how the higher-order constructs were mapped,
+            and ``warnings`` names a negative stage-1 weight. ``{"skipped": reason}`` when a dimension's weights
+            sum to a negative number (or stage 2 on the rescaled scores differs from the fit).
+        """
+        from validate.pls.fit import fit_pls
+        from validate.pls.ipma import ipma
+
+        r1, r2 = self.stage1, self.stage2
+        items = list(self.base)
+        absent = [it for it in items if it not in scales]
+        if absent:
+            raise InputError("IPMA: no answer scale (min, max) for item(s) " + ", ".join(absent))
+        X = pd.DataFrame(self.raw, columns=items)
+        X = X.fillna(X.mean())  # mean replacement, as in the estimation
+        w1 = r1.weights()
+        data, sc, neg = {}, {}, []
+        low = set(self.model.dimensions)
+        for it in r2.model.items:
+            if it not in low:
+                data[it], sc[it] = self.raw[:, items.index(it)], tuple(scales[it])
+                continue
+            ww = w1[w1.construct == it]
+            its = list(ww.item)
+            lo = np.array([float(scales[i][0]) for i in its])
+            hi = np.array([float(scales[i][1]) for i in its])
+            R = (X[its].to_numpy() - lo) / (hi - lo) * 100
+            u = ww.estimate.to_numpy() / R.std(0, ddof=1)
+            if not u.sum() > 0:
+                return {
+                    "skipped": f"the stage-1 weights of dimension {it} sum to a negative number: its rescaled "
+                    "score would run against its standardised score (IPMA assumes non-negative weights)"
+                }
+            neg += [i for i, v in zip(its, ww.estimate) if v < 0]
+            data[it], sc[it] = R @ (u / u.sum()), (0.0, 100.0)
+        fit = fit_pls(
+            pd.DataFrame(data),
+            r2.model,
+            scheme=r2.scheme,
+            missing="mean",
+            tol=r2.tol,
+            max_iter=r2.max_iter,
+        )
+        if not np.allclose(fit.est.B, r2.est.B, atol=1e-8) or not np.allclose(fit.est.W, r2.est.W, atol=1e-8):
+            return {"skipped": "stage 2 on the rescaled dimension scores did not reproduce the two-stage fit"}
+        out = ipma(fit, targets, sc)
+        out["method"] += (
+            "; a higher-order construct's indicators are its dimensions' rescaled (0-100) stage-1 scores "
+            "(Sarstedt et al. 2019)"
+        )
+        if neg:
+            out["warnings"].append(
+                "negative stage-1 weight(s) for " + ", ".join(neg) + ": IPMA assumes non-negative weights "
+                "(Ringle & Sarstedt 2016); the performance of their dimensions may leave 0-100"
+            )
+        # the answer scales of the items (a dimension's rescaled score, on 0-100, is not an answer scale)
+        out["scales"] = {it: [float(scales[it][0]), float(scales[it][1])] for it in items}
+        return out
+
     def measurement(self) -> pd.DataFrame:
         """The HOCs' measurement (stage 2), one row per dimension.
 

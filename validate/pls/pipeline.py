@@ -286,10 +286,7 @@ def run_pls(
     if hoc_res is not None:
         # PLSpredict/CVPAT re-run both stages in every fold, on the training cases only (validate.pls.predict)
         out["predict"], out["cvpat"] = _predict_entry(hoc_res, po, mechanism.id)
-        out["ipma"] = {
-            "skipped": "models with higher-order constructs are not supported in this version (the "
-            "stage-2 indicators of a higher-order construct are scores without an answer scale)"
-        }
+        out["ipma"] = _ipma_entry(hoc_res, po, mechanism, scales)
         if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
             out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
             note = (
@@ -415,9 +412,12 @@ def _ipma_entry(res, po: PLSOptions, mechanism, scales) -> dict:
 
     if scales is None:
         return {"skipped": "no answer scales were given (run through vcc validate, which reads them from the spec)"}
-    endo = [c for c in res.st.names if res.st.preds[res.st.names.index(c)].size]
+    fit = getattr(res, "stage2", res)  # a two-stage higher-order fit maps its stage 2 (HOCResults.ipma)
+    endo = [c for c in fit.st.names if fit.st.preds[fit.st.names.index(c)].size]
     targets = list(po.ipma_targets or [])
     if not targets:
         targets = [c for c in endo if getattr(mechanism.constructs.get(c), "stage", None) == "outcome"]
-        targets = targets or [c for c in endo if not any(a == c for a, _ in res.model.paths)]
+        targets = targets or [c for c in endo if not any(a == c for a, _ in fit.model.paths)]
+    if fit is not res:
+        return res.ipma(targets, scales)
     return ipma(res, targets, scales)
