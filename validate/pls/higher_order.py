@@ -412,8 +412,9 @@ class HOCResults:
         """IPMA (:func:`validate.pls.ipma.ipma`) of the two-stage model, on the dimensions' rescaled scores.
 
         A higher-order construct's indicators have no answer scale, so its dimensions' rescaled (0-100) stage-1
-        scores are used as its indicators (the procedure Sarstedt et al. 2019 and SmartPLS describe for the
-        two-stage approach): each dimension's score is ``Σ w̃_i x*_i`` with its items rescaled to 0-100 and its
+        scores are used as its indicators (Ringle & Sarstedt's 2016 rescaled construct scores, computed for the
+        dimensions in stage 1 and carried into stage 2 as the two-stage approach carries the scores): each
+        dimension's score is ``Σ w̃_i x*_i`` with its items rescaled to 0-100 and its
         stage-1 weights unstandardised and normalised to sum to 1 (``w̃_i ∝ w_i / sd(x*_i)``); stage 2 is then
         estimated on these scores (on a scale 0-100) and the other constructs' items. A dimension's score is an
         increasing linear function of its standardised stage-1 score when its weights' sum is positive, so
@@ -474,10 +475,7 @@ class HOCResults:
         if not np.allclose(fit.est.B, r2.est.B, atol=1e-8) or not np.allclose(fit.est.W, r2.est.W, atol=1e-8):
             return {"skipped": "stage 2 on the rescaled dimension scores did not reproduce the two-stage fit"}
         out = ipma(fit, targets, sc)
-        out["method"] += (
-            "; a higher-order construct's indicators are its dimensions' rescaled (0-100) stage-1 scores "
-            "(Sarstedt et al. 2019)"
-        )
+        out["method"] += "; a higher-order construct's indicators are its dimensions' rescaled (0-100) stage-1 scores"
         if neg:
             out["warnings"].append(
                 "negative stage-1 weight(s) for " + ", ".join(neg) + ": IPMA assumes non-negative weights "
