@@ -394,7 +394,7 @@ def test_bundled_second_order_spec_runs_with_pls(second_order_run):
     # the stage-2 indicators of CACT are its dimensions, with two-stage bootstrap intervals
     ld = [r for r in pls["loadings"] if r["construct"] == "CACT"]
     assert [r["item"] for r in ld] == ["CAP", "CAC", "CAA", "CAR"] and all(r["se"] > 0 for r in ld)
-    assert pls["predict"]["skipped"] and pls["ipma"]["skipped"]
+    assert pls["predict"]["items"] and not pls["cvpat"].get("skipped") and pls["ipma"]["targets"]
     # platforms compared on the stage-2 data, and the report says so
     assert len(pls["micom"]["pairs"]) == 3 and "stage-2 data" in pls["mga"]["method"]
     assert {(r["from"], r["to"]) for r in pls["mga"]["pairs"][0]["paths"]} == {
@@ -442,7 +442,9 @@ def test_higher_order_tables_in_every_writer(second_order_run, lang):
     assert "consumer-pls_hoc" in names and "consumer-pls_hoc_s1_rel" in names
     doc = Document()
     n = add_pls_docx(doc, res, spec, "consumer", lang)
-    assert n == len([k for k in tabs if k != "pls_cross_loadings"])  # every table but the workbook-only one
+    assert "pls_ipma_1" in tabs  # the IPMA of the two-stage model
+    workbook_only = ("pls_cross_loadings", "pls_ipma_items")
+    assert n == len([k for k in tabs if tabs[k].key not in workbook_only])  # every table but the workbook-only ones
 
 
 def test_hoc_strings_have_both_languages():

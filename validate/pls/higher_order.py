@@ -33,6 +33,9 @@ by its weights, their bootstrap significance and VIF).
 Every bootstrap resample re-runs both stages on the resampled rows (as seminr's
 ``bootstrap_model`` of a two-stage model does), so the intervals carry the
 uncertainty of the stage-1 scores.
+PLSpredict and CVPAT likewise re-run both stages on the training cases of every
+fold (:func:`validate.pls.predict.hoc_predict_fold`), so no held-out case enters the
+dimension scores the training model is estimated from.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(1)
@@ -376,6 +379,13 @@ class HOCResults:
     stage1, stage2 : validate.pls.fit.PLSResults
         ``stage2`` carries the two-stage bootstrap (both stages re-run in every resample); ``stage1``'s
         weights and loadings carry it too.
+    rows : ndarray
+        Positions of the data rows used (listwise deletion drops some).
+    raw : ndarray (n, p)
+        The items of the rows used, in ``base`` order (NaN where missing): PLSpredict re-runs both stages on
+        them in every fold (:func:`validate.pls.predict.pls_predict`).
+    base : list of str
+        The item columns of ``raw`` (every item once).
     """
 
     model: HOCModel
@@ -384,6 +394,8 @@ class HOCResults:
     stage2: object
     warnings: list = field(default_factory=list)
     rows: np.ndarray | None = None  # positions of the data rows used (listwise deletion drops some)
+    raw: np.ndarray | None = None  # the items of the rows used (``base`` order, NaN where missing): for PLSpredict
+    base: list | None = None  # the item columns of ``raw`` (every item once)
 
     def stage2_frame(self, data: pd.DataFrame, *columns: str) -> pd.DataFrame:
         """The stage-2 data (items and dimension scores, standardised) with ``columns`` of ``data`` beside them.
@@ -394,6 +406,83 @@ class HOCResults:
         out = pd.DataFrame(r2.data.raw, columns=r2.model.items)
         for c in columns:
             out[c] = data[c].to_numpy()[self.rows if self.rows is not None else slice(None)]
+        return out
+
+    def ipma(self, targets, scales: Mapping[str, tuple[float, float]]) -> dict:
+        """IPMA (:func:`validate.pls.ipma.ipma`) of the two-stage model, on the dimensions' rescaled scores.
+
+        A higher-order construct's indicators have no answer scale, so its dimensions' rescaled (0-100) stage-1
+        scores are used as its indicators (Ringle & Sarstedt's 2016 rescaled construct scores, computed for the
+        dimensions in stage 1 and carried into stage 2 as the two-stage approach carries the scores): each
+        dimension's score is ``Σ w̃_i x*_i`` with its items rescaled to 0-100 and its
+        stage-1 weights unstandardised and normalised to sum to 1 (``w̃_i ∝ w_i / sd(x*_i)``); stage 2 is then
+        estimated on these scores (on a scale 0-100) and the other constructs' items. A dimension's score is an
+        increasing linear function of its standardised stage-1 score when its weights' sum is positive, so
+        stage 2's estimates are unchanged (checked); otherwise the IPMA is refused.
+
+        Parameters
+        ----------
+        targets : str or sequence of str
+            Endogenous stage-2 constructs.
+        scales : mapping item -> (min, max)
+            The answer scale of every item.
+
+        Returns
+        -------
+        dict
+            :func:`validate.pls.ipma.ipma`'s entry; ``method`` says how the higher-order constructs were mapped,
+            and ``warnings`` names a negative stage-1 weight. ``{"skipped": reason}`` when a dimension's weights
+            sum to a negative number (or stage 2 on the rescaled scores differs from the fit).
+        """
+        from validate.pls.fit import fit_pls
+        from validate.pls.ipma import ipma
+
+        r1, r2 = self.stage1, self.stage2
+        items = list(self.base)
+        absent = [it for it in items if it not in scales]
+        if absent:
+            raise InputError("IPMA: no answer scale (min, max) for item(s) " + ", ".join(absent))
+        X = pd.DataFrame(self.raw, columns=items)
+        X = X.fillna(X.mean())  # mean replacement, as in the estimation
+        w1 = r1.weights()
+        data, sc, neg = {}, {}, []
+        low = set(self.model.dimensions)
+        for it in r2.model.items:
+            if it not in low:
+                data[it], sc[it] = self.raw[:, items.index(it)], tuple(scales[it])
+                continue
+            ww = w1[w1.construct == it]
+            its = list(ww.item)
+            lo = np.array([float(scales[i][0]) for i in its])
+            hi = np.array([float(scales[i][1]) for i in its])
+            R = (X[its].to_numpy() - lo) / (hi - lo) * 100
+            u = ww.estimate.to_numpy() / R.std(0, ddof=1)
+            if not u.sum() > 0:
+                return {
+                    "skipped": f"the stage-1 weights of dimension {it} sum to a negative number: its rescaled "
+                    "score would run against its standardised score (IPMA assumes non-negative weights)"
+                }
+            neg += [i for i, v in zip(its, ww.estimate) if v < 0]
+            data[it], sc[it] = R @ (u / u.sum()), (0.0, 100.0)
+        fit = fit_pls(
+            pd.DataFrame(data),
+            r2.model,
+            scheme=r2.scheme,
+            missing="mean",
+            tol=r2.tol,
+            max_iter=r2.max_iter,
+        )
+        if not np.allclose(fit.est.B, r2.est.B, atol=1e-8) or not np.allclose(fit.est.W, r2.est.W, atol=1e-8):
+            return {"skipped": "stage 2 on the rescaled dimension scores did not reproduce the two-stage fit"}
+        out = ipma(fit, targets, sc)
+        out["method"] += "; a higher-order construct's indicators are its dimensions' rescaled (0-100) stage-1 scores"
+        if neg:
+            out["warnings"].append(
+                "negative stage-1 weight(s) for " + ", ".join(neg) + ": IPMA assumes non-negative weights "
+                "(Ringle & Sarstedt 2016); the performance of their dimensions may leave 0-100"
+            )
+        # the answer scales of the items (a dimension's rescaled score, on 0-100, is not an answer scale)
+        out["scales"] = {it: [float(scales[it][0]), float(scales[it][1])] for it in items}
         return out
 
     def measurement(self) -> pd.DataFrame:
@@ -670,7 +759,7 @@ def fit_hoc(
     if missing_value is not None:
         X[X == float(missing_value)] = np.nan
     rows = np.flatnonzero(~np.isnan(X).any(1)) if missing == "listwise" else np.arange(len(data))
-    res = HOCResults(model, approach, res1, res2, hoc_warn, rows)
+    res = HOCResults(model, approach, res1, res2, hoc_warn, rows, prep.raw, list(base))
     if bootstrap:
         from validate.structural.bootstrap import jackknife, run_bootstrap
 

@@ -283,16 +283,10 @@ def run_pls(
         row["vif"] = vif
     out["alpha"] = po.alpha
     out["seed"] = po.seed
-    if hoc_res is not None:  # the resampling analyses would re-run stage 2 only, on stage-1 scores of all cases
-        why = (
-            "models with higher-order constructs are not supported in this version (the folds would re-fit "
-            "stage 2 on dimension scores estimated from every case, held-out ones included)"
-        )
-        out["predict"], out["cvpat"] = {"skipped": why}, {"skipped": why}
-        out["ipma"] = {
-            "skipped": "models with higher-order constructs are not supported in this version (the "
-            "stage-2 indicators of a higher-order construct are scores without an answer scale)"
-        }
+    if hoc_res is not None:
+        # PLSpredict/CVPAT re-run both stages in every fold, on the training cases only (validate.pls.predict)
+        out["predict"], out["cvpat"] = _predict_entry(hoc_res, po, mechanism.id)
+        out["ipma"] = _ipma_entry(hoc_res, po, mechanism, scales)
         if po.group:  # on the stage-2 data, as a two-stage model is compared across groups in SmartPLS
             out.update(_groups_entry(hoc_res.stage2_frame(df, po.group), model, po, mechanism.id))
             note = (
@@ -321,16 +315,21 @@ def run_pls(
 
 
 def _predict_entry(res, po: PLSOptions, mid: str) -> tuple[dict, dict]:
-    """``pls.predict`` (PLSpredict) and ``pls.cvpat`` from the same predictions, or ``{"skipped": reason}`` twice."""
+    """``pls.predict`` (PLSpredict) and ``pls.cvpat`` from the same predictions, or ``{"skipped": reason}`` twice.
+
+    ``res`` is a :class:`~validate.pls.fit.PLSResults` or a two-stage
+    :class:`~validate.pls.higher_order.HOCResults` (both stages re-estimated in every fold).
+    """
     from validate.pls.predict import cvpat, pls_predict
 
     why = None
+    fit = getattr(res, "stage2", res)  # a two-stage higher-order fit: its stage 2 is the model the spec states
     if not po.predict_folds or not po.predict_repetitions:
         why = "not requested (--predict-folds 0 or --predict-repetitions 0)"
-    elif not res.converged:
+    elif not fit.converged or not getattr(res, "stage1", fit).converged:
         why = "the PLS algorithm did not converge on the full sample"
-    elif po.predict_folds > res.n_obs // 2:
-        why = f"{res.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"
+    elif po.predict_folds > fit.n_obs // 2:
+        why = f"{fit.n_obs} cases are too few for {po.predict_folds}-fold cross-validation"
     if why:
         return {"skipped": why}, {"skipped": why}
     kw = dict(progress=po.progress, desc=f"{mid} PLSpredict")
@@ -413,9 +412,12 @@ def _ipma_entry(res, po: PLSOptions, mechanism, scales) -> dict:
 
     if scales is None:
         return {"skipped": "no answer scales were given (run through vcc validate, which reads them from the spec)"}
-    endo = [c for c in res.st.names if res.st.preds[res.st.names.index(c)].size]
+    fit = getattr(res, "stage2", res)  # a two-stage higher-order fit maps its stage 2 (HOCResults.ipma)
+    endo = [c for c in fit.st.names if fit.st.preds[fit.st.names.index(c)].size]
     targets = list(po.ipma_targets or [])
     if not targets:
         targets = [c for c in endo if getattr(mechanism.constructs.get(c), "stage", None) == "outcome"]
-        targets = targets or [c for c in endo if not any(a == c for a, _ in res.model.paths)]
+        targets = targets or [c for c in endo if not any(a == c for a, _ in fit.model.paths)]
+    if fit is not res:
+        return res.ipma(targets, scales)
     return ipma(res, targets, scales)

@@ -28,6 +28,21 @@ PLS RMSE), as cSEM's ``predict()`` averages its measures over repetitions.
 Checked against seminr 0.2.1's ``predict_pls`` (one repetition, the same fold assignment
 passed in): PLS and LM predictions of every held-out case agree to ~1e-13.
 
+**Higher-order constructs** (a :class:`~validate.pls.higher_order.HOCResults`, the two-stage
+approaches): in every fold *both* stages are estimated on the training cases only (:func:`hoc_predict_fold`).
+Stage 1 on the training items (mean replacement and standardisation with the training means and SDs);
+the dimension scores of the training and the held-out cases are ``Z W1`` with the training stage-1
+weights; stage 2 on the training cases' items and dimension scores; the held-out cases are predicted from
+that training model as above. Predicted: the items of the endogenous first-order constructs, and the
+items of the dimensions of an endogenous higher-order construct, as
+``l1 * l2 * (predicted HOC score)`` (``l2`` the dimension's stage-2 loading, ``l1`` the item's stage-1
+loading on its dimension, both from the training sample), put on the item's scale; they are listed under
+the higher-order construct (CVPAT tests them together). The LM benchmark regresses each predicted item on
+the items of the antecedent (or exogenous) constructs, a higher-order construct's being its dimensions'
+items. seminr has no PLSpredict of a two-stage model; checked fold by fold against ``fit_hoc`` on the
+training cases (itself checked against seminr's ``two_stage``), held-out scores computed by hand and the
+first-order PLSpredict of the stage-2 data so built (~2e-15; tests/test_pls_predict_hoc.py).
+
 References
 ----------
 Shmueli, G., Ray, S., Velasquez Estrada, J. M., & Chatla, S. B. (2016). The elephant in the room:
@@ -48,10 +63,25 @@ import pandas as pd
 from instruments.errors import InputError
 from validate.pls.estimate import Structure, estimate
 
-__all__ = ["APPROACHES", "PLSPredictResult", "pls_predict", "fold_assignment", "predict_fold", "cvpat"]
+__all__ = [
+    "APPROACHES",
+    "PLSPredictResult",
+    "pls_predict",
+    "fold_assignment",
+    "predict_fold",
+    "hoc_predict_fold",
+    "cvpat",
+]
 
 #: Prediction approaches: direct antecedents (seminr's default) and earliest antecedents.
 APPROACHES = ("direct", "earliest")
+#: What PLSpredict of a two-stage higher-order model predicts (``approach_note`` of ``pls.predict``).
+HOC_NOTE = (
+    "higher-order constructs: in every fold stage 1 and stage 2 are estimated on the training cases only and the "
+    "held-out cases' dimension scores come from the training stage-1 weights; the items of an endogenous "
+    "higher-order construct's dimensions are predicted through the dimensions' stage-2 loadings and the items' "
+    "stage-1 loadings (listed under the higher-order construct)"
+)
 
 
 def fold_assignment(n: int, k: int, seed: int, rep: int) -> np.ndarray:
@@ -158,6 +188,115 @@ def predict_fold(plan: _Plan, train: np.ndarray, test: np.ndarray):
 
 
 @dataclass
+class _HOCPlan:
+    """PLSpredict of a two-stage higher-order model: both stages are re-estimated in every fold."""
+
+    two: object  # validate.pls.higher_order.TwoStage (stage-1 and stage-2 models, column maps)
+    plan2: _Plan  # the stage-2 model's plan (its "items" are stage-2 columns: items and dimension scores)
+    endo_items: np.ndarray  # base column of each predicted item
+    col2: np.ndarray  # the stage-2 column (position in plan2.endo_items) each prediction comes from
+    load1: np.ndarray  # the stage-1 item (index into the stage-1 items) of a dimension's item, -1 for an item
+    lm_x: list[np.ndarray] = field(default_factory=list)  # per predicted item: predictor base columns
+    names: list = field(default_factory=list)  # construct (stage 2) of each predicted item
+
+
+def _hoc_plan(res, approach: str) -> _HOCPlan:
+    """The fold plan of a :class:`~validate.pls.higher_order.HOCResults`: which items are predicted and how."""
+    from validate.pls.higher_order import TwoStage
+
+    r2 = res.stage2
+    two = TwoStage(res.model, res.approach, res.base, None, r2.scheme, bool(r2.consistent), r2.tol, r2.max_iter)
+    st2, st1 = two.st2, two.st1
+    plan2 = _plan(st2, r2.scheme, r2.consistent, r2.tol, r2.max_iter, approach)
+
+    def base_cols(c2: int) -> list[int]:  # a stage-2 column -> the base items behind it
+        kind, j = two.src2[c2]
+        return [j] if kind == "item" else [int(two.idx1[i]) for i in st1.blocks[j]]
+
+    J = len(st2.names)
+    exo = [j for j in range(J) if not st2.preds[j].size]
+    items, col2, load1, lm_x, names = [], [], [], [], []
+    for q, c2 in enumerate(plan2.endo_items):
+        j = st2.construct_of[c2]
+        src = st2.preds[j] if approach == "direct" else exo
+        x = np.array(sorted({b for c in src for i in st2.blocks[c] for b in base_cols(i)}), dtype=int)
+        kind, jj = two.src2[c2]
+        targets = [(jj, -1)] if kind == "item" else [(int(two.idx1[i]), int(i)) for i in st1.blocks[jj]]
+        for b, i1 in targets:
+            items.append(b)
+            col2.append(q)
+            load1.append(i1)
+            lm_x.append(x)
+            names.append(st2.names[j])
+    return _HOCPlan(two, plan2, np.array(items, dtype=int), np.array(col2, dtype=int), np.array(load1), lm_x, names)
+
+
+def hoc_predict_fold(hp: _HOCPlan, train: np.ndarray, test: np.ndarray):
+    """PLS, LM and IA predictions of a two-stage model's endogenous items for ``test`` rows, fitted on ``train`` only.
+
+    ``train`` and ``test`` are rows of every item (``HOCResults.base`` order, NaN where missing). Stage 1 is
+    estimated on the training rows (missing answers take the training mean; items standardised with the training
+    means and SDs); the dimension scores of training and held-out rows are ``Z W1`` with the training weights
+    and the held-out items standardised with the training means and SDs; stage 2 is estimated on the training
+    rows' items and scores (:func:`predict_fold`), which predicts the held-out stage-2 columns. An item of an
+    endogenous first-order construct is predicted as in a first-order model; an item of a dimension of an
+    endogenous higher-order construct as ``l1 * (predicted standardised dimension score)`` (``l1`` its training
+    stage-1 loading; the dimension score is predicted as ``l2 * predicted HOC score``, ``l2`` its stage-2 loading),
+    on the item's scale with the training SD and mean. LM: OLS of the item on the items of the antecedent constructs
+    (a higher-order construct's: its dimensions' items) on the training rows; IA: the training mean.
+
+    Returns ``(pls, lm, ia, None)`` or ``(None, None, None, reason)``.
+    """
+    two = hp.two
+    means = np.nanmean(train, axis=0)
+    Xtr = _fill(train, means)
+    Xte = _fill(test, means)
+    n = Xtr.shape[0]
+    mu = Xtr.mean(0)
+    sd = np.sqrt(((Xtr - mu) ** 2).sum(0) / (n - 1))
+    if not np.all(sd > 1e-12 * (1 + np.abs(Xtr).max(0))):
+        return None, None, None, "an item had no variance in a training sample"
+    Z1tr = ((Xtr - mu) / sd)[:, two.idx1]
+    S1 = (Z1tr.T @ Z1tr) / (n - 1)
+    np.fill_diagonal(S1, 1.0)
+    try:
+        est1 = estimate(S1, two.st1, two.scheme, two.consistent, two.tol, two.max_iter)
+    except np.linalg.LinAlgError:
+        return None, None, None, "a singular correlation matrix in stage 1 of a training sample"
+    if not est1.converged:
+        return None, None, None, f"stage 1 did not converge in {two.max_iter} iterations in a training sample"
+    Y1tr = Z1tr @ est1.W
+    Y1te = ((Xte - mu) / sd)[:, two.idx1] @ est1.W
+
+    def stage2(X, Y):
+        return np.column_stack([Y[:, j] if kind == "score" else X[:, j] for kind, j in two.src2])
+
+    X2tr = stage2(Xtr, Y1tr)
+    pls2, _, _, why = predict_fold(hp.plan2, X2tr, stage2(Xte, Y1te))
+    if why is not None:
+        return None, None, None, why.replace("training sample", "training sample (stage 2)")
+    ei2 = hp.plan2.endo_items
+    mu2 = X2tr.mean(0)[ei2]
+    sd2 = np.sqrt(((X2tr[:, ei2] - mu2) ** 2).sum(0) / (n - 1))
+    z2 = (pls2 - mu2) / sd2  # predicted standardised stage-2 columns
+    ei = hp.endo_items
+    dim = hp.load1 >= 0
+    l1 = np.where(dim, est1.loadings[np.maximum(hp.load1, 0)], 1.0)
+    pls = z2[:, hp.col2] * l1 * sd[ei] + mu[ei]
+    lm = np.empty_like(pls)
+    ones_tr, ones_te = np.ones((n, 1)), np.ones((Xte.shape[0], 1))
+    cache: dict = {}
+    for q, (i, x) in enumerate(zip(ei, hp.lm_x)):
+        key = tuple(x)
+        if key not in cache:
+            cache[key] = (np.linalg.pinv(np.hstack([ones_tr, Xtr[:, x]])), np.hstack([ones_te, Xte[:, x]]))
+        Dp, Dte = cache[key]
+        lm[:, q] = Dte @ (Dp @ Xtr[:, i])
+    ia = np.broadcast_to(mu[ei], pls.shape).copy()
+    return pls, lm, ia, None
+
+
+@dataclass
 class PLSPredictResult:
     """PLSpredict of a fitted model (see :func:`pls_predict`).
 
@@ -189,6 +328,7 @@ class PLSPredictResult:
     seed: int | None
     failed_folds: int = 0
     failure_reasons: dict = field(default_factory=dict)
+    higher_order: bool = False  # a two-stage model with higher-order constructs (both stages re-run per fold)
 
     def _per_rep(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         e = self.actual[None] - pred
@@ -264,19 +404,28 @@ class PLSPredictResult:
             "pls_minus_lm_rmse",
             "pls_minus_lm_mae",
         ]
+        note = (
+            "direct antecedents: each endogenous construct predicted from the scores of its predictors"
+            if self.approach == "direct"
+            else "earliest antecedents: predictions propagated from the exogenous constructs"
+        )
+        if self.higher_order:
+            note += "; " + HOC_NOTE
         return {
-            "method": "PLSpredict (Shmueli et al. 2019)",
-            "approach": self.approach,
-            "approach_note": (
-                "direct antecedents: each endogenous construct predicted from the scores of its predictors"
-                if self.approach == "direct"
-                else "earliest antecedents: predictions propagated from the exogenous constructs"
+            "method": "PLSpredict (Shmueli et al. 2019)"
+            + (
+                " of the two-stage higher-order model, both stages re-estimated in every fold"
+                if self.higher_order
+                else ""
             ),
+            "approach": self.approach,
+            "approach_note": note,
             "folds": self.folds,
             "repetitions": self.repetitions,
             "seed": self.seed,
             "benchmarks": {
-                "lm": "OLS of each indicator on the antecedent constructs' indicators",
+                "lm": "OLS of each indicator on the antecedent constructs' indicators"
+                + (" (a higher-order construct's: its dimensions' items)" if self.higher_order else ""),
                 "ia": "training-sample mean of the indicator",
             },
             "items": [
@@ -305,7 +454,8 @@ def _predict_repetition(plan: _Plan, raw: np.ndarray, f: np.ndarray, folds: int,
             test = f == k
             if not test.any():
                 continue
-            pls, lm, ia, why = predict_fold(plan, raw[~test], raw[test])
+            fold = hoc_predict_fold if isinstance(plan, _HOCPlan) else predict_fold
+            pls, lm, ia, why = fold(plan, raw[~test], raw[test])
             if why is not None:
                 reasons[why] = reasons.get(why, 0) + 1
             else:
@@ -329,8 +479,10 @@ def pls_predict(
 
     Parameters
     ----------
-    res : PLSResults
-        A fit from :func:`validate.pls.fit_pls` (its data, model, scheme, PLSc and stopping rule are used).
+    res : PLSResults or HOCResults
+        A fit from :func:`validate.pls.fit_pls` (its data, model, scheme, PLSc and stopping rule are used), or a
+        two-stage fit from :func:`validate.pls.higher_order.fit_hoc` (both stages re-run in every fold; see the
+        module docstring for what is predicted).
     folds : int
         k (10 by default); between 2 and the number of cases.
     repetitions : int
@@ -364,7 +516,8 @@ def pls_predict(
         raise InputError(
             f"PLSpredict approach {approach!r}: expected direct (direct antecedents) or earliest (earliest antecedents)"
         )
-    raw = res.data.raw
+    hoc = getattr(res, "stage2", None) is not None and getattr(res, "raw", None) is not None
+    raw = res.raw if hoc else res.data.raw
     n = raw.shape[0]
     if fold_ids is not None:
         fid = np.atleast_2d(np.asarray(fold_ids, dtype=int))
@@ -380,8 +533,14 @@ def pls_predict(
             f"PLSpredict: {folds} folds for {n} cases; expected at most {n // 2} (each training "
             "sample needs cases to estimate the model)"
         )
-    st = res.st
-    plan = _plan(st, res.scheme, res.consistent, res.tol, res.max_iter, approach)
+    if hoc:
+        plan = _hoc_plan(res, approach)
+        items, constructs = [res.base[i] for i in plan.endo_items], list(plan.names)
+    else:
+        st = res.st
+        plan = _plan(st, res.scheme, res.consistent, res.tol, res.max_iter, approach)
+        items = [st.items[i] for i in plan.endo_items]
+        constructs = [st.names[st.construct_of[i]] for i in plan.endo_items]
     if not plan.endo_items.size:
         raise InputError("PLSpredict: the model has no endogenous construct to predict")
     q = plan.endo_items.size
@@ -411,8 +570,8 @@ def pls_predict(
     finally:
         bar.close()
     return PLSPredictResult(
-        [st.items[i] for i in plan.endo_items],
-        [st.names[st.construct_of[i]] for i in plan.endo_items],
+        items,
+        constructs,
         out["pls"],
         out["lm"],
         out["ia"],
@@ -423,6 +582,7 @@ def pls_predict(
         None if fold_ids is not None else seed,
         nfail,
         failures,
+        hoc,
     )
 
 
