@@ -1,6 +1,6 @@
 """Time the PLS-SEM bootstrap against seminr (the PyPI port, same run), and check the two agree.
 
-Target (issue 16): 5,000 resamples of the bundled producer mechanism (48 items, 12 constructs,
+Target (issue 16): 5,000 resamples of the bundled producer mechanism (60 items, 12 constructs,
 32 paths; the bundled example responses after screening) in at most 1/10 of seminr's time.
 
 Run from the repository root::

@@ -5,7 +5,7 @@ Run from the repository root::
     python bench/power.py                       # producer mechanism, n = 300, 120 replications per setting
     python bench/power.py --replications 200 --n 500
 
-The bundled producer mechanism (48 items, 12 constructs, 32 paths, 64 indirect
+The bundled producer mechanism (60 items, 12 constructs, 32 paths, 64 indirect
 effects) is simulated with every path at 0.2 (the conventional .30 leaves
 its outcomes a negative residual variance). Every setting runs the same
 replications with the same seed, and the results are checked to be identical.
