@@ -16,6 +16,16 @@ import pytest
 #: collection (``--doctest-modules``) must never import, let alone run, them.
 collect_ignore_glob = ["fixtures/*"]
 
+try:  # seminr (the PyPI port, GPL-3): the PLS tests' oracle, never a runtime dependency
+    import seminr as sm
+except ImportError:  # pragma: no cover - depends on the environment; in CI the skip below fails the run
+    sm = None
+
+#: Marks a test that compares with seminr; in CI a skipped test fails (see ``pytest_runtest_makereport``).
+needs_seminr = pytest.mark.skipif(
+    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
+)
+
 #: The default tolerance of :func:`assert_ref`: about 100x the 1e-6 the engine achieves.
 REF_TOL = 1e-4
 

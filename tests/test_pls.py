@@ -21,17 +21,9 @@ import pandas as pd
 import pytest
 
 from instruments.errors import InputError
-from tests.conftest import assert_ref
+from tests.conftest import assert_ref, needs_seminr, sm
 from validate.pls import PLSModel, fit_pls
 
-try:
-    import seminr as sm
-except ImportError:  # pragma: no cover - depends on the environment
-    sm = None
-
-needs_seminr = pytest.mark.skipif(
-    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
-)
 TOL = 1e-8  # achieved 4.6e-14; see the module docstring
 
 

@@ -17,17 +17,12 @@ import pandas as pd
 import pytest
 
 from instruments.errors import InputError
+from tests.conftest import needs_seminr, sm
 from validate.pls import PLSModel, fit_pls
 from validate.pls.mga import compare_groups, henseler_p, micom_mga
 from validate.pls.model import prepare_data
 from validate.structural.bootstrap import resample_indices
 
-try:
-    import seminr as sm
-except ImportError:  # pragma: no cover
-    sm = None
-
-needs_seminr = pytest.mark.skipif(sm is None, reason="seminr (test-only PLS oracle) is not installed")
 TOL = 1e-8  # achieved ~1e-15
 
 C = {"X": ["x1", "x2", "x3"], "M": ["m1", "m2", "m3"], "Y": ["y1", "y2", "y3"]}

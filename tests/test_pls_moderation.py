@@ -23,18 +23,10 @@ import pytest
 
 from instruments.errors import InputError
 from instruments.spec import Moderation, load_spec
-from tests.conftest import assert_ref
+from tests.conftest import assert_ref, needs_seminr, sm
 from validate.pls.model import PLSModel
 from validate.pls.moderation import APPROACHES, ModeratedModel
 
-try:
-    import seminr as sm
-except ImportError:  # pragma: no cover - depends on the environment
-    sm = None
-
-needs_seminr = pytest.mark.skipif(
-    sm is None, reason="seminr (test-only PLS oracle, Python >= 3.11) is not installed: pip install seminr"
-)
 TOL = 1e-8  # achieved ~1e-15; see the module docstring
 FIX = Path(__file__).parent / "fixtures"
 SPEC = FIX / "specs" / "pls_moderation.yaml"
