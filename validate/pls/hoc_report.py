@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from validate.pls.report import pair, reliability_rows
 from validate.report import apa
 from validate.report.i18n import check_lang
 from validate.report.results import View
@@ -122,17 +123,6 @@ def th(key: str, lang: str = "en", **fmt: Any) -> str:
     return s.format(**fmt) if fmt else s
 
 
-def _pair(lo, hi):
-    return (lo, hi) if lo is not None or hi is not None else None
-
-
-def _within(v, lo=None, hi=None):
-    f = apa.as_float(v)
-    if f is None:
-        return None
-    return (lo is None or f > lo) and (hi is None or f < hi)
-
-
 def _type(t, lang):
     return th(f"type_{t}", lang) if f"type_{t}" in STRINGS else str(t)
 
@@ -145,30 +135,6 @@ def hoc_setting_row(pls: View, lang: str) -> tuple[str, str] | None:
     names = [c.get("construct") for c in ho.rows("constructs")]
     key = "hoc_embedded" if ho.get("approach") == "embedded" else "hoc_disjoint"
     return th("s_hoc", lang), th(key, lang, n=len(names), names=", ".join(map(str, names)))
-
-
-def _reliability_rows(rel: dict[str, View], lab: Callable[[str], str]):
-    rows, marks = [], {}
-    for c, v in rel.items():
-        rows.append(
-            {
-                "construct": lab(c),
-                "alpha": v.get("alpha"),
-                "rho_a": v.get("rho_a"),
-                "rho_c": v.get("rho_c"),
-                "ave": v.get("ave"),
-            }
-        )
-        i = len(rows) - 1
-        for key, ok in (
-            ("alpha", _within(v.get("alpha"), 0.70)),
-            ("rho_a", _within(v.get("rho_a"), 0.70, 0.95)),
-            ("rho_c", _within(v.get("rho_c"), 0.70, 0.95)),
-            ("ave", _within(v.get("ave"), 0.50)),
-        ):
-            if ok is not None:
-                marks[(i, key)] = "ok" if ok else "fail"
-    return rows, marks
 
 
 def _rel_columns(lang: str, first: str = "c_construct") -> list[Column]:
@@ -203,9 +169,9 @@ def hoc_tables(pls: View, lab: Callable[[str], str], lang: str, mid: str | None 
                     "dimension": lab(d),
                     "type": _type(c.get("type"), lang),
                     "loading": ld.get("estimate"),
-                    "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")),
+                    "loading_ci": pair(ld.get("ci_lower"), ld.get("ci_upper")),
                     "weight": w.get("estimate"),
-                    "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")),
+                    "weight_ci": pair(w.get("ci_lower"), w.get("ci_upper")),
                     "weight_t": w.get("t"),
                     "weight_p": w.get("p_value"),
                     "vif": w.get("vif"),
@@ -240,7 +206,7 @@ def hoc_tables(pls: View, lab: Callable[[str], str], lang: str, mid: str | None 
 
     refl = {c.get("construct"): c.obj("reliability") for c in hocs if c.get("reliability") is not None}
     if refl:
-        rows, marks = _reliability_rows(refl, lab)
+        rows, marks = reliability_rows(refl.items(), lab)
         out["pls_hoc_reliability"] = Table(
             "pls_hoc_reliability",
             th("t_hoc_rel", lang),
@@ -279,7 +245,7 @@ def hoc_tables(pls: View, lab: Callable[[str], str], lang: str, mid: str | None 
                 "construct": lab(c),
                 "item": it,
                 "loading": ld.get("estimate"),
-                "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")),
+                "loading_ci": pair(ld.get("ci_lower"), ld.get("ci_upper")),
                 "weight": w.get("estimate"),
             }
         )
@@ -302,7 +268,7 @@ def hoc_tables(pls: View, lab: Callable[[str], str], lang: str, mid: str | None 
         marks,
     )
     rel = {c: v for c, v in s1.obj("reliability").items() if v.get("mode") == "A"}  # Mode B: none
-    rows, marks = _reliability_rows(rel, lab)
+    rows, marks = reliability_rows(rel.items(), lab)
     out["pls_hoc_stage1_reliability"] = Table(
         "pls_hoc_stage1_reliability",
         th("t_hoc_s1_rel", lang),

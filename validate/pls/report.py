@@ -11,6 +11,7 @@ Entry points for the writers: :func:`pls_tables`, :func:`render_pls_html`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from instruments.spec import ModelSpec
@@ -405,7 +406,8 @@ def method_row(options: dict, lang: str = "en") -> tuple[str, str]:
     return tp("meth_method", lang), tp(f"method_{m}", lang) if f"method_{m}" in STRINGS else str(m)
 
 
-def _pair(lo, hi):
+def pair(lo, hi):
+    """An interval ``(lo, hi)`` for a ci column, or None when both bounds are missing."""
     return (lo, hi) if lo is not None or hi is not None else None
 
 
@@ -418,6 +420,31 @@ def _within(v, lo=None, hi=None):
     if f is None:
         return None
     return (lo is None or f > lo) and (hi is None or f < hi)
+
+
+def reliability_rows(rel, lab: Callable[[str], str], with_mode: bool = False) -> tuple[list[dict], dict]:
+    """Rows and marks of a PLS reliability table from ``(construct, view)`` pairs: alpha, rho_A, rho_C
+    and AVE, marked against .70 (.95 above for rho_A/rho_C) and .50 (Hair et al.). ``with_mode``: a
+    ``mode`` column, and marks on Mode A constructs only (a composite has no reliability to judge)."""
+    rows, marks = [], {}
+    for c, v in rel:
+        row = {
+            "construct": lab(c),
+            "alpha": v.get("alpha"),
+            "rho_a": v.get("rho_a"),
+            "rho_c": v.get("rho_c"),
+            "ave": v.get("ave"),
+        }
+        if with_mode:
+            row["mode"] = v.get("mode")
+        rows.append(row)
+        if with_mode and row["mode"] != "A":
+            continue
+        for key, lo, hi in (("alpha", 0.70, None), ("rho_a", 0.70, 0.95), ("rho_c", 0.70, 0.95), ("ave", 0.50, None)):
+            ok = _within(row[key], lo, hi)
+            if ok is not None:
+                marks[(len(rows) - 1, key)] = "ok" if ok else "fail"
+    return rows, marks
 
 
 def _level_names(spec: ModelSpec | None, column: str | None, lang: str):
@@ -513,9 +540,9 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                 "item": it,
                 "mode": modes.get(c),
                 "loading": ld.get("estimate"),
-                "loading_ci": _pair(ld.get("ci_lower"), ld.get("ci_upper")),
+                "loading_ci": pair(ld.get("ci_lower"), ld.get("ci_upper")),
                 "weight": w.get("estimate"),
-                "weight_ci": _pair(w.get("ci_lower"), w.get("ci_upper")),
+                "weight_ci": pair(w.get("ci_lower"), w.get("ci_upper")),
                 "weight_p": w.get("p_value"),
                 "vif": vif,
             }
@@ -546,27 +573,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
     )
 
     # reliability
-    rows, marks = [], {}
-    for c, v in pls.obj("reliability").items():
-        rows.append(
-            {
-                "construct": lab(c),
-                "mode": v.get("mode"),
-                "alpha": v.get("alpha"),
-                "rho_a": v.get("rho_a"),
-                "rho_c": v.get("rho_c"),
-                "ave": v.get("ave"),
-            }
-        )
-        i = len(rows) - 1
-        for key, ok in (
-            ("alpha", _within(v.get("alpha"), 0.70)),
-            ("rho_a", _within(v.get("rho_a"), 0.70, 0.95)),
-            ("rho_c", _within(v.get("rho_c"), 0.70, 0.95)),
-            ("ave", _within(v.get("ave"), 0.50)),
-        ):
-            if ok is not None and v.get("mode") == "A":
-                marks[(i, key)] = "ok" if ok else "fail"
+    rows, marks = reliability_rows(pls.obj("reliability").items(), lab, with_mode=True)
     out["pls_reliability"] = Table(
         "pls_reliability",
         tp("t_reliability", lang),
@@ -591,9 +598,9 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             {
                 "pair": f"{h.get('construct_a')} \u2013 {h.get('construct_b')}",
                 "htmt": h.get("htmt"),
-                "htmt_ci": _pair(h.get("ci_lower"), h.get("ci_upper")),
+                "htmt_ci": pair(h.get("ci_lower"), h.get("ci_upper")),
                 "htmt2": h.get("htmt2"),
-                "htmt2_ci": _pair(h.get("htmt2_ci_lower"), h.get("htmt2_ci_upper")),
+                "htmt2_ci": pair(h.get("htmt2_ci_lower"), h.get("htmt2_ci_upper")),
             }
         )
         v = apa.as_float(h.get("htmt"))
@@ -660,8 +667,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                 "se": p.get("se"),
                 "t": p.get("t"),
                 "p": p.get("p_value"),
-                "ci": _pair(p.get("ci_lower"), p.get("ci_upper")),
-                "bca": _pair(p.get("bca_lower"), p.get("bca_upper")),
+                "ci": pair(p.get("ci_lower"), p.get("ci_upper")),
+                "bca": pair(p.get("bca_lower"), p.get("bca_upper")),
                 "f2": p.get("f2"),
                 "vif": p.get("vif"),
                 "supported": _yes(p.get("supported"), lang),
@@ -699,7 +706,7 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             "construct": lab(c),
             "r2": v,
             "r2_adj": pls.obj("r2_adj").get(c),
-            "ci": _pair(inf.get(c, no_inf).get("ci_lower"), inf.get(c, no_inf).get("ci_upper")),
+            "ci": pair(inf.get(c, no_inf).get("ci_lower"), inf.get(c, no_inf).get("ci_upper")),
         }
         for c, v in pls.obj("r2").items()
     ]
@@ -725,8 +732,8 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
             "se": r.get("se"),
             "t": r.get("t"),
             "p": r.get("p_value"),
-            "ci": _pair(r.get("ci_lower"), r.get("ci_upper")),
-            "bca": _pair(r.get("bca_lower"), r.get("bca_upper")),
+            "ci": pair(r.get("ci_lower"), r.get("ci_upper")),
+            "bca": pair(r.get("bca_lower"), r.get("bca_upper")),
         }
         for r in pls.rows("indirect")
     ]
@@ -971,10 +978,10 @@ def pls_tables(results: dict, spec: ModelSpec | None, mid: str, lang: str) -> di
                     "p": r.get("p_value"),
                     "inv": _yes(r.get("invariant"), lang),
                     "mean": v.get("mean_diff"),
-                    "mean_ci": _pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
+                    "mean_ci": pair(v.get("mean_ci_lower"), v.get("mean_ci_upper")),
                     "mean_eq": _yes(v.get("mean_equal"), lang),
                     "var": v.get("log_var_ratio_diff"),
-                    "var_ci": _pair(v.get("log_var_ratio_ci_lower"), v.get("log_var_ratio_ci_upper")),
+                    "var_ci": pair(v.get("log_var_ratio_ci_lower"), v.get("log_var_ratio_ci_upper")),
                     "var_eq": _yes(v.get("log_var_ratio_equal"), lang),
                 }
             )
@@ -1148,7 +1155,7 @@ def _moderation_tables(pls: View, mid: str, lang: str, alpha: float) -> dict[str
                     "se": m.get("se"),
                     "t": m.get("t"),
                     "p": m.get("p_value"),
-                    "ci": _pair(m.get("ci_lower"), m.get("ci_upper")),
+                    "ci": pair(m.get("ci_lower"), m.get("ci_upper")),
                     "beta": m.get("std"),
                     "f2": m.get("f2"),
                     "main": eff.get("estimate"),
@@ -1204,7 +1211,7 @@ def _moderation_tables(pls: View, mid: str, lang: str, alpha: float) -> dict[str
                         "se": sl.get("se"),
                         "t": sl.get("t"),
                         "p": sl.get("p_value"),
-                        "ci": _pair(sl.get("ci_lower"), sl.get("ci_upper")),
+                        "ci": pair(sl.get("ci_lower"), sl.get("ci_upper")),
                     }
                 )
         if srows:
@@ -1248,7 +1255,7 @@ def _moderation_tables(pls: View, mid: str, lang: str, alpha: float) -> dict[str
                     "se": c.get("se"),
                     "t": c.get("t"),
                     "p": c.get("p_value"),
-                    "ci": _pair(c.get("ci_lower"), c.get("ci_upper")),
+                    "ci": pair(c.get("ci_lower"), c.get("ci_upper")),
                     "f2": c.get("f2"),
                 }
                 for c in ctl
